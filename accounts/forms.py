@@ -1,0 +1,74 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from .identifiers import uscc_normalize, validate_uscc
+from .models import Organisation, Province, User
+from .roles import ROLES_BY_KIND, Role
+
+
+class EnterpriseRegistrationForm(forms.Form):
+    name = forms.CharField(label=_("Enterprise name"), max_length=200)
+    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    uscc = forms.CharField(label=_("Unified Social Credit Code"), max_length=22,
+                           validators=[validate_uscc])
+    address = forms.CharField(label=_("Address"), max_length=300)
+    province = forms.ChoiceField(label=_("Province"), choices=Province.choices)
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    username = forms.CharField(label=_("User name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+
+    def clean_uscc(self) -> str:
+        uscc = uscc_normalize(self.cleaned_data["uscc"])
+        if Organisation.objects.filter(uscc=uscc).exists():
+            raise forms.ValidationError(_("An enterprise with this code is already registered."))
+        return uscc
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is taken."))
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("This e-mail address is already registered."))
+        return email
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password"):
+            candidate = User(username=data.get("username", ""), email=data.get("email", ""))
+            try:
+                validate_password(data["password"], candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = ROLES_BY_KIND[organisation.kind]
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
+
+
+class InvitationAcceptForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is taken."))
+        return username
+
+    def clean_password(self) -> str:
+        validate_password(self.cleaned_data["password"])
+        return self.cleaned_data["password"]

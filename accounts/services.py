@@ -1,0 +1,95 @@
+"""Writes about people and organisations."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .identifiers import uscc_normalize
+from .models import Invitation, Membership, Organisation, User
+from .roles import ADMIN_ROLES, ROLES_BY_KIND, OrganisationKind, Role
+from .selectors import user_roles
+
+INVITATION_DAYS = 7
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def enterprise_register(
+    *, username: str, email: str, password: str, display_name: str, name: str, legal_name: str,
+    uscc: str, address: str, province: str,
+) -> User:
+    """Self-registration of an enterprise and its first administrator."""
+    organisation = Organisation(
+        kind=OrganisationKind.ENTERPRISE, name=name, legal_name=legal_name,
+        uscc=uscc_normalize(uscc), address=address, province=province,
+    )
+    organisation.full_clean()
+    user = User(username=username, email=email, display_name=display_name)
+    user.set_password(password)
+    user.full_clean()
+    organisation.save()
+    user.save()
+    Membership.objects.create(user=user, organisation=organisation, role=Role.ENTERPRISE_ADMIN)
+    return user
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: User, organisation: Organisation, email: str, role: str
+) -> tuple[Invitation, str]:
+    """An organisation admin invites a person; the token is e-mailed and only its hash kept."""
+    if not user_roles(actor, organisation) & ADMIN_ROLES:
+        raise ValidationError(_("Only an administrator of this organisation can invite."))
+    if role not in ROLES_BY_KIND[organisation.kind]:
+        raise ValidationError({"role": _("This role does not exist in this organisation.")})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email, role=role, token_hash=_token_hash(token),
+        invited_by=actor, expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("accounts:invitation_accept",
+                                                          args=[token])
+    message = _("%(person)s invites you to %(organisation)s as %(role)s: %(link)s") % {
+        "person": actor, "organisation": organisation, "role": Role(role).label, "link": link}
+    transaction.on_commit(lambda: send_mail(
+        subject=_("Invitation to the carbon label platform"), message=message,
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email]))
+    return invitation, token
+
+
+def invitation_get_open(token: str) -> Invitation | None:
+    invitation = Invitation.objects.select_related("organisation").filter(
+        token_hash=_token_hash(token)).first()
+    return invitation if invitation and invitation.is_open else None
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, username: str, password: str, display_name: str
+) -> User:
+    invitation = Invitation.objects.select_for_update().filter(
+        token_hash=_token_hash(token)).first()
+    if invitation is None or not invitation.is_open:
+        raise ValidationError(_("This invitation is not valid any more."))
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        user = User(username=username, email=invitation.email, display_name=display_name)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    Membership.objects.get_or_create(user=user, organisation=invitation.organisation,
+                                     role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user

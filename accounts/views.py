@@ -1,0 +1,82 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import EnterpriseRegistrationForm, InvitationAcceptForm, InvitationForm
+from .models import Organisation
+from .roles import ADMIN_ROLES
+from .selectors import user_organisations, user_roles
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    form = EnterpriseRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.enterprise_register(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your enterprise is registered."))
+            return redirect("certification:queue")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def _admin_organisation(request: HttpRequest, pk: int) -> Organisation:
+    for organisation in user_organisations(request.user):
+        if organisation.pk == pk and user_roles(request.user, organisation) & ADMIN_ROLES:
+            return organisation
+    raise Http404
+
+
+@login_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    organisations = [
+        (o, bool(user_roles(request.user, o) & ADMIN_ROLES),
+         o.memberships.select_related("user").order_by("user__username"))
+        for o in user_organisations(request.user)
+    ]
+    return render(request, "accounts/organisations.html", {"organisations": organisations})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = _admin_organisation(request, pk)
+    form = InvitationForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(actor=request.user, organisation=organisation,
+                                       **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.")
+                             % {"email": form.cleaned_data["email"]})
+            return redirect("accounts:organisations")
+    return render(request, "accounts/invite.html", {"form": form, "organisation": organisation})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_get_open(token)
+    if invitation is None:
+        raise Http404
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(token=token, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("certification:queue")
+    return render(request, "accounts/invitation_accept.html",
+                  {"form": form, "invitation": invitation})

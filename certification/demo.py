@@ -1,0 +1,170 @@
+"""The demo data set: one organisation of every kind, a person for every role, and
+applications at several stages. Used by `manage.py seed_demo` and the browser tests."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from accounts.models import Membership, Organisation, User
+from accounts.roles import OrganisationKind, Role
+
+from .models import (
+    REQUIRED_EVIDENCE,
+    Application,
+    DossierVersion,
+    EvidenceFile,
+    Product,
+    ProductCategory,
+)
+from .services import application_create, product_create
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the embedded demo only
+
+PEOPLE = [
+    # username, display name, organisation key, role
+    ("ent-admin", "王丽 Wang Li", "enterprise", Role.ENTERPRISE_ADMIN),
+    ("ent-member", "陈杰 Chen Jie", "enterprise", Role.ENTERPRISE_MEMBER),
+    ("other-ent", "赵敏 Zhao Min", "enterprise2", Role.ENTERPRISE_ADMIN),
+    ("body-admin", "刘强 Liu Qiang", "body", Role.BODY_ADMIN),
+    ("reviewer", "张伟 Zhang Wei", "body", Role.REVIEWER),
+    ("reviewer2", "李娜 Li Na", "body", Role.REVIEWER),
+    ("tech-reviewer", "孙涛 Sun Tao", "body", Role.TECHNICAL_REVIEWER),
+    ("decision-maker", "周平 Zhou Ping", "body", Role.DECISION_MAKER),
+    ("peer-reviewer", "吴芳 Wu Fang", "peer_body", Role.REVIEWER),
+    ("regulator", "郑洁 Zheng Jie", "regulator", Role.REGULATOR),
+    ("platform-admin", "平台管理员 Platform Admin", "platform", Role.PLATFORM_ADMIN),
+]
+
+# A minimal but well-formed PDF: enough for content checks and viewers.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+COMPLETE_DOSSIER = {
+    "goal": "Quantify the cradle-to-gate carbon footprint of the battery pack for the label.",
+    "commissioner": "Demo Battery Co.",
+    "practitioner": "In-house LCA team",
+    "unit_kind": "declared",
+    "unit_description": "1 kWh of battery energy capacity",
+    "reference_flow": "1/5.12 of one 5.12 kWh battery pack",
+    "boundary": "cradle_to_gate",
+    "stages_included": ["raw_material", "production"],
+    "stages_excluded": [
+        {"stage": "distribution", "reason": "Declared unit is cradle to gate."},
+        {"stage": "use", "reason": "Declared unit is cradle to gate."},
+        {"stage": "end_of_life", "reason": "Declared unit is cradle to gate."},
+    ],
+    "cut_off_criteria": "Flows below 1% of mass and 1% of emissions, at most 5% in total.",
+    "allocation_procedure": "Mass allocation between co-products at the cell plant.",
+    "reference_period_start": date(2025, 1, 1),
+    "reference_period_end": date(2025, 12, 31),
+    "geography": "CN",
+    "gwp_set": "AR6",
+    "electricity_treatment": "grid_average",
+    "stage_results": {"raw_material": "61.250000", "production": "14.150000"},
+    "fossil_emissions": Decimal("75.100000"),
+    "biogenic_emissions": Decimal("0.300000"),
+    "data_quality_statement": "Primary data for production; secondary data for materials.",
+    "uncertainty_statement": "Monte Carlo 95% interval ±8%.",
+    "declared_total": Decimal("75.400000"),
+}
+
+
+def _organisations() -> dict[str, Organisation]:
+    lib = ProductCategory.objects.get(code="LIB-STORAGE")
+    categories = ProductCategory.objects.filter(code__startswith="LIB")
+    enterprise, _ = Organisation.objects.get_or_create(
+        uscc="91110000600037341L",
+        defaults={"kind": OrganisationKind.ENTERPRISE,
+                  "name": "绿能电池有限公司 GreenCell Batteries",
+                  "legal_name": "绿能电池有限公司",
+                  "address": "江苏省常州市武进区1号", "province": "JS"},
+    )
+    enterprise2, _ = Organisation.objects.get_or_create(
+        uscc="91350100M000100Y43",
+        defaults={"kind": OrganisationKind.ENTERPRISE, "name": "闽光伏科技 MinPV Tech",
+                  "legal_name": "闽光伏科技有限公司", "address": "福建省福州市", "province": "FJ"},
+    )
+    body, _ = Organisation.objects.get_or_create(
+        code="cqc-demo",
+        defaults={"kind": OrganisationKind.CERTIFICATION_BODY,
+                  "name": "华认碳足迹认证中心 Huaren Carbon Certification",
+                  "cnca_approval_number": "CNCA-R-2019-001", "scheme": "national_pilot"},
+    )
+    peer_body, _ = Organisation.objects.get_or_create(
+        code="peer-demo",
+        defaults={"kind": OrganisationKind.CERTIFICATION_BODY,
+                  "name": "中环认证 Zhonghuan Certification",
+                  "cnca_approval_number": "CNCA-R-2018-042", "scheme": "national_pilot"},
+    )
+    for certification_body in (body, peer_body):
+        certification_body.accredited_categories.add(*categories)
+    regulator, _ = Organisation.objects.get_or_create(
+        kind=OrganisationKind.REGULATOR, name="市场监管总局 SAMR (demo)")
+    platform, _ = Organisation.objects.get_or_create(
+        kind=OrganisationKind.PLATFORM, name="碳标签平台 Platform operator")
+    assert lib
+    return {"enterprise": enterprise, "enterprise2": enterprise2, "body": body,
+            "peer_body": peer_body, "regulator": regulator, "platform": platform}
+
+
+def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
+    people = {}
+    for username, display_name, key, role in PEOPLE:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username, email=f"{username}@demo.carbonlabel.example",
+                password=DEMO_PASSWORD, display_name=display_name,
+                is_staff=role == Role.PLATFORM_ADMIN, is_superuser=role == Role.PLATFORM_ADMIN,
+            )
+        Membership.objects.get_or_create(user=user, organisation=organisations[key], role=role)
+        people[username] = user
+    return people
+
+
+def _complete_dossier(application: Application, actor: User) -> None:
+    version: DossierVersion = application.dossier_versions.get(number=1)
+    for name, value in COMPLETE_DOSSIER.items():
+        setattr(version, name, value)
+    version.save()
+    for kind in REQUIRED_EVIDENCE:
+        evidence = EvidenceFile(application=application, kind=kind,
+                                original_name=f"{kind}.pdf", size=len(DEMO_PDF),
+                                sha256=__import__("hashlib").sha256(DEMO_PDF).hexdigest(),
+                                content_type="application/pdf", uploaded_by=actor)
+        evidence.file.save("upload", ContentFile(DEMO_PDF), save=False)
+        evidence.save()
+        version.files.add(evidence)
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, User]:
+    organisations = _organisations()
+    people = _people(organisations)
+    enterprise_admin = people["ent-admin"]
+    if Product.objects.filter(enterprise=organisations["enterprise"]).exists():
+        return people
+    category = ProductCategory.objects.get(code="LIB-STORAGE")
+    products = [
+        product_create(actor=enterprise_admin, enterprise=organisations["enterprise"],
+                       name="储能电池包 Energy storage pack", model=f"GC-ESS-{size}",
+                       category=category, manufacturer="绿能电池有限公司",
+                       plant_address="江苏省常州市武进区1号", trademark="GreenCell",
+                       gtin=gtin)
+        for size, gtin in (("5K", "06901234567892"), ("10K", "6901234567809"))
+    ]
+    for product in products:
+        application = application_create(
+            actor=enterprise_admin, product=product,
+            certification_body=organisations["body"], scheme="national_pilot",
+            product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
+            product_rule_version="2025.1",
+        )
+        _complete_dossier(application, enterprise_admin)
+    return people

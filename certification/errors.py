@@ -1,0 +1,36 @@
+"""Errors the workflow raises. The API maps them to problem details, the portal to messages."""
+
+
+class WorkflowError(Exception):
+    """A rule of the procedure stops this step. `code` is machine-readable."""
+
+    status_code = 409
+    code = "workflow_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class TransitionNotAllowed(WorkflowError):
+    code = "transition_not_allowed"
+
+
+class ActorNotPermitted(WorkflowError):
+    status_code = 403
+    code = "actor_not_permitted"
+
+
+class GuardFailed(WorkflowError):
+    code = "guard_failed"
+
+    def __init__(self, guard: str, message: str) -> None:
+        super().__init__(message, code=f"guard:{guard}")
+        self.guard = guard
+
+
+class Blacklisted(GuardFailed):
+    def __init__(self, message: str) -> None:
+        super().__init__("nobody_blacklisted", message)

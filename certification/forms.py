@@ -1,0 +1,196 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Scheme
+from accounts.roles import OrganisationKind
+from audits.models import DocumentReviewItem, Evaluation, Finding
+
+from .identifiers import gtin_normalize
+from .models import DossierVersion, EvidenceKind, Product, ProductCategory, Stage
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["name", "model", "trademark", "manufacturer", "plant_address", "gtin",
+                  "category"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ProductCategory.objects.filter(
+            level="catalogue_product")
+
+    def clean_gtin(self) -> str | None:
+        value = self.cleaned_data.get("gtin")
+        return gtin_normalize(value) if value else None
+
+
+class ApplicationForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    certification_body = forms.ModelChoiceField(
+        label=_("Certification body"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY,
+                                             status="active"),
+    )
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=Scheme.choices)
+    product_rule_name = forms.CharField(label=_("Product rule"), max_length=200)
+    product_rule_version = forms.CharField(label=_("Product rule version"), max_length=32)
+    plant_address = forms.CharField(label=_("Plant address (if not the product's)"),
+                                    max_length=300, required=False)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+
+
+class DossierForm(forms.ModelForm):
+    """The structured study. Per-stage results and exclusions get one field per stage."""
+
+    stages_included = forms.MultipleChoiceField(
+        label=_("Stages included"), choices=Stage.choices, widget=forms.CheckboxSelectMultiple,
+        required=False)
+
+    class Meta:
+        model = DossierVersion
+        fields = [
+            "goal", "commissioner", "practitioner", "unit_kind", "unit_description",
+            "reference_flow", "boundary", "stages_included", "cut_off_criteria",
+            "allocation_procedure", "reference_period_start", "reference_period_end",
+            "geography", "gwp_set", "electricity_treatment", "fossil_emissions",
+            "biogenic_emissions", "biogenic_removals", "land_use_change", "aircraft_emissions",
+            "data_quality_statement", "uncertainty_statement", "limitations", "declared_total",
+        ]
+        widgets = {
+            "reference_period_start": forms.DateInput(attrs={"type": "date"}),
+            "reference_period_end": forms.DateInput(attrs={"type": "date"}),
+            **{name: forms.Textarea(attrs={"rows": 3}) for name in (
+                "goal", "cut_off_criteria", "allocation_procedure", "data_quality_statement",
+                "uncertainty_statement", "limitations")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = self.instance
+        excluded = {item["stage"]: item["reason"] for item in version.stages_excluded or []}
+        for stage in Stage:
+            self.fields[f"result_{stage.value}"] = forms.DecimalField(
+                label=_("Result: %(stage)s (kgCO2e per unit)") % {"stage": stage.label},
+                required=False, max_digits=18, decimal_places=6,
+                initial=(version.stage_results or {}).get(stage.value))
+            self.fields[f"excluded_{stage.value}"] = forms.CharField(
+                label=_("Reason for excluding: %(stage)s") % {"stage": stage.label},
+                required=False, max_length=300, initial=excluded.get(stage.value))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        included = set(data.get("stages_included") or [])
+        results, excluded = {}, []
+        for stage in Stage:
+            value = data.get(f"result_{stage.value}")
+            reason = (data.get(f"excluded_{stage.value}") or "").strip()
+            if stage.value in included and reason:
+                self.add_error(f"excluded_{stage.value}",
+                               _("An included stage needs no reason for exclusion."))
+            if stage.value not in included and value not in (None, ""):
+                self.add_error(f"result_{stage.value}",
+                               _("Include this stage to report a result for it."))
+            if stage.value in included and value is not None:
+                results[stage.value] = str(value)
+            if stage.value not in included and reason:
+                excluded.append({"stage": stage.value, "reason": reason})
+        start, end = data.get("reference_period_start"), data.get("reference_period_end")
+        if start and end and end < start:
+            self.add_error("reference_period_end", _("The period ends before it starts."))
+        total = data.get("declared_total")
+        if total is not None and total < Decimal(0):
+            self.add_error("declared_total", _("A footprint cannot be negative."))
+        data["stage_results"] = results
+        data["stages_excluded"] = excluded
+        data["stages_included"] = [s.value for s in Stage if s.value in included]
+        return data
+
+    def service_data(self) -> dict:
+        names = [*self.Meta.fields, "stage_results", "stages_excluded"]
+        return {name: self.cleaned_data.get(name) for name in names}
+
+
+class EvidenceUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of evidence"), choices=EvidenceKind.choices)
+    file = forms.FileField(label=_("File"))
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Comment / reasons"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TeamForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(label=_("Team members"), queryset=None,
+                                             widget=forms.CheckboxSelectMultiple)
+    lead = forms.ModelChoiceField(label=_("Team lead"), queryset=None)
+
+    def __init__(self, *args, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = reviewers
+        self.fields["lead"].queryset = reviewers
+
+
+class DeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("Conflict of interest"), coerce=lambda v: v == "yes",
+        choices=[("no", _("I have no conflict of interest with this enterprise")),
+                 ("yes", _("I have a conflict of interest"))],
+        widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Details"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = ["severity", "clause", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class FindingAnswerForm(forms.Form):
+    response = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+    corrective_action = forms.CharField(label=_("Corrective action"), required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvaluationForm(forms.ModelForm):
+    checklist_items = forms.MultipleChoiceField(
+        label=_("Document review checklist"), choices=DocumentReviewItem.choices,
+        widget=forms.CheckboxSelectMultiple, required=False)
+
+    class Meta:
+        model = Evaluation
+        fields = ["onsite_date", "onsite_people", "onsite_observations", "verification_notes",
+                  "assurance_level", "materiality_threshold", "opinion"]
+        widgets = {
+            "onsite_date": forms.DateInput(attrs={"type": "date"}),
+            "onsite_people": forms.Textarea(attrs={"rows": 2}),
+            "onsite_observations": forms.Textarea(attrs={"rows": 3}),
+            "verification_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checklist_items"].initial = [
+            key for key, done in (self.instance.checklist or {}).items() if done]
+
+    def service_data(self) -> dict:
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data["checklist"] = {item: True for item in self.cleaned_data["checklist_items"]}
+        return data
+
+
+class PeerAssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(label=_("Peer reviewer"), queryset=None)
+
+    def __init__(self, *args, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = reviewers

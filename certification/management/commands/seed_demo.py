@@ -1,0 +1,17 @@
+"""Seed the demo data set and print a login for every role."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from certification.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, people for every role and draft applications."
+
+    def handle(self, *args, **options):
+        call_command("load_reference", verbosity=0)
+        seed_demo()
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for username, display_name, _key, role in PEOPLE:
+            self.stdout.write(f"  {username:<16} {role:<20} {display_name}")

@@ -1,0 +1,391 @@
+"""Products, applications, dossiers, evidence, the event record and certificates."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Scheme
+
+from .identifiers import validate_gtin
+
+
+class ProductCategory(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    level = models.CharField(_("level"), max_length=32)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = _("product categories")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class Product(models.Model):
+    enterprise = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="products"
+    )
+    name = models.CharField(_("product name"), max_length=200)
+    model = models.CharField(_("model / specification"), max_length=200)
+    trademark = models.CharField(_("trademark"), max_length=100, blank=True)
+    manufacturer = models.CharField(_("manufacturer"), max_length=200)
+    plant_address = models.CharField(_("plant address"), max_length=300)
+    gtin = models.CharField(  # noqa: DJ001 - NULL (no GTIN) stays out of the unique constraint
+        _("GTIN"), max_length=14, blank=True, null=True, validators=[validate_gtin], db_index=True
+    )
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, related_name="products",
+        verbose_name=_("category"),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "model"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "gtin"], condition=Q(gtin__isnull=False),
+                name="unique_gtin_per_enterprise",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.model}"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected at acceptance")
+    PLANNED = "planned", _("Planned")
+    IN_EVALUATION = "in_evaluation", _("In evaluation")
+    AWAITING_ENTERPRISE = "awaiting_enterprise", _("Awaiting the enterprise")
+    TECHNICAL_REVIEW = "technical_review", _("Technical review")
+    PEER_REVIEW = "peer_review", _("Peer review")
+    DECISION = "decision", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+TERMINAL_STATUSES = {Status.REJECTED, Status.APPROVED, Status.REFUSED, Status.WITHDRAWN}
+
+
+class Application(models.Model):
+    """One product model at one plant, under a scheme and product rule, to one body."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    enterprise = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="applications",
+        verbose_name=_("enterprise"),
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="applications", verbose_name=_("product")
+    )
+    plant_address = models.CharField(_("plant address"), max_length=300)
+    scheme = models.CharField(_("scheme"), max_length=32, choices=Scheme.choices)
+    product_rule_name = models.CharField(_("product rule"), max_length=200)
+    product_rule_version = models.CharField(_("product rule version"), max_length=32)
+    certification_body = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="assigned_applications",
+        verbose_name=_("certification body"),
+    )
+    status = models.CharField(
+        _("status"), max_length=32, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class UnitKind(models.TextChoices):
+    FUNCTIONAL = "functional", _("Functional unit (full footprint)")
+    DECLARED = "declared", _("Declared unit (partial footprint)")
+
+
+class Boundary(models.TextChoices):
+    CRADLE_TO_GRAVE = "cradle_to_grave", _("Cradle to grave")
+    CRADLE_TO_GATE = "cradle_to_gate", _("Cradle to gate")
+
+
+class Stage(models.TextChoices):
+    RAW_MATERIAL = "raw_material", _("Raw material acquisition")
+    PRODUCTION = "production", _("Production")
+    DISTRIBUTION = "distribution", _("Distribution")
+    USE = "use", _("Use")
+    END_OF_LIFE = "end_of_life", _("End of life")
+
+
+class GwpSet(models.TextChoices):
+    AR5 = "AR5", _("IPCC AR5 GWP100")
+    AR6 = "AR6", _("IPCC AR6 GWP100")
+
+
+class ElectricityTreatment(models.TextChoices):
+    GRID_AVERAGE = "grid_average", _("Grid average")
+    SUPPLIER_SPECIFIC = "supplier_specific", _("Supplier-specific")
+    RESIDUAL_MIX = "residual_mix", _("Residual mix")
+    GREEN_CERTIFICATES = "green_certificates", _("Green power certificates")
+
+
+FOOTPRINT_DIGITS = {"max_digits": 18, "decimal_places": 6}
+
+
+class DossierVersion(models.Model):
+    """The GB/T 24067 study as structured fields. Submitting freezes a version; answering
+    findings creates the next one, so reviewers can see what changed."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="dossier_versions"
+    )
+    number = models.PositiveIntegerField()
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    goal = models.TextField(_("goal of the study"), blank=True)
+    commissioner = models.CharField(_("commissioner"), max_length=200, blank=True)
+    practitioner = models.CharField(_("practitioner"), max_length=200, blank=True)
+    unit_kind = models.CharField(
+        _("unit kind"), max_length=16, choices=UnitKind.choices, blank=True
+    )
+    unit_description = models.CharField(_("functional or declared unit"), max_length=200,
+                                        blank=True)
+    reference_flow = models.CharField(_("reference flow"), max_length=200, blank=True)
+    boundary = models.CharField(_("system boundary"), max_length=32, choices=Boundary.choices,
+                                blank=True)
+    stages_included = models.JSONField(_("stages included"), default=list, blank=True)
+    stages_excluded = models.JSONField(
+        _("stages excluded, with reasons"), default=list, blank=True,
+        help_text=_("A list of {stage, reason}."),
+    )
+    cut_off_criteria = models.TextField(_("cut-off criteria"), blank=True)
+    allocation_procedure = models.TextField(_("allocation procedure"), blank=True)
+    reference_period_start = models.DateField(_("reference period start"), null=True, blank=True)
+    reference_period_end = models.DateField(_("reference period end"), null=True, blank=True)
+    geography = models.CharField(_("geography"), max_length=100, blank=True)
+    gwp_set = models.CharField(_("GWP set"), max_length=8, choices=GwpSet.choices, blank=True)
+    electricity_treatment = models.CharField(
+        _("electricity treatment"), max_length=32, choices=ElectricityTreatment.choices,
+        blank=True,
+    )
+    stage_results = models.JSONField(
+        _("results per life-cycle stage (kgCO2e per unit)"), default=dict, blank=True
+    )
+    fossil_emissions = models.DecimalField(_("fossil GHG emissions"), null=True, blank=True,
+                                           **FOOTPRINT_DIGITS)
+    biogenic_emissions = models.DecimalField(_("biogenic emissions"), null=True, blank=True,
+                                             **FOOTPRINT_DIGITS)
+    biogenic_removals = models.DecimalField(_("biogenic removals"), null=True, blank=True,
+                                            **FOOTPRINT_DIGITS)
+    land_use_change = models.DecimalField(_("direct land-use change"), null=True, blank=True,
+                                          **FOOTPRINT_DIGITS)
+    aircraft_emissions = models.DecimalField(_("aircraft emissions"), null=True, blank=True,
+                                             **FOOTPRINT_DIGITS)
+    data_quality_statement = models.TextField(_("data quality statement"), blank=True)
+    uncertainty_statement = models.TextField(_("uncertainty statement"), blank=True)
+    limitations = models.TextField(_("limitations"), blank=True)
+    declared_total = models.DecimalField(
+        _("declared footprint (kgCO2e per unit)"), null=True, blank=True, **FOOTPRINT_DIGITS
+    )
+    files = models.ManyToManyField("EvidenceFile", blank=True, related_name="dossier_versions")
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} v{self.number}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None
+
+
+class EvidenceKind(models.TextChoices):
+    BUSINESS_LICENCE = "business_licence", _("Business licence")
+    PROCESS_FLOW = "process_flow", _("Process flow chart")
+    BILL_OF_MATERIALS = "bill_of_materials", _("Bill of raw and auxiliary materials")
+    DATA_INVENTORY = "data_inventory", _("Footprint data inventory")
+    STUDY_REPORT = "study_report", _("Footprint study report")
+    REDUCTION_PLAN = "reduction_plan", _("Reduction plan")
+    EVIDENCE = "evidence", _("Evidence (energy bills, meter readings)")
+    OTHER = "other", _("Other")
+
+
+REQUIRED_EVIDENCE = (
+    EvidenceKind.BUSINESS_LICENCE,
+    EvidenceKind.PROCESS_FLOW,
+    EvidenceKind.BILL_OF_MATERIALS,
+    EvidenceKind.DATA_INVENTORY,
+    EvidenceKind.STUDY_REPORT,
+    EvidenceKind.REDUCTION_PLAN,
+)
+
+
+def evidence_upload_path(instance: "EvidenceFile", filename: str) -> str:
+    # The stored name never reuses the uploaded name: it is shown, not trusted.
+    return f"evidence/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class EvidenceFile(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="evidence_files"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=EvidenceKind.choices)
+    file = models.FileField(upload_to=evidence_upload_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ConflictDeclaration(models.TextChoices):
+    PENDING = "pending", _("Not yet declared")
+    NO_CONFLICT = "no_conflict", _("No conflict of interest")
+    CONFLICT = "conflict", _("Conflict of interest declared")
+
+
+class TeamMember(models.Model):
+    """A member of the evaluation team. Every member declares on conflict of interest."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="team_memberships")
+    is_lead = models.BooleanField(_("team lead"), default=False)
+    declaration = models.CharField(
+        max_length=16, choices=ConflictDeclaration.choices, default=ConflictDeclaration.PENDING
+    )
+    declaration_note = models.TextField(blank=True)
+    declared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-is_lead", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "user"], name="unique_team_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.application}"
+
+
+class ApplicationEvent(models.Model):
+    """Append-only record of every transition: who, when, from, to, comment."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    action = models.CharField(max_length=64)
+    from_status = models.CharField(max_length=32, choices=Status.choices)
+    to_status = models.CharField(max_length=32, choices=Status.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.action}"
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING_LABEL = "pending_label", _("Approved, label pending")
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class Certificate(models.Model):
+    application = models.OneToOneField(Application, on_delete=models.PROTECT,
+                                       related_name="certificate")
+    number = models.CharField(_("certificate number"), max_length=64, unique=True)
+    sequence = models.PositiveIntegerField()
+    certification_body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                           related_name="certificates_issued")
+    enterprise = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                   related_name="certificates_held")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="certificates")
+    dossier_version = models.ForeignKey(DossierVersion, on_delete=models.PROTECT, related_name="+")
+    scheme = models.CharField(_("scheme"), max_length=32, choices=Scheme.choices)
+    declared_total = models.DecimalField(_("footprint (kgCO2e per unit)"), **FOOTPRINT_DIGITS)
+    issued_on = models.DateField(_("issue date"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(_("status"), max_length=16, choices=CertificateStatus.choices,
+                              default=CertificateStatus.PENDING_LABEL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["certification_body", "sequence"],
+                                    name="unique_certificate_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Notification(models.Model):
+    """An inbox item, which is also the outbox row for its e-mail: written in the same
+    transaction as the transition, e-mailed by a task after commit."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications")
+    application = models.ForeignKey(Application, null=True, on_delete=models.CASCADE,
+                                    related_name="notifications")
+    event = models.ForeignKey(ApplicationEvent, null=True, on_delete=models.CASCADE,
+                              related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.subject

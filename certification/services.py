@@ -1,0 +1,470 @@
+"""Every write to products, applications and dossiers goes through these functions.
+
+Each takes the acting user, runs in one transaction and checks the rules itself, so the portal,
+the API, the admin and tasks share one behaviour.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, User
+from accounts.roles import OrganisationKind, Role
+from accounts.selectors import user_has_role
+from audits.models import PeerReview, PeerReviewOutcome
+from audits.services import blacklist_ensure_clear
+
+from . import notifications
+from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
+from .identifiers import gtin_normalize
+from .models import (
+    Application,
+    ApplicationEvent,
+    Certificate,
+    DossierVersion,
+    EvidenceFile,
+    EvidenceKind,
+    Product,
+    ProductCategory,
+    Status,
+    TeamMember,
+)
+from .uploads import check_upload
+from .workflow import (
+    COMMENT_REQUIRED,
+    TRANSITIONS,
+    Action,
+    GuardContext,
+    actor_relations,
+    body_accredited,
+    current_dossier_version,
+)
+
+# --- products -----------------------------------------------------------------------------
+
+def product_create(
+    *,
+    actor: User,
+    enterprise: Organisation,
+    name: str,
+    model: str,
+    category: ProductCategory,
+    manufacturer: str,
+    plant_address: str,
+    trademark: str = "",
+    gtin: str | None = None,
+) -> Product:
+    _ensure_enterprise_user(actor, enterprise)
+    product = Product(
+        enterprise=enterprise,
+        name=name,
+        model=model,
+        category=category,
+        manufacturer=manufacturer,
+        plant_address=plant_address,
+        trademark=trademark,
+        gtin=gtin_normalize(gtin) if gtin else None,
+    )
+    product.full_clean()
+    product.save()
+    return product
+
+
+def _ensure_enterprise_user(actor: User, enterprise: Organisation) -> None:
+    if not (
+        user_has_role(actor, Role.ENTERPRISE_ADMIN, enterprise)
+        or user_has_role(actor, Role.ENTERPRISE_MEMBER, enterprise)
+    ):
+        raise ActorNotPermitted(_("Only the enterprise's own people may do this."))
+
+
+# --- applications -------------------------------------------------------------------------
+
+def _next_reference() -> str:
+    year = timezone.localdate().year
+    prefix = f"APP-{year}-"
+    last = (
+        Application.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor: User,
+    product: Product,
+    certification_body: Organisation,
+    scheme: str,
+    product_rule_name: str,
+    product_rule_version: str,
+    plant_address: str = "",
+) -> Application:
+    """Open a draft application with an empty first dossier version."""
+    enterprise = product.enterprise
+    _ensure_enterprise_user(actor, enterprise)
+    if certification_body.kind != OrganisationKind.CERTIFICATION_BODY:
+        raise ValidationError({"certification_body": _("Choose a certification body.")})
+    application = Application(
+        reference=_next_reference(),
+        enterprise=enterprise,
+        product=product,
+        plant_address=plant_address or product.plant_address,
+        scheme=scheme,
+        product_rule_name=product_rule_name,
+        product_rule_version=product_rule_version,
+        certification_body=certification_body,
+        created_by=actor,
+    )
+    application.full_clean()
+    context = GuardContext(application=application, actor=actor, action="create", comment="")
+    try:
+        body_accredited(context)
+        blacklist_ensure_clear(organisations=[enterprise, certification_body], people=[actor])
+    except GuardFailed as error:
+        raise ValidationError({"certification_body": error.message}) from error
+    application.save()
+    DossierVersion.objects.create(application=application, number=1)
+    return application
+
+
+# --- the status writer --------------------------------------------------------------------
+
+def application_transition(
+    *, actor: User, application_id: int, action: str, comment: str = ""
+) -> Application:
+    """The only writer of Application.status.
+
+    Locks the row, re-reads the status under the lock (two people may press the same button),
+    checks the table, the actor's relation and every guard, then saves the new status, records
+    the event, applies the action's effects and queues notifications for after commit. Any
+    failure raises before anything is written, and the transaction rolls back the rest.
+    """
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("enterprise", "certification_body", "product")
+            .get(pk=application_id)
+        )
+        transition = TRANSITIONS.get((application.status, action))
+        if transition is None:
+            raise TransitionNotAllowed(
+                _("“%(action)s” is not possible while the application is %(status)s.")
+                % {"action": action, "status": application.get_status_display()}
+            )
+        if not transition.actors & actor_relations(actor, application):
+            raise ActorNotPermitted(_("Your role does not allow this step."))
+        context = GuardContext(application=application, actor=actor, action=action,
+                               comment=comment)
+        if action in COMMENT_REQUIRED and not comment.strip():
+            raise GuardFailed("comment_given", _("Give the reasons for this step."))
+        for guard in transition.guards:
+            guard(context)
+
+        from_status = application.status
+        application.status = transition.target
+        application.updated_at = timezone.now()
+        application.save(update_fields=["status", "updated_at"])
+        event = ApplicationEvent.objects.create(
+            application=application,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=transition.target,
+            comment=comment,
+        )
+        _apply_effects(application, action, actor, comment)
+        notifications.notify_transition(event)
+    return application
+
+
+def _apply_effects(application: Application, action: str, actor: User, comment: str) -> None:
+    now = timezone.now()
+    if action in (Action.SUBMIT, Action.RESUBMIT):
+        version = current_dossier_version(application)
+        version.frozen_at = now
+        version.save(update_fields=["frozen_at"])
+    elif action == Action.REQUEST_CHANGES:
+        dossier_version_open_next(application)
+    elif action == Action.PASS_TECHNICAL_REVIEW:
+        application.peer_reviews.filter(is_current=True).update(
+            outcome=PeerReviewOutcome.PENDING
+        )
+    elif action == Action.PEER_SEND_BACK:
+        application.peer_reviews.filter(is_current=True).update(
+            outcome=PeerReviewOutcome.SENT_BACK, comments=comment
+        )
+    elif action == Action.PEER_ENDORSE:
+        application.peer_reviews.filter(is_current=True).update(
+            outcome=PeerReviewOutcome.ENDORSED, comments=comment
+        )
+    elif action == Action.APPROVE:
+        certificate_create(application=application)
+
+
+# --- dossier ------------------------------------------------------------------------------
+
+DOSSIER_EDITABLE_STATUSES = {Status.DRAFT, Status.AWAITING_ENTERPRISE}
+DOSSIER_FIELDS = (
+    "goal", "commissioner", "practitioner", "unit_kind", "unit_description", "reference_flow",
+    "boundary", "stages_included", "stages_excluded", "cut_off_criteria", "allocation_procedure",
+    "reference_period_start", "reference_period_end", "geography", "gwp_set",
+    "electricity_treatment", "stage_results", "fossil_emissions", "biogenic_emissions",
+    "biogenic_removals", "land_use_change", "aircraft_emissions", "data_quality_statement",
+    "uncertainty_statement", "limitations", "declared_total",
+)
+
+
+def dossier_editable_version(*, actor: User, application: Application) -> DossierVersion:
+    """The open version the enterprise may edit now, or a WorkflowError saying why not."""
+    _ensure_enterprise_user(actor, application.enterprise)
+    if application.status not in DOSSIER_EDITABLE_STATUSES:
+        raise TransitionNotAllowed(
+            _("The dossier can only be changed as a draft or while findings are open.")
+        )
+    version = current_dossier_version(application)
+    if version.is_frozen:
+        raise TransitionNotAllowed(_("This dossier version is frozen."))
+    return version
+
+
+def dossier_update(*, actor: User, application: Application, data: dict) -> DossierVersion:
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        version = dossier_editable_version(actor=actor, application=application)
+        for name, value in data.items():
+            if name not in DOSSIER_FIELDS:
+                raise ValidationError({name: _("Unknown dossier field.")})
+            setattr(version, name, value)
+        version.full_clean(exclude=["application"])
+        version.save()
+        application.updated_at = timezone.now()
+        application.save(update_fields=["updated_at"])
+    return version
+
+
+def dossier_version_open_next(application: Application) -> DossierVersion:
+    """Copy the last frozen version into a new open one, with the same evidence files."""
+    previous = current_dossier_version(application)
+    values = {name: getattr(previous, name) for name in DOSSIER_FIELDS}
+    version = DossierVersion.objects.create(
+        application=application, number=previous.number + 1, **values
+    )
+    version.files.set(previous.files.all())
+    return version
+
+
+def dossier_diff(older: DossierVersion, newer: DossierVersion) -> list[dict]:
+    """Fields and evidence files that changed between two versions, for reviewers."""
+    older_values = model_to_dict(older, fields=DOSSIER_FIELDS)
+    newer_values = model_to_dict(newer, fields=DOSSIER_FIELDS)
+    changes = [
+        {
+            "field": name,
+            "label": str(DossierVersion._meta.get_field(name).verbose_name),
+            "before": older_values.get(name),
+            "after": newer_values.get(name),
+        }
+        for name in DOSSIER_FIELDS
+        if older_values.get(name) != newer_values.get(name)
+    ]
+    older_files = {f.pk: f for f in older.files.all()}
+    newer_files = {f.pk: f for f in newer.files.all()}
+    for pk in newer_files.keys() - older_files.keys():
+        changes.append({"field": "files", "label": _("Evidence added"), "before": None,
+                        "after": newer_files[pk].original_name})
+    for pk in older_files.keys() - newer_files.keys():
+        changes.append({"field": "files", "label": _("Evidence removed"),
+                        "before": older_files[pk].original_name, "after": None})
+    return changes
+
+
+# --- team ---------------------------------------------------------------------------------
+
+TEAM_EDITABLE_STATUSES = {Status.ACCEPTED}
+
+
+@transaction.atomic
+def team_assign(
+    *, actor: User, application: Application, members: list[User], lead: User
+) -> list[TeamMember]:
+    """Set the evaluation team. Each member is a reviewer of the body, not blacklisted."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    body = application.certification_body
+    if not user_has_role(actor, Role.BODY_ADMIN, body):
+        raise ActorNotPermitted(_("Only the body's administrator assigns the team."))
+    if application.status not in TEAM_EDITABLE_STATUSES:
+        raise TransitionNotAllowed(_("The team is set after acceptance and before planning."))
+    if lead not in members:
+        members = [*members, lead]
+    for member in members:
+        if not user_has_role(member, Role.REVIEWER, body):
+            raise ValidationError({"members": _("%(person)s is not a reviewer of %(body)s.")
+                                   % {"person": member, "body": body}})
+        if member.memberships.filter(organisation=application.enterprise).exists():
+            raise GuardFailed("conflict_of_interest",
+                              _("%(person)s belongs to the enterprise.") % {"person": member})
+    blacklist_ensure_clear(people=members)
+    application.team.all().delete()
+    return [
+        TeamMember.objects.create(application=application, user=member, is_lead=member == lead)
+        for member in members
+    ]
+
+
+@transaction.atomic
+def team_declare(
+    *, actor: User, application: Application, has_conflict: bool, note: str = ""
+) -> TeamMember:
+    member = TeamMember.objects.select_for_update().filter(
+        application=application, user=actor
+    ).first()
+    if member is None:
+        raise ActorNotPermitted(_("You are not on this evaluation team."))
+    if has_conflict and not note.strip():
+        raise ValidationError({"note": _("Describe the conflict of interest.")})
+    member.declaration = "conflict" if has_conflict else "no_conflict"
+    member.declaration_note = note
+    member.declared_at = timezone.now()
+    member.save(update_fields=["declaration", "declaration_note", "declared_at"])
+    return member
+
+
+# --- peer review --------------------------------------------------------------------------
+
+PEER_ASSIGNABLE_STATUSES = {
+    Status.ACCEPTED, Status.PLANNED, Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE,
+    Status.TECHNICAL_REVIEW,
+}
+
+
+@transaction.atomic
+def peer_review_assign(*, actor: User, application: Application, reviewer: User) -> PeerReview:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not user_has_role(actor, Role.BODY_ADMIN, application.certification_body):
+        raise ActorNotPermitted(_("Only the body's administrator requests a peer review."))
+    if application.status not in PEER_ASSIGNABLE_STATUSES:
+        raise TransitionNotAllowed(_("A peer reviewer cannot be assigned at this stage."))
+    peer_body = next(
+        (m.organisation for m in reviewer.memberships.select_related("organisation")
+         if m.role == Role.REVIEWER and m.organisation.is_active_body
+         and m.organisation_id != application.certification_body_id),
+        None,
+    )
+    if peer_body is None:
+        raise GuardFailed("peer_body_differs", _(
+            "The peer reviewer must be a reviewer of another active certification body."))
+    if reviewer.memberships.filter(organisation=application.enterprise).exists():
+        raise GuardFailed("conflict_of_interest", _("The peer reviewer belongs to the enterprise."))
+    blacklist_ensure_clear(organisations=[peer_body], people=[reviewer])
+    application.peer_reviews.filter(is_current=True).update(is_current=False)
+    return PeerReview.objects.create(
+        application=application, reviewer=reviewer, body=peer_body, assigned_by=actor
+    )
+
+
+@transaction.atomic
+def peer_review_declare(
+    *, actor: User, application: Application, has_conflict: bool, note: str = ""
+) -> PeerReview:
+    peer_review = application.peer_reviews.select_for_update().filter(
+        is_current=True, reviewer=actor
+    ).first()
+    if peer_review is None:
+        raise ActorNotPermitted(_("You are not the peer reviewer of this application."))
+    if has_conflict and not note.strip():
+        raise ValidationError({"note": _("Describe the conflict of interest.")})
+    peer_review.declaration = "conflict" if has_conflict else "no_conflict"
+    peer_review.declared_at = timezone.now()
+    if has_conflict:
+        peer_review.comments = note
+    peer_review.save(update_fields=["declaration", "declared_at", "comments"])
+    return peer_review
+
+
+# --- certificate --------------------------------------------------------------------------
+
+def certificate_create(*, application: Application) -> Certificate:
+    """Create the certificate record at approval; its label is issued after commit."""
+    body = application.certification_body
+    today = timezone.localdate()
+    # Lock the body row so two approvals at once cannot take the same sequence number.
+    Organisation.objects.select_for_update().get(pk=body.pk)
+    sequence = (Certificate.objects.filter(certification_body=body)
+                .aggregate(Max("sequence"))["sequence__max"] or 0) + 1
+    number = settings.CERTIFICATE_NUMBER_FORMAT.format(
+        body_code=(body.code or "").upper(), year=today.year, sequence=sequence
+    )
+    version = application.dossier_versions.filter(frozen_at__isnull=False).order_by(
+        "-number").first()
+    if version is None or version.declared_total is None:
+        raise WorkflowError(_("No frozen dossier with a declared footprint."))
+    return Certificate.objects.create(
+        application=application,
+        number=number,
+        sequence=sequence,
+        certification_body=body,
+        enterprise=application.enterprise,
+        product=application.product,
+        dossier_version=version,
+        scheme=application.scheme,
+        declared_total=Decimal(version.declared_total),
+        issued_on=today,
+        valid_until=today + timedelta(days=settings.CERTIFICATE_VALIDITY_DAYS),
+    )
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+def evidence_upload(
+    *, actor: User, application: Application, kind: str, upload: UploadedFile
+) -> EvidenceFile:
+    """Check the file by content, store it and attach it to the open dossier version.
+
+    The check runs before anything is written; if storing or saving fails, the transaction
+    rolls back and the stored bytes are removed, so a failed upload leaves nothing behind.
+    """
+    checked = check_upload(upload)
+    if kind not in EvidenceKind.values:
+        raise ValidationError({"kind": _("Choose the kind of evidence.")})
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        version = dossier_editable_version(actor=actor, application=application)
+        evidence = EvidenceFile(
+            application=application,
+            kind=kind,
+            original_name=(upload.name or "file")[:255],
+            size=checked.size,
+            sha256=checked.sha256,
+            content_type=checked.content_type,
+            uploaded_by=actor,
+        )
+        evidence.file.save("upload", upload, save=False)
+        stored_name = evidence.file.name
+        try:
+            evidence.save()
+            version.files.add(evidence)
+        except Exception:
+            evidence.file.storage.delete(stored_name)
+            raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, actor: User, application: Application, evidence: EvidenceFile) -> None:
+    """Detach a file from the open version; frozen versions keep it."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    version = dossier_editable_version(actor=actor, application=application)
+    version.files.remove(evidence)

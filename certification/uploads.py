@@ -1,0 +1,105 @@
+"""Evidence files are accepted by what they contain, never by their name.
+
+libmagic reads the first bytes; Office files are zip containers and are told apart by the
+parts they hold. A file whose name claims one type and whose content is another is refused.
+"""
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import magic
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+# content type → file name endings that may carry it
+ALLOWED = {
+    "application/pdf": {".pdf"},
+    "image/png": {".png"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    XLSX: {".xlsx"},
+    DOCX: {".docx"},
+    "text/csv": {".csv", ".txt"},
+    "text/plain": {".txt", ".csv"},
+}
+MAX_ZIP_EXPANSION = 100  # an Office file inflating more than 100× is treated as a zip bomb
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _office_type(head: bytes, data: io.BytesIO) -> str | None:
+    try:
+        with zipfile.ZipFile(data) as archive:
+            names = set(archive.namelist())
+            total = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return None
+    if total > max(len(data.getbuffer()), 1) * MAX_ZIP_EXPANSION:
+        raise ValidationError(_("The file expands to an implausible size and was refused."),
+                              code="zip_bomb")
+    if "[Content_Types].xml" not in names:
+        return None
+    if "xl/workbook.xml" in names:
+        return XLSX
+    if "word/document.xml" in names:
+        return DOCX
+    return None
+
+
+def detect_content_type(data: bytes) -> str:
+    detected = magic.from_buffer(data[:8192], mime=True)
+    if detected in ("application/zip", "application/octet-stream") or detected in (XLSX, DOCX):
+        office = _office_type(data[:4], io.BytesIO(data))
+        if office:
+            return office
+    if detected == "text/plain" or detected == "text/csv":
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return "application/octet-stream"
+    return detected
+
+
+def check_upload(upload: UploadedFile) -> CheckedUpload:
+    """Return what the file is, or raise ValidationError with a message for the person."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size is None or upload.size == 0:
+        raise ValidationError(_("The file is empty."), code="empty")
+    if upload.size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    content_type = detect_content_type(data)
+    if content_type not in ALLOWED:
+        raise ValidationError(
+            _("This kind of file (%(type)s) is not accepted. Upload PDF, PNG, JPEG, XLSX, "
+              "DOCX or CSV.") % {"type": content_type},
+            code="file_type",
+        )
+    suffix = PurePath(upload.name or "").suffix.lower()
+    if suffix not in ALLOWED[content_type]:
+        raise ValidationError(
+            _("The file's name ends in “%(suffix)s” but its content is %(type)s.")
+            % {"suffix": suffix or "—", "type": content_type},
+            code="name_mismatch",
+        )
+    return CheckedUpload(content_type=content_type, size=len(data),
+                         sha256=hashlib.sha256(data).hexdigest())

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "certification"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("products/", views.product_list, name="product_list"),
+    path("applications/", views.application_list, name="application_list"),
+    path("applications/new/", views.application_create, name="application_create"),
+    path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/transition/", views.application_transition, name="transition"),
+    path("applications/<int:pk>/dossier/", views.dossier_edit, name="dossier_edit"),
+    path("applications/<int:pk>/dossier/v<int:number>/changes/", views.dossier_diff,
+         name="dossier_diff"),
+    path("applications/<int:pk>/files/", views.evidence_upload, name="evidence_upload"),
+    path("applications/<int:pk>/files/<int:file_id>/", views.evidence_download,
+         name="evidence_download"),
+    path("applications/<int:pk>/files/<int:file_id>/remove/", views.evidence_remove,
+         name="evidence_remove"),
+    path("applications/<int:pk>/team/", views.team_assign, name="team_assign"),
+    path("applications/<int:pk>/declare/<str:role>/", views.declare, name="declare"),
+    path("applications/<int:pk>/peer-review/", views.peer_assign, name="peer_assign"),
+    path("applications/<int:pk>/findings/", views.finding_create, name="finding_create"),
+    path("applications/<int:pk>/findings/<int:finding_id>/answer/", views.finding_answer,
+         name="finding_answer"),
+    path("applications/<int:pk>/findings/<int:finding_id>/close/", views.finding_close,
+         name="finding_close"),
+    path("applications/<int:pk>/evaluation/", views.evaluation_edit, name="evaluation_edit"),
+]

@@ -1,0 +1,439 @@
+"""Portal pages. Each view reads through a selector that takes the user and writes through a
+service; a rule that stops a step becomes a message or a field error, never a 500."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.roles import OrganisationKind, Role
+from accounts.selectors import user_enterprise_ids, user_has_role, user_organisations
+from audits import reviews
+from audits.models import Evaluation, Finding, PeerReview
+
+from . import selectors, services
+from .errors import WorkflowError
+from .forms import (
+    ApplicationForm,
+    DeclarationForm,
+    DossierForm,
+    EvaluationForm,
+    EvidenceUploadForm,
+    FindingAnswerForm,
+    FindingForm,
+    PeerAssignForm,
+    ProductForm,
+    TeamForm,
+    TransitionForm,
+)
+from .models import Application, DossierVersion, Stage, Status
+from .workflow import ACTION_LABELS, COMMENT_REQUIRED, Actor, actor_relations, available_actions
+
+PAGE_SIZE = 50
+
+
+def _back(application: Application) -> HttpResponse:
+    return redirect("certification:application_detail", pk=application.pk)
+
+
+def _report(request: HttpRequest, error: Exception) -> None:
+    if isinstance(error, WorkflowError):
+        messages.error(request, error.message)
+    elif isinstance(error, ValidationError):
+        messages.error(request, " ".join(error.messages))
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    applications = selectors.work_queue_for(request.user)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/queue.html", {"page": page})
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    applications = selectors.application_list_for_actor(request.user)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        applications = applications.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        applications = applications.filter(reference__icontains=query) | applications.filter(
+            product__name__icontains=query)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/application_list.html",
+                  {"page": page, "statuses": Status.choices, "status": status, "q": query})
+
+
+@login_required
+def application_create(request: HttpRequest) -> HttpResponse:
+    products = selectors.product_list_for_actor(request.user).filter(
+        enterprise_id__in=user_enterprise_ids(request.user))
+    if not user_enterprise_ids(request.user):
+        raise Http404
+    form = ApplicationForm(request.POST or None, products=products)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Application %(ref)s created. Complete the dossier.")
+                             % {"ref": application.reference})
+            return _back(application)
+    return render(request, "certification/application_form.html", {"form": form})
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    user = request.user
+    relations = actor_relations(user, application)
+    can_read_dossier = selectors.application_can_read_dossier(user, application)
+    versions = list(application.dossier_versions.prefetch_related("files")) \
+        if can_read_dossier else []
+    current = versions[-1] if versions else None
+    actions = [
+        {"action": action, "label": ACTION_LABELS[action],
+         "needs_comment": action in COMMENT_REQUIRED,
+         "form": TransitionForm(initial={"action": action})}
+        for action in available_actions(user, application)
+    ]
+    team = list(application.team.select_related("user"))
+    peer_reviews = list(application.peer_reviews.select_related("reviewer", "body"))
+    current_peer = next((p for p in peer_reviews if p.is_current), None)
+    evaluation = Evaluation.objects.filter(application=application).first()
+    findings = list(application.findings.select_related("dossier_version"))
+    editable = (Actor.ENTERPRISE in relations
+                and application.status in services.DOSSIER_EDITABLE_STATUSES
+                and current is not None and not current.is_frozen)
+    is_body_admin = Actor.BODY_ADMIN in relations
+    is_team = Actor.TEAM in relations
+    context = {
+        "application": application,
+        "relations": relations,
+        "actions": actions,
+        "can_read_dossier": can_read_dossier,
+        "versions": versions,
+        "current": current,
+        "stage_rows": _stage_rows(current),
+        "editable": editable,
+        "upload_form": EvidenceUploadForm() if editable else None,
+        "team": team,
+        "my_team_member": next((m for m in team if m.user_id == user.pk), None),
+        "team_form": (TeamForm(reviewers=_body_reviewers(application),
+                               initial={"members": [m.user_id for m in team]})
+                      if is_body_admin and application.status in services.TEAM_EDITABLE_STATUSES
+                      else None),
+        "peer_form": (PeerAssignForm(reviewers=_peer_candidates(application))
+                      if is_body_admin
+                      and application.status in services.PEER_ASSIGNABLE_STATUSES else None),
+        "peer_reviews": peer_reviews,
+        "current_peer": current_peer,
+        "is_peer_reviewer": Actor.PEER_REVIEWER in relations,
+        "declaration_form": DeclarationForm(),
+        "evaluation": evaluation,
+        "findings": findings,
+        "finding_form": (FindingForm() if is_team
+                         and application.status == Status.IN_EVALUATION else None),
+        "answer_allowed": (Actor.ENTERPRISE in relations
+                           and application.status == Status.AWAITING_ENTERPRISE),
+        "close_allowed": is_team and application.status == Status.IN_EVALUATION,
+        "evaluation_allowed": is_team and application.status in reviews.EVALUATION_STATUSES,
+        "events": application.events.select_related("actor"),
+        "certificate": getattr(application, "certificate", None)
+        if application.status == Status.APPROVED else None,
+    }
+    return render(request, "certification/application_detail.html", context)
+
+
+def _stage_rows(version: DossierVersion | None) -> list[tuple[str, str | None]]:
+    if version is None:
+        return []
+    results = version.stage_results or {}
+    return [(stage.label, results.get(stage.value)) for stage in Stage
+            if stage.value in (version.stages_included or [])]
+
+
+def _body_reviewers(application: Application):
+    return User.objects.filter(memberships__organisation=application.certification_body,
+                               memberships__role=Role.REVIEWER).distinct().order_by("username")
+
+
+def _peer_candidates(application: Application):
+    return (User.objects.filter(memberships__role=Role.REVIEWER,
+                                memberships__organisation__kind=OrganisationKind
+                                .CERTIFICATION_BODY,
+                                memberships__organisation__status="active")
+            .exclude(memberships__organisation=application.certification_body)
+            .distinct().order_by("username"))
+
+
+@login_required
+@require_POST
+def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            services.application_transition(actor=request.user, application_id=application.pk,
+                                            action=action, comment=form.cleaned_data["comment"])
+        except (WorkflowError, ValidationError) as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("Done: %(action)s.")
+                             % {"action": ACTION_LABELS.get(action, action)})
+    return _back(application)
+
+
+@login_required
+def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    try:
+        version = services.dossier_editable_version(actor=request.user, application=application)
+    except WorkflowError as error:
+        _report(request, error)
+        return _back(application)
+    form = DossierForm(request.POST or None, instance=version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_update(actor=request.user, application=application,
+                                    data=form.service_data())
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Dossier saved."))
+            return _back(application)
+    stage_fields = [(form[f"result_{s.value}"], form[f"excluded_{s.value}"]) for s in Stage]
+    return render(request, "certification/dossier_form.html",
+                  {"form": form, "application": application, "version": version,
+                   "stage_fields": stage_fields})
+
+
+@login_required
+def dossier_diff(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    if not selectors.application_can_read_dossier(request.user, application):
+        raise Http404
+    versions = {v.number: v for v in application.dossier_versions.filter(
+        number__in=[number - 1, number]).prefetch_related("files")}
+    if number not in versions or number - 1 not in versions:
+        raise Http404
+    changes = services.dossier_diff(versions[number - 1], versions[number])
+    return render(request, "certification/dossier_diff.html",
+                  {"application": application, "number": number, "changes": changes})
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _back(application)
+    try:
+        evidence = services.evidence_upload(actor=request.user, application=application,
+                                            kind=form.cleaned_data["kind"],
+                                            upload=form.cleaned_data["file"])
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Uploaded %(name)s.") % {"name": evidence.original_name})
+    return _back(application)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True,
+                        filename=evidence.original_name, content_type=evidence.content_type)
+
+
+@login_required
+@require_POST
+def evidence_remove(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
+    try:
+        services.evidence_remove(actor=request.user, application=application, evidence=evidence)
+    except WorkflowError as error:
+        _report(request, error)
+    return _back(application)
+
+
+@login_required
+@require_POST
+def team_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    form = TeamForm(request.POST, reviewers=_body_reviewers(application))
+    if not form.is_valid():
+        messages.error(request, _("Choose the team members and a lead."))
+        return _back(application)
+    try:
+        services.team_assign(actor=request.user, application=application,
+                             members=list(form.cleaned_data["members"]),
+                             lead=form.cleaned_data["lead"])
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Team assigned."))
+    return _back(application)
+
+
+@login_required
+@require_POST
+def declare(request: HttpRequest, pk: int, role: str) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    form = DeclarationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one declaration."))
+        return _back(application)
+    service = services.team_declare if role == "team" else services.peer_review_declare
+    try:
+        service(actor=request.user, application=application, **form.cleaned_data)
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Declaration recorded."))
+    return _back(application)
+
+
+@login_required
+@require_POST
+def peer_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    form = PeerAssignForm(request.POST, reviewers=_peer_candidates(application))
+    if not form.is_valid():
+        messages.error(request, _("Choose a peer reviewer."))
+        return _back(application)
+    try:
+        services.peer_review_assign(actor=request.user, application=application,
+                                    reviewer=form.cleaned_data["reviewer"])
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Peer reviewer assigned."))
+    return _back(application)
+
+
+@login_required
+@require_POST
+def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    form = FindingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the severity and a description of the finding."))
+        return _back(application)
+    try:
+        reviews.finding_raise(actor=request.user, application=application, **form.cleaned_data)
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Finding raised."))
+    return _back(application)
+
+
+def _finding(request: HttpRequest, pk: int, finding_id: int) -> Finding:
+    application = selectors.application_get_for_actor(request.user, pk)
+    finding = application.findings.filter(pk=finding_id).select_related("application").first()
+    if finding is None:
+        raise Http404
+    return finding
+
+
+@login_required
+@require_POST
+def finding_answer(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+    finding = _finding(request, pk, finding_id)
+    form = FindingAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write an answer."))
+        return _back(finding.application)
+    try:
+        reviews.finding_answer(actor=request.user, finding=finding, **form.cleaned_data)
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Answer saved."))
+    return _back(finding.application)
+
+
+@login_required
+@require_POST
+def finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+    finding = _finding(request, pk, finding_id)
+    try:
+        reviews.finding_close(actor=request.user, finding=finding,
+                              reopen=request.POST.get("reopen") == "1")
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    return _back(finding.application)
+
+
+@login_required
+def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    if Actor.TEAM not in actor_relations(request.user, application):
+        raise Http404
+    evaluation = Evaluation.objects.filter(application=application).first() or Evaluation(
+        application=application)
+    form = EvaluationForm(request.POST or None, instance=evaluation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reviews.evaluation_update(actor=request.user, application=application,
+                                      data=form.service_data())
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Evaluation record saved."))
+            return _back(application)
+    return render(request, "certification/evaluation_form.html",
+                  {"form": form, "application": application})
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    products = selectors.product_list_for_actor(request.user)
+    enterprises = [o for o in user_organisations(request.user, OrganisationKind.ENTERPRISE)]
+    form = ProductForm(request.POST or None) if enterprises else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.product_create(actor=request.user, enterprise=enterprises[0],
+                                    **form.cleaned_data)
+        except (ValidationError, WorkflowError) as error:
+            form.add_error(None, getattr(error, "messages", None) or str(error))
+        else:
+            messages.success(request, _("Product registered."))
+            return redirect("certification:product_list")
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/product_list.html", {"page": page, "form": form})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    notifications = request.user.notifications.select_related("application")
+    if request.method == "POST":
+        notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("certification:inbox")
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/inbox.html", {"page": page})
+
+
+__all__ = ["PeerReview", "Prefetch", "user_has_role"]

@@ -1,0 +1,349 @@
+"""The certification procedure as one table (CNCA-CFP-00:2025 order, plus peer review and
+blacklist gates).
+
+Read it as: in status S, action A by someone who stands in relation R to the application leads
+to status T, if every named guard passes. `application_transition` in services.py is the only
+writer of `Application.status`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.selectors import user_roles
+from audits.models import FindingStatus, PeerReviewOutcome
+from audits.services import blacklist_ensure_clear
+
+from .errors import GuardFailed
+from .models import (
+    REQUIRED_EVIDENCE,
+    Application,
+    ConflictDeclaration,
+    DossierVersion,
+    Status,
+)
+
+
+class Actor:
+    """How a person stands to one application. One person may hold several relations."""
+
+    ENTERPRISE = "enterprise"
+    ENTERPRISE_ADMIN = "enterprise_admin"
+    BODY_ADMIN = "body_admin"
+    TEAM = "team"
+    TECHNICAL_REVIEWER = "technical_reviewer"
+    PEER_REVIEWER = "peer_reviewer"
+    DECISION_MAKER = "decision_maker"
+    REGULATOR = "regulator"
+
+    ALL = (ENTERPRISE, ENTERPRISE_ADMIN, BODY_ADMIN, TEAM, TECHNICAL_REVIEWER, PEER_REVIEWER,
+           DECISION_MAKER, REGULATOR)
+
+
+class Action:
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    PLAN = "plan"
+    START_EVALUATION = "start_evaluation"
+    REQUEST_CHANGES = "request_changes"
+    RESUBMIT = "resubmit"
+    COMPLETE_EVALUATION = "complete_evaluation"
+    RETURN_TO_EVALUATION = "return_to_evaluation"
+    PASS_TECHNICAL_REVIEW = "pass_technical_review"  # noqa: S105 - an action name
+    PEER_SEND_BACK = "peer_send_back"
+    PEER_ENDORSE = "peer_endorse"
+    APPROVE = "approve"
+    REFUSE = "refuse"
+    WITHDRAW = "withdraw"
+
+
+ACTION_LABELS = {
+    Action.SUBMIT: gettext_lazy("Submit for certification"),
+    Action.ACCEPT: gettext_lazy("Accept the application"),
+    Action.REJECT: gettext_lazy("Reject at acceptance"),
+    Action.PLAN: gettext_lazy("Confirm the plan and team"),
+    Action.START_EVALUATION: gettext_lazy("Start the evaluation"),
+    Action.REQUEST_CHANGES: gettext_lazy("Send findings to the enterprise"),
+    Action.RESUBMIT: gettext_lazy("Resubmit with corrective actions"),
+    Action.COMPLETE_EVALUATION: gettext_lazy("Complete the evaluation"),
+    Action.RETURN_TO_EVALUATION: gettext_lazy("Return to the evaluation team"),
+    Action.PASS_TECHNICAL_REVIEW: gettext_lazy("Pass technical review"),
+    Action.PEER_SEND_BACK: gettext_lazy("Send back to evaluation"),
+    Action.PEER_ENDORSE: gettext_lazy("Endorse the file"),
+    Action.APPROVE: gettext_lazy("Approve certification"),
+    Action.REFUSE: gettext_lazy("Refuse certification"),
+    Action.WITHDRAW: gettext_lazy("Withdraw the application"),
+}
+
+# Actions whose comment is the reason the record must keep.
+COMMENT_REQUIRED = {
+    Action.REJECT, Action.RETURN_TO_EVALUATION, Action.PEER_SEND_BACK, Action.REFUSE,
+    Action.APPROVE,
+}
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    application: Application
+    actor: User
+    action: str
+    comment: str
+
+
+Guard = Callable[[GuardContext], None]
+
+
+# --- guards -------------------------------------------------------------------------------
+
+def comment_given(ctx: GuardContext) -> None:
+    if not ctx.comment.strip():
+        raise GuardFailed("comment_given", _("Give the reasons for this step."))
+
+
+def dossier_complete(ctx: GuardContext) -> None:
+    version = current_dossier_version(ctx.application)
+    missing = dossier_missing_items(version)
+    if missing:
+        raise GuardFailed(
+            "dossier_complete",
+            _("The dossier is incomplete: %(items)s.") % {"items": ", ".join(missing)},
+        )
+
+
+def body_accredited(ctx: GuardContext) -> None:
+    application = ctx.application
+    body = application.certification_body
+    if not body.is_active_body:
+        raise GuardFailed("body_accredited",
+                          _("%(body)s is not an active certification body.") % {"body": body})
+    if not body.accredited_categories.filter(pk=application.product.category_id).exists():
+        raise GuardFailed(
+            "body_accredited",
+            _("%(body)s is not accredited for the category %(category)s.")
+            % {"body": body, "category": application.product.category},
+        )
+
+
+def nobody_blacklisted(ctx: GuardContext) -> None:
+    application = ctx.application
+    blacklist_ensure_clear(
+        organisations=[application.enterprise, application.certification_body],
+        people=[ctx.actor],
+    )
+
+
+def team_assigned(ctx: GuardContext) -> None:
+    team = list(ctx.application.team.select_related("user"))
+    if not team:
+        raise GuardFailed("team_assigned", _("Assign an evaluation team first."))
+    if not any(member.is_lead for member in team):
+        raise GuardFailed("team_assigned", _("Name a team lead."))
+    blacklist_ensure_clear(people=[member.user for member in team])
+
+
+def team_declared_no_conflict(ctx: GuardContext) -> None:
+    for member in ctx.application.team.select_related("user"):
+        if member.declaration != ConflictDeclaration.NO_CONFLICT:
+            raise GuardFailed(
+                "conflict_of_interest",
+                _("%(person)s has not declared freedom from conflicts of interest.")
+                % {"person": member.user},
+            )
+
+
+def open_findings_exist(ctx: GuardContext) -> None:
+    if not ctx.application.findings.filter(status=FindingStatus.OPEN).exists():
+        raise GuardFailed("open_findings_exist", _("Raise at least one finding first."))
+
+
+def findings_answered(ctx: GuardContext) -> None:
+    if ctx.application.findings.filter(status=FindingStatus.OPEN).exists():
+        raise GuardFailed("findings_answered", _("Answer every open finding first."))
+
+
+def findings_closed(ctx: GuardContext) -> None:
+    if ctx.application.findings.exclude(status=FindingStatus.CLOSED).exists():
+        raise GuardFailed("findings_closed", _("Close every finding first."))
+
+
+def evaluation_complete(ctx: GuardContext) -> None:
+    evaluation = getattr(ctx.application, "evaluation", None)
+    missing = evaluation.missing_items() if evaluation else ["evaluation"]
+    if missing:
+        raise GuardFailed(
+            "evaluation_complete",
+            _("The evaluation record is incomplete: %(items)s.") % {"items": ", ".join(missing)},
+        )
+
+
+def actor_not_on_team(ctx: GuardContext) -> None:
+    if ctx.application.team.filter(user=ctx.actor).exists():
+        raise GuardFailed(
+            "not_on_team",
+            _("A member of the evaluation team may not take this step."),
+        )
+
+
+def peer_reviewer_independent(ctx: GuardContext) -> None:
+    application = ctx.application
+    peer_review = application.peer_reviews.filter(is_current=True).select_related(
+        "body", "reviewer"
+    ).first()
+    if peer_review is None:
+        raise GuardFailed("peer_review_assigned", _("Assign a peer reviewer first."))
+    if peer_review.body_id == application.certification_body_id:
+        raise GuardFailed(
+            "peer_body_differs",
+            _("The peer reviewer must come from another certification body."),
+        )
+    if not peer_review.body.is_active_body:
+        raise GuardFailed("peer_body_differs",
+                          _("The peer review body is not an active certification body."))
+    if application.team.filter(user=peer_review.reviewer_id).exists():
+        raise GuardFailed("peer_body_differs",
+                          _("The peer reviewer may not be on the evaluation team."))
+    if peer_review.reviewer.memberships.filter(organisation=application.enterprise).exists():
+        raise GuardFailed("conflict_of_interest",
+                          _("The peer reviewer belongs to the enterprise."))
+    blacklist_ensure_clear(organisations=[peer_review.body], people=[peer_review.reviewer])
+
+
+def peer_declared_no_conflict(ctx: GuardContext) -> None:
+    peer_review = ctx.application.peer_reviews.filter(is_current=True).first()
+    if peer_review is None or peer_review.declaration != ConflictDeclaration.NO_CONFLICT:
+        raise GuardFailed(
+            "conflict_of_interest",
+            _("The peer reviewer must declare freedom from conflicts of interest first."),
+        )
+
+
+# --- the table ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Transition:
+    target: str
+    actors: frozenset[str]
+    guards: tuple[Guard, ...] = field(default=())
+
+
+def _t(target: str, actors: set[str], *guards: Guard) -> Transition:
+    return Transition(target=target, actors=frozenset(actors), guards=guards)
+
+
+A, S = Action, Status
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.DRAFT, A.SUBMIT): _t(S.SUBMITTED, {Actor.ENTERPRISE},
+                            dossier_complete, body_accredited, nobody_blacklisted),
+    (S.SUBMITTED, A.ACCEPT): _t(S.ACCEPTED, {Actor.BODY_ADMIN}, body_accredited,
+                                nobody_blacklisted),
+    (S.SUBMITTED, A.REJECT): _t(S.REJECTED, {Actor.BODY_ADMIN}, comment_given),
+    (S.ACCEPTED, A.PLAN): _t(S.PLANNED, {Actor.BODY_ADMIN}, team_assigned, nobody_blacklisted),
+    (S.PLANNED, A.START_EVALUATION): _t(S.IN_EVALUATION, {Actor.TEAM},
+                                        team_declared_no_conflict),
+    (S.IN_EVALUATION, A.REQUEST_CHANGES): _t(S.AWAITING_ENTERPRISE, {Actor.TEAM},
+                                             open_findings_exist),
+    (S.AWAITING_ENTERPRISE, A.RESUBMIT): _t(S.IN_EVALUATION, {Actor.ENTERPRISE},
+                                            findings_answered, dossier_complete),
+    (S.IN_EVALUATION, A.COMPLETE_EVALUATION): _t(S.TECHNICAL_REVIEW, {Actor.TEAM},
+                                                 findings_closed, evaluation_complete),
+    (S.TECHNICAL_REVIEW, A.RETURN_TO_EVALUATION): _t(S.IN_EVALUATION,
+                                                     {Actor.TECHNICAL_REVIEWER},
+                                                     actor_not_on_team, comment_given),
+    (S.TECHNICAL_REVIEW, A.PASS_TECHNICAL_REVIEW): _t(S.PEER_REVIEW, {Actor.TECHNICAL_REVIEWER},
+                                                      actor_not_on_team,
+                                                      peer_reviewer_independent),
+    (S.PEER_REVIEW, A.PEER_SEND_BACK): _t(S.IN_EVALUATION, {Actor.PEER_REVIEWER},
+                                          peer_declared_no_conflict, comment_given),
+    (S.PEER_REVIEW, A.PEER_ENDORSE): _t(S.DECISION, {Actor.PEER_REVIEWER},
+                                        peer_declared_no_conflict, peer_reviewer_independent),
+    (S.DECISION, A.APPROVE): _t(S.APPROVED, {Actor.DECISION_MAKER}, actor_not_on_team,
+                                comment_given, nobody_blacklisted),
+    (S.DECISION, A.REFUSE): _t(S.REFUSED, {Actor.DECISION_MAKER}, actor_not_on_team,
+                               comment_given),
+}
+WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.PLANNED, S.IN_EVALUATION,
+                S.AWAITING_ENTERPRISE, S.TECHNICAL_REVIEW, S.PEER_REVIEW, S.DECISION)
+for _status in WITHDRAWABLE:
+    TRANSITIONS[(_status, A.WITHDRAW)] = _t(S.WITHDRAWN, {Actor.ENTERPRISE_ADMIN})
+
+ALL_ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
+
+
+# --- who stands where ---------------------------------------------------------------------
+
+def actor_relations(user: User, application: Application) -> set[str]:
+    """The relations `user` holds to `application`, from memberships, team and peer review."""
+    if not user.is_authenticated:
+        return set()
+    relations: set[str] = set()
+    enterprise_roles = user_roles(user, application.enterprise)
+    if enterprise_roles & {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER}:
+        relations.add(Actor.ENTERPRISE)
+    if Role.ENTERPRISE_ADMIN in enterprise_roles:
+        relations.add(Actor.ENTERPRISE_ADMIN)
+    body_roles = user_roles(user, application.certification_body)
+    if Role.BODY_ADMIN in body_roles:
+        relations.add(Actor.BODY_ADMIN)
+    if Role.TECHNICAL_REVIEWER in body_roles:
+        relations.add(Actor.TECHNICAL_REVIEWER)
+    if Role.DECISION_MAKER in body_roles:
+        relations.add(Actor.DECISION_MAKER)
+    if Role.REVIEWER in body_roles and application.team.filter(user=user).exists():
+        relations.add(Actor.TEAM)
+    if application.peer_reviews.filter(is_current=True, reviewer=user).exists():
+        relations.add(Actor.PEER_REVIEWER)
+    if Role.REGULATOR in user_roles(user):
+        relations.add(Actor.REGULATOR)
+    return relations
+
+
+def available_actions(user: User, application: Application) -> list[str]:
+    """Actions the table offers this person now (guards are checked when the step is taken)."""
+    relations = actor_relations(user, application)
+    return [
+        action
+        for (status, action), transition in TRANSITIONS.items()
+        if status == application.status and transition.actors & relations
+    ]
+
+
+# --- dossier helpers used by guards -------------------------------------------------------
+
+def current_dossier_version(application: Application) -> DossierVersion:
+    version = application.dossier_versions.order_by("-number").first()
+    if version is None:
+        raise GuardFailed("dossier_complete", _("The application has no dossier."))
+    return version
+
+
+DOSSIER_REQUIRED_FIELDS = (
+    "goal", "unit_kind", "unit_description", "reference_flow", "boundary", "cut_off_criteria",
+    "allocation_procedure", "reference_period_start", "reference_period_end", "geography",
+    "gwp_set", "data_quality_statement", "uncertainty_statement", "declared_total",
+)
+
+
+def dossier_missing_items(version: DossierVersion) -> list[str]:
+    missing = [
+        str(DossierVersion._meta.get_field(name).verbose_name)
+        for name in DOSSIER_REQUIRED_FIELDS
+        if getattr(version, name) in (None, "")
+    ]
+    if not version.stages_included:
+        missing.append(str(DossierVersion._meta.get_field("stages_included").verbose_name))
+    if not version.stage_results:
+        missing.append(str(DossierVersion._meta.get_field("stage_results").verbose_name))
+    present = set(version.files.values_list("kind", flat=True))
+    missing.extend(str(kind.label) for kind in REQUIRED_EVIDENCE if kind not in present)
+    return missing
+
+
+__all__ = [
+    "ALL_ACTIONS", "TRANSITIONS", "Action", "Actor", "PeerReviewOutcome", "actor_relations",
+    "available_actions",
+]

@@ -1,0 +1,92 @@
+"""API conventions shared by every app: RFC 9457 problem details and pagination."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://carbonlabel.example/problems/"
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class Conflict(exceptions.APIException):
+    """An action that the workflow does not allow in the current state (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This action is not allowed in the current state."
+    default_code = "conflict"
+
+
+def problem_response(
+    *, status_code: int, title: str, detail: Any, code: str, extra: dict | None = None
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if extra:
+        body.update(extra)
+    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Turn every API error into application/problem+json with a machine-readable code."""
+    from certification.errors import WorkflowError
+
+    if isinstance(exc, WorkflowError):
+        return problem_response(
+            status_code=exc.status_code,
+            title="Not allowed now" if exc.status_code == 409 else "Not permitted",
+            detail=exc.message,
+            code=exc.code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.ValidationError):
+        data = response.data
+        if not isinstance(data, dict):
+            data = {"non_field_errors": data}
+        problem = problem_response(
+            status_code=response.status_code,
+            title="Validation failed",
+            detail="One or more fields are invalid.",
+            code="invalid",
+            extra={"errors": data},
+        )
+    else:
+        detail = response.data
+        if isinstance(detail, dict):
+            detail = detail.get("detail", "")
+        code = getattr(detail, "code", None) or code
+        problem = problem_response(
+            status_code=response.status_code,
+            title=str(getattr(exc, "default_detail", "Error")),
+            detail=str(detail),
+            code=str(code),
+        )
+    for header, value in response.items():
+        if header.lower() not in {"content-type", "content-length"}:
+            problem[header] = value
+    return problem

@@ -1,0 +1,51 @@
+"""All of /api/v1/ in one list, so the API surface reads at a glance."""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from audits import apis as audits_apis
+from certification import apis
+
+app = "<int:application_id>"
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("categories/", apis.CategoryListApi.as_view(), name="api-categories"),
+    path("certification-bodies/", apis.CertificationBodyListApi.as_view(), name="api-bodies"),
+    path("products/", apis.ProductListApi.as_view(), name="api-products"),
+    path("products/<int:product_id>/", apis.ProductDetailApi.as_view(), name="api-product"),
+    path("applications/", apis.ApplicationListApi.as_view(), name="api-applications"),
+    path(f"applications/{app}/", apis.ApplicationDetailApi.as_view(), name="api-application"),
+    path(f"applications/{app}/transitions/", apis.ApplicationTransitionApi.as_view(),
+         name="api-transitions"),
+    path(f"applications/{app}/events/", apis.ApplicationEventListApi.as_view(),
+         name="api-events"),
+    path(f"applications/{app}/dossier/", apis.DossierApi.as_view(), name="api-dossier"),
+    path(f"applications/{app}/dossier/versions/", apis.DossierVersionListApi.as_view(),
+         name="api-dossier-versions"),
+    path(f"applications/{app}/dossier/versions/<int:number>/diff/",
+         apis.DossierDiffApi.as_view(), name="api-dossier-diff"),
+    path(f"applications/{app}/files/", apis.EvidenceListApi.as_view(), name="api-files"),
+    path(f"applications/{app}/files/<int:file_id>/", apis.EvidenceDetailApi.as_view(),
+         name="api-file"),
+    path(f"applications/{app}/team/", audits_apis.TeamApi.as_view(), name="api-team"),
+    path(f"applications/{app}/team/declaration/", audits_apis.TeamDeclarationApi.as_view(),
+         name="api-team-declaration"),
+    path(f"applications/{app}/findings/", audits_apis.FindingListApi.as_view(),
+         name="api-findings"),
+    path(f"applications/{app}/findings/<int:finding_id>/answer/",
+         audits_apis.FindingAnswerApi.as_view(), name="api-finding-answer"),
+    path(f"applications/{app}/findings/<int:finding_id>/close/",
+         audits_apis.FindingCloseApi.as_view(), name="api-finding-close"),
+    path(f"applications/{app}/findings/<int:finding_id>/reopen/",
+         audits_apis.FindingReopenApi.as_view(), name="api-finding-reopen"),
+    path(f"applications/{app}/evaluation/", audits_apis.EvaluationApi.as_view(),
+         name="api-evaluation"),
+    path(f"applications/{app}/peer-review/", audits_apis.PeerReviewApi.as_view(),
+         name="api-peer-review"),
+    path(f"applications/{app}/peer-review/declaration/",
+         audits_apis.PeerReviewDeclarationApi.as_view(), name="api-peer-declaration"),
+    path("notifications/", apis.NotificationListApi.as_view(), name="api-notifications"),
+    path("notifications/<int:notification_id>/read/", apis.NotificationReadApi.as_view(),
+         name="api-notification-read"),
+    path("blacklist/", audits_apis.BlacklistApi.as_view(), name="api-blacklist"),
+]

@@ -1,0 +1,1 @@
+"""Signed labels, keys and status lists live here."""

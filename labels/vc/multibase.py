@@ -1,0 +1,69 @@
+"""Multibase base58btc and Ed25519 Multikey encodings.
+
+A ``z``-prefixed base58btc string is how Data Integrity carries signatures (``proofValue``) and how
+DID documents and ``did:key`` carry keys (``publicKeyMultibase``). Keys are prefixed with their
+multicodec so that a decoder can tell an Ed25519 public key (0xed01) from a secret key (0x8026).
+"""
+
+import base58
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+BASE58BTC_PREFIX = "z"
+# Multicodec varints: ed25519-pub 0xed -> b"\xed\x01", ed25519-priv 0x1300 -> b"\x80\x26".
+ED25519_PUBLIC_CODEC = b"\xed\x01"
+ED25519_SECRET_CODEC = b"\x80\x26"
+ED25519_KEY_LENGTH = 32
+
+
+class MultibaseError(ValueError):
+    """A value is not the multibase or multikey encoding it claims to be."""
+
+
+def base58btc_encode(data: bytes) -> str:
+    """Encode bytes as multibase base58btc (``z`` prefix)."""
+    return BASE58BTC_PREFIX + base58.b58encode(data).decode("ascii")
+
+
+def base58btc_decode(text: str) -> bytes:
+    """Decode a multibase base58btc string; any other multibase prefix is refused."""
+    if not isinstance(text, str) or not text.startswith(BASE58BTC_PREFIX) or len(text) < 2:
+        raise MultibaseError("expected a multibase base58btc value starting with 'z'")
+    try:
+        return base58.b58decode(text[1:])
+    except ValueError as error:
+        raise MultibaseError(f"invalid base58btc: {error}") from error
+
+
+def _decode_key(text: str, codec: bytes) -> bytes:
+    data = base58btc_decode(text)
+    if not data.startswith(codec) or len(data) != len(codec) + ED25519_KEY_LENGTH:
+        raise MultibaseError(f"expected multicodec {codec.hex()} and a 32-byte Ed25519 key")
+    return data[len(codec) :]
+
+
+def public_key_to_multikey(public_key: Ed25519PublicKey) -> str:
+    """Encode an Ed25519 public key as a Multikey ``publicKeyMultibase`` (``z6Mk…``)."""
+    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base58btc_encode(ED25519_PUBLIC_CODEC + raw)
+
+
+def multikey_to_public_key(text: str) -> Ed25519PublicKey:
+    """Decode a ``z6Mk…`` Multikey into an Ed25519 public key."""
+    return Ed25519PublicKey.from_public_bytes(_decode_key(text, ED25519_PUBLIC_CODEC))
+
+
+def private_key_to_multikey(private_key: Ed25519PrivateKey) -> str:
+    """Encode an Ed25519 private key (its 32-byte seed) as a ``secretKeyMultibase`` value."""
+    raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base58btc_encode(ED25519_SECRET_CODEC + raw)
+
+
+def multikey_to_private_key(text: str) -> Ed25519PrivateKey:
+    """Decode a ``secretKeyMultibase`` value (multicodec 0x8026) into an Ed25519 private key."""
+    return Ed25519PrivateKey.from_private_bytes(_decode_key(text, ED25519_SECRET_CODEC))

@@ -1,0 +1,156 @@
+"""A transition's notification task runs in a real Celery worker process, through the real
+Redis, after commit, and never when the transaction rolls back."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from accounts.models import User
+from certification import services
+from certification.demo import seed_demo
+from certification.models import Application, Notification
+from config.celery import app as celery_app
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+TASK_NAME = "certification.tasks.notification_emails_send"
+WAIT_SECONDS = 60
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("REQUIRE_INTEGRATION"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    url = os.environ.get("INTEGRATION_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        _unavailable(f"Redis at {url} is not reachable: {error}")
+    return url
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    return f"postgres://{credentials}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_for(predicate, what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.fixture
+def worker(transactional_db, redis_url: str, tmp_path: Path):
+    """Start `celery worker` as its own process on the test database and the real broker."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    log_file = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_URL": "filemail://",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+         "--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle",
+         "--loglevel=INFO", f"--logfile={log_file}", f"--hostname=itest-{os.getpid()}@%h"],
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    # This process sends through the real broker too, instead of running tasks eagerly.
+    previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.conf.broker_url = redis_url
+    celery_app.conf.task_always_eager = False
+    celery_app._pool = None
+    try:
+        _wait_for(lambda: log_file.exists() and "ready." in log_file.read_text(), "the worker")
+        yield {"log": log_file, "mail": mail_dir, "process": process}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
+        celery_app._pool = None
+
+
+def _received(log_file: Path) -> int:
+    return sum(
+        1 for line in log_file.read_text().splitlines()
+        if f"Task {TASK_NAME}[" in line and line.rstrip().endswith("received")
+    )
+
+
+def _demo() -> tuple[User, list[Application]]:
+    call_command("load_reference", verbosity=0)
+    people = seed_demo()
+    return people["ent-admin"], list(Application.objects.order_by("pk"))
+
+
+def test_notification_task_runs_in_the_worker_after_commit(worker) -> None:
+    enterprise_admin, applications = _demo()
+    application = applications[0]
+
+    services.application_transition(actor=enterprise_admin, application_id=application.pk,
+                                    action="submit")
+
+    notifications = Notification.objects.filter(application=application)
+    assert notifications.count() == 1  # the body administrator must act next
+    _wait_for(lambda: not notifications.filter(email_sent_at__isnull=True).exists(),
+              "the worker to send the e-mail")
+    sent = list(worker["mail"].iterdir())
+    assert len(sent) == 1
+    assert "body-admin@demo.carbonlabel.example" in sent[0].read_text()
+    assert application.reference in sent[0].read_text()
+    assert _received(worker["log"]) == 1
+
+
+def test_no_task_when_the_transaction_rolls_back(worker) -> None:
+    enterprise_admin, applications = _demo()
+    rolled_back, committed = applications[0], applications[1]
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.application_transition(actor=enterprise_admin, application_id=rolled_back.pk,
+                                        action="submit")
+        raise RuntimeError("a later step of the same request failed")
+
+    rolled_back.refresh_from_db()
+    assert rolled_back.status == "draft"
+    assert not Notification.objects.filter(application=rolled_back).exists()
+
+    # A committed transition afterwards is the marker: once the worker has handled it, any
+    # task queued by the rolled-back one would have been received before it.
+    services.application_transition(actor=enterprise_admin, application_id=committed.pk,
+                                    action="submit")
+    _wait_for(lambda: not Notification.objects.filter(application=committed,
+                                                      email_sent_at__isnull=True).exists(),
+              "the marker e-mail")
+    assert _received(worker["log"]) == 1
+    assert len(list(worker["mail"].iterdir())) == 1
+    assert redis.Redis.from_url(celery_app.conf.broker_url).llen("celery") == 0
