@@ -389,3 +389,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+from .footprint.models import *  # noqa: E402,F403

@@ -95,5 +95,5 @@ def notify_transition(event: ApplicationEvent) -> list[Notification]:
         from .tasks import notification_emails_send
 
         event_id = event.pk
-        transaction.on_commit(lambda: notification_emails_send.delay(event_id))
+        transaction.on_commit(lambda: notification_emails_send.delay(event_id), robust=True)
     return created

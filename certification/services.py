@@ -196,6 +196,8 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
         version = current_dossier_version(application)
         version.frozen_at = now
         version.save(update_fields=["frozen_at"])
+        from .footprint.services import recomputation_store_at_freeze  # it imports this module
+        recomputation_store_at_freeze(version=version, actor=actor)
     elif action == Action.REQUEST_CHANGES:
         dossier_version_open_next(application)
     elif action == Action.PASS_TECHNICAL_REVIEW:
@@ -211,7 +213,12 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
             outcome=PeerReviewOutcome.ENDORSED, comments=comment
         )
     elif action == Action.APPROVE:
-        certificate_create(application=application)
+        certificate = certificate_create(application=application)
+        # The label is issued by a task once the approval is committed: no manual step.
+        from labels.tasks import label_issue
+
+        certificate_id = certificate.pk
+        transaction.on_commit(lambda: label_issue.delay(certificate_id), robust=True)
 
 
 # --- dossier ------------------------------------------------------------------------------
@@ -263,6 +270,15 @@ def dossier_version_open_next(application: Application) -> DossierVersion:
         application=application, number=previous.number + 1, **values
     )
     version.files.set(previous.files.all())
+    # The inventory comes along too, so corrective actions edit it rather than retype it.
+    from .footprint.models import InventoryLine
+
+    lines = list(previous.inventory_lines.order_by("position"))
+    for line in lines:
+        line.pk = None
+        line.dossier_version = version
+        line.created_at = timezone.now()
+    InventoryLine.objects.bulk_create(lines)
     return version
 
 

@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from audits import apis as audits_apis
 from certification import apis
+from certification.footprint import apis as footprint_apis
 
 app = "<int:application_id>"
 urlpatterns = [
@@ -48,4 +49,14 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", apis.NotificationReadApi.as_view(),
          name="api-notification-read"),
     path("blacklist/", audits_apis.BlacklistApi.as_view(), name="api-blacklist"),
+    path(f"applications/{app}/inventory/", footprint_apis.InventoryListApi.as_view(),
+         name="api-inventory"),
+    path(f"applications/{app}/inventory/import/", footprint_apis.InventoryImportApi.as_view(),
+         name="api-inventory-import"),
+    path(f"applications/{app}/inventory/<int:line_id>/",
+         footprint_apis.InventoryLineDetailApi.as_view(), name="api-inventory-line"),
+    path(f"applications/{app}/recomputation/", footprint_apis.RecomputationApi.as_view(),
+         name="api-recomputation"),
+    path("emission-factors/", footprint_apis.EmissionFactorListApi.as_view(),
+         name="api-emission-factors"),
 ]

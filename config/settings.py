@@ -5,6 +5,8 @@ e-mail. Production is the same code with DATABASE_URL, REDIS_URL and DJANGO_DEBU
 refuses to start with the default secret key. docs/operations.md lists every variable.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -85,8 +87,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not memory, so that a Celery worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not memory, so that a Celery worker process can share the test database; one
+    # per process, so that test runs side by side never share a file.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"carbonlabel-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -215,6 +220,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certification.tasks.notification_emails_sweep",
         "schedule": 300.0,
     },
+    "labels-expire": {"task": "labels.tasks.labels_expire", "schedule": 600.0},
+    "labels-issue-pending": {"task": "labels.tasks.labels_issue_pending", "schedule": 120.0},
+    "status-lists-refresh": {"task": "labels.tasks.status_lists_refresh", "schedule": 3600.0},
 }
 
 # Domain settings.
@@ -225,7 +233,17 @@ CERTIFICATE_NUMBER_FORMAT = env.str(
     "CERTIFICATE_NUMBER_FORMAT", default="CFP-{body_code}-{year}-{sequence:05d}"
 )
 MATERIALITY_THRESHOLD = Decimal(env.str("MATERIALITY_THRESHOLD", default="0.05"))
+INVENTORY_IMPORT_MAX_BYTES = env.int("INVENTORY_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+FOOTPRINT_MONTE_CARLO_DRAWS = env.int("FOOTPRINT_MONTE_CARLO_DRAWS", default=10_000)
 LABEL_PUBLIC_HOST = env.str("LABEL_PUBLIC_HOST", default="127.0.0.1:8000")
+# The QR codes and credential URLs use https in production; the embedded demo serves plain http.
+LABEL_PUBLIC_SCHEME = env.str("LABEL_PUBLIC_SCHEME", default="http" if DEBUG else "https")
+# Fernet key(s) encrypting the bodies' private signing keys; comma-separated to rotate.
+LABEL_MASTER_KEY = env.str("LABEL_MASTER_KEY", default="")
+if not DEBUG and not LABEL_MASTER_KEY:
+    raise ImproperlyConfigured("Set LABEL_MASTER_KEY: production mode refuses derived keys.")
+# How long a status list may be cached (its ttl and Cache-Control max-age).
+STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
@@ -233,6 +251,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 

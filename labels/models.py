@@ -1,1 +1,144 @@
-"""Signed labels, keys and status lists live here."""
+"""Signing keys, signed labels, their status lists and their event record."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SigningKey(models.Model):
+    """A certification body's Ed25519 key. The private half is stored encrypted with the
+    platform master key and never leaves `labels.keys`."""
+
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                             related_name="signing_keys")
+    fragment = models.CharField(max_length=64)
+    public_key_multibase = models.CharField(max_length=128, unique=True)
+    private_key_encrypted = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["body", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "fragment"], name="unique_key_fragment"),
+            models.UniqueConstraint(fields=["body"],
+                                    condition=Q(retired_at__isnull=True, revoked_at__isnull=True),
+                                    name="one_active_key_per_body"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body.code}#{self.fragment}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.retired_at is None and self.revoked_at is None
+
+
+class StatusPurpose(models.TextChoices):
+    REVOCATION = "revocation", _("Revocation")
+    SUSPENSION = "suspension", _("Suspension")
+
+
+class StatusList(models.Model):
+    """One W3C Bitstring Status List of a body. The signed credential is refreshed in the same
+    transaction as every bit change, so what is served is always current."""
+
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                             related_name="status_lists")
+    purpose = models.CharField(max_length=16, choices=StatusPurpose.choices)
+    number = models.PositiveIntegerField()
+    length = models.PositiveIntegerField(default=131_072)
+    bits = models.BinaryField()
+    allocated = models.PositiveIntegerField(default=0)
+    credential = models.JSONField(default=dict)
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["body", "purpose", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "purpose", "number"],
+                                    name="unique_status_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body.code}/{self.purpose}/{self.number}"
+
+
+class LabelStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class Label(models.Model):
+    """The signed carbon label of one certificate version."""
+
+    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
+                                    related_name="labels")
+    certificate_version = models.PositiveIntegerField(default=1)
+    serial = models.CharField(_("label serial"), max_length=32, unique=True)
+    gtin = models.CharField(max_length=14, blank=True, db_index=True)
+    credential = models.JSONField()
+    issuer = models.CharField(max_length=300)
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="labels")
+    issued_at = models.DateTimeField(default=timezone.now)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    status = models.CharField(_("status"), max_length=16, choices=LabelStatus.choices,
+                              default=LabelStatus.VALID, db_index=True)
+    status_reason = models.TextField(_("reason"), blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    revocation_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="+")
+    revocation_index = models.PositiveIntegerField()
+    suspension_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="+")
+    suspension_index = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "certificate_version"],
+                                    name="one_label_per_certificate_version"),
+            models.UniqueConstraint(fields=["revocation_list", "revocation_index"],
+                                    name="unique_revocation_index"),
+            models.UniqueConstraint(fields=["suspension_list", "suspension_index"],
+                                    name="unique_suspension_index"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class LabelEvent(models.Model):
+    """Append-only record of what happened to a label: issued, suspended, restored, revoked,
+    cancelled, expired, key_revoked."""
+
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=32)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.action}"
+
+
+class CertificateDocument(models.Model):
+    """The rendered certificate PDF of a label; re-rendered only when its content changes."""
+
+    label = models.OneToOneField(Label, on_delete=models.CASCADE, related_name="document")
+    fingerprint = models.CharField(max_length=64)
+    file = models.FileField(upload_to="certificates/")
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Certificate PDF of {self.label}"

@@ -60,8 +60,24 @@ def _wait_for(predicate, what: str) -> None:
     raise AssertionError(f"gave up waiting for {what}")
 
 
+def _forget_connections() -> None:
+    """Drop the connection and producer pools Celery built for the previous broker URL."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
-def worker(transactional_db, redis_url: str, tmp_path: Path):
+def demo(transactional_db) -> tuple[User, list[Application]]:
+    """Demo data, seeded while tasks still run in-process (before the worker fixture switches
+    this process to the real broker), so the worker sees only what the test itself queues."""
+    call_command("load_reference", verbosity=0)
+    people = seed_demo()
+    drafts = list(Application.objects.filter(status="draft").order_by("pk"))
+    return people["ent-admin"], drafts
+
+
+@pytest.fixture
+def worker(demo, redis_url: str, tmp_path: Path):
     """Start `celery worker` as its own process on the test database and the real broker."""
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
@@ -86,7 +102,7 @@ def worker(transactional_db, redis_url: str, tmp_path: Path):
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
     celery_app.conf.broker_url = redis_url
     celery_app.conf.task_always_eager = False
-    celery_app._pool = None
+    _forget_connections()
     try:
         _wait_for(lambda: log_file.exists() and "ready." in log_file.read_text(), "the worker")
         yield {"log": log_file, "mail": mail_dir, "process": process}
@@ -97,7 +113,7 @@ def worker(transactional_db, redis_url: str, tmp_path: Path):
         except subprocess.TimeoutExpired:
             process.kill()
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
-        celery_app._pool = None
+        _forget_connections()
 
 
 def _received(log_file: Path) -> int:
@@ -107,14 +123,8 @@ def _received(log_file: Path) -> int:
     )
 
 
-def _demo() -> tuple[User, list[Application]]:
-    call_command("load_reference", verbosity=0)
-    people = seed_demo()
-    return people["ent-admin"], list(Application.objects.order_by("pk"))
-
-
-def test_notification_task_runs_in_the_worker_after_commit(worker) -> None:
-    enterprise_admin, applications = _demo()
+def test_notification_task_runs_in_the_worker_after_commit(demo, worker) -> None:
+    enterprise_admin, applications = demo
     application = applications[0]
 
     services.application_transition(actor=enterprise_admin, application_id=application.pk,
@@ -131,8 +141,8 @@ def test_notification_task_runs_in_the_worker_after_commit(worker) -> None:
     assert _received(worker["log"]) == 1
 
 
-def test_no_task_when_the_transaction_rolls_back(worker) -> None:
-    enterprise_admin, applications = _demo()
+def test_no_task_when_the_transaction_rolls_back(demo, worker) -> None:
+    enterprise_admin, applications = demo
     rolled_back, committed = applications[0], applications[1]
 
     with pytest.raises(RuntimeError), transaction.atomic():

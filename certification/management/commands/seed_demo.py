@@ -11,7 +11,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("load_reference", verbosity=0)
+        call_command("load_factors", verbosity=0)
         seed_demo()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, display_name, _key, role in PEOPLE:
             self.stdout.write(f"  {username:<16} {role:<20} {display_name}")
+        from labels.models import Label
+        from labels.statuslists import public_url
+
+        for label in Label.objects.order_by("pk")[:3]:
+            address = public_url(f"/labels/{label.serial}/")
+            self.stdout.write(f"Demo label {label.serial}: {address}")

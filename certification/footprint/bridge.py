@@ -1,0 +1,139 @@
+"""Between the database and the pure core: model rows in, engine dataclasses out, and back.
+
+Everything here reads; the writes are in services.py.
+"""
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+
+from certification.models import DossierVersion, Stage
+
+from . import engine, exporter, units
+from .models import EmissionFactor, GlobalWarmingPotential, InventoryLine
+from .selectors import factor_list_current, inventory_lines_of
+
+# What an enterprise-specific factor is called in exports; the importer takes library codes
+# only, so such a line has to be entered again in the portal or the API after an import.
+CUSTOM_FACTOR_CODE = "ENTERPRISE-SPECIFIC"
+# Column of the import file that reports a problem with each model field.
+COLUMN_OF_FIELD = {
+    "factor": "factor_code",
+    "net_calorific_value_unit": "ncv_unit",
+}
+
+
+def core_factor(factor: EmissionFactor) -> engine.Factor:
+    return engine.Factor(code=factor.code, value=Decimal(factor.value), unit=factor.unit,
+                         gas=factor.gas)
+
+
+def core_line(line: InventoryLine) -> engine.InventoryLine:
+    if line.factor_id is not None:
+        factor = core_factor(line.factor)
+    else:
+        factor = engine.Factor(code=CUSTOM_FACTOR_CODE, value=Decimal(line.custom_factor_value),
+                               unit=line.custom_factor_unit)
+    return engine.InventoryLine(
+        stage=line.stage,
+        name=line.name,
+        amount=Decimal(line.amount),
+        unit=line.unit,
+        factor=factor,
+        net_calorific_value=line.net_calorific_value,
+        net_calorific_value_unit=line.net_calorific_value_unit or None,
+        is_primary=line.is_primary,
+        is_biogenic=line.is_biogenic,
+        technological=line.dq_technological,
+        temporal=line.dq_temporal,
+        geographical=line.dq_geographical,
+        completeness=line.dq_completeness,
+        reliability=line.dq_reliability,
+        uncertainty_gsd=line.uncertainty_gsd,
+        uncertainty_relative_std=line.uncertainty_relative_std,
+        justification=line.justification,
+    )
+
+
+def model_line(core: engine.InventoryLine, factor: EmissionFactor) -> InventoryLine:
+    """An unsaved row for an imported line, which always names a library factor."""
+    return InventoryLine(
+        stage=core.stage,
+        name=core.name,
+        amount=core.amount,
+        unit=core.unit,
+        factor=factor,
+        justification=core.justification,
+        net_calorific_value=core.net_calorific_value,
+        net_calorific_value_unit=core.net_calorific_value_unit or "",
+        is_primary=core.is_primary,
+        is_biogenic=core.is_biogenic,
+        dq_technological=core.technological,
+        dq_temporal=core.temporal,
+        dq_geographical=core.geographical,
+        dq_completeness=core.completeness,
+        dq_reliability=core.reliability,
+        uncertainty_gsd=core.uncertainty_gsd,
+        uncertainty_relative_std=core.uncertainty_relative_std,
+    )
+
+
+def gwp_values(gwp_set: str) -> dict[str, Decimal]:
+    """The GWP100 set by name. CO2 is 1 by definition, whether or not the table is loaded."""
+    values = {"CO2": Decimal(1)}
+    values.update(GlobalWarmingPotential.objects.filter(gwp_set=gwp_set)
+                  .values_list("gas", "value"))
+    return values
+
+
+def declared_by_stage(version: DossierVersion) -> dict[str, Decimal]:
+    declared = {}
+    for stage, text in (version.stage_results or {}).items():
+        try:
+            declared[stage] = Decimal(str(text))
+        except InvalidOperation:
+            continue  # the dossier form and API refuse such text; an old row is skipped
+    return declared
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal notation without trailing zeros: 12.09975, not 1.209975E+1."""
+    if not value.is_finite():
+        return str(value)
+    text = format(value.normalize(), "f")
+    return text
+
+
+def preview(version: DossierVersion, lines: Iterable[InventoryLine],
+            materiality: Decimal) -> engine.Result:
+    """The recomputation of a version as it stands, without storing anything."""
+    return engine.recompute(
+        [core_line(line) for line in lines],
+        gwp_values(version.gwp_set or ""),
+        declared_total=version.declared_total,
+        declared_by_stage=declared_by_stage(version),
+        materiality=materiality,
+    )
+
+
+def export_bytes(version: DossierVersion, file_format: str) -> bytes:
+    lines = [core_line(line) for line in inventory_lines_of(version)]
+    return exporter.export_xlsx(lines) if file_format == "xlsx" else exporter.export_csv(lines)
+
+
+def template_bytes() -> bytes:
+    codes = sorted(factor_list_current().values_list("code", flat=True))
+    return exporter.build_template_xlsx(list(Stage.values), list(units.UNITS), codes)
+
+
+def stage_label(stage: str) -> str:
+    try:
+        return str(Stage(stage).label)
+    except ValueError:
+        return stage
+
+
+def ordered_stages(*mappings: Mapping[str, object]) -> list[str]:
+    """Standard stages in life-cycle order, then any other stage named in the mappings."""
+    present = {stage for mapping in mappings for stage in mapping}
+    standard = [stage for stage in Stage.values if stage in present]
+    return standard + sorted(present - set(standard))

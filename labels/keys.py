@@ -1,0 +1,83 @@
+"""Body signing keys. Private keys are encrypted at rest with the platform master key
+(LABEL_MASTER_KEY, a Fernet key; several comma-separated keys allow rotating it) and are
+decrypted only to sign, never logged or shown."""
+
+import base64
+import functools
+
+from cryptography.fernet import Fernet, MultiFernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organisation
+
+from .models import SigningKey
+from .vc.did import did_key_from_public_key, did_web
+from .vc.multibase import multikey_to_public_key, public_key_to_multikey
+
+
+@functools.cache
+def _cipher() -> MultiFernet:
+    configured = [k.strip() for k in settings.LABEL_MASTER_KEY.split(",") if k.strip()]
+    if not configured:
+        # Embedded default only (settings refuse this in production): derive from SECRET_KEY.
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                       info=b"carbonlabel signing keys").derive(settings.SECRET_KEY.encode())
+        configured = [base64.urlsafe_b64encode(derived).decode()]
+    return MultiFernet([Fernet(key) for key in configured])
+
+
+def body_did(body: Organisation) -> str:
+    return did_web(settings.LABEL_PUBLIC_HOST, "bodies", body.code or "")
+
+
+def verification_method(key: SigningKey) -> str:
+    return f"{body_did(key.body)}#{key.fragment}"
+
+
+def public_key(key: SigningKey) -> Ed25519PublicKey:
+    return multikey_to_public_key(key.public_key_multibase)
+
+
+def did_key_of(key: SigningKey) -> str:
+    return did_key_from_public_key(public_key(key))
+
+
+def private_key(key: SigningKey) -> Ed25519PrivateKey:
+    raw = _cipher().decrypt(bytes(key.private_key_encrypted))
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def _create(body: Organisation) -> SigningKey:
+    secret = Ed25519PrivateKey.generate()
+    raw = secret.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                               serialization.NoEncryption())
+    count = SigningKey.objects.filter(body=body).count()
+    return SigningKey.objects.create(
+        body=body,
+        fragment=f"key-{timezone.now():%Y%m%d}-{count + 1}",
+        public_key_multibase=public_key_to_multikey(secret.public_key()),
+        private_key_encrypted=_cipher().encrypt(raw),
+    )
+
+
+def signing_key_active(body: Organisation) -> SigningKey:
+    """The body's current key, created on first use."""
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=body.pk)
+        key = SigningKey.objects.filter(body=body, retired_at__isnull=True,
+                                        revoked_at__isnull=True).first()
+        return key or _create(body)
+
+
+@transaction.atomic
+def signing_key_rotate(body: Organisation) -> SigningKey:
+    """Retire the current key (it keeps verifying what it signed) and start a new one."""
+    Organisation.objects.select_for_update().get(pk=body.pk)
+    SigningKey.objects.filter(body=body, retired_at__isnull=True,
+                              revoked_at__isnull=True).update(retired_at=timezone.now())
+    return _create(body)

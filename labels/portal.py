@@ -1,0 +1,134 @@
+"""Portal pages for the people who manage labels: the issuing body changes a label's status
+and manages its keys; the holder downloads artwork in print sizes."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Role
+from accounts.selectors import user_has_role, user_organisations
+from certification.errors import WorkflowError
+
+from . import keys, selectors, services
+from .facts import label_facts
+from .models import LabelStatus, SigningKey
+from .rendering.artwork import PRINT_SIZES_MM, label_png, label_svg
+
+ACTION_LABELS = {
+    "suspend": gettext_lazy("Suspend"),
+    "restore": gettext_lazy("Restore"),
+    "revoke": gettext_lazy("Revoke"),
+    "cancel": gettext_lazy("Cancel (holder request or product discontinued)"),
+}
+
+
+class StatusChangeForm(forms.Form):
+    action = forms.ChoiceField(choices=list(ACTION_LABELS.items()))
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@login_required
+def label_list(request: HttpRequest) -> HttpResponse:
+    labels = selectors.label_list_for_actor(request.user)
+    page = Paginator(labels, 50).get_page(request.GET.get("page"))
+    return render(request, "labels/manage_list.html", {"page": page})
+
+
+@login_required
+def label_manage(request: HttpRequest, serial: str) -> HttpResponse:
+    label = selectors.label_get_for_actor(request.user, serial)
+    manages = selectors.user_manages_label(request.user, label)
+    actions = [a for a in services.LABEL_ACTIONS
+               if (label.status, a) in services.LABEL_TRANSITIONS] if manages else []
+    return render(request, "labels/manage.html", {
+        "label": label,
+        "actions": [(a, ACTION_LABELS[a]) for a in actions],
+        "form": StatusChangeForm(),
+        "events": label.events.select_related("actor"),
+        "sizes": PRINT_SIZES_MM,
+        "can_download": manages or selectors.user_holds_label(request.user, label),
+    })
+
+
+@login_required
+@require_POST
+def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
+    label = selectors.label_get_for_actor(request.user, serial)
+    form = StatusChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action and give the reason."))
+        return redirect("labels_portal:manage", serial=serial)
+    try:
+        services.label_change_status(actor=request.user, label_id=label.pk,
+                                     action=form.cleaned_data["action"],
+                                     reason=form.cleaned_data["reason"])
+    except (WorkflowError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+    else:
+        messages.success(request, _("The label is now: %(status)s.")
+                         % {"status": LabelStatus(
+                             selectors.label_get_public(serial).status).label})
+    return redirect("labels_portal:manage", serial=serial)
+
+
+@login_required
+def artwork(request: HttpRequest, serial: str, size: int, fmt: str) -> HttpResponse:
+    label = selectors.label_get_for_actor(request.user, serial)
+    if size not in PRINT_SIZES_MM:
+        raise Http404
+    facts = label_facts(label)
+    if fmt == "svg":
+        response = HttpResponse(label_svg(facts, size_mm=size), content_type="image/svg+xml")
+    else:
+        response = HttpResponse(label_png(facts, size_mm=size), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="{serial}-{size}mm.{fmt}"'
+    return response
+
+
+@login_required
+def key_list(request: HttpRequest) -> HttpResponse:
+    bodies = [o for o in user_organisations(request.user)
+              if o.is_certification_body and user_has_role(request.user, Role.BODY_ADMIN, o)]
+    if not bodies:
+        raise Http404
+    rows = [(body, keys.body_did(body),
+             [(key, keys.verification_method(key)) for key in body.signing_keys.all()])
+            for body in bodies]
+    return render(request, "labels/keys.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def key_rotate(request: HttpRequest, body_id: int) -> HttpResponse:
+    body = next((o for o in user_organisations(request.user) if o.pk == body_id
+                 and user_has_role(request.user, Role.BODY_ADMIN, o)), None)
+    if body is None:
+        raise Http404
+    keys.signing_key_rotate(body)
+    messages.success(request, _("A new signing key is active; the old one still verifies "
+                                "what it signed."))
+    return redirect("labels_portal:keys")
+
+
+@login_required
+@require_POST
+def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = SigningKey.objects.select_related("body").filter(pk=key_id).first()
+    if key is None or not user_has_role(request.user, Role.BODY_ADMIN, key.body):
+        raise Http404
+    try:
+        services.signing_key_revoke(actor=request.user, key_id=key.pk,
+                                    reason=request.POST.get("reason", ""))
+    except (WorkflowError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("The key is revoked; labels it signed now show so."))
+    return redirect("labels_portal:keys")

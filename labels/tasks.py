@@ -1,0 +1,69 @@
+"""Label tasks: take ids, re-read state, idempotent."""
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from . import services, statuslists
+from .models import CertificateDocument, Label, StatusList
+
+
+@shared_task(acks_late=True, max_retries=5, default_retry_delay=10)
+def label_issue(certificate_id: int) -> int:
+    return services.label_issue(certificate_id=certificate_id).pk
+
+
+@shared_task(acks_late=True)
+def certificate_render(label_id: int) -> bool:
+    """Render the certificate PDF unless the stored one already shows the same content."""
+    from .facts import label_facts
+    from .rendering.certificate import certificate_pdf, content_fingerprint
+
+    label = Label.objects.select_related("certificate").get(pk=label_id)
+    facts = label_facts(label)
+    fingerprint = content_fingerprint(facts)
+    document = CertificateDocument.objects.filter(label=label).first()
+    if document and document.fingerprint == fingerprint and document.file:
+        return False
+    pdf = certificate_pdf(facts)
+    with transaction.atomic():
+        document = CertificateDocument.objects.select_for_update().filter(label=label).first() \
+            or CertificateDocument(label=label)
+        old_name = document.file.name if document.file else None
+        document.fingerprint = fingerprint
+        document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
+        document.save()
+    if old_name and old_name != document.file.name:
+        document.file.storage.delete(old_name)
+    return True
+
+
+@shared_task
+def labels_expire() -> int:
+    return services.labels_expire_due()
+
+
+@shared_task
+def status_lists_refresh() -> int:
+    """Re-sign lists before their validUntil, so a quiet list never goes stale."""
+    count = 0
+    for status_list in StatusList.objects.select_related("body"):
+        statuslists.current_credential(status_list)
+        count += 1
+    return count
+
+
+@shared_task
+def labels_issue_pending() -> int:
+    """Issue labels that an approval queued but no worker issued (the broker was down when the
+    approval committed): the certificate row itself is the durable record of the work."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from certification.models import Certificate, CertificateStatus
+
+    cutoff = timezone.now() - timedelta(minutes=1)
+    pending = Certificate.objects.filter(status=CertificateStatus.PENDING_LABEL,
+                                         created_at__lt=cutoff).values_list("pk", flat=True)
+    return sum(1 for pk in list(pending[:200]) if services.label_issue(certificate_id=pk))

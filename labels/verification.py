@@ -1,0 +1,87 @@
+"""The platform's verifier: the standalone checks of labels.vc.verifier, with keys and status
+lists read from our own database. The public page, POST /vc-api/credentials/verify and
+`manage.py verify_label` all call `verify`, so they give the same reason codes."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from accounts.models import Organisation
+from accounts.roles import OrganisationKind
+
+from . import keys, statuslists
+from .models import SigningKey, StatusList
+from .vc.did import DID_WEB_PREFIX, ResolvedKey, did_of
+from .vc.verifier import VerificationResult, verify_credential
+
+
+def resolve_key(verification_method: str) -> ResolvedKey | None:
+    """did:web keys of our bodies come from the database; did:key keys of our bodies too, so
+    that a body's did:key form verifies with the same lifetime and revocation."""
+    did, _, fragment = verification_method.partition("#")
+    if did.startswith(DID_WEB_PREFIX):
+        code = _body_code(did)
+        key = SigningKey.objects.select_related("body").filter(
+            body__code=code, fragment=fragment).first()
+    elif did.startswith("did:key:"):
+        key = SigningKey.objects.select_related("body").filter(
+            public_key_multibase=did.removeprefix("did:key:")).first()
+    else:
+        key = None
+    if key is None:
+        return None
+    return ResolvedKey(
+        public_key=keys.public_key(key),
+        controller=did,
+        # Proofs carry whole seconds; a key made within the second of its first proof is in
+        # service for that proof.
+        valid_from=key.created_at.replace(microsecond=0),
+        valid_until=key.retired_at,
+        revoked=key.revoked_at is not None,
+    )
+
+
+def _body_code(did: str) -> str | None:
+    prefix = keys.did_web(settings.LABEL_PUBLIC_HOST, "bodies", "")
+    return did.removeprefix(prefix) if did.startswith(prefix) else None
+
+
+def fetch_status_list(url: str) -> Mapping[str, Any]:
+    """Read a status list of ours straight from the database; anything else is unavailable."""
+    parts = urlsplit(url)
+    if parts.netloc != settings.LABEL_PUBLIC_HOST:
+        raise LookupError("not a status list of this platform")
+    try:
+        match = resolve(parts.path)
+    except Resolver404 as error:
+        raise LookupError("no such status list") from error
+    if match.view_name != "labels:status_list":
+        raise LookupError("no such status list")
+    status_list = StatusList.objects.select_related("body").get(
+        body__code=match.kwargs["code"], purpose=match.kwargs["purpose"],
+        number=match.kwargs["number"])
+    return statuslists.current_credential(status_list)
+
+
+def trusted_issuers() -> set[str]:
+    """Our bodies' did:web identifiers and the did:key forms of their keys."""
+    bodies = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY,
+                                         code__isnull=False).values_list("code", flat=True)
+    issuers = {keys.did_web(settings.LABEL_PUBLIC_HOST, "bodies", code) for code in bodies}
+    issuers |= {"did:key:" + multibase for multibase in
+                SigningKey.objects.values_list("public_key_multibase", flat=True)}
+    return issuers
+
+
+def verify(credential: Mapping[str, Any] | str | bytes, *,
+           now: datetime | None = None) -> VerificationResult:
+    return verify_credential(credential, resolve_key=resolve_key,
+                             fetch_status_list=fetch_status_list, now=now,
+                             trusted_issuers=trusted_issuers())
+
+
+__all__ = ["did_of", "verify"]

@@ -1,0 +1,343 @@
+"""Public pages and machine endpoints of labels: resolver, verification page, credential,
+status lists, DID documents, QR codes, certificate PDFs and the public directory. None needs a
+login; none shows anything of the dossier beyond what the label itself states."""
+
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Organisation
+from accounts.roles import OrganisationKind
+from certification.models import ProductCategory, Stage
+
+from . import keys, selectors, statuslists
+from .facts import label_qr_url
+from .models import CertificateDocument, Label, LabelStatus, SigningKey, StatusList
+from .rendering.qr import qr_png, qr_svg
+from .resolver import InvalidDigitalLink, parse_digital_link
+from .vc.did import did_document, verification_method_entry
+from .vc.jws import jwk_from_public_key
+from .vc.verifier import Reason
+from .verification import verify
+
+LINKSET_TYPE = "application/linkset+json"
+GS1 = "https://gs1.org/voc/"
+
+
+def _problem(status: int, title: str, detail: str) -> JsonResponse:
+    return JsonResponse({"type": "about:blank", "title": title, "status": status,
+                         "detail": detail}, status=status,
+                        content_type="application/problem+json")
+
+
+def _links(label: Label) -> dict[str, str]:
+    serial = label.serial
+    return {
+        "gs1:defaultLink": statuslists.public_url(reverse("labels:public_page", args=[serial])),
+        "gs1:sustainabilityInfo": statuslists.public_url(
+            reverse("labels:credential", args=[serial])),
+        "gs1:certificationInfo": statuslists.public_url(
+            reverse("labels:certificate_pdf", args=[serial])),
+        "gs1:verificationService": statuslists.public_url(reverse("labels:verify_api")),
+    }
+
+
+def _linkset(label: Label, anchor: str) -> dict:
+    links = _links(label)
+    entry: dict = {"anchor": anchor}
+    for link_type, href in links.items():
+        name = GS1 + link_type.removeprefix("gs1:")
+        media = {"gs1:sustainabilityInfo": "application/vc+ld+json",
+                 "gs1:certificationInfo": "application/pdf"}.get(link_type, "text/html")
+        entry[name] = [{"href": href, "title": f"{label.serial} {link_type}", "type": media}]
+    return {"linkset": [entry]}
+
+
+def _resolve(request: HttpRequest, label: Label, anchor: str) -> HttpResponse:
+    linkset_url = anchor + "?linkType=linkset"
+    link_header = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
+    link_type = request.GET.get("linkType", "")
+    if link_type in ("linkset", "all"):
+        response = HttpResponse(json.dumps(_linkset(label, anchor)), content_type=LINKSET_TYPE)
+    else:
+        target = _links(label).get(link_type) or _links(label)["gs1:defaultLink"]
+        response = HttpResponseRedirect(target, status=307)
+        response.status_code = 307
+    response["Link"] = link_header
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+@require_GET
+def resolve_gtin(request: HttpRequest, gtin: str, rest: str = "") -> HttpResponse:
+    try:
+        link = parse_digital_link(gtin, rest)
+    except InvalidDigitalLink as error:
+        return _problem(400, "Invalid GS1 Digital Link", str(error))
+    if link.serial is None:
+        return HttpResponseRedirect(reverse("labels:directory") + f"?q={link.gtin}", status=307)
+    label = selectors.labels_for_gtin(link.gtin).filter(serial=link.serial).first()
+    if label is None:
+        return _problem(404, "Unknown label", "No label with this GTIN and serial.")
+    anchor = statuslists.public_url(f"/01/{link.gtin}/21/{link.serial}")
+    return _resolve(request, label, anchor)
+
+
+@require_GET
+def resolve_serial(request: HttpRequest, serial: str) -> HttpResponse:
+    from .rendering.qr import serial_is_valid
+
+    if not serial_is_valid(serial):
+        return _problem(400, "Invalid label path", "Not an uppercase Crockford base32 serial.")
+    label = selectors.label_get_public(serial)
+    return _resolve(request, label, statuslists.public_url(f"/L/{serial}"))
+
+
+@require_GET
+def gs1_resolver_description(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({
+        "name": "Carbon label resolver",
+        "resolverRoot": statuslists.public_url(""),
+        "supportedPrimaryKeys": ["gtin"],
+        "supportedKeyQualifiers": {"01": ["22", "10", "21"]},
+        "supportedLinkTypes": [
+            {"linkType": "gs1:defaultLink"}, {"linkType": "gs1:sustainabilityInfo"},
+            {"linkType": "gs1:certificationInfo"}, {"linkType": "gs1:verificationService"},
+            {"linkType": "linkset"},
+        ],
+        "linkTypeDefaultCanBeLinkset": False,
+        "supportedContextValuesEnumerated": [],
+    })
+
+
+# --- the public verification page ---------------------------------------------------------
+
+STATUS_EXPLANATION = {
+    LabelStatus.VALID: "valid",
+    LabelStatus.SUSPENDED: "suspended",
+    LabelStatus.REVOKED: "revoked",
+    LabelStatus.CANCELLED: "cancelled",
+    LabelStatus.EXPIRED: "expired",
+}
+
+
+def _effective_status(label: Label) -> str:
+    """A valid label past its validUntil shows as expired even before the beat task runs."""
+    if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED) and \
+            label.valid_until <= timezone.now():
+        return LabelStatus.EXPIRED
+    return label.status
+
+
+def _chart(stages: list[dict]) -> dict:
+    values = [Decimal(item["value"]) for item in stages]
+    top = max([abs(v) for v in values] + [Decimal(1)])
+    bars = []
+    # Each stage takes two lines: its name, then the bar with the figure at its end; the
+    # longest bar leaves room for the figure inside the 420-unit-wide view box.
+    for index, (item, value) in enumerate(zip(stages, values, strict=True)):
+        width = max(int(Decimal(300) * abs(value) / top), 2)
+        bars.append({
+            "label": str(Stage(item["stage"]).label),
+            "value": item["value"],
+            "text_y": 16 + index * 48,
+            "y": 24 + index * 48,
+            "width": width,
+            "value_x": width + 8,
+        })
+    return {"bars": bars, "height": 12 + 48 * len(bars)}
+
+
+@require_GET
+def public_page(request: HttpRequest, serial: str) -> HttpResponse:
+    label = selectors.label_get_public(serial)
+    result = verify(label.credential)
+    subject = label.credential["credentialSubject"]
+    status = _effective_status(label)
+    status_note = "key_revoked" if result.reason == Reason.KEY_REVOKED else ""
+    context = {
+        "label": label,
+        "certificate": label.certificate,
+        "subject": subject,
+        "status": status,
+        "status_label": LabelStatus(status).label,
+        "status_note": status_note,
+        "result": result,
+        "chart": _chart(subject["footprint"]["stages"]),
+        "events": label.events.exclude(action="issued").order_by("-created_at")[:10],
+        "qr_url": label_qr_url(label),
+        "has_document": CertificateDocument.objects.filter(label=label).exists(),
+    }
+    response = render(request, "labels/public_page.html", context)
+    patch_cache_control(response, no_cache=True, max_age=0)
+    return response
+
+
+@require_GET
+def label_status(request: HttpRequest, serial: str) -> JsonResponse:
+    label = selectors.label_get_public(serial)
+    response = JsonResponse({"serial": label.serial, "status": _effective_status(label),
+                             "reason": label.status_reason,
+                             "changedAt": label.status_changed_at.isoformat()})
+    patch_cache_control(response, no_cache=True, max_age=0)
+    return response
+
+
+@require_GET
+def credential(request: HttpRequest, serial: str) -> JsonResponse:
+    label = selectors.label_get_public(serial)
+    response = JsonResponse(label.credential, content_type="application/vc+ld+json",
+                            json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def certificate_pdf(request: HttpRequest, serial: str) -> FileResponse:
+    label = selectors.label_get_public(serial)
+    document = CertificateDocument.objects.filter(label=label).first()
+    if document is None or not document.file:
+        from .tasks import certificate_render
+
+        certificate_render(label.pk)  # render now rather than fail the reader
+        document = CertificateDocument.objects.get(label=label)
+    return FileResponse(document.file.open("rb"), content_type="application/pdf",
+                        filename=f"{label.certificate.number}.pdf")
+
+
+@require_GET
+def qr_code(request: HttpRequest, serial: str, fmt: str) -> HttpResponse:
+    label = selectors.label_get_public(serial)
+    url = label_qr_url(label)
+    if fmt == "svg":
+        response = HttpResponse(qr_svg(url), content_type="image/svg+xml")
+    else:
+        response = HttpResponse(qr_png(url), content_type="image/png")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+# --- status lists, DIDs, keys, context --------------------------------------------------
+
+@require_GET
+def status_list(request: HttpRequest, code: str, purpose: str, number: int) -> JsonResponse:
+    entry = StatusList.objects.select_related("body").filter(
+        body__code=code, purpose=purpose, number=number).first()
+    if entry is None:
+        raise Http404
+    signed = statuslists.current_credential(entry)
+    response = JsonResponse(signed, content_type="application/vc+ld+json")
+    patch_cache_control(response, public=True, max_age=settings.STATUS_LIST_TTL_SECONDS)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _method(key: SigningKey) -> dict:
+    return verification_method_entry(keys.body_did(key.body), key.fragment, keys.public_key(key),
+                                     expires=key.retired_at, revoked=key.revoked_at)
+
+
+@require_GET
+def body_did_document(request: HttpRequest, code: str) -> JsonResponse:
+    body = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY,
+                                       code=code).first()
+    if body is None:
+        raise Http404
+    methods = [_method(key) for key in body.signing_keys.select_related("body")]
+    document = did_document(keys.body_did(body), methods)
+    response = JsonResponse(document, content_type="application/did+json")
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    entries = []
+    for key in SigningKey.objects.select_related("body").filter(revoked_at__isnull=True):
+        jwk = jwk_from_public_key(keys.public_key(key), kid=keys.verification_method(key))
+        jwk.update({"use": "sig", "alg": "Ed25519"})
+        entries.append(jwk)
+    response = JsonResponse({"keys": entries})
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_GET
+def label_context(request: HttpRequest) -> JsonResponse:
+    base = statuslists.public_url(reverse("labels:context")) + "#"
+    terms = ["CarbonLabelCredential", "CarbonFootprintLabel", "labelSerial", "certificateNumber",
+             "scheme", "product", "holder", "USCC", "certificationBody", "approvalNumber",
+             "footprint", "unitKind", "declaredUnit", "referenceFlow", "boundary", "gwpSet",
+             "stages", "stage", "standard", "productRule", "assuranceLevel", "model", "gtin",
+             "trademark", "manufacturer", "plantAddress", "code", "value", "unit", "version"]
+    context = {"@context": {"@protected": True, **{t: base + t for t in terms}}}
+    response = JsonResponse(context, content_type="application/ld+json")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+# --- verification endpoint ---------------------------------------------------------------
+
+@csrf_exempt
+@require_POST
+def verify_api(request: HttpRequest) -> JsonResponse:
+    """VC-API style: {"verifiableCredential": ..., "options": {...}} → checks and a reason."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return _problem(400, "Malformed request", "The body is not JSON.")
+    if not isinstance(body, dict) or "verifiableCredential" not in body:
+        return _problem(400, "Malformed request", "Send {\"verifiableCredential\": …}.")
+    result = verify(body["verifiableCredential"])
+    payload = result.to_dict()
+    payload["verified"] = result.valid
+    status = 200 if result.valid else (400 if result.reason == Reason.MALFORMED else 422)
+    return JsonResponse(payload, status=status)
+
+
+# --- public directory --------------------------------------------------------------------
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "")
+    labels = Label.objects.select_related(*selectors.PUBLIC_RELATED).filter(
+        status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED]).order_by("-issued_at")
+    if query:
+        gtin = Q(gtin=query.zfill(14)) if query.isdigit() and len(query) <= 14 else Q(pk=None)
+        labels = labels.filter(
+            gtin
+            | Q(certificate__product__name__icontains=query)
+            | Q(certificate__product__model__icontains=query)
+            | Q(certificate__enterprise__name__icontains=query)
+            | Q(certificate__number__icontains=query)
+            | Q(serial=query.upper()))
+    if category:
+        labels = labels.filter(Q(certificate__product__category__code=category)
+                               | Q(certificate__product__category__parent__code=category))
+    page = Paginator(labels, 25).get_page(request.GET.get("page"))
+    bodies = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY)
+    if query:
+        bodies = bodies.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    return render(request, "labels/directory.html", {
+        "page": page, "q": query, "category": category, "bodies": bodies[:20],
+        "categories": ProductCategory.objects.filter(parent__isnull=True),
+    })

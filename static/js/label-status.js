@@ -1,0 +1,13 @@
+// Keeps an open verification page current: if the label's status changes while the page is
+// open, reload it so the verdict is never stale. No third-party code, no tracking.
+(function () {
+  const page = document.querySelector("[data-status-url]");
+  if (!page) return;
+  const url = page.getAttribute("data-status-url");
+  const shown = (document.querySelector(".verdict") || {}).className || "";
+  setInterval(function () {
+    fetch(url, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (s) {
+      if (shown.indexOf("verdict-" + s.status) === -1) window.location.reload();
+    }).catch(function () {});
+  }, 5000);
+})();
