@@ -72,3 +72,20 @@ class InvitationAcceptForm(forms.Form):
     def clean_password(self) -> str:
         validate_password(self.cleaned_data["password"])
         return self.cleaned_data["password"]
+
+
+class ApiKeyForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Marketplace"),
+                                          queryset=Organisation.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=100)
+    scopes = forms.MultipleChoiceField(label=_("Scopes"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, marketplaces: list[Organisation], **kwargs):
+        from .roles import ApiScope
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            pk__in=[m.pk for m in marketplaces])
+        self.fields["organisation"].initial = marketplaces[0].pk if marketplaces else None
+        self.fields["scopes"].choices = ApiScope.choices
+        self.fields["scopes"].initial = [ApiScope.LABELS_READ]

@@ -38,3 +38,10 @@ ROLES_BY_KIND: dict[str, set[str]] = {
 }
 
 ADMIN_ROLES = {Role.ENTERPRISE_ADMIN, Role.BODY_ADMIN, Role.MARKETPLACE_ADMIN, Role.PLATFORM_ADMIN}
+
+
+class ApiScope(models.TextChoices):
+    """What an API key may do, named `<scope>:<resource>:<action>`."""
+
+    LABELS_READ = "api:labels:read", _("Look up labels")
+    WEBHOOKS_MANAGE = "api:webhooks:manage", _("Manage webhook subscriptions")

@@ -26,4 +26,6 @@ urlpatterns = [
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<int:pk>/invite/", views.invitation_create, name="invite"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("api-keys/", views.api_keys, name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
 ]

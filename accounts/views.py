@@ -80,3 +80,49 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("certification:queue")
     return render(request, "accounts/invitation_accept.html",
                   {"form": form, "invitation": invitation})
+
+
+def _marketplaces(request: HttpRequest) -> list[Organisation]:
+    from .roles import OrganisationKind, Role
+
+    return [o for o in user_organisations(request.user, OrganisationKind.MARKETPLACE)
+            if Role.MARKETPLACE_ADMIN in user_roles(request.user, o)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """A marketplace administrator's keys: create (shown once), list with last use, revoke."""
+    from .apikeys import api_key_create
+    from .forms import ApiKeyForm
+    from .models import ApiKey
+
+    marketplaces = _marketplaces(request)
+    if not marketplaces:
+        raise Http404
+    form = ApiKeyForm(request.POST or None, marketplaces=marketplaces)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _api_key, new_key = api_key_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = ApiKeyForm(marketplaces=marketplaces)
+    keys = ApiKey.objects.filter(organisation__in=marketplaces).select_related("organisation")
+    return render(request, "accounts/api_keys.html",
+                  {"form": form, "keys": keys, "new_key": new_key})
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    from .apikeys import api_key_revoke as revoke
+    from .models import ApiKey
+
+    api_key = ApiKey.objects.filter(pk=pk, organisation__in=_marketplaces(request)).first()
+    if api_key is None:
+        raise Http404
+    revoke(actor=request.user, api_key=api_key)
+    messages.success(request, _("The key %(prefix)s… is revoked.") % {"prefix": api_key.prefix})
+    return redirect("accounts:api_keys")

@@ -35,6 +35,7 @@ PEOPLE = [
     ("peer-reviewer", "吴芳 Wu Fang", "peer_body", Role.REVIEWER),
     ("regulator", "郑洁 Zheng Jie", "regulator", Role.REGULATOR),
     ("platform-admin", "平台管理员 Platform Admin", "platform", Role.PLATFORM_ADMIN),
+    ("market-admin", "马明 Ma Ming", "marketplace", Role.MARKETPLACE_ADMIN),
 ]
 
 # A minimal but well-formed PDF: enough for content checks and viewers.
@@ -109,8 +110,11 @@ def _organisations() -> dict[str, Organisation]:
     platform, _ = Organisation.objects.get_or_create(
         kind=OrganisationKind.PLATFORM, name="碳标签平台 Platform operator")
     assert lib
+    marketplace, _ = Organisation.objects.get_or_create(
+        kind=OrganisationKind.MARKETPLACE, name="绿购商城 GreenMall (demo marketplace)")
     return {"enterprise": enterprise, "enterprise2": enterprise2, "body": body,
-            "peer_body": peer_body, "regulator": regulator, "platform": platform}
+            "peer_body": peer_body, "regulator": regulator, "platform": platform,
+            "marketplace": marketplace}
 
 
 def _people(organisations: dict[str, Organisation]) -> dict[str, User]:

@@ -11,6 +11,12 @@ from .identifiers import gtin_normalize
 from .models import DossierVersion, EvidenceKind, Product, ProductCategory, Stage
 
 
+def date_input() -> forms.DateInput:
+    """An HTML date input wants ISO dates whatever the page language (a zh-hans page would
+    otherwise fill in 2025/01/01, which the browser drops as invalid)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
@@ -63,8 +69,8 @@ class DossierForm(forms.ModelForm):
             "data_quality_statement", "uncertainty_statement", "limitations", "declared_total",
         ]
         widgets = {
-            "reference_period_start": forms.DateInput(attrs={"type": "date"}),
-            "reference_period_end": forms.DateInput(attrs={"type": "date"}),
+            "reference_period_start": date_input(),
+            "reference_period_end": date_input(),
             **{name: forms.Textarea(attrs={"rows": 3}) for name in (
                 "goal", "cut_off_criteria", "allocation_procedure", "data_quality_statement",
                 "uncertainty_statement", "limitations")},
@@ -171,7 +177,7 @@ class EvaluationForm(forms.ModelForm):
         fields = ["onsite_date", "onsite_people", "onsite_observations", "verification_notes",
                   "assurance_level", "materiality_threshold", "opinion"]
         widgets = {
-            "onsite_date": forms.DateInput(attrs={"type": "date"}),
+            "onsite_date": date_input(),
             "onsite_people": forms.Textarea(attrs={"rows": 2}),
             "onsite_observations": forms.Textarea(attrs={"rows": 3}),
             "verification_notes": forms.Textarea(attrs={"rows": 3}),

@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from audits import apis as audits_apis
 from certification import apis
 from certification.footprint import apis as footprint_apis
+from labels import apis as label_apis
 
 app = "<int:application_id>"
 urlpatterns = [
@@ -59,4 +60,12 @@ urlpatterns = [
          name="api-recomputation"),
     path("emission-factors/", footprint_apis.EmissionFactorListApi.as_view(),
          name="api-emission-factors"),
+    path("labels/batch/", label_apis.LabelBatchApi.as_view(), name="api-label-batch"),
+    path("labels/<str:serial>/", label_apis.LabelBySerialApi.as_view(), name="api-label"),
+    path("labels/<str:serial>/badge.<str:fmt>", label_apis.LabelBadgeApi.as_view(),
+         name="api-label-badge"),
+    path("certificates/<str:number>/label/", label_apis.LabelByCertificateApi.as_view(),
+         name="api-certificate-label"),
+    path("gtins/<str:gtin>/labels/", label_apis.LabelsByGtinApi.as_view(),
+         name="api-gtin-labels"),
 ]

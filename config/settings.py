@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "certification",
     "audits",
     "labels",
+    "pact",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,8 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so that an anonymous call answers 401 with WWW-Authenticate.
+        # Header-based first, so that an anonymous call answers 401 with WWW-Authenticate.
+        "accounts.apikeys.ApiKeyAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -182,12 +184,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttles.AnonymousThrottle",
+        "config.throttles.PersonThrottle",
+        "config.throttles.ApiKeyThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="60/minute"),
         "user": env.str("API_RATE_USER", default="2000/minute"),
+        "api_key": env.str("API_RATE_KEY", default="6000/minute"),
+        "labels_anon": env.str("API_RATE_LABELS_ANON", default="30/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -242,8 +247,12 @@ LABEL_PUBLIC_SCHEME = env.str("LABEL_PUBLIC_SCHEME", default="http" if DEBUG els
 LABEL_MASTER_KEY = env.str("LABEL_MASTER_KEY", default="")
 if not DEBUG and not LABEL_MASTER_KEY:
     raise ImproperlyConfigured("Set LABEL_MASTER_KEY: production mode refuses derived keys.")
+# WBCSD PACT host (CONTRACTS §7): base path of /auth/token, /2/… and /3/….
+PACT_BASE_PATH = env.str("PACT_BASE_PATH", default="/pact")
 # How long a status list may be cached (its ttl and Cache-Control max-age).
 STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
+# How long a marketplace may cache a status badge.
+BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=5)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {

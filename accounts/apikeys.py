@@ -1,0 +1,144 @@
+"""API keys for marketplaces: creation, revocation and the DRF authentication class.
+
+A key reads `clk_<prefix>_<secret>`. The prefix finds the row; the SHA-256 of the whole key is
+compared in constant time. A key is a high-entropy random value, so a plain SHA-256 (not a slow
+password hash) is the right tool and keeps every API call fast.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from .models import ApiKey, Organisation, User
+from .roles import ApiScope, OrganisationKind, Role
+from .selectors import user_has_role
+
+KEY_PREFIX = "clk_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _ensure_marketplace_admin(actor: User, organisation: Organisation) -> None:
+    if organisation.kind != OrganisationKind.MARKETPLACE or not user_has_role(
+        actor, Role.MARKETPLACE_ADMIN, organisation
+    ):
+        raise ValidationError(_("Only a marketplace's administrator manages its API keys."))
+
+
+@transaction.atomic
+def api_key_create(
+    *, actor: User, organisation: Organisation, name: str, scopes: list[str]
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with the key text, which is never stored or shown again."""
+    _ensure_marketplace_admin(actor, organisation)
+    unknown = set(scopes) - set(ApiScope.values)
+    if not scopes or unknown:
+        raise ValidationError({"scopes": _("Choose at least one known scope.")})
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(organisation=organisation, name=name, prefix=prefix,
+                                    key_hash=_hash(key), scopes=sorted(set(scopes)),
+                                    created_by=actor)
+    return api_key, key
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: User, api_key: ApiKey) -> ApiKey:
+    _ensure_marketplace_admin(actor, api_key.organisation)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def api_key_find(key: str) -> ApiKey | None:
+    """The active key matching `key`, or None."""
+    if not key.startswith(KEY_PREFIX) or key.count("_") < 2:
+        return None
+    prefix = key[len(KEY_PREFIX):].split("_", 1)[0]
+    api_key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first()
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(key)):
+        return None
+    return api_key
+
+
+class ApiKeyUser:
+    """The request.user of a key-authenticated call: an organisation, not a person."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    pk = None
+    id = None
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+        self.organisation = api_key.organisation
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key.prefix}"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.api_key.scopes
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Api-Key <key>` or `X-API-Key: <key>`.
+
+    A request without a key passes on to the next authenticator (anonymous lookups are allowed
+    at a low rate); a request with a wrong or revoked key is refused outright.
+    """
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request: Request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        key = request.META.get("HTTP_X_API_KEY", "")
+        if header.startswith(self.keyword + " "):
+            key = header[len(self.keyword) + 1:].strip()
+        if not key:
+            return None
+        api_key = api_key_find(key)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Unknown API key.", code="invalid_api_key")
+        if api_key.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This API key is revoked.",
+                                                  code="revoked_api_key")
+        now = timezone.now()
+        if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+            # At most one write a minute per key: "last used" needs no finer resolution.
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return ApiKeyUser(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+try:
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+        """Documents the API key in the OpenAPI schema."""
+
+        target_class = "accounts.apikeys.ApiKeyAuthentication"
+        name = "ApiKey"
+
+        def get_security_definition(self, auto_schema):
+            return {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                    "description": "A marketplace API key (clk_…). `Authorization: Api-Key "
+                                   "<key>` works too."}
+except ImportError:  # pragma: no cover - drf-spectacular is a pinned dependency
+    pass

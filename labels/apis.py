@@ -1,0 +1,319 @@
+"""The label API for marketplaces (CONTRACTS §6): lookups by serial, certificate number or
+GTIN, a batch of up to 100 keys, and a live badge.
+
+Answers carry the live status (a revoked label is never answered as valid), an ETag that changes
+with every status change, and a short Cache-Control. Anonymous single lookups are allowed at a
+low rate; keys are rate-limited per key.
+"""
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import ApiScope
+from certification.identifiers import gtin_is_valid
+from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
+
+from .models import Label, LabelStatus
+from .rendering.badge import badge_png, badge_svg
+from .selectors import PUBLIC_RELATED
+from .statuslists import public_url
+
+BATCH_LIMIT = 100
+CACHE_SECONDS = 1
+
+
+def effective_status(label: Label) -> str:
+    """Expiry shows at validUntil even before the beat task records it."""
+    if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED) and \
+            label.valid_until <= timezone.now():
+        return LabelStatus.EXPIRED
+    return label.status
+
+
+def label_links(serial: str) -> dict[str, str]:
+    return {
+        "publicPage": public_url(reverse("labels:public_page", args=[serial])),
+        "qr": public_url(reverse("labels:qr", args=[serial, "svg"])),
+        "badge": public_url(reverse("api-label-badge", args=[serial, "svg"])),
+        "credential": public_url(reverse("labels:credential", args=[serial])),
+        "certificate": public_url(reverse("labels:certificate_pdf", args=[serial])),
+    }
+
+
+def label_representation(label: Label) -> dict[str, Any]:
+    subject = label.credential["credentialSubject"]
+    footprint = subject["footprint"]
+    status = effective_status(label)
+    return {
+        "serial": label.serial,
+        "status": status,
+        "valid": status == LabelStatus.VALID,
+        "statusReason": label.status_reason if status != LabelStatus.VALID else "",
+        "statusChangedAt": label.status_changed_at.isoformat(),
+        "certificateNumber": subject["certificateNumber"],
+        "gtin": label.gtin or None,
+        "scheme": subject["scheme"],
+        "product": {"name": subject["product"]["name"], "model": subject["product"]["model"]},
+        "holder": subject["holder"],
+        "footprint": {
+            "value": footprint["value"],
+            "unit": footprint["unit"],
+            "declaredUnit": footprint["declaredUnit"],
+            "unitKind": footprint["unitKind"],
+            "boundary": footprint["boundary"],
+        },
+        "validFrom": label.credential["validFrom"],
+        "validUntil": label.credential["validUntil"],
+        "certificationBody": {"name": subject["certificationBody"]["name"],
+                              "code": subject["certificationBody"]["code"],
+                              "id": subject["certificationBody"]["id"]},
+        "links": label_links(label.serial),
+        "credential": label.credential,
+    }
+
+
+def label_etag(labels: list[Label]) -> str:
+    """Changes whenever any label's status changes: the status and its timestamp are hashed."""
+    digest = hashlib.sha256()
+    for label in labels:
+        digest.update(f"{label.serial}|{effective_status(label)}|"
+                      f"{label.status_changed_at.isoformat()}|{label.pk}\n".encode())
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
+    etag = label_etag(labels)
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = Response(status=304)
+    else:
+        response = Response(body)
+    response["ETag"] = etag
+    patch_cache_control(response, max_age=CACHE_SECONDS)
+    response["Vary"] = "Authorization, X-API-Key, Accept-Language"
+    return response
+
+
+class LabelLookupBase(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonymousLookupThrottle, PersonThrottle, ApiKeyThrottle]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        has_scope = getattr(request.user, "has_scope", None)
+        if has_scope is not None and not has_scope(ApiScope.LABELS_READ):
+            raise PermissionDenied("This API key does not have the scope api:labels:read.")
+
+
+def _queryset():
+    return Label.objects.select_related(*PUBLIC_RELATED)
+
+
+LabelOutput = inline_serializer("Label", fields={
+    "serial": serializers.CharField(),
+    "status": serializers.ChoiceField(choices=LabelStatus.choices),
+    "valid": serializers.BooleanField(),
+    "statusReason": serializers.CharField(),
+    "statusChangedAt": serializers.DateTimeField(),
+    "certificateNumber": serializers.CharField(),
+    "gtin": serializers.CharField(allow_null=True),
+    "scheme": serializers.CharField(),
+    "product": serializers.DictField(),
+    "holder": serializers.DictField(),
+    "footprint": serializers.DictField(),
+    "validFrom": serializers.DateTimeField(),
+    "validUntil": serializers.DateTimeField(),
+    "certificationBody": serializers.DictField(),
+    "links": serializers.DictField(child=serializers.URLField()),
+    "credential": serializers.JSONField(),
+})
+EXAMPLE_LABEL = {
+    "serial": "JDYA1H9WXJ7F", "status": "valid", "valid": True, "statusReason": "",
+    "statusChangedAt": "2026-11-25T15:31:21+00:00", "certificateNumber": "CFP-CQC-2026-00001",
+    "gtin": "06901234567816", "scheme": "national_pilot",
+    "product": {"name": "储能电池包 Energy storage pack", "model": "GC-ESS-20K"},
+    "holder": {"name": "绿能电池有限公司", "USCC": "91110000600037341L"},
+    "footprint": {"value": "75.4", "unit": "kgCO2e", "declaredUnit": "1 kWh",
+                  "unitKind": "declared", "boundary": "cradle_to_gate"},
+    "validFrom": "2026-11-24T16:00:00Z", "validUntil": "2028-11-25T16:00:00Z",
+    "certificationBody": {"name": "华认碳足迹认证中心", "code": "cqc",
+                          "id": "did:web:labels.example.cn:bodies:cqc"},
+    "links": {"publicPage": "https://labels.example.cn/labels/JDYA1H9WXJ7F/"},
+    "credential": {"type": ["VerifiableCredential", "CarbonLabelCredential"]},
+}
+NOT_MODIFIED = OpenApiResponse(description="Not modified (If-None-Match matched the ETag).")
+
+
+class LabelBySerialApi(LabelLookupBase):
+    @extend_schema(responses={200: LabelOutput, 304: NOT_MODIFIED},
+                   examples=[OpenApiExample("A valid label", value=EXAMPLE_LABEL,
+                                            response_only=True)],
+                   summary="Look up a label by its serial")
+    def get(self, request: Request, serial: str) -> Response:
+        label = _queryset().filter(serial=serial.upper()).first()
+        if label is None:
+            raise NotFound("No label with this serial.")
+        return _conditional(request, [label], label_representation(label))
+
+
+class LabelByCertificateApi(LabelLookupBase):
+    @extend_schema(responses={200: LabelOutput, 304: NOT_MODIFIED},
+                   summary="Look up the current label of a certificate")
+    def get(self, request: Request, number: str) -> Response:
+        label = (_queryset().filter(certificate__number=number)
+                 .order_by("-certificate_version").first())
+        if label is None:
+            raise NotFound("No label for this certificate number.")
+        return _conditional(request, [label], label_representation(label))
+
+
+def _gtin_fourteen(value: str) -> str:
+    if not value.isdigit() or len(value) not in (8, 12, 13, 14) or not gtin_is_valid(value):
+        raise serializers.ValidationError({"gtin": ["Not a valid GTIN (check digit, length)."]})
+    return value.zfill(14)
+
+
+class LabelsByGtinApi(LabelLookupBase):
+    @extend_schema(responses={200: inline_serializer("GtinLabels", fields={
+        "gtin": serializers.CharField(), "labels": LabelOutput.__class__(many=True)}),
+        304: NOT_MODIFIED}, summary="All current labels of a GTIN")
+    def get(self, request: Request, gtin: str) -> Response:
+        gtin = _gtin_fourteen(gtin)
+        labels = list(_queryset().filter(gtin=gtin).order_by("-issued_at"))
+        if not labels:
+            raise NotFound("No label for this GTIN.")
+        return _conditional(request, labels, {
+            "gtin": gtin, "labels": [label_representation(label) for label in labels]})
+
+
+class BatchKey(serializers.Serializer):
+    serial = serializers.CharField(required=False, max_length=32)
+    certificateNumber = serializers.CharField(required=False, max_length=64)
+    gtin = serializers.CharField(required=False, max_length=14)
+
+    def validate(self, attrs: dict) -> dict:
+        if len(attrs) != 1:
+            raise serializers.ValidationError(
+                "Each key names exactly one of serial, certificateNumber, gtin.")
+        if "gtin" in attrs:
+            attrs["gtin"] = _gtin_fourteen(attrs["gtin"])
+        if "serial" in attrs:
+            attrs["serial"] = attrs["serial"].upper()
+        return attrs
+
+
+class LabelBatchInput(serializers.Serializer):
+    keys = BatchKey(many=True, allow_empty=False)
+
+    def validate_keys(self, value: list) -> list:
+        if len(value) > BATCH_LIMIT:
+            raise serializers.ValidationError(f"At most {BATCH_LIMIT} keys in one batch.")
+        return value
+
+
+class LabelBatchApi(LabelLookupBase):
+    """Up to 100 keys in one request, answered in the order asked, in one query."""
+
+    throttle_classes = [PersonThrottle, ApiKeyThrottle]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            from rest_framework.exceptions import NotAuthenticated
+
+            raise NotAuthenticated("Batch lookups need an API key.")
+
+    @extend_schema(
+        request=LabelBatchInput,
+        responses={200: inline_serializer("LabelBatch", fields={
+            "results": inline_serializer("LabelBatchResult", fields={
+                "key": serializers.DictField(), "found": serializers.BooleanField(),
+                "labels": LabelOutput.__class__(many=True)}, many=True)})},
+        examples=[OpenApiExample("Three keys", request_only=True, value={"keys": [
+            {"serial": "JDYA1H9WXJ7F"}, {"certificateNumber": "CFP-CQC-2026-00001"},
+            {"gtin": "06901234567816"}]})],
+        summary="Look up to 100 labels at once",
+    )
+    def post(self, request: Request) -> Response:
+        data = LabelBatchInput(data=request.data)
+        if isinstance(request.data, dict) and isinstance(request.data.get("keys"), list) and \
+                len(request.data["keys"]) > BATCH_LIMIT:
+            raise serializers.ValidationError(
+                {"keys": [f"At most {BATCH_LIMIT} keys in one batch."]})
+        data.is_valid(raise_exception=True)
+        keys = data.validated_data["keys"]
+        serials = {k["serial"] for k in keys if "serial" in k}
+        numbers = {k["certificateNumber"] for k in keys if "certificateNumber" in k}
+        gtins = {k["gtin"] for k in keys if "gtin" in k}
+        labels = list(_queryset().filter(
+            Q(serial__in=serials) | Q(certificate__number__in=numbers) | Q(gtin__in=gtins)
+        ).order_by("-issued_at"))
+        results = []
+        for key in keys:
+            kind, value = next(iter(key.items()))
+            matched = [label for label in labels if _matches(label, kind, value)]
+            results.append({"key": key, "found": bool(matched),
+                            "labels": [label_representation(label) for label in matched]})
+        return _conditional(request, labels, {"results": results})
+
+
+def _matches(label: Label, kind: str, value: str) -> bool:
+    if kind == "serial":
+        return label.serial == value
+    if kind == "gtin":
+        return label.gtin == value
+    return label.certificate.number == value
+
+
+class LabelBadgeApi(LabelLookupBase):
+    """An SVG or PNG badge that always shows the live status; cacheable for seconds."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("lang", OpenApiTypes.STR, enum=["zh", "en"])],
+        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY,
+                   (200, "image/png"): OpenApiTypes.BINARY},
+        summary="A live status badge for product pages",
+    )
+    def get(self, request: Request, serial: str, fmt: str) -> HttpResponse:
+        label = _queryset().filter(serial=serial.upper()).first()
+        if label is None or fmt not in ("svg", "png"):
+            raise NotFound("No label with this serial.")
+        language = request.query_params.get("lang", "zh")
+        language = language if language in ("zh", "en") else "zh"
+        status = effective_status(label)
+        footprint = label.credential["credentialSubject"]["footprint"]
+        etag = label_etag([label])[:-1] + f'-{fmt}-{language}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=304)
+        elif fmt == "svg":
+            response = HttpResponse(
+                badge_svg(status=status, value=footprint["value"], unit=footprint["unit"],
+                          language=language), content_type="image/svg+xml")
+        else:
+            response = HttpResponse(
+                badge_png(status=status, value=footprint["value"], unit=footprint["unit"],
+                          language=language), content_type="image/png")
+        response["ETag"] = etag
+        patch_cache_control(response, public=True, max_age=settings.BADGE_CACHE_SECONDS)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
