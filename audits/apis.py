@@ -98,6 +98,9 @@ class FindingListApi(APIView):
     @extend_schema(responses=FindingOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
+        # Findings quote the dossier and the enterprise's corrective actions: confidential.
+        if not selectors.application_can_read_dossier(request.user, application):
+            raise Http404
         findings = application.findings.select_related("dossier_version")
         return _paginated(request, self, findings, FindingOutput)
 

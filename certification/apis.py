@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -106,7 +107,9 @@ class ProductListApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         enterprise_ids = user_enterprise_ids(request.user)
-        enterprise_id = values.pop("enterprise", None) or next(iter(sorted(enterprise_ids)), None)
+        if not enterprise_ids:
+            raise PermissionDenied("Only enterprises register products.")
+        enterprise_id = values.pop("enterprise", None) or min(enterprise_ids)
         if enterprise_id not in enterprise_ids:
             raise serializers.ValidationError({"enterprise": ["Not one of your enterprises."]})
         product = services.product_create(

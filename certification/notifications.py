@@ -63,6 +63,8 @@ def recipients_for(application: Application, status: str) -> set[User]:
     if status in (Status.APPROVED, Status.REFUSED):
         return _enterprise_people(application) | _team(application)
     if status == Status.WITHDRAWN:
+        if application.events.filter(action="withdraw", from_status=Status.DRAFT).exists():
+            return set()  # withdrawn as a draft: the body never received it
         return _body_people(application, Role.BODY_ADMIN) | _team(application)
     return set()
 

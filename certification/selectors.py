@@ -14,7 +14,7 @@ from accounts.selectors import (
 )
 from audits.models import PeerReview
 
-from .models import Application, EvidenceFile, Product, TeamMember
+from .models import Application, ApplicationEvent, EvidenceFile, Product, Status, TeamMember
 
 BODY_ROLES = {Role.BODY_ADMIN, Role.REVIEWER, Role.TECHNICAL_REVIEWER, Role.DECISION_MAKER}
 
@@ -26,10 +26,16 @@ def application_visibility(user: User) -> Q | None:
     if user_is_regulator(user) or user_is_platform_admin(user):
         return None
     body_ids = {m.organisation_id for m in memberships_for(user) if m.role in BODY_ROLES}
-    peer = PeerReview.objects.filter(application=OuterRef("pk"), reviewer=user)
+    # A peer reviewer who was replaced loses access with the assignment.
+    peer = PeerReview.objects.filter(application=OuterRef("pk"), reviewer=user, is_current=True)
+    # The chosen body sees an application once it has been submitted to it: never a draft,
+    # nor a draft the enterprise withdrew.
+    withdrawn_draft = ApplicationEvent.objects.filter(
+        application=OuterRef("pk"), action="withdraw", from_status=Status.DRAFT)
     return (
         Q(enterprise_id__in=user_enterprise_ids(user))
-        | Q(certification_body_id__in=body_ids)
+        | (Q(certification_body_id__in=body_ids) & ~Q(status=Status.DRAFT)
+           & ~Q(Exists(withdrawn_draft)))
         | Q(Exists(peer))
     )
 
@@ -57,8 +63,10 @@ def application_can_read_dossier(user: User, application: Application) -> bool:
     if application.enterprise_id in user_enterprise_ids(user):
         return True
     if application.certification_body_id in user_body_ids(user):
-        return True
-    return PeerReview.objects.filter(application=application, reviewer=user).exists()
+        return application.status != Status.DRAFT and not application.events.filter(
+            action="withdraw", from_status=Status.DRAFT).exists()
+    return PeerReview.objects.filter(application=application, reviewer=user,
+                                     is_current=True).exists()
 
 
 def evidence_get_for_actor(user: User, application: Application, pk: int | str) -> EvidenceFile:
@@ -86,8 +94,6 @@ def product_get_for_actor(user: User, pk: int | str) -> Product:
 
 def work_queue_for(user: User) -> QuerySet[Application]:
     """Applications waiting for this person to act ("waiting for me")."""
-    from .models import Status
-
     enterprise_ids = user_enterprise_ids(user)
     roles_by_body: dict[int, set[str]] = {}
     for membership in memberships_for(user):

@@ -154,7 +154,9 @@ def application_transition(
     """
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update()
+            # Lock the application row only: the enterprise, body and product rows read along
+            # with it must not serialise every transition of the same body.
+            Application.objects.select_for_update(of=("self",))
             .select_related("enterprise", "certification_body", "product")
             .get(pk=application_id)
         )

@@ -262,7 +262,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.PEER_REVIEW, A.PEER_ENDORSE): _t(S.DECISION, {Actor.PEER_REVIEWER},
                                         peer_declared_no_conflict, peer_reviewer_independent),
     (S.DECISION, A.APPROVE): _t(S.APPROVED, {Actor.DECISION_MAKER}, actor_not_on_team,
-                                comment_given, nobody_blacklisted),
+                                comment_given, body_accredited, nobody_blacklisted),
     (S.DECISION, A.REFUSE): _t(S.REFUSED, {Actor.DECISION_MAKER}, actor_not_on_team,
                                comment_given),
 }
