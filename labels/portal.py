@@ -82,7 +82,7 @@ def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
 @login_required
 def artwork(request: HttpRequest, serial: str, size: int, fmt: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
-    if size not in PRINT_SIZES_MM:
+    if size not in PRINT_SIZES_MM or fmt not in ("svg", "png"):
         raise Http404
     facts = label_facts(label)
     if fmt == "svg":

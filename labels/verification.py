@@ -77,11 +77,28 @@ def trusted_issuers() -> set[str]:
     return issuers
 
 
+def _body_of(did: str) -> int | None:
+    if did.startswith(DID_WEB_PREFIX):
+        code = _body_code(did)
+        return Organisation.objects.filter(code=code).values_list("pk", flat=True).first()
+    if did.startswith("did:key:"):
+        return SigningKey.objects.filter(
+            public_key_multibase=did.removeprefix("did:key:")).values_list(
+            "body_id", flat=True).first()
+    return None
+
+
+def same_body(label_issuer: str, list_issuer: str) -> bool:
+    """A body's did:key labels use the body's did:web status lists."""
+    body = _body_of(label_issuer)
+    return body is not None and body == _body_of(list_issuer)
+
+
 def verify(credential: Mapping[str, Any] | str | bytes, *,
            now: datetime | None = None) -> VerificationResult:
     return verify_credential(credential, resolve_key=resolve_key,
                              fetch_status_list=fetch_status_list, now=now,
-                             trusted_issuers=trusted_issuers())
+                             trusted_issuers=trusted_issuers(), same_issuer=same_body)
 
 
 __all__ = ["did_of", "verify"]

@@ -5,7 +5,6 @@ login; none shows anything of the dossier beyond what the label itself states.""
 import json
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import (
@@ -34,6 +33,7 @@ from .rendering.qr import qr_png, qr_svg
 from .resolver import InvalidDigitalLink, parse_digital_link
 from .vc.did import did_document, verification_method_entry
 from .vc.jws import jwk_from_public_key
+from .vc.statuslist import ttl_seconds
 from .vc.verifier import Reason
 from .verification import verify
 
@@ -171,12 +171,15 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     result = verify(label.credential)
     subject = label.credential["credentialSubject"]
     status = _effective_status(label)
-    status_note = "key_revoked" if result.reason == Reason.KEY_REVOKED else ""
+    # A label whose signing key was revoked as compromised is not to be trusted, whatever its
+    # own status says: the verdict must not stay green.
+    key_revoked = result.reason == Reason.KEY_REVOKED
+    status_note = "key_revoked" if key_revoked else ""
     context = {
         "label": label,
         "certificate": label.certificate,
         "subject": subject,
-        "status": status,
+        "status": "key_revoked" if key_revoked and status == LabelStatus.VALID else status,
         "status_label": LabelStatus(status).label,
         "status_note": status_note,
         "result": result,
@@ -224,6 +227,8 @@ def certificate_pdf(request: HttpRequest, serial: str) -> FileResponse:
 
 @require_GET
 def qr_code(request: HttpRequest, serial: str, fmt: str) -> HttpResponse:
+    if fmt not in ("svg", "png"):
+        raise Http404
     label = selectors.label_get_public(serial)
     url = label_qr_url(label)
     if fmt == "svg":
@@ -244,7 +249,8 @@ def status_list(request: HttpRequest, code: str, purpose: str, number: int) -> J
         raise Http404
     signed = statuslists.current_credential(entry)
     response = JsonResponse(signed, content_type="application/vc+ld+json")
-    patch_cache_control(response, public=True, max_age=settings.STATUS_LIST_TTL_SECONDS)
+    # The list states its own ttl; caches must follow what was signed, not today's setting.
+    patch_cache_control(response, public=True, max_age=ttl_seconds(signed))
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

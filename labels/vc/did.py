@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 from urllib.parse import quote, unquote
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .dates import format_date_time, parse_date_time
 from .jws import public_key_from_jwk
@@ -226,14 +227,24 @@ def resolver_from_did_documents(
 def resolve_verification_method(
     verification_method: str, resolver: KeyResolver | None
 ) -> ResolvedKey:
-    """Find the key for a verification method id: ``did:key`` from the id itself, anything else
-    through ``resolver``. Raise ``UnknownKeyError`` when there is none.
+    """Find the key for a verification method id. Raise ``UnknownKeyError`` when there is none.
+
+    A ``did:key`` carries its public key, but not whether its holder has since retired or
+    revoked it: the resolver is asked first, so a registry that knows the key can say so, and
+    the id itself is the fallback. A resolver answer for a ``did:key`` must be that same key.
     """
     if verification_method.startswith(DID_KEY_PREFIX):
-        return ResolvedKey(
-            public_key=public_key_from_did_key(verification_method),
-            controller=did_of(verification_method),
-        )
+        embedded = public_key_from_did_key(verification_method)
+        try:
+            found = resolver(verification_method) if resolver is not None else None
+        except UnknownKeyError:
+            found = None  # a resolver that knows nothing of this key: the id itself speaks
+        if found is None:
+            return ResolvedKey(public_key=embedded, controller=did_of(verification_method))
+        known = found if isinstance(found, ResolvedKey) else ResolvedKey(public_key=found)
+        if _raw(known.public_key) != _raw(embedded):
+            raise UnknownKeyError(f"the resolver returned another key for {verification_method!r}")
+        return known
     if resolver is None:
         raise UnknownKeyError(f"no resolver for {did_of(verification_method)!r}")
     found = resolver(verification_method)
@@ -242,3 +253,7 @@ def resolve_verification_method(
     if isinstance(found, Ed25519PublicKey):
         return ResolvedKey(public_key=found)
     return found
+
+
+def _raw(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
