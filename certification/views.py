@@ -127,6 +127,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "versions": versions,
         "current": current,
         "stage_rows": _stage_rows(current),
+        "excluded_rows": _excluded_rows(current),
+        "labels": (list(application.certificate.labels.all())
+                   if application.status == Status.APPROVED else []),
         "editable": editable,
         "upload_form": EvidenceUploadForm() if editable else None,
         "team": team,
@@ -161,8 +164,28 @@ def _stage_rows(version: DossierVersion | None) -> list[tuple[str, str | None]]:
     if version is None:
         return []
     results = version.stage_results or {}
-    return [(stage.label, results.get(stage.value)) for stage in Stage
+    return [(stage.label, _plain_number(results.get(stage.value))) for stage in Stage
             if stage.value in (version.stages_included or [])]
+
+
+def _plain_number(value: str | None) -> str | None:
+    """61.250000 → 61.25, as people write it."""
+    if value in (None, ""):
+        return value
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return format(Decimal(str(value)).normalize(), "f")
+    except InvalidOperation:
+        return str(value)
+
+
+def _excluded_rows(version: DossierVersion | None) -> list[tuple[str, str]]:
+    if version is None:
+        return []
+    labels = dict(Stage.choices)
+    return [(labels.get(item.get("stage"), item.get("stage")), item.get("reason", ""))
+            for item in version.stages_excluded or []]
 
 
 def _body_reviewers(application: Application):
