@@ -39,6 +39,7 @@ from .models import (
 )
 from .uploads import check_upload
 from .workflow import (
+    ACTION_LABELS,
     COMMENT_REQUIRED,
     TRANSITIONS,
     Action,
@@ -164,7 +165,8 @@ def application_transition(
         if transition is None:
             raise TransitionNotAllowed(
                 _("“%(action)s” is not possible while the application is %(status)s.")
-                % {"action": action, "status": application.get_status_display()}
+                % {"action": ACTION_LABELS.get(action, action),
+                   "status": application.get_status_display()}
             )
         if not transition.actors & actor_relations(actor, application):
             raise ActorNotPermitted(_("Your role does not allow this step."))

@@ -69,3 +69,21 @@ urlpatterns = [
     path("gtins/<str:gtin>/labels/", label_apis.LabelsByGtinApi.as_view(),
          name="api-gtin-labels"),
 ]
+
+# Webhooks for marketplaces (labels.webhooks).
+from labels.webhooks import apis as webhook_apis  # noqa: E402
+
+urlpatterns += [
+    path("webhooks/endpoints/", webhook_apis.WebhookEndpointListApi.as_view(),
+         name="api-webhook-endpoints"),
+    path("webhooks/endpoints/<int:endpoint_id>/", webhook_apis.WebhookEndpointDetailApi.as_view(),
+         name="api-webhook-endpoint"),
+    path("webhooks/endpoints/<int:endpoint_id>/test/",
+         webhook_apis.WebhookEndpointTestApi.as_view(), name="api-webhook-endpoint-test"),
+    path("webhooks/deliveries/", webhook_apis.WebhookDeliveryListApi.as_view(),
+         name="api-webhook-deliveries"),
+    path("webhooks/deliveries/<int:delivery_id>/", webhook_apis.WebhookDeliveryDetailApi.as_view(),
+         name="api-webhook-delivery"),
+    path("webhooks/deliveries/<int:delivery_id>/redeliver/",
+         webhook_apis.WebhookDeliveryRedeliverApi.as_view(), name="api-webhook-delivery-redeliver"),
+]

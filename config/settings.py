@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
     "labels-expire": {"task": "labels.tasks.labels_expire", "schedule": 600.0},
     "labels-issue-pending": {"task": "labels.tasks.labels_issue_pending", "schedule": 120.0},
     "status-lists-refresh": {"task": "labels.tasks.status_lists_refresh", "schedule": 3600.0},
+    # Webhook retries, and deliveries whose on-commit task never reached the broker.
+    "webhooks-deliveries-due": {
+        "task": "labels.webhooks.tasks.webhook_deliveries_due",
+        "schedule": 30.0,
+    },
 }
 
 # Domain settings.
@@ -251,6 +256,8 @@ if not DEBUG and not LABEL_MASTER_KEY:
 PACT_BASE_PATH = env.str("PACT_BASE_PATH", default="/pact")
 # How long a status list may be cached (its ttl and Cache-Control max-age).
 STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
+# Webhook receivers must be https on public addresses, except in the embedded default.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
 # How long a marketplace may cache a status badge.
 BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=5)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

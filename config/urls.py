@@ -16,6 +16,7 @@ urlpatterns = [
     path("portal/", include("certification.urls")),
     path("portal/footprint/", include("certification.footprint.urls")),
     path("portal/labels/", include("labels.portal_urls")),
+    path("portal/webhooks/", include("labels.webhooks.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

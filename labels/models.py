@@ -142,3 +142,6 @@ class CertificateDocument(models.Model):
 
     def __str__(self) -> str:
         return f"Certificate PDF of {self.label}"
+
+
+from .webhooks.models import *  # noqa: E402,F403

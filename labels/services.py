@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
@@ -22,6 +23,18 @@ from .models import Label, LabelEvent, LabelStatus, SigningKey
 from .rendering.qr import new_serial
 from .vc.dataintegrity import sign
 from .vc.dates import format_date_time
+from .webhooks.outbox import webhook_deliveries_create
+
+# What each LabelEvent action reads as, for people.
+EVENT_LABELS = {
+    "issued": gettext_lazy("issued"),
+    "suspended": gettext_lazy("suspended"),
+    "restored": gettext_lazy("restored"),
+    "revoked": gettext_lazy("revoked"),
+    "cancelled": gettext_lazy("cancelled"),
+    "expired": gettext_lazy("expired"),
+    "key_revoked": gettext_lazy("signing key revoked"),
+}
 
 # (from status, action) → to status. Expiry comes from the clock, not from a person.
 LABEL_TRANSITIONS = {
@@ -88,6 +101,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 if status_list.signed_at is None:
                     statuslists.sign_list(status_list)
             LabelEvent.objects.create(label=label, action="issued")
+            webhook_deliveries_create(label=label, action="issued")
             certificate.status = CertificateStatus.VALID
             certificate.save(update_fields=["status"])
             transaction.on_commit(lambda: _after_issue(label.pk), robust=True)
@@ -132,11 +146,14 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
             "certificate__certification_body").get(pk=label_id)
         body = label.certificate.certification_body
         _ensure_body_admin(actor, body)
+        if actor is not None and action not in LABEL_ACTIONS:
+            raise TransitionNotAllowed(_("Expiry comes from the validity period, not a person."))
         target = LABEL_TRANSITIONS.get((label.status, action))
         if target is None:
             raise TransitionNotAllowed(
                 _("A %(status)s label cannot be %(action)s.")
-                % {"status": label.get_status_display(), "action": action})
+                % {"status": label.get_status_display(),
+                   "action": EVENT_LABELS.get(_event_name(action), action)})
         if actor is not None and not reason.strip():
             raise ValidationError({"reason": _("Give the reason for this change.")})
         label.status = target
@@ -151,6 +168,7 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
                             target == LabelStatus.SUSPENDED)
         LabelEvent.objects.create(label=label, action=_event_name(action), reason=reason,
                                   actor=actor)
+        webhook_deliveries_create(label=label, action=_event_name(action))
         certificate = label.certificate
         certificate.status = CERTIFICATE_STATUS[target]
         certificate.save(update_fields=["status"])

@@ -321,7 +321,8 @@ def test_nothing_is_withdrawn_once_decided(world, application_at, nothing_change
         services.application_transition(actor=world.enterprise_admin,
                                         application_id=application.pk, action=A.WITHDRAW)
     assert error.value.message == (
-        f"“withdraw” is not possible while the application is {S(status).label}.")
+        f"“Withdraw the application” is not possible while the application is "
+        f"{S(status).label}.")
     assert Certificate.objects.filter(application=application).exists() == (
         status == S.APPROVED)
 

@@ -6,7 +6,14 @@ from accounts.models import User
 from certification import services
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Application, ApplicationEvent, Notification, Status
-from certification.workflow import ALL_ACTIONS, COMMENT_REQUIRED, TRANSITIONS, Action, Actor
+from certification.workflow import (
+    ACTION_LABELS,
+    ALL_ACTIONS,
+    COMMENT_REQUIRED,
+    TRANSITIONS,
+    Action,
+    Actor,
+)
 
 S, A = Status, Action
 
@@ -116,7 +123,7 @@ def test_transition(
                                             action=action, comment=comment)
         assert error.value.code == "transition_not_allowed"
         assert error.value.message == (
-            f"“{action}” is not possible while the application is "
+            f"“{ACTION_LABELS[action]}” is not possible while the application is "
             f"{Status(status).label}.")
         return
 

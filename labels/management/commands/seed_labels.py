@@ -1,0 +1,337 @@
+"""Clone the demo's signed label into many labels, fast, for the load benchmark.
+
+``manage.py seed_labels --total 1000000`` tops the label table up to 1,000,000 rows with PostgreSQL
+COPY. Every clone is a real, verifiable label: the template's credential with its own serial, GTIN
+and status list entries, re-signed with the body's key (eddsa-jcs-2022), so the public page's
+verification does the same work for a clone as for the original. Run it on a benchmark database
+only; it refuses SQLite and needs one issued label (``manage.py seed_demo`` makes one).
+
+What is simplified, on purpose:
+
+* All clones hang off the template's certificate, with ``certificate_version`` 2, 3, … N+1 (the
+  unique constraint is on (certificate, certificate_version)). Creating a million certificates
+  would need a million applications, products and dossiers; the label reads join the certificate
+  by primary key, so one hot certificate row makes those joins slightly cheaper than in real data.
+* Clone status entries fill fresh status lists of 131,072 entries each, in order (the product
+  picks random free indexes); ``(list, index)`` pairs stay unique.
+* COPY runs with ``session_replication_role = replica``: the foreign-key triggers do not fire (the
+  keys are valid by construction); unique indexes and check constraints are still enforced.
+
+Serials are a bijection of a counter onto 60 bits, written in Crockford base32 (12 characters),
+so they look like random issued serials and the B-tree of serials has the usual shape. GTINs are
+``0693`` + a bijection of the counter onto nine digits + a valid check digit, one per label by
+default (``--per-gtin`` groups several labels under one GTIN).
+"""
+
+import copy
+import hashlib
+import json
+import re
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.urls import reverse
+
+from certification.identifiers import gtin_check_digit
+from labels import keys, statuslists
+from labels.models import Label, StatusList, StatusPurpose
+from labels.rendering.qr import SERIAL_ALPHABET, serial_is_valid
+from labels.vc.dataintegrity import hash_data
+from labels.vc.jcs import canonicalize
+from labels.vc.multibase import base58btc_encode
+from labels.vc.statuslist import MINIMUM_LENGTH, Bitstring
+
+# Bijections of the counter: odd multipliers modulo 2**60, and a multiplier coprime with 10.
+SERIAL_BITS = 60
+SERIAL_MULTIPLIER = 0x9E3779B97F4A7C15 % (1 << SERIAL_BITS) | 1
+SERIAL_OFFSET = 0x2545F4914F6CDD1D % (1 << SERIAL_BITS)
+GTIN_PREFIX = "0693"
+GTIN_SPACE = 10**9
+GTIN_MULTIPLIER = 387_420_489  # 3**18, coprime with 10**9
+GTIN_OFFSET = 271_828_182
+FIRST_CLONE_VERSION = 2
+LIST_LENGTH = MINIMUM_LENGTH  # 131,072
+CHUNK_ROWS = 50_000
+REBUILD_ROWS = 100_000  # below this, COPY into the indexed table
+WRITE_ROWS = 2_000
+
+COPY_COLUMNS = (
+    "certificate_version", "serial", "gtin", "credential", "issuer", "issued_at", "valid_from",
+    "valid_until", "status", "status_reason", "status_changed_at", "revocation_index",
+    "suspension_index", "certificate_id", "signing_key_id", "revocation_list_id",
+    "suspension_list_id",
+)
+TOKEN = re.compile(r"@(SERIAL|GTIN|RURL|RIDX|SURL|SIDX|PROOF)@")
+
+
+def serial_for(number: int) -> str:
+    """The serial of clone `number`: 12 Crockford base32 characters, distinct per number."""
+    value = (number * SERIAL_MULTIPLIER + SERIAL_OFFSET) % (1 << SERIAL_BITS)
+    characters = []
+    for _ in range(SERIAL_BITS // 5):
+        characters.append(SERIAL_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(characters))
+
+
+def gtin_for(group: int) -> str:
+    """The GTIN-14 of GTIN group `group`, with its check digit."""
+    body = GTIN_PREFIX + f"{(group * GTIN_MULTIPLIER + GTIN_OFFSET) % GTIN_SPACE:09d}"
+    return body + str(gtin_check_digit(body))
+
+
+def clone_key(number: int, per_gtin: int = 1) -> tuple[str, str]:
+    """(serial, GTIN) of clone `number`, for load generators that pick labels at random."""
+    return serial_for(number), gtin_for(number // per_gtin)
+
+
+class _Template:
+    """A text with @TOKEN@ holes, filled by joining, which is faster than repeated replace()."""
+
+    def __init__(self, text: str) -> None:
+        parts = TOKEN.split(text)
+        self.literals = parts[0::2]
+        self.names = parts[1::2]
+
+    def fill(self, values: dict[str, str]) -> str:
+        out = [self.literals[0]]
+        for name, literal in zip(self.names, self.literals[1:], strict=True):
+            out.append(values[name])
+            out.append(literal)
+        return "".join(out)
+
+
+def _copy_escape(text: str) -> str:
+    """COPY text format: backslash, tab, newline and carriage return are escaped."""
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def _tokenised_credential(template: Label) -> dict[str, Any]:
+    """The template credential with @TOKEN@ holes wherever a clone differs."""
+    text = json.dumps(template.credential, ensure_ascii=False)
+    text = text.replace(template.serial, "@SERIAL@")
+    if template.gtin:
+        text = text.replace(template.gtin, "@GTIN@")
+    credential = json.loads(text)
+    entries = credential.get("credentialStatus", [])
+    entries = entries if isinstance(entries, list) else [entries]
+    for entry in entries:
+        prefix = {"revocation": "R", "suspension": "S"}[entry["statusPurpose"]]
+        entry["id"] = f"@{prefix}URL@#@{prefix}IDX@"
+        entry["statusListIndex"] = f"@{prefix}IDX@"
+        entry["statusListCredential"] = f"@{prefix}URL@"
+    return credential
+
+
+class Command(BaseCommand):
+    help = "Top the label table up to --total labels by cloning the first issued label (COPY)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--total", type=int, required=True,
+                            help="labels wanted in the table, the template included")
+        parser.add_argument("--per-gtin", type=int, default=1,
+                            help="labels sharing one GTIN (default 1)")
+        parser.add_argument("--keep-indexes", action="store_true",
+                            help="COPY into the indexed table instead of dropping the secondary "
+                                 "indexes and unique constraints and rebuilding them after")
+        parser.add_argument("--no-vacuum", action="store_true",
+                            help="skip VACUUM (ANALYZE) of the label table at the end")
+
+    def handle(self, *args, **options) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("seed_labels uses COPY: point DATABASE_URL at PostgreSQL.")
+        per_gtin = options["per_gtin"]
+        if per_gtin < 1:
+            raise CommandError("--per-gtin is at least 1.")
+        template = (Label.objects.select_related("certificate__certification_body", "signing_key")
+                    .filter(certificate_version=1).order_by("pk").first())
+        if template is None:
+            raise CommandError("No issued label to clone: run manage.py seed_demo first.")
+        clones = Label.objects.filter(certificate=template.certificate,
+                                      certificate_version__gte=FIRST_CLONE_VERSION)
+        existing_clones = clones.count()
+        others = Label.objects.count() - existing_clones
+        wanted = options["total"] - others
+        if wanted < existing_clones:
+            raise CommandError(f"The table already holds {others + existing_clones} labels.")
+        started = time.perf_counter()
+        rebuild = not options["keep_indexes"] and wanted - existing_clones >= REBUILD_ROWS
+        dropped = self._drop_indexes() if rebuild else []
+        try:
+            added = self._clone(template, existing_clones, wanted, per_gtin)
+        finally:
+            if dropped:
+                self._restore_indexes(dropped)
+        seconds = time.perf_counter() - started
+        rate = added / seconds if seconds else 0.0
+        self.stdout.write(f"seed_labels: added {added:,} labels in {seconds:.1f} s "
+                          f"({rate:,.0f} rows/s); table holds {others + wanted:,}")
+        if added and not options["no_vacuum"]:
+            vacuum_started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE) labels_label")
+                cursor.execute("ANALYZE labels_statuslist")
+            self.stdout.write(f"seed_labels: VACUUM (ANALYZE) in "
+                              f"{time.perf_counter() - vacuum_started:.1f} s")
+        if added:
+            self._check(template, wanted - 1)
+
+    # --- indexes ---------------------------------------------------------------------------
+
+    def _drop_indexes(self) -> list[str]:
+        """Drop the label table's secondary indexes and unique constraints; return the DDL that
+        recreates them. Building a B-tree from sorted input beats a million random inserts."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'labels_label'::regclass AND contype = 'u'")
+            constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'labels_label' "
+                "AND indexname <> 'labels_label_pkey'")
+            owned = {name for name, _ in constraints}
+            indexes = [(name, ddl) for name, ddl in cursor.fetchall() if name not in owned]
+            restore = [f'ALTER TABLE labels_label ADD CONSTRAINT "{name}" {definition}'
+                       for name, definition in constraints]
+            restore += [ddl for _, ddl in indexes]
+            for name, _ in constraints:
+                cursor.execute(f'ALTER TABLE labels_label DROP CONSTRAINT "{name}"')
+            for name, _ in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+        self.stdout.write(f"seed_labels: dropped {len(restore)} indexes and constraints; they "
+                          "are rebuilt after the load")
+        return restore
+
+    def _restore_indexes(self, statements: list[str]) -> None:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for statement in statements:
+                cursor.execute(statement)
+            cursor.execute("RESET maintenance_work_mem")
+        self.stdout.write(f"seed_labels: rebuilt {len(statements)} indexes and constraints in "
+                          f"{time.perf_counter() - started:.1f} s")
+
+    # --- the clones -------------------------------------------------------------------------
+
+    def _lists(self, template: Label, last: int) -> dict[str, list[StatusList]]:
+        """The clone status lists covering clones 0..last, created and sized as needed."""
+        body = template.certificate.certification_body
+        lists: dict[str, list[StatusList]] = {}
+        for purpose in (StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION):
+            clone_zero = Label.objects.filter(
+                certificate=template.certificate, certificate_version=FIRST_CLONE_VERSION
+            ).select_related(f"{purpose}_list").first()
+            if clone_zero is not None:
+                base = getattr(clone_zero, f"{purpose}_list").number
+            else:
+                numbers = StatusList.objects.filter(body=body, purpose=purpose)
+                base = max(numbers.values_list("number", flat=True), default=0) + 1
+            lists[purpose] = []
+            for slot in range(last // LIST_LENGTH + 1):
+                entry, _ = StatusList.objects.get_or_create(
+                    body=body, purpose=purpose, number=base + slot,
+                    defaults={"length": LIST_LENGTH,
+                              "bits": Bitstring(LIST_LENGTH).to_bytes()})
+                used = min(max(last + 1 - slot * LIST_LENGTH, 0), LIST_LENGTH)
+                if slot * LIST_LENGTH <= last and entry.allocated != used:
+                    entry.allocated = used
+                    entry.save(update_fields=["allocated"])
+                lists[purpose].append(entry)
+        return lists
+
+    def _clone(self, template: Label, first: int, wanted: int, per_gtin: int) -> int:
+        if first >= wanted:
+            return 0
+        last = wanted - 1
+        lists = self._lists(template, last)
+        urls = {purpose: [statuslists.status_list_url(entry) for entry in entries]
+                for purpose, entries in lists.items()}
+        template_status_urls = [entry.get("statusListCredential", "") for entry in
+                                template.credential.get("credentialStatus", [])]
+        if not all(url.startswith(statuslists.public_url("/")) for url in template_status_urls):
+            raise CommandError("The template label was issued under another LABEL_PUBLIC_HOST or "
+                               "LABEL_PUBLIC_SCHEME; seed with the same settings as the server.")
+
+        key = template.signing_key
+        private_key = keys.private_key(key)
+        tokenised = _tokenised_credential(template)
+        proof = tokenised.pop("proof")
+        configuration = {name: value for name, value in proof.items() if name != "proofValue"}
+        proof_hash = hash_data(configuration, {})[:32]  # SHA-256(JCS(proof configuration))
+        canonical = _Template(canonicalize(tokenised).decode())
+        stored_credential = copy.deepcopy(tokenised)
+        stored_credential["proof"] = {**proof, "proofValue": "@PROOF@"}
+        stored = _Template(_copy_escape(json.dumps(stored_credential, ensure_ascii=False,
+                                                   separators=(",", ":"))))
+        constant_middle = "\t".join(_copy_escape(value) for value in (
+            template.issuer, template.issued_at.isoformat(), template.valid_from.isoformat(),
+            template.valid_until.isoformat(), "valid", "", template.issued_at.isoformat()))
+        constant_tail = f"{template.certificate_id}\t{key.pk}"
+        taken = set(Label.objects.exclude(certificate=template.certificate)
+                    .values_list("serial", flat=True))
+        revocation_ids = [entry.pk for entry in lists[StatusPurpose.REVOCATION]]
+        suspension_ids = [entry.pk for entry in lists[StatusPurpose.SUSPENSION]]
+        revocation_urls = urls[StatusPurpose.REVOCATION]
+        suspension_urls = urls[StatusPurpose.SUSPENSION]
+        sign = private_key.sign
+        sha256 = hashlib.sha256
+        statement = f"COPY labels_label ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+
+        total = wanted - first
+        done = 0
+        started = time.perf_counter()
+        connection.ensure_connection()
+        raw = connection.connection
+        for chunk_start in range(first, wanted, CHUNK_ROWS):
+            chunk_end = min(chunk_start + CHUNK_ROWS, wanted)
+            with transaction.atomic(), raw.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+                with cursor.copy(statement) as copy_in:
+                    lines: list[str] = []
+                    for number in range(chunk_start, chunk_end):
+                        serial = serial_for(number)
+                        if serial in taken:  # a real label drew this serial: skip the number
+                            serial = serial_for(number + (1 << 40))
+                        gtin = gtin_for(number // per_gtin)
+                        slot, index = divmod(number, LIST_LENGTH)
+                        values = {"SERIAL": serial, "GTIN": gtin, "RURL": revocation_urls[slot],
+                                  "SURL": suspension_urls[slot], "RIDX": str(index),
+                                  "SIDX": str(index)}
+                        document_hash = sha256(canonical.fill(values).encode()).digest()
+                        values["PROOF"] = base58btc_encode(sign(proof_hash + document_hash))
+                        lines.append(
+                            f"{number + FIRST_CLONE_VERSION}\t{serial}\t{gtin}\t"
+                            f"{stored.fill(values)}\t{constant_middle}\t{index}\t{index}\t"
+                            f"{constant_tail}\t{revocation_ids[slot]}\t{suspension_ids[slot]}\n")
+                        if len(lines) >= WRITE_ROWS:
+                            copy_in.write("".join(lines))
+                            lines.clear()
+                    if lines:
+                        copy_in.write("".join(lines))
+            done += chunk_end - chunk_start
+            elapsed = time.perf_counter() - started
+            self.stdout.write(f"seed_labels: {done:,}/{total:,} rows, {elapsed:.1f} s, "
+                              f"{done / elapsed:,.0f} rows/s")
+            self.stdout.flush()
+        for entries in lists.values():
+            for entry in entries:
+                if entry.signed_at is None:
+                    statuslists.sign_list(entry)
+        return total
+
+    def _check(self, template: Label, number: int) -> None:
+        """The last clone must verify like an issued label, and its URLs must resolve."""
+        from labels.verification import verify
+
+        serial = serial_for(number)
+        clone = Label.objects.get(serial=serial)
+        assert serial_is_valid(serial)
+        reverse("labels:public_page", args=[serial])
+        result = verify(clone.credential)
+        if not result.valid:
+            raise CommandError(f"Clone {serial} does not verify: {result.to_dict()}")
+        self.stdout.write(f"seed_labels: clone {serial} (GTIN {clone.gtin}) verifies")
