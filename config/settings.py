@@ -254,6 +254,9 @@ if not DEBUG and not LABEL_MASTER_KEY:
     raise ImproperlyConfigured("Set LABEL_MASTER_KEY: production mode refuses derived keys.")
 # WBCSD PACT host (CONTRACTS §7): base path of /auth/token, /2/… and /3/….
 PACT_BASE_PATH = env.str("PACT_BASE_PATH", default="/pact")
+# PACT is served over HTTPS only (CONTRACTS §7); plain HTTP only for local experiments.
+PACT_ALLOW_HTTP = env.bool("PACT_ALLOW_HTTP", default=False)
+PACT_TOKEN_SECONDS = env.int("PACT_TOKEN_SECONDS", default=3600)
 # How long a status list may be cached (its ttl and Cache-Control max-age).
 STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
 # Webhook receivers must be https on public addresses, except in the embedded default.
