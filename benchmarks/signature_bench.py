@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labels.vc.dataintegrity import sign, verify_proof  # noqa: E402
+from labels.vc.dataintegrity import sign, verify_proof
 
 GOAL = 0.8
 ROUNDS = 5
