@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .identifiers import validate_uscc
 from .roles import OrganisationKind, Role
@@ -66,7 +67,7 @@ class Scheme(models.TextChoices):
 class BodyStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("body status", "Withdrawn")
 
 
 class Organisation(models.Model):

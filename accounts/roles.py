@@ -2,12 +2,13 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrganisationKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
     CERTIFICATION_BODY = "certification_body", _("Certification body")
-    REGULATOR = "regulator", _("Regulator")
+    REGULATOR = "regulator", pgettext_lazy("organisation kind", "Regulator")
     MARKETPLACE = "marketplace", _("Marketplace")
     PLATFORM = "platform", _("Platform operator")
 
