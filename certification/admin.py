@@ -1,0 +1,60 @@
+"""Read-mostly admin: domain state changes go through the services (the portal and the API),
+so applications, events and certificates are shown here, not edited."""
+
+from django.contrib import admin
+
+from .models import (
+    Application,
+    ApplicationEvent,
+    Certificate,
+    DossierVersion,
+    EvidenceFile,
+    Notification,
+    Product,
+    ProductCategory,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "level", "parent")
+    search_fields = ("code", "name_zh", "name_en")
+
+
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdmin):
+    list_display = ("name", "model", "gtin", "enterprise", "category")
+    search_fields = ("name", "model", "gtin")
+
+
+class EventInline(admin.TabularInline):
+    model = ApplicationEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("actor", "action", "from_status", "to_status", "comment", "created_at")
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "product", "enterprise", "certification_body", "status",
+                    "updated_at")
+    list_filter = ("status", "scheme", "certification_body")
+    search_fields = ("reference", "product__name", "enterprise__name")
+    inlines = [EventInline]
+
+
+admin.site.register(DossierVersion, ReadOnlyAdmin)
+admin.site.register(EvidenceFile, ReadOnlyAdmin)
+admin.site.register(Certificate, ReadOnlyAdmin)
+admin.site.register(Notification, ReadOnlyAdmin)
