@@ -1,0 +1,37 @@
+"""Every admin list and change page renders, and domain state is read-only there."""
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+
+from certification.models import Application, Status
+
+
+@pytest.fixture
+def operator(world) -> Client:
+    user = world.platform_admin
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def test_every_admin_page_renders(operator, application_at) -> None:
+    application_at(Status.APPROVED)
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert operator.get(url).status_code == 200, url
+        first = model.objects.first()
+        if first is not None:
+            assert operator.get(f"{url}{first.pk}/change/").status_code == 200, url
+
+
+def test_applications_cannot_be_edited_in_the_admin(operator, application_at) -> None:
+    application = application_at(Status.SUBMITTED)
+    response = operator.post(f"/admin/certification/application/{application.pk}/change/",
+                             {"status": Status.APPROVED})
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    assert Application.objects.count() == 1
