@@ -11,7 +11,7 @@ _CACHE_ATTR = "_membership_cache"
 
 
 def memberships_for(user: User) -> list[Membership]:
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.pk is None:  # anonymous, or an API key: not a person
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:

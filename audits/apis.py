@@ -42,8 +42,10 @@ class DeclarationInput(serializers.Serializer):
 
 class TeamApi(APIView):
     class TeamInput(serializers.Serializer):
-        members = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-        lead = serializers.IntegerField()
+        # Ids are bounded (BigAutoField) so that a huge number is a 400, not a database overflow.
+        members = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False)
+        lead = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
     @extend_schema(responses=TeamMemberOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:

@@ -379,10 +379,15 @@ class NotificationOutput(serializers.ModelSerializer):
         fields = ["id", "application", "subject", "body", "url", "created_at", "read_at"]
 
 
+def _notifications(user: User):
+    # An API key stands for a marketplace, not a person: it has no notifications.
+    return user.notifications.all() if user.pk is not None else Notification.objects.none()
+
+
 class NotificationListApi(APIView):
     @extend_schema(responses=NotificationOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(request, self, request.user.notifications.all(), NotificationOutput)
+        return _paginated(request, self, _notifications(request.user), NotificationOutput)
 
 
 class NotificationReadApi(APIView):
@@ -390,7 +395,7 @@ class NotificationReadApi(APIView):
     def post(self, request: Request, notification_id: int) -> Response:
         from django.utils import timezone
 
-        notification = get_object_or_404(request.user.notifications, pk=notification_id)
+        notification = get_object_or_404(_notifications(request.user), pk=notification_id)
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])

@@ -21,7 +21,7 @@ BODY_ROLES = {Role.BODY_ADMIN, Role.REVIEWER, Role.TECHNICAL_REVIEWER, Role.DECI
 
 def application_visibility(user: User) -> Q | None:
     """A filter for the applications `user` may read; None means all of them."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.pk is None:  # anonymous, or an API key: not a person
         return Q(pk__in=[])
     if user_is_regulator(user) or user_is_platform_admin(user):
         return None

@@ -308,7 +308,7 @@ def verify_api(request: HttpRequest) -> JsonResponse:
     """VC-API style: {"verifiableCredential": ..., "options": {...}} → checks and a reason."""
     try:
         body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return _problem(400, "Malformed request", "The body is not JSON.")
     if not isinstance(body, dict) or "verifiableCredential" not in body:
         return _problem(400, "Malformed request", "Send {\"verifiableCredential\": …}.")

@@ -125,7 +125,12 @@ def parse_instant(value: object, name: str) -> datetime:
         moment = None
     if moment is None:
         raise BadRequest(f"{name} is not a date-time: {value!r}.")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)  # 9999-12-31T23:59-01:00 is past the last UTC year
+    except OverflowError:
+        raise BadRequest(f"{name} is out of range: {value!r}.") from None
+    return moment
 
 
 def deprecated_condition(now: datetime) -> Q:

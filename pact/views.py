@@ -161,8 +161,11 @@ def _paging(request: HttpRequest) -> tuple[int, int]:
 def _whole_number(value: str | None, name: str, *, default: int) -> int:
     if value is None:
         return default
-    if not value.isdigit():
+    # ASCII digits only: "²".isdigit() is true, yet int() refuses it.
+    if not (value.isascii() and value.isdigit()):
         raise BadRequest(f"{name} must be a whole number.")
+    if len(value.lstrip("0")) > 18:  # beyond what the database's LIMIT/OFFSET take
+        raise BadRequest(f"{name} is too large.")
     return int(value)
 
 
@@ -200,7 +203,7 @@ def events_endpoint(request: HttpRequest, spec: int) -> HttpResponse:
     client = _client(request)
     try:
         event = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise BadRequest("The body is not JSON.") from None
     kind = events.event_kind(spec, event)
     if kind == EventKind.REQUEST_CREATED:

@@ -175,7 +175,7 @@ def _check_format(credential: Mapping[str, Any] | str | bytes) -> dict[str, Any]
     if isinstance(credential, str | bytes):
         try:
             credential = loads_strict(credential)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
             raise _Failure(Reason.MALFORMED, f"not valid JSON: {error}") from error
     if not isinstance(credential, Mapping):
         raise _Failure(Reason.MALFORMED, "a credential is a JSON object")

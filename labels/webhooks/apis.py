@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -89,6 +90,9 @@ class WebhookDeliveryDetailOutput(WebhookDeliveryOutput):
 
 
 class _WebhookApi(APIView):
+    # Marketplace keys with the webhook scope are welcome here, unlike on the people's API.
+    permission_classes = [IsAuthenticated]
+
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         if isinstance(request.user, ApiKeyUser) and \
