@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Domain settings.
+# Published reference data shipped with the code (categories, emission factors, GWP sets).
+REFERENCE_DIR = Path(
+    env.str("REFERENCE_DIR", default=str(BASE_DIR / "certification" / "reference"))
+)
+# The published test vectors and specifications the test suite checks against.
 SHARED_DIR = Path(env.str("SHARED_DIR", default=str(BASE_DIR.parent / "shared")))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 CERTIFICATE_VALIDITY_DAYS = env.int("CERTIFICATE_VALIDITY_DAYS", default=730)

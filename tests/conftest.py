@@ -55,7 +55,7 @@ from tests.factories import (
     UserFactory,
 )
 
-CATEGORIES_CSV = django_settings.SHARED_DIR / "reference" / "product_categories.csv"
+CATEGORIES_CSV = django_settings.REFERENCE_DIR / "product_categories.csv"
 PRODUCT_CATEGORY = "LIB-CONSUMER"
 
 
@@ -95,7 +95,7 @@ def _category_rows() -> dict[str, dict[str, str]]:
 
 
 def category_from_reference(code: str) -> ProductCategory:
-    """A category exactly as shipped in shared/reference, with its parent."""
+    """A category exactly as shipped in the reference data, with its parent."""
     row = _category_rows()[code]
     parent = category_from_reference(row["parent_code"]) if row["parent_code"] else None
     category, _ = ProductCategory.objects.get_or_create(

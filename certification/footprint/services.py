@@ -152,7 +152,7 @@ def factor_library_load(
             continue
         version = DatasetVersion.objects.create(
             dataset=dataset, number=1, created_by=actor,
-            change_note=f"Loaded from {factors_csv.name} of the shared reference data.")
+            change_note=f"Loaded from {factors_csv.name} of the shipped reference data.")
         new_factors = [
             _factor_from_reference(version, factor_code, row, dataset.licence_note)
             for factor_code, row in zip(_factor_codes(code, rows), rows, strict=True)

@@ -1,6 +1,7 @@
 """Browser tests: Playwright (pytest-playwright) driving Debian's chromium.
 
-`playwright install` cannot download browsers here, so the tests launch /usr/bin/chromium.
+The tests use Debian's chromium (/usr/bin/chromium, installed by the set-up) rather than a
+browser downloaded by `playwright install`.
 Without it they skip, unless REQUIRE_INTEGRATION is set, in which case they fail.
 """
 

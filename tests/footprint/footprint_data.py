@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from certification.footprint.importer import COLUMNS
 
-REFERENCE = settings.SHARED_DIR / "reference"
+REFERENCE = settings.REFERENCE_DIR
 GRID = "CN-ELEC-CFP:2023:national_average"  # 0.6205 kgCO2e/kWh
 NATURAL_GAS = "IPCC2006-STATIONARY:2006:natural_gas"  # 56,100 kgCO2/TJ
 GRID_CO2_2022 = "CN-ELEC-CO2:2022:national_average"  # 0.5366 kgCO2/kWh

@@ -1,4 +1,5 @@
-"""Load the emission factor library and the GWP table from shared/reference (idempotent)."""
+"""Load the emission factor library and the GWP table from the shipped reference data
+(certification/reference; idempotent)."""
 
 from pathlib import Path
 
@@ -10,10 +11,10 @@ from certification.footprint.services import factor_library_load
 
 class Command(BaseCommand):
     help = ("Load emission factor datasets (each as its published version 1, once) and the "
-            "GWP100 sets from shared/reference.")
+            "GWP100 sets from certification/reference.")
 
     def add_arguments(self, parser):
-        reference = settings.SHARED_DIR / "reference"
+        reference = settings.REFERENCE_DIR
         parser.add_argument("--factors", type=Path, default=reference / "emission_factors.csv")
         parser.add_argument("--gwp", type=Path, default=reference / "gwp.csv")
 

@@ -11,11 +11,11 @@ from certification.models import ProductCategory
 
 
 class Command(BaseCommand):
-    help = "Load product categories from shared/reference/product_categories.csv."
+    help = "Load the product categories (certification/reference/product_categories.csv)."
 
     def add_arguments(self, parser):
         parser.add_argument("--categories", type=Path,
-                            default=settings.SHARED_DIR / "reference" / "product_categories.csv")
+                            default=settings.REFERENCE_DIR / "product_categories.csv")
 
     @transaction.atomic
     def handle(self, *args, categories: Path, **options):
