@@ -11,9 +11,10 @@ router.register("bench/drf/labels", views.PlainLabelViewSet, basename="bench-drf
 urlpatterns = [
     path("bench/constant/", views.constant_json, name="bench-constant"),
     path("", include(router.urls)),
-    path("bench/lean/labels/batch/", views.LeanLabelBatchApi.as_view(), name="bench-lean-batch"),
-    path("bench/lean/labels/<str:serial>/", views.LeanLabelBySerialApi.as_view(),
-         name="bench-lean-label"),
-    path("bench/lean/gtins/<str:gtin>/labels/", views.LeanLabelsByGtinApi.as_view(),
-         name="bench-lean-gtin"),
+    path("bench/fast-key/labels/<str:serial>/", views.FastKeyLookupApi.as_view(),
+         name="bench-fast-key-label"),
+    path("bench/cached/labels/<str:serial>/", views.CachedAnswerLookupApi.as_view(),
+         name="bench-cached-label"),
+    path("bench/template-links/labels/batch/", views.TemplateLinksBatchApi.as_view(),
+         name="bench-template-links-batch"),
 ]
