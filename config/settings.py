@@ -269,8 +269,8 @@ PACT_TOKEN_SECONDS = env.int("PACT_TOKEN_SECONDS", default=3600)
 STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
 # Webhook receivers must be https on public addresses, except in the embedded default.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
-# How long a marketplace may cache a status badge.
-BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=5)
+# How long a marketplace may cache a status badge (a status change must show within 1 s).
+BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=1)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {

@@ -235,7 +235,7 @@ def test_the_badge_is_green_only_while_valid(key_client, label, body_admin) -> N
     valid = badge(client, label)
     assert valid["Content-Type"] == "image/svg+xml"
     assert VALID_GREEN.encode() in valid.content and "有效".encode() in valid.content
-    assert "max-age=5" in valid["Cache-Control"]
+    assert "max-age=1" in valid["Cache-Control"]
     services.label_change_status(actor=body_admin, label_id=label.pk, action="revoke",
                                  reason="Fraud.")
     revoked = badge(client, label)
