@@ -3,13 +3,22 @@
 A key reads `clk_<prefix>_<secret>`. The prefix finds the row; the SHA-256 of the whole key is
 compared in constant time. A key is a high-entropy random value, so a plain SHA-256 (not a slow
 password hash) is the right tool and keeps every API call fast.
+
+Each process remembers the keys it has checked, tagged with a version token kept in the cache:
+creating, changing or revoking any key sets a new token as it is saved and again when its
+transaction commits, so the next call in every process reads the key again and a revocation
+bites at once. A remembered key is re-read after KEY_MEMORY_SECONDS in any case.
 """
 
 import hashlib
 import hmac
+import logging
 import secrets
+import threading
+import time
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,8 +30,13 @@ from .models import ApiKey, Organisation, User
 from .roles import ApiScope, OrganisationKind, Role
 from .selectors import user_has_role
 
+logger = logging.getLogger(__name__)
+
 KEY_PREFIX = "clk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEYS_VERSION = "apikeys:version"
+KEY_MEMORY_SECONDS = 60
+KEY_MEMORY_SIZE = 10_000
 
 
 def _hash(key: str) -> str:
@@ -73,6 +87,78 @@ def api_key_find(key: str) -> ApiKey | None:
     return api_key
 
 
+class _KeyMemory:
+    """The keys this process has checked (unknown ones too), valid while the version holds."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[str, float, ApiKey | None]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def lookup(self, key: str, version: str) -> ApiKey | None:
+        digest = _hash(key)
+        now = time.monotonic()
+        entry = self._entries.get(digest)
+        if entry is not None and entry[0] == version and entry[1] > now:
+            return entry[2]
+        api_key = api_key_find(key)
+        with self._lock:
+            if len(self._entries) >= KEY_MEMORY_SIZE:
+                self._entries.clear()
+            self._entries[digest] = (version, now + KEY_MEMORY_SECONDS, api_key)
+        return api_key
+
+
+KEY_MEMORY = _KeyMemory()
+
+
+def keys_version(current: str | None = None) -> str:
+    """The version token of all keys; ``current`` is the value already read from the cache."""
+    if current is not None:
+        return current
+    try:
+        current = cache.get(KEYS_VERSION)
+        if current is None:
+            cache.add(KEYS_VERSION, secrets.token_hex(8), None)
+            current = cache.get(KEYS_VERSION)
+    except Exception:  # the cache is down: remembered keys last KEY_MEMORY_SECONDS at most
+        logger.warning("API key version unreadable", exc_info=True)
+    return current or "unversioned"
+
+
+def keys_changed() -> None:
+    """A new version token: every process re-reads the keys on their next use."""
+    try:
+        cache.set(KEYS_VERSION, secrets.token_hex(8), None)
+    except Exception:
+        logger.error("API key version not renewed; remembered keys last %s s at most",
+                     KEY_MEMORY_SECONDS, exc_info=True)
+
+
+def api_key_check(key: str, version: str | None = None) -> ApiKey | None:
+    """The key matching ``key``, revoked or not, or None; answered from memory when it can."""
+    return KEY_MEMORY.lookup(key, keys_version(version))
+
+
+def api_key_touch(api_key: ApiKey) -> None:
+    """Record the use of a key, at most once a minute: "last used" needs no finer resolution."""
+    now = timezone.now()
+    if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+
+
+def key_from_headers(meta: dict) -> str:
+    """The key of `Authorization: Api-Key <key>` or `X-API-Key: <key>`, or ""."""
+    header = meta.get("HTTP_AUTHORIZATION", "")
+    if header.startswith(ApiKeyAuthentication.keyword + " "):
+        return header[len(ApiKeyAuthentication.keyword) + 1:].strip()
+    return meta.get("HTTP_X_API_KEY", "")
+
+
 class ApiKeyUser:
     """The request.user of a key-authenticated call: an organisation, not a person."""
 
@@ -105,22 +191,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Api-Key"
 
     def authenticate(self, request: Request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        key = request.META.get("HTTP_X_API_KEY", "")
-        if header.startswith(self.keyword + " "):
-            key = header[len(self.keyword) + 1:].strip()
+        key = key_from_headers(request.META)
         if not key:
             return None
-        api_key = api_key_find(key)
+        api_key = api_key_check(key)
         if api_key is None:
             raise exceptions.AuthenticationFailed("Unknown API key.", code="invalid_api_key")
         if api_key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key is revoked.",
                                                   code="revoked_api_key")
-        now = timezone.now()
-        if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
-            # At most one write a minute per key: "last used" needs no finer resolution.
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key_touch(api_key)
         return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:
@@ -142,3 +222,16 @@ try:
                                    "<key>` works too."}
 except ImportError:  # pragma: no cover - drf-spectacular is a pinned dependency
     pass
+
+
+def _on_key_saved(sender, **kwargs) -> None:
+    # Now for the rest of the transaction, and again once it commits (see labels.answer_cache).
+    keys_changed()
+    transaction.on_commit(keys_changed)
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_on_key_saved, sender=ApiKey, dispatch_uid="apikeys-version")
+    post_delete.connect(_on_key_saved, sender=ApiKey, dispatch_uid="apikeys-version-delete")

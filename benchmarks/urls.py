@@ -11,10 +11,4 @@ router.register("bench/drf/labels", views.PlainLabelViewSet, basename="bench-drf
 urlpatterns = [
     path("bench/constant/", views.constant_json, name="bench-constant"),
     path("", include(router.urls)),
-    path("bench/fast-key/labels/<str:serial>/", views.FastKeyLookupApi.as_view(),
-         name="bench-fast-key-label"),
-    path("bench/cached/labels/<str:serial>/", views.CachedAnswerLookupApi.as_view(),
-         name="bench-cached-label"),
-    path("bench/template-links/labels/batch/", views.TemplateLinksBatchApi.as_view(),
-         name="bench-template-links-batch"),
 ]

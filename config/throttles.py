@@ -1,26 +1,135 @@
 """Rate limits: per API key, per signed-in person, and per address for anonymous calls.
-Each answers 429 with Retry-After (problem+json)."""
+Each answers 429 with Retry-After (problem+json).
 
+The marketplace API's limits (per key, and anonymous label lookups) count in fixed windows
+shared by every process through the cache, and each process takes its calls from the shared
+count in leases: one atomic ``INCRBY`` grants it a small batch, which it then spends without a
+round trip. The batch is 1 % of the rate (at most 100, at least 1), so a limit of a few calls
+counts every call exactly, and a caller can never get more than the rate in one window; at the
+worst it is refused a little early, by the unspent leases of the other processes (under 1 % of
+the rate per process). If the cache cannot be reached, each process grants leases on its own
+(the limit then holds per process) and says so in the log, rather than refusing every call.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+logger = logging.getLogger(__name__)
+
+LEASE_SHARE = 100  # a lease is 1/LEASE_SHARE of the rate…
+LEASE_MAX = 100  # …and never more than this many calls
+PRUNE_AT = 10_000  # buckets kept per process before the stale ones are dropped
+
+
+@dataclass
+class _Lease:
+    window: int
+    remaining: int
+
+
+class LeasedRateLimiter:
+    """Fixed-window counters in the cache, spent per process in leases (see the module text)."""
+
+    def __init__(self) -> None:
+        self._leases: dict[str, _Lease] = {}
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Forget this process's leases (the shared counts live in the cache)."""
+        with self._lock:
+            self._leases.clear()
+
+    def consume(self, bucket: str, num_requests: int, duration: int) -> float | None:
+        """Count one call; None if it is allowed, else the seconds until the window ends."""
+        now = time.time()
+        window = int(now // duration)
+        with self._lock:
+            lease = self._leases.get(bucket)
+            if lease is not None and lease.window == window and lease.remaining > 0:
+                lease.remaining -= 1
+                return None
+        granted = self._lease(bucket, window, num_requests, duration)
+        with self._lock:
+            if len(self._leases) >= PRUNE_AT:
+                self._leases = {k: v for k, v in self._leases.items() if v.window == window}
+            if granted == 0:
+                self._leases[bucket] = _Lease(window, 0)
+                return max(1.0, (window + 1) * duration - now)
+            self._leases[bucket] = _Lease(window, granted - 1)
+        return None
+
+    def _lease(self, bucket: str, window: int, num_requests: int, duration: int) -> int:
+        chunk = max(1, min(LEASE_MAX, num_requests // LEASE_SHARE))
+        key = f"ratelimit:{bucket}:{window}"
+        try:
+            total = self._add(key, chunk, duration)
+        except Exception:  # the cache is down: this process limits on its own
+            logger.warning("rate limit counter unreachable; limiting per process", exc_info=True)
+            return chunk
+        before = total - chunk
+        return max(0, min(chunk, num_requests - before))
+
+    @staticmethod
+    def _add(key: str, amount: int, duration: int) -> int:
+        redis_client = getattr(cache, "redis_client", None)
+        if redis_client is not None:
+            full_key = cache.make_key(key)
+            pipeline = redis_client().pipeline(transaction=False)
+            pipeline.incrby(full_key, amount)
+            pipeline.expire(full_key, duration + 5)
+            return int(pipeline.execute()[0])
+        cache.add(key, 0, duration + 5)
+        return cache.incr(key, amount)
+
+
+LIMITER = LeasedRateLimiter()
+
+
+class LeasedRateThrottle(SimpleRateThrottle):
+    """A DRF throttle counting through ``LIMITER``; subclasses say whom a call counts against."""
+
+    retry_after: float | None = None
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        bucket = self.get_cache_key(request, view)
+        if bucket is None:
+            return True
+        self.retry_after = LIMITER.consume(bucket, self.num_requests, self.duration)
+        return self.retry_after is None
+
+    def wait(self) -> float | None:
+        return self.retry_after
 
 
 def _api_key(request):
     return getattr(request.user, "api_key", None)
 
 
-class ApiKeyThrottle(SimpleRateThrottle):
+class ApiKeyThrottle(LeasedRateThrottle):
     scope = "api_key"
 
     def get_cache_key(self, request, view):
         api_key = _api_key(request)
         if api_key is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": api_key.pk}
+        return self.bucket_for_key(api_key.pk)
+
+    def bucket_for_key(self, key_id: int) -> str:
+        return f"{self.scope}:{key_id}"
 
 
 class PersonThrottle(UserRateThrottle):
+    """Signed-in people; anonymous calls are counted by the anonymous throttles."""
+
     def get_cache_key(self, request, view):
-        if _api_key(request) is not None:
+        if _api_key(request) is not None or not request.user.is_authenticated:
             return None
         return super().get_cache_key(request, view)
 
@@ -29,7 +138,15 @@ class AnonymousThrottle(AnonRateThrottle):
     pass
 
 
-class AnonymousLookupThrottle(AnonRateThrottle):
-    """Anonymous label lookups are allowed, at a low rate."""
+class AnonymousLookupThrottle(LeasedRateThrottle):
+    """Anonymous label lookups are allowed, at a low rate, per address."""
 
     scope = "labels_anon"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.bucket_for_address(self.get_ident(request))
+
+    def bucket_for_address(self, address: str) -> str:
+        return f"{self.scope}:{address}"

@@ -6,13 +6,15 @@ with every status change, and a short Cache-Control. Anonymous single lookups ar
 low rate; keys are rate-limited per key.
 """
 
+import functools
 import hashlib
+import re
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.http import HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
@@ -26,6 +28,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +37,7 @@ from accounts.roles import ApiScope
 from certification.identifiers import gtin_is_valid
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
+from .answer_cache import Answer, Fragment, fragments_get, fragments_set
 from .models import Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
 from .statuslists import public_url
@@ -50,14 +54,30 @@ def effective_status(label: Label) -> str:
     return label.status
 
 
+_LINKS = {
+    "publicPage": ("labels:public_page",), "qr": ("labels:qr", "svg"),
+    "badge": ("api-label-badge", "svg"), "credential": ("labels:credential",),
+    "certificate": ("labels:certificate_pdf",),
+}
+_PLAIN_SERIAL = re.compile(r"[0-9A-Za-z]+")
+
+
+_SLOT = "XLABELSERIALX"
+
+
+@functools.cache
+def _link_templates(public_base: str, script_prefix: str) -> dict[str, str]:
+    """The links of a label with the serial left out: reverse() once, not five times a label."""
+    return {name: public_url(reverse(route[0], args=[_SLOT, *route[1:]]))
+            for name, route in _LINKS.items()}
+
+
 def label_links(serial: str) -> dict[str, str]:
-    return {
-        "publicPage": public_url(reverse("labels:public_page", args=[serial])),
-        "qr": public_url(reverse("labels:qr", args=[serial, "svg"])),
-        "badge": public_url(reverse("api-label-badge", args=[serial, "svg"])),
-        "credential": public_url(reverse("labels:credential", args=[serial])),
-        "certificate": public_url(reverse("labels:certificate_pdf", args=[serial])),
-    }
+    if not _PLAIN_SERIAL.fullmatch(serial):  # never for issued serials; reverse() quotes
+        return {name: public_url(reverse(route[0], args=[serial, *route[1:]]))
+                for name, route in _LINKS.items()}
+    templates = _link_templates(public_url("/"), get_script_prefix())
+    return {name: template.replace(_SLOT, serial) for name, template in templates.items()}
 
 
 def label_representation(label: Label) -> dict[str, Any]:
@@ -94,11 +114,20 @@ def label_representation(label: Label) -> dict[str, Any]:
 
 def label_etag(labels: list[Label]) -> str:
     """Changes whenever any label's status changes: the status and its timestamp are hashed."""
-    digest = hashlib.sha256()
-    for label in labels:
-        digest.update(f"{label.serial}|{effective_status(label)}|"
-                      f"{label.status_changed_at.isoformat()}|{label.pk}\n".encode())
+    digest = hashlib.sha256("".join(_etag_line(label) for label in labels).encode())
     return f'"{digest.hexdigest()[:32]}"'
+
+
+def _etag_line(label: Label) -> str:
+    return (f"{label.serial}|{effective_status(label)}|"
+            f"{label.status_changed_at.isoformat()}|{label.pk}\n")
+
+
+def answer_of(labels: list[Label]) -> Answer:
+    """For the answer cache: the answer holds until the earliest validUntil still ahead."""
+    ends = [label.valid_until.timestamp() for label in labels
+            if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED)]
+    return Answer(fresh_until=min(ends) if ends else None)
 
 
 def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
@@ -107,6 +136,7 @@ def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
         response = Response(status=304)
     else:
         response = Response(body)
+        response.label_answer = answer_of(labels)
     response["ETag"] = etag
     patch_cache_control(response, max_age=CACHE_SECONDS)
     response["Vary"] = "Authorization, X-API-Key, Accept-Language"
@@ -233,7 +263,12 @@ class LabelBatchInput(serializers.Serializer):
 
 
 class LabelBatchApi(LabelLookupBase):
-    """Up to 100 keys in one request, answered in the order asked, in one query."""
+    """Up to 100 keys in one request, answered in the order asked, in at most one query.
+
+    Each label's representation is kept rendered in the answer cache (``Fragment``); the answer
+    is spliced from them, and only labels missing there, and the certificate-number and GTIN keys,
+    are read from the database, in one query.
+    """
 
     throttle_classes = [PersonThrottle, ApiKeyThrottle]
 
@@ -255,27 +290,86 @@ class LabelBatchApi(LabelLookupBase):
             {"gtin": "06901234567816"}]})],
         summary="Look up to 100 labels at once",
     )
-    def post(self, request: Request) -> Response:
-        data = LabelBatchInput(data=request.data)
-        if isinstance(request.data, dict) and isinstance(request.data.get("keys"), list) and \
-                len(request.data["keys"]) > BATCH_LIMIT:
-            raise serializers.ValidationError(
-                {"keys": [f"At most {BATCH_LIMIT} keys in one batch."]})
-        data.is_valid(raise_exception=True)
-        keys = data.validated_data["keys"]
-        serials = {k["serial"] for k in keys if "serial" in k}
+    def post(self, request: Request) -> HttpResponse:
+        keys = batch_keys_plain(request.data)
+        if keys is None:
+            keys = _batch_keys_validated(request.data)
+        serials = list(dict.fromkeys(k["serial"] for k in keys if "serial" in k))
         numbers = {k["certificateNumber"] for k in keys if "certificateNumber" in k}
         gtins = {k["gtin"] for k in keys if "gtin" in k}
-        labels = list(_queryset().filter(
-            Q(serial__in=serials) | Q(certificate__number__in=numbers) | Q(gtin__in=gtins)
-        ).order_by("-issued_at"))
-        results = []
-        for key in keys:
-            kind, value = next(iter(key.items()))
-            matched = [label for label in labels if _matches(label, kind, value)]
-            results.append({"key": key, "found": bool(matched),
-                            "labels": [label_representation(label) for label in matched]})
-        return _conditional(request, labels, {"results": results})
+        fragments, tokens = fragments_get(serials)
+        missing = [serial for serial in serials if serial not in fragments]
+        read: list[Label] = []
+        if missing or numbers or gtins:
+            read = list(_queryset().filter(
+                Q(serial__in=missing) | Q(certificate__number__in=numbers) | Q(gtin__in=gtins)
+            ).order_by("-issued_at"))
+        new = {label.serial: fragment_of(label) for label in read}
+        fragments_set({serial: (tokens[serial], new[serial]) for serial in new
+                       if serial in tokens})
+        fragments.update(new)
+        everything = sorted(fragments.values(), key=lambda f: f.order, reverse=True)
+        digest = hashlib.sha256("".join(f.etag_line for f in everything).encode())
+        etag = f'"{digest.hexdigest()[:32]}"'
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            response = HttpResponse(status=304)
+        else:
+            results = []
+            for key in keys:
+                kind, value = next(iter(key.items()))
+                if kind == "serial":
+                    matched = [fragments[value].body] if value in fragments else []
+                else:
+                    matched = [new[label.serial].body for label in read
+                               if _matches(label, kind, value)]
+                results.append(b'{"key":%s,"found":%s,"labels":[%s]}' % (
+                    _RENDERER.render(key), b"true" if matched else b"false",
+                    b",".join(matched)))
+            response = HttpResponse(b'{"results":[' + b",".join(results) + b"]}",
+                                    content_type="application/json")
+        response["ETag"] = etag
+        patch_cache_control(response, max_age=CACHE_SECONDS)
+        response["Vary"] = "Authorization, X-API-Key, Accept-Language"
+        return response
+
+
+_RENDERER = JSONRenderer()
+_BATCH_FIELDS = {"serial": 32, "certificateNumber": 64, "gtin": 14}
+
+
+def batch_keys_plain(data: Any) -> list[dict[str, str]] | None:
+    """The keys of a plainly well-formed batch, normalised exactly as ``LabelBatchInput`` does;
+    None for anything else, which the serializer then judges (and explains)."""
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(keys, list) or not keys or len(keys) > BATCH_LIMIT:
+        return None
+    normalised = []
+    for item in keys:
+        if not isinstance(item, dict) or len(item) != 1:
+            return None
+        ((kind, value),) = item.items()
+        limit = _BATCH_FIELDS.get(kind)
+        if limit is None or type(value) is not str or not value or len(value) > limit or \
+                value != value.strip() or "\x00" in value:
+            return None
+        if kind == "gtin":
+            if not value.isdigit() or len(value) not in (8, 12, 13, 14) or \
+                    not gtin_is_valid(value):
+                return None
+            value = value.zfill(14)
+        elif kind == "serial":
+            value = value.upper()
+        normalised.append({kind: value})
+    return normalised
+
+
+def _batch_keys_validated(data: Any) -> list[dict[str, str]]:
+    if isinstance(data, dict) and isinstance(data.get("keys"), list) and \
+            len(data["keys"]) > BATCH_LIMIT:
+        raise serializers.ValidationError({"keys": [f"At most {BATCH_LIMIT} keys in one batch."]})
+    batch = LabelBatchInput(data=data)
+    batch.is_valid(raise_exception=True)
+    return [dict(key) for key in batch.validated_data["keys"]]
 
 
 def _matches(label: Label, kind: str, value: str) -> bool:
@@ -284,6 +378,16 @@ def _matches(label: Label, kind: str, value: str) -> bool:
     if kind == "gtin":
         return label.gtin == value
     return label.credential["credentialSubject"]["certificateNumber"] == value
+
+
+def fragment_of(label: Label) -> Fragment:
+    """A label's rendered representation and its share of a batch answer's ETag."""
+    return Fragment(
+        body=_RENDERER.render(label_representation(label)),
+        order=(label.issued_at.timestamp(), label.pk),
+        etag_line=_etag_line(label),
+        fresh_until=answer_of([label]).fresh_until,
+    )
 
 
 class LabelBadgeApi(LabelLookupBase):
@@ -314,6 +418,8 @@ class LabelBadgeApi(LabelLookupBase):
             response = HttpResponse(
                 badge_png(status=status, value=footprint["value"], unit=footprint["unit"],
                           language=language), content_type="image/png")
+        if response.status_code == 200:
+            response.label_answer = answer_of([label])
         response["ETag"] = etag
         patch_cache_control(response, public=True, max_age=settings.BADGE_CACHE_SECONDS)
         response["Access-Control-Allow-Origin"] = "*"

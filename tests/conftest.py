@@ -42,6 +42,7 @@ from certification.models import (
     Status,
     TeamMember,
 )
+from config.throttles import LIMITER
 from tests.factories import (
     COMPLETE_DOSSIER,
     ApplicationFactory,
@@ -71,8 +72,9 @@ def _test_environment(settings, _session_directories) -> Iterator[None]:
     settings.MEDIA_ROOT = _session_directories["media"]
     settings.STATIC_ROOT = _session_directories["static"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # DRF throttles count in the cache; each test starts with a clean count.
+    # Rate limits count in the cache; each test starts with a clean count.
     django_cache.clear()
+    LIMITER.reset()
     with translation.override("en"):
         yield
 

@@ -1,6 +1,7 @@
 -- GET requests for wrk: `wrk -s get.lua URL -- <path pattern> [keys file] [api key]`.
 -- The pattern's %s is replaced by a key drawn at random from the keys file (one per line), so
 -- the load spreads over many labels rather than hitting one row that stays in every cache.
+-- "{nonce}" in the pattern is replaced by a random number on every request.
 local pattern, keys, api_key = "/", {}, nil
 local counter = 0
 
@@ -24,5 +25,7 @@ end
 function request()
   local path = pattern
   if #keys > 0 then path = string.format(pattern, keys[math.random(#keys)]) end
+  -- "{nonce}" becomes a random number: a query no answer was cached for (the miss path).
+  path = path:gsub("{nonce}", function() return tostring(math.random(1, 2000000000)) end)
   return wrk.format("GET", path)
 end

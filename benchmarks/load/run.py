@@ -11,8 +11,13 @@ too high to cut in), and drives every endpoint with wrk at 32 connections for a 
 a warm-up. It then counts the SQL queries of each endpoint in-process, measures how long a status
 change takes to show on the running server, profiles one lookup in-process, and prints one table
 with requests/s, p50 and p99, the ratio to the bare Django view, the 1M/10k latency ratio and
-the goals met or not. At the largest size it also measures two benchmark-only variants of the
-lookup (benchmarks/views.py) that stand for proposals not in the product.
+the goals met or not.
+
+The lookups (c), (d), (g) and (c0) are answered by the label API's answer cache
+(labels/answer_cache.py) once a key has been asked for: before each of them the runner asks for
+every key of the sample once (warm.lua), so that they measure the steady state of a working set
+of 20,000 labels. (cm) measures the same lookup with a query string no answer was cached for,
+that is the whole stack and a database read on every call.
 
 Other processes on the machine (other people's test runs) take CPU from the server: before each
 endpoint the runner waits for quiet (bounded), and every figure shows the share of the CPU other
@@ -76,33 +81,26 @@ class Endpoint:
     keys: str = ""  # "serials" or "gtins"
     api_key: bool = True
     batch_path: str = "/api/v1/labels/batch/"
+    cached: bool = False  # answered by the answer cache: every key is asked once before
 
 
 ENDPOINTS = [
     Endpoint("a", "bare Django view, constant JSON", "get.lua", "/bench/constant/", api_key=False),
     Endpoint("b", "plain DRF ModelViewSet retrieve", "get.lua", "/bench/drf/labels/%s/",
              "serials"),
-    Endpoint("c", "label lookup by serial", "get.lua", "/api/v1/labels/%s/", "serials"),
-    Endpoint("d", "labels by GTIN", "get.lua", "/api/v1/gtins/%s/labels/", "gtins"),
+    Endpoint("c", "label lookup by serial", "get.lua", "/api/v1/labels/%s/", "serials",
+             cached=True),
+    Endpoint("d", "labels by GTIN", "get.lua", "/api/v1/gtins/%s/labels/", "gtins", cached=True),
     Endpoint("e", f"batch of {BATCH_SIZE} serials", "batch.lua"),
     Endpoint("f", "public page", "get.lua", "/labels/%s/", "serials", api_key=False),
-    Endpoint("g", "badge.svg", "get.lua", "/api/v1/labels/%s/badge.svg", "serials"),
+    Endpoint("g", "badge.svg", "get.lua", "/api/v1/labels/%s/badge.svg", "serials", cached=True),
+    # The same lookup with a query no answer was cached for: every call takes the whole stack
+    # (the answer cache's round trips included) and reads the database.
+    Endpoint("cm", "lookup by serial, not cached", "get.lua",
+             "/api/v1/labels/%s/?uncached={nonce}", "serials"),
 ]
 ANONYMOUS_LOOKUP = Endpoint("c0", "lookup by serial, anonymous", "get.lua",
-                            "/api/v1/labels/%s/", "serials", api_key=False)
-# Proposals not in the product, measured with benchmark-only views (benchmarks/views.py) at the
-# largest size, on the same server: (c*) the API key row kept per process and a one-round-trip
-# throttle; (c**) that plus the rendered answer kept in Redis (hit path; pre-filled); (e*) the
-# batch with its five links per label from templates instead of reverse(), keys matched by dict.
-VARIANT_ENDPOINTS = [
-    Endpoint("c*", "(c), key row cached, INCR throttle", "get.lua",
-             "/bench/fast-key/labels/%s/", "serials"),
-    Endpoint("c**", "(c*) + rendered answer in Redis", "get.lua",
-             "/bench/cached/labels/%s/", "serials"),
-    Endpoint("e*", "(e), links by template, dict matching", "batch.lua",
-             batch_path="/bench/template-links/labels/batch/"),
-]
-VARIANT_OF = {"c*": "c", "c**": "c", "e*": "e"}
+                            "/api/v1/labels/%s/", "serials", api_key=False, cached=True)
 
 
 @dataclass
@@ -128,7 +126,6 @@ class SizeResult:
     queries: dict[str, int] = field(default_factory=dict)
     propagation: dict[str, dict[str, float]] = field(default_factory=dict)
     max_age: dict[str, int] = field(default_factory=dict)
-    variants: dict[str, WrkResult] = field(default_factory=dict)
     probe: dict[str, float] = field(default_factory=dict)
 
 
@@ -382,12 +379,30 @@ def wrk(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: dic
     return result
 
 
+def warm(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: dict[str, Path],
+         api_key: str) -> int:
+    """Ask for every key once (the answer cache's steady state); returns the requests made."""
+    keys = len(files[endpoint.keys].read_text().split())
+    done = 0
+    for _ in range(30):
+        if done >= keys:
+            break
+        command = [args.wrk, "-t1", f"-c{args.connections}", "-d3s", "--timeout", "10s",
+                   "-s", str(HERE / "warm.lua"), server.url(""), "--", endpoint.pattern,
+                   str(files[endpoint.keys]), api_key if endpoint.api_key else "", str(done)]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        done += parse_wrk(output).requests
+    return done
+
+
 def run_pass(args: argparse.Namespace, server: Server, endpoints: list[Endpoint],
              files: dict[str, Path], api_key: str, size: int,
              notes: list[str]) -> dict[str, WrkResult]:
     runs: dict[str, WrkResult] = {}
     for endpoint in endpoints:
         OTHER_LOAD.groups = {server.process.pid} if server.process else set()
+        if endpoint.cached:
+            warm(args, server, endpoint, files, api_key)
         OTHER_LOAD.wait_quiet(args.quiet_threshold, args.quiet_timeout)
         wrk(args, server, endpoint, files, api_key, seconds=args.warmup,
             connections=args.connections)
@@ -492,23 +507,6 @@ def count_queries(port: int, api_key: str, files: dict[str, Path]) -> dict[str, 
             if answer.status_code != 200:
                 raise SystemExit(f"({endpoint.key}) answered {answer.status_code} in-process")
         counts[endpoint.key] = len(captured.captured_queries)
-    # The variants must answer exactly what the product answers.
-    header = {"HTTP_X_API_KEY": api_key}
-    body = batch_body(serials[:BATCH_SIZE])
-    pairs = [
-        (client.get(f"/api/v1/labels/{serials[0]}/", **header),
-         client.get(f"/bench/fast-key/labels/{serials[0]}/", **header)),
-        (client.get(f"/api/v1/labels/{serials[0]}/", **header),
-         client.get(f"/bench/cached/labels/{serials[0]}/", **header)),
-        (client.post("/api/v1/labels/batch/", data=body, content_type="application/json",
-                     **header),
-         client.post("/bench/template-links/labels/batch/", data=body,
-                     content_type="application/json", **header)),
-    ]
-    for product, variant in pairs:
-        if json.loads(product.content) != json.loads(variant.content) or \
-                product["ETag"] != variant["ETag"]:
-            raise SystemExit("a benchmark-only variant answers differently from the product")
     return counts
 
 
@@ -633,15 +631,17 @@ PROFILE_PARTS = [
     # (label, file suffix, function name); cumulative times, nested parts overlap.
     ("whole request (handler)", "django/test/client.py", "__call__"),
     ("URL resolving", "django/urls/resolvers.py", "resolve"),
-    ("DRF authentication (API key: 1 query)", "rest_framework/views.py",
+    ("answer cache (MGET, key check, rate limit)", "labels/answer_cache.py", "__call__"),
+    ("DRF authentication (remembered key)", "rest_framework/views.py",
      "perform_authentication"),
-    ("DRF throttles (Redis GET+SET)", "rest_framework/views.py", "check_throttles"),
+    ("DRF throttles (leased counts)", "rest_framework/views.py", "check_throttles"),
     ("DRF content negotiation", "rest_framework/views.py", "perform_content_negotiation"),
     ("SQL: all queries (execute)", "django/db/backends/utils.py", "_execute"),
+    ("Redis cache get_many", "django/core/cache/backends/redis.py", "get_many"),
     ("Redis cache get", "django/core/cache/backends/redis.py", "get"),
     ("Redis cache set", "django/core/cache/backends/redis.py", "set"),
     ("label_representation", "labels/apis.py", "label_representation"),
-    ("  of it: label_links (5 × reverse)", "labels/apis.py", "label_links"),
+    ("  of it: label_links", "labels/apis.py", "label_links"),
     ("label_etag", "labels/apis.py", "label_etag"),
     ("JSON rendering (DRF JSONRenderer)", "rest_framework/renderers.py", "render"),
     ("response object construction", "django/http/response.py", "__init__"),
@@ -674,22 +674,20 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         "a": lambda i: client.get("/bench/constant/"),
         "b": lambda i: client.get(f"/bench/drf/labels/{serial(i)}/", **header),
         "c": lambda i: client.get(f"/api/v1/labels/{serial(i)}/", **header),
+        "cm": lambda i: client.get(f"/api/v1/labels/{serial(i)}/?uncached={i}", **header),
         "c0": lambda i: client.get(f"/api/v1/labels/{serial(i)}/"),
-        "c*": lambda i: client.get(f"/bench/fast-key/labels/{serial(i)}/", **header),
-        "c**": lambda i: client.get(f"/bench/cached/labels/{serial(i)}/", **header),
     }
     labels = {
         "a": "bare Django view",
         "b": "plain DRF ModelViewSet",
-        "c": "lookup by serial (API key)",
-        "c0": "lookup by serial (anonymous)",
-        "c*": "(c), key row cached, INCR throttle",
-        "c**": "(c*) + rendered answer in Redis",
+        "c": "lookup by serial (API key, cached)",
+        "cm": "lookup by serial (not cached)",
+        "c0": "lookup by serial (anonymous, cached)",
         "b new": "(b) with a new DB connection",
-        "c new": "(c) with a new DB connection",
+        "cm new": "(cm) with a new DB connection",
     }
     cases["b new"] = fresh(cases["b"])
-    cases["c new"] = fresh(cases["c"])
+    cases["cm new"] = fresh(cases["cm"])
     out = io.StringIO()
     timings = {}
     for name, call in cases.items():
@@ -710,7 +708,9 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     from django.core.cache import cache
     from rest_framework.renderers import JSONRenderer
 
-    from accounts.apikeys import api_key_find
+    from accounts.apikeys import api_key_check, api_key_find
+    from config.throttles import LIMITER
+    from labels.answer_cache import KEYS_VERSION, token_key
     from labels.apis import label_representation
     from labels.models import Label
 
@@ -753,10 +753,16 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     exec_ms = sorted(e for _, e in planning)[len(planning) // 2]
     label = product(1)[0]
     representation = label_representation(label)
-    history = [time.time()] * 10
     connect = timed(reconnect, 50)
     parts = [
-        ("(c) whole request, in-process, warm connection", timings["c"]),
+        ("(c) whole request, answered from the cache", timings["c"]),
+        ("  of it: one MGET (answer, its token, the keys' token)",
+         timed(lambda i: cache.get_many([f"bench-answer-{i}", token_key(f"serial:{i}"),
+                                         KEYS_VERSION]))),
+        ("  of it: the API key check (remembered)", timed(lambda i: api_key_check(api_key))),
+        ("  of it: the rate limit (leased)",
+         timed(lambda i: LIMITER.consume("bench-part", 10**9, 1))),
+        ("(cm) whole request, not cached, warm connection", timings["cm"]),
         (f"the product's label query (labels.apis._queryset: {tables} table"
          f"{'s' if tables > 1 else ''})", timed(lambda i: list(product(i)))),
         ("  of it: Django compiling the SQL", timed(lambda i: product(i).query.sql_with_params())),
@@ -764,11 +770,9 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         ("  of it: PostgreSQL execution (EXPLAIN ANALYZE, median)", exec_ms),
         ("for comparison: with select_related(*PUBLIC_RELATED), 8 tables",
          timed(lambda i: list(joined(i)))),
-        ("API key lookup (1 query, joins the organisation)",
+        ("API key read from the database (1 query, joins the organisation)",
          timed(lambda i: api_key_find(api_key))),
-        ("throttle: Redis GET + SET of a short history",
-         timed(lambda i: (cache.get("bench-part"), cache.set("bench-part", history, 5)))),
-        ("label_representation (5 × reverse)", timed(lambda i: label_representation(label))),
+        ("label_representation", timed(lambda i: label_representation(label))),
         ("JSON rendering of the answer (~3.5 KB)",
          timed(lambda i: JSONRenderer().render(representation))),
         ("a new PostgreSQL connection (paid per request if CONN_MAX_AGE=0)", connect),
@@ -778,40 +782,39 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
          timed(first(joined), 50) - connect - timed(lambda i: list(joined(i)))),
     ]
     cache.delete("bench-part")
-    out.write("\nWhere (c)'s time goes, each part timed alone in-process (ms):\n")
+    out.write("\nWhere (c)'s and (cm)'s time goes, each part timed alone in-process (ms):\n")
     for name, ms in parts:
         out.write(f"  {name:<66} {ms:7.2f}\n")
 
-    # The batch: the same parts, a hundred times over.
+    # The batch: spliced from cached fragments; misses read in one query.
     from django.db.models import Q
 
-    from labels.apis import LabelBatchInput, label_etag
+    from labels.answer_cache import fragments_get
+    from labels.apis import batch_keys_plain, fragment_of
 
     batch = serials[:BATCH_SIZE]
     body = batch_body(batch)
     batch_labels = list(_queryset().filter(serial__in=batch))
-    answer = {"results": [{"key": {"serial": label.serial}, "found": True,
-                           "labels": [label_representation(label)]} for label in batch_labels]}
+    client.post("/api/v1/labels/batch/", data=body, content_type="application/json", **header)
     whole = timed(lambda i: client.post("/api/v1/labels/batch/", data=body,
                                         content_type="application/json", **header), 30)
     batch_parts = [
-        (f"(e) whole request, {BATCH_SIZE} serials, in-process", whole),
-        (f"input validation (LabelBatchInput, {BATCH_SIZE} nested BatchKey)",
-         timed(lambda i: LabelBatchInput(data=body).is_valid(), 30)),
-        ("the label query (ORM, 100 rows with their credentials)",
+        (f"(e) whole request, {BATCH_SIZE} serials, in-process, fragments cached", whole),
+        (f"input check (batch_keys_plain, {BATCH_SIZE} keys)",
+         timed(lambda i: batch_keys_plain(body), 30)),
+        (f"fragments_get: one MGET of {2 * BATCH_SIZE} keys (hits)",
+         timed(lambda i: fragments_get(batch), 30)),
+        (f"the label query of {BATCH_SIZE} misses (ORM, rows with their credentials)",
          timed(lambda i: list(_queryset().filter(Q(serial__in=batch) | Q(gtin__in=[]))
                               .order_by("-issued_at")), 30)),
-        (f"label_representation × {BATCH_SIZE} (500 × reverse)",
-         timed(lambda i: [label_representation(label) for label in batch_labels], 30)),
-        (f"label_etag of {BATCH_SIZE}", timed(lambda i: label_etag(batch_labels), 30)),
-        (f"JSON rendering of the answer ({len(JSONRenderer().render(answer)) // 1024} KB)",
-         timed(lambda i: JSONRenderer().render(answer), 30)),
+        (f"rendering {BATCH_SIZE} fragments (misses)",
+         timed(lambda i: [fragment_of(label) for label in batch_labels], 30)),
     ]
     out.write("\nWhere (e)'s time goes, each part timed alone in-process (ms):\n")
     for name, ms in batch_parts:
         out.write(f"  {name:<66} {ms:7.2f}\n")
 
-    for name in ("a", "c"):
+    for name in ("a", "c", "cm"):
         profiler = cProfile.Profile()
         profiler.enable()
         for i in range(repeats):
@@ -834,50 +837,16 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
                 share = f"{cumulative / total * 100:5.1f} %" if total else ""
                 out.write(f"  {label:<42} {cumulative / repeats * 1000:7.3f} ms  {share}  "
                           f"({calls / repeats:.1f} calls)\n")
-        if name == "c":
+        if name == "cm":
             top = io.StringIO()
             pstats.Stats(profiler, stream=top).sort_stats("tottime").print_stats(12)
             lines = [line for line in top.getvalue().splitlines() if line.strip()]
             start = next(i for i, line in enumerate(lines) if "ncalls" in line)
-            out.write("\n  Top functions of (c) by own time:\n")
+            out.write("\n  Top functions of (cm) by own time:\n")
             for line in lines[start:start + 13]:
                 out.write("  " + line[:150] + "\n")
     return out.getvalue()
 
-
-def throttle_cost(repeats: int = 200) -> str:
-    """Cost of one DRF SimpleRateThrottle check against Redis as its history list grows: the
-    product's default is 6000/minute per key, so a busy key carries up to 6000 timestamps."""
-    from django.core.cache import cache
-    from rest_framework.throttling import SimpleRateThrottle
-
-    class Probe(SimpleRateThrottle):
-        rate = "100000000/minute"
-
-        def get_cache_key(self, request, view):
-            return "bench-throttle-probe"
-
-    out = ["DRF throttle check (cache GET + SET of the history list) by history length:"]
-    for length in (0, 500, 6000):
-        now = time.time()
-        cache.set("bench-throttle-probe", [now - i * 0.001 for i in range(length)], 60)
-        probe = Probe()
-        probe.timer = lambda now=now: now  # keep the history from growing during the probe
-        started = time.perf_counter()
-        for _ in range(repeats):
-            cache.set("bench-throttle-probe", [now - i * 0.001 for i in range(length)], 60)
-        set_only = (time.perf_counter() - started) / repeats
-        started = time.perf_counter()
-        for _ in range(repeats):
-            probe.allow_request(None, None)
-            cache.set("bench-throttle-probe", [now - i * 0.001 for i in range(length)], 60)
-        check = (time.perf_counter() - started) / repeats - set_only
-        out.append(f"  history {length:>5} entries: {check * 1000:6.3f} ms per check")
-    cache.delete("bench-throttle-probe")
-    return "\n".join(out)
-
-
-# --- report ------------------------------------------------------------------------------------
 
 def fmt_ms(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
@@ -917,21 +886,6 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
             out.write(f"unloaded (1 connection): (c) p50 {fmt_ms(single.p50)} ms, "
                       f"{single.rps:,.0f} req/s; (e) p50 {fmt_ms(batch.p50)} ms, "
                       f"{batch.rps:,.0f} req/s; (e)/(c) = {div(batch.p50, single.p50):.1f}\n")
-    if last.variants:
-        base, plain = last.load["a"].rps, last.load["b"].rps
-        out.write(f"\nProposals measured with benchmark-only views at {last.size:,} labels, same "
-                  "server (not in the product)\n")
-        out.write("| endpoint | req/s | p50 ms | p99 ms | rate ÷ (a) | rate ÷ (b) | "
-                  "rate ÷ product's | others' CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
-        for endpoint in VARIANT_ENDPOINTS:
-            run = last.variants.get(endpoint.key)
-            if run is None:
-                continue
-            out.write(f"| ({endpoint.key}) {endpoint.name} | {run.rps:,.0f} | {fmt_ms(run.p50)} "
-                      f"| {fmt_ms(run.p99)} | {div(run.rps, base):.2f} | "
-                      f"{div(run.rps, plain):.2f} | "
-                      f"{div(run.rps, last.load[VARIANT_OF[endpoint.key]].rps):.2f} | "
-                      f"{run.others:.0%} |\n")
     if len(results) > 1:
         out.write(f"\nLatency at {last.size:,} ÷ at {first.size:,} labels\n")
         out.write("| endpoint | p50 ratio | p99 ratio | req/s ratio |\n|---|---:|---:|---:|\n")
@@ -1030,19 +984,6 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
     out.write(f"  [{verdict(max(bounds.values(), default=0) <= GOAL_PROPAGATION_S)}] …including "
               "what Cache-Control lets a downstream cache keep: "
               + ", ".join(f"{name} ≤ {bound:.2f} s" for name, bound in bounds.items()) + "\n")
-    if last.variants:
-        base = last.load["a"].rps
-        for key, run in last.variants.items():
-            if VARIANT_OF[key] == "c":
-                ratio = div(run.rps, base)
-                out.write(f"  [{verdict(ratio >= GOAL_RATIO)}] proposal ({key}) ≥ {GOAL_RATIO} × "
-                          f"(a) at {last.size:,}: {ratio:.2f}; p99 {fmt_ms(run.p99)} ms "
-                          f"({verdict(run.p99 <= GOAL_P99_MS)} ≤ {GOAL_P99_MS:.0f} ms)\n")
-        if "e*" in last.variants:
-            factor = div(last.variants["e*"].p50, last.load["c"].p50)
-            out.write(f"  [{verdict(factor <= GOAL_BATCH_FACTOR)}] proposal (e*) ≤ "
-                      f"{GOAL_BATCH_FACTOR:.0f} × one lookup (p50 under load, {last.size:,}): "
-                      f"{factor:.1f} ×\n")
     for note in notes:
         out.write(f"  note: {note}\n")
     return out.getvalue()
@@ -1069,8 +1010,6 @@ def main() -> None:
     parser.add_argument("--per-gtin", type=int, default=1)
     parser.add_argument("--no-anonymous", dest="anonymous", action="store_false",
                         help="skip the extra anonymous lookup (c0)")
-    parser.add_argument("--no-variants", dest="variants", action="store_false",
-                        help="skip the benchmark-only variants (c*) (c**) at the largest size")
     parser.add_argument("--profile-requests", type=int, default=300)
     parser.add_argument("--quiet-threshold", type=float, default=0.10,
                         help="wait before each endpoint until other processes use less than "
@@ -1153,13 +1092,6 @@ def main() -> None:
                         raise SystemExit("the public page does not show a valid label")
             endpoints = [*ENDPOINTS, ANONYMOUS_LOOKUP] if args.anonymous else ENDPOINTS
             result.load = run_pass(args, server, endpoints, files, api_key, size, notes)
-            if size == sizes[-1] and args.variants:
-                from benchmarks.views import answer_cache_fill
-
-                filled = answer_cache_fill(files["serials"].read_text().split())
-                log(f"  variants (benchmark-only); {filled:,} answers pre-rendered into Redis")
-                result.variants = run_pass(args, server, VARIANT_ENDPOINTS, files, api_key, size,
-                                           notes)
             for key in ("c", "e"):
                 endpoint = next(e for e in ENDPOINTS if e.key == key)
                 wrk(args, server, endpoint, files, api_key, seconds=1, connections=1)
@@ -1182,7 +1114,6 @@ def main() -> None:
 
         log("profiling in-process")
         profile_text = profile(args.port, api_key, files, args.profile_requests)
-        throttle_text = throttle_cost()
         table = report(results, args, notes)
         print("\n" + "=" * 100)
         print(f"Label API load benchmark — {os.cpu_count()} cores, gunicorn {args.workers} "
@@ -1191,17 +1122,16 @@ def main() -> None:
         print(setup_line)
         print(table)
         print(profile_text)
-        print(throttle_text)
         print(f"\nTotal run time {(time.perf_counter() - started) / 60:.1f} min; server log "
               f"{server_log} ({server_log.stat().st_size:,} bytes)")
         if args.json:
             figures = [asdict(result) for result in results]
             for figure in figures:
-                for runs in (figure["load"], figure["unloaded"], figure["variants"]):
+                for runs in (figure["load"], figure["unloaded"]):
                     for run in runs.values():
                         run.pop("raw")
             args.json.write_text(json.dumps(
-                {"results": figures, "profile": profile_text, "throttle": throttle_text,
+                {"results": figures, "profile": profile_text,
                  "report": table}, indent=1, default=str))
     finally:
         if server is not None:

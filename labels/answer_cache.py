@@ -1,0 +1,329 @@
+"""The label API's answer cache: repeated lookups answered ahead of the middleware stack.
+
+Marketplaces ask for the same labels far more often than labels change. The first middleware
+answers a GET lookup (by serial, certificate number or GTIN, and the badge) from the cache when
+all of this holds, and otherwise hands the request to the whole stack as if it were not there:
+
+- the answer was stored from the whole stack's 200 answer to the same request (path, query,
+  ``Accept``, ``Accept-Language``, language cookie, with or without a key): body and headers are
+  replayed byte for byte;
+- the version token of its lookup key is still current. Every saved label sets new tokens for
+  its serial, certificate number and GTIN as it is saved and again when the transaction commits,
+  so a status change shows on the next call; the token is read before the whole stack reads the
+  database and the answer is stored with it, so an answer read before the commit is never
+  served after it;
+- no label in it has reached ``validUntil`` (expiry shows before the beat task records it);
+- the caller may have it: a known, unrevoked API key with the ``api:labels:read`` scope (the
+  keys' own version token comes in the same round trip), or an anonymous caller with no other
+  credentials; and the call is within the caller's rate limit, counted by the same counters as
+  the API's throttles.
+
+A hit costs one cache round trip (MGET of the answer, its token and the keys' token) and no
+database query. A miss, an error, a refusal, a session or token caller, or the cache being
+down all take the ordinary path, which gives every error its problem+json answer.
+"""
+
+import hashlib
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from accounts.apikeys import KEYS_VERSION, api_key_check, api_key_touch, key_from_headers
+from accounts.roles import ApiScope
+from config.throttles import LIMITER, AnonymousLookupThrottle, ApiKeyThrottle
+
+logger = logging.getLogger(__name__)
+
+ANSWER_PREFIX = "labelapi:answer:"
+TOKEN_PREFIX = "labelapi:token:"  # noqa: S105 (a cache key, not a secret)
+TOKEN_GRACE_SECONDS = 60  # a token outlives the answers stored with it
+NOT_REPLAYED = frozenset({"set-cookie", "date"})
+_now = time.time  # the clock validUntil is compared with
+PLACEHOLDER = "PLACEHOLDER"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a view says of a cacheable 200 answer: until when it stays true."""
+
+    fresh_until: float | None  # epoch seconds of the earliest validUntil still ahead, or None
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def token_key(tag: str) -> str:
+    return TOKEN_PREFIX + _digest(tag)
+
+
+def serial_tag(serial: str) -> str:
+    return "serial:" + serial.upper()
+
+
+def certificate_tag(number: str) -> str:
+    return "certificate:" + number
+
+
+def gtin_tag(gtin: str) -> str:
+    return "gtin:" + gtin
+
+
+def _gtin_tag_of_path(value: str) -> str | None:
+    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+        return None  # the view answers 400; nothing to cache
+    return gtin_tag(value.zfill(14))
+
+
+# --- invalidation --------------------------------------------------------------------------
+
+def tags_changed(tags: Iterable[str]) -> None:
+    """Give each tag a new token: answers stored under the old one are never served again."""
+    tokens = {token_key(tag): secrets.token_hex(8) for tag in set(tags)}
+    if not tokens:
+        return
+    try:
+        cache.set_many(tokens, timeout=settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
+    except Exception:  # answers stored before the change expire within the cache time
+        logger.error("label answer tokens not renewed for %s; cached answers expire within "
+                     "%s s", sorted(tags), settings.LABEL_API_CACHE_SECONDS, exc_info=True)
+
+
+def label_tags(label) -> list[str]:
+    subject = label.credential.get("credentialSubject", {}) if isinstance(
+        label.credential, dict) else {}
+    tags = [serial_tag(label.serial)]
+    if subject.get("certificateNumber"):
+        tags.append(certificate_tag(subject["certificateNumber"]))
+    if label.gtin:
+        tags.append(gtin_tag(label.gtin))
+    return tags
+
+
+def _on_label_saved(sender, instance, **kwargs) -> None:
+    """New tokens now, for the rest of this transaction, and again once it commits: an answer
+    read from the database in between is stored under the first and never served."""
+    tags = label_tags(instance)
+    tags_changed(tags)
+    transaction.on_commit(lambda: tags_changed(tags))
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Label
+
+    post_save.connect(_on_label_saved, sender=Label, dispatch_uid="label-answer-tokens")
+    post_delete.connect(_on_label_saved, sender=Label, dispatch_uid="label-answer-tokens-del")
+
+
+# --- the middleware ------------------------------------------------------------------------
+
+class _Routes:
+    """The lookup paths, taken from the URLconf: (compiled pattern, tag of the match)."""
+
+    @cached_property
+    def patterns(self) -> list[tuple[re.Pattern[str], Callable[[str], str | None]]]:
+        def pattern(name: str, *args: str) -> re.Pattern[str]:
+            path = re.escape(reverse(name, args=[PLACEHOLDER, *args]))
+            return re.compile("^" + path.replace(PLACEHOLDER, "([^/]+)") + "$")
+
+        return [
+            (pattern("api-label"), serial_tag),
+            (re.compile(pattern("api-label-badge", "svg").pattern.replace(
+                r"badge\.svg", r"badge\.(?:svg|png)")), serial_tag),
+            (pattern("api-certificate-label"), certificate_tag),
+            (pattern("api-gtin-labels"), _gtin_tag_of_path),
+        ]
+
+    def tag(self, path: str) -> str | None:
+        for compiled, tag_of in self.patterns:
+            match = compiled.match(path)
+            if match:
+                return tag_of(match.group(1))
+        return None
+
+
+ROUTES = _Routes()
+
+
+class LabelAnswerCacheMiddleware:
+    """First in the middleware list: answers cached lookups, stores the whole stack's answers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "GET" or not settings.LABEL_API_CACHE:
+            return self.get_response(request)
+        tag = ROUTES.tag(request.path_info)
+        if tag is None:
+            return self.get_response(request)
+        meta = request.META
+        key = key_from_headers(meta)
+        if not key and ("HTTP_AUTHORIZATION" in meta
+                        or settings.SESSION_COOKIE_NAME in request.COOKIES):
+            return self.get_response(request)  # a person: the whole stack knows them
+        answer_key = ANSWER_PREFIX + _digest("\n".join((
+            request.path_info, meta.get("QUERY_STRING", ""), meta.get("HTTP_ACCEPT", ""),
+            meta.get("HTTP_ACCEPT_LANGUAGE", ""),
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""), "key" if key else "anonymous",
+        )))
+        tag_key = token_key(tag)
+        try:
+            found = cache.get_many([answer_key, tag_key, KEYS_VERSION])
+        except Exception:
+            logger.warning("label answer cache unreachable", exc_info=True)
+            return self.get_response(request)
+        token = found.get(tag_key)
+        stored = found.get(answer_key)
+        if stored is not None and token is not None and stored[0] == token and (
+                stored[1] is None or _now() < stored[1]):
+            if self._allowed(request, key, found.get(KEYS_VERSION)):
+                replay = self._replay(request, stored)
+                if replay is not None:
+                    return replay
+            return self.get_response(request)
+        if token is None:
+            token = self._new_token(tag_key)
+        response = self.get_response(request)
+        if token is not None:
+            self._store(answer_key, token, response)
+        return response
+
+    @staticmethod
+    def _allowed(request: HttpRequest, key: str, keys_token: str | None) -> bool:
+        if key:
+            api_key = api_key_check(key, keys_token)
+            if api_key is None or api_key.revoked_at is not None or \
+                    ApiScope.LABELS_READ not in api_key.scopes:
+                return False
+            throttle = ApiKeyThrottle()
+            bucket = throttle.bucket_for_key(api_key.pk)
+        else:
+            throttle = AnonymousLookupThrottle()
+            bucket = throttle.bucket_for_address(throttle.get_ident(request))
+        if throttle.rate is not None and LIMITER.consume(
+                bucket, throttle.num_requests, throttle.duration) is not None:
+            return False
+        if key:
+            api_key_touch(api_key)
+        return True
+
+    @staticmethod
+    def _replay(request: HttpRequest, stored: tuple) -> HttpResponse | None:
+        _token, _fresh_until, headers, body, etag = stored
+        condition = request.META.get("HTTP_IF_NONE_MATCH")
+        if condition is not None:
+            if not etag or etag not in [tag.strip() for tag in condition.split(",")]:
+                return None  # the whole stack decides what a stale tag gets
+            response = HttpResponse(status=304)
+            for name, value in headers:
+                if name.lower() not in ("content-type", "content-length"):
+                    response[name] = value
+            del response["Content-Type"]
+            return response
+        response = HttpResponse(body)
+        for name, value in headers:
+            response[name] = value
+        return response
+
+    @staticmethod
+    def _new_token(tag_key: str) -> str | None:
+        try:
+            cache.add(tag_key, secrets.token_hex(8),
+                      settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
+            return cache.get(tag_key)
+        except Exception:
+            logger.warning("label answer cache unreachable", exc_info=True)
+            return None
+
+    @staticmethod
+    def _store(answer_key: str, token: str, response: HttpResponse) -> None:
+        answer = getattr(response, "label_answer", None)
+        if not isinstance(answer, Answer) or response.status_code != 200 or \
+                response.streaming or response.cookies:
+            return
+        headers = [(name, value) for name, value in response.items()
+                   if name.lower() not in NOT_REPLAYED]
+        stored = (token, answer.fresh_until, headers, bytes(response.content),
+                  response.get("ETag"))
+        try:
+            cache.set(answer_key, stored, timeout=settings.LABEL_API_CACHE_SECONDS)
+        except Exception:
+            logger.warning("label answer not cached", exc_info=True)
+
+
+# --- per-label pieces of the batch answer ---------------------------------------------------
+
+FRAGMENT_PREFIX = "labelapi:label:"
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One label's rendered representation, with what the batch answer needs around it."""
+
+    body: bytes  # the label's JSON object, as the API renders it
+    order: tuple[float, int]  # (issued_at, pk): the batch lists labels newest first
+    etag_line: str  # the label's share of the batch ETag
+    fresh_until: float | None
+
+
+def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, str]]:
+    """The current fragments of these labels, and the tokens to store the missing ones under.
+
+    One round trip. As for whole answers, a fragment is stored under the token read before the
+    database was, so a label changed meanwhile is never answered from a stale fragment.
+    """
+    if not settings.LABEL_API_CACHE or not serials:
+        return {}, {}
+    token_keys = {serial: token_key(serial_tag(serial)) for serial in serials}
+    try:
+        found = cache.get_many([FRAGMENT_PREFIX + serial for serial in serials]
+                               + list(token_keys.values()))
+    except Exception:
+        logger.warning("label answer cache unreachable", exc_info=True)
+        return {}, {}
+    now = _now()
+    current: dict[str, Fragment] = {}
+    tokens: dict[str, str] = {}
+    fresh: dict[str, str] = {}
+    for serial, key in token_keys.items():
+        token = found.get(key)
+        stored = found.get(FRAGMENT_PREFIX + serial)
+        if token is None:
+            token = fresh[key] = secrets.token_hex(8)
+        elif stored is not None and stored[0] == token and (
+                stored[1].fresh_until is None or now < stored[1].fresh_until):
+            current[serial] = stored[1]
+            continue
+        tokens[serial] = token
+    if fresh:
+        # A fresh random token never brings back an old one, so setting it cannot make a stale
+        # fragment current (a writer's own tokens are set again when it commits).
+        try:
+            cache.set_many(fresh, timeout=settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
+        except Exception:
+            return current, {}
+    return current, tokens
+
+
+def fragments_set(fragments: dict[str, tuple[str, Fragment]]) -> None:
+    """Store fragments by serial, each with the token ``fragments_get`` gave for it."""
+    if not fragments:
+        return
+    try:
+        cache.set_many({FRAGMENT_PREFIX + serial: value for serial, value in fragments.items()},
+                       timeout=settings.LABEL_API_CACHE_SECONDS)
+    except Exception:
+        logger.warning("label fragments not cached", exc_info=True)

@@ -1,0 +1,242 @@
+"""The label API's answer cache: hits replay the whole stack's answer without the database, and
+never outlive a change, a revoked key, a missing scope, a rate limit or validUntil."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rest_framework import serializers
+
+from accounts.apikeys import api_key_revoke
+from accounts.models import ApiKey
+from accounts.roles import ApiScope
+from config.throttles import ApiKeyThrottle
+from labels import answer_cache, apis, services
+from labels.apis import LabelBatchInput, batch_keys_plain
+
+pytestmark = pytest.mark.django_db
+
+
+def lookup_url(serial: str) -> str:
+    return reverse("api-label", args=[serial])
+
+
+def same_answer(first, second) -> None:
+    assert second.status_code == first.status_code == 200
+    assert second.content == first.content
+    assert dict(second.items()) == dict(first.items())
+
+
+@pytest.fixture
+def label(issue_label):
+    return issue_label()
+
+
+@pytest.fixture
+def client(key_client, make_key):
+    return key_client(make_key())
+
+
+def test_a_repeated_lookup_replays_the_answer_without_the_database(
+        client, label, django_assert_num_queries) -> None:
+    first = client.get(lookup_url(label.serial))
+    with django_assert_num_queries(0):
+        second = client.get(lookup_url(label.serial))
+    same_answer(first, second)
+
+
+@pytest.mark.parametrize("kind", ["certificate", "gtin", "badge-svg", "badge-png-en"])
+def test_every_lookup_kind_is_cached(kind, client, label, django_assert_num_queries) -> None:
+    url = {
+        "certificate": reverse("api-certificate-label", args=[label.certificate.number]),
+        "gtin": reverse("api-gtin-labels", args=[label.gtin]),
+        "badge-svg": reverse("api-label-badge", args=[label.serial, "svg"]),
+        "badge-png-en": reverse("api-label-badge", args=[label.serial, "png"]) + "?lang=en",
+    }[kind]
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    same_answer(first, second)
+
+
+def test_anonymous_lookups_are_cached_too(key_client, label, django_assert_num_queries) -> None:
+    first = key_client().get(lookup_url(label.serial))
+    with django_assert_num_queries(0):
+        second = key_client().get(lookup_url(label.serial))
+    same_answer(first, second)
+
+
+def test_a_status_change_shows_on_the_next_call(client, label, body_admin,
+                                                 django_capture_on_commit_callbacks) -> None:
+    assert client.get(lookup_url(label.serial)).json()["status"] == "valid"
+    badge = client.get(reverse("api-label-badge", args=[label.serial, "svg"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.label_change_status(actor=body_admin, label_id=label.pk, action="revoke",
+                                     reason="Fraud.")
+    body = client.get(lookup_url(label.serial)).json()
+    assert (body["status"], body["valid"]) == ("revoked", False)
+    assert client.get(reverse("api-label-badge", args=[label.serial, "svg"])
+                      ).content != badge.content
+    gtin = client.get(reverse("api-gtin-labels", args=[label.gtin])).json()
+    assert gtin["labels"][0]["status"] == "revoked"
+
+
+def test_a_new_label_for_the_gtin_shows_on_the_next_call(client, issue_label, world) -> None:
+    first = issue_label()
+    url = reverse("api-gtin-labels", args=[world.product.gtin])
+    assert len(client.get(url).json()["labels"]) == 1
+    second = issue_label()
+    assert {item["serial"] for item in client.get(url).json()["labels"]} == {first.serial,
+                                                                           second.serial}
+
+
+def test_an_answer_read_before_a_change_is_never_served_after_it(
+        client, label, body_admin, monkeypatch) -> None:
+    """A status change committed while a lookup is being answered (after its database read):
+    the answer stored from that read must not be served afterwards."""
+    represent = apis.label_representation
+
+    def change_meanwhile(read):
+        body = represent(read)
+        monkeypatch.setattr(apis, "label_representation", represent)
+        services.label_change_status(actor=body_admin, label_id=label.pk, action="suspend",
+                                     reason="Overdue surveillance.")
+        return body
+
+    monkeypatch.setattr(apis, "label_representation", change_meanwhile)
+    assert client.get(lookup_url(label.serial)).json()["status"] == "valid"
+    assert client.get(lookup_url(label.serial)).json()["status"] == "suspended"
+
+
+def test_a_revoked_key_is_refused_even_when_the_answer_is_cached(
+        key_client, make_key, marketplace_admin, label) -> None:
+    key = make_key()
+    assert key_client(key).get(lookup_url(label.serial)).status_code == 200
+    api_key_revoke(actor=marketplace_admin, api_key=ApiKey.objects.get())
+    response = key_client(key).get(lookup_url(label.serial))
+    assert response.status_code == 401
+    assert response.json()["code"] == "revoked_api_key"
+
+
+def test_a_key_without_the_scope_is_refused_even_when_the_answer_is_cached(
+        key_client, make_key, label) -> None:
+    assert key_client(make_key()).get(lookup_url(label.serial)).status_code == 200
+    other = make_key(scopes=(ApiScope.WEBHOOKS_MANAGE,), name="hooks")
+    assert key_client(other).get(lookup_url(label.serial)).status_code == 403
+
+
+def test_cached_answers_count_against_the_rate_limit(key_client, make_key, label,
+                                                     monkeypatch) -> None:
+    monkeypatch.setattr(ApiKeyThrottle, "rate", "2/minute", raising=False)
+    client = key_client(make_key())
+    codes = [client.get(lookup_url(label.serial)).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_if_none_match_is_answered_304_from_the_cache(client, label,
+                                                       django_assert_num_queries) -> None:
+    etag = client.get(lookup_url(label.serial))["ETag"]
+    with django_assert_num_queries(0):
+        response = client.get(lookup_url(label.serial), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["ETag"] == etag and "max-age=1" in response["Cache-Control"]
+    assert response.content == b"" and "Content-Type" not in response
+
+
+def test_expiry_shows_even_when_the_answer_is_cached(client, label, monkeypatch) -> None:
+    assert client.get(lookup_url(label.serial)).json()["status"] == "valid"
+    later = label.valid_until + timedelta(seconds=1)
+    monkeypatch.setattr(answer_cache, "_now", later.timestamp)
+    monkeypatch.setattr(apis.timezone, "now", lambda: later)
+    body = client.get(lookup_url(label.serial)).json()
+    assert (body["status"], body["valid"]) == ("expired", False)
+
+
+def test_a_signed_in_person_is_answered_by_the_whole_stack(
+        client, api_as, body_admin, label, django_assert_max_num_queries) -> None:
+    client.get(lookup_url(label.serial))
+    response = api_as(body_admin).get(lookup_url(label.serial))
+    assert response.status_code == 200
+    assert "Cookie" in response["Vary"]  # the session was read: not a replayed answer
+
+
+def test_switched_off_it_stores_nothing(client, label, settings,
+                                        django_assert_num_queries) -> None:
+    settings.LABEL_API_CACHE = False
+    client.get(lookup_url(label.serial))
+    response = client.get(lookup_url(label.serial))
+    assert response.status_code == 200
+    settings.LABEL_API_CACHE = True
+    with django_assert_num_queries(1):  # still a miss: the label is read
+        client.get(lookup_url(label.serial))
+
+
+# --- the batch ------------------------------------------------------------------------------
+
+def batch(client, keys, **headers):
+    return client.post(reverse("api-label-batch"), {"keys": keys}, format="json", **headers)
+
+
+def test_the_batch_is_spliced_from_cached_labels(client, issue_label, world, body_admin,
+                                                 django_assert_num_queries) -> None:
+    first, second = issue_label(), issue_label()
+    keys = [{"serial": first.serial}, {"serial": second.serial.lower()},
+            {"serial": "ZZZZZZZZZZZZ"}]
+    answer = batch(client, keys)
+    with django_assert_num_queries(1):  # only the unknown serial is read again
+        again = batch(client, keys)
+    assert again.content == answer.content and again["ETag"] == answer["ETag"]
+    assert [r["found"] for r in answer.json()["results"]] == [True, True, False]
+    assert answer.json()["results"][1]["key"] == {"serial": second.serial}
+    services.label_change_status(actor=body_admin, label_id=second.pk, action="suspend",
+                                 reason="Overdue surveillance.")
+    changed = batch(client, keys)
+    assert changed["ETag"] != answer["ETag"]
+    assert changed.json()["results"][1]["labels"][0]["status"] == "suspended"
+    assert changed.json()["results"][0] == answer.json()["results"][0]
+
+
+def test_the_batch_answers_304_to_its_etag(client, label) -> None:
+    etag = batch(client, [{"serial": label.serial}])["ETag"]
+    assert batch(client, [{"serial": label.serial}], HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_the_batch_body_is_what_a_renderer_would_make_of_it(client, issue_label, world) -> None:
+    first = issue_label()
+    answer = batch(client, [{"serial": first.serial}, {"gtin": world.product.gtin}])
+    from rest_framework.renderers import JSONRenderer
+
+    assert answer.content == JSONRenderer().render(answer.json())
+
+
+key_values = st.one_of(st.text(max_size=70), st.integers(), st.none(), st.booleans(),
+                       st.sampled_from(["06901234567816", "6901234567816", "12345670",
+                                        " ABC", "abc", "a\x00b", "CFP-CQC-2026-00001"]))
+batch_items = st.one_of(
+    st.dictionaries(st.sampled_from(["serial", "certificateNumber", "gtin", "other"]),
+                    key_values, max_size=2),
+    key_values,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(batch_items, max_size=4))
+def test_the_plain_batch_check_agrees_with_the_serializer(items) -> None:
+    """Where the fast check accepts a batch, the serializer accepts it with the same keys."""
+    plain = batch_keys_plain({"keys": items})
+    if plain is None:
+        return
+    checked = LabelBatchInput(data={"keys": items})
+    assert checked.is_valid(), checked.errors
+    assert [dict(key) for key in checked.validated_data["keys"]] == plain
+
+
+def test_the_plain_batch_check_leaves_errors_to_the_serializer() -> None:
+    for data in ({"keys": []}, {"keys": [{"gtin": "06901234567893"}]}, {"keys": "x"}, [],
+                 {"keys": [{"serial": "A", "gtin": "12345670"}]},
+                 {"keys": [{"serial": "A"}] * 101}):
+        assert batch_keys_plain(data) is None
+        with pytest.raises(serializers.ValidationError):
+            apis._batch_keys_validated(data)
