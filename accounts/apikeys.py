@@ -7,7 +7,8 @@ password hash) is the right tool and keeps every API call fast.
 Each process remembers the keys it has checked, tagged with a version token kept in the cache:
 creating, changing or revoking any key sets a new token as it is saved and again when its
 transaction commits, so the next call in every process reads the key again and a revocation
-bites at once. A remembered key is re-read after KEY_MEMORY_SECONDS in any case.
+bites at once. A remembered key is re-read after ``API_KEY_MEMORY_SECONDS`` in any case (0, the
+default without a shared Redis cache, reads every call's key from the database).
 """
 
 import hashlib
@@ -18,6 +19,7 @@ import threading
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,7 +37,6 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "clk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 KEYS_VERSION = "apikeys:version"
-KEY_MEMORY_SECONDS = 60
 KEY_MEMORY_SIZE = 10_000
 
 
@@ -108,7 +109,7 @@ class _KeyMemory:
         with self._lock:
             if len(self._entries) >= KEY_MEMORY_SIZE:
                 self._entries.clear()
-            self._entries[digest] = (version, now + KEY_MEMORY_SECONDS, api_key)
+            self._entries[digest] = (version, now + settings.API_KEY_MEMORY_SECONDS, api_key)
         return api_key
 
 
@@ -124,7 +125,7 @@ def keys_version(current: str | None = None) -> str:
         if current is None:
             cache.add(KEYS_VERSION, secrets.token_hex(8), None)
             current = cache.get(KEYS_VERSION)
-    except Exception:  # the cache is down: remembered keys last KEY_MEMORY_SECONDS at most
+    except Exception:  # the cache is down: remembered keys last API_KEY_MEMORY_SECONDS at most
         logger.warning("API key version unreadable", exc_info=True)
     return current or "unversioned"
 
@@ -135,7 +136,7 @@ def keys_changed() -> None:
         cache.set(KEYS_VERSION, secrets.token_hex(8), None)
     except Exception:
         logger.error("API key version not renewed; remembered keys last %s s at most",
-                     KEY_MEMORY_SECONDS, exc_info=True)
+                     settings.API_KEY_MEMORY_SECONDS, exc_info=True)
 
 
 def api_key_check(key: str, version: str | None = None) -> ApiKey | None:

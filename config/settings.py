@@ -274,9 +274,12 @@ STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
 # How long a marketplace may cache a status badge (a status change must show within 1 s).
 BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=1)
-# The label API's answer cache (labels/answer_cache.py): on, and how long an answer is kept.
-LABEL_API_CACHE = env.bool("LABEL_API_CACHE", default=True)
+# The label API's answer cache (labels/answer_cache.py) and the per-process memory of API keys
+# rest on version tokens in a cache every process shares: on by default only with Redis (several
+# processes on their own memory caches would not see each other's changes).
+LABEL_API_CACHE = env.bool("LABEL_API_CACHE", default=bool(CACHE_REDIS_URL))
 LABEL_API_CACHE_SECONDS = env.int("LABEL_API_CACHE_SECONDS", default=60)
+API_KEY_MEMORY_SECONDS = env.int("API_KEY_MEMORY_SECONDS", default=60 if CACHE_REDIS_URL else 0)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {

@@ -75,6 +75,9 @@ def _test_environment(settings, _session_directories) -> Iterator[None]:
     # Rate limits count in the cache; each test starts with a clean count.
     django_cache.clear()
     LIMITER.reset()
+    # One process: its memory cache is shared by everything it runs, as Redis is in production.
+    settings.LABEL_API_CACHE = True
+    settings.API_KEY_MEMORY_SECONDS = 60
     with translation.override("en"):
         yield
 
