@@ -82,3 +82,21 @@ def test_leases_never_grant_more_than_the_rate(redis_cache) -> None:
         LIMITER.reset()
         granted += sum(LIMITER.consume(bucket, 1000, 3600) is None for _ in range(300))
     assert granted == 1000
+
+
+def test_the_batch_reads_cached_fragments_from_redis(redis_cache, key_client, make_key,
+                                                     issue_label, body_admin,
+                                                     django_assert_num_queries) -> None:
+    first, second = issue_label(), issue_label()
+    client = key_client(make_key())
+    body = {"keys": [{"serial": first.serial}, {"serial": second.serial}]}
+    url = reverse("api-label-batch")
+    answer = client.post(url, body, format="json")
+    with django_assert_num_queries(0):
+        again = client.post(url, body, format="json")
+    assert again.content == answer.content and again["ETag"] == answer["ETag"]
+    services.label_change_status(actor=body_admin, label_id=first.pk, action="suspend",
+                                 reason="Overdue surveillance.")
+    statuses = [r["labels"][0]["status"] for r in client.post(url, body, format="json"
+                                                              ).json()["results"]]
+    assert statuses == ["suspended", "valid"]
