@@ -1,8 +1,9 @@
-"""The label API's answer cache: repeated lookups answered ahead of the middleware stack.
+"""The label answer cache: repeated lookups answered ahead of the middleware stack.
 
-Marketplaces ask for the same labels far more often than labels change. The first middleware
-answers a GET lookup (by serial, certificate number or GTIN, and the badge) from the cache when
-all of this holds, and otherwise hands the request to the whole stack as if it were not there:
+Marketplaces and QR scans ask for the same labels far more often than labels change. The first
+middleware answers a GET of the label API (by serial, certificate number or GTIN, the badge) and
+of the public verification page and its status from the cache when all of this holds, and
+otherwise hands the request to the whole stack as if it were not there:
 
 - the answer was stored from the whole stack's 200 answer to the same request (path, query,
   ``Accept``, ``Accept-Language``, language cookie, with or without a key): body and headers are
@@ -11,15 +12,16 @@ all of this holds, and otherwise hands the request to the whole stack as if it w
   its serial, certificate number and GTIN as it is saved and again when the transaction commits,
   so a status change shows on the next call; the token is read before the whole stack reads the
   database and the answer is stored with it, so an answer read before the commit is never
-  served after it;
+  served after it; a new epoch token, set whenever a signing key is made, rotated or revoked,
+  makes every answer stale at once (the public page's signature check depends on the keys);
 - no label in it has reached ``validUntil`` (expiry shows before the beat task records it);
 - the caller may have it: a known, unrevoked API key with the ``api:labels:read`` scope (the
   keys' own version token comes in the same round trip), or an anonymous caller with no other
   credentials; and the call is within the caller's rate limit, counted by the same counters as
   the API's throttles.
 
-A hit costs one cache round trip (MGET of the answer, its token and the keys' token) and no
-database query. A miss, an error, a refusal, a session or token caller, or the cache being
+A hit costs one cache round trip (MGET of the answer, its token, the keys' token and the
+epoch) and no database query. A miss, an error, a refusal, a session or token caller, or the cache being
 down all take the ordinary path, which gives every error its problem+json answer.
 """
 
@@ -47,6 +49,7 @@ from config.throttles import LIMITER, AnonymousLookupThrottle, ApiKeyThrottle
 logger = logging.getLogger(__name__)
 
 ANSWER_PREFIX = "labelapi:answer:"
+EPOCH_KEY = "labelapi:epoch"  # replaced when a signing key changes: every answer is then stale
 TOKEN_PREFIX = "labelapi:token:"  # noqa: S105 (a cache key, not a secret)
 TOKEN_GRACE_SECONDS = 60  # a token outlives the answers stored with it
 NOT_REPLAYED = frozenset({"set-cookie", "date"})
@@ -59,6 +62,16 @@ class Answer:
     """What a view says of a cacheable 200 answer: until when it stays true."""
 
     fresh_until: float | None  # epoch seconds of the earliest validUntil still ahead, or None
+
+
+def answer_of(labels) -> Answer:
+    """A cacheable answer about these labels holds until the earliest validUntil still ahead
+    (a valid or suspended label then shows as expired)."""
+    from .models import LabelStatus
+
+    ends = [label.valid_until.timestamp() for label in labels
+            if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED)]
+    return Answer(fresh_until=min(ends) if ends else None)
 
 
 def _digest(text: str) -> str:
@@ -101,6 +114,16 @@ def tags_changed(tags: Iterable[str]) -> None:
                      "%s s", sorted(tags), settings.LABEL_API_CACHE_SECONDS, exc_info=True)
 
 
+def epoch_changed() -> None:
+    """Make every cached answer stale: a signing key was made, rotated or revoked, which changes
+    what the public page's signature check says of every label the key signed."""
+    try:
+        cache.set(EPOCH_KEY, secrets.token_hex(8), None)
+    except Exception:
+        logger.error("label answer epoch not renewed; cached answers expire within %s s",
+                     settings.LABEL_API_CACHE_SECONDS, exc_info=True)
+
+
 def label_tags(label) -> list[str]:
     subject = label.credential.get("credentialSubject", {}) if isinstance(
         label.credential, dict) else {}
@@ -120,13 +143,19 @@ def _on_label_saved(sender, instance, **kwargs) -> None:
     transaction.on_commit(lambda: tags_changed(tags))
 
 
+def _on_signing_key_saved(sender, **kwargs) -> None:
+    epoch_changed()
+    transaction.on_commit(epoch_changed)
+
+
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from .models import Label
+    from .models import Label, SigningKey
 
     post_save.connect(_on_label_saved, sender=Label, dispatch_uid="label-answer-tokens")
     post_delete.connect(_on_label_saved, sender=Label, dispatch_uid="label-answer-tokens-del")
+    post_save.connect(_on_signing_key_saved, sender=SigningKey, dispatch_uid="label-answer-epoch")
 
 
 # --- the middleware ------------------------------------------------------------------------
@@ -160,6 +189,8 @@ class _Routes:
                 r"badge\.svg", r"badge\.(?:svg|png)")), serial_tag),
             (pattern("api-certificate-label"), certificate_tag),
             (pattern("api-gtin-labels"), _gtin_tag_of_path),
+            (pattern("labels:public_page"), serial_tag),
+            (pattern("labels:status"), serial_tag),
         ]
 
     def tag(self, path: str) -> str | None:
@@ -197,11 +228,12 @@ class LabelAnswerCacheMiddleware:
         )))
         tag_key = token_key(tag)
         try:
-            stored, token, keys_token = _get_many((answer_key, tag_key, KEYS_VERSION))
+            stored, token, keys_token, epoch = _get_many(
+                (answer_key, tag_key, KEYS_VERSION, EPOCH_KEY))
         except Exception:
             logger.warning("label answer cache unreachable", exc_info=True)
             return self.get_response(request)
-        if stored is not None and token is not None and stored[0] == token and (
+        if stored is not None and token is not None and stored[0] == f"{token}:{epoch}" and (
                 stored[1] is None or _now() < stored[1]):
             if self._allowed(request, key, keys_token):
                 replay = self._replay(request, stored)
@@ -209,10 +241,13 @@ class LabelAnswerCacheMiddleware:
                     return replay
             return self.get_response(request)
         if token is None:
-            token = self._new_token(tag_key)
+            token = self._new_token(tag_key, settings.LABEL_API_CACHE_SECONDS
+                                    + TOKEN_GRACE_SECONDS)
+        if epoch is None:
+            epoch = self._new_token(EPOCH_KEY, None)
         response = self.get_response(request)
-        if token is not None:
-            self._store(answer_key, token, response)
+        if token is not None and epoch is not None:
+            self._store(answer_key, f"{token}:{epoch}", response)
         return response
 
     @staticmethod
@@ -253,10 +288,9 @@ class LabelAnswerCacheMiddleware:
         return response
 
     @staticmethod
-    def _new_token(tag_key: str) -> str | None:
+    def _new_token(tag_key: str, timeout: int | None) -> str | None:
         try:
-            cache.add(tag_key, secrets.token_hex(8),
-                      settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
+            cache.add(tag_key, secrets.token_hex(8), timeout)
             return cache.get(tag_key)
         except Exception:
             logger.warning("label answer cache unreachable", exc_info=True)

@@ -37,7 +37,7 @@ from accounts.roles import ApiScope
 from certification.identifiers import gtin_is_valid
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
-from .answer_cache import Answer, Fragment, fragments_get, fragments_set
+from .answer_cache import Fragment, answer_of, fragments_get, fragments_set
 from .models import Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
 from .statuslists import public_url
@@ -121,13 +121,6 @@ def label_etag(labels: list[Label]) -> str:
 def _etag_line(label: Label) -> str:
     return (f"{label.serial}|{effective_status(label)}|"
             f"{label.status_changed_at.isoformat()}|{label.pk}\n")
-
-
-def answer_of(labels: list[Label]) -> Answer:
-    """For the answer cache: the answer holds until the earliest validUntil still ahead."""
-    ends = [label.valid_until.timestamp() for label in labels
-            if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED)]
-    return Answer(fresh_until=min(ends) if ends else None)
 
 
 def _conditional(request: Request, labels: list[Label], body: Any) -> Response:

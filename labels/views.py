@@ -5,6 +5,7 @@ login; none shows anything of the dossier beyond what the label itself states.""
 import json
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import (
@@ -17,7 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -27,6 +28,7 @@ from accounts.roles import OrganisationKind
 from certification.models import ProductCategory, Stage
 
 from . import keys, selectors, statuslists
+from .answer_cache import answer_of
 from .facts import label_qr_url
 from .models import CertificateDocument, Label, LabelStatus, SigningKey, StatusList
 from .rendering.qr import qr_png, qr_svg
@@ -167,6 +169,13 @@ def _chart(stages: list[dict]) -> dict:
 
 @require_GET
 def public_page(request: HttpRequest, serial: str) -> HttpResponse:
+    """The verification page. ``?lang=zh-hans|en`` picks the language for this page alone (a
+    QR code's visitor has no account, and a link keeps the page free of CSRF tokens), so the page
+    is the same for every anonymous visitor and the answer cache can keep it."""
+    language = request.GET.get("lang")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     label = selectors.label_get_public(serial)
     result = verify(label.credential)
     subject = label.credential["credentialSubject"]
@@ -190,6 +199,7 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     }
     response = render(request, "labels/public_page.html", context)
     patch_cache_control(response, no_cache=True, max_age=0)
+    response.label_answer = answer_of([label])
     return response
 
 
@@ -200,6 +210,7 @@ def label_status(request: HttpRequest, serial: str) -> JsonResponse:
                              "reason": label.status_reason,
                              "changedAt": label.status_changed_at.isoformat()})
     patch_cache_control(response, no_cache=True, max_age=0)
+    response.label_answer = answer_of([label])
     return response
 
 

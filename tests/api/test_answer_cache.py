@@ -4,6 +4,7 @@ never outlive a change, a revoked key, a missing scope, a rate limit or validUnt
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -240,3 +241,59 @@ def test_the_plain_batch_check_leaves_errors_to_the_serializer() -> None:
         assert batch_keys_plain(data) is None
         with pytest.raises(serializers.ValidationError):
             apis._batch_keys_validated(data)
+
+
+# --- the public verification page and its status -------------------------------------------
+
+def page_url(label) -> str:
+    return reverse("labels:public_page", args=[label.serial])
+
+
+def test_the_public_page_is_cached_for_anonymous_visitors(
+        label, django_assert_num_queries) -> None:
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    first = visitor.get(page_url(label))
+    assert first.status_code == 200 and not first.cookies
+    assert b"csrfmiddlewaretoken" not in first.content
+    with django_assert_num_queries(0):
+        second = Client(HTTP_ACCEPT_LANGUAGE="en").get(page_url(label))
+    same_answer(first, second)
+
+
+def test_the_public_page_and_its_status_show_a_change_at_once(label, body_admin) -> None:
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    status_url = reverse("labels:status", args=[label.serial])
+    assert b"VALID" in visitor.get(page_url(label)).content
+    assert visitor.get(status_url).json()["status"] == "valid"
+    services.label_change_status(actor=body_admin, label_id=label.pk, action="suspend",
+                                 reason="Overdue surveillance.")
+    assert b"SUSPENDED" in visitor.get(page_url(label)).content
+    assert visitor.get(status_url).json()["status"] == "suspended"
+
+
+def test_a_revoked_signing_key_shows_on_the_cached_page(label, body_admin) -> None:
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert b"NOT TRUSTED" not in visitor.get(page_url(label)).content
+    services.signing_key_revoke(actor=body_admin, key_id=label.signing_key_id,
+                                reason="Key leaked.")
+    assert b"NOT TRUSTED" in visitor.get(page_url(label)).content
+
+
+def test_the_language_links_give_each_language_its_own_page(
+        label, django_assert_num_queries) -> None:
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english = visitor.get(page_url(label) + "?lang=en")
+    chinese = visitor.get(page_url(label) + "?lang=zh-hans")
+    assert b'<html lang="en">' in english.content
+    assert b'<html lang="zh-hans">' in chinese.content
+    assert b'href="?lang=zh-hans"' in english.content
+    with django_assert_num_queries(0):
+        again = visitor.get(page_url(label) + "?lang=zh-hans")
+    assert again.content == chinese.content
+
+
+def test_a_signed_in_person_gets_the_page_from_the_whole_stack(label, body_admin) -> None:
+    Client(HTTP_ACCEPT_LANGUAGE="en").get(page_url(label))
+    person = Client(HTTP_ACCEPT_LANGUAGE="en")
+    person.force_login(body_admin)
+    assert b'data-testid="who"' in person.get(page_url(label)).content
