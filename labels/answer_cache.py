@@ -15,14 +15,14 @@ otherwise hands the request to the whole stack as if it were not there:
   served after it; a new epoch token, set whenever a signing key is made, rotated or revoked,
   makes every answer stale at once (the public page's signature check depends on the keys);
 - no label in it has reached ``validUntil`` (expiry shows before the beat task records it);
-- the caller may have it: a known, unrevoked API key with the ``api:labels:read`` scope (the
-  keys' own version token comes in the same round trip), or an anonymous caller with no other
-  credentials; and the call is within the caller's rate limit, counted by the same counters as
-  the API's throttles.
+- the caller may have it: on the API, a known, unrevoked API key with the ``api:labels:read``
+  scope (the keys' own version token comes in the same round trip) or an anonymous caller with
+  no other credentials, within the caller's rate limit (the same counters as the API's
+  throttles); on the public page, any visitor without a session.
 
 A hit costs one cache round trip (MGET of the answer, its token, the keys' token and the
-epoch) and no database query. A miss, an error, a refusal, a session or token caller, or the cache being
-down all take the ordinary path, which gives every error its problem+json answer.
+epoch) and no database query. A miss, an error, a refusal, a session or token caller, or the
+cache being down all take the ordinary path, which gives every error its problem+json answer.
 """
 
 import hashlib
@@ -178,27 +178,29 @@ class _Routes:
     """The lookup paths, taken from the URLconf: (compiled pattern, tag of the match)."""
 
     @cached_property
-    def patterns(self) -> list[tuple[re.Pattern[str], Callable[[str], str | None]]]:
+    def patterns(self) -> list[tuple[re.Pattern[str], Callable[[str], str | None], bool]]:
+        """(path pattern, tag of its argument, whether it is the API: keys and rate limits)."""
         def pattern(name: str, *args: str) -> re.Pattern[str]:
             path = re.escape(reverse(name, args=[PLACEHOLDER, *args]))
             return re.compile("^" + path.replace(PLACEHOLDER, "([^/]+)") + "$")
 
         return [
-            (pattern("api-label"), serial_tag),
+            (pattern("api-label"), serial_tag, True),
             (re.compile(pattern("api-label-badge", "svg").pattern.replace(
-                r"badge\.svg", r"badge\.(?:svg|png)")), serial_tag),
-            (pattern("api-certificate-label"), certificate_tag),
-            (pattern("api-gtin-labels"), _gtin_tag_of_path),
-            (pattern("labels:public_page"), serial_tag),
-            (pattern("labels:status"), serial_tag),
+                r"badge\.svg", r"badge\.(?:svg|png)")), serial_tag, True),
+            (pattern("api-certificate-label"), certificate_tag, True),
+            (pattern("api-gtin-labels"), _gtin_tag_of_path, True),
+            (pattern("labels:public_page"), serial_tag, False),
+            (pattern("labels:status"), serial_tag, False),
         ]
 
-    def tag(self, path: str) -> str | None:
-        for compiled, tag_of in self.patterns:
-            match = compiled.match(path)
-            if match:
-                return tag_of(match.group(1))
-        return None
+    def match(self, path: str) -> tuple[str | None, bool]:
+        """The tag of a cacheable path (None for any other) and whether it is the API."""
+        for compiled, tag_of, api in self.patterns:
+            found = compiled.match(path)
+            if found:
+                return tag_of(found.group(1)), api
+        return None, False
 
 
 ROUTES = _Routes()
@@ -213,11 +215,11 @@ class LabelAnswerCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "GET" or not settings.LABEL_API_CACHE:
             return self.get_response(request)
-        tag = ROUTES.tag(request.path_info)
+        tag, api = ROUTES.match(request.path_info)
         if tag is None:
             return self.get_response(request)
         meta = request.META
-        key = key_from_headers(meta)
+        key = key_from_headers(meta) if api else ""
         if not key and ("HTTP_AUTHORIZATION" in meta
                         or settings.SESSION_COOKIE_NAME in request.COOKIES):
             return self.get_response(request)  # a person: the whole stack knows them
@@ -235,7 +237,7 @@ class LabelAnswerCacheMiddleware:
             return self.get_response(request)
         if stored is not None and token is not None and stored[0] == f"{token}:{epoch}" and (
                 stored[1] is None or _now() < stored[1]):
-            if self._allowed(request, key, keys_token):
+            if not api or self._allowed(request, key, keys_token):
                 replay = self._replay(request, stored)
                 if replay is not None:
                     return replay

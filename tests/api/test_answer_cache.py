@@ -297,3 +297,14 @@ def test_a_signed_in_person_gets_the_page_from_the_whole_stack(label, body_admin
     person = Client(HTTP_ACCEPT_LANGUAGE="en")
     person.force_login(body_admin)
     assert b'data-testid="who"' in person.get(page_url(label)).content
+
+
+def test_public_page_visitors_are_not_held_to_the_api_rate_limit(
+        label, monkeypatch, django_assert_num_queries) -> None:
+    from config.throttles import AnonymousLookupThrottle
+
+    monkeypatch.setattr(AnonymousLookupThrottle, "rate", "1/minute", raising=False)
+    Client().get(page_url(label))
+    for _ in range(3):  # one address for many phones (a carrier's NAT): still from the cache
+        with django_assert_num_queries(0):
+            assert Client().get(page_url(label)).status_code == 200
