@@ -5,8 +5,8 @@ compared in constant time. A key is a high-entropy random value, so a plain SHA-
 password hash) is the right tool and keeps every API call fast.
 
 Each process remembers the keys it has checked, tagged with a version token kept in the cache:
-creating, changing or revoking any key sets a new token as it is saved and again when its
-transaction commits, so the next call in every process reads the key again and a revocation
+creating or revoking a key sets a new token as it is saved and again when its transaction
+commits, so the next call in every process reads the key again and a revocation
 bites at once. A remembered key is re-read after ``API_KEY_MEMORY_SECONDS`` in any case (0, the
 default without a shared Redis cache, reads every call's key from the database).
 """
@@ -65,6 +65,7 @@ def api_key_create(
     api_key = ApiKey.objects.create(organisation=organisation, name=name, prefix=prefix,
                                     key_hash=_hash(key), scopes=sorted(set(scopes)),
                                     created_by=actor)
+    api_keys_changed()
     return api_key, key
 
 
@@ -74,6 +75,7 @@ def api_key_revoke(*, actor: User, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        api_keys_changed()
     return api_key
 
 
@@ -137,6 +139,13 @@ def keys_changed() -> None:
     except Exception:
         logger.error("API key version not renewed; remembered keys last %s s at most",
                      settings.API_KEY_MEMORY_SECONDS, exc_info=True)
+
+
+def api_keys_changed() -> None:
+    """Called by every service that creates or changes a key: a new version token now, for the
+    rest of the transaction, and again once it commits (see labels.answer_cache)."""
+    keys_changed()
+    transaction.on_commit(keys_changed)
 
 
 def api_key_check(key: str, version: str | None = None) -> ApiKey | None:
@@ -224,15 +233,3 @@ try:
 except ImportError:  # pragma: no cover - drf-spectacular is a pinned dependency
     pass
 
-
-def _on_key_saved(sender, **kwargs) -> None:
-    # Now for the rest of the transaction, and again once it commits (see labels.answer_cache).
-    keys_changed()
-    transaction.on_commit(keys_changed)
-
-
-def connect_signals() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    post_save.connect(_on_key_saved, sender=ApiKey, dispatch_uid="apikeys-version")
-    post_delete.connect(_on_key_saved, sender=ApiKey, dispatch_uid="apikeys-version-delete")

@@ -135,27 +135,20 @@ def label_tags(label) -> list[str]:
     return tags
 
 
-def _on_label_saved(sender, instance, **kwargs) -> None:
-    """New tokens now, for the rest of this transaction, and again once it commits: an answer
-    read from the database in between is stored under the first and never served."""
-    tags = label_tags(instance)
+def labels_changed(labels) -> None:
+    """Called by every service that creates or changes a label (no signals: models stay thin).
+
+    New tokens now, for the rest of the transaction, and again once it commits: an answer read
+    from the database in between is stored under the first and never served."""
+    tags = [tag for label in labels for tag in label_tags(label)]
     tags_changed(tags)
     transaction.on_commit(lambda: tags_changed(tags))
 
 
-def _on_signing_key_saved(sender, **kwargs) -> None:
+def signing_keys_changed() -> None:
+    """Called by the services that create, rotate or revoke a signing key."""
     epoch_changed()
     transaction.on_commit(epoch_changed)
-
-
-def connect_signals() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    from .models import Label, SigningKey
-
-    post_save.connect(_on_label_saved, sender=Label, dispatch_uid="label-answer-tokens")
-    post_delete.connect(_on_label_saved, sender=Label, dispatch_uid="label-answer-tokens-del")
-    post_save.connect(_on_signing_key_saved, sender=SigningKey, dispatch_uid="label-answer-epoch")
 
 
 # --- the middleware ------------------------------------------------------------------------

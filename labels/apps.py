@@ -6,6 +6,3 @@ class LabelsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the start-up check)
-        from .answer_cache import connect_signals
-
-        connect_signals()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 
+from . import answer_cache
 from .models import SigningKey
 from .vc.did import did_key_from_public_key, did_web
 from .vc.multibase import multikey_to_public_key, public_key_to_multikey
@@ -57,6 +58,7 @@ def _create(body: Organisation) -> SigningKey:
     raw = secret.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                serialization.NoEncryption())
     count = SigningKey.objects.filter(body=body).count()
+    answer_cache.signing_keys_changed()
     return SigningKey.objects.create(
         body=body,
         fragment=f"key-{timezone.now():%Y%m%d}-{count + 1}",

@@ -17,7 +17,7 @@ from accounts.selectors import user_has_role
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Certificate, CertificateStatus
 
-from . import keys, statuslists
+from . import answer_cache, keys, statuslists
 from .credentials import build_label_credential
 from .models import Label, LabelEvent, LabelStatus, SigningKey
 from .rendering.qr import new_serial
@@ -101,6 +101,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 if status_list.signed_at is None:
                     statuslists.sign_list(status_list)
             LabelEvent.objects.create(label=label, action="issued")
+            answer_cache.labels_changed([label])
             webhook_deliveries_create(label=label, action="issued")
             certificate.status = CertificateStatus.VALID
             certificate.save(update_fields=["status"])
@@ -160,6 +161,7 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
         label.status_reason = reason
         label.status_changed_at = timezone.now()
         label.save(update_fields=["status", "status_reason", "status_changed_at"])
+        answer_cache.labels_changed([label])
         # The bits the world sees: revocation for revoked and cancelled (no reason code of its
         # own exists for cancellation), suspension while suspended.
         revoked = target in (LabelStatus.REVOKED, LabelStatus.CANCELLED)
@@ -211,6 +213,7 @@ def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
     key.revoked_at = timezone.now()
     key.revocation_reason = reason
     key.save(update_fields=["revoked_at", "revocation_reason"])
+    answer_cache.signing_keys_changed()
     for label in Label.objects.filter(signing_key=key):
         LabelEvent.objects.create(label=label, action="key_revoked", reason=reason, actor=actor)
     # Status lists signed with the revoked key must be re-signed with a new one.
