@@ -127,8 +127,10 @@ def verify_proof(
     if len(signature) != SIGNATURE_LENGTH:
         return _failure("the proof value is not a 64-byte Ed25519 signature", method)
 
-    unsecured = {key: value for key, value in document.items() if key != "proof"}
-    configuration = {key: value for key, value in proof.items() if key != "proofValue"}
+    unsecured = dict(document)
+    unsecured.pop("proof", None)
+    configuration = dict(proof)
+    configuration.pop("proofValue", None)
     # The specification lets the proof's @context be a prefix of the document's. Requiring equality
     # is stricter: appending a context after signing could change what the terms mean.
     if "@context" in configuration and configuration["@context"] != unsecured.get("@context"):
@@ -144,7 +146,7 @@ def verify_proof(
         return _failure(f"unknown verification method {method}", method)
     try:
         public_key.verify(signature, hash_data(configuration, unsecured))
-    except CanonicalizationError as error:
+    except (CanonicalizationError, UnicodeEncodeError) as error:  # a lone surrogate in a key too
         return _failure(f"the document cannot be canonicalized: {error}", method)
     except InvalidSignature:
         return _failure("the signature does not match the content", method)
