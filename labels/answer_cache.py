@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from accounts.apikeys import KEYS_VERSION, api_key_check, api_key_touch, key_from_headers
 from accounts.roles import ApiScope
@@ -174,8 +174,11 @@ class _Routes:
     def patterns(self) -> list[tuple[re.Pattern[str], Callable[[str], str | None], bool]]:
         """(path pattern, tag of its argument, whether it is the API: keys and rate limits)."""
         def pattern(name: str, *args: str) -> re.Pattern[str]:
-            path = re.escape(reverse(name, args=[PLACEHOLDER, *args]))
-            return re.compile("^" + path.replace(PLACEHOLDER, "([^/]+)") + "$")
+            path = reverse(name, args=[PLACEHOLDER, *args])
+            prefix = get_script_prefix()  # request.path_info comes without it
+            if path.startswith(prefix):
+                path = "/" + path[len(prefix):]
+            return re.compile("^" + re.escape(path).replace(PLACEHOLDER, "([^/]+)") + "$")
 
         return [
             (pattern("api-label"), serial_tag, True),

@@ -13,11 +13,11 @@ change takes to show on the running server, profiles one lookup in-process, and 
 with requests/s, p50 and p99, the ratio to the bare Django view, the 1M/10k latency ratio and
 the goals met or not.
 
-The lookups (c), (d), (g) and (c0) are answered by the label API's answer cache
+The lookups (c), (d), (g), (c0) and the public page (f) are answered by the answer cache
 (labels/answer_cache.py) once a key has been asked for: before each of them the runner asks for
 every key of the sample once (warm.lua), so that they measure the steady state of a working set
-of 20,000 labels. (cm) measures the same lookup with a query string no answer was cached for,
-that is the whole stack and a database read on every call.
+of 20,000 labels. (cm) and (fm) measure the same lookup and page with a query string no answer
+was cached for, that is the whole stack and the database on every call.
 
 Other processes on the machine (other people's test runs) take CPU from the server: before each
 endpoint the runner waits for quiet (bounded), and every figure shows the share of the CPU other
@@ -93,12 +93,15 @@ ENDPOINTS = [
              cached=True),
     Endpoint("d", "labels by GTIN", "get.lua", "/api/v1/gtins/%s/labels/", "gtins", cached=True),
     Endpoint("e", f"batch of {BATCH_SIZE} serials", "batch.lua"),
-    Endpoint("f", "public page", "get.lua", "/labels/%s/", "serials", api_key=False),
+    Endpoint("f", "public page", "get.lua", "/labels/%s/", "serials", api_key=False,
+             cached=True),
     Endpoint("g", "badge.svg", "get.lua", "/api/v1/labels/%s/badge.svg", "serials", cached=True),
     # The same lookup with a query no answer was cached for: every call takes the whole stack
     # (the answer cache's round trips included) and reads the database.
     Endpoint("cm", "lookup by serial, not cached", "get.lua",
              "/api/v1/labels/%s/?uncached={nonce}", "serials"),
+    Endpoint("fm", "public page, not cached", "get.lua", "/labels/%s/?uncached={nonce}",
+             "serials", api_key=False),
 ]
 ANONYMOUS_LOOKUP = Endpoint("c0", "lookup by serial, anonymous", "get.lua",
                             "/api/v1/labels/%s/", "serials", api_key=False, cached=True)

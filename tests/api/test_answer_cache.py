@@ -308,3 +308,14 @@ def test_public_page_visitors_are_not_held_to_the_api_rate_limit(
     for _ in range(3):  # one address for many phones (a carrier's NAT): still from the cache
         with django_assert_num_queries(0):
             assert Client().get(page_url(label)).status_code == 200
+
+
+def test_routes_match_path_info_under_a_script_prefix() -> None:
+    from django.test.utils import override_script_prefix
+
+    with override_script_prefix("/carbon/"):
+        routes = answer_cache._Routes()
+        assert routes.match("/api/v1/labels/ABC/") == ("serial:ABC", True)
+        assert routes.match("/labels/ABC/") == ("serial:ABC", False)
+        assert routes.match("/api/v1/gtins/123/labels/") == (None, True)  # the view says 400
+        assert routes.match("/carbon/api/v1/labels/ABC/") == (None, False)
