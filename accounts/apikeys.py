@@ -101,12 +101,18 @@ class _KeyMemory:
         with self._lock:
             self._entries.clear()
 
+    def remembered(self, key: str, version: str) -> tuple[bool, ApiKey | None]:
+        """(known, key): whether this process knows the answer, and the answer."""
+        entry = self._entries.get(_hash(key))
+        if entry is not None and entry[0] == version and entry[1] > time.monotonic():
+            return True, entry[2]
+        return False, None
+
     def lookup(self, key: str, version: str) -> ApiKey | None:
-        digest = _hash(key)
-        now = time.monotonic()
-        entry = self._entries.get(digest)
-        if entry is not None and entry[0] == version and entry[1] > now:
-            return entry[2]
+        known, api_key = self.remembered(key, version)
+        if known:
+            return api_key
+        digest, now = _hash(key), time.monotonic()
         api_key = api_key_find(key)
         with self._lock:
             if len(self._entries) >= KEY_MEMORY_SIZE:
@@ -153,10 +159,20 @@ def api_key_check(key: str, version: str | None = None) -> ApiKey | None:
     return KEY_MEMORY.lookup(key, keys_version(version))
 
 
+def api_key_remembered(key: str, version: str | None = None) -> ApiKey | None:
+    """Like ``api_key_check`` without the database: None also for a key not remembered."""
+    return KEY_MEMORY.remembered(key, keys_version(version))[1]
+
+
+def api_key_touch_due(api_key: ApiKey) -> bool:
+    return api_key.last_used_at is None or \
+        api_key.last_used_at < timezone.now() - LAST_USED_RESOLUTION
+
+
 def api_key_touch(api_key: ApiKey) -> None:
     """Record the use of a key, at most once a minute: "last used" needs no finer resolution."""
-    now = timezone.now()
-    if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+    if api_key_touch_due(api_key):
+        now = timezone.now()
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
 

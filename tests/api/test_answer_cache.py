@@ -319,3 +319,87 @@ def test_routes_match_path_info_under_a_script_prefix() -> None:
         assert routes.match("/labels/ABC/") == ("serial:ABC", False)
         assert routes.match("/api/v1/gtins/123/labels/") == (None, True)  # the view says 400
         assert routes.match("/carbon/api/v1/labels/ABC/") == (None, False)
+
+
+# --- the WSGI front door --------------------------------------------------------------------
+
+def wsgi_get(path: str, **headers) -> tuple[str, dict, bytes]:
+    from django.test import RequestFactory
+
+    from config.wsgi import application
+
+    answer: dict = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(response_headers)
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    environ = RequestFactory().get(path, **headers).environ
+    # As Django's test client does: the test's database connection must outlive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = application(environ, start_response)
+        try:
+            content = b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return answer["status"], answer["headers"], content
+
+
+@pytest.fixture
+def django_requests():
+    """Counts the requests that reach Django's request handling."""
+    from django.core.signals import request_started
+
+    seen = []
+
+    def count(**kwargs):
+        seen.append(1)
+
+    request_started.connect(count)
+    yield seen
+    request_started.disconnect(count)
+
+
+def test_the_wsgi_door_answers_a_hit_before_django(key_client, make_key, label,
+                                                   django_requests) -> None:
+    key = make_key()
+    url = lookup_url(label.serial)
+    status, headers, body = wsgi_get(url, HTTP_X_API_KEY=key)  # a miss: Django answers, fills
+    assert status == "200 OK" and len(django_requests) == 1
+    again = wsgi_get(url, HTTP_X_API_KEY=key)
+    assert again == (status, headers, body)
+    assert len(django_requests) == 1  # the hit never reached Django
+    assert body == key_client(key).get(url).content
+
+
+def test_the_wsgi_door_leaves_every_refusal_to_django(make_key, marketplace_admin, label,
+                                                      django_requests) -> None:
+    key = make_key()
+    url = lookup_url(label.serial)
+    wsgi_get(url, HTTP_X_API_KEY=key)
+    status, _headers, _body = wsgi_get(url, HTTP_X_API_KEY="clk_000000000000_unknown")
+    assert status.startswith("401")
+    api_key_revoke(actor=marketplace_admin, api_key=ApiKey.objects.get())
+    status, _headers, _body = wsgi_get(url, HTTP_X_API_KEY=key)
+    assert status.startswith("401")
+    status, _headers, _body = wsgi_get(url, HTTP_X_API_KEY=key, HTTP_HOST="evil.example")
+    assert status.startswith("400")
+    assert len(django_requests) == 4
+
+
+def test_the_wsgi_door_answers_304_and_serves_the_public_page(label, django_requests) -> None:
+    url = lookup_url(label.serial)
+    _status, headers, _body = wsgi_get(url)
+    status, again, body = wsgi_get(url, HTTP_IF_NONE_MATCH=headers["ETag"])
+    assert status == "304 Not Modified" and body == b"" and "Content-Type" not in again
+    page = reverse("labels:public_page", args=[label.serial])
+    first = wsgi_get(page)
+    assert wsgi_get(page) == first and first[0] == "200 OK"
+    assert len(django_requests) == 2
