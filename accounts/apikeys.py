@@ -151,7 +151,7 @@ def api_keys_changed() -> None:
     """Called by every service that creates or changes a key: a new version token now, for the
     rest of the transaction, and again once it commits (see labels.answer_cache)."""
     keys_changed()
-    transaction.on_commit(keys_changed)
+    transaction.on_commit(keys_changed, robust=True)
 
 
 def api_key_check(key: str, version: str | None = None) -> ApiKey | None:

@@ -14,7 +14,8 @@ def gtin_check_digit(body: str) -> int:
 
 def gtin_is_valid(value: str) -> bool:
     return (
-        value.isdigit()
+        value.isascii()  # str.isdigit() also accepts other scripts' digits and superscripts
+        and value.isdigit()
         and len(value) in GTIN_LENGTHS
         and gtin_check_digit(value[:-1]) == int(value[-1])
     )

@@ -104,7 +104,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # The cache may live in its own Redis (with an eviction policy), apart from the Celery broker.
 CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=REDIS_URL)
 if CACHE_REDIS_URL:
-    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_REDIS_URL}}
+    CACHES = {"default": {
+        "BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_REDIS_URL,
+        # A Redis that stops answering must not hold requests: the callers fall back.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

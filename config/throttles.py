@@ -7,8 +7,8 @@ count in leases: one atomic ``INCRBY`` grants it a small batch, which it then sp
 round trip. The batch is 1 % of the rate (at most 100, at least 1), so a limit of a few calls
 counts every call exactly, and a caller can never get more than the rate in one window; at the
 worst it is refused a little early, by the unspent leases of the other processes (under 1 % of
-the rate per process). If the cache cannot be reached, each process grants leases on its own
-(the limit then holds per process) and says so in the log, rather than refusing every call.
+the rate per process). If the cache cannot be reached, each process counts on its own (the
+limit then holds per process) and says so in the log, rather than refusing every call.
 """
 
 import logging
@@ -37,12 +37,16 @@ class LeasedRateLimiter:
 
     def __init__(self) -> None:
         self._leases: dict[str, _Lease] = {}
+        self._alone: dict[str, _Lease] = {}  # calls counted here while the cache is down
+        self._prune_at = PRUNE_AT
+        self._warned_at = 0.0
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         """Forget this process's leases (the shared counts live in the cache)."""
         with self._lock:
             self._leases.clear()
+            self._alone.clear()
 
     def consume(self, bucket: str, num_requests: int, duration: int) -> float | None:
         """Count one call; None if it is allowed, else the seconds until the window ends."""
@@ -55,8 +59,11 @@ class LeasedRateLimiter:
                 return None
         granted = self._lease(bucket, window, num_requests, duration)
         with self._lock:
-            if len(self._leases) >= PRUNE_AT:
+            if len(self._leases) >= self._prune_at:
                 self._leases = {k: v for k, v in self._leases.items() if v.window == window}
+                self._alone = {k: v for k, v in self._alone.items() if v.window == window}
+                # Next time only when the live buckets have doubled: pruning stays linear.
+                self._prune_at = max(PRUNE_AT, 2 * len(self._leases))
             if granted == 0:
                 self._leases[bucket] = _Lease(window, 0)
                 return max(1.0, (window + 1) * duration - now)
@@ -68,11 +75,23 @@ class LeasedRateLimiter:
         key = f"ratelimit:{bucket}:{window}"
         try:
             total = self._add(key, chunk, duration)
-        except Exception:  # the cache is down: this process limits on its own
-            logger.warning("rate limit counter unreachable; limiting per process", exc_info=True)
-            return chunk
+        except Exception:  # the cache is down: this process counts on its own
+            return self._lease_alone(bucket, window, chunk, num_requests)
         before = total - chunk
         return max(0, min(chunk, num_requests - before))
+
+    def _lease_alone(self, bucket: str, window: int, chunk: int, num_requests: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._warned_at > 60:
+                self._warned_at = now
+                logger.warning("rate limit counts unreachable; limiting per process")
+            used = self._alone.get(bucket)
+            if used is None or used.window != window:
+                used = self._alone[bucket] = _Lease(window, 0)
+            granted = max(0, min(chunk, num_requests - used.remaining))
+            used.remaining += granted  # here: calls granted so far in the window
+        return granted
 
     @staticmethod
     def _add(key: str, amount: int, duration: int) -> int:

@@ -44,6 +44,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
 
 from accounts.apikeys import (
     KEYS_VERSION,
@@ -58,7 +59,7 @@ from config.throttles import LIMITER, AnonymousLookupThrottle, ApiKeyThrottle
 
 logger = logging.getLogger(__name__)
 
-ANSWER_PREFIX = "labelapi:answer:"
+ANSWER_PREFIX = "labelapi:answer:v1:"  # the version of the stored tuple's shape
 EPOCH_KEY = "labelapi:epoch"  # replaced when a signing key changes: every answer is then stale
 TOKEN_PREFIX = "labelapi:token:"  # noqa: S105 (a cache key, not a secret)
 TOKEN_GRACE_SECONDS = 60  # a token outlives the answers stored with it
@@ -105,7 +106,7 @@ def gtin_tag(gtin: str) -> str:
 
 
 def _gtin_tag_of_path(value: str) -> str | None:
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    if not value.isascii() or not value.isdigit() or len(value) not in (8, 12, 13, 14):
         return None  # the view answers 400; nothing to cache
     return gtin_tag(value.zfill(14))
 
@@ -152,13 +153,13 @@ def labels_changed(labels) -> None:
     from the database in between is stored under the first and never served."""
     tags = [tag for label in labels for tag in label_tags(label)]
     tags_changed(tags)
-    transaction.on_commit(lambda: tags_changed(tags))
+    transaction.on_commit(lambda: tags_changed(tags), robust=True)
 
 
 def signing_keys_changed() -> None:
     """Called by the services that create, rotate or revoke a signing key."""
     epoch_changed()
-    transaction.on_commit(epoch_changed)
+    transaction.on_commit(epoch_changed, robust=True)
 
 
 # --- the middleware ------------------------------------------------------------------------
@@ -248,10 +249,16 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
         request.get_host()
     except DisallowedHost:
         return None  # the whole stack answers 400
+    # What the answer depends on, and no more (each variant is stored apart): the language as
+    # negotiated, not the header's text; on the API the query and Accept (the badge's ?lang,
+    # DRF's formats); on the page only its ?lang.
+    if api:
+        query, accept = meta.get("QUERY_STRING", ""), meta.get("HTTP_ACCEPT", "")
+    else:
+        query, accept = request.GET.get("lang", ""), ""
     answer_key = ANSWER_PREFIX + _digest("\n".join((
-        request.scheme, request.path_info, meta.get("QUERY_STRING", ""),
-        meta.get("HTTP_ACCEPT", ""), meta.get("HTTP_ACCEPT_LANGUAGE", ""),
-        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""), "key" if key else "anonymous",
+        request.scheme, request.path_info, query, accept,
+        translation.get_language_from_request(request), "key" if key else "anonymous",
     )))
     return _Lookup(answer_key, token_key(tag), api, key)
 
@@ -302,13 +309,20 @@ def _allowed(request: HttpRequest, lookup: _Lookup, *, database: bool) -> bool:
     return True
 
 
-def _replay(request: HttpRequest, stored: tuple) -> _Replay | None:
+def etag_matches(condition: str | None, etag: str | None) -> bool:
+    """If-None-Match by weak comparison (RFC 9110 13.1.2): ``W/`` is ignored, ``*`` matches."""
+    if not condition or not etag:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in condition.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _replay(request: HttpRequest, stored: tuple) -> _Replay:
+    """The stored answer, or 304 to a matching If-None-Match (the answer is current, so a tag
+    that does not match gets the stored 200, as the whole stack would give it)."""
     _version, _fresh_until, headers, body, etag = stored
-    condition = request.META.get("HTTP_IF_NONE_MATCH")
-    if condition is None:
+    if not etag_matches(request.META.get("HTTP_IF_NONE_MATCH"), etag):
         return _Replay(200, headers, body)
-    if not etag or etag not in [tag.strip() for tag in condition.split(",")]:
-        return None  # the whole stack decides what a stale tag gets
     return _Replay(304, [(name, value) for name, value in headers
                          if name.lower() not in ("content-type", "content-length")], b"")
 
@@ -327,13 +341,12 @@ class LabelAnswerCacheMiddleware:
         if stored is not None:
             if _allowed(request, lookup, database=True):
                 replay = _replay(request, stored)
-                if replay is not None:
-                    response = HttpResponse(replay.body, status=replay.status)
-                    if replay.status == 304:
-                        del response["Content-Type"]
-                    for name, value in replay.headers:
-                        response[name] = value
-                    return response
+                response = HttpResponse(replay.body, status=replay.status)
+                if replay.status == 304:
+                    del response["Content-Type"]
+                for name, value in replay.headers:
+                    response[name] = value
+                return response
             return self.get_response(request)
         _stale, token, _keys_token, epoch = lookup.found
         if token is None:
@@ -373,7 +386,7 @@ class LabelAnswerCacheMiddleware:
 
 # --- per-label pieces of the batch answer ---------------------------------------------------
 
-FRAGMENT_PREFIX = "labelapi:label:"
+FRAGMENT_PREFIX = "labelapi:label:v1:"
 
 
 class Fragment(NamedTuple):
@@ -455,17 +468,29 @@ class LabelAnswerCacheWSGI:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET" and settings.LABEL_API_CACHE:
-            request = WSGIRequest(environ)
-            lookup = _lookup(request)
-            if lookup is not None and _read(lookup):
-                stored = _current(lookup)
+            try:
+                replay = self._hit(environ)
+            except Exception:  # never worse than without the door
+                logger.exception("label answer cache door failed; Django answers")
                 replay = None
-                if stored is not None and _allowed(request, lookup, database=False):
-                    replay = _replay(request, stored)
-                if replay is not None:
-                    start_response(f"{replay.status} {responses[replay.status]}",
-                                   list(replay.headers))
-                    return [replay.body]
-                if stored is None:
-                    environ[WSGI_LOOKUP] = lookup  # a miss: Django fills it from this read
+            if replay is not None:
+                start_response(f"{replay.status} {responses[replay.status]}",
+                               list(replay.headers))
+                return [replay.body]
         return self.application(environ, start_response)
+
+    @staticmethod
+    def _hit(environ: dict) -> "_Replay | None":
+        # A copy: WSGIRequest writes the decoded path back into the environ it is given, and
+        # Django must get the environ as the server sent it.
+        request = WSGIRequest(environ.copy())
+        lookup = _lookup(request)
+        if lookup is None or not _read(lookup):
+            return None
+        stored = _current(lookup)
+        if stored is None:
+            environ[WSGI_LOOKUP] = lookup  # a miss: Django fills it from this read
+            return None
+        if not _allowed(request, lookup, database=False):
+            return None
+        return _replay(request, stored)

@@ -37,7 +37,7 @@ from accounts.roles import ApiScope
 from certification.identifiers import gtin_is_valid
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
-from .answer_cache import Fragment, answer_of, fragments_get, fragments_set
+from .answer_cache import Fragment, answer_of, etag_matches, fragments_get, fragments_set
 from .models import Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
 from .statuslists import public_url
@@ -125,7 +125,7 @@ def _etag_line(label: Label) -> str:
 
 def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
     etag = label_etag(labels)
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    if etag_matches(request.headers.get("If-None-Match"), etag):
         response = Response(status=304)
     else:
         response = Response(body)
@@ -212,7 +212,7 @@ class LabelByCertificateApi(LabelLookupBase):
 
 
 def _gtin_fourteen(value: str) -> str:
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14) or not gtin_is_valid(value):
+    if len(value) not in (8, 12, 13, 14) or not gtin_is_valid(value):
         raise serializers.ValidationError({"gtin": ["Not a valid GTIN (check digit, length)."]})
     return value.zfill(14)
 
@@ -304,7 +304,7 @@ class LabelBatchApi(LabelLookupBase):
         everything = sorted(fragments.values(), key=lambda f: f.order, reverse=True)
         digest = hashlib.sha256("".join(f.etag_line for f in everything).encode())
         etag = f'"{digest.hexdigest()[:32]}"'
-        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        if etag_matches(request.headers.get("If-None-Match"), etag):
             response = HttpResponse(status=304)
         else:
             results = []
@@ -343,11 +343,10 @@ def batch_keys_plain(data: Any) -> list[dict[str, str]] | None:
         ((kind, value),) = item.items()
         limit = _BATCH_FIELDS.get(kind)
         if limit is None or type(value) is not str or not value or len(value) > limit or \
-                value != value.strip() or "\x00" in value:
-            return None
+                value != value.strip() or not value.isascii() or "\x00" in value:
+            return None  # the serializer judges the rest (surrogates, control characters…)
         if kind == "gtin":
-            if not value.isdigit() or len(value) not in (8, 12, 13, 14) or \
-                    not gtin_is_valid(value):
+            if len(value) not in (8, 12, 13, 14) or not gtin_is_valid(value):
                 return None
             value = value.zfill(14)
         elif kind == "serial":
@@ -401,7 +400,7 @@ class LabelBadgeApi(LabelLookupBase):
         status = effective_status(label)
         footprint = label.credential["credentialSubject"]["footprint"]
         etag = label_etag([label])[:-1] + f'-{fmt}-{language}"'
-        if etag in request.headers.get("If-None-Match", ""):
+        if etag_matches(request.headers.get("If-None-Match"), etag):
             response = HttpResponse(status=304)
         elif fmt == "svg":
             response = HttpResponse(

@@ -324,6 +324,8 @@ def test_routes_match_path_info_under_a_script_prefix() -> None:
 # --- the WSGI front door --------------------------------------------------------------------
 
 def wsgi_get(path: str, **headers) -> tuple[str, dict, bytes]:
+    from urllib.parse import unquote_to_bytes
+
     from django.test import RequestFactory
 
     from config.wsgi import application
@@ -337,6 +339,8 @@ def wsgi_get(path: str, **headers) -> tuple[str, dict, bytes]:
     from django.db import close_old_connections
 
     environ = RequestFactory().get(path, **headers).environ
+    # As a WSGI server gives it: the path's bytes as latin-1 (the factory's request decoded it).
+    environ["PATH_INFO"] = unquote_to_bytes(path.split("?")[0]).decode("iso-8859-1")
     # As Django's test client does: the test's database connection must outlive the request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -403,3 +407,34 @@ def test_the_wsgi_door_answers_304_and_serves_the_public_page(label, django_requ
     first = wsgi_get(page)
     assert wsgi_get(page) == first and first[0] == "200 OK"
     assert len(django_requests) == 2
+
+
+def test_the_wsgi_door_hands_non_ascii_paths_to_django_unchanged(label) -> None:
+    from urllib.parse import quote
+
+    assert wsgi_get(quote("/labels/中文/"))[0].startswith("404")
+    assert wsgi_get(quote("/api/v1/labels/é/"))[0].startswith("404")
+    assert wsgi_get(quote("/api/v1/gtins/²²²²²²²²/labels/"))[0].startswith("400")
+
+
+def test_a_weak_or_stale_etag_is_answered_from_the_cache_once_counted(
+        key_client, make_key, label, monkeypatch, django_assert_num_queries) -> None:
+    monkeypatch.setattr(ApiKeyThrottle, "rate", "3/minute", raising=False)
+    client = key_client(make_key())
+    url = lookup_url(label.serial)
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        weak = client.get(url, HTTP_IF_NONE_MATCH=f'W/{first["ETag"]}')
+        stale = client.get(url, HTTP_IF_NONE_MATCH='"not-the-tag"')
+    assert weak.status_code == 304
+    assert stale.status_code == 200 and stale.content == first.content
+    assert client.get(url).status_code == 429  # three calls counted, not more
+
+
+def test_odd_batch_keys_get_a_400_not_a_500(client) -> None:
+    url = reverse("api-label-batch")
+    surrogate = client.post(url, data='{"keys": [{"serial": "AB\\ud800"}]}',
+                            content_type="application/json")
+    assert surrogate.status_code == 400
+    assert batch(client, [{"gtin": "²²²²²²²²"}]).status_code == 400
+    assert batch(client, [{"serial": "中"}]).json()["results"][0]["found"] is False

@@ -100,3 +100,14 @@ def test_the_batch_reads_cached_fragments_from_redis(redis_cache, key_client, ma
     statuses = [r["labels"][0]["status"] for r in client.post(url, body, format="json"
                                                               ).json()["results"]]
     assert statuses == ["suspended", "valid"]
+
+
+def test_with_redis_down_each_process_still_limits(settings) -> None:
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",
+                                   "OPTIONS": {"socket_connect_timeout": 0.2,
+                                               "socket_timeout": 0.2}}}
+    LIMITER.reset()
+    bucket = f"test:{uuid.uuid4().hex}"
+    allowed = sum(LIMITER.consume(bucket, 5, 3600) is None for _ in range(12))
+    assert allowed == 5
