@@ -198,6 +198,9 @@ REST_FRAMEWORK = {
         "config.throttles.PersonThrottle",
         "config.throttles.ApiKeyThrottle",
     ],
+    # Anonymous callers are counted by address: behind N proxies the client is the N-th address
+    # from the right of X-Forwarded-For. Unset, DRF takes the whole header, which callers write.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="60/minute"),
         "user": env.str("API_RATE_USER", default="2000/minute"),

@@ -1,4 +1,4 @@
--- GET requests for wrk: `wrk -s get.lua URL -- <path pattern> [keys file] [api key]`.
+-- GET requests for wrk: `wrk -s get.lua URL -- <path pattern> [keys file] [api key] [header]`.
 -- The pattern's %s is replaced by a key drawn at random from the keys file (one per line), so
 -- the load spreads over many labels rather than hitting one row that stays in every cache.
 -- "{nonce}" in the pattern is replaced by a random number on every request.
@@ -20,6 +20,11 @@ function init(args)
   if args[3] and args[3] ~= "" then api_key = args[3] end
   math.randomseed(os.time() * 1000 + (id or 0))
   if api_key then wrk.headers["X-API-Key"] = api_key end
+  -- args[4]: one more header, "Name: value"
+  if args[4] and args[4] ~= "" then
+    local name, value = args[4]:match("^([^:]+):%s*(.*)$")
+    wrk.headers[name] = value
+  end
 end
 
 function request()

@@ -438,3 +438,20 @@ def test_odd_batch_keys_get_a_400_not_a_500(client) -> None:
     assert surrogate.status_code == 400
     assert batch(client, [{"gtin": "²²²²²²²²"}]).status_code == 400
     assert batch(client, [{"serial": "中"}]).json()["results"][0]["found"] is False
+
+
+def test_behind_a_proxy_anonymous_callers_are_counted_by_the_address_it_saw(
+        key_client, label, settings, monkeypatch) -> None:
+    from config.throttles import AnonymousLookupThrottle
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    monkeypatch.setattr(AnonymousLookupThrottle, "rate", "1/minute", raising=False)
+    url = lookup_url(label.serial)
+
+    def get(forwarded: str) -> int:
+        return key_client().get(url, HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    # The proxy appends the address that connected to it; what comes before, the caller wrote.
+    assert get("192.0.2.1, 203.0.113.7") == 200
+    assert get("192.0.2.2, 203.0.113.7") == 429  # the same client, another forged entry
+    assert get("203.0.113.8") == 200  # another client
