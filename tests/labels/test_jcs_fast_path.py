@@ -34,6 +34,15 @@ def fast_paths() -> list:
     """The fast paths that the current setting offers (orjson's is absent without orjson)."""
     return [_fast_orjson, _fast_stdlib] if jcs.orjson is not None else [_fast_stdlib]
 
+def assert_reference_bytes_or_error(value) -> None:
+    """canonicalize gives rfc8785's bytes or its error; each fast path those bytes or None."""
+    expected = outcome(rfc8785.dumps, value)
+    assert outcome(canonicalize, value) == expected
+    for fast in fast_paths():
+        data = fast(value)
+        assert data is None or data == expected
+
+
 
 json_values = st.recursive(
     st.none()
@@ -118,11 +127,7 @@ def test_canonical_bytes_equal_the_reference_implementation_without_orjson(monke
 @settings(max_examples=1500, deadline=None)
 @given(awkward_values)
 def test_awkward_values_give_the_reference_bytes_or_its_error(value) -> None:
-    expected = outcome(rfc8785.dumps, value)
-    assert outcome(canonicalize, value) == expected
-    for fast in fast_paths():
-        data = fast(value)
-        assert data is None or data == expected
+    assert_reference_bytes_or_error(value)
 
 
 def test_awkward_values_without_orjson(monkeypatch) -> None:
@@ -253,11 +258,7 @@ def test_floats_astral_keys_and_large_integers_go_to_the_reference_path() -> Non
     ids=case_id,
 )
 def test_numbers_keys_and_surrogates_match_the_reference(value, encoders) -> None:
-    expected = outcome(rfc8785.dumps, value)
-    assert outcome(canonicalize, value) == expected
-    for fast in fast_paths():
-        data = fast(value)
-        assert data is None or data == expected
+    assert_reference_bytes_or_error(value)
 
 
 class Colour(enum.Enum):
@@ -328,11 +329,7 @@ Pair = namedtuple("Pair", "left right")
     ids=case_id,
 )
 def test_other_python_types_match_the_reference(value, encoders) -> None:
-    expected = outcome(rfc8785.dumps, value)
-    assert outcome(canonicalize, value) == expected
-    for fast in fast_paths():
-        data = fast(value)
-        assert data is None or data == expected
+    assert_reference_bytes_or_error(value)
 
 
 def test_a_cycle_fails_as_before(encoders) -> None:
