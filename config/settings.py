@@ -286,6 +286,8 @@ BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=1)
 # processes on their own memory caches would not see each other's changes).
 LABEL_API_CACHE = env.bool("LABEL_API_CACHE", default=bool(CACHE_REDIS_URL))
 LABEL_API_CACHE_SECONDS = env.int("LABEL_API_CACHE_SECONDS", default=60)
+# Per process: rendered labels kept for batches, used only while their cache token is current.
+LABEL_FRAGMENT_MEMORY_MB = env.int("LABEL_FRAGMENT_MEMORY_MB", default=64)
 API_KEY_MEMORY_SECONDS = env.int("API_KEY_MEMORY_SECONDS", default=60 if CACHE_REDIS_URL else 0)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 

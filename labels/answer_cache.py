@@ -25,11 +25,14 @@ epoch) and no database query. A miss, an error, a refusal, a session or token ca
 cache being down all take the ordinary path, which gives every error its problem+json answer.
 """
 
+import functools
 import hashlib
+import io
 import logging
 import pickle
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,14 +40,16 @@ from functools import cached_property
 from http.client import responses
 from typing import NamedTuple
 
+import orjson
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
+from rest_framework.renderers import JSONRenderer
 
 from accounts.apikeys import (
     KEYS_VERSION,
@@ -62,6 +67,9 @@ logger = logging.getLogger(__name__)
 ANSWER_PREFIX = "labelapi:answer:v1:"  # the version of the stored tuple's shape
 EPOCH_KEY = "labelapi:epoch"  # replaced when a signing key changes: every answer is then stale
 TOKEN_PREFIX = "labelapi:token:"  # noqa: S105 (a cache key, not a secret)
+# Replaced with every label token: a fragment this process checked against its label's token
+# under the current generation needs no second look (see _FragmentMemory).
+GENERATION_KEY = "labelapi:generation"
 TOKEN_GRACE_SECONDS = 60  # a token outlives the answers stored with it
 NOT_REPLAYED = frozenset({"set-cookie", "date"})
 _now = time.time  # the clock validUntil is compared with
@@ -83,6 +91,12 @@ def answer_of(labels) -> Answer:
     ends = [label.valid_until.timestamp() for label in labels
             if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED)]
     return Answer(fresh_until=min(ends) if ends else None)
+
+
+def _new_token() -> int:
+    """A version token. An integer: Django's Redis backend stores those as digits, not pickles,
+    and a batch reads a hundred of them."""
+    return secrets.randbits(62)
 
 
 def _digest(text: str) -> str:
@@ -114,10 +128,12 @@ def _gtin_tag_of_path(value: str) -> str | None:
 # --- invalidation --------------------------------------------------------------------------
 
 def tags_changed(tags: Iterable[str]) -> None:
-    """Give each tag a new token: answers stored under the old one are never served again."""
-    tokens = {token_key(tag): secrets.token_hex(8) for tag in set(tags)}
+    """Give each tag a new token: answers stored under the old one are never served again.
+    The generation changes with them, in the same atomic write."""
+    tokens = {token_key(tag): _new_token() for tag in set(tags)}
     if not tokens:
         return
+    tokens[GENERATION_KEY] = _new_token()
     try:
         cache.set_many(tokens, timeout=settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
     except Exception:  # answers stored before the change expire within the cache time
@@ -129,7 +145,7 @@ def epoch_changed() -> None:
     """Make every cached answer stale: a signing key was made, rotated or revoked, which changes
     what the public page's signature check says of every label the key signed."""
     try:
-        cache.set(EPOCH_KEY, secrets.token_hex(8), None)
+        cache.set(EPOCH_KEY, _new_token(), None)
     except Exception:
         logger.error("label answer epoch not renewed; cached answers expire within %s s",
                      settings.LABEL_API_CACHE_SECONDS, exc_info=True)
@@ -164,18 +180,25 @@ def signing_keys_changed() -> None:
 
 # --- the middleware ------------------------------------------------------------------------
 
+PICKLED = pickle.PROTO[0]  # the first byte of every pickle Django's Redis backend writes
+
+
 def _get_many(keys: tuple[str, ...]) -> list:
     """The values of ``keys`` in order (None where missing), in one round trip.
 
     With Redis this is a bare MGET: Django's ``get_many`` also checks every key for memcached's
     sake and builds a dict, which on this path costs as much as the round trip.
     """
-    redis_client = getattr(cache, "redis_client", None)
+    backend = caches["default"]  # once: each use of the ``cache`` proxy costs a lookup
+    redis_client = getattr(backend, "redis_client", None)
     if redis_client is None:
-        found = cache.get_many(list(keys))
+        found = backend.get_many(list(keys))
         return [found.get(key) for key in keys]
-    raw = redis_client().mget([cache.make_key(key) for key in keys])
-    return [None if value is None else pickle.loads(value) for value in raw]  # noqa: S301
+    make_key = backend.make_key
+    raw = redis_client().mget([make_key(key) for key in keys])
+    # As Django's RedisSerializer reads them: integers as digits, everything else pickled.
+    return [None if value is None else pickle.loads(value) if value[0] == PICKLED  # noqa: S301
+            else int(value) for value in raw]
 
 
 class _Routes:
@@ -200,6 +223,12 @@ class _Routes:
             (pattern("labels:public_page"), serial_tag, False),
             (pattern("labels:status"), serial_tag, False),
         ]
+
+    @cached_property
+    def batch_path(self) -> str:
+        path = reverse("api-label-batch")
+        prefix = get_script_prefix()
+        return "/" + path[len(prefix):] if path.startswith(prefix) else path
 
     def match(self, path: str) -> tuple[str | None, bool]:
         """The tag of a cacheable path (None for any other) and whether it is the API."""
@@ -335,7 +364,12 @@ class LabelAnswerCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         lookup = request.META.get(WSGI_LOOKUP) or _lookup(request)
-        if lookup is None or (lookup.found is None and not _read(lookup)):
+        if lookup is None:
+            response = self.get_response(request)
+            if getattr(response, "label_batch", False):
+                _store_batch_headers(request, response)
+            return response
+        if lookup.found is None and not _read(lookup):
             return self.get_response(request)
         stored = _current(lookup)
         if stored is not None:
@@ -362,7 +396,7 @@ class LabelAnswerCacheMiddleware:
     @staticmethod
     def _new_token(tag_key: str, timeout: int | None) -> str | None:
         try:
-            cache.add(tag_key, secrets.token_hex(8), timeout)
+            cache.add(tag_key, _new_token(), timeout)
             return cache.get(tag_key)
         except Exception:
             logger.warning("label answer cache unreachable", exc_info=True)
@@ -399,34 +433,134 @@ class Fragment(NamedTuple):
     fresh_until: float | None
 
 
-def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, str]]:
+Token = int | str  # version tokens are integers; tokens stored by earlier versions, strings
+
+
+class _FragmentMemory:
+    """Fragments this process has read or rendered, by serial: (token, fragment, generation).
+
+    A fragment is used only while it is current, as in the cache: while its label's token is
+    the one it was stored under. Checking that costs a read of the token, and a batch has a
+    hundred; so each entry also keeps the generation under which its token was last read, and
+    while the generation is unchanged (no label has changed since: every token write replaces
+    it in the same atomic MSET), the entry is current without reading its token. The oldest
+    entries go first once ``LABEL_FRAGMENT_MEMORY_MB`` is reached.
+    """
+
+    OVERHEAD = 400  # bytes a kept fragment costs besides its body
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[Token, Fragment, Token | None]] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def put(self, serial: str, token: Token, fragment: Fragment,
+            generation: Token | None) -> None:
+        budget = settings.LABEL_FRAGMENT_MEMORY_MB * 1024 * 1024
+        size = len(fragment.body) + self.OVERHEAD
+        if size > budget:
+            return
+        with self._lock:
+            old = self.items.pop(serial, None)
+            if old is not None:
+                self._bytes -= len(old[1].body) + self.OVERHEAD
+            while self.items and self._bytes + size > budget:
+                _token, oldest, _generation = self.items.pop(next(iter(self.items)))
+                self._bytes -= len(oldest.body) + self.OVERHEAD
+            self.items[serial] = (token, fragment, generation)
+            self._bytes += size
+
+    def mark(self, serial: str, token: Token, generation: Token | None) -> None:
+        """Its token was read under this generation, and found as kept."""
+        with self._lock:
+            entry = self.items.get(serial)
+            if entry is not None and entry[0] == token:
+                self.items[serial] = (token, entry[1], generation)
+
+    def checked(self, serials: Iterable[str], generation: Token | None) -> tuple[
+            dict[str, Fragment], list[str]]:
+        """The fragments whose tokens were read under this generation, and the serials of the
+        others (whose tokens must be read)."""
+        found: dict[str, Fragment] = {}
+        unchecked: list[str] = []
+        items = self.items  # read without the lock: a dict's get is atomic
+        for serial in serials:
+            entry = items.get(serial)
+            if entry is not None and generation is not None and entry[2] == generation:
+                found[serial] = entry[1]
+            else:
+                unchecked.append(serial)
+        return found, unchecked
+
+    def clear(self) -> None:
+        with self._lock:
+            self.items.clear()
+            self._bytes = 0
+
+
+FRAGMENT_MEMORY = _FragmentMemory()
+
+
+@functools.lru_cache(maxsize=65536)
+def _serial_token_key(serial: str) -> str:
+    return token_key(serial_tag(serial))
+
+
+def _fragments_current(serials: list[str], tokens: list[Token | None],
+                       generation: Token | None) -> tuple[dict[str, Fragment], dict[str, Token]]:
+    """Of labels whose tokens were just read, with the generation, in one round trip: the
+    fragments stored under their current tokens (from this process's memory, the rest in one
+    more round trip), and the tokens of the labels that have none (None tokens are left out of
+    both). The fragments kept in memory are marked checked under the generation."""
+    current: dict[str, Fragment] = {}
+    wanted: dict[str, Token] = {}
+    items = FRAGMENT_MEMORY.items
+    for serial, token in zip(serials, tokens, strict=True):
+        if token is None:
+            continue
+        entry = items.get(serial)
+        if entry is not None and entry[0] == token:
+            current[serial] = entry[1]
+            if entry[2] != generation:
+                FRAGMENT_MEMORY.mark(serial, token, generation)
+        else:
+            wanted[serial] = token
+    if wanted:
+        values = _get_many(tuple(FRAGMENT_PREFIX + serial for serial in wanted))
+        for (serial, token), stored in zip(wanted.items(), values, strict=True):
+            if stored is not None and stored[0] == token:
+                current[serial] = fragment = Fragment(*stored[1:])
+                FRAGMENT_MEMORY.put(serial, token, fragment, generation)
+    return _unexpired(current), {
+        serial: token for serial, token in zip(serials, tokens, strict=True)
+        if token is not None and serial not in current}
+
+
+def _unexpired(fragments: dict[str, Fragment]) -> dict[str, Fragment]:
+    """Without the fragments of labels past validUntil: read again, they show as expired."""
+    now = _now()
+    return {serial: fragment for serial, fragment in fragments.items()
+            if fragment.fresh_until is None or now < fragment.fresh_until}
+
+
+def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, Token]]:
     """The current fragments of these labels, and the tokens to store the missing ones under.
 
-    One round trip. As for whole answers, a fragment is stored under the token read before the
-    database was, so a label changed meanwhile is never answered from a stale fragment.
+    The tokens are read first, in one round trip; the fragments come from this process's memory
+    or one more round trip. As for whole answers, a fragment is stored under the token read
+    before the database was, so a label changed meanwhile is never answered from a stale one.
     """
     if not settings.LABEL_API_CACHE or not serials:
         return {}, {}
-    token_keys = [token_key(serial_tag(serial)) for serial in serials]
+    token_keys = [_serial_token_key(serial) for serial in serials]
     try:
-        values = _get_many((*(FRAGMENT_PREFIX + serial for serial in serials), *token_keys))
+        generation, *tokens = _get_many((GENERATION_KEY, *token_keys))
+        current, missing = _fragments_current(serials, tokens, generation)
     except Exception:
         logger.warning("label answer cache unreachable", exc_info=True)
         return {}, {}
-    now = _now()
-    current: dict[str, Fragment] = {}
-    tokens: dict[str, str] = {}
-    fresh: dict[str, str] = {}
-    count = len(serials)
-    for index, serial in enumerate(serials):
-        stored, token = values[index], values[count + index]
-        if token is None:
-            token = fresh[token_keys[index]] = secrets.token_hex(8)
-        elif stored is not None and stored[0] == token and (
-                stored[4] is None or now < stored[4]):
-            current[serial] = Fragment(*stored[1:])
-            continue
-        tokens[serial] = token
+    fresh = {token_keys[index]: _new_token()
+             for index, token in enumerate(tokens) if token is None}
     if fresh:
         # A fresh random token never brings back an old one, so setting it cannot make a stale
         # fragment current (a writer's own tokens are set again when it commits).
@@ -434,10 +568,12 @@ def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, st
             cache.set_many(fresh, timeout=settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
         except Exception:
             return current, {}
-    return current, tokens
+        missing.update({serial: fresh[key] for serial, key in zip(serials, token_keys,
+                                                                     strict=True) if key in fresh})
+    return current, missing
 
 
-def fragments_set(fragments: dict[str, tuple[str, Fragment]]) -> None:
+def fragments_set(fragments: dict[str, tuple[Token, Fragment]]) -> None:
     """Store fragments by serial, each with the token ``fragments_get`` gave for it."""
     if not fragments:
         return
@@ -447,11 +583,107 @@ def fragments_set(fragments: dict[str, tuple[str, Fragment]]) -> None:
                        timeout=settings.LABEL_API_CACHE_SECONDS)
     except Exception:
         logger.warning("label fragments not cached", exc_info=True)
+        return
+    for serial, (token, fragment) in fragments.items():
+        FRAGMENT_MEMORY.put(serial, token, fragment, None)  # its token is read on first use
+
+
+# --- the batch answer, spliced from fragments -------------------------------------------------
+
+BATCH_HEADERS_PREFIX = "labelapi:batch-headers:v1:"
+_RENDERER = JSONRenderer()
+_PLAIN_JSON = re.compile(r'[ !#-\[\]-~]*')  # printable ASCII but quote and backslash
+
+
+def key_json(key: dict[str, str]) -> bytes:
+    """A batch key as the API's JSON renderer writes it (without the renderer where that is
+    plain: a hundred renders cost as much as the rest of a cached batch)."""
+    ((kind, value),) = key.items()
+    if (value.isascii() and value.isalnum()) or _PLAIN_JSON.fullmatch(value):
+        return b'{"%s":"%s"}' % (kind.encode(), value.encode())
+    return _RENDERER.render(key)
+
+
+def batch_etag(fragments: Iterable[Fragment]) -> str:
+    """The batch answer's ETag: every label's share, newest first, hashed."""
+    ordered = sorted(fragments, key=lambda fragment: fragment.order, reverse=True)
+    digest = hashlib.sha256("".join(fragment.etag_line for fragment in ordered).encode())
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def batch_body(results: Iterable[tuple[dict[str, str], list[bytes]]]) -> bytes:
+    """The batch answer from (key, the JSON of the labels it found), in the order asked.
+    Joined once: the labels' JSON is most of the answer's 350 KB."""
+    parts = [b'{"results":[']
+    opening = b'{"key":'
+    for key, found in results:
+        parts += (opening, key_json(key),
+                  b',"found":true,"labels":[' if found else b',"found":false,"labels":[',
+                  b",".join(found), b"]}")
+        opening = b',{"key":'
+    parts.append(b"]}")
+    return b"".join(parts)
+
+
+_SERIAL_KEY = re.compile(r"[0-9A-Za-z]{1,32}")
+
+
+def plain_serials(data: object) -> list[str] | None:
+    """The serials of a batch of plain serials only, as ``batch_keys_plain`` normalises them;
+    None for any other batch."""
+    from .apis import BATCH_LIMIT
+
+    items = data.get("keys") if type(data) is dict else None
+    if type(items) is not list or not 0 < len(items) <= BATCH_LIMIT:
+        return None
+    serials = []
+    for item in items:
+        value = item.get("serial") if type(item) is dict and len(item) == 1 else None
+        if type(value) is not str or not _SERIAL_KEY.fullmatch(value):
+            return None
+        serials.append(value.upper())
+    return serials
+
+
+def _serials_batch_body(serials: list[str], fragments: dict[str, Fragment]) -> bytes:
+    """``batch_body`` of plain serials that were all found, without its general steps: the
+    WSGI door's share of a batch's time is mostly this and the round trip."""
+    parts = [b'{"results":[']
+    opening = b'{"key":{"serial":"'
+    for serial in serials:
+        parts += (opening, serial.encode(), b'"},"found":true,"labels":[',
+                  fragments[serial].body, b"]}")
+        opening = b',{"key":{"serial":"'
+    parts.append(b"]}")
+    return b"".join(parts)
+
+
+def _batch_headers_key(request: HttpRequest) -> str:
+    """What the batch answer's headers depend on: scheme, path, Accept, negotiated language."""
+    return BATCH_HEADERS_PREFIX + _digest("\n".join((
+        request.scheme, request.path_info, request.META.get("HTTP_ACCEPT", ""),
+        translation.get_language_from_request(request))))
+
+
+def _store_batch_headers(request: HttpRequest, response: HttpResponse) -> None:
+    """Keep the headers the whole stack gave a key's batch answer, for the WSGI door to send
+    with the batches it splices (the ETag and length are the answer's own)."""
+    if not settings.LABEL_API_CACHE or response.status_code != 200 or response.streaming or \
+            response.cookies or not key_from_headers(request.META) or \
+            settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return
+    headers = [(name, None if name.lower() in ("etag", "content-length") else value)
+               for name, value in response.items() if name.lower() not in NOT_REPLAYED]
+    try:
+        cache.set(_batch_headers_key(request), headers, timeout=settings.LABEL_API_CACHE_SECONDS)
+    except Exception:
+        logger.warning("batch answer headers not cached", exc_info=True)
 
 
 # --- the WSGI front door ----------------------------------------------------------------------
 
 WSGI_LOOKUP = "labels.answer_cache.lookup"  # a lookup read at the WSGI door, for the middleware
+BATCH_BODY_LIMIT = 64 * 1024  # a batch of 100 keys is under 8 KB; larger bodies go to Django
 
 
 class LabelAnswerCacheWSGI:
@@ -467,9 +699,10 @@ class LabelAnswerCacheWSGI:
         self.application = application
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "GET" and settings.LABEL_API_CACHE:
+        method = environ.get("REQUEST_METHOD")
+        if method in ("GET", "POST") and settings.LABEL_API_CACHE:
             try:
-                replay = self._hit(environ)
+                replay = self._hit(environ) if method == "GET" else self._batch(environ)
             except Exception:  # never worse than without the door
                 logger.exception("label answer cache door failed; Django answers")
                 replay = None
@@ -494,3 +727,69 @@ class LabelAnswerCacheWSGI:
         if not _allowed(request, lookup, database=False):
             return None
         return _replay(request, stored)
+
+    @staticmethod
+    def _batch(environ: dict) -> "_Replay | None":
+        """A key's batch of serials whose labels are all cached, spliced as the view splices it.
+
+        Anything else (other keys, a label not cached, odd input, a key not remembered) goes on
+        to Django with the body it sent, which the view then judges and explains.
+        """
+        content_type = environ.get("CONTENT_TYPE", "").lower().replace(" ", "")
+        if content_type not in ("application/json", "application/json;charset=utf-8"):
+            return None
+        length = environ.get("CONTENT_LENGTH", "")
+        if not length.isdigit() or not 0 < int(length) <= BATCH_BODY_LIMIT:
+            return None
+        request = WSGIRequest(environ.copy())
+        if request.path_info != ROUTES.batch_path:
+            return None
+        key = key_from_headers(request.META)
+        if not key or settings.SESSION_COOKIE_NAME in request.COOKIES or (
+                settings.SECURE_SSL_REDIRECT and not request.is_secure()):
+            return None
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return None
+        body = environ["wsgi.input"].read(int(length))
+        environ["wsgi.input"] = io.BytesIO(body)  # Django reads the body from here if it answers
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        asked = plain_serials(data)
+        if asked is None:
+            return None
+        serials = list(dict.fromkeys(asked))
+        generation, keys_token, headers = _get_many(
+            (GENERATION_KEY, KEYS_VERSION, _batch_headers_key(request)))
+        if headers is None:
+            return None
+        if generation is None:
+            LabelAnswerCacheMiddleware._new_token(
+                GENERATION_KEY, settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
+        fragments, unchecked = FRAGMENT_MEMORY.checked(serials, generation)
+        if unchecked:
+            generation, *tokens = _get_many(
+                (GENERATION_KEY, *(_serial_token_key(serial) for serial in unchecked)))
+            if None in tokens:
+                return None
+            more, missing = _fragments_current(unchecked, tokens, generation)
+            if missing:
+                return None
+            fragments.update(more)
+        if len(_unexpired(fragments)) < len(fragments):
+            return None
+        lookup = _Lookup("", "", api=True, key=key, found=[None, None, keys_token, None])
+        if not _allowed(request, lookup, database=False):
+            return None
+        etag = batch_etag(fragments.values())
+        if etag_matches(request.META.get("HTTP_IF_NONE_MATCH"), etag):
+            return _Replay(304, [(name, etag if value is None else value)
+                                 for name, value in headers
+                                 if name.lower() not in ("content-type", "content-length")], b"")
+        answer = _serials_batch_body(asked, fragments)
+        return _Replay(200, [(name, value if value is not None else etag
+                              if name.lower() == "etag" else str(len(answer)))
+                             for name, value in headers], answer)

@@ -43,6 +43,7 @@ from certification.models import (
     TeamMember,
 )
 from config.throttles import LIMITER
+from labels.answer_cache import FRAGMENT_MEMORY
 from tests.factories import (
     COMPLETE_DOSSIER,
     ApplicationFactory,
@@ -75,6 +76,7 @@ def _test_environment(settings, _session_directories) -> Iterator[None]:
     # Rate limits count in the cache; each test starts with a clean count.
     django_cache.clear()
     LIMITER.reset()
+    FRAGMENT_MEMORY.clear()
     # One process: its memory cache is shared by everything it runs, as Redis is in production.
     settings.LABEL_API_CACHE = True
     settings.API_KEY_MEMORY_SECONDS = 60

@@ -1,6 +1,7 @@
 """The label API's answer cache: hits replay the whole stack's answer without the database, and
 never outlive a change, a revoked key, a missing scope, a rate limit or validUntil."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from accounts.roles import ApiScope
 from config.throttles import ApiKeyThrottle
 from labels import answer_cache, apis, services
 from labels.apis import LabelBatchInput, batch_keys_plain
+from tests.api.wsgi import wsgi_batch, wsgi_call, wsgi_get
 
 pytestmark = pytest.mark.django_db
 
@@ -323,39 +325,6 @@ def test_routes_match_path_info_under_a_script_prefix() -> None:
 
 # --- the WSGI front door --------------------------------------------------------------------
 
-def wsgi_get(path: str, **headers) -> tuple[str, dict, bytes]:
-    from urllib.parse import unquote_to_bytes
-
-    from django.test import RequestFactory
-
-    from config.wsgi import application
-
-    answer: dict = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        answer["status"], answer["headers"] = status, dict(response_headers)
-
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    environ = RequestFactory().get(path, **headers).environ
-    # As a WSGI server gives it: the path's bytes as latin-1 (the factory's request decoded it).
-    environ["PATH_INFO"] = unquote_to_bytes(path.split("?")[0]).decode("iso-8859-1")
-    # As Django's test client does: the test's database connection must outlive the request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        body = application(environ, start_response)
-        try:
-            content = b"".join(body)
-        finally:
-            getattr(body, "close", lambda: None)()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return answer["status"], answer["headers"], content
-
-
 @pytest.fixture
 def django_requests():
     """Counts the requests that reach Django's request handling."""
@@ -415,6 +384,151 @@ def test_the_wsgi_door_hands_non_ascii_paths_to_django_unchanged(label) -> None:
     assert wsgi_get(quote("/labels/中文/"))[0].startswith("404")
     assert wsgi_get(quote("/api/v1/labels/é/"))[0].startswith("404")
     assert wsgi_get(quote("/api/v1/gtins/²²²²²²²²/labels/"))[0].startswith("400")
+
+
+def test_the_wsgi_door_splices_a_batch_of_cached_labels(
+        key_client, make_key, issue_label, django_requests) -> None:
+    first, second = issue_label(), issue_label()
+    key = make_key()
+    keys = [{"serial": second.serial}, {"serial": first.serial.lower()},
+            {"serial": second.serial}]
+    status, headers, body = wsgi_batch(keys, key)  # Django answers and caches the pieces
+    assert status == "200 OK" and len(django_requests) == 1
+    again = wsgi_batch(keys, key)
+    assert again == (status, headers, body)
+    assert len(django_requests) == 1  # the door answered
+    # What the door spliced is what the view answers, header for header.
+    from_django = key_client(key).post(reverse("api-label-batch"), {"keys": keys}, format="json")
+    assert from_django.content == body
+    assert {name: value for name, value in from_django.items() if name != "Date"} == \
+        {name: value for name, value in headers.items() if name != "Date"}
+    status, not_modified, empty = wsgi_batch(keys, key, HTTP_IF_NONE_MATCH=headers["ETag"])
+    assert status == "304 Not Modified" and empty == b"" and "Content-Type" not in not_modified
+    assert not_modified["ETag"] == headers["ETag"]
+    assert len(django_requests) == 2  # the comparison above, not the 304
+
+
+def test_the_wsgi_door_batch_shows_a_status_change_at_once(
+        make_key, issue_label, body_admin, django_requests) -> None:
+    label, other = issue_label(), issue_label()
+    key = make_key()
+    keys = [{"serial": label.serial}]
+    wsgi_batch(keys, key)  # Django renders it
+    wsgi_batch(keys, key)  # the door reads its token and marks it checked
+    _status, headers, _body = wsgi_batch(keys, key)  # the door: generation unchanged
+    assert len(django_requests) == 1
+    services.label_change_status(actor=body_admin, label_id=other.pk, action="suspend",
+                                 reason="Overdue surveillance.")
+    assert wsgi_batch(keys, key)[1]["ETag"] == headers["ETag"]  # another label: still the door
+    assert len(django_requests) == 1
+    services.label_change_status(actor=body_admin, label_id=label.pk, action="revoke",
+                                 reason="Data falsified.")
+    _status, changed, body = wsgi_batch(keys, key)
+    assert json.loads(body)["results"][0]["labels"][0]["status"] == "revoked"
+    assert changed["ETag"] != headers["ETag"] and len(django_requests) == 2
+
+
+def test_the_wsgi_door_leaves_other_batches_to_django_with_their_body(
+        make_key, marketplace_admin, issue_label, world, monkeypatch, django_requests) -> None:
+    label = issue_label()
+    key = make_key()
+    keys = [{"serial": label.serial}]
+    wsgi_batch(keys, key)
+    assert len(django_requests) == 1
+    cases = [  # (keys, headers, the status Django answers)
+        ([{"serial": label.serial}, {"gtin": world.product.gtin}], {}, 200),
+        ([{"serial": label.serial}, {"serial": "ZZZZZZZZZZZZ"}], {}, 200),
+        ([{"serial": label.serial}] * 101, {}, 400),
+        ([{"serial": label.serial, "gtin": world.product.gtin}], {}, 400),
+        (keys, {"HTTP_HOST": "evil.example"}, 400),
+        (keys, {"content_type": "application/x-www-form-urlencoded"}, 400),
+        (keys, {"HTTP_COOKIE": "sessionid=abc"}, 200),
+    ]
+    for count, (asked, headers, expected) in enumerate(cases, start=2):
+        status, _headers, body = wsgi_batch(asked, key, **headers)
+        assert status.startswith(str(expected)), (asked, headers, body)
+        assert len(django_requests) == count
+    broken = wsgi_call("POST", reverse("api-label-batch"), '{"keys": [', HTTP_X_API_KEY=key)
+    assert broken[0].startswith("400") and json.loads(broken[2])["status"] == 400
+    status, _headers, body = wsgi_batch(keys, "clk_000000000000_unknown")
+    assert status.startswith("401")
+    scoped = make_key(scopes=(ApiScope.WEBHOOKS_MANAGE,), name="hooks")
+    assert wsgi_batch(keys, scoped)[0].startswith("403")
+    api_key_revoke(actor=marketplace_admin, api_key=ApiKey.objects.get(name="shop"))
+    assert wsgi_batch(keys, key)[0].startswith("401")
+    monkeypatch.setattr(ApiKeyThrottle, "rate", "2/minute", raising=False)
+    fresh = make_key(name="shop 2")
+    assert wsgi_batch(keys, fresh)[0] == "200 OK"  # Django: the key is not remembered yet
+    seen = len(django_requests)
+    assert wsgi_batch(keys, fresh)[0] == "200 OK" and len(django_requests) == seen  # the door
+    assert wsgi_batch(keys, fresh)[0].startswith("429")  # the door's call was counted
+
+
+def test_the_wsgi_door_batch_never_outlives_validity(
+        make_key, issue_label, monkeypatch, django_requests) -> None:
+    label = issue_label()
+    key = make_key()
+    keys = [{"serial": label.serial}]
+    wsgi_batch(keys, key)
+    later = label.valid_until + timedelta(seconds=1)
+    monkeypatch.setattr(answer_cache, "_now", later.timestamp)
+    monkeypatch.setattr(apis.timezone, "now", lambda: later)
+    _status, _headers, body = wsgi_batch(keys, key)
+    assert json.loads(body)["results"][0]["labels"][0]["status"] == "expired"
+    assert len(django_requests) == 2  # the door left it to Django
+
+
+def test_the_wsgi_door_batch_reads_fragments_it_does_not_keep(
+        make_key, issue_label, settings, django_requests) -> None:
+    """With no memory for fragments, each batch reads them from the cache, and still answers."""
+    settings.LABEL_FRAGMENT_MEMORY_MB = 0
+    first, second = issue_label(), issue_label()
+    key = make_key()
+    keys = [{"serial": first.serial}, {"serial": second.serial}]
+    answer = wsgi_batch(keys, key)
+    assert not answer_cache.FRAGMENT_MEMORY.items
+    assert wsgi_batch(keys, key) == answer and len(django_requests) == 1
+
+
+def test_the_fragment_memory_keeps_to_its_budget_oldest_out_first(settings) -> None:
+    settings.LABEL_FRAGMENT_MEMORY_MB = 1
+    memory = answer_cache._FragmentMemory()
+    fragment = answer_cache.Fragment(b"x" * 100_000, (0.0, 1), "line\n", None)
+    for number in range(12):
+        memory.put(f"S{number}", 1, fragment, 7)
+    serials = [f"S{number}" for number in range(12)]
+    found, unchecked = memory.checked(serials, 7)
+    assert list(found) == serials[2:] and unchecked == serials[:2]  # ten of 100.4 KB fit
+    assert memory.checked(serials, 8) == ({}, serials)  # another generation: all unchecked
+    memory.put("S5", 2, fragment, 7)  # replacing one frees its place
+    assert list(memory.checked(serials, 7)[0]) == serials[2:]  # none evicted for it
+    assert next(iter(memory.items)) == "S2" and list(memory.items)[-1] == "S5"
+    assert memory._bytes == 10 * (100_000 + memory.OVERHEAD)
+    memory.put("S6", 1, fragment, None)
+    assert "S6" in memory.checked(serials, 7)[1]  # never checked under any generation
+    memory.mark("S6", 1, 7)
+    memory.mark("S7", 99, 8)  # not its token: left as it was
+    assert "S6" in memory.checked(serials, 7)[0] and "S7" in memory.checked(serials, 7)[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(batch_items, max_size=4))
+def test_the_door_s_serial_check_agrees_with_the_plain_check(items) -> None:
+    serials = answer_cache.plain_serials({"keys": items})
+    if serials is not None:
+        assert [{"serial": serial} for serial in serials] == batch_keys_plain({"keys": items})
+
+
+def test_plain_batch_keys_are_written_as_the_renderer_writes_them() -> None:
+    from rest_framework.renderers import JSONRenderer
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.sampled_from(["serial", "gtin", "certificateNumber"]), st.text(max_size=20))
+    def check(kind: str, value: str) -> None:
+        assert answer_cache.key_json({kind: value}) == JSONRenderer().render({kind: value})
+
+    check()
+    assert answer_cache.key_json({"serial": 'A"\\B\x01'}) == b'{"serial":"A\\"\\\\B\\u0001"}'
 
 
 def test_a_weak_or_stale_etag_is_answered_from_the_cache_once_counted(

@@ -1,6 +1,7 @@
 """The answer cache, the key memory and the rate limit on the real Redis (the production cache
 backend, ``config.cache.RedisCache``), the way production runs them."""
 
+import json
 import os
 import uuid
 
@@ -111,3 +112,37 @@ def test_with_redis_down_each_process_still_limits(settings) -> None:
     bucket = f"test:{uuid.uuid4().hex}"
     allowed = sum(LIMITER.consume(bucket, 5, 3600) is None for _ in range(12))
     assert allowed == 5
+
+
+def test_the_wsgi_door_splices_batches_from_redis(redis_cache, make_key, issue_label,
+                                                  body_admin) -> None:
+    """Tokens as integers, fragments as pickles, the generation: as the Redis backend keeps them."""
+    from django.core.signals import request_started
+
+    from labels.answer_cache import FRAGMENT_MEMORY
+    from tests.api.wsgi import wsgi_batch
+
+    first, second = issue_label(), issue_label()
+    key = make_key()
+    keys = [{"serial": first.serial}, {"serial": second.serial}]
+    reached: list[int] = []
+
+    def count(**kwargs) -> None:
+        reached.append(1)
+
+    request_started.connect(count)
+    try:
+        answer = wsgi_batch(keys, key)
+        assert wsgi_batch(keys, key) == answer  # tokens read, fragments from memory
+        FRAGMENT_MEMORY.clear()  # another process: the fragments come from Redis
+        assert wsgi_batch(keys, key) == answer
+        assert wsgi_batch(keys, key) == answer  # the generation: no token read
+        assert len(reached) == 1
+        services.label_change_status(actor=body_admin, label_id=second.pk, action="suspend",
+                                     reason="Overdue surveillance.")
+        _status, _headers, body = wsgi_batch(keys, key)
+    finally:
+        request_started.disconnect(count)
+    results = json.loads(body)["results"]
+    assert [result["labels"][0]["status"] for result in results] == ["valid", "suspended"]
+    assert len(reached) == 2
