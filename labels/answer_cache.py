@@ -34,6 +34,7 @@ import re
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -420,7 +421,7 @@ class LabelAnswerCacheMiddleware:
 
 # --- per-label pieces of the batch answer ---------------------------------------------------
 
-FRAGMENT_PREFIX = "labelapi:label:v1:"
+FRAGMENT_PREFIX = "labelapi:label:v2:"  # the version of the stored tuple's meaning
 
 
 class Fragment(NamedTuple):
@@ -430,7 +431,16 @@ class Fragment(NamedTuple):
     body: bytes  # the label's JSON object, as the API renders it
     order: tuple[float, int]  # (issued_at, pk): the batch lists labels newest first
     etag_line: str  # the label's share of the batch ETag
-    fresh_until: float | None
+    fresh_until: float  # epoch seconds: its validUntil, or its reading plus the cache time
+
+
+def fragment_fresh_until(label) -> float:
+    """Until when a label's fragment may be used: until its validUntil (it then shows as
+    expired), and no longer than ``LABEL_API_CACHE_SECONDS`` after the label was read, the bound
+    whole answers have too (a change whose tokens could not be written shows by then)."""
+    limit = _now() + settings.LABEL_API_CACHE_SECONDS
+    ends = answer_of([label]).fresh_until
+    return limit if ends is None else min(ends, limit)
 
 
 Token = int | str  # version tokens are integers; tokens stored by earlier versions, strings
@@ -450,7 +460,9 @@ class _FragmentMemory:
     OVERHEAD = 400  # bytes a kept fragment costs besides its body
 
     def __init__(self) -> None:
-        self.items: dict[str, tuple[Token, Fragment, Token | None]] = {}
+        # Ordered, oldest first: a plain dict would scan the slots its evictions left empty
+        # before its first item on every eviction.
+        self.items: OrderedDict[str, tuple[Token, Fragment, Token | None]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -465,7 +477,7 @@ class _FragmentMemory:
             if old is not None:
                 self._bytes -= len(old[1].body) + self.OVERHEAD
             while self.items and self._bytes + size > budget:
-                _token, oldest, _generation = self.items.pop(next(iter(self.items)))
+                _serial, (_token, oldest, _generation) = self.items.popitem(last=False)
                 self._bytes -= len(oldest.body) + self.OVERHEAD
             self.items[serial] = (token, fragment, generation)
             self._bytes += size
@@ -531,16 +543,17 @@ def _fragments_current(serials: list[str], tokens: list[Token | None],
             if stored is not None and stored[0] == token:
                 current[serial] = fragment = Fragment(*stored[1:])
                 FRAGMENT_MEMORY.put(serial, token, fragment, generation)
-    return _unexpired(current), {
-        serial: token for serial, token in zip(serials, tokens, strict=True)
-        if token is not None and serial not in current}
+    current = _unexpired(current)
+    return current, {serial: token for serial, token in zip(serials, tokens, strict=True)
+                     if token is not None and serial not in current}
 
 
 def _unexpired(fragments: dict[str, Fragment]) -> dict[str, Fragment]:
-    """Without the fragments of labels past validUntil: read again, they show as expired."""
+    """Without the fragments past their time (``fragment_fresh_until``): those labels are read
+    again."""
     now = _now()
     return {serial: fragment for serial, fragment in fragments.items()
-            if fragment.fresh_until is None or now < fragment.fresh_until}
+            if now < fragment.fresh_until}
 
 
 def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, Token]]:

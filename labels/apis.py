@@ -43,6 +43,7 @@ from .answer_cache import (
     batch_body,
     batch_etag,
     etag_matches,
+    fragment_fresh_until,
     fragments_get,
     fragments_set,
 )
@@ -382,7 +383,7 @@ def fragment_of(label: Label) -> Fragment:
         body=_RENDERER.render(label_representation(label)),
         order=(label.issued_at.timestamp(), label.pk),
         etag_line=_etag_line(label),
-        fresh_until=answer_of([label]).fresh_until,
+        fresh_until=fragment_fresh_until(label),
     )
 
 

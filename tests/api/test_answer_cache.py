@@ -201,6 +201,23 @@ def test_the_batch_is_spliced_from_cached_labels(client, issue_label, world, bod
     assert changed.json()["results"][0] == answer.json()["results"][0]
 
 
+def test_a_fragment_is_read_again_once_the_cache_time_is_over(
+        client, label, monkeypatch, settings, django_assert_num_queries) -> None:
+    """The bound a failed token write leaves: no fragment outlives LABEL_API_CACHE_SECONDS."""
+    import time
+
+    keys = [{"serial": label.serial}]
+    batch(client, keys)
+    with django_assert_num_queries(0):
+        batch(client, keys)
+    later = time.time() + settings.LABEL_API_CACHE_SECONDS + 1
+    monkeypatch.setattr(answer_cache, "_now", lambda: later)
+    with django_assert_num_queries(1):
+        batch(client, keys)
+    with django_assert_num_queries(0):  # read anew, it counts from then
+        batch(client, keys)
+
+
 def test_the_batch_answers_304_to_its_etag(client, label) -> None:
     etag = batch(client, [{"serial": label.serial}])["ETag"]
     assert batch(client, [{"serial": label.serial}], HTTP_IF_NONE_MATCH=etag).status_code == 304
