@@ -495,7 +495,7 @@ class _FragmentMemory:
         others (whose tokens must be read)."""
         found: dict[str, Fragment] = {}
         unchecked: list[str] = []
-        items = self.items  # read without the lock: a dict's get is atomic
+        items = self.items  # read without the lock: one get is one C call under the GIL
         for serial in serials:
             entry = items.get(serial)
             if entry is not None and generation is not None and entry[2] == generation:

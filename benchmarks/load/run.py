@@ -1,6 +1,6 @@
 """Load benchmark of the marketplace label API: gunicorn + PostgreSQL + Redis, driven by wrk.
 
-    .venv/bin/python benchmarks/load/run.py            # 10k then 1M labels, ~12 minutes
+    .venv/bin/python benchmarks/load/run.py            # 10k then 1M labels, ~30 minutes
     .venv/bin/python benchmarks/load/run.py --sizes 10000 --duration 5 --warmup 1   # quick
 
 One run: creates the database ``carbonlabel_bench`` (dropped at the end unless --keep), migrates
@@ -13,16 +13,18 @@ change takes to show on the running server, profiles one lookup in-process, and 
 with requests/s, p50 and p99, the ratio to the bare Django view, the 1M/10k latency ratio and
 the goals met or not.
 
-The lookups (c), (d), (g), (c0) and the public page (f) are answered by the answer cache
-(labels/answer_cache.py) once a key has been asked for: before each of them the runner asks for
-every key of the sample once (warm.lua), so that they measure the steady state of a working set
-of 20,000 labels. (cm) measures the lookup with a query string no answer was cached for, (fm)
-the page with an Authorization header (which the page ignores and the cache leaves to Django):
-the whole stack and the database on every call.
+The lookups (c), (d), (g), (c0), the batch (e) and the public page (f) are answered by the
+answer cache (labels/answer_cache.py) once a key has been asked for: before each of them the
+runner asks for every key of the sample once (warm.lua; the batch in batches of 100), so that
+they measure the steady state of a working set of 20,000 labels. (cm) measures the lookup with
+a query string no answer was cached for, (fm) the page with an Authorization header (which the
+page ignores and the cache leaves to Django): the whole stack and the database on every call.
 
 Other processes on the machine (other people's test runs) take CPU from the server: before each
 endpoint the runner waits for quiet (bounded), and every figure shows the share of the CPU other
-processes used while it was measured.
+processes used while it was measured. The machine's speed also drifts, by tens of percent over
+minutes, with nothing on it to show why: each endpoint's ratio to (a) is therefore taken to the
+(a) measured just before and just after it (--reference-duration seconds each).
 
 The load generator shares the machine's cores with gunicorn, PostgreSQL and Redis: figures are
 for this machine only, and lower than with the generator elsewhere.
@@ -123,7 +125,13 @@ class WrkResult:
     requests: int = 0
     errors: int = 0  # non-2xx/3xx answers plus socket errors
     others: float = 0.0  # share of the machine's CPU used by processes not of the benchmark
+    beside_a: float = 0.0  # (a)'s rate measured just before and just after this run (mean)
     raw: str = field(default="", repr=False)
+
+    def ratio(self, base: float) -> float:
+        """The rate ÷ (a)'s: the (a) measured beside it where there is one (the machine's speed
+        drifts by tens of percent over minutes; a pair measured together does not)."""
+        return div(self.rps, self.beside_a or base)
 
 
 @dataclass
@@ -422,6 +430,15 @@ def warm(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: di
     return done
 
 
+def reference(args: argparse.Namespace, server: Server, endpoint: Endpoint,
+              files: dict[str, Path], api_key: str) -> float:
+    """(a)'s rate measured now, beside another endpoint's run (0 for (a) itself)."""
+    if endpoint.key == "a" or args.reference_duration <= 0:
+        return 0.0
+    return wrk(args, server, ENDPOINTS[0], files, api_key, seconds=args.reference_duration,
+               connections=args.connections).rps
+
+
 def run_pass(args: argparse.Namespace, server: Server, endpoints: list[Endpoint],
              files: dict[str, Path], api_key: str, size: int,
              notes: list[str]) -> dict[str, WrkResult]:
@@ -433,8 +450,12 @@ def run_pass(args: argparse.Namespace, server: Server, endpoints: list[Endpoint]
         OTHER_LOAD.wait_quiet(args.quiet_threshold, args.quiet_timeout)
         wrk(args, server, endpoint, files, api_key, seconds=args.warmup,
             connections=args.connections)
+        before = reference(args, server, endpoint, files, api_key)
         run = wrk(args, server, endpoint, files, api_key, seconds=args.duration,
                   connections=args.connections)
+        after = reference(args, server, endpoint, files, api_key)
+        if before and after:
+            run.beside_a = (before + after) / 2
         runs[endpoint.key] = run
         log(f"  ({endpoint.key}) {endpoint.name:<36} {run.rps:8,.0f} req/s  "
             f"p50 {fmt_ms(run.p50):>6} ms  p99 {fmt_ms(run.p99):>6} ms  "
@@ -920,6 +941,8 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
         out.write(f"\n{result.size:,} labels (seeded in {result.seed_seconds:.0f} s, "
                   f"{result.seed_rows_per_s:,.0f} rows/s), {args.connections} connections, "
                   f"{args.duration} s per endpoint after {args.warmup} s warm-up\n")
+        out.write("rate ÷ (a): ÷ the mean of (a)'s rate measured just before and just after the "
+                  f"endpoint ({args.reference_duration} s each)\n")
         out.write("| endpoint | req/s | p50 ms | p99 ms | rate ÷ (a) | rate ÷ (b) | SQL | errors "
                   "| others' CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
         for endpoint in endpoints:
@@ -927,7 +950,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
             if run is None:
                 continue
             out.write(f"| ({endpoint.key}) {endpoint.name} | {run.rps:,.0f} | {fmt_ms(run.p50)} "
-                      f"| {fmt_ms(run.p99)} | {div(run.rps, base):.2f} | "
+                      f"| {fmt_ms(run.p99)} | {run.ratio(base):.2f} | "
                       f"{div(run.rps, result.load['b'].rps):.2f} | "
                       f"{result.queries.get(endpoint.key, '')} | {run.errors} | "
                       f"{run.others:.0%} |\n")
@@ -969,7 +992,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
     for result in results:
         base = result.load["a"].rps
         for key in lookups:
-            ratio = div(result.load[key].rps, base)
+            ratio = result.load[key].ratio(base)
             out.write(f"  [{verdict(ratio >= GOAL_RATIO)}] ({key}) ≥ {GOAL_RATIO} × (a) at "
                       f"{result.size:,}: {ratio:.2f}\n")
         worst = [(k, r.p99) for k, r in result.load.items() if k in "abcdefg" and len(k) == 1]
@@ -1051,6 +1074,9 @@ def main() -> None:
                         help="label counts, comma-separated, ascending (default 10000,1000000)")
     parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per endpoint")
+    parser.add_argument("--reference-duration", type=int, default=5,
+                        help="seconds of (a) measured just before and after each endpoint, "
+                             "for its ratio to (a) (0: the one (a) run)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--unloaded-duration", type=int, default=10,
                         help="seconds of the 1-connection runs of (c) and (e)")
