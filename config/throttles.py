@@ -113,6 +113,8 @@ class LeasedRateThrottle(SimpleRateThrottle):
     """A DRF throttle counting through ``LIMITER``; subclasses say whom a call counts against."""
 
     retry_after: float | None = None
+    num_requests: int  # set by SimpleRateThrottle from the rate (when there is one)
+    duration: int
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:

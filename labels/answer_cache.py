@@ -61,7 +61,7 @@ from accounts.apikeys import (
     key_from_headers,
 )
 from accounts.roles import ApiScope
-from config.throttles import LIMITER, AnonymousLookupThrottle, ApiKeyThrottle
+from config.throttles import LIMITER, AnonymousLookupThrottle, ApiKeyThrottle, LeasedRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,16 @@ class Answer:
     """What a view says of a cacheable 200 answer: until when it stays true."""
 
     fresh_until: float | None  # epoch seconds of the earliest validUntil still ahead, or None
+
+
+def mark_answer(response: HttpResponse, answer: Answer) -> None:
+    """Say that a view's 200 answer may be cached (the middleware stores only such answers)."""
+    response.label_answer = answer  # type: ignore[attr-defined]
+
+
+def mark_batch(response: HttpResponse) -> None:
+    """Say that a batch answer's headers may serve the batches the WSGI door splices."""
+    response.label_batch = True  # type: ignore[attr-defined]
 
 
 def answer_of(labels) -> Answer:
@@ -287,7 +297,7 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
     else:
         query, accept = request.GET.get("lang", ""), ""
     answer_key = ANSWER_PREFIX + _digest("\n".join((
-        request.scheme, request.path_info, query, accept,
+        request.scheme or "", request.path_info, query, accept,
         translation.get_language_from_request(request), "key" if key else "anonymous",
     )))
     return _Lookup(answer_key, token_key(tag), api, key)
@@ -318,6 +328,8 @@ def _allowed(request: HttpRequest, lookup: _Lookup, *, database: bool) -> bool:
     if not lookup.api:
         return True
     keys_token = lookup.found[2] if lookup.found else None
+    throttle: LeasedRateThrottle
+    touch = None  # the key whose last-used stamp to record
     if lookup.key:
         api_key = (api_key_check(lookup.key, keys_token) if database
                    else api_key_remembered(lookup.key, keys_token))
@@ -326,16 +338,19 @@ def _allowed(request: HttpRequest, lookup: _Lookup, *, database: bool) -> bool:
             return False
         if not database and api_key_touch_due(api_key):
             return False
-        throttle = ApiKeyThrottle()
-        bucket = throttle.bucket_for_key(api_key.pk)
+        touch = api_key if database else None
+        key_throttle = ApiKeyThrottle()
+        throttle, bucket = key_throttle, key_throttle.bucket_for_key(api_key.pk)
     else:
-        throttle = AnonymousLookupThrottle()
-        bucket = throttle.bucket_for_address(throttle.get_ident(request))
+        anonymous = AnonymousLookupThrottle()
+        # DRF's get_ident reads only META, which a Django request has as a DRF one does.
+        address = anonymous.get_ident(request)  # type: ignore[arg-type]
+        throttle, bucket = anonymous, anonymous.bucket_for_address(address)
     if throttle.rate is not None and LIMITER.consume(
             bucket, throttle.num_requests, throttle.duration) is not None:
         return False
-    if lookup.key and database:
-        api_key_touch(api_key)
+    if touch is not None:
+        api_key_touch(touch)
     return True
 
 
@@ -383,7 +398,7 @@ class LabelAnswerCacheMiddleware:
                     response[name] = value
                 return response
             return self.get_response(request)
-        _stale, token, _keys_token, epoch = lookup.found
+        _stale, token, _keys_token, epoch = lookup.found or (None, None, None, None)
         if token is None:
             token = self._new_token(lookup.tag_key, settings.LABEL_API_CACHE_SECONDS
                                     + TOKEN_GRACE_SECONDS)
@@ -674,7 +689,7 @@ def _serials_batch_body(serials: list[str], fragments: dict[str, Fragment]) -> b
 def _batch_headers_key(request: HttpRequest) -> str:
     """What the batch answer's headers depend on: scheme, path, Accept, negotiated language."""
     return BATCH_HEADERS_PREFIX + _digest("\n".join((
-        request.scheme, request.path_info, request.META.get("HTTP_ACCEPT", ""),
+        request.scheme or "", request.path_info, request.META.get("HTTP_ACCEPT", ""),
         translation.get_language_from_request(request))))
 
 

@@ -46,6 +46,8 @@ from .answer_cache import (
     fragment_fresh_until,
     fragments_get,
     fragments_set,
+    mark_answer,
+    mark_batch,
 )
 from .models import Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
@@ -138,7 +140,7 @@ def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
         response = Response(status=304)
     else:
         response = Response(body)
-        response.label_answer = answer_of(labels)
+        mark_answer(response, answer_of(labels))
     response["ETag"] = etag
     patch_cache_control(response, max_age=CACHE_SECONDS)
     response["Vary"] = "Authorization, X-API-Key, Accept-Language"
@@ -324,7 +326,7 @@ class LabelBatchApi(LabelLookupBase):
                                if _matches(label, kind, value)]
                 results.append((key, matched))
             response = HttpResponse(batch_body(results), content_type="application/json")
-            response.label_batch = True  # its headers serve the batches the WSGI door splices
+            mark_batch(response)
         response["ETag"] = etag
         patch_cache_control(response, max_age=CACHE_SECONDS)
         response["Vary"] = "Authorization, X-API-Key, Accept-Language"
@@ -416,7 +418,7 @@ class LabelBadgeApi(LabelLookupBase):
                 badge_png(status=status, value=footprint["value"], unit=footprint["unit"],
                           language=language), content_type="image/png")
         if response.status_code == 200:
-            response.label_answer = answer_of([label])
+            mark_answer(response, answer_of([label]))
         response["ETag"] = etag
         patch_cache_control(response, public=True, max_age=settings.BADGE_CACHE_SECONDS)
         response["Access-Control-Allow-Origin"] = "*"

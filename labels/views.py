@@ -28,7 +28,7 @@ from accounts.roles import OrganisationKind
 from certification.models import ProductCategory, Stage
 
 from . import keys, selectors, statuslists
-from .answer_cache import answer_of
+from .answer_cache import answer_of, mark_answer
 from .facts import label_qr_url
 from .models import CertificateDocument, Label, LabelStatus, SigningKey, StatusList
 from .rendering.qr import qr_png, qr_svg
@@ -199,7 +199,7 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     }
     response = render(request, "labels/public_page.html", context)
     patch_cache_control(response, no_cache=True, max_age=0)
-    response.label_answer = answer_of([label])
+    mark_answer(response, answer_of([label]))
     return response
 
 
@@ -210,7 +210,7 @@ def label_status(request: HttpRequest, serial: str) -> JsonResponse:
                              "reason": label.status_reason,
                              "changedAt": label.status_changed_at.isoformat()})
     patch_cache_control(response, no_cache=True, max_age=0)
-    response.label_answer = answer_of([label])
+    mark_answer(response, answer_of([label]))
     return response
 
 
