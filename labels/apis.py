@@ -46,6 +46,7 @@ from .answer_cache import (
     fragment_fresh_until,
     fragments_get,
     fragments_set,
+    key_json,
     mark_answer,
     mark_batch,
 )
@@ -324,7 +325,7 @@ class LabelBatchApi(LabelLookupBase):
                 else:
                     matched = [new[label.serial].body for label in read
                                if _matches(label, kind, value)]
-                results.append((key, matched))
+                results.append((key_json(key), matched))
             response = HttpResponse(batch_body(results), content_type="application/json")
             mark_batch(response)
         response["ETag"] = etag
