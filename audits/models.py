@@ -143,9 +143,18 @@ class Finding(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Findings of a surveillance carry a deadline; unanswered past it, the certificate is
+    # suspended by the supervision sweep.
+    surveillance = models.ForeignKey("Surveillance", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="findings")
+    due_on = models.DateField(_("answer due"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "number"]
+        indexes = [
+            models.Index(fields=["due_on"], name="finding_open_due",
+                         condition=Q(status="open", surveillance__isnull=False)),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["application", "number"], name="unique_finding"),
         ]
@@ -190,3 +199,197 @@ class PeerReview(models.Model):
 
     def __str__(self) -> str:
         return f"Peer review of {self.application} by {self.reviewer}"
+
+
+# --- after the certificate: surveillance, holder requests, notices ---------------------------
+
+class SurveillanceKind(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled surveillance")
+    SPECIAL = "special", _("Special surveillance")
+    CHANGE = "change", _("Evaluation of a change")
+
+
+class SurveillanceStatus(models.TextChoices):
+    DUE = "due", _("Due")
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DECISION = "decision", _("Awaiting decision")
+    CLOSED = "closed", _("Closed")
+
+
+class SurveillanceMode(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    REMOTE = "remote", _("Remote")
+
+
+class SurveillanceOutcome(models.TextChoices):
+    CONTINUED = "continued", _("Certificate continued")
+    SUSPENDED = "suspended", _("Certificate suspended")
+    WITHDRAWN = "withdrawn", _("Certificate withdrawn")
+    CANCELLED = "cancelled", _("Not held (certificate ended)")
+
+
+class Surveillance(models.Model):
+    """One surveillance of a certificate: scheduled at issuance, or special (a complaint, a
+    change that needs evaluation). `suspend_after` is the due date plus the grace recorded on
+    the certificate: unclosed after it, the sweep suspends the certificate."""
+
+    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
+                                    related_name="surveillances")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=16, choices=SurveillanceKind.choices,
+                            default=SurveillanceKind.SCHEDULED)
+    due_on = models.DateField(_("due on"))
+    suspend_after = models.DateField(_("suspended if not closed by"))
+    status = models.CharField(_("status"), max_length=16, choices=SurveillanceStatus.choices,
+                              default=SurveillanceStatus.DUE)
+    reason = models.TextField(_("reason"), blank=True)
+    planned_date = models.DateField(_("planned date"), null=True, blank=True)
+    mode = models.CharField(_("mode"), max_length=16, choices=SurveillanceMode.choices,
+                            blank=True)
+    dossier_version = models.ForeignKey("certification.DossierVersion", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    recomputed_total = models.DecimalField(null=True, blank=True, max_digits=18,
+                                           decimal_places=6)
+    deviation = models.DecimalField(null=True, blank=True, max_digits=18, decimal_places=6)
+    material = models.BooleanField(null=True, blank=True)
+    report = models.TextField(_("surveillance report"), blank=True)
+    # A confirmed nonconformity must be decided within the certificate's decision days.
+    decide_by = models.DateField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=SurveillanceOutcome.choices,
+                               blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["certificate", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "number"],
+                                    name="unique_surveillance_number"),
+        ]
+        indexes = [
+            models.Index(fields=["suspend_after"], name="surveillance_open_deadline",
+                         condition=~Q(status="closed")),
+            models.Index(fields=["decide_by"], name="surveillance_decide_by",
+                         condition=Q(status="decision")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} S{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != SurveillanceStatus.CLOSED
+
+
+class SurveillanceTeamMember(models.Model):
+    surveillance = models.ForeignKey(Surveillance, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="surveillance_memberships")
+    is_lead = models.BooleanField(_("team lead"), default=False)
+    declaration = models.CharField(max_length=16, choices=ConflictDeclaration.choices,
+                                   default=ConflictDeclaration.PENDING)
+    declared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-is_lead", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["surveillance", "user"],
+                                    name="unique_surveillance_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.surveillance}"
+
+
+class SurveillanceEvent(models.Model):
+    """Append-only record of every step of a surveillance."""
+
+    surveillance = models.ForeignKey(Surveillance, on_delete=models.CASCADE,
+                                     related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, choices=SurveillanceStatus.choices)
+    to_status = models.CharField(max_length=16, choices=SurveillanceStatus.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.surveillance} {self.action}"
+
+
+class RequestKind(models.TextChoices):
+    VOLUNTARY_SUSPENSION = "voluntary_suspension", _("Voluntary suspension")
+    CANCELLATION = "cancellation", _("Cancellation")
+    CHANGE = "change", _("Change")
+
+
+class ChangeKind(models.TextChoices):
+    NAME_OR_ADDRESS = "name_or_address", _("Name or address")
+    PLANT = "plant", _("Production plant")
+    PRODUCT = "product", _("Product modification")
+    FACTOR_LIBRARY = "factor_library", _("New emission factor library version")
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the body")
+    DONE = "done", _("Done")
+    EDITORIAL = "editorial", _("Editorial: label re-issued")
+    EVALUATION = "evaluation", _("Needs a partial evaluation")
+
+
+class CertificateRequest(models.Model):
+    """What the holder asks of its certificate: a voluntary suspension (with an end date),
+    a cancellation, or a change the body must classify."""
+
+    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
+                                    related_name="requests")
+    kind = models.CharField(_("request"), max_length=24, choices=RequestKind.choices)
+    change_kind = models.CharField(_("change"), max_length=24, choices=ChangeKind.choices,
+                                   blank=True)
+    description = models.TextField(_("description"))
+    suspend_until = models.DateField(_("suspended until"), null=True, blank=True)
+    status = models.CharField(max_length=16, choices=RequestStatus.choices,
+                              default=RequestStatus.OPEN)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    surveillance = models.ForeignKey(Surveillance, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.kind}"
+
+
+class SupervisionNotice(models.Model):
+    """A notice ahead of a deadline (surveillance, withdrawal, expiry), recorded once per
+    deadline and lead time so a second sweep never repeats it."""
+
+    certificate = models.ForeignKey("certification.Certificate", on_delete=models.CASCADE,
+                                    related_name="notices")
+    kind = models.CharField(max_length=24)
+    deadline = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "kind", "deadline", "days_before"],
+                                    name="one_notice_per_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.kind} {self.deadline} -{self.days_before}"

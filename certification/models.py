@@ -113,6 +113,11 @@ class Application(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # A renewal continues this certificate; its procedure may skip the on-site inspection.
+    renews = models.ForeignKey(
+        "Certificate", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="renewal_applications", verbose_name=_("renews certificate"),
+    )
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -353,12 +358,44 @@ class Certificate(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=CertificateStatus.choices,
                               default=CertificateStatus.PENDING_LABEL)
     created_at = models.DateTimeField(default=timezone.now)
+    renews = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="renewed_by", verbose_name=_("renews"))
+
+    # The rules in force when the certificate was issued (settings of that day).
+    surveillance_interval_months = models.PositiveSmallIntegerField(default=12)
+    surveillance_grace_days = models.PositiveSmallIntegerField(default=30)
+    suspension_decision_days = models.PositiveSmallIntegerField(default=5)
+    suspension_max_days = models.PositiveSmallIntegerField(default=180)
+    renewal_window_days = models.PositiveSmallIntegerField(default=90)
+
+    # What the public sees of supervision, written by the services that change it.
+    next_surveillance_due = models.DateField(_("next surveillance due"), null=True, blank=True)
+    last_surveillance_on = models.DateField(_("last surveillance"), null=True, blank=True)
+    last_surveillance_outcome = models.CharField(_("last surveillance outcome"), max_length=16,
+                                                 blank=True)
+    status_history = models.JSONField(_("public status history"), default=list, blank=True)
+
+    # A suspension's clock: withdrawn when it is not lifted by `suspension_ends_on`.
+    suspended_on = models.DateField(_("suspended on"), null=True, blank=True)
+    suspension_reason_code = models.CharField(max_length=40, blank=True)
+    suspension_ends_on = models.DateField(_("suspension ends on"), null=True, blank=True)
+    voluntary_until = models.DateField(_("voluntary suspension until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_on", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["certification_body", "sequence"],
                                     name="unique_certificate_sequence"),
+        ]
+        # The supervision sweep reads only the certificates that are due: each of its queries
+        # is a range over one of these partial indexes, so its cost follows the due rows.
+        indexes = [
+            models.Index(fields=["valid_until"], name="certificate_active_until",
+                         condition=Q(status__in=["valid", "suspended"])),
+            models.Index(fields=["suspension_ends_on"], name="certificate_suspension_ends",
+                         condition=Q(status="suspended")),
+            models.Index(fields=["voluntary_until"], name="certificate_voluntary_until",
+                         condition=Q(status="suspended")),
         ]
 
     def __str__(self) -> str:
@@ -382,10 +419,17 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # Supervision notices are gathered into one digest per recipient and day.
+    digest_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "digest_on"],
+                                    condition=Q(digest_on__isnull=False),
+                                    name="one_digest_per_recipient_and_day"),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -21,6 +21,7 @@ from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
 from audits.models import PeerReview, PeerReviewOutcome
 from audits.services import blacklist_ensure_clear
+from audits.supervision.schedule import certificate_rules_record, surveillance_schedule_create
 
 from . import notifications
 from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
@@ -431,7 +432,12 @@ def certificate_create(*, application: Application) -> Certificate:
         "-number").first()
     if version is None or version.declared_total is None:
         raise WorkflowError(_("No frozen dossier with a declared footprint."))
-    return Certificate.objects.create(
+    validity = timedelta(days=settings.CERTIFICATE_VALIDITY_DAYS)
+    renewed = application.renews
+    # A renewal continues the old certificate without a gap: its validity runs on from the
+    # old one's end, however early the renewal was approved.
+    valid_until = (max(renewed.valid_until, today) if renewed else today) + validity
+    certificate = Certificate(
         application=application,
         number=number,
         sequence=sequence,
@@ -442,8 +448,13 @@ def certificate_create(*, application: Application) -> Certificate:
         scheme=application.scheme,
         declared_total=Decimal(version.declared_total),
         issued_on=today,
-        valid_until=today + timedelta(days=settings.CERTIFICATE_VALIDITY_DAYS),
+        valid_until=valid_until,
+        renews=renewed,
     )
+    certificate_rules_record(certificate)
+    certificate.save()
+    surveillance_schedule_create(certificate)
+    return certificate
 
 
 # --- evidence -----------------------------------------------------------------------------

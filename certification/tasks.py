@@ -46,6 +46,18 @@ def notification_emails_send(self, event_id: int) -> int:
     return sent
 
 
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
+def notification_emails_send_ids(self, notification_ids: list[int]) -> int:
+    """Send the e-mails of notifications that belong to no transition (label events, digests)."""
+    sent = 0
+    try:
+        for notification_id in notification_ids:
+            sent += _send_one(notification_id)
+    except OSError as error:
+        raise self.retry(exc=error) from error
+    return sent
+
+
 @shared_task
 def notification_emails_sweep() -> int:
     """Send what a lost task or a dead worker left behind (beat runs this every 5 minutes)."""

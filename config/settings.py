@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "labels-expire": {"task": "labels.tasks.labels_expire", "schedule": 600.0},
+    # Idempotent: runs hourly so a missed run (an outage) is caught up within the hour.
+    "supervision-sweep": {"task": "audits.tasks.supervision_sweep", "schedule": 3600.0},
+    "certificate-documents-refresh": {
+        "task": "labels.tasks.certificate_documents_refresh", "schedule": 300.0,
+    },
     "labels-issue-pending": {"task": "labels.tasks.labels_issue_pending", "schedule": 120.0},
     "status-lists-refresh": {"task": "labels.tasks.status_lists_refresh", "schedule": 3600.0},
     # Webhook retries, and deliveries whose on-commit task never reached the broker.
@@ -257,6 +262,19 @@ REFERENCE_DIR = Path(
 SHARED_DIR = Path(env.str("SHARED_DIR", default=str(BASE_DIR.parent / "shared")))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 CERTIFICATE_VALIDITY_DAYS = env.int("CERTIFICATE_VALIDITY_DAYS", default=730)
+# The life of a certificate after issuance (ISO/IEC 17065 7.9-7.11, CNCA certificate and mark
+# rules, CNCA-CFP-00:2025). Each is recorded on a certificate when it is issued, so a later change
+# of a setting never moves an issued certificate's dates. See docs/supervision.md.
+SURVEILLANCE_INTERVAL_MONTHS = env.int("SURVEILLANCE_INTERVAL_MONTHS", default=12)
+SURVEILLANCE_GRACE_DAYS = env.int("SURVEILLANCE_GRACE_DAYS", default=30)
+SUSPENSION_DECISION_DAYS = env.int("SUSPENSION_DECISION_DAYS", default=5)
+SUSPENSION_MAX_DAYS = env.int("SUSPENSION_MAX_DAYS", default=180)
+RENEWAL_WINDOW_DAYS = env.int("RENEWAL_WINDOW_DAYS", default=90)
+SURVEILLANCE_FINDING_DAYS = env.int("SURVEILLANCE_FINDING_DAYS", default=30)
+SUPERVISION_NOTICE_DAYS = tuple(
+    sorted((int(day) for day in env.list("SUPERVISION_NOTICE_DAYS", default=["30", "7"])),
+           reverse=True)
+)
 CERTIFICATE_NUMBER_FORMAT = env.str(
     "CERTIFICATE_NUMBER_FORMAT", default="CFP-{body_code}-{year}-{sequence:05d}"
 )

@@ -76,6 +76,27 @@ class LabelStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class ReasonCode(models.TextChoices):
+    """Why a certificate's status changed: shown publicly beside each change."""
+
+    ISSUED = "issued", _("Certificate issued")
+    BODY_DECISION = "body_decision", _("Decision of the certification body")
+    SURVEILLANCE_OVERDUE = "surveillance_overdue", _("Surveillance overdue")
+    FINDINGS_OVERDUE = "findings_overdue", _("Surveillance findings not answered in time")
+    DECISION_OVERDUE = "nonconformity_undecided", _(
+        "Confirmed nonconformity not decided in time")
+    SUSPENSION_MAX_EXCEEDED = "suspension_max_exceeded", _(
+        "Suspension not lifted within its maximum length")
+    VALIDITY_ENDED = "validity_ended", _("Validity period ended")
+    VOLUNTARY = "voluntary", _("Voluntary suspension at the holder's request")
+    VOLUNTARY_ENDED = "voluntary_ended", _("End of the voluntary suspension")
+    HOLDER_CANCELLED = "holder_cancelled", _("Cancelled at the holder's request")
+    SURVEILLANCE_DECISION = "surveillance_decision", _("Decision after surveillance")
+    SURVEILLANCE_PASSED = "surveillance_passed", _("Surveillance passed")
+    EDITORIAL_CHANGE = "editorial_change", _("Editorial change: new label version")
+    RENEWED = "renewed", _("Renewed")
+
+
 class Label(models.Model):
     """The signed carbon label of one certificate version."""
 
@@ -98,6 +119,14 @@ class Label(models.Model):
     revocation_index = models.PositiveIntegerField()
     suspension_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="+")
     suspension_index = models.PositiveIntegerField()
+    # An editorial change re-issues the label as a new version of the same certificate; the old
+    # version still verifies and says which one replaced it.
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="supersedes")
+    # Set with every change of what the certificate PDF shows, cleared by the renderer once the
+    # stored PDF shows this `content_version`: a lost render task leaves a flag a sweep finds.
+    content_version = models.PositiveIntegerField(default=1)
+    document_stale = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
@@ -108,6 +137,10 @@ class Label(models.Model):
                                     name="unique_revocation_index"),
             models.UniqueConstraint(fields=["suspension_list", "suspension_index"],
                                     name="unique_suspension_index"),
+        ]
+        indexes = [
+            models.Index(fields=["status_changed_at"], name="label_document_stale",
+                         condition=Q(document_stale=True)),
         ]
 
     def __str__(self) -> str:
@@ -121,6 +154,8 @@ class LabelEvent(models.Model):
     label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=32)
     reason = models.TextField(blank=True)
+    # The rule or request behind the change, shown publicly (the free text may not be).
+    reason_code = models.CharField(max_length=40, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

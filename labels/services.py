@@ -5,6 +5,8 @@ re-checked under a lock). A status change updates the label row and the status l
 transaction, so the public page, the API and the signed list change together.
 """
 
+from datetime import date, timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,11 +17,12 @@ from accounts.models import Organisation, User
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
+from certification import notifications
 from certification.models import Certificate, CertificateStatus
 
 from . import answer_cache, keys, statuslists
 from .credentials import build_label_credential
-from .models import Label, LabelEvent, LabelStatus, SigningKey
+from .models import Label, LabelEvent, LabelStatus, ReasonCode, SigningKey
 from .rendering.qr import new_serial
 from .vc.dataintegrity import sign
 from .vc.dates import format_date_time
@@ -34,6 +37,8 @@ EVENT_LABELS = {
     "cancelled": gettext_lazy("cancelled"),
     "expired": gettext_lazy("expired"),
     "key_revoked": gettext_lazy("signing key revoked"),
+    "superseded": gettext_lazy("superseded by a new version"),
+    "reinstated": gettext_lazy("reinstated"),
 }
 
 # (from status, action) → to status. Expiry comes from the clock, not from a person.
@@ -100,11 +105,17 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             for status_list in (revocation_list, suspension_list):
                 if status_list.signed_at is None:
                     statuslists.sign_list(status_list)
-            LabelEvent.objects.create(label=label, action="issued")
-            answer_cache.labels_changed([label])
+            LabelEvent.objects.create(label=label, action="issued",
+                                      reason_code=ReasonCode.ISSUED if certificate_version == 1
+                                      else ReasonCode.EDITORIAL_CHANGE)
+            previous = _supersede(certificate, label)
+            answer_cache.labels_changed([label, *previous])
             webhook_deliveries_create(label=label, action="issued")
-            certificate.status = CertificateStatus.VALID
-            certificate.save(update_fields=["status"])
+            if certificate.status == CertificateStatus.PENDING_LABEL:
+                certificate.status = CertificateStatus.VALID
+                history_append(certificate, day=timezone.localdate(), status=certificate.status,
+                               reason=ReasonCode.ISSUED)
+                certificate.save(update_fields=["status", "status_history"])
             transaction.on_commit(lambda: _after_issue(label.pk), robust=True)
             return label
     except IntegrityError:
@@ -113,10 +124,23 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                                  certificate_version=certificate_version)
 
 
-def _after_issue(label_id: int) -> None:
-    from .tasks import certificate_render
+def _supersede(certificate: Certificate, label: Label) -> list[Label]:
+    """An editorial re-issue: the versions before it stay verifiable and point to it."""
+    previous = list(Label.objects.select_for_update().filter(
+        certificate=certificate, superseded_by__isnull=True).exclude(pk=label.pk))
+    for old in previous:
+        old.superseded_by = label
+        old.content_version += 1
+        old.document_stale = True
+        old.save(update_fields=["superseded_by", "content_version", "document_stale"])
+        LabelEvent.objects.create(label=old, action="superseded",
+                                  reason_code=ReasonCode.EDITORIAL_CHANGE,
+                                  reason=label.serial)
+    return previous
 
-    certificate_render.delay(label_id)
+
+def _after_issue(label_id: int) -> None:
+    _render_later([label_id])
 
 
 def _unused_serial() -> str:
@@ -140,63 +164,131 @@ def _ensure_body_admin(actor: User | None, body: Organisation) -> None:
         raise ActorNotPermitted(_("Only the issuing body may change this label's status."))
 
 
-def label_change_status(*, actor: User | None, label_id: int, action: str, reason: str) -> Label:
-    """Suspend, restore, revoke, cancel or expire a label, with the reason recorded."""
+def label_change_status(*, actor: User | None, label_id: int, action: str, reason: str,
+                        reason_code: str = ReasonCode.BODY_DECISION) -> Label:
+    """Suspend, restore, revoke, cancel or expire a label (and every current version of its
+    certificate) on the issuing body's decision, with the reason recorded."""
     with transaction.atomic():
-        label = Label.objects.select_for_update().select_related(
-            "certificate__certification_body").get(pk=label_id)
-        body = label.certificate.certification_body
-        _ensure_body_admin(actor, body)
+        label = Label.objects.select_related("certificate__certification_body").get(pk=label_id)
+        _ensure_body_admin(actor, label.certificate.certification_body)
         if actor is not None and action not in LABEL_ACTIONS:
             raise TransitionNotAllowed(_("Expiry comes from the validity period, not a person."))
-        target = LABEL_TRANSITIONS.get((label.status, action))
+        if actor is not None and not reason.strip():
+            raise ValidationError({"reason": _("Give the reason for this change.")})
+        certificate_status_apply(certificate_id=label.certificate_id, action=action,
+                                 reason=reason, reason_code=reason_code, actor=actor)
+        label.refresh_from_db()
+    return label
+
+
+def certificate_status_apply(
+    *, certificate_id: int, action: str, reason: str, reason_code: str,
+    actor: User | None = None, on: date | None = None, voluntary_until: date | None = None,
+    expected_status: str | None = None,
+) -> Certificate | None:
+    """The only writer of a certificate's and its labels' status; callers check who may act.
+
+    Locks the certificate, re-reads its status, checks the transition, then changes every label
+    of the certificate that is still in force (an editorial re-issue leaves older versions
+    verifiable, and they must not stay valid when the certificate is not), their status list
+    bits, the public history, the suspension clock, the webhook outbox and the inbox, all in
+    one transaction. `expected_status`: return None, changing nothing, when the status is no
+    longer the one a sweep planned from.
+    """
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().select_related(
+            "certification_body", "enterprise").get(pk=certificate_id)
+        if expected_status is not None and certificate.status != expected_status:
+            return None
+        current = LabelStatus(certificate.status) if certificate.status in LabelStatus.values \
+            else None
+        target = LABEL_TRANSITIONS.get((current, action)) if current else None
         if target is None:
             raise TransitionNotAllowed(
                 _("A %(status)s label cannot be %(action)s.")
-                % {"status": label.get_status_display(),
+                % {"status": certificate.get_status_display(),
                    "action": EVENT_LABELS.get(_event_name(action), action)})
-        if actor is not None and not reason.strip():
-            raise ValidationError({"reason": _("Give the reason for this change.")})
-        label.status = target
-        label.status_reason = reason
-        label.status_changed_at = timezone.now()
-        label.save(update_fields=["status", "status_reason", "status_changed_at"])
-        answer_cache.labels_changed([label])
-        # The bits the world sees: revocation for revoked and cancelled (no reason code of its
-        # own exists for cancellation), suspension while suspended.
-        revoked = target in (LabelStatus.REVOKED, LabelStatus.CANCELLED)
-        statuslists.set_bit(label.revocation_list_id, label.revocation_index, revoked)
-        statuslists.set_bit(label.suspension_list_id, label.suspension_index,
-                            target == LabelStatus.SUSPENDED)
-        LabelEvent.objects.create(label=label, action=_event_name(action), reason=reason,
-                                  actor=actor)
-        webhook_deliveries_create(label=label, action=_event_name(action))
-        certificate = label.certificate
+        labels = list(Label.objects.select_for_update()
+                      .filter(certificate=certificate, status=current).order_by("pk"))
+        now = timezone.now()
+        event = _event_name(action)
+        for label in labels:
+            label.status = target
+            label.status_reason = reason
+            label.status_changed_at = now
+            label.content_version += 1
+            label.document_stale = True
+            label.save(update_fields=["status", "status_reason", "status_changed_at",
+                                      "content_version", "document_stale"])
+            # The bits the world sees: revocation for revoked and cancelled (no reason code of
+            # its own exists for cancellation), suspension while suspended.
+            revoked = target in (LabelStatus.REVOKED, LabelStatus.CANCELLED)
+            statuslists.set_bit(label.revocation_list_id, label.revocation_index, revoked)
+            statuslists.set_bit(label.suspension_list_id, label.suspension_index,
+                                target == LabelStatus.SUSPENDED)
+            LabelEvent.objects.create(label=label, action=event, reason=reason,
+                                      reason_code=reason_code, actor=actor)
+            webhook_deliveries_create(label=label, action=event)
+        answer_cache.labels_changed(labels)
         certificate.status = CERTIFICATE_STATUS[target]
-        certificate.save(update_fields=["status"])
-        _on_status_change(label)
-    return label
+        _suspension_clock(certificate, target, day, reason_code, voluntary_until)
+        history_append(certificate, day=day, status=certificate.status, reason=reason_code)
+        certificate.save()
+        if labels:
+            notifications.notify_label_event(label=labels[-1], event=event, reason=reason,
+                                             reason_code=reason_code)
+        label_ids = [label.pk for label in labels]
+        transaction.on_commit(lambda: _render_later(label_ids), robust=True)
+    return certificate
+
+
+def _suspension_clock(certificate: Certificate, target: str, day: date, reason_code: str,
+                      voluntary_until: date | None) -> None:
+    if target == LabelStatus.SUSPENDED:
+        certificate.suspended_on = day
+        certificate.suspension_reason_code = reason_code
+        certificate.suspension_ends_on = day + timedelta(days=certificate.suspension_max_days)
+        certificate.voluntary_until = voluntary_until
+    else:
+        certificate.suspended_on = None
+        certificate.suspension_reason_code = ""
+        certificate.suspension_ends_on = None
+        certificate.voluntary_until = None
+
+
+def history_append(certificate: Certificate, *, day: date, status: str, reason: str) -> None:
+    """The public status history: date, status and the reason's category, never free text."""
+    certificate.status_history = [*certificate.status_history,
+                                  {"date": day.isoformat(), "status": status, "reason": reason}]
 
 
 def _event_name(action: str) -> str:
     return {"suspend": "suspended", "restore": "restored", "revoke": "revoked",
-            "cancel": "cancelled", "expire": "expired"}[action]
+            "cancel": "cancelled", "expire": "expired", "reinstate": "reinstated"}.get(
+        action, action)
 
 
-def _on_status_change(label: Label) -> None:
-    """Hook for effects that must follow every status change (webhooks, re-rendering)."""
-    transaction.on_commit(lambda: _after_issue(label.pk), robust=True)
+def _render_later(label_ids: list[int]) -> None:
+    from .tasks import certificate_render
+
+    for label_id in label_ids:
+        certificate_render.delay(label_id)
 
 
 def labels_expire_due() -> int:
     """Expire every label whose validUntil has passed (run by Celery beat)."""
     due = Label.objects.filter(status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED],
-                               valid_until__lte=timezone.now()).values_list("pk", flat=True)
+                               valid_until__lte=timezone.now()).values_list(
+        "certificate_id", flat=True).distinct()
     count = 0
-    for label_id in list(due):
-        label_change_status(actor=None, label_id=label_id, action="expire",
-                            reason=_("Validity period ended."))
-        count += 1
+    for certificate_id in list(due):
+        status = Certificate.objects.values_list("status", flat=True).get(pk=certificate_id)
+        if certificate_status_apply(certificate_id=certificate_id, action="expire",
+                                    reason=_("Validity period ended."),
+                                    reason_code=ReasonCode.VALIDITY_ENDED,
+                                    expected_status=status):
+            count += 1
     return count
 
 

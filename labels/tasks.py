@@ -20,10 +20,12 @@ def certificate_render(label_id: int) -> bool:
     from .rendering.certificate import certificate_pdf, content_fingerprint
 
     label = Label.objects.select_related("certificate").get(pk=label_id)
+    version = label.content_version
     facts = label_facts(label)
     fingerprint = content_fingerprint(facts)
     document = CertificateDocument.objects.filter(label=label).first()
     if document and document.fingerprint == fingerprint and document.file:
+        _mark_fresh(label_id, version)
         return False
     pdf = certificate_pdf(facts)
     with transaction.atomic():
@@ -33,9 +35,30 @@ def certificate_render(label_id: int) -> bool:
         document.fingerprint = fingerprint
         document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
         document.save()
+        _mark_fresh(label_id, version)
     if old_name and old_name != document.file.name:
         document.file.storage.delete(old_name)
     return True
+
+
+def _mark_fresh(label_id: int, version: int) -> None:
+    # Only if nothing changed since the facts were read: a change in between bumped the
+    # version, and the flag stays for the next render.
+    Label.objects.filter(pk=label_id, content_version=version).update(document_stale=False)
+
+
+@shared_task
+def certificate_documents_refresh() -> int:
+    """Re-render every PDF whose label changed and whose render task was lost (the broker was
+    down, a worker died): the `document_stale` flag is the durable record of that work."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(minutes=1)
+    stale = Label.objects.filter(document_stale=True, status_changed_at__lt=cutoff).values_list(
+        "pk", flat=True)
+    return sum(certificate_render(pk) or 1 for pk in list(stale[:200]))
 
 
 @shared_task

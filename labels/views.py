@@ -227,10 +227,11 @@ def credential(request: HttpRequest, serial: str) -> JsonResponse:
 def certificate_pdf(request: HttpRequest, serial: str) -> FileResponse:
     label = selectors.label_get_public(serial)
     document = CertificateDocument.objects.filter(label=label).first()
-    if document is None or not document.file:
+    if document is None or not document.file or label.document_stale:
         from .tasks import certificate_render
 
-        certificate_render(label.pk)  # render now rather than fail the reader
+        # Render now rather than fail the reader or show a status that is no longer true.
+        certificate_render(label.pk)
         document = CertificateDocument.objects.get(label=label)
     return FileResponse(document.file.open("rb"), content_type="application/pdf",
                         filename=f"{label.certificate.number}.pdf")

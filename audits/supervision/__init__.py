@@ -1,0 +1,2 @@
+"""The life of a certificate after issuance: surveillance, the sweep of rules that suspend,
+withdraw and expire, the holder's requests, renewal and the factor impact report."""

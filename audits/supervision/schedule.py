@@ -1,0 +1,50 @@
+"""Surveillance due dates, planned when a certificate is issued."""
+
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+
+from certification.models import Certificate
+
+from ..models import Surveillance, SurveillanceKind, SurveillanceStatus
+
+
+def certificate_rules_record(certificate: Certificate) -> None:
+    """Copy today's settings onto a new certificate: later changes do not move its dates."""
+    certificate.surveillance_interval_months = settings.SURVEILLANCE_INTERVAL_MONTHS
+    certificate.surveillance_grace_days = settings.SURVEILLANCE_GRACE_DAYS
+    certificate.suspension_decision_days = settings.SUSPENSION_DECISION_DAYS
+    certificate.suspension_max_days = settings.SUSPENSION_MAX_DAYS
+    certificate.renewal_window_days = settings.RENEWAL_WINDOW_DAYS
+
+
+def surveillance_due_dates(certificate: Certificate) -> list[date]:
+    """Every interval from the issue date, before the validity ends (renewal covers the end)."""
+    dates = []
+    step = 1
+    while True:
+        due = certificate.issued_on + relativedelta(
+            months=certificate.surveillance_interval_months * step)
+        if due >= certificate.valid_until:
+            return dates
+        dates.append(due)
+        step += 1
+
+
+def surveillance_schedule_create(certificate: Certificate) -> list[Surveillance]:
+    """The scheduled surveillances of a new certificate, and the first due date it shows."""
+    rows = [
+        Surveillance(certificate=certificate, number=number, kind=SurveillanceKind.SCHEDULED,
+                     due_on=due, suspend_after=suspend_after(certificate, due),
+                     status=SurveillanceStatus.DUE)
+        for number, due in enumerate(surveillance_due_dates(certificate), start=1)
+    ]
+    Surveillance.objects.bulk_create(rows)
+    certificate.next_surveillance_due = rows[0].due_on if rows else None
+    certificate.save(update_fields=["next_surveillance_due"])
+    return rows
+
+
+def suspend_after(certificate: Certificate, due: date) -> date:
+    return due + timedelta(days=certificate.surveillance_grace_days)
