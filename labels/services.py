@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organisation, User
 from accounts.roles import Role
 from accounts.selectors import user_has_role
-from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification import notifications
+from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Certificate, CertificateStatus
 
 from . import answer_cache, keys, statuslists
