@@ -90,6 +90,9 @@ class Evaluation(models.Model):
         null=True, blank=True,
     )
     opinion = models.CharField(_("opinion"), max_length=16, choices=Opinion.choices, blank=True)
+    # A renewal's shortened procedure: what it skipped, and why, stays on the record.
+    onsite_skipped_reason = models.TextField(
+        _("on-site inspection skipped (renewal): reason"), blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
                                    related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
@@ -97,11 +100,19 @@ class Evaluation(models.Model):
     def __str__(self) -> str:
         return f"Evaluation of {self.application}"
 
+    @property
+    def onsite_skipped(self) -> bool:
+        """Only a renewal may skip the on-site inspection, and only with a recorded reason."""
+        return bool(self.onsite_skipped_reason.strip()) and \
+            self.application.renews_id is not None
+
     def missing_items(self) -> list[str]:
         missing = [item for item in DocumentReviewItem.values if not self.checklist.get(item)]
-        for field in ("onsite_date", "onsite_people", "onsite_observations",
-                      "verification_notes", "assurance_level", "materiality_threshold",
-                      "opinion"):
+        fields = ["onsite_date", "onsite_people", "onsite_observations", "verification_notes",
+                  "assurance_level", "materiality_threshold", "opinion"]
+        if self.onsite_skipped:
+            fields = fields[3:]
+        for field in fields:
             if getattr(self, field) in (None, ""):
                 missing.append(field)
         return missing
@@ -282,6 +293,10 @@ class Surveillance(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != SurveillanceStatus.CLOSED
+
+    @property
+    def deviation_percent(self) -> str:
+        return "" if self.deviation is None else f"{self.deviation * 100:+.2f} %"
 
 
 class SurveillanceTeamMember(models.Model):

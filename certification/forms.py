@@ -175,7 +175,8 @@ class EvaluationForm(forms.ModelForm):
     class Meta:
         model = Evaluation
         fields = ["onsite_date", "onsite_people", "onsite_observations", "verification_notes",
-                  "assurance_level", "materiality_threshold", "opinion"]
+                  "assurance_level", "materiality_threshold", "opinion",
+                  "onsite_skipped_reason"]
         widgets = {
             "onsite_date": date_input(),
             "onsite_people": forms.Textarea(attrs={"rows": 2}),
@@ -185,11 +186,15 @@ class EvaluationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        application = self.instance.application if self.instance.application_id else None
+        if application is None or application.renews_id is None:
+            del self.fields["onsite_skipped_reason"]  # only a renewal may skip it
         self.fields["checklist_items"].initial = [
             key for key, done in (self.instance.checklist or {}).items() if done]
 
     def service_data(self) -> dict:
-        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields
+                if name in self.fields}
         data["checklist"] = {item: True for item in self.cleaned_data["checklist_items"]}
         return data
 

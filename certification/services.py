@@ -113,6 +113,7 @@ def application_create(
     product_rule_name: str,
     product_rule_version: str,
     plant_address: str = "",
+    renews: Certificate | None = None,
 ) -> Application:
     """Open a draft application with an empty first dossier version."""
     enterprise = product.enterprise
@@ -129,6 +130,7 @@ def application_create(
         product_rule_version=product_rule_version,
         certification_body=certification_body,
         created_by=actor,
+        renews=renews,
     )
     application.full_clean()
     context = GuardContext(application=application, actor=actor, action="create", comment="")
@@ -242,14 +244,23 @@ DOSSIER_FIELDS = (
 def dossier_editable_version(*, actor: User, application: Application) -> DossierVersion:
     """The open version the enterprise may edit now, or a WorkflowError saying why not."""
     _ensure_enterprise_user(actor, application.enterprise)
-    if application.status not in DOSSIER_EDITABLE_STATUSES:
+    version = current_dossier_version(application)
+    if application.status not in DOSSIER_EDITABLE_STATUSES and not surveillance_collects_data(
+            version):
         raise TransitionNotAllowed(
             _("The dossier can only be changed as a draft or while findings are open.")
         )
-    version = current_dossier_version(application)
     if version.is_frozen:
         raise TransitionNotAllowed(_("This dossier version is frozen."))
     return version
+
+
+def surveillance_collects_data(version: DossierVersion) -> bool:
+    """A running surveillance collects the latest activity data in its own open version."""
+    from audits.models import Surveillance, SurveillanceStatus
+
+    return Surveillance.objects.filter(dossier_version=version,
+                                       status=SurveillanceStatus.IN_PROGRESS).exists()
 
 
 def dossier_update(*, actor: User, application: Application, data: dict) -> DossierVersion:
@@ -270,21 +281,28 @@ def dossier_update(*, actor: User, application: Application, data: dict) -> Doss
 def dossier_version_open_next(application: Application) -> DossierVersion:
     """Copy the last frozen version into a new open one, with the same evidence files."""
     previous = current_dossier_version(application)
-    values = {name: getattr(previous, name) for name in DOSSIER_FIELDS}
-    version = DossierVersion.objects.create(
-        application=application, number=previous.number + 1, **values
-    )
-    version.files.set(previous.files.all())
-    # The inventory comes along too, so corrective actions edit it rather than retype it.
+    version = DossierVersion.objects.create(application=application, number=previous.number + 1)
+    dossier_copy_into(source=previous, target=version)
+    return version
+
+
+def dossier_copy_into(*, source: DossierVersion, target: DossierVersion) -> DossierVersion:
+    """Fields, evidence files and inventory of `source` into the open version `target`, so
+    corrective actions, surveillance data and renewals edit rather than retype."""
     from .footprint.models import InventoryLine
 
-    lines = list(previous.inventory_lines.order_by("position"))
+    for name in DOSSIER_FIELDS:
+        setattr(target, name, getattr(source, name))
+    target.save()
+    target.files.set(source.files.all())
+    target.inventory_lines.all().delete()
+    lines = list(source.inventory_lines.order_by("position"))
     for line in lines:
         line.pk = None
-        line.dossier_version = version
+        line.dossier_version = target
         line.created_at = timezone.now()
     InventoryLine.objects.bulk_create(lines)
-    return version
+    return target
 
 
 def dossier_diff(older: DossierVersion, newer: DossierVersion) -> list[dict]:

@@ -112,7 +112,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     peer_reviews = list(application.peer_reviews.select_related("reviewer", "body"))
     current_peer = next((p for p in peer_reviews if p.is_current), None)
     evaluation = Evaluation.objects.filter(application=application).first()
-    findings = (list(application.findings.select_related("dossier_version"))
+    findings = (list(application.findings.filter(surveillance__isnull=True)
+                     .select_related("dossier_version"))
                 if can_read_dossier else [])
     editable = (Actor.ENTERPRISE in relations
                 and application.status in services.DOSSIER_EDITABLE_STATUSES

@@ -119,6 +119,13 @@ def label_representation(label: Label) -> dict[str, Any]:
         "certificationBody": {"name": subject["certificationBody"]["name"],
                               "code": subject["certificationBody"]["code"],
                               "id": subject["certificationBody"]["id"]},
+        "version": label.certificate_version,
+        "supersededBy": label.supervision.get("supersededBy"),
+        "surveillance": {
+            "nextDue": label.supervision.get("nextSurveillanceDue"),
+            "last": label.supervision.get("lastSurveillance"),
+        },
+        "statusHistory": label.supervision.get("statusHistory", []),
         "links": label_links(label.serial),
         "credential": label.credential,
     }
@@ -131,8 +138,10 @@ def label_etag(labels: list[Label]) -> str:
 
 
 def _etag_line(label: Label) -> str:
+    # The supervision summary is hashed too: a passed surveillance changes the answer.
+    supervision = hashlib.sha256(repr(sorted(label.supervision.items())).encode()).hexdigest()
     return (f"{label.serial}|{effective_status(label)}|"
-            f"{label.status_changed_at.isoformat()}|{label.pk}\n")
+            f"{label.status_changed_at.isoformat()}|{label.pk}|{supervision[:16]}\n")
 
 
 def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
@@ -180,6 +189,22 @@ LabelOutput = inline_serializer("Label", fields={
     "validFrom": serializers.DateTimeField(),
     "validUntil": serializers.DateTimeField(),
     "certificationBody": serializers.DictField(),
+    "version": serializers.IntegerField(help_text="Label version under its certificate."),
+    "supersededBy": serializers.CharField(
+        allow_null=True, help_text="Serial of the version that superseded this one."),
+    "surveillance": inline_serializer("LabelSurveillance", fields={
+        "nextDue": serializers.DateField(allow_null=True),
+        "last": inline_serializer("LabelLastSurveillance", fields={
+            "date": serializers.DateField(),
+            "outcome": serializers.ChoiceField(
+                choices=["continued", "suspended", "withdrawn", "cancelled"]),
+        }, allow_null=True),
+    }),
+    "statusHistory": inline_serializer("LabelStatusChange", many=True, fields={
+        "date": serializers.DateField(),
+        "status": serializers.CharField(),
+        "reason": serializers.CharField(help_text="The rule or request behind the change."),
+    }),
     "links": serializers.DictField(child=serializers.URLField()),
     "credential": serializers.JSONField(),
 })

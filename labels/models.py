@@ -127,6 +127,10 @@ class Label(models.Model):
     # stored PDF shows this `content_version`: a lost render task leaves a flag a sweep finds.
     content_version = models.PositiveIntegerField(default=1)
     document_stale = models.BooleanField(default=True)
+    # What the label API shows of the certificate's supervision (next and last surveillance,
+    # the public status history, the version that superseded this one), written by the
+    # services that change it, so a lookup stays one read of the label row.
+    supervision = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

@@ -12,7 +12,7 @@ from .models import Label
 PUBLIC_RELATED = (
     "certificate", "certificate__certification_body", "certificate__enterprise",
     "certificate__product", "certificate__product__category", "certificate__application",
-    "signing_key",
+    "signing_key", "superseded_by",
 )
 
 
@@ -53,3 +53,17 @@ def user_manages_label(user: User, label: Label) -> bool:
 def user_holds_label(user: User, label: Label) -> bool:
     return any(m.organisation_id == label.certificate.enterprise_id
                for m in memberships_for(user))
+
+
+def status_history_public(certificate) -> list[dict]:
+    """The certificate's public status history with readable names, newest first."""
+    from certification.models import CertificateStatus
+
+    from .models import ReasonCode
+
+    def name(choices, value: str) -> str:
+        return str(choices(value).label) if value in choices.values else value
+
+    return [{**entry, "status_label": name(CertificateStatus, entry["status"]),
+             "reason_label": name(ReasonCode, entry["reason"])}
+            for entry in reversed(certificate.status_history)]

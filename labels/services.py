@@ -116,6 +116,9 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 history_append(certificate, day=timezone.localdate(), status=certificate.status,
                                reason=ReasonCode.ISSUED)
                 certificate.save(update_fields=["status", "status_history"])
+            label_supervision_refresh(certificate)
+            if certificate.renews_id:
+                label_supervision_refresh(certificate.renews)
             transaction.on_commit(lambda: _after_issue(label.pk), robust=True)
             return label
     except IntegrityError:
@@ -126,8 +129,11 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
 
 def _supersede(certificate: Certificate, label: Label) -> list[Label]:
     """An editorial re-issue: the versions before it stay verifiable and point to it."""
+    # A renewal's first label supersedes the renewed certificate's labels the same way.
+    certificates = [certificate.pk, certificate.renews_id] if certificate.renews_id \
+        else [certificate.pk]
     previous = list(Label.objects.select_for_update().filter(
-        certificate=certificate, superseded_by__isnull=True).exclude(pk=label.pk))
+        certificate_id__in=certificates, superseded_by__isnull=True).exclude(pk=label.pk))
     for old in previous:
         old.superseded_by = label
         old.content_version += 1
@@ -235,6 +241,7 @@ def certificate_status_apply(
         _suspension_clock(certificate, target, day, reason_code, voluntary_until)
         history_append(certificate, day=day, status=certificate.status, reason=reason_code)
         certificate.save()
+        label_supervision_refresh(certificate)
         if labels:
             notifications.notify_label_event(label=labels[-1], event=event, reason=reason,
                                              reason_code=reason_code)
@@ -313,3 +320,26 @@ def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
     for status_list in key.body.status_lists.select_for_update():
         statuslists.sign_list(status_list)
     return key
+
+
+def label_supervision_refresh(certificate: Certificate) -> None:
+    """Write the supervision summary the label API serves onto each label of the certificate
+    (called by every service that changes it, in its transaction), and renew their cache
+    tokens."""
+    common = {
+        "nextSurveillanceDue": _iso(certificate.next_surveillance_due),
+        "lastSurveillance": ({"date": _iso(certificate.last_surveillance_on),
+                              "outcome": certificate.last_surveillance_outcome}
+                             if certificate.last_surveillance_on else None),
+        "statusHistory": list(certificate.status_history),
+    }
+    labels = list(Label.objects.filter(certificate=certificate).select_related("superseded_by"))
+    for label in labels:
+        label.supervision = {**common, "supersededBy": label.superseded_by.serial
+                             if label.superseded_by else None}
+    Label.objects.bulk_update(labels, ["supervision"])
+    answer_cache.labels_changed(labels)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -148,6 +148,13 @@ def _effective_status(label: Label) -> str:
     return label.status
 
 
+def _outcome_label(outcome: str) -> str:
+    from audits.models import SurveillanceOutcome
+
+    return str(SurveillanceOutcome(outcome).label) if outcome in SurveillanceOutcome.values \
+        else outcome
+
+
 def _chart(stages: list[dict]) -> dict:
     values = [Decimal(item["value"]) for item in stages]
     top = max([abs(v) for v in values] + [Decimal(1)])
@@ -193,7 +200,9 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
         "status_note": status_note,
         "result": result,
         "chart": _chart(subject["footprint"]["stages"]),
-        "events": label.events.exclude(action="issued").order_by("-created_at")[:10],
+        "history": selectors.status_history_public(label.certificate),
+        "last_outcome": _outcome_label(label.certificate.last_surveillance_outcome),
+        "key_events": label.events.filter(action="key_revoked").order_by("-created_at")[:5],
         "qr_url": label_qr_url(label),
         "has_document": CertificateDocument.objects.filter(label=label).exists(),
     }

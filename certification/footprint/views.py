@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from certification import selectors as certification_selectors
 from certification.errors import WorkflowError
 from certification.models import Application, DossierVersion
-from certification.services import DOSSIER_EDITABLE_STATUSES
+from certification.services import DOSSIER_EDITABLE_STATUSES, surveillance_collects_data
 from certification.workflow import Actor, actor_relations
 
 from . import bridge, engine, selectors, services
@@ -192,7 +192,8 @@ def _editable(request: HttpRequest, application: Application, version: DossierVe
     """Whether to offer the editing controls; the services decide for themselves."""
     latest = application.dossier_versions.order_by("-number").values_list("pk", flat=True)[:1]
     return (Actor.ENTERPRISE in actor_relations(request.user, application)
-            and application.status in DOSSIER_EDITABLE_STATUSES
+            and (application.status in DOSSIER_EDITABLE_STATUSES
+                 or surveillance_collects_data(version))
             and not version.is_frozen and version.pk in list(latest))
 
 
