@@ -238,6 +238,7 @@ class SurveillanceOutcome(models.TextChoices):
     SUSPENDED = "suspended", _("Certificate suspended")
     WITHDRAWN = "withdrawn", _("Certificate withdrawn")
     CANCELLED = "cancelled", _("Not held (certificate ended)")
+    RENEWED = "renewed", _("Not held (replaced by the renewal)")
 
 
 class Surveillance(models.Model):

@@ -19,9 +19,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
-from audits.models import PeerReview, PeerReviewOutcome
+from audits.models import PeerReview, PeerReviewOutcome, SurveillanceOutcome
 from audits.services import blacklist_ensure_clear
-from audits.supervision.schedule import certificate_rules_record, surveillance_schedule_create
+from audits.supervision.schedule import (
+    certificate_rules_record,
+    surveillance_schedule_create,
+    surveillances_close,
+)
 
 from . import notifications
 from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
@@ -472,6 +476,9 @@ def certificate_create(*, application: Application) -> Certificate:
     certificate_rules_record(certificate)
     certificate.save()
     surveillance_schedule_create(certificate)
+    if renewed:
+        # The renewal's evaluation replaces what was left of the old certificate's surveillance.
+        surveillances_close(renewed, SurveillanceOutcome.RENEWED)
     return certificate
 
 

@@ -72,7 +72,18 @@ def _linkset(label: Label, anchor: str) -> dict:
     return {"linkset": [entry]}
 
 
+def _current_version(label: Label) -> Label:
+    """The QR printed on a product keeps resolving to the label in force: an editorial
+    re-issue or a renewal supersedes a label, and the chain is followed to its end."""
+    seen = {label.pk}
+    while label.superseded_by_id is not None and label.superseded_by_id not in seen:
+        label = Label.objects.select_related("superseded_by").get(pk=label.superseded_by_id)
+        seen.add(label.pk)
+    return label
+
+
 def _resolve(request: HttpRequest, label: Label, anchor: str) -> HttpResponse:
+    label = _current_version(label)
     linkset_url = anchor + "?linkType=linkset"
     link_header = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
     link_type = request.GET.get("linkType", "")

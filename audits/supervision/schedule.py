@@ -48,3 +48,19 @@ def surveillance_schedule_create(certificate: Certificate) -> list[Surveillance]
 
 def suspend_after(certificate: Certificate, due: date) -> date:
     return due + timedelta(days=certificate.surveillance_grace_days)
+
+
+def surveillances_close(certificate: Certificate, outcome: str) -> int:
+    """A certificate no longer in force (or replaced by its renewal) is not surveilled: its
+    open surveillances close with `outcome`, and the next due date it shows goes."""
+    from labels.services import label_supervision_refresh
+
+    closed = certificate.surveillances.exclude(status=SurveillanceStatus.CLOSED).update(
+        status=SurveillanceStatus.CLOSED, outcome=outcome)
+    Certificate.objects.filter(pk=certificate.pk).update(next_surveillance_due=None)
+    # Re-read: the caller's copy may predate the status change that ended the certificate.
+    label_supervision_refresh(Certificate.objects.get(pk=certificate.pk))
+    return closed
+
+
+

@@ -41,7 +41,7 @@ from ..models import (
     SurveillanceTeamMember,
 )
 from ..services import blacklist_ensure_clear
-from .schedule import suspend_after
+from .schedule import surveillances_close, suspend_after
 from .workflow import STEP_LABELS, TRANSITIONS, Context, Relation, Step, relations_to
 
 # Suspensions a passed surveillance lifts: the ones the surveillance itself caused.
@@ -448,12 +448,7 @@ def certificate_cancel(*, actor: User, certificate: Certificate,
 
 
 def surveillances_close_ended(certificate: Certificate) -> int:
-    """A certificate no longer in force is not surveilled: its open surveillances close."""
-    open_ones = certificate.surveillances.exclude(status=SurveillanceStatus.CLOSED)
-    closed = open_ones.update(status=SurveillanceStatus.CLOSED,
-                              outcome=SurveillanceOutcome.CANCELLED)
-    Certificate.objects.filter(pk=certificate.pk).update(next_surveillance_due=None)
-    return closed
+    return surveillances_close(certificate, SurveillanceOutcome.CANCELLED)
 
 
 @transaction.atomic

@@ -50,6 +50,7 @@ def label_event_payload(label: Label, label_event: LabelEvent) -> dict[str, Any]
             "event": label_event.action,
             "status": label.status,
             "reason": label_event.reason,
+            "reasonCode": label_event.reason_code,
             "certificateNumber": subject.get("certificateNumber", ""),
             "gtin": label.gtin or None,
             "product": {"name": product.get("name", ""), "model": product.get("model", "")},
