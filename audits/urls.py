@@ -6,6 +6,7 @@ app_name = "audits"
 surveillance = "surveillances/<int:pk>"
 urlpatterns = [
     path("certificates/", views.certificate_list, name="certificates"),
+    path("factor-impact/", views.factor_impact_report, name="factor_impact"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate"),
     path("certificates/<int:pk>/request/<str:kind>/", views.certificate_request,
          name="certificate_request"),

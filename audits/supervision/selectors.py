@@ -52,3 +52,10 @@ def surveillances_due_for_body(user: User) -> QuerySet[Surveillance]:
                     certificate__status__in=["valid", "suspended"])
             .select_related("certificate", "certificate__product")
             .order_by("due_on"))
+
+
+def user_supervises(user: User) -> bool:
+    """Bodies' people and regulators see supervision reports; enterprises do not."""
+    if user_is_regulator(user) or user_is_platform_admin(user):
+        return True
+    return any(m.role in BODY_ROLES for m in memberships_for(user))

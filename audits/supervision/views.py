@@ -82,6 +82,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audits/certificate_list.html", {
         "page": page, "status": status, "statuses": CertificateStatus.choices,
+        "supervises": selectors.user_supervises(request.user),
         "surveillances": selectors.surveillances_due_for_body(request.user)[:20],
     })
 
@@ -348,3 +349,27 @@ def surveillance_finding_close(request: HttpRequest, pk: int, finding_id: int) -
         actor=request.user, finding=finding), _("Finding closed."))
     return _back(surveillance)
 
+
+
+# --- factor updates -----------------------------------------------------------------------
+
+@login_required
+def factor_impact_report(request: HttpRequest) -> HttpResponse:
+    """For the bodies (their certificates) and the regulator (all): what a published factor
+    library version would do to the certified footprints."""
+    from certification.footprint.models import DatasetVersion, DatasetVersionStatus
+
+    from .impact import factor_impact
+
+    certificates = selectors.certificate_list_for_actor(request.user)
+    if not selectors.user_supervises(request.user):
+        raise Http404
+    versions = list(DatasetVersion.objects.filter(status=DatasetVersionStatus.PUBLISHED)
+                    .select_related("dataset").order_by("-published_at", "-pk"))
+    chosen = next((v for v in versions if str(v.pk) == request.GET.get("version")),
+                  versions[0] if versions else None)
+    impacts = factor_impact(version=chosen, certificates=certificates) if chosen else []
+    return render(request, "audits/factor_impact.html", {
+        "versions": versions, "chosen": chosen, "impacts": impacts,
+        "material_count": sum(1 for impact in impacts if impact.material),
+    })

@@ -129,3 +129,8 @@ def observe(label: Label) -> dict[str, Any]:
                          .values_list("event_type", flat=True)),
         "pdf": pdf_text(label),
     }
+
+
+# The footprint layer's fixtures: the loaded factor library and inventories written as a frozen
+# version holds them.
+from tests.footprint.conftest import factor_library, write_lines  # noqa: E402,F401
