@@ -275,3 +275,90 @@ def certify_demo_application(application: Application, people: dict[str, User]) 
                         has_conflict=False)
     step("peer-reviewer", "peer_endorse", "The file supports the opinion.")
     step("decision-maker", "approve", "Meets CNCA-CFP-00:2025 and GB/T 24067-2024.")
+
+
+# --- after the certificate ----------------------------------------------------------------
+
+SUPERVISION_DEMO = {
+    # product model: what the demo shows of a certificate's life
+    "GC-ESS-30K": "surveillance due in 20 days",
+    "GC-ESS-40K": "surveillance overdue past the grace: the first sweep suspends it",
+    "GC-ESS-50K": "suspended past the maximum: the first sweep withdraws it",
+    "GC-ESS-60K": "inside its renewal window",
+}
+
+
+def seed_supervision_demo(people: dict[str, User]) -> list[str]:
+    """Four certificates at the moments of their life the supervision rules act on, each
+    certified through the whole procedure and then moved in time: what the certificate's
+    history would hold had it been issued earlier. Idempotent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audits.models import Surveillance
+    from labels.models import ReasonCode
+    from labels.services import certificate_status_apply
+
+    from .models import Certificate
+
+    enterprise_admin = people["ent-admin"]
+    organisations = {"enterprise": enterprise_admin.memberships.get().organisation,
+                     "body": people["body-admin"].memberships.get().organisation}
+    if Product.objects.filter(model__in=list(SUPERVISION_DEMO)).exists():
+        return []
+    today = timezone.localdate()
+    category = ProductCategory.objects.get(code="LIB-STORAGE")
+    certificates: dict[str, Certificate] = {}
+    for model in SUPERVISION_DEMO:
+        with transaction.atomic():
+            product = product_create(
+                actor=enterprise_admin, enterprise=organisations["enterprise"],
+                name="储能电池包 Energy storage pack", model=model, category=category,
+                manufacturer="绿能电池有限公司", plant_address="江苏省常州市武进区1号",
+                trademark="GreenCell")
+            application = application_create(
+                actor=enterprise_admin, product=product,
+                certification_body=organisations["body"], scheme="national_pilot",
+                product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
+                product_rule_version="2025.1")
+            _complete_dossier(application, enterprise_admin)
+            certify_demo_application(application, people)
+            certificate = Certificate.objects.get(application=application)
+            if model == "GC-ESS-60K":
+                # Issued 670 days ago, before its label is signed: the credential carries
+                # the same dates. Its surveillance was held in its first year.
+                issued = today - timedelta(days=670)
+                Certificate.objects.filter(pk=certificate.pk).update(
+                    issued_on=issued, valid_until=issued + timedelta(days=730))
+                certificate.surveillances.all().delete()
+            certificates[model] = certificate
+        # The label is issued as the approval commits.
+    surveillance = Surveillance.objects.get(certificate=certificates["GC-ESS-30K"])
+    _reschedule(surveillance, today + timedelta(days=20))
+    _reschedule(Surveillance.objects.get(certificate=certificates["GC-ESS-40K"]),
+                today - timedelta(days=40))
+    certificate_status_apply(
+        certificate_id=certificates["GC-ESS-50K"].pk, action="suspend",
+        reason="Major nonconformity in the electricity data.",
+        reason_code=ReasonCode.BODY_DECISION, on=today - timedelta(days=200))
+    renewable = Certificate.objects.get(pk=certificates["GC-ESS-60K"].pk)
+    Certificate.objects.filter(pk=renewable.pk).update(
+        last_surveillance_on=renewable.issued_on + timedelta(days=360),
+        last_surveillance_outcome="continued", next_surveillance_due=None)
+    from labels.services import label_supervision_refresh
+
+    label_supervision_refresh(Certificate.objects.get(pk=renewable.pk))
+    return [f"{certificates[model].number}: {what}" for model, what in SUPERVISION_DEMO.items()]
+
+
+def _reschedule(surveillance, due) -> None:
+    from datetime import timedelta
+
+    from audits.supervision.services import _next_due_refresh
+
+    certificate = surveillance.certificate
+    surveillance.due_on = due
+    surveillance.suspend_after = due + timedelta(days=certificate.surveillance_grace_days)
+    surveillance.save(update_fields=["due_on", "suspend_after"])
+    _next_due_refresh(certificate)

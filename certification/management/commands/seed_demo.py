@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from certification.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+from certification.demo import DEMO_PASSWORD, PEOPLE, seed_demo, seed_supervision_demo
 
 
 class Command(BaseCommand):
@@ -12,7 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_reference", verbosity=0)
         call_command("load_factors", verbosity=0)
-        seed_demo()
+        people = seed_demo()
+        supervision = seed_supervision_demo(people)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, display_name, _key, role in PEOPLE:
             self.stdout.write(f"  {username:<16} {role:<20} {display_name}")
@@ -22,3 +23,8 @@ class Command(BaseCommand):
         for label in Label.objects.order_by("pk")[:3]:
             address = public_url(f"/labels/{label.serial}/")
             self.stdout.write(f"Demo label {label.serial}: {address}")
+        for line in supervision:
+            self.stdout.write(f"Demo certificate {line}")
+        if supervision:
+            self.stdout.write("Run `manage.py supervision_sweep --dry-run` to see what the "
+                              "supervision rules do today.")
