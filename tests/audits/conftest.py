@@ -14,7 +14,9 @@ from audits.models import BlacklistEntry
 from audits.services import blacklist_entry_create
 from certification.models import Certificate, CertificateStatus, Status
 from labels import services as label_services
-from labels.models import Label
+from labels.models import Label, StatusList
+from labels.vc.statuslist import Bitstring
+from labels.webhooks.services import webhook_endpoint_create
 from tests.conftest import World, build_application
 from tests.factories import (
     COMPLETE_DOSSIER,
@@ -22,6 +24,7 @@ from tests.factories import (
     CertificationBodyFactory,
     DossierVersionFactory,
     EnterpriseFactory,
+    MarketplaceFactory,
     ProductCategoryFactory,
     ProductFactory,
     member_of,
@@ -95,3 +98,33 @@ def list_subject(world: World) -> Callable[..., BlacklistEntry]:
             **{key: subject}, **fields)
 
     return create
+
+
+@pytest.fixture(autouse=True)
+def _oversight_settings(settings, monkeypatch) -> None:
+    """TIME_ZONE in UTC as in tests/labels (a label issued before 08:00 Beijing time is not yet
+    valid otherwise); the certificate PDF rendered after every label change is not what these
+    tests are about, so its on-commit render is switched off."""
+    settings.TIME_ZONE = "UTC"
+    settings.WEBHOOK_ALLOW_HTTP = True
+    monkeypatch.setattr("labels.services._after_issue", lambda label_id: None)
+
+
+def bits(label: Label) -> dict[str, bool]:
+    label = Label.objects.get(pk=label.pk)
+    return {
+        "revocation": Bitstring.from_bytes(bytes(StatusList.objects.get(
+            pk=label.revocation_list_id).bits)).get(label.revocation_index),
+        "suspension": Bitstring.from_bytes(bytes(StatusList.objects.get(
+            pk=label.suspension_list_id).bits)).get(label.suspension_index),
+    }
+
+
+@pytest.fixture
+def endpoint(db):
+    marketplace = MarketplaceFactory(name="GreenMall")
+    admin = member_of(marketplace, Role.MARKETPLACE_ADMIN, username="mall_admin")
+    endpoint, _ = webhook_endpoint_create(actor=admin, marketplace=marketplace,
+                                          url="http://127.0.0.1:9/hook",
+                                          event_types=["suspended", "revoked"])
+    return endpoint
