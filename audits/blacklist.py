@@ -61,7 +61,7 @@ def _notify_frozen(entry: BlacklistEntry, applications: list[Application]) -> No
             memberships__role__in=[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER],
             is_active=True,
         ).distinct().order_by("pk")
-        url = reverse("certification:application_detail", args=[application.pk])
+        url = reverse("oversight:transfer", args=[application.pk])
         for person in people:
             with translation.override(person.language):
                 subject = _("%(reference)s is frozen: its certification body is blacklisted") % {
