@@ -31,6 +31,12 @@ class BlacklistEntry(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    # Delisting ends the entry and keeps it: the record of who listed and delisted stays.
+    delisted_at = models.DateTimeField(_("delisted at"), null=True, blank=True)
+    delisted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    delisting_reason = models.TextField(_("reason for delisting"), blank=True)
 
     class Meta:
         ordering = ["-effective_from", "-pk"]
@@ -409,3 +415,146 @@ class SupervisionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.kind} {self.deadline} -{self.days_before}"
+# --- blacklist: documents, labels under review, bulk orders -------------------------------
+
+def blacklist_document_path(instance: "BlacklistDocument", filename: str) -> str:
+    return f"blacklist/{instance.entry_id}/{instance.sha256}"
+
+
+class BlacklistDocument(models.Model):
+    """A document the listing rests on (decision, notice), checked by content at upload."""
+
+    entry = models.ForeignKey(BlacklistEntry, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(upload_to=blacklist_document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["entry", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class LabelOrderKind(models.TextChoices):
+    SUSPENSION = "suspension", _("Suspension of every label")
+    SPECIAL_SURVEILLANCE = "special_surveillance", _("Special surveillance of every label")
+
+
+class BlacklistLabelOrder(models.Model):
+    """The regulator's bulk decision on the labels a listed body issued."""
+
+    entry = models.ForeignKey(BlacklistEntry, on_delete=models.PROTECT, related_name="orders")
+    kind = models.CharField(_("order"), max_length=32, choices=LabelOrderKind.choices)
+    reason = models.TextField(_("reason"))
+    label_count = models.PositiveIntegerField(default=0)
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    ordered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-ordered_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.entry_id})"
+
+
+class BlacklistLabelReview(models.Model):
+    """A label issued by a body at the time it was listed, flagged for the regulator's review."""
+
+    entry = models.ForeignKey(BlacklistEntry, on_delete=models.PROTECT,
+                              related_name="label_reviews")
+    label = models.ForeignKey("labels.Label", on_delete=models.PROTECT,
+                              related_name="blacklist_reviews")
+    flagged_at = models.DateTimeField(default=timezone.now)
+    order = models.ForeignKey(BlacklistLabelOrder, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="reviews")
+
+    class Meta:
+        ordering = ["entry", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "label"], name="one_review_per_listing"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label_id} under review ({self.entry_id})"
+
+
+# --- random sampling (双随机、一公开) ------------------------------------------------------
+
+class SamplingStratum(models.TextChoices):
+    NONE = "", _("None")
+    BODY = "body", _("Certification body")
+    CATEGORY = "category", _("Product category")
+
+
+class SamplingDraw(models.Model):
+    """One published draw: the seed and the population hash let anyone replay it."""
+
+    seed = models.CharField(_("seed"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    stratify_by = models.CharField(_("stratified by"), max_length=16, blank=True,
+                                   choices=SamplingStratum.choices)
+    population_hash = models.CharField(_("population SHA-256"), max_length=64)
+    population_size = models.PositiveIntegerField(_("population size"))
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-drawn_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Draw {self.seed} ({self.drawn_at:%Y-%m-%d})"
+
+
+class ReinspectionStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned")
+    COMPLETED = "completed", _("Completed")
+
+
+class ReinspectionOutcome(models.TextChoices):
+    PENDING = "", _("Pending")
+    CONFORMING = "conforming", _("Conforming")
+    NONCONFORMING = "nonconforming", _("Nonconforming")
+
+
+class ReinspectionAction(models.TextChoices):
+    NONE = "", _("None")
+    SUSPEND = "suspend", _("Suspend the certificate")
+    WITHDRAW = "withdraw", _("Withdraw the certificate")
+
+
+class SamplingItem(models.Model):
+    """A drawn certificate and its re-inspection task, assigned to the drawn inspector."""
+
+    draw = models.ForeignKey(SamplingDraw, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveIntegerField()
+    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
+                                    related_name="sampling_items")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="sampling_items")
+    status = models.CharField(_("status"), max_length=16, choices=ReinspectionStatus.choices,
+                              default=ReinspectionStatus.ASSIGNED)
+    findings = models.TextField(_("findings"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, blank=True,
+                               choices=ReinspectionOutcome.choices)
+    action = models.CharField(_("action"), max_length=16, blank=True,
+                              choices=ReinspectionAction.choices)
+    outcome_date = models.DateField(_("outcome date"), null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["draw", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "certificate"], name="one_item_per_draw"),
+            models.UniqueConstraint(fields=["draw", "position"], name="unique_item_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} → {self.inspector}"

@@ -3,14 +3,19 @@
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
-from certification.errors import Blacklisted
+from accounts.selectors import user_is_platform_admin, user_is_regulator
+from certification.errors import ActorNotPermitted, Blacklisted, WorkflowError
+from certification.uploads import check_upload
 
-from .models import BlacklistEntry
+from .models import BlacklistDocument, BlacklistEntry
 
 
 def blacklist_hits(
@@ -28,6 +33,7 @@ def blacklist_hits(
         BlacklistEntry.objects.filter(
             Q(organisation_id__in=organisation_ids) | Q(person_id__in=person_ids),
             effective_from__lte=day,
+            delisted_at__isnull=True,
         )
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
         .select_related("organisation", "person")
@@ -51,6 +57,13 @@ def blacklist_ensure_clear(
         )
 
 
+def blacklist_ensure_body_may_act(body: Organisation | None) -> None:
+    """The check every step a certification body takes calls (acceptance, planning, decision,
+    issuance, surveillance): a listed body may do none of them."""
+    if body is not None:
+        blacklist_ensure_clear(organisations=[body])
+
+
 def blacklist_entry_create(
     *,
     actor: User,
@@ -60,16 +73,72 @@ def blacklist_entry_create(
     source_document: str,
     effective_from: date,
     effective_to: date | None = None,
+    legal_basis: str = "",
+    documents: Iterable[UploadedFile] = (),
 ) -> BlacklistEntry:
-    entry = BlacklistEntry(
-        organisation=organisation,
-        person=person,
-        reason=reason,
-        source_document=source_document,
-        effective_from=effective_from,
-        effective_to=effective_to,
-        created_by=actor,
-    )
-    entry.full_clean()
-    entry.save()
+    """List a body, an enterprise or a person, with the effects a listing has at once.
+
+    Only a regulator (or the platform administrator, through the API) lists. Every document
+    is checked by content before anything is written. A listed body's open files are frozen
+    and their enterprises told, and the labels it issued are flagged for review.
+    """
+    from .blacklist import blacklist_listing_effects  # it imports the label services
+
+    _ensure_regulator(actor)
+    checked = [(upload, check_upload(upload)) for upload in documents]
+    with transaction.atomic():
+        entry = BlacklistEntry(
+            organisation=organisation,
+            person=person,
+            reason=reason,
+            source_document=source_document,
+            legal_basis=legal_basis,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            created_by=actor,
+        )
+        entry.full_clean()
+        if effective_to is not None and effective_to < effective_from:
+            raise ValidationError({"effective_to": _("The period ends before it starts.")})
+        entry.save()
+        stored: list[str] = []
+        try:
+            for upload, facts in checked:
+                document = BlacklistDocument(
+                    entry=entry, original_name=(upload.name or "file")[:255], size=facts.size,
+                    sha256=facts.sha256, content_type=facts.content_type, uploaded_by=actor)
+                document.file.save("upload", upload, save=False)
+                stored.append(document.file.name)
+                document.save()
+            blacklist_listing_effects(entry)
+        except Exception:
+            # The transaction rolls back the rows; the stored bytes must go too.
+            for name in stored:
+                BlacklistDocument.file.field.storage.delete(name)
+            raise
     return entry
+
+
+def blacklist_entry_delist(*, actor: User, entry_id: int, reason: str) -> BlacklistEntry:
+    """End an entry now. The record stays, with who delisted it, when and why."""
+    _ensure_regulator(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for delisting.")})
+    with transaction.atomic():
+        entry = BlacklistEntry.objects.select_for_update().get(pk=entry_id)
+        if entry.delisted_at is not None:
+            raise WorkflowError(_("This entry has already been delisted."))
+        today = timezone.localdate()
+        entry.delisted_at = timezone.now()
+        entry.delisted_by = actor
+        entry.delisting_reason = reason
+        if entry.effective_to is None or entry.effective_to > today:
+            entry.effective_to = max(today, entry.effective_from)
+        entry.save(update_fields=["delisted_at", "delisted_by", "delisting_reason",
+                                  "effective_to"])
+    return entry
+
+
+def _ensure_regulator(actor: User) -> None:
+    if not (user_is_regulator(actor) or user_is_platform_admin(actor)):
+        raise ActorNotPermitted(_("Only the regulator keeps the blacklist."))

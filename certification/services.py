@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
-from audits.models import PeerReview, PeerReviewOutcome, SurveillanceOutcome
-from audits.services import blacklist_ensure_clear
+from audits.models import FindingStatus, PeerReview, PeerReviewOutcome, SurveillanceOutcome
+from audits.services import blacklist_ensure_clear, blacklist_hits
 from audits.supervision.schedule import (
     certificate_rules_record,
     surveillance_schedule_create,
@@ -48,10 +48,12 @@ from .workflow import (
     COMMENT_REQUIRED,
     TRANSITIONS,
     Action,
+    Actor,
     GuardContext,
     actor_relations,
     body_accredited,
     current_dossier_version,
+    dossier_complete,
 )
 
 # --- products -----------------------------------------------------------------------------
@@ -232,6 +234,76 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
         transaction.on_commit(lambda: label_issue.delay(certificate_id), robust=True)
 
 
+# --- transfer away from a listed body -----------------------------------------------------
+
+TRANSFER_ACTION = "transfer"
+# Statuses a file can be transferred from: in progress at the listed body.
+TRANSFERABLE = (Status.DRAFT, Status.SUBMITTED, Status.ACCEPTED, Status.PLANNED,
+                Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE, Status.TECHNICAL_REVIEW,
+                Status.PEER_REVIEW, Status.DECISION)
+
+
+def application_transfer(
+    *, actor: User, application_id: int, certification_body: Organisation
+) -> Application:
+    """Move a file frozen by its body's listing to another accredited, unlisted body.
+
+    The new body continues from the enterprise's last completed step that does not rest on
+    the listed body's judgement: a draft stays a draft; a submitted file lands in "submitted"
+    at the new body, which runs its own acceptance, team, evaluation and reviews. The dossier
+    versions and evidence go along; the listed body's team and peer review do not, and its
+    findings are closed by the transfer (the event says so), so the new body starts clean.
+    """
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("enterprise", "certification_body", "product")
+            .get(pk=application_id)
+        )
+        if Actor.ENTERPRISE_ADMIN not in actor_relations(actor, application):
+            raise ActorNotPermitted(_("Only the enterprise's administrator transfers a file."))
+        if application.status not in TRANSFERABLE:
+            raise TransitionNotAllowed(_("Only an application in progress can be transferred."))
+        old_body = application.certification_body
+        if not blacklist_hits(organisations=[old_body]):
+            raise GuardFailed("body_blacklisted", _(
+                "A file moves to another body only while its body is on the blacklist."))
+        if certification_body.pk == old_body.pk:
+            raise ValidationError({"certification_body": _("Choose another body.")})
+        application.certification_body = certification_body
+        context = GuardContext(application=application, actor=actor, action=TRANSFER_ACTION,
+                               comment="")
+        try:
+            body_accredited(context)
+            blacklist_ensure_clear(organisations=[certification_body, application.enterprise],
+                                   people=[actor])
+        except GuardFailed as error:
+            raise ValidationError({"certification_body": error.message}) from error
+        from_status = application.status
+        target = Status.DRAFT if from_status == Status.DRAFT else Status.SUBMITTED
+        if from_status == Status.AWAITING_ENTERPRISE:
+            # The enterprise was answering findings: its open version is what it submits now.
+            dossier_complete(context)
+            version = current_dossier_version(application)
+            version.frozen_at = timezone.now()
+            version.save(update_fields=["frozen_at"])
+        application.status = target
+        application.updated_at = timezone.now()
+        application.save(update_fields=["certification_body", "status", "updated_at"])
+        application.team.all().delete()
+        application.peer_reviews.filter(is_current=True).update(is_current=False)
+        application.findings.exclude(status=FindingStatus.CLOSED).update(
+            status=FindingStatus.CLOSED, closed_at=timezone.now())
+        event = ApplicationEvent.objects.create(
+            application=application, actor=actor, action=TRANSFER_ACTION,
+            from_status=from_status, to_status=target,
+            comment=_("Transferred from %(old)s to %(new)s.") % {"old": old_body,
+                                                                 "new": certification_body},
+        )
+        notifications.notify_transition(event)
+    return application
+
+
 # --- dossier ------------------------------------------------------------------------------
 
 DOSSIER_EDITABLE_STATUSES = {Status.DRAFT, Status.AWAITING_ENTERPRISE}
@@ -350,6 +422,7 @@ def team_assign(
         raise ActorNotPermitted(_("Only the body's administrator assigns the team."))
     if application.status not in TEAM_EDITABLE_STATUSES:
         raise TransitionNotAllowed(_("The team is set after acceptance and before planning."))
+    blacklist_ensure_clear(organisations=[body], people=[actor])
     if lead not in members:
         members = [*members, lead]
     for member in members:
@@ -400,6 +473,7 @@ def peer_review_assign(*, actor: User, application: Application, reviewer: User)
         raise ActorNotPermitted(_("Only the body's administrator requests a peer review."))
     if application.status not in PEER_ASSIGNABLE_STATUSES:
         raise TransitionNotAllowed(_("A peer reviewer cannot be assigned at this stage."))
+    blacklist_ensure_clear(organisations=[application.certification_body], people=[actor])
     peer_body = next(
         (m.organisation for m in reviewer.memberships.select_related("organisation")
          if m.role == Role.REVIEWER and m.organisation.is_active_body

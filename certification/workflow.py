@@ -137,6 +137,12 @@ def nobody_blacklisted(ctx: GuardContext) -> None:
     )
 
 
+def body_and_actor_not_blacklisted(ctx: GuardContext) -> None:
+    """A listed body's files are frozen, and a listed person takes no step."""
+    blacklist_ensure_clear(organisations=[ctx.application.certification_body],
+                           people=[ctx.actor])
+
+
 def team_assigned(ctx: GuardContext) -> None:
     team = list(ctx.application.team.select_related("user"))
     if not team:
@@ -261,10 +267,20 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
                                           peer_declared_no_conflict, comment_given),
     (S.PEER_REVIEW, A.PEER_ENDORSE): _t(S.DECISION, {Actor.PEER_REVIEWER},
                                         peer_declared_no_conflict, peer_reviewer_independent),
+    # The team and the peer reviewer are checked again at the decision: a listing that came
+    # after they took their steps must still stop it.
     (S.DECISION, A.APPROVE): _t(S.APPROVED, {Actor.DECISION_MAKER}, actor_not_on_team,
-                                comment_given, body_accredited, nobody_blacklisted),
+                                comment_given, body_accredited, nobody_blacklisted,
+                                team_assigned, peer_reviewer_independent),
     (S.DECISION, A.REFUSE): _t(S.REFUSED, {Actor.DECISION_MAKER}, actor_not_on_team,
-                               comment_given),
+                               comment_given, team_assigned, peer_reviewer_independent),
+}
+# A listed body's applications are frozen: every step but withdrawal by the enterprise first
+# checks that neither the body nor the person acting is on the blacklist.
+TRANSITIONS = {
+    key: Transition(target=t.target, actors=t.actors,
+                    guards=(body_and_actor_not_blacklisted, *t.guards))
+    for key, t in TRANSITIONS.items()
 }
 WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.PLANNED, S.IN_EVALUATION,
                 S.AWAITING_ENTERPRISE, S.TECHNICAL_REVIEW, S.PEER_REVIEW, S.DECISION)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("portal/labels/", include("labels.portal_urls")),
     path("portal/webhooks/", include("labels.webhooks.urls")),
     path("portal/supervision/", include("audits.urls")),
+    path("portal/oversight/", include("audits.oversight_urls")),
+    path("oversight/", include("audits.oversight_public_urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
-from accounts.selectors import user_has_role
+from accounts.selectors import user_has_role, user_is_regulator
+from audits.models import ReinspectionStatus, SamplingItem
+from audits.services import blacklist_ensure_body_may_act
 from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Certificate, CertificateStatus
@@ -79,6 +81,9 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             if existing:
                 return existing
             body = certificate.certification_body
+            # A listed body's approval produces no label: the certificate stays "approved,
+            # label pending" until the body is delisted (the pending sweep then issues it).
+            blacklist_ensure_body_may_act(body)
             key = keys.signing_key_active(body)
             revocation_list, revocation_index = statuslists.allocate_index(
                 body, "revocation", "revocation_index")
@@ -170,13 +175,35 @@ def _ensure_body_admin(actor: User | None, body: Organisation) -> None:
         raise ActorNotPermitted(_("Only the issuing body may change this label's status."))
 
 
+# Besides the issuing body, oversight may act on a label, each within its own narrow reason:
+# the inspector drawn to re-inspect its certificate (while that re-inspection is open) suspends
+# or withdraws it; the regulator suspends a label flagged for review after its body's listing.
+INSPECTOR_ACTIONS = ("suspend", "revoke")
+REGULATOR_ACTIONS = ("suspend",)
+
+
+def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
+    body = label.certificate.certification_body
+    if actor is None or user_has_role(actor, Role.BODY_ADMIN, body) or user_has_role(
+            actor, Role.DECISION_MAKER, body):
+        return
+    if action in INSPECTOR_ACTIONS and SamplingItem.objects.filter(
+            certificate_id=label.certificate_id, inspector=actor,
+            status=ReinspectionStatus.ASSIGNED).exists():
+        return
+    if action in REGULATOR_ACTIONS and user_is_regulator(actor) and label.blacklist_reviews.filter(
+            entry__delisted_at__isnull=True).exists():
+        return
+    _ensure_body_admin(actor, body)
+
+
 def label_change_status(*, actor: User | None, label_id: int, action: str, reason: str,
                         reason_code: str = ReasonCode.BODY_DECISION) -> Label:
     """Suspend, restore, revoke, cancel or expire a label (and every current version of its
     certificate) on the issuing body's decision, with the reason recorded."""
     with transaction.atomic():
         label = Label.objects.select_related("certificate__certification_body").get(pk=label_id)
-        _ensure_body_admin(actor, label.certificate.certification_body)
+        _ensure_may_change(actor, label, action)
         if actor is not None and action not in LABEL_ACTIONS:
             raise TransitionNotAllowed(_("Expiry comes from the validity period, not a person."))
         if actor is not None and not reason.strip():

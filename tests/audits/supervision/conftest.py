@@ -33,6 +33,12 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 @pytest.fixture(autouse=True)
+def _oversight_settings() -> None:
+    """Overrides tests/audits' fixture of that name: here the certificate PDF is rendered after
+    every change, as in production, since what it says is part of every rule's effect."""
+
+
+@pytest.fixture(autouse=True)
 def _supervision_settings(settings) -> None:
     settings.TIME_ZONE = "Asia/Shanghai"
     settings.LABEL_PUBLIC_HOST = "labels.example.cn"
