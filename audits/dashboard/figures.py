@@ -97,22 +97,31 @@ def _medians(source: QuerySet, groupings: list[tuple[str, ...]],
     """Rows (*columns, count, median days) of the durations `later - earlier` of `source`'s
     rows, once per grouping (a grouping's missing columns come back as NULL). One query.
 
-    Every name put into the SQL text is one of this module's constants; the filters' values
-    travel as parameters of the inner query."""
+    PostgreSQL computes the median with percentile_cont over GROUPING SETS, in one pass;
+    elsewhere (SQLite) the middle rows are found with ROW_NUMBER and COUNT windows. Every name
+    put into the SQL text is one of this module's constants; the filters' values travel as
+    parameters of the inner query."""
     inner, params = source.query.sql_with_params()
     column_list = ", ".join(f"s.{name} AS {name}" for name in columns)
-    parts = []
-    for grouping in groupings:
-        selected = ", ".join(name if name in grouping else f"NULL AS {name}" for name in columns)
-        partition = ", ".join(grouping) or "1"
-        parts.append(f"SELECT {selected}, v, ROW_NUMBER() OVER (PARTITION BY {partition} "  # noqa: S608
-                     f"ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY {partition}) AS n FROM d")
     names = ", ".join(columns)
-    sql = (f"WITH d AS (SELECT {column_list}, {_duration_days('s.later', 's.earlier')} AS v "  # noqa: S608
-           f"FROM ({inner}) s WHERE s.later IS NOT NULL AND s.earlier IS NOT NULL), "
-           f"r AS ({' UNION ALL '.join(parts)}) "
-           f"SELECT {names}, MAX(n), AVG(v) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 "
-           f"GROUP BY {names}")
+    durations = (f"SELECT {column_list}, {_duration_days('s.later', 's.earlier')} AS v "  # noqa: S608
+                 f"FROM ({inner}) s WHERE s.later IS NOT NULL AND s.earlier IS NOT NULL")
+    if connection.vendor == "postgresql":
+        sets = ", ".join(f"({', '.join(grouping)})" for grouping in groupings)
+        sql = (f"SELECT {names}, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY v) "  # noqa: S608
+               f"FROM ({durations}) d GROUP BY GROUPING SETS ({sets})")
+    else:
+        parts = []
+        for grouping in groupings:
+            selected = ", ".join(name if name in grouping else f"NULL AS {name}"
+                                 for name in columns)
+            partition = ", ".join(grouping) or "1"
+            parts.append(f"SELECT {selected}, v, ROW_NUMBER() OVER (PARTITION BY {partition} "  # noqa: S608
+                         f"ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY {partition}) AS n "
+                         f"FROM d")
+        sql = (f"WITH d AS ({durations}), r AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
+               f"SELECT {names}, MAX(n), AVG(v) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 "
+               f"GROUP BY {names}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
