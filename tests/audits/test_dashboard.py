@@ -510,3 +510,11 @@ def test_the_dashboard_link_is_absent_for_anonymous_visitors(db):
 def test_a_body_admin_is_not_a_regulator(world):
     admin = member_of(world.body, Role.BODY_ADMIN)
     assert signed_in(admin).get(DASHBOARD).status_code == 404
+
+
+def test_the_dashboard_and_the_statistics_speak_chinese(scenario):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(scenario.world.regulator)
+    assert "监管看板" in client.get(DASHBOARD).content.decode()
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "碳标签统计" in anonymous.get("/statistics/").content.decode()
