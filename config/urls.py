@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audits.dashboard import views as oversight_views
+
 from . import health
 
 urlpatterns = [
@@ -20,6 +22,8 @@ urlpatterns = [
     path("portal/supervision/", include("audits.urls")),
     path("portal/oversight/", include("audits.oversight_urls")),
     path("oversight/", include("audits.oversight_public_urls")),
+    path("portal/oversight/dashboard/", include("audits.dashboard.urls")),
+    path("statistics/", oversight_views.statistics, name="statistics"),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

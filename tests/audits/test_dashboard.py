@@ -1,0 +1,521 @@
+"""The regulator's dashboard: who may see it, each figure on hand-built data, filters, sorting,
+exports, a constant number of queries, and the public statistics page."""
+
+import csv
+import io
+import zipfile
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts.models import Organisation, User
+from accounts.roles import Role
+from audits.dashboard.figures import dashboard
+from audits.dashboard.filters import default_filters, filter_choices
+from audits.models import Finding, Severity
+from certification.footprint.models import Recomputation
+from certification.models import Application, ApplicationEvent, DossierVersion, Status
+from labels import services as label_services
+from labels.models import LabelEvent, LabelStatus
+from tests.conftest import World, category_from_reference, certificate_create_directly
+from tests.factories import (
+    ApplicationFactory,
+    CertificationBodyFactory,
+    DossierVersionFactory,
+    EnterpriseFactory,
+    ProductFactory,
+    make_uscc,
+    member_of,
+)
+
+DASHBOARD = "/portal/oversight/dashboard/"
+DAY = timedelta(days=1)
+
+JOURNEYS = {
+    "A1": [(Status.SUBMITTED, 0), (Status.ACCEPTED, 2), (Status.PLANNED, 3),
+           (Status.IN_EVALUATION, 4), (Status.TECHNICAL_REVIEW, 10), (Status.PEER_REVIEW, 12),
+           (Status.DECISION, 13), (Status.APPROVED, 14)],
+    "A2": [(Status.SUBMITTED, 0), (Status.ACCEPTED, 4), (Status.PLANNED, 5),
+           (Status.IN_EVALUATION, 6), (Status.TECHNICAL_REVIEW, 10), (Status.PEER_REVIEW, 11),
+           (Status.DECISION, 12), (Status.REFUSED, 20)],
+    "A3": [(Status.SUBMITTED, 0), (Status.ACCEPTED, 6), (Status.PLANNED, 7),
+           (Status.IN_EVALUATION, 9)],
+    "B1": [(Status.SUBMITTED, 0), (Status.ACCEPTED, 1), (Status.PLANNED, 2),
+           (Status.IN_EVALUATION, 3), (Status.TECHNICAL_REVIEW, 20), (Status.PEER_REVIEW, 25),
+           (Status.DECISION, 27), (Status.APPROVED, 30)],
+    "B2": [(Status.SUBMITTED, 0), (Status.REJECTED, 3)],
+}
+
+
+def journey(world: World, body: Organisation, steps, *, product, start) -> Application:
+    application = ApplicationFactory(product=product, certification_body=body,
+                                     created_by=world.enterprise_admin, status=steps[-1][0],
+                                     created_at=start - DAY)
+    previous = Status.DRAFT
+    events = []
+    for status, day in steps:
+        events.append(ApplicationEvent(application=application, action=f"to_{status}",
+                                       from_status=previous, to_status=status,
+                                       created_at=start + day * DAY))
+        previous = status
+    ApplicationEvent.objects.bulk_create(events)
+    return application
+
+
+def recompute(version: DossierVersion, deviation: str | None) -> Recomputation:
+    return Recomputation.objects.create(
+        dossier_version=version, gwp_set="AR6", total=Decimal("100"), fossil=Decimal("100"),
+        biogenic=Decimal("0"), declared_total=None if deviation is None else Decimal("100"),
+        deviation=None if deviation is None else Decimal(deviation),
+        materiality=Decimal("0.05"), lines_count=3)
+
+
+def finding(application: Application, version: DossierVersion, number: int, severity: str,
+            world: World) -> Finding:
+    return Finding.objects.create(application=application, dossier_version=version,
+                                  number=number, severity=severity, description="x",
+                                  raised_by=world.reviewer)
+
+
+class Scenario:
+    """Body X (the World's) with A1 approved, A2 refused, A3 in evaluation, all of enterprise
+    A in Shanghai (province field) and category LIB; body Y with B1 approved and B2 rejected at
+    acceptance, of an enterprise whose province is only in its USCC (44: Guangdong), category
+    PV. Left out by default: a draft of X, and an approved application of X created 400 days
+    ago (with a finding and a recomputation)."""
+
+    built = 0
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        Scenario.built += 1
+        now = timezone.now()
+        self.start = now - 60 * DAY
+        self.southern = EnterpriseFactory(name="Shenzhen Sun Modules", province="",
+                                          uscc=make_uscc(f"91440300MA5{Scenario.built:06d}"))
+        self.pv = category_from_reference("PV-MODULE")
+        self.apps = {}
+        for name, steps in JOURNEYS.items():
+            body = world.body if name.startswith("A") else world.peer_body
+            product = (ProductFactory(enterprise=world.enterprise, category=world.category,
+                                      name="Secret Battery", model="SB-1")
+                       if name.startswith("A")
+                       else ProductFactory(enterprise=self.southern, category=self.pv))
+            self.apps[name] = journey(world, body, steps, product=product, start=self.start)
+        ApplicationFactory(product=world.product, certification_body=world.body,
+                           created_by=world.enterprise_admin, status=Status.DRAFT)
+        self.old = journey(world, world.body, JOURNEYS["A1"], product=world.product,
+                           start=now - 400 * DAY)
+
+        versions = {name: DossierVersionFactory(application=app, number=1, complete=True)
+                    for name, app in self.apps.items()}
+        a1_second = DossierVersionFactory(application=self.apps["A1"], number=2, complete=True)
+        old_version = DossierVersionFactory(application=self.old, number=1, complete=True)
+        finding(self.apps["A1"], versions["A1"], 1, Severity.MAJOR, world)
+        finding(self.apps["A1"], versions["A1"], 2, Severity.MINOR, world)
+        finding(self.apps["A2"], versions["A2"], 1, Severity.OBSERVATION, world)
+        finding(self.old, old_version, 1, Severity.MAJOR, world)
+        recompute(versions["A1"], "0.004")
+        recompute(a1_second, "0.07")
+        recompute(versions["B1"], "0.25")
+        recompute(versions["A2"], None)
+        recompute(old_version, "0.5")
+
+        self.labels = {}
+        for name in ("A1", "B1"):
+            certificate = certificate_create_directly(self.apps[name], versions[name])
+            self.labels[name] = label_services.label_issue(certificate_id=certificate.pk)
+        self.suspended_at = now - 40 * DAY
+        self.revoked_at = now - 10 * DAY
+        LabelEvent.objects.create(label=self.labels["A1"], action="suspended",
+                                  created_at=self.suspended_at)
+        LabelEvent.objects.create(label=self.labels["B1"], action="revoked",
+                                  created_at=self.revoked_at)
+        LabelEvent.objects.create(label=self.labels["B1"], action="suspended",
+                                  created_at=now - 500 * DAY)  # outside the period
+
+
+@pytest.fixture
+def scenario(world: World) -> Scenario:
+    return Scenario(world)
+
+
+def signed_in(user: User | None) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def board_for(**query):
+    from audits.dashboard.filters import DashboardFilterForm, filters_from
+
+    choices = filter_choices()
+    form = DashboardFilterForm(query or None, choices=choices)
+    filters = filters_from(form) if query else default_filters()
+    return dashboard(filters, choices)
+
+
+def by_name(board):
+    return {row.name: row for row in board.bodies}
+
+
+# --- who may see it ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("persona", ["regulator", "platform_admin"])
+def test_regulators_and_platform_admins_see_the_dashboard(world, persona):
+    response = signed_in(world.persona(persona)).get(DASHBOARD)
+    assert response.status_code == 200
+    assert b'data-testid="table-bodies"' in response.content
+
+
+@pytest.mark.parametrize("persona", ["body_admin", "decision_maker", "enterprise_admin",
+                                     "peer_reviewer"])
+@pytest.mark.parametrize("url", [DASHBOARD, DASHBOARD + "export/bodies.csv",
+                                 DASHBOARD + "export/bodies.xlsx"])
+def test_everybody_else_gets_not_found(world, persona, url):
+    assert signed_in(world.persona(persona)).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", [DASHBOARD, DASHBOARD + "export/bodies.csv"])
+def test_anonymous_visitors_are_sent_to_the_login(db, url):
+    response = signed_in(None).get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_an_unknown_export_is_not_found(world):
+    client = signed_in(world.regulator)
+    assert client.get(DASHBOARD + "export/secrets.csv").status_code == 404
+    assert client.get(DASHBOARD + "export/bodies.pdf").status_code == 404
+
+
+def test_the_navigation_shows_the_dashboard_to_regulators_only(world):
+    link = b'href="/portal/oversight/dashboard/"'
+    assert link in signed_in(world.regulator).get("/portal/").content
+    assert link not in signed_in(world.body_admin).get("/portal/").content
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+def test_applications_by_status_leave_out_drafts_and_other_periods(scenario):
+    board = board_for()
+    counts = {status: count for status, _label, count in board.status_counts}
+    assert counts == {
+        Status.SUBMITTED: 0, Status.ACCEPTED: 0, Status.PLANNED: 0, Status.IN_EVALUATION: 1,
+        Status.AWAITING_ENTERPRISE: 0, Status.TECHNICAL_REVIEW: 0, Status.PEER_REVIEW: 0,
+        Status.DECISION: 0, Status.APPROVED: 2, Status.REFUSED: 1, Status.REJECTED: 1,
+        Status.WITHDRAWN: 0,
+    }
+    assert (board.applications, board.certified, board.refused) == (5, 2, 1)
+
+
+def test_refusal_rate_is_refusals_among_decisions(scenario):
+    board = board_for()
+    assert board.refusal_rate == Decimal("0.333")
+    bodies = by_name(board)
+    assert bodies[scenario.world.body.name].refusal_rate == Decimal("0.500")
+    assert bodies[scenario.world.peer_body.name].refusal_rate == Decimal("0.000")
+
+
+def test_lead_time_per_step_is_the_median_of_the_days_spent_in_it(scenario):
+    board = board_for()
+    steps = {step: (count, median) for step, _label, count, median in board.step_medians}
+    assert steps[Status.SUBMITTED] == (5, Decimal("3.0"))       # 1, 2, 3, 4, 6
+    assert steps[Status.IN_EVALUATION] == (3, Decimal("6.0"))   # 4, 6, 17 (A3 still there)
+    assert steps[Status.DECISION] == (3, Decimal("3.0"))        # 1, 3, 8
+    assert steps[Status.AWAITING_ENTERPRISE] == (0, None)
+    x, y = scenario.world.body.pk, scenario.world.peer_body.pk
+    assert board.step_medians_by_body[x][Status.SUBMITTED] == Decimal("4.0")  # 2, 4, 6
+    assert board.step_medians_by_body[x][Status.IN_EVALUATION] == Decimal("5.0")  # 4, 6
+    assert board.step_medians_by_body[y][Status.SUBMITTED] == Decimal("2.0")  # 1, 3
+
+
+def test_lead_time_to_decision_per_body(scenario):
+    board = board_for()
+    assert board.median_lead_days == Decimal("20.0")  # 14, 20, 30
+    bodies = by_name(board)
+    assert bodies[scenario.world.body.name].median_lead_days == Decimal("17.0")  # 14, 20
+    assert bodies[scenario.world.peer_body.name].median_lead_days == Decimal("30.0")
+
+
+def test_findings_per_application(scenario):
+    board = board_for()
+    assert board.findings == 3
+    assert board.findings_per_application == Decimal("0.60")
+    assert {severity: count for severity, _l, count in board.findings_by_severity} == {
+        Severity.MAJOR: 1, Severity.MINOR: 1, Severity.OBSERVATION: 1}
+    bodies = by_name(board)
+    assert bodies[scenario.world.body.name].findings_per_application == Decimal("1.00")
+    assert bodies[scenario.world.peer_body.name].findings_per_application == Decimal("0.00")
+
+
+def test_deviation_distribution(scenario):
+    board = board_for()
+    assert {key: count for key, _label, count in board.deviation} == {
+        "lt1": 1, "1to2": 0, "2to5": 0, "5to10": 1, "10to20": 0, "ge20": 1, "none": 1}
+
+
+def test_suspensions_and_withdrawals_per_month_and_body(scenario):
+    board = board_for()
+    months = {month: (suspensions, withdrawals) for month, suspensions, withdrawals
+              in board.months}
+    suspended = timezone.localtime(scenario.suspended_at).date().replace(day=1)
+    revoked = timezone.localtime(scenario.revoked_at).date().replace(day=1)
+    expected = {month: (0, 0) for month in months}
+    expected[suspended] = (1, 0)
+    expected[revoked] = (expected[revoked][0], 1)
+    assert months == expected
+    assert len(months) in (12, 13)  # every month of the year-long default period
+    bodies = by_name(board)
+    x, y = bodies[scenario.world.body.name], bodies[scenario.world.peer_body.name]
+    assert (x.suspensions, x.withdrawals, y.suspensions, y.withdrawals) == (1, 0, 0, 1)
+
+
+def test_the_page_shows_the_figures(scenario):
+    content = signed_in(scenario.world.regulator).get(DASHBOARD).content.decode()
+    assert 'data-testid="total-applications">5<' in content
+    assert 'data-testid="refusal-rate">33%<' in content
+    assert 'data-testid="median-lead">20.0<' in content
+    for chart in ("chart-statuses", "chart-steps", "chart-refusals", "chart-findings",
+                  "chart-deviation", "chart-months"):
+        assert f'data-testid="{chart}"' in content
+    for panel in ("complaints", "surveillance", "sampling"):
+        assert f'data-testid="panel-{panel}-empty"' in content
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+def test_filter_by_body(scenario):
+    board = board_for(body=str(scenario.world.peer_body.pk))
+    assert (board.applications, board.certified, board.refused) == (2, 1, 0)
+    assert [row.name for row in board.bodies] == [scenario.world.peer_body.name]
+    assert sum(withdrawals for _m, _s, withdrawals in board.months) == 1
+    assert sum(suspensions for _m, suspensions, _w in board.months) == 0
+
+
+def test_filter_by_category_includes_its_catalogue_products(scenario):
+    pv = scenario.pv.parent
+    assert pv is not None and pv.code == "PV"
+    board = board_for(category=str(pv.pk))
+    assert board.applications == 2
+    assert board.findings == 0
+    lib = scenario.world.category.parent
+    assert board_for(category=str(lib.pk)).applications == 3
+
+
+def test_filter_by_province_reads_the_field_then_the_uscc(scenario):
+    assert board_for(province="SH").applications == 3   # enterprise A: province field
+    guangdong = board_for(province="GD")                  # the USCC's region code 44
+    assert guangdong.applications == 2
+    assert {k: c for k, _l, c in guangdong.deviation}["ge20"] == 1
+    assert board_for(province="XJ").applications == 0
+
+
+def test_filter_by_period(scenario):
+    today = timezone.localdate()
+    board = board_for(date_from=str(today - 500 * DAY), date_to=str(today))
+    assert board.applications == 6
+    assert board.findings == 4
+    assert sum(suspensions for _m, suspensions, _w in board.months) == 2
+    narrow = board_for(date_from=str(today - 450 * DAY), date_to=str(today - 300 * DAY))
+    assert (narrow.applications, narrow.certified, narrow.median_lead_days) == (
+        1, 1, Decimal("14.0"))
+
+
+def test_a_period_ending_before_it_starts_is_refused_and_shows_the_defaults(scenario):
+    today = timezone.localdate()
+    response = signed_in(scenario.world.regulator).get(
+        DASHBOARD, {"date_from": str(today), "date_to": str(today - 10 * DAY)})
+    assert response.status_code == 200
+    assert b"The period ends before it starts." in response.content
+    assert response.context["board"].applications == 5
+
+
+def test_garbage_filters_answer_200(scenario):
+    response = signed_in(scenario.world.regulator).get(
+        DASHBOARD, {"body": "x", "category": "999999", "province": "ZZ", "date_from": "soon",
+                    "sort": "password", "order": "sideways"})
+    assert response.status_code == 200
+
+
+# --- sorting ----------------------------------------------------------------------------------
+
+def rows_of(response) -> list[str]:
+    return [row.name for row in response.context["board"].bodies]
+
+
+def test_the_body_table_sorts_by_any_column(scenario):
+    empty = CertificationBodyFactory(name="Zeta Certification")
+    x, y = scenario.world.body.name, scenario.world.peer_body.name
+    client = signed_in(scenario.world.regulator)
+    assert rows_of(client.get(DASHBOARD, {"sort": "refusal_rate", "order": "desc"})) == [
+        x, y, empty.name]
+    assert rows_of(client.get(DASHBOARD, {"sort": "refusal_rate", "order": "asc"})) == [
+        y, x, empty.name]  # a body with no decision has no rate: last either way
+    assert rows_of(client.get(DASHBOARD, {"sort": "applications", "order": "desc"})) == [
+        x, y, empty.name]
+    assert rows_of(client.get(DASHBOARD, {"sort": "median_lead_days", "order": "desc"})) == [
+        y, x, empty.name]
+    assert rows_of(client.get(DASHBOARD, {"sort": "withdrawals", "order": "desc"})) == [
+        y, x, empty.name]
+    assert rows_of(client.get(DASHBOARD, {"sort": "name", "order": "desc"})) == sorted(
+        [x, y, empty.name], reverse=True)
+
+
+def test_a_column_link_keeps_the_filters_and_flips_the_order(scenario):
+    response = signed_in(scenario.world.regulator).get(
+        DASHBOARD, {"sort": "refused", "order": "asc", "province": "SH"})
+    links = response.context["sort_links"]
+    assert "sort=refused" in links["refused"] and "order=desc" in links["refused"]
+    assert "province=SH" in links["refused"]
+    assert "order=asc" in links["certified"]
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+def test_the_body_table_exports_as_csv(scenario):
+    response = signed_in(scenario.world.regulator).get(
+        DASHBOARD + "export/bodies.csv", {"sort": "refusal_rate", "order": "desc"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["Certification body", "Applications", "Certified", "Refused", "Refusal rate",
+         "Median days to decision", "Findings per application", "Suspensions", "Withdrawals"],
+        [scenario.world.body.name, "3", "1", "1", "0.500", "17.0", "1.00", "1", "0"],
+        [scenario.world.peer_body.name, "2", "1", "0", "0.000", "30.0", "0.00", "0", "1"],
+    ]
+
+
+def test_the_body_table_exports_as_xlsx_with_numbers(scenario):
+    response = signed_in(scenario.world.regulator).get(DASHBOARD + "export/bodies.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    # The default order is by name: "Beijing Peer Certification", then "China Quality …".
+    assert rows[1] == [scenario.world.peer_body.name, 2, 1, 0, 0, 30, 0, 0, 1]
+    assert rows[2] == [scenario.world.body.name, 3, 1, 1, 0.5, 17, 1, 1, 0]
+
+
+@pytest.mark.parametrize("name", ["statuses", "lead_times", "bodies", "findings", "deviation",
+                                  "label_events"])
+def test_every_table_exports_in_both_formats(scenario, name):
+    client = signed_in(scenario.world.regulator)
+    csv_rows = list(csv.reader(io.StringIO(
+        client.get(f"{DASHBOARD}export/{name}.csv").content.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(client.get(f"{DASHBOARD}export/{name}.xlsx").content)).active
+    assert len(csv_rows) == sheet.max_row > 1
+    assert csv_rows[0] == [cell.value for cell in sheet[1]]
+
+
+def test_the_exports_never_carry_a_formula(scenario):
+    nasty = CertificationBodyFactory(name='=HYPERLINK("http://evil.example","x")')
+    for other, name in ((CertificationBodyFactory, "+1+1"), (CertificationBodyFactory, "-2"),
+                        (CertificationBodyFactory, "@SUM(A1)")):
+        other(name=name)
+    client = signed_in(scenario.world.regulator)
+    rows = list(csv.reader(io.StringIO(
+        client.get(DASHBOARD + "export/bodies.csv").content.decode("utf-8-sig"))))
+    names = {row[0] for row in rows[1:]}
+    assert {"'" + nasty.name, "'+1+1", "'-2", "'@SUM(A1)"} <= names
+    content = client.get(DASHBOARD + "export/bodies.xlsx").content
+    sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+    cells = {cell.value: cell.data_type
+             for row in load_workbook(io.BytesIO(content)).active.iter_rows() for cell in row}
+    assert cells[nasty.name] == "s"
+    # The lead-time table's headers carry body names too.
+    lead = list(csv.reader(io.StringIO(
+        client.get(DASHBOARD + "export/lead_times.csv").content.decode("utf-8-sig"))))
+    assert "'" + nasty.name in lead[0]
+
+
+# --- a constant number of queries -------------------------------------------------------------
+
+def count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_costs_the_same_queries_for_more_data(world, django_assert_num_queries):
+    client = signed_in(world.regulator)
+    Scenario(world)
+    small = count_queries(client, DASHBOARD)
+    for _ in range(3):
+        Scenario(world)
+    CertificationBodyFactory.create_batch(3)
+    with django_assert_num_queries(small):
+        client.get(DASHBOARD)
+    with django_assert_num_queries(small):
+        client.get(DASHBOARD, {"province": "GD", "category": str(world.category.parent.pk),
+                               "body": str(world.body.pk), "sort": "refusal_rate"})
+
+
+def test_the_statistics_page_costs_the_same_queries_for_more_data(world,
+                                                                   django_assert_num_queries):
+    client = signed_in(None)
+    Scenario(world)
+    small = count_queries(client, "/statistics/")
+    Scenario(world)
+    Scenario(world)
+    with django_assert_num_queries(small):
+        client.get("/statistics/")
+
+
+# --- the public statistics page ---------------------------------------------------------------
+
+def test_the_statistics_page_is_public_and_counts(scenario):
+    scenario.labels["A1"].__class__.objects.filter(pk=scenario.labels["A1"].pk).update(
+        status=LabelStatus.SUSPENDED)
+    response = signed_in(None).get("/statistics/")
+    assert response.status_code == 200
+    numbers = response.context["numbers"]
+    assert {status: count for status, _l, count in numbers.labels_by_status} == {
+        "valid": 1, "suspended": 1, "revoked": 0, "cancelled": 0, "expired": 0}
+    # Certificates are created valid-pending-label; a label makes them valid.
+    assert sum(count for _c, _b, count in numbers.certificates) == sum(
+        1 for label in scenario.labels.values()
+        if label.certificate.__class__.objects.get(pk=label.certificate_id).status == "valid")
+    assert sum(s for _m, s, _w in numbers.months) == 1
+    assert sum(w for _m, _s, w in numbers.months) == 1
+
+
+def test_the_statistics_page_names_no_enterprise_product_or_label(scenario):
+    content = signed_in(None).get("/statistics/").content.decode()
+    world = scenario.world
+    confidential = [world.enterprise.name, scenario.southern.name, "Secret Battery", "SB-1",
+                    world.enterprise.uscc, scenario.southern.uscc]
+    for label in scenario.labels.values():
+        confidential += [label.serial, label.certificate.number, label.gtin or "-none-"]
+    for text in confidential:
+        assert text not in content, text
+    assert "/portal/oversight/" not in content.split("<main>")[1]  # no link into the portal
+
+
+def test_the_dashboard_link_is_absent_for_anonymous_visitors(db):
+    content = signed_in(None).get("/statistics/").content
+    assert b'href="/portal/oversight/dashboard/"' not in content
+    assert b'href="/statistics/"' in content
+
+
+def test_a_body_admin_is_not_a_regulator(world):
+    admin = member_of(world.body, Role.BODY_ADMIN)
+    assert signed_in(admin).get(DASHBOARD).status_code == 404
+
+
+def test_the_dashboard_and_the_statistics_speak_chinese(scenario):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(scenario.world.regulator)
+    assert "监管看板" in client.get(DASHBOARD).content.decode()
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "碳标签统计" in anonymous.get("/statistics/").content.decode()
