@@ -190,3 +190,8 @@ class PeerReview(models.Model):
 
     def __str__(self) -> str:
         return f"Peer review of {self.application} by {self.reviewer}"
+
+
+# Complaints and appeals live in their own modules; Django finds their models through here.
+from .appeals.models import Appeal, AppealAttachment, AppealEvent  # noqa: E402, F401
+from .complaints.models import Complaint, ComplaintEvent  # noqa: E402, F401

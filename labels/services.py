@@ -46,8 +46,11 @@ LABEL_TRANSITIONS = {
     (LabelStatus.SUSPENDED, "cancel"): LabelStatus.CANCELLED,
     (LabelStatus.VALID, "expire"): LabelStatus.EXPIRED,
     (LabelStatus.SUSPENDED, "expire"): LabelStatus.EXPIRED,
+    # Only when an appeal overturned the withdrawal (see `_ensure_withdrawal_overturned`).
+    (LabelStatus.REVOKED, "reinstate"): LabelStatus.VALID,
 }
 LABEL_ACTIONS = ("suspend", "restore", "revoke", "cancel")
+APPEAL_ACTIONS = ("reinstate",)
 CERTIFICATE_STATUS = {
     LabelStatus.VALID: CertificateStatus.VALID,
     LabelStatus.SUSPENDED: CertificateStatus.SUSPENDED,
@@ -147,8 +150,10 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
             "certificate__certification_body").get(pk=label_id)
         body = label.certificate.certification_body
         _ensure_body_admin(actor, body)
-        if actor is not None and action not in LABEL_ACTIONS:
+        if actor is not None and action not in LABEL_ACTIONS + APPEAL_ACTIONS:
             raise TransitionNotAllowed(_("Expiry comes from the validity period, not a person."))
+        if action in APPEAL_ACTIONS:
+            _ensure_withdrawal_overturned(actor, label)
         target = LABEL_TRANSITIONS.get((label.status, action))
         if target is None:
             raise TransitionNotAllowed(
@@ -178,9 +183,23 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
     return label
 
 
+def _ensure_withdrawal_overturned(actor: User | None, label: Label) -> None:
+    """A withdrawn label comes back only through the appeal service, which records the
+    overturned appeal (decided by `actor`, effect still due) in the same transaction."""
+    from audits.models import Appeal
+
+    if actor is None or not Appeal.objects.filter(
+        label=label, kind="withdrawal", status="overturned", decider=actor,
+        effect_applied_at__isnull=True,
+    ).exists():
+        raise TransitionNotAllowed(
+            _("A withdrawn label is reinstated only by an appeal that overturned the withdrawal."))
+
+
 def _event_name(action: str) -> str:
+    # A reinstatement is published as "restored": marketplaces already act on that event.
     return {"suspend": "suspended", "restore": "restored", "revoke": "revoked",
-            "cancel": "cancelled", "expire": "expired"}[action]
+            "cancel": "cancelled", "expire": "expired", "reinstate": "restored"}[action]
 
 
 def _on_status_change(label: Label) -> None:
