@@ -30,10 +30,10 @@ from tests.labels.conftest import (  # noqa: F401
 )
 
 
-def record_certification_steps(world: World, label: Label) -> None:
+def record_certification_steps(world: World, issued: Label) -> None:
     """The steps of the label's certification that involve people: the team evaluated, the
     technical reviewer passed it, the decision maker approved."""
-    application = label.certificate.application
+    application = issued.certificate.application
     steps = [
         (world.reviewer, Action.COMPLETE_EVALUATION, Status.IN_EVALUATION,
          Status.TECHNICAL_REVIEW),
@@ -49,7 +49,7 @@ def record_certification_steps(world: World, label: Label) -> None:
 
 
 @pytest.fixture
-def certified(world: World, label: Label) -> Label:
+def certified(world: World, label: Label) -> Label:  # noqa: F811 - the imported fixture
     record_certification_steps(world, label)
     return label
 
@@ -121,8 +121,8 @@ def outbox(endpoint: WebhookEndpoint) -> list[tuple[str, str]]:
             for d in WebhookDelivery.objects.filter(endpoint=endpoint).order_by("pk")]
 
 
-def api_status(client, label: Label) -> str:
-    response = client.get(f"/api/v1/labels/{label.serial}/")
+def api_status(client, issued: Label) -> str:
+    response = client.get(f"/api/v1/labels/{issued.serial}/")
     assert response.status_code == 200
     return response.json()["status"]
 
