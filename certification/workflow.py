@@ -79,7 +79,8 @@ ACTION_LABELS = {
     Action.APPROVE: gettext_lazy("Approve certification"),
     Action.REFUSE: gettext_lazy("Refuse certification"),
     Action.WITHDRAW: gettext_lazy("Withdraw the application"),
-    Action.REOPEN_ON_APPEAL: gettext_lazy("Reopen at the decision step (appeal upheld)"),
+    Action.REOPEN_ON_APPEAL: gettext_lazy(
+        "Reopen at the decision step (refusal overturned on appeal)"),
 }
 
 # Actions no person takes from the portal or the API: only a service takes them, and a guard

@@ -88,6 +88,15 @@ class AppealAttachment(models.Model):
         return self.name
 
 
+EVENT_LABELS = {
+    "submit": _("filed"),
+    "start_review": _("taken up for review"),
+    "uphold": _("decision upheld"),
+    "overturn": _("decision overturned"),
+    "effect_applied": _("overturn applied"),
+}
+
+
 class AppealEvent(models.Model):
     """Append-only: every step of an appeal."""
 
@@ -105,3 +114,6 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal} {self.action}"
+
+    def action_label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))

@@ -1,6 +1,7 @@
 """Pages of complaints: the public report form and follow-up page (no account needed), and the
 portal's list and detail for the issuing body (which handles them) and the regulator (reads)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -38,11 +39,14 @@ def report(request: HttpRequest, serial: str) -> HttpResponse:
     holds a CSRF token."""
     label = label_selectors.label_get_public(serial)
     form = ComplaintForm(request.POST or None, request.FILES or None)
+    context = {"label": label, "form": form,
+               "acknowledge_days": settings.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS,
+               "decision_days": settings.COMPLAINT_DECISION_DAYS}
     if request.method == "POST" and form.is_valid():
         throttle = ComplaintThrottle()
         if not throttle.allow_request(request, None):
-            return render(request, "complaints/report.html",
-                          {"label": label, "form": form, "throttled": True}, status=429)
+            return render(request, "complaints/report.html", {**context, "throttled": True},
+                          status=429)
         try:
             submitted = services.complaint_submit(
                 actor=request.user, label_serial=serial,
@@ -60,7 +64,7 @@ def report(request: HttpRequest, serial: str) -> HttpResponse:
                 reverse("complaints:follow", args=[submitted.token]))
             return render(request, "complaints/submitted.html",
                           {"complaint": submitted.complaint, "follow_url": follow})
-    return render(request, "complaints/report.html", {"label": label, "form": form})
+    return render(request, "complaints/report.html", context)
 
 
 def follow(request: HttpRequest, token: str) -> HttpResponse:

@@ -350,3 +350,15 @@ def test_the_enterprise_files_and_the_body_decides_in_the_portal(client_as, worl
     body.post(f"/portal/appeals/{appeal.reference}/step/",
               {"step": "overturn", "reason": "The surveillance was not refused."})
     assert Label.objects.get(pk=suspended.pk).status == "valid"
+
+
+def test_the_enterprise_is_told_in_its_own_language(world, refused) -> None:
+    world.enterprise_admin.language = "zh-hans"
+    world.enterprise_admin.save(update_fields=["language"])
+    appeal = services.appeal_file(actor=world.enterprise_admin, kind="refusal",
+                                  application_id=refused.pk, reasons=REASONS)
+    decide(world, appeal, "uphold")
+    note = Notification.objects.get(recipient=world.enterprise_admin,
+                                    subject__contains=appeal.reference)
+    assert note.subject == f"申诉 {appeal.reference}：维持原决定"
+    assert note.body == "理由：The readings support the declared figure."

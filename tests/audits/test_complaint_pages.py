@@ -168,3 +168,12 @@ def test_the_regulator_reads_but_cannot_act(client_as, world, filed) -> None:
                            {"step": "acknowledge"}, follow=True)
     assert "Your role does not allow this step." in response.content.decode()
     assert Complaint.objects.get(pk=filed.pk).status == ComplaintStatus.RECEIVED
+
+
+def test_the_report_form_speaks_chinese(client_as, certified) -> None:
+    from django.test import Client
+
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(f"/complaints/report/{certified.serial}/")
+    html = page.content.decode()
+    assert "举报此标识的问题" in html
+    assert "5 个工作日内确认受理、30 天内作出决定" in html
