@@ -67,7 +67,7 @@ def submit(certified: Label) -> Callable[..., Complaint]:
     def create(**fields) -> Complaint:
         values = {"actor": None, "label_serial": certified.serial, "category": "false_value",
                   "description": "The footprint on the pack is half the maker's own figure.",
-                  "contact": "shopper@example.cn", **fields}
+                  "contact": "shopper@example.cn", "language": "en", **fields}
         return complaint_services.complaint_submit(**values).complaint
 
     return create

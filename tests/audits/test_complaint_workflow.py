@@ -237,6 +237,21 @@ def test_unfounded_changes_nothing_on_the_label(world, complaint_at, webhook_end
     assert "found your complaint unfounded" in message.body
 
 
+def test_the_outcome_email_speaks_the_complainants_language(
+        world, submit, django_capture_on_commit_callbacks) -> None:
+    complaint = submit(language="zh-hans")
+    services.complaint_assign(actor=world.body_admin, complaint_id=complaint.pk,
+                              handler=world.body_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        for step in PATH[S.DECIDED]:
+            services.complaint_transition(actor=world.body_admin, complaint_id=complaint.pk,
+                                          step=step, comment="发票显示数值无误。",
+                                          outcome="unfounded")
+    [message] = mail.outbox
+    assert message.subject == f"您的投诉 {complaint.reference} 已有处理决定"
+    assert message.body.startswith("认证机构认定您的投诉不成立。")
+
+
 @pytest.mark.parametrize(("action", "status", "bits", "event"), [
     ("suspend_label", "suspended", {"revocation": False, "suspension": True}, "suspended"),
     ("revoke_label", "revoked", {"revocation": True, "suspension": False}, "revoked"),
