@@ -177,3 +177,17 @@ def test_the_report_form_speaks_chinese(client_as, certified) -> None:
     html = page.content.decode()
     assert "举报此标识的问题" in html
     assert "5 个工作日内确认受理、30 天内作出决定" in html
+
+
+def test_complaints_and_appeals_are_read_only_in_the_admin(world, filed) -> None:
+    from django.test import Client
+
+    world.platform_admin.is_staff = world.platform_admin.is_superuser = True
+    world.platform_admin.save(update_fields=["is_staff", "is_superuser"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.platform_admin)
+    url = f"/admin/audits/complaint/{filed.pk}/change/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"status": "closed"}).status_code == 403
+    assert Complaint.objects.get(pk=filed.pk).status == ComplaintStatus.RECEIVED
+    assert client.get("/admin/audits/appeal/").status_code == 200
