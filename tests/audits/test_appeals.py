@@ -362,3 +362,36 @@ def test_the_enterprise_is_told_in_its_own_language(world, refused) -> None:
                                     subject__contains=appeal.reference)
     assert note.subject == f"申诉 {appeal.reference}：维持原决定"
     assert note.body == "理由：The readings support the declared figure."
+
+
+APPEAL_PATH = {
+    AppealStatus.SUBMITTED: [],
+    AppealStatus.UNDER_REVIEW: ["start_review"],
+    AppealStatus.UPHELD: ["start_review", "uphold"],
+    AppealStatus.OVERTURNED: ["start_review", "overturn"],
+}
+
+
+@pytest.mark.parametrize("step", ["start_review", "uphold", "overturn"])
+@pytest.mark.parametrize("status", AppealStatus.values)
+def test_appeal_transition(world, refused, status, step) -> None:
+    appeal = services.appeal_file(actor=world.enterprise_admin, kind="refusal",
+                                  application_id=refused.pk, reasons=REASONS)
+    for taken in APPEAL_PATH[status]:
+        services.appeal_transition(actor=world.body_admin, appeal_id=appeal.pk, step=taken,
+                                   reason="Reasons.")
+    transition = APPEAL_TRANSITIONS.get((status, step))
+    if transition is None:
+        before = appeal_snapshot(refused)
+        with pytest.raises(TransitionNotAllowed):
+            services.appeal_transition(actor=world.body_admin, appeal_id=appeal.pk, step=step,
+                                       reason="Reasons.")
+        assert appeal_snapshot(refused) == before
+        return
+    services.appeal_transition(actor=world.body_admin, appeal_id=appeal.pk, step=step,
+                               reason="Reasons.")
+    appeal.refresh_from_db()
+    assert appeal.status == transition.target
+    event = appeal.events.filter(action=step).get()
+    assert (event.actor, event.from_status, event.to_status) == (world.body_admin, status,
+                                                                 transition.target)
