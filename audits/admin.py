@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import BlacklistEntry, Evaluation, Finding, PeerReview
+from .models import (
+    Appeal,
+    AppealEvent,
+    BlacklistEntry,
+    Complaint,
+    ComplaintEvent,
+    Evaluation,
+    Finding,
+    PeerReview,
+)
 
 
 @admin.register(BlacklistEntry)
@@ -33,3 +42,20 @@ for model in (Evaluation, Finding, PeerReview):
 
         def has_delete_permission(self, request, obj=None) -> bool:
             return False
+
+
+class ProcedureRecordAdmin(admin.ModelAdmin):
+    """Complaints and appeals change only through their services (tables, guards, events)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+for procedure_model in (Complaint, ComplaintEvent, Appeal, AppealEvent):
+    admin.site.register(procedure_model, ProcedureRecordAdmin)

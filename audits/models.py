@@ -558,3 +558,6 @@ class SamplingItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} → {self.inspector}"
+# Complaints and appeals live in their own modules; Django finds their models through here.
+from .appeals.models import Appeal, AppealAttachment, AppealEvent  # noqa: E402, F401
+from .complaints.models import Complaint, ComplaintEvent  # noqa: E402, F401

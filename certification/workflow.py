@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_roles
-from audits.models import FindingStatus, PeerReviewOutcome
+from audits.models import Appeal, FindingStatus, PeerReviewOutcome
 from audits.services import blacklist_ensure_clear
 
 from .errors import GuardFailed
@@ -60,6 +60,7 @@ class Action:
     APPROVE = "approve"
     REFUSE = "refuse"
     WITHDRAW = "withdraw"
+    REOPEN_ON_APPEAL = "reopen_on_appeal"
 
 
 ACTION_LABELS = {
@@ -78,7 +79,13 @@ ACTION_LABELS = {
     Action.APPROVE: gettext_lazy("Approve certification"),
     Action.REFUSE: gettext_lazy("Refuse certification"),
     Action.WITHDRAW: gettext_lazy("Withdraw the application"),
+    Action.REOPEN_ON_APPEAL: gettext_lazy(
+        "Reopen at the decision step (refusal overturned on appeal)"),
 }
+
+# Actions no person takes from the portal or the API: only a service takes them, and a guard
+# checks the record that service writes first (the appeal service's overturned appeal).
+SERVICE_ONLY_ACTIONS = {Action.REOPEN_ON_APPEAL}
 
 # Actions whose comment is the reason the record must keep.
 COMMENT_REQUIRED = {
@@ -228,6 +235,16 @@ def peer_declared_no_conflict(ctx: GuardContext) -> None:
         )
 
 
+def refusal_overturned_on_appeal(ctx: GuardContext) -> None:
+    """The appeal service overturned the refusal in this transaction and is applying it."""
+    if not Appeal.objects.filter(
+        application=ctx.application, kind="refusal", status="overturned", decider=ctx.actor,
+        effect_applied_at__isnull=True,
+    ).exists():
+        raise GuardFailed("refusal_overturned_on_appeal",
+                          _("Only an appeal that overturned the refusal reopens it."))
+
+
 # --- the table ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -274,6 +291,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
                                 team_assigned, peer_reviewer_independent),
     (S.DECISION, A.REFUSE): _t(S.REFUSED, {Actor.DECISION_MAKER}, actor_not_on_team,
                                comment_given, team_assigned, peer_reviewer_independent),
+    (S.REFUSED, A.REOPEN_ON_APPEAL): _t(S.DECISION, {Actor.BODY_ADMIN, Actor.DECISION_MAKER},
+                                        refusal_overturned_on_appeal),
 }
 # A listed body's applications are frozen: every step but withdrawal by the enterprise first
 # checks that neither the body nor the person acting is on the blacklist.
@@ -325,6 +344,7 @@ def available_actions(user: User, application: Application) -> list[str]:
         action
         for (status, action), transition in TRANSITIONS.items()
         if status == application.status and transition.actors & relations
+        and action not in SERVICE_ONLY_ACTIONS
     ]
 
 

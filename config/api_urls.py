@@ -70,6 +70,15 @@ urlpatterns = [
          name="api-gtin-labels"),
 ]
 
+# Complaints about labels (audits.complaints, CONTRACTS §10).
+from audits.complaints import apis as complaint_apis  # noqa: E402
+
+urlpatterns += [
+    path("complaints/", complaint_apis.ComplaintListApi.as_view(), name="api-complaints"),
+    path("complaints/<str:reference>/", complaint_apis.ComplaintDetailApi.as_view(),
+         name="api-complaint"),
+]
+
 # Webhooks for marketplaces (labels.webhooks).
 from labels.webhooks import apis as webhook_apis  # noqa: E402
 

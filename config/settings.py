@@ -206,6 +206,7 @@ REST_FRAMEWORK = {
         "user": env.str("API_RATE_USER", default="2000/minute"),
         "api_key": env.str("API_RATE_KEY", default="6000/minute"),
         "labels_anon": env.str("API_RATE_LABELS_ANON", default="30/minute"),
+        "complaints": env.str("API_RATE_COMPLAINTS", default="10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -308,6 +309,10 @@ LABEL_API_CACHE_SECONDS = env.int("LABEL_API_CACHE_SECONDS", default=60)
 LABEL_FRAGMENT_MEMORY_MB = env.int("LABEL_FRAGMENT_MEMORY_MB", default=64)
 API_KEY_MEMORY_SECONDS = env.int("API_KEY_MEMORY_SECONDS", default=60 if CACHE_REDIS_URL else 0)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Complaints and appeals (ISO/IEC 17065 7.13; common practice of the scheme's bodies).
+COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env.int("COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", default=5)
+COMPLAINT_DECISION_DAYS = env.int("COMPLAINT_DECISION_DAYS", default=30)
+APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

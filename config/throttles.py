@@ -171,3 +171,15 @@ class AnonymousLookupThrottle(LeasedRateThrottle):
 
     def bucket_for_address(self, address: str) -> str:
         return f"{self.scope}:{address}"
+
+
+class ComplaintThrottle(LeasedRateThrottle):
+    """Complaints, from the API and the public form alike: per signed-in person, else per
+    address. Anyone may complain, so this is the only brake on a flood."""
+
+    scope = "complaints"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return f"{self.scope}:user:{request.user.pk}"
+        return f"{self.scope}:{self.get_ident(request)}"

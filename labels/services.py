@@ -40,7 +40,6 @@ EVENT_LABELS = {
     "expired": gettext_lazy("expired"),
     "key_revoked": gettext_lazy("signing key revoked"),
     "superseded": gettext_lazy("superseded by a new version"),
-    "reinstated": gettext_lazy("reinstated"),
 }
 
 # (from status, action) → to status. Expiry comes from the clock, not from a person.
@@ -53,8 +52,11 @@ LABEL_TRANSITIONS = {
     (LabelStatus.SUSPENDED, "cancel"): LabelStatus.CANCELLED,
     (LabelStatus.VALID, "expire"): LabelStatus.EXPIRED,
     (LabelStatus.SUSPENDED, "expire"): LabelStatus.EXPIRED,
+    # Only when an appeal overturned the withdrawal (see `_ensure_withdrawal_overturned`).
+    (LabelStatus.REVOKED, "reinstate"): LabelStatus.VALID,
 }
 LABEL_ACTIONS = ("suspend", "restore", "revoke", "cancel")
+APPEAL_ACTIONS = ("reinstate",)
 CERTIFICATE_STATUS = {
     LabelStatus.VALID: CertificateStatus.VALID,
     LabelStatus.SUSPENDED: CertificateStatus.SUSPENDED,
@@ -204,8 +206,10 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
     with transaction.atomic():
         label = Label.objects.select_related("certificate__certification_body").get(pk=label_id)
         _ensure_may_change(actor, label, action)
-        if actor is not None and action not in LABEL_ACTIONS:
+        if actor is not None and action not in LABEL_ACTIONS + APPEAL_ACTIONS:
             raise TransitionNotAllowed(_("Expiry comes from the validity period, not a person."))
+        if action in APPEAL_ACTIONS:
+            _ensure_withdrawal_overturned(actor, label)
         if actor is not None and not reason.strip():
             raise ValidationError({"reason": _("Give the reason for this change.")})
         certificate_status_apply(certificate_id=label.certificate_id, action=action,
@@ -297,10 +301,24 @@ def history_append(certificate: Certificate, *, day: date, status: str, reason: 
                                   {"date": day.isoformat(), "status": status, "reason": reason}]
 
 
+def _ensure_withdrawal_overturned(actor: User | None, label: Label) -> None:
+    """A withdrawn label comes back only through the appeal service, which records the
+    overturned appeal (decided by `actor`, effect still due) in the same transaction."""
+    from audits.models import Appeal
+
+    if actor is None or not Appeal.objects.filter(
+        label=label, kind="withdrawal", status="overturned", decider=actor,
+        effect_applied_at__isnull=True,
+    ).exists():
+        raise TransitionNotAllowed(
+            _("A withdrawn label is reinstated only by an appeal that overturned the withdrawal."))
+
+
 def _event_name(action: str) -> str:
     return {"suspend": "suspended", "restore": "restored", "revoke": "revoked",
-            "cancel": "cancelled", "expire": "expired", "reinstate": "reinstated"}.get(
-        action, action)
+            "cancel": "cancelled", "expire": "expired",
+            # A reinstatement is published as "restored": marketplaces already act on that event.
+            "reinstate": "restored"}.get(action, action)
 
 
 def _render_later(label_ids: list[int]) -> None:

@@ -47,6 +47,7 @@ STEP_PERSONA = {
     A.RETURN_TO_EVALUATION: "technical_reviewer", A.PASS_TECHNICAL_REVIEW: "technical_reviewer",
     A.PEER_SEND_BACK: "peer_reviewer", A.PEER_ENDORSE: "peer_reviewer",
     A.APPROVE: "decision_maker", A.REFUSE: "decision_maker", A.WITHDRAW: "enterprise_admin",
+    A.REOPEN_ON_APPEAL: "decision_maker",
 }
 STEPS = sorted(key for key in TRANSITIONS if key[1] != A.WITHDRAW)
 

@@ -4,12 +4,13 @@ import pytest
 
 from accounts.models import User
 from certification import services
-from certification.errors import ActorNotPermitted, TransitionNotAllowed
+from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
 from certification.models import Application, ApplicationEvent, Notification, Status
 from certification.workflow import (
     ACTION_LABELS,
     ALL_ACTIONS,
     COMMENT_REQUIRED,
+    SERVICE_ONLY_ACTIONS,
     TRANSITIONS,
     Action,
     Actor,
@@ -37,6 +38,8 @@ EXPECTED = {
     (S.PEER_REVIEW, A.PEER_ENDORSE): (S.DECISION, {Actor.PEER_REVIEWER}),
     (S.DECISION, A.APPROVE): (S.APPROVED, {Actor.DECISION_MAKER}),
     (S.DECISION, A.REFUSE): (S.REFUSED, {Actor.DECISION_MAKER}),
+    # Only the appeal service, which records the overturned appeal first (tests/audits).
+    (S.REFUSED, A.REOPEN_ON_APPEAL): (S.DECISION, {Actor.BODY_ADMIN, Actor.DECISION_MAKER}),
     **{(status, A.WITHDRAW): (S.WITHDRAWN, {Actor.ENTERPRISE_ADMIN}) for status in WITHDRAWABLE},
 }
 
@@ -86,8 +89,11 @@ def test_the_table_is_the_procedure() -> None:
 
 
 def test_terminal_statuses_have_no_way_out() -> None:
-    for status in (S.REJECTED, S.APPROVED, S.REFUSED, S.WITHDRAWN):
+    for status in (S.REJECTED, S.APPROVED, S.WITHDRAWN):
         assert [action for (s, action) in TRANSITIONS if s == status] == []
+    # A refusal ends the procedure unless an appeal overturns it.
+    assert [action for (s, action) in TRANSITIONS if s == S.REFUSED] == [A.REOPEN_ON_APPEAL]
+    assert {A.REOPEN_ON_APPEAL} == SERVICE_ONLY_ACTIONS
 
 
 def expected_recipients(world, status_before: str, target: str, actor: User) -> set[User]:
@@ -133,6 +139,14 @@ def test_transition(
             services.application_transition(actor=actor, application_id=application.pk,
                                             action=action, comment=comment)
         assert error.value.message == "Your role does not allow this step."
+        return
+
+    if action in SERVICE_ONLY_ACTIONS:
+        # No appeal overturned this refusal: the step is refused whoever asks.
+        with nothing_changes(application), pytest.raises(GuardFailed) as error:
+            services.application_transition(actor=actor, application_id=application.pk,
+                                            action=action, comment=comment)
+        assert error.value.guard == "refusal_overturned_on_appeal"
         return
 
     events_before = ApplicationEvent.objects.filter(application=application).count()
