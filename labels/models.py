@@ -94,7 +94,6 @@ class ReasonCode(models.TextChoices):
     SURVEILLANCE_DECISION = "surveillance_decision", _("Decision after surveillance")
     SURVEILLANCE_PASSED = "surveillance_passed", _("Surveillance passed")
     EDITORIAL_CHANGE = "editorial_change", _("Editorial change: new label version")
-    RENEWED = "renewed", _("Renewed")
 
 
 class Label(models.Model):

@@ -514,3 +514,21 @@ def test_a_bad_date_is_a_clear_error() -> None:
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("supervision_sweep", "--as-of", "10/02/2027", stdout=StringIO())
+
+
+def test_label_events_notify_the_holder_and_the_body_in_their_language(world,
+                                                                       certificate) -> None:
+    world.enterprise_admin.language = "en"
+    world.enterprise_admin.save()
+    world.body_admin.language = "zh-hans"
+    world.body_admin.save()
+    sweep(date(2027, 2, 10))
+
+    rows = Notification.objects.filter(subject__contains=certificate.number,
+                                       digest_on__isnull=True)
+    assert set(rows.values_list("recipient__username", flat=True)) == {
+        "ent_admin", "ent_member", "body_admin"}
+    english = rows.get(recipient=world.enterprise_admin)
+    assert "suspended" in english.subject and "Surveillance overdue" in english.body
+    chinese = rows.get(recipient=world.body_admin)
+    assert "suspended" not in chinese.subject
