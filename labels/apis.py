@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -58,14 +57,6 @@ BATCH_LIMIT = 100
 CACHE_SECONDS = 1
 
 
-def effective_status(label: Label) -> str:
-    """Expiry shows at validUntil even before the beat task records it."""
-    if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED) and \
-            label.valid_until <= timezone.now():
-        return LabelStatus.EXPIRED
-    return label.status
-
-
 _LINKS = {
     "publicPage": ("labels:public_page",), "qr": ("labels:qr", "svg"),
     "badge": ("api-label-badge", "svg"), "credential": ("labels:credential",),
@@ -95,7 +86,7 @@ def label_links(serial: str) -> dict[str, str]:
 def label_representation(label: Label) -> dict[str, Any]:
     subject = label.credential["credentialSubject"]
     footprint = subject["footprint"]
-    status = effective_status(label)
+    status = label.effective_status()
     return {
         "serial": label.serial,
         "status": status,
@@ -140,7 +131,7 @@ def label_etag(labels: list[Label]) -> str:
 def _etag_line(label: Label) -> str:
     # The supervision summary is hashed too: a passed surveillance changes the answer.
     supervision = hashlib.sha256(repr(sorted(label.supervision.items())).encode()).hexdigest()
-    return (f"{label.serial}|{effective_status(label)}|"
+    return (f"{label.serial}|{label.effective_status()}|"
             f"{label.status_changed_at.isoformat()}|{label.pk}|{supervision[:16]}\n")
 
 
@@ -430,7 +421,7 @@ class LabelBadgeApi(LabelLookupBase):
             raise NotFound("No label with this serial.")
         language = request.query_params.get("lang", "zh")
         language = language if language in ("zh", "en") else "zh"
-        status = effective_status(label)
+        status = label.effective_status()
         footprint = label.credential["credentialSubject"]["footprint"]
         etag = label_etag([label])[:-1] + f'-{fmt}-{language}"'
         if etag_matches(request.headers.get("If-None-Match"), etag):

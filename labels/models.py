@@ -149,6 +149,14 @@ class Label(models.Model):
     def __str__(self) -> str:
         return self.serial
 
+    def effective_status(self, now=None) -> str:
+        """The status the world is told: a valid or suspended label past its validUntil is
+        expired even before the sweep records it. The one place this rule lives."""
+        if self.status in (LabelStatus.VALID, LabelStatus.SUSPENDED) and \
+                self.valid_until <= (now or timezone.now()):
+            return LabelStatus.EXPIRED
+        return self.status
+
 
 class LabelEvent(models.Model):
     """Append-only record of what happened to a label: issued, suspended, restored, revoked,

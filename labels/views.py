@@ -18,7 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -151,14 +151,6 @@ STATUS_EXPLANATION = {
 }
 
 
-def _effective_status(label: Label) -> str:
-    """A valid label past its validUntil shows as expired even before the beat task runs."""
-    if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED) and \
-            label.valid_until <= timezone.now():
-        return LabelStatus.EXPIRED
-    return label.status
-
-
 def _outcome_label(outcome: str) -> str:
     from audits.models import SurveillanceOutcome
 
@@ -197,7 +189,7 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_public(serial)
     result = verify(label.credential)
     subject = label.credential["credentialSubject"]
-    status = _effective_status(label)
+    status = label.effective_status()
     # A label whose signing key was revoked as compromised is not to be trusted, whatever its
     # own status says: the verdict must not stay green.
     key_revoked = result.reason == Reason.KEY_REVOKED
@@ -226,7 +218,7 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
 @require_GET
 def label_status(request: HttpRequest, serial: str) -> JsonResponse:
     label = selectors.label_get_public(serial)
-    response = JsonResponse({"serial": label.serial, "status": _effective_status(label),
+    response = JsonResponse({"serial": label.serial, "status": label.effective_status(),
                              "reason": label.status_reason,
                              "changedAt": label.status_changed_at.isoformat()})
     patch_cache_control(response, no_cache=True, max_age=0)

@@ -114,7 +114,7 @@ class _Facts:
             reason = f": {label.status_reason}" if label.status_reason else "."
             return DEPRECATED, (f"The label was {verb[LabelStatus(label.status)]} on "
                                 f"{_day(label.status_changed_at)}{reason}")
-        if label.valid_until <= self.now:
+        if label.effective_status(self.now) == LabelStatus.EXPIRED:
             return DEPRECATED, f"The label's validity ended on {_day(label.valid_until)}."
         if self.view.superseded_at:
             return DEPRECATED, (f"A renewed label superseded this footprint on "

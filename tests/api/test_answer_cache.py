@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
@@ -152,7 +153,7 @@ def test_expiry_shows_even_when_the_answer_is_cached(client, label, monkeypatch)
     assert client.get(lookup_url(label.serial)).json()["status"] == "valid"
     later = label.valid_until + timedelta(seconds=1)
     monkeypatch.setattr(answer_cache, "_now", later.timestamp)
-    monkeypatch.setattr(apis.timezone, "now", lambda: later)
+    monkeypatch.setattr(timezone, "now", lambda: later)
     body = client.get(lookup_url(label.serial)).json()
     assert (body["status"], body["valid"]) == ("expired", False)
 
@@ -489,7 +490,7 @@ def test_the_wsgi_door_batch_never_outlives_validity(
     wsgi_batch(keys, key)
     later = label.valid_until + timedelta(seconds=1)
     monkeypatch.setattr(answer_cache, "_now", later.timestamp)
-    monkeypatch.setattr(apis.timezone, "now", lambda: later)
+    monkeypatch.setattr(timezone, "now", lambda: later)
     _status, _headers, body = wsgi_batch(keys, key)
     assert json.loads(body)["results"][0]["labels"][0]["status"] == "expired"
     assert len(django_requests) == 2  # the door left it to Django

@@ -61,7 +61,7 @@ COPY_COLUMNS = (
     "certificate_version", "serial", "gtin", "credential", "issuer", "issued_at", "valid_from",
     "valid_until", "status", "status_reason", "status_changed_at", "revocation_index",
     "suspension_index", "certificate_id", "signing_key_id", "revocation_list_id",
-    "suspension_list_id",
+    "suspension_list_id", "content_version", "document_stale", "supervision",
 )
 TOKEN = re.compile(r"@(SERIAL|GTIN|RURL|RIDX|SURL|SIDX|PROOF)@")
 
@@ -277,6 +277,9 @@ class Command(BaseCommand):
             template.issuer, template.issued_at.isoformat(), template.valid_from.isoformat(),
             template.valid_until.isoformat(), "valid", "", template.issued_at.isoformat()))
         constant_tail = f"{template.certificate_id}\t{key.pk}"
+        # Clones render no PDF (none is stale) and show the template's supervision summary.
+        supervision = _copy_escape(json.dumps(template.supervision, separators=(",", ":")))
+        constant_end = f"1\tf\t{supervision}"
         taken = set(Label.objects.exclude(certificate=template.certificate)
                     .values_list("serial", flat=True))
         revocation_ids = [entry.pk for entry in lists[StatusPurpose.REVOCATION]]
@@ -312,7 +315,8 @@ class Command(BaseCommand):
                         lines.append(
                             f"{number + FIRST_CLONE_VERSION}\t{serial}\t{gtin}\t"
                             f"{stored.fill(values)}\t{constant_middle}\t{index}\t{index}\t"
-                            f"{constant_tail}\t{revocation_ids[slot]}\t{suspension_ids[slot]}\n")
+                            f"{constant_tail}\t{revocation_ids[slot]}\t{suspension_ids[slot]}\t"
+                            f"{constant_end}\n")
                         if len(lines) >= WRITE_ROWS:
                             copy_in.write("".join(lines))
                             lines.clear()
