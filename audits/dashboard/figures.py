@@ -51,6 +51,7 @@ DEVIATION_BUCKETS: tuple[tuple[str, Decimal | None, object], ...] = (
     ("2to5", Decimal("0.05"), _("2% to 5%")),
     ("5to10", Decimal("0.10"), _("5% to 10%")),
     ("10to20", Decimal("0.20"), _("10% to 20%")),
+    # xgettext:no-python-format
     ("ge20", None, _("20% or more")),
 )
 NO_DEVIATION = ("none", _("nothing declared"))
