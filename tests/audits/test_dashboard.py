@@ -20,10 +20,19 @@ from accounts.models import Organisation, User
 from accounts.roles import Role
 from audits.appeals.models import Appeal
 from audits.complaints.models import Complaint
-from audits.dashboard import pending
+from audits.dashboard import facts, figures, pending
+from audits.dashboard.facts import dashboard_facts_rebuild
 from audits.dashboard.figures import dashboard
 from audits.dashboard.filters import default_filters, filter_choices
-from audits.models import Finding, SamplingDraw, SamplingItem, Severity, Surveillance
+from audits.models import (
+    DashboardCount,
+    Finding,
+    SamplingDraw,
+    SamplingItem,
+    Severity,
+    Surveillance,
+)
+from certification import services as application_services
 from certification.footprint.models import Recomputation
 from certification.models import Application, ApplicationEvent, DossierVersion, Status
 from labels import services as label_services
@@ -144,6 +153,7 @@ class Scenario:
                                   created_at=self.revoked_at)
         LabelEvent.objects.create(label=self.labels["B1"], action="suspended",
                                   created_at=now - 500 * DAY)  # outside the period
+        dashboard_facts_rebuild()  # the rows above were written around the services
 
 
 @pytest.fixture
@@ -682,3 +692,73 @@ def test_the_panels_show_their_rows(complaints):
     content = signed_in(complaints.world.regulator).get(DASHBOARD).content.decode()
     assert 'data-testid="panel-complaints-empty"' not in content
     assert 'data-testid="panel-surveillance-empty"' in content
+
+
+# --- the kept counts ---------------------------------------------------------------------------
+
+def figures_of(board):
+    return (board.status_counts, board.step_medians, board.step_medians_by_body,
+            board.median_lead_days, board.findings_by_severity, board.deviation, board.months,
+            [(row.name, row.applications, row.median_lead_days, row.findings, row.suspensions,
+              row.withdrawals) for row in board.bodies])
+
+
+def cells():
+    return sorted(DashboardCount.objects.filter(total__gt=0).values_list(
+        "month", "body_id", "figure", "key", "days", "total"))
+
+
+def test_the_services_keep_the_counts_the_rows_give(scenario, application_at):
+    """The status writer, the transfer's neighbour the withdrawal, the label status writer and
+    a finding write the counts in their transaction: afterwards the counts equal a recount
+    from the rows, and the dashboard read from them equals the one computed from the rows."""
+    world = scenario.world
+    submitted = application_at(Status.SUBMITTED)
+    application_services.application_transition(actor=world.enterprise_admin,
+                                                 application_id=submitted.pk, action="withdraw")
+    label_services.certificate_status_apply(
+        certificate_id=scenario.labels["B1"].certificate_id, action="suspend",
+        reason="Complaint founded.", reason_code="complaint")
+    kept = cells()
+    dashboard_facts_rebuild()
+    assert kept == cells()
+    defaults = default_filters()
+    assert figures.counted(defaults)
+    from_rows = replace(defaults, date_from=defaults.date_from - DAY)  # no data on that day
+    assert not figures.counted(from_rows)
+    choices = filter_choices()
+    counted_board, rows_board = dashboard(defaults, choices), dashboard(from_rows, choices)
+    assert figures_of(counted_board)[:6] == figures_of(rows_board)[:6]
+    assert counted_board.applications == rows_board.applications == 6
+    assert {status: n for status, _l, n in counted_board.status_counts}[Status.WITHDRAWN] == 1
+    assert sum(s for _m, s, _w in counted_board.months) == 2
+
+
+def test_lead_times_count_whole_days_elapsed(scenario):
+    """A step left 36 hours after it was entered took 1 day, read from the counts and from
+    the rows alike."""
+    world = scenario.world
+    start = timezone.now() - 20 * DAY
+    journey(world, world.peer_body, [(Status.SUBMITTED, 0), (Status.ACCEPTED, 1.5),
+                                     (Status.PLANNED, 1.99), (Status.IN_EVALUATION, 4)],
+            product=ProductFactory(enterprise=scenario.southern, category=scenario.pv),
+            start=start)
+    dashboard_facts_rebuild()
+    assert facts.whole_days(start + 1.5 * DAY, start) == 1
+    only_y = replace(default_filters(), body_id=world.peer_body.pk)
+    from_rows = replace(only_y, date_from=only_y.date_from - DAY)
+    for filters in (only_y, from_rows):
+        board = dashboard(filters, filter_choices())
+        steps = {step: (n, median) for step, _l, n, median in board.step_medians}
+        assert steps[Status.SUBMITTED] == (3, Decimal("1.0"))  # 1 (B1), 3 (B2), 1 (36 h)
+        assert steps[Status.ACCEPTED] == (2, Decimal("0.5"))   # 1 (B1), 0 (12 h)
+        assert steps[Status.PLANNED] == (2, Decimal("1.5"))    # 1 (B1), 2 (49 h)
+
+
+def test_histogram_medians_equal_medians_of_the_values():
+    values = [3, 1, 4, 1, 5, 9, 2, 6]
+    histogram = {value: values.count(value) for value in values}
+    assert figures.histogram_median(histogram) == (8, 3.5)
+    assert figures.histogram_median({7: 1}) == (1, 7)
+    assert figures.histogram_median({2: 2, 10: 1}) == (3, 2)
+    assert figures.histogram_median({}) == (0, None)
