@@ -558,6 +558,49 @@ class SamplingItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} → {self.inspector}"
+class DashboardCount(models.Model):
+    """The regulator's dashboard, counted once when the data changes: how many applications,
+    steps left, decisions, findings, recomputations and label events fall in each (month,
+    body, figure, key, days) cell. Written by `audits.dashboard.facts` from the services that
+    change the data, in their transaction; read by GROUP BY over a few thousand rows at most.
+
+    `month` is the first day of the local month the application was created in (the label
+    event happened in, for `figure="label"`); `days` is the whole days elapsed, for the lead
+    times (0 for the other figures)."""
+
+    month = models.DateField()
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    figure = models.CharField(max_length=16)
+    key = models.CharField(max_length=32)
+    days = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "body", "figure", "key", "days"],
+                                    name="dashboard_count_cell"),
+        ]
+        indexes = [models.Index(fields=["figure", "month"], name="dashboard_count_figure")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.body_id} {self.figure} {self.key} {self.days}: {self.total}"
+
+
+class ApplicationFacts(models.Model):
+    """What one application contributes to `DashboardCount` now: the cells as
+    [figure, key, days, count], with the month and body they were counted under. The next
+    change of the application subtracts them and adds its new contribution."""
+
+    application = models.OneToOneField("certification.Application", on_delete=models.CASCADE,
+                                       primary_key=True, related_name="+")
+    month = models.DateField()
+    body = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    cells = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {len(self.cells)} cells"
+
+
 # Complaints and appeals live in their own modules; Django finds their models through here.
 from .appeals.models import Appeal, AppealAttachment, AppealEvent  # noqa: E402, F401
 from .complaints.models import Complaint, ComplaintEvent  # noqa: E402, F401

@@ -13,6 +13,7 @@ from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Application, Status
 from certification.workflow import Actor, actor_relations, current_dossier_version
 
+from .dashboard import facts as dashboard_facts
 from .models import DocumentReviewItem, Evaluation, Finding, FindingStatus
 
 
@@ -45,6 +46,7 @@ def finding_raise(
     )
     finding.full_clean()
     finding.save()
+    dashboard_facts.application_facts_update(application.pk)
     return finding
 
 

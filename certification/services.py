@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
+from audits.dashboard import facts as dashboard_facts
 from audits.models import FindingStatus, PeerReview, PeerReviewOutcome, SurveillanceOutcome
 from audits.services import blacklist_ensure_clear, blacklist_hits
 from audits.supervision.schedule import (
@@ -199,6 +200,7 @@ def application_transition(
             comment=comment,
         )
         _apply_effects(application, action, actor, comment)
+        dashboard_facts.application_facts_update(application.pk)
         notifications.notify_transition(event)
     return application
 
@@ -300,6 +302,7 @@ def application_transfer(
             comment=_("Transferred from %(old)s to %(new)s.") % {"old": old_body,
                                                                  "new": certification_body},
         )
+        dashboard_facts.application_facts_update(application.pk)
         notifications.notify_transition(event)
     return application
 

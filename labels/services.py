@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organisation, User
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_is_regulator
+from audits.dashboard import facts as dashboard_facts
 from audits.models import ReinspectionStatus, SamplingItem
 from audits.services import blacklist_ensure_body_may_act
 from certification import notifications
@@ -264,8 +265,10 @@ def certificate_status_apply(
             statuslists.set_bit(label.revocation_list_id, label.revocation_index, revoked)
             statuslists.set_bit(label.suspension_list_id, label.suspension_index,
                                 target == LabelStatus.SUSPENDED)
-            LabelEvent.objects.create(label=label, action=event, reason=reason,
-                                      reason_code=reason_code, actor=actor)
+            dashboard_facts.label_event_counted(
+                event=LabelEvent.objects.create(label=label, action=event, reason=reason,
+                                                reason_code=reason_code, actor=actor),
+                body_id=certificate.certification_body_id)
             webhook_deliveries_create(label=label, action=event)
         answer_cache.labels_changed(labels)
         certificate.status = CERTIFICATE_STATUS[target]

@@ -41,10 +41,13 @@ def complaint_get_by_token(token: str) -> Complaint:
     return complaint
 
 
+def overdue_condition(as_of: date) -> Q:
+    """Past a deadline on `as_of`: not acknowledged by `acknowledge_due`, or not decided by
+    `decision_due`."""
+    return (Q(status=ComplaintStatus.RECEIVED, acknowledge_due__lt=as_of)
+            | Q(status__in=OPEN_STATUSES, decision_due__lt=as_of))
+
+
 def complaints_overdue(as_of: date) -> QuerySet[Complaint]:
-    """Complaints past a deadline on `as_of`: not acknowledged by `acknowledge_due`, or not
-    decided by `decision_due` (for the regulator's dashboard)."""
-    return Complaint.objects.select_related(*RELATED).filter(
-        Q(status=ComplaintStatus.RECEIVED, acknowledge_due__lt=as_of)
-        | Q(status__in=OPEN_STATUSES, decision_due__lt=as_of)
-    )
+    """Complaints past a deadline on `as_of` (for the regulator's dashboard)."""
+    return Complaint.objects.select_related(*RELATED).filter(overdue_condition(as_of))

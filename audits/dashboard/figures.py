@@ -5,25 +5,45 @@ Nothing here loops over data rows in Python: every query returns at most one row
 those groups. The number of queries per render is therefore fixed (see docs/oversight.md).
 
 Lead times come from `ApplicationEvent`: the time spent in a step is the time between the event
-that entered it and the next event of the same application (a window function, LAG). Medians are
-computed in SQL with ROW_NUMBER and COUNT windows, which SQLite and PostgreSQL both run.
+that entered it and the next event of the same application, in whole days elapsed.
+
+Two ways to the same figures. When the filters are the common ones (a period of whole months,
+or whole months up to today, optionally one body), the figures are read from the counts kept
+when the data changes (`audits.models.DashboardCount`, see `facts.py`): a few thousand rows at
+most whatever the size of the data, medians taken from the per-day histograms. Otherwise (a
+category, a province, a period cut inside a month) they are computed from the rows: a window
+function (LAG) over the events, medians in SQL with ROW_NUMBER and COUNT windows, which SQLite
+and PostgreSQL both run. The tests check that both give the same figures.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, Max, Min, Q, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, Lag, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from audits.models import Finding, Severity
+from audits.models import DashboardCount, Finding, Severity
 from certification.footprint.models import Recomputation
 from certification.models import (
     Application,
@@ -35,6 +55,7 @@ from certification.models import (
 )
 from labels.models import Label, LabelEvent, LabelStatus
 
+from . import facts
 from .filters import Choices, DashboardFilters, categories_under, enterprises_in_province
 
 # The workflow's steps in order (where an application waits), then its outcomes.
@@ -88,9 +109,10 @@ def label_scope(filters: DashboardFilters) -> Q:
 # --- the portable median --------------------------------------------------------------------
 
 def _duration_days(later: str, earlier: str) -> str:
+    """Whole days elapsed, exactly (`facts.whole_days`): microseconds on both databases."""
     if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0"
-    return f"(julianday({later}) - julianday({earlier}))"
+        return f"FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400)"
+    return f"(django_timestamp_diff({later}, {earlier}) / 86400000000)"
 
 
 def _medians(source: QuerySet, groupings: list[tuple[str, ...]],
@@ -132,10 +154,61 @@ def _days(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
 
 
+# --- the kept counts --------------------------------------------------------------------------
+
+def counted(filters: DashboardFilters, today: date | None = None) -> bool:
+    """Whether the kept counts answer these filters exactly: no category or province, and a
+    period of whole months (the last one may end today or later: nothing is created after
+    now)."""
+    today = today or timezone.localdate()
+    month_end = month_starts(filters.date_to, filters.date_to + timedelta(days=31))[1]
+    return (not filters.category_id and not filters.province and filters.date_from.day == 1
+            and (filters.date_to >= today or filters.date_to + timedelta(days=1) == month_end))
+
+
+def _counts(filters: DashboardFilters, figure: str, *fields: str, **names: str) -> list[dict]:
+    """The kept counts of `figure` in the period (and body), summed per `fields` and per the
+    columns `names` maps (name in the answer → column), with their sum as "count". One query."""
+    cells = DashboardCount.objects.filter(figure=figure, month__gte=filters.date_from,
+                                          month__lte=filters.date_to)
+    if filters.body_id:
+        cells = cells.filter(body_id=filters.body_id)
+    rows = (cells.order_by().values(*fields, *names.values()).annotate(count=Sum("total"))
+            .filter(count__gt=0))
+    return [{**{name: row[column] for name, column in names.items()},
+             **{name: row[name] for name in (*fields, "count")}} for row in rows]
+
+
+def histogram_median(histogram: dict[int, int]) -> tuple[int, float | None]:
+    """(count, median) of the values a histogram {value: how many} holds: the middle value,
+    or the mean of the two middle ones, exactly as over the values themselves."""
+    total = sum(histogram.values())
+    if not total:
+        return 0, None
+    wanted, middle, seen = {(total + 1) // 2, (total + 2) // 2}, [], 0
+    for value in sorted(histogram):
+        before, seen = seen, seen + histogram[value]
+        middle += [value for position in sorted(wanted) if before < position <= seen]
+    return total, sum(middle) / len(middle)
+
+
+def _medians_of(rows, group_names: tuple[str, ...], groupings: list[tuple[str, ...]]) -> list:
+    """Rows (*group_names, count, median) from histogram rows, once per grouping (a grouping's
+    missing names come back as None), like `_medians` over the rows themselves."""
+    histograms: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for grouping in groupings:
+            group = tuple(row[name] if name in grouping else None for name in group_names)
+            histograms[group][row["days"]] += row["count"]
+    return [(*group, *histogram_median(histogram)) for group, histogram in histograms.items()]
+
+
 # --- the figures ----------------------------------------------------------------------------
 
 def application_counts(filters: DashboardFilters) -> list[dict]:
     """Applications per (body, status)."""
+    if counted(filters):
+        return _counts(filters, facts.STATUS, certification_body_id="body_id", status="key")
     return list(Application.objects.filter(application_scope(filters)).order_by()
                 .values("certification_body_id", "status").annotate(count=Count("pk")))
 
@@ -143,6 +216,9 @@ def application_counts(filters: DashboardFilters) -> list[dict]:
 def step_lead_times(filters: DashboardFilters) -> list[tuple]:
     """(body or None, step, count, median days in the step) per body and step, and per step
     over all bodies (body None)."""
+    if counted(filters):
+        rows = _counts(filters, facts.STEP, "days", body="body_id", step="key")
+        return _medians_of(rows, ("body", "step"), [("body", "step"), ("step",)])
     events = (ApplicationEvent.objects.filter(application_scope(filters, "application__"))
               .order_by()
               .annotate(earlier=Window(Lag("created_at"), partition_by=[F("application_id")],
@@ -156,6 +232,9 @@ def step_lead_times(filters: DashboardFilters) -> list[tuple]:
 def decision_lead_times(filters: DashboardFilters) -> list[tuple]:
     """(body or None, count, median days from submission to decision) of the decided
     applications, per body and over all (body None)."""
+    if counted(filters):
+        rows = _counts(filters, facts.DECISION, "days", body="body_id")
+        return _medians_of(rows, ("body",), [("body",), ()])
     decided = (ApplicationEvent.objects.filter(application_scope(filters, "application__"))
                .order_by()
                .values("application_id", body=F("application__certification_body_id"))
@@ -167,6 +246,8 @@ def decision_lead_times(filters: DashboardFilters) -> list[tuple]:
 
 def finding_counts(filters: DashboardFilters) -> list[dict]:
     """Findings per (body, severity)."""
+    if counted(filters):
+        return _counts(filters, facts.FINDING, severity="key", body="body_id")
     return list(Finding.objects.filter(application_scope(filters, "application__")).order_by()
                 .values("severity", body=F("application__certification_body_id"))
                 .annotate(count=Count("pk")))
@@ -174,6 +255,9 @@ def finding_counts(filters: DashboardFilters) -> list[dict]:
 
 def deviation_counts(filters: DashboardFilters) -> dict[str, int]:
     """Recomputed dossier versions per deviation bucket (every recomputed version counts)."""
+    if counted(filters):
+        return {row["bucket"]: row["count"]
+                for row in _counts(filters, facts.DEVIATION, bucket="key")}
     whens = [When(deviation__isnull=True, then=Value(NO_DEVIATION[0]))]
     whens += [When(deviation__lt=limit, then=Value(key))
               for key, limit, _label in DEVIATION_BUCKETS if limit is not None]
@@ -187,6 +271,8 @@ def deviation_counts(filters: DashboardFilters) -> dict[str, int]:
 
 def label_event_counts(filters: DashboardFilters) -> list[dict]:
     """Suspensions and withdrawals per (month, action, body)."""
+    if counted(filters):
+        return _counts(filters, facts.LABEL, "month", action="key", body="body_id")
     return list(LabelEvent.objects.filter(label_scope(filters), action__in=LABEL_ACTIONS)
                 .order_by()
                 .annotate(month=TruncMonth("created_at"))

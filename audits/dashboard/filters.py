@@ -18,7 +18,7 @@ from accounts.models import Organisation, Province
 from accounts.roles import OrganisationKind
 from certification.models import ProductCategory
 
-DEFAULT_PERIOD_DAYS = 365
+DEFAULT_PERIOD_MONTHS = 12  # the current month and the eleven before it
 
 # GB/T 2260 province codes (USCC characters 3-4) → the platform's province codes.
 USCC_PROVINCE_CODES = {
@@ -105,8 +105,11 @@ class DashboardFilters:
 
 
 def default_filters(today: date | None = None) -> DashboardFilters:
+    """The last twelve months: from the first day of the month eleven months ago to today
+    (whole months, which the kept counts answer: see `figures.counted`)."""
     today = today or timezone.localdate()
-    return DashboardFilters(date_from=today - timedelta(days=DEFAULT_PERIOD_DAYS), date_to=today)
+    months = today.year * 12 + today.month - 1 - (DEFAULT_PERIOD_MONTHS - 1)
+    return DashboardFilters(date_from=date(months // 12, months % 12 + 1, 1), date_to=today)
 
 
 def filters_from(form: DashboardFilterForm) -> DashboardFilters:

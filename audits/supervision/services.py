@@ -24,6 +24,7 @@ from certification.models import Application, Certificate, CertificateStatus
 from labels.models import Label, LabelStatus, ReasonCode
 from labels.services import certificate_status_apply, label_issue, label_supervision_refresh
 
+from ..dashboard import facts as dashboard_facts
 from ..models import (
     CertificateRequest,
     ChangeKind,
@@ -342,6 +343,7 @@ def surveillance_finding_raise(
     )
     finding.full_clean()
     finding.save()
+    dashboard_facts.application_facts_update(application.pk)
     return finding
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audits.dashboard import facts as dashboard_facts
 from certification.errors import ActorNotPermitted, TransitionNotAllowed, WorkflowError
 from certification.models import Application, DossierVersion, GwpSet, Stage
 from certification.services import dossier_editable_version
@@ -665,8 +666,10 @@ def recomputation_run(
         "uncertainty_seed": uncertainty.seed,
         "lines_count": len(lines),
     }
-    recomputation, _created = Recomputation.objects.update_or_create(
-        dossier_version=version, defaults=values)
+    with transaction.atomic():
+        recomputation, _created = Recomputation.objects.update_or_create(
+            dossier_version=version, defaults=values)
+        dashboard_facts.application_facts_update(version.application_id)
     return recomputation
 
 

@@ -4,6 +4,7 @@ exports, a constant number of queries, and the public statistics page."""
 import csv
 import io
 import zipfile
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,9 +18,21 @@ from openpyxl import load_workbook
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
+from audits.appeals.models import Appeal
+from audits.complaints.models import Complaint
+from audits.dashboard import facts, figures, pending
+from audits.dashboard.facts import dashboard_facts_rebuild
 from audits.dashboard.figures import dashboard
 from audits.dashboard.filters import default_filters, filter_choices
-from audits.models import Finding, Severity
+from audits.models import (
+    DashboardCount,
+    Finding,
+    SamplingDraw,
+    SamplingItem,
+    Severity,
+    Surveillance,
+)
+from certification import services as application_services
 from certification.footprint.models import Recomputation
 from certification.models import Application, ApplicationEvent, DossierVersion, Status
 from labels import services as label_services
@@ -140,6 +153,7 @@ class Scenario:
                                   created_at=self.revoked_at)
         LabelEvent.objects.create(label=self.labels["B1"], action="suspended",
                                   created_at=now - 500 * DAY)  # outside the period
+        dashboard_facts_rebuild()  # the rows above were written around the services
 
 
 @pytest.fixture
@@ -519,3 +533,232 @@ def test_the_dashboard_and_the_statistics_speak_chinese(scenario):
     assert "监管看板" in client.get(DASHBOARD).content.decode()
     anonymous = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "碳标签统计" in anonymous.get("/statistics/").content.decode()
+
+
+# --- the panels of complaints, appeals, surveillance and sampling ----------------------------
+
+def complaint(label, *, status="received", filed_days_ago=1, acknowledge_in=5, decide_in=30,
+              number=[0]):  # noqa: B006 - a counter for unique references
+    number[0] += 1
+    today = timezone.localdate()
+    filed = timezone.now() - filed_days_ago * DAY
+    return Complaint.objects.create(
+        reference=f"CMP-T-{number[0]:05d}", token_hash=f"{number[0]:064d}", label=label,
+        certificate=label.certificate, body=label.certificate.certification_body,
+        category="false_value", description="x", status=status,
+        outcome="founded" if status in ("decided", "closed") else "", created_at=filed,
+        acknowledge_due=today - filed_days_ago * DAY + acknowledge_in * DAY,
+        decision_due=today - filed_days_ago * DAY + decide_in * DAY)
+
+
+def appeal(scenario, name, *, status="submitted", filed_days_ago=1):
+    application = scenario.apps[name]
+    event = ApplicationEvent.objects.create(application=application, action="refuse",
+                                            from_status=Status.DECISION,
+                                            to_status=Status.REFUSED)
+    return Appeal.objects.create(
+        reference=f"APL-T-{event.pk:05d}", kind="refusal", enterprise=application.enterprise,
+        body=application.certification_body, application=application, application_event=event,
+        decision_at=event.created_at, reasons="x", filed_by=scenario.world.enterprise_admin,
+        status=status, created_at=timezone.now() - filed_days_ago * DAY)
+
+
+@pytest.fixture
+def complaints(scenario):
+    """Body X (label A1): a complaint received 10 days ago and never acknowledged (overdue), one
+    acknowledged 40 days ago and undecided (overdue), one decided in time, one filed 400 days ago
+    (outside the period); appeals: one upheld, one overturned, one pending. Body Y (label B1):
+    one complaint received yesterday (not overdue) and no appeal."""
+    a1, b1 = scenario.labels["A1"], scenario.labels["B1"]
+    complaint(a1, filed_days_ago=10)
+    complaint(a1, status="acknowledged", filed_days_ago=40)
+    complaint(a1, status="decided", filed_days_ago=40)
+    complaint(a1, filed_days_ago=400)
+    complaint(b1, filed_days_ago=1)
+    appeal(scenario, "A2", status="upheld")
+    appeal(scenario, "A1", status="overturned")
+    appeal(scenario, "A3")
+    return scenario
+
+
+def test_complaints_and_appeals_per_body(complaints):
+    world = complaints.world
+    assert pending.complaints_and_appeals_per_body(default_filters()) == sorted([
+        {"body_id": world.body.pk, "body": world.body.name, "complaints": 3,
+         "complaints_overdue": 2, "appeals": 3, "appeals_upheld": 1},
+        {"body_id": world.peer_body.pk, "body": world.peer_body.name, "complaints": 1,
+         "complaints_overdue": 0, "appeals": 0, "appeals_upheld": 0},
+    ], key=lambda row: row["body"])
+
+
+def test_complaints_and_appeals_honour_the_filters(complaints):
+    world = complaints.world
+    today = timezone.localdate()
+    only_y = board_filters(body=world.peer_body.pk)
+    assert [row["body_id"] for row in pending.complaints_and_appeals_per_body(only_y)] == [
+        world.peer_body.pk]
+    assert pending.complaints_and_appeals_per_body(board_filters(province="GD")) == [
+        {"body_id": world.peer_body.pk, "body": world.peer_body.name, "complaints": 1,
+         "complaints_overdue": 0, "appeals": 0, "appeals_upheld": 0}]
+    lib = world.category.parent
+    assert [row["complaints"] for row in pending.complaints_and_appeals_per_body(
+        board_filters(category=lib.pk))] == [3]
+    everything = board_filters(date_from=today - 500 * DAY)
+    assert {row["body_id"]: row["complaints"] for row in
+            pending.complaints_and_appeals_per_body(everything)}[world.body.pk] == 4
+    assert pending.complaints_and_appeals_per_body(board_filters(province="XJ")) == []
+
+
+def board_filters(**values):
+    return replace(default_filters(), category_id=values.pop("category", None),
+                   province=values.pop("province", ""), body_id=values.pop("body", None),
+                   **values)
+
+
+def surveillance(certificate, number, *, due_days_ago, status="due"):
+    due = timezone.localdate() - due_days_ago * DAY
+    return Surveillance.objects.create(certificate=certificate, number=100 + number, due_on=due,
+                                       suspend_after=due + 30 * DAY, status=status)
+
+
+def test_surveillance_overdue_per_body(scenario):
+    world = scenario.world
+    a1, b1 = scenario.labels["A1"].certificate, scenario.labels["B1"].certificate
+    a1.refresh_from_db()
+    b1.refresh_from_db()
+    assert (a1.status, b1.status) == ("valid", "valid")
+    surveillance(a1, 1, due_days_ago=20)                      # overdue
+    surveillance(a1, 2, due_days_ago=5, status="in_progress")  # overdue, same certificate
+    surveillance(a1, 3, due_days_ago=50, status="closed")      # closed: not overdue
+    surveillance(b1, 1, due_days_ago=0)                       # due today: not yet overdue
+    surveillance(b1, 2, due_days_ago=-10)                     # due in ten days
+    today = timezone.localdate()
+    assert pending.surveillance_overdue(default_filters()) == [
+        {"body_id": world.body.pk, "body": world.body.name, "overdue": 1,
+         "oldest_due": today - 20 * DAY}]
+    surveillance(b1, 3, due_days_ago=3)
+    assert {row["body_id"]: row["overdue"] for row in pending.surveillance_overdue(
+        default_filters())} == {world.body.pk: 1, world.peer_body.pk: 1}
+    assert [row["body_id"] for row in pending.surveillance_overdue(
+        board_filters(province="GD"))] == [world.peer_body.pk]
+    assert [row["body_id"] for row in pending.surveillance_overdue(
+        board_filters(body=world.body.pk))] == [world.body.pk]
+    # Certificates no longer in force do not count.
+    b1.__class__.objects.filter(pk=b1.pk).update(status="revoked")
+    assert [row["body_id"] for row in pending.surveillance_overdue(default_filters())] == [
+        world.body.pk]
+    # The period selects the surveillances that fell due in it.
+    assert pending.surveillance_overdue(board_filters(date_from=today - 10 * DAY))[0][
+        "oldest_due"] == today - 5 * DAY
+
+
+def test_sampling_outcomes_per_draw(scenario):
+    world = scenario.world
+    a1, b1 = scenario.labels["A1"].certificate, scenario.labels["B1"].certificate
+    first = SamplingDraw.objects.create(seed="alpha", size=2, population_hash="0" * 64,
+                                        population_size=2, drawn_by=world.regulator,
+                                        drawn_at=timezone.now() - 30 * DAY)
+    SamplingItem.objects.create(draw=first, position=1, certificate=a1,
+                                inspector=world.peer_reviewer, status="completed",
+                                outcome="nonconforming", action="suspend")
+    SamplingItem.objects.create(draw=first, position=2, certificate=b1,
+                                inspector=world.reviewer, status="completed",
+                                outcome="conforming")
+    second = SamplingDraw.objects.create(seed="beta", size=1, population_hash="1" * 64,
+                                         population_size=2, drawn_by=world.regulator)
+    SamplingItem.objects.create(draw=second, position=1, certificate=b1,
+                                inspector=world.reviewer)
+    old = SamplingDraw.objects.create(seed="old", size=1, population_hash="2" * 64,
+                                      population_size=2, drawn_by=world.regulator,
+                                      drawn_at=timezone.now() - 400 * DAY)
+    SamplingItem.objects.create(draw=old, position=1, certificate=a1, inspector=world.reviewer)
+    assert pending.sampling_outcomes(default_filters()) == [
+        {"draw": second.pk, "drawn_on": timezone.localdate(), "seed": "beta",
+         "certificates": 1, "conforming": 0, "nonconforming": 0, "pending": 1},
+        {"draw": first.pk, "drawn_on": timezone.localtime(first.drawn_at).date(),
+         "seed": "alpha", "certificates": 2, "conforming": 1, "nonconforming": 1,
+         "pending": 0},
+    ]
+    only_x = pending.sampling_outcomes(board_filters(body=world.body.pk))
+    assert [(row["seed"], row["certificates"], row["nonconforming"]) for row in only_x] == [
+        ("alpha", 1, 1)]
+    assert [row["seed"] for row in pending.sampling_outcomes(board_filters(province="GD"))] == [
+        "beta", "alpha"]
+    assert pending.sampling_outcomes(board_filters(category=scenario.pv.parent.pk))[1][
+        "conforming"] == 1
+
+
+def test_the_panels_show_their_rows(complaints):
+    content = signed_in(complaints.world.regulator).get(DASHBOARD).content.decode()
+    assert 'data-testid="panel-complaints-empty"' not in content
+    assert 'data-testid="panel-surveillance-empty"' in content
+
+
+# --- the kept counts ---------------------------------------------------------------------------
+
+def figures_of(board):
+    return (board.status_counts, board.step_medians, board.step_medians_by_body,
+            board.median_lead_days, board.findings_by_severity, board.deviation, board.months,
+            [(row.name, row.applications, row.median_lead_days, row.findings, row.suspensions,
+              row.withdrawals) for row in board.bodies])
+
+
+def cells():
+    return sorted(DashboardCount.objects.filter(total__gt=0).values_list(
+        "month", "body_id", "figure", "key", "days", "total"))
+
+
+def test_the_services_keep_the_counts_the_rows_give(scenario, application_at):
+    """The status writer, the transfer's neighbour the withdrawal, the label status writer and
+    a finding write the counts in their transaction: afterwards the counts equal a recount
+    from the rows, and the dashboard read from them equals the one computed from the rows."""
+    world = scenario.world
+    submitted = application_at(Status.SUBMITTED)
+    application_services.application_transition(actor=world.enterprise_admin,
+                                                 application_id=submitted.pk, action="withdraw")
+    label_services.certificate_status_apply(
+        certificate_id=scenario.labels["B1"].certificate_id, action="suspend",
+        reason="Complaint founded.", reason_code="complaint")
+    kept = cells()
+    dashboard_facts_rebuild()
+    assert kept == cells()
+    defaults = default_filters()
+    assert figures.counted(defaults)
+    from_rows = replace(defaults, date_from=defaults.date_from - DAY)  # no data on that day
+    assert not figures.counted(from_rows)
+    choices = filter_choices()
+    counted_board, rows_board = dashboard(defaults, choices), dashboard(from_rows, choices)
+    assert figures_of(counted_board)[:6] == figures_of(rows_board)[:6]
+    assert counted_board.applications == rows_board.applications == 6
+    assert {status: n for status, _l, n in counted_board.status_counts}[Status.WITHDRAWN] == 1
+    assert sum(s for _m, s, _w in counted_board.months) == 2
+
+
+def test_lead_times_count_whole_days_elapsed(scenario):
+    """A step left 36 hours after it was entered took 1 day, read from the counts and from
+    the rows alike."""
+    world = scenario.world
+    start = timezone.now() - 20 * DAY
+    journey(world, world.peer_body, [(Status.SUBMITTED, 0), (Status.ACCEPTED, 1.5),
+                                     (Status.PLANNED, 1.99), (Status.IN_EVALUATION, 4)],
+            product=ProductFactory(enterprise=scenario.southern, category=scenario.pv),
+            start=start)
+    dashboard_facts_rebuild()
+    assert facts.whole_days(start + 1.5 * DAY, start) == 1
+    only_y = replace(default_filters(), body_id=world.peer_body.pk)
+    from_rows = replace(only_y, date_from=only_y.date_from - DAY)
+    for filters in (only_y, from_rows):
+        board = dashboard(filters, filter_choices())
+        steps = {step: (n, median) for step, _l, n, median in board.step_medians}
+        assert steps[Status.SUBMITTED] == (3, Decimal("1.0"))  # 1 (B1), 3 (B2), 1 (36 h)
+        assert steps[Status.ACCEPTED] == (2, Decimal("0.5"))   # 1 (B1), 0 (12 h)
+        assert steps[Status.PLANNED] == (2, Decimal("1.5"))    # 1 (B1), 2 (49 h)
+
+
+def test_histogram_medians_equal_medians_of_the_values():
+    values = [3, 1, 4, 1, 5, 9, 2, 6]
+    histogram = {value: values.count(value) for value in values}
+    assert figures.histogram_median(histogram) == (8, 3.5)
+    assert figures.histogram_median({7: 1}) == (1, 7)
+    assert figures.histogram_median({2: 2, 10: 1}) == (3, 2)
+    assert figures.histogram_median({}) == (0, None)
