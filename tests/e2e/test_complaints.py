@@ -96,6 +96,13 @@ def test_a_visitor_reports_a_label_the_body_handles_it_the_regulator_sees_it(
     row = regulator.get_by_test_id("complaint-row").filter(has_text=complaint.reference)
     expect(row).to_contain_text("Decided · Unfounded")
     expect(row).to_contain_text(serial)
+    # ... and on the dashboard, counted against the issuing body.
+    regulator.goto(f"{live_server.url}/portal/oversight/dashboard/")
+    panel = regulator.get_by_test_id("panel-complaints")
+    expect(panel.locator("tbody tr")).to_have_count(1)
+    expect(panel.locator("tbody tr")).to_contain_text(
+        Label.objects.get(serial=serial).certificate.certification_body.name)
+    expect(panel.locator("tbody tr td").nth(1)).to_have_text("1")
 
     # 4. The visitor's private link shows the outcome.
     page.goto(follow_url)
