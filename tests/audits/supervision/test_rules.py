@@ -385,6 +385,9 @@ def test_an_editorial_change_reissues_the_label_as_a_new_version(world, certific
     assert seen_old["api_superseded_by"] == new.serial  # ... and says it was superseded
     assert seen_new["api_superseded_by"] is None
     assert seen_new["webhooks"] == ["issued"]
+    assert seen_old["bits"] == seen_new["bits"] == CLEAR
+    assert seen_new["api_reason"] == seen_old["api_reason"] == "issued"
+    assert "Valid" in seen_old["pdf"] and "Valid" in seen_new["pdf"]
     from django.test import Client
 
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -463,13 +466,19 @@ def test_a_renewal_continues_the_certificate_without_a_gap(world, certify, clock
     assert new.issued_on <= old.valid_until + timedelta(days=1)
     assert new.valid_until == old.valid_until + timedelta(days=730)
     new_label = label_of(new)
-    assert observe(old_label)["api_superseded_by"] == new_label.serial
+    seen_old, seen_new = observe(old_label), observe(new_label)
+    assert seen_old["api_superseded_by"] == new_label.serial
+    assert (seen_old["api_status"], seen_new["api_status"]) == ("valid", "valid")
+    assert seen_old["bits"] == seen_new["bits"] == CLEAR
+    assert seen_new["webhooks"] == ["issued"]
+    assert "Valid" in seen_new["pdf"]
 
     # The day the old certificate ends, the new one is already valid; the day after too.
     assert sweep(old.valid_until) == []
     assert sweep(old.valid_until + timedelta(days=1)) == [
         f"{old.number} valid -> expired validity_ended"]
     assert observe(new_label)["api_status"] == "valid"
+    assert observe(old_label)["webhooks"] == ["issued", "expired"]
 
 
 # --- the sweep as a whole -----------------------------------------------------------------
