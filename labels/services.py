@@ -277,7 +277,9 @@ def certificate_status_apply(
         certificate.save()
         label_supervision_refresh(certificate)
         if labels:
-            notifications.notify_label_event(label=labels[-1], event=event, reason=reason,
+            # A rule's change is explained by its reason code alone; a person's by their words.
+            notifications.notify_label_event(label=labels[-1], event=event,
+                                             reason=reason if actor is not None else "",
                                              reason_code=reason_code)
         label_ids = [label.pk for label in labels]
         transaction.on_commit(lambda: _render_later(label_ids), robust=True)

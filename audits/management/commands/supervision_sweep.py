@@ -4,6 +4,8 @@ Prints one line per status change, `<certificate number> <old status> -> <new st
 <reason>`, and nothing else on stdout; `--dry-run` prints the same lines and changes nothing.
 """
 
+import contextlib
+import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,5 +27,9 @@ class Command(BaseCommand):
             day = date.fromisoformat(as_of) if as_of else timezone.localdate()
         except ValueError as error:
             raise CommandError("--as-of takes a date as YYYY-MM-DD.") from error
-        for change in supervision_sweep(as_of=day, dry_run=dry_run):
+        # Stdout carries the change lines and nothing else: whatever the sweep's work prints
+        # (the embedded default's console e-mail, for one) goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            changes = supervision_sweep(as_of=day, dry_run=dry_run)
+        for change in changes:
             self.stdout.write(change.line())

@@ -541,3 +541,20 @@ def test_label_events_notify_the_holder_and_the_body_in_their_language(world,
     assert "suspended" in english.subject and "Surveillance overdue" in english.body
     chinese = rows.get(recipient=world.body_admin)
     assert "suspended" not in chinese.subject
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_prints_only_its_change_lines(world, certificate, settings, capsys) -> None:
+    """The embedded default e-mails to the console as each change commits: that output must
+    not reach stdout. (A transactional test: the sweep's commits are real.)"""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    import sys
+
+    from django.core.management import call_command as run
+
+    capsys.readouterr()
+    run("supervision_sweep", "--as-of", "2027-02-10", stdout=sys.stdout)
+
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"{certificate.number} valid -> suspended surveillance_overdue"]
+    assert "Subject:" in err
