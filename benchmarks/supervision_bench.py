@@ -156,7 +156,7 @@ def parent(args: argparse.Namespace) -> None:
             child_env(small_url, shared))
         print(f"[{time.perf_counter() - started:5.0f} s] seed_demo (one label issued through "
               "the services; tasks eager for this step only)", flush=True)
-        run([str(PYTHON), "manage.py", "seed_demo"],
+        run([str(PYTHON), "manage.py", "seed_demo", "--no-supervision"],
             child_env(small_url, {**shared, "CELERY_TASK_ALWAYS_EAGER": "true"}), show=False)
         admin_sql(base, f'CREATE DATABASE "{names["large"]}" TEMPLATE "{names["small"]}"')
         measured = {**shared, "CELERY_TASK_ALWAYS_EAGER": "false"}

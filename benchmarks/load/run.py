@@ -1130,7 +1130,7 @@ def main() -> None:
         log("migrating")
         manage("migrate", "--noinput")
         log("seed_demo (one approved application, one signed label)")
-        manage("seed_demo", env={"CELERY_TASK_ALWAYS_EAGER": "true"})
+        manage("seed_demo", "--no-supervision", env={"CELERY_TASK_ALWAYS_EAGER": "true"})
         django_setup()
         from django.conf import settings
         from django.core.cache import cache

@@ -9,11 +9,16 @@ from certification.demo import DEMO_PASSWORD, PEOPLE, seed_demo, seed_supervisio
 class Command(BaseCommand):
     help = "Create demo organisations, people for every role and draft applications."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-supervision", action="store_true",
+                            help="leave out the four certificates of the supervision demo "
+                                 "(benchmarks clone a single label)")
+
     def handle(self, *args, **options):
         call_command("load_reference", verbosity=0)
         call_command("load_factors", verbosity=0)
         people = seed_demo()
-        supervision = seed_supervision_demo(people)
+        supervision = [] if options["no_supervision"] else seed_supervision_demo(people)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, display_name, _key, role in PEOPLE:
             self.stdout.write(f"  {username:<16} {role:<20} {display_name}")
