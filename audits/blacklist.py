@@ -18,7 +18,7 @@ from accounts.roles import Role
 from accounts.selectors import user_is_regulator
 from certification.errors import ActorNotPermitted, WorkflowError
 from certification.models import Application, Notification, Status
-from labels.models import Label, LabelStatus
+from labels.models import Label, LabelStatus, ReasonCode
 
 from .models import (
     BlacklistEntry,
@@ -116,13 +116,17 @@ def blacklist_labels_order(
         order = BlacklistLabelOrder.objects.create(entry=entry, kind=kind, reason=reason,
                                                    ordered_by=actor)
         acted = []
+        suspended: set[int] = set()  # one suspension per certificate reaches all its versions
         for review in reviews:
-            label = review.label
+            label = Label.objects.select_related("certificate").get(pk=review.label_id)
             if kind == LabelOrderKind.SUSPENSION:
-                if label.status != LabelStatus.VALID:
-                    continue
-                label = label_change_status(actor=actor, label_id=label.pk, action="suspend",
-                                            reason=reason)
+                if label.certificate_id not in suspended:
+                    if label.status != LabelStatus.VALID:
+                        continue
+                    label = label_change_status(actor=actor, label_id=label.pk,
+                                                action="suspend", reason=reason,
+                                                reason_code=ReasonCode.REGULATOR_ORDER)
+                    suspended.add(label.certificate_id)
             elif label.status not in LIVE_LABELS:
                 continue
             acted.append(label)

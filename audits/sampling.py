@@ -204,7 +204,7 @@ def reinspection_record(
 ) -> SamplingItem:
     """The drawn inspector records findings and the outcome; a nonconforming outcome suspends
     or withdraws the certificate's label in the same transaction."""
-    from labels.models import Label, LabelStatus  # labels imports this app's models
+    from labels.models import Label, LabelStatus, ReasonCode  # labels imports this app's models
     from labels.services import label_change_status
 
     with transaction.atomic():
@@ -236,7 +236,8 @@ def reinspection_record(
                 "draw": item.draw.seed, "findings": findings}
             if not (label.status == LabelStatus.SUSPENDED and action == ReinspectionAction.SUSPEND):
                 label_change_status(actor=actor, label_id=label.pk,
-                                    action=LABEL_ACTION[action], reason=reason)
+                                    action=LABEL_ACTION[action], reason=reason,
+                                    reason_code=ReasonCode.REINSPECTION)
         item.status = target
         item.outcome = outcome
         item.action = action

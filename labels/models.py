@@ -94,6 +94,10 @@ class ReasonCode(models.TextChoices):
     SURVEILLANCE_DECISION = "surveillance_decision", _("Decision after surveillance")
     SURVEILLANCE_PASSED = "surveillance_passed", _("Surveillance passed")
     EDITORIAL_CHANGE = "editorial_change", _("Editorial change: new label version")
+    REGULATOR_ORDER = "regulator_order", _("Order of the regulator")
+    REINSPECTION = "reinspection", _("Random sampling re-inspection")
+    COMPLAINT_FOUNDED = "complaint_founded", _("Founded complaint")
+    APPEAL_OVERTURNED = "appeal_overturned", _("Appeal upheld against the decision")
 
 
 class Label(models.Model):

@@ -18,7 +18,7 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role, user_is_regulator
 from audits.dashboard import facts as dashboard_facts
 from audits.models import ReinspectionStatus, SamplingItem
-from audits.services import blacklist_ensure_body_may_act
+from audits.services import blacklist_ensure_body_may_act, blacklist_ensure_clear
 from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Certificate, CertificateStatus
@@ -185,10 +185,21 @@ INSPECTOR_ACTIONS = ("suspend", "revoke")
 REGULATOR_ACTIONS = ("suspend",)
 
 
+# Suspensions only the authority that imposed them lifts (or an appeal).
+NOT_LIFTED_BY_THE_BODY = {ReasonCode.REGULATOR_ORDER, ReasonCode.REINSPECTION}
+# What a listed body or person may still do to a label: protect the public, not undo.
+PROTECTIVE_ACTIONS = ("suspend", "revoke")
+
+
 def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
     body = label.certificate.certification_body
-    if actor is None or user_has_role(actor, Role.BODY_ADMIN, body) or user_has_role(
+    if actor is None:
+        return
+    if user_has_role(actor, Role.BODY_ADMIN, body) or user_has_role(
             actor, Role.DECISION_MAKER, body):
+        if action not in PROTECTIVE_ACTIONS:
+            blacklist_ensure_body_may_act(body)
+            blacklist_ensure_clear(people=[actor])
         return
     if action in INSPECTOR_ACTIONS and SamplingItem.objects.filter(
             certificate_id=label.certificate_id, inspector=actor,
@@ -197,6 +208,9 @@ def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
     if action in REGULATOR_ACTIONS and user_is_regulator(actor) and label.blacklist_reviews.filter(
             entry__delisted_at__isnull=True).exists():
         return
+    if action == "restore" and user_is_regulator(actor) and \
+            label.certificate.suspension_reason_code == ReasonCode.REGULATOR_ORDER:
+        return  # the regulator lifts what it ordered
     _ensure_body_admin(actor, body)
 
 
@@ -211,6 +225,12 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
             raise TransitionNotAllowed(_("Expiry comes from the validity period, not a person."))
         if action in APPEAL_ACTIONS:
             _ensure_withdrawal_overturned(actor, label)
+        if action == "restore" and reason_code != ReasonCode.APPEAL_OVERTURNED and \
+                label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY and \
+                not user_is_regulator(actor):
+            raise ActorNotPermitted(_("This suspension was imposed by the regulator or a "
+                                      "re-inspection: only the regulator, or an appeal, lifts "
+                                      "it."))
         if actor is not None and not reason.strip():
             raise ValidationError({"reason": _("Give the reason for this change.")})
         certificate_status_apply(certificate_id=label.certificate_id, action=action,

@@ -22,7 +22,7 @@ from certification.models import Application, ApplicationEvent, Notification, St
 from certification.uploads import check_upload
 from certification.workflow import Action
 from labels import services as label_services
-from labels.models import Label, LabelStatus
+from labels.models import Label, LabelStatus, ReasonCode
 
 from .models import Appeal, AppealAttachment, AppealEvent, AppealKind
 from .workflow import (
@@ -186,10 +186,12 @@ def _apply_overturn(appeal: Appeal, actor: User) -> None:
             action=Action.REOPEN_ON_APPEAL, comment=reason)
     elif appeal.kind == AppealKind.SUSPENSION:
         label_services.label_change_status(actor=actor, label_id=appeal.label_id,
-                                           action="restore", reason=reason)
+                                           action="restore", reason=reason,
+                                           reason_code=ReasonCode.APPEAL_OVERTURNED)
     else:
         label_services.label_change_status(actor=actor, label_id=appeal.label_id,
-                                           action="reinstate", reason=reason)
+                                           action="reinstate", reason=reason,
+                                           reason_code=ReasonCode.APPEAL_OVERTURNED)
     appeal.effect_applied_at = timezone.now()
     appeal.save(update_fields=["effect_applied_at"])
     AppealEvent.objects.create(appeal=appeal, actor=actor, action="effect_applied",

@@ -67,6 +67,13 @@ def person_uninvolved_in_decision(appeal: Appeal, person: User) -> None:
         raise GuardFailed("decider_uninvolved", _(
             "%(person)s was on the evaluation team and may not decide the appeal.")
             % {"person": person})
+    from audits.supervision.selectors import took_part_in_supervision
+
+    if appeal.label_id is not None and took_part_in_supervision(
+            person, appeal.label.certificate_id):
+        raise GuardFailed("decider_uninvolved", _(
+            "%(person)s took part in the surveillance of this certificate and may not decide "
+            "the appeal.") % {"person": person})
     blacklist_ensure_clear(organisations=[appeal.body], people=[person])
 
 

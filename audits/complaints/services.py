@@ -24,7 +24,7 @@ from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Notification
 from certification.uploads import check_upload
 from labels import services as label_services
-from labels.models import Label
+from labels.models import Label, ReasonCode
 
 from . import hooks
 from .models import (
@@ -238,10 +238,12 @@ def _apply_outcome(complaint: Complaint, actor: User) -> None:
         "reference": complaint.reference, "reason": complaint.decision_reason}
     if ComplaintAction.SUSPEND_LABEL in complaint.actions:
         label_services.label_change_status(actor=actor, label_id=complaint.label_id,
-                                           action="suspend", reason=reason)
+                                           action="suspend", reason=reason,
+                                           reason_code=ReasonCode.COMPLAINT_FOUNDED)
     if ComplaintAction.REVOKE_LABEL in complaint.actions:
         label_services.label_change_status(actor=actor, label_id=complaint.label_id,
-                                           action="revoke", reason=reason)
+                                           action="revoke", reason=reason,
+                                           reason_code=ReasonCode.COMPLAINT_FOUNDED)
     if ComplaintAction.SPECIAL_SURVEILLANCE in complaint.actions:
         ComplaintEvent.objects.create(complaint=complaint, actor=actor,
                                       action="special_surveillance_requested",

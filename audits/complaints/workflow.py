@@ -92,6 +92,12 @@ def person_uninvolved(complaint: Complaint, person: User) -> None:
         raise GuardFailed("handler_uninvolved", _(
             "%(person)s reviewed or decided this certification and may not handle a complaint "
             "about it.") % {"person": person})
+    from audits.supervision.selectors import took_part_in_supervision
+
+    if took_part_in_supervision(person, complaint.certificate_id):
+        raise GuardFailed("handler_uninvolved", _(
+            "%(person)s took part in the surveillance of this certificate and may not handle a "
+            "complaint about it.") % {"person": person})
     blacklist_ensure_clear(organisations=[body], people=[person])
 
 

@@ -59,3 +59,17 @@ def user_supervises(user: User) -> bool:
     if user_is_regulator(user) or user_is_platform_admin(user):
         return True
     return any(m.role in BODY_ROLES for m in memberships_for(user))
+
+
+def took_part_in_supervision(person: User, certificate_id: int) -> bool:
+    """Whether `person` sat on a surveillance team of the certificate, decided one of its
+    surveillances or decided one of its change requests: involved, for complaints and
+    appeals about it (ISO/IEC 17065 7.13)."""
+    from ..models import CertificateRequest, SurveillanceTeamMember
+
+    return (SurveillanceTeamMember.objects.filter(surveillance__certificate_id=certificate_id,
+                                                  user=person).exists()
+            or Surveillance.objects.filter(certificate_id=certificate_id,
+                                           decided_by=person).exists()
+            or CertificateRequest.objects.filter(certificate_id=certificate_id,
+                                                 decided_by=person).exists())

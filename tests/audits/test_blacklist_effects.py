@@ -441,3 +441,54 @@ def test_the_listing_documents_are_checked_by_content(world, media_root) -> None
     document = BlacklistDocument.objects.get(entry=entry)
     assert (document.original_name, document.content_type) == ("decision.pdf",
                                                                 "application/pdf")
+
+
+def test_the_body_cannot_lift_the_regulators_suspension_the_regulator_can(
+    world, issue_label, list_subject,
+) -> None:
+    label = issue_label()
+    entry = list_subject(world.body)
+    blacklist_labels_order(actor=world.regulator, entry_id=entry.pk, kind="suspension",
+                           reason="Review every label of the listed body.")
+    from audits.services import blacklist_entry_delist
+    from certification.errors import ActorNotPermitted
+
+    for person in (world.body_admin, world.decision_maker):
+        with pytest.raises((ActorNotPermitted, Blacklisted)):
+            label_services.label_change_status(actor=person, label_id=label.pk,
+                                               action="restore", reason="We disagree.")
+    blacklist_entry_delist(actor=world.regulator, entry_id=entry.pk, reason="Credit repaired.")
+    with pytest.raises(ActorNotPermitted):  # delisted, the body still may not lift it
+        label_services.label_change_status(actor=world.body_admin, label_id=label.pk,
+                                           action="restore", reason="We disagree.")
+    assert Label.objects.get(pk=label.pk).status == LabelStatus.SUSPENDED
+
+    label_services.label_change_status(actor=world.regulator, label_id=label.pk,
+                                       action="restore", reason="Review done.")
+    assert Label.objects.get(pk=label.pk).status == LabelStatus.VALID
+
+
+def test_a_listed_body_cannot_restore_its_own_suspended_label(world, issue_label,
+                                                              list_subject) -> None:
+    label = issue_label()
+    label_services.label_change_status(actor=world.body_admin, label_id=label.pk,
+                                       action="suspend", reason="Nonconformity.")
+    list_subject(world.body)
+    with pytest.raises(Blacklisted):
+        label_services.label_change_status(actor=world.body_admin, label_id=label.pk,
+                                           action="restore", reason="Fixed.")
+    assert Label.objects.get(pk=label.pk).status == LabelStatus.SUSPENDED
+
+
+def test_one_order_suspends_a_certificate_with_two_label_versions(world, issue_label,
+                                                                  list_subject) -> None:
+    label = issue_label()
+    label_services.label_issue(certificate_id=label.certificate_id, certificate_version=2)
+    entry = list_subject(world.body)
+
+    order = blacklist_labels_order(actor=world.regulator, entry_id=entry.pk,
+                                   kind="suspension", reason="Review.")
+
+    assert set(Label.objects.filter(certificate_id=label.certificate_id)
+               .values_list("status", flat=True)) == {LabelStatus.SUSPENDED}
+    assert order.label_count == 2

@@ -395,3 +395,20 @@ def test_appeal_transition(world, refused, status, step) -> None:
     event = appeal.events.filter(action=step).get()
     assert (event.actor, event.from_status, event.to_status) == (world.body_admin, status,
                                                                  transition.target)
+
+
+def test_the_decider_of_a_surveillance_of_the_certificate_cannot_decide_the_appeal(
+        world, suspended) -> None:
+    from audits.models import Surveillance
+
+    decider = MembershipFactory(organisation=world.body, role=Role.DECISION_MAKER).user
+    certificate = suspended.certificate
+    Surveillance.objects.create(certificate=certificate, number=9, due_on=certificate.valid_until,
+                                suspend_after=certificate.valid_until, status="closed",
+                                outcome="suspended", decided_by=decider)
+    appeal = services.appeal_file(actor=world.enterprise_admin, kind="suspension",
+                                  label_id=suspended.pk, reasons=REASONS)
+    with pytest.raises(GuardFailed) as error:
+        services.appeal_transition(actor=decider, appeal_id=appeal.pk, step="start_review")
+    assert error.value.guard == "decider_uninvolved"
+    assert "surveillance" in error.value.message

@@ -370,3 +370,20 @@ def test_the_token_is_stored_only_as_a_hash(certified) -> None:
     assert stored.token_hash == services.token_hash(submitted.token)
     assert Client().get(f"/complaints/follow/{submitted.token}/").status_code == 200
     assert Client().get(f"/complaints/follow/{stored.token_hash}/").status_code == 404
+
+
+def test_a_member_of_a_surveillance_team_of_the_certificate_cannot_handle(
+        world, submit, second_decision_maker) -> None:
+    from audits.models import Surveillance, SurveillanceTeamMember
+
+    complaint = submit()
+    surveillance = Surveillance.objects.create(
+        certificate=complaint.certificate, number=9, due_on=complaint.certificate.valid_until,
+        suspend_after=complaint.certificate.valid_until)
+    SurveillanceTeamMember.objects.create(surveillance=surveillance, user=second_decision_maker)
+    with pytest.raises(GuardFailed) as error:
+        services.complaint_assign(actor=world.body_admin, complaint_id=complaint.pk,
+                                  handler=second_decision_maker)
+    assert error.value.guard == "handler_uninvolved"
+    assert "surveillance" in error.value.message
+    assert Complaint.objects.get(pk=complaint.pk).handler is None
