@@ -142,12 +142,22 @@ def _inspector_for(seed: str, certificate: Certificate,
     return min(eligible, key=lambda p: _sha256(f"{seed}\n{certificate.number}\n{p.username}"))
 
 
+SEED_MAX_LENGTH = 200
+SIZE_MAX = 10_000
+
+
 def sampling_draw_compute(*, seed: str, size: int, stratify_by: str = "") -> Draw:
     """The draw, written nowhere: `--dry-run` shows it, `sampling_draw_record` records it."""
     if not seed.strip():
         raise ValidationError({"seed": _("Give the seed to publish.")})
+    if len(seed) > SEED_MAX_LENGTH:
+        raise ValidationError({"seed": _("The seed is at most %(n)s characters.")
+                               % {"n": SEED_MAX_LENGTH}})
     if size < 1:
         raise ValidationError({"size": _("Draw at least one certificate.")})
+    if size > SIZE_MAX:
+        raise ValidationError({"size": _("Draw at most %(n)s certificates at a time.")
+                               % {"n": SIZE_MAX}})
     if stratify_by not in SamplingStratum.values:
         raise ValidationError({"stratify_by": _("Stratify by body or by category.")})
     population = sampling_population()

@@ -306,6 +306,41 @@ def certificate_status_apply(
     return certificate
 
 
+def certificate_suspension_reason_change(
+    *, certificate_id: int, reason: str, reason_code: str, actor: User | None = None,
+    on: date | None = None,
+) -> Certificate:
+    """A suspended certificate stays suspended for another reason (a voluntary suspension
+    ends while surveillance is overdue; a surveillance decides to suspend a certificate already
+    suspended). The clock runs on from the day the suspension began; the public history, the
+    label events, the webhooks and the inbox say why it continues."""
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().select_related(
+            "certification_body", "enterprise").get(pk=certificate_id)
+        if certificate.status != CertificateStatus.SUSPENDED:
+            raise TransitionNotAllowed(_("Only a suspended certificate changes its reason."))
+        labels = list(Label.objects.select_for_update().filter(
+            certificate=certificate, status=LabelStatus.SUSPENDED).order_by("pk"))
+        for label in labels:
+            label.status_reason = reason
+            label.save(update_fields=["status_reason"])
+            LabelEvent.objects.create(label=label, action="suspended", reason=reason,
+                                      reason_code=reason_code, actor=actor)
+            webhook_deliveries_create(label=label, action="suspended")
+        certificate.suspension_reason_code = reason_code
+        certificate.voluntary_until = None
+        history_append(certificate, day=day, status=certificate.status, reason=reason_code)
+        certificate.save(update_fields=["suspension_reason_code", "voluntary_until",
+                                        "status_history"])
+        label_supervision_refresh(certificate)
+        if labels:
+            notifications.notify_label_event(label=labels[-1], event="suspended",
+                                             reason=reason if actor is not None else "",
+                                             reason_code=reason_code)
+    return certificate
+
+
 def _suspension_clock(certificate: Certificate, target: str, day: date, reason_code: str,
                       voluntary_until: date | None) -> None:
     if target == LabelStatus.SUSPENDED:

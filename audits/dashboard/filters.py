@@ -70,6 +70,12 @@ class DashboardFilterForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        earliest, latest = date(2000, 1, 1), timezone.localdate() + timedelta(days=366)
+        for day in (start, end):
+            if day is not None and not earliest <= day <= latest:
+                raise forms.ValidationError(
+                    _("Choose dates between %(earliest)s and %(latest)s.")
+                    % {"earliest": earliest.isoformat(), "latest": latest.isoformat()})
         if start and end and start > end:
             raise forms.ValidationError(_("The period ends before it starts."))
         return cleaned

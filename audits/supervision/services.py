@@ -22,7 +22,12 @@ from accounts.selectors import user_has_role
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
 from certification.models import Application, Certificate, CertificateStatus
 from labels.models import Label, LabelStatus, ReasonCode
-from labels.services import certificate_status_apply, label_issue, label_supervision_refresh
+from labels.services import (
+    certificate_status_apply,
+    certificate_suspension_reason_change,
+    label_issue,
+    label_supervision_refresh,
+)
 
 from ..dashboard import facts as dashboard_facts
 from ..models import (
@@ -60,6 +65,10 @@ def _locked(surveillance: Surveillance) -> Surveillance:
 def _ensure(relation: str, actor: User, surveillance: Surveillance, message: str) -> None:
     if relation not in relations_to(actor, surveillance):
         raise ActorNotPermitted(message)
+    if relation == Relation.TEAM:
+        # A listed body, or a person listed since the plan, runs no surveillance.
+        blacklist_ensure_clear(organisations=[surveillance.certificate.certification_body],
+                               people=[actor])
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -128,6 +137,8 @@ def surveillance_special_open(
             user_has_role(actor, Role.BODY_ADMIN, certificate.certification_body)
             or user_has_role(actor, Role.DECISION_MAKER, certificate.certification_body)):
         raise ActorNotPermitted(_("Only the issuing body orders a special surveillance."))
+    if actor is not None:
+        blacklist_ensure_clear(organisations=[certificate.certification_body], people=[actor])
     if certificate.status not in (CertificateStatus.VALID, CertificateStatus.SUSPENDED):
         raise TransitionNotAllowed(_("The certificate is no longer in force."))
     if not reason.strip():
@@ -240,6 +251,10 @@ def _decide(outcome: str):
                 certificate_status_apply(certificate_id=certificate.pk, action="suspend",
                                          reason=comment, actor=actor,
                                          reason_code=ReasonCode.SURVEILLANCE_DECISION)
+            else:  # already suspended (voluntarily, say): it stays so, for this decision
+                certificate_suspension_reason_change(
+                    certificate_id=certificate.pk, reason=comment, actor=actor,
+                    reason_code=ReasonCode.SURVEILLANCE_DECISION)
         else:
             certificate_status_apply(certificate_id=certificate.pk, action="revoke",
                                      reason=comment, actor=actor,

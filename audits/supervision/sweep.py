@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
@@ -34,7 +34,7 @@ from accounts.roles import Role
 from certification.models import Certificate, CertificateStatus, Notification
 from certification.notifications import notification_emails_queue
 from labels.models import ReasonCode
-from labels.services import certificate_status_apply
+from labels.services import certificate_status_apply, certificate_suspension_reason_change
 
 from ..models import (
     Finding,
@@ -71,19 +71,22 @@ REASON_TEXT = {
 }
 
 
-def _overdue_certificate_ids(as_of: date, status: str) -> dict[int, str]:
+def _overdue_certificate_ids(as_of: date, status: str,
+                             only: int | None = None) -> dict[int, str]:
     """Certificates in `status` with an overdue surveillance, decision or finding, and why."""
     reasons: dict[int, str] = {}
+    one = {} if only is None else {"certificate_id": only}
     rules = (
         (ReasonCode.SURVEILLANCE_OVERDUE, Surveillance.objects.filter(
             ~Q(status=SurveillanceStatus.CLOSED), suspend_after__lt=as_of,
-            certificate__status=status).values_list("certificate_id", flat=True)),
+            certificate__status=status, **one).values_list("certificate_id", flat=True)),
         (ReasonCode.DECISION_OVERDUE, Surveillance.objects.filter(
             status=SurveillanceStatus.DECISION, decide_by__lt=as_of,
-            certificate__status=status).values_list("certificate_id", flat=True)),
+            certificate__status=status, **one).values_list("certificate_id", flat=True)),
         (ReasonCode.FINDINGS_OVERDUE, Finding.objects.filter(
             status=FindingStatus.OPEN, surveillance__isnull=False, due_on__lt=as_of,
-            surveillance__certificate__status=status).values_list(
+            surveillance__certificate__status=status,
+            **({} if only is None else {"surveillance__certificate_id": only})).values_list(
             "surveillance__certificate_id", flat=True)),
     )
     for reason, certificate_ids in rules:
@@ -92,9 +95,12 @@ def _overdue_certificate_ids(as_of: date, status: str) -> dict[int, str]:
     return reasons
 
 
-def sweep_plan(as_of: date) -> list[Change]:
-    """Every status change the rules call for as of `as_of`, one per certificate."""
+def sweep_plan(as_of: date, only: int | None = None) -> list[Change]:
+    """Every status change the rules call for as of `as_of`, one per certificate (or for the
+    one certificate `only`)."""
     planned: dict[int, Change] = {}
+    certificates = Certificate.objects.all() if only is None else \
+        Certificate.objects.filter(pk=only)
 
     def plan(rows, old: str, new: str, action: str, reason: str | dict[int, str]) -> None:
         for certificate_id, number, status in rows:
@@ -103,22 +109,42 @@ def sweep_plan(as_of: date) -> list[Change]:
                                                       action, code))
 
     columns = ("pk", "number", "status")
-    plan(Certificate.objects.filter(status__in=IN_FORCE, valid_until__lt=as_of)
+    plan(certificates.filter(status__in=IN_FORCE, valid_until__lt=as_of)
          .values_list(*columns), "", CertificateStatus.EXPIRED, "expire",
          ReasonCode.VALIDITY_ENDED)
-    plan(Certificate.objects.filter(status=CertificateStatus.SUSPENDED,
+    plan(certificates.filter(status=CertificateStatus.SUSPENDED,
                                     suspension_ends_on__lt=as_of).values_list(*columns),
          "", CertificateStatus.REVOKED, "revoke", ReasonCode.SUSPENSION_MAX_EXCEEDED)
-    still_overdue = _overdue_certificate_ids(as_of, CertificateStatus.SUSPENDED)
-    plan(Certificate.objects.filter(status=CertificateStatus.SUSPENDED,
+    still_overdue = _overdue_certificate_ids(as_of, CertificateStatus.SUSPENDED, only)
+    plan(certificates.filter(status=CertificateStatus.SUSPENDED,
                                     suspension_reason_code=ReasonCode.VOLUNTARY,
                                     voluntary_until__lte=as_of)
          .exclude(pk__in=list(still_overdue)).values_list(*columns),
          "", CertificateStatus.VALID, "restore", ReasonCode.VOLUNTARY_ENDED)
-    overdue = _overdue_certificate_ids(as_of, CertificateStatus.VALID)
-    plan(Certificate.objects.filter(pk__in=list(overdue)).values_list(*columns),
+    overdue = _overdue_certificate_ids(as_of, CertificateStatus.VALID, only)
+    plan(certificates.filter(pk__in=list(overdue)).values_list(*columns),
          "", CertificateStatus.SUSPENDED, "suspend", overdue)
     return sorted(planned.values(), key=lambda change: change.number)
+
+
+def change_apply(change: Change, as_of: date) -> bool:
+    """Apply one planned change in its own transaction, if the rule still calls for it."""
+    with transaction.atomic():
+        # Under the certificate's lock, the rule must still call for this very change: a
+        # person may have acted since the plan (continued the surveillance, lifted or imposed a
+        # suspension).
+        Certificate.objects.select_for_update().filter(pk=change.certificate_id).first()
+        if sweep_plan(as_of, only=change.certificate_id) != [change]:
+            return False
+        certificate = certificate_status_apply(
+            certificate_id=change.certificate_id, action=change.action,
+            reason=REASON_TEXT[change.reason_code], reason_code=change.reason_code,
+            on=as_of, expected_status=change.old)
+        if certificate is None:
+            return False
+        if change.new in (CertificateStatus.EXPIRED, CertificateStatus.REVOKED):
+            surveillances_close_ended(certificate)
+    return True
 
 
 def _voluntary_ends_overdue(as_of: date) -> list[int]:
@@ -130,8 +156,9 @@ def _voluntary_ends_overdue(as_of: date) -> list[int]:
         suspension_reason_code=ReasonCode.VOLUNTARY, voluntary_until__lte=as_of,
     ).values_list("pk", flat=True))
     for pk in ids:
-        Certificate.objects.filter(pk=pk).update(suspension_reason_code=still_overdue[pk],
-                                                 voluntary_until=None)
+        certificate_suspension_reason_change(
+            certificate_id=pk, reason=REASON_TEXT[still_overdue[pk]],
+            reason_code=still_overdue[pk], on=as_of)
     return ids
 
 
@@ -140,18 +167,7 @@ def supervision_sweep(*, as_of: date, dry_run: bool = False) -> list[Change]:
     changes = sweep_plan(as_of)
     if dry_run:
         return changes
-    done = []
-    for change in changes:
-        with transaction.atomic():
-            certificate = certificate_status_apply(
-                certificate_id=change.certificate_id, action=change.action,
-                reason=REASON_TEXT[change.reason_code], reason_code=change.reason_code,
-                on=as_of, expected_status=change.old)
-            if certificate is None:
-                continue  # someone changed it since the plan: the next sweep looks again
-            if change.new in (CertificateStatus.EXPIRED, CertificateStatus.REVOKED):
-                surveillances_close_ended(certificate)
-        done.append(change)
+    done = [change for change in changes if change_apply(change, as_of)]
     _voluntary_ends_overdue(as_of)
     notices_send(as_of)
     return done
@@ -213,8 +229,18 @@ def notices_due(as_of: date) -> list[SupervisionNotice]:
     return due
 
 
-@transaction.atomic
 def notices_send(as_of: date) -> list[Notification]:
+    """Record and send the notices due. Two sweeps at once (beat and a person's command): the
+    second's digest insert conflicts, and its retry finds the notices already recorded."""
+    try:
+        with transaction.atomic():
+            return _notices_send(as_of)
+    except IntegrityError:
+        with transaction.atomic():
+            return _notices_send(as_of)
+
+
+def _notices_send(as_of: date) -> list[Notification]:
     notices = notices_due(as_of)
     if not notices:
         return []
@@ -239,7 +265,8 @@ def notices_send(as_of: date) -> list[Notification]:
 
 def _digests_write(as_of: date, lines: dict[int, list[SupervisionNotice]],
                    certificates: dict[int, Certificate]) -> list[Notification]:
-    """One digest per recipient and day; a later sweep of the same day adds to it."""
+    """One digest per recipient and day; a later sweep of the same day adds to it (in the
+    inbox: its e-mail went with the first)."""
     users = User.objects.in_bulk(list(lines))
     existing = {n.recipient_id: n for n in Notification.objects.select_for_update().filter(
         recipient_id__in=list(lines), digest_on=as_of)}

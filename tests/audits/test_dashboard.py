@@ -360,6 +360,19 @@ def test_garbage_filters_answer_200(scenario):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("period", [
+    {"date_to": "9999-12-31"}, {"date_from": "0001-01-01"},
+    {"date_from": "0002-01-01", "date_to": "9999-12-30"},
+])
+def test_dates_out_of_range_fall_back_to_the_defaults(scenario, period):
+    client = signed_in(scenario.world.regulator)
+    response = client.get(DASHBOARD, period)
+    assert response.status_code == 200
+    assert response.context["board"] is not None
+    for table in ("bodies", "statuses"):
+        assert client.get(f"{DASHBOARD}export/{table}.csv", period).status_code == 200
+
+
 # --- sorting ----------------------------------------------------------------------------------
 
 def rows_of(response) -> list[str]:

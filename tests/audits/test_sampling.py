@@ -205,3 +205,13 @@ def test_recording_needs_one_regulator(population, world, third_body) -> None:
         run("--seed", "s", "--size", "1")
     run("--seed", "s", "--size", "1", "--as", "regulator2")
     assert SamplingDraw.objects.get().drawn_by.username == "regulator2"
+
+
+@pytest.mark.parametrize("arguments", [
+    ["--seed", "s", "--size", "999999999999999999999"],
+    ["--seed", "s", "--size", "10001"],
+    ["--seed", "x" * 201, "--size", "1"],
+])
+def test_out_of_range_arguments_are_a_clear_error(db, arguments) -> None:
+    with pytest.raises(CommandError):
+        call_command("sampling_draw", *arguments, "--dry-run", stdout=StringIO())

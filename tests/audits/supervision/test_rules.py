@@ -354,6 +354,10 @@ def test_a_voluntary_suspension_ending_while_surveillance_is_overdue_stays_suspe
     assert certificate.suspension_reason_code == "surveillance_overdue"
     assert certificate.suspended_on == date(2027, 1, 20)  # the clock runs on from the start
     assert sweep(date(2027, 3, 1)) == []
+    seen = observe(label_of(certificate))  # and the world is told why it continues
+    assert (seen["api_status"], seen["api_reason"]) == ("suspended", "surveillance_overdue")
+    assert "Surveillance overdue" in seen["page_history"]
+    assert seen["webhooks"] == ["issued", "suspended", "suspended"]
 
 
 def test_the_holder_cancels(world, certificate) -> None:
@@ -558,3 +562,32 @@ def test_the_command_prints_only_its_change_lines(world, certificate, settings, 
     out, err = capsys.readouterr()
     assert out.splitlines() == [f"{certificate.number} valid -> suspended surveillance_overdue"]
     assert "Subject:" in err
+
+
+def test_a_change_the_plan_called_for_is_not_applied_once_a_person_acted(world, certificate,
+                                                                         clock) -> None:
+    from audits.supervision.sweep import change_apply
+
+    day = date(2027, 2, 10)
+    [planned] = sweep_plan(day)
+    assert planned.line() == f"{certificate.number} valid -> suspended surveillance_overdue"
+    clock.move_to(at(day))
+    run_surveillance(world, certificate)  # the body completes it before the sweep gets there
+
+    assert change_apply(planned, day) is False
+    assert Certificate.objects.get(pk=certificate.pk).status == "valid"
+    assert sweep(day) == []
+
+
+def test_a_surveillance_suspension_on_a_voluntarily_suspended_certificate_holds(
+        world, certificate, clock) -> None:
+    surveillance_done_on = date(2027, 1, 5)
+    clock.move_to(at(date(2027, 1, 2)))
+    services.certificate_suspend_voluntarily(actor=world.enterprise_admin,
+                                             certificate=certificate, until=date(2027, 3, 1),
+                                             reason="Season.")
+    run_surveillance(world, certificate, decide="suspend", clock=clock, on=surveillance_done_on)
+
+    assert sweep(date(2027, 3, 1)) == []  # the voluntary end no longer restores it
+    seen = observe(label_of(certificate))
+    assert (seen["api_status"], seen["api_reason"]) == ("suspended", "surveillance_decision")
