@@ -295,6 +295,7 @@ def certificate_status_apply(
         _suspension_clock(certificate, target, day, reason_code, voluntary_until)
         history_append(certificate, day=day, status=certificate.status, reason=reason_code)
         certificate.save()
+        _surveillance_follows(certificate, target, day)
         label_supervision_refresh(certificate)
         if labels:
             # A rule's change is explained by its reason code alone; a person's by their words.
@@ -304,6 +305,19 @@ def certificate_status_apply(
         label_ids = [label.pk for label in labels]
         transaction.on_commit(lambda: _render_later(label_ids), robust=True)
     return certificate
+
+
+def _surveillance_follows(certificate: Certificate, target: str, day: date) -> None:
+    """A certificate no longer in force is not surveilled; one reinstated on appeal takes up
+    the surveillance its schedule still holds."""
+    from audits.models import SurveillanceOutcome
+    from audits.supervision.schedule import surveillance_schedule_resume, surveillances_close
+
+    if target in (LabelStatus.REVOKED, LabelStatus.CANCELLED, LabelStatus.EXPIRED):
+        surveillances_close(certificate, SurveillanceOutcome.CANCELLED)
+        certificate.next_surveillance_due = None
+    elif target == LabelStatus.VALID and certificate.next_surveillance_due is None:
+        certificate.next_surveillance_due = surveillance_schedule_resume(certificate, after=day)
 
 
 def certificate_suspension_reason_change(

@@ -48,6 +48,7 @@ def appealable_decisions(user: User) -> dict[str, list]:
                         created_at__gte=since, appeal__isnull=True))
     label_events = (LabelEvent.objects.select_related("label__certificate__product")
                     .filter(label__certificate__enterprise_id__in=enterprise_ids,
+                            label__superseded_by__isnull=True,
                             created_at__gte=since, appeal__isnull=True)
                     .filter(Q(action="suspended", label__status=LabelStatus.SUSPENDED)
                             | Q(action="revoked", label__status=LabelStatus.REVOKED)))

@@ -95,6 +95,11 @@ def appeal_file(
         else:
             label = (Label.objects.select_for_update(of=("self",))
                      .select_related("certificate__application").get(pk=label_id))
+            if label.superseded_by_id is not None:
+                # A certificate's decision reaches every label version; it is appealed once,
+                # through the version in force.
+                raise GuardFailed("appeal_once", _(
+                    "This label version was superseded: appeal through the version in force."))
             application = label.certificate.application
         if not user_has_role(actor, Role.ENTERPRISE_ADMIN, application.enterprise):
             raise ActorNotPermitted(_("Only the enterprise's administrator may appeal."))

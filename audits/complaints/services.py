@@ -79,6 +79,11 @@ def complaint_submit(
     errors: dict[str, list[str]] = {}
     label = (Label.objects.select_related("certificate__certification_body")
              .filter(serial=label_serial).first())
+    # A complaint about a label another version superseded (an editorial change, a renewal)
+    # concerns the label in force: its QR code resolves there too.
+    while label is not None and label.superseded_by_id is not None:
+        label = Label.objects.select_related("certificate__certification_body").get(
+            pk=label.superseded_by_id)
     if label is None:
         errors["label"] = [_("No label has this serial.")]
     if category not in ComplaintCategory.values:

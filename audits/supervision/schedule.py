@@ -7,7 +7,7 @@ from django.conf import settings
 
 from certification.models import Certificate
 
-from ..models import Surveillance, SurveillanceKind, SurveillanceStatus
+from ..models import Surveillance, SurveillanceKind, SurveillanceOutcome, SurveillanceStatus
 
 
 def certificate_rules_record(certificate: Certificate) -> None:
@@ -44,6 +44,28 @@ def surveillance_schedule_create(certificate: Certificate) -> list[Surveillance]
     certificate.next_surveillance_due = rows[0].due_on if rows else None
     certificate.save(update_fields=["next_surveillance_due"])
     return rows
+
+
+def surveillance_schedule_resume(certificate: Certificate, after: date) -> date | None:
+    """The scheduled surveillances still ahead of `after` (a certificate reinstated on appeal
+    after its surveillance was closed), and the next due date."""
+    from django.db.models import Max
+
+    dates = [due for due in surveillance_due_dates(certificate) if due > after]
+    # Scheduled surveillances that are open, or were held, stand; those closed unheld when the
+    # certificate ended are planned again.
+    open_due = set(certificate.surveillances.filter(kind=SurveillanceKind.SCHEDULED).exclude(
+        status=SurveillanceStatus.CLOSED, outcome=SurveillanceOutcome.CANCELLED)
+        .values_list("due_on", flat=True))
+    number = certificate.surveillances.aggregate(Max("number"))["number__max"] or 0
+    rows = [Surveillance(certificate=certificate, number=number + offset, due_on=due,
+                         suspend_after=suspend_after(certificate, due))
+            for offset, due in enumerate((d for d in dates if d not in open_due), start=1)]
+    Surveillance.objects.bulk_create(rows)
+    due = (certificate.surveillances.exclude(status=SurveillanceStatus.CLOSED)
+           .order_by("due_on").values_list("due_on", flat=True).first())
+    Certificate.objects.filter(pk=certificate.pk).update(next_surveillance_due=due)
+    return due
 
 
 def suspend_after(certificate: Certificate, due: date) -> date:

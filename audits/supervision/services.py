@@ -47,7 +47,7 @@ from ..models import (
     SurveillanceTeamMember,
 )
 from ..services import blacklist_ensure_clear
-from .schedule import surveillances_close, suspend_after
+from .schedule import suspend_after
 from .workflow import STEP_LABELS, TRANSITIONS, Context, Relation, Step, relations_to
 
 # Suspensions a passed surveillance lifts: the ones the surveillance itself caused.
@@ -460,12 +460,7 @@ def certificate_cancel(*, actor: User, certificate: Certificate,
                        status=RequestStatus.DONE, decided_at=timezone.now())
     certificate_status_apply(certificate_id=certificate.pk, action="cancel", reason=reason,
                              reason_code=ReasonCode.HOLDER_CANCELLED, actor=actor)
-    surveillances_close_ended(certificate)
     return request
-
-
-def surveillances_close_ended(certificate: Certificate) -> int:
-    return surveillances_close(certificate, SurveillanceOutcome.CANCELLED)
 
 
 @transaction.atomic

@@ -43,7 +43,6 @@ from ..models import (
     Surveillance,
     SurveillanceStatus,
 )
-from .services import surveillances_close_ended
 
 IN_FORCE = [CertificateStatus.VALID, CertificateStatus.SUSPENDED]
 
@@ -142,8 +141,6 @@ def change_apply(change: Change, as_of: date) -> bool:
             on=as_of, expected_status=change.old)
         if certificate is None:
             return False
-        if change.new in (CertificateStatus.EXPIRED, CertificateStatus.REVOKED):
-            surveillances_close_ended(certificate)
     return True
 
 

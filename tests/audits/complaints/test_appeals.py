@@ -288,6 +288,13 @@ def test_a_withdrawal_overturned_reinstates_the_label(world, revoked, webhook_en
     assert api_status(anon, revoked) == "valid"
     assert outbox(webhook_endpoint) == [("restored", "valid")]
     assert revoked.status_reason.startswith(f"Appeal {appeal.reference} overturned")
+    # Reinstated, the certificate is surveilled again on its schedule.
+    certificate = revoked.certificate
+    from audits.supervision.schedule import surveillance_due_dates
+
+    assert certificate.next_surveillance_due == surveillance_due_dates(certificate)[0]
+    assert certificate.surveillances.filter(status="due").count() == len(
+        surveillance_due_dates(certificate))
 
 
 def test_nobody_reinstates_a_withdrawn_label_without_an_overturned_appeal(world,
@@ -412,3 +419,16 @@ def test_the_decider_of_a_surveillance_of_the_certificate_cannot_decide_the_appe
         services.appeal_transition(actor=decider, appeal_id=appeal.pk, step="start_review")
     assert error.value.guard == "decider_uninvolved"
     assert "surveillance" in error.value.message
+
+
+def test_a_decision_is_appealed_through_the_label_version_in_force(world, suspended) -> None:
+    from labels.services import label_issue
+
+    Label.objects.filter(pk=suspended.pk).update(status="valid")
+    current = label_issue(certificate_id=suspended.certificate_id, certificate_version=2)
+    Label.objects.filter(pk__in=[suspended.pk, current.pk]).update(status="suspended")
+    with pytest.raises(GuardFailed) as error:
+        services.appeal_file(actor=world.enterprise_admin, kind="suspension",
+                             label_id=suspended.pk, reasons=REASONS)
+    assert error.value.guard == "appeal_once"
+    assert not Appeal.objects.exists()

@@ -387,3 +387,12 @@ def test_a_member_of_a_surveillance_team_of_the_certificate_cannot_handle(
     assert error.value.guard == "handler_uninvolved"
     assert "surveillance" in error.value.message
     assert Complaint.objects.get(pk=complaint.pk).handler is None
+
+
+def test_a_complaint_about_a_superseded_version_concerns_the_label_in_force(world, certified,
+                                                                            submit) -> None:
+    from labels.services import label_issue
+
+    current = label_issue(certificate_id=certified.certificate_id, certificate_version=2)
+    complaint = submit(label_serial=certified.serial)
+    assert complaint.label == current

@@ -591,3 +591,16 @@ def test_a_surveillance_suspension_on_a_voluntarily_suspended_certificate_holds(
     assert sweep(date(2027, 3, 1)) == []  # the voluntary end no longer restores it
     seen = observe(label_of(certificate))
     assert (seen["api_status"], seen["api_reason"]) == ("suspended", "surveillance_decision")
+
+
+def test_a_withdrawal_by_a_person_ends_the_surveillance_schedule(world, certificate) -> None:
+    from labels.services import label_change_status
+
+    label = label_of(certificate)
+    label_change_status(actor=world.body_admin, label_id=label.pk, action="revoke",
+                        reason="Fraudulent data.")
+
+    assert not certificate.surveillances.exclude(status="closed").exists()
+    seen = observe(label)
+    assert seen["page_next"] == "—" and seen["api_next"] is None
+    assert sweep(date(2027, 3, 1)) == []
