@@ -46,7 +46,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
     """The name, key ID and public key of a verifier key; its key ID is checked."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 may hold "+" too
     if len(parts) != 3 or len(parts[1]) != 8:
         raise NoteError("a verifier key is <name>+<8 hex>+<base64>")
     name, hex_id, encoded = parts
