@@ -51,6 +51,7 @@ unique indexes still enforced). ``--keep`` keeps the databases for EXPLAIN by ha
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import cProfile
 import json
@@ -133,6 +134,7 @@ def parent(args: argparse.Namespace) -> None:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-throwaway-" + os.urandom(16).hex(),
         "LABEL_MASTER_KEY": Fernet.generate_key().decode(),
+        "TRANSPARENCY_LOG_KEY": base64.b64encode(os.urandom(32)).decode(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "LABEL_PUBLIC_HOST": "labels.bench.invalid",
         "LABEL_PUBLIC_SCHEME": "https",

@@ -289,6 +289,13 @@ LABEL_PUBLIC_SCHEME = env.str("LABEL_PUBLIC_SCHEME", default="http" if DEBUG els
 LABEL_MASTER_KEY = env.str("LABEL_MASTER_KEY", default="")
 if not DEBUG and not LABEL_MASTER_KEY:
     raise ImproperlyConfigured("Set LABEL_MASTER_KEY: production mode refuses derived keys.")
+# The transparency log's own Ed25519 key (CONTRACTS §5): base64 of the 32-byte private key seed.
+# Separate from the bodies' keys; the embedded default derives one from the secret key.
+TRANSPARENCY_LOG_KEY = env.str("TRANSPARENCY_LOG_KEY", default="")
+if not DEBUG and not TRANSPARENCY_LOG_KEY:
+    raise ImproperlyConfigured("Set TRANSPARENCY_LOG_KEY: production mode refuses a derived key.")
+# Seconds /log/checkpoint may be cached.
+TRANSPARENCY_CHECKPOINT_MAX_AGE = env.int("TRANSPARENCY_CHECKPOINT_MAX_AGE", default=5)
 # WBCSD PACT host (CONTRACTS §7): base path of /auth/token, /2/… and /3/….
 PACT_BASE_PATH = env.str("PACT_BASE_PATH", default="/pact")
 # PACT is served over HTTPS only (CONTRACTS §7); plain HTTP only for local experiments.

@@ -31,5 +31,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(settings.PACT_BASE_PATH.strip("/") + "/", include("pact.urls")),
+    path("", include("audits.transparency.urls")),
     path("", include("labels.urls")),
 ]

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
+from audits.transparency import services as transparency
 
 from . import answer_cache
 from .models import SigningKey
@@ -59,12 +60,14 @@ def _create(body: Organisation) -> SigningKey:
                                serialization.NoEncryption())
     count = SigningKey.objects.filter(body=body).count()
     answer_cache.signing_keys_changed()
-    return SigningKey.objects.create(
+    key = SigningKey.objects.create(
         body=body,
         fragment=f"key-{timezone.now():%Y%m%d}-{count + 1}",
         public_key_multibase=public_key_to_multikey(secret.public_key()),
         private_key_encrypted=_cipher().encrypt(raw),
     )
+    transparency.log_key_event(key, "created", verification_method=verification_method(key))
+    return key
 
 
 def signing_key_active(body: Organisation) -> SigningKey:
@@ -80,6 +83,8 @@ def signing_key_active(body: Organisation) -> SigningKey:
 def signing_key_rotate(body: Organisation) -> SigningKey:
     """Retire the current key (it keeps verifying what it signed) and start a new one."""
     Organisation.objects.select_for_update().get(pk=body.pk)
-    SigningKey.objects.filter(body=body, retired_at__isnull=True,
-                              revoked_at__isnull=True).update(retired_at=timezone.now())
+    retiring = list(SigningKey.objects.filter(body=body, retired_at__isnull=True,
+                                              revoked_at__isnull=True))
+    SigningKey.objects.filter(pk__in=[key.pk for key in retiring]).update(retired_at=timezone.now())
+    transparency.log_keys_retired(retiring, verification_method=verification_method)
     return _create(body)

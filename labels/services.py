@@ -19,6 +19,7 @@ from accounts.selectors import user_has_role, user_is_regulator
 from audits.dashboard import facts as dashboard_facts
 from audits.models import ReinspectionStatus, SamplingItem
 from audits.services import blacklist_ensure_body_may_act, blacklist_ensure_clear
+from audits.transparency import services as transparency
 from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Certificate, CertificateStatus
@@ -113,9 +114,9 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             for status_list in (revocation_list, suspension_list):
                 if status_list.signed_at is None:
                     statuslists.sign_list(status_list)
-            LabelEvent.objects.create(label=label, action="issued",
-                                      reason_code=ReasonCode.ISSUED if certificate_version == 1
-                                      else ReasonCode.EDITORIAL_CHANGE)
+            reason_code = (ReasonCode.ISSUED if certificate_version == 1
+                           else ReasonCode.EDITORIAL_CHANGE)
+            LabelEvent.objects.create(label=label, action="issued", reason_code=reason_code)
             previous = _supersede(certificate, label)
             answer_cache.labels_changed([label, *previous])
             webhook_deliveries_create(label=label, action="issued")
@@ -128,6 +129,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             if certificate.renews_id:
                 label_supervision_refresh(certificate.renews)
             transaction.on_commit(lambda: _after_issue(label.pk), robust=True)
+            transparency.log_label_issued(label, reason_code=reason_code)
             return label
     except IntegrityError:
         # Another worker issued it between our check and our insert.
@@ -304,6 +306,7 @@ def certificate_status_apply(
                                              reason_code=reason_code)
         label_ids = [label.pk for label in labels]
         transaction.on_commit(lambda: _render_later(label_ids), robust=True)
+        transparency.log_label_status_changed(labels, event, reason_code=reason_code)
     return certificate
 
 
@@ -438,6 +441,7 @@ def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
     keys.signing_key_active(key.body)
     for status_list in key.body.status_lists.select_for_update():
         statuslists.sign_list(status_list)
+    transparency.log_key_event(key, "revoked", verification_method=keys.verification_method(key))
     return key
 
 

@@ -33,6 +33,7 @@ for this machine only, and lower than with the generator elsewhere.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import cProfile
 import io
@@ -166,6 +167,7 @@ def bench_env(args: argparse.Namespace, media: Path) -> dict[str, str]:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-throwaway-" + os.urandom(16).hex(),
         "LABEL_MASTER_KEY": Fernet.generate_key().decode(),
+        "TRANSPARENCY_LOG_KEY": base64.b64encode(os.urandom(32)).decode(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "LABEL_PUBLIC_HOST": f"127.0.0.1:{args.port}",
         "LABEL_PUBLIC_SCHEME": "http",

@@ -1,0 +1,82 @@
+"""Reading the transparency log: sizes, roots, proofs, tiles and a label's entries.
+
+Every read takes O(log n) node rows or one range of them. Nodes never change once written, and
+a committed size's nodes were committed with it, so a size read first stays provable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import merkle
+from .models import LogEntry, LogHead, LogNode, node_key
+
+TILE_WIDTH = 256
+TILE_HEIGHT = 8  # tlog-tiles: a tile of level L holds hashes of height 8·L
+
+
+def log_size() -> int:
+    return LogHead.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+
+
+def _read(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+    keys = {node_key(height, index): (height, index) for height, index in ids}
+    rows = LogNode.objects.filter(key__in=list(keys)).values_list("key", "hash")
+    return {keys[key]: bytes(value) for key, value in rows}
+
+
+def log_root(size: int) -> bytes:
+    return merkle.root(size, _read)
+
+
+def log_inclusion_proof(index: int, size: int) -> list[bytes]:
+    return merkle.inclusion_proof(index, size, _read)
+
+
+def log_consistency_proof(size1: int, size2: int) -> list[bytes]:
+    return merkle.consistency_proof(size1, size2, _read)
+
+
+def log_tile(level: int, index: int, width: int) -> bytes:
+    """The ``width`` hashes of tile ``index`` at ``level``, concatenated (all must exist)."""
+    height = level * TILE_HEIGHT
+    first = index * TILE_WIDTH
+    rows = list(LogNode.objects.filter(
+        key__gte=node_key(height, first), key__lt=node_key(height, first + width),
+    ).order_by("key").values_list("hash", flat=True))
+    if len(rows) != width:
+        raise LookupError("the tree does not hold that tile yet")
+    return b"".join(bytes(row) for row in rows)
+
+
+def log_entry_bundle(index: int, width: int) -> bytes:
+    """tlog-tiles entry bundle: each entry as a big-endian 16-bit length and its bytes."""
+    first = index * TILE_WIDTH
+    rows = list(LogEntry.objects.filter(index__gte=first, index__lt=first + width)
+                .order_by("index").values_list("entry", flat=True))
+    if len(rows) != width:
+        raise LookupError("the log does not hold those entries yet")
+    return b"".join(len(row).to_bytes(2, "big") + bytes(row) for row in rows)
+
+
+@dataclass(frozen=True)
+class SubjectEntry:
+    index: int
+    entry: bytes
+    inclusion_proof: list[bytes]
+
+
+def log_entries_for_subject(subject: str, size: int) -> list[SubjectEntry]:
+    """The entries about ``subject`` (a label serial) within the first ``size``, in log order,
+    each with its inclusion proof to the tree of ``size``, read in one query of nodes."""
+    rows = list(LogEntry.objects.filter(subject=subject, index__lt=size).order_by("index")
+                .values_list("index", "entry"))
+    groups = [merkle.inclusion_node_ids(index, size) for index, _entry in rows]
+    found = _read({node for group in groups for proof in group for node in proof})
+    return [
+        SubjectEntry(index=index, entry=bytes(entry),
+                     inclusion_proof=[merkle.fold([found[node] for node in proof])
+                                      for proof in group])
+        for (index, entry), group in zip(rows, groups, strict=True)
+    ]

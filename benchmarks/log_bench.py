@@ -1,0 +1,117 @@
+"""Transparency log benchmark: inclusion proofs at 1,000 and at 1,000,000 leaves, on PostgreSQL.
+
+    .venv/bin/python benchmarks/log_bench.py [--base postgres://postgres@127.0.0.1:5432/bench_log]
+                                             [--leaves 1000000] [--proofs 300]
+
+Creates its own database (dropped at the end), migrates it, appends leaves through the log's own
+append code in batches (`log_append_encoded`: the same tree code as one append, under the same
+lock, 10,000 entries a transaction), and times `log_inclusion_proof` (one query of the O(log n)
+subtree hashes it needs, then the folds) at random indexes when the log holds 1,000 leaves and
+again at 1,000,000. Every proof is checked with the verifier module against the log's root before
+any figure is printed. Goal: the median proof time at 1M ≤ 2 × at 1k (logarithmic, not linear).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BATCH = 10_000
+
+
+def database_url(base: str, name: str) -> str:
+    return urlunsplit(urlsplit(base)._replace(path="/" + name))
+
+
+def admin_sql(base: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url(base, "postgres"), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def entry(n: int) -> bytes:
+    # RFC 8785 bytes of a typical status-change entry (keys sorted, no spaces).
+    return (b'{"kind":"labels:label:suspended","label":"BENCH%010d","reasonCode":"body_decision",'
+            b'"status":"suspended","time":"2026-01-01T00:00:00Z"}' % n)
+
+
+def append_up_to(target: int) -> None:
+    from audits.transparency import selectors, services
+
+    size = selectors.log_size()
+    while size < target:
+        count = min(BATCH, target - size)
+        services.log_append_encoded([("labels:label:suspended", entry(n), "")
+                                     for n in range(size, size + count)])
+        size += count
+
+
+def time_proofs(size: int, count: int, chooser: random.Random) -> tuple[float, int]:
+    """Median seconds of one inclusion proof at ``size``; every proof is then verified."""
+    from audits.transparency import merkle, selectors
+
+    root = selectors.log_root(size)
+    indexes = [chooser.randrange(size) for _ in range(count)]
+    timings, proofs = [], []
+    for index in indexes:
+        start = time.perf_counter()
+        proof = selectors.log_inclusion_proof(index, size)
+        timings.append(time.perf_counter() - start)
+        proofs.append(proof)
+    for index, proof in zip(indexes, proofs, strict=True):
+        merkle.verify_inclusion(merkle.leaf_hash(entry(index)), index, size, proof, root)
+    return statistics.median(timings), len(proofs[0])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base", default="postgres://postgres@127.0.0.1:5432/bench_log")
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    parser.add_argument("--proofs", type=int, default=300)
+    args = parser.parse_args()
+    name = urlsplit(args.base).path.lstrip("/") or "bench_log"
+    admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
+    admin_sql(args.base, f'CREATE DATABASE "{name}"')
+    try:
+        os.environ.update({"DATABASE_URL": database_url(args.base, name),
+                           "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"})
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        chooser = random.Random(9162)
+        append_up_to(1000)
+        small, small_length = time_proofs(1000, args.proofs, chooser)
+        started = time.perf_counter()
+        append_up_to(args.leaves)
+        append_seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        large, large_length = time_proofs(args.leaves, args.proofs, chooser)
+        connection.close()
+    finally:
+        admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
+    print(f"appended {args.leaves - 1000:,} leaves in {append_seconds:.1f} s "
+          f"({(args.leaves - 1000) / append_seconds:,.0f}/s, batches of {BATCH:,})")
+    print(f"inclusion proof at 1,000 leaves: median {small * 1000:.3f} ms "
+          f"({small_length} hashes, {args.proofs} proofs, all verified)")
+    print(f"inclusion proof at {args.leaves:,} leaves: median {large * 1000:.3f} ms "
+          f"({large_length} hashes, {args.proofs} proofs, all verified)")
+    print(f"ratio {large / small:.2f} (goal <= 2)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
