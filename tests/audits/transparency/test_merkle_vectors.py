@@ -11,7 +11,6 @@ import random
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from audits.transparency.merkle import (
     MemoryTree,
