@@ -1,16 +1,24 @@
 """API conventions shared by every app: RFC 9457 problem details and pagination."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://carbonlabel.example/problems/"
+# The database is gone (restarting, failed over, out of connections): ask to come back soon.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -26,9 +34,9 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def problem_response(
-    *, status_code: int, title: str, detail: Any, code: str, extra: dict | None = None
-) -> Response:
+def problem_body(
+    *, status_code: int, title: Any, detail: Any, code: str, extra: dict | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
         "title": title,
@@ -38,13 +46,32 @@ def problem_response(
     }
     if extra:
         body.update(extra)
+    return body
+
+
+def problem_response(
+    *, status_code: int, title: str, detail: Any, code: str, extra: dict | None = None
+) -> Response:
+    body = problem_body(status_code=status_code, title=title, detail=detail, code=code,
+                        extra=extra)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def database_unavailable_problem() -> dict[str, Any]:
+    return problem_body(status_code=503, title=str(_("Service unavailable")),
+                        detail=str(_("The database cannot be reached. Try again shortly.")),
+                        code="database_unavailable")
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turn every API error into application/problem+json with a machine-readable code."""
     from certification.errors import WorkflowError
 
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.warning("database unreachable: %s", exc, exc_info=exc)
+        return Response(database_unavailable_problem(), status=503,
+                        content_type=PROBLEM_CONTENT_TYPE,
+                        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
     if isinstance(exc, WorkflowError):
         return problem_response(
             status_code=exc.status_code,

@@ -33,3 +33,5 @@ urlpatterns = [
     path(settings.PACT_BASE_PATH.strip("/") + "/", include("pact.urls")),
     path("", include("labels.urls")),
 ]
+
+handler500 = "config.errors.server_error"
