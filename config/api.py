@@ -17,6 +17,7 @@ PROBLEM_BASE = "https://carbonlabel.example/problems/"
 # The database is gone (restarting, failed over, out of connections): ask to come back soon.
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 DATABASE_RETRY_AFTER_SECONDS = 30
+ID_MAX = 2**63 - 1  # the largest id a database integer (bigint) holds
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,20 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This action is not allowed in the current state."
     default_code = "conflict"
+
+
+def query_integer(request, name: str, *, message: Any, minimum: int = 1,
+                  maximum: int = ID_MAX) -> int | None:
+    """The integer query parameter `name`, None when absent or empty; anything but ASCII digits
+    between the bounds is a 400 with `message` for the field (``"²".isdigit()`` is true, yet
+    ``int`` refuses it, and the database refuses integers past ``ID_MAX``)."""
+    value = request.query_params.get(name, "")
+    if value == "":
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(maximum))
+            and minimum <= int(value) <= maximum):
+        raise exceptions.ValidationError({name: [message]})
+    return int(value)
 
 
 def problem_body(
