@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("labels.urls")),
 ]
 
+handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"
