@@ -91,3 +91,14 @@ def test_the_regulator_reads_a_submitted_file(world, application_at) -> None:
 
     assert answers == dict.fromkeys(pages(submitted), 200)
     assert detail_shows_dossier(client, submitted) is True
+
+
+def test_a_replaced_peer_reviewer_loses_the_workbench(world, application_at) -> None:
+    application = application_at(Status.PEER_REVIEW)
+    client = signed_in(world.peer_reviewer)
+    workbench = reverse("footprint:workbench", kwargs={"pk": application.pk})
+    assert client.get(workbench).status_code == 200
+
+    application.peer_reviews.update(is_current=False)
+
+    assert client.get(workbench).status_code == 404
