@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.fields import PublicCharField
+
 from .identifiers import validate_uscc
 from .roles import OrganisationKind, Role
 
@@ -72,8 +74,8 @@ class BodyStatus(models.TextChoices):
 
 class Organisation(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
-    name = models.CharField(_("name"), max_length=200)
-    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    name = PublicCharField(_("name"), max_length=200)
+    legal_name = PublicCharField(_("legal name"), max_length=200, blank=True)
     uscc = models.CharField(
         _("Unified Social Credit Code"),
         max_length=18,
@@ -82,7 +84,7 @@ class Organisation(models.Model):
         unique=True,
         validators=[validate_uscc],
     )
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = PublicCharField(_("address"), max_length=300, blank=True)
     province = models.CharField(_("province"), max_length=2, choices=Province.choices, blank=True)
     # Certification bodies only.
     code = models.SlugField(_("body code"), max_length=32, blank=True, null=True, unique=True)

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Scheme
+from config.fields import PublicCharField
 
 from .identifiers import validate_gtin
 
@@ -40,11 +41,11 @@ class Product(models.Model):
     enterprise = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="products"
     )
-    name = models.CharField(_("product name"), max_length=200)
-    model = models.CharField(_("model / specification"), max_length=200)
-    trademark = models.CharField(_("trademark"), max_length=100, blank=True)
-    manufacturer = models.CharField(_("manufacturer"), max_length=200)
-    plant_address = models.CharField(_("plant address"), max_length=300)
+    name = PublicCharField(_("product name"), max_length=200)
+    model = PublicCharField(_("model / specification"), max_length=200)
+    trademark = PublicCharField(_("trademark"), max_length=100, blank=True)
+    manufacturer = PublicCharField(_("manufacturer"), max_length=200)
+    plant_address = PublicCharField(_("plant address"), max_length=300)
     gtin = models.CharField(  # noqa: DJ001 - NULL (no GTIN) stays out of the unique constraint
         _("GTIN"), max_length=14, blank=True, null=True, validators=[validate_gtin], db_index=True
     )
@@ -97,9 +98,9 @@ class Application(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="applications", verbose_name=_("product")
     )
-    plant_address = models.CharField(_("plant address"), max_length=300)
+    plant_address = PublicCharField(_("plant address"), max_length=300)
     scheme = models.CharField(_("scheme"), max_length=32, choices=Scheme.choices)
-    product_rule_name = models.CharField(_("product rule"), max_length=200)
+    product_rule_name = PublicCharField(_("product rule"), max_length=200)
     product_rule_version = models.CharField(_("product rule version"), max_length=32)
     certification_body = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="assigned_applications",

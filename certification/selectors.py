@@ -7,7 +7,6 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import (
     memberships_for,
-    user_body_ids,
     user_enterprise_ids,
     user_is_platform_admin,
     user_is_regulator,
@@ -55,18 +54,45 @@ def application_get_for_actor(user: User, pk: int | str) -> Application:
         raise Http404 from error
 
 
-def application_can_read_dossier(user: User, application: Application) -> bool:
-    """The dossier and its files are confidential: the enterprise, the assigned body's people,
-    the peer reviewer and the regulator. A platform administrator does not read them."""
-    if user_is_regulator(user):
+# Of a certification body, those who read every file it holds once submitted (ISO/IEC 17065
+# §4.5 confidentiality, need to know): its administrators, who plan the work, and the
+# technical reviewers and decision makers, who take files they were not on. A reviewer reads
+# only the files whose team they are on.
+FILE_READER_ROLES = {Role.BODY_ADMIN, Role.TECHNICAL_REVIEWER, Role.DECISION_MAKER}
+
+
+def application_was_submitted(application: Application) -> bool:
+    """Whether the enterprise ever submitted it: not a draft, nor a draft it withdrew."""
+    return application.status != Status.DRAFT and not application.events.filter(
+        action="withdraw", from_status=Status.DRAFT).exists()
+
+
+def application_verifier_needs_to_know(user: User, application: Application) -> bool:
+    """The verifier's side of a submitted file: the body's people who need to know it (see
+    FILE_READER_ROLES), its current peer reviewer and the regulator."""
+    if not user.is_authenticated or user.pk is None:
+        return False
+    if PeerReview.objects.filter(application=application, reviewer=user,
+                                 is_current=True).exists():
         return True
+    body_roles = {m.role for m in memberships_for(user)
+                  if m.organisation_id == application.certification_body_id}
+    if not (user_is_regulator(user) or body_roles):
+        return False
+    if not application_was_submitted(application):
+        return False
+    if user_is_regulator(user) or body_roles & FILE_READER_ROLES:
+        return True
+    return application.team.filter(user=user).exists()
+
+
+def application_can_read_dossier(user: User, application: Application) -> bool:
+    """The dossier, its files, findings, evaluation and inventory are confidential: the
+    enterprise, and the verifier's side as far as it needs to know them. A platform
+    administrator does not read them."""
     if application.enterprise_id in user_enterprise_ids(user):
         return True
-    if application.certification_body_id in user_body_ids(user):
-        return application.status != Status.DRAFT and not application.events.filter(
-            action="withdraw", from_status=Status.DRAFT).exists()
-    return PeerReview.objects.filter(application=application, reviewer=user,
-                                     is_current=True).exists()
+    return application_verifier_needs_to_know(user, application)
 
 
 def evidence_get_for_actor(user: User, application: Application, pk: int | str) -> EvidenceFile:

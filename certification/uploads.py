@@ -1,7 +1,8 @@
 """Evidence files are accepted by what they contain, never by their name.
 
 libmagic reads the first bytes; Office files are zip containers and are told apart by the
-parts they hold. A file whose name claims one type and whose content is another is refused.
+parts they hold. A file whose name claims one type and whose content is another is refused, and
+so is a PDF carrying active content (`pdfcheck.py`).
 """
 
 import hashlib
@@ -16,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from .pdfcheck import Unchecked, has_active_content
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -73,6 +76,21 @@ def detect_content_type(data: bytes) -> str:
     return detected
 
 
+def _check_pdf(data: bytes) -> None:
+    try:
+        active = has_active_content(data)
+    except Unchecked:
+        raise ValidationError(
+            _("The PDF could not be checked for active content (it is encrypted or compressed "
+              "in an unusual way). Print or export it again as a plain PDF."),
+            code="pdf_unchecked") from None
+    if active:
+        raise ValidationError(
+            _("The PDF contains active content (JavaScript, actions, launch actions, embedded "
+              "files or media) and was refused. Print or export it again as a plain PDF."),
+            code="pdf_active_content")
+
+
 def check_upload(upload: UploadedFile) -> CheckedUpload:
     """Return what the file is, or raise ValidationError with a message for the person."""
     limit = settings.UPLOAD_MAX_BYTES
@@ -101,5 +119,7 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
             % {"suffix": suffix or "—", "type": content_type},
             code="name_mismatch",
         )
+    if content_type == "application/pdf":
+        _check_pdf(data)
     return CheckedUpload(content_type=content_type, size=len(data),
                          sha256=hashlib.sha256(data).hexdigest())

@@ -1,16 +1,25 @@
 """API conventions shared by every app: RFC 9457 problem details and pagination."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://carbonlabel.example/problems/"
+# The database is gone (restarting, failed over, out of connections): ask to come back soon.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 30
+ID_MAX = 2**63 - 1  # the largest id a database integer (bigint) holds
+
+logger = logging.getLogger(__name__)
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -26,9 +35,23 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def problem_response(
-    *, status_code: int, title: str, detail: Any, code: str, extra: dict | None = None
-) -> Response:
+def query_integer(request, name: str, *, message: Any, minimum: int = 1,
+                  maximum: int = ID_MAX) -> int | None:
+    """The integer query parameter `name`, None when absent or empty; anything but ASCII digits
+    between the bounds is a 400 with `message` for the field (``"²".isdigit()`` is true, yet
+    ``int`` refuses it, and the database refuses integers past ``ID_MAX``)."""
+    value = request.query_params.get(name, "")
+    if value == "":
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(maximum))
+            and minimum <= int(value) <= maximum):
+        raise exceptions.ValidationError({name: [message]})
+    return int(value)
+
+
+def problem_body(
+    *, status_code: int, title: Any, detail: Any, code: str, extra: dict | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
         "title": title,
@@ -38,13 +61,32 @@ def problem_response(
     }
     if extra:
         body.update(extra)
+    return body
+
+
+def problem_response(
+    *, status_code: int, title: str, detail: Any, code: str, extra: dict | None = None
+) -> Response:
+    body = problem_body(status_code=status_code, title=title, detail=detail, code=code,
+                        extra=extra)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def database_unavailable_problem() -> dict[str, Any]:
+    return problem_body(status_code=503, title=str(_("Service unavailable")),
+                        detail=str(_("The database cannot be reached. Try again shortly.")),
+                        code="database_unavailable")
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turn every API error into application/problem+json with a machine-readable code."""
     from certification.errors import WorkflowError
 
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.warning("database unreachable: %s", exc, exc_info=exc)
+        return Response(database_unavailable_problem(), status=503,
+                        content_type=PROBLEM_CONTENT_TYPE,
+                        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
     if isinstance(exc, WorkflowError):
         return problem_response(
             status_code=exc.status_code,

@@ -1,8 +1,8 @@
 """All of /api/v1/ in one list, so the API surface reads at a glance."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
+from accounts import apis as accounts_apis
 from audits import apis as audits_apis
 from certification import apis
 from certification.footprint import apis as footprint_apis
@@ -10,7 +10,7 @@ from labels import apis as label_apis
 
 app = "<int:application_id>"
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", accounts_apis.TokenObtainApi.as_view(), name="api-token"),
     path("categories/", apis.CategoryListApi.as_view(), name="api-categories"),
     path("certification-bodies/", apis.CertificationBodyListApi.as_view(), name="api-bodies"),
     path("products/", apis.ProductListApi.as_view(), name="api-products"),

@@ -169,7 +169,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies stand in front (Caddy in docker/compose.yaml). Only then is X-Forwarded-Proto
+# the proxy's word that the caller came over HTTPS; without one, any caller could write it.
+API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=None)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if API_NUM_PROXIES else None
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -200,7 +203,7 @@ REST_FRAMEWORK = {
     ],
     # Anonymous callers are counted by address: behind N proxies the client is the N-th address
     # from the right of X-Forwarded-For. Unset, DRF takes the whole header, which callers write.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    "NUM_PROXIES": API_NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="60/minute"),
         "user": env.str("API_RATE_USER", default="2000/minute"),

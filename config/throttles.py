@@ -1,14 +1,14 @@
 """Rate limits: per API key, per signed-in person, and per address for anonymous calls.
 Each answers 429 with Retry-After (problem+json).
 
-The marketplace API's limits (per key, and anonymous label lookups) count in fixed windows
-shared by every process through the cache, and each process takes its calls from the shared
-count in leases: one atomic ``INCRBY`` grants it a small batch, which it then spends without a
-round trip. The batch is 1 % of the rate (at most 100, at least 1), so a limit of a few calls
-counts every call exactly, and a caller can never get more than the rate in one window; at the
-worst it is refused a little early, by the unspent leases of the other processes (under 1 % of
-the rate per process). If the cache cannot be reached, each process counts on its own (the
-limit then holds per process) and says so in the log, rather than refusing every call.
+Every limit (per key, per person, per address, anonymous label lookups, complaints) counts in
+fixed windows shared by every process through the cache, and each process takes its calls from
+the shared count in leases: one atomic ``INCRBY`` grants it a small batch, which it then spends
+without a round trip. The batch is 1 % of the rate (at most 100, at least 1), so a limit of a
+few calls counts every call exactly, and a caller can never get more than the rate in one
+window; at the worst it is refused a little early, by the unspent leases of the other processes
+(under 1 % of the rate per process). If the cache cannot be reached, each process counts on its
+own (the limit then holds per process) and says so in the log, rather than refusing every call.
 """
 
 import logging
@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -146,17 +146,26 @@ class ApiKeyThrottle(LeasedRateThrottle):
         return f"{self.scope}:{key_id}"
 
 
-class PersonThrottle(UserRateThrottle):
+class PersonThrottle(LeasedRateThrottle):
     """Signed-in people; anonymous calls are counted by the anonymous throttles."""
+
+    scope = "user"
 
     def get_cache_key(self, request, view):
         if _api_key(request) is not None or not request.user.is_authenticated:
             return None
-        return super().get_cache_key(request, view)
+        return f"{self.scope}:{request.user.pk}"
 
 
-class AnonymousThrottle(AnonRateThrottle):
-    pass
+class AnonymousThrottle(LeasedRateThrottle):
+    """Anonymous calls, per address (see ``API_NUM_PROXIES``)."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return f"{self.scope}:{self.get_ident(request)}"
 
 
 class AnonymousLookupThrottle(LeasedRateThrottle):

@@ -34,3 +34,6 @@ urlpatterns = [
     path("", include("audits.transparency.urls")),
     path("", include("labels.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

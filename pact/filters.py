@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
+from config.api import ID_MAX
 from labels.models import LabelStatus
 
 from . import identifiers
@@ -182,7 +183,9 @@ def _product_condition(value: str) -> Q:
     if (gtin := identifiers.gtin_of(value)) is not None:
         return Q(label__gtin=gtin)
     rest = identifiers.strip_prefix(value.strip(), identifiers.PRODUCT_PREFIX)
-    if rest is not None and rest.isdigit():
+    # ASCII digits within the database's integers: "²".isdigit() is true, yet int() refuses it.
+    if rest is not None and rest.isascii() and rest.isdigit() and len(rest) <= 19 \
+            and int(rest) <= ID_MAX:
         return Q(label__certificate__product_id=int(rest))
     return NOTHING
 

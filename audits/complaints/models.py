@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import PublicTextField
+
 
 class ComplaintCategory(models.TextChoices):
     FALSE_VALUE = "false_value", _("The footprint value is false")
@@ -50,7 +52,7 @@ class Complaint(models.Model):
                              related_name="complaints_received",
                              verbose_name=_("certification body"))
     category = models.CharField(_("category"), max_length=32, choices=ComplaintCategory.choices)
-    description = models.TextField(_("description"))
+    description = PublicTextField(_("description"))
     contact = models.CharField(_("contact (e-mail or phone)"), max_length=200, blank=True)
     language = models.CharField(max_length=16, default="zh-hans")
     attachment = models.FileField(_("attachment"), upload_to="complaints/%Y/", blank=True)
@@ -66,7 +68,7 @@ class Complaint(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=ComplaintOutcome.choices,
                                blank=True)
     actions = models.JSONField(_("actions"), default=list, blank=True)
-    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+    decision_reason = PublicTextField(_("reasons for the decision"), blank=True)
     finding_against_body = models.TextField(_("finding against the body"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     acknowledge_due = models.DateField(_("acknowledge by"))

@@ -8,7 +8,6 @@ WorkflowErrors become 403/409 problems and ValidationErrors 400 problems.
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -19,7 +18,7 @@ from accounts.models import User
 from certification import selectors as certification_selectors
 from certification.apis import _paginated
 from certification.models import Application, EvidenceFile, Stage
-from config.api import problem_response
+from config.api import problem_response, query_integer
 
 from . import selectors, services
 from .models import QUANTITY_DIGITS, RATING_FIELDS, EmissionFactor, InventoryLine, Recomputation
@@ -252,7 +251,8 @@ class EmissionFactorListApi(APIView):
         parameters=[
             OpenApiParameter("q", str, description="Part of the name, code or source."),
             OpenApiParameter("region", str, description="Region, such as CN or CN-EAST."),
-            OpenApiParameter("year", OpenApiTypes.INT, description="Data year."),
+            OpenApiParameter("year", {"type": "integer", "minimum": 1, "maximum": 9999},
+                             description="Data year."),
             OpenApiParameter("publisher", str, description="Part of the publisher's name."),
         ],
         responses=EmissionFactorOutput(many=True),
@@ -260,11 +260,10 @@ class EmissionFactorListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        year = params.get("year", "").strip()
-        if year and not year.isdigit():
-            raise serializers.ValidationError({"year": [_("A year, such as 2022.")]})
+        year = query_integer(request, "year", message=_("A year, such as 2022."),
+                             maximum=9999)
         factors = selectors.factor_search(
             query=params.get("q", "").strip(), region=params.get("region", "").strip(),
-            year=int(year) if year else None, publisher=params.get("publisher", "").strip(),
+            year=year, publisher=params.get("publisher", "").strip(),
         )
         return _paginated(request, self, factors, EmissionFactorOutput)

@@ -8,10 +8,12 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
-from accounts.selectors import user_body_ids, user_is_platform_admin, user_is_regulator
-from audits.models import PeerReview
+from accounts.selectors import user_is_platform_admin, user_is_regulator
 from certification.models import Application, DossierVersion
-from certification.selectors import application_can_read_dossier
+from certification.selectors import (
+    application_can_read_dossier,
+    application_verifier_needs_to_know,
+)
 
 from .models import (
     DatasetVersion,
@@ -142,12 +144,10 @@ def inventory_line_get(version: DossierVersion, pk: int | str) -> InventoryLine:
 # --- the workbench ------------------------------------------------------------------------
 
 def application_can_use_workbench(user: User, application: Application) -> bool:
-    """The verifier's side: people of the assigned body, the peer reviewer, the regulator."""
-    if not user.is_authenticated:
-        return False
-    if user_is_regulator(user) or application.certification_body_id in user_body_ids(user):
-        return True
-    return PeerReview.objects.filter(application=application, reviewer=user).exists()
+    """The verifier's side, as far as it needs to know the file: the body's people on it, its
+    administrators, technical reviewers and decision makers, the current peer reviewer and the
+    regulator."""
+    return application_verifier_needs_to_know(user, application)
 
 
 def workbench_version_for_actor(user: User, application: Application) -> DossierVersion | None:

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.apikeys import ApiKeyUser
 from accounts.roles import ApiScope
 from certification.errors import ActorNotPermitted
-from config.api import Pagination
+from config.api import ID_MAX, Pagination, query_integer
 
 from . import selectors, services
 from .models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -189,7 +189,8 @@ class WebhookEndpointTestApi(_WebhookApi):
 class WebhookDeliveryListApi(_WebhookApi):
     @extend_schema(
         parameters=[
-            OpenApiParameter("endpoint", OpenApiTypes.INT, description="Only this endpoint."),
+            OpenApiParameter("endpoint", {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+                             description="Only this endpoint."),
             OpenApiParameter("status", OpenApiTypes.STR, enum=list(DeliveryStatus.values)),
             OpenApiParameter("label", OpenApiTypes.STR, description="Only this label serial."),
         ],
@@ -197,11 +198,9 @@ class WebhookDeliveryListApi(_WebhookApi):
     )
     def get(self, request: Request) -> Response:
         deliveries = selectors.delivery_list_for_actor(request.user)
-        endpoint = request.query_params.get("endpoint", "")
-        if endpoint:
-            if not endpoint.isdigit():
-                raise serializers.ValidationError({"endpoint": [_("An endpoint id.")]})
-            deliveries = deliveries.filter(endpoint_id=int(endpoint))
+        endpoint = query_integer(request, "endpoint", message=_("An endpoint id."))
+        if endpoint is not None:
+            deliveries = deliveries.filter(endpoint_id=endpoint)
         wanted_status = request.query_params.get("status", "")
         if wanted_status:
             if wanted_status not in DeliveryStatus.values:

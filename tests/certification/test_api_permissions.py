@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -451,6 +452,64 @@ def test_the_platform_admin_cannot_read_the_dossier_or_download_evidence(api_as,
     for name in ("api-file", "api-files", "api-dossier", "api-dossier-versions",
                  "api-dossier-diff", "api-evaluation"):
         assert_problem(client.get(url_for(name, scene)), 404, "not_found")
+
+
+# --- need to know (ISO/IEC 17065 confidentiality) ------------------------------------------
+
+# What quotes the dossier: the versions and their changes, evidence, findings, the evaluation
+# record, the inventory and the verifier's recomputation.
+DOSSIER_READS = [e for e in ENDPOINTS if e[1] == "get" and e[0] in {
+    "api-dossier", "api-dossier-versions", "api-dossier-diff", "api-files", "api-file",
+    "api-findings", "api-evaluation", "api-inventory", "api-recomputation"}]
+
+
+@pytest.mark.parametrize("endpoint", DOSSIER_READS, ids=endpoint_id)
+def test_a_reviewer_of_the_body_off_the_team_reads_nothing_of_the_file(
+    api_as, world, scene, endpoint,
+) -> None:
+    off_the_team = member_of(world.body, Role.REVIEWER)
+    before = state(scene)
+
+    response = call(api_as(off_the_team), endpoint, world, scene)
+
+    assert_problem(response, 404, "not_found")
+    assert state(scene) == before
+
+
+@pytest.mark.parametrize("person", ["reviewer", "second_reviewer", "body_admin",
+                                    "technical_reviewer", "decision_maker"])
+@pytest.mark.parametrize("endpoint", [e for e in DOSSIER_READS if e[0] != "api-recomputation"],
+                         ids=endpoint_id)
+def test_the_team_and_the_bodys_deciders_read_the_file(api_as, world, scene, endpoint,
+                                                       person) -> None:
+    response = call(api_as(getattr(world, person)), endpoint, world, scene)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", DOSSIER_READS, ids=endpoint_id)
+@pytest.mark.parametrize("withdrawn", [False, True], ids=["draft", "withdrawn draft"])
+def test_the_regulator_reads_nothing_of_a_draft_never_submitted(
+    api_as, world, application_at, endpoint, withdrawn,
+) -> None:
+    draft = application_at(Status.WITHDRAWN if withdrawn else Status.DRAFT,
+                           withdrawn_from=Status.DRAFT)
+    if withdrawn:
+        ApplicationEvent.objects.create(application=draft, actor=world.enterprise_admin,
+                                        action="withdraw", from_status=Status.DRAFT,
+                                        to_status=Status.WITHDRAWN)
+    version = draft.dossier_versions.get()
+    evidence = version.files.first()
+    line = InventoryLine.objects.create(
+        dossier_version=version, position=1, stage="production", name="Grid electricity",
+        amount=Decimal("1"), unit="kWh", custom_factor_value=Decimal("0.5"),
+        custom_factor_unit="kgCO2e/kWh", justification="Bill.")
+    scene = Scene(application=draft, file=evidence, finding_id=0,
+                  notification=SimpleNamespace(pk=0), inventory_line=line)
+
+    response = call(api_as(world.regulator), endpoint, world, scene)
+
+    assert_problem(response, 404, "not_found")
 
 
 # --- problem details ----------------------------------------------------------------------

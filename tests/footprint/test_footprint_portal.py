@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from certification import services as certification_services
 from certification.footprint import services
 from certification.footprint.models import InventoryLine, Recomputation
 from certification.models import Status
@@ -107,6 +108,10 @@ def test_the_regulator_reads_the_inventory_but_cannot_change_it(portal, world, a
     application = application_at(Status.DRAFT)
     (line,) = enter_lines(application, enterprise_admin, HAND_LINES[1:2])
     client = portal(world.regulator)
+    # A draft never submitted is the enterprise's alone; once submitted the regulator reads it.
+    assert client.get(reverse("footprint:inventory", args=[application.pk])).status_code == 404
+    certification_services.application_transition(
+        actor=enterprise_admin, application_id=application.pk, action="submit")
     before = lines_of(application)
 
     page = client.get(reverse("footprint:inventory", args=[application.pk]))

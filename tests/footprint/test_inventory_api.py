@@ -279,7 +279,7 @@ def test_the_inventory_list_costs_the_same_for_5_and_50_lines(api_as, world, app
     few, many = application_at(Status.SUBMITTED), application_at(Status.SUBMITTED)
     write_lines(few.dossier_versions.get(number=1), (HAND_LINES * 8)[:5])
     write_lines(many.dossier_versions.get(number=1), (HAND_LINES * 8)[:50])
-    api = api_as(world.reviewer)
+    api = api_as(world.body_admin)  # submitted: no team yet, the body's administrator reads it
 
     assert _queries(api, inventory_url(few)) == _queries(api, inventory_url(many))
     assert api.get(inventory_url(many)).json()["count"] == 50

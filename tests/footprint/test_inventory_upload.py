@@ -224,8 +224,9 @@ def test_people_who_may_not_edit_cannot_import(api_as, world, draft, persona):
     response = api_import(api_as(world.persona(persona)), draft, csv_bytes(GOOD_ROWS),
                           "inventory.csv")
 
-    # The body does not see a draft before it is submitted: for it, the draft does not exist.
-    assert response.status_code == {"regulator": 403, "reviewer": 404,
+    # Neither the body nor the regulator reads a draft never submitted: for them, its
+    # inventory does not exist.
+    assert response.status_code == {"regulator": 404, "reviewer": 404,
                                     "other_enterprise_user": 404}[persona]
     assert lines_of(draft) == before
 

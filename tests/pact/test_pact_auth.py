@@ -2,13 +2,16 @@
 actions, HTTPS only, and `manage.py pact_client_create` (CONTRACTS §7)."""
 
 import hashlib
+import runpy
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+import config
 from pact.models import AccessToken, InboundEvent, PartnerClient
 from tests.pact import openapi
 from tests.pact.conftest import Pact, Partner, basic, cloud_event
@@ -181,13 +184,36 @@ def test_the_actions_refuse_plain_http_with_403_and_no_data(signed_in: Pact, lab
     assert InboundEvent.objects.count() == 0
 
 
-def test_a_tls_terminating_proxy_counts_as_https(signed_in: Pact, label) -> None:
-    """settings.SECURE_PROXY_SSL_HEADER: the proxy in docker/compose.yaml sends
-    X-Forwarded-Proto."""
+def _settings_with(monkeypatch, **environment: str) -> dict:
+    """config/settings.py as it reads `environment` (run afresh, apart from the live settings)."""
+    monkeypatch.delenv("API_NUM_PROXIES", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(Path(config.__file__).parent / "settings.py"))
+
+
+def test_a_tls_terminating_proxy_counts_as_https(signed_in: Pact, label, settings,
+                                                  monkeypatch) -> None:
+    """The proxy in docker/compose.yaml (API_NUM_PROXIES=1) sends X-Forwarded-Proto."""
+    behind_a_proxy = _settings_with(monkeypatch, API_NUM_PROXIES="1")
+    settings.SECURE_PROXY_SSL_HEADER = behind_a_proxy["SECURE_PROXY_SSL_HEADER"]
+
     response = signed_in.footprints(3, secure=False, headers={"X-Forwarded-Proto": "https"})
 
     assert response.status_code == 200
     assert len(response.json()["data"]) == 1
+
+
+def test_without_a_proxy_x_forwarded_proto_is_not_believed(signed_in: Pact, label, settings,
+                                                           monkeypatch) -> None:
+    alone = _settings_with(monkeypatch)
+    settings.SECURE_PROXY_SSL_HEADER = alone["SECURE_PROXY_SSL_HEADER"]
+
+    response = signed_in.footprints(3, secure=False, headers={"X-Forwarded-Proto": "https"})
+
+    assert response.status_code == 403
+    assert response.json() == {"code": "AccessDenied",
+                               "message": "This endpoint is served over HTTPS only."}
 
 
 def test_plain_http_can_be_allowed_for_local_experiments(signed_in: Pact, label,

@@ -171,6 +171,12 @@ def test_an_empty_value_matches_nothing(signed_in: Pact, two) -> None:
     assert ids(signed_in, {"productId": ""}) == []
 
 
+@pytest.mark.parametrize("number", ["²", "١٢", str(2**63), "18446744073709551615"])
+def test_a_product_number_that_cannot_exist_matches_nothing(signed_in: Pact, two,
+                                                            number: str) -> None:
+    assert ids(signed_in, {"productId": f"urn:carbonlabel:product:{number}"}) == []
+
+
 @pytest.mark.parametrize("params", [
     {"status": "Retired"}, {"validOn": "yesterday"}, {"validAfter": "2025-13-01"},
     {"validBefore": ["2025-01-01", "2026-01-01"]},

@@ -45,6 +45,15 @@ def test_anyone_may_complain_and_gets_a_reference_and_a_private_link(api, certif
     assert complaint.reference in follow.content.decode()
 
 
+def test_a_description_keeps_no_bidirectional_controls(api, certified) -> None:
+    described = "\u202eThe value\u2066 printed is wrong.\u2069\u202c"
+
+    response = api.post(URL, body(certified, description=described), format="json")
+
+    assert response.status_code == 201
+    assert Complaint.objects.get().description == "The value printed is wrong."
+
+
 def test_contact_is_optional_and_may_be_null(api, certified) -> None:
     response = api.post(URL, body(certified, contact=None), format="json")
     assert response.status_code == 201
