@@ -257,7 +257,7 @@ def certificate_status_apply(
     """
     day = on or timezone.localdate()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().select_related(
+        certificate = Certificate.objects.select_for_update(of=("self",)).select_related(
             "certification_body", "enterprise").get(pk=certificate_id)
         if expected_status is not None and certificate.status != expected_status:
             return None
@@ -333,7 +333,7 @@ def certificate_suspension_reason_change(
     label events, the webhooks and the inbox say why it continues."""
     day = on or timezone.localdate()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().select_related(
+        certificate = Certificate.objects.select_for_update(of=("self",)).select_related(
             "certification_body", "enterprise").get(pk=certificate_id)
         if certificate.status != CertificateStatus.SUSPENDED:
             raise TransitionNotAllowed(_("Only a suspended certificate changes its reason."))

@@ -176,20 +176,27 @@ def _makemessages_arguments() -> list[str]:
 
 @pytest.fixture(scope="module")
 def fresh_locale(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run makemessages over the code into a copy of the catalogues: a farm of symbolic links
-    to the project's files, with its own locale directory, so the real one is not written."""
+    """Run makemessages over a copy of the code and the catalogues, so nothing of the project is
+    written: makemessages writes temporary files beside each template it reads, and two test
+    workers must not race on the project's own directories."""
     farm = tmp_path_factory.mktemp("messages")
+    left_out = {"locale", "media", "staticfiles", "db.sqlite3", "tests", "benchmarks"}
     for item in ROOT.iterdir():
-        if item.name != "locale" and not item.name.startswith("."):
-            (farm / item.name).symlink_to(item)
+        if item.name in left_out or item.name.startswith("."):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, farm / item.name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(item, farm / item.name)
     shutil.copytree(LOCALE, farm / "locale", ignore=shutil.ignore_patterns("*.mo"))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(farm), os.environ.get("PYTHONPATH")])),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", *_makemessages_arguments(), "--symlinks"],
+        [sys.executable, "-m", "django", "makemessages", *_makemessages_arguments()],
         cwd=farm,
         env=env,
         capture_output=True,

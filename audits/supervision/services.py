@@ -366,7 +366,7 @@ def surveillance_finding_raise(
 def surveillance_finding_answer(
     *, actor: User, finding: Finding, response: str, corrective_action: str = ""
 ) -> Finding:
-    finding = Finding.objects.select_for_update().select_related("surveillance").get(
+    finding = Finding.objects.select_for_update(of=("self",)).select_related("surveillance").get(
         pk=finding.pk)
     surveillance = finding.surveillance
     if surveillance is None:
@@ -389,7 +389,7 @@ def surveillance_finding_answer(
 
 @transaction.atomic
 def surveillance_finding_close(*, actor: User, finding: Finding) -> Finding:
-    finding = Finding.objects.select_for_update().select_related("surveillance").get(
+    finding = Finding.objects.select_for_update(of=("self",)).select_related("surveillance").get(
         pk=finding.pk)
     surveillance = finding.surveillance
     if surveillance is None:
@@ -483,7 +483,7 @@ def certificate_change_decide(
 ) -> CertificateRequest:
     """The body classifies a change: editorial (the label is re-issued as a new version under
     the same certificate number) or needing a partial evaluation (a change surveillance)."""
-    request = CertificateRequest.objects.select_for_update().select_related(
+    request = CertificateRequest.objects.select_for_update(of=("self",)).select_related(
         "certificate__certification_body").get(pk=request.pk)
     certificate = request.certificate
     body = certificate.certification_body
@@ -527,7 +527,7 @@ def renewal_start(*, actor: User, certificate: Certificate) -> Application:
     as skipped), and its approval continues this certificate without a gap."""
     from certification.services import application_create, dossier_copy_into
 
-    certificate = Certificate.objects.select_for_update().select_related(
+    certificate = Certificate.objects.select_for_update(of=("self",)).select_related(
         "application", "product", "certification_body").get(pk=certificate.pk)
     _ensure_holder_admin(actor, certificate)
     today = timezone.localdate()
