@@ -215,7 +215,7 @@ def reinspection_record(
     """The drawn inspector records findings and the outcome; a nonconforming outcome suspends
     or withdraws the certificate's label in the same transaction."""
     from labels.models import Label, LabelStatus, ReasonCode  # labels imports this app's models
-    from labels.services import label_change_status
+    from labels.services import certificate_suspension_reason_change, label_change_status
 
     with transaction.atomic():
         item = (SamplingItem.objects.select_for_update(of=("self",))
@@ -244,7 +244,12 @@ def reinspection_record(
                 raise TransitionNotAllowed(_("The certificate has no label that can change."))
             reason = _("Random sampling re-inspection %(draw)s: %(findings)s") % {
                 "draw": item.draw.seed, "findings": findings}
-            if not (label.status == LabelStatus.SUSPENDED and action == ReinspectionAction.SUSPEND):
+            if label.status == LabelStatus.SUSPENDED and action == ReinspectionAction.SUSPEND:
+                # Already suspended: it stays so, now for the re-inspection's outcome.
+                certificate_suspension_reason_change(
+                    certificate_id=label.certificate_id, reason=reason, actor=actor,
+                    reason_code=ReasonCode.REINSPECTION)
+            else:
                 label_change_status(actor=actor, label_id=label.pk,
                                     action=LABEL_ACTION[action], reason=reason,
                                     reason_code=ReasonCode.REINSPECTION)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.models import Notification
+from certification.models import CertificateStatus, Notification
 from certification.uploads import check_upload
 from labels import services as label_services
 from labels.models import Label, ReasonCode
@@ -242,9 +242,15 @@ def _apply_outcome(complaint: Complaint, actor: User) -> None:
     reason = _("Complaint %(reference)s founded: %(reason)s") % {
         "reference": complaint.reference, "reason": complaint.decision_reason}
     if ComplaintAction.SUSPEND_LABEL in complaint.actions:
-        label_services.label_change_status(actor=actor, label_id=complaint.label_id,
-                                           action="suspend", reason=reason,
-                                           reason_code=ReasonCode.COMPLAINT_FOUNDED)
+        if complaint.certificate.status == CertificateStatus.SUSPENDED:
+            # Already suspended (voluntarily, say): it stays so, now for this complaint.
+            label_services.certificate_suspension_reason_change(
+                certificate_id=complaint.certificate_id, reason=reason, actor=actor,
+                reason_code=ReasonCode.COMPLAINT_FOUNDED)
+        else:
+            label_services.label_change_status(actor=actor, label_id=complaint.label_id,
+                                               action="suspend", reason=reason,
+                                               reason_code=ReasonCode.COMPLAINT_FOUNDED)
     if ComplaintAction.REVOKE_LABEL in complaint.actions:
         label_services.label_change_status(actor=actor, label_id=complaint.label_id,
                                            action="revoke", reason=reason,

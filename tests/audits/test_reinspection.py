@@ -131,3 +131,23 @@ def test_a_listed_inspector_cannot_record(drawn, world) -> None:
         reinspection_record(actor=item.inspector, item_id=item.pk, outcome="conforming",
                             findings="Fine.")
     assert item_state(item) == before
+
+
+def test_a_suspension_on_reinspection_of_a_suspended_label_is_the_inspectors(drawn,
+                                                                            world) -> None:
+    from certification.errors import ActorNotPermitted
+    from labels.services import label_change_status
+
+    item, label = drawn
+    label_change_status(actor=world.body_admin, label_id=label.pk, action="suspend",
+                        reason="Meter calibration lapsed.")
+
+    reinspection_record(actor=item.inspector, item_id=item.pk, outcome="nonconforming",
+                        findings=FINDINGS, action="suspend")
+
+    label.refresh_from_db()
+    assert label.status == LabelStatus.SUSPENDED
+    assert label.certificate.suspension_reason_code == "reinspection"
+    with pytest.raises(ActorNotPermitted):  # the body does not lift the inspector's suspension
+        label_change_status(actor=world.body_admin, label_id=label.pk, action="restore",
+                            reason="Calibrated.")

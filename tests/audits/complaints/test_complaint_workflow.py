@@ -396,3 +396,28 @@ def test_a_complaint_about_a_superseded_version_concerns_the_label_in_force(worl
     current = label_issue(certificate_id=certified.certificate_id, certificate_version=2)
     complaint = submit(label_serial=certified.serial)
     assert complaint.label == current
+
+
+def test_a_founded_complaint_suspends_a_voluntarily_suspended_label_for_itself(
+        world, complaint_at) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audits.supervision.services import certificate_suspend_voluntarily
+    from audits.supervision.sweep import sweep_plan
+
+    complaint = complaint_at(S.INVESTIGATING)
+    until = timezone.localdate() + timedelta(days=10)
+    certificate_suspend_voluntarily(actor=world.enterprise_admin,
+                                    certificate=complaint.certificate, until=until,
+                                    reason="Season.")
+    services.complaint_transition(actor=world.body_admin, complaint_id=complaint.pk,
+                                  step="decide", comment="The invoices show 110 kg.",
+                                  outcome="founded", actions=["suspend_label"])
+
+    certificate = Complaint.objects.get(pk=complaint.pk).certificate
+    assert certificate.status == "suspended"
+    assert certificate.suspension_reason_code == "complaint_founded"
+    assert certificate.voluntary_until is None
+    assert sweep_plan(until) == []  # the voluntary end no longer restores it
