@@ -62,9 +62,14 @@ def api_key_create(
         raise ValidationError({"scopes": _("Choose at least one known scope.")})
     prefix = secrets.token_hex(6)
     key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    api_key = ApiKey.objects.create(organisation=organisation, name=name, prefix=prefix,
-                                    key_hash=_hash(key), scopes=sorted(set(scopes)),
-                                    created_by=actor)
+    api_key = ApiKey.objects.create(
+        organisation=organisation,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(key),
+        scopes=sorted(set(scopes)),
+        created_by=actor,
+    )
     api_keys_changed()
     return api_key, key
 
@@ -83,7 +88,7 @@ def api_key_find(key: str) -> ApiKey | None:
     """The active key matching `key`, or None."""
     if not key.startswith(KEY_PREFIX) or key.count("_") < 2:
         return None
-    prefix = key[len(KEY_PREFIX):].split("_", 1)[0]
+    prefix = key[len(KEY_PREFIX) :].split("_", 1)[0]
     api_key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first()
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(key)):
         return None
@@ -143,8 +148,11 @@ def keys_changed() -> None:
     try:
         cache.set(KEYS_VERSION, secrets.token_hex(8), None)
     except Exception:
-        logger.error("API key version not renewed; remembered keys last %s s at most",
-                     settings.API_KEY_MEMORY_SECONDS, exc_info=True)
+        logger.error(
+            "API key version not renewed; remembered keys last %s s at most",
+            settings.API_KEY_MEMORY_SECONDS,
+            exc_info=True,
+        )
 
 
 def api_keys_changed() -> None:
@@ -165,8 +173,9 @@ def api_key_remembered(key: str, version: str | None = None) -> ApiKey | None:
 
 
 def api_key_touch_due(api_key: ApiKey) -> bool:
-    return api_key.last_used_at is None or \
-        api_key.last_used_at < timezone.now() - LAST_USED_RESOLUTION
+    return (
+        api_key.last_used_at is None or api_key.last_used_at < timezone.now() - LAST_USED_RESOLUTION
+    )
 
 
 def api_key_touch(api_key: ApiKey) -> None:
@@ -181,7 +190,7 @@ def key_from_headers(meta: dict) -> str:
     """The key of `Authorization: Api-Key <key>` or `X-API-Key: <key>`, or ""."""
     header = meta.get("HTTP_AUTHORIZATION", "")
     if header.startswith(ApiKeyAuthentication.keyword + " "):
-        return header[len(ApiKeyAuthentication.keyword) + 1:].strip()
+        return header[len(ApiKeyAuthentication.keyword) + 1 :].strip()
     return meta.get("HTTP_X_API_KEY", "")
 
 
@@ -224,8 +233,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if api_key is None:
             raise exceptions.AuthenticationFailed("Unknown API key.", code="invalid_api_key")
         if api_key.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("This API key is revoked.",
-                                                  code="revoked_api_key")
+            raise exceptions.AuthenticationFailed(
+                "This API key is revoked.", code="revoked_api_key"
+            )
         api_key_touch(api_key)
         return ApiKeyUser(api_key), api_key
 
@@ -243,9 +253,12 @@ try:
         name = "ApiKey"
 
         def get_security_definition(self, auto_schema):
-            return {"type": "apiKey", "in": "header", "name": "X-API-Key",
-                    "description": "A marketplace API key (clk_…). `Authorization: Api-Key "
-                                   "<key>` works too."}
+            return {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-API-Key",
+                "description": "A marketplace API key (clk_…). `Authorization: Api-Key "
+                "<key>` works too.",
+            }
 except ImportError:  # pragma: no cover - drf-spectacular is a pinned dependency
     pass
-

@@ -10,8 +10,9 @@ from rest_framework.response import Response
 
 class LockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = _("Too many failed sign-ins: this account is locked for a while from "
-                       "this address.")
+    default_detail = _(
+        "Too many failed sign-ins: this account is locked for a while from this address."
+    )
     default_code = "locked_out"
 
     def __init__(self) -> None:

@@ -10,8 +10,9 @@ from .roles import ROLES_BY_KIND, Role
 class EnterpriseRegistrationForm(forms.Form):
     name = forms.CharField(label=_("Enterprise name"), max_length=200)
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
-    uscc = forms.CharField(label=_("Unified Social Credit Code"), max_length=22,
-                           validators=[validate_uscc])
+    uscc = forms.CharField(
+        label=_("Unified Social Credit Code"), max_length=22, validators=[validate_uscc]
+    )
     address = forms.CharField(label=_("Address"), max_length=300)
     province = forms.ChoiceField(label=_("Province"), choices=Province.choices)
     display_name = forms.CharField(label=_("Your name"), max_length=150)
@@ -75,8 +76,9 @@ class InvitationAcceptForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Marketplace"),
-                                          queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Marketplace"), queryset=Organisation.objects.none()
+    )
     name = forms.CharField(label=_("Name"), max_length=100)
     scopes = forms.MultipleChoiceField(label=_("Scopes"), widget=forms.CheckboxSelectMultiple)
 
@@ -85,7 +87,8 @@ class ApiKeyForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(
-            pk__in=[m.pk for m in marketplaces])
+            pk__in=[m.pk for m in marketplaces]
+        )
         self.fields["organisation"].initial = marketplaces[0].pk if marketplaces else None
         self.fields["scopes"].choices = ApiScope.choices
         self.fields["scopes"].initial = [ApiScope.LABELS_READ]

@@ -173,8 +173,9 @@ class ApiKey(models.Model):
     """A marketplace's key for the label API. The key is shown once; only its SHA-256 is kept,
     found by its public prefix."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="api_keys")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)

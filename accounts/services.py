@@ -26,13 +26,25 @@ def _token_hash(token: str) -> str:
 
 @transaction.atomic
 def enterprise_register(
-    *, username: str, email: str, password: str, display_name: str, name: str, legal_name: str,
-    uscc: str, address: str, province: str,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str,
+    name: str,
+    legal_name: str,
+    uscc: str,
+    address: str,
+    province: str,
 ) -> User:
     """Self-registration of an enterprise and its first administrator."""
     organisation = Organisation(
-        kind=OrganisationKind.ENTERPRISE, name=name, legal_name=legal_name,
-        uscc=uscc_normalize(uscc), address=address, province=province,
+        kind=OrganisationKind.ENTERPRISE,
+        name=name,
+        legal_name=legal_name,
+        uscc=uscc_normalize(uscc),
+        address=address,
+        province=province,
     )
     organisation.full_clean()
     user = User(username=username, email=email, display_name=display_name)
@@ -55,31 +67,47 @@ def invitation_create(
         raise ValidationError({"role": _("This role does not exist in this organisation.")})
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        organisation=organisation, email=email, role=role, token_hash=_token_hash(token),
-        invited_by=actor, expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
-    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("accounts:invitation_accept",
-                                                          args=[token])
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "accounts:invitation_accept", args=[token]
+    )
     message = _("%(person)s invites you to %(organisation)s as %(role)s: %(link)s") % {
-        "person": actor, "organisation": organisation, "role": Role(role).label, "link": link}
-    transaction.on_commit(lambda: send_mail(
-        subject=_("Invitation to the carbon label platform"), message=message,
-        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email]))
+        "person": actor,
+        "organisation": organisation,
+        "role": Role(role).label,
+        "link": link,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("Invitation to the carbon label platform"),
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[email],
+        )
+    )
     return invitation, token
 
 
 def invitation_get_open(token: str) -> Invitation | None:
-    invitation = Invitation.objects.select_related("organisation").filter(
-        token_hash=_token_hash(token)).first()
+    invitation = (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
     return invitation if invitation and invitation.is_open else None
 
 
 @transaction.atomic
-def invitation_accept(
-    *, token: str, username: str, password: str, display_name: str
-) -> User:
-    invitation = Invitation.objects.select_for_update().filter(
-        token_hash=_token_hash(token)).first()
+def invitation_accept(*, token: str, username: str, password: str, display_name: str) -> User:
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
+    )
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is not valid any more."))
     user = User.objects.filter(email__iexact=invitation.email).first()
@@ -88,8 +116,9 @@ def invitation_accept(
         user.set_password(password)
         user.full_clean()
         user.save()
-    Membership.objects.get_or_create(user=user, organisation=invitation.organisation,
-                                     role=invitation.role)
+    Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, role=invitation.role
+    )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return user

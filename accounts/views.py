@@ -39,8 +39,11 @@ def _admin_organisation(request: HttpRequest, pk: int) -> Organisation:
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = [
-        (o, bool(user_roles(request.user, o) & ADMIN_ROLES),
-         o.memberships.select_related("user").order_by("user__username"))
+        (
+            o,
+            bool(user_roles(request.user, o) & ADMIN_ROLES),
+            o.memberships.select_related("user").order_by("user__username"),
+        )
         for o in user_organisations(request.user)
     ]
     return render(request, "accounts/organisations.html", {"organisations": organisations})
@@ -53,13 +56,15 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvitationForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_create(actor=request.user, organisation=organisation,
-                                       **form.cleaned_data)
+            services.invitation_create(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.")
-                             % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("accounts:organisations")
     return render(request, "accounts/invite.html", {"form": form, "organisation": organisation})
 
@@ -78,15 +83,19 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("certification:queue")
-    return render(request, "accounts/invitation_accept.html",
-                  {"form": form, "invitation": invitation})
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
 
 
 def _marketplaces(request: HttpRequest) -> list[Organisation]:
     from .roles import OrganisationKind, Role
 
-    return [o for o in user_organisations(request.user, OrganisationKind.MARKETPLACE)
-            if Role.MARKETPLACE_ADMIN in user_roles(request.user, o)]
+    return [
+        o
+        for o in user_organisations(request.user, OrganisationKind.MARKETPLACE)
+        if Role.MARKETPLACE_ADMIN in user_roles(request.user, o)
+    ]
 
 
 @login_required
@@ -110,8 +119,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         else:
             form = ApiKeyForm(marketplaces=marketplaces)
     keys = ApiKey.objects.filter(organisation__in=marketplaces).select_related("organisation")
-    return render(request, "accounts/api_keys.html",
-                  {"form": form, "keys": keys, "new_key": new_key})
+    return render(
+        request, "accounts/api_keys.html", {"form": form, "keys": keys, "new_key": new_key}
+    )
 
 
 @login_required

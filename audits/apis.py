@@ -44,14 +44,14 @@ class TeamApi(APIView):
     class TeamInput(serializers.Serializer):
         # Ids are bounded (BigAutoField) so that a huge number is a 400, not a database overflow.
         members = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False)
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False
+        )
         lead = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
     @extend_schema(responses=TeamMemberOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
-        return Response(TeamMemberOutput(application.team.select_related("user"),
-                                         many=True).data)
+        return Response(TeamMemberOutput(application.team.select_related("user"), many=True).data)
 
     @extend_schema(request=TeamInput, responses=TeamMemberOutput(many=True))
     def put(self, request: Request, application_id: int) -> Response:
@@ -63,7 +63,8 @@ class TeamApi(APIView):
         if len(people) != len(ids):
             raise serializers.ValidationError({"members": ["Unknown person."]})
         team = services.team_assign(
-            actor=request.user, application=application,
+            actor=request.user,
+            application=application,
             members=[people[pk] for pk in data.validated_data["members"]],
             lead=people[data.validated_data["lead"]],
         )
@@ -76,8 +77,9 @@ class TeamDeclarationApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         data = DeclarationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        member = services.team_declare(actor=request.user, application=application,
-                                       **data.validated_data)
+        member = services.team_declare(
+            actor=request.user, application=application, **data.validated_data
+        )
         return Response(TeamMemberOutput(member).data)
 
 
@@ -86,9 +88,20 @@ class FindingOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Finding
-        fields = ["id", "number", "severity", "clause", "description", "status",
-                  "dossier_version", "raised_at", "response", "corrective_action",
-                  "responded_at", "closed_at"]
+        fields = [
+            "id",
+            "number",
+            "severity",
+            "clause",
+            "description",
+            "status",
+            "dossier_version",
+            "raised_at",
+            "response",
+            "corrective_action",
+            "responded_at",
+            "closed_at",
+        ]
 
 
 class FindingListApi(APIView):
@@ -111,8 +124,9 @@ class FindingListApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.FindingListInput(data=request.data)
         data.is_valid(raise_exception=True)
-        finding = reviews.finding_raise(actor=request.user, application=application,
-                                        **data.validated_data)
+        finding = reviews.finding_raise(
+            actor=request.user, application=application, **data.validated_data
+        )
         return Response(FindingOutput(finding).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,8 +145,7 @@ class FindingAnswerApi(APIView):
         finding = _finding(request, application_id, finding_id)
         data = self.FindingAnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
-        finding = reviews.finding_answer(actor=request.user, finding=finding,
-                                         **data.validated_data)
+        finding = reviews.finding_answer(actor=request.user, finding=finding, **data.validated_data)
         return Response(FindingOutput(finding).data)
 
 
@@ -171,7 +184,8 @@ class EvaluationApi(APIView):
         def validate_checklist(self, value: dict) -> dict:
             if not isinstance(value, dict) or set(value) - set(DocumentReviewItem.values):
                 raise serializers.ValidationError(
-                    f"An object with keys from {DocumentReviewItem.values}.")
+                    f"An object with keys from {DocumentReviewItem.values}."
+                )
             return {key: bool(flag) for key, flag in value.items()}
 
     @extend_schema(responses=EvaluationOutput)
@@ -189,8 +203,9 @@ class EvaluationApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.EvaluationInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        evaluation = reviews.evaluation_update(actor=request.user, application=application,
-                                               data=dict(data.validated_data))
+        evaluation = reviews.evaluation_update(
+            actor=request.user, application=application, data=dict(data.validated_data)
+        )
         return Response(EvaluationOutput(evaluation).data)
 
 
@@ -200,8 +215,17 @@ class PeerReviewOutput(serializers.ModelSerializer):
 
     class Meta:
         model = PeerReview
-        fields = ["id", "reviewer", "body", "assigned_at", "declaration", "declared_at",
-                  "outcome", "comments", "is_current"]
+        fields = [
+            "id",
+            "reviewer",
+            "body",
+            "assigned_at",
+            "declaration",
+            "declared_at",
+            "outcome",
+            "comments",
+            "is_current",
+        ]
 
 
 class PeerReviewApi(APIView):
@@ -222,8 +246,9 @@ class PeerReviewApi(APIView):
         reviewer = User.objects.filter(pk=data.validated_data["reviewer"]).first()
         if reviewer is None:
             raise serializers.ValidationError({"reviewer": ["Unknown person."]})
-        peer_review = services.peer_review_assign(actor=request.user, application=application,
-                                                  reviewer=reviewer)
+        peer_review = services.peer_review_assign(
+            actor=request.user, application=application, reviewer=reviewer
+        )
         return Response(PeerReviewOutput(peer_review).data, status=status.HTTP_201_CREATED)
 
 
@@ -233,8 +258,9 @@ class PeerReviewDeclarationApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         data = DeclarationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        peer_review = services.peer_review_declare(actor=request.user, application=application,
-                                                   **data.validated_data)
+        peer_review = services.peer_review_declare(
+            actor=request.user, application=application, **data.validated_data
+        )
         return Response(PeerReviewOutput(peer_review).data)
 
 
@@ -244,8 +270,16 @@ class BlacklistOutput(serializers.ModelSerializer):
 
     class Meta:
         model = BlacklistEntry
-        fields = ["id", "organisation", "person", "reason", "source_document",
-                  "effective_from", "effective_to", "created_at"]
+        fields = [
+            "id",
+            "organisation",
+            "person",
+            "reason",
+            "source_document",
+            "effective_from",
+            "effective_to",
+            "created_at",
+        ]
 
 
 class BlacklistApi(APIView):
@@ -254,9 +288,11 @@ class BlacklistApi(APIView):
 
     class BlacklistInput(serializers.Serializer):
         organisation = serializers.PrimaryKeyRelatedField(
-            queryset=Organisation.objects.all(), required=False, allow_null=True)
+            queryset=Organisation.objects.all(), required=False, allow_null=True
+        )
         person = serializers.PrimaryKeyRelatedField(
-            queryset=User.objects.all(), required=False, allow_null=True)
+            queryset=User.objects.all(), required=False, allow_null=True
+        )
         reason = serializers.CharField()
         source_document = serializers.CharField(max_length=300)
         effective_from = serializers.DateField()

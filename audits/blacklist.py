@@ -28,9 +28,17 @@ from .models import (
 )
 
 # Files still moving at their body: the ones a listing freezes.
-IN_PROGRESS = (Status.DRAFT, Status.SUBMITTED, Status.ACCEPTED, Status.PLANNED,
-               Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE, Status.TECHNICAL_REVIEW,
-               Status.PEER_REVIEW, Status.DECISION)
+IN_PROGRESS = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.PLANNED,
+    Status.IN_EVALUATION,
+    Status.AWAITING_ENTERPRISE,
+    Status.TECHNICAL_REVIEW,
+    Status.PEER_REVIEW,
+    Status.DECISION,
+)
 # Labels whose status a regulator may still act on.
 LIVE_LABELS = (LabelStatus.VALID, LabelStatus.SUSPENDED)
 
@@ -41,8 +49,11 @@ def blacklist_listing_effects(entry: BlacklistEntry) -> None:
     body = entry.organisation
     if body is None or not body.is_certification_body:
         return
-    frozen = list(Application.objects.filter(certification_body=body, status__in=IN_PROGRESS)
-                  .select_related("enterprise", "product").order_by("pk"))
+    frozen = list(
+        Application.objects.filter(certification_body=body, status__in=IN_PROGRESS)
+        .select_related("enterprise", "product")
+        .order_by("pk")
+    )
     _notify_frozen(entry, frozen)
     labels = Label.objects.filter(certificate__certification_body=body, status__in=LIVE_LABELS)
     BlacklistLabelReview.objects.bulk_create(
@@ -56,25 +67,37 @@ def _notify_frozen(entry: BlacklistEntry, applications: list[Application]) -> No
     to another body. Inbox rows only: the e-mail sweep sends them after commit."""
     rows = []
     for application in applications:
-        people = User.objects.filter(
-            memberships__organisation=application.enterprise,
-            memberships__role__in=[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER],
-            is_active=True,
-        ).distinct().order_by("pk")
+        people = (
+            User.objects.filter(
+                memberships__organisation=application.enterprise,
+                memberships__role__in=[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER],
+                is_active=True,
+            )
+            .distinct()
+            .order_by("pk")
+        )
         url = reverse("oversight:transfer", args=[application.pk])
         for person in people:
             with translation.override(person.language):
                 subject = _("%(reference)s is frozen: its certification body is blacklisted") % {
-                    "reference": application.reference}
+                    "reference": application.reference
+                }
                 body = _(
                     "%(body)s has been placed on the blacklist (%(source)s). Your application "
                     "%(reference)s for %(product)s cannot move on at this body. You may "
                     "transfer it to another accredited certification body, which continues "
                     "from your submission, or withdraw it."
-                ) % {"body": entry.organisation, "source": entry.source_document,
-                     "reference": application.reference, "product": application.product}
-            rows.append(Notification(recipient=person, application=application, subject=subject,
-                                     body=body, url=url))
+                ) % {
+                    "body": entry.organisation,
+                    "source": entry.source_document,
+                    "reference": application.reference,
+                    "product": application.product,
+                }
+            rows.append(
+                Notification(
+                    recipient=person, application=application, subject=subject, body=body, url=url
+                )
+            )
     Notification.objects.bulk_create(rows)
 
 
@@ -85,9 +108,11 @@ def labels_special_surveillance_ordered(labels: Iterable[Label], reason: str) ->
 
     from .supervision.services import surveillance_special_open
 
-    certificates = {label.certificate for label in labels
-                    if label.certificate.status in (CertificateStatus.VALID,
-                                                    CertificateStatus.SUSPENDED)}
+    certificates = {
+        label.certificate
+        for label in labels
+        if label.certificate.status in (CertificateStatus.VALID, CertificateStatus.SUSPENDED)
+    }
     for certificate in sorted(certificates, key=lambda c: c.pk):
         surveillance_special_open(actor=None, certificate=certificate, reason=reason)
 
@@ -113,8 +138,9 @@ def blacklist_labels_order(
         reviews = list(entry.label_reviews.select_related("label").order_by("label_id"))
         if not reviews:
             raise WorkflowError(_("No label of this body is under review."))
-        order = BlacklistLabelOrder.objects.create(entry=entry, kind=kind, reason=reason,
-                                                   ordered_by=actor)
+        order = BlacklistLabelOrder.objects.create(
+            entry=entry, kind=kind, reason=reason, ordered_by=actor
+        )
         acted = []
         suspended: set[int] = set()  # one suspension per certificate reaches all its versions
         for review in reviews:
@@ -123,15 +149,20 @@ def blacklist_labels_order(
                 if label.certificate_id not in suspended:
                     if label.status != LabelStatus.VALID:
                         continue
-                    label = label_change_status(actor=actor, label_id=label.pk,
-                                                action="suspend", reason=reason,
-                                                reason_code=ReasonCode.REGULATOR_ORDER)
+                    label = label_change_status(
+                        actor=actor,
+                        label_id=label.pk,
+                        action="suspend",
+                        reason=reason,
+                        reason_code=ReasonCode.REGULATOR_ORDER,
+                    )
                     suspended.add(label.certificate_id)
             elif label.status not in LIVE_LABELS:
                 continue
             acted.append(label)
-        BlacklistLabelReview.objects.filter(pk__in=[r.pk for r in reviews],
-                                            label__in=acted).update(order=order)
+        BlacklistLabelReview.objects.filter(pk__in=[r.pk for r in reviews], label__in=acted).update(
+            order=order
+        )
         order.label_count = len(acted)
         order.save(update_fields=["label_count"])
         if kind == LabelOrderKind.SPECIAL_SURVEILLANCE:

@@ -17,25 +17,35 @@ class BlacklistEntry(models.Model):
     """
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="blacklist_entries", verbose_name=_("organisation"),
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="blacklist_entries",
+        verbose_name=_("organisation"),
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="blacklist_entries", verbose_name=_("person"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="blacklist_entries",
+        verbose_name=_("person"),
     )
     reason = models.TextField(_("reason"))
     source_document = models.CharField(_("source document"), max_length=300)
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     # Delisting ends the entry and keeps it: the record of who listed and delisted stays.
     delisted_at = models.DateTimeField(_("delisted at"), null=True, blank=True)
-    delisted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    delisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     delisting_reason = models.TextField(_("reason for delisting"), blank=True)
 
     class Meta:
@@ -89,18 +99,24 @@ class Evaluation(models.Model):
     onsite_people = models.TextField(_("people met on site"), blank=True)
     onsite_observations = models.TextField(_("on-site observations"), blank=True)
     verification_notes = models.TextField(_("verification notes"), blank=True)
-    assurance_level = models.CharField(_("level of assurance"), max_length=16,
-                                       choices=AssuranceLevel.choices, blank=True)
+    assurance_level = models.CharField(
+        _("level of assurance"), max_length=16, choices=AssuranceLevel.choices, blank=True
+    )
     materiality_threshold = models.DecimalField(
-        _("materiality threshold (fraction)"), max_digits=5, decimal_places=4,
-        null=True, blank=True,
+        _("materiality threshold (fraction)"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
     )
     opinion = models.CharField(_("opinion"), max_length=16, choices=Opinion.choices, blank=True)
     # A renewal's shortened procedure: what it skipped, and why, stays on the record.
     onsite_skipped_reason = models.TextField(
-        _("on-site inspection skipped (renewal): reason"), blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
-                                   related_name="+")
+        _("on-site inspection skipped (renewal): reason"), blank=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -109,13 +125,19 @@ class Evaluation(models.Model):
     @property
     def onsite_skipped(self) -> bool:
         """Only a renewal may skip the on-site inspection, and only with a recorded reason."""
-        return bool(self.onsite_skipped_reason.strip()) and \
-            self.application.renews_id is not None
+        return bool(self.onsite_skipped_reason.strip()) and self.application.renews_id is not None
 
     def missing_items(self) -> list[str]:
         missing = [item for item in DocumentReviewItem.values if not self.checklist.get(item)]
-        fields = ["onsite_date", "onsite_people", "onsite_observations", "verification_notes",
-                  "assurance_level", "materiality_threshold", "opinion"]
+        fields = [
+            "onsite_date",
+            "onsite_people",
+            "onsite_observations",
+            "verification_notes",
+            "assurance_level",
+            "materiality_threshold",
+            "opinion",
+        ]
         if self.onsite_skipped:
             fields = fields[3:]
         for field in fields:
@@ -147,30 +169,38 @@ class Finding(models.Model):
     severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
     clause = models.CharField(_("clause"), max_length=100, blank=True)
     description = models.TextField(_("description"))
-    status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices,
-                              default=FindingStatus.OPEN)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     raised_at = models.DateTimeField(default=timezone.now)
     response = models.TextField(_("response"), blank=True)
     corrective_action = models.TextField(_("corrective action"), blank=True)
-    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     responded_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     # Findings of a surveillance carry a deadline; unanswered past it, the certificate is
     # suspended by the supervision sweep.
-    surveillance = models.ForeignKey("Surveillance", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="findings")
+    surveillance = models.ForeignKey(
+        "Surveillance", null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
+    )
     due_on = models.DateField(_("answer due"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "number"]
         indexes = [
-            models.Index(fields=["due_on"], name="finding_open_due",
-                         condition=Q(status="open", surveillance__isnull=False)),
+            models.Index(
+                fields=["due_on"],
+                name="finding_open_due",
+                condition=Q(status="open", surveillance__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["application", "number"], name="unique_finding"),
@@ -192,26 +222,32 @@ class PeerReview(models.Model):
     application = models.ForeignKey(
         "certification.Application", on_delete=models.CASCADE, related_name="peer_reviews"
     )
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="peer_reviews")
-    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                             related_name="peer_reviews")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="peer_reviews"
+    )
+    body = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="peer_reviews"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     assigned_at = models.DateTimeField(default=timezone.now)
-    declaration = models.CharField(max_length=16, choices=ConflictDeclaration.choices,
-                                   default=ConflictDeclaration.PENDING)
+    declaration = models.CharField(
+        max_length=16, choices=ConflictDeclaration.choices, default=ConflictDeclaration.PENDING
+    )
     declared_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=PeerReviewOutcome.choices,
-                               default=PeerReviewOutcome.PENDING)
+    outcome = models.CharField(
+        max_length=16, choices=PeerReviewOutcome.choices, default=PeerReviewOutcome.PENDING
+    )
     comments = models.TextField(_("comments"), blank=True)
     is_current = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-assigned_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["application"], condition=Q(is_current=True),
-                                    name="one_current_peer_review"),
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(is_current=True), name="one_current_peer_review"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -219,6 +255,7 @@ class PeerReview(models.Model):
 
 
 # --- after the certificate: surveillance, holder requests, notices ---------------------------
+
 
 class SurveillanceKind(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled surveillance")
@@ -252,46 +289,65 @@ class Surveillance(models.Model):
     change that needs evaluation). `suspend_after` is the due date plus the grace recorded on
     the certificate: unclosed after it, the sweep suspends the certificate."""
 
-    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
-                                    related_name="surveillances")
+    certificate = models.ForeignKey(
+        "certification.Certificate", on_delete=models.PROTECT, related_name="surveillances"
+    )
     number = models.PositiveIntegerField()
-    kind = models.CharField(_("kind"), max_length=16, choices=SurveillanceKind.choices,
-                            default=SurveillanceKind.SCHEDULED)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=SurveillanceKind.choices,
+        default=SurveillanceKind.SCHEDULED,
+    )
     due_on = models.DateField(_("due on"))
     suspend_after = models.DateField(_("suspended if not closed by"))
-    status = models.CharField(_("status"), max_length=16, choices=SurveillanceStatus.choices,
-                              default=SurveillanceStatus.DUE)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=SurveillanceStatus.choices,
+        default=SurveillanceStatus.DUE,
+    )
     reason = models.TextField(_("reason"), blank=True)
     planned_date = models.DateField(_("planned date"), null=True, blank=True)
-    mode = models.CharField(_("mode"), max_length=16, choices=SurveillanceMode.choices,
-                            blank=True)
-    dossier_version = models.ForeignKey("certification.DossierVersion", null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="+")
-    recomputed_total = models.DecimalField(null=True, blank=True, max_digits=18,
-                                           decimal_places=6)
+    mode = models.CharField(_("mode"), max_length=16, choices=SurveillanceMode.choices, blank=True)
+    dossier_version = models.ForeignKey(
+        "certification.DossierVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recomputed_total = models.DecimalField(null=True, blank=True, max_digits=18, decimal_places=6)
     deviation = models.DecimalField(null=True, blank=True, max_digits=18, decimal_places=6)
     material = models.BooleanField(null=True, blank=True)
     report = models.TextField(_("surveillance report"), blank=True)
     # A confirmed nonconformity must be decided within the certificate's decision days.
     decide_by = models.DateField(null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=16, choices=SurveillanceOutcome.choices,
-                               blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=SurveillanceOutcome.choices, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["certificate", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["certificate", "number"],
-                                    name="unique_surveillance_number"),
+            models.UniqueConstraint(
+                fields=["certificate", "number"], name="unique_surveillance_number"
+            ),
         ]
         indexes = [
-            models.Index(fields=["suspend_after"], name="surveillance_open_deadline",
-                         condition=~Q(status="closed")),
-            models.Index(fields=["decide_by"], name="surveillance_decide_by",
-                         condition=Q(status="decision")),
+            models.Index(
+                fields=["suspend_after"],
+                name="surveillance_open_deadline",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["decide_by"], name="surveillance_decide_by", condition=Q(status="decision")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,18 +364,21 @@ class Surveillance(models.Model):
 
 class SurveillanceTeamMember(models.Model):
     surveillance = models.ForeignKey(Surveillance, on_delete=models.CASCADE, related_name="team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="surveillance_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="surveillance_memberships"
+    )
     is_lead = models.BooleanField(_("team lead"), default=False)
-    declaration = models.CharField(max_length=16, choices=ConflictDeclaration.choices,
-                                   default=ConflictDeclaration.PENDING)
+    declaration = models.CharField(
+        max_length=16, choices=ConflictDeclaration.choices, default=ConflictDeclaration.PENDING
+    )
     declared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-is_lead", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["surveillance", "user"],
-                                    name="unique_surveillance_member"),
+            models.UniqueConstraint(
+                fields=["surveillance", "user"], name="unique_surveillance_member"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -329,10 +388,10 @@ class SurveillanceTeamMember(models.Model):
 class SurveillanceEvent(models.Model):
     """Append-only record of every step of a surveillance."""
 
-    surveillance = models.ForeignKey(Surveillance, on_delete=models.CASCADE,
-                                     related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
-                              related_name="+")
+    surveillance = models.ForeignKey(Surveillance, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=16, choices=SurveillanceStatus.choices)
     to_status = models.CharField(max_length=16, choices=SurveillanceStatus.choices)
@@ -370,24 +429,30 @@ class CertificateRequest(models.Model):
     """What the holder asks of its certificate: a voluntary suspension (with an end date),
     a cancellation, or a change the body must classify."""
 
-    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
-                                    related_name="requests")
+    certificate = models.ForeignKey(
+        "certification.Certificate", on_delete=models.PROTECT, related_name="requests"
+    )
     kind = models.CharField(_("request"), max_length=24, choices=RequestKind.choices)
-    change_kind = models.CharField(_("change"), max_length=24, choices=ChangeKind.choices,
-                                   blank=True)
+    change_kind = models.CharField(
+        _("change"), max_length=24, choices=ChangeKind.choices, blank=True
+    )
     description = models.TextField(_("description"))
     suspend_until = models.DateField(_("suspended until"), null=True, blank=True)
-    status = models.CharField(max_length=16, choices=RequestStatus.choices,
-                              default=RequestStatus.OPEN)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
-    surveillance = models.ForeignKey(Surveillance, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    surveillance = models.ForeignKey(
+        Surveillance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -400,8 +465,9 @@ class SupervisionNotice(models.Model):
     """A notice ahead of a deadline (surveillance, withdrawal, expiry), recorded once per
     deadline and lead time so a second sweep never repeats it."""
 
-    certificate = models.ForeignKey("certification.Certificate", on_delete=models.CASCADE,
-                                    related_name="notices")
+    certificate = models.ForeignKey(
+        "certification.Certificate", on_delete=models.CASCADE, related_name="notices"
+    )
     kind = models.CharField(max_length=24)
     deadline = models.DateField()
     days_before = models.PositiveSmallIntegerField()
@@ -409,13 +475,18 @@ class SupervisionNotice(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["certificate", "kind", "deadline", "days_before"],
-                                    name="one_notice_per_deadline"),
+            models.UniqueConstraint(
+                fields=["certificate", "kind", "deadline", "days_before"],
+                name="one_notice_per_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.kind} {self.deadline} -{self.days_before}"
+
+
 # --- blacklist: documents, labels under review, bulk orders -------------------------------
+
 
 def blacklist_document_path(instance: "BlacklistDocument", filename: str) -> str:
     return f"blacklist/{instance.entry_id}/{instance.sha256}"
@@ -430,8 +501,9 @@ class BlacklistDocument(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     content_type = models.CharField(_("content type"), max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -453,8 +525,9 @@ class BlacklistLabelOrder(models.Model):
     kind = models.CharField(_("order"), max_length=32, choices=LabelOrderKind.choices)
     reason = models.TextField(_("reason"))
     label_count = models.PositiveIntegerField(default=0)
-    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     ordered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -467,13 +540,16 @@ class BlacklistLabelOrder(models.Model):
 class BlacklistLabelReview(models.Model):
     """A label issued by a body at the time it was listed, flagged for the regulator's review."""
 
-    entry = models.ForeignKey(BlacklistEntry, on_delete=models.PROTECT,
-                              related_name="label_reviews")
-    label = models.ForeignKey("labels.Label", on_delete=models.PROTECT,
-                              related_name="blacklist_reviews")
+    entry = models.ForeignKey(
+        BlacklistEntry, on_delete=models.PROTECT, related_name="label_reviews"
+    )
+    label = models.ForeignKey(
+        "labels.Label", on_delete=models.PROTECT, related_name="blacklist_reviews"
+    )
     flagged_at = models.DateTimeField(default=timezone.now)
-    order = models.ForeignKey(BlacklistLabelOrder, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="reviews")
+    order = models.ForeignKey(
+        BlacklistLabelOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
+    )
 
     class Meta:
         ordering = ["entry", "label"]
@@ -487,6 +563,7 @@ class BlacklistLabelReview(models.Model):
 
 # --- random sampling (双随机、一公开) ------------------------------------------------------
 
+
 class SamplingStratum(models.TextChoices):
     NONE = "", _("None")
     BODY = "body", _("Certification body")
@@ -498,12 +575,14 @@ class SamplingDraw(models.Model):
 
     seed = models.CharField(_("seed"), max_length=200)
     size = models.PositiveIntegerField(_("size"))
-    stratify_by = models.CharField(_("stratified by"), max_length=16, blank=True,
-                                   choices=SamplingStratum.choices)
+    stratify_by = models.CharField(
+        _("stratified by"), max_length=16, blank=True, choices=SamplingStratum.choices
+    )
     population_hash = models.CharField(_("population SHA-256"), max_length=64)
     population_size = models.PositiveIntegerField(_("population size"))
-    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+")
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
 
     class Meta:
@@ -535,17 +614,25 @@ class SamplingItem(models.Model):
 
     draw = models.ForeignKey(SamplingDraw, on_delete=models.PROTECT, related_name="items")
     position = models.PositiveIntegerField()
-    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
-                                    related_name="sampling_items")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="sampling_items")
-    status = models.CharField(_("status"), max_length=16, choices=ReinspectionStatus.choices,
-                              default=ReinspectionStatus.ASSIGNED)
+    certificate = models.ForeignKey(
+        "certification.Certificate", on_delete=models.PROTECT, related_name="sampling_items"
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sampling_items"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReinspectionStatus.choices,
+        default=ReinspectionStatus.ASSIGNED,
+    )
     findings = models.TextField(_("findings"), blank=True)
-    outcome = models.CharField(_("outcome"), max_length=16, blank=True,
-                               choices=ReinspectionOutcome.choices)
-    action = models.CharField(_("action"), max_length=16, blank=True,
-                              choices=ReinspectionAction.choices)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, blank=True, choices=ReinspectionOutcome.choices
+    )
+    action = models.CharField(
+        _("action"), max_length=16, blank=True, choices=ReinspectionAction.choices
+    )
     outcome_date = models.DateField(_("outcome date"), null=True, blank=True)
     recorded_at = models.DateTimeField(null=True, blank=True)
 
@@ -558,6 +645,8 @@ class SamplingItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} → {self.inspector}"
+
+
 class DashboardCount(models.Model):
     """The regulator's dashboard, counted once when the data changes: how many applications,
     steps left, decisions, findings, recomputations and label events fall in each (month,
@@ -577,8 +666,9 @@ class DashboardCount(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["month", "body", "figure", "key", "days"],
-                                    name="dashboard_count_cell"),
+            models.UniqueConstraint(
+                fields=["month", "body", "figure", "key", "days"], name="dashboard_count_cell"
+            ),
         ]
         indexes = [models.Index(fields=["figure", "month"], name="dashboard_count_figure")]
 
@@ -591,8 +681,9 @@ class ApplicationFacts(models.Model):
     [figure, key, days, count], with the month and body they were counted under. The next
     change of the application subtracts them and adds its new contribution."""
 
-    application = models.OneToOneField("certification.Application", on_delete=models.CASCADE,
-                                       primary_key=True, related_name="+")
+    application = models.OneToOneField(
+        "certification.Application", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
     month = models.DateField()
     body = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     cells = models.JSONField(default=list)

@@ -16,15 +16,18 @@ def date_input() -> forms.DateInput:
 class SamplingDrawForm(forms.Form):
     seed = forms.CharField(label=_("Published seed"), max_length=200)
     size = forms.IntegerField(label=_("Certificates to draw"), min_value=1, max_value=10_000)
-    stratify_by = forms.ChoiceField(label=_("Stratify by"), choices=SamplingStratum.choices,
-                                    required=False)
+    stratify_by = forms.ChoiceField(
+        label=_("Stratify by"), choices=SamplingStratum.choices, required=False
+    )
 
 
 class ReinspectionForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[
-        c for c in ReinspectionOutcome.choices if c[0]])
-    action = forms.ChoiceField(label=_("Action if nonconforming"),
-                               choices=ReinspectionAction.choices, required=False)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[c for c in ReinspectionOutcome.choices if c[0]]
+    )
+    action = forms.ChoiceField(
+        label=_("Action if nonconforming"), choices=ReinspectionAction.choices, required=False
+    )
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
@@ -46,9 +49,12 @@ class MultipleFileField(forms.FileField):
 
 class BlacklistEntryForm(forms.Form):
     organisation = forms.ModelChoiceField(
-        label=_("Body or enterprise"), required=False,
-        queryset=Organisation.objects.filter(kind__in=[OrganisationKind.CERTIFICATION_BODY,
-                                                       OrganisationKind.ENTERPRISE]))
+        label=_("Body or enterprise"),
+        required=False,
+        queryset=Organisation.objects.filter(
+            kind__in=[OrganisationKind.CERTIFICATION_BODY, OrganisationKind.ENTERPRISE]
+        ),
+    )
     person = forms.CharField(label=_("Or a person (user name)"), required=False, max_length=150)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -71,8 +77,9 @@ class BlacklistEntryForm(forms.Form):
 
 
 class DelistForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for delisting"),
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason for delisting"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class LabelOrderForm(forms.Form):
@@ -81,8 +88,9 @@ class LabelOrderForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    certification_body = forms.ModelChoiceField(label=_("New certification body"),
-                                                queryset=Organisation.objects.none())
+    certification_body = forms.ModelChoiceField(
+        label=_("New certification body"), queryset=Organisation.objects.none()
+    )
 
     def __init__(self, *args, bodies, **kwargs):
         super().__init__(*args, **kwargs)

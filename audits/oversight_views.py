@@ -54,10 +54,13 @@ def _entries_in_force():
     today = timezone.localdate()
     return BlacklistEntry.objects.filter(
         Q(effective_to__isnull=True) | Q(effective_to__gte=today),
-        effective_from__lte=today, delisted_at__isnull=True)
+        effective_from__lte=today,
+        delisted_at__isnull=True,
+    )
 
 
 # --- sampling: the regulator -------------------------------------------------------------
+
 
 @login_required
 def sampling_draws(request: HttpRequest) -> HttpResponse:
@@ -66,56 +69,70 @@ def sampling_draws(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             record, _draw = sampling.sampling_draw_record(
-                actor=request.user, seed=form.cleaned_data["seed"],
+                actor=request.user,
+                seed=form.cleaned_data["seed"],
                 size=form.cleaned_data["size"],
-                stratify_by=form.cleaned_data["stratify_by"] or "")
+                stratify_by=form.cleaned_data["stratify_by"] or "",
+            )
         except (WorkflowError, ValidationError) as error:
             _report(request, error)
         else:
-            messages.success(request, _("Drawn %(count)s certificates with the seed “%(seed)s”.")
-                             % {"count": record.items.count(), "seed": record.seed})
+            messages.success(
+                request,
+                _("Drawn %(count)s certificates with the seed “%(seed)s”.")
+                % {"count": record.items.count(), "seed": record.seed},
+            )
             return redirect("oversight:sampling_draws")
     draws = SamplingDraw.objects.select_related("drawn_by").prefetch_related(
-        Prefetch("items", queryset=SamplingItem.objects.select_related(
-            "certificate__product", "certificate__certification_body", "inspector")))
+        Prefetch(
+            "items",
+            queryset=SamplingItem.objects.select_related(
+                "certificate__product", "certificate__certification_body", "inspector"
+            ),
+        )
+    )
     page = Paginator(draws, 20).get_page(request.GET.get("page"))
     return render(request, "oversight/sampling_draws.html", {"form": form, "page": page})
 
 
 # --- re-inspections: the drawn inspector ---------------------------------------------------
 
+
 @login_required
 def reinspection_list(request: HttpRequest) -> HttpResponse:
     items = sampling.reinspection_list_for_actor(request.user)
-    page = Paginator(items.order_by("status", "-draw__drawn_at", "position"),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(items.order_by("status", "-draw__drawn_at", "position"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "oversight/reinspection_list.html", {"page": page})
 
 
 @login_required
 def reinspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = sampling.reinspection_get_for_actor(request.user, pk)
-    may_record = (item.inspector_id == request.user.pk
-                  and item.status == ReinspectionStatus.ASSIGNED)
+    may_record = item.inspector_id == request.user.pk and item.status == ReinspectionStatus.ASSIGNED
     form = ReinspectionForm(request.POST or None) if may_record else None
     if request.method == "POST":
         if form is None:
-            messages.error(request, _("Only the inspector drawn for this certificate records "
-                                      "its re-inspection."))
+            messages.error(
+                request,
+                _("Only the inspector drawn for this certificate records its re-inspection."),
+            )
         elif form.is_valid():
             try:
-                sampling.reinspection_record(actor=request.user, item_id=item.pk,
-                                             **form.cleaned_data)
+                sampling.reinspection_record(
+                    actor=request.user, item_id=item.pk, **form.cleaned_data
+                )
             except (WorkflowError, ValidationError) as error:
                 _report(request, error)
             else:
                 messages.success(request, _("Re-inspection recorded."))
                 return redirect("oversight:reinspection_detail", pk=item.pk)
-    return render(request, "oversight/reinspection_detail.html",
-                  {"item": item, "form": form})
+    return render(request, "oversight/reinspection_detail.html", {"item": item, "form": form})
 
 
 # --- blacklist: the regulator --------------------------------------------------------------
+
 
 @login_required
 def blacklist_list(request: HttpRequest) -> HttpResponse:
@@ -125,11 +142,16 @@ def blacklist_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             entry = blacklist_entry_create(
-                actor=request.user, organisation=data["organisation"], person=data["person"],
-                reason=data["reason"], legal_basis=data["legal_basis"],
+                actor=request.user,
+                organisation=data["organisation"],
+                person=data["person"],
+                reason=data["reason"],
+                legal_basis=data["legal_basis"],
                 source_document=data["source_document"],
-                effective_from=data["effective_from"], effective_to=data["effective_to"],
-                documents=data["documents"])
+                effective_from=data["effective_from"],
+                effective_to=data["effective_to"],
+                documents=data["documents"],
+            )
         except (WorkflowError, ValidationError) as error:
             _report(request, error)
         else:
@@ -143,20 +165,28 @@ def blacklist_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def blacklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _ensure_regulator(request)
-    entry = BlacklistEntry.objects.select_related(
-        "organisation", "person", "created_by", "delisted_by").filter(pk=pk).first()
+    entry = (
+        BlacklistEntry.objects.select_related("organisation", "person", "created_by", "delisted_by")
+        .filter(pk=pk)
+        .first()
+    )
     if entry is None:
         raise Http404
-    reviews = entry.label_reviews.select_related(
-        "label__certificate__product", "order").order_by("label_id")
-    return render(request, "oversight/blacklist_detail.html", {
-        "entry": entry,
-        "documents": entry.documents.all(),
-        "reviews": reviews,
-        "orders": entry.orders.select_related("ordered_by"),
-        "delist_form": DelistForm() if entry.delisted_at is None else None,
-        "order_form": LabelOrderForm() if entry.delisted_at is None and reviews else None,
-    })
+    reviews = entry.label_reviews.select_related("label__certificate__product", "order").order_by(
+        "label_id"
+    )
+    return render(
+        request,
+        "oversight/blacklist_detail.html",
+        {
+            "entry": entry,
+            "documents": entry.documents.all(),
+            "reviews": reviews,
+            "orders": entry.orders.select_related("ordered_by"),
+            "delist_form": DelistForm() if entry.delisted_at is None else None,
+            "order_form": LabelOrderForm() if entry.delisted_at is None and reviews else None,
+        },
+    )
 
 
 @login_required
@@ -168,8 +198,9 @@ def blacklist_delist(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the reason for delisting."))
     else:
         try:
-            blacklist_entry_delist(actor=request.user, entry_id=pk,
-                                   reason=form.cleaned_data["reason"])
+            blacklist_entry_delist(
+                actor=request.user, entry_id=pk, reason=form.cleaned_data["reason"]
+            )
         except BlacklistEntry.DoesNotExist as error:
             raise Http404 from error
         except (WorkflowError, ValidationError) as error:
@@ -188,23 +219,27 @@ def blacklist_order(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose the order and give its reason."))
     else:
         try:
-            order = blacklist_labels_order(actor=request.user, entry_id=pk,
-                                           **form.cleaned_data)
+            order = blacklist_labels_order(actor=request.user, entry_id=pk, **form.cleaned_data)
         except BlacklistEntry.DoesNotExist as error:
             raise Http404 from error
         except (WorkflowError, ValidationError) as error:
             _report(request, error)
         else:
-            messages.success(request, _("%(order)s: %(count)s labels.")
-                             % {"order": order.get_kind_display(), "count": order.label_count})
+            messages.success(
+                request,
+                _("%(order)s: %(count)s labels.")
+                % {"order": order.get_kind_display(), "count": order.label_count},
+            )
     return redirect("oversight:blacklist_detail", pk=pk)
 
 
 # --- transfer: the enterprise --------------------------------------------------------------
 
+
 def _transfer_bodies(application) -> "list[Organisation]":
     bodies = Organisation.objects.filter(
-        kind=OrganisationKind.CERTIFICATION_BODY, status=BodyStatus.ACTIVE,
+        kind=OrganisationKind.CERTIFICATION_BODY,
+        status=BodyStatus.ACTIVE,
         accredited_categories=application.product.category_id,
     ).exclude(pk=application.certification_body_id)
     listed = {e.organisation_id for e in blacklist_hits(organisations=list(bodies))}
@@ -213,8 +248,7 @@ def _transfer_bodies(application) -> "list[Organisation]":
 
 @login_required
 def application_transfer(request: HttpRequest, application_id: int) -> HttpResponse:
-    application = certification_selectors.application_get_for_actor(request.user,
-                                                                    application_id)
+    application = certification_selectors.application_get_for_actor(request.user, application_id)
     if Actor.ENTERPRISE not in actor_relations(request.user, application):
         raise Http404
     listed = blacklist_hits(organisations=[application.certification_body])
@@ -222,34 +256,57 @@ def application_transfer(request: HttpRequest, application_id: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             certification_services.application_transfer(
-                actor=request.user, application_id=application.pk,
-                certification_body=form.cleaned_data["certification_body"])
+                actor=request.user,
+                application_id=application.pk,
+                certification_body=form.cleaned_data["certification_body"],
+            )
         except (WorkflowError, ValidationError) as error:
             _report(request, error)
         else:
-            messages.success(request, _("Transferred to %(body)s.")
-                             % {"body": form.cleaned_data["certification_body"]})
+            messages.success(
+                request,
+                _("Transferred to %(body)s.") % {"body": form.cleaned_data["certification_body"]},
+            )
             return redirect("certification:application_detail", pk=application.pk)
-    return render(request, "oversight/transfer.html",
-                  {"application": application, "listed": listed, "form": form})
+    return render(
+        request,
+        "oversight/transfer.html",
+        {"application": application, "listed": listed, "form": form},
+    )
 
 
 # --- public pages (一公开) -----------------------------------------------------------------
 
+
 def public_sampling(request: HttpRequest) -> HttpResponse:
     """What was drawn, when, from which population, and each outcome: no findings text, no
     inspector, nothing from the dossier."""
-    draws = SamplingDraw.objects.prefetch_related(Prefetch(
-        "items", queryset=SamplingItem.objects.select_related(
-            "certificate__product", "certificate__certification_body").only(
-            "draw_id", "position", "status", "outcome", "action", "outcome_date",
-            "certificate__number", "certificate__product__name",
-            "certificate__certification_body__name")))
+    draws = SamplingDraw.objects.prefetch_related(
+        Prefetch(
+            "items",
+            queryset=SamplingItem.objects.select_related(
+                "certificate__product", "certificate__certification_body"
+            ).only(
+                "draw_id",
+                "position",
+                "status",
+                "outcome",
+                "action",
+                "outcome_date",
+                "certificate__number",
+                "certificate__product__name",
+                "certificate__certification_body__name",
+            ),
+        )
+    )
     page = Paginator(draws, 20).get_page(request.GET.get("page"))
     return render(request, "oversight/public_sampling.html", {"page": page})
 
 
 def public_blacklist(request: HttpRequest) -> HttpResponse:
-    entries = _entries_in_force().filter(
-        organisation__kind=OrganisationKind.CERTIFICATION_BODY).select_related("organisation")
+    entries = (
+        _entries_in_force()
+        .filter(organisation__kind=OrganisationKind.CERTIFICATION_BODY)
+        .select_related("organisation")
+    )
     return render(request, "oversight/public_blacklist.html", {"entries": entries})

@@ -96,8 +96,15 @@ def finding_close(*, actor: User, finding: Finding, reopen: bool = False) -> Fin
 
 
 EVALUATION_FIELDS = (
-    "checklist", "onsite_date", "onsite_people", "onsite_observations", "verification_notes",
-    "assurance_level", "materiality_threshold", "opinion", "onsite_skipped_reason",
+    "checklist",
+    "onsite_date",
+    "onsite_people",
+    "onsite_observations",
+    "verification_notes",
+    "assurance_level",
+    "materiality_threshold",
+    "opinion",
+    "onsite_skipped_reason",
 )
 EVALUATION_STATUSES = {Status.PLANNED, Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE}
 
@@ -115,11 +122,16 @@ def evaluation_update(*, actor: User, application: Application, data: dict) -> E
         setattr(evaluation, name, value)
     unknown = set(evaluation.checklist) - set(DocumentReviewItem.values)
     if unknown:
-        raise ValidationError({"checklist": _("Unknown checklist items: %(items)s")
-                               % {"items": ", ".join(sorted(unknown))}})
+        raise ValidationError(
+            {
+                "checklist": _("Unknown checklist items: %(items)s")
+                % {"items": ", ".join(sorted(unknown))}
+            }
+        )
     if evaluation.onsite_skipped_reason.strip() and application.renews_id is None:
-        raise ValidationError({"onsite_skipped_reason": _(
-            "Only a renewal may skip the on-site inspection.")})
+        raise ValidationError(
+            {"onsite_skipped_reason": _("Only a renewal may skip the on-site inspection.")}
+        )
     threshold = evaluation.materiality_threshold
     if threshold is not None and not (Decimal(0) < Decimal(threshold) < Decimal(1)):
         raise ValidationError({"materiality_threshold": _("Give a fraction between 0 and 1.")})

@@ -63,7 +63,8 @@ class Draw:
     def lines(self) -> list[str]:
         """What `manage.py sampling_draw` prints."""
         return [f"{d.certificate.number} {d.inspector.username}" for d in self.items] + [
-            f"population {self.population_hash}"]
+            f"population {self.population_hash}"
+        ]
 
 
 def _sha256(text: str) -> str:
@@ -111,34 +112,46 @@ def inspector_pool() -> list[tuple[User, set[int]]]:
     is everyone of a blacklisted organisation."""
     memberships = (
         Membership.objects.filter(user__is_active=True)
-        .filter(Q(role=Role.REVIEWER, organisation__kind=OrganisationKind.CERTIFICATION_BODY,
-                  organisation__status=BodyStatus.ACTIVE) | Q(role=Role.REGULATOR))
+        .filter(
+            Q(
+                role=Role.REVIEWER,
+                organisation__kind=OrganisationKind.CERTIFICATION_BODY,
+                organisation__status=BodyStatus.ACTIVE,
+            )
+            | Q(role=Role.REGULATOR)
+        )
         .values_list("user_id", flat=True)
     )
     people = list(User.objects.filter(pk__in=memberships).order_by("username"))
     organisations: dict[int, set[int]] = defaultdict(set)
-    for user_id, organisation_id in Membership.objects.filter(
-            user__in=people).values_list("user_id", "organisation_id"):
+    for user_id, organisation_id in Membership.objects.filter(user__in=people).values_list(
+        "user_id", "organisation_id"
+    ):
         organisations[user_id].add(organisation_id)
-    listed = blacklist_hits(people=people, organisations=[
-        m.organisation for m in Membership.objects.filter(user__in=people)
-        .select_related("organisation")])
+    listed = blacklist_hits(
+        people=people,
+        organisations=[
+            m.organisation
+            for m in Membership.objects.filter(user__in=people).select_related("organisation")
+        ],
+    )
     listed_people = {e.person_id for e in listed if e.person_id}
     listed_organisations = {e.organisation_id for e in listed if e.organisation_id}
     return [
-        (person, organisations[person.pk]) for person in people
+        (person, organisations[person.pk])
+        for person in people
         if person.pk not in listed_people and not organisations[person.pk] & listed_organisations
     ]
 
 
-def _inspector_for(seed: str, certificate: Certificate,
-                   pool: list[tuple[User, set[int]]]) -> User:
+def _inspector_for(seed: str, certificate: Certificate, pool: list[tuple[User, set[int]]]) -> User:
     excluded = {certificate.certification_body_id, certificate.enterprise_id}
     eligible = [person for person, organisations in pool if not organisations & excluded]
     if not eligible:
-        raise ValidationError(_("No inspector outside %(body)s is eligible for %(number)s.")
-                              % {"body": certificate.certification_body,
-                                 "number": certificate.number})
+        raise ValidationError(
+            _("No inspector outside %(body)s is eligible for %(number)s.")
+            % {"body": certificate.certification_body, "number": certificate.number}
+        )
     return min(eligible, key=lambda p: _sha256(f"{seed}\n{certificate.number}\n{p.username}"))
 
 
@@ -151,13 +164,15 @@ def sampling_draw_compute(*, seed: str, size: int, stratify_by: str = "") -> Dra
     if not seed.strip():
         raise ValidationError({"seed": _("Give the seed to publish.")})
     if len(seed) > SEED_MAX_LENGTH:
-        raise ValidationError({"seed": _("The seed is at most %(n)s characters.")
-                               % {"n": SEED_MAX_LENGTH}})
+        raise ValidationError(
+            {"seed": _("The seed is at most %(n)s characters.") % {"n": SEED_MAX_LENGTH}}
+        )
     if size < 1:
         raise ValidationError({"size": _("Draw at least one certificate.")})
     if size > SIZE_MAX:
-        raise ValidationError({"size": _("Draw at most %(n)s certificates at a time.")
-                               % {"n": SIZE_MAX}})
+        raise ValidationError(
+            {"size": _("Draw at most %(n)s certificates at a time.") % {"n": SIZE_MAX}}
+        )
     if stratify_by not in SamplingStratum.values:
         raise ValidationError({"stratify_by": _("Stratify by body or by category.")})
     population = sampling_population()
@@ -168,13 +183,18 @@ def sampling_draw_compute(*, seed: str, size: int, stratify_by: str = "") -> Dra
     chosen: list[Certificate] = []
     for key in sorted(strata):
         ranked = sorted(strata[key], key=lambda c: _sha256(f"{seed}\n{c.number}"))
-        chosen.extend(ranked[:quota[key]])
+        chosen.extend(ranked[: quota[key]])
     chosen.sort(key=lambda c: _sha256(f"{seed}\n{c.number}"))
     pool = inspector_pool()
     items = tuple(Drawn(certificate=c, inspector=_inspector_for(seed, c, pool)) for c in chosen)
-    return Draw(seed=seed, size=size, stratify_by=stratify_by,
-                population_hash=population_hash(population), population_size=len(population),
-                items=items)
+    return Draw(
+        seed=seed,
+        size=size,
+        stratify_by=stratify_by,
+        population_hash=population_hash(population),
+        population_size=len(population),
+        items=items,
+    )
 
 
 def sampling_draw_record(
@@ -186,14 +206,24 @@ def sampling_draw_record(
     with transaction.atomic():
         draw = sampling_draw_compute(seed=seed, size=size, stratify_by=stratify_by)
         record = SamplingDraw.objects.create(
-            seed=draw.seed, size=draw.size, stratify_by=draw.stratify_by,
-            population_hash=draw.population_hash, population_size=draw.population_size,
-            drawn_by=actor)
-        SamplingItem.objects.bulk_create([
-            SamplingItem(draw=record, position=position, certificate=item.certificate,
-                         inspector=item.inspector)
-            for position, item in enumerate(draw.items, start=1)
-        ])
+            seed=draw.seed,
+            size=draw.size,
+            stratify_by=draw.stratify_by,
+            population_hash=draw.population_hash,
+            population_size=draw.population_size,
+            drawn_by=actor,
+        )
+        SamplingItem.objects.bulk_create(
+            [
+                SamplingItem(
+                    draw=record,
+                    position=position,
+                    certificate=item.certificate,
+                    inspector=item.inspector,
+                )
+                for position, item in enumerate(draw.items, start=1)
+            ]
+        )
     return record, draw
 
 
@@ -202,8 +232,7 @@ def sampling_draw_record(
 # (status, outcome) → status. The inspector records one outcome; the task then closes.
 REINSPECTION_TRANSITIONS = {
     (ReinspectionStatus.ASSIGNED, ReinspectionOutcome.CONFORMING): ReinspectionStatus.COMPLETED,
-    (ReinspectionStatus.ASSIGNED, ReinspectionOutcome.NONCONFORMING):
-        ReinspectionStatus.COMPLETED,
+    (ReinspectionStatus.ASSIGNED, ReinspectionOutcome.NONCONFORMING): ReinspectionStatus.COMPLETED,
 }
 # What a nonconforming outcome does to the label, through the label services.
 LABEL_ACTION = {ReinspectionAction.SUSPEND: "suspend", ReinspectionAction.WITHDRAW: "revoke"}
@@ -218,56 +247,80 @@ def reinspection_record(
     from labels.services import certificate_suspension_reason_change, label_change_status
 
     with transaction.atomic():
-        item = (SamplingItem.objects.select_for_update(of=("self",))
-                .select_related("certificate").get(pk=item_id))
+        item = (
+            SamplingItem.objects.select_for_update(of=("self",))
+            .select_related("certificate")
+            .get(pk=item_id)
+        )
         if item.inspector_id != actor.pk:
-            raise ActorNotPermitted(_("Only the inspector drawn for this certificate records "
-                                      "its re-inspection."))
+            raise ActorNotPermitted(
+                _("Only the inspector drawn for this certificate records its re-inspection.")
+            )
         target = REINSPECTION_TRANSITIONS.get((item.status, outcome))
         if target is None:
-            raise TransitionNotAllowed(_("This re-inspection has already been recorded.")
-                                       if item.status == ReinspectionStatus.COMPLETED
-                                       else _("Choose conforming or nonconforming."))
+            raise TransitionNotAllowed(
+                _("This re-inspection has already been recorded.")
+                if item.status == ReinspectionStatus.COMPLETED
+                else _("Choose conforming or nonconforming.")
+            )
         blacklist_ensure_clear(people=[actor])
         if not findings.strip():
             raise GuardFailed("findings_given", _("Write down the findings."))
         if outcome == ReinspectionOutcome.NONCONFORMING and action not in LABEL_ACTION:
-            raise GuardFailed("action_given", _("A nonconforming outcome suspends or withdraws "
-                                                "the certificate: choose which."))
+            raise GuardFailed(
+                "action_given",
+                _("A nonconforming outcome suspends or withdraws the certificate: choose which."),
+            )
         if outcome == ReinspectionOutcome.CONFORMING:
             action = ReinspectionAction.NONE
         else:
-            label = (Label.objects.filter(certificate=item.certificate,
-                                          status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED])
-                     .order_by("-certificate_version").first())
+            label = (
+                Label.objects.filter(
+                    certificate=item.certificate,
+                    status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED],
+                )
+                .order_by("-certificate_version")
+                .first()
+            )
             if label is None:
                 raise TransitionNotAllowed(_("The certificate has no label that can change."))
             reason = _("Random sampling re-inspection %(draw)s: %(findings)s") % {
-                "draw": item.draw.seed, "findings": findings}
+                "draw": item.draw.seed,
+                "findings": findings,
+            }
             if label.status == LabelStatus.SUSPENDED and action == ReinspectionAction.SUSPEND:
                 # Already suspended: it stays so, now for the re-inspection's outcome.
                 certificate_suspension_reason_change(
-                    certificate_id=label.certificate_id, reason=reason, actor=actor,
-                    reason_code=ReasonCode.REINSPECTION)
+                    certificate_id=label.certificate_id,
+                    reason=reason,
+                    actor=actor,
+                    reason_code=ReasonCode.REINSPECTION,
+                )
             else:
-                label_change_status(actor=actor, label_id=label.pk,
-                                    action=LABEL_ACTION[action], reason=reason,
-                                    reason_code=ReasonCode.REINSPECTION)
+                label_change_status(
+                    actor=actor,
+                    label_id=label.pk,
+                    action=LABEL_ACTION[action],
+                    reason=reason,
+                    reason_code=ReasonCode.REINSPECTION,
+                )
         item.status = target
         item.outcome = outcome
         item.action = action
         item.findings = findings
         item.outcome_date = timezone.localdate()
         item.recorded_at = timezone.now()
-        item.save(update_fields=["status", "outcome", "action", "findings", "outcome_date",
-                                 "recorded_at"])
+        item.save(
+            update_fields=["status", "outcome", "action", "findings", "outcome_date", "recorded_at"]
+        )
     return item
 
 
 def reinspection_list_for_actor(user: User):
     """The re-inspection tasks a person sees: their own; the regulator sees every one."""
     items = SamplingItem.objects.select_related(
-        "draw", "certificate__product", "certificate__certification_body", "inspector")
+        "draw", "certificate__product", "certificate__certification_body", "inspector"
+    )
     if user_is_regulator(user):
         return items
     return items.filter(inspector=user) if user.is_authenticated else items.none()

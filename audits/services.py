@@ -105,8 +105,13 @@ def blacklist_entry_create(
         try:
             for upload, facts in checked:
                 document = BlacklistDocument(
-                    entry=entry, original_name=(upload.name or "file")[:255], size=facts.size,
-                    sha256=facts.sha256, content_type=facts.content_type, uploaded_by=actor)
+                    entry=entry,
+                    original_name=(upload.name or "file")[:255],
+                    size=facts.size,
+                    sha256=facts.sha256,
+                    content_type=facts.content_type,
+                    uploaded_by=actor,
+                )
                 document.file.save("upload", upload, save=False)
                 stored.append(document.file.name)
                 document.save()
@@ -134,8 +139,7 @@ def blacklist_entry_delist(*, actor: User, entry_id: int, reason: str) -> Blackl
         entry.delisting_reason = reason
         if entry.effective_to is None or entry.effective_to > today:
             entry.effective_to = max(today, entry.effective_from)
-        entry.save(update_fields=["delisted_at", "delisted_by", "delisting_reason",
-                                  "effective_to"])
+        entry.save(update_fields=["delisted_at", "delisted_by", "delisting_reason", "effective_to"])
     return entry
 
 

@@ -39,8 +39,10 @@ def admin_sql(base: str, statement: str) -> None:
 
 def entry(n: int) -> bytes:
     # RFC 8785 bytes of a typical status-change entry (keys sorted, no spaces).
-    return (b'{"kind":"labels:label:suspended","label":"BENCH%010d","reasonCode":"body_decision",'
-            b'"status":"suspended","time":"2026-01-01T00:00:00Z"}' % n)
+    return (
+        b'{"kind":"labels:label:suspended","label":"BENCH%010d","reasonCode":"body_decision",'
+        b'"status":"suspended","time":"2026-01-01T00:00:00Z"}' % n
+    )
 
 
 def append_up_to(target: int) -> None:
@@ -49,8 +51,9 @@ def append_up_to(target: int) -> None:
     size = selectors.log_size()
     while size < target:
         count = min(BATCH, target - size)
-        services.log_append_encoded([("labels:label:suspended", entry(n), "")
-                                     for n in range(size, size + count)])
+        services.log_append_encoded(
+            [("labels:label:suspended", entry(n), "") for n in range(size, size + count)]
+        )
         size += count
 
 
@@ -81,8 +84,13 @@ def main() -> int:
     admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
     admin_sql(args.base, f'CREATE DATABASE "{name}"')
     try:
-        os.environ.update({"DATABASE_URL": database_url(args.base, name),
-                           "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"})
+        os.environ.update(
+            {
+                "DATABASE_URL": database_url(args.base, name),
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         sys.path.insert(0, str(ROOT))
         import django
 
@@ -103,12 +111,18 @@ def main() -> int:
         connection.close()
     finally:
         admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
-    print(f"appended {args.leaves - 1000:,} leaves in {append_seconds:.1f} s "
-          f"({(args.leaves - 1000) / append_seconds:,.0f}/s, batches of {BATCH:,})")
-    print(f"inclusion proof at 1,000 leaves: median {small * 1000:.3f} ms "
-          f"({small_length} hashes, {args.proofs} proofs, all verified)")
-    print(f"inclusion proof at {args.leaves:,} leaves: median {large * 1000:.3f} ms "
-          f"({large_length} hashes, {args.proofs} proofs, all verified)")
+    print(
+        f"appended {args.leaves - 1000:,} leaves in {append_seconds:.1f} s "
+        f"({(args.leaves - 1000) / append_seconds:,.0f}/s, batches of {BATCH:,})"
+    )
+    print(
+        f"inclusion proof at 1,000 leaves: median {small * 1000:.3f} ms "
+        f"({small_length} hashes, {args.proofs} proofs, all verified)"
+    )
+    print(
+        f"inclusion proof at {args.leaves:,} leaves: median {large * 1000:.3f} ms "
+        f"({large_length} hashes, {args.proofs} proofs, all verified)"
+    )
     print(f"ratio {large / small:.2f} (goal <= 2)")
     return 0
 

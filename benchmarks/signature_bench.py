@@ -179,8 +179,9 @@ def main() -> int:
 
     message = os.urandom(64)  # eddsa-jcs-2022 signs 64 bytes: two SHA-256 digests
     signature = key.sign(message)
-    raw, proof, ratio = paired_rates(lambda: public.verify(signature, message),
-                                     lambda: verify_proof(signed, lambda _m: public))
+    raw, proof, ratio = paired_rates(
+        lambda: public.verify(signature, message), lambda: verify_proof(signed, lambda _m: public)
+    )
     size = len(json.dumps(signed, ensure_ascii=False).encode())
     print(f"credential size                     {size:,} bytes")
     print(f"raw Ed25519 verifications           {raw:,.0f} /s")

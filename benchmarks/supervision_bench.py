@@ -85,6 +85,7 @@ RESULT_PREFIX = "RESULT "
 
 # --- the parent: databases, children, the summary ----------------------------------------------
 
+
 def database_url(base: str, name: str) -> str:
     parts = urlsplit(base)
     return urlunsplit(parts._replace(path="/" + name))
@@ -105,8 +106,9 @@ def child_env(url: str, shared: dict[str, str]) -> dict[str, str]:
 
 
 def run(command: list[str], env: dict[str, str], *, show: bool = True) -> str:
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     lines = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -142,10 +144,16 @@ def parent(args: argparse.Namespace) -> None:
         "LOG_LEVEL": "WARNING",
         "PYTHONWARNINGS": "ignore:No directory at",
     }
-    print(f"Supervision sweep benchmark: {sizes[0]:,} and {sizes[1]:,} labels, {due:,} due "
-          f"each ({'--quick' if args.quick else 'full'})", flush=True)
-    print("Celery: CELERY_TASK_ALWAYS_EAGER=false, broker memory:// (tasks queued on commit are "
-          "enqueued in memory, not run); cache: local memory", flush=True)
+    print(
+        f"Supervision sweep benchmark: {sizes[0]:,} and {sizes[1]:,} labels, {due:,} due "
+        f"each ({'--quick' if args.quick else 'full'})",
+        flush=True,
+    )
+    print(
+        "Celery: CELERY_TASK_ALWAYS_EAGER=false, broker memory:// (tasks queued on commit are "
+        "enqueued in memory, not run); cache: local memory",
+        flush=True,
+    )
     started = time.perf_counter()
     for db in names.values():
         admin_sql(base, f'DROP DATABASE IF EXISTS "{db}"')
@@ -154,24 +162,44 @@ def parent(args: argparse.Namespace) -> None:
         small_url = database_url(base, names["small"])
         admin_sql(base, f'CREATE DATABASE "{names["small"]}"')
         print(f"[{time.perf_counter() - started:5.0f} s] migrate {names['small']}", flush=True)
-        run([str(PYTHON), "manage.py", "migrate", "--no-input", "-v", "0"],
-            child_env(small_url, shared))
-        print(f"[{time.perf_counter() - started:5.0f} s] seed_demo (one label issued through "
-              "the services; tasks eager for this step only)", flush=True)
-        run([str(PYTHON), "manage.py", "seed_demo", "--no-supervision"],
-            child_env(small_url, {**shared, "CELERY_TASK_ALWAYS_EAGER": "true"}), show=False)
+        run(
+            [str(PYTHON), "manage.py", "migrate", "--no-input", "-v", "0"],
+            child_env(small_url, shared),
+        )
+        print(
+            f"[{time.perf_counter() - started:5.0f} s] seed_demo (one label issued through "
+            "the services; tasks eager for this step only)",
+            flush=True,
+        )
+        run(
+            [str(PYTHON), "manage.py", "seed_demo", "--no-supervision"],
+            child_env(small_url, {**shared, "CELERY_TASK_ALWAYS_EAGER": "true"}),
+            show=False,
+        )
         admin_sql(base, f'CREATE DATABASE "{names["large"]}" TEMPLATE "{names["small"]}"')
         measured = {**shared, "CELERY_TASK_ALWAYS_EAGER": "false"}
         for key, size in zip(("small", "large"), sizes, strict=True):
             url = database_url(base, names[key])
-            print(f"[{time.perf_counter() - started:5.0f} s] {names[key]}: {size:,} labels, "
-                  f"{due:,} due", flush=True)
-            output = run([str(PYTHON), str(Path(__file__).resolve()), "--child",
-                          "--labels", str(size), "--due", str(due)]
-                         + (["--profile"] if args.profile else []),
-                         child_env(url, measured))
+            print(
+                f"[{time.perf_counter() - started:5.0f} s] {names[key]}: {size:,} labels, "
+                f"{due:,} due",
+                flush=True,
+            )
+            output = run(
+                [
+                    str(PYTHON),
+                    str(Path(__file__).resolve()),
+                    "--child",
+                    "--labels",
+                    str(size),
+                    "--due",
+                    str(due),
+                ]
+                + (["--profile"] if args.profile else []),
+                child_env(url, measured),
+            )
             line = next(line for line in output.splitlines() if line.startswith(RESULT_PREFIX))
-            results[key] = json.loads(line[len(RESULT_PREFIX):])
+            results[key] = json.loads(line[len(RESULT_PREFIX) :])
     finally:
         if not args.keep:
             for db in names.values():
@@ -185,33 +213,57 @@ def summary(results: dict[str, dict], due: int) -> None:
     ratio = large["sweep_s"] / small["sweep_s"]
     plan_ratio = large["plan_s"] / small["plan_s"]
     per = {key: result["queries"] / result["changed"] for key, result in results.items()}
-    per_change = {key: (result["queries"] - result["second_queries"]) / result["changed"]
-                  for key, result in results.items()}
+    per_change = {
+        key: (result["queries"] - result["second_queries"]) / result["changed"]
+        for key, result in results.items()
+    }
     rows = [
         ("labels in the table", f"{small['labels']:,}", f"{large['labels']:,}"),
-        ("certificates suspended by the sweep (checked)", f"{small['changed']:,}",
-         f"{large['changed']:,}"),
-        ("dry run (plan), median of 5", f"{small['plan_s'] * 1000:.1f} ms",
-         f"{large['plan_s'] * 1000:.1f} ms"),
+        (
+            "certificates suspended by the sweep (checked)",
+            f"{small['changed']:,}",
+            f"{large['changed']:,}",
+        ),
+        (
+            "dry run (plan), median of 5",
+            f"{small['plan_s'] * 1000:.1f} ms",
+            f"{large['plan_s'] * 1000:.1f} ms",
+        ),
         ("sweep, wall time", f"{small['sweep_s']:.2f} s", f"{large['sweep_s']:.2f} s"),
-        ("sweep, CPU time of this process", f"{small['sweep_cpu_s']:.2f} s",
-         f"{large['sweep_cpu_s']:.2f} s"),
-        ("machine: load average (1 min) as the sweep began", f"{small['load_average']:.2f}",
-         f"{large['load_average']:.2f}"),
-        ("machine: CPU busy during the sweep (all processes and cores)",
-         f"{small['machine_busy']:.0%}", f"{large['machine_busy']:.0%}"),
+        (
+            "sweep, CPU time of this process",
+            f"{small['sweep_cpu_s']:.2f} s",
+            f"{large['sweep_cpu_s']:.2f} s",
+        ),
+        (
+            "machine: load average (1 min) as the sweep began",
+            f"{small['load_average']:.2f}",
+            f"{large['load_average']:.2f}",
+        ),
+        (
+            "machine: CPU busy during the sweep (all processes and cores)",
+            f"{small['machine_busy']:.0%}",
+            f"{large['machine_busy']:.0%}",
+        ),
         ("SQL statements of the sweep", f"{small['queries']:,}", f"{large['queries']:,}"),
         ("SQL statements per changed label", f"{per['small']:.2f}", f"{per['large']:.2f}"),
-        ("  of which the plan and notices (second sweep, nothing to do)",
-         f"{small['second_queries']}", f"{large['second_queries']}"),
-        ("  per change, beside those", f"{per_change['small']:.2f}",
-         f"{per_change['large']:.2f}"),
-        ("SQL statements of the dry run", f"{small['plan_queries']}",
-         f"{large['plan_queries']}"),
-        ("second sweep: changes / wall time", f"0 / {small['second_s'] * 1000:.1f} ms",
-         f"0 / {large['second_s'] * 1000:.1f} ms"),
-        ("sequential scans of a table > 10,000 rows", small["big_seq_scans"] or "none",
-         large["big_seq_scans"] or "none"),
+        (
+            "  of which the plan and notices (second sweep, nothing to do)",
+            f"{small['second_queries']}",
+            f"{large['second_queries']}",
+        ),
+        ("  per change, beside those", f"{per_change['small']:.2f}", f"{per_change['large']:.2f}"),
+        ("SQL statements of the dry run", f"{small['plan_queries']}", f"{large['plan_queries']}"),
+        (
+            "second sweep: changes / wall time",
+            f"0 / {small['second_s'] * 1000:.1f} ms",
+            f"0 / {large['second_s'] * 1000:.1f} ms",
+        ),
+        (
+            "sequential scans of a table > 10,000 rows",
+            small["big_seq_scans"] or "none",
+            large["big_seq_scans"] or "none",
+        ),
     ]
     width = max(len(row[0]) for row in rows)
     print()
@@ -219,18 +271,25 @@ def summary(results: dict[str, dict], due: int) -> None:
     for label, left, right in rows:
         print(f"{label:<{width}}  {left!s:>18}  {right!s:>18}")
     print()
-    print(f"sweep time ratio large/small: {ratio:.2f} (goal ≤ {GOAL_RATIO:g}: "
-          f"{'met' if ratio <= GOAL_RATIO else 'NOT met'})")
+    print(
+        f"sweep time ratio large/small: {ratio:.2f} (goal ≤ {GOAL_RATIO:g}: "
+        f"{'met' if ratio <= GOAL_RATIO else 'NOT met'})"
+    )
     print(f"dry-run (plan) time ratio large/small: {plan_ratio:.2f}")
     equal = small["queries"] == large["queries"]
-    print(f"SQL statements per changed label: {per['small']:.2f} and {per['large']:.2f} "
-          f"(goal: equal at both sizes: {'met' if equal else 'NOT met'})")
-    print(f"each of the {due:,} changes sent the same number of statements at both sizes: "
-          f"{'yes' if small['per_change_counts'] == large['per_change_counts'] else 'no'} "
-          f"({small['per_change_counts']} / {large['per_change_counts']})")
+    print(
+        f"SQL statements per changed label: {per['small']:.2f} and {per['large']:.2f} "
+        f"(goal: equal at both sizes: {'met' if equal else 'NOT met'})"
+    )
+    print(
+        f"each of the {due:,} changes sent the same number of statements at both sizes: "
+        f"{'yes' if small['per_change_counts'] == large['per_change_counts'] else 'no'} "
+        f"({small['per_change_counts']} / {large['per_change_counts']})"
+    )
 
 
 # --- the child: seeding -------------------------------------------------------------------------
+
 
 def copy_text(value) -> str:
     """One value in COPY's text format."""
@@ -246,8 +305,13 @@ def copy_text(value) -> str:
         value = str(value)
     elif hasattr(value, "isoformat"):
         value = value.isoformat()
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 class Raw(str):
@@ -295,20 +359,27 @@ def drop_indexes(table: str) -> list[str]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                       "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'u'",
+            [table],
+        )
         constraints = cursor.fetchall()
-        cursor.execute("SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-                       "JOIN pg_class i ON i.oid = x.indexrelid "
-                       "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary", [table])
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary",
+            [table],
+        )
         owned = {name for name, _ in constraints}
         indexes = [(name, ddl) for name, ddl in cursor.fetchall() if name not in owned]
         for name, _ in constraints:
             cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
-    return ([f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {ddl}' for name, ddl in constraints]
-            + [ddl for _, ddl in indexes])
+    return [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {ddl}' for name, ddl in constraints] + [
+        ddl for _, ddl in indexes
+    ]
 
 
 def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
@@ -335,9 +406,9 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
     from labels.vc.multibase import base58btc_encode
     from labels.vc.statuslist import MINIMUM_LENGTH, Bitstring
 
-    template = Label.objects.select_related("certificate__certification_body",
-                                            "certificate__application",
-                                            "signing_key").get()
+    template = Label.objects.select_related(
+        "certificate__certification_body", "certificate__application", "signing_key"
+    ).get()
     certificate = template.certificate
     surveillance = Surveillance.objects.get(certificate=certificate)
     body = certificate.certification_body
@@ -350,9 +421,11 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
     # The credential with holes for what differs per clone; its proof re-signed per clone.
     tokenised = _tokenised_credential(template)
     text = json.dumps(tokenised, ensure_ascii=False)
-    for value, token in ((certificate.number, "@NUMBER@"),
-                         (template.credential["validFrom"], "@VFROM@"),
-                         (template.credential["validUntil"], "@VUNTIL@")):
+    for value, token in (
+        (certificate.number, "@NUMBER@"),
+        (template.credential["validFrom"], "@VFROM@"),
+        (template.credential["validUntil"], "@VUNTIL@"),
+    ):
         text = text.replace(json.dumps(value), json.dumps(token))
     tokenised = json.loads(text)
     proof = tokenised.pop("proof")
@@ -371,29 +444,72 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
     # Fresh status lists for the clones, filled in order.
     lists: dict[str, list[StatusList]] = {}
     for purpose in (StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION):
-        first = max(StatusList.objects.filter(body=body, purpose=purpose)
-                    .values_list("number", flat=True)) + 1
+        first = (
+            max(
+                StatusList.objects.filter(body=body, purpose=purpose).values_list(
+                    "number", flat=True
+                )
+            )
+            + 1
+        )
         lists[purpose] = [
             StatusList.objects.create(
-                body=body, purpose=purpose, number=first + slot, length=MINIMUM_LENGTH,
+                body=body,
+                purpose=purpose,
+                number=first + slot,
+                length=MINIMUM_LENGTH,
                 bits=Bitstring(MINIMUM_LENGTH).to_bytes(),
-                allocated=min(clones - slot * MINIMUM_LENGTH, MINIMUM_LENGTH))
-            for slot in range(-(-clones // MINIMUM_LENGTH))]
-    urls = {purpose: [statuslists.status_list_url(entry) for entry in entries]
-            for purpose, entries in lists.items()}
+                allocated=min(clones - slot * MINIMUM_LENGTH, MINIMUM_LENGTH),
+            )
+            for slot in range(-(-clones // MINIMUM_LENGTH))
+        ]
+    urls = {
+        purpose: [statuslists.status_list_url(entry) for entry in entries]
+        for purpose, entries in lists.items()
+    }
 
     tables = {
-        "application": RowTemplate(Application._meta.db_table, certificate.application_id,
-                                   ("id", "reference")),
-        "certificate": RowTemplate(Certificate._meta.db_table, certificate.pk, (
-            "id", "application_id", "number", "sequence", "issued_on", "valid_until",
-            "next_surveillance_due", "status_history")),
-        "surveillance": RowTemplate(Surveillance._meta.db_table, surveillance.pk,
-                                    ("id", "certificate_id", "due_on", "suspend_after")),
-        "label": RowTemplate(Label._meta.db_table, template.pk, (
-            "id", "certificate_id", "serial", "gtin", "credential", "valid_from", "valid_until",
-            "revocation_list_id", "revocation_index", "suspension_list_id", "suspension_index",
-            "supervision", "document_stale")),
+        "application": RowTemplate(
+            Application._meta.db_table, certificate.application_id, ("id", "reference")
+        ),
+        "certificate": RowTemplate(
+            Certificate._meta.db_table,
+            certificate.pk,
+            (
+                "id",
+                "application_id",
+                "number",
+                "sequence",
+                "issued_on",
+                "valid_until",
+                "next_surveillance_due",
+                "status_history",
+            ),
+        ),
+        "surveillance": RowTemplate(
+            Surveillance._meta.db_table,
+            surveillance.pk,
+            ("id", "certificate_id", "due_on", "suspend_after"),
+        ),
+        "label": RowTemplate(
+            Label._meta.db_table,
+            template.pk,
+            (
+                "id",
+                "certificate_id",
+                "serial",
+                "gtin",
+                "credential",
+                "valid_from",
+                "valid_until",
+                "revocation_list_id",
+                "revocation_index",
+                "suspension_list_id",
+                "suspension_index",
+                "supervision",
+                "document_stale",
+            ),
+        ),
     }
     first_id = {key: next_id(row.table) for key, row in tables.items()}
     number_format = settings.CERTIFICATE_NUMBER_FORMAT
@@ -407,15 +523,19 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
             chunk_end = min(chunk_start + CHUNK_ROWS, clones)
             lines: dict[str, list[str]] = {key: [] for key in tables}
             for k in range(chunk_start, chunk_end):
-                issued = as_of - timedelta(days=DUE_AGE_DAYS + k % 20 if k in due_numbers
-                                           else k % (SPREAD_DAYS + 1))
+                issued = as_of - timedelta(
+                    days=DUE_AGE_DAYS + k % 20 if k in due_numbers else k % (SPREAD_DAYS + 1)
+                )
                 valid_until = issued + timedelta(days=settings.CERTIFICATE_VALIDITY_DAYS)
                 sequence = certificate.sequence + 1 + k
-                number = number_format.format(body_code=body_code, year=issued.year,
-                                              sequence=sequence)
-                shape = Certificate(issued_on=issued, valid_until=valid_until,
-                                    surveillance_interval_months=(
-                                        certificate.surveillance_interval_months))
+                number = number_format.format(
+                    body_code=body_code, year=issued.year, sequence=sequence
+                )
+                shape = Certificate(
+                    issued_on=issued,
+                    valid_until=valid_until,
+                    surveillance_interval_months=(certificate.surveillance_interval_months),
+                )
                 due_dates = surveillance_due_dates(shape)
                 if len(due_dates) != 1:
                     raise SystemExit(f"clone {k}: {len(due_dates)} surveillances planned")
@@ -424,33 +544,70 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
                 application_id = first_id["application"] + k
                 certificate_id = first_id["certificate"] + k
                 history = [{"date": issued.isoformat(), "status": "valid", "reason": "issued"}]
-                lines["application"].append(tables["application"].line(
-                    (application_id, f"BENCH-{k:09d}")))
-                lines["certificate"].append(tables["certificate"].line(
-                    (certificate_id, application_id, number, sequence, issued, valid_until,
-                     due_on, history)))
-                lines["surveillance"].append(tables["surveillance"].line(
-                    (first_id["surveillance"] + k, certificate_id, due_on, suspend_after)))
+                lines["application"].append(
+                    tables["application"].line((application_id, f"BENCH-{k:09d}"))
+                )
+                lines["certificate"].append(
+                    tables["certificate"].line(
+                        (
+                            certificate_id,
+                            application_id,
+                            number,
+                            sequence,
+                            issued,
+                            valid_until,
+                            due_on,
+                            history,
+                        )
+                    )
+                )
+                lines["surveillance"].append(
+                    tables["surveillance"].line(
+                        (first_id["surveillance"] + k, certificate_id, due_on, suspend_after)
+                    )
+                )
                 slot, index = divmod(k, MINIMUM_LENGTH)
                 valid_from_text = _local_midnight(issued)
                 valid_until_text = _local_midnight(valid_until + timedelta(days=1))
                 serial = serial_for(k)
-                values = {"SERIAL": serial, "GTIN": gtin_for(k), "NUMBER": number,
-                          "VFROM": valid_from_text, "VUNTIL": valid_until_text,
-                          "RURL": urls[StatusPurpose.REVOCATION][slot],
-                          "SURL": urls[StatusPurpose.SUSPENSION][slot],
-                          "RIDX": str(index), "SIDX": str(index)}
+                values = {
+                    "SERIAL": serial,
+                    "GTIN": gtin_for(k),
+                    "NUMBER": number,
+                    "VFROM": valid_from_text,
+                    "VUNTIL": valid_until_text,
+                    "RURL": urls[StatusPurpose.REVOCATION][slot],
+                    "SURL": urls[StatusPurpose.SUSPENSION][slot],
+                    "RIDX": str(index),
+                    "SIDX": str(index),
+                }
                 digest = hashlib.sha256(fill(canonical, values).encode()).digest()
                 values["PROOF"] = base58btc_encode(private_key.sign(proof_hash + digest))
-                supervision = {"nextSurveillanceDue": due_on.isoformat(),
-                               "lastSurveillance": None, "statusHistory": history,
-                               "supersededBy": None}
-                lines["label"].append(tables["label"].line(
-                    (first_id["label"] + k, certificate_id, serial, values["GTIN"],
-                     Raw(fill(stored_text, values)), parse_date_time(valid_from_text),
-                     parse_date_time(valid_until_text),
-                     lists[StatusPurpose.REVOCATION][slot].pk, index,
-                     lists[StatusPurpose.SUSPENSION][slot].pk, index, supervision, False)))
+                supervision = {
+                    "nextSurveillanceDue": due_on.isoformat(),
+                    "lastSurveillance": None,
+                    "statusHistory": history,
+                    "supersededBy": None,
+                }
+                lines["label"].append(
+                    tables["label"].line(
+                        (
+                            first_id["label"] + k,
+                            certificate_id,
+                            serial,
+                            values["GTIN"],
+                            Raw(fill(stored_text, values)),
+                            parse_date_time(valid_from_text),
+                            parse_date_time(valid_until_text),
+                            lists[StatusPurpose.REVOCATION][slot].pk,
+                            index,
+                            lists[StatusPurpose.SUSPENSION][slot].pk,
+                            index,
+                            supervision,
+                            False,
+                        )
+                    )
+                )
             with transaction.atomic(), raw.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
                 for key, row in tables.items():
@@ -467,12 +624,17 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
                     for statement in statements:
                         cursor.execute(statement)
                 cursor.execute("RESET maintenance_work_mem")
-            print(f"seed: rebuilt {sum(map(len, dropped.values()))} indexes and constraints in "
-                  f"{time.perf_counter() - rebuilt:.0f} s", flush=True)
+            print(
+                f"seed: rebuilt {sum(map(len, dropped.values()))} indexes and constraints in "
+                f"{time.perf_counter() - rebuilt:.0f} s",
+                flush=True,
+            )
     with connection.cursor() as cursor:
         for row in tables.values():
-            sql = (f"SELECT setval(pg_get_serial_sequence('\"{row.table}\"', 'id'), "  # noqa: S608
-                   f"(SELECT MAX(id) FROM \"{row.table}\"))")
+            sql = (
+                f"SELECT setval(pg_get_serial_sequence('\"{row.table}\"', 'id'), "  # noqa: S608
+                f'(SELECT MAX(id) FROM "{row.table}"))'
+            )
             cursor.execute(sql)
     for entries in lists.values():
         for entry in entries:
@@ -487,20 +649,25 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
     clone_certificate = Certificate.objects.get(pk=check.certificate_id)
     if check.credential["credentialSubject"]["certificateNumber"] != clone_certificate.number:
         raise SystemExit("a clone's credential does not name its certificate")
-    print(f"seed: {clones:,} clones in {time.perf_counter() - started:.0f} s; clone "
-          f"{check.serial} verifies", flush=True)
+    print(
+        f"seed: {clones:,} clones in {time.perf_counter() - started:.0f} s; clone "
+        f"{check.serial} verifies",
+        flush=True,
+    )
     vacuumed = time.perf_counter()
     connection.close()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         with contextlib.suppress(DatabaseError):  # CHECKPOINT needs a superuser: optional
             cursor.execute("CHECKPOINT")
-    print(f"seed: VACUUM ANALYZE and CHECKPOINT in {time.perf_counter() - vacuumed:.0f} s",
-          flush=True)
+    print(
+        f"seed: VACUUM ANALYZE and CHECKPOINT in {time.perf_counter() - vacuumed:.0f} s", flush=True
+    )
     return as_of, due_ids
 
 
 # --- the child: measuring -----------------------------------------------------------------------
+
 
 def cpu_ticks() -> tuple[int, int]:
     """(busy, total) CPU ticks of the whole machine, from /proc/stat."""
@@ -529,19 +696,24 @@ def state(due_ids: set[int]) -> dict:
     from labels.vc.statuslist import Bitstring
 
     suspended = set(Certificate.objects.filter(status="suspended").values_list("pk", flat=True))
-    labels = list(Label.objects.filter(status="suspended").values_list(
-        "certificate_id", "suspension_list_id", "suspension_index"))
+    labels = list(
+        Label.objects.filter(status="suspended").values_list(
+            "certificate_id", "suspension_list_id", "suspension_index"
+        )
+    )
     bits = {entry.pk: Bitstring.from_bytes(bytes(entry.bits)) for entry in StatusList.objects.all()}
     bits_set = sum(1 for _, list_id, index in labels if bits[list_id].get(index))
-    histories = Certificate.objects.filter(pk__in=list(due_ids)).values_list("status_history",
-                                                                             flat=True)
+    histories = Certificate.objects.filter(pk__in=list(due_ids)).values_list(
+        "status_history", flat=True
+    )
     return {
         "suspended_certificates": suspended,
         "suspended_labels": {certificate_id for certificate_id, _, _ in labels},
         "suspension_bits_set": bits_set,
         "label_events": LabelEvent.objects.count(),
-        "overdue_entries": sum(1 for history in histories
-                               if history[-1].get("reason") == "surveillance_overdue"),
+        "overdue_entries": sum(
+            1 for history in histories if history[-1].get("reason") == "surveillance_overdue"
+        ),
     }
 
 
@@ -555,8 +727,9 @@ def explain(statements: list[tuple[str, object]]) -> list[str]:
     found = set()
     seen = set()
     for sql, params in statements:
-        if sql in seen or not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT",
-                                                               "DELETE")):
+        if sql in seen or not sql.lstrip().upper().startswith(
+            ("SELECT", "UPDATE", "INSERT", "DELETE")
+        ):
             continue
         seen.add(sql)
         with connection.cursor() as cursor:
@@ -607,8 +780,9 @@ def child(args: argparse.Namespace) -> None:
             plan_times.append(time.perf_counter() - began)
         planned = {change.certificate_id for change in plan}
         if planned != due_ids or {change.new for change in plan} != {"suspended"}:
-            raise SystemExit(f"the plan lists {len(planned):,} changes, not the "
-                             f"{len(due_ids):,} due suspensions")
+            raise SystemExit(
+                f"the plan lists {len(planned):,} changes, not the {len(due_ids):,} due suspensions"
+            )
     plan_statements = list(counter.statements)
     before = state(due_ids)
     if before["suspended_certificates"]:
@@ -653,10 +827,13 @@ def child(args: argparse.Namespace) -> None:
     after = state(due_ids)
     if {change.certificate_id for change in done} != due_ids:
         raise SystemExit(f"the sweep changed {len(done):,} certificates, not the due ones")
-    expected = {"suspended_certificates": due_ids, "suspended_labels": due_ids,
-                "suspension_bits_set": len(due_ids),
-                "label_events": before["label_events"] + len(due_ids),
-                "overdue_entries": len(due_ids)}
+    expected = {
+        "suspended_certificates": due_ids,
+        "suspended_labels": due_ids,
+        "suspension_bits_set": len(due_ids),
+        "label_events": before["label_events"] + len(due_ids),
+        "overdue_entries": len(due_ids),
+    }
     for key, value in expected.items():
         if after[key] != value:
             shown = len(after[key]) if isinstance(after[key], set) else after[key]
@@ -673,32 +850,47 @@ def child(args: argparse.Namespace) -> None:
 
     seq_scans = explain(plan_statements + sweep_statements)
     result = {
-        "labels": total, "changed": len(done), "plan_s": statistics.median(plan_times),
-        "plan_queries": len(plan_statements), "sweep_s": sweep_s, "sweep_cpu_s": sweep_cpu,
-        "queries": len(sweep_statements), "second_s": second_s,
+        "labels": total,
+        "changed": len(done),
+        "plan_s": statistics.median(plan_times),
+        "plan_queries": len(plan_statements),
+        "sweep_s": sweep_s,
+        "sweep_cpu_s": sweep_cpu,
+        "queries": len(sweep_statements),
+        "second_s": second_s,
         "second_queries": second_queries,
         "per_change_counts": sorted(set(per_change)),
         "big_seq_scans": ", ".join(seq_scans),
-        "load_average": load_average, "machine_busy": machine_busy,
+        "load_average": load_average,
+        "machine_busy": machine_busy,
     }
-    print(f"measure: plan {result['plan_s'] * 1000:.1f} ms ({len(plan_statements)} statements); "
-          f"sweep {sweep_s:.2f} s, {len(sweep_statements):,} statements, {len(done):,} "
-          f"suspended (checked); second sweep {second_s * 1000:.1f} ms, nothing changed",
-          flush=True)
+    print(
+        f"measure: plan {result['plan_s'] * 1000:.1f} ms ({len(plan_statements)} statements); "
+        f"sweep {sweep_s:.2f} s, {len(sweep_statements):,} statements, {len(done):,} "
+        f"suspended (checked); second sweep {second_s * 1000:.1f} ms, nothing changed",
+        flush=True,
+    )
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK['sizes'][0]:,} and {QUICK['sizes'][1]:,} labels, "
-                             f"{QUICK['due']} due")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK['sizes'][0]:,} and {QUICK['sizes'][1]:,} labels, {QUICK['due']} due",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the two databases")
-    parser.add_argument("--profile", action="store_true",
-                        help="print a cProfile of each sweep (slows the sweep down)")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL),
-                        help="PostgreSQL URL; its database name is the prefix of the two "
-                             "databases the run creates")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile of each sweep (slows the sweep down)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", DEFAULT_URL),
+        help="PostgreSQL URL; its database name is the prefix of the two databases the run creates",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--labels", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--due", type=int, help=argparse.SUPPRESS)

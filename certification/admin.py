@@ -47,8 +47,14 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "product", "enterprise", "certification_body", "status",
-                    "updated_at")
+    list_display = (
+        "reference",
+        "product",
+        "enterprise",
+        "certification_body",
+        "status",
+        "updated_at",
+    )
     list_filter = ("status", "scheme", "certification_body")
     search_fields = ("reference", "product__name", "enterprise__name")
     inlines = [EventInline]

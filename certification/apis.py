@@ -42,6 +42,7 @@ def _paginated(request: Request, view: APIView, queryset, serializer_class) -> R
 
 # --- reference lists ----------------------------------------------------------------------
 
+
 class CategoryOutput(serializers.ModelSerializer):
     class Meta:
         model = ProductCategory
@@ -55,13 +56,21 @@ class CategoryListApi(APIView):
 
 
 class BodyOutput(serializers.ModelSerializer):
-    accredited_categories = serializers.SlugRelatedField(slug_field="code", many=True,
-                                                         read_only=True)
+    accredited_categories = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
 
     class Meta:
         model = Organisation
-        fields = ["id", "code", "name", "cnca_approval_number", "scheme", "status",
-                  "accredited_categories"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "cnca_approval_number",
+            "scheme",
+            "status",
+            "accredited_categories",
+        ]
 
 
 class CertificationBodyListApi(APIView):
@@ -75,13 +84,24 @@ class CertificationBodyListApi(APIView):
 
 # --- products -----------------------------------------------------------------------------
 
+
 class ProductOutput(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Product
-        fields = ["id", "enterprise", "name", "model", "trademark", "manufacturer",
-                  "plant_address", "gtin", "category", "created_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "name",
+            "model",
+            "trademark",
+            "manufacturer",
+            "plant_address",
+            "gtin",
+            "category",
+            "created_at",
+        ]
 
 
 class ProductListApi(APIView):
@@ -93,13 +113,15 @@ class ProductListApi(APIView):
         manufacturer = serializers.CharField(max_length=200)
         plant_address = serializers.CharField(max_length=300)
         gtin = serializers.CharField(max_length=20, required=False, allow_blank=True)
-        category = serializers.SlugRelatedField(slug_field="code",
-                                                queryset=ProductCategory.objects.all())
+        category = serializers.SlugRelatedField(
+            slug_field="code", queryset=ProductCategory.objects.all()
+        )
 
     @extend_schema(responses=ProductOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(request, self, selectors.product_list_for_actor(request.user),
-                          ProductOutput)
+        return _paginated(
+            request, self, selectors.product_list_for_actor(request.user), ProductOutput
+        )
 
     @extend_schema(request=ProductListInput, responses={201: ProductOutput})
     def post(self, request: Request) -> Response:
@@ -129,6 +151,7 @@ class ProductDetailApi(APIView):
 
 # --- applications -------------------------------------------------------------------------
 
+
 class ApplicationOutput(serializers.ModelSerializer):
     enterprise = serializers.StringRelatedField()
     certification_body = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -137,9 +160,21 @@ class ApplicationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "reference", "enterprise", "product", "plant_address", "scheme",
-                  "product_rule_name", "product_rule_version", "certification_body", "status",
-                  "status_display", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "reference",
+            "enterprise",
+            "product",
+            "plant_address",
+            "scheme",
+            "product_rule_name",
+            "product_rule_version",
+            "certification_body",
+            "status",
+            "status_display",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ApplicationDetailOutput(ApplicationOutput):
@@ -178,8 +213,7 @@ class ApplicationListApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         product = selectors.product_get_for_actor(request.user, values.pop("product"))
-        application = services.application_create(actor=request.user, product=product,
-                                                   **values)
+        application = services.application_create(actor=request.user, product=product, **values)
         output = ApplicationDetailOutput(application, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 
@@ -225,11 +259,11 @@ class ApplicationEventListApi(APIView):
 
 # --- dossier ------------------------------------------------------------------------------
 
+
 class EvidenceOutput(serializers.ModelSerializer):
     class Meta:
         model = EvidenceFile
-        fields = ["id", "kind", "original_name", "size", "sha256", "content_type",
-                  "uploaded_at"]
+        fields = ["id", "kind", "original_name", "size", "sha256", "content_type", "uploaded_at"]
 
 
 class DossierOutput(serializers.ModelSerializer):
@@ -295,8 +329,9 @@ class DossierApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         data = DossierInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        version = services.dossier_update(actor=request.user, application=application,
-                                          data=dict(data.validated_data))
+        version = services.dossier_update(
+            actor=request.user, application=application, data=dict(data.validated_data)
+        )
         return Response(DossierOutput(version).data)
 
 
@@ -316,16 +351,26 @@ class DossierVersionListApi(APIView):
 
 
 class DossierDiffApi(APIView):
-    @extend_schema(responses=inline_serializer("DossierChange", fields={
-        "field": serializers.CharField(), "label": serializers.CharField(),
-        "before": serializers.JSONField(), "after": serializers.JSONField()}, many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "DossierChange",
+            fields={
+                "field": serializers.CharField(),
+                "label": serializers.CharField(),
+                "before": serializers.JSONField(),
+                "after": serializers.JSONField(),
+            },
+            many=True,
+        )
+    )
     def get(self, request: Request, application_id: int, number: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         _ensure_dossier_reader(request.user, application)
         newer = get_object_or_404(application.dossier_versions, number=number)
         older = get_object_or_404(application.dossier_versions, number=number - 1)
-        return Response(serializers.JSONField().to_representation(
-            services.dossier_diff(older, newer)))
+        return Response(
+            serializers.JSONField().to_representation(services.dossier_diff(older, newer))
+        )
 
 
 class EvidenceListApi(APIView):
@@ -339,16 +384,19 @@ class EvidenceListApi(APIView):
         _ensure_dossier_reader(request.user, application)
         return _paginated(request, self, application.evidence_files.all(), EvidenceOutput)
 
-    @extend_schema(request={"multipart/form-data": EvidenceListInput},
-                   responses={201: EvidenceOutput})
+    @extend_schema(
+        request={"multipart/form-data": EvidenceListInput}, responses={201: EvidenceOutput}
+    )
     def post(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.EvidenceListInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             evidence = services.evidence_upload(
-                actor=request.user, application=application,
-                kind=data.validated_data["kind"], upload=data.validated_data["file"],
+                actor=request.user,
+                application=application,
+                kind=data.validated_data["kind"],
+                upload=data.validated_data["file"],
             )
         except services.ValidationError as error:
             raise serializers.ValidationError({"file": error.messages}) from error
@@ -360,8 +408,12 @@ class EvidenceDetailApi(APIView):
     def get(self, request: Request, application_id: int, file_id: int) -> FileResponse:
         application = selectors.application_get_for_actor(request.user, application_id)
         evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
-        return FileResponse(evidence.file.open("rb"), as_attachment=True,
-                            filename=evidence.original_name, content_type=evidence.content_type)
+        return FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, application_id: int, file_id: int) -> Response:
@@ -372,6 +424,7 @@ class EvidenceDetailApi(APIView):
 
 
 # --- notifications ------------------------------------------------------------------------
+
 
 class NotificationOutput(serializers.ModelSerializer):
     class Meta:

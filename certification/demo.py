@@ -81,40 +81,63 @@ def _organisations() -> dict[str, Organisation]:
     categories = ProductCategory.objects.filter(code__startswith="LIB")
     enterprise, _ = Organisation.objects.get_or_create(
         uscc="91110000600037341L",
-        defaults={"kind": OrganisationKind.ENTERPRISE,
-                  "name": "绿能电池有限公司 GreenCell Batteries",
-                  "legal_name": "绿能电池有限公司",
-                  "address": "江苏省常州市武进区1号", "province": "JS"},
+        defaults={
+            "kind": OrganisationKind.ENTERPRISE,
+            "name": "绿能电池有限公司 GreenCell Batteries",
+            "legal_name": "绿能电池有限公司",
+            "address": "江苏省常州市武进区1号",
+            "province": "JS",
+        },
     )
     enterprise2, _ = Organisation.objects.get_or_create(
         uscc="91350100M000100Y43",
-        defaults={"kind": OrganisationKind.ENTERPRISE, "name": "闽光伏科技 MinPV Tech",
-                  "legal_name": "闽光伏科技有限公司", "address": "福建省福州市", "province": "FJ"},
+        defaults={
+            "kind": OrganisationKind.ENTERPRISE,
+            "name": "闽光伏科技 MinPV Tech",
+            "legal_name": "闽光伏科技有限公司",
+            "address": "福建省福州市",
+            "province": "FJ",
+        },
     )
     body, _ = Organisation.objects.get_or_create(
         code="cqc-demo",
-        defaults={"kind": OrganisationKind.CERTIFICATION_BODY,
-                  "name": "华认碳足迹认证中心 Huaren Carbon Certification",
-                  "cnca_approval_number": "CNCA-R-2019-001", "scheme": "national_pilot"},
+        defaults={
+            "kind": OrganisationKind.CERTIFICATION_BODY,
+            "name": "华认碳足迹认证中心 Huaren Carbon Certification",
+            "cnca_approval_number": "CNCA-R-2019-001",
+            "scheme": "national_pilot",
+        },
     )
     peer_body, _ = Organisation.objects.get_or_create(
         code="peer-demo",
-        defaults={"kind": OrganisationKind.CERTIFICATION_BODY,
-                  "name": "中环认证 Zhonghuan Certification",
-                  "cnca_approval_number": "CNCA-R-2018-042", "scheme": "national_pilot"},
+        defaults={
+            "kind": OrganisationKind.CERTIFICATION_BODY,
+            "name": "中环认证 Zhonghuan Certification",
+            "cnca_approval_number": "CNCA-R-2018-042",
+            "scheme": "national_pilot",
+        },
     )
     for certification_body in (body, peer_body):
         certification_body.accredited_categories.add(*categories)
     regulator, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.REGULATOR, name="市场监管总局 SAMR (demo)")
+        kind=OrganisationKind.REGULATOR, name="市场监管总局 SAMR (demo)"
+    )
     platform, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.PLATFORM, name="碳标签平台 Platform operator")
+        kind=OrganisationKind.PLATFORM, name="碳标签平台 Platform operator"
+    )
     assert lib
     marketplace, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.MARKETPLACE, name="绿购商城 GreenMall (demo marketplace)")
-    return {"enterprise": enterprise, "enterprise2": enterprise2, "body": body,
-            "peer_body": peer_body, "regulator": regulator, "platform": platform,
-            "marketplace": marketplace}
+        kind=OrganisationKind.MARKETPLACE, name="绿购商城 GreenMall (demo marketplace)"
+    )
+    return {
+        "enterprise": enterprise,
+        "enterprise2": enterprise2,
+        "body": body,
+        "peer_body": peer_body,
+        "regulator": regulator,
+        "platform": platform,
+        "marketplace": marketplace,
+    }
 
 
 def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
@@ -123,9 +146,12 @@ def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User.objects.create_user(
-                username=username, email=f"{username}@demo.carbonlabel.example",
-                password=DEMO_PASSWORD, display_name=display_name,
-                is_staff=role == Role.PLATFORM_ADMIN, is_superuser=role == Role.PLATFORM_ADMIN,
+                username=username,
+                email=f"{username}@demo.carbonlabel.example",
+                password=DEMO_PASSWORD,
+                display_name=display_name,
+                is_staff=role == Role.PLATFORM_ADMIN,
+                is_superuser=role == Role.PLATFORM_ADMIN,
             )
         Membership.objects.get_or_create(user=user, organisation=organisations[key], role=role)
         people[username] = user
@@ -139,10 +165,15 @@ def _complete_dossier(application: Application, actor: User) -> None:
     version.save()
     evidence_by_kind = {}
     for kind in REQUIRED_EVIDENCE:
-        evidence = EvidenceFile(application=application, kind=kind,
-                                original_name=f"{kind}.pdf", size=len(DEMO_PDF),
-                                sha256=__import__("hashlib").sha256(DEMO_PDF).hexdigest(),
-                                content_type="application/pdf", uploaded_by=actor)
+        evidence = EvidenceFile(
+            application=application,
+            kind=kind,
+            original_name=f"{kind}.pdf",
+            size=len(DEMO_PDF),
+            sha256=__import__("hashlib").sha256(DEMO_PDF).hexdigest(),
+            content_type="application/pdf",
+            uploaded_by=actor,
+        )
         evidence.file.save("upload", ContentFile(DEMO_PDF), save=False)
         evidence.save()
         version.files.add(evidence)
@@ -157,33 +188,76 @@ def _complete_dossier(application: Application, actor: User) -> None:
     grid, natural_gas = "CN-ELEC-CFP:2023:national_average", "IPCC2006-STATIONARY:2006:natural_gas"
     if factor_current_by_code(grid) is None or factor_current_by_code(natural_gas) is None:
         return
-    supplier_data = {"custom_factor_unit": "kgCO2e/kg",
-                     "custom_factor_evidence": evidence_by_kind["bill_of_materials"],
-                     "justification": "Supplier cradle-to-gate data, 2025, per the bill of "
-                                      "materials.",
-                     "dq_technological": 2, "dq_temporal": 1, "dq_geographical": 2,
-                     "dq_completeness": 2, "dq_reliability": 2}
-    metered = {"is_primary": True, "dq_technological": 1, "dq_temporal": 1,
-               "dq_geographical": 1, "dq_completeness": 1, "dq_reliability": 1,
-               "justification": "Plant meters, January to December 2025."}
+    supplier_data = {
+        "custom_factor_unit": "kgCO2e/kg",
+        "custom_factor_evidence": evidence_by_kind["bill_of_materials"],
+        "justification": "Supplier cradle-to-gate data, 2025, per the bill of materials.",
+        "dq_technological": 2,
+        "dq_temporal": 1,
+        "dq_geographical": 2,
+        "dq_completeness": 2,
+        "dq_reliability": 2,
+    }
+    metered = {
+        "is_primary": True,
+        "dq_technological": 1,
+        "dq_temporal": 1,
+        "dq_geographical": 1,
+        "dq_completeness": 1,
+        "dq_reliability": 1,
+        "justification": "Plant meters, January to December 2025.",
+    }
     lines = [
-        {"stage": "raw_material", "name": "Cathode active material (LFP)",
-         "amount": Decimal("2.1"), "unit": "kg", "custom_factor_value": Decimal("12.5"),
-         **supplier_data},
-        {"stage": "raw_material", "name": "Anode graphite", "amount": Decimal("1.2"),
-         "unit": "kg", "custom_factor_value": Decimal("8.0"), **supplier_data},
-        {"stage": "raw_material", "name": "Electrolyte and separator",
-         "amount": Decimal("0.9"), "unit": "kg", "custom_factor_value": Decimal("9.5"),
-         **supplier_data},
-        {"stage": "raw_material", "name": "Aluminium and copper foils, casing",
-         "amount": Decimal("1.6"), "unit": "kg", "custom_factor_value": Decimal("10.4"),
-         **supplier_data},
-        {"stage": "production", "name": "Cell and pack assembly electricity",
-         "amount": Decimal("19.5"), "unit": "kWh", "factor_code": grid, **metered},
-        {"stage": "production", "name": "Natural gas for electrode drying",
-         "amount": Decimal("1"), "unit": "m3", "factor_code": natural_gas,
-         "net_calorific_value": Decimal("36.4"), "net_calorific_value_unit": "MJ/m3",
-         **metered},
+        {
+            "stage": "raw_material",
+            "name": "Cathode active material (LFP)",
+            "amount": Decimal("2.1"),
+            "unit": "kg",
+            "custom_factor_value": Decimal("12.5"),
+            **supplier_data,
+        },
+        {
+            "stage": "raw_material",
+            "name": "Anode graphite",
+            "amount": Decimal("1.2"),
+            "unit": "kg",
+            "custom_factor_value": Decimal("8.0"),
+            **supplier_data,
+        },
+        {
+            "stage": "raw_material",
+            "name": "Electrolyte and separator",
+            "amount": Decimal("0.9"),
+            "unit": "kg",
+            "custom_factor_value": Decimal("9.5"),
+            **supplier_data,
+        },
+        {
+            "stage": "raw_material",
+            "name": "Aluminium and copper foils, casing",
+            "amount": Decimal("1.6"),
+            "unit": "kg",
+            "custom_factor_value": Decimal("10.4"),
+            **supplier_data,
+        },
+        {
+            "stage": "production",
+            "name": "Cell and pack assembly electricity",
+            "amount": Decimal("19.5"),
+            "unit": "kWh",
+            "factor_code": grid,
+            **metered,
+        },
+        {
+            "stage": "production",
+            "name": "Natural gas for electrode drying",
+            "amount": Decimal("1"),
+            "unit": "m3",
+            "factor_code": natural_gas,
+            "net_calorific_value": Decimal("36.4"),
+            "net_calorific_value_unit": "MJ/m3",
+            **metered,
+        },
     ]
     for line in lines:
         inventory_line_create(actor=actor, application=application, data=line)
@@ -198,39 +272,57 @@ def seed_demo() -> dict[str, User]:
         return people
     category = ProductCategory.objects.get(code="LIB-STORAGE")
     products = [
-        product_create(actor=enterprise_admin, enterprise=organisations["enterprise"],
-                       name="储能电池包 Energy storage pack", model=f"GC-ESS-{size}",
-                       category=category, manufacturer="绿能电池有限公司",
-                       plant_address="江苏省常州市武进区1号", trademark="GreenCell",
-                       gtin=gtin)
+        product_create(
+            actor=enterprise_admin,
+            enterprise=organisations["enterprise"],
+            name="储能电池包 Energy storage pack",
+            model=f"GC-ESS-{size}",
+            category=category,
+            manufacturer="绿能电池有限公司",
+            plant_address="江苏省常州市武进区1号",
+            trademark="GreenCell",
+            gtin=gtin,
+        )
         for size, gtin in (("5K", "06901234567892"), ("10K", "6901234567809"))
     ]
     for product in products:
         application = application_create(
-            actor=enterprise_admin, product=product,
-            certification_body=organisations["body"], scheme="national_pilot",
+            actor=enterprise_admin,
+            product=product,
+            certification_body=organisations["body"],
+            scheme="national_pilot",
             product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
             product_rule_version="2025.1",
         )
         _complete_dossier(application, enterprise_admin)
     certified = product_create(
-        actor=enterprise_admin, enterprise=organisations["enterprise"],
-        name="储能电池包 Energy storage pack", model="GC-ESS-20K", category=category,
-        manufacturer="绿能电池有限公司", plant_address="江苏省常州市武进区1号",
-        trademark="GreenCell", gtin="06901234567816")
+        actor=enterprise_admin,
+        enterprise=organisations["enterprise"],
+        name="储能电池包 Energy storage pack",
+        model="GC-ESS-20K",
+        category=category,
+        manufacturer="绿能电池有限公司",
+        plant_address="江苏省常州市武进区1号",
+        trademark="GreenCell",
+        gtin="06901234567816",
+    )
     application = application_create(
-        actor=enterprise_admin, product=certified, certification_body=organisations["body"],
+        actor=enterprise_admin,
+        product=certified,
+        certification_body=organisations["body"],
         scheme="national_pilot",
         product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
-        product_rule_version="2025.1")
+        product_rule_version="2025.1",
+    )
     _complete_dossier(application, enterprise_admin)
     certify_demo_application(application, people)
     return people
 
 
 EVALUATION_RECORD = {
-    "checklist": {item: True for item in
-                  ("unit", "boundary", "cut_off", "data", "quality", "results")},
+    "checklist": {
+        item: True for item in ("unit", "boundary", "cut_off", "data", "quality", "results")
+    },
     "onsite_date": date(2026, 3, 18),
     "onsite_people": "王丽 (EHS manager), 陈杰 (production lead)",
     "onsite_observations": "Meters and energy bills match the inventory for 2025.",
@@ -254,25 +346,31 @@ def certify_demo_application(application: Application, people: dict[str, User]) 
     )
 
     def step(username: str, action: str, comment: str = "") -> None:
-        application_transition(actor=people[username], application_id=application.pk,
-                               action=action, comment=comment)
+        application_transition(
+            actor=people[username], application_id=application.pk, action=action, comment=comment
+        )
 
     step("ent-admin", "submit")
     step("body-admin", "accept", "Complete and in scope.")
-    team_assign(actor=people["body-admin"], application=application,
-                members=[people["reviewer"], people["reviewer2"]], lead=people["reviewer"])
-    peer_review_assign(actor=people["body-admin"], application=application,
-                       reviewer=people["peer-reviewer"])
+    team_assign(
+        actor=people["body-admin"],
+        application=application,
+        members=[people["reviewer"], people["reviewer2"]],
+        lead=people["reviewer"],
+    )
+    peer_review_assign(
+        actor=people["body-admin"], application=application, reviewer=people["peer-reviewer"]
+    )
     step("body-admin", "plan")
     for username in ("reviewer", "reviewer2"):
         team_declare(actor=people[username], application=application, has_conflict=False)
     step("reviewer", "start_evaluation")
-    evaluation_update(actor=people["reviewer"], application=application,
-                      data=dict(EVALUATION_RECORD))
+    evaluation_update(
+        actor=people["reviewer"], application=application, data=dict(EVALUATION_RECORD)
+    )
     step("reviewer", "complete_evaluation")
     step("tech-reviewer", "pass_technical_review", "Method and team competence confirmed.")
-    peer_review_declare(actor=people["peer-reviewer"], application=application,
-                        has_conflict=False)
+    peer_review_declare(actor=people["peer-reviewer"], application=application, has_conflict=False)
     step("peer-reviewer", "peer_endorse", "The file supports the opinion.")
     step("decision-maker", "approve", "Meets CNCA-CFP-00:2025 and GB/T 24067-2024.")
 
@@ -303,8 +401,10 @@ def seed_supervision_demo(people: dict[str, User]) -> list[str]:
     from .models import Certificate
 
     enterprise_admin = people["ent-admin"]
-    organisations = {"enterprise": enterprise_admin.memberships.get().organisation,
-                     "body": people["body-admin"].memberships.get().organisation}
+    organisations = {
+        "enterprise": enterprise_admin.memberships.get().organisation,
+        "body": people["body-admin"].memberships.get().organisation,
+    }
     if Product.objects.filter(model__in=list(SUPERVISION_DEMO)).exists():
         return []
     today = timezone.localdate()
@@ -313,15 +413,23 @@ def seed_supervision_demo(people: dict[str, User]) -> list[str]:
     for model in SUPERVISION_DEMO:
         with transaction.atomic():
             product = product_create(
-                actor=enterprise_admin, enterprise=organisations["enterprise"],
-                name="储能电池包 Energy storage pack", model=model, category=category,
-                manufacturer="绿能电池有限公司", plant_address="江苏省常州市武进区1号",
-                trademark="GreenCell")
+                actor=enterprise_admin,
+                enterprise=organisations["enterprise"],
+                name="储能电池包 Energy storage pack",
+                model=model,
+                category=category,
+                manufacturer="绿能电池有限公司",
+                plant_address="江苏省常州市武进区1号",
+                trademark="GreenCell",
+            )
             application = application_create(
-                actor=enterprise_admin, product=product,
-                certification_body=organisations["body"], scheme="national_pilot",
+                actor=enterprise_admin,
+                product=product,
+                certification_body=organisations["body"],
+                scheme="national_pilot",
                 product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
-                product_rule_version="2025.1")
+                product_rule_version="2025.1",
+            )
             _complete_dossier(application, enterprise_admin)
             certify_demo_application(application, people)
             certificate = Certificate.objects.get(application=application)
@@ -330,22 +438,29 @@ def seed_supervision_demo(people: dict[str, User]) -> list[str]:
                 # the same dates. Its surveillance was held in its first year.
                 issued = today - timedelta(days=670)
                 Certificate.objects.filter(pk=certificate.pk).update(
-                    issued_on=issued, valid_until=issued + timedelta(days=730))
+                    issued_on=issued, valid_until=issued + timedelta(days=730)
+                )
                 certificate.surveillances.all().delete()
             certificates[model] = certificate
         # The label is issued as the approval commits.
     surveillance = Surveillance.objects.get(certificate=certificates["GC-ESS-30K"])
     _reschedule(surveillance, today + timedelta(days=20))
-    _reschedule(Surveillance.objects.get(certificate=certificates["GC-ESS-40K"]),
-                today - timedelta(days=40))
+    _reschedule(
+        Surveillance.objects.get(certificate=certificates["GC-ESS-40K"]), today - timedelta(days=40)
+    )
     certificate_status_apply(
-        certificate_id=certificates["GC-ESS-50K"].pk, action="suspend",
+        certificate_id=certificates["GC-ESS-50K"].pk,
+        action="suspend",
         reason="Major nonconformity in the electricity data.",
-        reason_code=ReasonCode.BODY_DECISION, on=today - timedelta(days=200))
+        reason_code=ReasonCode.BODY_DECISION,
+        on=today - timedelta(days=200),
+    )
     renewable = Certificate.objects.get(pk=certificates["GC-ESS-60K"].pk)
     Certificate.objects.filter(pk=renewable.pk).update(
         last_surveillance_on=renewable.issued_on + timedelta(days=360),
-        last_surveillance_outcome="continued", next_surveillance_due=None)
+        last_surveillance_outcome="continued",
+        next_surveillance_due=None,
+    )
     from labels.services import label_supervision_refresh
 
     label_supervision_refresh(Certificate.objects.get(pk=renewable.pk))

@@ -20,13 +20,11 @@ def date_input() -> forms.DateInput:
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
-        fields = ["name", "model", "trademark", "manufacturer", "plant_address", "gtin",
-                  "category"]
+        fields = ["name", "model", "trademark", "manufacturer", "plant_address", "gtin", "category"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = ProductCategory.objects.filter(
-            level="catalogue_product")
+        self.fields["category"].queryset = ProductCategory.objects.filter(level="catalogue_product")
 
     def clean_gtin(self) -> str | None:
         value = self.cleaned_data.get("gtin")
@@ -37,14 +35,16 @@ class ApplicationForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
     certification_body = forms.ModelChoiceField(
         label=_("Certification body"),
-        queryset=Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY,
-                                             status="active"),
+        queryset=Organisation.objects.filter(
+            kind=OrganisationKind.CERTIFICATION_BODY, status="active"
+        ),
     )
     scheme = forms.ChoiceField(label=_("Scheme"), choices=Scheme.choices)
     product_rule_name = forms.CharField(label=_("Product rule"), max_length=200)
     product_rule_version = forms.CharField(label=_("Product rule version"), max_length=32)
-    plant_address = forms.CharField(label=_("Plant address (if not the product's)"),
-                                    max_length=300, required=False)
+    plant_address = forms.CharField(
+        label=_("Plant address (if not the product's)"), max_length=300, required=False
+    )
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,25 +55,54 @@ class DossierForm(forms.ModelForm):
     """The structured study. Per-stage results and exclusions get one field per stage."""
 
     stages_included = forms.MultipleChoiceField(
-        label=_("Stages included"), choices=Stage.choices, widget=forms.CheckboxSelectMultiple,
-        required=False)
+        label=_("Stages included"),
+        choices=Stage.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     class Meta:
         model = DossierVersion
         fields = [
-            "goal", "commissioner", "practitioner", "unit_kind", "unit_description",
-            "reference_flow", "boundary", "stages_included", "cut_off_criteria",
-            "allocation_procedure", "reference_period_start", "reference_period_end",
-            "geography", "gwp_set", "electricity_treatment", "fossil_emissions",
-            "biogenic_emissions", "biogenic_removals", "land_use_change", "aircraft_emissions",
-            "data_quality_statement", "uncertainty_statement", "limitations", "declared_total",
+            "goal",
+            "commissioner",
+            "practitioner",
+            "unit_kind",
+            "unit_description",
+            "reference_flow",
+            "boundary",
+            "stages_included",
+            "cut_off_criteria",
+            "allocation_procedure",
+            "reference_period_start",
+            "reference_period_end",
+            "geography",
+            "gwp_set",
+            "electricity_treatment",
+            "fossil_emissions",
+            "biogenic_emissions",
+            "biogenic_removals",
+            "land_use_change",
+            "aircraft_emissions",
+            "data_quality_statement",
+            "uncertainty_statement",
+            "limitations",
+            "declared_total",
         ]
         widgets = {
             "reference_period_start": date_input(),
             "reference_period_end": date_input(),
-            **{name: forms.Textarea(attrs={"rows": 3}) for name in (
-                "goal", "cut_off_criteria", "allocation_procedure", "data_quality_statement",
-                "uncertainty_statement", "limitations")},
+            **{
+                name: forms.Textarea(attrs={"rows": 3})
+                for name in (
+                    "goal",
+                    "cut_off_criteria",
+                    "allocation_procedure",
+                    "data_quality_statement",
+                    "uncertainty_statement",
+                    "limitations",
+                )
+            },
         }
 
     def __init__(self, *args, **kwargs):
@@ -83,11 +112,17 @@ class DossierForm(forms.ModelForm):
         for stage in Stage:
             self.fields[f"result_{stage.value}"] = forms.DecimalField(
                 label=_("Result: %(stage)s (kgCO2e per unit)") % {"stage": stage.label},
-                required=False, max_digits=18, decimal_places=6,
-                initial=(version.stage_results or {}).get(stage.value))
+                required=False,
+                max_digits=18,
+                decimal_places=6,
+                initial=(version.stage_results or {}).get(stage.value),
+            )
             self.fields[f"excluded_{stage.value}"] = forms.CharField(
                 label=_("Reason for excluding: %(stage)s") % {"stage": stage.label},
-                required=False, max_length=300, initial=excluded.get(stage.value))
+                required=False,
+                max_length=300,
+                initial=excluded.get(stage.value),
+            )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -97,11 +132,13 @@ class DossierForm(forms.ModelForm):
             value = data.get(f"result_{stage.value}")
             reason = (data.get(f"excluded_{stage.value}") or "").strip()
             if stage.value in included and reason:
-                self.add_error(f"excluded_{stage.value}",
-                               _("An included stage needs no reason for exclusion."))
+                self.add_error(
+                    f"excluded_{stage.value}", _("An included stage needs no reason for exclusion.")
+                )
             if stage.value not in included and value not in (None, ""):
-                self.add_error(f"result_{stage.value}",
-                               _("Include this stage to report a result for it."))
+                self.add_error(
+                    f"result_{stage.value}", _("Include this stage to report a result for it.")
+                )
             if stage.value in included and value is not None:
                 results[stage.value] = str(value)
             if stage.value not in included and reason:
@@ -129,13 +166,15 @@ class EvidenceUploadForm(forms.Form):
 
 class TransitionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Comment / reasons"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment / reasons"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class TeamForm(forms.Form):
-    members = forms.ModelMultipleChoiceField(label=_("Team members"), queryset=None,
-                                             widget=forms.CheckboxSelectMultiple)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Team members"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
     lead = forms.ModelChoiceField(label=_("Team lead"), queryset=None)
 
     def __init__(self, *args, reviewers, **kwargs):
@@ -146,12 +185,17 @@ class TeamForm(forms.Form):
 
 class DeclarationForm(forms.Form):
     has_conflict = forms.TypedChoiceField(
-        label=_("Conflict of interest"), coerce=lambda v: v == "yes",
-        choices=[("no", _("I have no conflict of interest with this enterprise")),
-                 ("yes", _("I have a conflict of interest"))],
-        widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Details"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+        label=_("Conflict of interest"),
+        coerce=lambda v: v == "yes",
+        choices=[
+            ("no", _("I have no conflict of interest with this enterprise")),
+            ("yes", _("I have a conflict of interest")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class FindingForm(forms.ModelForm):
@@ -163,20 +207,31 @@ class FindingForm(forms.ModelForm):
 
 class FindingAnswerForm(forms.Form):
     response = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
-    corrective_action = forms.CharField(label=_("Corrective action"), required=False,
-                                        widget=forms.Textarea(attrs={"rows": 2}))
+    corrective_action = forms.CharField(
+        label=_("Corrective action"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class EvaluationForm(forms.ModelForm):
     checklist_items = forms.MultipleChoiceField(
-        label=_("Document review checklist"), choices=DocumentReviewItem.choices,
-        widget=forms.CheckboxSelectMultiple, required=False)
+        label=_("Document review checklist"),
+        choices=DocumentReviewItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     class Meta:
         model = Evaluation
-        fields = ["onsite_date", "onsite_people", "onsite_observations", "verification_notes",
-                  "assurance_level", "materiality_threshold", "opinion",
-                  "onsite_skipped_reason"]
+        fields = [
+            "onsite_date",
+            "onsite_people",
+            "onsite_observations",
+            "verification_notes",
+            "assurance_level",
+            "materiality_threshold",
+            "opinion",
+            "onsite_skipped_reason",
+        ]
         widgets = {
             "onsite_date": date_input(),
             "onsite_people": forms.Textarea(attrs={"rows": 2}),
@@ -190,11 +245,13 @@ class EvaluationForm(forms.ModelForm):
         if application is None or application.renews_id is None:
             del self.fields["onsite_skipped_reason"]  # only a renewal may skip it
         self.fields["checklist_items"].initial = [
-            key for key, done in (self.instance.checklist or {}).items() if done]
+            key for key, done in (self.instance.checklist or {}).items() if done
+        ]
 
     def service_data(self) -> dict:
-        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields
-                if name in self.fields}
+        data = {
+            name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.fields
+        }
         data["checklist"] = {item: True for item in self.cleaned_data["checklist_items"]}
         return data
 

@@ -50,7 +50,9 @@ class Product(models.Model):
         _("GTIN"), max_length=14, blank=True, null=True, validators=[validate_gtin], db_index=True
     )
     category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, related_name="products",
+        ProductCategory,
+        on_delete=models.PROTECT,
+        related_name="products",
         verbose_name=_("category"),
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -59,7 +61,8 @@ class Product(models.Model):
         ordering = ["name", "model"]
         constraints = [
             models.UniqueConstraint(
-                fields=["enterprise", "gtin"], condition=Q(gtin__isnull=False),
+                fields=["enterprise", "gtin"],
+                condition=Q(gtin__isnull=False),
                 name="unique_gtin_per_enterprise",
             )
         ]
@@ -92,7 +95,9 @@ class Application(models.Model):
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     enterprise = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="applications",
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="applications",
         verbose_name=_("enterprise"),
     )
     product = models.ForeignKey(
@@ -103,7 +108,9 @@ class Application(models.Model):
     product_rule_name = PublicCharField(_("product rule"), max_length=200)
     product_rule_version = models.CharField(_("product rule version"), max_length=32)
     certification_body = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="assigned_applications",
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="assigned_applications",
         verbose_name=_("certification body"),
     )
     status = models.CharField(
@@ -116,8 +123,12 @@ class Application(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     # A renewal continues this certificate; its procedure may skip the on-site inspection.
     renews = models.ForeignKey(
-        "Certificate", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="renewal_applications", verbose_name=_("renews certificate"),
+        "Certificate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_applications",
+        verbose_name=_("renews certificate"),
     )
 
     class Meta:
@@ -181,14 +192,18 @@ class DossierVersion(models.Model):
     unit_kind = models.CharField(
         _("unit kind"), max_length=16, choices=UnitKind.choices, blank=True
     )
-    unit_description = models.CharField(_("functional or declared unit"), max_length=200,
-                                        blank=True)
+    unit_description = models.CharField(
+        _("functional or declared unit"), max_length=200, blank=True
+    )
     reference_flow = models.CharField(_("reference flow"), max_length=200, blank=True)
-    boundary = models.CharField(_("system boundary"), max_length=32, choices=Boundary.choices,
-                                blank=True)
+    boundary = models.CharField(
+        _("system boundary"), max_length=32, choices=Boundary.choices, blank=True
+    )
     stages_included = models.JSONField(_("stages included"), default=list, blank=True)
     stages_excluded = models.JSONField(
-        _("stages excluded, with reasons"), default=list, blank=True,
+        _("stages excluded, with reasons"),
+        default=list,
+        blank=True,
         help_text=_("A list of {stage, reason}."),
     )
     cut_off_criteria = models.TextField(_("cut-off criteria"), blank=True)
@@ -198,22 +213,29 @@ class DossierVersion(models.Model):
     geography = models.CharField(_("geography"), max_length=100, blank=True)
     gwp_set = models.CharField(_("GWP set"), max_length=8, choices=GwpSet.choices, blank=True)
     electricity_treatment = models.CharField(
-        _("electricity treatment"), max_length=32, choices=ElectricityTreatment.choices,
+        _("electricity treatment"),
+        max_length=32,
+        choices=ElectricityTreatment.choices,
         blank=True,
     )
     stage_results = models.JSONField(
         _("results per life-cycle stage (kgCO2e per unit)"), default=dict, blank=True
     )
-    fossil_emissions = models.DecimalField(_("fossil GHG emissions"), null=True, blank=True,
-                                           **FOOTPRINT_DIGITS)
-    biogenic_emissions = models.DecimalField(_("biogenic emissions"), null=True, blank=True,
-                                             **FOOTPRINT_DIGITS)
-    biogenic_removals = models.DecimalField(_("biogenic removals"), null=True, blank=True,
-                                            **FOOTPRINT_DIGITS)
-    land_use_change = models.DecimalField(_("direct land-use change"), null=True, blank=True,
-                                          **FOOTPRINT_DIGITS)
-    aircraft_emissions = models.DecimalField(_("aircraft emissions"), null=True, blank=True,
-                                             **FOOTPRINT_DIGITS)
+    fossil_emissions = models.DecimalField(
+        _("fossil GHG emissions"), null=True, blank=True, **FOOTPRINT_DIGITS
+    )
+    biogenic_emissions = models.DecimalField(
+        _("biogenic emissions"), null=True, blank=True, **FOOTPRINT_DIGITS
+    )
+    biogenic_removals = models.DecimalField(
+        _("biogenic removals"), null=True, blank=True, **FOOTPRINT_DIGITS
+    )
+    land_use_change = models.DecimalField(
+        _("direct land-use change"), null=True, blank=True, **FOOTPRINT_DIGITS
+    )
+    aircraft_emissions = models.DecimalField(
+        _("aircraft emissions"), null=True, blank=True, **FOOTPRINT_DIGITS
+    )
     data_quality_statement = models.TextField(_("data quality statement"), blank=True)
     uncertainty_statement = models.TextField(_("uncertainty statement"), blank=True)
     limitations = models.TextField(_("limitations"), blank=True)
@@ -294,8 +316,9 @@ class TeamMember(models.Model):
     """A member of the evaluation team. Every member declares on conflict of interest."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="team_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_memberships"
+    )
     is_lead = models.BooleanField(_("team lead"), default=False)
     declaration = models.CharField(
         max_length=16, choices=ConflictDeclaration.choices, default=ConflictDeclaration.PENDING
@@ -317,8 +340,9 @@ class ApplicationEvent(models.Model):
     """Append-only record of every transition: who, when, from, to, comment."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=64)
     from_status = models.CharField(max_length=32, choices=Status.choices)
     to_status = models.CharField(max_length=32, choices=Status.choices)
@@ -342,25 +366,38 @@ class CertificateStatus(models.TextChoices):
 
 
 class Certificate(models.Model):
-    application = models.OneToOneField(Application, on_delete=models.PROTECT,
-                                       related_name="certificate")
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="certificate"
+    )
     number = models.CharField(_("certificate number"), max_length=64, unique=True)
     sequence = models.PositiveIntegerField()
-    certification_body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                                           related_name="certificates_issued")
-    enterprise = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                                   related_name="certificates_held")
+    certification_body = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="certificates_issued"
+    )
+    enterprise = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="certificates_held"
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="certificates")
     dossier_version = models.ForeignKey(DossierVersion, on_delete=models.PROTECT, related_name="+")
     scheme = models.CharField(_("scheme"), max_length=32, choices=Scheme.choices)
     declared_total = models.DecimalField(_("footprint (kgCO2e per unit)"), **FOOTPRINT_DIGITS)
     issued_on = models.DateField(_("issue date"))
     valid_until = models.DateField(_("valid until"))
-    status = models.CharField(_("status"), max_length=16, choices=CertificateStatus.choices,
-                              default=CertificateStatus.PENDING_LABEL)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.PENDING_LABEL,
+    )
     created_at = models.DateTimeField(default=timezone.now)
-    renews = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="renewed_by", verbose_name=_("renews"))
+    renews = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewed_by",
+        verbose_name=_("renews"),
+    )
 
     # The rules in force when the certificate was issued (settings of that day).
     surveillance_interval_months = models.PositiveSmallIntegerField(default=12)
@@ -372,8 +409,9 @@ class Certificate(models.Model):
     # What the public sees of supervision, written by the services that change it.
     next_surveillance_due = models.DateField(_("next surveillance due"), null=True, blank=True)
     last_surveillance_on = models.DateField(_("last surveillance"), null=True, blank=True)
-    last_surveillance_outcome = models.CharField(_("last surveillance outcome"), max_length=16,
-                                                 blank=True)
+    last_surveillance_outcome = models.CharField(
+        _("last surveillance outcome"), max_length=16, blank=True
+    )
     status_history = models.JSONField(_("public status history"), default=list, blank=True)
 
     # A suspension's clock: withdrawn when it is not lifted by `suspension_ends_on`.
@@ -385,18 +423,28 @@ class Certificate(models.Model):
     class Meta:
         ordering = ["-issued_on", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["certification_body", "sequence"],
-                                    name="unique_certificate_sequence"),
+            models.UniqueConstraint(
+                fields=["certification_body", "sequence"], name="unique_certificate_sequence"
+            ),
         ]
         # The supervision sweep reads only the certificates that are due: each of its queries
         # is a range over one of these partial indexes, so its cost follows the due rows.
         indexes = [
-            models.Index(fields=["valid_until"], name="certificate_active_until",
-                         condition=Q(status__in=["valid", "suspended"])),
-            models.Index(fields=["suspension_ends_on"], name="certificate_suspension_ends",
-                         condition=Q(status="suspended")),
-            models.Index(fields=["voluntary_until"], name="certificate_voluntary_until",
-                         condition=Q(status="suspended")),
+            models.Index(
+                fields=["valid_until"],
+                name="certificate_active_until",
+                condition=Q(status__in=["valid", "suspended"]),
+            ),
+            models.Index(
+                fields=["suspension_ends_on"],
+                name="certificate_suspension_ends",
+                condition=Q(status="suspended"),
+            ),
+            models.Index(
+                fields=["voluntary_until"],
+                name="certificate_voluntary_until",
+                condition=Q(status="suspended"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -407,12 +455,15 @@ class Notification(models.Model):
     """An inbox item, which is also the outbox row for its e-mail: written in the same
     transaction as the transition, e-mailed by a task after commit."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
-    application = models.ForeignKey(Application, null=True, on_delete=models.CASCADE,
-                                    related_name="notifications")
-    event = models.ForeignKey(ApplicationEvent, null=True, on_delete=models.CASCADE,
-                              related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    application = models.ForeignKey(
+        Application, null=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(
+        ApplicationEvent, null=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     subject = models.CharField(max_length=200)
     body = models.TextField()
     url = models.CharField(max_length=300, blank=True)
@@ -427,9 +478,11 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "digest_on"],
-                                    condition=Q(digest_on__isnull=False),
-                                    name="one_digest_per_recipient_and_day"),
+            models.UniqueConstraint(
+                fields=["recipient", "digest_on"],
+                condition=Q(digest_on__isnull=False),
+                name="one_digest_per_recipient_and_day",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,11 +18,13 @@ from .models import Application, ApplicationEvent, Notification, Status
 
 
 def _enterprise_people(application: Application) -> set[User]:
-    return set(User.objects.filter(
-        memberships__organisation=application.enterprise,
-        memberships__role__in=[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER],
-        is_active=True,
-    ))
+    return set(
+        User.objects.filter(
+            memberships__organisation=application.enterprise,
+            memberships__role__in=[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER],
+            is_active=True,
+        )
+    )
 
 
 def _body_people(application: Application, role: str, exclude_team: bool = False) -> set[User]:
@@ -80,7 +82,9 @@ def notify_transition(event: ApplicationEvent) -> list[Notification]:
         with translation.override(recipient.language):
             status_label = str(Status(event.to_status).label)
             subject = _("%(reference)s is now: %(status)s") % {
-                "reference": application.reference, "status": status_label}
+                "reference": application.reference,
+                "status": status_label,
+            }
             body = _(
                 "%(product)s (%(enterprise)s), application %(reference)s, moved to “%(status)s”."
             ) % {
@@ -91,8 +95,16 @@ def notify_transition(event: ApplicationEvent) -> list[Notification]:
             }
             if event.comment:
                 body += "\n\n" + _("Comment: %(comment)s") % {"comment": event.comment}
-        created.append(Notification(recipient=recipient, application=application, event=event,
-                                    subject=subject, body=body, url=url))
+        created.append(
+            Notification(
+                recipient=recipient,
+                application=application,
+                event=event,
+                subject=subject,
+                body=body,
+                url=url,
+            )
+        )
     Notification.objects.bulk_create(created)
     if created:
         from .tasks import notification_emails_send
@@ -104,15 +116,22 @@ def notify_transition(event: ApplicationEvent) -> list[Notification]:
 
 # --- after the certificate ------------------------------------------------------------------
 
+
 def certificate_people(certificate) -> set[User]:
     """The holder's people and the issuing body's administrators."""
-    return set(User.objects.filter(
-        Q(memberships__organisation=certificate.enterprise_id,
-          memberships__role__in=[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER])
-        | Q(memberships__organisation=certificate.certification_body_id,
-            memberships__role=Role.BODY_ADMIN),
-        is_active=True,
-    ).distinct())
+    return set(
+        User.objects.filter(
+            Q(
+                memberships__organisation=certificate.enterprise_id,
+                memberships__role__in=[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER],
+            )
+            | Q(
+                memberships__organisation=certificate.certification_body_id,
+                memberships__role=Role.BODY_ADMIN,
+            ),
+            is_active=True,
+        ).distinct()
+    )
 
 
 def notify_label_event(*, label, event: str, reason: str, reason_code: str) -> list[Notification]:
@@ -127,18 +146,35 @@ def notify_label_event(*, label, event: str, reason: str, reason_code: str) -> l
     for recipient in sorted(certificate_people(certificate), key=lambda u: u.pk):
         with translation.override(recipient.language):
             what = str(EVENT_LABELS.get(event, event))
-            why = str(ReasonCode(reason_code).label) if reason_code in ReasonCode.values \
+            why = (
+                str(ReasonCode(reason_code).label)
+                if reason_code in ReasonCode.values
                 else reason_code
+            )
             subject = _("Certificate %(number)s: label %(event)s") % {
-                "number": certificate.number, "event": what}
-            body = _("The label %(serial)s of %(product)s (%(enterprise)s) was %(event)s: "
-                     "%(why)s.") % {"serial": label.serial, "product": certificate.product,
-                                    "enterprise": certificate.enterprise, "event": what,
-                                    "why": why}
+                "number": certificate.number,
+                "event": what,
+            }
+            body = _(
+                "The label %(serial)s of %(product)s (%(enterprise)s) was %(event)s: %(why)s."
+            ) % {
+                "serial": label.serial,
+                "product": certificate.product,
+                "enterprise": certificate.enterprise,
+                "event": what,
+                "why": why,
+            }
             if reason:
                 body += "\n\n" + _("Comment: %(comment)s") % {"comment": reason}
-        rows.append(Notification(recipient=recipient, application=certificate.application,
-                                 subject=subject, body=body, url=url))
+        rows.append(
+            Notification(
+                recipient=recipient,
+                application=certificate.application,
+                subject=subject,
+                body=body,
+                url=url,
+            )
+        )
     Notification.objects.bulk_create(rows)
     notification_emails_queue([row.pk for row in rows])
     return rows

@@ -16,13 +16,25 @@ import bisect
 import re
 import zlib
 
-ACTIVE_NAMES = {"JavaScript", "OpenAction", "Launch", "EmbeddedFile", "EmbeddedFiles",
-                "RichMedia"}
+ACTIVE_NAMES = {"JavaScript", "OpenAction", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia"}
 # /OpenAction may name the page to open at: a destination array, or a GoTo action to one (TeX's
 # hyperref writes this into every document). That is no active content; any other action is.
 OPENING = "OpenAction"
-GOTO_NAMES = {"S", "GoTo", "D", "Type", "Action", "XYZ", "Fit", "FitH", "FitV", "FitR", "FitB",
-              "FitBH", "FitBV"}
+GOTO_NAMES = {
+    "S",
+    "GoTo",
+    "D",
+    "Type",
+    "Action",
+    "XYZ",
+    "Fit",
+    "FitH",
+    "FitV",
+    "FitR",
+    "FitB",
+    "FitBH",
+    "FitBV",
+}
 OBJECT_HEAD_BYTES = 160  # of each object, kept to tell what an /OpenAction refers to
 SHORT_ACTIVE_NAMES = {"JS", "AA"}
 OBJECT_STREAMS_MAX_BYTES = 32 * 1024 * 1024  # inflated, all object streams of one file together
@@ -55,11 +67,11 @@ def _streams(data: bytes) -> list[tuple[set[str], bytes, int, int]]:
     found = []
     for keyword in _STREAM.finditer(data):
         at = bisect.bisect_right(objects, keyword.start())
-        dictionary = data[objects[at - 1] if at else 0:keyword.start()]
+        dictionary = data[objects[at - 1] if at else 0 : keyword.start()]
         start = keyword.end()
         length = _DIRECT_LENGTH.search(dictionary)
         end = start + int(length[1]) if length else -1
-        if end < 0 or b"endstream" not in data[end:end + 16]:
+        if end < 0 or b"endstream" not in data[end : end + 16]:
             end = data.find(b"endstream", start)
             end = len(data) if end < 0 else end
         found.append(({name for _at, name in _names(dictionary)}, dictionary, start, end))
@@ -84,8 +96,16 @@ def _within(ranges: list[tuple[int, int]]):
 
 
 def _inflate(dictionary: set[str], raw: bytes, budget: int) -> bytes:
-    filters = dictionary & {"FlateDecode", "Fl", "ASCIIHexDecode", "ASCII85Decode",
-                            "LZWDecode", "RunLengthDecode", "Crypt", "DCTDecode"}
+    filters = dictionary & {
+        "FlateDecode",
+        "Fl",
+        "ASCIIHexDecode",
+        "ASCII85Decode",
+        "LZWDecode",
+        "RunLengthDecode",
+        "Crypt",
+        "DCTDecode",
+    }
     if not filters:
         return raw
     if filters - {"FlateDecode", "Fl"}:
@@ -105,19 +125,19 @@ def _packed_objects(dictionary: bytes, inflated: bytes) -> dict[int, bytes]:
     first = _FIRST.search(dictionary)
     if first is None:
         raise Unchecked
-    numbers = inflated[:int(first[1])].split()
+    numbers = inflated[: int(first[1])].split()
     starts: dict[int, bytes] = {}
     for number, offset in zip(numbers[::2], numbers[1::2], strict=False):
         if not (number.isdigit() and offset.isdigit()):
             raise Unchecked
         start = int(first[1]) + int(offset)
-        starts[int(number)] = inflated[start:start + OBJECT_HEAD_BYTES].lstrip()
+        starts[int(number)] = inflated[start : start + OBJECT_HEAD_BYTES].lstrip()
     return starts
 
 
 def _opens_a_page(text: bytes, end: int, objects: dict[int, bytes]) -> bool:
     """Whether the /OpenAction ending at `end` of `text` only names the page to open at."""
-    value = text[end:end + OBJECT_HEAD_BYTES].lstrip()
+    value = text[end : end + OBJECT_HEAD_BYTES].lstrip()
     reference = _REFERENCE.match(text, end)
     if reference is not None:
         value = objects.get(int(reference[1]), b"")
@@ -134,8 +154,10 @@ def has_active_content(data: bytes) -> bool:
     """Whether the PDF `data` carries active content; raises Unchecked if it cannot be told."""
     streams = _streams(data)
     in_stream = _within([(start, end) for _names_, _dictionary, start, end in streams])
-    objects = {int(match[1]): data[match.end():match.end() + OBJECT_HEAD_BYTES]
-               for match in _OBJECT_START.finditer(data)}
+    objects = {
+        int(match[1]): data[match.end() : match.end() + OBJECT_HEAD_BYTES]
+        for match in _OBJECT_START.finditer(data)
+    }
     texts = []  # (text, whether a name at a position is a short active one there)
     texts.append((data, lambda position: not in_stream(position)))
     budget = OBJECT_STREAMS_MAX_BYTES
@@ -151,7 +173,6 @@ def has_active_content(data: bytes) -> bool:
             name = _decoded(match[1])
             if name == OPENING and _opens_a_page(text, match.end(), objects):
                 continue
-            if name in ACTIVE_NAMES or (name in SHORT_ACTIVE_NAMES
-                                        and short_counts(match.start())):
+            if name in ACTIVE_NAMES or (name in SHORT_ACTIVE_NAMES and short_counts(match.start())):
                 return True
     return False

@@ -30,11 +30,15 @@ def application_visibility(user: User) -> Q | None:
     # The chosen body sees an application once it has been submitted to it: never a draft,
     # nor a draft the enterprise withdrew.
     withdrawn_draft = ApplicationEvent.objects.filter(
-        application=OuterRef("pk"), action="withdraw", from_status=Status.DRAFT)
+        application=OuterRef("pk"), action="withdraw", from_status=Status.DRAFT
+    )
     return (
         Q(enterprise_id__in=user_enterprise_ids(user))
-        | (Q(certification_body_id__in=body_ids) & ~Q(status=Status.DRAFT)
-           & ~Q(Exists(withdrawn_draft)))
+        | (
+            Q(certification_body_id__in=body_ids)
+            & ~Q(status=Status.DRAFT)
+            & ~Q(Exists(withdrawn_draft))
+        )
         | Q(Exists(peer))
     )
 
@@ -63,8 +67,10 @@ FILE_READER_ROLES = {Role.BODY_ADMIN, Role.TECHNICAL_REVIEWER, Role.DECISION_MAK
 
 def application_was_submitted(application: Application) -> bool:
     """Whether the enterprise ever submitted it: not a draft, nor a draft it withdrew."""
-    return application.status != Status.DRAFT and not application.events.filter(
-        action="withdraw", from_status=Status.DRAFT).exists()
+    return (
+        application.status != Status.DRAFT
+        and not application.events.filter(action="withdraw", from_status=Status.DRAFT).exists()
+    )
 
 
 def application_verifier_needs_to_know(user: User, application: Application) -> bool:
@@ -72,11 +78,13 @@ def application_verifier_needs_to_know(user: User, application: Application) -> 
     FILE_READER_ROLES), its current peer reviewer and the regulator."""
     if not user.is_authenticated or user.pk is None:
         return False
-    if PeerReview.objects.filter(application=application, reviewer=user,
-                                 is_current=True).exists():
+    if PeerReview.objects.filter(application=application, reviewer=user, is_current=True).exists():
         return True
-    body_roles = {m.role for m in memberships_for(user)
-                  if m.organisation_id == application.certification_body_id}
+    body_roles = {
+        m.role
+        for m in memberships_for(user)
+        if m.organisation_id == application.certification_body_id
+    }
     if not (user_is_regulator(user) or body_roles):
         return False
     if not application_was_submitted(application):
@@ -125,21 +133,26 @@ def work_queue_for(user: User) -> QuerySet[Application]:
     for membership in memberships_for(user):
         roles_by_body.setdefault(membership.organisation_id, set()).add(membership.role)
     on_team = TeamMember.objects.filter(application=OuterRef("pk"), user=user)
-    condition = Q(enterprise_id__in=enterprise_ids,
-                  status__in=[Status.DRAFT, Status.AWAITING_ENTERPRISE])
+    condition = Q(
+        enterprise_id__in=enterprise_ids, status__in=[Status.DRAFT, Status.AWAITING_ENTERPRISE]
+    )
     for body_id, roles in roles_by_body.items():
         if Role.BODY_ADMIN in roles:
-            condition |= Q(certification_body_id=body_id,
-                           status__in=[Status.SUBMITTED, Status.ACCEPTED])
+            condition |= Q(
+                certification_body_id=body_id, status__in=[Status.SUBMITTED, Status.ACCEPTED]
+            )
         if Role.REVIEWER in roles:
-            condition |= Q(Exists(on_team), certification_body_id=body_id,
-                           status__in=[Status.PLANNED, Status.IN_EVALUATION])
+            condition |= Q(
+                Exists(on_team),
+                certification_body_id=body_id,
+                status__in=[Status.PLANNED, Status.IN_EVALUATION],
+            )
         if Role.TECHNICAL_REVIEWER in roles:
-            condition |= Q(~Exists(on_team), certification_body_id=body_id,
-                           status=Status.TECHNICAL_REVIEW)
+            condition |= Q(
+                ~Exists(on_team), certification_body_id=body_id, status=Status.TECHNICAL_REVIEW
+            )
         if Role.DECISION_MAKER in roles:
-            condition |= Q(~Exists(on_team), certification_body_id=body_id,
-                           status=Status.DECISION)
+            condition |= Q(~Exists(on_team), certification_body_id=body_id, status=Status.DECISION)
     peer = PeerReview.objects.filter(application=OuterRef("pk"), reviewer=user, is_current=True)
     condition |= Q(Exists(peer), status=Status.PEER_REVIEW)
     return application_list_for_actor(user).filter(condition)

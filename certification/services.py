@@ -59,6 +59,7 @@ from .workflow import (
 
 # --- products -----------------------------------------------------------------------------
 
+
 def product_create(
     *,
     actor: User,
@@ -96,6 +97,7 @@ def _ensure_enterprise_user(actor: User, enterprise: Organisation) -> None:
 
 
 # --- applications -------------------------------------------------------------------------
+
 
 def _next_reference() -> str:
     year = timezone.localdate().year
@@ -153,6 +155,7 @@ def application_create(
 
 # --- the status writer --------------------------------------------------------------------
 
+
 def application_transition(
     *, actor: User, application_id: int, action: str, comment: str = ""
 ) -> Application:
@@ -175,13 +178,14 @@ def application_transition(
         if transition is None:
             raise TransitionNotAllowed(
                 _("“%(action)s” is not possible while the application is %(status)s.")
-                % {"action": ACTION_LABELS.get(action, action),
-                   "status": application.get_status_display()}
+                % {
+                    "action": ACTION_LABELS.get(action, action),
+                    "status": application.get_status_display(),
+                }
             )
         if not transition.actors & actor_relations(actor, application):
             raise ActorNotPermitted(_("Your role does not allow this step."))
-        context = GuardContext(application=application, actor=actor, action=action,
-                               comment=comment)
+        context = GuardContext(application=application, actor=actor, action=action, comment=comment)
         if action in COMMENT_REQUIRED and not comment.strip():
             raise GuardFailed("comment_given", _("Give the reasons for this step."))
         for guard in transition.guards:
@@ -212,13 +216,12 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
         version.frozen_at = now
         version.save(update_fields=["frozen_at"])
         from .footprint.services import recomputation_store_at_freeze  # it imports this module
+
         recomputation_store_at_freeze(version=version, actor=actor)
     elif action == Action.REQUEST_CHANGES:
         dossier_version_open_next(application)
     elif action == Action.PASS_TECHNICAL_REVIEW:
-        application.peer_reviews.filter(is_current=True).update(
-            outcome=PeerReviewOutcome.PENDING
-        )
+        application.peer_reviews.filter(is_current=True).update(outcome=PeerReviewOutcome.PENDING)
     elif action == Action.PEER_SEND_BACK:
         application.peer_reviews.filter(is_current=True).update(
             outcome=PeerReviewOutcome.SENT_BACK, comments=comment
@@ -240,9 +243,17 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
 
 TRANSFER_ACTION = "transfer"
 # Statuses a file can be transferred from: in progress at the listed body.
-TRANSFERABLE = (Status.DRAFT, Status.SUBMITTED, Status.ACCEPTED, Status.PLANNED,
-                Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE, Status.TECHNICAL_REVIEW,
-                Status.PEER_REVIEW, Status.DECISION)
+TRANSFERABLE = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.PLANNED,
+    Status.IN_EVALUATION,
+    Status.AWAITING_ENTERPRISE,
+    Status.TECHNICAL_REVIEW,
+    Status.PEER_REVIEW,
+    Status.DECISION,
+)
 
 
 def application_transfer(
@@ -268,17 +279,21 @@ def application_transfer(
             raise TransitionNotAllowed(_("Only an application in progress can be transferred."))
         old_body = application.certification_body
         if not blacklist_hits(organisations=[old_body]):
-            raise GuardFailed("body_blacklisted", _(
-                "A file moves to another body only while its body is on the blacklist."))
+            raise GuardFailed(
+                "body_blacklisted",
+                _("A file moves to another body only while its body is on the blacklist."),
+            )
         if certification_body.pk == old_body.pk:
             raise ValidationError({"certification_body": _("Choose another body.")})
         application.certification_body = certification_body
-        context = GuardContext(application=application, actor=actor, action=TRANSFER_ACTION,
-                               comment="")
+        context = GuardContext(
+            application=application, actor=actor, action=TRANSFER_ACTION, comment=""
+        )
         try:
             body_accredited(context)
-            blacklist_ensure_clear(organisations=[certification_body, application.enterprise],
-                                   people=[actor])
+            blacklist_ensure_clear(
+                organisations=[certification_body, application.enterprise], people=[actor]
+            )
         except GuardFailed as error:
             raise ValidationError({"certification_body": error.message}) from error
         from_status = application.status
@@ -295,12 +310,16 @@ def application_transfer(
         application.team.all().delete()
         application.peer_reviews.filter(is_current=True).update(is_current=False)
         application.findings.exclude(status=FindingStatus.CLOSED).update(
-            status=FindingStatus.CLOSED, closed_at=timezone.now())
+            status=FindingStatus.CLOSED, closed_at=timezone.now()
+        )
         event = ApplicationEvent.objects.create(
-            application=application, actor=actor, action=TRANSFER_ACTION,
-            from_status=from_status, to_status=target,
-            comment=_("Transferred from %(old)s to %(new)s.") % {"old": old_body,
-                                                                 "new": certification_body},
+            application=application,
+            actor=actor,
+            action=TRANSFER_ACTION,
+            from_status=from_status,
+            to_status=target,
+            comment=_("Transferred from %(old)s to %(new)s.")
+            % {"old": old_body, "new": certification_body},
         )
         dashboard_facts.application_facts_update(application.pk)
         notifications.notify_transition(event)
@@ -311,12 +330,32 @@ def application_transfer(
 
 DOSSIER_EDITABLE_STATUSES = {Status.DRAFT, Status.AWAITING_ENTERPRISE}
 DOSSIER_FIELDS = (
-    "goal", "commissioner", "practitioner", "unit_kind", "unit_description", "reference_flow",
-    "boundary", "stages_included", "stages_excluded", "cut_off_criteria", "allocation_procedure",
-    "reference_period_start", "reference_period_end", "geography", "gwp_set",
-    "electricity_treatment", "stage_results", "fossil_emissions", "biogenic_emissions",
-    "biogenic_removals", "land_use_change", "aircraft_emissions", "data_quality_statement",
-    "uncertainty_statement", "limitations", "declared_total",
+    "goal",
+    "commissioner",
+    "practitioner",
+    "unit_kind",
+    "unit_description",
+    "reference_flow",
+    "boundary",
+    "stages_included",
+    "stages_excluded",
+    "cut_off_criteria",
+    "allocation_procedure",
+    "reference_period_start",
+    "reference_period_end",
+    "geography",
+    "gwp_set",
+    "electricity_treatment",
+    "stage_results",
+    "fossil_emissions",
+    "biogenic_emissions",
+    "biogenic_removals",
+    "land_use_change",
+    "aircraft_emissions",
+    "data_quality_statement",
+    "uncertainty_statement",
+    "limitations",
+    "declared_total",
 )
 
 
@@ -325,7 +364,8 @@ def dossier_editable_version(*, actor: User, application: Application) -> Dossie
     _ensure_enterprise_user(actor, application.enterprise)
     version = current_dossier_version(application)
     if application.status not in DOSSIER_EDITABLE_STATUSES and not surveillance_collects_data(
-            version):
+        version
+    ):
         raise TransitionNotAllowed(
             _("The dossier can only be changed as a draft or while findings are open.")
         )
@@ -338,8 +378,9 @@ def surveillance_collects_data(version: DossierVersion) -> bool:
     """A running surveillance collects the latest activity data in its own open version."""
     from audits.models import Surveillance, SurveillanceStatus
 
-    return Surveillance.objects.filter(dossier_version=version,
-                                       status=SurveillanceStatus.IN_PROGRESS).exists()
+    return Surveillance.objects.filter(
+        dossier_version=version, status=SurveillanceStatus.IN_PROGRESS
+    ).exists()
 
 
 def dossier_update(*, actor: User, application: Application, data: dict) -> DossierVersion:
@@ -401,11 +442,23 @@ def dossier_diff(older: DossierVersion, newer: DossierVersion) -> list[dict]:
     older_files = {f.pk: f for f in older.files.all()}
     newer_files = {f.pk: f for f in newer.files.all()}
     for pk in newer_files.keys() - older_files.keys():
-        changes.append({"field": "files", "label": _("Evidence added"), "before": None,
-                        "after": newer_files[pk].original_name})
+        changes.append(
+            {
+                "field": "files",
+                "label": _("Evidence added"),
+                "before": None,
+                "after": newer_files[pk].original_name,
+            }
+        )
     for pk in older_files.keys() - newer_files.keys():
-        changes.append({"field": "files", "label": _("Evidence removed"),
-                        "before": older_files[pk].original_name, "after": None})
+        changes.append(
+            {
+                "field": "files",
+                "label": _("Evidence removed"),
+                "before": older_files[pk].original_name,
+                "after": None,
+            }
+        )
     return changes
 
 
@@ -430,11 +483,17 @@ def team_assign(
         members = [*members, lead]
     for member in members:
         if not user_has_role(member, Role.REVIEWER, body):
-            raise ValidationError({"members": _("%(person)s is not a reviewer of %(body)s.")
-                                   % {"person": member, "body": body}})
+            raise ValidationError(
+                {
+                    "members": _("%(person)s is not a reviewer of %(body)s.")
+                    % {"person": member, "body": body}
+                }
+            )
         if member.memberships.filter(organisation=application.enterprise).exists():
-            raise GuardFailed("conflict_of_interest",
-                              _("%(person)s belongs to the enterprise.") % {"person": member})
+            raise GuardFailed(
+                "conflict_of_interest",
+                _("%(person)s belongs to the enterprise.") % {"person": member},
+            )
     blacklist_ensure_clear(people=members)
     application.team.all().delete()
     return [
@@ -447,9 +506,9 @@ def team_assign(
 def team_declare(
     *, actor: User, application: Application, has_conflict: bool, note: str = ""
 ) -> TeamMember:
-    member = TeamMember.objects.select_for_update().filter(
-        application=application, user=actor
-    ).first()
+    member = (
+        TeamMember.objects.select_for_update().filter(application=application, user=actor).first()
+    )
     if member is None:
         raise ActorNotPermitted(_("You are not on this evaluation team."))
     if has_conflict and not note.strip():
@@ -464,7 +523,10 @@ def team_declare(
 # --- peer review --------------------------------------------------------------------------
 
 PEER_ASSIGNABLE_STATUSES = {
-    Status.ACCEPTED, Status.PLANNED, Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE,
+    Status.ACCEPTED,
+    Status.PLANNED,
+    Status.IN_EVALUATION,
+    Status.AWAITING_ENTERPRISE,
     Status.TECHNICAL_REVIEW,
 }
 
@@ -478,14 +540,20 @@ def peer_review_assign(*, actor: User, application: Application, reviewer: User)
         raise TransitionNotAllowed(_("A peer reviewer cannot be assigned at this stage."))
     blacklist_ensure_clear(organisations=[application.certification_body], people=[actor])
     peer_body = next(
-        (m.organisation for m in reviewer.memberships.select_related("organisation")
-         if m.role == Role.REVIEWER and m.organisation.is_active_body
-         and m.organisation_id != application.certification_body_id),
+        (
+            m.organisation
+            for m in reviewer.memberships.select_related("organisation")
+            if m.role == Role.REVIEWER
+            and m.organisation.is_active_body
+            and m.organisation_id != application.certification_body_id
+        ),
         None,
     )
     if peer_body is None:
-        raise GuardFailed("peer_body_differs", _(
-            "The peer reviewer must be a reviewer of another active certification body."))
+        raise GuardFailed(
+            "peer_body_differs",
+            _("The peer reviewer must be a reviewer of another active certification body."),
+        )
     if reviewer.memberships.filter(organisation=application.enterprise).exists():
         raise GuardFailed("conflict_of_interest", _("The peer reviewer belongs to the enterprise."))
     blacklist_ensure_clear(organisations=[peer_body], people=[reviewer])
@@ -499,9 +567,9 @@ def peer_review_assign(*, actor: User, application: Application, reviewer: User)
 def peer_review_declare(
     *, actor: User, application: Application, has_conflict: bool, note: str = ""
 ) -> PeerReview:
-    peer_review = application.peer_reviews.select_for_update().filter(
-        is_current=True, reviewer=actor
-    ).first()
+    peer_review = (
+        application.peer_reviews.select_for_update().filter(is_current=True, reviewer=actor).first()
+    )
     if peer_review is None:
         raise ActorNotPermitted(_("You are not the peer reviewer of this application."))
     if has_conflict and not note.strip():
@@ -516,19 +584,25 @@ def peer_review_declare(
 
 # --- certificate --------------------------------------------------------------------------
 
+
 def certificate_create(*, application: Application) -> Certificate:
     """Create the certificate record at approval; its label is issued after commit."""
     body = application.certification_body
     today = timezone.localdate()
     # Lock the body row so two approvals at once cannot take the same sequence number.
     Organisation.objects.select_for_update().get(pk=body.pk)
-    sequence = (Certificate.objects.filter(certification_body=body)
-                .aggregate(Max("sequence"))["sequence__max"] or 0) + 1
+    sequence = (
+        Certificate.objects.filter(certification_body=body).aggregate(Max("sequence"))[
+            "sequence__max"
+        ]
+        or 0
+    ) + 1
     number = settings.CERTIFICATE_NUMBER_FORMAT.format(
         body_code=(body.code or "").upper(), year=today.year, sequence=sequence
     )
-    version = application.dossier_versions.filter(frozen_at__isnull=False).order_by(
-        "-number").first()
+    version = (
+        application.dossier_versions.filter(frozen_at__isnull=False).order_by("-number").first()
+    )
     if version is None or version.declared_total is None:
         raise WorkflowError(_("No frozen dossier with a declared footprint."))
     validity = timedelta(days=settings.CERTIFICATE_VALIDITY_DAYS)
@@ -560,6 +634,7 @@ def certificate_create(*, application: Application) -> Certificate:
 
 
 # --- evidence -----------------------------------------------------------------------------
+
 
 def evidence_upload(
     *, actor: User, application: Application, kind: str, upload: UploadedFile

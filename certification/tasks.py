@@ -15,9 +15,11 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 def _send_one(notification_id: int) -> bool:
     now = timezone.now()
     # Claim: only one worker gets the row; a claim older than CLAIM_TIMEOUT is free again.
-    claimed = Notification.objects.filter(
-        pk=notification_id, email_sent_at__isnull=True
-    ).exclude(email_claimed_at__gt=now - CLAIM_TIMEOUT).update(email_claimed_at=now)
+    claimed = (
+        Notification.objects.filter(pk=notification_id, email_sent_at__isnull=True)
+        .exclude(email_claimed_at__gt=now - CLAIM_TIMEOUT)
+        .update(email_claimed_at=now)
+    )
     if not claimed:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
@@ -35,8 +37,11 @@ def _send_one(notification_id: int) -> bool:
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
 def notification_emails_send(self, event_id: int) -> int:
     """Send the e-mails of one transition. Idempotent: a sent row is never sent again."""
-    ids = list(Notification.objects.filter(event_id=event_id, email_sent_at__isnull=True)
-               .values_list("pk", flat=True))
+    ids = list(
+        Notification.objects.filter(event_id=event_id, email_sent_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
     sent = 0
     try:
         for notification_id in ids:

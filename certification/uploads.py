@@ -51,8 +51,9 @@ def _office_type(head: bytes, data: io.BytesIO) -> str | None:
     except zipfile.BadZipFile:
         return None
     if total > max(len(data.getbuffer()), 1) * MAX_ZIP_EXPANSION:
-        raise ValidationError(_("The file expands to an implausible size and was refused."),
-                              code="zip_bomb")
+        raise ValidationError(
+            _("The file expands to an implausible size and was refused."), code="zip_bomb"
+        )
     if "[Content_Types].xml" not in names:
         return None
     if "xl/workbook.xml" in names:
@@ -81,14 +82,20 @@ def _check_pdf(data: bytes) -> None:
         active = has_active_content(data)
     except Unchecked:
         raise ValidationError(
-            _("The PDF could not be checked for active content (it is encrypted or compressed "
-              "in an unusual way). Print or export it again as a plain PDF."),
-            code="pdf_unchecked") from None
+            _(
+                "The PDF could not be checked for active content (it is encrypted or compressed "
+                "in an unusual way). Print or export it again as a plain PDF."
+            ),
+            code="pdf_unchecked",
+        ) from None
     if active:
         raise ValidationError(
-            _("The PDF contains active content (JavaScript, actions, launch actions, embedded "
-              "files or media) and was refused. Print or export it again as a plain PDF."),
-            code="pdf_active_content")
+            _(
+                "The PDF contains active content (JavaScript, actions, launch actions, embedded "
+                "files or media) and was refused. Print or export it again as a plain PDF."
+            ),
+            code="pdf_active_content",
+        )
 
 
 def check_upload(upload: UploadedFile) -> CheckedUpload:
@@ -108,8 +115,11 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     content_type = detect_content_type(data)
     if content_type not in ALLOWED:
         raise ValidationError(
-            _("This kind of file (%(type)s) is not accepted. Upload PDF, PNG, JPEG, XLSX, "
-              "DOCX or CSV.") % {"type": content_type},
+            _(
+                "This kind of file (%(type)s) is not accepted. Upload PDF, PNG, JPEG, XLSX, "
+                "DOCX or CSV."
+            )
+            % {"type": content_type},
             code="file_type",
         )
     suffix = PurePath(upload.name or "").suffix.lower()
@@ -121,5 +131,6 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         )
     if content_type == "application/pdf":
         _check_pdf(data)
-    return CheckedUpload(content_type=content_type, size=len(data),
-                         sha256=hashlib.sha256(data).hexdigest())
+    return CheckedUpload(
+        content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )

@@ -66,16 +66,21 @@ def application_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         applications = applications.filter(reference__icontains=query) | applications.filter(
-            product__name__icontains=query)
+            product__name__icontains=query
+        )
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "certification/application_list.html",
-                  {"page": page, "statuses": Status.choices, "status": status, "q": query})
+    return render(
+        request,
+        "certification/application_list.html",
+        {"page": page, "statuses": Status.choices, "status": status, "q": query},
+    )
 
 
 @login_required
 def application_create(request: HttpRequest) -> HttpResponse:
     products = selectors.product_list_for_actor(request.user).filter(
-        enterprise_id__in=user_enterprise_ids(request.user))
+        enterprise_id__in=user_enterprise_ids(request.user)
+    )
     if not user_enterprise_ids(request.user):
         raise Http404
     form = ApplicationForm(request.POST or None, products=products)
@@ -87,8 +92,11 @@ def application_create(request: HttpRequest) -> HttpResponse:
         except WorkflowError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Application %(ref)s created. Complete the dossier.")
-                             % {"ref": application.reference})
+            messages.success(
+                request,
+                _("Application %(ref)s created. Complete the dossier.")
+                % {"ref": application.reference},
+            )
             return _back(application)
     return render(request, "certification/application_form.html", {"form": form})
 
@@ -99,25 +107,36 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     relations = actor_relations(user, application)
     can_read_dossier = selectors.application_can_read_dossier(user, application)
-    versions = list(application.dossier_versions.prefetch_related("files")) \
-        if can_read_dossier else []
+    versions = (
+        list(application.dossier_versions.prefetch_related("files")) if can_read_dossier else []
+    )
     current = versions[-1] if versions else None
     actions = [
-        {"action": action, "label": ACTION_LABELS[action],
-         "needs_comment": action in COMMENT_REQUIRED,
-         "form": TransitionForm(initial={"action": action})}
+        {
+            "action": action,
+            "label": ACTION_LABELS[action],
+            "needs_comment": action in COMMENT_REQUIRED,
+            "form": TransitionForm(initial={"action": action}),
+        }
         for action in available_actions(user, application)
     ]
     team = list(application.team.select_related("user"))
     peer_reviews = list(application.peer_reviews.select_related("reviewer", "body"))
     current_peer = next((p for p in peer_reviews if p.is_current), None)
     evaluation = Evaluation.objects.filter(application=application).first()
-    findings = (list(application.findings.filter(surveillance__isnull=True)
-                     .select_related("dossier_version"))
-                if can_read_dossier else [])
-    editable = (Actor.ENTERPRISE in relations
-                and application.status in services.DOSSIER_EDITABLE_STATUSES
-                and current is not None and not current.is_frozen)
+    findings = (
+        list(
+            application.findings.filter(surveillance__isnull=True).select_related("dossier_version")
+        )
+        if can_read_dossier
+        else []
+    )
+    editable = (
+        Actor.ENTERPRISE in relations
+        and application.status in services.DOSSIER_EDITABLE_STATUSES
+        and current is not None
+        and not current.is_frozen
+    )
     is_body_admin = Actor.BODY_ADMIN in relations
     is_team = Actor.TEAM in relations
     context = {
@@ -129,34 +148,46 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "current": current,
         "stage_rows": _stage_rows(current),
         "excluded_rows": _excluded_rows(current),
-        "labels": (list(application.certificate.labels.all())
-                   if application.status == Status.APPROVED else []),
+        "labels": (
+            list(application.certificate.labels.all())
+            if application.status == Status.APPROVED
+            else []
+        ),
         "editable": editable,
         "upload_form": EvidenceUploadForm() if editable else None,
         "team": team,
         "my_team_member": next((m for m in team if m.user_id == user.pk), None),
-        "team_form": (TeamForm(reviewers=_body_reviewers(application),
-                               initial={"members": [m.user_id for m in team]})
-                      if is_body_admin and application.status in services.TEAM_EDITABLE_STATUSES
-                      else None),
-        "peer_form": (PeerAssignForm(reviewers=_peer_candidates(application))
-                      if is_body_admin
-                      and application.status in services.PEER_ASSIGNABLE_STATUSES else None),
+        "team_form": (
+            TeamForm(
+                reviewers=_body_reviewers(application),
+                initial={"members": [m.user_id for m in team]},
+            )
+            if is_body_admin and application.status in services.TEAM_EDITABLE_STATUSES
+            else None
+        ),
+        "peer_form": (
+            PeerAssignForm(reviewers=_peer_candidates(application))
+            if is_body_admin and application.status in services.PEER_ASSIGNABLE_STATUSES
+            else None
+        ),
         "peer_reviews": peer_reviews,
         "current_peer": current_peer,
         "is_peer_reviewer": Actor.PEER_REVIEWER in relations,
         "declaration_form": DeclarationForm(),
         "evaluation": evaluation,
         "findings": findings,
-        "finding_form": (FindingForm() if is_team
-                         and application.status == Status.IN_EVALUATION else None),
-        "answer_allowed": (Actor.ENTERPRISE in relations
-                           and application.status == Status.AWAITING_ENTERPRISE),
+        "finding_form": (
+            FindingForm() if is_team and application.status == Status.IN_EVALUATION else None
+        ),
+        "answer_allowed": (
+            Actor.ENTERPRISE in relations and application.status == Status.AWAITING_ENTERPRISE
+        ),
         "close_allowed": is_team and application.status == Status.IN_EVALUATION,
         "evaluation_allowed": is_team and application.status in reviews.EVALUATION_STATUSES,
         "events": application.events.select_related("actor"),
         "certificate": getattr(application, "certificate", None)
-        if application.status == Status.APPROVED else None,
+        if application.status == Status.APPROVED
+        else None,
     }
     return render(request, "certification/application_detail.html", context)
 
@@ -165,8 +196,11 @@ def _stage_rows(version: DossierVersion | None) -> list[tuple[str, str | None]]:
     if version is None:
         return []
     results = version.stage_results or {}
-    return [(stage.label, _plain_number(results.get(stage.value))) for stage in Stage
-            if stage.value in (version.stages_included or [])]
+    return [
+        (stage.label, _plain_number(results.get(stage.value)))
+        for stage in Stage
+        if stage.value in (version.stages_included or [])
+    ]
 
 
 def _plain_number(value: str | None) -> str | None:
@@ -185,22 +219,34 @@ def _excluded_rows(version: DossierVersion | None) -> list[tuple[str, str]]:
     if version is None:
         return []
     labels = dict(Stage.choices)
-    return [(labels.get(item.get("stage"), item.get("stage")), item.get("reason", ""))
-            for item in version.stages_excluded or []]
+    return [
+        (labels.get(item.get("stage"), item.get("stage")), item.get("reason", ""))
+        for item in version.stages_excluded or []
+    ]
 
 
 def _body_reviewers(application: Application):
-    return User.objects.filter(memberships__organisation=application.certification_body,
-                               memberships__role=Role.REVIEWER).distinct().order_by("username")
+    return (
+        User.objects.filter(
+            memberships__organisation=application.certification_body,
+            memberships__role=Role.REVIEWER,
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def _peer_candidates(application: Application):
-    return (User.objects.filter(memberships__role=Role.REVIEWER,
-                                memberships__organisation__kind=OrganisationKind
-                                .CERTIFICATION_BODY,
-                                memberships__organisation__status="active")
-            .exclude(memberships__organisation=application.certification_body)
-            .distinct().order_by("username"))
+    return (
+        User.objects.filter(
+            memberships__role=Role.REVIEWER,
+            memberships__organisation__kind=OrganisationKind.CERTIFICATION_BODY,
+            memberships__organisation__status="active",
+        )
+        .exclude(memberships__organisation=application.certification_body)
+        .distinct()
+        .order_by("username")
+    )
 
 
 @login_required
@@ -211,13 +257,18 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         action = form.cleaned_data["action"]
         try:
-            services.application_transition(actor=request.user, application_id=application.pk,
-                                            action=action, comment=form.cleaned_data["comment"])
+            services.application_transition(
+                actor=request.user,
+                application_id=application.pk,
+                action=action,
+                comment=form.cleaned_data["comment"],
+            )
         except (WorkflowError, ValidationError) as error:
             _report(request, error)
         else:
-            messages.success(request, _("Done: %(action)s.")
-                             % {"action": ACTION_LABELS.get(action, action)})
+            messages.success(
+                request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
+            )
     return _back(application)
 
 
@@ -232,8 +283,9 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = DossierForm(request.POST or None, instance=version)
     if request.method == "POST" and form.is_valid():
         try:
-            services.dossier_update(actor=request.user, application=application,
-                                    data=form.service_data())
+            services.dossier_update(
+                actor=request.user, application=application, data=form.service_data()
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         except WorkflowError as error:
@@ -242,9 +294,16 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Dossier saved."))
             return _back(application)
     stage_fields = [(form[f"result_{s.value}"], form[f"excluded_{s.value}"]) for s in Stage]
-    return render(request, "certification/dossier_form.html",
-                  {"form": form, "application": application, "version": version,
-                   "stage_fields": stage_fields})
+    return render(
+        request,
+        "certification/dossier_form.html",
+        {
+            "form": form,
+            "application": application,
+            "version": version,
+            "stage_fields": stage_fields,
+        },
+    )
 
 
 @login_required
@@ -252,13 +311,20 @@ def dossier_diff(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     if not selectors.application_can_read_dossier(request.user, application):
         raise Http404
-    versions = {v.number: v for v in application.dossier_versions.filter(
-        number__in=[number - 1, number]).prefetch_related("files")}
+    versions = {
+        v.number: v
+        for v in application.dossier_versions.filter(
+            number__in=[number - 1, number]
+        ).prefetch_related("files")
+    }
     if number not in versions or number - 1 not in versions:
         raise Http404
     changes = services.dossier_diff(versions[number - 1], versions[number])
-    return render(request, "certification/dossier_diff.html",
-                  {"application": application, "number": number, "changes": changes})
+    return render(
+        request,
+        "certification/dossier_diff.html",
+        {"application": application, "number": number, "changes": changes},
+    )
 
 
 @login_required
@@ -271,9 +337,12 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(errors))
         return _back(application)
     try:
-        evidence = services.evidence_upload(actor=request.user, application=application,
-                                            kind=form.cleaned_data["kind"],
-                                            upload=form.cleaned_data["file"])
+        evidence = services.evidence_upload(
+            actor=request.user,
+            application=application,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+        )
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
     else:
@@ -285,8 +354,12 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True,
-                        filename=evidence.original_name, content_type=evidence.content_type)
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
 
 
 @login_required
@@ -310,9 +383,12 @@ def team_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose the team members and a lead."))
         return _back(application)
     try:
-        services.team_assign(actor=request.user, application=application,
-                             members=list(form.cleaned_data["members"]),
-                             lead=form.cleaned_data["lead"])
+        services.team_assign(
+            actor=request.user,
+            application=application,
+            members=list(form.cleaned_data["members"]),
+            lead=form.cleaned_data["lead"],
+        )
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
     else:
@@ -347,8 +423,9 @@ def peer_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a peer reviewer."))
         return _back(application)
     try:
-        services.peer_review_assign(actor=request.user, application=application,
-                                    reviewer=form.cleaned_data["reviewer"])
+        services.peer_review_assign(
+            actor=request.user, application=application, reviewer=form.cleaned_data["reviewer"]
+        )
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
     else:
@@ -403,8 +480,9 @@ def finding_answer(request: HttpRequest, pk: int, finding_id: int) -> HttpRespon
 def finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
     finding = _finding(request, pk, finding_id)
     try:
-        reviews.finding_close(actor=request.user, finding=finding,
-                              reopen=request.POST.get("reopen") == "1")
+        reviews.finding_close(
+            actor=request.user, finding=finding, reopen=request.POST.get("reopen") == "1"
+        )
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
     return _back(finding.application)
@@ -416,12 +494,14 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if Actor.TEAM not in actor_relations(request.user, application):
         raise Http404
     evaluation = Evaluation.objects.filter(application=application).first() or Evaluation(
-        application=application)
+        application=application
+    )
     form = EvaluationForm(request.POST or None, instance=evaluation)
     if request.method == "POST" and form.is_valid():
         try:
-            reviews.evaluation_update(actor=request.user, application=application,
-                                      data=form.service_data())
+            reviews.evaluation_update(
+                actor=request.user, application=application, data=form.service_data()
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         except WorkflowError as error:
@@ -429,8 +509,9 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Evaluation record saved."))
             return _back(application)
-    return render(request, "certification/evaluation_form.html",
-                  {"form": form, "application": application})
+    return render(
+        request, "certification/evaluation_form.html", {"form": form, "application": application}
+    )
 
 
 @login_required
@@ -440,8 +521,9 @@ def product_list(request: HttpRequest) -> HttpResponse:
     form = ProductForm(request.POST or None) if enterprises else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            services.product_create(actor=request.user, enterprise=enterprises[0],
-                                    **form.cleaned_data)
+            services.product_create(
+                actor=request.user, enterprise=enterprises[0], **form.cleaned_data
+            )
         except (ValidationError, WorkflowError) as error:
             form.add_error(None, getattr(error, "messages", None) or str(error))
         else:

@@ -40,8 +40,16 @@ class Actor:
     DECISION_MAKER = "decision_maker"
     REGULATOR = "regulator"
 
-    ALL = (ENTERPRISE, ENTERPRISE_ADMIN, BODY_ADMIN, TEAM, TECHNICAL_REVIEWER, PEER_REVIEWER,
-           DECISION_MAKER, REGULATOR)
+    ALL = (
+        ENTERPRISE,
+        ENTERPRISE_ADMIN,
+        BODY_ADMIN,
+        TEAM,
+        TECHNICAL_REVIEWER,
+        PEER_REVIEWER,
+        DECISION_MAKER,
+        REGULATOR,
+    )
 
 
 class Action:
@@ -80,7 +88,8 @@ ACTION_LABELS = {
     Action.REFUSE: gettext_lazy("Refuse certification"),
     Action.WITHDRAW: gettext_lazy("Withdraw the application"),
     Action.REOPEN_ON_APPEAL: gettext_lazy(
-        "Reopen at the decision step (refusal overturned on appeal)"),
+        "Reopen at the decision step (refusal overturned on appeal)"
+    ),
 }
 
 # Actions no person takes from the portal or the API: only a service takes them, and a guard
@@ -89,7 +98,10 @@ SERVICE_ONLY_ACTIONS = {Action.REOPEN_ON_APPEAL}
 
 # Actions whose comment is the reason the record must keep.
 COMMENT_REQUIRED = {
-    Action.REJECT, Action.RETURN_TO_EVALUATION, Action.PEER_SEND_BACK, Action.REFUSE,
+    Action.REJECT,
+    Action.RETURN_TO_EVALUATION,
+    Action.PEER_SEND_BACK,
+    Action.REFUSE,
     Action.APPROVE,
 }
 
@@ -106,6 +118,7 @@ Guard = Callable[[GuardContext], None]
 
 
 # --- guards -------------------------------------------------------------------------------
+
 
 def comment_given(ctx: GuardContext) -> None:
     if not ctx.comment.strip():
@@ -126,8 +139,9 @@ def body_accredited(ctx: GuardContext) -> None:
     application = ctx.application
     body = application.certification_body
     if not body.is_active_body:
-        raise GuardFailed("body_accredited",
-                          _("%(body)s is not an active certification body.") % {"body": body})
+        raise GuardFailed(
+            "body_accredited", _("%(body)s is not an active certification body.") % {"body": body}
+        )
     if not body.accredited_categories.filter(pk=application.product.category_id).exists():
         raise GuardFailed(
             "body_accredited",
@@ -146,8 +160,7 @@ def nobody_blacklisted(ctx: GuardContext) -> None:
 
 def body_and_actor_not_blacklisted(ctx: GuardContext) -> None:
     """A listed body's files are frozen, and a listed person takes no step."""
-    blacklist_ensure_clear(organisations=[ctx.application.certification_body],
-                           people=[ctx.actor])
+    blacklist_ensure_clear(organisations=[ctx.application.certification_body], people=[ctx.actor])
 
 
 def team_assigned(ctx: GuardContext) -> None:
@@ -204,9 +217,9 @@ def actor_not_on_team(ctx: GuardContext) -> None:
 
 def peer_reviewer_independent(ctx: GuardContext) -> None:
     application = ctx.application
-    peer_review = application.peer_reviews.filter(is_current=True).select_related(
-        "body", "reviewer"
-    ).first()
+    peer_review = (
+        application.peer_reviews.filter(is_current=True).select_related("body", "reviewer").first()
+    )
     if peer_review is None:
         raise GuardFailed("peer_review_assigned", _("Assign a peer reviewer first."))
     if peer_review.body_id == application.certification_body_id:
@@ -215,14 +228,15 @@ def peer_reviewer_independent(ctx: GuardContext) -> None:
             _("The peer reviewer must come from another certification body."),
         )
     if not peer_review.body.is_active_body:
-        raise GuardFailed("peer_body_differs",
-                          _("The peer review body is not an active certification body."))
+        raise GuardFailed(
+            "peer_body_differs", _("The peer review body is not an active certification body.")
+        )
     if application.team.filter(user=peer_review.reviewer_id).exists():
-        raise GuardFailed("peer_body_differs",
-                          _("The peer reviewer may not be on the evaluation team."))
+        raise GuardFailed(
+            "peer_body_differs", _("The peer reviewer may not be on the evaluation team.")
+        )
     if peer_review.reviewer.memberships.filter(organisation=application.enterprise).exists():
-        raise GuardFailed("conflict_of_interest",
-                          _("The peer reviewer belongs to the enterprise."))
+        raise GuardFailed("conflict_of_interest", _("The peer reviewer belongs to the enterprise."))
     blacklist_ensure_clear(organisations=[peer_review.body], people=[peer_review.reviewer])
 
 
@@ -238,14 +252,20 @@ def peer_declared_no_conflict(ctx: GuardContext) -> None:
 def refusal_overturned_on_appeal(ctx: GuardContext) -> None:
     """The appeal service overturned the refusal in this transaction and is applying it."""
     if not Appeal.objects.filter(
-        application=ctx.application, kind="refusal", status="overturned", decider=ctx.actor,
+        application=ctx.application,
+        kind="refusal",
+        status="overturned",
+        decider=ctx.actor,
         effect_applied_at__isnull=True,
     ).exists():
-        raise GuardFailed("refusal_overturned_on_appeal",
-                          _("Only an appeal that overturned the refusal reopens it."))
+        raise GuardFailed(
+            "refusal_overturned_on_appeal",
+            _("Only an appeal that overturned the refusal reopens it."),
+        )
 
 
 # --- the table ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -260,49 +280,79 @@ def _t(target: str, actors: set[str], *guards: Guard) -> Transition:
 
 A, S = Action, Status
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (S.DRAFT, A.SUBMIT): _t(S.SUBMITTED, {Actor.ENTERPRISE},
-                            dossier_complete, body_accredited, nobody_blacklisted),
-    (S.SUBMITTED, A.ACCEPT): _t(S.ACCEPTED, {Actor.BODY_ADMIN}, body_accredited,
-                                nobody_blacklisted),
+    (S.DRAFT, A.SUBMIT): _t(
+        S.SUBMITTED, {Actor.ENTERPRISE}, dossier_complete, body_accredited, nobody_blacklisted
+    ),
+    (S.SUBMITTED, A.ACCEPT): _t(
+        S.ACCEPTED, {Actor.BODY_ADMIN}, body_accredited, nobody_blacklisted
+    ),
     (S.SUBMITTED, A.REJECT): _t(S.REJECTED, {Actor.BODY_ADMIN}, comment_given),
     (S.ACCEPTED, A.PLAN): _t(S.PLANNED, {Actor.BODY_ADMIN}, team_assigned, nobody_blacklisted),
-    (S.PLANNED, A.START_EVALUATION): _t(S.IN_EVALUATION, {Actor.TEAM},
-                                        team_declared_no_conflict),
-    (S.IN_EVALUATION, A.REQUEST_CHANGES): _t(S.AWAITING_ENTERPRISE, {Actor.TEAM},
-                                             open_findings_exist),
-    (S.AWAITING_ENTERPRISE, A.RESUBMIT): _t(S.IN_EVALUATION, {Actor.ENTERPRISE},
-                                            findings_answered, dossier_complete),
-    (S.IN_EVALUATION, A.COMPLETE_EVALUATION): _t(S.TECHNICAL_REVIEW, {Actor.TEAM},
-                                                 findings_closed, evaluation_complete),
-    (S.TECHNICAL_REVIEW, A.RETURN_TO_EVALUATION): _t(S.IN_EVALUATION,
-                                                     {Actor.TECHNICAL_REVIEWER},
-                                                     actor_not_on_team, comment_given),
-    (S.TECHNICAL_REVIEW, A.PASS_TECHNICAL_REVIEW): _t(S.PEER_REVIEW, {Actor.TECHNICAL_REVIEWER},
-                                                      actor_not_on_team,
-                                                      peer_reviewer_independent),
-    (S.PEER_REVIEW, A.PEER_SEND_BACK): _t(S.IN_EVALUATION, {Actor.PEER_REVIEWER},
-                                          peer_declared_no_conflict, comment_given),
-    (S.PEER_REVIEW, A.PEER_ENDORSE): _t(S.DECISION, {Actor.PEER_REVIEWER},
-                                        peer_declared_no_conflict, peer_reviewer_independent),
+    (S.PLANNED, A.START_EVALUATION): _t(S.IN_EVALUATION, {Actor.TEAM}, team_declared_no_conflict),
+    (S.IN_EVALUATION, A.REQUEST_CHANGES): _t(
+        S.AWAITING_ENTERPRISE, {Actor.TEAM}, open_findings_exist
+    ),
+    (S.AWAITING_ENTERPRISE, A.RESUBMIT): _t(
+        S.IN_EVALUATION, {Actor.ENTERPRISE}, findings_answered, dossier_complete
+    ),
+    (S.IN_EVALUATION, A.COMPLETE_EVALUATION): _t(
+        S.TECHNICAL_REVIEW, {Actor.TEAM}, findings_closed, evaluation_complete
+    ),
+    (S.TECHNICAL_REVIEW, A.RETURN_TO_EVALUATION): _t(
+        S.IN_EVALUATION, {Actor.TECHNICAL_REVIEWER}, actor_not_on_team, comment_given
+    ),
+    (S.TECHNICAL_REVIEW, A.PASS_TECHNICAL_REVIEW): _t(
+        S.PEER_REVIEW, {Actor.TECHNICAL_REVIEWER}, actor_not_on_team, peer_reviewer_independent
+    ),
+    (S.PEER_REVIEW, A.PEER_SEND_BACK): _t(
+        S.IN_EVALUATION, {Actor.PEER_REVIEWER}, peer_declared_no_conflict, comment_given
+    ),
+    (S.PEER_REVIEW, A.PEER_ENDORSE): _t(
+        S.DECISION, {Actor.PEER_REVIEWER}, peer_declared_no_conflict, peer_reviewer_independent
+    ),
     # The team and the peer reviewer are checked again at the decision: a listing that came
     # after they took their steps must still stop it.
-    (S.DECISION, A.APPROVE): _t(S.APPROVED, {Actor.DECISION_MAKER}, actor_not_on_team,
-                                comment_given, body_accredited, nobody_blacklisted,
-                                team_assigned, peer_reviewer_independent),
-    (S.DECISION, A.REFUSE): _t(S.REFUSED, {Actor.DECISION_MAKER}, actor_not_on_team,
-                               comment_given, team_assigned, peer_reviewer_independent),
-    (S.REFUSED, A.REOPEN_ON_APPEAL): _t(S.DECISION, {Actor.BODY_ADMIN, Actor.DECISION_MAKER},
-                                        refusal_overturned_on_appeal),
+    (S.DECISION, A.APPROVE): _t(
+        S.APPROVED,
+        {Actor.DECISION_MAKER},
+        actor_not_on_team,
+        comment_given,
+        body_accredited,
+        nobody_blacklisted,
+        team_assigned,
+        peer_reviewer_independent,
+    ),
+    (S.DECISION, A.REFUSE): _t(
+        S.REFUSED,
+        {Actor.DECISION_MAKER},
+        actor_not_on_team,
+        comment_given,
+        team_assigned,
+        peer_reviewer_independent,
+    ),
+    (S.REFUSED, A.REOPEN_ON_APPEAL): _t(
+        S.DECISION, {Actor.BODY_ADMIN, Actor.DECISION_MAKER}, refusal_overturned_on_appeal
+    ),
 }
 # A listed body's applications are frozen: every step but withdrawal by the enterprise first
 # checks that neither the body nor the person acting is on the blacklist.
 TRANSITIONS = {
-    key: Transition(target=t.target, actors=t.actors,
-                    guards=(body_and_actor_not_blacklisted, *t.guards))
+    key: Transition(
+        target=t.target, actors=t.actors, guards=(body_and_actor_not_blacklisted, *t.guards)
+    )
     for key, t in TRANSITIONS.items()
 }
-WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.PLANNED, S.IN_EVALUATION,
-                S.AWAITING_ENTERPRISE, S.TECHNICAL_REVIEW, S.PEER_REVIEW, S.DECISION)
+WITHDRAWABLE = (
+    S.DRAFT,
+    S.SUBMITTED,
+    S.ACCEPTED,
+    S.PLANNED,
+    S.IN_EVALUATION,
+    S.AWAITING_ENTERPRISE,
+    S.TECHNICAL_REVIEW,
+    S.PEER_REVIEW,
+    S.DECISION,
+)
 for _status in WITHDRAWABLE:
     TRANSITIONS[(_status, A.WITHDRAW)] = _t(S.WITHDRAWN, {Actor.ENTERPRISE_ADMIN})
 
@@ -310,6 +360,7 @@ ALL_ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
 
 
 # --- who stands where ---------------------------------------------------------------------
+
 
 def actor_relations(user: User, application: Application) -> set[str]:
     """The relations `user` holds to `application`, from memberships, team and peer review."""
@@ -343,12 +394,14 @@ def available_actions(user: User, application: Application) -> list[str]:
     return [
         action
         for (status, action), transition in TRANSITIONS.items()
-        if status == application.status and transition.actors & relations
+        if status == application.status
+        and transition.actors & relations
         and action not in SERVICE_ONLY_ACTIONS
     ]
 
 
 # --- dossier helpers used by guards -------------------------------------------------------
+
 
 def current_dossier_version(application: Application) -> DossierVersion:
     version = application.dossier_versions.order_by("-number").first()
@@ -358,9 +411,20 @@ def current_dossier_version(application: Application) -> DossierVersion:
 
 
 DOSSIER_REQUIRED_FIELDS = (
-    "goal", "unit_kind", "unit_description", "reference_flow", "boundary", "cut_off_criteria",
-    "allocation_procedure", "reference_period_start", "reference_period_end", "geography",
-    "gwp_set", "data_quality_statement", "uncertainty_statement", "declared_total",
+    "goal",
+    "unit_kind",
+    "unit_description",
+    "reference_flow",
+    "boundary",
+    "cut_off_criteria",
+    "allocation_procedure",
+    "reference_period_start",
+    "reference_period_end",
+    "geography",
+    "gwp_set",
+    "data_quality_statement",
+    "uncertainty_statement",
+    "declared_total",
 )
 
 
@@ -380,6 +444,11 @@ def dossier_missing_items(version: DossierVersion) -> list[str]:
 
 
 __all__ = [
-    "ALL_ACTIONS", "TRANSITIONS", "Action", "Actor", "PeerReviewOutcome", "actor_relations",
+    "ALL_ACTIONS",
+    "TRANSITIONS",
+    "Action",
+    "Actor",
+    "PeerReviewOutcome",
+    "actor_relations",
     "available_actions",
 ]

@@ -35,16 +35,21 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def query_integer(request, name: str, *, message: Any, minimum: int = 1,
-                  maximum: int = ID_MAX) -> int | None:
+def query_integer(
+    request, name: str, *, message: Any, minimum: int = 1, maximum: int = ID_MAX
+) -> int | None:
     """The integer query parameter `name`, None when absent or empty; anything but ASCII digits
     between the bounds is a 400 with `message` for the field (``"²".isdigit()`` is true, yet
     ``int`` refuses it, and the database refuses integers past ``ID_MAX``)."""
     value = request.query_params.get(name, "")
     if value == "":
         return None
-    if not (value.isascii() and value.isdigit() and len(value) <= len(str(maximum))
-            and minimum <= int(value) <= maximum):
+    if not (
+        value.isascii()
+        and value.isdigit()
+        and len(value) <= len(str(maximum))
+        and minimum <= int(value) <= maximum
+    ):
         raise exceptions.ValidationError({name: [message]})
     return int(value)
 
@@ -67,15 +72,17 @@ def problem_body(
 def problem_response(
     *, status_code: int, title: str, detail: Any, code: str, extra: dict | None = None
 ) -> Response:
-    body = problem_body(status_code=status_code, title=title, detail=detail, code=code,
-                        extra=extra)
+    body = problem_body(status_code=status_code, title=title, detail=detail, code=code, extra=extra)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def database_unavailable_problem() -> dict[str, Any]:
-    return problem_body(status_code=503, title=str(_("Service unavailable")),
-                        detail=str(_("The database cannot be reached. Try again shortly.")),
-                        code="database_unavailable")
+    return problem_body(
+        status_code=503,
+        title=str(_("Service unavailable")),
+        detail=str(_("The database cannot be reached. Try again shortly.")),
+        code="database_unavailable",
+    )
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -84,9 +91,12 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     if isinstance(exc, DATABASE_ERRORS):
         logger.warning("database unreachable: %s", exc, exc_info=exc)
-        return Response(database_unavailable_problem(), status=503,
-                        content_type=PROBLEM_CONTENT_TYPE,
-                        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+        return Response(
+            database_unavailable_problem(),
+            status=503,
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, WorkflowError):
         return problem_response(
             status_code=exc.status_code,

@@ -22,7 +22,8 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         client = self._clients.get(id(pool))
         if client is None:
             client = self._clients[id(pool)] = self._client(  # type: ignore[attr-defined]
-                connection_pool=pool)
+                connection_pool=pool
+            )
         return client
 
 

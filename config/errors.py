@@ -25,14 +25,23 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _problem(body: dict[str, Any]) -> HttpResponse:
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=body["status"],
-                        content_type=PROBLEM_CONTENT_TYPE)
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False),
+        status=body["status"],
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
-        return _problem(problem_body(status_code=404, title=_("Not found."),
-                                     detail=_("No such address in the API."), code="not_found"))
+        return _problem(
+            problem_body(
+                status_code=404,
+                title=_("Not found."),
+                detail=_("No such address in the API."),
+                code="not_found",
+            )
+        )
     return defaults.page_not_found(request, exception)
 
 
@@ -47,7 +56,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
         return response
     if _is_api(request):
-        return _problem(problem_body(status_code=500, title=_("Server error"),
-                                     detail=_("The request could not be completed."),
-                                     code="server_error"))
+        return _problem(
+            problem_body(
+                status_code=500,
+                title=_("Server error"),
+                detail=_("The request could not be completed."),
+                code="server_error",
+            )
+        )
     return defaults.server_error(request)

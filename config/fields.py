@@ -14,7 +14,8 @@ from typing import Any
 from django.db import models
 
 BIDI_CONTROLS = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])  # str.translate: delete these
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)  # str.translate: delete these
 
 
 def strip_bidi_controls(value: Any) -> Any:

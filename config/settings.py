@@ -104,11 +104,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # The cache may live in its own Redis (with an eviction policy), apart from the Celery broker.
 CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=REDIS_URL)
 if CACHE_REDIS_URL:
-    CACHES = {"default": {
-        "BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_REDIS_URL,
-        # A Redis that stops answering must not hold requests: the callers fall back.
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }}
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": CACHE_REDIS_URL,
+            # A Redis that stops answering must not hold requests: the callers fall back.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -123,8 +126,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -246,7 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     # Idempotent: runs hourly so a missed run (an outage) is caught up within the hour.
     "supervision-sweep": {"task": "audits.tasks.supervision_sweep", "schedule": 3600.0},
     "certificate-documents-refresh": {
-        "task": "labels.tasks.certificate_documents_refresh", "schedule": 300.0,
+        "task": "labels.tasks.certificate_documents_refresh",
+        "schedule": 300.0,
     },
     "labels-issue-pending": {"task": "labels.tasks.labels_issue_pending", "schedule": 120.0},
     "status-lists-refresh": {"task": "labels.tasks.status_lists_refresh", "schedule": 3600.0},
@@ -276,8 +282,9 @@ SUSPENSION_MAX_DAYS = env.int("SUSPENSION_MAX_DAYS", default=180)
 RENEWAL_WINDOW_DAYS = env.int("RENEWAL_WINDOW_DAYS", default=90)
 SURVEILLANCE_FINDING_DAYS = env.int("SURVEILLANCE_FINDING_DAYS", default=30)
 SUPERVISION_NOTICE_DAYS = tuple(
-    sorted((int(day) for day in env.list("SUPERVISION_NOTICE_DAYS", default=["30", "7"])),
-           reverse=True)
+    sorted(
+        (int(day) for day in env.list("SUPERVISION_NOTICE_DAYS", default=["30", "7"])), reverse=True
+    )
 )
 CERTIFICATE_NUMBER_FORMAT = env.str(
     "CERTIFICATE_NUMBER_FORMAT", default="CFP-{body_code}-{year}-{sequence:05d}"
@@ -335,4 +342,3 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-

@@ -99,8 +99,11 @@ def answer_of(labels) -> Answer:
     (a valid or suspended label then shows as expired)."""
     from .models import LabelStatus
 
-    ends = [label.valid_until.timestamp() for label in labels
-            if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED)]
+    ends = [
+        label.valid_until.timestamp()
+        for label in labels
+        if label.status in (LabelStatus.VALID, LabelStatus.SUSPENDED)
+    ]
     return Answer(fresh_until=min(ends) if ends else None)
 
 
@@ -138,6 +141,7 @@ def _gtin_tag_of_path(value: str) -> str | None:
 
 # --- invalidation --------------------------------------------------------------------------
 
+
 def tags_changed(tags: Iterable[str]) -> None:
     """Give each tag a new token: answers stored under the old one are never served again.
     The generation changes with them, in the same atomic write."""
@@ -148,8 +152,12 @@ def tags_changed(tags: Iterable[str]) -> None:
     try:
         cache.set_many(tokens, timeout=settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
     except Exception:  # answers stored before the change expire within the cache time
-        logger.error("label answer tokens not renewed for %s; cached answers expire within "
-                     "%s s", sorted(tags), settings.LABEL_API_CACHE_SECONDS, exc_info=True)
+        logger.error(
+            "label answer tokens not renewed for %s; cached answers expire within %s s",
+            sorted(tags),
+            settings.LABEL_API_CACHE_SECONDS,
+            exc_info=True,
+        )
 
 
 def epoch_changed() -> None:
@@ -158,13 +166,17 @@ def epoch_changed() -> None:
     try:
         cache.set(EPOCH_KEY, _new_token(), None)
     except Exception:
-        logger.error("label answer epoch not renewed; cached answers expire within %s s",
-                     settings.LABEL_API_CACHE_SECONDS, exc_info=True)
+        logger.error(
+            "label answer epoch not renewed; cached answers expire within %s s",
+            settings.LABEL_API_CACHE_SECONDS,
+            exc_info=True,
+        )
 
 
 def label_tags(label) -> list[str]:
-    subject = label.credential.get("credentialSubject", {}) if isinstance(
-        label.credential, dict) else {}
+    subject = (
+        label.credential.get("credentialSubject", {}) if isinstance(label.credential, dict) else {}
+    )
     tags = [serial_tag(label.serial)]
     if subject.get("certificateNumber"):
         tags.append(certificate_tag(subject["certificateNumber"]))
@@ -208,8 +220,14 @@ def _get_many(keys: tuple[str, ...]) -> list:
     make_key = backend.make_key
     raw = redis_client().mget([make_key(key) for key in keys])
     # As Django's RedisSerializer reads them: integers as digits, everything else pickled.
-    return [None if value is None else pickle.loads(value) if value[0] == PICKLED  # noqa: S301
-            else int(value) for value in raw]
+    return [
+        None
+        if value is None
+        else pickle.loads(value)  # noqa: S301 - our own cache's bytes
+        if value[0] == PICKLED
+        else int(value)
+        for value in raw
+    ]
 
 
 class _Routes:
@@ -218,17 +236,25 @@ class _Routes:
     @cached_property
     def patterns(self) -> list[tuple[re.Pattern[str], Callable[[str], str | None], bool]]:
         """(path pattern, tag of its argument, whether it is the API: keys and rate limits)."""
+
         def pattern(name: str, *args: str) -> re.Pattern[str]:
             path = reverse(name, args=[PLACEHOLDER, *args])
             prefix = get_script_prefix()  # request.path_info comes without it
             if path.startswith(prefix):
-                path = "/" + path[len(prefix):]
+                path = "/" + path[len(prefix) :]
             return re.compile("^" + re.escape(path).replace(PLACEHOLDER, "([^/]+)") + "$")
 
         return [
             (pattern("api-label"), serial_tag, True),
-            (re.compile(pattern("api-label-badge", "svg").pattern.replace(
-                r"badge\.svg", r"badge\.(?:svg|png)")), serial_tag, True),
+            (
+                re.compile(
+                    pattern("api-label-badge", "svg").pattern.replace(
+                        r"badge\.svg", r"badge\.(?:svg|png)"
+                    )
+                ),
+                serial_tag,
+                True,
+            ),
             (pattern("api-certificate-label"), certificate_tag, True),
             (pattern("api-gtin-labels"), _gtin_tag_of_path, True),
             (pattern("labels:public_page"), serial_tag, False),
@@ -239,7 +265,7 @@ class _Routes:
     def batch_path(self) -> str:
         path = reverse("api-label-batch")
         prefix = get_script_prefix()
-        return "/" + path[len(prefix):] if path.startswith(prefix) else path
+        return "/" + path[len(prefix) :] if path.startswith(prefix) else path
 
     def match(self, path: str) -> tuple[str | None, bool]:
         """The tag of a cacheable path (None for any other) and whether it is the API."""
@@ -280,8 +306,9 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
         return None
     meta = request.META
     key = key_from_headers(meta) if api else ""
-    if not key and ("HTTP_AUTHORIZATION" in meta
-                    or settings.SESSION_COOKIE_NAME in request.COOKIES):
+    if not key and (
+        "HTTP_AUTHORIZATION" in meta or settings.SESSION_COOKIE_NAME in request.COOKIES
+    ):
         return None  # a person: the whole stack knows them
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return None  # the whole stack redirects
@@ -296,10 +323,18 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
         query, accept = meta.get("QUERY_STRING", ""), meta.get("HTTP_ACCEPT", "")
     else:
         query, accept = request.GET.get("lang", ""), ""
-    answer_key = ANSWER_PREFIX + _digest("\n".join((
-        request.scheme or "", request.path_info, query, accept,
-        translation.get_language_from_request(request), "key" if key else "anonymous",
-    )))
+    answer_key = ANSWER_PREFIX + _digest(
+        "\n".join(
+            (
+                request.scheme or "",
+                request.path_info,
+                query,
+                accept,
+                translation.get_language_from_request(request),
+                "key" if key else "anonymous",
+            )
+        )
+    )
     return _Lookup(answer_key, token_key(tag), api, key)
 
 
@@ -316,8 +351,12 @@ def _read(lookup: _Lookup) -> bool:
 def _current(lookup: _Lookup) -> tuple | None:
     """The stored answer if it is still true."""
     stored, token, _keys_token, epoch = lookup.found or (None, None, None, None)
-    if stored is not None and token is not None and stored[0] == f"{token}:{epoch}" and (
-            stored[1] is None or _now() < stored[1]):
+    if (
+        stored is not None
+        and token is not None
+        and stored[0] == f"{token}:{epoch}"
+        and (stored[1] is None or _now() < stored[1])
+    ):
         return stored
     return None
 
@@ -331,10 +370,16 @@ def _allowed(request: HttpRequest, lookup: _Lookup, *, database: bool) -> bool:
     throttle: LeasedRateThrottle
     touch = None  # the key whose last-used stamp to record
     if lookup.key:
-        api_key = (api_key_check(lookup.key, keys_token) if database
-                   else api_key_remembered(lookup.key, keys_token))
-        if api_key is None or api_key.revoked_at is not None or \
-                ApiScope.LABELS_READ not in api_key.scopes:
+        api_key = (
+            api_key_check(lookup.key, keys_token)
+            if database
+            else api_key_remembered(lookup.key, keys_token)
+        )
+        if (
+            api_key is None
+            or api_key.revoked_at is not None
+            or ApiScope.LABELS_READ not in api_key.scopes
+        ):
             return False
         if not database and api_key_touch_due(api_key):
             return False
@@ -346,8 +391,10 @@ def _allowed(request: HttpRequest, lookup: _Lookup, *, database: bool) -> bool:
         # DRF's get_ident reads only META, which a Django request has as a DRF one does.
         address = anonymous.get_ident(request)  # type: ignore[arg-type]
         throttle, bucket = anonymous, anonymous.bucket_for_address(address)
-    if throttle.rate is not None and LIMITER.consume(
-            bucket, throttle.num_requests, throttle.duration) is not None:
+    if (
+        throttle.rate is not None
+        and LIMITER.consume(bucket, throttle.num_requests, throttle.duration) is not None
+    ):
         return False
     if touch is not None:
         api_key_touch(touch)
@@ -368,8 +415,15 @@ def _replay(request: HttpRequest, stored: tuple) -> _Replay:
     _version, _fresh_until, headers, body, etag = stored
     if not etag_matches(request.META.get("HTTP_IF_NONE_MATCH"), etag):
         return _Replay(200, headers, body)
-    return _Replay(304, [(name, value) for name, value in headers
-                         if name.lower() not in ("content-type", "content-length")], b"")
+    return _Replay(
+        304,
+        [
+            (name, value)
+            for name, value in headers
+            if name.lower() not in ("content-type", "content-length")
+        ],
+        b"",
+    )
 
 
 class LabelAnswerCacheMiddleware:
@@ -400,8 +454,9 @@ class LabelAnswerCacheMiddleware:
             return self.get_response(request)
         _stale, token, _keys_token, epoch = lookup.found or (None, None, None, None)
         if token is None:
-            token = self._new_token(lookup.tag_key, settings.LABEL_API_CACHE_SECONDS
-                                    + TOKEN_GRACE_SECONDS)
+            token = self._new_token(
+                lookup.tag_key, settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS
+            )
         if epoch is None:
             epoch = self._new_token(EPOCH_KEY, None)
         response = self.get_response(request)
@@ -421,13 +476,17 @@ class LabelAnswerCacheMiddleware:
     @staticmethod
     def _store(answer_key: str, token: str, response: HttpResponse) -> None:
         answer = getattr(response, "label_answer", None)
-        if not isinstance(answer, Answer) or response.status_code != 200 or \
-                response.streaming or response.cookies:
+        if (
+            not isinstance(answer, Answer)
+            or response.status_code != 200
+            or response.streaming
+            or response.cookies
+        ):
             return
-        headers = [(name, value) for name, value in response.items()
-                   if name.lower() not in NOT_REPLAYED]
-        stored = (token, answer.fresh_until, headers, bytes(response.content),
-                  response.get("ETag"))
+        headers = [
+            (name, value) for name, value in response.items() if name.lower() not in NOT_REPLAYED
+        ]
+        stored = (token, answer.fresh_until, headers, bytes(response.content), response.get("ETag"))
         try:
             cache.set(answer_key, stored, timeout=settings.LABEL_API_CACHE_SECONDS)
         except Exception:
@@ -481,8 +540,7 @@ class _FragmentMemory:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def put(self, serial: str, token: Token, fragment: Fragment,
-            generation: Token | None) -> None:
+    def put(self, serial: str, token: Token, fragment: Fragment, generation: Token | None) -> None:
         budget = settings.LABEL_FRAGMENT_MEMORY_MB * 1024 * 1024
         size = len(fragment.body) + self.OVERHEAD
         if size > budget:
@@ -504,8 +562,9 @@ class _FragmentMemory:
             if entry is not None and entry[0] == token:
                 self.items[serial] = (token, entry[1], generation)
 
-    def checked(self, serials: Iterable[str], generation: Token | None) -> tuple[
-            dict[str, Fragment], list[str]]:
+    def checked(
+        self, serials: Iterable[str], generation: Token | None
+    ) -> tuple[dict[str, Fragment], list[str]]:
         """The fragments whose tokens were read under this generation, and the serials of the
         others (whose tokens must be read)."""
         found: dict[str, Fragment] = {}
@@ -533,8 +592,9 @@ def _serial_token_key(serial: str) -> str:
     return token_key(serial_tag(serial))
 
 
-def _fragments_current(serials: list[str], tokens: list[Token | None],
-                       generation: Token | None) -> tuple[dict[str, Fragment], dict[str, Token]]:
+def _fragments_current(
+    serials: list[str], tokens: list[Token | None], generation: Token | None
+) -> tuple[dict[str, Fragment], dict[str, Token]]:
     """Of labels whose tokens were just read, with the generation, in one round trip: the
     fragments stored under their current tokens (from this process's memory, the rest in one
     more round trip), and the tokens of the labels that have none (None tokens are left out of
@@ -559,16 +619,20 @@ def _fragments_current(serials: list[str], tokens: list[Token | None],
                 current[serial] = fragment = Fragment(*stored[1:])
                 FRAGMENT_MEMORY.put(serial, token, fragment, generation)
     current = _unexpired(current)
-    return current, {serial: token for serial, token in zip(serials, tokens, strict=True)
-                     if token is not None and serial not in current}
+    return current, {
+        serial: token
+        for serial, token in zip(serials, tokens, strict=True)
+        if token is not None and serial not in current
+    }
 
 
 def _unexpired(fragments: dict[str, Fragment]) -> dict[str, Fragment]:
     """Without the fragments past their time (``fragment_fresh_until``): those labels are read
     again."""
     now = _now()
-    return {serial: fragment for serial, fragment in fragments.items()
-            if now < fragment.fresh_until}
+    return {
+        serial: fragment for serial, fragment in fragments.items() if now < fragment.fresh_until
+    }
 
 
 def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, Token]]:
@@ -587,8 +651,7 @@ def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, To
     except Exception:
         logger.warning("label answer cache unreachable", exc_info=True)
         return {}, {}
-    fresh = {token_keys[index]: _new_token()
-             for index, token in enumerate(tokens) if token is None}
+    fresh = {token_keys[index]: _new_token() for index, token in enumerate(tokens) if token is None}
     if fresh:
         # A fresh random token never brings back an old one, so setting it cannot make a stale
         # fragment current (a writer's own tokens are set again when it commits).
@@ -596,8 +659,13 @@ def fragments_get(serials: list[str]) -> tuple[dict[str, Fragment], dict[str, To
             cache.set_many(fresh, timeout=settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
         except Exception:
             return current, {}
-        missing.update({serial: fresh[key] for serial, key in zip(serials, token_keys,
-                                                                     strict=True) if key in fresh})
+        missing.update(
+            {
+                serial: fresh[key]
+                for serial, key in zip(serials, token_keys, strict=True)
+                if key in fresh
+            }
+        )
     return current, missing
 
 
@@ -606,9 +674,13 @@ def fragments_set(fragments: dict[str, tuple[Token, Fragment]]) -> None:
     if not fragments:
         return
     try:
-        cache.set_many({FRAGMENT_PREFIX + serial: (token, *fragment)
-                        for serial, (token, fragment) in fragments.items()},
-                       timeout=settings.LABEL_API_CACHE_SECONDS)
+        cache.set_many(
+            {
+                FRAGMENT_PREFIX + serial: (token, *fragment)
+                for serial, (token, fragment) in fragments.items()
+            },
+            timeout=settings.LABEL_API_CACHE_SECONDS,
+        )
     except Exception:
         logger.warning("label fragments not cached", exc_info=True)
         return
@@ -620,7 +692,7 @@ def fragments_set(fragments: dict[str, tuple[Token, Fragment]]) -> None:
 
 BATCH_HEADERS_PREFIX = "labelapi:batch-headers:v1:"
 _RENDERER = JSONRenderer()
-_PLAIN_JSON = re.compile(r'[ !#-\[\]-~]*')  # printable ASCII but quote and backslash
+_PLAIN_JSON = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but quote and backslash
 
 
 def key_json(key: dict[str, str]) -> bytes:
@@ -645,9 +717,13 @@ def batch_body(results: Iterable[tuple[bytes, list[bytes]]]) -> bytes:
     parts = [b'{"results":[']
     opening = b'{"key":'
     for key, found in results:
-        parts += (opening, key,
-                  b',"found":true,"labels":[' if found else b',"found":false,"labels":[',
-                  b",".join(found), b"]}")
+        parts += (
+            opening,
+            key,
+            b',"found":true,"labels":[' if found else b',"found":false,"labels":[',
+            b",".join(found),
+            b"]}",
+        )
         opening = b',{"key":'
     parts.append(b"]}")
     return b"".join(parts)
@@ -675,20 +751,35 @@ def plain_serials(data: object) -> list[str] | None:
 
 def _batch_headers_key(request: HttpRequest) -> str:
     """What the batch answer's headers depend on: scheme, path, Accept, negotiated language."""
-    return BATCH_HEADERS_PREFIX + _digest("\n".join((
-        request.scheme or "", request.path_info, request.META.get("HTTP_ACCEPT", ""),
-        translation.get_language_from_request(request))))
+    return BATCH_HEADERS_PREFIX + _digest(
+        "\n".join(
+            (
+                request.scheme or "",
+                request.path_info,
+                request.META.get("HTTP_ACCEPT", ""),
+                translation.get_language_from_request(request),
+            )
+        )
+    )
 
 
 def _store_batch_headers(request: HttpRequest, response: HttpResponse) -> None:
     """Keep the headers the whole stack gave a key's batch answer, for the WSGI door to send
     with the batches it splices (the ETag and length are the answer's own)."""
-    if not settings.LABEL_API_CACHE or response.status_code != 200 or response.streaming or \
-            response.cookies or not key_from_headers(request.META) or \
-            settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if (
+        not settings.LABEL_API_CACHE
+        or response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or not key_from_headers(request.META)
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+    ):
         return
-    headers = [(name, None if name.lower() in ("etag", "content-length") else value)
-               for name, value in response.items() if name.lower() not in NOT_REPLAYED]
+    headers = [
+        (name, None if name.lower() in ("etag", "content-length") else value)
+        for name, value in response.items()
+        if name.lower() not in NOT_REPLAYED
+    ]
     try:
         cache.set(_batch_headers_key(request), headers, timeout=settings.LABEL_API_CACHE_SECONDS)
     except Exception:
@@ -722,8 +813,7 @@ class LabelAnswerCacheWSGI:
                 logger.exception("label answer cache door failed; Django answers")
                 replay = None
             if replay is not None:
-                start_response(f"{replay.status} {responses[replay.status]}",
-                               list(replay.headers))
+                start_response(f"{replay.status} {responses[replay.status]}", list(replay.headers))
                 return [replay.body]
         return self.application(environ, start_response)
 
@@ -760,8 +850,11 @@ class LabelAnswerCacheWSGI:
         if request.path_info != ROUTES.batch_path:
             return None
         key = key_from_headers(request.META)
-        if not key or settings.SESSION_COOKIE_NAME in request.COOKIES or (
-                settings.SECURE_SSL_REDIRECT and not request.is_secure()):
+        if (
+            not key
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or (settings.SECURE_SSL_REDIRECT and not request.is_secure())
+        ):
             return None
         try:
             request.get_host()
@@ -778,16 +871,19 @@ class LabelAnswerCacheWSGI:
             return None
         serials = list(dict.fromkeys(asked))
         generation, keys_token, headers = _get_many(
-            (GENERATION_KEY, KEYS_VERSION, _batch_headers_key(request)))
+            (GENERATION_KEY, KEYS_VERSION, _batch_headers_key(request))
+        )
         if headers is None:
             return None
         if generation is None:
             LabelAnswerCacheMiddleware._new_token(
-                GENERATION_KEY, settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS)
+                GENERATION_KEY, settings.LABEL_API_CACHE_SECONDS + TOKEN_GRACE_SECONDS
+            )
         fragments, unchecked = FRAGMENT_MEMORY.checked(serials, generation)
         if unchecked:
             generation, *tokens = _get_many(
-                (GENERATION_KEY, *(_serial_token_key(serial) for serial in unchecked)))
+                (GENERATION_KEY, *(_serial_token_key(serial) for serial in unchecked))
+            )
             if None in tokens:
                 return None
             more, missing = _fragments_current(unchecked, tokens, generation)
@@ -801,8 +897,26 @@ class LabelAnswerCacheWSGI:
             return None
         etag = batch_etag(fragments.values())
         # Plain serials: their JSON is the serial between quotes (key_json's plain case).
-        answer = batch_body((b'{"serial":"%s"}' % serial.encode(), [fragments[serial].body])
-                            for serial in asked)
-        return _replay(request, (None, None, [
-            (name, value if value is not None else etag if name.lower() == "etag"
-             else str(len(answer))) for name, value in headers], answer, etag))
+        answer = batch_body(
+            (b'{"serial":"%s"}' % serial.encode(), [fragments[serial].body]) for serial in asked
+        )
+        return _replay(
+            request,
+            (
+                None,
+                None,
+                [
+                    (
+                        name,
+                        value
+                        if value is not None
+                        else etag
+                        if name.lower() == "etag"
+                        else str(len(answer)),
+                    )
+                    for name, value in headers
+                ],
+                answer,
+                etag,
+            ),
+        )

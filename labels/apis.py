@@ -58,8 +58,10 @@ CACHE_SECONDS = 1
 
 
 _LINKS = {
-    "publicPage": ("labels:public_page",), "qr": ("labels:qr", "svg"),
-    "badge": ("api-label-badge", "svg"), "credential": ("labels:credential",),
+    "publicPage": ("labels:public_page",),
+    "qr": ("labels:qr", "svg"),
+    "badge": ("api-label-badge", "svg"),
+    "credential": ("labels:credential",),
     "certificate": ("labels:certificate_pdf",),
 }
 _PLAIN_SERIAL = re.compile(r"[0-9A-Za-z]+")
@@ -71,14 +73,18 @@ _SLOT = "XLABELSERIALX"
 @functools.cache
 def _link_templates(public_base: str, script_prefix: str) -> dict[str, str]:
     """The links of a label with the serial left out: reverse() once, not five times a label."""
-    return {name: public_url(reverse(route[0], args=[_SLOT, *route[1:]]))
-            for name, route in _LINKS.items()}
+    return {
+        name: public_url(reverse(route[0], args=[_SLOT, *route[1:]]))
+        for name, route in _LINKS.items()
+    }
 
 
 def label_links(serial: str) -> dict[str, str]:
     if not _PLAIN_SERIAL.fullmatch(serial):  # never for issued serials; reverse() quotes
-        return {name: public_url(reverse(route[0], args=[serial, *route[1:]]))
-                for name, route in _LINKS.items()}
+        return {
+            name: public_url(reverse(route[0], args=[serial, *route[1:]]))
+            for name, route in _LINKS.items()
+        }
     templates = _link_templates(public_url("/"), get_script_prefix())
     return {name: template.replace(_SLOT, serial) for name, template in templates.items()}
 
@@ -107,9 +113,11 @@ def label_representation(label: Label) -> dict[str, Any]:
         },
         "validFrom": label.credential["validFrom"],
         "validUntil": label.credential["validUntil"],
-        "certificationBody": {"name": subject["certificationBody"]["name"],
-                              "code": subject["certificationBody"]["code"],
-                              "id": subject["certificationBody"]["id"]},
+        "certificationBody": {
+            "name": subject["certificationBody"]["name"],
+            "code": subject["certificationBody"]["code"],
+            "id": subject["certificationBody"]["id"],
+        },
         "version": label.certificate_version,
         "supersededBy": label.supervision.get("supersededBy"),
         "surveillance": {
@@ -131,8 +139,10 @@ def label_etag(labels: list[Label]) -> str:
 def _etag_line(label: Label) -> str:
     # The supervision summary is hashed too: a passed surveillance changes the answer.
     supervision = hashlib.sha256(repr(sorted(label.supervision.items())).encode()).hexdigest()
-    return (f"{label.serial}|{label.effective_status()}|"
-            f"{label.status_changed_at.isoformat()}|{label.pk}|{supervision[:16]}\n")
+    return (
+        f"{label.serial}|{label.effective_status()}|"
+        f"{label.status_changed_at.isoformat()}|{label.pk}|{supervision[:16]}\n"
+    )
 
 
 def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
@@ -165,51 +175,81 @@ def _queryset():
     return Label.objects.all()
 
 
-LabelOutput = inline_serializer("Label", fields={
-    "serial": serializers.CharField(),
-    "status": serializers.ChoiceField(choices=LabelStatus.choices),
-    "valid": serializers.BooleanField(),
-    "statusReason": serializers.CharField(),
-    "statusChangedAt": serializers.DateTimeField(),
-    "certificateNumber": serializers.CharField(),
-    "gtin": serializers.CharField(allow_null=True),
-    "scheme": serializers.CharField(),
-    "product": serializers.DictField(),
-    "holder": serializers.DictField(),
-    "footprint": serializers.DictField(),
-    "validFrom": serializers.DateTimeField(),
-    "validUntil": serializers.DateTimeField(),
-    "certificationBody": serializers.DictField(),
-    "version": serializers.IntegerField(help_text="Label version under its certificate."),
-    "supersededBy": serializers.CharField(
-        allow_null=True, help_text="Serial of the version that superseded this one."),
-    "surveillance": inline_serializer("LabelSurveillance", fields={
-        "nextDue": serializers.DateField(allow_null=True),
-        "last": inline_serializer("LabelLastSurveillance", fields={
-            "date": serializers.DateField(),
-            "outcome": serializers.ChoiceField(
-                choices=["continued", "suspended", "withdrawn", "cancelled"]),
-        }, allow_null=True),
-    }),
-    "statusHistory": inline_serializer("LabelStatusChange", many=True, fields={
-        "date": serializers.DateField(),
-        "status": serializers.CharField(),
-        "reason": serializers.CharField(help_text="The rule or request behind the change."),
-    }),
-    "links": serializers.DictField(child=serializers.URLField()),
-    "credential": serializers.JSONField(),
-})
+LabelOutput = inline_serializer(
+    "Label",
+    fields={
+        "serial": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=LabelStatus.choices),
+        "valid": serializers.BooleanField(),
+        "statusReason": serializers.CharField(),
+        "statusChangedAt": serializers.DateTimeField(),
+        "certificateNumber": serializers.CharField(),
+        "gtin": serializers.CharField(allow_null=True),
+        "scheme": serializers.CharField(),
+        "product": serializers.DictField(),
+        "holder": serializers.DictField(),
+        "footprint": serializers.DictField(),
+        "validFrom": serializers.DateTimeField(),
+        "validUntil": serializers.DateTimeField(),
+        "certificationBody": serializers.DictField(),
+        "version": serializers.IntegerField(help_text="Label version under its certificate."),
+        "supersededBy": serializers.CharField(
+            allow_null=True, help_text="Serial of the version that superseded this one."
+        ),
+        "surveillance": inline_serializer(
+            "LabelSurveillance",
+            fields={
+                "nextDue": serializers.DateField(allow_null=True),
+                "last": inline_serializer(
+                    "LabelLastSurveillance",
+                    fields={
+                        "date": serializers.DateField(),
+                        "outcome": serializers.ChoiceField(
+                            choices=["continued", "suspended", "withdrawn", "cancelled"]
+                        ),
+                    },
+                    allow_null=True,
+                ),
+            },
+        ),
+        "statusHistory": inline_serializer(
+            "LabelStatusChange",
+            many=True,
+            fields={
+                "date": serializers.DateField(),
+                "status": serializers.CharField(),
+                "reason": serializers.CharField(help_text="The rule or request behind the change."),
+            },
+        ),
+        "links": serializers.DictField(child=serializers.URLField()),
+        "credential": serializers.JSONField(),
+    },
+)
 EXAMPLE_LABEL = {
-    "serial": "JDYA1H9WXJ7F", "status": "valid", "valid": True, "statusReason": "",
-    "statusChangedAt": "2026-11-25T15:31:21+00:00", "certificateNumber": "CFP-CQC-2026-00001",
-    "gtin": "06901234567816", "scheme": "national_pilot",
+    "serial": "JDYA1H9WXJ7F",
+    "status": "valid",
+    "valid": True,
+    "statusReason": "",
+    "statusChangedAt": "2026-11-25T15:31:21+00:00",
+    "certificateNumber": "CFP-CQC-2026-00001",
+    "gtin": "06901234567816",
+    "scheme": "national_pilot",
     "product": {"name": "储能电池包 Energy storage pack", "model": "GC-ESS-20K"},
     "holder": {"name": "绿能电池有限公司", "USCC": "91110000600037341L"},
-    "footprint": {"value": "75.4", "unit": "kgCO2e", "declaredUnit": "1 kWh",
-                  "unitKind": "declared", "boundary": "cradle_to_gate"},
-    "validFrom": "2026-11-24T16:00:00Z", "validUntil": "2028-11-25T16:00:00Z",
-    "certificationBody": {"name": "华认碳足迹认证中心", "code": "cqc",
-                          "id": "did:web:labels.example.cn:bodies:cqc"},
+    "footprint": {
+        "value": "75.4",
+        "unit": "kgCO2e",
+        "declaredUnit": "1 kWh",
+        "unitKind": "declared",
+        "boundary": "cradle_to_gate",
+    },
+    "validFrom": "2026-11-24T16:00:00Z",
+    "validUntil": "2028-11-25T16:00:00Z",
+    "certificationBody": {
+        "name": "华认碳足迹认证中心",
+        "code": "cqc",
+        "id": "did:web:labels.example.cn:bodies:cqc",
+    },
     "links": {"publicPage": "https://labels.example.cn/labels/JDYA1H9WXJ7F/"},
     "credential": {"type": ["VerifiableCredential", "CarbonLabelCredential"]},
 }
@@ -217,10 +257,11 @@ NOT_MODIFIED = OpenApiResponse(description="Not modified (If-None-Match matched 
 
 
 class LabelBySerialApi(LabelLookupBase):
-    @extend_schema(responses={200: LabelOutput, 304: NOT_MODIFIED},
-                   examples=[OpenApiExample("A valid label", value=EXAMPLE_LABEL,
-                                            response_only=True)],
-                   summary="Look up a label by its serial")
+    @extend_schema(
+        responses={200: LabelOutput, 304: NOT_MODIFIED},
+        examples=[OpenApiExample("A valid label", value=EXAMPLE_LABEL, response_only=True)],
+        summary="Look up a label by its serial",
+    )
     def get(self, request: Request, serial: str) -> Response:
         label = _queryset().filter(serial=serial.upper()).first()
         if label is None:
@@ -229,11 +270,14 @@ class LabelBySerialApi(LabelLookupBase):
 
 
 class LabelByCertificateApi(LabelLookupBase):
-    @extend_schema(responses={200: LabelOutput, 304: NOT_MODIFIED},
-                   summary="Look up the current label of a certificate")
+    @extend_schema(
+        responses={200: LabelOutput, 304: NOT_MODIFIED},
+        summary="Look up the current label of a certificate",
+    )
     def get(self, request: Request, number: str) -> Response:
-        label = (_queryset().filter(certificate__number=number)
-                 .order_by("-certificate_version").first())
+        label = (
+            _queryset().filter(certificate__number=number).order_by("-certificate_version").first()
+        )
         if label is None:
             raise NotFound("No label for this certificate number.")
         return _conditional(request, [label], label_representation(label))
@@ -246,16 +290,29 @@ def _gtin_fourteen(value: str) -> str:
 
 
 class LabelsByGtinApi(LabelLookupBase):
-    @extend_schema(responses={200: inline_serializer("GtinLabels", fields={
-        "gtin": serializers.CharField(), "labels": LabelOutput.__class__(many=True)}),
-        304: NOT_MODIFIED}, summary="All current labels of a GTIN")
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "GtinLabels",
+                fields={
+                    "gtin": serializers.CharField(),
+                    "labels": LabelOutput.__class__(many=True),
+                },
+            ),
+            304: NOT_MODIFIED,
+        },
+        summary="All current labels of a GTIN",
+    )
     def get(self, request: Request, gtin: str) -> Response:
         gtin = _gtin_fourteen(gtin)
         labels = list(_queryset().filter(gtin=gtin).order_by("-issued_at"))
         if not labels:
             raise NotFound("No label for this GTIN.")
-        return _conditional(request, labels, {
-            "gtin": gtin, "labels": [label_representation(label) for label in labels]})
+        return _conditional(
+            request,
+            labels,
+            {"gtin": gtin, "labels": [label_representation(label) for label in labels]},
+        )
 
 
 class BatchKey(serializers.Serializer):
@@ -266,7 +323,8 @@ class BatchKey(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if len(attrs) != 1:
             raise serializers.ValidationError(
-                "Each key names exactly one of serial, certificateNumber, gtin.")
+                "Each key names exactly one of serial, certificateNumber, gtin."
+            )
         if "gtin" in attrs:
             attrs["gtin"] = _gtin_fourteen(attrs["gtin"])
         if "serial" in attrs:
@@ -302,13 +360,35 @@ class LabelBatchApi(LabelLookupBase):
 
     @extend_schema(
         request=LabelBatchInput,
-        responses={200: inline_serializer("LabelBatch", fields={
-            "results": inline_serializer("LabelBatchResult", fields={
-                "key": serializers.DictField(), "found": serializers.BooleanField(),
-                "labels": LabelOutput.__class__(many=True)}, many=True)})},
-        examples=[OpenApiExample("Three keys", request_only=True, value={"keys": [
-            {"serial": "JDYA1H9WXJ7F"}, {"certificateNumber": "CFP-CQC-2026-00001"},
-            {"gtin": "06901234567816"}]})],
+        responses={
+            200: inline_serializer(
+                "LabelBatch",
+                fields={
+                    "results": inline_serializer(
+                        "LabelBatchResult",
+                        fields={
+                            "key": serializers.DictField(),
+                            "found": serializers.BooleanField(),
+                            "labels": LabelOutput.__class__(many=True),
+                        },
+                        many=True,
+                    )
+                },
+            )
+        },
+        examples=[
+            OpenApiExample(
+                "Three keys",
+                request_only=True,
+                value={
+                    "keys": [
+                        {"serial": "JDYA1H9WXJ7F"},
+                        {"certificateNumber": "CFP-CQC-2026-00001"},
+                        {"gtin": "06901234567816"},
+                    ]
+                },
+            )
+        ],
         summary="Look up to 100 labels at once",
     )
     def post(self, request: Request) -> HttpResponse:
@@ -322,12 +402,15 @@ class LabelBatchApi(LabelLookupBase):
         missing = [serial for serial in serials if serial not in fragments]
         read: list[Label] = []
         if missing or numbers or gtins:
-            read = list(_queryset().filter(
-                Q(serial__in=missing) | Q(certificate__number__in=numbers) | Q(gtin__in=gtins)
-            ).order_by("-issued_at"))
+            read = list(
+                _queryset()
+                .filter(
+                    Q(serial__in=missing) | Q(certificate__number__in=numbers) | Q(gtin__in=gtins)
+                )
+                .order_by("-issued_at")
+            )
         new = {label.serial: fragment_of(label) for label in read}
-        fragments_set({serial: (tokens[serial], new[serial]) for serial in new
-                       if serial in tokens})
+        fragments_set({serial: (tokens[serial], new[serial]) for serial in new if serial in tokens})
         fragments.update(new)
         etag = batch_etag(fragments.values())
         if etag_matches(request.headers.get("If-None-Match"), etag):
@@ -339,8 +422,9 @@ class LabelBatchApi(LabelLookupBase):
                 if kind == "serial":
                     matched = [fragments[value].body] if value in fragments else []
                 else:
-                    matched = [new[label.serial].body for label in read
-                               if _matches(label, kind, value)]
+                    matched = [
+                        new[label.serial].body for label in read if _matches(label, kind, value)
+                    ]
                 results.append((key_json(key), matched))
             response = HttpResponse(batch_body(results), content_type="application/json")
             mark_batch(response)
@@ -366,8 +450,15 @@ def batch_keys_plain(data: Any) -> list[dict[str, str]] | None:
             return None
         ((kind, value),) = item.items()
         limit = _BATCH_FIELDS.get(kind)
-        if limit is None or type(value) is not str or not value or len(value) > limit or \
-                value != value.strip() or not value.isascii() or "\x00" in value:
+        if (
+            limit is None
+            or type(value) is not str
+            or not value
+            or len(value) > limit
+            or value != value.strip()
+            or not value.isascii()
+            or "\x00" in value
+        ):
             return None  # the serializer judges the rest (surrogates, control characters…)
         if kind == "gtin":
             if len(value) not in (8, 12, 13, 14) or not gtin_is_valid(value):
@@ -380,8 +471,11 @@ def batch_keys_plain(data: Any) -> list[dict[str, str]] | None:
 
 
 def _batch_keys_validated(data: Any) -> list[dict[str, str]]:
-    if isinstance(data, dict) and isinstance(data.get("keys"), list) and \
-            len(data["keys"]) > BATCH_LIMIT:
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("keys"), list)
+        and len(data["keys"]) > BATCH_LIMIT
+    ):
         raise serializers.ValidationError({"keys": [f"At most {BATCH_LIMIT} keys in one batch."]})
     batch = LabelBatchInput(data=data)
     batch.is_valid(raise_exception=True)
@@ -411,8 +505,10 @@ class LabelBadgeApi(LabelLookupBase):
 
     @extend_schema(
         parameters=[OpenApiParameter("lang", OpenApiTypes.STR, enum=["zh", "en"])],
-        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY,
-                   (200, "image/png"): OpenApiTypes.BINARY},
+        responses={
+            (200, "image/svg+xml"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+        },
         summary="A live status badge for product pages",
     )
     def get(self, request: Request, serial: str, fmt: str) -> HttpResponse:
@@ -428,12 +524,24 @@ class LabelBadgeApi(LabelLookupBase):
             response = HttpResponse(status=304)
         elif fmt == "svg":
             response = HttpResponse(
-                badge_svg(status=status, value=footprint["value"], unit=footprint["unit"],
-                          language=language), content_type="image/svg+xml")
+                badge_svg(
+                    status=status,
+                    value=footprint["value"],
+                    unit=footprint["unit"],
+                    language=language,
+                ),
+                content_type="image/svg+xml",
+            )
         else:
             response = HttpResponse(
-                badge_png(status=status, value=footprint["value"], unit=footprint["unit"],
-                          language=language), content_type="image/png")
+                badge_png(
+                    status=status,
+                    value=footprint["value"],
+                    unit=footprint["unit"],
+                    language=language,
+                ),
+                content_type="image/png",
+            )
         if response.status_code == 200:
             mark_answer(response, answer_of([label]))
         response["ETag"] = etag

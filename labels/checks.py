@@ -16,8 +16,10 @@ def harfbuzz_subset_check(app_configs, **kwargs):
     if available:
         return []
     level = checks.Warning if settings.DEBUG else checks.Error
-    return [level(
-        "HarfBuzz subsetting (libharfbuzz-subset0) is not available to WeasyPrint.",
-        hint="Install it: apt-get install libharfbuzz-subset0 (scripts/system-packages.sh).",
-        id="labels.E001",
-    )]
+    return [
+        level(
+            "HarfBuzz subsetting (libharfbuzz-subset0) is not available to WeasyPrint.",
+            hint="Install it: apt-get install libharfbuzz-subset0 (scripts/system-packages.sh).",
+            id="labels.E001",
+        )
+    ]

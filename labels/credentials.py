@@ -62,12 +62,15 @@ def build_label_credential(*, certificate: Certificate, serial: str, label_field
             "gwpSet": version.gwp_set,
             "stages": [
                 {"stage": stage.value, "value": _decimal_string(stages[stage.value])}
-                for stage in Stage if stage.value in stages
+                for stage in Stage
+                if stage.value in stages
             ],
         },
         "standard": STANDARD,
-        "productRule": {"name": application.product_rule_name,
-                        "version": application.product_rule_version},
+        "productRule": {
+            "name": application.product_rule_name,
+            "version": application.product_rule_version,
+        },
         "assuranceLevel": evaluation.assurance_level if evaluation else "",
     }
     return {
@@ -80,10 +83,16 @@ def build_label_credential(*, certificate: Certificate, serial: str, label_field
         "validUntil": _local_midnight(certificate.valid_until + timedelta(days=1)),
         "credentialSubject": subject,
         "credentialStatus": [
-            status_entry(list_url=status_list_url(label_fields["revocation_list"]),
-                         index=label_fields["revocation_index"], status_purpose="revocation"),
-            status_entry(list_url=status_list_url(label_fields["suspension_list"]),
-                         index=label_fields["suspension_index"], status_purpose="suspension"),
+            status_entry(
+                list_url=status_list_url(label_fields["revocation_list"]),
+                index=label_fields["revocation_index"],
+                status_purpose="revocation",
+            ),
+            status_entry(
+                list_url=status_list_url(label_fields["suspension_list"]),
+                index=label_fields["suspension_index"],
+                status_purpose="suspension",
+            ),
         ],
     }
 

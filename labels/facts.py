@@ -11,8 +11,9 @@ from .rendering.facts import LabelFacts, StageFigure
 from .rendering.qr import resolver_url
 from .statuslists import public_url
 
-CERTIFICATION_MODE = ("文件评审 + 现场检查 + 碳足迹核查 "
-                      "Document review + on-site inspection + footprint verification")
+CERTIFICATION_MODE = (
+    "文件评审 + 现场检查 + 碳足迹核查 Document review + on-site inspection + footprint verification"
+)
 
 
 def _stage_label(stage: Stage, language: str) -> str:
@@ -21,8 +22,12 @@ def _stage_label(stage: Stage, language: str) -> str:
 
 
 def label_qr_url(label: Label) -> str:
-    return resolver_url(scheme=settings.LABEL_PUBLIC_SCHEME, host=settings.LABEL_PUBLIC_HOST,
-                        serial=label.serial, gtin=label.gtin or None)
+    return resolver_url(
+        scheme=settings.LABEL_PUBLIC_SCHEME,
+        host=settings.LABEL_PUBLIC_HOST,
+        serial=label.serial,
+        gtin=label.gtin or None,
+    )
 
 
 def label_facts(label: Label) -> LabelFacts:
@@ -34,8 +39,12 @@ def label_facts(label: Label) -> LabelFacts:
     product = certificate.product
     application = certificate.application
     stages = tuple(
-        StageFigure(code=item["stage"], label_zh=_stage_label(Stage(item["stage"]), "zh-hans"),
-                    label_en=_stage_label(Stage(item["stage"]), "en"), value=item["value"])
+        StageFigure(
+            code=item["stage"],
+            label_zh=_stage_label(Stage(item["stage"]), "zh-hans"),
+            label_en=_stage_label(Stage(item["stage"]), "en"),
+            value=item["value"],
+        )
         for item in footprint["stages"]
     )
     return LabelFacts(
@@ -62,7 +71,7 @@ def label_facts(label: Label) -> LabelFacts:
         boundary=footprint["boundary"] or Boundary.CRADLE_TO_GATE,
         stages=stages,
         standard=subject["standard"],
-        product_rule=f'{subject["productRule"]["name"]} {subject["productRule"]["version"]}',
+        product_rule=f"{subject['productRule']['name']} {subject['productRule']['version']}",
         certification_mode=CERTIFICATION_MODE,
         issued_on=certificate.issued_on,
         valid_until=certificate.valid_until,

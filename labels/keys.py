@@ -27,8 +27,9 @@ def _cipher() -> MultiFernet:
     configured = [k.strip() for k in settings.LABEL_MASTER_KEY.split(",") if k.strip()]
     if not configured:
         # Embedded default only (settings refuse this in production): derive from SECRET_KEY.
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                       info=b"carbonlabel signing keys").derive(settings.SECRET_KEY.encode())
+        derived = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"carbonlabel signing keys"
+        ).derive(settings.SECRET_KEY.encode())
         configured = [base64.urlsafe_b64encode(derived).decode()]
     return MultiFernet([Fernet(key) for key in configured])
 
@@ -56,8 +57,9 @@ def private_key(key: SigningKey) -> Ed25519PrivateKey:
 
 def _create(body: Organisation) -> SigningKey:
     secret = Ed25519PrivateKey.generate()
-    raw = secret.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                               serialization.NoEncryption())
+    raw = secret.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     count = SigningKey.objects.filter(body=body).count()
     answer_cache.signing_keys_changed()
     key = SigningKey.objects.create(
@@ -74,8 +76,9 @@ def signing_key_active(body: Organisation) -> SigningKey:
     """The body's current key, created on first use."""
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=body.pk)
-        key = SigningKey.objects.filter(body=body, retired_at__isnull=True,
-                                        revoked_at__isnull=True).first()
+        key = SigningKey.objects.filter(
+            body=body, retired_at__isnull=True, revoked_at__isnull=True
+        ).first()
         return key or _create(body)
 
 
@@ -83,8 +86,9 @@ def signing_key_active(body: Organisation) -> SigningKey:
 def signing_key_rotate(body: Organisation) -> SigningKey:
     """Retire the current key (it keeps verifying what it signed) and start a new one."""
     Organisation.objects.select_for_update().get(pk=body.pk)
-    retiring = list(SigningKey.objects.filter(body=body, retired_at__isnull=True,
-                                              revoked_at__isnull=True))
+    retiring = list(
+        SigningKey.objects.filter(body=body, retired_at__isnull=True, revoked_at__isnull=True)
+    )
     SigningKey.objects.filter(pk__in=[key.pk for key in retiring]).update(retired_at=timezone.now())
     transparency.log_keys_retired(retiring, verification_method=verification_method)
     return _create(body)

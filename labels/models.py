@@ -11,8 +11,9 @@ class SigningKey(models.Model):
     """A certification body's Ed25519 key. The private half is stored encrypted with the
     platform master key and never leaves `labels.keys`."""
 
-    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                             related_name="signing_keys")
+    body = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="signing_keys"
+    )
     fragment = models.CharField(max_length=64)
     public_key_multibase = models.CharField(max_length=128, unique=True)
     private_key_encrypted = models.BinaryField()
@@ -25,9 +26,11 @@ class SigningKey(models.Model):
         ordering = ["body", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["body", "fragment"], name="unique_key_fragment"),
-            models.UniqueConstraint(fields=["body"],
-                                    condition=Q(retired_at__isnull=True, revoked_at__isnull=True),
-                                    name="one_active_key_per_body"),
+            models.UniqueConstraint(
+                fields=["body"],
+                condition=Q(retired_at__isnull=True, revoked_at__isnull=True),
+                name="one_active_key_per_body",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,8 +50,9 @@ class StatusList(models.Model):
     """One W3C Bitstring Status List of a body. The signed credential is refreshed in the same
     transaction as every bit change, so what is served is always current."""
 
-    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                             related_name="status_lists")
+    body = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="status_lists"
+    )
     purpose = models.CharField(max_length=16, choices=StatusPurpose.choices)
     number = models.PositiveIntegerField()
     length = models.PositiveIntegerField(default=131_072)
@@ -60,8 +64,9 @@ class StatusList(models.Model):
     class Meta:
         ordering = ["body", "purpose", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["body", "purpose", "number"],
-                                    name="unique_status_list"),
+            models.UniqueConstraint(
+                fields=["body", "purpose", "number"], name="unique_status_list"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,10 +88,11 @@ class ReasonCode(models.TextChoices):
     BODY_DECISION = "body_decision", _("Decision of the certification body")
     SURVEILLANCE_OVERDUE = "surveillance_overdue", _("Surveillance overdue")
     FINDINGS_OVERDUE = "findings_overdue", _("Surveillance findings not answered in time")
-    DECISION_OVERDUE = "nonconformity_undecided", _(
-        "Confirmed nonconformity not decided in time")
-    SUSPENSION_MAX_EXCEEDED = "suspension_max_exceeded", _(
-        "Suspension not lifted within its maximum length")
+    DECISION_OVERDUE = "nonconformity_undecided", _("Confirmed nonconformity not decided in time")
+    SUSPENSION_MAX_EXCEEDED = (
+        "suspension_max_exceeded",
+        _("Suspension not lifted within its maximum length"),
+    )
     VALIDITY_ENDED = "validity_ended", _("Validity period ended")
     VOLUNTARY = "voluntary", _("Voluntary suspension at the holder's request")
     VOLUNTARY_ENDED = "voluntary_ended", _("End of the voluntary suspension")
@@ -103,8 +109,9 @@ class ReasonCode(models.TextChoices):
 class Label(models.Model):
     """The signed carbon label of one certificate version."""
 
-    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
-                                    related_name="labels")
+    certificate = models.ForeignKey(
+        "certification.Certificate", on_delete=models.PROTECT, related_name="labels"
+    )
     certificate_version = models.PositiveIntegerField(default=1)
     serial = models.CharField(_("label serial"), max_length=32, unique=True)
     gtin = models.CharField(max_length=14, blank=True, db_index=True)
@@ -114,8 +121,13 @@ class Label(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
-    status = models.CharField(_("status"), max_length=16, choices=LabelStatus.choices,
-                              default=LabelStatus.VALID, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=LabelStatus.choices,
+        default=LabelStatus.VALID,
+        db_index=True,
+    )
     status_reason = models.TextField(_("reason"), blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     revocation_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="+")
@@ -124,8 +136,9 @@ class Label(models.Model):
     suspension_index = models.PositiveIntegerField()
     # An editorial change re-issues the label as a new version of the same certificate; the old
     # version still verifies and says which one replaced it.
-    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="supersedes")
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
+    )
     # Set with every change of what the certificate PDF shows, cleared by the renderer once the
     # stored PDF shows this `content_version`: a lost render task leaves a flag a sweep finds.
     content_version = models.PositiveIntegerField(default=1)
@@ -138,16 +151,23 @@ class Label(models.Model):
     class Meta:
         ordering = ["-issued_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["certificate", "certificate_version"],
-                                    name="one_label_per_certificate_version"),
-            models.UniqueConstraint(fields=["revocation_list", "revocation_index"],
-                                    name="unique_revocation_index"),
-            models.UniqueConstraint(fields=["suspension_list", "suspension_index"],
-                                    name="unique_suspension_index"),
+            models.UniqueConstraint(
+                fields=["certificate", "certificate_version"],
+                name="one_label_per_certificate_version",
+            ),
+            models.UniqueConstraint(
+                fields=["revocation_list", "revocation_index"], name="unique_revocation_index"
+            ),
+            models.UniqueConstraint(
+                fields=["suspension_list", "suspension_index"], name="unique_suspension_index"
+            ),
         ]
         indexes = [
-            models.Index(fields=["status_changed_at"], name="label_document_stale",
-                         condition=Q(document_stale=True)),
+            models.Index(
+                fields=["status_changed_at"],
+                name="label_document_stale",
+                condition=Q(document_stale=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -156,8 +176,9 @@ class Label(models.Model):
     def effective_status(self, now=None) -> str:
         """The status the world is told: a valid or suspended label past its validUntil is
         expired even before the sweep records it. The one place this rule lives."""
-        if self.status in (LabelStatus.VALID, LabelStatus.SUSPENDED) and \
-                self.valid_until <= (now or timezone.now()):
+        if self.status in (LabelStatus.VALID, LabelStatus.SUSPENDED) and self.valid_until <= (
+            now or timezone.now()
+        ):
             return LabelStatus.EXPIRED
         return self.status
 
@@ -171,8 +192,9 @@ class LabelEvent(models.Model):
     reason = models.TextField(blank=True)
     # The rule or request behind the change, shown publicly (the free text may not be).
     reason_code = models.CharField(max_length=40, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

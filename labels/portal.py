@@ -31,8 +31,9 @@ ACTION_LABELS = {
 
 class StatusChangeForm(forms.Form):
     action = forms.ChoiceField(choices=list(ACTION_LABELS.items()))
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 @login_required
@@ -46,16 +47,23 @@ def label_list(request: HttpRequest) -> HttpResponse:
 def label_manage(request: HttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
     manages = selectors.user_manages_label(request.user, label)
-    actions = [a for a in services.LABEL_ACTIONS
-               if (label.status, a) in services.LABEL_TRANSITIONS] if manages else []
-    return render(request, "labels/manage.html", {
-        "label": label,
-        "actions": [(a, ACTION_LABELS[a]) for a in actions],
-        "form": StatusChangeForm(),
-        "events": label.events.select_related("actor"),
-        "sizes": PRINT_SIZES_MM,
-        "can_download": manages or selectors.user_holds_label(request.user, label),
-    })
+    actions = (
+        [a for a in services.LABEL_ACTIONS if (label.status, a) in services.LABEL_TRANSITIONS]
+        if manages
+        else []
+    )
+    return render(
+        request,
+        "labels/manage.html",
+        {
+            "label": label,
+            "actions": [(a, ACTION_LABELS[a]) for a in actions],
+            "form": StatusChangeForm(),
+            "events": label.events.select_related("actor"),
+            "sizes": PRINT_SIZES_MM,
+            "can_download": manages or selectors.user_holds_label(request.user, label),
+        },
+    )
 
 
 @login_required
@@ -67,15 +75,20 @@ def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
         messages.error(request, _("Choose an action and give the reason."))
         return redirect("labels_portal:manage", serial=serial)
     try:
-        services.label_change_status(actor=request.user, label_id=label.pk,
-                                     action=form.cleaned_data["action"],
-                                     reason=form.cleaned_data["reason"])
+        services.label_change_status(
+            actor=request.user,
+            label_id=label.pk,
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+        )
     except (WorkflowError, ValidationError) as error:
         messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
     else:
-        messages.success(request, _("The label is now: %(status)s.")
-                         % {"status": LabelStatus(
-                             selectors.label_get_public(serial).status).label})
+        messages.success(
+            request,
+            _("The label is now: %(status)s.")
+            % {"status": LabelStatus(selectors.label_get_public(serial).status).label},
+        )
     return redirect("labels_portal:manage", serial=serial)
 
 
@@ -95,26 +108,41 @@ def artwork(request: HttpRequest, serial: str, size: int, fmt: str) -> HttpRespo
 
 @login_required
 def key_list(request: HttpRequest) -> HttpResponse:
-    bodies = [o for o in user_organisations(request.user)
-              if o.is_certification_body and user_has_role(request.user, Role.BODY_ADMIN, o)]
+    bodies = [
+        o
+        for o in user_organisations(request.user)
+        if o.is_certification_body and user_has_role(request.user, Role.BODY_ADMIN, o)
+    ]
     if not bodies:
         raise Http404
-    rows = [(body, keys.body_did(body),
-             [(key, keys.verification_method(key)) for key in body.signing_keys.all()])
-            for body in bodies]
+    rows = [
+        (
+            body,
+            keys.body_did(body),
+            [(key, keys.verification_method(key)) for key in body.signing_keys.all()],
+        )
+        for body in bodies
+    ]
     return render(request, "labels/keys.html", {"rows": rows})
 
 
 @login_required
 @require_POST
 def key_rotate(request: HttpRequest, body_id: int) -> HttpResponse:
-    body = next((o for o in user_organisations(request.user) if o.pk == body_id
-                 and user_has_role(request.user, Role.BODY_ADMIN, o)), None)
+    body = next(
+        (
+            o
+            for o in user_organisations(request.user)
+            if o.pk == body_id and user_has_role(request.user, Role.BODY_ADMIN, o)
+        ),
+        None,
+    )
     if body is None:
         raise Http404
     keys.signing_key_rotate(body)
-    messages.success(request, _("A new signing key is active; the old one still verifies "
-                                "what it signed."))
+    messages.success(
+        request, _("A new signing key is active; the old one still verifies what it signed.")
+    )
     return redirect("labels_portal:keys")
 
 
@@ -125,8 +153,9 @@ def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     if key is None or not user_has_role(request.user, Role.BODY_ADMIN, key.body):
         raise Http404
     try:
-        services.signing_key_revoke(actor=request.user, key_id=key.pk,
-                                    reason=request.POST.get("reason", ""))
+        services.signing_key_revoke(
+            actor=request.user, key_id=key.pk, reason=request.POST.get("reason", "")
+        )
     except (WorkflowError, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:

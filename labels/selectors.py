@@ -10,9 +10,14 @@ from accounts.selectors import memberships_for, user_is_platform_admin, user_is_
 from .models import Label
 
 PUBLIC_RELATED = (
-    "certificate", "certificate__certification_body", "certificate__enterprise",
-    "certificate__product", "certificate__product__category", "certificate__application",
-    "signing_key", "superseded_by",
+    "certificate",
+    "certificate__certification_body",
+    "certificate__enterprise",
+    "certificate__product",
+    "certificate__product__category",
+    "certificate__application",
+    "signing_key",
+    "superseded_by",
 )
 
 
@@ -33,8 +38,10 @@ def label_list_for_actor(user: User) -> QuerySet[Label]:
     if user_is_regulator(user) or user_is_platform_admin(user):
         return queryset
     organisation_ids = {m.organisation_id for m in memberships_for(user)}
-    return queryset.filter(Q(certificate__certification_body_id__in=organisation_ids)
-                           | Q(certificate__enterprise_id__in=organisation_ids))
+    return queryset.filter(
+        Q(certificate__certification_body_id__in=organisation_ids)
+        | Q(certificate__enterprise_id__in=organisation_ids)
+    )
 
 
 def label_get_for_actor(user: User, serial: str) -> Label:
@@ -46,13 +53,14 @@ def label_get_for_actor(user: User, serial: str) -> Label:
 
 def user_manages_label(user: User, label: Label) -> bool:
     body_id = label.certificate.certification_body_id
-    return any(m.organisation_id == body_id and m.role in (Role.BODY_ADMIN, Role.DECISION_MAKER)
-               for m in memberships_for(user))
+    return any(
+        m.organisation_id == body_id and m.role in (Role.BODY_ADMIN, Role.DECISION_MAKER)
+        for m in memberships_for(user)
+    )
 
 
 def user_holds_label(user: User, label: Label) -> bool:
-    return any(m.organisation_id == label.certificate.enterprise_id
-               for m in memberships_for(user))
+    return any(m.organisation_id == label.certificate.enterprise_id for m in memberships_for(user))
 
 
 def status_history_public(certificate) -> list[dict]:
@@ -64,6 +72,11 @@ def status_history_public(certificate) -> list[dict]:
     def name(choices, value: str) -> str:
         return str(choices(value).label) if value in choices.values else value
 
-    return [{**entry, "status_label": name(CertificateStatus, entry["status"]),
-             "reason_label": name(ReasonCode, entry["reason"])}
-            for entry in reversed(certificate.status_history)]
+    return [
+        {
+            **entry,
+            "status_label": name(CertificateStatus, entry["status"]),
+            "reason_label": name(ReasonCode, entry["reason"]),
+        }
+        for entry in reversed(certificate.status_history)
+    ]

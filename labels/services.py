@@ -70,18 +70,23 @@ CERTIFICATE_STATUS = {
 
 def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
     """Issue and sign the label of an approved certificate; a second call returns the first."""
-    existing = Label.objects.filter(certificate_id=certificate_id,
-                                    certificate_version=certificate_version).first()
+    existing = Label.objects.filter(
+        certificate_id=certificate_id, certificate_version=certificate_version
+    ).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            certificate = (Certificate.objects.select_for_update()
-                           .select_related("application", "certification_body", "enterprise",
-                                           "product", "dossier_version")
-                           .get(pk=certificate_id))
-            existing = Label.objects.filter(certificate=certificate,
-                                            certificate_version=certificate_version).first()
+            certificate = (
+                Certificate.objects.select_for_update()
+                .select_related(
+                    "application", "certification_body", "enterprise", "product", "dossier_version"
+                )
+                .get(pk=certificate_id)
+            )
+            existing = Label.objects.filter(
+                certificate=certificate, certificate_version=certificate_version
+            ).first()
             if existing:
                 return existing
             body = certificate.certification_body
@@ -90,40 +95,59 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             blacklist_ensure_body_may_act(body)
             key = keys.signing_key_active(body)
             revocation_list, revocation_index = statuslists.allocate_index(
-                body, "revocation", "revocation_index")
+                body, "revocation", "revocation_index"
+            )
             suspension_list, suspension_index = statuslists.allocate_index(
-                body, "suspension", "suspension_index")
+                body, "suspension", "suspension_index"
+            )
             serial = _unused_serial()
             fields = {
-                "revocation_list": revocation_list, "revocation_index": revocation_index,
-                "suspension_list": suspension_list, "suspension_index": suspension_index,
+                "revocation_list": revocation_list,
+                "revocation_index": revocation_index,
+                "suspension_list": suspension_list,
+                "suspension_index": suspension_index,
             }
-            unsigned = build_label_credential(certificate=certificate, serial=serial,
-                                              label_fields=fields)
+            unsigned = build_label_credential(
+                certificate=certificate, serial=serial, label_fields=fields
+            )
             now = timezone.now()
-            credential = sign(unsigned, keys.private_key(key), keys.verification_method(key),
-                              format_date_time(now))
+            credential = sign(
+                unsigned,
+                keys.private_key(key),
+                keys.verification_method(key),
+                format_date_time(now),
+            )
             label = Label.objects.create(
-                certificate=certificate, certificate_version=certificate_version, serial=serial,
-                gtin=certificate.product.gtin or "", credential=credential,
-                issuer=keys.body_did(body), signing_key=key, issued_at=now,
-                valid_from=_parse(unsigned["validFrom"]), valid_until=_parse(
-                    unsigned["validUntil"]),
+                certificate=certificate,
+                certificate_version=certificate_version,
+                serial=serial,
+                gtin=certificate.product.gtin or "",
+                credential=credential,
+                issuer=keys.body_did(body),
+                signing_key=key,
+                issued_at=now,
+                valid_from=_parse(unsigned["validFrom"]),
+                valid_until=_parse(unsigned["validUntil"]),
                 **fields,
             )
             for status_list in (revocation_list, suspension_list):
                 if status_list.signed_at is None:
                     statuslists.sign_list(status_list)
-            reason_code = (ReasonCode.ISSUED if certificate_version == 1
-                           else ReasonCode.EDITORIAL_CHANGE)
+            reason_code = (
+                ReasonCode.ISSUED if certificate_version == 1 else ReasonCode.EDITORIAL_CHANGE
+            )
             LabelEvent.objects.create(label=label, action="issued", reason_code=reason_code)
             previous = _supersede(certificate, label)
             answer_cache.labels_changed([label, *previous])
             webhook_deliveries_create(label=label, action="issued")
             if certificate.status == CertificateStatus.PENDING_LABEL:
                 certificate.status = CertificateStatus.VALID
-                history_append(certificate, day=timezone.localdate(), status=certificate.status,
-                               reason=ReasonCode.ISSUED)
+                history_append(
+                    certificate,
+                    day=timezone.localdate(),
+                    status=certificate.status,
+                    reason=ReasonCode.ISSUED,
+                )
                 certificate.save(update_fields=["status", "status_history"])
             label_supervision_refresh(certificate)
             if certificate.renews_id:
@@ -133,25 +157,33 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             return label
     except IntegrityError:
         # Another worker issued it between our check and our insert.
-        return Label.objects.get(certificate_id=certificate_id,
-                                 certificate_version=certificate_version)
+        return Label.objects.get(
+            certificate_id=certificate_id, certificate_version=certificate_version
+        )
 
 
 def _supersede(certificate: Certificate, label: Label) -> list[Label]:
     """An editorial re-issue: the versions before it stay verifiable and point to it."""
     # A renewal's first label supersedes the renewed certificate's labels the same way.
-    certificates = [certificate.pk, certificate.renews_id] if certificate.renews_id \
-        else [certificate.pk]
-    previous = list(Label.objects.select_for_update().filter(
-        certificate_id__in=certificates, superseded_by__isnull=True).exclude(pk=label.pk))
+    certificates = (
+        [certificate.pk, certificate.renews_id] if certificate.renews_id else [certificate.pk]
+    )
+    previous = list(
+        Label.objects.select_for_update()
+        .filter(certificate_id__in=certificates, superseded_by__isnull=True)
+        .exclude(pk=label.pk)
+    )
     for old in previous:
         old.superseded_by = label
         old.content_version += 1
         old.document_stale = True
         old.save(update_fields=["superseded_by", "content_version", "document_stale"])
-        LabelEvent.objects.create(label=old, action="superseded",
-                                  reason_code=ReasonCode.EDITORIAL_CHANGE,
-                                  reason=label.serial)
+        LabelEvent.objects.create(
+            label=old,
+            action="superseded",
+            reason_code=ReasonCode.EDITORIAL_CHANGE,
+            reason=label.serial,
+        )
     return previous
 
 
@@ -175,8 +207,10 @@ def _parse(text: str):
 def _ensure_body_admin(actor: User | None, body: Organisation) -> None:
     if actor is None:
         return  # the clock (expiry) and the platform's own tasks act without a person
-    if not (user_has_role(actor, Role.BODY_ADMIN, body)
-            or user_has_role(actor, Role.DECISION_MAKER, body)):
+    if not (
+        user_has_role(actor, Role.BODY_ADMIN, body)
+        or user_has_role(actor, Role.DECISION_MAKER, body)
+    ):
         raise ActorNotPermitted(_("Only the issuing body may change this label's status."))
 
 
@@ -198,26 +232,42 @@ def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
     if actor is None:
         return
     if user_has_role(actor, Role.BODY_ADMIN, body) or user_has_role(
-            actor, Role.DECISION_MAKER, body):
+        actor, Role.DECISION_MAKER, body
+    ):
         if action not in PROTECTIVE_ACTIONS:
             blacklist_ensure_body_may_act(body)
             blacklist_ensure_clear(people=[actor])
         return
-    if action in INSPECTOR_ACTIONS and SamplingItem.objects.filter(
-            certificate_id=label.certificate_id, inspector=actor,
-            status=ReinspectionStatus.ASSIGNED).exists():
+    if (
+        action in INSPECTOR_ACTIONS
+        and SamplingItem.objects.filter(
+            certificate_id=label.certificate_id, inspector=actor, status=ReinspectionStatus.ASSIGNED
+        ).exists()
+    ):
         return
-    if action in REGULATOR_ACTIONS and user_is_regulator(actor) and label.blacklist_reviews.filter(
-            entry__delisted_at__isnull=True).exists():
+    if (
+        action in REGULATOR_ACTIONS
+        and user_is_regulator(actor)
+        and label.blacklist_reviews.filter(entry__delisted_at__isnull=True).exists()
+    ):
         return
-    if action == "restore" and user_is_regulator(actor) and \
-            label.certificate.suspension_reason_code == ReasonCode.REGULATOR_ORDER:
+    if (
+        action == "restore"
+        and user_is_regulator(actor)
+        and label.certificate.suspension_reason_code == ReasonCode.REGULATOR_ORDER
+    ):
         return  # the regulator lifts what it ordered
     _ensure_body_admin(actor, body)
 
 
-def label_change_status(*, actor: User | None, label_id: int, action: str, reason: str,
-                        reason_code: str = ReasonCode.BODY_DECISION) -> Label:
+def label_change_status(
+    *,
+    actor: User | None,
+    label_id: int,
+    action: str,
+    reason: str,
+    reason_code: str = ReasonCode.BODY_DECISION,
+) -> Label:
     """Suspend, restore, revoke, cancel or expire a label (and every current version of its
     certificate) on the issuing body's decision, with the reason recorded."""
     with transaction.atomic():
@@ -227,23 +277,41 @@ def label_change_status(*, actor: User | None, label_id: int, action: str, reaso
             raise TransitionNotAllowed(_("Expiry comes from the validity period, not a person."))
         if action in APPEAL_ACTIONS:
             _ensure_withdrawal_overturned(actor, label)
-        if action == "restore" and reason_code != ReasonCode.APPEAL_OVERTURNED and \
-                label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY and \
-                not user_is_regulator(actor):
-            raise ActorNotPermitted(_("This suspension was imposed by the regulator or a "
-                                      "re-inspection: only the regulator, or an appeal, lifts "
-                                      "it."))
+        if (
+            action == "restore"
+            and reason_code != ReasonCode.APPEAL_OVERTURNED
+            and label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
+            and not user_is_regulator(actor)
+        ):
+            raise ActorNotPermitted(
+                _(
+                    "This suspension was imposed by the regulator or a "
+                    "re-inspection: only the regulator, or an appeal, lifts "
+                    "it."
+                )
+            )
         if actor is not None and not reason.strip():
             raise ValidationError({"reason": _("Give the reason for this change.")})
-        certificate_status_apply(certificate_id=label.certificate_id, action=action,
-                                 reason=reason, reason_code=reason_code, actor=actor)
+        certificate_status_apply(
+            certificate_id=label.certificate_id,
+            action=action,
+            reason=reason,
+            reason_code=reason_code,
+            actor=actor,
+        )
         label.refresh_from_db()
     return label
 
 
 def certificate_status_apply(
-    *, certificate_id: int, action: str, reason: str, reason_code: str,
-    actor: User | None = None, on: date | None = None, voluntary_until: date | None = None,
+    *,
+    certificate_id: int,
+    action: str,
+    reason: str,
+    reason_code: str,
+    actor: User | None = None,
+    on: date | None = None,
+    voluntary_until: date | None = None,
     expected_status: str | None = None,
 ) -> Certificate | None:
     """The only writer of a certificate's and its labels' status; callers check who may act.
@@ -257,20 +325,30 @@ def certificate_status_apply(
     """
     day = on or timezone.localdate()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update(of=("self",)).select_related(
-            "certification_body", "enterprise").get(pk=certificate_id)
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("certification_body", "enterprise")
+            .get(pk=certificate_id)
+        )
         if expected_status is not None and certificate.status != expected_status:
             return None
-        current = LabelStatus(certificate.status) if certificate.status in LabelStatus.values \
-            else None
+        current = (
+            LabelStatus(certificate.status) if certificate.status in LabelStatus.values else None
+        )
         target = LABEL_TRANSITIONS.get((current, action)) if current else None
         if target is None:
             raise TransitionNotAllowed(
                 _("A %(status)s label cannot be %(action)s.")
-                % {"status": certificate.get_status_display(),
-                   "action": EVENT_LABELS.get(_event_name(action), action)})
-        labels = list(Label.objects.select_for_update()
-                      .filter(certificate=certificate, status=current).order_by("pk"))
+                % {
+                    "status": certificate.get_status_display(),
+                    "action": EVENT_LABELS.get(_event_name(action), action),
+                }
+            )
+        labels = list(
+            Label.objects.select_for_update()
+            .filter(certificate=certificate, status=current)
+            .order_by("pk")
+        )
         now = timezone.now()
         event = _event_name(action)
         for label in labels:
@@ -279,18 +357,28 @@ def certificate_status_apply(
             label.status_changed_at = now
             label.content_version += 1
             label.document_stale = True
-            label.save(update_fields=["status", "status_reason", "status_changed_at",
-                                      "content_version", "document_stale"])
+            label.save(
+                update_fields=[
+                    "status",
+                    "status_reason",
+                    "status_changed_at",
+                    "content_version",
+                    "document_stale",
+                ]
+            )
             # The bits the world sees: revocation for revoked and cancelled (no reason code of
             # its own exists for cancellation), suspension while suspended.
             revoked = target in (LabelStatus.REVOKED, LabelStatus.CANCELLED)
             statuslists.set_bit(label.revocation_list_id, label.revocation_index, revoked)
-            statuslists.set_bit(label.suspension_list_id, label.suspension_index,
-                                target == LabelStatus.SUSPENDED)
+            statuslists.set_bit(
+                label.suspension_list_id, label.suspension_index, target == LabelStatus.SUSPENDED
+            )
             dashboard_facts.label_event_counted(
-                event=LabelEvent.objects.create(label=label, action=event, reason=reason,
-                                                reason_code=reason_code, actor=actor),
-                body_id=certificate.certification_body_id)
+                event=LabelEvent.objects.create(
+                    label=label, action=event, reason=reason, reason_code=reason_code, actor=actor
+                ),
+                body_id=certificate.certification_body_id,
+            )
             webhook_deliveries_create(label=label, action=event)
         answer_cache.labels_changed(labels)
         certificate.status = CERTIFICATE_STATUS[target]
@@ -301,9 +389,12 @@ def certificate_status_apply(
         label_supervision_refresh(certificate)
         if labels:
             # A rule's change is explained by its reason code alone; a person's by their words.
-            notifications.notify_label_event(label=labels[-1], event=event,
-                                             reason=reason if actor is not None else "",
-                                             reason_code=reason_code)
+            notifications.notify_label_event(
+                label=labels[-1],
+                event=event,
+                reason=reason if actor is not None else "",
+                reason_code=reason_code,
+            )
         label_ids = [label.pk for label in labels]
         transaction.on_commit(lambda: _render_later(label_ids), robust=True)
         transparency.log_label_status_changed(labels, event, reason_code=reason_code)
@@ -324,7 +415,11 @@ def _surveillance_follows(certificate: Certificate, target: str, day: date) -> N
 
 
 def certificate_suspension_reason_change(
-    *, certificate_id: int, reason: str, reason_code: str, actor: User | None = None,
+    *,
+    certificate_id: int,
+    reason: str,
+    reason_code: str,
+    actor: User | None = None,
     on: date | None = None,
 ) -> Certificate:
     """A suspended certificate stays suspended for another reason (a voluntary suspension
@@ -333,33 +428,45 @@ def certificate_suspension_reason_change(
     label events, the webhooks and the inbox say why it continues."""
     day = on or timezone.localdate()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update(of=("self",)).select_related(
-            "certification_body", "enterprise").get(pk=certificate_id)
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("certification_body", "enterprise")
+            .get(pk=certificate_id)
+        )
         if certificate.status != CertificateStatus.SUSPENDED:
             raise TransitionNotAllowed(_("Only a suspended certificate changes its reason."))
-        labels = list(Label.objects.select_for_update().filter(
-            certificate=certificate, status=LabelStatus.SUSPENDED).order_by("pk"))
+        labels = list(
+            Label.objects.select_for_update()
+            .filter(certificate=certificate, status=LabelStatus.SUSPENDED)
+            .order_by("pk")
+        )
         for label in labels:
             label.status_reason = reason
             label.save(update_fields=["status_reason"])
-            LabelEvent.objects.create(label=label, action="suspended", reason=reason,
-                                      reason_code=reason_code, actor=actor)
+            LabelEvent.objects.create(
+                label=label, action="suspended", reason=reason, reason_code=reason_code, actor=actor
+            )
             webhook_deliveries_create(label=label, action="suspended")
         certificate.suspension_reason_code = reason_code
         certificate.voluntary_until = None
         history_append(certificate, day=day, status=certificate.status, reason=reason_code)
-        certificate.save(update_fields=["suspension_reason_code", "voluntary_until",
-                                        "status_history"])
+        certificate.save(
+            update_fields=["suspension_reason_code", "voluntary_until", "status_history"]
+        )
         label_supervision_refresh(certificate)
         if labels:
-            notifications.notify_label_event(label=labels[-1], event="suspended",
-                                             reason=reason if actor is not None else "",
-                                             reason_code=reason_code)
+            notifications.notify_label_event(
+                label=labels[-1],
+                event="suspended",
+                reason=reason if actor is not None else "",
+                reason_code=reason_code,
+            )
     return certificate
 
 
-def _suspension_clock(certificate: Certificate, target: str, day: date, reason_code: str,
-                      voluntary_until: date | None) -> None:
+def _suspension_clock(
+    certificate: Certificate, target: str, day: date, reason_code: str, voluntary_until: date | None
+) -> None:
     if target == LabelStatus.SUSPENDED:
         certificate.suspended_on = day
         certificate.suspension_reason_code = reason_code
@@ -374,8 +481,10 @@ def _suspension_clock(certificate: Certificate, target: str, day: date, reason_c
 
 def history_append(certificate: Certificate, *, day: date, status: str, reason: str) -> None:
     """The public status history: date, status and the reason's category, never free text."""
-    certificate.status_history = [*certificate.status_history,
-                                  {"date": day.isoformat(), "status": status, "reason": reason}]
+    certificate.status_history = [
+        *certificate.status_history,
+        {"date": day.isoformat(), "status": status, "reason": reason},
+    ]
 
 
 def _ensure_withdrawal_overturned(actor: User | None, label: Label) -> None:
@@ -383,19 +492,31 @@ def _ensure_withdrawal_overturned(actor: User | None, label: Label) -> None:
     overturned appeal (decided by `actor`, effect still due) in the same transaction."""
     from audits.models import Appeal
 
-    if actor is None or not Appeal.objects.filter(
-        label=label, kind="withdrawal", status="overturned", decider=actor,
-        effect_applied_at__isnull=True,
-    ).exists():
+    if (
+        actor is None
+        or not Appeal.objects.filter(
+            label=label,
+            kind="withdrawal",
+            status="overturned",
+            decider=actor,
+            effect_applied_at__isnull=True,
+        ).exists()
+    ):
         raise TransitionNotAllowed(
-            _("A withdrawn label is reinstated only by an appeal that overturned the withdrawal."))
+            _("A withdrawn label is reinstated only by an appeal that overturned the withdrawal.")
+        )
 
 
 def _event_name(action: str) -> str:
-    return {"suspend": "suspended", "restore": "restored", "revoke": "revoked",
-            "cancel": "cancelled", "expire": "expired",
-            # A reinstatement is published as "restored": marketplaces already act on that event.
-            "reinstate": "restored"}.get(action, action)
+    return {
+        "suspend": "suspended",
+        "restore": "restored",
+        "revoke": "revoked",
+        "cancel": "cancelled",
+        "expire": "expired",
+        # A reinstatement is published as "restored": marketplaces already act on that event.
+        "reinstate": "restored",
+    }.get(action, action)
 
 
 def _render_later(label_ids: list[int]) -> None:
@@ -407,16 +528,23 @@ def _render_later(label_ids: list[int]) -> None:
 
 def labels_expire_due() -> int:
     """Expire every label whose validUntil has passed (run by Celery beat)."""
-    due = Label.objects.filter(status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED],
-                               valid_until__lte=timezone.now()).values_list(
-        "certificate_id", flat=True).distinct()
+    due = (
+        Label.objects.filter(
+            status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED], valid_until__lte=timezone.now()
+        )
+        .values_list("certificate_id", flat=True)
+        .distinct()
+    )
     count = 0
     for certificate_id in list(due):
         status = Certificate.objects.values_list("status", flat=True).get(pk=certificate_id)
-        if certificate_status_apply(certificate_id=certificate_id, action="expire",
-                                    reason=_("Validity period ended."),
-                                    reason_code=ReasonCode.VALIDITY_ENDED,
-                                    expected_status=status):
+        if certificate_status_apply(
+            certificate_id=certificate_id,
+            action="expire",
+            reason=_("Validity period ended."),
+            reason_code=ReasonCode.VALIDITY_ENDED,
+            expected_status=status,
+        ):
             count += 1
     return count
 
@@ -451,15 +579,22 @@ def label_supervision_refresh(certificate: Certificate) -> None:
     tokens."""
     common = {
         "nextSurveillanceDue": _iso(certificate.next_surveillance_due),
-        "lastSurveillance": ({"date": _iso(certificate.last_surveillance_on),
-                              "outcome": certificate.last_surveillance_outcome}
-                             if certificate.last_surveillance_on else None),
+        "lastSurveillance": (
+            {
+                "date": _iso(certificate.last_surveillance_on),
+                "outcome": certificate.last_surveillance_outcome,
+            }
+            if certificate.last_surveillance_on
+            else None
+        ),
         "statusHistory": list(certificate.status_history),
     }
     labels = list(Label.objects.filter(certificate=certificate).select_related("superseded_by"))
     for label in labels:
-        label.supervision = {**common, "supersededBy": label.superseded_by.serial
-                             if label.superseded_by else None}
+        label.supervision = {
+            **common,
+            "supersededBy": label.superseded_by.serial if label.superseded_by else None,
+        }
     Label.objects.bulk_update(labels, ["supervision"])
     answer_cache.labels_changed(labels)
 

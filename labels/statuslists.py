@@ -34,21 +34,33 @@ def public_url(path: str) -> str:
 
 
 def status_list_url(status_list: StatusList) -> str:
-    return public_url(reverse("labels:status_list", args=[
-        status_list.body.code, status_list.purpose, status_list.number]))
+    return public_url(
+        reverse(
+            "labels:status_list",
+            args=[status_list.body.code, status_list.purpose, status_list.number],
+        )
+    )
 
 
 def _open_list(body: Organisation, purpose: str) -> StatusList:
     """The body's list for `purpose` that still has room, locked; a new one when all are full."""
-    current = (StatusList.objects.select_for_update().filter(body=body, purpose=purpose)
-               .order_by("-number").first())
+    current = (
+        StatusList.objects.select_for_update()
+        .filter(body=body, purpose=purpose)
+        .order_by("-number")
+        .first()
+    )
     # Keep a margin free so that random allocation never has to search a nearly full list.
     if current is not None and current.allocated < current.length * 3 // 4:
         return current
     number = current.number + 1 if current else 1
-    return StatusList.objects.create(body=body, purpose=purpose, number=number,
-                                     length=MINIMUM_LENGTH,
-                                     bits=Bitstring(MINIMUM_LENGTH).to_bytes())
+    return StatusList.objects.create(
+        body=body,
+        purpose=purpose,
+        number=number,
+        length=MINIMUM_LENGTH,
+        bits=Bitstring(MINIMUM_LENGTH).to_bytes(),
+    )
 
 
 def allocate_index(body: Organisation, purpose: str, taken_field: str) -> tuple[StatusList, int]:
@@ -56,8 +68,9 @@ def allocate_index(body: Organisation, purpose: str, taken_field: str) -> tuple[
     from .models import Label
 
     status_list = _open_list(body, purpose)
-    taken = set(Label.objects.filter(**{f"{purpose}_list": status_list})
-                .values_list(taken_field, flat=True))
+    taken = set(
+        Label.objects.filter(**{f"{purpose}_list": status_list}).values_list(taken_field, flat=True)
+    )
     index = random_free_index(taken, status_list.length)
     status_list.allocated = len(taken) + 1
     status_list.save(update_fields=["allocated"])
@@ -77,8 +90,9 @@ def sign_list(status_list: StatusList, *, now: datetime | None = None) -> Status
         valid_until=moment + LIST_VALIDITY,
         ttl=timedelta(seconds=settings.STATUS_LIST_TTL_SECONDS),
     )
-    status_list.credential = sign(credential, keys.private_key(key),
-                                  keys.verification_method(key), format_date_time(moment))
+    status_list.credential = sign(
+        credential, keys.private_key(key), keys.verification_method(key), format_date_time(moment)
+    )
     status_list.signed_at = moment
     status_list.save(update_fields=["credential", "signed_at"])
     return status_list
@@ -86,8 +100,9 @@ def sign_list(status_list: StatusList, *, now: datetime | None = None) -> Status
 
 def set_bit(status_list_id: int, index: int, value: bool) -> StatusList:
     with transaction.atomic():
-        status_list = StatusList.objects.select_for_update().select_related("body").get(
-            pk=status_list_id)
+        status_list = (
+            StatusList.objects.select_for_update().select_related("body").get(pk=status_list_id)
+        )
         bitstring = Bitstring.from_bytes(bytes(status_list.bits))
         if bitstring.get(index) == value:
             return status_list
@@ -103,7 +118,8 @@ def current_credential(status_list: StatusList) -> dict:
         status_list.signed_at + LIST_VALIDITY - RESIGN_BEFORE < timezone.now()
     ):
         with transaction.atomic():
-            locked = StatusList.objects.select_for_update().select_related("body").get(
-                pk=status_list.pk)
+            locked = (
+                StatusList.objects.select_for_update().select_related("body").get(pk=status_list.pk)
+            )
             status_list = sign_list(locked)
     return status_list.credential

@@ -29,8 +29,9 @@ def certificate_render(label_id: int) -> bool:
         return False
     pdf = certificate_pdf(facts)
     with transaction.atomic():
-        document = CertificateDocument.objects.select_for_update().filter(label=label).first() \
-            or CertificateDocument(label=label)
+        document = CertificateDocument.objects.select_for_update().filter(
+            label=label
+        ).first() or CertificateDocument(label=label)
         old_name = document.file.name if document.file else None
         document.fingerprint = fingerprint
         document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
@@ -57,7 +58,8 @@ def certificate_documents_refresh() -> int:
 
     cutoff = timezone.now() - timedelta(minutes=1)
     stale = Label.objects.filter(document_stale=True, status_changed_at__lt=cutoff).values_list(
-        "pk", flat=True)
+        "pk", flat=True
+    )
     return sum(certificate_render(pk) or 1 for pk in list(stale[:200]))
 
 
@@ -88,8 +90,9 @@ def labels_issue_pending() -> int:
     from certification.models import Certificate, CertificateStatus
 
     cutoff = timezone.now() - timedelta(minutes=1)
-    pending = Certificate.objects.filter(status=CertificateStatus.PENDING_LABEL,
-                                         created_at__lt=cutoff).values_list("pk", flat=True)
+    pending = Certificate.objects.filter(
+        status=CertificateStatus.PENDING_LABEL, created_at__lt=cutoff
+    ).values_list("pk", flat=True)
     issued = 0
     for pk in list(pending[:200]):
         try:

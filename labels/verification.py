@@ -25,11 +25,17 @@ def resolve_key(verification_method: str) -> ResolvedKey | None:
     did, _, fragment = verification_method.partition("#")
     if did.startswith(DID_WEB_PREFIX):
         code = _body_code(did)
-        key = SigningKey.objects.select_related("body").filter(
-            body__code=code, fragment=fragment).first()
+        key = (
+            SigningKey.objects.select_related("body")
+            .filter(body__code=code, fragment=fragment)
+            .first()
+        )
     elif did.startswith("did:key:"):
-        key = SigningKey.objects.select_related("body").filter(
-            public_key_multibase=did.removeprefix("did:key:")).first()
+        key = (
+            SigningKey.objects.select_related("body")
+            .filter(public_key_multibase=did.removeprefix("did:key:"))
+            .first()
+        )
     else:
         key = None
     if key is None:
@@ -62,18 +68,23 @@ def fetch_status_list(url: str) -> Mapping[str, Any]:
     if match.view_name != "labels:status_list":
         raise LookupError("no such status list")
     status_list = StatusList.objects.select_related("body").get(
-        body__code=match.kwargs["code"], purpose=match.kwargs["purpose"],
-        number=match.kwargs["number"])
+        body__code=match.kwargs["code"],
+        purpose=match.kwargs["purpose"],
+        number=match.kwargs["number"],
+    )
     return statuslists.current_credential(status_list)
 
 
 def trusted_issuers() -> set[str]:
     """Our bodies' did:web identifiers and the did:key forms of their keys."""
-    bodies = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY,
-                                         code__isnull=False).values_list("code", flat=True)
+    bodies = Organisation.objects.filter(
+        kind=OrganisationKind.CERTIFICATION_BODY, code__isnull=False
+    ).values_list("code", flat=True)
     issuers = {keys.did_web(settings.LABEL_PUBLIC_HOST, "bodies", code) for code in bodies}
-    issuers |= {"did:key:" + multibase for multibase in
-                SigningKey.objects.values_list("public_key_multibase", flat=True)}
+    issuers |= {
+        "did:key:" + multibase
+        for multibase in SigningKey.objects.values_list("public_key_multibase", flat=True)
+    }
     return issuers
 
 
@@ -82,9 +93,11 @@ def _body_of(did: str) -> int | None:
         code = _body_code(did)
         return Organisation.objects.filter(code=code).values_list("pk", flat=True).first()
     if did.startswith("did:key:"):
-        return SigningKey.objects.filter(
-            public_key_multibase=did.removeprefix("did:key:")).values_list(
-            "body_id", flat=True).first()
+        return (
+            SigningKey.objects.filter(public_key_multibase=did.removeprefix("did:key:"))
+            .values_list("body_id", flat=True)
+            .first()
+        )
     return None
 
 
@@ -94,11 +107,17 @@ def same_body(label_issuer: str, list_issuer: str) -> bool:
     return body is not None and body == _body_of(list_issuer)
 
 
-def verify(credential: Mapping[str, Any] | str | bytes, *,
-           now: datetime | None = None) -> VerificationResult:
-    return verify_credential(credential, resolve_key=resolve_key,
-                             fetch_status_list=fetch_status_list, now=now,
-                             trusted_issuers=trusted_issuers(), same_issuer=same_body)
+def verify(
+    credential: Mapping[str, Any] | str | bytes, *, now: datetime | None = None
+) -> VerificationResult:
+    return verify_credential(
+        credential,
+        resolve_key=resolve_key,
+        fetch_status_list=fetch_status_list,
+        now=now,
+        trusted_issuers=trusted_issuers(),
+        same_issuer=same_body,
+    )
 
 
 __all__ = ["did_of", "verify"]

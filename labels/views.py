@@ -44,9 +44,11 @@ GS1 = "https://gs1.org/voc/"
 
 
 def _problem(status: int, title: str, detail: str) -> JsonResponse:
-    return JsonResponse({"type": "about:blank", "title": title, "status": status,
-                         "detail": detail}, status=status,
-                        content_type="application/problem+json")
+    return JsonResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status=status,
+        content_type="application/problem+json",
+    )
 
 
 def _links(label: Label) -> dict[str, str]:
@@ -54,9 +56,11 @@ def _links(label: Label) -> dict[str, str]:
     return {
         "gs1:defaultLink": statuslists.public_url(reverse("labels:public_page", args=[serial])),
         "gs1:sustainabilityInfo": statuslists.public_url(
-            reverse("labels:credential", args=[serial])),
+            reverse("labels:credential", args=[serial])
+        ),
         "gs1:certificationInfo": statuslists.public_url(
-            reverse("labels:certificate_pdf", args=[serial])),
+            reverse("labels:certificate_pdf", args=[serial])
+        ),
         "gs1:verificationService": statuslists.public_url(reverse("labels:verify_api")),
     }
 
@@ -66,8 +70,10 @@ def _linkset(label: Label, anchor: str) -> dict:
     entry: dict = {"anchor": anchor}
     for link_type, href in links.items():
         name = GS1 + link_type.removeprefix("gs1:")
-        media = {"gs1:sustainabilityInfo": "application/vc+ld+json",
-                 "gs1:certificationInfo": "application/pdf"}.get(link_type, "text/html")
+        media = {
+            "gs1:sustainabilityInfo": "application/vc+ld+json",
+            "gs1:certificationInfo": "application/pdf",
+        }.get(link_type, "text/html")
         entry[name] = [{"href": href, "title": f"{label.serial} {link_type}", "type": media}]
     return {"linkset": [entry]}
 
@@ -125,19 +131,23 @@ def resolve_serial(request: HttpRequest, serial: str) -> HttpResponse:
 
 @require_GET
 def gs1_resolver_description(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({
-        "name": "Carbon label resolver",
-        "resolverRoot": statuslists.public_url(""),
-        "supportedPrimaryKeys": ["gtin"],
-        "supportedKeyQualifiers": {"01": ["22", "10", "21"]},
-        "supportedLinkTypes": [
-            {"linkType": "gs1:defaultLink"}, {"linkType": "gs1:sustainabilityInfo"},
-            {"linkType": "gs1:certificationInfo"}, {"linkType": "gs1:verificationService"},
-            {"linkType": "linkset"},
-        ],
-        "linkTypeDefaultCanBeLinkset": False,
-        "supportedContextValuesEnumerated": [],
-    })
+    return JsonResponse(
+        {
+            "name": "Carbon label resolver",
+            "resolverRoot": statuslists.public_url(""),
+            "supportedPrimaryKeys": ["gtin"],
+            "supportedKeyQualifiers": {"01": ["22", "10", "21"]},
+            "supportedLinkTypes": [
+                {"linkType": "gs1:defaultLink"},
+                {"linkType": "gs1:sustainabilityInfo"},
+                {"linkType": "gs1:certificationInfo"},
+                {"linkType": "gs1:verificationService"},
+                {"linkType": "linkset"},
+            ],
+            "linkTypeDefaultCanBeLinkset": False,
+            "supportedContextValuesEnumerated": [],
+        }
+    )
 
 
 # --- the public verification page ---------------------------------------------------------
@@ -154,8 +164,11 @@ STATUS_EXPLANATION = {
 def _outcome_label(outcome: str) -> str:
     from audits.models import SurveillanceOutcome
 
-    return str(SurveillanceOutcome(outcome).label) if outcome in SurveillanceOutcome.values \
+    return (
+        str(SurveillanceOutcome(outcome).label)
+        if outcome in SurveillanceOutcome.values
         else outcome
+    )
 
 
 def _chart(stages: list[dict]) -> dict:
@@ -166,14 +179,16 @@ def _chart(stages: list[dict]) -> dict:
     # longest bar leaves room for the figure inside the 420-unit-wide view box.
     for index, (item, value) in enumerate(zip(stages, values, strict=True)):
         width = max(int(Decimal(300) * abs(value) / top), 2)
-        bars.append({
-            "label": str(Stage(item["stage"]).label),
-            "value": item["value"],
-            "text_y": 16 + index * 48,
-            "y": 24 + index * 48,
-            "width": width,
-            "value_x": width + 8,
-        })
+        bars.append(
+            {
+                "label": str(Stage(item["stage"]).label),
+                "value": item["value"],
+                "text_y": 16 + index * 48,
+                "y": 24 + index * 48,
+                "width": width,
+                "value_x": width + 8,
+            }
+        )
     return {"bars": bars, "height": 12 + 48 * len(bars)}
 
 
@@ -218,9 +233,14 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
 @require_GET
 def label_status(request: HttpRequest, serial: str) -> JsonResponse:
     label = selectors.label_get_public(serial)
-    response = JsonResponse({"serial": label.serial, "status": label.effective_status(),
-                             "reason": label.status_reason,
-                             "changedAt": label.status_changed_at.isoformat()})
+    response = JsonResponse(
+        {
+            "serial": label.serial,
+            "status": label.effective_status(),
+            "reason": label.status_reason,
+            "changedAt": label.status_changed_at.isoformat(),
+        }
+    )
     patch_cache_control(response, no_cache=True, max_age=0)
     mark_answer(response, answer_of([label]))
     return response
@@ -229,8 +249,11 @@ def label_status(request: HttpRequest, serial: str) -> JsonResponse:
 @require_GET
 def credential(request: HttpRequest, serial: str) -> JsonResponse:
     label = selectors.label_get_public(serial)
-    response = JsonResponse(label.credential, content_type="application/vc+ld+json",
-                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        label.credential,
+        content_type="application/vc+ld+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -245,8 +268,11 @@ def certificate_pdf(request: HttpRequest, serial: str) -> FileResponse:
         # Render now rather than fail the reader or show a status that is no longer true.
         certificate_render(label.pk)
         document = CertificateDocument.objects.get(label=label)
-    return FileResponse(document.file.open("rb"), content_type="application/pdf",
-                        filename=f"{label.certificate.number}.pdf")
+    return FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        filename=f"{label.certificate.number}.pdf",
+    )
 
 
 @require_GET
@@ -265,10 +291,14 @@ def qr_code(request: HttpRequest, serial: str, fmt: str) -> HttpResponse:
 
 # --- status lists, DIDs, keys, context --------------------------------------------------
 
+
 @require_GET
 def status_list(request: HttpRequest, code: str, purpose: str, number: int) -> JsonResponse:
-    entry = StatusList.objects.select_related("body").filter(
-        body__code=code, purpose=purpose, number=number).first()
+    entry = (
+        StatusList.objects.select_related("body")
+        .filter(body__code=code, purpose=purpose, number=number)
+        .first()
+    )
     if entry is None:
         raise Http404
     signed = statuslists.current_credential(entry)
@@ -280,14 +310,18 @@ def status_list(request: HttpRequest, code: str, purpose: str, number: int) -> J
 
 
 def _method(key: SigningKey) -> dict:
-    return verification_method_entry(keys.body_did(key.body), key.fragment, keys.public_key(key),
-                                     expires=key.retired_at, revoked=key.revoked_at)
+    return verification_method_entry(
+        keys.body_did(key.body),
+        key.fragment,
+        keys.public_key(key),
+        expires=key.retired_at,
+        revoked=key.revoked_at,
+    )
 
 
 @require_GET
 def body_did_document(request: HttpRequest, code: str) -> JsonResponse:
-    body = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY,
-                                       code=code).first()
+    body = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY, code=code).first()
     if body is None:
         raise Http404
     methods = [_method(key) for key in body.signing_keys.select_related("body")]
@@ -313,11 +347,38 @@ def jwks(request: HttpRequest) -> JsonResponse:
 @require_GET
 def label_context(request: HttpRequest) -> JsonResponse:
     base = statuslists.public_url(reverse("labels:context")) + "#"
-    terms = ["CarbonLabelCredential", "CarbonFootprintLabel", "labelSerial", "certificateNumber",
-             "scheme", "product", "holder", "USCC", "certificationBody", "approvalNumber",
-             "footprint", "unitKind", "declaredUnit", "referenceFlow", "boundary", "gwpSet",
-             "stages", "stage", "standard", "productRule", "assuranceLevel", "model", "gtin",
-             "trademark", "manufacturer", "plantAddress", "code", "value", "unit", "version"]
+    terms = [
+        "CarbonLabelCredential",
+        "CarbonFootprintLabel",
+        "labelSerial",
+        "certificateNumber",
+        "scheme",
+        "product",
+        "holder",
+        "USCC",
+        "certificationBody",
+        "approvalNumber",
+        "footprint",
+        "unitKind",
+        "declaredUnit",
+        "referenceFlow",
+        "boundary",
+        "gwpSet",
+        "stages",
+        "stage",
+        "standard",
+        "productRule",
+        "assuranceLevel",
+        "model",
+        "gtin",
+        "trademark",
+        "manufacturer",
+        "plantAddress",
+        "code",
+        "value",
+        "unit",
+        "version",
+    ]
     context = {"@context": {"@protected": True, **{t: base + t for t in terms}}}
     response = JsonResponse(context, content_type="application/ld+json")
     patch_cache_control(response, public=True, max_age=86400)
@@ -325,6 +386,7 @@ def label_context(request: HttpRequest) -> JsonResponse:
 
 
 # --- verification endpoint ---------------------------------------------------------------
+
 
 @csrf_exempt
 @require_POST
@@ -335,7 +397,7 @@ def verify_api(request: HttpRequest) -> JsonResponse:
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return _problem(400, "Malformed request", "The body is not JSON.")
     if not isinstance(body, dict) or "verifiableCredential" not in body:
-        return _problem(400, "Malformed request", "Send {\"verifiableCredential\": …}.")
+        return _problem(400, "Malformed request", 'Send {"verifiableCredential": …}.')
     result = verify(body["verifiableCredential"])
     payload = result.to_dict()
     payload["verified"] = result.valid
@@ -345,12 +407,16 @@ def verify_api(request: HttpRequest) -> JsonResponse:
 
 # --- public directory --------------------------------------------------------------------
 
+
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
-    labels = Label.objects.select_related(*selectors.PUBLIC_RELATED).filter(
-        status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED]).order_by("-issued_at")
+    labels = (
+        Label.objects.select_related(*selectors.PUBLIC_RELATED)
+        .filter(status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED])
+        .order_by("-issued_at")
+    )
     if query:
         gtin = Q(gtin=query.zfill(14)) if query.isdigit() and len(query) <= 14 else Q(pk=None)
         labels = labels.filter(
@@ -359,15 +425,25 @@ def directory(request: HttpRequest) -> HttpResponse:
             | Q(certificate__product__model__icontains=query)
             | Q(certificate__enterprise__name__icontains=query)
             | Q(certificate__number__icontains=query)
-            | Q(serial=query.upper()))
+            | Q(serial=query.upper())
+        )
     if category:
-        labels = labels.filter(Q(certificate__product__category__code=category)
-                               | Q(certificate__product__category__parent__code=category))
+        labels = labels.filter(
+            Q(certificate__product__category__code=category)
+            | Q(certificate__product__category__parent__code=category)
+        )
     page = Paginator(labels, 25).get_page(request.GET.get("page"))
     bodies = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY)
     if query:
         bodies = bodies.filter(Q(name__icontains=query) | Q(code__icontains=query))
-    return render(request, "labels/directory.html", {
-        "page": page, "q": query, "category": category, "bodies": bodies[:20],
-        "categories": ProductCategory.objects.filter(parent__isnull=True),
-    })
+    return render(
+        request,
+        "labels/directory.html",
+        {
+            "page": page,
+            "q": query,
+            "category": category,
+            "bodies": bodies[:20],
+            "categories": ProductCategory.objects.filter(parent__isnull=True),
+        },
+    )

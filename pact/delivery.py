@@ -43,15 +43,16 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 def post_event(url: str, event: dict, *, bearer_token: str = "") -> PostResult:
     parts = urlsplit(url)
-    if parts.scheme != "https" and not (parts.scheme == "http"
-                                        and parts.hostname in LOOPBACK_HOSTS):
+    if parts.scheme != "https" and not (
+        parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    ):
         return PostResult(None, "The partner's events endpoint must use https.")
     headers = {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
     if bearer_token:
         headers["Authorization"] = f"Bearer {bearer_token}"
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url, data=json.dumps(event, ensure_ascii=False).encode(), headers=headers,
-        method="POST")
+        url, data=json.dumps(event, ensure_ascii=False).encode(), headers=headers, method="POST"
+    )
     try:
         with _OPENER.open(request, timeout=conf.delivery_timeout_seconds()) as response:
             return PostResult(response.status, "")

@@ -56,8 +56,9 @@ class OAuthError(Exception):
         self.description = description
 
     def response(self) -> JsonResponse:
-        response = pact_json({"error": self.error, "error_description": self.description},
-                             status=400)
+        response = pact_json(
+            {"error": self.error, "error_description": self.description}, status=400
+        )
         response["Cache-Control"] = "no-store"
         return response
 

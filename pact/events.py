@@ -28,8 +28,9 @@ EVENT_TYPES: dict[int, dict[str, str]] = {
         EventKind.REQUEST_REJECTED: "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
     },
 }
-KIND_OF_TYPE = {spec: {name: kind for kind, name in types.items()}
-                for spec, types in EVENT_TYPES.items()}
+KIND_OF_TYPE = {
+    spec: {name: kind for kind, name in types.items()} for spec, types in EVENT_TYPES.items()
+}
 
 
 def event_kind(spec: int, event: Any) -> str:
@@ -48,7 +49,8 @@ def event_kind(spec: int, event: Any) -> str:
     kind = KIND_OF_TYPE[spec].get(event["type"])
     if kind is None:
         raise NotImplementedByHost(
-            f"Events of type {event['type']!r} are not implemented under /{spec}/events.")
+            f"Events of type {event['type']!r} are not implemented under /{spec}/events."
+        )
     if not isinstance(event.get("data"), dict):
         raise BadRequest("The event needs a data object.")
     return kind
@@ -65,22 +67,29 @@ def request_criteria(spec: int, data: dict) -> Criteria:
     else:
         criteria = criteria_from_event_data(data)
     if criteria.is_empty():
-        raise BadRequest("The request names no criterion this host filters by "
-                         "(product, company, geography, classification, validity, status).")
+        raise BadRequest(
+            "The request names no criterion this host filters by "
+            "(product, company, geography, classification, validity, status)."
+        )
     return criteria
 
 
-def fulfilled(spec: int, *, request_event_id: str, source: str,
-              footprints: list[dict]) -> dict:
-    return _event(spec, EventKind.REQUEST_FULFILLED, source,
-                  {"requestEventId": request_event_id, "pfs": footprints})
+def fulfilled(spec: int, *, request_event_id: str, source: str, footprints: list[dict]) -> dict:
+    return _event(
+        spec,
+        EventKind.REQUEST_FULFILLED,
+        source,
+        {"requestEventId": request_event_id, "pfs": footprints},
+    )
 
 
-def rejected(spec: int, *, request_event_id: str, source: str, code: str,
-             message: str) -> dict:
-    return _event(spec, EventKind.REQUEST_REJECTED, source,
-                  {"requestEventId": request_event_id,
-                   "error": {"code": code, "message": message}})
+def rejected(spec: int, *, request_event_id: str, source: str, code: str, message: str) -> dict:
+    return _event(
+        spec,
+        EventKind.REQUEST_REJECTED,
+        source,
+        {"requestEventId": request_event_id, "error": {"code": code, "message": message}},
+    )
 
 
 def _event(spec: int, kind: str, source: str, data: dict, now: datetime | None = None) -> dict:

@@ -19,15 +19,22 @@ from labels.models import LabelStatus
 from . import identifiers
 from .errors import BadRequest
 
-LIST_CRITERIA = {"productid": "product_ids", "companyid": "company_ids",
-                 "geography": "geographies", "classification": "classifications",
-                 "status": "statuses"}
-DATE_CRITERIA = {"validon": "valid_on", "validafter": "valid_after",
-                 "validbefore": "valid_before"}
+LIST_CRITERIA = {
+    "productid": "product_ids",
+    "companyid": "company_ids",
+    "geography": "geographies",
+    "classification": "classifications",
+    "status": "statuses",
+}
+DATE_CRITERIA = {"validon": "valid_on", "validafter": "valid_after", "validbefore": "valid_before"}
 ACTIVE, DEPRECATED = "Active", "Deprecated"
 # A label that no longer certifies anything: its footprint is Deprecated.
-ENDED_STATUSES = (LabelStatus.SUSPENDED, LabelStatus.REVOKED, LabelStatus.CANCELLED,
-                  LabelStatus.EXPIRED)
+ENDED_STATUSES = (
+    LabelStatus.SUSPENDED,
+    LabelStatus.REVOKED,
+    LabelStatus.CANCELLED,
+    LabelStatus.EXPIRED,
+)
 # "+08:00" arrives as " 08:00" when a client forgets to percent-encode the plus sign.
 _UNENCODED_PLUS = re.compile(r" (\d{2}(?::?\d{2})?)$")
 
@@ -138,8 +145,7 @@ def deprecated_condition(now: datetime) -> Q:
     """Deprecated: the label no longer certifies (suspended, revoked, cancelled, expired, or past
     its validUntil before the expiry task ran), or a renewal superseded it. Needs the
     `superseded` annotation of `selectors.footprints_for_client`."""
-    return (Q(label__status__in=ENDED_STATUSES) | Q(label__valid_until__lte=now)
-            | Q(superseded=True))
+    return Q(label__status__in=ENDED_STATUSES) | Q(label__valid_until__lte=now) | Q(superseded=True)
 
 
 def apply(queryset: QuerySet, criteria: Criteria, *, now: datetime) -> QuerySet:
@@ -151,15 +157,20 @@ def apply(queryset: QuerySet, criteria: Criteria, *, now: datetime) -> QuerySet:
     if criteria.geographies:
         conditions.append(_any(_geography_condition(value) for value in criteria.geographies))
     if criteria.classifications:
-        conditions.append(_any(_classification_condition(value)
-                               for value in criteria.classifications))
+        conditions.append(
+            _any(_classification_condition(value) for value in criteria.classifications)
+        )
     if criteria.statuses:
         deprecated = deprecated_condition(now)
-        conditions.append(_any(deprecated if status == DEPRECATED else ~deprecated
-                               for status in criteria.statuses))
+        conditions.append(
+            _any(
+                deprecated if status == DEPRECATED else ~deprecated for status in criteria.statuses
+            )
+        )
     if criteria.valid_on:
-        conditions.append(Q(label__valid_from__lte=criteria.valid_on,
-                            label__valid_until__gte=criteria.valid_on))
+        conditions.append(
+            Q(label__valid_from__lte=criteria.valid_on, label__valid_until__gte=criteria.valid_on)
+        )
     if criteria.valid_after:
         conditions.append(Q(label__valid_from__gt=criteria.valid_after))
     if criteria.valid_before:
@@ -184,8 +195,13 @@ def _product_condition(value: str) -> Q:
         return Q(label__gtin=gtin)
     rest = identifiers.strip_prefix(value.strip(), identifiers.PRODUCT_PREFIX)
     # ASCII digits within the database's integers: "²".isdigit() is true, yet int() refuses it.
-    if rest is not None and rest.isascii() and rest.isdigit() and len(rest) <= 19 \
-            and int(rest) <= ID_MAX:
+    if (
+        rest is not None
+        and rest.isascii()
+        and rest.isdigit()
+        and len(rest) <= 19
+        and int(rest) <= ID_MAX
+    ):
         return Q(label__certificate__product_id=int(rest))
     return NOTHING
 
@@ -200,14 +216,16 @@ def _company_condition(value: str) -> Q:
 def _geography_condition(value: str) -> Q:
     text = value.strip()
     code = text.upper()
-    condition = (Q(geography_country=code) | Q(geography_subdivision=code)
-                 | Q(geography_region__iexact=text))
+    condition = (
+        Q(geography_country=code) | Q(geography_subdivision=code) | Q(geography_region__iexact=text)
+    )
     if len(code) == 2:
         condition |= Q(geography_subdivision__startswith=f"{code}-")
     for country, regions in identifiers.REGIONS_OF_COUNTRY.items():
         if any(region.lower() == text.lower() for region in regions):
-            condition |= (Q(geography_country=country)
-                          | Q(geography_subdivision__startswith=f"{country}-"))
+            condition |= Q(geography_country=country) | Q(
+                geography_subdivision__startswith=f"{country}-"
+            )
     return condition
 
 
@@ -216,17 +234,19 @@ def _classification_condition(value: str) -> Q:
     code = identifiers.strip_prefix(text, identifiers.CATEGORY_PREFIX)
     if code:
         code = code.upper()
-        return (Q(label__certificate__product__category__code=code)
-                | Q(label__certificate__product__category__parent__code=code))
+        return Q(label__certificate__product__category__code=code) | Q(
+            label__certificate__product__category__parent__code=code
+        )
     cpc = identifiers.strip_prefix(text, identifiers.CPC_PREFIX)
     if cpc:
-        mapped = [category for category, target in identifiers.CPC_BY_CATEGORY.items()
-                  if target == cpc]
+        mapped = [
+            category for category, target in identifiers.CPC_BY_CATEGORY.items() if target == cpc
+        ]
         if not mapped:
             return NOTHING
         # A category's own entry wins over its parent's (identifiers.cpc_code).
-        return (Q(label__certificate__product__category__code__in=mapped)
-                | (Q(label__certificate__product__category__parent__code__in=mapped)
-                   & ~Q(label__certificate__product__category__code__in=list(
-                       identifiers.CPC_BY_CATEGORY))))
+        return Q(label__certificate__product__category__code__in=mapped) | (
+            Q(label__certificate__product__category__parent__code__in=mapped)
+            & ~Q(label__certificate__product__category__code__in=list(identifiers.CPC_BY_CATEGORY))
+        )
     return NOTHING

@@ -30,38 +30,61 @@ CPC_PREFIX = "urn:pact:productclassification:un-cpc:"
 # product sits in one, otherwise the division or section. A catalogue product without its own
 # entry takes its pilot category's code. Refine here; nothing else needs to change.
 CPC_BY_CATEGORY = {
-    "LIB": "4642",          # electric accumulators
-    "PV": "471",            # electronic components, incl. photovoltaic cells and modules
-    "STEEL": "411",         # basic iron and steel
-    "TEXTILE": "2",         # textiles, apparel and leather products (section)
-    "EEA": "4",             # metal products, machinery and equipment (section)
-    "EEA-AC": "43",         # general-purpose machinery
+    "LIB": "4642",  # electric accumulators
+    "PV": "471",  # electronic components, incl. photovoltaic cells and modules
+    "STEEL": "411",  # basic iron and steel
+    "TEXTILE": "2",  # textiles, apparel and leather products (section)
+    "EEA": "4",  # metal products, machinery and equipment (section)
+    "EEA-AC": "43",  # general-purpose machinery
     "EEA-DESKTOP": "4523",  # data processing machines with CPU, input and output in one housing
-    "EEA-LAPTOP": "4522",   # portable data processing machines
-    "EEA-MOTOR": "4611",    # electric motors and generators
-    "TYRE": "361",          # rubber tyres and tubes
-    "CEMENT": "3744",       # Portland, aluminous, slag and similar hydraulic cements
-    "ALU": "41",            # basic metals
-    "PHOS": "346",          # fertilizers and pesticides
+    "EEA-LAPTOP": "4522",  # portable data processing machines
+    "EEA-MOTOR": "4611",  # electric motors and generators
+    "TYRE": "361",  # rubber tyres and tubes
+    "CEMENT": "3744",  # Portland, aluminous, slag and similar hydraulic cements
+    "ALU": "41",  # basic metals
+    "PHOS": "346",  # fertilizers and pesticides
     "UREA": "346",
-    "WOOD": "31",           # products of wood, cork, straw and plaiting materials
+    "WOOD": "31",  # products of wood, cork, straw and plaiting materials
 }
 
 # The UN regions a country lies in, for the `geography` filter ("within the specified
 # geography"). Only East Asia is listed: footprints elsewhere match by their own code.
 REGIONS_OF_COUNTRY = {
-    country: ("Eastern Asia", "Asia")
-    for country in ("CN", "HK", "MO", "JP", "KP", "KR", "MN")
+    country: ("Eastern Asia", "Asia") for country in ("CN", "HK", "MO", "JP", "KP", "KR", "MN")
 }
 UN_REGIONS = (
-    "Africa", "Americas", "Asia", "Europe", "Oceania", "Australia and New Zealand",
-    "Central Asia", "Eastern Asia", "Eastern Europe", "Latin America and the Caribbean",
-    "Melanesia", "Micronesia", "Northern Africa", "Northern America", "Northern Europe",
-    "Polynesia", "South-eastern Asia", "Southern Asia", "Southern Europe", "Sub-Saharan Africa",
-    "Western Asia", "Western Europe",
+    "Africa",
+    "Americas",
+    "Asia",
+    "Europe",
+    "Oceania",
+    "Australia and New Zealand",
+    "Central Asia",
+    "Eastern Asia",
+    "Eastern Europe",
+    "Latin America and the Caribbean",
+    "Melanesia",
+    "Micronesia",
+    "Northern Africa",
+    "Northern America",
+    "Northern Europe",
+    "Polynesia",
+    "South-eastern Asia",
+    "Southern Asia",
+    "Southern Europe",
+    "Sub-Saharan Africa",
+    "Western Asia",
+    "Western Europe",
 )
-CHINA_NAMES = {"china", "中国", "中华人民共和国", "prc", "people's republic of china",
-               "mainland china", "中国大陆"}
+CHINA_NAMES = {
+    "china",
+    "中国",
+    "中华人民共和国",
+    "prc",
+    "people's republic of china",
+    "mainland china",
+    "中国大陆",
+}
 DEFAULT_COUNTRY = "CN"
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _SUBDIVISION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
@@ -122,8 +145,8 @@ def geography(text: str) -> Geography:
 
 def strip_prefix(value: str, prefix: str) -> str | None:
     """The rest of a URN after `prefix`, compared case-insensitively; None if it differs."""
-    if value[:len(prefix)].lower() == prefix:
-        return value[len(prefix):]
+    if value[: len(prefix)].lower() == prefix:
+        return value[len(prefix) :]
     return None
 
 

@@ -16,20 +16,34 @@ class PartnerClient(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="pact_clients", verbose_name=_("partner organisation"))
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pact_clients",
+        verbose_name=_("partner organisation"),
+    )
     client_id = models.CharField(_("client id"), max_length=64, unique=True)
     secret_hash = models.CharField(max_length=64)
     is_active = models.BooleanField(_("active"), default=True)
     data_owners = models.ManyToManyField(
-        "accounts.Organisation", blank=True, related_name="pact_recipients",
-        verbose_name=_("enterprises sharing their footprints with this client"))
+        "accounts.Organisation",
+        blank=True,
+        related_name="pact_recipients",
+        verbose_name=_("enterprises sharing their footprints with this client"),
+    )
     outbound_events_url = models.URLField(
-        _("partner's events endpoint"), max_length=500, blank=True,
-        help_text=_("Full URL of the partner's Action Events endpoint, such as "
-                    "https://partner.example/3/events; answers to its requests go there."))
+        _("partner's events endpoint"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Full URL of the partner's Action Events endpoint, such as "
+            "https://partner.example/3/events; answers to its requests go there."
+        ),
+    )
     outbound_bearer_token = models.CharField(
-        _("bearer token for the partner's endpoint"), max_length=2000, blank=True)
+        _("bearer token for the partner's endpoint"), max_length=2000, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -43,8 +57,9 @@ class AccessToken(models.Model):
     """An access token from POST /auth/token; only its SHA-256 hash is kept."""
 
     token_hash = models.CharField(max_length=64, unique=True)
-    client = models.ForeignKey(PartnerClient, on_delete=models.CASCADE,
-                               related_name="access_tokens")
+    client = models.ForeignKey(
+        PartnerClient, on_delete=models.CASCADE, related_name="access_tokens"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -61,8 +76,9 @@ class Footprint(models.Model):
     predecessors are read live from the labels.
     """
 
-    label = models.OneToOneField("labels.Label", on_delete=models.CASCADE,
-                                 related_name="pact_footprint")
+    label = models.OneToOneField(
+        "labels.Label", on_delete=models.CASCADE, related_name="pact_footprint"
+    )
     pf_id = models.UUIDField(unique=True)
     # v3 declaredUnitOfMeasurement and declaredUnitAmount: the label's unit as stated.
     declared_unit = models.CharField(max_length=32)
@@ -72,8 +88,7 @@ class Footprint(models.Model):
     # v2 declaredUnit and unitaryProductAmount; empty when 2.x has no unit for it (a piece
     # without a known mass), and then the footprint is served under /3 only.
     v2_declared_unit = models.CharField(max_length=32, blank=True)
-    v2_unitary_amount = models.DecimalField(max_digits=30, decimal_places=12, null=True,
-                                            blank=True)
+    v2_unitary_amount = models.DecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
     # Exactly one is set, as the CarbonFootprint scope requires.
     geography_country = models.CharField(max_length=2, blank=True)
     geography_subdivision = models.CharField(max_length=6, blank=True)
@@ -102,8 +117,9 @@ class InboundEvent(models.Model):
     """A CloudEvent a partner POSTed to {base}/2/events or /3/events. CloudEvents identify an
     event by source and id, so a repeated POST is recorded (and answered) once."""
 
-    client = models.ForeignKey(PartnerClient, on_delete=models.PROTECT,
-                               related_name="inbound_events")
+    client = models.ForeignKey(
+        PartnerClient, on_delete=models.PROTECT, related_name="inbound_events"
+    )
     spec = models.PositiveSmallIntegerField(_("PACT major version"))
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     event_id = models.CharField(max_length=300)
@@ -114,8 +130,9 @@ class InboundEvent(models.Model):
     class Meta:
         ordering = ["-received_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "source", "event_id"],
-                                    name="pact_unique_inbound_event"),
+            models.UniqueConstraint(
+                fields=["client", "source", "event_id"], name="pact_unique_inbound_event"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,14 +150,14 @@ class OutboundEvent(models.Model):
     transaction. The answer (RequestFulfilled or RequestRejected) is composed at the first
     attempt and kept, so every retry sends the same event with the same id."""
 
-    request = models.OneToOneField(InboundEvent, on_delete=models.PROTECT,
-                                   related_name="answer")
+    request = models.OneToOneField(InboundEvent, on_delete=models.PROTECT, related_name="answer")
     target_url = models.URLField(max_length=500)
     source = models.CharField(_("our events endpoint"), max_length=500)
     kind = models.CharField(max_length=32, choices=EventKind.choices, blank=True)
     body = models.JSONField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -31,15 +31,17 @@ def data_quality(lines: Sequence[InventoryLine], gwp: dict[str, Decimal]) -> dic
     if not lines:
         return None
     try:
-        emissions = [abs(value) for value in
-                     engine.line_emissions([core_line(line) for line in lines], gwp)]
+        emissions = [
+            abs(value) for value in engine.line_emissions([core_line(line) for line in lines], gwp)
+        ]
     except ValueError:  # a unit mismatch or a gas without GWP: unweighable, so no dqi
         return None
     total = sum(emissions, Decimal(0))
     if not total:
         return None
     rated = [
-        (line, weight) for line, weight in zip(lines, emissions, strict=True)
+        (line, weight)
+        for line, weight in zip(lines, emissions, strict=True)
         if weight / total > THRESHOLD
         and all(getattr(line, field) is not None for field in INDICATORS.values())
     ]

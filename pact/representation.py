@@ -69,14 +69,12 @@ class _Facts:
             "companyName": self.enterprise.name,
             "companyIds": identifiers.company_ids(self.enterprise.uscc),
             "productDescription": self._product_description(),
-            "productIds": identifiers.product_ids(gtin=self.label.gtin,
-                                                  product_id=self.product.pk),
+            "productIds": identifiers.product_ids(gtin=self.label.gtin, product_id=self.product.pk),
         }
 
     def v2(self) -> dict[str, Any]:
         document = self._common(2)
-        document["version"] = 1 + self.view.status_changes + (
-            1 if self.view.superseded_at else 0)
+        document["version"] = 1 + self.view.status_changes + (1 if self.view.superseded_at else 0)
         document["created"] = _instant(self.label.issued_at)
         if updated := self._updated():
             document["updated"] = _instant(updated)
@@ -109,17 +107,25 @@ class _Facts:
         the reason the label records."""
         label = self.label
         if label.status in ENDED_STATUSES:
-            verb = {LabelStatus.SUSPENDED: "suspended", LabelStatus.REVOKED: "revoked",
-                    LabelStatus.CANCELLED: "cancelled", LabelStatus.EXPIRED: "expired"}
+            verb = {
+                LabelStatus.SUSPENDED: "suspended",
+                LabelStatus.REVOKED: "revoked",
+                LabelStatus.CANCELLED: "cancelled",
+                LabelStatus.EXPIRED: "expired",
+            }
             reason = f": {label.status_reason}" if label.status_reason else "."
-            return DEPRECATED, (f"The label was {verb[LabelStatus(label.status)]} on "
-                                f"{_day(label.status_changed_at)}{reason}")
+            return DEPRECATED, (
+                f"The label was {verb[LabelStatus(label.status)]} on "
+                f"{_day(label.status_changed_at)}{reason}"
+            )
         if label.effective_status(self.now) == LabelStatus.EXPIRED:
             return DEPRECATED, f"The label's validity ended on {_day(label.valid_until)}."
         if self.view.superseded_at:
-            return DEPRECATED, (f"A renewed label superseded this footprint on "
-                                f"{_day(self.view.superseded_at)}; its footprint lists this id "
-                                f"in precedingPfIds.")
+            return DEPRECATED, (
+                f"A renewed label superseded this footprint on "
+                f"{_day(self.view.superseded_at)}; its footprint lists this id "
+                f"in precedingPfIds."
+            )
         return ACTIVE, ""
 
     def _updated(self) -> datetime | None:
@@ -172,15 +178,22 @@ class _Facts:
         version = self.version
         results = version.stage_results or {}
         with translation.override("en"):
-            boundary = (str(Boundary(version.boundary).label) if version.boundary
-                        else "System boundary not stated")
+            boundary = (
+                str(Boundary(version.boundary).label)
+                if version.boundary
+                else "System boundary not stated"
+            )
             included = [
                 f"{Stage(stage).label} ({_decimal(Decimal(str(results[stage])))} kgCO2e)"
-                if stage in results else str(Stage(stage).label)
-                for stage in Stage.values if stage in (version.stages_included or [])
+                if stage in results
+                else str(Stage(stage).label)
+                for stage in Stage.values
+                if stage in (version.stages_included or [])
             ]
-            excluded = [f"{_stage_label(item.get('stage', ''))} ({item.get('reason', '')})"
-                        for item in version.stages_excluded or []]
+            excluded = [
+                f"{_stage_label(item.get('stage', ''))} ({item.get('reason', '')})"
+                for item in version.stages_excluded or []
+            ]
         text = f"{boundary}, per {QUANTIFICATION_STANDARD}."
         if included:
             text += f" Stages included: {'; '.join(included)}."
@@ -190,10 +203,10 @@ class _Facts:
 
     def _rules(self) -> list[dict[str, Any]]:
         name = f"{self.application.product_rule_name} {self.application.product_rule_version}"
-        operator = (self.body.name if self.certificate.scheme == "self_filed"
-                    else NATIONAL_PILOT_OPERATOR)
-        return [{"operator": "Other", "ruleNames": [name.strip()],
-                 "otherOperatorName": operator}]
+        operator = (
+            self.body.name if self.certificate.scheme == "self_filed" else NATIONAL_PILOT_OPERATOR
+        )
+        return [{"operator": "Other", "ruleNames": [name.strip()], "otherOperatorName": operator}]
 
     # --- figures ------------------------------------------------------------------------------
 
@@ -204,8 +217,7 @@ class _Facts:
         version = self.version
         total = self.certificate.declared_total
         biogenic = version.biogenic_emissions
-        uptake = (-abs(version.biogenic_removals) if version.biogenic_removals is not None
-                  else None)
+        uptake = -abs(version.biogenic_removals) if version.biogenic_removals is not None else None
         fossil = version.fossil_emissions
         if fossil is None:
             fossil = max(total - (biogenic or 0) - (uptake or 0), Decimal(0))
@@ -213,8 +225,11 @@ class _Facts:
             total=total,
             excluding_uptake=total - (uptake or 0),
             excluding_biogenic=max(total - (biogenic or 0) - (uptake or 0), Decimal(0)),
-            fossil=fossil, biogenic=biogenic, uptake=uptake,
-            land_use_change=version.land_use_change, aircraft=version.aircraft_emissions,
+            fossil=fossil,
+            biogenic=biogenic,
+            uptake=uptake,
+            land_use_change=version.land_use_change,
+            aircraft=version.aircraft_emissions,
         )
 
     def _gwp_set(self) -> str:
@@ -262,28 +277,32 @@ class _Facts:
         }
         if footprint.product_mass is not None and footprint.v2_declared_unit == "kilogram":
             pcf["productMassPerDeclaredUnit"] = "1"
-        optional = {"dLucGhgEmissions": figures.land_use_change,
-                    "otherBiogenicGhgEmissions": figures.biogenic,
-                    "biogenicCarbonWithdrawal": figures.uptake,
-                    "aircraftGhgEmissions": figures.aircraft}
+        optional = {
+            "dLucGhgEmissions": figures.land_use_change,
+            "otherBiogenicGhgEmissions": figures.biogenic,
+            "biogenicCarbonWithdrawal": figures.uptake,
+            "aircraftGhgEmissions": figures.aircraft,
+        }
         for field, value in optional.items():
             if value is not None:
                 pcf[field] = _decimal(value)
-        pcf.update({
-            "characterizationFactors": gwp,
-            "ipccCharacterizationFactorsSources": [gwp],
-            "crossSectoralStandardsUsed": ["ISO Standard 14067"],
-            "crossSectoralStandards": ["ISO14067"],
-            "productOrSectorSpecificRules": self._rules(),
-            "biogenicAccountingMethodology": "ISO",
-            "boundaryProcessesDescription": self._boundary_description(),
-            "referencePeriodStart": start,
-            "referencePeriodEnd": end,
-            **self._geography(),
-            "exemptedEmissionsPercent": 0,
-            "exemptedEmissionsDescription": self.version.cut_off_criteria,
-            "packagingEmissionsIncluded": False,
-        })
+        pcf.update(
+            {
+                "characterizationFactors": gwp,
+                "ipccCharacterizationFactorsSources": [gwp],
+                "crossSectoralStandardsUsed": ["ISO Standard 14067"],
+                "crossSectoralStandards": ["ISO14067"],
+                "productOrSectorSpecificRules": self._rules(),
+                "biogenicAccountingMethodology": "ISO",
+                "boundaryProcessesDescription": self._boundary_description(),
+                "referencePeriodStart": start,
+                "referencePeriodEnd": end,
+                **self._geography(),
+                "exemptedEmissionsPercent": 0,
+                "exemptedEmissionsDescription": self.version.cut_off_criteria,
+                "packagingEmissionsIncluded": False,
+            }
+        )
         if footprint.secondary_sources:
             pcf["secondaryEmissionFactorSources"] = footprint.secondary_sources
         if self.version.allocation_procedure:
@@ -305,7 +324,8 @@ class _Facts:
             "declaredUnitOfMeasurement": footprint.declared_unit,
             "declaredUnitAmount": _decimal(footprint.declared_unit_amount),
             "productMassPerDeclaredUnit": _decimal(
-                product_mass_per_declared_unit(footprint.product_mass)),
+                product_mass_per_declared_unit(footprint.product_mass)
+            ),
             "referencePeriodStart": start,
             "referencePeriodEnd": end,
             **self._geography(),
@@ -315,20 +335,24 @@ class _Facts:
             "fossilCarbonContent": "0",
             "fossilGhgEmissions": _decimal(figures.fossil),
         }
-        optional = {"landUseChangeGhgEmissions": figures.land_use_change,
-                    "biogenicCO2Uptake": figures.uptake,
-                    "aircraftGhgEmissions": figures.aircraft}
+        optional = {
+            "landUseChangeGhgEmissions": figures.land_use_change,
+            "biogenicCO2Uptake": figures.uptake,
+            "aircraftGhgEmissions": figures.aircraft,
+        }
         for field, value in optional.items():
             if value is not None:
                 pcf[field] = _decimal(value)
-        pcf.update({
-            "packagingEmissionsIncluded": False,
-            "ipccCharacterizationFactors": [self._gwp_set()],
-            "crossSectoralStandards": ["ISO14067"],
-            "productOrSectorSpecificRules": self._rules(),
-            "exemptedEmissionsPercent": "0",
-            "exemptedEmissionsDescription": self.version.cut_off_criteria,
-        })
+        pcf.update(
+            {
+                "packagingEmissionsIncluded": False,
+                "ipccCharacterizationFactors": [self._gwp_set()],
+                "crossSectoralStandards": ["ISO14067"],
+                "productOrSectorSpecificRules": self._rules(),
+                "exemptedEmissionsPercent": "0",
+                "exemptedEmissionsDescription": self.version.cut_off_criteria,
+            }
+        )
         if self.version.allocation_procedure:
             pcf["allocationRulesDescription"] = self.version.allocation_procedure
         if footprint.secondary_sources:
@@ -360,12 +384,14 @@ class _Facts:
         # 2.x knows only these two boundaries; a cradle-to-grave assurance leaves it undefined.
         if self.version.boundary == Boundary.CRADLE_TO_GATE:
             assurance["boundary"] = "Cradle-to-Gate"
-        assurance.update({
-            "providerName": self.body.name,
-            "completedAt": _instant(self.certificate.created_at),
-            "standardName": VERIFICATION_STANDARD,
-            "comments": self._assurance_comment(),
-        })
+        assurance.update(
+            {
+                "providerName": self.body.name,
+                "completedAt": _instant(self.certificate.created_at),
+                "standardName": VERIFICATION_STANDARD,
+                "comments": self._assurance_comment(),
+            }
+        )
         return assurance
 
     def _verification(self) -> dict[str, Any]:

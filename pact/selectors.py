@@ -66,20 +66,27 @@ def _footprints() -> QuerySet[Footprint]:
     # The chain of a label: same product, same plant, same body, as the certificate renews.
     later_in_chain = Label.objects.filter(
         certificate__product_id=OuterRef("label__certificate__product_id"),
-        certificate__certification_body_id=OuterRef(
-            "label__certificate__certification_body_id"),
+        certificate__certification_body_id=OuterRef("label__certificate__certification_body_id"),
         certificate__application__plant_address=OuterRef(
-            "label__certificate__application__plant_address"),
+            "label__certificate__application__plant_address"
+        ),
         pk__gt=OuterRef("label_id"),
     )
-    status_changes = (LabelEvent.objects.filter(label_id=OuterRef("label_id"),
-                                                action__in=STATUS_EVENTS)
-                      .order_by().values("label_id").annotate(count=Count("pk")).values("count"))
-    return (Footprint.objects.select_related(*RELATED)
-            .annotate(superseded=Exists(later_in_chain),
-                      status_changes=Coalesce(Subquery(status_changes,
-                                                       output_field=IntegerField()), 0))
-            .order_by("label_id"))
+    status_changes = (
+        LabelEvent.objects.filter(label_id=OuterRef("label_id"), action__in=STATUS_EVENTS)
+        .order_by()
+        .values("label_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        Footprint.objects.select_related(*RELATED)
+        .annotate(
+            superseded=Exists(later_in_chain),
+            status_changes=Coalesce(Subquery(status_changes, output_field=IntegerField()), 0),
+        )
+        .order_by("label_id")
+    )
 
 
 def footprints_for_client(client: PartnerClient, *, spec: int) -> QuerySet[Footprint]:
@@ -87,7 +94,8 @@ def footprints_for_client(client: PartnerClient, *, spec: int) -> QuerySet[Footp
     labels append at the end, so offset pages stay stable). Under /2 only those 2.x can
     express."""
     queryset = _footprints().filter(
-        label__certificate__enterprise__in=client.data_owners.values("pk"))
+        label__certificate__enterprise__in=client.data_owners.values("pk")
+    )
     if spec == 2:
         queryset = queryset.exclude(v2_declared_unit="")
     return queryset
@@ -101,10 +109,11 @@ def client_may_read(client: PartnerClient, footprint: Footprint) -> bool:
     return client.data_owners.filter(pk=footprint.label.certificate.enterprise_id).exists()
 
 
-def footprint_page(queryset: QuerySet[Footprint], *, offset: int,
-                   limit: int) -> tuple[list[FootprintView], bool]:
+def footprint_page(
+    queryset: QuerySet[Footprint], *, offset: int, limit: int
+) -> tuple[list[FootprintView], bool]:
     """`limit` footprints from `offset`, and whether more follow (one extra row tells)."""
-    rows = list(queryset[offset:offset + limit + 1])
+    rows = list(queryset[offset : offset + limit + 1])
     return footprint_views(rows[:limit]), len(rows) > limit
 
 
@@ -116,21 +125,38 @@ def footprint_views(footprints: list[Footprint]) -> list[FootprintView]:
     for pk, serial, issued_at, product_id, body_id, plant in (
         Label.objects.filter(certificate__product_id__in=product_ids)
         .order_by("pk")
-        .values_list("pk", "serial", "issued_at", "certificate__product_id",
-                     "certificate__certification_body_id",
-                     "certificate__application__plant_address")
+        .values_list(
+            "pk",
+            "serial",
+            "issued_at",
+            "certificate__product_id",
+            "certificate__certification_body_id",
+            "certificate__application__plant_address",
+        )
     ):
         chains[(product_id, body_id, plant)].append((pk, serial, issued_at))
     views = []
     for footprint in footprints:
         certificate = footprint.label.certificate
-        chain = chains[(certificate.product_id, certificate.certification_body_id,
-                        certificate.application.plant_address)]
-        earlier = tuple(str(identifiers.footprint_id(serial))
-                        for pk, serial, _ in chain if pk < footprint.label_id)
+        chain = chains[
+            (
+                certificate.product_id,
+                certificate.certification_body_id,
+                certificate.application.plant_address,
+            )
+        ]
+        earlier = tuple(
+            str(identifiers.footprint_id(serial))
+            for pk, serial, _ in chain
+            if pk < footprint.label_id
+        )
         later = [issued_at for pk, _, issued_at in chain if pk > footprint.label_id]
-        views.append(FootprintView(
-            footprint=footprint, preceding_ids=earlier,
-            superseded_at=later[0] if later else None,
-            status_changes=getattr(footprint, "status_changes", 0)))  # the annotation
+        views.append(
+            FootprintView(
+                footprint=footprint,
+                preceding_ids=earlier,
+                superseded_at=later[0] if later else None,
+                status_changes=getattr(footprint, "status_changes", 0),
+            )
+        )  # the annotation
     return views

@@ -7,8 +7,13 @@ from .delivery import DeliveryFailed
 
 
 @shared_task(
-    bind=True, acks_late=True, ignore_result=True, autoretry_for=(DeliveryFailed,),
-    retry_backoff=30, retry_backoff_max=3600, retry_jitter=True,
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(DeliveryFailed,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
     max_retries=conf.delivery_max_retries(),
 )
 def pact_request_answer(self, outbound_event_id: int) -> str:

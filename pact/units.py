@@ -40,45 +40,132 @@ def _alias(unit: str, factor: str, *names: str) -> None:
         ALIASES[name] = (unit, Decimal(factor))
 
 
-_alias(KILOGRAM, "1", "kg", "kgs", "kilogram", "kilograms", "kilogramme", "kilogrammes", "千克",
-       "公斤")
+_alias(
+    KILOGRAM, "1", "kg", "kgs", "kilogram", "kilograms", "kilogramme", "kilogrammes", "千克", "公斤"
+)
 _alias(KILOGRAM, "0.001", "g", "gram", "grams", "克")
 _alias(KILOGRAM, "1000", "t", "ton", "tons", "tonne", "tonnes", "metric ton", "metric tons", "吨")
 _alias(LITER, "1", "l", "liter", "liters", "litre", "litres", "升")
 _alias(LITER, "0.001", "ml", "milliliter", "milliliters", "millilitre", "millilitres", "毫升")
-_alias(CUBIC_METER, "1", "m3", "m³", "cubic meter", "cubic meters", "cubic metre",
-       "cubic metres", "立方米")
-_alias(SQUARE_METER, "1", "m2", "m²", "square meter", "square meters", "square metre",
-       "square metres", "平方米")
-_alias(KILOWATT_HOUR, "1", "kwh", "kw·h", "kw.h", "kilowatt hour", "kilowatt hours",
-       "kilowatt-hour", "kilowatt-hours", "千瓦时", "度")
-_alias(KILOWATT_HOUR, "1000", "mwh", "mw·h", "megawatt hour", "megawatt hours",
-       "megawatt-hour", "megawatt-hours", "兆瓦时")
-_alias(KILOWATT_HOUR, "0.001", "wh", "w·h", "watt hour", "watt hours", "watt-hour",
-       "watt-hours", "瓦时")
+_alias(
+    CUBIC_METER,
+    "1",
+    "m3",
+    "m³",
+    "cubic meter",
+    "cubic meters",
+    "cubic metre",
+    "cubic metres",
+    "立方米",
+)
+_alias(
+    SQUARE_METER,
+    "1",
+    "m2",
+    "m²",
+    "square meter",
+    "square meters",
+    "square metre",
+    "square metres",
+    "平方米",
+)
+_alias(
+    KILOWATT_HOUR,
+    "1",
+    "kwh",
+    "kw·h",
+    "kw.h",
+    "kilowatt hour",
+    "kilowatt hours",
+    "kilowatt-hour",
+    "kilowatt-hours",
+    "千瓦时",
+    "度",
+)
+_alias(
+    KILOWATT_HOUR,
+    "1000",
+    "mwh",
+    "mw·h",
+    "megawatt hour",
+    "megawatt hours",
+    "megawatt-hour",
+    "megawatt-hours",
+    "兆瓦时",
+)
+_alias(
+    KILOWATT_HOUR,
+    "0.001",
+    "wh",
+    "w·h",
+    "watt hour",
+    "watt hours",
+    "watt-hour",
+    "watt-hours",
+    "瓦时",
+)
 _alias(MEGAJOULE, "1", "mj", "megajoule", "megajoules", "兆焦")
 _alias(MEGAJOULE, "1000", "gj", "gigajoule", "gigajoules", "吉焦")
 _alias(MEGAJOULE, "0.001", "kj", "kilojoule", "kilojoules", "千焦")
-_alias(TON_KILOMETER, "1", "tkm", "t·km", "t.km", "t-km", "ton kilometer", "ton kilometers",
-       "ton-kilometer", "ton-kilometers", "tonne kilometre", "tonne kilometres",
-       "tonne-kilometre", "tonne-kilometres", "吨公里")
-_alias(PIECE, "1", "piece", "pieces", "pc", "pcs", "item", "items", "unit", "units", "个", "件",
-       "台", "只", "块", "套", "片", "组", "支", "根", "条", "部")
+_alias(
+    TON_KILOMETER,
+    "1",
+    "tkm",
+    "t·km",
+    "t.km",
+    "t-km",
+    "ton kilometer",
+    "ton kilometers",
+    "ton-kilometer",
+    "ton-kilometers",
+    "tonne kilometre",
+    "tonne kilometres",
+    "tonne-kilometre",
+    "tonne-kilometres",
+    "吨公里",
+)
+_alias(
+    PIECE,
+    "1",
+    "piece",
+    "pieces",
+    "pc",
+    "pcs",
+    "item",
+    "items",
+    "unit",
+    "units",
+    "个",
+    "件",
+    "台",
+    "只",
+    "块",
+    "套",
+    "片",
+    "组",
+    "支",
+    "根",
+    "条",
+    "部",
+)
 
 # Longest first, so "kwh" wins over "kw…" prefixes and "metric ton" over "m".
 _BY_LENGTH = sorted(ALIASES, key=len, reverse=True)
 _LEADING_AMOUNT = re.compile(r"\s*(\d+(?:[.,]\d+)?)?\s*")
 _PER = re.compile(r"(?:\bper\s+|每\s*)(?:1\s*)?", re.IGNORECASE)
-_MASS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|kilograms?|千克|公斤|g|grams?|克|t|tonnes?|tons?|吨)"
-                   r"(?![a-z])", re.IGNORECASE)
+_MASS = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(kg|kilograms?|千克|公斤|g|grams?|克|t|tonnes?|tons?|吨)"
+    r"(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class DeclaredUnit:
-    unit: str                 # v3 declaredUnitOfMeasurement
-    amount: Decimal           # v3 declaredUnitAmount
-    mass: Decimal | None      # kg of `amount` units; None when the dossier does not say
-    v2_unit: str | None       # v2 declaredUnit; None when 2.x cannot express the unit
+    unit: str  # v3 declaredUnitOfMeasurement
+    amount: Decimal  # v3 declaredUnitAmount
+    mass: Decimal | None  # kg of `amount` units; None when the dossier does not say
+    v2_unit: str | None  # v2 declaredUnit; None when 2.x cannot express the unit
     v2_amount: Decimal | None  # v2 unitaryProductAmount: v2 declared units in the label's unit
 
 
@@ -125,7 +212,7 @@ def _alias_at(text: str, position: int) -> tuple[str, Decimal] | None:
     for name in _BY_LENGTH:
         if not rest.startswith(name):
             continue
-        following = rest[len(name):len(name) + 1]
+        following = rest[len(name) : len(name) + 1]
         # "t" must not match the start of "tyre"; CJK units need no separator.
         if name.isascii() and following and (following.isalnum() and following.isascii()):
             continue

@@ -11,10 +11,19 @@ urlpatterns = [
 ]
 for spec in (2, 3):
     urlpatterns += [
-        re_path(rf"^{spec}/footprints/?$", views.footprint_list, {"spec": spec},
-                name=f"footprints-{spec}"),
-        re_path(rf"^{spec}/footprints/(?P<footprint_id>[^/]+)/?$", views.footprint_detail,
-                {"spec": spec}, name=f"footprint-{spec}"),
-        re_path(rf"^{spec}/events/?$", views.events_endpoint, {"spec": spec},
-                name=f"events-{spec}"),
+        re_path(
+            rf"^{spec}/footprints/?$",
+            views.footprint_list,
+            {"spec": spec},
+            name=f"footprints-{spec}",
+        ),
+        re_path(
+            rf"^{spec}/footprints/(?P<footprint_id>[^/]+)/?$",
+            views.footprint_detail,
+            {"spec": spec},
+            name=f"footprint-{spec}",
+        ),
+        re_path(
+            rf"^{spec}/events/?$", views.events_endpoint, {"spec": spec}, name=f"events-{spec}"
+        ),
     ]

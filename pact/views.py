@@ -65,8 +65,9 @@ def _client(request: HttpRequest) -> PartnerClient:
     BadRequest, as the PACT conformance tests expect; an expired one is 401 TokenExpired."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        raise BadRequest("Send an access token from POST /auth/token as "
-                         "'Authorization: Bearer <token>'.")
+        raise BadRequest(
+            "Send an access token from POST /auth/token as 'Authorization: Bearer <token>'."
+        )
     token = selectors.access_token_get(raw.strip())
     if token is None or not token.client.is_active:
         raise BadRequest("Invalid token provided.")
@@ -76,6 +77,7 @@ def _client(request: HttpRequest) -> PartnerClient:
 
 
 # --- POST {base}/auth/token ---------------------------------------------------------------
+
 
 @csrf_exempt
 @never_cache
@@ -92,8 +94,9 @@ def token(request: HttpRequest) -> HttpResponse:
         if not grant_type:
             raise OAuthError("invalid_request", "grant_type is missing.")
         if grant_type != "client_credentials":
-            raise OAuthError("unsupported_grant_type",
-                             "Only the client_credentials grant is supported.")
+            raise OAuthError(
+                "unsupported_grant_type", "Only the client_credentials grant is supported."
+            )
     except OAuthError as error:
         return error.response()
     raw, lifetime = services.access_token_issue(client=client)
@@ -116,8 +119,9 @@ def _basic_client(request: HttpRequest) -> PartnerClient:
     if not colon:
         raise failed
     # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-    client = services.client_authenticate(unquote(client_id.replace("+", " ")),
-                                          unquote(secret.replace("+", " ")))
+    client = services.client_authenticate(
+        unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+    )
     if client is None:
         raise failed
     return client
@@ -125,21 +129,21 @@ def _basic_client(request: HttpRequest) -> PartnerClient:
 
 # --- GET {base}/{2,3}/footprints ----------------------------------------------------------
 
+
 @_pact_endpoint(("GET", "HEAD"))
 def footprint_list(request: HttpRequest, spec: int) -> HttpResponse:
     client = _client(request)
     if spec == 2 and "$filter" in request.GET:
-        raise NotImplementedByHost("The OData $filter parameter is not implemented; "
-                                   "/3/footprints takes the v3 filters.")
+        raise NotImplementedByHost(
+            "The OData $filter parameter is not implemented; /3/footprints takes the v3 filters."
+        )
     limit, offset = _paging(request)
     criteria = filters.criteria_from_query(request.GET) if spec == 3 else filters.Criteria()
     services.footprints_index()
     now = timezone.now()
-    queryset = filters.apply(selectors.footprints_for_client(client, spec=spec), criteria,
-                             now=now)
+    queryset = filters.apply(selectors.footprints_for_client(client, spec=spec), criteria, now=now)
     views, more = selectors.footprint_page(queryset, offset=offset, limit=limit)
-    response = pact_json({"data": [product_footprint(view, spec=spec, now=now)
-                                   for view in views]})
+    response = pact_json({"data": [product_footprint(view, spec=spec, now=now) for view in views]})
     if more:
         query = request.GET.copy()
         query["limit"] = str(limit)
@@ -171,6 +175,7 @@ def _whole_number(value: str | None, name: str, *, default: int) -> int:
 
 # --- GET {base}/{2,3}/footprints/{id} -----------------------------------------------------
 
+
 @_pact_endpoint(("GET", "HEAD"))
 def footprint_detail(request: HttpRequest, spec: int, footprint_id: str) -> HttpResponse:
     client = _client(request)
@@ -187,13 +192,17 @@ def footprint_detail(request: HttpRequest, spec: int, footprint_id: str) -> Http
     if not selectors.client_may_read(client, footprint):
         raise AccessDenied("The data owner has not shared this footprint with your client.")
     if spec == 2 and not footprint.v2_declared_unit:
-        raise NoSuchFootprint(f"The footprint {footprint_id} has a declared unit that PACT 2.x "
-                              f"cannot express; read it under /3.", spec=2)
+        raise NoSuchFootprint(
+            f"The footprint {footprint_id} has a declared unit that PACT 2.x "
+            f"cannot express; read it under /3.",
+            spec=2,
+        )
     view = selectors.footprint_views([footprint])[0]
     return pact_json({"data": product_footprint(view, spec=spec)})
 
 
 # --- POST {base}/{2,3}/events -------------------------------------------------------------
+
 
 @_pact_endpoint(("POST",))
 def events_endpoint(request: HttpRequest, spec: int) -> HttpResponse:
@@ -209,10 +218,17 @@ def events_endpoint(request: HttpRequest, spec: int) -> HttpResponse:
     if kind == EventKind.REQUEST_CREATED:
         events.request_criteria(spec, event["data"])
         if not client.outbound_events_url:
-            raise BadRequest("No events endpoint is registered for your client, so a request "
-                             "could not be answered; ask the platform operator to add one.")
-    services.event_receive(client=client, spec=spec, kind=kind, event=event,
-                           events_url=request.build_absolute_uri(reverse(f"pact:events-{spec}")))
+            raise BadRequest(
+                "No events endpoint is registered for your client, so a request "
+                "could not be answered; ask the platform operator to add one."
+            )
+    services.event_receive(
+        client=client,
+        spec=spec,
+        kind=kind,
+        event=event,
+        events_url=request.build_absolute_uri(reverse(f"pact:events-{spec}")),
+    )
     response = HttpResponse(status=200)
     del response["Content-Type"]  # no body, so no media type
     return response

@@ -63,6 +63,7 @@ PRODUCT_CATEGORY = "LIB-CONSUMER"
 
 # --- environment --------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def _session_directories(tmp_path_factory) -> dict:
     return {"media": tmp_path_factory.mktemp("media"), "static": tmp_path_factory.mktemp("static")}
@@ -95,6 +96,7 @@ def media_root(settings, tmp_path):
 
 # --- reference data -----------------------------------------------------------------------
 
+
 @cache
 def _category_rows() -> dict[str, dict[str, str]]:
     with CATEGORIES_CSV.open(encoding="utf-8") as handle:
@@ -107,13 +109,19 @@ def category_from_reference(code: str) -> ProductCategory:
     parent = category_from_reference(row["parent_code"]) if row["parent_code"] else None
     category, _ = ProductCategory.objects.get_or_create(
         code=code,
-        defaults={"parent": parent, "name_zh": row["name_zh"], "name_en": row["name_en"],
-                  "level": row["level"], "source": row["source"]},
+        defaults={
+            "parent": parent,
+            "name_zh": row["name_zh"],
+            "name_en": row["name_en"],
+            "level": row["level"],
+            "source": row["source"],
+        },
     )
     return category
 
 
 # --- personas -----------------------------------------------------------------------------
+
 
 @dataclass
 class World:
@@ -167,33 +175,56 @@ PERSONA_MEMBERSHIPS = {
 def world(db) -> World:
     """Built with a handful of bulk inserts: the exhaustive workflow test builds it 2,000 times."""
     category = category_from_reference(PRODUCT_CATEGORY)
-    organisations = dict(zip(
-        ("enterprise", "other_enterprise", "body", "peer_body", "regulator_organisation",
-         "platform"),
-        Organisation.objects.bulk_create([
-            EnterpriseFactory.build(name="Ningde Voltia Battery Co."),
-            EnterpriseFactory.build(name="Hangzhou Rival Cells Co."),
-            CertificationBodyFactory.build(name="China Quality Certification Centre",
-                                           code="cqc"),
-            CertificationBodyFactory.build(name="Beijing Peer Certification", code="bpc"),
-            RegulatorFactory.build(name="State Administration for Market Regulation"),
-            PlatformOperatorFactory.build(name="Carbon Label Platform"),
-        ]),
-        strict=True,
-    ))
+    organisations = dict(
+        zip(
+            (
+                "enterprise",
+                "other_enterprise",
+                "body",
+                "peer_body",
+                "regulator_organisation",
+                "platform",
+            ),
+            Organisation.objects.bulk_create(
+                [
+                    EnterpriseFactory.build(name="Ningde Voltia Battery Co."),
+                    EnterpriseFactory.build(name="Hangzhou Rival Cells Co."),
+                    CertificationBodyFactory.build(
+                        name="China Quality Certification Centre", code="cqc"
+                    ),
+                    CertificationBodyFactory.build(name="Beijing Peer Certification", code="bpc"),
+                    RegulatorFactory.build(name="State Administration for Market Regulation"),
+                    PlatformOperatorFactory.build(name="Carbon Label Platform"),
+                ]
+            ),
+            strict=True,
+        )
+    )
     accreditation = Organisation.accredited_categories.through
-    accreditation.objects.bulk_create([
-        accreditation(organisation=organisations[name], productcategory=category)
-        for name in ("body", "peer_body")
-    ])
-    people = dict(zip(PERSONA_MEMBERSHIPS, User.objects.bulk_create([
-        UserFactory.build(username=username)
-        for _, _, username in PERSONA_MEMBERSHIPS.values()
-    ]), strict=True))
-    Membership.objects.bulk_create([
-        Membership(user=people[persona], organisation=organisations[organisation], role=role)
-        for persona, (organisation, role, _) in PERSONA_MEMBERSHIPS.items()
-    ])
+    accreditation.objects.bulk_create(
+        [
+            accreditation(organisation=organisations[name], productcategory=category)
+            for name in ("body", "peer_body")
+        ]
+    )
+    people = dict(
+        zip(
+            PERSONA_MEMBERSHIPS,
+            User.objects.bulk_create(
+                [
+                    UserFactory.build(username=username)
+                    for _, _, username in PERSONA_MEMBERSHIPS.values()
+                ]
+            ),
+            strict=True,
+        )
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(user=people[persona], organisation=organisations[organisation], role=role)
+            for persona, (organisation, role, _) in PERSONA_MEMBERSHIPS.items()
+        ]
+    )
     product = ProductFactory(enterprise=organisations["enterprise"], category=category)
     return World(category=category, product=product, **organisations, **people)
 
@@ -257,8 +288,15 @@ def platform_admin(world: World) -> User:
 
 # The order in which the procedure reaches each status on its way to approval.
 PATH = (
-    Status.DRAFT, Status.SUBMITTED, Status.ACCEPTED, Status.PLANNED, Status.IN_EVALUATION,
-    Status.AWAITING_ENTERPRISE, Status.TECHNICAL_REVIEW, Status.PEER_REVIEW, Status.DECISION,
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.PLANNED,
+    Status.IN_EVALUATION,
+    Status.AWAITING_ENTERPRISE,
+    Status.TECHNICAL_REVIEW,
+    Status.PEER_REVIEW,
+    Status.DECISION,
     Status.APPROVED,
 )
 # Where a terminal status leaves the path.
@@ -301,39 +339,54 @@ def build_application(
         path_status = withdrawn_from
     findings = findings or _default_findings(path_status)
     application = ApplicationFactory(
-        product=product or world.product, certification_body=world.body,
-        created_by=world.enterprise_admin, status=status,
+        product=product or world.product,
+        certification_body=world.body,
+        created_by=world.enterprise_admin,
+        status=status,
     )
     first = DossierVersionFactory(
-        application=application, number=1, complete=True,
+        application=application,
+        number=1,
+        complete=True,
         frozen_at=None if path_status == Status.DRAFT else timezone.now(),
     )
-    evidence = EvidenceFile.objects.bulk_create([
-        EvidenceFileFactory.build(application=application, kind=kind,
-                                  uploaded_by=world.enterprise_admin)
-        for kind in REQUIRED_EVIDENCE
-    ])
+    evidence = EvidenceFile.objects.bulk_create(
+        [
+            EvidenceFileFactory.build(
+                application=application, kind=kind, uploaded_by=world.enterprise_admin
+            )
+            for kind in REQUIRED_EVIDENCE
+        ]
+    )
     versions = [first]
     if path_status == Status.AWAITING_ENTERPRISE:
         versions.append(DossierVersionFactory(application=application, number=2, complete=True))
     attached = DossierVersion.files.through
-    attached.objects.bulk_create([
-        attached(dossierversion=version, evidencefile=file)
-        for version in versions for file in evidence
-    ])
+    attached.objects.bulk_create(
+        [
+            attached(dossierversion=version, evidencefile=file)
+            for version in versions
+            for file in evidence
+        ]
+    )
     if not _reached(path_status, Status.ACCEPTED):
         return application
 
     declared = _reached(path_status, Status.PLANNED)
-    TeamMember.objects.bulk_create([
-        TeamMember(
-            application=application, user=user, is_lead=user == world.reviewer,
-            declaration=ConflictDeclaration.NO_CONFLICT if declared
-            else ConflictDeclaration.PENDING,
-            declared_at=timezone.now() if declared else None,
-        )
-        for user in world.team
-    ])
+    TeamMember.objects.bulk_create(
+        [
+            TeamMember(
+                application=application,
+                user=user,
+                is_lead=user == world.reviewer,
+                declaration=ConflictDeclaration.NO_CONFLICT
+                if declared
+                else ConflictDeclaration.PENDING,
+                declared_at=timezone.now() if declared else None,
+            )
+            for user in world.team
+        ]
+    )
     if _reached(path_status, Status.IN_EVALUATION):
         evaluation_complete(application, world.reviewer)
     if findings != "none":
@@ -341,12 +394,16 @@ def build_application(
     if _reached(path_status, Status.TECHNICAL_REVIEW):
         peer_declared = _reached(path_status, Status.PEER_REVIEW)
         PeerReview.objects.create(
-            application=application, reviewer=world.peer_reviewer, body=world.peer_body,
+            application=application,
+            reviewer=world.peer_reviewer,
+            body=world.peer_body,
             assigned_by=world.body_admin,
-            declaration=ConflictDeclaration.NO_CONFLICT if peer_declared
+            declaration=ConflictDeclaration.NO_CONFLICT
+            if peer_declared
             else ConflictDeclaration.PENDING,
             declared_at=timezone.now() if peer_declared else None,
-            outcome=PeerReviewOutcome.ENDORSED if _reached(path_status, Status.DECISION)
+            outcome=PeerReviewOutcome.ENDORSED
+            if _reached(path_status, Status.DECISION)
             else PeerReviewOutcome.PENDING,
         )
     if status == Status.APPROVED:
@@ -370,16 +427,24 @@ def evaluation_complete(application: Application, author: User) -> Evaluation:
 
 
 def finding_create(
-    application: Application, version: DossierVersion, world: World, *, status: str,
+    application: Application,
+    version: DossierVersion,
+    world: World,
+    *,
+    status: str,
     number: int = 1,
 ) -> Finding:
     now = timezone.now()
     answered = status in (FindingStatus.ANSWERED, FindingStatus.CLOSED)
     return Finding.objects.create(
-        application=application, dossier_version=version, number=number,
-        severity=Severity.MAJOR, clause="GB/T 24067-2024 6.3.5",
+        application=application,
+        dossier_version=version,
+        number=number,
+        severity=Severity.MAJOR,
+        clause="GB/T 24067-2024 6.3.5",
         description="Electricity factor year does not match the reference period.",
-        status=status, raised_by=world.reviewer,
+        status=status,
+        raised_by=world.reviewer,
         response="Replaced with the 2023 national factor." if answered else "",
         corrective_action="Factor table updated." if answered else "",
         responded_by=world.enterprise_member if answered else None,
@@ -391,16 +456,26 @@ def finding_create(
 
 def certificate_create_directly(application: Application, version: DossierVersion) -> Certificate:
     body = application.certification_body
-    sequence = (Certificate.objects.filter(certification_body=body)
-                .aggregate(Max("sequence"))["sequence__max"] or 0) + 1
+    sequence = (
+        Certificate.objects.filter(certification_body=body).aggregate(Max("sequence"))[
+            "sequence__max"
+        ]
+        or 0
+    ) + 1
     today = timezone.localdate()
     return Certificate.objects.create(
         application=application,
         number=django_settings.CERTIFICATE_NUMBER_FORMAT.format(
-            body_code=body.code.upper(), year=today.year, sequence=sequence),
-        sequence=sequence, certification_body=body, enterprise=application.enterprise,
-        product=application.product, dossier_version=version, scheme=application.scheme,
-        declared_total=COMPLETE_DOSSIER["declared_total"], issued_on=today,
+            body_code=body.code.upper(), year=today.year, sequence=sequence
+        ),
+        sequence=sequence,
+        certification_body=body,
+        enterprise=application.enterprise,
+        product=application.product,
+        dossier_version=version,
+        scheme=application.scheme,
+        declared_total=COMPLETE_DOSSIER["declared_total"],
+        issued_on=today,
         valid_until=today + timedelta(days=django_settings.CERTIFICATE_VALIDITY_DAYS),
     )
 
@@ -428,6 +503,7 @@ def add_finding(world: World) -> Callable[..., Finding]:
 
 # --- "nothing changed" --------------------------------------------------------------------
 
+
 def snapshot(application: Application) -> dict:
     """Everything a refused step must leave as it was."""
     application = Application.objects.get(pk=application.pk)
@@ -437,12 +513,14 @@ def snapshot(application: Application) -> dict:
         "events": ApplicationEvent.objects.filter(application=application).count(),
         "notifications": Notification.objects.count(),
         "certificates": Certificate.objects.count(),
-        "dossier_versions": list(
-            application.dossier_versions.values_list("number", "frozen_at")),
+        "dossier_versions": list(application.dossier_versions.values_list("number", "frozen_at")),
         "evidence": EvidenceFile.objects.filter(application=application).count(),
         "team": list(application.team.values_list("user_id", "is_lead", "declaration")),
-        "peer_reviews": list(application.peer_reviews.values_list(
-            "reviewer_id", "body_id", "declaration", "outcome", "is_current")),
+        "peer_reviews": list(
+            application.peer_reviews.values_list(
+                "reviewer_id", "body_id", "declaration", "outcome", "is_current"
+            )
+        ),
         "findings": list(application.findings.values_list("number", "status")),
     }
 
@@ -465,6 +543,7 @@ def nothing_changes(django_capture_on_commit_callbacks) -> Callable:
 
 # --- API ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def api() -> APIClient:
     """An API client asking for English, so that messages can be compared exactly."""
@@ -482,4 +561,3 @@ def api_as(api: APIClient) -> Callable[[User | None], APIClient]:
         return api
 
     return sign_in
-

@@ -29,8 +29,9 @@ def test_every_admin_page_renders(operator, application_at) -> None:
 
 def test_applications_cannot_be_edited_in_the_admin(operator, application_at) -> None:
     application = application_at(Status.SUBMITTED)
-    response = operator.post(f"/admin/certification/application/{application.pk}/change/",
-                             {"status": Status.APPROVED})
+    response = operator.post(
+        f"/admin/certification/application/{application.pk}/change/", {"status": Status.APPROVED}
+    )
     assert response.status_code == 403
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED

@@ -185,8 +185,9 @@ def fresh_locale(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if item.name in left_out or item.name.startswith("."):
             continue
         if item.is_dir():
-            shutil.copytree(item, farm / item.name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                item, farm / item.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         else:
             shutil.copy2(item, farm / item.name)
     shutil.copytree(LOCALE, farm / "locale", ignore=shutil.ignore_patterns("*.mo"))

@@ -19,10 +19,16 @@ class MultipleFileField(forms.FileField):
 
 class AppealForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision appealed"))
-    reasons = forms.CharField(label=_("Reasons for the appeal"), max_length=20_000,
-                              widget=forms.Textarea(attrs={"rows": 5}))
-    attachments = MultipleFileField(label=_("Supporting documents (optional)"), required=False,
-                                    help_text=_("PDF, PNG, JPEG, XLSX, DOCX or CSV."))
+    reasons = forms.CharField(
+        label=_("Reasons for the appeal"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = MultipleFileField(
+        label=_("Supporting documents (optional)"),
+        required=False,
+        help_text=_("PDF, PNG, JPEG, XLSX, DOCX or CSV."),
+    )
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,5 +37,9 @@ class AppealForm(forms.Form):
 
 class AppealStepForm(forms.Form):
     step = forms.CharField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reasons"), required=False, max_length=20_000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -27,29 +27,46 @@ class AppealStatus(models.TextChoices):
 class Appeal(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     kind = models.CharField(_("decision appealed"), max_length=16, choices=AppealKind.choices)
-    enterprise = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                                   related_name="appeals_made")
-    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                             related_name="appeals_received")
-    application = models.ForeignKey("certification.Application", on_delete=models.PROTECT,
-                                    related_name="appeals")
-    label = models.ForeignKey("labels.Label", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="appeals")
+    enterprise = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="appeals_made"
+    )
+    body = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="appeals_received"
+    )
+    application = models.ForeignKey(
+        "certification.Application", on_delete=models.PROTECT, related_name="appeals"
+    )
+    label = models.ForeignKey(
+        "labels.Label", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
     application_event = models.OneToOneField(
-        "certification.ApplicationEvent", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="appeal")
-    label_event = models.OneToOneField("labels.LabelEvent", null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="appeal")
-    decision_actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="+")
+        "certification.ApplicationEvent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeal",
+    )
+    label_event = models.OneToOneField(
+        "labels.LabelEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="appeal"
+    )
+    decision_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decision_at = models.DateTimeField(_("date of the decision appealed"))
     reasons = models.TextField(_("reasons for the appeal"))
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="appeals_filed")
-    status = models.CharField(_("status"), max_length=16, choices=AppealStatus.choices,
-                              default=AppealStatus.SUBMITTED)
-    decider = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="appeals_decided")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals_filed"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED
+    )
+    decider = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals_decided",
+    )
     decision_reason = models.TextField(_("reasons for the decision"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     # Set when the overturn's effect (reopen, restore, reinstate) has been applied: the services
@@ -61,11 +78,19 @@ class Appeal(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="refusal") & Q(application_event__isnull=False)
-                           & Q(label_event__isnull=True))
-                | (Q(kind__in=["suspension", "withdrawal"]) & Q(label_event__isnull=False)
-                   & Q(label__isnull=False) & Q(application_event__isnull=True)),
-                name="appeal_names_its_decision"),
+                condition=(
+                    Q(kind="refusal")
+                    & Q(application_event__isnull=False)
+                    & Q(label_event__isnull=True)
+                )
+                | (
+                    Q(kind__in=["suspension", "withdrawal"])
+                    & Q(label_event__isnull=False)
+                    & Q(label__isnull=False)
+                    & Q(application_event__isnull=True)
+                ),
+                name="appeal_names_its_decision",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,8 +126,9 @@ class AppealEvent(models.Model):
     """Append-only: every step of an appeal."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=64)
     from_status = models.CharField(max_length=16, choices=AppealStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=AppealStatus.choices)

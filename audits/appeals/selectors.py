@@ -25,8 +25,7 @@ def appeal_list_for_actor(user: User) -> QuerySet[Appeal]:
     if user_is_regulator(user):
         return queryset
     organisation_ids = {m.organisation_id for m in memberships_for(user)}
-    return queryset.filter(Q(enterprise_id__in=organisation_ids)
-                           | Q(body_id__in=organisation_ids))
+    return queryset.filter(Q(enterprise_id__in=organisation_ids) | Q(body_id__in=organisation_ids))
 
 
 def appeal_get_for_actor(user: User, reference: str) -> Appeal:
@@ -39,17 +38,28 @@ def appeal_get_for_actor(user: User, reference: str) -> Appeal:
 def appealable_decisions(user: User) -> dict[str, list]:
     """What the user's enterprises may still appeal: refusals, suspensions and withdrawals
     within the window and not yet appealed."""
-    enterprise_ids = {m.organisation_id for m in memberships_for(user)
-                      if m.role == Role.ENTERPRISE_ADMIN}
+    enterprise_ids = {
+        m.organisation_id for m in memberships_for(user) if m.role == Role.ENTERPRISE_ADMIN
+    }
     since = timezone.now() - timedelta(days=settings.APPEAL_WINDOW_DAYS)
-    refusals = (ApplicationEvent.objects.select_related("application__product")
-                .filter(application__enterprise_id__in=enterprise_ids,
-                        application__status=Status.REFUSED, action=Action.REFUSE,
-                        created_at__gte=since, appeal__isnull=True))
-    label_events = (LabelEvent.objects.select_related("label__certificate__product")
-                    .filter(label__certificate__enterprise_id__in=enterprise_ids,
-                            label__superseded_by__isnull=True,
-                            created_at__gte=since, appeal__isnull=True)
-                    .filter(Q(action="suspended", label__status=LabelStatus.SUSPENDED)
-                            | Q(action="revoked", label__status=LabelStatus.REVOKED)))
+    refusals = ApplicationEvent.objects.select_related("application__product").filter(
+        application__enterprise_id__in=enterprise_ids,
+        application__status=Status.REFUSED,
+        action=Action.REFUSE,
+        created_at__gte=since,
+        appeal__isnull=True,
+    )
+    label_events = (
+        LabelEvent.objects.select_related("label__certificate__product")
+        .filter(
+            label__certificate__enterprise_id__in=enterprise_ids,
+            label__superseded_by__isnull=True,
+            created_at__gte=since,
+            appeal__isnull=True,
+        )
+        .filter(
+            Q(action="suspended", label__status=LabelStatus.SUSPENDED)
+            | Q(action="revoked", label__status=LabelStatus.REVOKED)
+        )
+    )
     return {"refusals": list(refusals), "label_events": list(label_events)}

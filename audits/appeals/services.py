@@ -55,11 +55,15 @@ def _decision_appealed(kind: str, application: Application | None, label: Label 
         return application.events.filter(action=Action.REFUSE).latest("created_at", "pk")
     if label is None:
         raise TransitionNotAllowed(_("Name the label whose suspension or withdrawal you appeal."))
-    expected = {AppealKind.SUSPENSION: (LabelStatus.SUSPENDED, "suspended"),
-                AppealKind.WITHDRAWAL: (LabelStatus.REVOKED, "revoked")}[kind]
+    expected = {
+        AppealKind.SUSPENSION: (LabelStatus.SUSPENDED, "suspended"),
+        AppealKind.WITHDRAWAL: (LabelStatus.REVOKED, "revoked"),
+    }[kind]
     if label.status != expected[0]:
-        raise TransitionNotAllowed(_("The label is %(status)s: there is no such decision to "
-                                     "appeal.") % {"status": label.get_status_display()})
+        raise TransitionNotAllowed(
+            _("The label is %(status)s: there is no such decision to appeal.")
+            % {"status": label.get_status_display()}
+        )
     return label.events.filter(action=expected[1]).latest("created_at", "pk")
 
 
@@ -89,45 +93,72 @@ def appeal_file(
     with transaction.atomic():
         label = None
         if kind == AppealKind.REFUSAL:
-            application = (Application.objects.select_for_update(of=("self",))
-                           .select_related("enterprise", "certification_body")
-                           .get(pk=application_id))
+            application = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("enterprise", "certification_body")
+                .get(pk=application_id)
+            )
         else:
-            label = (Label.objects.select_for_update(of=("self",))
-                     .select_related("certificate__application").get(pk=label_id))
+            label = (
+                Label.objects.select_for_update(of=("self",))
+                .select_related("certificate__application")
+                .get(pk=label_id)
+            )
             if label.superseded_by_id is not None:
                 # A certificate's decision reaches every label version; it is appealed once,
                 # through the version in force.
-                raise GuardFailed("appeal_once", _(
-                    "This label version was superseded: appeal through the version in force."))
+                raise GuardFailed(
+                    "appeal_once",
+                    _("This label version was superseded: appeal through the version in force."),
+                )
             application = label.certificate.application
         if not user_has_role(actor, Role.ENTERPRISE_ADMIN, application.enterprise):
             raise ActorNotPermitted(_("Only the enterprise's administrator may appeal."))
         decision = _decision_appealed(kind, application, label)
         if not appeal_window_open(decision.created_at):
-            raise GuardFailed("appeal_window", _(
-                "The appeal window of %(days)s days after the decision has closed.")
-                % {"days": settings.APPEAL_WINDOW_DAYS})
+            raise GuardFailed(
+                "appeal_window",
+                _("The appeal window of %(days)s days after the decision has closed.")
+                % {"days": settings.APPEAL_WINDOW_DAYS},
+            )
         is_refusal = isinstance(decision, ApplicationEvent)
-        if Appeal.objects.filter(**({"application_event": decision} if is_refusal
-                                    else {"label_event": decision})).exists():
+        if Appeal.objects.filter(
+            **({"application_event": decision} if is_refusal else {"label_event": decision})
+        ).exists():
             raise GuardFailed("appeal_once", _("This decision has already been appealed."))
         appeal = _create(
-            kind=kind, enterprise=application.enterprise,
-            body=application.certification_body, application=application, label=label,
+            kind=kind,
+            enterprise=application.enterprise,
+            body=application.certification_body,
+            application=application,
+            label=label,
             application_event=decision if is_refusal else None,
             label_event=None if is_refusal else decision,
-            decision_actor_id=decision.actor_id, decision_at=decision.created_at,
-            reasons=reasons.strip(), filed_by=actor)
+            decision_actor_id=decision.actor_id,
+            decision_at=decision.created_at,
+            reasons=reasons.strip(),
+            filed_by=actor,
+        )
         for upload, info in checked:
-            AppealAttachment.objects.create(appeal=appeal, file=upload, name=upload.name[:255],
-                                            content_type=info.content_type, sha256=info.sha256)
-        AppealEvent.objects.create(appeal=appeal, actor=actor, action="submit",
-                                   to_status=appeal.status, comment="")
-        _notify(appeal, _body_deciders(appeal),
-                lambda: (_("Appeal %(reference)s filed") % {"reference": appeal.reference},
-                         _("%(enterprise)s appeals: %(kind)s.") % {
-                             "enterprise": appeal.enterprise, "kind": appeal.get_kind_display()}))
+            AppealAttachment.objects.create(
+                appeal=appeal,
+                file=upload,
+                name=upload.name[:255],
+                content_type=info.content_type,
+                sha256=info.sha256,
+            )
+        AppealEvent.objects.create(
+            appeal=appeal, actor=actor, action="submit", to_status=appeal.status, comment=""
+        )
+        _notify(
+            appeal,
+            _body_deciders(appeal),
+            lambda: (
+                _("Appeal %(reference)s filed") % {"reference": appeal.reference},
+                _("%(enterprise)s appeals: %(kind)s.")
+                % {"enterprise": appeal.enterprise, "kind": appeal.get_kind_display()},
+            ),
+        )
     return appeal
 
 
@@ -146,13 +177,17 @@ def appeal_transition(*, actor: User, appeal_id: int, step: str, reason: str = "
     """The only writer of Appeal.status; an overturn applies its effect in the same
     transaction, so a refused effect (the label changed meanwhile) undoes the decision too."""
     with transaction.atomic():
-        appeal = (Appeal.objects.select_for_update(of=("self",))
-                  .select_related("body", "enterprise", "application", "label").get(pk=appeal_id))
+        appeal = (
+            Appeal.objects.select_for_update(of=("self",))
+            .select_related("body", "enterprise", "application", "label")
+            .get(pk=appeal_id)
+        )
         transition = APPEAL_TRANSITIONS.get((appeal.status, step))
         if transition is None:
             raise TransitionNotAllowed(
                 _("“%(step)s” is not possible while the appeal is %(status)s.")
-                % {"step": STEP_LABELS.get(step, step), "status": appeal.get_status_display()})
+                % {"step": STEP_LABELS.get(step, step), "status": appeal.get_status_display()}
+            )
         if not transition.relations & appeal_relations(actor, appeal):
             raise ActorNotPermitted(_("Your role does not allow this step."))
         context = AppealContext(appeal=appeal, actor=actor, reason=reason)
@@ -169,51 +204,91 @@ def appeal_transition(*, actor: User, appeal_id: int, step: str, reason: str = "
             appeal.decided_at = timezone.now()
             fields += ["decision_reason", "decided_at"]
         appeal.save(update_fields=fields)
-        AppealEvent.objects.create(appeal=appeal, actor=actor, action=step,
-                                   from_status=from_status, to_status=appeal.status,
-                                   comment=reason)
+        AppealEvent.objects.create(
+            appeal=appeal,
+            actor=actor,
+            action=step,
+            from_status=from_status,
+            to_status=appeal.status,
+            comment=reason,
+        )
         if step == AppealStep.OVERTURN:
             _apply_overturn(appeal, actor)
         if step in (AppealStep.UPHOLD, AppealStep.OVERTURN):
-            _notify(appeal, _enterprise_admins(appeal),
-                    lambda: (_("Appeal %(reference)s: %(status)s") % {
-                        "reference": appeal.reference, "status": appeal.get_status_display()},
-                        _("Reasons: %(reason)s") % {"reason": appeal.decision_reason}))
+            _notify(
+                appeal,
+                _enterprise_admins(appeal),
+                lambda: (
+                    _("Appeal %(reference)s: %(status)s")
+                    % {"reference": appeal.reference, "status": appeal.get_status_display()},
+                    _("Reasons: %(reason)s") % {"reason": appeal.decision_reason},
+                ),
+            )
     return appeal
 
 
 def _apply_overturn(appeal: Appeal, actor: User) -> None:
     reason = _("Appeal %(reference)s overturned the decision: %(reason)s") % {
-        "reference": appeal.reference, "reason": appeal.decision_reason}
+        "reference": appeal.reference,
+        "reason": appeal.decision_reason,
+    }
     if appeal.kind == AppealKind.REFUSAL:
         certification_services.application_transition(
-            actor=actor, application_id=appeal.application_id,
-            action=Action.REOPEN_ON_APPEAL, comment=reason)
+            actor=actor,
+            application_id=appeal.application_id,
+            action=Action.REOPEN_ON_APPEAL,
+            comment=reason,
+        )
     elif appeal.kind == AppealKind.SUSPENSION:
-        label_services.label_change_status(actor=actor, label_id=appeal.label_id,
-                                           action="restore", reason=reason,
-                                           reason_code=ReasonCode.APPEAL_OVERTURNED)
+        label_services.label_change_status(
+            actor=actor,
+            label_id=appeal.label_id,
+            action="restore",
+            reason=reason,
+            reason_code=ReasonCode.APPEAL_OVERTURNED,
+        )
     else:
-        label_services.label_change_status(actor=actor, label_id=appeal.label_id,
-                                           action="reinstate", reason=reason,
-                                           reason_code=ReasonCode.APPEAL_OVERTURNED)
+        label_services.label_change_status(
+            actor=actor,
+            label_id=appeal.label_id,
+            action="reinstate",
+            reason=reason,
+            reason_code=ReasonCode.APPEAL_OVERTURNED,
+        )
     appeal.effect_applied_at = timezone.now()
     appeal.save(update_fields=["effect_applied_at"])
-    AppealEvent.objects.create(appeal=appeal, actor=actor, action="effect_applied",
-                               from_status=appeal.status, to_status=appeal.status,
-                               comment=reason)
+    AppealEvent.objects.create(
+        appeal=appeal,
+        actor=actor,
+        action="effect_applied",
+        from_status=appeal.status,
+        to_status=appeal.status,
+        comment=reason,
+    )
 
 
 def _body_deciders(appeal: Appeal) -> list[User]:
-    return list(User.objects.filter(
-        memberships__organisation=appeal.body, memberships__role__in=DECIDER_ROLES,
-        is_active=True).distinct().order_by("pk"))
+    return list(
+        User.objects.filter(
+            memberships__organisation=appeal.body,
+            memberships__role__in=DECIDER_ROLES,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def _enterprise_admins(appeal: Appeal) -> list[User]:
-    return list(User.objects.filter(
-        memberships__organisation=appeal.enterprise, memberships__role=Role.ENTERPRISE_ADMIN,
-        is_active=True).distinct().order_by("pk"))
+    return list(
+        User.objects.filter(
+            memberships__organisation=appeal.enterprise,
+            memberships__role=Role.ENTERPRISE_ADMIN,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def _notify(appeal: Appeal, recipients: list[User], texts) -> None:
@@ -223,9 +298,13 @@ def _notify(appeal: Appeal, recipients: list[User], texts) -> None:
     for recipient in recipients:
         with translation.override(recipient.language):
             subject, body = texts()
-        rows.append(Notification(recipient=recipient, application=appeal.application,
-                                 subject=subject, body=body, url=url))
+        rows.append(
+            Notification(
+                recipient=recipient,
+                application=appeal.application,
+                subject=subject,
+                body=body,
+                url=url,
+            )
+        )
     Notification.objects.bulk_create(rows)
-
-
-

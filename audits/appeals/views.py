@@ -23,23 +23,40 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     appeals = selectors.appeal_list_for_actor(request.user)
     page = Paginator(appeals, 50).get_page(request.GET.get("page"))
     decisions = selectors.appealable_decisions(request.user)
-    return render(request, "appeals/list.html", {
-        "page": page, "can_file": bool(decisions["refusals"] or decisions["label_events"])})
+    return render(
+        request,
+        "appeals/list.html",
+        {"page": page, "can_file": bool(decisions["refusals"] or decisions["label_events"])},
+    )
 
 
 def _choices(decisions: dict) -> list[tuple[str, str]]:
-    choices = [(f"refusal:{event.application_id}",
-                _("Refusal of %(reference)s (%(product)s), %(date)s") % {
-                    "reference": event.application.reference,
-                    "product": event.application.product,
-                    "date": event.created_at.date()})
-               for event in decisions["refusals"]]
+    choices = [
+        (
+            f"refusal:{event.application_id}",
+            _("Refusal of %(reference)s (%(product)s), %(date)s")
+            % {
+                "reference": event.application.reference,
+                "product": event.application.product,
+                "date": event.created_at.date(),
+            },
+        )
+        for event in decisions["refusals"]
+    ]
     for event in decisions["label_events"]:
         kind = AppealKind.SUSPENSION if event.action == "suspended" else AppealKind.WITHDRAWAL
-        choices.append((f"{kind}:{event.label_id}", _("%(kind)s: label %(serial)s (%(product)s), "
-                                                      "%(date)s") % {
-            "kind": AppealKind(kind).label, "serial": event.label.serial,
-            "product": event.label.certificate.product, "date": event.created_at.date()}))
+        choices.append(
+            (
+                f"{kind}:{event.label_id}",
+                _("%(kind)s: label %(serial)s (%(product)s), %(date)s")
+                % {
+                    "kind": AppealKind(kind).label,
+                    "serial": event.label.serial,
+                    "product": event.label.certificate.product,
+                    "date": event.created_at.date(),
+                },
+            )
+        )
     return choices
 
 
@@ -49,20 +66,26 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
     form = AppealForm(request.POST or None, request.FILES or None, choices=choices)
     if request.method == "POST" and form.is_valid():
         kind, _sep, pk = form.cleaned_data["decision"].partition(":")
-        target = ({"application_id": int(pk)} if kind == AppealKind.REFUSAL
-                  else {"label_id": int(pk)})
+        target = (
+            {"application_id": int(pk)} if kind == AppealKind.REFUSAL else {"label_id": int(pk)}
+        )
         try:
-            appeal = services.appeal_file(actor=request.user, kind=kind,
-                                          reasons=form.cleaned_data["reasons"],
-                                          attachments=form.cleaned_data["attachments"], **target)
+            appeal = services.appeal_file(
+                actor=request.user,
+                kind=kind,
+                reasons=form.cleaned_data["reasons"],
+                attachments=form.cleaned_data["attachments"],
+                **target,
+            )
         except WorkflowError as error:
             form.add_error(None, error.message)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, _("Appeal %(reference)s filed.")
-                             % {"reference": appeal.reference})
+            messages.success(
+                request, _("Appeal %(reference)s filed.") % {"reference": appeal.reference}
+            )
             return redirect("appeals:detail", reference=appeal.reference)
     return render(request, "appeals/new.html", {"form": form, "has_choices": bool(choices)})
 
@@ -71,11 +94,16 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
 def appeal_detail(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = selectors.appeal_get_for_actor(request.user, reference)
     steps = appeal_available_steps(request.user, appeal)
-    return render(request, "appeals/detail.html", {
-        "appeal": appeal, "events": appeal.events.select_related("actor"),
-        "attachments": appeal.attachments.all(),
-        "steps": [(step, STEP_LABELS[step]) for step in steps],
-    })
+    return render(
+        request,
+        "appeals/detail.html",
+        {
+            "appeal": appeal,
+            "events": appeal.events.select_related("actor"),
+            "attachments": appeal.attachments.all(),
+            "steps": [(step, STEP_LABELS[step]) for step in steps],
+        },
+    )
 
 
 @login_required
@@ -87,13 +115,17 @@ def appeal_step(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Choose a step."))
         return redirect("appeals:detail", reference=reference)
     try:
-        services.appeal_transition(actor=request.user, appeal_id=appeal.pk,
-                                   step=form.cleaned_data["step"],
-                                   reason=form.cleaned_data["reason"])
+        services.appeal_transition(
+            actor=request.user,
+            appeal_id=appeal.pk,
+            step=form.cleaned_data["step"],
+            reason=form.cleaned_data["reason"],
+        )
     except (WorkflowError, ValidationError) as error:
         messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
     else:
         appeal.refresh_from_db()
-        messages.success(request, _("The appeal is now: %(status)s.")
-                         % {"status": appeal.get_status_display()})
+        messages.success(
+            request, _("The appeal is now: %(status)s.") % {"status": appeal.get_status_display()}
+        )
     return redirect("appeals:detail", reference=reference)

@@ -57,23 +57,35 @@ AppealGuard = Callable[[AppealContext], None]
 def person_uninvolved_in_decision(appeal: Appeal, person: User) -> None:
     """The named rule: `person` may decide `appeal`. Raises GuardFailed("decider_uninvolved")."""
     if not any(user_has_role(person, role, appeal.body) for role in DECIDER_ROLES):
-        raise GuardFailed("decider_uninvolved", _(
-            "An appeal is decided by an administrator or a decision maker of the body."))
+        raise GuardFailed(
+            "decider_uninvolved",
+            _("An appeal is decided by an administrator or a decision maker of the body."),
+        )
     if appeal.decision_actor_id is not None and appeal.decision_actor_id == person.pk:
-        raise GuardFailed("decider_uninvolved", _(
-            "%(person)s took the decision appealed and may not decide the appeal.")
-            % {"person": person})
+        raise GuardFailed(
+            "decider_uninvolved",
+            _("%(person)s took the decision appealed and may not decide the appeal.")
+            % {"person": person},
+        )
     if TeamMember.objects.filter(application_id=appeal.application_id, user=person).exists():
-        raise GuardFailed("decider_uninvolved", _(
-            "%(person)s was on the evaluation team and may not decide the appeal.")
-            % {"person": person})
+        raise GuardFailed(
+            "decider_uninvolved",
+            _("%(person)s was on the evaluation team and may not decide the appeal.")
+            % {"person": person},
+        )
     from audits.supervision.selectors import took_part_in_supervision
 
     if appeal.label_id is not None and took_part_in_supervision(
-            person, appeal.label.certificate_id):
-        raise GuardFailed("decider_uninvolved", _(
-            "%(person)s took part in the surveillance of this certificate and may not decide "
-            "the appeal.") % {"person": person})
+        person, appeal.label.certificate_id
+    ):
+        raise GuardFailed(
+            "decider_uninvolved",
+            _(
+                "%(person)s took part in the surveillance of this certificate and may not decide "
+                "the appeal."
+            )
+            % {"person": person},
+        )
     blacklist_ensure_clear(organisations=[appeal.body], people=[person])
 
 
@@ -99,12 +111,15 @@ def _t(target: str, relations: set[str], *guards: AppealGuard) -> AppealTransiti
 
 S, R = AppealStatus, Relation
 APPEAL_TRANSITIONS: dict[tuple[str, str], AppealTransition] = {
-    (S.SUBMITTED, AppealStep.START_REVIEW): _t(S.UNDER_REVIEW, {R.BODY_DECIDER},
-                                               decider_uninvolved),
-    (S.UNDER_REVIEW, AppealStep.UPHOLD): _t(S.UPHELD, {R.DECIDER}, decider_uninvolved,
-                                            reason_given),
-    (S.UNDER_REVIEW, AppealStep.OVERTURN): _t(S.OVERTURNED, {R.DECIDER}, decider_uninvolved,
-                                              reason_given),
+    (S.SUBMITTED, AppealStep.START_REVIEW): _t(
+        S.UNDER_REVIEW, {R.BODY_DECIDER}, decider_uninvolved
+    ),
+    (S.UNDER_REVIEW, AppealStep.UPHOLD): _t(
+        S.UPHELD, {R.DECIDER}, decider_uninvolved, reason_given
+    ),
+    (S.UNDER_REVIEW, AppealStep.OVERTURN): _t(
+        S.OVERTURNED, {R.DECIDER}, decider_uninvolved, reason_given
+    ),
 }
 
 
@@ -126,5 +141,8 @@ def appeal_relations(user: User, appeal: Appeal) -> set[str]:
 
 def appeal_available_steps(user: User, appeal: Appeal) -> list[str]:
     relations = appeal_relations(user, appeal)
-    return [step for (status, step), transition in APPEAL_TRANSITIONS.items()
-            if status == appeal.status and transition.relations & relations]
+    return [
+        step
+        for (status, step), transition in APPEAL_TRANSITIONS.items()
+        if status == appeal.status and transition.relations & relations
+    ]

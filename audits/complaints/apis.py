@@ -39,10 +39,26 @@ class ComplaintOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["reference", "label", "certificateNumber", "body", "category", "description",
-                  "contact", "status", "handler", "outcome", "actions", "decisionReason",
-                  "findingAgainstBody", "acknowledgeDue", "decisionDue", "createdAt",
-                  "decidedAt", "hasAttachment"]
+        fields = [
+            "reference",
+            "label",
+            "certificateNumber",
+            "body",
+            "category",
+            "description",
+            "contact",
+            "status",
+            "handler",
+            "outcome",
+            "actions",
+            "decisionReason",
+            "findingAgainstBody",
+            "acknowledgeDue",
+            "decisionDue",
+            "createdAt",
+            "decidedAt",
+            "hasAttachment",
+        ]
 
     def get_hasAttachment(self, complaint: Complaint) -> bool:
         return bool(complaint.attachment)
@@ -52,15 +68,19 @@ class ComplaintInput(serializers.Serializer):
     label = serializers.CharField(max_length=32)
     category = serializers.ChoiceField(choices=ComplaintCategory.choices)
     description = serializers.CharField(max_length=10_000)
-    contact = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                    allow_null=True, default="")
+    contact = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True, default=""
+    )
     attachment = serializers.FileField(required=False, allow_null=True, default=None)
 
 
-ComplaintCreated = inline_serializer("ComplaintCreated", fields={
-    "reference": serializers.CharField(),
-    "followUrl": serializers.URLField(),
-})
+ComplaintCreated = inline_serializer(
+    "ComplaintCreated",
+    fields={
+        "reference": serializers.CharField(),
+        "followUrl": serializers.URLField(),
+    },
+)
 
 
 class ComplaintListApi(APIView):
@@ -85,10 +105,18 @@ class ComplaintListApi(APIView):
     @extend_schema(
         request={"application/json": ComplaintInput, "multipart/form-data": ComplaintInput},
         responses={201: ComplaintCreated},
-        examples=[OpenApiExample("A complaint", request_only=True, value={
-            "label": "JDYA1H9WXJ7F", "category": "false_value",
-            "description": "The pack shows 75 kg but the maker's own report says 110 kg.",
-            "contact": "shopper@example.cn"})],
+        examples=[
+            OpenApiExample(
+                "A complaint",
+                request_only=True,
+                value={
+                    "label": "JDYA1H9WXJ7F",
+                    "category": "false_value",
+                    "description": "The pack shows 75 kg but the maker's own report says 110 kg.",
+                    "contact": "shopper@example.cn",
+                },
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         if getattr(request.user, "api_key", None) is not None:
@@ -97,14 +125,19 @@ class ComplaintListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         submitted = services.complaint_submit(
-            actor=request.user, label_serial=values["label"], category=values["category"],
-            description=values["description"], contact=values["contact"] or "",
-            attachment=values["attachment"], language=translation.get_language() or "zh-hans",
+            actor=request.user,
+            label_serial=values["label"],
+            category=values["category"],
+            description=values["description"],
+            contact=values["contact"] or "",
+            attachment=values["attachment"],
+            language=translation.get_language() or "zh-hans",
         )
-        follow = request.build_absolute_uri(
-            reverse("complaints:follow", args=[submitted.token]))
-        return Response({"reference": submitted.complaint.reference, "followUrl": follow},
-                        status=status.HTTP_201_CREATED)
+        follow = request.build_absolute_uri(reverse("complaints:follow", args=[submitted.token]))
+        return Response(
+            {"reference": submitted.complaint.reference, "followUrl": follow},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ComplaintDetailApi(APIView):

@@ -10,5 +10,7 @@ def complaint_special_surveillance_requested(complaint: Complaint) -> None:
     from audits.supervision.services import surveillance_special_open
 
     surveillance_special_open(
-        actor=None, certificate=complaint.certificate,
-        reason=f"{complaint.reference}: {complaint.decision_reason}")
+        actor=None,
+        certificate=complaint.certificate,
+        reason=f"{complaint.reference}: {complaint.decision_reason}",
+    )

@@ -44,13 +44,18 @@ class ComplaintAction(models.TextChoices):
 class Complaint(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
-    label = models.ForeignKey("labels.Label", on_delete=models.PROTECT,
-                              related_name="complaints", verbose_name=_("label"))
-    certificate = models.ForeignKey("certification.Certificate", on_delete=models.PROTECT,
-                                    related_name="complaints")
-    body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                             related_name="complaints_received",
-                             verbose_name=_("certification body"))
+    label = models.ForeignKey(
+        "labels.Label", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("label")
+    )
+    certificate = models.ForeignKey(
+        "certification.Certificate", on_delete=models.PROTECT, related_name="complaints"
+    )
+    body = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="complaints_received",
+        verbose_name=_("certification body"),
+    )
     category = models.CharField(_("category"), max_length=32, choices=ComplaintCategory.choices)
     description = PublicTextField(_("description"))
     contact = models.CharField(_("contact (e-mail or phone)"), max_length=200, blank=True)
@@ -58,15 +63,30 @@ class Complaint(models.Model):
     attachment = models.FileField(_("attachment"), upload_to="complaints/%Y/", blank=True)
     attachment_content_type = models.CharField(max_length=100, blank=True)
     attachment_sha256 = models.CharField(max_length=64, blank=True)
-    complainant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="complaints_made")
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="complaints_handled",
-                                verbose_name=_("handler"))
-    status = models.CharField(_("status"), max_length=16, choices=ComplaintStatus.choices,
-                              default=ComplaintStatus.RECEIVED)
-    outcome = models.CharField(_("outcome"), max_length=16, choices=ComplaintOutcome.choices,
-                               blank=True)
+    complainant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_made",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_handled",
+        verbose_name=_("handler"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ComplaintStatus.choices,
+        default=ComplaintStatus.RECEIVED,
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=ComplaintOutcome.choices, blank=True
+    )
     actions = models.JSONField(_("actions"), default=list, blank=True)
     decision_reason = PublicTextField(_("reasons for the decision"), blank=True)
     finding_against_body = models.TextField(_("finding against the body"), blank=True)
@@ -81,13 +101,16 @@ class Complaint(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["body", "status"]),
-                   models.Index(fields=["status", "acknowledge_due"]),
-                   models.Index(fields=["status", "decision_due"])]
+        indexes = [
+            models.Index(fields=["body", "status"]),
+            models.Index(fields=["status", "acknowledge_due"]),
+            models.Index(fields=["status", "decision_due"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status__in=["decided", "closed"]) | ~models.Q(outcome=""),
-                name="complaint_decided_has_outcome"),
+                name="complaint_decided_has_outcome",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,8 +139,9 @@ class ComplaintEvent(models.Model):
     """Append-only: every step of a complaint, who took it and why."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=64)
     from_status = models.CharField(max_length=16, choices=ComplaintStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=ComplaintStatus.choices)

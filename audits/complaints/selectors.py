@@ -34,8 +34,11 @@ def complaint_get_by_token(token: str) -> Complaint:
     """The complaint a private follow-up link points to (404 for any other token)."""
     from .services import token_hash
 
-    complaint = Complaint.objects.select_related("label", "body").filter(
-        token_hash=token_hash(token)).first()
+    complaint = (
+        Complaint.objects.select_related("label", "body")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
     if complaint is None:
         raise Http404
     return complaint
@@ -44,8 +47,9 @@ def complaint_get_by_token(token: str) -> Complaint:
 def overdue_condition(as_of: date) -> Q:
     """Past a deadline on `as_of`: not acknowledged by `acknowledge_due`, or not decided by
     `decision_due`."""
-    return (Q(status=ComplaintStatus.RECEIVED, acknowledge_due__lt=as_of)
-            | Q(status__in=OPEN_STATUSES, decision_due__lt=as_of))
+    return Q(status=ComplaintStatus.RECEIVED, acknowledge_due__lt=as_of) | Q(
+        status__in=OPEN_STATUSES, decision_due__lt=as_of
+    )
 
 
 def complaints_overdue(as_of: date) -> QuerySet[Complaint]:

@@ -77,13 +77,17 @@ def complaint_submit(
 ) -> SubmittedComplaint:
     """Record a complaint about a label and route it to the label's issuing body."""
     errors: dict[str, list[str]] = {}
-    label = (Label.objects.select_related("certificate__certification_body")
-             .filter(serial=label_serial).first())
+    label = (
+        Label.objects.select_related("certificate__certification_body")
+        .filter(serial=label_serial)
+        .first()
+    )
     # A complaint about a label another version superseded (an editorial change, a renewal)
     # concerns the label in force: its QR code resolves there too.
     while label is not None and label.superseded_by_id is not None:
         label = Label.objects.select_related("certificate__certification_body").get(
-            pk=label.superseded_by_id)
+            pk=label.superseded_by_id
+        )
     if label is None:
         errors["label"] = [_("No label has this serial.")]
     if category not in ComplaintCategory.values:
@@ -106,12 +110,19 @@ def complaint_submit(
         try:
             with transaction.atomic():
                 complaint = Complaint(
-                    reference=_new_reference(), token_hash=token_hash(token), label=label,
-                    certificate=label.certificate, body=label.certificate.certification_body,
-                    category=category, description=description.strip(),
-                    contact=contact.strip(), language=language, complainant=person,
+                    reference=_new_reference(),
+                    token_hash=token_hash(token),
+                    label=label,
+                    certificate=label.certificate,
+                    body=label.certificate.certification_body,
+                    category=category,
+                    description=description.strip(),
+                    contact=contact.strip(),
+                    language=language,
+                    complainant=person,
                     acknowledge_due=add_working_days(
-                        today, settings.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS),
+                        today, settings.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS
+                    ),
                     decision_due=today + timedelta(days=settings.COMPLAINT_DECISION_DAYS),
                 )
                 if checked is not None and attachment is not None:
@@ -119,9 +130,13 @@ def complaint_submit(
                     complaint.attachment_content_type = checked.content_type
                     complaint.attachment_sha256 = checked.sha256
                 complaint.save()
-                ComplaintEvent.objects.create(complaint=complaint, actor=person,
-                                              action="submit", to_status=complaint.status,
-                                              comment="")
+                ComplaintEvent.objects.create(
+                    complaint=complaint,
+                    actor=person,
+                    action="submit",
+                    to_status=complaint.status,
+                    comment="",
+                )
                 _notify_body(complaint)
             return SubmittedComplaint(complaint=complaint, token=token)
         except IntegrityError:
@@ -132,26 +147,38 @@ def complaint_submit(
 
 def _notify_body(complaint: Complaint) -> None:
     """Inbox rows for the body's administrators, in each one's language."""
-    recipients = User.objects.filter(memberships__organisation=complaint.body,
-                                     memberships__role=Role.BODY_ADMIN,
-                                     is_active=True).distinct().order_by("pk")
+    recipients = (
+        User.objects.filter(
+            memberships__organisation=complaint.body,
+            memberships__role=Role.BODY_ADMIN,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
     url = reverse("complaints_portal:detail", args=[complaint.reference])
     rows = []
     for recipient in recipients:
         with translation.override(recipient.language):
-            rows.append(Notification(
-                recipient=recipient, url=url,
-                subject=_("New complaint %(reference)s about label %(serial)s") % {
-                    "reference": complaint.reference, "serial": complaint.label.serial},
-                body=_("Acknowledge it by %(date)s and decide by %(decision)s.") % {
-                    "date": complaint.acknowledge_due, "decision": complaint.decision_due},
-            ))
+            rows.append(
+                Notification(
+                    recipient=recipient,
+                    url=url,
+                    subject=_("New complaint %(reference)s about label %(serial)s")
+                    % {"reference": complaint.reference, "serial": complaint.label.serial},
+                    body=_("Acknowledge it by %(date)s and decide by %(decision)s.")
+                    % {"date": complaint.acknowledge_due, "decision": complaint.decision_due},
+                )
+            )
     Notification.objects.bulk_create(rows)
 
 
 def _locked(complaint_id: int) -> Complaint:
-    return (Complaint.objects.select_for_update(of=("self",))
-            .select_related("body", "certificate", "label").get(pk=complaint_id))
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("body", "certificate", "label")
+        .get(pk=complaint_id)
+    )
 
 
 def complaint_assign(*, actor: User, complaint_id: int, handler: User) -> Complaint:
@@ -165,17 +192,23 @@ def complaint_assign(*, actor: User, complaint_id: int, handler: User) -> Compla
         person_uninvolved(complaint, handler)
         complaint.handler = handler
         complaint.save(update_fields=["handler"])
-        ComplaintEvent.objects.create(complaint=complaint, actor=actor, action="assign",
-                                      from_status=complaint.status, to_status=complaint.status,
-                                      comment=str(handler))
+        ComplaintEvent.objects.create(
+            complaint=complaint,
+            actor=actor,
+            action="assign",
+            from_status=complaint.status,
+            to_status=complaint.status,
+            comment=str(handler),
+        )
         if handler.pk != actor.pk:
             with translation.override(handler.language):
                 Notification.objects.create(
                     recipient=handler,
                     url=reverse("complaints_portal:detail", args=[complaint.reference]),
-                    subject=_("You handle complaint %(reference)s") % {
-                        "reference": complaint.reference},
-                    body=_("Decide by %(decision)s.") % {"decision": complaint.decision_due})
+                    subject=_("You handle complaint %(reference)s")
+                    % {"reference": complaint.reference},
+                    body=_("Decide by %(decision)s.") % {"decision": complaint.decision_due},
+                )
     return complaint
 
 
@@ -197,13 +230,18 @@ def complaint_transition(
         if transition is None:
             raise TransitionNotAllowed(
                 _("“%(step)s” is not possible while the complaint is %(status)s.")
-                % {"step": STEP_LABELS.get(step, step),
-                   "status": complaint.get_status_display()})
+                % {"step": STEP_LABELS.get(step, step), "status": complaint.get_status_display()}
+            )
         if not transition.relations & complaint_relations(actor, complaint):
             raise ActorNotPermitted(_("Your role does not allow this step."))
-        context = ComplaintContext(complaint=complaint, actor=actor, comment=comment,
-                                   outcome=outcome, actions=tuple(dict.fromkeys(actions)),
-                                   finding=finding)
+        context = ComplaintContext(
+            complaint=complaint,
+            actor=actor,
+            comment=comment,
+            outcome=outcome,
+            actions=tuple(dict.fromkeys(actions)),
+            finding=finding,
+        )
         for guard in transition.guards:
             guard(context)
 
@@ -219,18 +257,28 @@ def complaint_transition(
             complaint.actions = list(context.actions)
             complaint.decision_reason = comment.strip()
             complaint.finding_against_body = (
-                finding.strip() if ComplaintAction.FINDING_AGAINST_BODY in context.actions
-                else "")
+                finding.strip() if ComplaintAction.FINDING_AGAINST_BODY in context.actions else ""
+            )
             complaint.decided_at = now
-            fields += ["outcome", "actions", "decision_reason", "finding_against_body",
-                       "decided_at"]
+            fields += [
+                "outcome",
+                "actions",
+                "decision_reason",
+                "finding_against_body",
+                "decided_at",
+            ]
         elif step == ComplaintStep.CLOSE:
             complaint.closed_at = now
             fields.append("closed_at")
         complaint.save(update_fields=fields)
-        ComplaintEvent.objects.create(complaint=complaint, actor=actor, action=step,
-                                      from_status=from_status, to_status=complaint.status,
-                                      comment=comment)
+        ComplaintEvent.objects.create(
+            complaint=complaint,
+            actor=actor,
+            action=step,
+            from_status=from_status,
+            to_status=complaint.status,
+            comment=comment,
+        )
         if step == ComplaintStep.DECIDE:
             _apply_outcome(complaint, actor)
     return complaint
@@ -240,26 +288,43 @@ def _apply_outcome(complaint: Complaint, actor: User) -> None:
     """Effects of the decision, through the services that own them; any refusal rolls the
     whole decision back."""
     reason = _("Complaint %(reference)s founded: %(reason)s") % {
-        "reference": complaint.reference, "reason": complaint.decision_reason}
+        "reference": complaint.reference,
+        "reason": complaint.decision_reason,
+    }
     if ComplaintAction.SUSPEND_LABEL in complaint.actions:
         if complaint.certificate.status == CertificateStatus.SUSPENDED:
             # Already suspended (voluntarily, say): it stays so, now for this complaint.
             label_services.certificate_suspension_reason_change(
-                certificate_id=complaint.certificate_id, reason=reason, actor=actor,
-                reason_code=ReasonCode.COMPLAINT_FOUNDED)
+                certificate_id=complaint.certificate_id,
+                reason=reason,
+                actor=actor,
+                reason_code=ReasonCode.COMPLAINT_FOUNDED,
+            )
         else:
-            label_services.label_change_status(actor=actor, label_id=complaint.label_id,
-                                               action="suspend", reason=reason,
-                                               reason_code=ReasonCode.COMPLAINT_FOUNDED)
+            label_services.label_change_status(
+                actor=actor,
+                label_id=complaint.label_id,
+                action="suspend",
+                reason=reason,
+                reason_code=ReasonCode.COMPLAINT_FOUNDED,
+            )
     if ComplaintAction.REVOKE_LABEL in complaint.actions:
-        label_services.label_change_status(actor=actor, label_id=complaint.label_id,
-                                           action="revoke", reason=reason,
-                                           reason_code=ReasonCode.COMPLAINT_FOUNDED)
+        label_services.label_change_status(
+            actor=actor,
+            label_id=complaint.label_id,
+            action="revoke",
+            reason=reason,
+            reason_code=ReasonCode.COMPLAINT_FOUNDED,
+        )
     if ComplaintAction.SPECIAL_SURVEILLANCE in complaint.actions:
-        ComplaintEvent.objects.create(complaint=complaint, actor=actor,
-                                      action="special_surveillance_requested",
-                                      from_status=complaint.status, to_status=complaint.status,
-                                      comment=complaint.decision_reason)
+        ComplaintEvent.objects.create(
+            complaint=complaint,
+            actor=actor,
+            action="special_surveillance_requested",
+            from_status=complaint.status,
+            to_status=complaint.status,
+            comment=complaint.decision_reason,
+        )
         hooks.complaint_special_surveillance_requested(complaint)
     _notify_complainant(complaint)
 
@@ -268,16 +333,17 @@ def _notify_complainant(complaint: Complaint) -> None:
     if complaint.complainant_id is not None:
         with translation.override(complaint.complainant.language):
             Notification.objects.create(
-                recipient=complaint.complainant, url="",
-                subject=_("Your complaint %(reference)s was decided") % {
-                    "reference": complaint.reference},
-                body=outcome_text(complaint))
+                recipient=complaint.complainant,
+                url="",
+                subject=_("Your complaint %(reference)s was decided")
+                % {"reference": complaint.reference},
+                body=outcome_text(complaint),
+            )
     if contact_email(complaint.contact):
         from .tasks import complaint_outcome_email_send
 
         complaint_id = complaint.pk
-        transaction.on_commit(lambda: complaint_outcome_email_send.delay(complaint_id),
-                              robust=True)
+        transaction.on_commit(lambda: complaint_outcome_email_send.delay(complaint_id), robust=True)
 
 
 def contact_email(contact: str) -> str:
@@ -296,6 +362,7 @@ def outcome_text(complaint: Complaint) -> str:
     if complaint.outcome == ComplaintOutcome.UNFOUNDED:
         text = _("The certification body found your complaint unfounded.")
     else:
-        text = _("The certification body found your complaint founded and decided: "
-                 "%(actions)s.") % {"actions": "; ".join(complaint.action_labels())}
+        text = _(
+            "The certification body found your complaint founded and decided: %(actions)s."
+        ) % {"actions": "; ".join(complaint.action_labels())}
     return text + "\n\n" + _("Reasons: %(reason)s") % {"reason": complaint.decision_reason}

@@ -15,7 +15,9 @@ from .services import contact_email, outcome_text
 def complaint_outcome_email_send(self, complaint_id: int) -> bool:
     """Idempotent: the row is claimed with a conditional update and never mailed twice."""
     claimed = Complaint.objects.filter(
-        pk=complaint_id, outcome_emailed_at__isnull=True, outcome_email_claimed_at__isnull=True,
+        pk=complaint_id,
+        outcome_emailed_at__isnull=True,
+        outcome_email_claimed_at__isnull=True,
         decided_at__isnull=False,
     ).update(outcome_email_claimed_at=timezone.now())
     if not claimed:
@@ -25,16 +27,24 @@ def complaint_outcome_email_send(self, complaint_id: int) -> bool:
     if not address:
         return False
     with translation.override(complaint.language):
-        subject = _("Your complaint %(reference)s was decided") % {
-            "reference": complaint.reference}
-        body = outcome_text(complaint) + "\n\n" + _(
-            "Label %(serial)s: %(url)s") % {
-            "serial": complaint.label.serial,
-            "url": settings.PORTAL_BASE_URL.rstrip("/")
-            + reverse("labels:public_page", args=[complaint.label.serial])}
+        subject = _("Your complaint %(reference)s was decided") % {"reference": complaint.reference}
+        body = (
+            outcome_text(complaint)
+            + "\n\n"
+            + _("Label %(serial)s: %(url)s")
+            % {
+                "serial": complaint.label.serial,
+                "url": settings.PORTAL_BASE_URL.rstrip("/")
+                + reverse("labels:public_page", args=[complaint.label.serial]),
+            }
+        )
     try:
-        send_mail(subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=[address])
+        send_mail(
+            subject=subject,
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[address],
+        )
     except OSError as error:  # the mail server is down: free the claim and retry later
         Complaint.objects.filter(pk=complaint_id).update(outcome_email_claimed_at=None)
         raise self.retry(exc=error) from error

@@ -39,17 +39,22 @@ def report(request: HttpRequest, serial: str) -> HttpResponse:
     holds a CSRF token."""
     label = label_selectors.label_get_public(serial)
     form = ComplaintForm(request.POST or None, request.FILES or None)
-    context = {"label": label, "form": form,
-               "acknowledge_days": settings.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS,
-               "decision_days": settings.COMPLAINT_DECISION_DAYS}
+    context = {
+        "label": label,
+        "form": form,
+        "acknowledge_days": settings.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS,
+        "decision_days": settings.COMPLAINT_DECISION_DAYS,
+    }
     if request.method == "POST" and form.is_valid():
         throttle = ComplaintThrottle()
         if not throttle.allow_request(request, None):
-            return render(request, "complaints/report.html", {**context, "throttled": True},
-                          status=429)
+            return render(
+                request, "complaints/report.html", {**context, "throttled": True}, status=429
+            )
         try:
             submitted = services.complaint_submit(
-                actor=request.user, label_serial=serial,
+                actor=request.user,
+                label_serial=serial,
                 category=form.cleaned_data["category"],
                 description=form.cleaned_data["description"],
                 contact=form.cleaned_data["contact"],
@@ -61,25 +66,34 @@ def report(request: HttpRequest, serial: str) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         else:
             follow = request.build_absolute_uri(
-                reverse("complaints:follow", args=[submitted.token]))
-            return render(request, "complaints/submitted.html",
-                          {"complaint": submitted.complaint, "follow_url": follow})
+                reverse("complaints:follow", args=[submitted.token])
+            )
+            return render(
+                request,
+                "complaints/submitted.html",
+                {"complaint": submitted.complaint, "follow_url": follow},
+            )
     return render(request, "complaints/report.html", context)
 
 
 def follow(request: HttpRequest, token: str) -> HttpResponse:
     """The complainant's private page: status, and once decided, the outcome."""
     complaint = selectors.complaint_get_by_token(token)
-    response = render(request, "complaints/follow.html", {
-        "complaint": complaint,
-        "outcome_text": services.outcome_text(complaint) if complaint.is_decided else "",
-    })
+    response = render(
+        request,
+        "complaints/follow.html",
+        {
+            "complaint": complaint,
+            "outcome_text": services.outcome_text(complaint) if complaint.is_decided else "",
+        },
+    )
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to linked sites
     return response
 
 
 # --- portal -------------------------------------------------------------------------------
+
 
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
@@ -89,18 +103,33 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         complaints = complaints.filter(status=status)
     page = Paginator(complaints, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    overdue = set(selectors.complaints_overdue(today).filter(
-        pk__in=[c.pk for c in page]).values_list("pk", flat=True))
-    return render(request, "complaints/portal_list.html", {
-        "page": page, "overdue": overdue, "status": status,
-        "statuses": ComplaintStatus.choices,
-    })
+    overdue = set(
+        selectors.complaints_overdue(today)
+        .filter(pk__in=[c.pk for c in page])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "complaints/portal_list.html",
+        {
+            "page": page,
+            "overdue": overdue,
+            "status": status,
+            "statuses": ComplaintStatus.choices,
+        },
+    )
 
 
 def _handler_candidates(complaint) -> list[User]:
-    return list(User.objects.filter(
-        memberships__organisation=complaint.body, memberships__role__in=HANDLER_ROLES,
-        is_active=True).distinct().order_by("username"))
+    return list(
+        User.objects.filter(
+            memberships__organisation=complaint.body,
+            memberships__role__in=HANDLER_ROLES,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 @login_required
@@ -110,17 +139,22 @@ def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
     steps = complaint_available_steps(request.user, complaint)
     can_assign = Relation.BODY_ADMIN in relations and complaint.status in ASSIGNABLE
     candidates = User.objects.filter(pk__in=[u.pk for u in _handler_candidates(complaint)])
-    return render(request, "complaints/portal_detail.html", {
-        "complaint": complaint,
-        "events": complaint.events.select_related("actor"),
-        "steps": [(step, STEP_LABELS[step]) for step in steps if step != ComplaintStep.DECIDE],
-        "can_decide": ComplaintStep.DECIDE in steps,
-        "decide_form": DecideForm(),
-        "assign_form": AssignForm(candidates=candidates) if can_assign else None,
-        "overdue": selectors.complaints_overdue(timezone.localdate()).filter(
-            pk=complaint.pk).exists(),
-        "founded": complaint.outcome == ComplaintOutcome.FOUNDED,
-    })
+    return render(
+        request,
+        "complaints/portal_detail.html",
+        {
+            "complaint": complaint,
+            "events": complaint.events.select_related("actor"),
+            "steps": [(step, STEP_LABELS[step]) for step in steps if step != ComplaintStep.DECIDE],
+            "can_decide": ComplaintStep.DECIDE in steps,
+            "decide_form": DecideForm(),
+            "assign_form": AssignForm(candidates=candidates) if can_assign else None,
+            "overdue": selectors.complaints_overdue(timezone.localdate())
+            .filter(pk=complaint.pk)
+            .exists(),
+            "founded": complaint.outcome == ComplaintOutcome.FOUNDED,
+        },
+    )
 
 
 @login_required
@@ -133,13 +167,16 @@ def complaint_assign(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Choose a handler."))
     else:
         try:
-            services.complaint_assign(actor=request.user, complaint_id=complaint.pk,
-                                      handler=form.cleaned_data["handler"])
+            services.complaint_assign(
+                actor=request.user, complaint_id=complaint.pk, handler=form.cleaned_data["handler"]
+            )
         except WorkflowError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Handler assigned: %(person)s.")
-                             % {"person": form.cleaned_data["handler"]})
+            messages.success(
+                request,
+                _("Handler assigned: %(person)s.") % {"person": form.cleaned_data["handler"]},
+            )
     return redirect("complaints_portal:detail", reference=reference)
 
 
@@ -155,17 +192,24 @@ def complaint_step(request: HttpRequest, reference: str) -> HttpResponse:
     values = form.cleaned_data
     try:
         services.complaint_transition(
-            actor=request.user, complaint_id=complaint.pk, step=values["step"],
-            comment=values.get("comment", ""), outcome=values.get("outcome", ""),
-            actions=values.get("actions", []), finding=values.get("finding", ""))
+            actor=request.user,
+            complaint_id=complaint.pk,
+            step=values["step"],
+            comment=values.get("comment", ""),
+            outcome=values.get("outcome", ""),
+            actions=values.get("actions", []),
+            finding=values.get("finding", ""),
+        )
     except WorkflowError as error:
         messages.error(request, error.message)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         complaint.refresh_from_db()
-        messages.success(request, _("The complaint is now: %(status)s.")
-                         % {"status": complaint.get_status_display()})
+        messages.success(
+            request,
+            _("The complaint is now: %(status)s.") % {"status": complaint.get_status_display()},
+        )
     return redirect("complaints_portal:detail", reference=reference)
 
 
@@ -174,5 +218,8 @@ def complaint_attachment(request: HttpRequest, reference: str) -> FileResponse:
     complaint = selectors.complaint_get_for_actor(request.user, reference)
     if not complaint.attachment:
         raise Http404
-    return FileResponse(complaint.attachment.open("rb"), as_attachment=True,
-                        content_type=complaint.attachment_content_type)
+    return FileResponse(
+        complaint.attachment.open("rb"),
+        as_attachment=True,
+        content_type=complaint.attachment_content_type,
+    )

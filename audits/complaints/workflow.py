@@ -55,9 +55,13 @@ HANDLER_ROLES = (Role.BODY_ADMIN, Role.DECISION_MAKER)
 # The steps of the certification that make a person "involved": evaluating, reviewing and
 # deciding. Accepting and planning are administrative and do not.
 INVOLVING_ACTIONS = (
-    ApplicationAction.START_EVALUATION, ApplicationAction.REQUEST_CHANGES,
-    ApplicationAction.COMPLETE_EVALUATION, ApplicationAction.RETURN_TO_EVALUATION,
-    ApplicationAction.PASS_TECHNICAL_REVIEW, ApplicationAction.APPROVE, ApplicationAction.REFUSE,
+    ApplicationAction.START_EVALUATION,
+    ApplicationAction.REQUEST_CHANGES,
+    ApplicationAction.COMPLETE_EVALUATION,
+    ApplicationAction.RETURN_TO_EVALUATION,
+    ApplicationAction.PASS_TECHNICAL_REVIEW,
+    ApplicationAction.APPROVE,
+    ApplicationAction.REFUSE,
 )
 
 
@@ -76,28 +80,50 @@ ComplaintGuard = Callable[[ComplaintContext], None]
 
 # --- guards -------------------------------------------------------------------------------
 
+
 def person_uninvolved(complaint: Complaint, person: User) -> None:
     """The named rule: `person` may handle `complaint`. Raises GuardFailed("handler_uninvolved")."""
     body = complaint.body
     if not any(user_has_role(person, role, body) for role in HANDLER_ROLES):
-        raise GuardFailed("handler_uninvolved", _(
-            "A complaint is handled by an administrator or a decision maker of the issuing body."))
+        raise GuardFailed(
+            "handler_uninvolved",
+            _(
+                "A complaint is handled by an administrator or a decision maker of the issuing "
+                "body."
+            ),
+        )
     application_id = complaint.certificate.application_id
     if TeamMember.objects.filter(application_id=application_id, user=person).exists():
-        raise GuardFailed("handler_uninvolved", _(
-            "%(person)s was on the evaluation team of this certificate and may not handle a "
-            "complaint about it.") % {"person": person})
-    if ApplicationEvent.objects.filter(application_id=application_id, actor=person,
-                                       action__in=INVOLVING_ACTIONS).exists():
-        raise GuardFailed("handler_uninvolved", _(
-            "%(person)s reviewed or decided this certification and may not handle a complaint "
-            "about it.") % {"person": person})
+        raise GuardFailed(
+            "handler_uninvolved",
+            _(
+                "%(person)s was on the evaluation team of this certificate and may not handle a "
+                "complaint about it."
+            )
+            % {"person": person},
+        )
+    if ApplicationEvent.objects.filter(
+        application_id=application_id, actor=person, action__in=INVOLVING_ACTIONS
+    ).exists():
+        raise GuardFailed(
+            "handler_uninvolved",
+            _(
+                "%(person)s reviewed or decided this certification and may not handle a complaint "
+                "about it."
+            )
+            % {"person": person},
+        )
     from audits.supervision.selectors import took_part_in_supervision
 
     if took_part_in_supervision(person, complaint.certificate_id):
-        raise GuardFailed("handler_uninvolved", _(
-            "%(person)s took part in the surveillance of this certificate and may not handle a "
-            "complaint about it.") % {"person": person})
+        raise GuardFailed(
+            "handler_uninvolved",
+            _(
+                "%(person)s took part in the surveillance of this certificate and may not handle a "
+                "complaint about it."
+            )
+            % {"person": person},
+        )
     blacklist_ensure_clear(organisations=[body], people=[person])
 
 
@@ -122,19 +148,19 @@ def outcome_consistent(ctx: ComplaintContext) -> None:
     if not actions <= set(ComplaintAction.values):
         raise GuardFailed("outcome_consistent", _("Unknown action."))
     if ctx.outcome == ComplaintOutcome.UNFOUNDED and actions:
-        raise GuardFailed("outcome_consistent",
-                          _("An unfounded complaint leads to no action."))
+        raise GuardFailed("outcome_consistent", _("An unfounded complaint leads to no action."))
     if ctx.outcome == ComplaintOutcome.FOUNDED and not actions:
-        raise GuardFailed("outcome_consistent",
-                          _("Choose at least one action for a founded complaint."))
+        raise GuardFailed(
+            "outcome_consistent", _("Choose at least one action for a founded complaint.")
+        )
     if {ComplaintAction.SUSPEND_LABEL, ComplaintAction.REVOKE_LABEL} <= actions:
-        raise GuardFailed("outcome_consistent",
-                          _("Suspend or withdraw the label, not both."))
+        raise GuardFailed("outcome_consistent", _("Suspend or withdraw the label, not both."))
     if ComplaintAction.FINDING_AGAINST_BODY in actions and not ctx.finding.strip():
         raise GuardFailed("outcome_consistent", _("Write the finding against the body."))
 
 
 # --- the table ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ComplaintTransition:
@@ -150,11 +176,12 @@ def _t(target: str, relations: set[str], *guards: ComplaintGuard) -> ComplaintTr
 S, R = ComplaintStatus, Relation
 COMPLAINT_TRANSITIONS: dict[tuple[str, str], ComplaintTransition] = {
     (S.RECEIVED, ComplaintStep.ACKNOWLEDGE): _t(S.ACKNOWLEDGED, {R.BODY_ADMIN, R.HANDLER}),
-    (S.ACKNOWLEDGED, ComplaintStep.INVESTIGATE): _t(S.INVESTIGATING, {R.HANDLER},
-                                                    handler_assigned, actor_uninvolved),
-    (S.INVESTIGATING, ComplaintStep.DECIDE): _t(S.DECIDED, {R.HANDLER}, handler_assigned,
-                                                actor_uninvolved, reason_given,
-                                                outcome_consistent),
+    (S.ACKNOWLEDGED, ComplaintStep.INVESTIGATE): _t(
+        S.INVESTIGATING, {R.HANDLER}, handler_assigned, actor_uninvolved
+    ),
+    (S.INVESTIGATING, ComplaintStep.DECIDE): _t(
+        S.DECIDED, {R.HANDLER}, handler_assigned, actor_uninvolved, reason_given, outcome_consistent
+    ),
     (S.DECIDED, ComplaintStep.CLOSE): _t(S.CLOSED, {R.BODY_ADMIN, R.HANDLER}),
 }
 # Statuses in which a handler may be (re)assigned by the body's administrator.
@@ -177,11 +204,15 @@ def complaint_relations(user: User, complaint: Complaint) -> set[str]:
 
 def complaint_available_steps(user: User, complaint: Complaint) -> list[str]:
     relations = complaint_relations(user, complaint)
-    return [step for (status, step), transition in COMPLAINT_TRANSITIONS.items()
-            if status == complaint.status and transition.relations & relations]
+    return [
+        step
+        for (status, step), transition in COMPLAINT_TRANSITIONS.items()
+        if status == complaint.status and transition.relations & relations
+    ]
 
 
 # --- deadlines ----------------------------------------------------------------------------
+
 
 def add_working_days(start: date, days: int) -> date:
     """`days` working days (Monday to Friday) after `start`. Public holidays are not counted

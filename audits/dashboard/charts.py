@@ -44,12 +44,22 @@ def bar_chart(rows: list[tuple[str, int | Decimal | None]]) -> BarChart:
     bars, y = [], float(TOP)
     for label, value in rows:
         width = round(float(value or 0) / high * plot, 2)
-        bars.append(Bar(label=label, value=value, x=LABEL_WIDTH, y=y, width=width,
-                        height=BAR_HEIGHT, label_y=y + BAR_HEIGHT - 3,
-                        text_x=LABEL_WIDTH + width + 4))
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                x=LABEL_WIDTH,
+                y=y,
+                width=width,
+                height=BAR_HEIGHT,
+                label_y=y + BAR_HEIGHT - 3,
+                text_x=LABEL_WIDTH + width + 4,
+            )
+        )
         y += BAR_HEIGHT + BAR_GAP
-    return BarChart(width=WIDTH, height=int(y) + TOP, label_x=LABEL_WIDTH - 6, bars=bars,
-                    empty=not any(values))
+    return BarChart(
+        width=WIDTH, height=int(y) + TOP, label_x=LABEL_WIDTH - 6, bars=bars, empty=not any(values)
+    )
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,9 @@ class ColumnChart:
     empty: bool
 
 
-def monthly_columns(months: list[tuple[date, int, int]],
-                    series: tuple[tuple[str, str], tuple[str, str]]) -> ColumnChart:
+def monthly_columns(
+    months: list[tuple[date, int, int]], series: tuple[tuple[str, str], tuple[str, str]]
+) -> ColumnChart:
     """Two columns per month, side by side: `series` gives each one's (css class, name)."""
     high = max([0, *(count for _month, *counts in months for count in counts)])
     plot_height = COLUMN_CHART_HEIGHT - AXIS_LABEL_HEIGHT - TOP
@@ -92,14 +103,32 @@ def monthly_columns(months: list[tuple[date, int, int]],
         left = 5 + index * slot
         for offset, ((css_class, name), count) in enumerate(zip(series, counts, strict=True)):
             height = round(count / (high or 1) * plot_height, 2)
-            columns.append(Column(css_class=css_class, x=round(left + 1 + offset * column_width, 2),
-                                  y=round(TOP + plot_height - height, 2), width=column_width,
-                                  height=height, value=count,
-                                  title=f"{month:%Y-%m} {name}: {count}"))
-        ticks.append(Tick(x=round(left + slot / 2, 2), label=f"{month:%m}" if month.month != 1
-                          or index == 0 else f"{month:%Y}"))
+            columns.append(
+                Column(
+                    css_class=css_class,
+                    x=round(left + 1 + offset * column_width, 2),
+                    y=round(TOP + plot_height - height, 2),
+                    width=column_width,
+                    height=height,
+                    value=count,
+                    title=f"{month:%Y-%m} {name}: {count}",
+                )
+            )
+        ticks.append(
+            Tick(
+                x=round(left + slot / 2, 2),
+                label=f"{month:%m}" if month.month != 1 or index == 0 else f"{month:%Y}",
+            )
+        )
     if ticks:
         first_month = months[0][0]
         ticks[0] = Tick(x=ticks[0].x, label=f"{first_month:%Y-%m}")
-    return ColumnChart(width=WIDTH, height=COLUMN_CHART_HEIGHT, baseline=TOP + plot_height,
-                       columns=columns, ticks=ticks, maximum=high, empty=high == 0)
+    return ColumnChart(
+        width=WIDTH,
+        height=COLUMN_CHART_HEIGHT,
+        baseline=TOP + plot_height,
+        columns=columns,
+        ticks=ticks,
+        maximum=high,
+        empty=high == 0,
+    )

@@ -37,12 +37,23 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 STATUS, STEP, DECISION, FINDING, DEVIATION, LABEL = (
-    "status", "step", "decision", "finding", "deviation", "label")
+    "status",
+    "step",
+    "decision",
+    "finding",
+    "deviation",
+    "label",
+)
 DRAFT, SUBMITTED, DECIDED = "draft", "submitted", ("approved", "refused")
 LABEL_ACTIONS = ("suspended", "revoked")
 # Upper limits of the deviation buckets (the last has none), as in `figures.DEVIATION_BUCKETS`.
-BUCKET_LIMITS = (("lt1", Decimal("0.01")), ("1to2", Decimal("0.02")), ("2to5", Decimal("0.05")),
-                 ("5to10", Decimal("0.10")), ("10to20", Decimal("0.20")))
+BUCKET_LIMITS = (
+    ("lt1", Decimal("0.01")),
+    ("1to2", Decimal("0.02")),
+    ("2to5", Decimal("0.05")),
+    ("5to10", Decimal("0.10")),
+    ("10to20", Decimal("0.20")),
+)
 LAST_BUCKET, NO_DEVIATION = "ge20", "none"
 ONE_DAY = timedelta(days=1)
 BATCH = 5000
@@ -67,8 +78,12 @@ def deviation_bucket(deviation: Decimal | None) -> str:
     return LAST_BUCKET
 
 
-def contribution(status: str, events: list[tuple[str, str, datetime]],
-                 severities: Iterable[str], deviations: Iterable[Decimal | None]) -> Counter:
+def contribution(
+    status: str,
+    events: list[tuple[str, str, datetime]],
+    severities: Iterable[str],
+    deviations: Iterable[Decimal | None],
+) -> Counter:
     """The cells one application counts in: `events` are its (from, to, at) in order."""
     cells: Counter = Counter()
     if status == DRAFT:
@@ -95,28 +110,45 @@ def _contributions(apps, application_ids: list[int] | None) -> dict[int, tuple[d
     Recomputation = apps.get_model("certification", "Recomputation")
 
     def among(queryset, path: str):
-        return queryset if application_ids is None else queryset.filter(
-            **{f"{path}__in": application_ids})
+        return (
+            queryset
+            if application_ids is None
+            else queryset.filter(**{f"{path}__in": application_ids})
+        )
 
     applications = among(Application.objects.exclude(status=DRAFT), "pk").values_list(
-        "pk", "status", "certification_body_id", "created_at")
+        "pk", "status", "certification_body_id", "created_at"
+    )
     events: dict[int, list] = defaultdict(list)
-    for application_id, *event in among(ApplicationEvent.objects, "application_id").order_by(
-            "application_id", "created_at", "pk").values_list(
-            "application_id", "from_status", "to_status", "created_at").iterator(BATCH):
+    for application_id, *event in (
+        among(ApplicationEvent.objects, "application_id")
+        .order_by("application_id", "created_at", "pk")
+        .values_list("application_id", "from_status", "to_status", "created_at")
+        .iterator(BATCH)
+    ):
         events[application_id].append(tuple(event))
     severities: dict[int, list] = defaultdict(list)
-    for application_id, severity in among(Finding.objects, "application_id").values_list(
-            "application_id", "severity").iterator(BATCH):
+    for application_id, severity in (
+        among(Finding.objects, "application_id")
+        .values_list("application_id", "severity")
+        .iterator(BATCH)
+    ):
         severities[application_id].append(severity)
     deviations: dict[int, list] = defaultdict(list)
-    for application_id, deviation in among(
-            Recomputation.objects, "dossier_version__application_id").values_list(
-            "dossier_version__application_id", "deviation").iterator(BATCH):
+    for application_id, deviation in (
+        among(Recomputation.objects, "dossier_version__application_id")
+        .values_list("dossier_version__application_id", "deviation")
+        .iterator(BATCH)
+    ):
         deviations[application_id].append(deviation)
-    return {pk: (month_of(created_at), body_id,
-                 contribution(status, events[pk], severities[pk], deviations[pk]))
-            for pk, status, body_id, created_at in applications.iterator(BATCH)}
+    return {
+        pk: (
+            month_of(created_at),
+            body_id,
+            contribution(status, events[pk], severities[pk], deviations[pk]),
+        )
+        for pk, status, body_id, created_at in applications.iterator(BATCH)
+    }
 
 
 def _add(deltas: Counter) -> None:
@@ -126,14 +158,16 @@ def _add(deltas: Counter) -> None:
     for (month, body_id, figure, key, days), delta in sorted(deltas.items()):
         if not delta:
             continue
-        cell = DashboardCount.objects.filter(month=month, body_id=body_id, figure=figure,
-                                             key=key, days=days)
+        cell = DashboardCount.objects.filter(
+            month=month, body_id=body_id, figure=figure, key=key, days=days
+        )
         if cell.update(total=F("total") + delta):
             continue
         try:
             with transaction.atomic():
-                DashboardCount.objects.create(month=month, body_id=body_id, figure=figure,
-                                              key=key, days=days, total=delta)
+                DashboardCount.objects.create(
+                    month=month, body_id=body_id, figure=figure, key=key, days=days, total=delta
+                )
         except IntegrityError:  # created meanwhile by another transaction
             cell.update(total=F("total") + delta)
 
@@ -145,8 +179,9 @@ def application_facts_update(application_id: int) -> None:
     from audits.models import ApplicationFacts
 
     now = _contributions(global_apps, [application_id]).get(application_id)
-    stored = ApplicationFacts.objects.select_for_update().filter(
-        application_id=application_id).first()
+    stored = (
+        ApplicationFacts.objects.select_for_update().filter(application_id=application_id).first()
+    )
     deltas: Counter = Counter()
     if stored is not None:
         for figure, key, days, count in stored.cells:
@@ -162,8 +197,12 @@ def application_facts_update(application_id: int) -> None:
         month, body_id, cells = now
         ApplicationFacts.objects.update_or_create(
             application_id=application_id,
-            defaults={"month": month, "body_id": body_id,
-                      "cells": [[*cell, count] for cell, count in sorted(cells.items())]})
+            defaults={
+                "month": month,
+                "body_id": body_id,
+                "cells": [[*cell, count] for cell, count in sorted(cells.items())],
+            },
+        )
 
 
 def label_event_counted(*, event, body_id: int) -> None:
@@ -183,23 +222,36 @@ def dashboard_facts_rebuild(apps=global_apps) -> int:
     totals: Counter = Counter()
     snapshots = []
     for pk, (month, body_id, cells) in _contributions(apps, None).items():
-        snapshots.append(ApplicationFacts(
-            application_id=pk, month=month, body_id=body_id,
-            cells=[[*cell, count] for cell, count in sorted(cells.items())]))
+        snapshots.append(
+            ApplicationFacts(
+                application_id=pk,
+                month=month,
+                body_id=body_id,
+                cells=[[*cell, count] for cell, count in sorted(cells.items())],
+            )
+        )
         for (figure, key, days), count in cells.items():
             totals[(month, body_id, figure, key, days)] += count
     ApplicationFacts.objects.bulk_create(snapshots, batch_size=BATCH)
-    label_rows = (LabelEvent.objects.filter(action__in=LABEL_ACTIONS).order_by()
-                  .annotate(month=TruncMonth("created_at"))
-                  .values("month", "action", body=F("label__certificate__certification_body_id"))
-                  .annotate(count=Count("pk")))
+    label_rows = (
+        LabelEvent.objects.filter(action__in=LABEL_ACTIONS)
+        .order_by()
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "action", body=F("label__certificate__certification_body_id"))
+        .annotate(count=Count("pk"))
+    )
     for row in label_rows:
         month = row["month"]
         month = month_of(month) if isinstance(month, datetime) else month.replace(day=1)
         totals[(month, row["body"], LABEL, row["action"], 0)] += row["count"]
     DashboardCount.objects.bulk_create(
-        [DashboardCount(month=month, body_id=body_id, figure=figure, key=key, days=days,
-                        total=count)
-         for (month, body_id, figure, key, days), count in totals.items() if count],
-        batch_size=BATCH)
+        [
+            DashboardCount(
+                month=month, body_id=body_id, figure=figure, key=key, days=days, total=count
+            )
+            for (month, body_id, figure, key, days), count in totals.items()
+            if count
+        ],
+        batch_size=BATCH,
+    )
     return len(totals)

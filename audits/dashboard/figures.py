@@ -59,8 +59,16 @@ from . import facts
 from .filters import Choices, DashboardFilters, categories_under, enterprises_in_province
 
 # The workflow's steps in order (where an application waits), then its outcomes.
-STEPS = (Status.SUBMITTED, Status.ACCEPTED, Status.PLANNED, Status.IN_EVALUATION,
-         Status.AWAITING_ENTERPRISE, Status.TECHNICAL_REVIEW, Status.PEER_REVIEW, Status.DECISION)
+STEPS = (
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.PLANNED,
+    Status.IN_EVALUATION,
+    Status.AWAITING_ENTERPRISE,
+    Status.TECHNICAL_REVIEW,
+    Status.PEER_REVIEW,
+    Status.DECISION,
+)
 OUTCOMES = (Status.APPROVED, Status.REFUSED, Status.REJECTED, Status.WITHDRAWN)
 SUSPENDED, WITHDRAWN = "suspended", "revoked"  # LabelEvent actions: suspension, withdrawal (撤销)
 LABEL_ACTIONS = (SUSPENDED, WITHDRAWN)
@@ -79,6 +87,7 @@ NO_DEVIATION = ("none", _("nothing declared"))
 
 
 # --- scope ----------------------------------------------------------------------------------
+
 
 def application_scope(filters: DashboardFilters, prefix: str = "") -> Q:
     """The applications the filters select, as a Q on a model that reaches Application by
@@ -108,6 +117,7 @@ def label_scope(filters: DashboardFilters) -> Q:
 
 # --- the portable median --------------------------------------------------------------------
 
+
 def _duration_days(later: str, earlier: str) -> str:
     """Whole days elapsed, exactly (`facts.whole_days`): microseconds on both databases."""
     if connection.vendor == "postgresql":
@@ -115,8 +125,9 @@ def _duration_days(later: str, earlier: str) -> str:
     return f"(django_timestamp_diff({later}, {earlier}) / 86400000000)"
 
 
-def _medians(source: QuerySet, groupings: list[tuple[str, ...]],
-             columns: tuple[str, ...]) -> list[tuple]:
+def _medians(
+    source: QuerySet, groupings: list[tuple[str, ...]], columns: tuple[str, ...]
+) -> list[tuple]:
     """Rows (*columns, count, median days) of the durations `later - earlier` of `source`'s
     rows, once per grouping (a grouping's missing columns come back as NULL). One query.
 
@@ -127,24 +138,33 @@ def _medians(source: QuerySet, groupings: list[tuple[str, ...]],
     inner, params = source.query.sql_with_params()
     column_list = ", ".join(f"s.{name} AS {name}" for name in columns)
     names = ", ".join(columns)
-    durations = (f"SELECT {column_list}, {_duration_days('s.later', 's.earlier')} AS v "  # noqa: S608
-                 f"FROM ({inner}) s WHERE s.later IS NOT NULL AND s.earlier IS NOT NULL")
+    durations = (
+        f"SELECT {column_list}, {_duration_days('s.later', 's.earlier')} AS v "  # noqa: S608
+        f"FROM ({inner}) s WHERE s.later IS NOT NULL AND s.earlier IS NOT NULL"
+    )
     if connection.vendor == "postgresql":
         sets = ", ".join(f"({', '.join(grouping)})" for grouping in groupings)
-        sql = (f"SELECT {names}, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY v) "  # noqa: S608
-               f"FROM ({durations}) d GROUP BY GROUPING SETS ({sets})")
+        sql = (
+            f"SELECT {names}, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY v) "  # noqa: S608
+            f"FROM ({durations}) d GROUP BY GROUPING SETS ({sets})"
+        )
     else:
         parts = []
         for grouping in groupings:
-            selected = ", ".join(name if name in grouping else f"NULL AS {name}"
-                                 for name in columns)
+            selected = ", ".join(
+                name if name in grouping else f"NULL AS {name}" for name in columns
+            )
             partition = ", ".join(grouping) or "1"
-            parts.append(f"SELECT {selected}, v, ROW_NUMBER() OVER (PARTITION BY {partition} "  # noqa: S608
-                         f"ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY {partition}) AS n "
-                         f"FROM d")
-        sql = (f"WITH d AS ({durations}), r AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
-               f"SELECT {names}, MAX(n), AVG(v) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 "
-               f"GROUP BY {names}")
+            parts.append(
+                f"SELECT {selected}, v, ROW_NUMBER() OVER (PARTITION BY {partition} "  # noqa: S608
+                f"ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY {partition}) AS n "
+                f"FROM d"
+            )
+        sql = (
+            f"WITH d AS ({durations}), r AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
+            f"SELECT {names}, MAX(n), AVG(v) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 "
+            f"GROUP BY {names}"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -156,27 +176,42 @@ def _days(value: object) -> Decimal | None:
 
 # --- the kept counts --------------------------------------------------------------------------
 
+
 def counted(filters: DashboardFilters, today: date | None = None) -> bool:
     """Whether the kept counts answer these filters exactly: no category or province, and a
     period of whole months (the last one may end today or later: nothing is created after
     now)."""
     today = today or timezone.localdate()
     month_end = month_starts(filters.date_to, filters.date_to + timedelta(days=31))[1]
-    return (not filters.category_id and not filters.province and filters.date_from.day == 1
-            and (filters.date_to >= today or filters.date_to + timedelta(days=1) == month_end))
+    return (
+        not filters.category_id
+        and not filters.province
+        and filters.date_from.day == 1
+        and (filters.date_to >= today or filters.date_to + timedelta(days=1) == month_end)
+    )
 
 
 def _counts(filters: DashboardFilters, figure: str, *fields: str, **names: str) -> list[dict]:
     """The kept counts of `figure` in the period (and body), summed per `fields` and per the
     columns `names` maps (name in the answer → column), with their sum as "count". One query."""
-    cells = DashboardCount.objects.filter(figure=figure, month__gte=filters.date_from,
-                                          month__lte=filters.date_to)
+    cells = DashboardCount.objects.filter(
+        figure=figure, month__gte=filters.date_from, month__lte=filters.date_to
+    )
     if filters.body_id:
         cells = cells.filter(body_id=filters.body_id)
-    rows = (cells.order_by().values(*fields, *names.values()).annotate(count=Sum("total"))
-            .filter(count__gt=0))
-    return [{**{name: row[column] for name, column in names.items()},
-             **{name: row[name] for name in (*fields, "count")}} for row in rows]
+    rows = (
+        cells.order_by()
+        .values(*fields, *names.values())
+        .annotate(count=Sum("total"))
+        .filter(count__gt=0)
+    )
+    return [
+        {
+            **{name: row[column] for name, column in names.items()},
+            **{name: row[name] for name in (*fields, "count")},
+        }
+        for row in rows
+    ]
 
 
 def histogram_median(histogram: dict[int, int]) -> tuple[int, float | None]:
@@ -205,12 +240,17 @@ def _medians_of(rows, group_names: tuple[str, ...], groupings: list[tuple[str, .
 
 # --- the figures ----------------------------------------------------------------------------
 
+
 def application_counts(filters: DashboardFilters) -> list[dict]:
     """Applications per (body, status)."""
     if counted(filters):
         return _counts(filters, facts.STATUS, certification_body_id="body_id", status="key")
-    return list(Application.objects.filter(application_scope(filters)).order_by()
-                .values("certification_body_id", "status").annotate(count=Count("pk")))
+    return list(
+        Application.objects.filter(application_scope(filters))
+        .order_by()
+        .values("certification_body_id", "status")
+        .annotate(count=Count("pk"))
+    )
 
 
 def step_lead_times(filters: DashboardFilters) -> list[tuple]:
@@ -219,13 +259,21 @@ def step_lead_times(filters: DashboardFilters) -> list[tuple]:
     if counted(filters):
         rows = _counts(filters, facts.STEP, "days", body="body_id", step="key")
         return _medians_of(rows, ("body", "step"), [("body", "step"), ("step",)])
-    events = (ApplicationEvent.objects.filter(application_scope(filters, "application__"))
-              .order_by()
-              .annotate(earlier=Window(Lag("created_at"), partition_by=[F("application_id")],
-                                       order_by=[F("created_at").asc(), F("pk").asc()]),
-                        later=F("created_at"), step=F("from_status"),
-                        body=F("application__certification_body_id"))
-              .values("body", "step", "later", "earlier"))
+    events = (
+        ApplicationEvent.objects.filter(application_scope(filters, "application__"))
+        .order_by()
+        .annotate(
+            earlier=Window(
+                Lag("created_at"),
+                partition_by=[F("application_id")],
+                order_by=[F("created_at").asc(), F("pk").asc()],
+            ),
+            later=F("created_at"),
+            step=F("from_status"),
+            body=F("application__certification_body_id"),
+        )
+        .values("body", "step", "later", "earlier")
+    )
     return _medians(events, [("body", "step"), ("step",)], ("body", "step"))
 
 
@@ -235,12 +283,17 @@ def decision_lead_times(filters: DashboardFilters) -> list[tuple]:
     if counted(filters):
         rows = _counts(filters, facts.DECISION, "days", body="body_id")
         return _medians_of(rows, ("body",), [("body",), ()])
-    decided = (ApplicationEvent.objects.filter(application_scope(filters, "application__"))
-               .order_by()
-               .values("application_id", body=F("application__certification_body_id"))
-               .annotate(earlier=Min(Case(When(to_status=Status.SUBMITTED, then=F("created_at")))),
-                         later=Max(Case(When(to_status__in=[Status.APPROVED, Status.REFUSED],
-                                             then=F("created_at"))))))
+    decided = (
+        ApplicationEvent.objects.filter(application_scope(filters, "application__"))
+        .order_by()
+        .values("application_id", body=F("application__certification_body_id"))
+        .annotate(
+            earlier=Min(Case(When(to_status=Status.SUBMITTED, then=F("created_at")))),
+            later=Max(
+                Case(When(to_status__in=[Status.APPROVED, Status.REFUSED], then=F("created_at")))
+            ),
+        )
+    )
     return _medians(decided, [("body",), ()], ("body",))
 
 
@@ -248,24 +301,35 @@ def finding_counts(filters: DashboardFilters) -> list[dict]:
     """Findings per (body, severity)."""
     if counted(filters):
         return _counts(filters, facts.FINDING, severity="key", body="body_id")
-    return list(Finding.objects.filter(application_scope(filters, "application__")).order_by()
-                .values("severity", body=F("application__certification_body_id"))
-                .annotate(count=Count("pk")))
+    return list(
+        Finding.objects.filter(application_scope(filters, "application__"))
+        .order_by()
+        .values("severity", body=F("application__certification_body_id"))
+        .annotate(count=Count("pk"))
+    )
 
 
 def deviation_counts(filters: DashboardFilters) -> dict[str, int]:
     """Recomputed dossier versions per deviation bucket (every recomputed version counts)."""
     if counted(filters):
-        return {row["bucket"]: row["count"]
-                for row in _counts(filters, facts.DEVIATION, bucket="key")}
+        return {
+            row["bucket"]: row["count"] for row in _counts(filters, facts.DEVIATION, bucket="key")
+        }
     whens = [When(deviation__isnull=True, then=Value(NO_DEVIATION[0]))]
-    whens += [When(deviation__lt=limit, then=Value(key))
-              for key, limit, _label in DEVIATION_BUCKETS if limit is not None]
-    rows = (Recomputation.objects
-            .filter(application_scope(filters, "dossier_version__application__")).order_by()
-            .annotate(bucket=Case(*whens, default=Value(DEVIATION_BUCKETS[-1][0]),
-                                  output_field=CharField()))
-            .values("bucket").annotate(count=Count("pk")))
+    whens += [
+        When(deviation__lt=limit, then=Value(key))
+        for key, limit, _label in DEVIATION_BUCKETS
+        if limit is not None
+    ]
+    rows = (
+        Recomputation.objects.filter(application_scope(filters, "dossier_version__application__"))
+        .order_by()
+        .annotate(
+            bucket=Case(*whens, default=Value(DEVIATION_BUCKETS[-1][0]), output_field=CharField())
+        )
+        .values("bucket")
+        .annotate(count=Count("pk"))
+    )
     return {row["bucket"]: row["count"] for row in rows}
 
 
@@ -273,14 +337,17 @@ def label_event_counts(filters: DashboardFilters) -> list[dict]:
     """Suspensions and withdrawals per (month, action, body)."""
     if counted(filters):
         return _counts(filters, facts.LABEL, "month", action="key", body="body_id")
-    return list(LabelEvent.objects.filter(label_scope(filters), action__in=LABEL_ACTIONS)
-                .order_by()
-                .annotate(month=TruncMonth("created_at"))
-                .values("month", "action", body=F("label__certificate__certification_body_id"))
-                .annotate(count=Count("pk")))
+    return list(
+        LabelEvent.objects.filter(label_scope(filters), action__in=LABEL_ACTIONS)
+        .order_by()
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "action", body=F("label__certificate__certification_body_id"))
+        .annotate(count=Count("pk"))
+    )
 
 
 # --- the dashboard --------------------------------------------------------------------------
+
 
 @dataclass
 class BodyRow:
@@ -298,14 +365,23 @@ class BodyRow:
     withdrawals: int = 0
 
 
-BODY_COLUMNS = ("name", "applications", "certified", "refused", "refusal_rate",
-                "median_lead_days", "findings_per_application", "suspensions", "withdrawals")
+BODY_COLUMNS = (
+    "name",
+    "applications",
+    "certified",
+    "refused",
+    "refusal_rate",
+    "median_lead_days",
+    "findings_per_application",
+    "suspensions",
+    "withdrawals",
+)
 
 
 @dataclass
 class Dashboard:
     filters: DashboardFilters
-    status_counts: list[tuple[str, object, int]]   # (status, label, count), workflow order
+    status_counts: list[tuple[str, object, int]]  # (status, label, count), workflow order
     applications: int
     certified: int
     refused: int
@@ -317,7 +393,7 @@ class Dashboard:
     findings_per_application: Decimal | None
     findings_by_severity: list[tuple[str, object, int]]
     deviation: list[tuple[str, object, int]]
-    months: list[tuple[date, int, int]]             # (month, suspensions, withdrawals)
+    months: list[tuple[date, int, int]]  # (month, suspensions, withdrawals)
     bodies: list[BodyRow] = field(default_factory=list)
 
 
@@ -329,8 +405,11 @@ def month_starts(first: date, last: date) -> list[date]:
     months, current = [], first.replace(day=1)
     while current <= last:
         months.append(current)
-        current = (current.replace(year=current.year + 1, month=1) if current.month == 12
-                   else current.replace(month=current.month + 1))
+        current = (
+            current.replace(year=current.year + 1, month=1)
+            if current.month == 12
+            else current.replace(month=current.month + 1)
+        )
     return months
 
 
@@ -347,8 +426,11 @@ def refusal_rate(refused: int, certified: int) -> Decimal | None:
 
 
 def dashboard(filters: DashboardFilters, choices: Choices) -> Dashboard:
-    bodies = {body.pk: BodyRow(body_id=body.pk, name=body.name) for body in choices.bodies
-              if not filters.body_id or body.pk == filters.body_id}
+    bodies = {
+        body.pk: BodyRow(body_id=body.pk, name=body.name)
+        for body in choices.bodies
+        if not filters.body_id or body.pk == filters.body_id
+    }
 
     by_status: dict[str, int] = defaultdict(int)
     for row in application_counts(filters):
@@ -401,18 +483,24 @@ def dashboard(filters: DashboardFilters, choices: Choices) -> Dashboard:
     certified, refused = by_status[Status.APPROVED], by_status[Status.REFUSED]
     return Dashboard(
         filters=filters,
-        status_counts=[(status, Status(status).label, by_status[status])
-                       for status in (*STEPS, *OUTCOMES)],
-        applications=applications, certified=certified, refused=refused,
+        status_counts=[
+            (status, Status(status).label, by_status[status]) for status in (*STEPS, *OUTCOMES)
+        ],
+        applications=applications,
+        certified=certified,
+        refused=refused,
         refusal_rate=refusal_rate(refused, certified),
-        step_medians=[(step, Status(step).label, *step_medians.get(step, (0, None)))
-                      for step in STEPS],
+        step_medians=[
+            (step, Status(step).label, *step_medians.get(step, (0, None))) for step in STEPS
+        ],
         step_medians_by_body=dict(by_body_step),
         median_lead_days=overall_lead,
         findings=findings,
         findings_per_application=_rate(findings, applications, "0.01"),
-        findings_by_severity=[(severity, Severity(severity).label, by_severity[severity])
-                              for severity in Severity.values],
+        findings_by_severity=[
+            (severity, Severity(severity).label, by_severity[severity])
+            for severity in Severity.values
+        ],
         deviation=[(key, label, deviation.get(key, 0)) for key, _limit, label in DEVIATION_BUCKETS]
         + [(NO_DEVIATION[0], NO_DEVIATION[1], deviation.get(NO_DEVIATION[0], 0))],
         months=[(month, *counts) for month, counts in sorted(months.items())],
@@ -431,11 +519,12 @@ def sort_bodies(rows: list[BodyRow], key: str, descending: bool) -> list[BodyRow
 
 # --- public statistics ----------------------------------------------------------------------
 
+
 @dataclass
 class PublicStatistics:
     labels_by_status: list[tuple[str, object, int]]
-    certificates: list[tuple[str, str, int]]     # (category, body, count) of valid certificates
-    months: list[tuple[date, int, int]]          # (month, suspensions, withdrawals)
+    certificates: list[tuple[str, str, int]]  # (category, body, count) of valid certificates
+    months: list[tuple[date, int, int]]  # (month, suspensions, withdrawals)
 
 
 PUBLIC_MONTHS = 12
@@ -446,31 +535,48 @@ def public_statistics(today: date | None = None) -> PublicStatistics:
     today = today or timezone.localdate()
     by_status = dict(Label.objects.order_by().values_list("status").annotate(count=Count("pk")))
     categories = {category.pk: category for category in ProductCategory.objects.all()}
-    bodies = dict(Organisation.objects.filter(certificates_issued__isnull=False).distinct()
-                  .values_list("pk", "name"))
-    certificate_rows = (Certificate.objects.filter(status=CertificateStatus.VALID).order_by()
-                        .values(category=Coalesce("product__category__parent_id",
-                                                  "product__category_id"),
-                                body=F("certification_body_id"))
-                        .annotate(count=Count("pk")))
+    bodies = dict(
+        Organisation.objects.filter(certificates_issued__isnull=False)
+        .distinct()
+        .values_list("pk", "name")
+    )
+    certificate_rows = (
+        Certificate.objects.filter(status=CertificateStatus.VALID)
+        .order_by()
+        .values(
+            category=Coalesce("product__category__parent_id", "product__category_id"),
+            body=F("certification_body_id"),
+        )
+        .annotate(count=Count("pk"))
+    )
     certificates = sorted(
         (str(categories[row["category"]]), bodies.get(row["body"], ""), row["count"])
-        for row in certificate_rows)
+        for row in certificate_rows
+    )
     first = month_starts(today, today)[0]
     for _step in range(PUBLIC_MONTHS - 1):
-        first = (first.replace(year=first.year - 1, month=12) if first.month == 1
-                 else first.replace(month=first.month - 1))
+        first = (
+            first.replace(year=first.year - 1, month=12)
+            if first.month == 1
+            else first.replace(month=first.month - 1)
+        )
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
     months = {month: [0, 0] for month in month_starts(first, today)}
-    rows = (LabelEvent.objects.filter(created_at__gte=start, action__in=LABEL_ACTIONS).order_by()
-            .annotate(month=TruncMonth("created_at")).values("month", "action")
-            .annotate(count=Count("pk")))
+    rows = (
+        LabelEvent.objects.filter(created_at__gte=start, action__in=LABEL_ACTIONS)
+        .order_by()
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "action")
+        .annotate(count=Count("pk"))
+    )
     for row in rows:
         month = months.setdefault(_month_of(row["month"]), [0, 0])
         month[0 if row["action"] == SUSPENDED else 1] += row["count"]
     return PublicStatistics(
-        labels_by_status=[(status, LabelStatus(status).label, by_status.get(status, 0))
-                          for status in LabelStatus.values],
+        labels_by_status=[
+            (status, LabelStatus(status).label, by_status.get(status, 0))
+            for status in LabelStatus.values
+        ],
         certificates=certificates,
         months=[(month, *counts) for month, counts in sorted(months.items())],
     )

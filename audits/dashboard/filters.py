@@ -22,11 +22,37 @@ DEFAULT_PERIOD_MONTHS = 12  # the current month and the eleven before it
 
 # GB/T 2260 province codes (USCC characters 3-4) → the platform's province codes.
 USCC_PROVINCE_CODES = {
-    "11": "BJ", "12": "TJ", "13": "HE", "14": "SX", "15": "NM", "21": "LN", "22": "JL",
-    "23": "HL", "31": "SH", "32": "JS", "33": "ZJ", "34": "AH", "35": "FJ", "36": "JX",
-    "37": "SD", "41": "HA", "42": "HB", "43": "HN", "44": "GD", "45": "GX", "46": "HI",
-    "50": "CQ", "51": "SC", "52": "GZ", "53": "YN", "54": "XZ", "61": "SN", "62": "GS",
-    "63": "QH", "64": "NX", "65": "XJ",
+    "11": "BJ",
+    "12": "TJ",
+    "13": "HE",
+    "14": "SX",
+    "15": "NM",
+    "21": "LN",
+    "22": "JL",
+    "23": "HL",
+    "31": "SH",
+    "32": "JS",
+    "33": "ZJ",
+    "34": "AH",
+    "35": "FJ",
+    "36": "JX",
+    "37": "SD",
+    "41": "HA",
+    "42": "HB",
+    "43": "HN",
+    "44": "GD",
+    "45": "GX",
+    "46": "HI",
+    "50": "CQ",
+    "51": "SC",
+    "52": "GZ",
+    "53": "YN",
+    "54": "XZ",
+    "61": "SN",
+    "62": "GS",
+    "63": "QH",
+    "64": "NX",
+    "65": "XJ",
 }
 PROVINCE_USCC_CODES = {province: code for code, province in USCC_PROVINCE_CODES.items()}
 
@@ -40,32 +66,42 @@ class Choices:
 
 
 def filter_choices() -> Choices:
-    bodies = list(Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY)
-                  .only("pk", "name", "code").order_by("name", "pk"))
-    categories = list(ProductCategory.objects.filter(parent__isnull=True)
-                      .only("pk", "code", "name_zh", "name_en").order_by("code"))
+    bodies = list(
+        Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY)
+        .only("pk", "name", "code")
+        .order_by("name", "pk")
+    )
+    categories = list(
+        ProductCategory.objects.filter(parent__isnull=True)
+        .only("pk", "code", "name_zh", "name_en")
+        .order_by("code")
+    )
     return Choices(bodies=bodies, categories=categories)
 
 
 class DashboardFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
-    category = forms.TypedChoiceField(label=_("Product category"), required=False, coerce=int,
-                                      empty_value=None)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    category = forms.TypedChoiceField(
+        label=_("Product category"), required=False, coerce=int, empty_value=None
+    )
     province = forms.ChoiceField(label=_("Province"), required=False)
-    body = forms.TypedChoiceField(label=_("Certification body"), required=False, coerce=int,
-                                  empty_value=None)
+    body = forms.TypedChoiceField(
+        label=_("Certification body"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, data, *, choices: Choices) -> None:
         super().__init__(data)
         everything = [("", _("All"))]
         self.fields["category"].choices = everything + [
-            (category.pk, f"{category.code} {category.name}") for category in choices.categories]
+            (category.pk, f"{category.code} {category.name}") for category in choices.categories
+        ]
         self.fields["province"].choices = everything + list(Province.choices)
-        self.fields["body"].choices = everything + [
-            (body.pk, body.name) for body in choices.bodies]
+        self.fields["body"].choices = everything + [(body.pk, body.name) for body in choices.bodies]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -75,7 +111,8 @@ class DashboardFilterForm(forms.Form):
             if day is not None and not earliest <= day <= latest:
                 raise forms.ValidationError(
                     _("Choose dates between %(earliest)s and %(latest)s.")
-                    % {"earliest": earliest.isoformat(), "latest": latest.isoformat()})
+                    % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
+                )
         if start and end and start > end:
             raise forms.ValidationError(_("The period ends before it starts."))
         return cleaned
@@ -127,15 +164,20 @@ def filters_from(form: DashboardFilterForm) -> DashboardFilters:
     return DashboardFilters(
         date_from=data["date_from"] or defaults.date_from,
         date_to=data["date_to"] or defaults.date_to,
-        category_id=data["category"], province=data["province"] or "", body_id=data["body"],
+        category_id=data["category"],
+        province=data["province"] or "",
+        body_id=data["body"],
     )
 
 
 def enterprises_in_province(province: str) -> QuerySet[Organisation]:
     """A subquery of the organisations located in `province` (see the module's note)."""
     by_uscc = Q(province="", region=PROVINCE_USCC_CODES.get(province, "--"))
-    return (Organisation.objects.annotate(region=Substr("uscc", 3, 2))
-            .filter(Q(province=province) | by_uscc).values("pk"))
+    return (
+        Organisation.objects.annotate(region=Substr("uscc", 3, 2))
+        .filter(Q(province=province) | by_uscc)
+        .values("pk")
+    )
 
 
 def categories_under(category_id: int) -> QuerySet[ProductCategory]:

@@ -15,8 +15,9 @@ from certification.models import CertificateStatus
 from .filters import DashboardFilters, categories_under, enterprises_in_province
 
 
-def _scope(filters: DashboardFilters, *, body: str, category: str, enterprise: str,
-           created: str | None) -> Q:
+def _scope(
+    filters: DashboardFilters, *, body: str, category: str, enterprise: str, created: str | None
+) -> Q:
     """The filters on a model whose body, product category and enterprise are reached by the
     given paths, and whose date of record is `created` (None: no period)."""
     q = Q()
@@ -40,29 +41,62 @@ def complaints_and_appeals_per_body(filters: DashboardFilters) -> list[dict]:
     appeal upheld when the decision appealed was confirmed. One query: the complaints' groups
     and the appeals' groups in one UNION ALL."""
     zero = Value(0, output_field=IntegerField())
-    complaints = (Complaint.objects
-                  .filter(_scope(filters, body="body_id", enterprise="certificate__enterprise_id",
-                                 category="certificate__product__category_id",
-                                 created="created_at"))
-                  .order_by().values("body_id", "body__name")
-                  .annotate(complaints=Count("pk"),
-                            overdue=Count("pk", filter=overdue_condition(timezone.localdate())),
-                            appeals=zero, upheld=zero))
-    appeals = (Appeal.objects
-               .filter(_scope(filters, body="body_id", enterprise="enterprise_id",
-                              category="application__product__category_id",
-                              created="created_at"))
-               .order_by().values("body_id", "body__name")
-               .annotate(complaints=zero, overdue=zero, appeals=Count("pk"),
-                         upheld=Count("pk", filter=Q(status=AppealStatus.UPHELD))))
+    complaints = (
+        Complaint.objects.filter(
+            _scope(
+                filters,
+                body="body_id",
+                enterprise="certificate__enterprise_id",
+                category="certificate__product__category_id",
+                created="created_at",
+            )
+        )
+        .order_by()
+        .values("body_id", "body__name")
+        .annotate(
+            complaints=Count("pk"),
+            overdue=Count("pk", filter=overdue_condition(timezone.localdate())),
+            appeals=zero,
+            upheld=zero,
+        )
+    )
+    appeals = (
+        Appeal.objects.filter(
+            _scope(
+                filters,
+                body="body_id",
+                enterprise="enterprise_id",
+                category="application__product__category_id",
+                created="created_at",
+            )
+        )
+        .order_by()
+        .values("body_id", "body__name")
+        .annotate(
+            complaints=zero,
+            overdue=zero,
+            appeals=Count("pk"),
+            upheld=Count("pk", filter=Q(status=AppealStatus.UPHELD)),
+        )
+    )
     rows: dict[int, dict] = {}
     for body_id, name, *figures in complaints.union(appeals, all=True).values_list(
-            "body_id", "body__name", "complaints", "overdue", "appeals", "upheld"):
-        row = rows.setdefault(body_id, {"body_id": body_id, "body": name, "complaints": 0,
-                                        "complaints_overdue": 0, "appeals": 0,
-                                        "appeals_upheld": 0})
-        for key, value in zip(("complaints", "complaints_overdue", "appeals", "appeals_upheld"),
-                              figures, strict=True):
+        "body_id", "body__name", "complaints", "overdue", "appeals", "upheld"
+    ):
+        row = rows.setdefault(
+            body_id,
+            {
+                "body_id": body_id,
+                "body": name,
+                "complaints": 0,
+                "complaints_overdue": 0,
+                "appeals": 0,
+                "appeals_upheld": 0,
+            },
+        )
+        for key, value in zip(
+            ("complaints", "complaints_overdue", "appeals", "appeals_upheld"), figures, strict=True
+        ):
             row[key] += value
     return sorted(rows.values(), key=lambda row: (row["body"], row["body_id"]))
 
@@ -77,15 +111,29 @@ def surveillance_overdue(filters: DashboardFilters) -> list[dict]:
     a certificate with several overdue surveillances counts once, `oldest_due` is the earliest
     due date."""
     today = timezone.localdate()
-    q = _scope(filters, body="certificate__certification_body_id",
-               enterprise="certificate__enterprise_id",
-               category="certificate__product__category_id", created=None)
-    q &= Q(due_on__gte=filters.date_from, due_on__lte=filters.date_to, due_on__lt=today,
-           certificate__status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED])
-    rows = (Surveillance.objects.filter(q).exclude(status=SurveillanceStatus.CLOSED).order_by()
-            .values(body_id=F("certificate__certification_body_id"),
-                    body=F("certificate__certification_body__name"))
-            .annotate(overdue=Count("certificate_id", distinct=True), oldest_due=Min("due_on")))
+    q = _scope(
+        filters,
+        body="certificate__certification_body_id",
+        enterprise="certificate__enterprise_id",
+        category="certificate__product__category_id",
+        created=None,
+    )
+    q &= Q(
+        due_on__gte=filters.date_from,
+        due_on__lte=filters.date_to,
+        due_on__lt=today,
+        certificate__status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED],
+    )
+    rows = (
+        Surveillance.objects.filter(q)
+        .exclude(status=SurveillanceStatus.CLOSED)
+        .order_by()
+        .values(
+            body_id=F("certificate__certification_body_id"),
+            body=F("certificate__certification_body__name"),
+        )
+        .annotate(overdue=Count("certificate_id", distinct=True), oldest_due=Min("due_on"))
+    )
     return sorted(rows, key=lambda row: (row["body"], row["body_id"]))
 
 
@@ -96,19 +144,35 @@ def sampling_outcomes(filters: DashboardFilters) -> list[dict]:
     `draw` is the draw's number (its id), `drawn_on` the local date of the draw. The body,
     category and province filters select the drawn certificates counted; a draw none of whose
     certificates they select is left out."""
-    q = _scope(filters, body="certificate__certification_body_id",
-               enterprise="certificate__enterprise_id",
-               category="certificate__product__category_id", created="draw__drawn_at")
+    q = _scope(
+        filters,
+        body="certificate__certification_body_id",
+        enterprise="certificate__enterprise_id",
+        category="certificate__product__category_id",
+        created="draw__drawn_at",
+    )
     outcome = ReinspectionOutcome
-    rows = (SamplingItem.objects.filter(q).order_by()
-            .values("draw_id", "draw__drawn_at", "draw__seed")
-            .annotate(certificates=Count("pk"),
-                      conforming=Count("pk", filter=Q(outcome=outcome.CONFORMING)),
-                      nonconforming=Count("pk", filter=Q(outcome=outcome.NONCONFORMING)),
-                      pending=Count("pk", filter=Q(outcome=outcome.PENDING)))
-            .order_by("-draw__drawn_at", "-draw_id"))
-    return [{"draw": row["draw_id"],
-             "drawn_on": timezone.localtime(row["draw__drawn_at"]).date(),
-             "seed": row["draw__seed"], "certificates": row["certificates"],
-             "conforming": row["conforming"], "nonconforming": row["nonconforming"],
-             "pending": row["pending"]} for row in rows]
+    rows = (
+        SamplingItem.objects.filter(q)
+        .order_by()
+        .values("draw_id", "draw__drawn_at", "draw__seed")
+        .annotate(
+            certificates=Count("pk"),
+            conforming=Count("pk", filter=Q(outcome=outcome.CONFORMING)),
+            nonconforming=Count("pk", filter=Q(outcome=outcome.NONCONFORMING)),
+            pending=Count("pk", filter=Q(outcome=outcome.PENDING)),
+        )
+        .order_by("-draw__drawn_at", "-draw_id")
+    )
+    return [
+        {
+            "draw": row["draw_id"],
+            "drawn_on": timezone.localtime(row["draw__drawn_at"]).date(),
+            "seed": row["draw__seed"],
+            "certificates": row["certificates"],
+            "conforming": row["conforming"],
+            "nonconforming": row["nonconforming"],
+            "pending": row["pending"],
+        }
+        for row in rows
+    ]

@@ -32,8 +32,12 @@ TABLE_NAMES = ("statuses", "lead_times", "bodies", "findings", "deviation", "lab
 
 
 def _status_table(board: Dashboard) -> Table:
-    return Table("statuses", _("Applications by status"), [_("Status"), _("Applications")],
-                 [[str(label), count] for _status, label, count in board.status_counts])
+    return Table(
+        "statuses",
+        _("Applications by status"),
+        [_("Status"), _("Applications")],
+        [[str(label), count] for _status, label, count in board.status_counts],
+    )
 
 
 def _lead_table(board: Dashboard) -> Table:
@@ -41,42 +45,80 @@ def _lead_table(board: Dashboard) -> Table:
     headers += [row.name for row in board.bodies]
     rows = []
     for step, label, count, median in board.step_medians:
-        rows.append([str(label), count, median] + [
-            board.step_medians_by_body.get(row.body_id, {}).get(step) for row in board.bodies])
+        rows.append(
+            [str(label), count, median]
+            + [board.step_medians_by_body.get(row.body_id, {}).get(step) for row in board.bodies]
+        )
     return Table("lead_times", _("Median days spent in each step"), headers, rows)
 
 
 def _body_table(board: Dashboard) -> Table:
-    headers = [_("Certification body"), _("Applications"), _("Certified"), _("Refused"),
-               _("Refusal rate"), _("Median days to decision"), _("Findings per application"),
-               _("Suspensions"), _("Withdrawals")]
-    rows = [[row.name, row.applications, row.certified, row.refused, row.refusal_rate,
-             row.median_lead_days, row.findings_per_application, row.suspensions,
-             row.withdrawals] for row in board.bodies]
+    headers = [
+        _("Certification body"),
+        _("Applications"),
+        _("Certified"),
+        _("Refused"),
+        _("Refusal rate"),
+        _("Median days to decision"),
+        _("Findings per application"),
+        _("Suspensions"),
+        _("Withdrawals"),
+    ]
+    rows = [
+        [
+            row.name,
+            row.applications,
+            row.certified,
+            row.refused,
+            row.refusal_rate,
+            row.median_lead_days,
+            row.findings_per_application,
+            row.suspensions,
+            row.withdrawals,
+        ]
+        for row in board.bodies
+    ]
     return Table("bodies", _("Body performance"), headers, rows)
 
 
 def _finding_table(board: Dashboard) -> Table:
-    return Table("findings", _("Findings by severity"), [_("Severity"), _("Findings")],
-                 [[str(label), count] for _severity, label, count in board.findings_by_severity])
+    return Table(
+        "findings",
+        _("Findings by severity"),
+        [_("Severity"), _("Findings")],
+        [[str(label), count] for _severity, label, count in board.findings_by_severity],
+    )
 
 
 def _deviation_table(board: Dashboard) -> Table:
-    return Table("deviation", _("Deviation of declared from recomputed footprint"),
-                 [_("Deviation"), _("Recomputed dossier versions")],
-                 [[str(label), count] for _key, label, count in board.deviation])
+    return Table(
+        "deviation",
+        _("Deviation of declared from recomputed footprint"),
+        [_("Deviation"), _("Recomputed dossier versions")],
+        [[str(label), count] for _key, label, count in board.deviation],
+    )
 
 
 def _label_event_table(board: Dashboard) -> Table:
-    return Table("label_events", _("Suspensions and withdrawals per month"),
-                 [_("Month"), _("Suspensions"), _("Withdrawals")],
-                 [[f"{month:%Y-%m}", suspensions, withdrawals]
-                  for month, suspensions, withdrawals in board.months])
+    return Table(
+        "label_events",
+        _("Suspensions and withdrawals per month"),
+        [_("Month"), _("Suspensions"), _("Withdrawals")],
+        [
+            [f"{month:%Y-%m}", suspensions, withdrawals]
+            for month, suspensions, withdrawals in board.months
+        ],
+    )
 
 
-BUILDERS = {"statuses": _status_table, "lead_times": _lead_table, "bodies": _body_table,
-            "findings": _finding_table, "deviation": _deviation_table,
-            "label_events": _label_event_table}
+BUILDERS = {
+    "statuses": _status_table,
+    "lead_times": _lead_table,
+    "bodies": _body_table,
+    "findings": _finding_table,
+    "deviation": _deviation_table,
+    "label_events": _label_event_table,
+}
 assert set(BUILDERS) == set(TABLE_NAMES)
 
 

@@ -17,8 +17,10 @@ from .filters import DashboardFilterForm, default_filters, filter_choices, filte
 
 EXPORT_TYPES = {
     "csv": ("text/csv; charset=utf-8", tables.export_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             tables.export_xlsx),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        tables.export_xlsx,
+    ),
 }
 
 
@@ -49,37 +51,60 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     board.bodies = figures.sort_bodies(board.bodies, key, descending)
     query = board.filters.query()
     sort_links = {
-        column: "?" + urlencode({**query, "sort": column,
-                                 "order": "desc" if column == key and not descending else "asc"})
+        column: "?"
+        + urlencode(
+            {
+                **query,
+                "sort": column,
+                "order": "desc" if column == key and not descending else "asc",
+            }
+        )
         for column in figures.BODY_COLUMNS
     }
     exports = {
-        name: {kind: reverse("dashboard:export", args=[name, kind]) + "?" + urlencode(
-            {**query, "sort": key, "order": "desc" if descending else "asc"})
-            for kind in EXPORT_TYPES}
+        name: {
+            kind: reverse("dashboard:export", args=[name, kind])
+            + "?"
+            + urlencode({**query, "sort": key, "order": "desc" if descending else "asc"})
+            for kind in EXPORT_TYPES
+        }
         for name in tables.TABLE_NAMES
     }
-    return render(request, "audits/dashboard.html", {
-        "form": form, "board": board, "sort": key, "descending": descending,
-        "sort_links": sort_links, "exports": exports,
-        "lead_table": tables.table(board, "lead_times"),
-        "status_chart": charts.bar_chart([(str(label), count)
-                                          for _s, label, count in board.status_counts]),
-        "step_chart": charts.bar_chart([(str(label), median)
-                                        for _s, label, _n, median in board.step_medians]),
-        "findings_chart": charts.bar_chart([(row.name, row.findings_per_application)
-                                            for row in board.bodies]),
-        "refusal_chart": charts.bar_chart([(row.name, row.refusal_rate)
-                                           for row in board.bodies]),
-        "deviation_chart": charts.bar_chart([(str(label), count)
-                                             for _k, label, count in board.deviation]),
-        "months_chart": charts.monthly_columns(
-            board.months, (("bar-suspended", _("Suspensions")),
-                           ("bar-withdrawn", _("Withdrawals")))),
-        "complaints": pending.complaints_and_appeals_per_body(board.filters),
-        "surveillance": pending.surveillance_overdue(board.filters),
-        "sampling": pending.sampling_outcomes(board.filters),
-    })
+    return render(
+        request,
+        "audits/dashboard.html",
+        {
+            "form": form,
+            "board": board,
+            "sort": key,
+            "descending": descending,
+            "sort_links": sort_links,
+            "exports": exports,
+            "lead_table": tables.table(board, "lead_times"),
+            "status_chart": charts.bar_chart(
+                [(str(label), count) for _s, label, count in board.status_counts]
+            ),
+            "step_chart": charts.bar_chart(
+                [(str(label), median) for _s, label, _n, median in board.step_medians]
+            ),
+            "findings_chart": charts.bar_chart(
+                [(row.name, row.findings_per_application) for row in board.bodies]
+            ),
+            "refusal_chart": charts.bar_chart(
+                [(row.name, row.refusal_rate) for row in board.bodies]
+            ),
+            "deviation_chart": charts.bar_chart(
+                [(str(label), count) for _k, label, count in board.deviation]
+            ),
+            "months_chart": charts.monthly_columns(
+                board.months,
+                (("bar-suspended", _("Suspensions")), ("bar-withdrawn", _("Withdrawals"))),
+            ),
+            "complaints": pending.complaints_and_appeals_per_body(board.filters),
+            "surveillance": pending.surveillance_overdue(board.filters),
+            "sampling": pending.sampling_outcomes(board.filters),
+        },
+    )
 
 
 @login_required
@@ -99,11 +124,17 @@ def export(request: HttpRequest, name: str, kind: str) -> HttpResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     """Public: counts only, no login."""
     numbers = figures.public_statistics()
-    return render(request, "audits/statistics.html", {
-        "numbers": numbers,
-        "labels_chart": charts.bar_chart([(str(label), count)
-                                          for _s, label, count in numbers.labels_by_status]),
-        "months_chart": charts.monthly_columns(
-            numbers.months, (("bar-suspended", _("Suspensions")),
-                             ("bar-withdrawn", _("Withdrawals")))),
-    })
+    return render(
+        request,
+        "audits/statistics.html",
+        {
+            "numbers": numbers,
+            "labels_chart": charts.bar_chart(
+                [(str(label), count) for _s, label, count in numbers.labels_by_status]
+            ),
+            "months_chart": charts.monthly_columns(
+                numbers.months,
+                (("bar-suspended", _("Suspensions")), ("bar-withdrawn", _("Withdrawals"))),
+            ),
+        },
+    )

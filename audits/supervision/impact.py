@@ -32,22 +32,31 @@ class Impact:
         return f"{self.deviation * 100:+.2f} %"
 
 
-def factor_impact(*, version: DatasetVersion,
-                  certificates: QuerySet[Certificate] | None = None) -> list[Impact]:
+def factor_impact(
+    *, version: DatasetVersion, certificates: QuerySet[Certificate] | None = None
+) -> list[Impact]:
     """Every certificate in force (of `certificates`, default all) that the version touches,
     with its recomputed footprint; `material` marks those past the threshold."""
-    new = {factor.code: factor for factor in
-           EmissionFactor.objects.filter(version=version).select_related("version")}
-    scope = (certificates if certificates is not None else Certificate.objects.all()).filter(
-        status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED],
-        dossier_version__inventory_lines__factor__code__in=list(new),
-    ).distinct().select_related("dossier_version", "product", "enterprise",
-                                "certification_body")
+    new = {
+        factor.code: factor
+        for factor in EmissionFactor.objects.filter(version=version).select_related("version")
+    }
+    scope = (
+        (certificates if certificates is not None else Certificate.objects.all())
+        .filter(
+            status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED],
+            dossier_version__inventory_lines__factor__code__in=list(new),
+        )
+        .distinct()
+        .select_related("dossier_version", "product", "enterprise", "certification_body")
+    )
     certificates_by_version = {c.dossier_version_id: c for c in scope}
     lines: dict[int, list[InventoryLine]] = defaultdict(list)
-    for line in InventoryLine.objects.filter(
-            dossier_version_id__in=list(certificates_by_version)).select_related(
-            "factor").order_by("position"):
+    for line in (
+        InventoryLine.objects.filter(dossier_version_id__in=list(certificates_by_version))
+        .select_related("factor")
+        .order_by("position")
+    ):
         lines[line.dossier_version_id].append(line)
     threshold = materiality_threshold()
     impacts = []
@@ -55,12 +64,15 @@ def factor_impact(*, version: DatasetVersion,
         impact = _impact(certificate, lines[version_id], new, threshold)
         if impact is not None:
             impacts.append(impact)
-    return sorted(impacts, key=lambda i: (not i.material, -abs(i.deviation),
-                                          i.certificate.number))
+    return sorted(impacts, key=lambda i: (not i.material, -abs(i.deviation), i.certificate.number))
 
 
-def _impact(certificate: Certificate, lines: list[InventoryLine],
-            new: dict[str, EmissionFactor], threshold: Decimal) -> Impact | None:
+def _impact(
+    certificate: Certificate,
+    lines: list[InventoryLine],
+    new: dict[str, EmissionFactor],
+    threshold: Decimal,
+) -> Impact | None:
     changed = []
     core_lines = []
     for line in lines:
@@ -79,8 +91,11 @@ def _impact(certificate: Certificate, lines: list[InventoryLine],
         return None  # units the new factor does not fit: the body sees it on surveillance
     certified = Decimal(certificate.declared_total)
     deviation = (result.total - certified) / certified if certified else Decimal(0)
-    return Impact(certificate=certificate, certified=certified,
-                  recomputed=result.total.quantize(Decimal("0.000001")),
-                  deviation=deviation.quantize(Decimal("0.000001")),
-                  material=abs(deviation) > threshold,
-                  changed_factors=tuple(sorted(set(changed))))
+    return Impact(
+        certificate=certificate,
+        certified=certified,
+        recomputed=result.total.quantize(Decimal("0.000001")),
+        deviation=deviation.quantize(Decimal("0.000001")),
+        material=abs(deviation) > threshold,
+        changed_factors=tuple(sorted(set(changed))),
+    )

@@ -17,15 +17,18 @@ BODY_ROLES = (Role.BODY_ADMIN, Role.DECISION_MAKER, Role.REVIEWER, Role.TECHNICA
 
 def certificate_list_for_actor(user: User) -> QuerySet[Certificate]:
     queryset = Certificate.objects.select_related(
-        "product", "enterprise", "certification_body", "application")
+        "product", "enterprise", "certification_body", "application"
+    )
     if user_is_regulator(user) or user_is_platform_admin(user):
         return queryset
     memberships = memberships_for(user)
     body_ids = [m.organisation_id for m in memberships if m.role in BODY_ROLES]
-    holder_ids = [m.organisation_id for m in memberships
-                  if m.role in (Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER)]
-    return queryset.filter(Q(certification_body_id__in=body_ids)
-                           | Q(enterprise_id__in=holder_ids))
+    holder_ids = [
+        m.organisation_id
+        for m in memberships
+        if m.role in (Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER)
+    ]
+    return queryset.filter(Q(certification_body_id__in=body_ids) | Q(enterprise_id__in=holder_ids))
 
 
 def certificate_get_for_actor(user: User, pk: int) -> Certificate:
@@ -36,10 +39,18 @@ def certificate_get_for_actor(user: User, pk: int) -> Certificate:
 
 
 def surveillance_get_for_actor(user: User, pk: int) -> Surveillance:
-    surveillance = Surveillance.objects.select_related(
-        "certificate", "certificate__enterprise", "certificate__certification_body",
-        "certificate__product", "certificate__application", "dossier_version").filter(
-        pk=pk, certificate__in=certificate_list_for_actor(user)).first()
+    surveillance = (
+        Surveillance.objects.select_related(
+            "certificate",
+            "certificate__enterprise",
+            "certificate__certification_body",
+            "certificate__product",
+            "certificate__application",
+            "dossier_version",
+        )
+        .filter(pk=pk, certificate__in=certificate_list_for_actor(user))
+        .first()
+    )
     if surveillance is None:
         raise Http404
     return surveillance
@@ -47,11 +58,15 @@ def surveillance_get_for_actor(user: User, pk: int) -> Surveillance:
 
 def surveillances_due_for_body(user: User) -> QuerySet[Surveillance]:
     """Open surveillances of the certificates this person sees, soonest first."""
-    return (Surveillance.objects.exclude(status="closed")
-            .filter(certificate__in=certificate_list_for_actor(user),
-                    certificate__status__in=["valid", "suspended"])
-            .select_related("certificate", "certificate__product")
-            .order_by("due_on"))
+    return (
+        Surveillance.objects.exclude(status="closed")
+        .filter(
+            certificate__in=certificate_list_for_actor(user),
+            certificate__status__in=["valid", "suspended"],
+        )
+        .select_related("certificate", "certificate__product")
+        .order_by("due_on")
+    )
 
 
 def user_supervises(user: User) -> bool:
@@ -67,9 +82,12 @@ def took_part_in_supervision(person: User, certificate_id: int) -> bool:
     appeals about it (ISO/IEC 17065 7.13)."""
     from ..models import CertificateRequest, SurveillanceTeamMember
 
-    return (SurveillanceTeamMember.objects.filter(surveillance__certificate_id=certificate_id,
-                                                  user=person).exists()
-            or Surveillance.objects.filter(certificate_id=certificate_id,
-                                           decided_by=person).exists()
-            or CertificateRequest.objects.filter(certificate_id=certificate_id,
-                                                 decided_by=person).exists())
+    return (
+        SurveillanceTeamMember.objects.filter(
+            surveillance__certificate_id=certificate_id, user=person
+        ).exists()
+        or Surveillance.objects.filter(certificate_id=certificate_id, decided_by=person).exists()
+        or CertificateRequest.objects.filter(
+            certificate_id=certificate_id, decided_by=person
+        ).exists()
+    )

@@ -51,15 +51,24 @@ from .schedule import suspend_after
 from .workflow import STEP_LABELS, TRANSITIONS, Context, Relation, Step, relations_to
 
 # Suspensions a passed surveillance lifts: the ones the surveillance itself caused.
-LIFTED_BY_SURVEILLANCE = {ReasonCode.SURVEILLANCE_OVERDUE, ReasonCode.FINDINGS_OVERDUE,
-                          ReasonCode.DECISION_OVERDUE}
+LIFTED_BY_SURVEILLANCE = {
+    ReasonCode.SURVEILLANCE_OVERDUE,
+    ReasonCode.FINDINGS_OVERDUE,
+    ReasonCode.DECISION_OVERDUE,
+}
 
 
 def _locked(surveillance: Surveillance) -> Surveillance:
-    return (Surveillance.objects.select_for_update(of=("self",))
-            .select_related("certificate", "certificate__enterprise",
-                            "certificate__certification_body", "certificate__application")
-            .get(pk=surveillance.pk))
+    return (
+        Surveillance.objects.select_for_update(of=("self",))
+        .select_related(
+            "certificate",
+            "certificate__enterprise",
+            "certificate__certification_body",
+            "certificate__application",
+        )
+        .get(pk=surveillance.pk)
+    )
 
 
 def _ensure(relation: str, actor: User, surveillance: Surveillance, message: str) -> None:
@@ -67,23 +76,34 @@ def _ensure(relation: str, actor: User, surveillance: Surveillance, message: str
         raise ActorNotPermitted(message)
     if relation == Relation.TEAM:
         # A listed body, or a person listed since the plan, runs no surveillance.
-        blacklist_ensure_clear(organisations=[surveillance.certificate.certification_body],
-                               people=[actor])
+        blacklist_ensure_clear(
+            organisations=[surveillance.certificate.certification_body], people=[actor]
+        )
 
 
 # --- planning -----------------------------------------------------------------------------
 
+
 @transaction.atomic
 def surveillance_plan_update(
-    *, actor: User, surveillance: Surveillance, planned_date: date, mode: str,
-    members: list[User], lead: User,
+    *,
+    actor: User,
+    surveillance: Surveillance,
+    planned_date: date,
+    mode: str,
+    members: list[User],
+    lead: User,
 ) -> Surveillance:
     """Set the date, the mode and a team free of conflicts (reviewers of the body)."""
     surveillance = _locked(surveillance)
     certificate = surveillance.certificate
     body = certificate.certification_body
-    _ensure(Relation.BODY_ADMIN, actor, surveillance,
-            _("Only the body's administrator plans a surveillance."))
+    _ensure(
+        Relation.BODY_ADMIN,
+        actor,
+        surveillance,
+        _("Only the body's administrator plans a surveillance."),
+    )
     if surveillance.status != SurveillanceStatus.DUE:
         raise TransitionNotAllowed(_("The plan is set before the surveillance starts."))
     if mode not in SurveillanceMode.values:
@@ -94,11 +114,17 @@ def surveillance_plan_update(
         members = [*members, lead]
     for member in members:
         if not user_has_role(member, Role.REVIEWER, body):
-            raise ValidationError({"members": _("%(person)s is not a reviewer of %(body)s.")
-                                   % {"person": member, "body": body}})
+            raise ValidationError(
+                {
+                    "members": _("%(person)s is not a reviewer of %(body)s.")
+                    % {"person": member, "body": body}
+                }
+            )
         if member.memberships.filter(organisation=certificate.enterprise).exists():
-            raise GuardFailed("conflict_of_interest",
-                              _("%(person)s belongs to the enterprise.") % {"person": member})
+            raise GuardFailed(
+                "conflict_of_interest",
+                _("%(person)s belongs to the enterprise.") % {"person": member},
+            )
     blacklist_ensure_clear(people=members)
     surveillance.planned_date = planned_date
     surveillance.mode = mode
@@ -115,8 +141,11 @@ def surveillance_plan_update(
 def surveillance_declare(
     *, actor: User, surveillance: Surveillance, has_conflict: bool
 ) -> SurveillanceTeamMember:
-    member = SurveillanceTeamMember.objects.select_for_update().filter(
-        surveillance=surveillance, user=actor).first()
+    member = (
+        SurveillanceTeamMember.objects.select_for_update()
+        .filter(surveillance=surveillance, user=actor)
+        .first()
+    )
     if member is None:
         raise ActorNotPermitted(_("You are not on this surveillance team."))
     member.declaration = "conflict" if has_conflict else "no_conflict"
@@ -127,15 +156,20 @@ def surveillance_declare(
 
 @transaction.atomic
 def surveillance_special_open(
-    *, actor: User | None, certificate: Certificate, reason: str,
-    kind: str = SurveillanceKind.SPECIAL, due_on: date | None = None,
+    *,
+    actor: User | None,
+    certificate: Certificate,
+    reason: str,
+    kind: str = SurveillanceKind.SPECIAL,
+    due_on: date | None = None,
 ) -> Surveillance:
     """An unscheduled surveillance (a complaint, a change needing evaluation, a regulator's
     order). `actor` None: ordered by the platform's own services, which checked who may."""
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if actor is not None and not (
-            user_has_role(actor, Role.BODY_ADMIN, certificate.certification_body)
-            or user_has_role(actor, Role.DECISION_MAKER, certificate.certification_body)):
+        user_has_role(actor, Role.BODY_ADMIN, certificate.certification_body)
+        or user_has_role(actor, Role.DECISION_MAKER, certificate.certification_body)
+    ):
         raise ActorNotPermitted(_("Only the issuing body orders a special surveillance."))
     if actor is not None:
         blacklist_ensure_clear(organisations=[certificate.certification_body], people=[actor])
@@ -146,13 +180,19 @@ def surveillance_special_open(
     due = due_on or timezone.localdate() + timedelta(days=certificate.surveillance_grace_days)
     number = (certificate.surveillances.aggregate(Max("number"))["number__max"] or 0) + 1
     surveillance = Surveillance.objects.create(
-        certificate=certificate, number=number, kind=kind, due_on=due,
-        suspend_after=suspend_after(certificate, due), reason=reason)
+        certificate=certificate,
+        number=number,
+        kind=kind,
+        due_on=due,
+        suspend_after=suspend_after(certificate, due),
+        reason=reason,
+    )
     _next_due_refresh(certificate)
     return surveillance
 
 
 # --- the status writer --------------------------------------------------------------------
+
 
 def surveillance_transition(
     *, actor: User, surveillance_id: int, step: str, comment: str = ""
@@ -165,8 +205,8 @@ def surveillance_transition(
         if transition is None:
             raise TransitionNotAllowed(
                 _("“%(step)s” is not possible while the surveillance is %(status)s.")
-                % {"step": STEP_LABELS.get(step, step),
-                   "status": surveillance.get_status_display()})
+                % {"step": STEP_LABELS.get(step, step), "status": surveillance.get_status_display()}
+            )
         if not transition.relations & relations_to(actor, surveillance):
             raise ActorNotPermitted(_("Your role does not allow this step."))
         context = Context(surveillance=surveillance, actor=actor, comment=comment)
@@ -175,9 +215,14 @@ def surveillance_transition(
         from_status = surveillance.status
         surveillance.status = transition.target
         surveillance.save(update_fields=["status"])
-        SurveillanceEvent.objects.create(surveillance=surveillance, actor=actor, action=step,
-                                         from_status=from_status, to_status=transition.target,
-                                         comment=comment)
+        SurveillanceEvent.objects.create(
+            surveillance=surveillance,
+            actor=actor,
+            action=step,
+            from_status=from_status,
+            to_status=transition.target,
+            comment=comment,
+        )
         EFFECTS.get(step, _no_effect)(surveillance, actor, comment)
     return surveillance
 
@@ -194,7 +239,8 @@ def _start(surveillance: Surveillance, actor: User, comment: str) -> None:
     from certification.services import dossier_version_open_next
 
     application = Application.objects.select_for_update().get(
-        pk=surveillance.certificate.application_id)
+        pk=surveillance.certificate.application_id
+    )
     version = dossier_version_open_next(application)
     current = factors_current_by_code()
     lines = list(version.inventory_lines.select_related("factor"))
@@ -212,13 +258,15 @@ def _submit_report(surveillance: Surveillance, actor: User, comment: str) -> Non
         version.frozen_at = timezone.now()
         version.save(update_fields=["frozen_at"])
     _recompute(surveillance, actor)
-    confirmed = surveillance.material or surveillance.findings.filter(
-        severity=Severity.MAJOR).exists()
+    confirmed = (
+        surveillance.material or surveillance.findings.filter(severity=Severity.MAJOR).exists()
+    )
     if confirmed:
         # A confirmed nonconformity: decided within the certificate's decision days, or the
         # sweep suspends.
         surveillance.decide_by = timezone.localdate() + timedelta(
-            days=surveillance.certificate.suspension_decision_days)
+            days=surveillance.certificate.suspension_decision_days
+        )
         surveillance.save(update_fields=["decide_by"])
 
 
@@ -241,29 +289,47 @@ def _decide(outcome: str):
         surveillance.decide_by = None
         surveillance.save(update_fields=["outcome", "decided_by", "decided_at", "decide_by"])
         if outcome == SurveillanceOutcome.CONTINUED:
-            if certificate.status == CertificateStatus.SUSPENDED and \
-                    certificate.suspension_reason_code in LIFTED_BY_SURVEILLANCE:
-                certificate_status_apply(certificate_id=certificate.pk, action="restore",
-                                         reason=comment, actor=actor,
-                                         reason_code=ReasonCode.SURVEILLANCE_PASSED)
+            if (
+                certificate.status == CertificateStatus.SUSPENDED
+                and certificate.suspension_reason_code in LIFTED_BY_SURVEILLANCE
+            ):
+                certificate_status_apply(
+                    certificate_id=certificate.pk,
+                    action="restore",
+                    reason=comment,
+                    actor=actor,
+                    reason_code=ReasonCode.SURVEILLANCE_PASSED,
+                )
         elif outcome == SurveillanceOutcome.SUSPENDED:
             if certificate.status == CertificateStatus.VALID:
-                certificate_status_apply(certificate_id=certificate.pk, action="suspend",
-                                         reason=comment, actor=actor,
-                                         reason_code=ReasonCode.SURVEILLANCE_DECISION)
+                certificate_status_apply(
+                    certificate_id=certificate.pk,
+                    action="suspend",
+                    reason=comment,
+                    actor=actor,
+                    reason_code=ReasonCode.SURVEILLANCE_DECISION,
+                )
             else:  # already suspended (voluntarily, say): it stays so, for this decision
                 certificate_suspension_reason_change(
-                    certificate_id=certificate.pk, reason=comment, actor=actor,
-                    reason_code=ReasonCode.SURVEILLANCE_DECISION)
+                    certificate_id=certificate.pk,
+                    reason=comment,
+                    actor=actor,
+                    reason_code=ReasonCode.SURVEILLANCE_DECISION,
+                )
         else:
-            certificate_status_apply(certificate_id=certificate.pk, action="revoke",
-                                     reason=comment, actor=actor,
-                                     reason_code=ReasonCode.SURVEILLANCE_DECISION)
+            certificate_status_apply(
+                certificate_id=certificate.pk,
+                action="revoke",
+                reason=comment,
+                actor=actor,
+                reason_code=ReasonCode.SURVEILLANCE_DECISION,
+            )
         certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
         certificate.last_surveillance_on = today
         certificate.last_surveillance_outcome = outcome
         certificate.save(update_fields=["last_surveillance_on", "last_surveillance_outcome"])
         _next_due_refresh(certificate)
+
     return effect
 
 
@@ -279,8 +345,12 @@ EFFECTS = {
 
 def _next_due_refresh(certificate: Certificate) -> None:
     """The next due date the public sees: the earliest surveillance not yet closed."""
-    due = (certificate.surveillances.exclude(status=SurveillanceStatus.CLOSED)
-           .order_by("due_on").values_list("due_on", flat=True).first())
+    due = (
+        certificate.surveillances.exclude(status=SurveillanceStatus.CLOSED)
+        .order_by("due_on")
+        .values_list("due_on", flat=True)
+        .first()
+    )
     if due != certificate.next_surveillance_due:
         Certificate.objects.filter(pk=certificate.pk).update(next_surveillance_due=due)
         certificate.next_surveillance_due = due
@@ -289,6 +359,7 @@ def _next_due_refresh(certificate: Certificate) -> None:
 
 
 # --- recomputation with the current factor library --------------------------------------
+
 
 def _recompute(surveillance: Surveillance, actor: User | None) -> None:
     from certification.footprint.services import materiality_threshold, recomputation_run
@@ -321,8 +392,9 @@ def surveillance_recompute(*, actor: User, surveillance: Surveillance) -> Survei
 
 
 @transaction.atomic
-def surveillance_report_save(*, actor: User, surveillance: Surveillance,
-                             report: str) -> Surveillance:
+def surveillance_report_save(
+    *, actor: User, surveillance: Surveillance, report: str
+) -> Surveillance:
     surveillance = _locked(surveillance)
     _ensure(Relation.TEAM, actor, surveillance, _("Only the surveillance team writes the report."))
     if surveillance.status != SurveillanceStatus.IN_PROGRESS:
@@ -334,10 +406,16 @@ def surveillance_report_save(*, actor: User, surveillance: Surveillance,
 
 # --- findings of a surveillance ---------------------------------------------------------
 
+
 @transaction.atomic
 def surveillance_finding_raise(
-    *, actor: User, surveillance: Surveillance, severity: str, description: str,
-    clause: str = "", due_on: date | None = None,
+    *,
+    actor: User,
+    surveillance: Surveillance,
+    severity: str,
+    description: str,
+    clause: str = "",
+    due_on: date | None = None,
 ) -> Finding:
     surveillance = _locked(surveillance)
     _ensure(Relation.TEAM, actor, surveillance, _("Only the surveillance team raises findings."))
@@ -348,12 +426,18 @@ def surveillance_finding_raise(
     if due <= today:
         raise ValidationError({"due_on": _("The answer is due after today.")})
     application = Application.objects.select_for_update().get(
-        pk=surveillance.certificate.application_id)
+        pk=surveillance.certificate.application_id
+    )
     number = (application.findings.aggregate(Max("number"))["number__max"] or 0) + 1
     finding = Finding(
-        application=application, surveillance=surveillance, number=number,
+        application=application,
+        surveillance=surveillance,
+        number=number,
         dossier_version=surveillance.dossier_version or surveillance.certificate.dossier_version,
-        severity=severity, clause=clause, description=description, raised_by=actor,
+        severity=severity,
+        clause=clause,
+        description=description,
+        raised_by=actor,
         due_on=due,
     )
     finding.full_clean()
@@ -366,8 +450,11 @@ def surveillance_finding_raise(
 def surveillance_finding_answer(
     *, actor: User, finding: Finding, response: str, corrective_action: str = ""
 ) -> Finding:
-    finding = Finding.objects.select_for_update(of=("self",)).select_related("surveillance").get(
-        pk=finding.pk)
+    finding = (
+        Finding.objects.select_for_update(of=("self",))
+        .select_related("surveillance")
+        .get(pk=finding.pk)
+    )
     surveillance = finding.surveillance
     if surveillance is None:
         raise TransitionNotAllowed(_("This finding belongs to the certification procedure."))
@@ -389,8 +476,11 @@ def surveillance_finding_answer(
 
 @transaction.atomic
 def surveillance_finding_close(*, actor: User, finding: Finding) -> Finding:
-    finding = Finding.objects.select_for_update(of=("self",)).select_related("surveillance").get(
-        pk=finding.pk)
+    finding = (
+        Finding.objects.select_for_update(of=("self",))
+        .select_related("surveillance")
+        .get(pk=finding.pk)
+    )
     surveillance = finding.surveillance
     if surveillance is None:
         raise TransitionNotAllowed(_("This finding belongs to the certification procedure."))
@@ -408,17 +498,20 @@ def surveillance_finding_close(*, actor: User, finding: Finding) -> Finding:
 
 # --- the holder's requests --------------------------------------------------------------
 
+
 def _ensure_holder_admin(actor: User, certificate: Certificate) -> None:
     if not user_has_role(actor, Role.ENTERPRISE_ADMIN, certificate.enterprise):
         raise ActorNotPermitted(_("Only the holder's administrator may ask this."))
 
 
-def _request(certificate: Certificate, actor: User, kind: str, description: str,
-             **fields) -> CertificateRequest:
+def _request(
+    certificate: Certificate, actor: User, kind: str, description: str, **fields
+) -> CertificateRequest:
     if not description.strip():
         raise ValidationError({"description": _("Describe the request.")})
-    request = CertificateRequest(certificate=certificate, kind=kind, description=description,
-                                 requested_by=actor, **fields)
+    request = CertificateRequest(
+        certificate=certificate, kind=kind, description=description, requested_by=actor, **fields
+    )
     request.full_clean()
     request.save()
     return request
@@ -437,29 +530,54 @@ def certificate_suspend_voluntarily(
     today = timezone.localdate()
     latest = today + timedelta(days=certificate.suspension_max_days)
     if until is None or until <= today or until > latest:
-        raise ValidationError({"until": _("Give an end date after today and no later than "
-                                          "%(date)s.") % {"date": latest.isoformat()}})
-    request = _request(certificate, actor, RequestKind.VOLUNTARY_SUSPENSION, reason,
-                       suspend_until=until, status=RequestStatus.DONE,
-                       decided_at=timezone.now())
-    certificate_status_apply(certificate_id=certificate.pk, action="suspend", reason=reason,
-                             reason_code=ReasonCode.VOLUNTARY, actor=actor,
-                             voluntary_until=until)
+        raise ValidationError(
+            {
+                "until": _("Give an end date after today and no later than %(date)s.")
+                % {"date": latest.isoformat()}
+            }
+        )
+    request = _request(
+        certificate,
+        actor,
+        RequestKind.VOLUNTARY_SUSPENSION,
+        reason,
+        suspend_until=until,
+        status=RequestStatus.DONE,
+        decided_at=timezone.now(),
+    )
+    certificate_status_apply(
+        certificate_id=certificate.pk,
+        action="suspend",
+        reason=reason,
+        reason_code=ReasonCode.VOLUNTARY,
+        actor=actor,
+        voluntary_until=until,
+    )
     return request
 
 
 @transaction.atomic
-def certificate_cancel(*, actor: User, certificate: Certificate,
-                       reason: str) -> CertificateRequest:
+def certificate_cancel(*, actor: User, certificate: Certificate, reason: str) -> CertificateRequest:
     """The holder gives up the certificate (product discontinued): cancelled at once."""
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     _ensure_holder_admin(actor, certificate)
     if certificate.status not in (CertificateStatus.VALID, CertificateStatus.SUSPENDED):
         raise TransitionNotAllowed(_("The certificate is no longer in force."))
-    request = _request(certificate, actor, RequestKind.CANCELLATION, reason,
-                       status=RequestStatus.DONE, decided_at=timezone.now())
-    certificate_status_apply(certificate_id=certificate.pk, action="cancel", reason=reason,
-                             reason_code=ReasonCode.HOLDER_CANCELLED, actor=actor)
+    request = _request(
+        certificate,
+        actor,
+        RequestKind.CANCELLATION,
+        reason,
+        status=RequestStatus.DONE,
+        decided_at=timezone.now(),
+    )
+    certificate_status_apply(
+        certificate_id=certificate.pk,
+        action="cancel",
+        reason=reason,
+        reason_code=ReasonCode.HOLDER_CANCELLED,
+        actor=actor,
+    )
     return request
 
 
@@ -473,8 +591,7 @@ def certificate_change_report(
         raise TransitionNotAllowed(_("The certificate is no longer in force."))
     if change_kind not in ChangeKind.values:
         raise ValidationError({"change_kind": _("Choose what changed.")})
-    return _request(certificate, actor, RequestKind.CHANGE, description,
-                    change_kind=change_kind)
+    return _request(certificate, actor, RequestKind.CHANGE, description, change_kind=change_kind)
 
 
 @transaction.atomic
@@ -483,12 +600,17 @@ def certificate_change_decide(
 ) -> CertificateRequest:
     """The body classifies a change: editorial (the label is re-issued as a new version under
     the same certificate number) or needing a partial evaluation (a change surveillance)."""
-    request = CertificateRequest.objects.select_for_update(of=("self",)).select_related(
-        "certificate__certification_body").get(pk=request.pk)
+    request = (
+        CertificateRequest.objects.select_for_update(of=("self",))
+        .select_related("certificate__certification_body")
+        .get(pk=request.pk)
+    )
     certificate = request.certificate
     body = certificate.certification_body
-    if not (user_has_role(actor, Role.BODY_ADMIN, body)
-            or user_has_role(actor, Role.DECISION_MAKER, body)):
+    if not (
+        user_has_role(actor, Role.BODY_ADMIN, body)
+        or user_has_role(actor, Role.DECISION_MAKER, body)
+    ):
         raise ActorNotPermitted(_("Only the issuing body decides on a change."))
     if request.kind != RequestKind.CHANGE or request.status != RequestStatus.OPEN:
         raise TransitionNotAllowed(_("This request is not awaiting a decision."))
@@ -498,14 +620,21 @@ def certificate_change_decide(
     if editorial:
         if certificate.status != CertificateStatus.VALID:
             raise TransitionNotAllowed(_("Only a valid certificate's label is re-issued."))
-        version = (Label.objects.filter(certificate=certificate)
-                   .aggregate(Max("certificate_version"))["certificate_version__max"] or 0) + 1
+        version = (
+            Label.objects.filter(certificate=certificate).aggregate(Max("certificate_version"))[
+                "certificate_version__max"
+            ]
+            or 0
+        ) + 1
         label_issue(certificate_id=certificate.pk, certificate_version=version)
         request.status = RequestStatus.EDITORIAL
     else:
         request.surveillance = surveillance_special_open(
-            actor=actor, certificate=certificate, kind=SurveillanceKind.CHANGE,
-            reason=f"{request.get_change_kind_display()}: {request.description}")
+            actor=actor,
+            certificate=certificate,
+            kind=SurveillanceKind.CHANGE,
+            reason=f"{request.get_change_kind_display()}: {request.description}",
+        )
         request.status = RequestStatus.EVALUATION
     request.decided_by = actor
     request.decided_at = timezone.now()
@@ -515,6 +644,7 @@ def certificate_change_decide(
 
 
 # --- renewal ------------------------------------------------------------------------------
+
 
 def renewal_window_opens(certificate: Certificate) -> date:
     return certificate.valid_until - timedelta(days=certificate.renewal_window_days)
@@ -527,8 +657,11 @@ def renewal_start(*, actor: User, certificate: Certificate) -> Application:
     as skipped), and its approval continues this certificate without a gap."""
     from certification.services import application_create, dossier_copy_into
 
-    certificate = Certificate.objects.select_for_update(of=("self",)).select_related(
-        "application", "product", "certification_body").get(pk=certificate.pk)
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("application", "product", "certification_body")
+        .get(pk=certificate.pk)
+    )
     _ensure_holder_admin(actor, certificate)
     today = timezone.localdate()
     if certificate.status != CertificateStatus.VALID:
@@ -536,32 +669,57 @@ def renewal_start(*, actor: User, certificate: Certificate) -> Application:
     if not renewal_window_opens(certificate) <= today <= certificate.valid_until:
         raise TransitionNotAllowed(
             _("Renewal opens on %(date)s, %(days)s days before the certificate ends.")
-            % {"date": renewal_window_opens(certificate).isoformat(),
-               "days": certificate.renewal_window_days})
+            % {
+                "date": renewal_window_opens(certificate).isoformat(),
+                "days": certificate.renewal_window_days,
+            }
+        )
     if certificate.renewal_applications.exclude(
-            status__in=["rejected", "refused", "withdrawn"]).exists():
+        status__in=["rejected", "refused", "withdrawn"]
+    ).exists():
         raise TransitionNotAllowed(_("A renewal of this certificate is already under way."))
     old = certificate.application
     application = application_create(
-        actor=actor, product=certificate.product,
-        certification_body=certificate.certification_body, scheme=old.scheme,
-        product_rule_name=old.product_rule_name, product_rule_version=old.product_rule_version,
-        plant_address=old.plant_address, renews=certificate)
-    dossier_copy_into(source=certificate.dossier_version,
-                      target=application.dossier_versions.get(number=1))
+        actor=actor,
+        product=certificate.product,
+        certification_body=certificate.certification_body,
+        scheme=old.scheme,
+        product_rule_name=old.product_rule_name,
+        product_rule_version=old.product_rule_version,
+        plant_address=old.plant_address,
+        renews=certificate,
+    )
+    dossier_copy_into(
+        source=certificate.dossier_version, target=application.dossier_versions.get(number=1)
+    )
     return application
 
 
 def label_in_force(certificate: Certificate) -> Label | None:
-    return (Label.objects.filter(certificate=certificate, superseded_by__isnull=True,
-                                 status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED])
-            .order_by("-certificate_version").first())
+    return (
+        Label.objects.filter(
+            certificate=certificate,
+            superseded_by__isnull=True,
+            status__in=[LabelStatus.VALID, LabelStatus.SUSPENDED],
+        )
+        .order_by("-certificate_version")
+        .first()
+    )
 
 
 __all__ = [
-    "certificate_cancel", "certificate_change_decide",
-    "certificate_change_report", "certificate_suspend_voluntarily", "renewal_start",
-    "surveillance_declare", "surveillance_finding_answer", "surveillance_finding_close",
-    "surveillance_finding_raise", "surveillance_plan_update", "surveillance_recompute",
-    "surveillance_report_save", "surveillance_special_open", "surveillance_transition",
+    "certificate_cancel",
+    "certificate_change_decide",
+    "certificate_change_report",
+    "certificate_suspend_voluntarily",
+    "renewal_start",
+    "surveillance_declare",
+    "surveillance_finding_answer",
+    "surveillance_finding_close",
+    "surveillance_finding_raise",
+    "surveillance_plan_update",
+    "surveillance_recompute",
+    "surveillance_report_save",
+    "surveillance_special_open",
+    "surveillance_transition",
 ]

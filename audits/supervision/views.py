@@ -72,19 +72,27 @@ def _form_errors(request: HttpRequest, form) -> None:
 
 # --- certificates -------------------------------------------------------------------------
 
+
 @login_required
 def certificate_list(request: HttpRequest) -> HttpResponse:
     certificates = selectors.certificate_list_for_actor(request.user).order_by(
-        "next_surveillance_due", "valid_until", "number")
+        "next_surveillance_due", "valid_until", "number"
+    )
     status = request.GET.get("status", "")
     if status:
         certificates = certificates.filter(status=status)
     page = Paginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audits/certificate_list.html", {
-        "page": page, "status": status, "statuses": CertificateStatus.choices,
-        "supervises": selectors.user_supervises(request.user),
-        "surveillances": selectors.surveillances_due_for_body(request.user)[:20],
-    })
+    return render(
+        request,
+        "audits/certificate_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": CertificateStatus.choices,
+            "supervises": selectors.user_supervises(request.user),
+            "surveillances": selectors.surveillances_due_for_body(request.user)[:20],
+        },
+    )
 
 
 def _is_holder_admin(user: User, certificate) -> bool:
@@ -94,7 +102,8 @@ def _is_holder_admin(user: User, certificate) -> bool:
 def _is_body_decider(user: User, certificate) -> bool:
     body = certificate.certification_body
     return user_has_role(user, Role.BODY_ADMIN, body) or user_has_role(
-        user, Role.DECISION_MAKER, body)
+        user, Role.DECISION_MAKER, body
+    )
 
 
 @login_required
@@ -105,25 +114,33 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     in_force = certificate.status in ("valid", "suspended")
     window_opens = services.renewal_window_opens(certificate)
-    open_changes = [r for r in certificate.requests.select_related("requested_by")
-                    if r.kind == RequestKind.CHANGE and r.status == RequestStatus.OPEN]
-    return render(request, "audits/certificate_detail.html", {
-        "certificate": certificate,
-        "labels": certificate.labels.order_by("-certificate_version"),
-        "surveillances": certificate.surveillances.order_by("number"),
-        "requests": certificate.requests.select_related("requested_by", "decided_by"),
-        "history": status_history_public(certificate),
-        "holder": holder and in_force,
-        "decider": decider and in_force,
-        "renewal_window_opens": window_opens,
-        "renewal_open": holder and certificate.status == "valid"
-        and window_opens <= today <= certificate.valid_until,
-        "renewals": certificate.renewal_applications.all(),
-        "suspend_form": VoluntarySuspensionForm() if certificate.status == "valid" else None,
-        "reason_form": ReasonForm(),
-        "change_form": ChangeReportForm(),
-        "open_changes": [(r, ChangeDecisionForm(prefix=f"r{r.pk}")) for r in open_changes],
-    })
+    open_changes = [
+        r
+        for r in certificate.requests.select_related("requested_by")
+        if r.kind == RequestKind.CHANGE and r.status == RequestStatus.OPEN
+    ]
+    return render(
+        request,
+        "audits/certificate_detail.html",
+        {
+            "certificate": certificate,
+            "labels": certificate.labels.order_by("-certificate_version"),
+            "surveillances": certificate.surveillances.order_by("number"),
+            "requests": certificate.requests.select_related("requested_by", "decided_by"),
+            "history": status_history_public(certificate),
+            "holder": holder and in_force,
+            "decider": decider and in_force,
+            "renewal_window_opens": window_opens,
+            "renewal_open": holder
+            and certificate.status == "valid"
+            and window_opens <= today <= certificate.valid_until,
+            "renewals": certificate.renewal_applications.all(),
+            "suspend_form": VoluntarySuspensionForm() if certificate.status == "valid" else None,
+            "reason_form": ReasonForm(),
+            "change_form": ChangeReportForm(),
+            "open_changes": [(r, ChangeDecisionForm(prefix=f"r{r.pk}")) for r in open_changes],
+        },
+    )
 
 
 @login_required
@@ -133,25 +150,40 @@ def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpRespons
     if kind == "suspend":
         form = VoluntarySuspensionForm(request.POST)
         if form.is_valid():
-            _attempt(request, lambda: services.certificate_suspend_voluntarily(
-                actor=request.user, certificate=certificate, until=form.cleaned_data["until"],
-                reason=form.cleaned_data["reason"]), _("The certificate is suspended."))
+            _attempt(
+                request,
+                lambda: services.certificate_suspend_voluntarily(
+                    actor=request.user,
+                    certificate=certificate,
+                    until=form.cleaned_data["until"],
+                    reason=form.cleaned_data["reason"],
+                ),
+                _("The certificate is suspended."),
+            )
         else:
             _form_errors(request, form)
     elif kind == "cancel":
         form = ReasonForm(request.POST)
         if form.is_valid():
-            _attempt(request, lambda: services.certificate_cancel(
-                actor=request.user, certificate=certificate,
-                reason=form.cleaned_data["reason"]), _("The certificate is cancelled."))
+            _attempt(
+                request,
+                lambda: services.certificate_cancel(
+                    actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
+                ),
+                _("The certificate is cancelled."),
+            )
         else:
             _form_errors(request, form)
     elif kind == "change":
         form = ChangeReportForm(request.POST)
         if form.is_valid():
-            _attempt(request, lambda: services.certificate_change_report(
-                actor=request.user, certificate=certificate, **form.cleaned_data),
-                _("The change is reported to the certification body."))
+            _attempt(
+                request,
+                lambda: services.certificate_change_report(
+                    actor=request.user, certificate=certificate, **form.cleaned_data
+                ),
+                _("The change is reported to the certification body."),
+            )
         else:
             _form_errors(request, form)
     elif kind == "renew":
@@ -160,15 +192,22 @@ def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         except (WorkflowError, ValidationError) as error:
             _report(request, error)
         else:
-            messages.success(request, _("Renewal %(ref)s started from the certified dossier.")
-                             % {"ref": application.reference})
+            messages.success(
+                request,
+                _("Renewal %(ref)s started from the certified dossier.")
+                % {"ref": application.reference},
+            )
             return redirect("certification:application_detail", pk=application.pk)
     elif kind == "special":
         form = ReasonForm(request.POST)
         if form.is_valid():
-            _attempt(request, lambda: services.surveillance_special_open(
-                actor=request.user, certificate=certificate,
-                reason=form.cleaned_data["reason"]), _("A special surveillance is opened."))
+            _attempt(
+                request,
+                lambda: services.surveillance_special_open(
+                    actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
+                ),
+                _("A special surveillance is opened."),
+            )
         else:
             _form_errors(request, form)
     else:
@@ -185,9 +224,16 @@ def change_decide(request: HttpRequest, pk: int, request_id: int) -> HttpRespons
         raise Http404
     form = ChangeDecisionForm(request.POST, prefix=f"r{change.pk}")
     if form.is_valid():
-        _attempt(request, lambda: services.certificate_change_decide(
-            actor=request.user, request=change, editorial=form.cleaned_data["editorial"],
-            comment=form.cleaned_data["comment"]), _("Decision recorded."))
+        _attempt(
+            request,
+            lambda: services.certificate_change_decide(
+                actor=request.user,
+                request=change,
+                editorial=form.cleaned_data["editorial"],
+                comment=form.cleaned_data["comment"],
+            ),
+            _("Decision recorded."),
+        )
     else:
         _form_errors(request, form)
     return redirect("audits:certificate", pk=certificate.pk)
@@ -195,9 +241,13 @@ def change_decide(request: HttpRequest, pk: int, request_id: int) -> HttpRespons
 
 # --- one surveillance ---------------------------------------------------------------------
 
+
 def _body_reviewers(certificate):
-    return User.objects.filter(memberships__organisation=certificate.certification_body,
-                               memberships__role=Role.REVIEWER, is_active=True).distinct()
+    return User.objects.filter(
+        memberships__organisation=certificate.certification_body,
+        memberships__role=Role.REVIEWER,
+        is_active=True,
+    ).distinct()
 
 
 @login_required
@@ -209,31 +259,46 @@ def surveillance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = list(surveillance.team.select_related("user"))
     is_team = Relation.TEAM in relations
     is_enterprise = Relation.ENTERPRISE in relations
-    steps = [{"step": step, "label": STEP_LABELS[step], "form": CommentForm()}
-             for step in steps_offered(request.user, surveillance)]
-    return render(request, "audits/surveillance_detail.html", {
-        "surveillance": surveillance,
-        "certificate": certificate,
-        "team": team,
-        "my_member": next((m for m in team if m.user_id == request.user.pk), None),
-        "steps": steps,
-        "plan_form": (SurveillancePlanForm(reviewers=_body_reviewers(certificate), initial={
-            "planned_date": surveillance.planned_date, "mode": surveillance.mode,
-            "members": [m.user_id for m in team],
-            "lead": next((m.user_id for m in team if m.is_lead), None)})
-            if Relation.BODY_ADMIN in relations and surveillance.status == SurveillanceStatus.DUE
-            else None),
-        "findings": surveillance.findings.order_by("number"),
-        "finding_form": SurveillanceFindingForm() if is_team and running else None,
-        "answer_allowed": is_enterprise and running,
-        "close_allowed": is_team and running,
-        "report_form": (ReportForm(initial={"report": surveillance.report})
-                        if is_team and running else None),
-        "recompute_allowed": is_team and running,
-        "data_editable": is_enterprise and running,
-        "upload_form": EvidenceUploadForm() if is_enterprise and running else None,
-        "events": surveillance.events.select_related("actor"),
-    })
+    steps = [
+        {"step": step, "label": STEP_LABELS[step], "form": CommentForm()}
+        for step in steps_offered(request.user, surveillance)
+    ]
+    return render(
+        request,
+        "audits/surveillance_detail.html",
+        {
+            "surveillance": surveillance,
+            "certificate": certificate,
+            "team": team,
+            "my_member": next((m for m in team if m.user_id == request.user.pk), None),
+            "steps": steps,
+            "plan_form": (
+                SurveillancePlanForm(
+                    reviewers=_body_reviewers(certificate),
+                    initial={
+                        "planned_date": surveillance.planned_date,
+                        "mode": surveillance.mode,
+                        "members": [m.user_id for m in team],
+                        "lead": next((m.user_id for m in team if m.is_lead), None),
+                    },
+                )
+                if Relation.BODY_ADMIN in relations
+                and surveillance.status == SurveillanceStatus.DUE
+                else None
+            ),
+            "findings": surveillance.findings.order_by("number"),
+            "finding_form": SurveillanceFindingForm() if is_team and running else None,
+            "answer_allowed": is_enterprise and running,
+            "close_allowed": is_team and running,
+            "report_form": (
+                ReportForm(initial={"report": surveillance.report}) if is_team and running else None
+            ),
+            "recompute_allowed": is_team and running,
+            "data_editable": is_enterprise and running,
+            "upload_form": EvidenceUploadForm() if is_enterprise and running else None,
+            "events": surveillance.events.select_related("actor"),
+        },
+    )
 
 
 def _back(surveillance) -> HttpResponse:
@@ -244,14 +309,20 @@ def _back(surveillance) -> HttpResponse:
 @require_POST
 def surveillance_plan(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
-    form = SurveillancePlanForm(request.POST,
-                                reviewers=_body_reviewers(surveillance.certificate))
+    form = SurveillancePlanForm(request.POST, reviewers=_body_reviewers(surveillance.certificate))
     if form.is_valid():
-        _attempt(request, lambda: services.surveillance_plan_update(
-            actor=request.user, surveillance=surveillance,
-            planned_date=form.cleaned_data["planned_date"], mode=form.cleaned_data["mode"],
-            members=list(form.cleaned_data["members"]), lead=form.cleaned_data["lead"]),
-            _("Surveillance plan saved."))
+        _attempt(
+            request,
+            lambda: services.surveillance_plan_update(
+                actor=request.user,
+                surveillance=surveillance,
+                planned_date=form.cleaned_data["planned_date"],
+                mode=form.cleaned_data["mode"],
+                members=list(form.cleaned_data["members"]),
+                lead=form.cleaned_data["lead"],
+            ),
+            _("Surveillance plan saved."),
+        )
     else:
         _form_errors(request, form)
     return _back(surveillance)
@@ -265,9 +336,16 @@ def surveillance_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if not form.is_valid() or step not in STEP_LABELS:
         messages.error(request, _("The request was not understood."))
         return _back(surveillance)
-    _attempt(request, lambda: services.surveillance_transition(
-        actor=request.user, surveillance_id=surveillance.pk, step=step,
-        comment=form.cleaned_data["comment"]), str(STEP_LABELS[step]) + " ✓")
+    _attempt(
+        request,
+        lambda: services.surveillance_transition(
+            actor=request.user,
+            surveillance_id=surveillance.pk,
+            step=step,
+            comment=form.cleaned_data["comment"],
+        ),
+        str(STEP_LABELS[step]) + " ✓",
+    )
     return _back(surveillance)
 
 
@@ -275,9 +353,15 @@ def surveillance_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 @require_POST
 def surveillance_declare(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
-    _attempt(request, lambda: services.surveillance_declare(
-        actor=request.user, surveillance=surveillance,
-        has_conflict=request.POST.get("has_conflict") == "yes"), _("Declaration recorded."))
+    _attempt(
+        request,
+        lambda: services.surveillance_declare(
+            actor=request.user,
+            surveillance=surveillance,
+            has_conflict=request.POST.get("has_conflict") == "yes",
+        ),
+        _("Declaration recorded."),
+    )
     return _back(surveillance)
 
 
@@ -287,9 +371,13 @@ def surveillance_report(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = ReportForm(request.POST)
     if form.is_valid():
-        _attempt(request, lambda: services.surveillance_report_save(
-            actor=request.user, surveillance=surveillance,
-            report=form.cleaned_data["report"]), _("Report saved."))
+        _attempt(
+            request,
+            lambda: services.surveillance_report_save(
+                actor=request.user, surveillance=surveillance, report=form.cleaned_data["report"]
+            ),
+            _("Report saved."),
+        )
     else:
         _form_errors(request, form)
     return _back(surveillance)
@@ -299,9 +387,11 @@ def surveillance_report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def surveillance_recompute(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
-    _attempt(request, lambda: services.surveillance_recompute(
-        actor=request.user, surveillance=surveillance),
-        _("Recomputed with the current factor library."))
+    _attempt(
+        request,
+        lambda: services.surveillance_recompute(actor=request.user, surveillance=surveillance),
+        _("Recomputed with the current factor library."),
+    )
     return _back(surveillance)
 
 
@@ -311,9 +401,13 @@ def surveillance_finding(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = SurveillanceFindingForm(request.POST)
     if form.is_valid():
-        _attempt(request, lambda: services.surveillance_finding_raise(
-            actor=request.user, surveillance=surveillance, **form.cleaned_data),
-            _("Finding raised."))
+        _attempt(
+            request,
+            lambda: services.surveillance_finding_raise(
+                actor=request.user, surveillance=surveillance, **form.cleaned_data
+            ),
+            _("Finding raised."),
+        )
     else:
         _form_errors(request, form)
     return _back(surveillance)
@@ -333,8 +427,13 @@ def surveillance_finding_answer(request: HttpRequest, pk: int, finding_id: int) 
     finding = _finding_of(surveillance, finding_id)
     form = FindingAnswerForm(request.POST)
     if form.is_valid():
-        _attempt(request, lambda: services.surveillance_finding_answer(
-            actor=request.user, finding=finding, **form.cleaned_data), _("Answer sent."))
+        _attempt(
+            request,
+            lambda: services.surveillance_finding_answer(
+                actor=request.user, finding=finding, **form.cleaned_data
+            ),
+            _("Answer sent."),
+        )
     else:
         _form_errors(request, form)
     return _back(surveillance)
@@ -345,13 +444,16 @@ def surveillance_finding_answer(request: HttpRequest, pk: int, finding_id: int) 
 def surveillance_finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     finding = _finding_of(surveillance, finding_id)
-    _attempt(request, lambda: services.surveillance_finding_close(
-        actor=request.user, finding=finding), _("Finding closed."))
+    _attempt(
+        request,
+        lambda: services.surveillance_finding_close(actor=request.user, finding=finding),
+        _("Finding closed."),
+    )
     return _back(surveillance)
 
 
-
 # --- factor updates -----------------------------------------------------------------------
+
 
 @login_required
 def factor_impact_report(request: HttpRequest) -> HttpResponse:
@@ -364,12 +466,23 @@ def factor_impact_report(request: HttpRequest) -> HttpResponse:
     certificates = selectors.certificate_list_for_actor(request.user)
     if not selectors.user_supervises(request.user):
         raise Http404
-    versions = list(DatasetVersion.objects.filter(status=DatasetVersionStatus.PUBLISHED)
-                    .select_related("dataset").order_by("-published_at", "-pk"))
-    chosen = next((v for v in versions if str(v.pk) == request.GET.get("version")),
-                  versions[0] if versions else None)
+    versions = list(
+        DatasetVersion.objects.filter(status=DatasetVersionStatus.PUBLISHED)
+        .select_related("dataset")
+        .order_by("-published_at", "-pk")
+    )
+    chosen = next(
+        (v for v in versions if str(v.pk) == request.GET.get("version")),
+        versions[0] if versions else None,
+    )
     impacts = factor_impact(version=chosen, certificates=certificates) if chosen else []
-    return render(request, "audits/factor_impact.html", {
-        "versions": versions, "chosen": chosen, "impacts": impacts,
-        "material_count": sum(1 for impact in impacts if impact.material),
-    })
+    return render(
+        request,
+        "audits/factor_impact.html",
+        {
+            "versions": versions,
+            "chosen": chosen,
+            "impacts": impacts,
+            "material_count": sum(1 for impact in impacts if impact.material),
+        },
+    )

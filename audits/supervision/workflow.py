@@ -65,6 +65,7 @@ Guard = Callable[[Context], None]
 
 # --- guards -------------------------------------------------------------------------------
 
+
 def comment_given(ctx: Context) -> None:
     if not ctx.comment.strip():
         raise GuardFailed("comment_given", _("Give the reasons for this step."))
@@ -72,8 +73,7 @@ def comment_given(ctx: Context) -> None:
 
 def certificate_in_force(ctx: Context) -> None:
     if ctx.surveillance.certificate.status not in ("valid", "suspended"):
-        raise GuardFailed("certificate_in_force",
-                          _("The certificate is no longer in force."))
+        raise GuardFailed("certificate_in_force", _("The certificate is no longer in force."))
 
 
 def plan_complete(ctx: Context) -> None:
@@ -113,8 +113,9 @@ def report_written(ctx: Context) -> None:
 
 def findings_not_open(ctx: Context) -> None:
     if ctx.surveillance.findings.filter(status=FindingStatus.OPEN).exists():
-        raise GuardFailed("findings_answered",
-                          _("Every finding must be answered by the enterprise first."))
+        raise GuardFailed(
+            "findings_answered", _("Every finding must be answered by the enterprise first.")
+        )
 
 
 def findings_closed(ctx: Context) -> None:
@@ -124,8 +125,9 @@ def findings_closed(ctx: Context) -> None:
 
 def actor_not_on_team(ctx: Context) -> None:
     if ctx.surveillance.team.filter(user=ctx.actor).exists():
-        raise GuardFailed("not_on_team",
-                          _("A member of the surveillance team may not take this step."))
+        raise GuardFailed(
+            "not_on_team", _("A member of the surveillance team may not take this step.")
+        )
 
 
 def team_still_clear(ctx: Context) -> None:
@@ -134,6 +136,7 @@ def team_still_clear(ctx: Context) -> None:
 
 
 # --- the table ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -148,25 +151,54 @@ def _t(target: str, relations: set[str], *guards: Guard) -> Transition:
 
 S = SurveillanceStatus
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (S.DUE, Step.PLAN): _t(S.PLANNED, {Relation.BODY_ADMIN},
-                           certificate_in_force, plan_complete, nobody_blacklisted),
-    (S.PLANNED, Step.START): _t(S.IN_PROGRESS, {Relation.TEAM},
-                                certificate_in_force, team_declared_no_conflict,
-                                nobody_blacklisted, team_still_clear),
-    (S.IN_PROGRESS, Step.SUBMIT_REPORT): _t(S.DECISION, {Relation.TEAM},
-                                            report_written, findings_not_open,
-                                            nobody_blacklisted, team_still_clear),
-    (S.DECISION, Step.RETURN): _t(S.IN_PROGRESS, {Relation.DECISION_MAKER},
-                                  actor_not_on_team, comment_given),
-    (S.DECISION, Step.CONTINUE): _t(S.CLOSED, {Relation.DECISION_MAKER},
-                                    actor_not_on_team, comment_given, findings_closed,
-                                    certificate_in_force, nobody_blacklisted, team_still_clear),
-    (S.DECISION, Step.SUSPEND): _t(S.CLOSED, {Relation.DECISION_MAKER},
-                                   actor_not_on_team, comment_given, certificate_in_force,
-                                   nobody_blacklisted),
-    (S.DECISION, Step.WITHDRAW): _t(S.CLOSED, {Relation.DECISION_MAKER},
-                                    actor_not_on_team, comment_given, certificate_in_force,
-                                    nobody_blacklisted),
+    (S.DUE, Step.PLAN): _t(
+        S.PLANNED, {Relation.BODY_ADMIN}, certificate_in_force, plan_complete, nobody_blacklisted
+    ),
+    (S.PLANNED, Step.START): _t(
+        S.IN_PROGRESS,
+        {Relation.TEAM},
+        certificate_in_force,
+        team_declared_no_conflict,
+        nobody_blacklisted,
+        team_still_clear,
+    ),
+    (S.IN_PROGRESS, Step.SUBMIT_REPORT): _t(
+        S.DECISION,
+        {Relation.TEAM},
+        report_written,
+        findings_not_open,
+        nobody_blacklisted,
+        team_still_clear,
+    ),
+    (S.DECISION, Step.RETURN): _t(
+        S.IN_PROGRESS, {Relation.DECISION_MAKER}, actor_not_on_team, comment_given
+    ),
+    (S.DECISION, Step.CONTINUE): _t(
+        S.CLOSED,
+        {Relation.DECISION_MAKER},
+        actor_not_on_team,
+        comment_given,
+        findings_closed,
+        certificate_in_force,
+        nobody_blacklisted,
+        team_still_clear,
+    ),
+    (S.DECISION, Step.SUSPEND): _t(
+        S.CLOSED,
+        {Relation.DECISION_MAKER},
+        actor_not_on_team,
+        comment_given,
+        certificate_in_force,
+        nobody_blacklisted,
+    ),
+    (S.DECISION, Step.WITHDRAW): _t(
+        S.CLOSED,
+        {Relation.DECISION_MAKER},
+        actor_not_on_team,
+        comment_given,
+        certificate_in_force,
+        nobody_blacklisted,
+    ),
 }
 
 
@@ -175,8 +207,7 @@ def relations_to(user: User, surveillance: Surveillance) -> set[str]:
         return set()
     certificate = surveillance.certificate
     relations: set[str] = set()
-    if user_roles(user, certificate.enterprise) & {Role.ENTERPRISE_ADMIN,
-                                                   Role.ENTERPRISE_MEMBER}:
+    if user_roles(user, certificate.enterprise) & {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER}:
         relations.add(Relation.ENTERPRISE)
     body_roles = user_roles(user, certificate.certification_body)
     if Role.BODY_ADMIN in body_roles:
@@ -190,5 +221,8 @@ def relations_to(user: User, surveillance: Surveillance) -> set[str]:
 
 def steps_offered(user: User, surveillance: Surveillance) -> list[str]:
     relations = relations_to(user, surveillance)
-    return [step for (status, step), transition in TRANSITIONS.items()
-            if status == surveillance.status and transition.relations & relations]
+    return [
+        step
+        for (status, step), transition in TRANSITIONS.items()
+        if status == surveillance.status and transition.relations & relations
+    ]

@@ -37,8 +37,9 @@ def _private_key(configured: str, secret: str) -> Ed25519PrivateKey:
             raise ImproperlyConfigured("TRANSPARENCY_LOG_KEY is a 32-byte seed in base64")
     else:
         # Embedded default only (settings refuse this in production): derive from SECRET_KEY.
-        seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                    info=b"carbonlabel transparency log").derive(secret.encode())
+        seed = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"carbonlabel transparency log"
+        ).derive(secret.encode())
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

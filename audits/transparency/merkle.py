@@ -46,6 +46,7 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 # --- Verification -------------------------------------------------------------------------
 
+
 def _check_hash(value: object, what: str) -> bytes:
     if not isinstance(value, (bytes, bytearray)) or len(value) != HASH_SIZE:
         raise ProofError(f"{what} is not a {HASH_SIZE}-byte hash")
@@ -71,8 +72,9 @@ def _mismatch(computed: bytes, expected: bytes, what: str) -> None:
         raise ProofError(f"the computed {what} does not match")
 
 
-def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes] | None,
-                     root: bytes) -> None:
+def verify_inclusion(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes] | None, root: bytes
+) -> None:
     """RFC 9162 §2.1.3.2: raise ProofError unless ``proof`` shows ``leaf_hash`` at ``index``."""
     leaf = _check_hash(leaf_hash, "the leaf hash")
     root = _check_hash(root, "the root")
@@ -107,8 +109,9 @@ def _root_from_inclusion(leaf: bytes, index: int, size: int, path: list[bytes]) 
     return result
 
 
-def verify_consistency(size1: int, size2: int, proof: Sequence[bytes] | None, root1: bytes,
-                       root2: bytes) -> None:
+def verify_consistency(
+    size1: int, size2: int, proof: Sequence[bytes] | None, root1: bytes, root2: bytes
+) -> None:
     """RFC 9162 §2.1.4.2: raise ProofError unless ``proof`` shows the tree of ``size2`` with
     ``root2`` to extend the tree of ``size1`` with ``root1``."""
     size1 = _check_size(size1, "the first tree size")
@@ -159,6 +162,7 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes] | None, ro
 
 
 # --- Computing roots and proofs from stored complete subtrees -----------------------------
+
 
 def _largest_power_below(n: int) -> int:
     """The largest power of two strictly below n (n ≥ 2): RFC 9162's split point."""
@@ -278,8 +282,10 @@ def consistency_proof(size1: int, size2: int, read: NodeReader) -> list[bytes]:
 
 # --- Appending ----------------------------------------------------------------------------
 
-def append(size: int, frontier: list[bytes], leaf_hashes: Iterable[bytes]
-           ) -> tuple[list[tuple[NodeId, bytes]], list[bytes]]:
+
+def append(
+    size: int, frontier: list[bytes], leaf_hashes: Iterable[bytes]
+) -> tuple[list[tuple[NodeId, bytes]], list[bytes]]:
     """Append leaves to a tree of ``size`` leaves whose frontier (the hashes of
     ``root_node_ids(size)``, largest first) is given.
 

@@ -86,12 +86,12 @@ def open_note(note: str, key: str) -> str:
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
         raise NoteError("no signature block")
-    text, block = note[:split + 1], note[split + 2:]
+    text, block = note[: split + 1], note[split + 2 :]
     _check_text(text)
     for line in block[:-1].split("\n"):
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError("a signature line starts with an em dash and a space")
-        fields = line[len(SIGNATURE_PREFIX):].split(" ")
+        fields = line[len(SIGNATURE_PREFIX) :].split(" ")
         if len(fields) != 2:
             raise NoteError("a signature line is '— <name> <base64>'")
         try:
@@ -120,8 +120,11 @@ def parse_checkpoint(text: str) -> tuple[str, int, bytes]:
     if len(lines) < 4 or lines[-1] != "" or not lines[0]:
         raise NoteError("a checkpoint is origin, size and root hash, one a line")
     size_text, root_text = lines[1], lines[2]
-    if not size_text.isascii() or not size_text.isdigit() or (
-            size_text.startswith("0") and size_text != "0"):
+    if (
+        not size_text.isascii()
+        or not size_text.isdigit()
+        or (size_text.startswith("0") and size_text != "0")
+    ):
         raise NoteError("a checkpoint's size is a decimal number")
     try:
         root = base64.b64decode(root_text, validate=True)

@@ -42,9 +42,14 @@ def log_tile(level: int, index: int, width: int) -> bytes:
     """The ``width`` hashes of tile ``index`` at ``level``, concatenated (all must exist)."""
     height = level * TILE_HEIGHT
     first = index * TILE_WIDTH
-    rows = list(LogNode.objects.filter(
-        key__gte=node_key(height, first), key__lt=node_key(height, first + width),
-    ).order_by("key").values_list("hash", flat=True))
+    rows = list(
+        LogNode.objects.filter(
+            key__gte=node_key(height, first),
+            key__lt=node_key(height, first + width),
+        )
+        .order_by("key")
+        .values_list("hash", flat=True)
+    )
     if len(rows) != width:
         raise LookupError("the tree does not hold that tile yet")
     return b"".join(bytes(row) for row in rows)
@@ -53,8 +58,11 @@ def log_tile(level: int, index: int, width: int) -> bytes:
 def log_entry_bundle(index: int, width: int) -> bytes:
     """tlog-tiles entry bundle: each entry as a big-endian 16-bit length and its bytes."""
     first = index * TILE_WIDTH
-    rows = list(LogEntry.objects.filter(index__gte=first, index__lt=first + width)
-                .order_by("index").values_list("entry", flat=True))
+    rows = list(
+        LogEntry.objects.filter(index__gte=first, index__lt=first + width)
+        .order_by("index")
+        .values_list("entry", flat=True)
+    )
     if len(rows) != width:
         raise LookupError("the log does not hold those entries yet")
     return b"".join(len(row).to_bytes(2, "big") + bytes(row) for row in rows)
@@ -70,13 +78,18 @@ class SubjectEntry:
 def log_entries_for_subject(subject: str, size: int) -> list[SubjectEntry]:
     """The entries about ``subject`` (a label serial) within the first ``size``, in log order,
     each with its inclusion proof to the tree of ``size``, read in one query of nodes."""
-    rows = list(LogEntry.objects.filter(subject=subject, index__lt=size).order_by("index")
-                .values_list("index", "entry"))
+    rows = list(
+        LogEntry.objects.filter(subject=subject, index__lt=size)
+        .order_by("index")
+        .values_list("index", "entry")
+    )
     groups = [merkle.inclusion_node_ids(index, size) for index, _entry in rows]
     found = _read({node for group in groups for proof in group for node in proof})
     return [
-        SubjectEntry(index=index, entry=bytes(entry),
-                     inclusion_proof=[merkle.fold([found[node] for node in proof])
-                                      for proof in group])
+        SubjectEntry(
+            index=index,
+            entry=bytes(entry),
+            inclusion_proof=[merkle.fold([found[node] for node in proof]) for proof in group],
+        )
         for (index, entry), group in zip(rows, groups, strict=True)
     ]

@@ -41,8 +41,9 @@ def log_append(kind: str, entry: dict[str, Any], *, subject: str = "") -> int:
 
 def log_append_many(items: Sequence[tuple[str, dict[str, Any], str]]) -> list[int]:
     """Append entries ``(kind, entry, subject)`` in order, under one lock; their indexes."""
-    encoded = [(kind, canonicalize({"kind": kind, **entry}), subject)
-               for kind, entry, subject in items]
+    encoded = [
+        (kind, canonicalize({"kind": kind, **entry}), subject) for kind, entry, subject in items
+    ]
     return log_append_encoded(encoded)
 
 
@@ -58,14 +59,20 @@ def log_append_encoded(items: Sequence[tuple[str, bytes, str]]) -> list[int]:
         start = head.size
         frontier = _split(bytes(head.frontier))
         created, frontier = merkle.append(
-            start, frontier, (merkle.leaf_hash(data) for _kind, data, _subject in items))
+            start, frontier, (merkle.leaf_hash(data) for _kind, data, _subject in items)
+        )
         now = timezone.now()
-        LogEntry.objects.bulk_create([
-            LogEntry(index=start + offset, kind=kind, subject=subject, entry=data, created_at=now)
-            for offset, (kind, data, subject) in enumerate(items)
-        ])
-        LogNode.objects.bulk_create([LogNode(key=node_key(height, index), hash=value)
-                                     for (height, index), value in created])
+        LogEntry.objects.bulk_create(
+            [
+                LogEntry(
+                    index=start + offset, kind=kind, subject=subject, entry=data, created_at=now
+                )
+                for offset, (kind, data, subject) in enumerate(items)
+            ]
+        )
+        LogNode.objects.bulk_create(
+            [LogNode(key=node_key(height, index), hash=value) for (height, index), value in created]
+        )
         head.size = start + len(items)
         head.frontier = b"".join(frontier)
         head.updated_at = now
@@ -85,10 +92,11 @@ def _head_for_update() -> LogHead:
 
 
 def _split(frontier: bytes) -> list[bytes]:
-    return [frontier[i:i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
+    return [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
 
 
 # --- The entries about labels and keys (called from labels.services and labels.keys) ------
+
 
 def _time(moment) -> str:
     return moment.isoformat().replace("+00:00", "Z")
@@ -97,43 +105,58 @@ def _time(moment) -> str:
 def log_label_issued(label, *, reason_code: str) -> int:
     """A label's issuance: what it certifies is pinned by the digest of its signed credential."""
     credential = label.credential
-    return log_append("labels:label:issued", {
-        "label": label.serial,
-        "certificate": label.certificate.number,
-        "certificateVersion": label.certificate_version,
-        "issuer": label.issuer,
-        "verificationMethod": credential.get("proof", {}).get("verificationMethod", ""),
-        "credentialSha256": hashlib.sha256(canonicalize(credential)).hexdigest(),
-        "status": label.status,
-        "reasonCode": reason_code,
-        "time": _time(label.issued_at),
-    }, subject=label.serial)
+    return log_append(
+        "labels:label:issued",
+        {
+            "label": label.serial,
+            "certificate": label.certificate.number,
+            "certificateVersion": label.certificate_version,
+            "issuer": label.issuer,
+            "verificationMethod": credential.get("proof", {}).get("verificationMethod", ""),
+            "credentialSha256": hashlib.sha256(canonicalize(credential)).hexdigest(),
+            "status": label.status,
+            "reasonCode": reason_code,
+            "time": _time(label.issued_at),
+        },
+        subject=label.serial,
+    )
 
 
 def log_label_status_changed(labels: Iterable, event: str, *, reason_code: str) -> list[int]:
     """Each label's status change, in one append (the reason's category, never free text)."""
-    return log_append_many([
-        (f"labels:label:{event}", {
-            "label": label.serial,
-            "status": label.status,
-            "reasonCode": reason_code,
-            "time": _time(label.status_changed_at),
-        }, label.serial)
-        for label in labels
-    ])
+    return log_append_many(
+        [
+            (
+                f"labels:label:{event}",
+                {
+                    "label": label.serial,
+                    "status": label.status,
+                    "reasonCode": reason_code,
+                    "time": _time(label.status_changed_at),
+                },
+                label.serial,
+            )
+            for label in labels
+        ]
+    )
 
 
 def log_keys_retired(keys: Iterable, *, verification_method) -> list[int]:
     """Keys retired by a rotation: they keep verifying what they signed before."""
-    return [log_key_event(key, "retired", verification_method=verification_method(key))
-            for key in keys]
+    return [
+        log_key_event(key, "retired", verification_method=verification_method(key)) for key in keys
+    ]
 
 
 def log_key_event(key, action: str, *, verification_method: str) -> int:
     """A body's signing key created, retired or revoked."""
     moment = {"created": key.created_at, "revoked": key.revoked_at}.get(action) or timezone.now()
-    return log_append(f"labels:key:{action}", {
-        "verificationMethod": verification_method,
-        "publicKeyMultibase": key.public_key_multibase,
-        "time": _time(moment),
-    }, subject=verification_method)
+    return log_append(
+        f"labels:key:{action}",
+        {
+            "verificationMethod": verification_method,
+            "publicKeyMultibase": key.public_key_multibase,
+            "time": _time(moment),
+        },
+        subject=verification_method,
+    )

@@ -28,8 +28,11 @@ WIDTH = re.compile(r"^[1-9]\d{0,2}$")
 
 
 def _problem(status: int, title: str, detail: str) -> JsonResponse:
-    return JsonResponse({"type": "about:blank", "title": title, "status": status,
-                         "detail": detail}, status=status, content_type="application/problem+json")
+    return JsonResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status=status,
+        content_type="application/problem+json",
+    )
 
 
 def _text(body: str, cache_control: str) -> HttpResponse:
@@ -83,8 +86,9 @@ def _not_found() -> JsonResponse:
 
 
 def _bad_tile() -> JsonResponse:
-    return _problem(400, "Invalid tile path",
-                    "Use /log/tile/<L>/<N>[.p/<W>] as C2SP tlog-tiles defines it.")
+    return _problem(
+        400, "Invalid tile path", "Use /log/tile/<L>/<N>[.p/<W>] as C2SP tlog-tiles defines it."
+    )
 
 
 def _available(height: int, index: int, width: int) -> bool:
@@ -135,12 +139,16 @@ def _hashes(hashes: list[bytes]) -> JsonResponse:
 def inclusion_proof(request: HttpRequest) -> HttpResponse:
     values = _integers(request, "index", "size")
     if values is None:
-        return _problem(400, "Invalid proof request",
-                        "Give index and size as non-negative integers.")
+        return _problem(
+            400, "Invalid proof request", "Give index and size as non-negative integers."
+        )
     index, size = values
     if size > selectors.log_size() or index >= size:
-        return _problem(400, "Invalid proof request",
-                        "The index must be below the size, and the size at most the log's.")
+        return _problem(
+            400,
+            "Invalid proof request",
+            "The index must be below the size, and the size at most the log's.",
+        )
     try:
         return _hashes(selectors.log_inclusion_proof(index, size))
     except ProofError as error:
@@ -154,8 +162,9 @@ def consistency_proof(request: HttpRequest) -> HttpResponse:
         return _problem(400, "Invalid proof request", "Give old and new as non-negative integers.")
     old, new = values
     if new > selectors.log_size() or old > new:
-        return _problem(400, "Invalid proof request",
-                        "old must be at most new, and new at most the log's size.")
+        return _problem(
+            400, "Invalid proof request", "old must be at most new, and new at most the log's size."
+        )
     return _hashes(selectors.log_consistency_proof(old, new))
 
 
@@ -166,10 +175,18 @@ def label_log(request: HttpRequest, serial: str) -> HttpResponse:
     found = selectors.log_entries_for_subject(serial, size)
     if not found:
         return _problem(404, "Unknown label", "The log holds no entry about this label.")
-    response = JsonResponse({"checkpoint": note, "entries": [
-        {"index": item.index, "entry": base64.b64encode(item.entry).decode(),
-         "inclusionProof": [base64.b64encode(h).decode() for h in item.inclusion_proof]}
-        for item in found
-    ]})
+    response = JsonResponse(
+        {
+            "checkpoint": note,
+            "entries": [
+                {
+                    "index": item.index,
+                    "entry": base64.b64encode(item.entry).decode(),
+                    "inclusionProof": [base64.b64encode(h).decode() for h in item.inclusion_proof],
+                }
+                for item in found
+            ],
+        }
+    )
     response["Cache-Control"] = f"public, max-age={settings.TRANSPARENCY_CHECKPOINT_MAX_AGE}"
     return response

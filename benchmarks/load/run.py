@@ -95,25 +95,43 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("a", "bare Django view, constant JSON", "get.lua", "/bench/constant/", api_key=False),
-    Endpoint("b", "plain DRF ModelViewSet retrieve", "get.lua", "/bench/drf/labels/%s/",
-             "serials"),
-    Endpoint("c", "label lookup by serial", "get.lua", "/api/v1/labels/%s/", "serials",
-             cached=True),
+    Endpoint("b", "plain DRF ModelViewSet retrieve", "get.lua", "/bench/drf/labels/%s/", "serials"),
+    Endpoint(
+        "c", "label lookup by serial", "get.lua", "/api/v1/labels/%s/", "serials", cached=True
+    ),
     Endpoint("d", "labels by GTIN", "get.lua", "/api/v1/gtins/%s/labels/", "gtins", cached=True),
     Endpoint("e", f"batch of {BATCH_SIZE} serials", "batch.lua", keys="serials", cached=True),
-    Endpoint("f", "public page", "get.lua", "/labels/%s/", "serials", api_key=False,
-             cached=True),
+    Endpoint("f", "public page", "get.lua", "/labels/%s/", "serials", api_key=False, cached=True),
     Endpoint("g", "badge.svg", "get.lua", "/api/v1/labels/%s/badge.svg", "serials", cached=True),
     # The same lookup with a query no answer was cached for: every call takes the whole stack
     # (the answer cache's round trips included) and reads the database.
-    Endpoint("cm", "lookup by serial, not cached", "get.lua",
-             "/api/v1/labels/%s/?uncached={nonce}", "serials"),
+    Endpoint(
+        "cm",
+        "lookup by serial, not cached",
+        "get.lua",
+        "/api/v1/labels/%s/?uncached={nonce}",
+        "serials",
+    ),
     # The page ignores an Authorization header, which keeps a request away from the cache.
-    Endpoint("fm", "public page, not cached", "get.lua", "/labels/%s/", "serials",
-             api_key=False, header="Authorization: Bearer benchmark"),
+    Endpoint(
+        "fm",
+        "public page, not cached",
+        "get.lua",
+        "/labels/%s/",
+        "serials",
+        api_key=False,
+        header="Authorization: Bearer benchmark",
+    ),
 ]
-ANONYMOUS_LOOKUP = Endpoint("c0", "lookup by serial, anonymous", "get.lua",
-                            "/api/v1/labels/%s/", "serials", api_key=False, cached=True)
+ANONYMOUS_LOOKUP = Endpoint(
+    "c0",
+    "lookup by serial, anonymous",
+    "get.lua",
+    "/api/v1/labels/%s/",
+    "serials",
+    api_key=False,
+    cached=True,
+)
 
 
 @dataclass
@@ -157,6 +175,7 @@ def log(message: str) -> None:
 
 # --- environment, database, processes ---------------------------------------------------------
 
+
 def bench_env(args: argparse.Namespace, media: Path) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
@@ -197,9 +216,14 @@ def admin_sql(statement: str) -> None:
 
 
 def manage(*command: str, env: dict[str, str] | None = None, echo: bool = True) -> str:
-    process = subprocess.Popen([str(PYTHON), "manage.py", *command], cwd=ROOT,
-                               env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(PYTHON), "manage.py", *command],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -218,8 +242,7 @@ def ensure_wrk() -> str:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
         log("wrk is missing: apt-get install -y wrk")
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
         found = shutil.which("wrk")
     if not found:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -232,23 +255,42 @@ def port_free(port: int) -> bool:
 
 
 class Server:
-    def __init__(self, args: argparse.Namespace, log_path: Path,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, args: argparse.Namespace, log_path: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.args = args
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen | None = None
         self.log_path = log_path
 
     def start(self) -> None:
-        command = [str(GUNICORN), "config.wsgi:application", "--bind",
-                   f"127.0.0.1:{self.args.port}", "--workers", str(self.args.workers),
-                   "--worker-class", self.args.worker_class, "--backlog", "2048",
-                   "--timeout", "60", "--log-level", "warning"]
+        command = [
+            str(GUNICORN),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.args.port}",
+            "--workers",
+            str(self.args.workers),
+            "--worker-class",
+            self.args.worker_class,
+            "--backlog",
+            "2048",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ]
         if self.args.worker_class == "gthread":
             command += ["--threads", str(self.args.threads)]
         with self.log_path.open("ab") as log_file:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log_file,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -294,7 +336,7 @@ def _processes() -> dict[int, tuple[int, int, str]]:
                 command = handle.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        fields = stat[stat.rindex(b")") + 2:].split()
+        fields = stat[stat.rindex(b")") + 2 :].split()
         found[int(entry.name)] = (int(fields[11]) + int(fields[12]), int(fields[2]), command)
     return found
 
@@ -325,8 +367,11 @@ class OtherLoad:
     def share(self) -> float:
         end = _processes()
         seconds = time.monotonic() - self.began
-        used = sum(ticks - self.begin[pid][0] for pid, (ticks, group, command) in end.items()
-                   if pid in self.begin and not self.ours(pid, group, command))
+        used = sum(
+            ticks - self.begin[pid][0]
+            for pid, (ticks, group, command) in end.items()
+            if pid in self.begin and not self.ours(pid, group, command)
+        )
         return used / CLOCK_TICKS / (seconds * (os.cpu_count() or 1)) if seconds else 0.0
 
     def wait_quiet(self, threshold: float, timeout: float) -> float:
@@ -376,26 +421,45 @@ def parse_wrk(output: str) -> WrkResult:
     result.requests = int(match.group(1)) if match else 0
     match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     result.errors = int(match.group(1)) if match else 0
-    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                      output)
+    match = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     if match:
         # Sync workers close every connection; wrk reconnects, so only connect/timeout count.
         result.errors += int(match.group(1)) + int(match.group(4))
     return result
 
 
-def wrk(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: dict[str, Path],
-        api_key: str, *, seconds: float, connections: int) -> WrkResult:
+def wrk(
+    args: argparse.Namespace,
+    server: Server,
+    endpoint: Endpoint,
+    files: dict[str, Path],
+    api_key: str,
+    *,
+    seconds: float,
+    connections: int,
+) -> WrkResult:
     script = HERE / endpoint.script
     if endpoint.script == "batch.lua":
         script_args = [str(files["serials"]), api_key, str(BATCH_SIZE), endpoint.batch_path]
     else:
         keys = str(files[endpoint.keys]) if endpoint.keys else "-"
-        script_args = [endpoint.pattern, keys, api_key if endpoint.api_key else "",
-                       endpoint.header]
-    command = [args.wrk, f"-t{min(args.threads_wrk, connections)}", f"-c{connections}",
-               f"-d{max(round(seconds), 1)}s", "--latency", "--timeout", "10s",
-               "-s", str(script), server.url(""), "--", *script_args]
+        script_args = [endpoint.pattern, keys, api_key if endpoint.api_key else "", endpoint.header]
+    command = [
+        args.wrk,
+        f"-t{min(args.threads_wrk, connections)}",
+        f"-c{connections}",
+        f"-d{max(round(seconds), 1)}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        server.url(""),
+        "--",
+        *script_args,
+    ]
     load = OTHER_LOAD
     load.groups = {server.process.pid} if server.process else set()
     load.start()
@@ -405,16 +469,23 @@ def wrk(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: dic
     return result
 
 
-def warm(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: dict[str, Path],
-         api_key: str) -> int:
+def warm(
+    args: argparse.Namespace,
+    server: Server,
+    endpoint: Endpoint,
+    files: dict[str, Path],
+    api_key: str,
+) -> int:
     """Ask for every key once (the answer cache's steady state); returns the requests made."""
     if endpoint.script == "batch.lua":  # every serial once, a batch at a time
         serials = files["serials"].read_text().split()
         for start in range(0, len(serials), BATCH_SIZE):
             request = urllib.request.Request(
-                server.url(endpoint.batch_path), method="POST",
-                data=json.dumps(batch_body(serials[start:start + BATCH_SIZE])).encode(),
-                headers={"X-API-Key": api_key, "Content-Type": "application/json"})
+                server.url(endpoint.batch_path),
+                method="POST",
+                data=json.dumps(batch_body(serials[start : start + BATCH_SIZE])).encode(),
+                headers={"X-API-Key": api_key, "Content-Type": "application/json"},
+            )
             with urllib.request.urlopen(request, timeout=30) as answer:
                 answer.read()
         return -(-len(serials) // BATCH_SIZE)
@@ -422,9 +493,22 @@ def warm(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: di
     done = 0
     deadline = time.monotonic() + WARM_BUDGET_SECONDS
     while done < keys and time.monotonic() < deadline:
-        command = [args.wrk, "-t1", f"-c{args.connections}", "-d3s", "--timeout", "10s",
-                   "-s", str(HERE / "warm.lua"), server.url(""), "--", endpoint.pattern,
-                   str(files[endpoint.keys]), api_key if endpoint.api_key else "", str(done)]
+        command = [
+            args.wrk,
+            "-t1",
+            f"-c{args.connections}",
+            "-d3s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(HERE / "warm.lua"),
+            server.url(""),
+            "--",
+            endpoint.pattern,
+            str(files[endpoint.keys]),
+            api_key if endpoint.api_key else "",
+            str(done),
+        ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         done += parse_wrk(output).requests
     if done < keys:
@@ -432,37 +516,70 @@ def warm(args: argparse.Namespace, server: Server, endpoint: Endpoint, files: di
     return done
 
 
-def reference(args: argparse.Namespace, server: Server, endpoint: Endpoint,
-              files: dict[str, Path], api_key: str) -> float:
+def reference(
+    args: argparse.Namespace,
+    server: Server,
+    endpoint: Endpoint,
+    files: dict[str, Path],
+    api_key: str,
+) -> float:
     """(a)'s rate measured now, beside another endpoint's run (0 for (a) itself)."""
     if endpoint.key == "a" or args.reference_duration <= 0:
         return 0.0
-    return wrk(args, server, ENDPOINTS[0], files, api_key, seconds=args.reference_duration,
-               connections=args.connections).rps
+    return wrk(
+        args,
+        server,
+        ENDPOINTS[0],
+        files,
+        api_key,
+        seconds=args.reference_duration,
+        connections=args.connections,
+    ).rps
 
 
-def run_pass(args: argparse.Namespace, server: Server, endpoints: list[Endpoint],
-             files: dict[str, Path], api_key: str, size: int,
-             notes: list[str]) -> dict[str, WrkResult]:
+def run_pass(
+    args: argparse.Namespace,
+    server: Server,
+    endpoints: list[Endpoint],
+    files: dict[str, Path],
+    api_key: str,
+    size: int,
+    notes: list[str],
+) -> dict[str, WrkResult]:
     runs: dict[str, WrkResult] = {}
     for endpoint in endpoints:
         OTHER_LOAD.groups = {server.process.pid} if server.process else set()
         if endpoint.cached:
             warm(args, server, endpoint, files, api_key)
         OTHER_LOAD.wait_quiet(args.quiet_threshold, args.quiet_timeout)
-        wrk(args, server, endpoint, files, api_key, seconds=args.warmup,
-            connections=args.connections)
+        wrk(
+            args,
+            server,
+            endpoint,
+            files,
+            api_key,
+            seconds=args.warmup,
+            connections=args.connections,
+        )
         before = reference(args, server, endpoint, files, api_key)
-        run = wrk(args, server, endpoint, files, api_key, seconds=args.duration,
-                  connections=args.connections)
+        run = wrk(
+            args,
+            server,
+            endpoint,
+            files,
+            api_key,
+            seconds=args.duration,
+            connections=args.connections,
+        )
         after = reference(args, server, endpoint, files, api_key)
         if before and after:
             run.beside_a = (before + after) / 2
         runs[endpoint.key] = run
-        log(f"  ({endpoint.key}) {endpoint.name:<36} {run.rps:8,.0f} req/s  "
+        log(
+            f"  ({endpoint.key}) {endpoint.name:<36} {run.rps:8,.0f} req/s  "
             f"p50 {fmt_ms(run.p50):>6} ms  p99 {fmt_ms(run.p99):>6} ms  "
-            f"others {run.others:4.0%}"
-            + (f"  ERRORS {run.errors}" if run.errors else ""))
+            f"others {run.others:4.0%}" + (f"  ERRORS {run.errors}" if run.errors else "")
+        )
         if run.errors:
             notes.append(f"({endpoint.key}) at {size:,}: {run.errors} errors\n" + run.raw)
     return runs
@@ -470,18 +587,34 @@ def run_pass(args: argparse.Namespace, server: Server, endpoints: list[Endpoint]
 
 # --- in-process measurements (Django set up against the bench database) -----------------------
 
+
 def code_version() -> str:
     """The commit measured and whether the files that matter differ from it (read-only git)."""
+
     def git(*command: str) -> str:
         try:
-            return subprocess.run(["git", "--no-optional-locks", *command], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=30).stdout.rstrip()
+            return subprocess.run(
+                ["git", "--no-optional-locks", *command],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.rstrip()
         except (OSError, subprocess.TimeoutExpired):
             return ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", "labels", "accounts",
-                  "config", "certification", "benchmarks").splitlines()
+    changed = git(
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        "labels",
+        "accounts",
+        "config",
+        "certification",
+        "benchmarks",
+    ).splitlines()
     if not changed:
         return f"git {commit}, no uncommitted changes in labels/ accounts/ config/ benchmarks/"
     names = ", ".join(line[3:] for line in changed[:8]) + (" …" if len(changed) > 8 else "")
@@ -505,8 +638,9 @@ def api_key_create() -> str:
 
     marketplace = Organisation.objects.filter(kind=OrganisationKind.MARKETPLACE).first()
     admin = User.objects.get(username="market-admin")
-    _, key = create(actor=admin, organisation=marketplace, name="load benchmark",
-                    scopes=[ApiScope.LABELS_READ])
+    _, key = create(
+        actor=admin, organisation=marketplace, name="load benchmark", scopes=[ApiScope.LABELS_READ]
+    )
     return key
 
 
@@ -515,8 +649,10 @@ def key_files(directory: Path, clones: int, per_gtin: int = 1) -> dict[str, Path
 
     numbers = random.Random(clones).sample(range(clones), min(KEY_SAMPLE, clones))
     pairs = [clone_key(number, per_gtin) for number in numbers]
-    files = {"serials": directory / f"serials-{clones}.txt",
-             "gtins": directory / f"gtins-{clones}.txt"}
+    files = {
+        "serials": directory / f"serials-{clones}.txt",
+        "gtins": directory / f"gtins-{clones}.txt",
+    }
     files["serials"].write_text("\n".join(serial for serial, _ in pairs) + "\n")
     files["gtins"].write_text("\n".join(gtin for _, gtin in pairs) + "\n")
     return files
@@ -552,12 +688,14 @@ def count_queries(port: int, api_key: str, files: dict[str, Path]) -> dict[str, 
         for _ in range(2):
             with CaptureQueriesContext(connection) as captured:
                 if endpoint.script == "batch.lua":
-                    answer = client.post("/api/v1/labels/batch/",
-                                         data=batch_body(serials[:BATCH_SIZE]),
-                                         content_type="application/json", **headers)
+                    answer = client.post(
+                        "/api/v1/labels/batch/",
+                        data=batch_body(serials[:BATCH_SIZE]),
+                        content_type="application/json",
+                        **headers,
+                    )
                 else:
-                    answer = client.get(endpoint_path(endpoint, serials[0], gtins[0]),
-                                        **headers)
+                    answer = client.get(endpoint_path(endpoint, serials[0], gtins[0]), **headers)
             if answer.status_code != 200:
                 raise SystemExit(f"({endpoint.key}) answered {answer.status_code} in-process")
         counts[endpoint.key] = len(captured.captured_queries)
@@ -581,7 +719,8 @@ def measure_propagation(server: Server, api_key: str, serial: str) -> tuple[dict
     label = Label.objects.select_related("suspension_list__body").get(serial=serial)
     key_header = {"X-API-Key": api_key}
     list_url = status_list_url(label.suspension_list).replace(
-        f"http://{os.environ['LABEL_PUBLIC_HOST']}", server.url(""))
+        f"http://{os.environ['LABEL_PUBLIC_HOST']}", server.url("")
+    )
     valid_badge, _ = _fetch(server.url(f"/api/v1/labels/{serial}/badge.svg"), key_header)
 
     def bit() -> bool:
@@ -592,13 +731,21 @@ def measure_propagation(server: Server, api_key: str, serial: str) -> tuple[dict
     def views(target: str) -> dict:
         suspended = target == "suspended"
         return {
-            "API lookup": lambda: json.loads(_fetch(
-                server.url(f"/api/v1/labels/{serial}/"), key_header)[0])["status"] == target,
-            "public page": lambda: f"verdict-{target}".encode() in _fetch(
-                server.url(f"/labels/{serial}/"), {})[0],
+            "API lookup": lambda: (
+                json.loads(_fetch(server.url(f"/api/v1/labels/{serial}/"), key_header)[0])["status"]
+                == target
+            ),
+            "public page": lambda: (
+                f"verdict-{target}".encode() in _fetch(server.url(f"/labels/{serial}/"), {})[0]
+            ),
             "status list": lambda: bit() == suspended,
-            "badge": lambda: (_fetch(server.url(f"/api/v1/labels/{serial}/badge.svg"),
-                                     key_header)[0] != valid_badge) == suspended,
+            "badge": lambda: (
+                (
+                    _fetch(server.url(f"/api/v1/labels/{serial}/badge.svg"), key_header)[0]
+                    != valid_badge
+                )
+                == suspended
+            ),
         }
 
     max_age = {}
@@ -617,8 +764,7 @@ def measure_propagation(server: Server, api_key: str, serial: str) -> tuple[dict
     for action, target in (("suspend", "suspended"), ("restore", "valid")):
         checks = views(target)
         started = time.perf_counter()
-        label_change_status(actor=None, label_id=label.pk, action=action,
-                            reason="load benchmark")
+        label_change_status(actor=None, label_id=label.pk, action=action, reason="load benchmark")
         committed = time.perf_counter() - started
         seen: dict[str, float] = {"commit": committed}
         while len(seen) <= len(checks) and time.perf_counter() - started < 10:
@@ -667,14 +813,21 @@ def scale_probe(files: dict[str, Path], repeats: int = 300) -> dict[str, float]:
     executions = sorted(explain() for _ in range(100))
     return {
         "lookup query (c)": median(
-            lambda: list(_queryset().filter(serial=rng.choice(serials))[:1])),
+            lambda: list(_queryset().filter(serial=rng.choice(serials))[:1])
+        ),
         "GTIN query (d)": median(
-            lambda: list(_queryset().filter(gtin=rng.choice(gtins)).order_by("-issued_at"))),
-        "batch query (e)": median(lambda: list(_queryset().filter(
-            Q(serial__in=rng.sample(serials, BATCH_SIZE)) | Q(gtin__in=[]))
-            .order_by("-issued_at"))),
+            lambda: list(_queryset().filter(gtin=rng.choice(gtins)).order_by("-issued_at"))
+        ),
+        "batch query (e)": median(
+            lambda: list(
+                _queryset()
+                .filter(Q(serial__in=rng.sample(serials, BATCH_SIZE)) | Q(gtin__in=[]))
+                .order_by("-issued_at")
+            )
+        ),
         "label table alone, by serial": median(
-            lambda: list(Label.objects.filter(serial=rng.choice(serials))[:1])),
+            lambda: list(Label.objects.filter(serial=rng.choice(serials))[:1])
+        ),
         "execution only, EXPLAIN ANALYZE (c)": executions[len(executions) // 2],
     }
 
@@ -685,10 +838,8 @@ PROFILE_PARTS = [
     # (label, file suffix, function name); cumulative times, nested parts overlap.
     ("whole request (handler)", "django/test/client.py", "__call__"),
     ("URL resolving", "django/urls/resolvers.py", "resolve"),
-    ("answer cache middleware (with the stack below it)", "labels/answer_cache.py",
-     "__call__"),
-    ("DRF authentication (remembered key)", "rest_framework/views.py",
-     "perform_authentication"),
+    ("answer cache middleware (with the stack below it)", "labels/answer_cache.py", "__call__"),
+    ("DRF authentication (remembered key)", "rest_framework/views.py", "perform_authentication"),
     ("DRF throttles (leased counts)", "rest_framework/views.py", "check_throttles"),
     ("DRF content negotiation", "rest_framework/views.py", "perform_content_negotiation"),
     ("SQL: all queries (execute)", "django/db/backends/utils.py", "_execute"),
@@ -720,6 +871,7 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         def wrapped(i):
             connection.close()  # what CONN_MAX_AGE=0 does at the end of every request
             return call(i)
+
         return wrapped
 
     def serial(i: int) -> str:
@@ -731,8 +883,7 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         "a": lambda i: client.get("/bench/constant/"),
         "b": lambda i: client.get(f"/bench/drf/labels/{serial(i)}/", **header),
         "c": lambda i: client.get(f"/api/v1/labels/{serial(i)}/", **header),
-        "cm": lambda i: client.get(f"/api/v1/labels/{serial(i)}/?uncached={next(nonce)}",
-                                   **header),
+        "cm": lambda i: client.get(f"/api/v1/labels/{serial(i)}/?uncached={next(nonce)}", **header),
         "c0": lambda i: client.get(f"/api/v1/labels/{serial(i)}/"),
     }
     labels = {
@@ -755,12 +906,16 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         for i in range(repeats):
             call(i)
         timings[name] = (time.perf_counter() - started) / repeats * 1000
-    out.write("In-process time per request (Django test client, no HTTP server, 1 process; the "
-              "test client keeps its DB connection; 'new connection' is what CONN_MAX_AGE=0 "
-              "costs):\n")
+    out.write(
+        "In-process time per request (Django test client, no HTTP server, 1 process; the "
+        "test client keeps its DB connection; 'new connection' is what CONN_MAX_AGE=0 "
+        "costs):\n"
+    )
     for name, ms in timings.items():
-        out.write(f"  ({name}) {labels[name]:<38} {ms:6.2f} ms   "
-                  f"{div(timings['a'], ms):5.2f} × (a)'s rate\n")
+        out.write(
+            f"  ({name}) {labels[name]:<38} {ms:6.2f} ms   "
+            f"{div(timings['a'], ms):5.2f} × (a)'s rate\n"
+        )
 
     # Components of (c), each timed alone (no profiler).
     from django.core.cache import cache
@@ -789,6 +944,7 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
             connection.close()
             connection.ensure_connection()
             list(query(i))
+
         return call
 
     def product(i: int):
@@ -814,30 +970,50 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     connect = timed(reconnect, 50)
     parts = [
         ("(c) whole request, answered from the cache", timings["c"]),
-        ("  of it: one MGET (answer, its token, the keys' token)",
-         timed(lambda i: cache.get_many([f"bench-answer-{i}", token_key(f"serial:{i}"),
-                                         KEYS_VERSION]))),
+        (
+            "  of it: one MGET (answer, its token, the keys' token)",
+            timed(
+                lambda i: cache.get_many(
+                    [f"bench-answer-{i}", token_key(f"serial:{i}"), KEYS_VERSION]
+                )
+            ),
+        ),
         ("  of it: the API key check (remembered)", timed(lambda i: api_key_check(api_key))),
-        ("  of it: the rate limit (leased)",
-         timed(lambda i: LIMITER.consume("bench-part", 10**9, 1))),
+        (
+            "  of it: the rate limit (leased)",
+            timed(lambda i: LIMITER.consume("bench-part", 10**9, 1)),
+        ),
         ("(cm) whole request, not cached, warm connection", timings["cm"]),
-        (f"the product's label query (labels.apis._queryset: {tables} table"
-         f"{'s' if tables > 1 else ''})", timed(lambda i: list(product(i)))),
+        (
+            f"the product's label query (labels.apis._queryset: {tables} table"
+            f"{'s' if tables > 1 else ''})",
+            timed(lambda i: list(product(i))),
+        ),
         ("  of it: Django compiling the SQL", timed(lambda i: product(i).query.sql_with_params())),
         ("  of it: PostgreSQL planning (EXPLAIN ANALYZE, median)", plan_ms),
         ("  of it: PostgreSQL execution (EXPLAIN ANALYZE, median)", exec_ms),
-        ("for comparison: with select_related(*PUBLIC_RELATED), 8 tables",
-         timed(lambda i: list(joined(i)))),
-        ("API key read from the database (1 query, joins the organisation)",
-         timed(lambda i: api_key_find(api_key))),
+        (
+            "for comparison: with select_related(*PUBLIC_RELATED), 8 tables",
+            timed(lambda i: list(joined(i))),
+        ),
+        (
+            "API key read from the database (1 query, joins the organisation)",
+            timed(lambda i: api_key_find(api_key)),
+        ),
         ("label_representation", timed(lambda i: label_representation(label))),
-        ("JSON rendering of the answer (~3.5 KB)",
-         timed(lambda i: JSONRenderer().render(representation))),
+        (
+            "JSON rendering of the answer (~3.5 KB)",
+            timed(lambda i: JSONRenderer().render(representation)),
+        ),
         ("a new PostgreSQL connection (paid per request if CONN_MAX_AGE=0)", connect),
-        ("first product query on a new connection, extra over warm",
-         timed(first(product), 50) - connect - timed(lambda i: list(product(i)))),
-        ("first 8-table query on a new connection, extra over warm",
-         timed(first(joined), 50) - connect - timed(lambda i: list(joined(i)))),
+        (
+            "first product query on a new connection, extra over warm",
+            timed(first(product), 50) - connect - timed(lambda i: list(product(i))),
+        ),
+        (
+            "first 8-table query on a new connection, extra over warm",
+            timed(first(joined), 50) - connect - timed(lambda i: list(joined(i))),
+        ),
     ]
     cache.delete("bench-part")
     out.write("\nWhere (c)'s and (cm)'s time goes, each part timed alone in-process (ms):\n")
@@ -854,8 +1030,12 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     body = batch_body(batch)
     batch_labels = list(_queryset().filter(serial__in=batch))
     client.post("/api/v1/labels/batch/", data=body, content_type="application/json", **header)
-    whole = timed(lambda i: client.post("/api/v1/labels/batch/", data=body,
-                                        content_type="application/json", **header), 30)
+    whole = timed(
+        lambda i: client.post(
+            "/api/v1/labels/batch/", data=body, content_type="application/json", **header
+        ),
+        30,
+    )
     from django.test import RequestFactory
 
     from config.wsgi import application
@@ -863,8 +1043,11 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     raw_body = json.dumps(body)
 
     def door(i: int) -> None:
-        environ = RequestFactory().post("/api/v1/labels/batch/", data=raw_body,
-                                        content_type="application/json", **header).environ
+        environ = (
+            RequestFactory()
+            .post("/api/v1/labels/batch/", data=raw_body, content_type="application/json", **header)
+            .environ
+        )
         answer = application(environ, lambda status, headers, exc_info=None: None)
         b"".join(answer)
         getattr(answer, "close", lambda: None)()
@@ -873,15 +1056,27 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     batch_parts = [
         (f"(e) whole request, {BATCH_SIZE} serials, in-process, fragments cached", whole),
         ("(e) at the WSGI door (fragments in this process's memory)", timed(door, 30)),
-        (f"input check (batch_keys_plain, {BATCH_SIZE} keys)",
-         timed(lambda i: batch_keys_plain(body), 30)),
-        (f"fragments_get: the generation and {BATCH_SIZE} tokens in one MGET",
-         timed(lambda i: fragments_get(batch), 30)),
-        (f"the label query of {BATCH_SIZE} misses (ORM, rows with their credentials)",
-         timed(lambda i: list(_queryset().filter(Q(serial__in=batch) | Q(gtin__in=[]))
-                              .order_by("-issued_at")), 30)),
-        (f"rendering {BATCH_SIZE} fragments (misses)",
-         timed(lambda i: [fragment_of(label) for label in batch_labels], 30)),
+        (
+            f"input check (batch_keys_plain, {BATCH_SIZE} keys)",
+            timed(lambda i: batch_keys_plain(body), 30),
+        ),
+        (
+            f"fragments_get: the generation and {BATCH_SIZE} tokens in one MGET",
+            timed(lambda i: fragments_get(batch), 30),
+        ),
+        (
+            f"the label query of {BATCH_SIZE} misses (ORM, rows with their credentials)",
+            timed(
+                lambda i: list(
+                    _queryset().filter(Q(serial__in=batch) | Q(gtin__in=[])).order_by("-issued_at")
+                ),
+                30,
+            ),
+        ),
+        (
+            f"rendering {BATCH_SIZE} fragments (misses)",
+            timed(lambda i: [fragment_of(label) for label in batch_labels], 30),
+        ),
     ]
     out.write("\nWhere (e)'s time goes, each part timed alone in-process (ms):\n")
     for name, ms in batch_parts:
@@ -895,8 +1090,13 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         profiler.disable()
         stats = pstats.Stats(profiler)
         table: dict[tuple[str, str], tuple[int, float]] = {}
-        for (filename, _line, function), (_cc, calls, _tt, cumulative, _callers) in \
-                stats.stats.items():  # type: ignore[attr-defined]
+        for (filename, _line, function), (
+            _cc,
+            calls,
+            _tt,
+            cumulative,
+            _callers,
+        ) in stats.stats.items():  # type: ignore[attr-defined]
             for label, suffix, wanted in PROFILE_PARTS:
                 if filename.endswith(suffix) and function == wanted:
                     old = table.get((label, suffix), (0, 0.0))
@@ -908,15 +1108,17 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
             calls, cumulative = table.get((label, suffix), (0, 0.0))
             if calls:
                 share = f"{cumulative / total * 100:5.1f} %" if total else ""
-                out.write(f"  {label:<42} {cumulative / repeats * 1000:7.3f} ms  {share}  "
-                          f"({calls / repeats:.1f} calls)\n")
+                out.write(
+                    f"  {label:<42} {cumulative / repeats * 1000:7.3f} ms  {share}  "
+                    f"({calls / repeats:.1f} calls)\n"
+                )
         if name == "cm":
             top = io.StringIO()
             pstats.Stats(profiler, stream=top).sort_stats("tottime").print_stats(12)
             lines = [line for line in top.getvalue().splitlines() if line.strip()]
             start = next(i for i, line in enumerate(lines) if "ncalls" in line)
             out.write("\n  Top functions of (cm) by own time:\n")
-            for line in lines[start:start + 13]:
+            for line in lines[start : start + 13]:
                 out.write("  " + line[:150] + "\n")
     return out.getvalue()
 
@@ -940,53 +1142,75 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
     last = results[-1]
     for result in results:
         base = result.load["a"].rps
-        out.write(f"\n{result.size:,} labels (seeded in {result.seed_seconds:.0f} s, "
-                  f"{result.seed_rows_per_s:,.0f} rows/s), {args.connections} connections, "
-                  f"{args.duration} s per endpoint after {args.warmup} s warm-up\n")
-        out.write("rate ÷ (a): ÷ the mean of (a)'s rate measured just before and just after the "
-                  f"endpoint ({args.reference_duration} s each)\n")
-        out.write("| endpoint | req/s | p50 ms | p99 ms | rate ÷ (a) | rate ÷ (b) | SQL | errors "
-                  "| others' CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+        out.write(
+            f"\n{result.size:,} labels (seeded in {result.seed_seconds:.0f} s, "
+            f"{result.seed_rows_per_s:,.0f} rows/s), {args.connections} connections, "
+            f"{args.duration} s per endpoint after {args.warmup} s warm-up\n"
+        )
+        out.write(
+            "rate ÷ (a): ÷ the mean of (a)'s rate measured just before and just after the "
+            f"endpoint ({args.reference_duration} s each)\n"
+        )
+        out.write(
+            "| endpoint | req/s | p50 ms | p99 ms | rate ÷ (a) | rate ÷ (b) | SQL | errors "
+            "| others' CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        )
         for endpoint in endpoints:
             run = result.load.get(endpoint.key)
             if run is None:
                 continue
-            out.write(f"| ({endpoint.key}) {endpoint.name} | {run.rps:,.0f} | {fmt_ms(run.p50)} "
-                      f"| {fmt_ms(run.p99)} | {run.ratio(base):.2f} | "
-                      f"{div(run.rps, result.load['b'].rps):.2f} | "
-                      f"{result.queries.get(endpoint.key, '')} | {run.errors} | "
-                      f"{run.others:.0%} |\n")
+            out.write(
+                f"| ({endpoint.key}) {endpoint.name} | {run.rps:,.0f} | {fmt_ms(run.p50)} "
+                f"| {fmt_ms(run.p99)} | {run.ratio(base):.2f} | "
+                f"{div(run.rps, result.load['b'].rps):.2f} | "
+                f"{result.queries.get(endpoint.key, '')} | {run.errors} | "
+                f"{run.others:.0%} |\n"
+            )
         if result.unloaded:
             single, batch = result.unloaded["c"], result.unloaded["e"]
-            out.write(f"unloaded (1 connection): (c) p50 {fmt_ms(single.p50)} ms, "
-                      f"{single.rps:,.0f} req/s; (e) p50 {fmt_ms(batch.p50)} ms, "
-                      f"{batch.rps:,.0f} req/s; (e)/(c) = {div(batch.p50, single.p50):.1f}\n")
+            out.write(
+                f"unloaded (1 connection): (c) p50 {fmt_ms(single.p50)} ms, "
+                f"{single.rps:,.0f} req/s; (e) p50 {fmt_ms(batch.p50)} ms, "
+                f"{batch.rps:,.0f} req/s; (e)/(c) = {div(batch.p50, single.p50):.1f}\n"
+            )
     if len(results) > 1:
         out.write(f"\nLatency at {last.size:,} ÷ at {first.size:,} labels\n")
         out.write("| endpoint | p50 ratio | p99 ratio | req/s ratio |\n|---|---:|---:|---:|\n")
         for endpoint in endpoints:
             small, big = first.load.get(endpoint.key), last.load.get(endpoint.key)
             if small and big:
-                out.write(f"| ({endpoint.key}) | {div(big.p50, small.p50):.2f} | "
-                          f"{div(big.p99, small.p99):.2f} | {div(big.rps, small.rps):.2f} |\n")
+                out.write(
+                    f"| ({endpoint.key}) | {div(big.p50, small.p50):.2f} | "
+                    f"{div(big.p99, small.p99):.2f} | {div(big.rps, small.rps):.2f} |\n"
+                )
         for key in ("c", "e"):
             small, big = first.unloaded.get(key), last.unloaded.get(key)
             if small and big:
-                out.write(f"| ({key}) 1 connection | {div(big.p50, small.p50):.2f} | "
-                          f"{div(big.p99, small.p99):.2f} | {div(big.rps, small.rps):.2f} |\n")
-        out.write(f"\nIn-process query time, median ms with a warm connection "
-                  f"({first.size:,} → {last.size:,} labels)\n")
+                out.write(
+                    f"| ({key}) 1 connection | {div(big.p50, small.p50):.2f} | "
+                    f"{div(big.p99, small.p99):.2f} | {div(big.rps, small.rps):.2f} |\n"
+                )
+        out.write(
+            f"\nIn-process query time, median ms with a warm connection "
+            f"({first.size:,} → {last.size:,} labels)\n"
+        )
         for name, small_ms in first.probe.items():
             big_ms = last.probe.get(name, 0.0)
-            out.write(f"  {name:<38} {small_ms:6.2f} → {big_ms:6.2f}  "
-                      f"({div(big_ms, small_ms):.2f} ×)\n")
-    out.write(f"\nStatus change → visible on the running server ({last.size:,} labels), seconds "
-              "from the service call (its commit included):\n")
+            out.write(
+                f"  {name:<38} {small_ms:6.2f} → {big_ms:6.2f}  ({div(big_ms, small_ms):.2f} ×)\n"
+            )
+    out.write(
+        f"\nStatus change → visible on the running server ({last.size:,} labels), seconds "
+        "from the service call (its commit included):\n"
+    )
     for action, seen in last.propagation.items():
         parts = ", ".join(f"{name} {value:.3f}" for name, value in seen.items())
         out.write(f"  {action}: {parts}\n")
-    out.write("  Cache-Control max-age a downstream cache may add: "
-              + ", ".join(f"{name} {age} s" for name, age in last.max_age.items()) + "\n")
+    out.write(
+        "  Cache-Control max-age a downstream cache may add: "
+        + ", ".join(f"{name} {age} s" for name, age in last.max_age.items())
+        + "\n"
+    )
 
     # Goals.
     out.write("\nGoals\n")
@@ -995,24 +1219,35 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
         base = result.load["a"].rps
         for key in lookups:
             ratio = result.load[key].ratio(base)
-            out.write(f"  [{verdict(ratio >= GOAL_RATIO)}] ({key}) ≥ {GOAL_RATIO} × (a) at "
-                      f"{result.size:,}: {ratio:.2f}\n")
+            out.write(
+                f"  [{verdict(ratio >= GOAL_RATIO)}] ({key}) ≥ {GOAL_RATIO} × (a) at "
+                f"{result.size:,}: {ratio:.2f}\n"
+            )
         worst = [(k, r.p99) for k, r in result.load.items() if k in "abcdefg" and len(k) == 1]
         over = [f"({k}) {fmt_ms(p)} ms" for k, p in worst if p > GOAL_P99_MS]
-        out.write(f"  [{verdict(not over)}] p99 ≤ {GOAL_P99_MS:.0f} ms at {args.connections} "
-                  f"connections, {result.size:,} labels"
-                  + (f": over for {', '.join(over)}" if over else "") + "\n")
+        out.write(
+            f"  [{verdict(not over)}] p99 ≤ {GOAL_P99_MS:.0f} ms at {args.connections} "
+            f"connections, {result.size:,} labels"
+            + (f": over for {', '.join(over)}" if over else "")
+            + "\n"
+        )
     for result in results:
         if result.unloaded:
             factor = div(result.unloaded["e"].p50, result.unloaded["c"].p50)
-            out.write(f"  [{verdict(factor <= GOAL_BATCH_FACTOR)}] batch ≤ {GOAL_BATCH_FACTOR:.0f}"
-                      f" × one lookup (p50, 1 connection), {result.size:,}: {factor:.1f} ×\n")
+            out.write(
+                f"  [{verdict(factor <= GOAL_BATCH_FACTOR)}] batch ≤ {GOAL_BATCH_FACTOR:.0f}"
+                f" × one lookup (p50, 1 connection), {result.size:,}: {factor:.1f} ×\n"
+            )
         loaded = div(result.load["e"].p50, result.load["c"].p50)
-        out.write(f"      under load ({args.connections} connections) the batch p50 is "
-                  f"{loaded:.1f} × the lookup's\n")
+        out.write(
+            f"      under load ({args.connections} connections) the batch p50 is "
+            f"{loaded:.1f} × the lookup's\n"
+        )
         queries = result.queries.get("e", 99)
-        out.write(f"  [{verdict(queries <= GOAL_BATCH_QUERIES)}] batch ≤ {GOAL_BATCH_QUERIES} SQL"
-                  f" queries, {result.size:,}: {queries}\n")
+        out.write(
+            f"  [{verdict(queries <= GOAL_BATCH_QUERIES)}] batch ≤ {GOAL_BATCH_QUERIES} SQL"
+            f" queries, {result.size:,}: {queries}\n"
+        )
     if len(results) > 1:
         # Other processes' CPU use changes between the two passes; a ratio is only judged when
         # both runs had the machine (nearly) to themselves.
@@ -1020,16 +1255,20 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
         # the p99 of a single-connection run rests on its few slowest requests (a 10 s run of the
         # batch at 1 connection is ~350 requests, so its p99 is the 4th slowest).
         loaded = [(f"({k})", first.load[k], last.load[k]) for k in ("c", "d", "e")]
-        single = [(f"({k}) 1 conn.", first.unloaded[k], last.unloaded[k])
-                  for k in ("c", "e") if k in first.unloaded and k in last.unloaded]
+        single = [
+            (f"({k}) 1 conn.", first.unloaded[k], last.unloaded[k])
+            for k in ("c", "e")
+            if k in first.unloaded and k in last.unloaded
+        ]
         for stat in ("p50", "p99"):
             clean, noisy = [], []
             for name, small, big in loaded + (single if stat == "p50" else []):
                 ratio = div(getattr(big, stat), getattr(small, stat))
                 quiet = max(small.others, big.others) <= args.quiet_threshold
                 (clean if quiet else noisy).append(
-                    f"{name} {ratio:.2f}" + ("" if quiet else
-                                             f" (others {small.others:.0%}/{big.others:.0%})"))
+                    f"{name} {ratio:.2f}"
+                    + ("" if quiet else f" (others {small.others:.0%}/{big.others:.0%})")
+                )
                 if quiet and ratio > GOAL_SCALE_FACTOR:
                     clean[-1] += " over"
             if any(item.endswith(" over") for item in clean):
@@ -1039,30 +1278,55 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
             else:
                 state = "MET"
             where = "at 32 connections and at 1" if stat == "p50" else "at 32 connections"
-            out.write(f"  [{state}] {stat} at {last.size:,} ≤ {GOAL_SCALE_FACTOR} × at "
-                      f"{first.size:,}, lookups {where}: " + "; ".join(clean + noisy) + "\n")
+            out.write(
+                f"  [{state}] {stat} at {last.size:,} ≤ {GOAL_SCALE_FACTOR} × at "
+                f"{first.size:,}, lookups {where}: " + "; ".join(clean + noisy) + "\n"
+            )
     if len(results) > 1 and first.probe and last.probe:
         # The ORM timings (round trip included); PostgreSQL's execution alone is tens of
         # microseconds, shown in the table for information.
-        name, worst = max(((name, div(last.probe[name], first.probe[name]))
-                           for name in first.probe if not name.startswith("execution")),
-                          key=lambda item: item[1])
-        out.write(f"  [{verdict(worst <= GOAL_SCALE_FACTOR)}] in-process query time at "
-                  f"{last.size:,} ≤ {GOAL_SCALE_FACTOR} × at {first.size:,} (ORM medians, one "
-                  f"process): worst {name} {worst:.2f}\n")
-    slowest = max((value for seen in last.propagation.values()
-                   for name, value in seen.items() if name != "commit"), default=float("inf"))
-    out.write(f"  [{verdict(slowest <= GOAL_PROPAGATION_S)}] status change visible ≤ "
-              f"{GOAL_PROPAGATION_S:.0f} s on the server: slowest {slowest:.3f} s\n")
+        name, worst = max(
+            (
+                (name, div(last.probe[name], first.probe[name]))
+                for name in first.probe
+                if not name.startswith("execution")
+            ),
+            key=lambda item: item[1],
+        )
+        out.write(
+            f"  [{verdict(worst <= GOAL_SCALE_FACTOR)}] in-process query time at "
+            f"{last.size:,} ≤ {GOAL_SCALE_FACTOR} × at {first.size:,} (ORM medians, one "
+            f"process): worst {name} {worst:.2f}\n"
+        )
+    slowest = max(
+        (
+            value
+            for seen in last.propagation.values()
+            for name, value in seen.items()
+            if name != "commit"
+        ),
+        default=float("inf"),
+    )
+    out.write(
+        f"  [{verdict(slowest <= GOAL_PROPAGATION_S)}] status change visible ≤ "
+        f"{GOAL_PROPAGATION_S:.0f} s on the server: slowest {slowest:.3f} s\n"
+    )
     # A downstream cache may keep an answer fetched just before the change up to max-age more.
     # The change is committed inside the service call, so the lag counts from its return (the
     # call's own work, e.g. signing a status list, comes before the commit).
-    bounds = {name: max(seen.get(name, float("inf")) - seen["commit"]
-                        for seen in last.propagation.values()) + age
-              for name, age in last.max_age.items()}
-    out.write(f"  [{verdict(max(bounds.values(), default=0) <= GOAL_PROPAGATION_S)}] …including "
-              "what Cache-Control lets a downstream cache keep, from the service call's return: "
-              + ", ".join(f"{name} ≤ {bound:.3f} s" for name, bound in bounds.items()) + "\n")
+    bounds = {
+        name: max(
+            seen.get(name, float("inf")) - seen["commit"] for seen in last.propagation.values()
+        )
+        + age
+        for name, age in last.max_age.items()
+    }
+    out.write(
+        f"  [{verdict(max(bounds.values(), default=0) <= GOAL_PROPAGATION_S)}] …including "
+        "what Cache-Control lets a downstream cache keep, from the service call's return: "
+        + ", ".join(f"{name} ≤ {bound:.3f} s" for name, bound in bounds.items())
+        + "\n"
+    )
     for note in notes:
         out.write(f"  note: {note}\n")
     return out.getvalue()
@@ -1070,36 +1334,65 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
 
 # --- main --------------------------------------------------------------------------------------
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,1000000",
-                        help="label counts, comma-separated, ascending (default 10000,1000000)")
+    parser.add_argument(
+        "--sizes",
+        default="10000,1000000",
+        help="label counts, comma-separated, ascending (default 10000,1000000)",
+    )
     parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per endpoint")
-    parser.add_argument("--reference-duration", type=int, default=5,
-                        help="seconds of (a) measured just before and after each endpoint, "
-                             "for its ratio to (a) (0: the one (a) run)")
+    parser.add_argument(
+        "--reference-duration",
+        type=int,
+        default=5,
+        help="seconds of (a) measured just before and after each endpoint, "
+        "for its ratio to (a) (0: the one (a) run)",
+    )
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--unloaded-duration", type=int, default=10,
-                        help="seconds of the 1-connection runs of (c) and (e)")
+    parser.add_argument(
+        "--unloaded-duration",
+        type=int,
+        default=10,
+        help="seconds of the 1-connection runs of (c) and (e)",
+    )
     parser.add_argument("--threads-wrk", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--port", type=int, default=0,
-                        help="gunicorn's port (default: a free one chosen at start)")
+    parser.add_argument(
+        "--port", type=int, default=0, help="gunicorn's port (default: a free one chosen at start)"
+    )
     parser.add_argument("--db", default=DB_NAME)
     parser.add_argument("--per-gtin", type=int, default=1)
-    parser.add_argument("--no-anonymous", dest="anonymous", action="store_false",
-                        help="skip the extra anonymous lookup (c0)")
+    parser.add_argument(
+        "--no-anonymous",
+        dest="anonymous",
+        action="store_false",
+        help="skip the extra anonymous lookup (c0)",
+    )
     parser.add_argument("--profile-requests", type=int, default=300)
-    parser.add_argument("--quiet-threshold", type=float, default=0.10,
-                        help="wait before each endpoint until other processes use less than "
-                             "this share of the CPU (default 0.10)")
-    parser.add_argument("--quiet-timeout", type=float, default=30,
-                        help="longest wait for quiet before one endpoint, seconds (default 30)")
-    parser.add_argument("--quiet-budget", type=float, default=300,
-                        help="longest wait for quiet in the whole run, seconds (default 300)")
+    parser.add_argument(
+        "--quiet-threshold",
+        type=float,
+        default=0.10,
+        help="wait before each endpoint until other processes use less than "
+        "this share of the CPU (default 0.10)",
+    )
+    parser.add_argument(
+        "--quiet-timeout",
+        type=float,
+        default=30,
+        help="longest wait for quiet before one endpoint, seconds (default 30)",
+    )
+    parser.add_argument(
+        "--quiet-budget",
+        type=float,
+        default=300,
+        help="longest wait for quiet in the whole run, seconds (default 300)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
@@ -1121,8 +1414,10 @@ def main() -> None:
     server_log = Path(tempfile.gettempdir()) / "carbonlabel-bench-gunicorn.log"
     server_log.write_text("")
     os.environ.update(bench_env(args, workdir / "media"))
-    log(f"machine: {os.cpu_count()} cores; gunicorn {args.workers} {args.worker_class} workers; "
-        f"wrk {args.threads_wrk} thread(s), {args.connections} connections; database {args.db}")
+    log(
+        f"machine: {os.cpu_count()} cores; gunicorn {args.workers} {args.worker_class} workers; "
+        f"wrk {args.threads_wrk} thread(s), {args.connections} connections; database {args.db}"
+    )
     results: list[SizeResult] = []
     notes: list[str] = []
     server: Server | None = None
@@ -1139,11 +1434,13 @@ def main() -> None:
         from django.db import connections
 
         database = settings.DATABASES["default"]
-        setup_line = (f"code: {code_version()}; server: CONN_MAX_AGE="
-                      f"{database.get('CONN_MAX_AGE')}, CONN_HEALTH_CHECKS="
-                      f"{database.get('CONN_HEALTH_CHECKS', False)}, throttles "
-                      f"{HIGH_RATE}, Redis cache, LABEL_API_CACHE_SECONDS={ANSWER_CACHE_SECONDS}, "
-                      f"LABEL_FRAGMENT_MEMORY_MB={FRAGMENT_MEMORY_MB}")
+        setup_line = (
+            f"code: {code_version()}; server: CONN_MAX_AGE="
+            f"{database.get('CONN_MAX_AGE')}, CONN_HEALTH_CHECKS="
+            f"{database.get('CONN_HEALTH_CHECKS', False)}, throttles "
+            f"{HIGH_RATE}, Redis cache, LABEL_API_CACHE_SECONDS={ANSWER_CACHE_SECONDS}, "
+            f"LABEL_FRAGMENT_MEMORY_MB={FRAGMENT_MEMORY_MB}"
+        )
         log(setup_line)
 
         cache.clear()  # Redis db 13 belongs to the benchmark
@@ -1181,18 +1478,30 @@ def main() -> None:
             for key in ("c", "e"):
                 endpoint = next(e for e in ENDPOINTS if e.key == key)
                 wrk(args, server, endpoint, files, api_key, seconds=1, connections=1)
-                run = wrk(args, server, endpoint, files, api_key,
-                          seconds=args.unloaded_duration, connections=1)
+                run = wrk(
+                    args,
+                    server,
+                    endpoint,
+                    files,
+                    api_key,
+                    seconds=args.unloaded_duration,
+                    connections=1,
+                )
                 result.unloaded[key] = run
-                log(f"  ({key}) 1 connection: {run.rps:,.0f} req/s, p50 {fmt_ms(run.p50)} ms, "
-                    f"p99 {fmt_ms(run.p99)} ms")
+                log(
+                    f"  ({key}) 1 connection: {run.rps:,.0f} req/s, p50 {fmt_ms(run.p50)} ms, "
+                    f"p99 {fmt_ms(run.p99)} ms"
+                )
             result.probe = scale_probe(files)
-            log("  in-process query medians (ms): "
-                + ", ".join(f"{k} {v:.2f}" for k, v in result.probe.items()))
+            log(
+                "  in-process query medians (ms): "
+                + ", ".join(f"{k} {v:.2f}" for k, v in result.probe.items())
+            )
             result.queries = count_queries(args.port, api_key, files)
             log(f"  SQL queries per request: {result.queries}")
             result.propagation, result.max_age = measure_propagation(
-                server, api_key, files["serials"].read_text().split()[1])
+                server, api_key, files["serials"].read_text().split()[1]
+            )
             log(f"  status change visible after: {result.propagation}")
             server.stop()
             server = None
@@ -1202,23 +1511,31 @@ def main() -> None:
         profile_text = profile(args.port, api_key, files, args.profile_requests)
         table = report(results, args, notes)
         print("\n" + "=" * 100)
-        print(f"Label API load benchmark — {os.cpu_count()} cores, gunicorn {args.workers} "
-              f"{args.worker_class} workers, PostgreSQL + Redis on the same machine, wrk "
-              f"{args.threads_wrk} thread(s)")
+        print(
+            f"Label API load benchmark — {os.cpu_count()} cores, gunicorn {args.workers} "
+            f"{args.worker_class} workers, PostgreSQL + Redis on the same machine, wrk "
+            f"{args.threads_wrk} thread(s)"
+        )
         print(setup_line)
         print(table)
         print(profile_text)
-        print(f"\nTotal run time {(time.perf_counter() - started) / 60:.1f} min; server log "
-              f"{server_log} ({server_log.stat().st_size:,} bytes)")
+        print(
+            f"\nTotal run time {(time.perf_counter() - started) / 60:.1f} min; server log "
+            f"{server_log} ({server_log.stat().st_size:,} bytes)"
+        )
         if args.json:
             figures = [asdict(result) for result in results]
             for figure in figures:
                 for runs in (figure["load"], figure["unloaded"]):
                     for run in runs.values():
                         run.pop("raw")
-            args.json.write_text(json.dumps(
-                {"results": figures, "profile": profile_text,
-                 "report": table}, indent=1, default=str))
+            args.json.write_text(
+                json.dumps(
+                    {"results": figures, "profile": profile_text, "report": table},
+                    indent=1,
+                    default=str,
+                )
+            )
     finally:
         if server is not None:
             server.stop()

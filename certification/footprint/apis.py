@@ -33,20 +33,37 @@ def _application(user: User, application_id: int) -> Application:
 
 # --- inventory lines ----------------------------------------------------------------------
 
+
 class InventoryLineOutput(serializers.ModelSerializer):
     factor_code = serializers.CharField(source="factor.code", allow_null=True, default=None)
-    factor_dataset_version = serializers.IntegerField(source="factor.version.number",
-                                                      allow_null=True, default=None)
+    factor_dataset_version = serializers.IntegerField(
+        source="factor.version.number", allow_null=True, default=None
+    )
     dossier_version = serializers.IntegerField(source="dossier_version.number")
 
     class Meta:
         model = InventoryLine
         fields = [
-            "id", "dossier_version", "position", "stage", "name", "amount", "unit",
-            "factor_code", "factor_dataset_version", "custom_factor_value",
-            "custom_factor_unit", "custom_factor_evidence", "justification",
-            "net_calorific_value", "net_calorific_value_unit", "is_primary", "is_biogenic",
-            *RATING_FIELDS, "uncertainty_gsd", "uncertainty_relative_std",
+            "id",
+            "dossier_version",
+            "position",
+            "stage",
+            "name",
+            "amount",
+            "unit",
+            "factor_code",
+            "factor_dataset_version",
+            "custom_factor_value",
+            "custom_factor_unit",
+            "custom_factor_evidence",
+            "justification",
+            "net_calorific_value",
+            "net_calorific_value_unit",
+            "is_primary",
+            "is_biogenic",
+            *RATING_FIELDS,
+            "uncertainty_gsd",
+            "uncertainty_relative_std",
         ]
 
 
@@ -63,17 +80,21 @@ class InventoryLineCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=300)
     amount = serializers.DecimalField(**QUANTITY_DIGITS)
     unit = serializers.CharField(max_length=32)
-    factor_code = serializers.CharField(max_length=120, required=False, allow_blank=True,
-                                        help_text="A code of the factor library.")
+    factor_code = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, help_text="A code of the factor library."
+    )
     custom_factor_value = _optional_quantity()
     custom_factor_unit = serializers.CharField(max_length=32, required=False, allow_blank=True)
     custom_factor_evidence = serializers.IntegerField(
-        required=False, allow_null=True,
-        help_text="Id of one of this dossier version's evidence files.")
+        required=False,
+        allow_null=True,
+        help_text="Id of one of this dossier version's evidence files.",
+    )
     justification = serializers.CharField(required=False, allow_blank=True)
     net_calorific_value = _optional_quantity()
-    net_calorific_value_unit = serializers.CharField(max_length=32, required=False,
-                                                     allow_blank=True)
+    net_calorific_value_unit = serializers.CharField(
+        max_length=32, required=False, allow_blank=True
+    )
     is_primary = serializers.BooleanField(required=False)
     is_biogenic = serializers.BooleanField(required=False)
     dq_technological = _rating()
@@ -81,10 +102,12 @@ class InventoryLineCreateInput(serializers.Serializer):
     dq_geographical = _rating()
     dq_completeness = _rating()
     dq_reliability = _rating()
-    uncertainty_gsd = serializers.DecimalField(max_digits=12, decimal_places=6, required=False,
-                                               allow_null=True)
-    uncertainty_relative_std = serializers.DecimalField(max_digits=12, decimal_places=6,
-                                                        required=False, allow_null=True)
+    uncertainty_gsd = serializers.DecimalField(
+        max_digits=12, decimal_places=6, required=False, allow_null=True
+    )
+    uncertainty_relative_std = serializers.DecimalField(
+        max_digits=12, decimal_places=6, required=False, allow_null=True
+    )
 
 
 class InventoryLineUpdateInput(InventoryLineCreateInput):
@@ -95,25 +118,31 @@ def _service_data(application: Application, validated: dict) -> dict:
     """The input as the service takes it: an evidence id becomes that file of this dossier."""
     data = dict(validated)
     if data.get("custom_factor_evidence") is not None:
-        evidence = EvidenceFile.objects.filter(application=application,
-                                               pk=data["custom_factor_evidence"]).first()
+        evidence = EvidenceFile.objects.filter(
+            application=application, pk=data["custom_factor_evidence"]
+        ).first()
         if evidence is None:
             raise serializers.ValidationError(
-                {"custom_factor_evidence": [_("Not one of this dossier's evidence files.")]})
+                {"custom_factor_evidence": [_("Not one of this dossier's evidence files.")]}
+            )
         data["custom_factor_evidence"] = evidence
     return data
 
 
 class InventoryListApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("version", int, description="Dossier version number; "
-                                     "the latest when not given.")],
+        parameters=[
+            OpenApiParameter(
+                "version", int, description="Dossier version number; the latest when not given."
+            )
+        ],
         responses=InventoryLineOutput(many=True),
     )
     def get(self, request: Request, application_id: int) -> Response:
         application = _application(request.user, application_id)
         version = selectors.dossier_version_for_inventory(
-            request.user, application, request.query_params.get("version"))
+            request.user, application, request.query_params.get("version")
+        )
         lines = selectors.inventory_lines_of(version).select_related("dossier_version")
         return _paginated(request, self, lines, InventoryLineOutput)
 
@@ -123,16 +152,21 @@ class InventoryListApi(APIView):
         data = InventoryLineCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         line = services.inventory_line_create(
-            actor=request.user, application=application,
-            data=_service_data(application, data.validated_data))
+            actor=request.user,
+            application=application,
+            data=_service_data(application, data.validated_data),
+        )
         return Response(InventoryLineOutput(line).data, status=status.HTTP_201_CREATED)
 
 
 class InventoryLineDetailApi(APIView):
     def _line(self, request: Request, application_id: int, line_id: int):
         application = _application(request.user, application_id)
-        line = (InventoryLine.objects.select_related("factor__version", "dossier_version")
-                .filter(dossier_version__application=application, pk=line_id).first())
+        line = (
+            InventoryLine.objects.select_related("factor__version", "dossier_version")
+            .filter(dossier_version__application=application, pk=line_id)
+            .first()
+        )
         if line is None:
             raise Http404
         return application, line
@@ -143,8 +177,11 @@ class InventoryLineDetailApi(APIView):
         data = InventoryLineUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         line = services.inventory_line_update(
-            actor=request.user, application=application, line=line,
-            data=_service_data(application, data.validated_data))
+            actor=request.user,
+            application=application,
+            line=line,
+            data=_service_data(application, data.validated_data),
+        )
         return Response(InventoryLineOutput(line).data)
 
     @extend_schema(responses={204: None})
@@ -156,10 +193,12 @@ class InventoryLineDetailApi(APIView):
 
 # --- import -------------------------------------------------------------------------------
 
+
 class InventoryImportInput(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True,
-                                 help_text="An .xlsx workbook or a .csv file shaped like the "
-                                           "template.")
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="An .xlsx workbook or a .csv file shaped like the template.",
+    )
 
 
 class InventoryImportOutput(serializers.Serializer):
@@ -172,23 +211,26 @@ class InventoryImportProblem(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(),
-                                   help_text="Every problem as {row, column, message}.")
+    errors = serializers.ListField(
+        child=serializers.DictField(), help_text="Every problem as {row, column, message}."
+    )
 
 
 class InventoryImportApi(APIView):
     @extend_schema(
         request={"multipart/form-data": InventoryImportInput},
-        responses={200: InventoryImportOutput,
-                   400: OpenApiResponse(InventoryImportProblem,
-                                        description="Nothing was imported.")},
+        responses={
+            200: InventoryImportOutput,
+            400: OpenApiResponse(InventoryImportProblem, description="Nothing was imported."),
+        },
     )
     def post(self, request: Request, application_id: int) -> Response:
         application = _application(request.user, application_id)
         data = InventoryImportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        outcome = services.inventory_import_upload(actor=request.user, application=application,
-                                                   upload=data.validated_data["file"])
+        outcome = services.inventory_import_upload(
+            actor=request.user, application=application, upload=data.validated_data["file"]
+        )
         if not outcome.ok:
             return problem_response(
                 status_code=status.HTTP_400_BAD_REQUEST,
@@ -196,13 +238,18 @@ class InventoryImportApi(APIView):
                 detail=_("Nothing was imported: the file has %(count)s problem(s).")
                 % {"count": len(outcome.errors)},
                 code="import_invalid",
-                extra={"errors": [{"row": issue.row, "column": issue.column,
-                                   "message": issue.message} for issue in outcome.errors]},
+                extra={
+                    "errors": [
+                        {"row": issue.row, "column": issue.column, "message": issue.message}
+                        for issue in outcome.errors
+                    ]
+                },
             )
         return Response(InventoryImportOutput({"imported": outcome.imported}).data)
 
 
 # --- recomputation ------------------------------------------------------------------------
+
 
 class RecomputationOutput(serializers.ModelSerializer):
     dossier_version = serializers.IntegerField(source="dossier_version.number")
@@ -211,27 +258,49 @@ class RecomputationOutput(serializers.ModelSerializer):
     class Meta:
         model = Recomputation
         fields = [
-            "dossier_version", "computed_at", "computed_by", "gwp_set", "total", "by_stage",
-            "fossil", "biogenic", "primary_data_share", "declared_total", "declared_by_stage",
-            "deviation", "stage_deviations", "material", "material_stages", "materiality",
-            "uncertainty_mean", "uncertainty_median", "uncertainty_p2_5", "uncertainty_p97_5",
-            "uncertainty_draws", "uncertainty_seed", "lines_count",
+            "dossier_version",
+            "computed_at",
+            "computed_by",
+            "gwp_set",
+            "total",
+            "by_stage",
+            "fossil",
+            "biogenic",
+            "primary_data_share",
+            "declared_total",
+            "declared_by_stage",
+            "deviation",
+            "stage_deviations",
+            "material",
+            "material_stages",
+            "materiality",
+            "uncertainty_mean",
+            "uncertainty_median",
+            "uncertainty_p2_5",
+            "uncertainty_p97_5",
+            "uncertainty_draws",
+            "uncertainty_seed",
+            "lines_count",
         ]
 
 
 class RecomputationApi(APIView):
-    @extend_schema(responses=RecomputationOutput,
-                   description="The stored recomputation of the latest submitted dossier "
-                               "version, for the body's people, the peer reviewer and the "
-                               "regulator.")
+    @extend_schema(
+        responses=RecomputationOutput,
+        description="The stored recomputation of the latest submitted dossier "
+        "version, for the body's people, the peer reviewer and the "
+        "regulator.",
+    )
     def get(self, request: Request, application_id: int) -> Response:
-        application = certification_selectors.application_get_for_actor(request.user,
-                                                                         application_id)
+        application = certification_selectors.application_get_for_actor(
+            request.user, application_id
+        )
         recomputation = selectors.recomputation_get_for_actor(request.user, application)
         return Response(RecomputationOutput(recomputation).data)
 
 
 # --- the factor library -------------------------------------------------------------------
+
 
 class EmissionFactorOutput(serializers.ModelSerializer):
     dataset = serializers.CharField(source="version.dataset.code")
@@ -240,9 +309,22 @@ class EmissionFactorOutput(serializers.ModelSerializer):
     class Meta:
         model = EmissionFactor
         fields = [
-            "id", "code", "name", "dataset", "dataset_version", "region", "data_year",
-            "publication_date", "publisher", "source", "licence_note", "factor_kind", "value",
-            "unit", "gas", "gwp_set",
+            "id",
+            "code",
+            "name",
+            "dataset",
+            "dataset_version",
+            "region",
+            "data_year",
+            "publication_date",
+            "publisher",
+            "source",
+            "licence_note",
+            "factor_kind",
+            "value",
+            "unit",
+            "gas",
+            "gwp_set",
         ]
 
 
@@ -251,8 +333,9 @@ class EmissionFactorListApi(APIView):
         parameters=[
             OpenApiParameter("q", str, description="Part of the name, code or source."),
             OpenApiParameter("region", str, description="Region, such as CN or CN-EAST."),
-            OpenApiParameter("year", {"type": "integer", "minimum": 1, "maximum": 9999},
-                             description="Data year."),
+            OpenApiParameter(
+                "year", {"type": "integer", "minimum": 1, "maximum": 9999}, description="Data year."
+            ),
             OpenApiParameter("publisher", str, description="Part of the publisher's name."),
         ],
         responses=EmissionFactorOutput(many=True),
@@ -260,10 +343,11 @@ class EmissionFactorListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        year = query_integer(request, "year", message=_("A year, such as 2022."),
-                             maximum=9999)
+        year = query_integer(request, "year", message=_("A year, such as 2022."), maximum=9999)
         factors = selectors.factor_search(
-            query=params.get("q", "").strip(), region=params.get("region", "").strip(),
-            year=year, publisher=params.get("publisher", "").strip(),
+            query=params.get("q", "").strip(),
+            region=params.get("region", "").strip(),
+            year=year,
+            publisher=params.get("publisher", "").strip(),
         )
         return _paginated(request, self, factors, EmissionFactorOutput)

@@ -23,16 +23,20 @@ COLUMN_OF_FIELD = {
 
 
 def core_factor(factor: EmissionFactor) -> engine.Factor:
-    return engine.Factor(code=factor.code, value=Decimal(factor.value), unit=factor.unit,
-                         gas=factor.gas)
+    return engine.Factor(
+        code=factor.code, value=Decimal(factor.value), unit=factor.unit, gas=factor.gas
+    )
 
 
 def core_line(line: InventoryLine) -> engine.InventoryLine:
     if line.factor_id is not None:
         factor = core_factor(line.factor)
     else:
-        factor = engine.Factor(code=CUSTOM_FACTOR_CODE, value=Decimal(line.custom_factor_value),
-                               unit=line.custom_factor_unit)
+        factor = engine.Factor(
+            code=CUSTOM_FACTOR_CODE,
+            value=Decimal(line.custom_factor_value),
+            unit=line.custom_factor_unit,
+        )
     return engine.InventoryLine(
         stage=line.stage,
         name=line.name,
@@ -80,8 +84,9 @@ def model_line(core: engine.InventoryLine, factor: EmissionFactor) -> InventoryL
 def gwp_values(gwp_set: str) -> dict[str, Decimal]:
     """The GWP100 set by name. CO2 is 1 by definition, whether or not the table is loaded."""
     values = {"CO2": Decimal(1)}
-    values.update(GlobalWarmingPotential.objects.filter(gwp_set=gwp_set)
-                  .values_list("gas", "value"))
+    values.update(
+        GlobalWarmingPotential.objects.filter(gwp_set=gwp_set).values_list("gas", "value")
+    )
     return values
 
 
@@ -103,8 +108,9 @@ def decimal_text(value: Decimal) -> str:
     return text
 
 
-def preview(version: DossierVersion, lines: Iterable[InventoryLine],
-            materiality: Decimal) -> engine.Result:
+def preview(
+    version: DossierVersion, lines: Iterable[InventoryLine], materiality: Decimal
+) -> engine.Result:
     """The recomputation of a version as it stands, without storing anything."""
     return engine.recompute(
         [core_line(line) for line in lines],

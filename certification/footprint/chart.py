@@ -85,17 +85,36 @@ def bar_chart(
                 text_x = right
                 if interval and css_class == "bar-recomputed" and index == len(rows) - 1:
                     text_x = max(right, x_of(interval[1]))  # the figure clears the whisker
-                bars.append(Bar(css_class=css_class, x=left, y=y, width=round(right - left, 2),
-                                height=BAR_HEIGHT, value=value, text_x=text_x + 4,
-                                text_y=y + BAR_HEIGHT - 2))
+                bars.append(
+                    Bar(
+                        css_class=css_class,
+                        x=left,
+                        y=y,
+                        width=round(right - left, 2),
+                        height=BAR_HEIGHT,
+                        value=value,
+                        text_x=text_x + 4,
+                        text_y=y + BAR_HEIGHT - 2,
+                    )
+                )
             y += BAR_HEIGHT + BAR_GAP
         groups.append(Group(label=label, label_y=y - BAR_HEIGHT, bars=bars))
         y += GROUP_GAP
     whisker = None
     if interval and rows:
         middle = y - GROUP_GAP - BAR_GAP - BAR_HEIGHT / 2
-        whisker = Whisker(x1=x_of(interval[0]), x2=x_of(interval[1]), y=middle,
-                          cap_top=middle - BAR_HEIGHT / 2 - 2,
-                          cap_bottom=middle + BAR_HEIGHT / 2 + 2)
-    return Chart(width=WIDTH, height=int(y), label_x=LABEL_WIDTH - 6, axis_x=axis_x,
-                 groups=groups, whisker=whisker)
+        whisker = Whisker(
+            x1=x_of(interval[0]),
+            x2=x_of(interval[1]),
+            y=middle,
+            cap_top=middle - BAR_HEIGHT / 2 - 2,
+            cap_bottom=middle + BAR_HEIGHT / 2 + 2,
+        )
+    return Chart(
+        width=WIDTH,
+        height=int(y),
+        label_x=LABEL_WIDTH - 6,
+        axis_x=axis_x,
+        groups=groups,
+        whisker=whisker,
+    )

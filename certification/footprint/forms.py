@@ -25,51 +25,84 @@ class InventoryLineForm(forms.Form):
     stage = forms.ChoiceField(label=_("Life-cycle stage"), choices=Stage.choices)
     name = forms.CharField(label=_("Process or flow"), max_length=300)
     amount = forms.DecimalField(label=_("Amount"), **QUANTITY_DIGITS)
-    unit = forms.CharField(label=_("Unit"), max_length=32,
-                           widget=forms.TextInput(attrs={"list": "unit-symbols"}))
+    unit = forms.CharField(
+        label=_("Unit"), max_length=32, widget=forms.TextInput(attrs={"list": "unit-symbols"})
+    )
     factor_code = forms.CharField(
-        label=_("Emission factor from the library"), max_length=120, required=False,
+        label=_("Emission factor from the library"),
+        max_length=120,
+        required=False,
         widget=forms.TextInput(attrs={"list": "factor-codes"}),
-        help_text=_("A code from the factor library, or leave empty and give an "
-                    "enterprise-specific factor below."),
+        help_text=_(
+            "A code from the factor library, or leave empty and give an "
+            "enterprise-specific factor below."
+        ),
     )
     custom_factor_value = _optional_decimal(_("Enterprise-specific factor"))
-    custom_factor_unit = forms.CharField(label=_("Unit of the enterprise-specific factor"),
-                                         max_length=32, required=False,
-                                         help_text=_("Such as kgCO2e/kg."))
+    custom_factor_unit = forms.CharField(
+        label=_("Unit of the enterprise-specific factor"),
+        max_length=32,
+        required=False,
+        help_text=_("Such as kgCO2e/kg."),
+    )
     custom_factor_evidence = forms.ModelChoiceField(
-        label=_("Evidence for the enterprise-specific factor"), required=False,
+        label=_("Evidence for the enterprise-specific factor"),
+        required=False,
         queryset=EvidenceFile.objects.none(),
     )
-    justification = forms.CharField(label=_("Justification"), required=False,
-                                    widget=forms.Textarea(attrs={"rows": 2}))
+    justification = forms.CharField(
+        label=_("Justification"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     net_calorific_value = _optional_decimal(_("Net calorific value"))
-    net_calorific_value_unit = forms.CharField(label=_("Net calorific value unit"),
-                                               max_length=32, required=False,
-                                               help_text=_("Such as GJ/t or MJ/m3."))
+    net_calorific_value_unit = forms.CharField(
+        label=_("Net calorific value unit"),
+        max_length=32,
+        required=False,
+        help_text=_("Such as GJ/t or MJ/m3."),
+    )
     is_primary = forms.BooleanField(label=_("Primary (site-specific) data"), required=False)
     is_biogenic = forms.BooleanField(label=_("Biogenic carbon"), required=False)
-    uncertainty_gsd = forms.DecimalField(label=_("Geometric standard deviation"),
-                                         required=False, max_digits=12, decimal_places=6)
-    uncertainty_relative_std = forms.DecimalField(label=_("Relative standard deviation"),
-                                                  required=False, max_digits=12,
-                                                  decimal_places=6)
+    uncertainty_gsd = forms.DecimalField(
+        label=_("Geometric standard deviation"), required=False, max_digits=12, decimal_places=6
+    )
+    uncertainty_relative_std = forms.DecimalField(
+        label=_("Relative standard deviation"), required=False, max_digits=12, decimal_places=6
+    )
 
     def __init__(self, *args, version: DossierVersion, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["custom_factor_evidence"].queryset = version.files.all()
         for name in RATING_FIELDS:
             self.fields[name] = forms.TypedChoiceField(
-                label=RATING_LABELS[name], choices=RATING_CHOICES, coerce=int,
-                empty_value=None, required=False)
+                label=RATING_LABELS[name],
+                choices=RATING_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
 
     @classmethod
     def initial_for(cls, line) -> dict:
-        initial = {name: getattr(line, name) for name in (
-            "stage", "name", "amount", "unit", "custom_factor_value", "custom_factor_unit",
-            "custom_factor_evidence", "justification", "net_calorific_value",
-            "net_calorific_value_unit", "is_primary", "is_biogenic", "uncertainty_gsd",
-            "uncertainty_relative_std", *RATING_FIELDS)}
+        initial = {
+            name: getattr(line, name)
+            for name in (
+                "stage",
+                "name",
+                "amount",
+                "unit",
+                "custom_factor_value",
+                "custom_factor_unit",
+                "custom_factor_evidence",
+                "justification",
+                "net_calorific_value",
+                "net_calorific_value_unit",
+                "is_primary",
+                "is_biogenic",
+                "uncertainty_gsd",
+                "uncertainty_relative_std",
+                *RATING_FIELDS,
+            )
+        }
         initial["factor_code"] = line.factor.code if line.factor_id else ""
         return initial
 
@@ -83,19 +116,21 @@ class FactorForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=120)
     name = forms.CharField(label=_("Name"), max_length=300)
     region = forms.CharField(label=_("Region"), max_length=64, required=False)
-    data_year = forms.IntegerField(label=_("Data year"), required=False, min_value=1900,
-                                   max_value=2100)
-    publication_date = forms.CharField(label=_("Publication date"), max_length=10,
-                                       required=False)
+    data_year = forms.IntegerField(
+        label=_("Data year"), required=False, min_value=1900, max_value=2100
+    )
+    publication_date = forms.CharField(label=_("Publication date"), max_length=10, required=False)
     publisher = forms.CharField(label=_("Publisher"), max_length=200)
     source = forms.CharField(label=_("Source"), max_length=500)
-    licence_note = forms.CharField(label=_("Licence note"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
+    licence_note = forms.CharField(
+        label=_("Licence note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     factor_kind = forms.CharField(label=_("Kind"), max_length=64)
     value = forms.DecimalField(label=_("Value"), **QUANTITY_DIGITS)
     unit = forms.CharField(label=_("Unit"), max_length=32, help_text=_("Such as kgCO2e/kWh."))
-    gwp_set = forms.ChoiceField(label=_("GWP set of a CO2e factor"), required=False,
-                                choices=[("", "—"), *GwpSet.choices])
+    gwp_set = forms.ChoiceField(
+        label=_("GWP set of a CO2e factor"), required=False, choices=[("", "—"), *GwpSet.choices]
+    )
 
 
 class FactorSearchForm(forms.Form):

@@ -33,8 +33,13 @@ __all__ = [
 # significant digits of whatever is stored, PostgreSQL keeps all of them.
 QUANTITY_DIGITS = {"max_digits": 30, "decimal_places": 12}
 SHARE_DIGITS = {"max_digits": 13, "decimal_places": 12}
-RATING_FIELDS = ("dq_technological", "dq_temporal", "dq_geographical", "dq_completeness",
-                 "dq_reliability")
+RATING_FIELDS = (
+    "dq_technological",
+    "dq_temporal",
+    "dq_geographical",
+    "dq_completeness",
+    "dq_reliability",
+)
 
 
 class PublishedVersionImmutable(WorkflowError):
@@ -65,31 +70,40 @@ class DatasetVersionStatus(models.TextChoices):
 
 
 class DatasetVersion(models.Model):
-    dataset = models.ForeignKey(EmissionFactorDataset, on_delete=models.PROTECT,
-                                related_name="versions")
+    dataset = models.ForeignKey(
+        EmissionFactorDataset, on_delete=models.PROTECT, related_name="versions"
+    )
     number = models.PositiveIntegerField(_("version"))
-    status = models.CharField(_("status"), max_length=16, choices=DatasetVersionStatus.choices,
-                              default=DatasetVersionStatus.DRAFT)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DatasetVersionStatus.choices,
+        default=DatasetVersionStatus.DRAFT,
+    )
     change_note = models.TextField(_("what changed"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["dataset", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "number"],
-                                    name="unique_dataset_version_number"),
+            models.UniqueConstraint(
+                fields=["dataset", "number"], name="unique_dataset_version_number"
+            ),
             # One draft at a time, so two editors cannot publish diverging copies.
-            models.UniqueConstraint(fields=["dataset"],
-                                    condition=Q(status=DatasetVersionStatus.DRAFT),
-                                    name="one_draft_per_dataset"),
+            models.UniqueConstraint(
+                fields=["dataset"],
+                condition=Q(status=DatasetVersionStatus.DRAFT),
+                name="one_draft_per_dataset",
+            ),
             models.CheckConstraint(
-                condition=Q(status=DatasetVersionStatus.DRAFT)
-                | Q(published_at__isnull=False),
+                condition=Q(status=DatasetVersionStatus.DRAFT) | Q(published_at__isnull=False),
                 name="published_version_has_date",
             ),
         ]
@@ -123,16 +137,19 @@ class DatasetVersion(models.Model):
 class EmissionFactor(models.Model):
     """One factor with its provenance, as the publisher gave it."""
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT,
-                                related_name="factors")
-    code = models.CharField(_("code"), max_length=120,
-                            help_text=_("Dataset, data year and kind, such as "
-                                        "CN-ELEC-CO2:2022:national_average."))
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="factors")
+    code = models.CharField(
+        _("code"),
+        max_length=120,
+        help_text=_("Dataset, data year and kind, such as CN-ELEC-CO2:2022:national_average."),
+    )
     name = models.CharField(_("name"), max_length=300)
     region = models.CharField(_("region"), max_length=64, blank=True)
     data_year = models.PositiveSmallIntegerField(_("data year"), null=True, blank=True)
     publication_date = models.CharField(
-        _("publication date"), max_length=10, blank=True,
+        _("publication date"),
+        max_length=10,
+        blank=True,
         help_text=_("As published: YYYY, YYYY-MM or YYYY-MM-DD."),
     )
     publisher = models.CharField(_("publisher"), max_length=200)
@@ -143,7 +160,9 @@ class EmissionFactor(models.Model):
     unit = models.CharField(_("unit"), max_length=32, help_text=_("Such as kgCO2e/kWh."))
     gas = models.CharField(_("gas"), max_length=8)
     gwp_set = models.CharField(
-        _("GWP set of a CO2e factor"), max_length=8, blank=True,
+        _("GWP set of a CO2e factor"),
+        max_length=8,
+        blank=True,
         help_text=_("The set the publisher used to reach CO2e, when it says."),
     )
 
@@ -158,14 +177,16 @@ class EmissionFactor(models.Model):
         return self.code
 
     def save(self, *args, **kwargs) -> None:
-        if DatasetVersion.objects.filter(pk=self.version_id,
-                                         status=DatasetVersionStatus.PUBLISHED).exists():
+        if DatasetVersion.objects.filter(
+            pk=self.version_id, status=DatasetVersionStatus.PUBLISHED
+        ).exists():
             raise PublishedVersionImmutable(_("A factor of a published version cannot change."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if DatasetVersion.objects.filter(pk=self.version_id,
-                                         status=DatasetVersionStatus.PUBLISHED).exists():
+        if DatasetVersion.objects.filter(
+            pk=self.version_id, status=DatasetVersionStatus.PUBLISHED
+        ).exists():
             raise PublishedVersionImmutable(_("A factor of a published version cannot change."))
         return super().delete(*args, **kwargs)
 
@@ -195,59 +216,80 @@ class InventoryLine(models.Model):
     (``custom_factor_*``), never both; an own factor needs a justification and evidence.
     """
 
-    dossier_version = models.ForeignKey("certification.DossierVersion", on_delete=models.CASCADE,
-                                        related_name="inventory_lines")
+    dossier_version = models.ForeignKey(
+        "certification.DossierVersion", on_delete=models.CASCADE, related_name="inventory_lines"
+    )
     position = models.PositiveIntegerField(_("position"))
     stage = models.CharField(_("life-cycle stage"), max_length=32, choices=Stage.choices)
     name = models.CharField(_("process or flow"), max_length=300)
     amount = models.DecimalField(_("amount"), **QUANTITY_DIGITS)
     unit = models.CharField(_("unit"), max_length=32)
-    factor = models.ForeignKey(EmissionFactor, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="inventory_lines",
-                               verbose_name=_("emission factor"))
-    custom_factor_value = models.DecimalField(_("enterprise-specific factor"), null=True,
-                                              blank=True, **QUANTITY_DIGITS)
-    custom_factor_unit = models.CharField(_("unit of the enterprise-specific factor"),
-                                          max_length=32, blank=True)
+    factor = models.ForeignKey(
+        EmissionFactor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inventory_lines",
+        verbose_name=_("emission factor"),
+    )
+    custom_factor_value = models.DecimalField(
+        _("enterprise-specific factor"), null=True, blank=True, **QUANTITY_DIGITS
+    )
+    custom_factor_unit = models.CharField(
+        _("unit of the enterprise-specific factor"), max_length=32, blank=True
+    )
     custom_factor_evidence = models.ForeignKey(
         # RESTRICT: the file stays while a line relies on it, yet goes with its application.
-        "certification.EvidenceFile", null=True, blank=True, on_delete=models.RESTRICT,
-        related_name="+", verbose_name=_("evidence for the enterprise-specific factor"),
+        "certification.EvidenceFile",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        verbose_name=_("evidence for the enterprise-specific factor"),
     )
     justification = models.TextField(
-        _("justification"), blank=True,
-        help_text=_("Source of the data and why this factor applies; required for an "
-                    "enterprise-specific factor."),
+        _("justification"),
+        blank=True,
+        help_text=_(
+            "Source of the data and why this factor applies; required for an "
+            "enterprise-specific factor."
+        ),
     )
-    net_calorific_value = models.DecimalField(_("net calorific value"), null=True, blank=True,
-                                              **QUANTITY_DIGITS)
-    net_calorific_value_unit = models.CharField(_("net calorific value unit"), max_length=32,
-                                                blank=True)
+    net_calorific_value = models.DecimalField(
+        _("net calorific value"), null=True, blank=True, **QUANTITY_DIGITS
+    )
+    net_calorific_value_unit = models.CharField(
+        _("net calorific value unit"), max_length=32, blank=True
+    )
     is_primary = models.BooleanField(_("primary data"), default=False)
     is_biogenic = models.BooleanField(_("biogenic"), default=False)
-    dq_technological = models.PositiveSmallIntegerField(_("technological"), null=True,
-                                                        blank=True)
+    dq_technological = models.PositiveSmallIntegerField(_("technological"), null=True, blank=True)
     dq_temporal = models.PositiveSmallIntegerField(_("temporal"), null=True, blank=True)
     dq_geographical = models.PositiveSmallIntegerField(_("geographical"), null=True, blank=True)
     dq_completeness = models.PositiveSmallIntegerField(_("completeness"), null=True, blank=True)
     dq_reliability = models.PositiveSmallIntegerField(_("reliability"), null=True, blank=True)
-    uncertainty_gsd = models.DecimalField(_("geometric standard deviation"), null=True,
-                                          blank=True, max_digits=12, decimal_places=6)
-    uncertainty_relative_std = models.DecimalField(_("relative standard deviation"), null=True,
-                                                   blank=True, max_digits=12, decimal_places=6)
+    uncertainty_gsd = models.DecimalField(
+        _("geometric standard deviation"), null=True, blank=True, max_digits=12, decimal_places=6
+    )
+    uncertainty_relative_std = models.DecimalField(
+        _("relative standard deviation"), null=True, blank=True, max_digits=12, decimal_places=6
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["dossier_version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["dossier_version", "position"],
-                                    name="unique_inventory_position"),
+            models.UniqueConstraint(
+                fields=["dossier_version", "position"], name="unique_inventory_position"
+            ),
             models.CheckConstraint(
                 condition=(
-                    Q(factor__isnull=False, custom_factor_value__isnull=True,
-                      custom_factor_unit="")
-                    | (Q(factor__isnull=True, custom_factor_value__isnull=False)
-                       & ~Q(custom_factor_unit="") & ~Q(justification=""))
+                    Q(factor__isnull=False, custom_factor_value__isnull=True, custom_factor_unit="")
+                    | (
+                        Q(factor__isnull=True, custom_factor_value__isnull=False)
+                        & ~Q(custom_factor_unit="")
+                        & ~Q(justification="")
+                    )
                 ),
                 name="inventory_one_factor_custom_justified",
             ),
@@ -295,38 +337,47 @@ class Recomputation(models.Model):
     what the enterprise declared when this was computed.
     """
 
-    dossier_version = models.OneToOneField("certification.DossierVersion",
-                                           on_delete=models.CASCADE,
-                                           related_name="recomputation")
+    dossier_version = models.OneToOneField(
+        "certification.DossierVersion", on_delete=models.CASCADE, related_name="recomputation"
+    )
     computed_at = models.DateTimeField(default=timezone.now)
-    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     gwp_set = models.CharField(_("GWP set"), max_length=8, choices=GwpSet.choices)
     total = models.DecimalField(_("recomputed total"), **QUANTITY_DIGITS)
     by_stage = models.JSONField(_("recomputed per stage"), default=dict)
     fossil = models.DecimalField(_("fossil"), **QUANTITY_DIGITS)
     biogenic = models.DecimalField(_("biogenic"), **QUANTITY_DIGITS)
-    primary_data_share = models.DecimalField(_("primary data share"), null=True, blank=True,
-                                             **SHARE_DIGITS)
-    declared_total = models.DecimalField(_("declared total"), null=True, blank=True,
-                                         **QUANTITY_DIGITS)
+    primary_data_share = models.DecimalField(
+        _("primary data share"), null=True, blank=True, **SHARE_DIGITS
+    )
+    declared_total = models.DecimalField(
+        _("declared total"), null=True, blank=True, **QUANTITY_DIGITS
+    )
     declared_by_stage = models.JSONField(_("declared per stage"), default=dict)
     deviation = models.DecimalField(
-        _("deviation"), null=True, blank=True, **QUANTITY_DIGITS,
-        help_text=_("|declared − recomputed| / |declared|; empty when nothing was declared "
-                    "or the declared figure is zero."),
+        _("deviation"),
+        null=True,
+        blank=True,
+        **QUANTITY_DIGITS,
+        help_text=_(
+            "|declared − recomputed| / |declared|; empty when nothing was declared "
+            "or the declared figure is zero."
+        ),
     )
     stage_deviations = models.JSONField(_("deviation per stage"), default=dict)
     material = models.BooleanField(_("material deviation"), default=False)
     material_stages = models.JSONField(_("stages with a material deviation"), default=list)
     materiality = models.DecimalField(_("materiality threshold"), **SHARE_DIGITS)
     uncertainty_mean = models.DecimalField(_("mean"), null=True, blank=True, **QUANTITY_DIGITS)
-    uncertainty_median = models.DecimalField(_("median"), null=True, blank=True,
-                                             **QUANTITY_DIGITS)
-    uncertainty_p2_5 = models.DecimalField(_("2.5th percentile"), null=True, blank=True,
-                                           **QUANTITY_DIGITS)
-    uncertainty_p97_5 = models.DecimalField(_("97.5th percentile"), null=True, blank=True,
-                                            **QUANTITY_DIGITS)
+    uncertainty_median = models.DecimalField(_("median"), null=True, blank=True, **QUANTITY_DIGITS)
+    uncertainty_p2_5 = models.DecimalField(
+        _("2.5th percentile"), null=True, blank=True, **QUANTITY_DIGITS
+    )
+    uncertainty_p97_5 = models.DecimalField(
+        _("97.5th percentile"), null=True, blank=True, **QUANTITY_DIGITS
+    )
     uncertainty_draws = models.PositiveIntegerField(_("draws"), null=True, blank=True)
     uncertainty_seed = models.BigIntegerField(_("seed"), null=True, blank=True)
     lines_count = models.PositiveIntegerField(_("inventory lines"))

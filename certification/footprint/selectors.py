@@ -32,13 +32,16 @@ def user_can_edit_factor_library(user: User) -> bool:
 
 # --- the factor library -------------------------------------------------------------------
 
+
 def latest_published_version_ids() -> QuerySet:
     newest = DatasetVersion.objects.filter(
         dataset=OuterRef("pk"), status=DatasetVersionStatus.PUBLISHED
     ).order_by("-number")
-    return EmissionFactorDataset.objects.annotate(
-        latest=Subquery(newest.values("pk")[:1])
-    ).filter(latest__isnull=False).values("latest")
+    return (
+        EmissionFactorDataset.objects.annotate(latest=Subquery(newest.values("pk")[:1]))
+        .filter(latest__isnull=False)
+        .values("latest")
+    )
 
 
 def factor_list_current() -> QuerySet[EmissionFactor]:
@@ -64,8 +67,9 @@ def factor_search(
 
 
 def factor_regions() -> list[str]:
-    return list(factor_list_current().order_by("region").values_list("region", flat=True)
-                .distinct())
+    return list(
+        factor_list_current().order_by("region").values_list("region", flat=True).distinct()
+    )
 
 
 def factor_current_by_code(code: str) -> EmissionFactor | None:
@@ -74,8 +78,9 @@ def factor_current_by_code(code: str) -> EmissionFactor | None:
 
 
 def factors_current_by_code() -> dict[str, EmissionFactor]:
-    return {factor.code: factor
-            for factor in factor_list_current().select_related("version__dataset")}
+    return {
+        factor.code: factor for factor in factor_list_current().select_related("version__dataset")
+    }
 
 
 def dataset_list_for_actor(user: User) -> QuerySet[EmissionFactorDataset]:
@@ -105,12 +110,14 @@ def factor_get_for_editing(user: User, pk: int | str) -> EmissionFactor:
         raise Http404
     try:
         return EmissionFactor.objects.select_related("version__dataset").get(
-            pk=pk, version__status=DatasetVersionStatus.DRAFT)
+            pk=pk, version__status=DatasetVersionStatus.DRAFT
+        )
     except (EmissionFactor.DoesNotExist, ValueError) as error:
         raise Http404 from error
 
 
 # --- inventories --------------------------------------------------------------------------
+
 
 def dossier_version_for_inventory(
     user: User, application: Application, number: int | str | None = None
@@ -143,6 +150,7 @@ def inventory_line_get(version: DossierVersion, pk: int | str) -> InventoryLine:
 
 # --- the workbench ------------------------------------------------------------------------
 
+
 def application_can_use_workbench(user: User, application: Application) -> bool:
     """The verifier's side, as far as it needs to know the file: the body's people on it, its
     administrators, technical reviewers and decision makers, the current peer reviewer and the
@@ -154,8 +162,12 @@ def workbench_version_for_actor(user: User, application: Application) -> Dossier
     """The latest submitted (frozen) version, which is what verification works on."""
     if not application_can_use_workbench(user, application):
         raise Http404
-    return (application.dossier_versions.filter(frozen_at__isnull=False)
-            .select_related("recomputation").order_by("-number").first())
+    return (
+        application.dossier_versions.filter(frozen_at__isnull=False)
+        .select_related("recomputation")
+        .order_by("-number")
+        .first()
+    )
 
 
 def recomputation_get_for_actor(user: User, application: Application) -> Recomputation:

@@ -59,8 +59,18 @@ class RecomputationImpossible(WorkflowError):
 # --- the factor library -------------------------------------------------------------------
 
 FACTOR_FIELDS = (
-    "code", "name", "region", "data_year", "publication_date", "publisher", "source",
-    "licence_note", "factor_kind", "value", "unit", "gwp_set",
+    "code",
+    "name",
+    "region",
+    "data_year",
+    "publication_date",
+    "publisher",
+    "source",
+    "licence_note",
+    "factor_kind",
+    "value",
+    "unit",
+    "gwp_set",
 )
 
 
@@ -75,7 +85,8 @@ class LibraryLoadSummary:
 def _ensure_library_editor(actor: User) -> None:
     if not user_can_edit_factor_library(actor):
         raise ActorNotPermitted(
-            _("Only platform administrators and regulators edit the factor library."))
+            _("Only platform administrators and regulators edit the factor library.")
+        )
 
 
 def _reference_rows(path: Path) -> dict[str, list[dict]]:
@@ -88,7 +99,7 @@ def _reference_rows(path: Path) -> dict[str, list[dict]]:
         # The file writes "same" (or "same (Hebei)") for the previous row's source.
         note = row["source_note"].strip()
         if note.startswith("same"):
-            note = f"{source}{note[len('same'):]}"
+            note = f"{source}{note[len('same') :]}"
         else:
             source = note
         by_dataset.setdefault(row["dataset"].strip(), []).append({**row, "source_note": note})
@@ -97,14 +108,19 @@ def _reference_rows(path: Path) -> dict[str, list[dict]]:
 
 def _factor_codes(dataset: str, rows: list[dict]) -> list[str]:
     """`dataset:year:kind`, with `:region` added where that alone would repeat."""
-    bases = [f"{dataset}:{(row['data_year'] or row['published'])[:4]}:{row['factor_kind']}"
-             for row in rows]
-    return [f"{base}:{row['region']}" if bases.count(base) > 1 else base
-            for base, row in zip(bases, rows, strict=True)]
+    bases = [
+        f"{dataset}:{(row['data_year'] or row['published'])[:4]}:{row['factor_kind']}"
+        for row in rows
+    ]
+    return [
+        f"{base}:{row['region']}" if bases.count(base) > 1 else base
+        for base, row in zip(bases, rows, strict=True)
+    ]
 
 
-def _factor_from_reference(version: DatasetVersion, code: str, row: dict,
-                           licence_note: str) -> EmissionFactor:
+def _factor_from_reference(
+    version: DatasetVersion, code: str, row: dict, licence_note: str
+) -> EmissionFactor:
     unit = row["unit"].strip()
     kind = row["factor_kind"].strip()
     return EmissionFactor(
@@ -145,15 +161,18 @@ def factor_library_load(
                 "name": first["scope"].strip(),
                 "publisher": first["publisher"].strip(),
                 "licence_note": f"Published reference data ({first['publisher'].strip()}); "
-                                "cite the source when reusing a factor.",
+                "cite the source when reusing a factor.",
             },
         )
         if dataset.versions.exists():
             unchanged += 1
             continue
         version = DatasetVersion.objects.create(
-            dataset=dataset, number=1, created_by=actor,
-            change_note=f"Loaded from {factors_csv.name} of the shipped reference data.")
+            dataset=dataset,
+            number=1,
+            created_by=actor,
+            change_note=f"Loaded from {factors_csv.name} of the shipped reference data.",
+        )
         new_factors = [
             _factor_from_reference(version, factor_code, row, dataset.licence_note)
             for factor_code, row in zip(_factor_codes(code, rows), rows, strict=True)
@@ -162,20 +181,26 @@ def factor_library_load(
         _publish(version, actor)
         created += 1
         factors += len(new_factors)
-    return LibraryLoadSummary(datasets_created=created, factors_created=factors,
-                              datasets_unchanged=unchanged, gwp_values=_gwp_load(gwp_csv))
+    return LibraryLoadSummary(
+        datasets_created=created,
+        factors_created=factors,
+        datasets_unchanged=unchanged,
+        gwp_values=_gwp_load(gwp_csv),
+    )
 
 
 def _gwp_load(path: Path) -> int:
     sets = engine.load_gwp_sets(path)
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        notes = {row["gas"].strip(): (row.get("note") or "").strip()
-                 for row in csv.DictReader(handle)}
+        notes = {
+            row["gas"].strip(): (row.get("note") or "").strip() for row in csv.DictReader(handle)
+        }
     count = 0
     for gwp_set, values in sets.items():
         for gas, value in values.items():
             GlobalWarmingPotential.objects.update_or_create(
-                gwp_set=gwp_set, gas=gas,
+                gwp_set=gwp_set,
+                gas=gas,
                 defaults={"value": value, "note": notes.get(gas, "")[:300]},
             )
             count += 1
@@ -185,11 +210,13 @@ def _gwp_load(path: Path) -> int:
 def _locked_draft(version: DatasetVersion) -> DatasetVersion:
     # Every draft edit locks the version row first, so an edit cannot land after (or while)
     # the same version is published.
-    version = DatasetVersion.objects.select_for_update().select_related("dataset").get(
-        pk=version.pk)
+    version = (
+        DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    )
     if version.status != DatasetVersionStatus.DRAFT:
-        raise TransitionNotAllowed(_("A published factor version cannot change; create a new "
-                                     "draft instead."))
+        raise TransitionNotAllowed(
+            _("A published factor version cannot change; create a new draft instead.")
+        )
     return version
 
 
@@ -202,19 +229,28 @@ def dataset_version_create_draft(
     dataset = EmissionFactorDataset.objects.select_for_update().get(pk=dataset.pk)
     existing = dataset.versions.filter(status=DatasetVersionStatus.DRAFT).first()
     if existing is not None:
-        raise TransitionNotAllowed(_("Version %(number)s of %(dataset)s is a draft already.")
-                                   % {"number": existing.number, "dataset": dataset.code})
-    latest = dataset.versions.filter(status=DatasetVersionStatus.PUBLISHED).order_by(
-        "-number").first()
+        raise TransitionNotAllowed(
+            _("Version %(number)s of %(dataset)s is a draft already.")
+            % {"number": existing.number, "dataset": dataset.code}
+        )
+    latest = (
+        dataset.versions.filter(status=DatasetVersionStatus.PUBLISHED).order_by("-number").first()
+    )
     number = (dataset.versions.aggregate(Max("number"))["number__max"] or 0) + 1
-    draft = DatasetVersion.objects.create(dataset=dataset, number=number, created_by=actor,
-                                          change_note=change_note)
+    draft = DatasetVersion.objects.create(
+        dataset=dataset, number=number, created_by=actor, change_note=change_note
+    )
     if latest is not None:
-        EmissionFactor.objects.bulk_create([
-            EmissionFactor(version=draft, gas=factor.gas,
-                           **{name: getattr(factor, name) for name in FACTOR_FIELDS})
-            for factor in latest.factors.all()
-        ])
+        EmissionFactor.objects.bulk_create(
+            [
+                EmissionFactor(
+                    version=draft,
+                    gas=factor.gas,
+                    **{name: getattr(factor, name) for name in FACTOR_FIELDS},
+                )
+                for factor in latest.factors.all()
+            ]
+        )
     return draft
 
 
@@ -223,13 +259,11 @@ def _factor_apply(factor: EmissionFactor, data: dict) -> None:
     if unknown:
         raise ValidationError({name: _("Unknown factor field.") for name in sorted(unknown)})
     for name, value in data.items():
-        setattr(factor, name, "" if value is None and name not in ("data_year", "value")
-                else value)
+        setattr(factor, name, "" if value is None and name not in ("data_year", "value") else value)
     errors: dict[str, str] = {}
     prefix = f"{factor.version.dataset.code}:"
     if not str(factor.code).startswith(prefix):
-        errors["code"] = _("A code of this dataset starts with “%(prefix)s”.") % {
-            "prefix": prefix}
+        errors["code"] = _("A code of this dataset starts with “%(prefix)s”.") % {"prefix": prefix}
     try:
         factor.gas = parse_factor_unit(str(factor.unit)).gas
     except UnitError as error:
@@ -298,13 +332,24 @@ def dataset_version_discard(*, actor: User, version: DatasetVersion) -> None:
 # --- inventory lines ----------------------------------------------------------------------
 
 LINE_FIELDS = (
-    "stage", "name", "amount", "unit", "factor_code", "custom_factor_value",
-    "custom_factor_unit", "custom_factor_evidence", "justification", "net_calorific_value",
-    "net_calorific_value_unit", "is_primary", "is_biogenic", *RATING_FIELDS,
-    "uncertainty_gsd", "uncertainty_relative_std",
+    "stage",
+    "name",
+    "amount",
+    "unit",
+    "factor_code",
+    "custom_factor_value",
+    "custom_factor_unit",
+    "custom_factor_evidence",
+    "justification",
+    "net_calorific_value",
+    "net_calorific_value_unit",
+    "is_primary",
+    "is_biogenic",
+    *RATING_FIELDS,
+    "uncertainty_gsd",
+    "uncertainty_relative_std",
 )
-TEXT_FIELDS = ("name", "unit", "custom_factor_unit", "justification",
-               "net_calorific_value_unit")
+TEXT_FIELDS = ("name", "unit", "custom_factor_unit", "justification", "net_calorific_value_unit")
 
 
 def _unit_fit_error(line: InventoryLine, factor_label: str, factor_unit: str) -> tuple[str, str]:
@@ -319,20 +364,26 @@ def _unit_fit_error(line: InventoryLine, factor_label: str, factor_unit: str) ->
         return "", ""
     convertible = per_unit.dimension == ENERGY and line_unit.dimension in (MASS, VOLUME)
     if not convertible or line.net_calorific_value is None:
-        message = _("%(unit)s (%(dimension)s) does not fit factor %(factor)s, which is per "
-                    "%(per_unit)s (%(per_dimension)s).") % {
-            "unit": line_unit.symbol, "dimension": line_unit.dimension,
-            "factor": factor_label, "per_unit": per_unit.symbol,
-            "per_dimension": per_unit.dimension}
+        message = _(
+            "%(unit)s (%(dimension)s) does not fit factor %(factor)s, which is per "
+            "%(per_unit)s (%(per_dimension)s)."
+        ) % {
+            "unit": line_unit.symbol,
+            "dimension": line_unit.dimension,
+            "factor": factor_label,
+            "per_unit": per_unit.symbol,
+            "per_dimension": per_unit.dimension,
+        }
         if convertible:
             message += " " + _("Give a net calorific value to convert it.")
         return "unit", message
     calorific = parse_ratio_unit(line.net_calorific_value_unit)
     if calorific.numerator.dimension != ENERGY or (
-            calorific.denominator.dimension != line_unit.dimension):
+        calorific.denominator.dimension != line_unit.dimension
+    ):
         return "net_calorific_value_unit", _(
-            "Give energy per %(dimension)s, as in GJ/t or MJ/m3.") % {
-            "dimension": line_unit.dimension}
+            "Give energy per %(dimension)s, as in GJ/t or MJ/m3."
+        ) % {"dimension": line_unit.dimension}
     return "", ""
 
 
@@ -358,8 +409,9 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
             # version the line was entered with, so editing a name never moves a figure.
             factor = factor_current_by_code(code)
             if factor is None:
-                errors["factor_code"] = _("No published emission factor has the code "
-                                          "“%(code)s”.") % {"code": code}
+                errors["factor_code"] = _(
+                    "No published emission factor has the code “%(code)s”."
+                ) % {"code": code}
             line.factor = factor
 
     if line.stage not in Stage.values:
@@ -371,11 +423,13 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
 
     custom = line.custom_factor_value is not None or bool(line.custom_factor_unit)
     if line.factor is not None and custom:
-        errors["factor_code"] = _("Choose a library factor or give an enterprise-specific one, "
-                                  "not both.")
+        errors["factor_code"] = _(
+            "Choose a library factor or give an enterprise-specific one, not both."
+        )
     elif line.factor is None and not custom and "factor_code" not in errors:
-        errors["factor_code"] = _("Choose a factor from the library or give an "
-                                  "enterprise-specific one.")
+        errors["factor_code"] = _(
+            "Choose a factor from the library or give an enterprise-specific one."
+        )
     if custom:
         if line.custom_factor_value is None:
             errors["custom_factor_value"] = _("Give the value of the factor.")
@@ -390,18 +444,22 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
             errors["justification"] = _("Justify an enterprise-specific factor.")
         evidence = line.custom_factor_evidence
         if evidence is None:
-            errors["custom_factor_evidence"] = _("Attach the evidence for an "
-                                                 "enterprise-specific factor.")
+            errors["custom_factor_evidence"] = _(
+                "Attach the evidence for an enterprise-specific factor."
+            )
         elif not version.files.filter(pk=evidence.pk).exists():
-            errors["custom_factor_evidence"] = _("Choose one of this dossier version's "
-                                                 "evidence files.")
+            errors["custom_factor_evidence"] = _(
+                "Choose one of this dossier version's evidence files."
+            )
     elif line.custom_factor_evidence is not None:
-        errors["custom_factor_evidence"] = _("Evidence goes with an enterprise-specific "
-                                             "factor.")
+        errors["custom_factor_evidence"] = _("Evidence goes with an enterprise-specific factor.")
 
     if (line.net_calorific_value is None) != (not line.net_calorific_value_unit):
-        field = ("net_calorific_value_unit" if line.net_calorific_value is not None
-                 else "net_calorific_value")
+        field = (
+            "net_calorific_value_unit"
+            if line.net_calorific_value is not None
+            else "net_calorific_value"
+        )
         errors[field] = _("A net calorific value and its unit go together.")
     elif line.net_calorific_value is not None:
         if line.net_calorific_value <= 0:
@@ -415,8 +473,9 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
     if line.uncertainty_relative_std is not None and line.uncertainty_relative_std < 0:
         errors["uncertainty_relative_std"] = _("A relative standard deviation is not negative.")
     if line.uncertainty_gsd is not None and line.uncertainty_relative_std is not None:
-        errors["uncertainty_relative_std"] = _("Give a geometric standard deviation or a "
-                                               "relative one, not both.")
+        errors["uncertainty_relative_std"] = _(
+            "Give a geometric standard deviation or a relative one, not both."
+        )
     for name in RATING_FIELDS:
         if getattr(line, name) not in (None, 1, 2, 3):
             errors[name] = _("Rate data quality 1 (good), 2 (fair) or 3 (poor).")
@@ -429,12 +488,16 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
             errors[field] = message
     if errors:
         raise ValidationError(errors)
-    line.full_clean(exclude=["dossier_version", "factor", "custom_factor_evidence"],
-                    validate_unique=False, validate_constraints=False)
+    line.full_clean(
+        exclude=["dossier_version", "factor", "custom_factor_evidence"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
-def _locked_editable_version(actor: User, application: Application) -> tuple[Application,
-                                                                              DossierVersion]:
+def _locked_editable_version(
+    actor: User, application: Application
+) -> tuple[Application, DossierVersion]:
     # The application row is the lock every dossier write takes, so a line cannot be added to
     # a version while it is being frozen by a submission.
     application = Application.objects.select_for_update().get(pk=application.pk)
@@ -496,8 +559,11 @@ def inventory_copy_from_previous(*, actor: User, application: Application) -> in
         application, version = _locked_editable_version(actor, application)
         if version.inventory_lines.exists():
             raise TransitionNotAllowed(_("The inventory of this version is not empty."))
-        previous = application.dossier_versions.filter(number__lt=version.number).order_by(
-            "-number").first()
+        previous = (
+            application.dossier_versions.filter(number__lt=version.number)
+            .order_by("-number")
+            .first()
+        )
         source = list(previous.inventory_lines.order_by("position")) if previous else []
         if not source:
             raise TransitionNotAllowed(_("No earlier version has inventory lines."))
@@ -511,6 +577,7 @@ def inventory_copy_from_previous(*, actor: User, application: Application) -> in
 
 
 # --- import -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ImportOutcome:
@@ -585,16 +652,20 @@ def inventory_import_upload(
     dossier_editable_version(actor=actor, application=application)
     limit = import_max_bytes()
     if upload.size is not None and upload.size > limit:
-        return _refused(_("The file is %(size)s; the limit is %(limit)s.")
-                        % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)})
+        return _refused(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
     upload.seek(0)
     # One byte past the limit is enough for the core to refuse a file whose size was misstated.
     content = upload.read(limit + 1)
-    return inventory_import(actor=actor, application=application, content=content,
-                            filename=upload.name or "")
+    return inventory_import(
+        actor=actor, application=application, content=content, filename=upload.name or ""
+    )
 
 
 # --- recomputation ------------------------------------------------------------------------
+
 
 def materiality_threshold() -> Decimal:
     return Decimal(str(getattr(settings, "MATERIALITY_THRESHOLD", engine.DEFAULT_MATERIALITY)))
@@ -624,37 +695,48 @@ def recomputation_run(
     if not lines:
         return None
     if not version.gwp_set:
-        raise RecomputationImpossible(_("The dossier names no GWP set, so the inventory cannot "
-                                        "be recomputed."))
+        raise RecomputationImpossible(
+            _("The dossier names no GWP set, so the inventory cannot be recomputed.")
+        )
     materiality = materiality_threshold()
     core_lines = [bridge.core_line(line) for line in lines]
     gwp = bridge.gwp_values(version.gwp_set)
     draws = int(getattr(settings, "FOOTPRINT_MONTE_CARLO_DRAWS", DEFAULT_MONTE_CARLO_DRAWS))
     try:
-        result = engine.recompute(core_lines, gwp, declared_total=version.declared_total,
-                                  declared_by_stage=bridge.declared_by_stage(version),
-                                  materiality=materiality)
+        result = engine.recompute(
+            core_lines,
+            gwp,
+            declared_total=version.declared_total,
+            declared_by_stage=bridge.declared_by_stage(version),
+            materiality=materiality,
+        )
         uncertainty = montecarlo.simulate(core_lines, gwp, draws=draws, seed=version.pk)
     except (engine.FootprintError, UnitError) as error:
         raise RecomputationImpossible(
-            _("The inventory cannot be recomputed: %(reason)s. The GWP table may need loading "
-              "(manage.py load_factors).") % {"reason": error}) from error
+            _(
+                "The inventory cannot be recomputed: %(reason)s. The GWP table may need loading "
+                "(manage.py load_factors)."
+            )
+            % {"reason": error}
+        ) from error
     values = {
         "computed_at": timezone.now(),
         "computed_by": actor,
         "gwp_set": version.gwp_set,
         "total": _quantity(result.total),
-        "by_stage": {stage: bridge.decimal_text(value) for stage, value in
-                     result.by_stage.items()},
+        "by_stage": {stage: bridge.decimal_text(value) for stage, value in result.by_stage.items()},
         "fossil": _quantity(result.fossil),
         "biogenic": _quantity(result.biogenic),
         "primary_data_share": _quantity(result.primary_data_share),
         "declared_total": version.declared_total,
-        "declared_by_stage": {stage: bridge.decimal_text(value) for stage, value in
-                              bridge.declared_by_stage(version).items()},
+        "declared_by_stage": {
+            stage: bridge.decimal_text(value)
+            for stage, value in bridge.declared_by_stage(version).items()
+        },
         "deviation": _quantity(result.deviation),
-        "stage_deviations": {stage: bridge.decimal_text(value) for stage, value in
-                             result.stage_deviations.items()},
+        "stage_deviations": {
+            stage: bridge.decimal_text(value) for stage, value in result.stage_deviations.items()
+        },
         "material": result.material,
         "material_stages": list(result.material_stages),
         "materiality": materiality,
@@ -668,7 +750,8 @@ def recomputation_run(
     }
     with transaction.atomic():
         recomputation, _created = Recomputation.objects.update_or_create(
-            dossier_version=version, defaults=values)
+            dossier_version=version, defaults=values
+        )
         dashboard_facts.application_facts_update(version.application_id)
     return recomputation
 
@@ -685,23 +768,38 @@ def recomputation_refresh(*, actor: User, application: Application) -> Recomputa
     if Actor.TEAM not in actor_relations(actor, application):
         raise ActorNotPermitted(_("Only the evaluation team recomputes the footprint."))
     with transaction.atomic():
-        version = (DossierVersion.objects.select_for_update()
-                   .filter(application=application, frozen_at__isnull=False)
-                   .order_by("-number").first())
+        version = (
+            DossierVersion.objects.select_for_update()
+            .filter(application=application, frozen_at__isnull=False)
+            .order_by("-number")
+            .first()
+        )
         if version is None:
             raise TransitionNotAllowed(_("No dossier version has been submitted yet."))
         recomputation = recomputation_run(dossier_version=version, actor=actor)
         if recomputation is None:
-            raise TransitionNotAllowed(_("The submitted dossier version has no inventory "
-                                         "lines."))
+            raise TransitionNotAllowed(_("The submitted dossier version has no inventory lines."))
     return recomputation
 
 
 __all__ = [
-    "ImportOutcome", "LibraryLoadSummary", "RecomputationImpossible",
-    "dataset_version_create_draft", "dataset_version_discard", "dataset_version_publish",
-    "factor_create", "factor_delete", "factor_library_load", "factor_update",
-    "inventory_copy_from_previous", "inventory_import", "inventory_import_upload",
-    "inventory_line_create", "inventory_line_delete", "inventory_line_update",
-    "recomputation_refresh", "recomputation_run", "recomputation_store_at_freeze",
+    "ImportOutcome",
+    "LibraryLoadSummary",
+    "RecomputationImpossible",
+    "dataset_version_create_draft",
+    "dataset_version_discard",
+    "dataset_version_publish",
+    "factor_create",
+    "factor_delete",
+    "factor_library_load",
+    "factor_update",
+    "inventory_copy_from_previous",
+    "inventory_import",
+    "inventory_import_upload",
+    "inventory_line_create",
+    "inventory_line_delete",
+    "inventory_line_update",
+    "recomputation_refresh",
+    "recomputation_run",
+    "recomputation_store_at_freeze",
 ]

@@ -50,34 +50,50 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 
 # --- the factor library -------------------------------------------------------------------
 
+
 @login_required
 def factor_list(request: HttpRequest) -> HttpResponse:
     form = FactorSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     factors = selectors.factor_search(
-        query=(filters.get("q") or "").strip(), region=(filters.get("region") or "").strip(),
-        year=filters.get("year"), publisher=(filters.get("publisher") or "").strip(),
+        query=(filters.get("q") or "").strip(),
+        region=(filters.get("region") or "").strip(),
+        year=filters.get("year"),
+        publisher=(filters.get("publisher") or "").strip(),
     )
     page = Paginator(factors, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "footprint/factor_list.html", {
-        "form": form, "page": page, "regions": selectors.factor_regions(),
-        "can_edit": selectors.user_can_edit_factor_library(request.user),
-    })
+    return render(
+        request,
+        "footprint/factor_list.html",
+        {
+            "form": form,
+            "page": page,
+            "regions": selectors.factor_regions(),
+            "can_edit": selectors.user_can_edit_factor_library(request.user),
+        },
+    )
 
 
 @login_required
 def dataset_list(request: HttpRequest) -> HttpResponse:
     can_edit = selectors.user_can_edit_factor_library(request.user)
     datasets = [
-        {"dataset": dataset,
-         "versions": [v for v in dataset.versions.all()
-                      if can_edit or v.status == DatasetVersionStatus.PUBLISHED],
-         "has_draft": any(v.status == DatasetVersionStatus.DRAFT
-                          for v in dataset.versions.all())}
+        {
+            "dataset": dataset,
+            "versions": [
+                v
+                for v in dataset.versions.all()
+                if can_edit or v.status == DatasetVersionStatus.PUBLISHED
+            ],
+            "has_draft": any(
+                v.status == DatasetVersionStatus.DRAFT for v in dataset.versions.all()
+            ),
+        }
         for dataset in selectors.dataset_list_for_actor(request.user)
     ]
-    return render(request, "footprint/dataset_list.html",
-                  {"datasets": datasets, "can_edit": can_edit})
+    return render(
+        request, "footprint/dataset_list.html", {"datasets": datasets, "can_edit": can_edit}
+    )
 
 
 @login_required
@@ -88,8 +104,10 @@ def dataset_draft_create(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = selectors.dataset_get(pk)
     try:
         draft = services.dataset_version_create_draft(
-            actor=request.user, dataset=dataset,
-            change_note=request.POST.get("change_note", "").strip())
+            actor=request.user,
+            dataset=dataset,
+            change_note=request.POST.get("change_note", "").strip(),
+        )
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
         return redirect("footprint:dataset_list")
@@ -100,16 +118,17 @@ def dataset_draft_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def dataset_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.dataset_version_get_for_actor(request.user, pk)
-    editable = (version.status == DatasetVersionStatus.DRAFT
-                and selectors.user_can_edit_factor_library(request.user))
+    editable = (
+        version.status == DatasetVersionStatus.DRAFT
+        and selectors.user_can_edit_factor_library(request.user)
+    )
     form = FactorForm(request.POST or None) if editable else None
     if request.method == "POST":
         if form is None:
             raise Http404
         if form.is_valid():
             try:
-                services.factor_create(actor=request.user, version=version,
-                                       data=form.cleaned_data)
+                services.factor_create(actor=request.user, version=version, data=form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             except WorkflowError as error:
@@ -119,8 +138,11 @@ def dataset_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("footprint:dataset_version", pk=version.pk)
     factors = version.factors.order_by("code")
     page = Paginator(factors, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "footprint/dataset_version.html",
-                  {"version": version, "page": page, "editable": editable, "form": form})
+    return render(
+        request,
+        "footprint/dataset_version.html",
+        {"version": version, "page": page, "editable": editable, "form": form},
+    )
 
 
 @login_required
@@ -132,8 +154,11 @@ def dataset_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
     else:
-        messages.success(request, _("Version %(number)s published. It can no longer change.")
-                         % {"number": version.number})
+        messages.success(
+            request,
+            _("Version %(number)s published. It can no longer change.")
+            % {"number": version.number},
+        )
     return redirect("footprint:dataset_version", pk=version.pk)
 
 
@@ -181,28 +206,38 @@ def factor_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- inventories --------------------------------------------------------------------------
 
+
 def _inventory_version(request: HttpRequest, pk: int) -> tuple[Application, DossierVersion]:
     application = certification_selectors.application_get_for_actor(request.user, pk)
-    version = selectors.dossier_version_for_inventory(request.user, application,
-                                                      request.GET.get("version"))
+    version = selectors.dossier_version_for_inventory(
+        request.user, application, request.GET.get("version")
+    )
     return application, version
 
 
 def _editable(request: HttpRequest, application: Application, version: DossierVersion) -> bool:
     """Whether to offer the editing controls; the services decide for themselves."""
     latest = application.dossier_versions.order_by("-number").values_list("pk", flat=True)[:1]
-    return (Actor.ENTERPRISE in actor_relations(request.user, application)
-            and (application.status in DOSSIER_EDITABLE_STATUSES
-                 or surveillance_collects_data(version))
-            and not version.is_frozen and version.pk in list(latest))
+    return (
+        Actor.ENTERPRISE in actor_relations(request.user, application)
+        and (application.status in DOSSIER_EDITABLE_STATUSES or surveillance_collects_data(version))
+        and not version.is_frozen
+        and version.pk in list(latest)
+    )
 
 
-def _comparison_rows(declared: dict, recomputed: dict, deviations: dict,
-                     material: set) -> list[dict]:
+def _comparison_rows(
+    declared: dict, recomputed: dict, deviations: dict, material: set
+) -> list[dict]:
     return [
-        {"stage": stage, "label": bridge.stage_label(stage),
-         "declared": declared.get(stage), "recomputed": recomputed.get(stage, Decimal(0)),
-         "deviation": _percent(deviations.get(stage)), "material": stage in material}
+        {
+            "stage": stage,
+            "label": bridge.stage_label(stage),
+            "declared": declared.get(stage),
+            "recomputed": recomputed.get(stage, Decimal(0)),
+            "deviation": _percent(deviations.get(stage)),
+            "material": stage in material,
+        }
         for stage in bridge.ordered_stages(declared, recomputed)
     ]
 
@@ -224,21 +259,36 @@ def _preview(version: DossierVersion, lines: list[InventoryLine]) -> dict:
     return {
         "result": result,
         "deviation": _percent(result.deviation),
-        "rows": _comparison_rows(bridge.declared_by_stage(version), result.by_stage,
-                                 result.stage_deviations, set(result.material_stages)),
+        "rows": _comparison_rows(
+            bridge.declared_by_stage(version),
+            result.by_stage,
+            result.stage_deviations,
+            set(result.material_stages),
+        ),
     }
 
 
-def _inventory_page(request: HttpRequest, application: Application, version: DossierVersion,
-                    *, form: InventoryLineForm | None = None,
-                    import_errors: tuple = (), status: int = 200) -> HttpResponse:
+def _inventory_page(
+    request: HttpRequest,
+    application: Application,
+    version: DossierVersion,
+    *,
+    form: InventoryLineForm | None = None,
+    import_errors: tuple = (),
+    status: int = 200,
+) -> HttpResponse:
     editable = _editable(request, application, version)
     lines = list(selectors.inventory_lines_of(version))
-    versions = list(application.dossier_versions.order_by("number")
-                    .values_list("number", flat=True))
-    previous_has_lines = editable and not lines and InventoryLine.objects.filter(
-        dossier_version__application=application,
-        dossier_version__number__lt=version.number).exists()
+    versions = list(
+        application.dossier_versions.order_by("number").values_list("number", flat=True)
+    )
+    previous_has_lines = (
+        editable
+        and not lines
+        and InventoryLine.objects.filter(
+            dossier_version__application=application, dossier_version__number__lt=version.number
+        ).exists()
+    )
     context = {
         "application": application,
         "version": version,
@@ -250,8 +300,11 @@ def _inventory_page(request: HttpRequest, application: Application, version: Dos
         "import_errors": import_errors,
         "can_copy": previous_has_lines,
         "preview": _preview(version, lines),
-        "factor_codes": (sorted(selectors.factor_list_current().values_list("code", flat=True))
-                         if editable else []),
+        "factor_codes": (
+            sorted(selectors.factor_list_current().values_list("code", flat=True))
+            if editable
+            else []
+        ),
         "unit_symbols": list(UNITS) if editable else [],
         "can_use_workbench": selectors.application_can_use_workbench(request.user, application),
         "import_max_bytes": services.import_max_bytes(),
@@ -267,8 +320,9 @@ def inventory(request: HttpRequest, pk: int) -> HttpResponse:
     form = InventoryLineForm(request.POST, version=version)
     if form.is_valid():
         try:
-            services.inventory_line_create(actor=request.user, application=application,
-                                           data=form.cleaned_data)
+            services.inventory_line_create(
+                actor=request.user, application=application, data=form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         except WorkflowError as error:
@@ -287,12 +341,14 @@ def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResp
     if not _editable(request, application, version):
         messages.error(request, _("This inventory cannot be changed now."))
         return redirect("footprint:inventory", pk=application.pk)
-    form = InventoryLineForm(request.POST or None, version=version,
-                             initial=InventoryLineForm.initial_for(line))
+    form = InventoryLineForm(
+        request.POST or None, version=version, initial=InventoryLineForm.initial_for(line)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.inventory_line_update(actor=request.user, application=application,
-                                           line=line, data=form.cleaned_data)
+            services.inventory_line_update(
+                actor=request.user, application=application, line=line, data=form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         except WorkflowError as error:
@@ -301,11 +357,19 @@ def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResp
         else:
             messages.success(request, _("Line saved."))
             return redirect("footprint:inventory", pk=application.pk)
-    return render(request, "footprint/inventory_line_form.html", {
-        "application": application, "version": version, "line": line, "form": form,
-        "factor_codes": sorted(selectors.factor_list_current().values_list("code", flat=True)),
-        "unit_symbols": list(UNITS),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "footprint/inventory_line_form.html",
+        {
+            "application": application,
+            "version": version,
+            "line": line,
+            "form": form,
+            "factor_codes": sorted(selectors.factor_list_current().values_list("code", flat=True)),
+            "unit_symbols": list(UNITS),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -332,18 +396,25 @@ def inventory_import(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(errors))
         return redirect("footprint:inventory", pk=application.pk)
     try:
-        outcome = services.inventory_import_upload(actor=request.user, application=application,
-                                                   upload=form.cleaned_data["file"])
+        outcome = services.inventory_import_upload(
+            actor=request.user, application=application, upload=form.cleaned_data["file"]
+        )
     except WorkflowError as error:
         _report(request, error)
         return redirect("footprint:inventory", pk=application.pk)
     if not outcome.ok:
-        messages.error(request, _("Nothing was imported: the file has %(count)s problem(s).")
-                       % {"count": len(outcome.errors)})
-        return _inventory_page(request, application, version, import_errors=outcome.errors,
-                               status=400)
-    messages.success(request, _("Imported %(count)s lines; they replace the earlier ones.")
-                     % {"count": outcome.imported})
+        messages.error(
+            request,
+            _("Nothing was imported: the file has %(count)s problem(s).")
+            % {"count": len(outcome.errors)},
+        )
+        return _inventory_page(
+            request, application, version, import_errors=outcome.errors, status=400
+        )
+    messages.success(
+        request,
+        _("Imported %(count)s lines; they replace the earlier ones.") % {"count": outcome.imported},
+    )
     return redirect("footprint:inventory", pk=application.pk)
 
 
@@ -354,13 +425,13 @@ def inventory_copy(request: HttpRequest, pk: int) -> HttpResponse:
     if not certification_selectors.application_can_read_dossier(request.user, application):
         raise Http404
     try:
-        count = services.inventory_copy_from_previous(actor=request.user,
-                                                      application=application)
+        count = services.inventory_copy_from_previous(actor=request.user, application=application)
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
     else:
-        messages.success(request, _("Copied %(count)s lines from the previous version.")
-                         % {"count": count})
+        messages.success(
+            request, _("Copied %(count)s lines from the previous version.") % {"count": count}
+        )
     return redirect("footprint:inventory", pk=application.pk)
 
 
@@ -381,12 +452,13 @@ def inventory_template(request: HttpRequest) -> HttpResponse:
 
 # --- the reviewer's workbench -------------------------------------------------------------
 
+
 def _workbench_context(recomputation: Recomputation) -> dict:
-    declared = {stage: Decimal(value) for stage, value in
-                recomputation.declared_by_stage.items()}
+    declared = {stage: Decimal(value) for stage, value in recomputation.declared_by_stage.items()}
     recomputed = {stage: Decimal(value) for stage, value in recomputation.by_stage.items()}
-    rows = _comparison_rows(declared, recomputed, recomputation.stage_deviations,
-                            set(recomputation.material_stages))
+    rows = _comparison_rows(
+        declared, recomputed, recomputation.stage_deviations, set(recomputation.material_stages)
+    )
     low, high = recomputation.uncertainty_p2_5, recomputation.uncertainty_p97_5
     interval = (low, high) if low is not None and high is not None else None
     chart_rows = [(row["label"], row["declared"], row["recomputed"]) for row in rows]

@@ -19,10 +19,22 @@ COLOURS = {
     "expired": "#4b5563",
 }
 WORDS = {
-    "zh": {"title": "碳足迹标识", "valid": "有效", "suspended": "已暂停", "revoked": "已撤销",
-           "cancelled": "已注销", "expired": "已过期"},
-    "en": {"title": "Carbon label", "valid": "Valid", "suspended": "Suspended",
-           "revoked": "Revoked", "cancelled": "Cancelled", "expired": "Expired"},
+    "zh": {
+        "title": "碳足迹标识",
+        "valid": "有效",
+        "suspended": "已暂停",
+        "revoked": "已撤销",
+        "cancelled": "已注销",
+        "expired": "已过期",
+    },
+    "en": {
+        "title": "Carbon label",
+        "valid": "Valid",
+        "suspended": "Suspended",
+        "revoked": "Revoked",
+        "cancelled": "Cancelled",
+        "expired": "Expired",
+    },
 }
 
 
@@ -47,11 +59,15 @@ def badge_drawing(*, status: str, value: str, unit: str, language: str) -> Drawi
 
 @lru_cache(maxsize=2048)
 def badge_svg(*, status: str, value: str, unit: str, language: str) -> bytes:
-    return to_svg(badge_drawing(status=status, value=value, unit=unit, language=language),
-                  width_mm=WIDTH_MM)
+    return to_svg(
+        badge_drawing(status=status, value=value, unit=unit, language=language), width_mm=WIDTH_MM
+    )
 
 
 @lru_cache(maxsize=2048)
 def badge_png(*, status: str, value: str, unit: str, language: str) -> bytes:
-    return to_png(badge_drawing(status=status, value=value, unit=unit, language=language),
-                  width_mm=WIDTH_MM, dpi=96 * 2)
+    return to_png(
+        badge_drawing(status=status, value=value, unit=unit, language=language),
+        width_mm=WIDTH_MM,
+        dpi=96 * 2,
+    )

@@ -316,8 +316,9 @@ def _check_status(
             except Exception as error:  # a network or lookup failure: the status is unknown
                 raise _Failure(unavailable, f"{url}: {error!r}", name) from error
         try:
-            bitstring = _status_list(url, purpose, issuer, fetched[url], resolve_key, now,
-                                     same_issuer)
+            bitstring = _status_list(
+                url, purpose, issuer, fetched[url], resolve_key, now, same_issuer
+            )
         except _Failure as failure:
             raise _Failure(failure.reason, failure.detail, name) from failure
         index = int(entry["statusListIndex"])

@@ -26,15 +26,17 @@ from .models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, 
 
 # Named enum components: left to drf-spectacular, a `status` enum would collide with the other
 # APIs' status enums.
-@extend_schema_field({"type": "string", "enum": list(EventType.values)},
-                     component_name="WebhookEventType")
+@extend_schema_field(
+    {"type": "string", "enum": list(EventType.values)}, component_name="WebhookEventType"
+)
 class EventTypeField(serializers.ChoiceField):
     def __init__(self, **kwargs) -> None:
         super().__init__(choices=EventType.choices, **kwargs)
 
 
-@extend_schema_field({"type": "string", "enum": list(DeliveryStatus.values)},
-                     component_name="WebhookDeliveryStatus")
+@extend_schema_field(
+    {"type": "string", "enum": list(DeliveryStatus.values)}, component_name="WebhookDeliveryStatus"
+)
 class DeliveryStatusField(serializers.ChoiceField):
     def __init__(self, **kwargs) -> None:
         super().__init__(choices=DeliveryStatus.choices, **kwargs)
@@ -46,15 +48,24 @@ class WebhookEndpointOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "marketplace", "url", "description", "event_types", "gtins",
-                  "is_active", "created_at"]
+        fields = [
+            "id",
+            "marketplace",
+            "url",
+            "description",
+            "event_types",
+            "gtins",
+            "is_active",
+            "created_at",
+        ]
 
 
 class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
     """Documents the creation answer: the endpoint and its secret."""
 
     secret = serializers.CharField(
-        help_text="whsec_… signing secret: returned by this response only.")
+        help_text="whsec_… signing secret: returned by this response only."
+    )
 
     class Meta(WebhookEndpointOutput.Meta):
         fields = [*WebhookEndpointOutput.Meta.fields, "secret"]
@@ -67,9 +78,21 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "endpoint", "event_id", "event_type", "label", "pushed", "status",
-                  "attempts", "next_attempt_at", "last_status_code", "last_error",
-                  "created_at", "delivered_at"]
+        fields = [
+            "id",
+            "endpoint",
+            "event_id",
+            "event_type",
+            "label",
+            "pushed",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+        ]
 
     def get_pushed(self, delivery: WebhookDelivery) -> bool:
         return delivery.push_id is not None
@@ -95,8 +118,9 @@ class _WebhookApi(APIView):
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        if isinstance(request.user, ApiKeyUser) and \
-                not request.user.has_scope(ApiScope.WEBHOOKS_MANAGE):
+        if isinstance(request.user, ApiKeyUser) and not request.user.has_scope(
+            ApiScope.WEBHOOKS_MANAGE
+        ):
             raise PermissionDenied(_("This API key does not have the scope api:webhooks:manage."))
 
 
@@ -109,23 +133,31 @@ def _paginated(request: Request, view: APIView, queryset, serializer_class) -> R
 class WebhookEndpointListApi(_WebhookApi):
     class WebhookEndpointCreateInput(serializers.Serializer):
         marketplace = serializers.IntegerField(
-            required=False, help_text="Needed only by a person administering several.")
+            required=False, help_text="Needed only by a person administering several."
+        )
         url = serializers.CharField(max_length=500)
-        description = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                            default="")
-        event_types = serializers.ListField(child=EventTypeField(), required=False,
-                                            default=list(EventType.values))
-        gtins = serializers.ListField(child=serializers.CharField(max_length=20),
-                                      required=False, default=list,
-                                      help_text="Empty: every product.")
+        description = serializers.CharField(
+            max_length=200, required=False, allow_blank=True, default=""
+        )
+        event_types = serializers.ListField(
+            child=EventTypeField(), required=False, default=list(EventType.values)
+        )
+        gtins = serializers.ListField(
+            child=serializers.CharField(max_length=20),
+            required=False,
+            default=list,
+            help_text="Empty: every product.",
+        )
 
     @extend_schema(responses=WebhookEndpointOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(request, self, selectors.endpoint_list_for_actor(request.user),
-                          WebhookEndpointOutput)
+        return _paginated(
+            request, self, selectors.endpoint_list_for_actor(request.user), WebhookEndpointOutput
+        )
 
-    @extend_schema(request=WebhookEndpointCreateInput,
-                   responses={201: WebhookEndpointCreatedOutput})
+    @extend_schema(
+        request=WebhookEndpointCreateInput, responses={201: WebhookEndpointCreatedOutput}
+    )
     def post(self, request: Request) -> Response:
         marketplaces = {m.pk: m for m in selectors.marketplaces_administered(request.user)}
         if not marketplaces:
@@ -136,11 +168,15 @@ class WebhookEndpointListApi(_WebhookApi):
         marketplace_id = values.pop("marketplace", None) or min(marketplaces)
         if marketplace_id not in marketplaces:
             raise serializers.ValidationError(
-                {"marketplace": [_("Not a marketplace you administer.")]})
+                {"marketplace": [_("Not a marketplace you administer.")]}
+            )
         endpoint, secret = services.webhook_endpoint_create(
-            actor=request.user, marketplace=marketplaces[marketplace_id], **values)
-        return Response({**WebhookEndpointOutput(endpoint).data, "secret": secret},
-                        status=status.HTTP_201_CREATED)
+            actor=request.user, marketplace=marketplaces[marketplace_id], **values
+        )
+        return Response(
+            {**WebhookEndpointOutput(endpoint).data, "secret": secret},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class WebhookEndpointDetailApi(_WebhookApi):
@@ -148,8 +184,7 @@ class WebhookEndpointDetailApi(_WebhookApi):
         url = serializers.CharField(max_length=500, required=False)
         description = serializers.CharField(max_length=200, required=False, allow_blank=True)
         event_types = serializers.ListField(child=EventTypeField(), required=False)
-        gtins = serializers.ListField(child=serializers.CharField(max_length=20),
-                                      required=False)
+        gtins = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
         is_active = serializers.BooleanField(required=False)
 
     @extend_schema(responses=WebhookEndpointOutput)
@@ -162,11 +197,16 @@ class WebhookEndpointDetailApi(_WebhookApi):
         endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
         data = self.WebhookEndpointUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        current = {"url": endpoint.url, "description": endpoint.description,
-                   "event_types": endpoint.event_types, "gtins": endpoint.gtins,
-                   "is_active": endpoint.is_active}
+        current = {
+            "url": endpoint.url,
+            "description": endpoint.description,
+            "event_types": endpoint.event_types,
+            "gtins": endpoint.gtins,
+            "is_active": endpoint.is_active,
+        }
         endpoint = services.webhook_endpoint_update(
-            actor=request.user, endpoint_id=endpoint.pk, **{**current, **data.validated_data})
+            actor=request.user, endpoint_id=endpoint.pk, **{**current, **data.validated_data}
+        )
         return Response(WebhookEndpointOutput(endpoint).data)
 
     @extend_schema(responses={204: None})
@@ -180,8 +220,7 @@ class WebhookEndpointTestApi(_WebhookApi):
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
     def post(self, request: Request, endpoint_id: int) -> Response:
         endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
-        delivery = services.webhook_endpoint_test_send(actor=request.user,
-                                                       endpoint_id=endpoint.pk)
+        delivery = services.webhook_endpoint_test_send(actor=request.user, endpoint_id=endpoint.pk)
         delivery.refresh_from_db()
         return Response(WebhookDeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
 
@@ -189,8 +228,11 @@ class WebhookEndpointTestApi(_WebhookApi):
 class WebhookDeliveryListApi(_WebhookApi):
     @extend_schema(
         parameters=[
-            OpenApiParameter("endpoint", {"type": "integer", "minimum": 1, "maximum": ID_MAX},
-                             description="Only this endpoint."),
+            OpenApiParameter(
+                "endpoint",
+                {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+                description="Only this endpoint.",
+            ),
             OpenApiParameter("status", OpenApiTypes.STR, enum=list(DeliveryStatus.values)),
             OpenApiParameter("label", OpenApiTypes.STR, description="Only this label serial."),
         ],

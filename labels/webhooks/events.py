@@ -54,8 +54,11 @@ def label_event_payload(label: Label, label_event: LabelEvent) -> dict[str, Any]
             "certificateNumber": subject.get("certificateNumber", ""),
             "gtin": label.gtin or None,
             "product": {"name": product.get("name", ""), "model": product.get("model", "")},
-            "footprint": {"value": footprint.get("value"), "unit": footprint.get("unit"),
-                          "declaredUnit": footprint.get("declaredUnit", "")},
+            "footprint": {
+                "value": footprint.get("value"),
+                "unit": footprint.get("unit"),
+                "declaredUnit": footprint.get("declaredUnit", ""),
+            },
             "validUntil": format_date_time(label.valid_until),
             "links": {
                 "publicPage": public_url(reverse("labels:public_page", args=[label.serial])),
@@ -73,6 +76,9 @@ def test_payload(*, event_id: uuid.UUID, marketplace_name: str, time) -> dict[st
         "type": TEST_TYPE,
         "time": format_date_time(time),
         "datacontenttype": "application/json",
-        "data": {"test": True, "marketplace": marketplace_name,
-                 "message": "A test event from the carbon label platform."},
+        "data": {
+            "test": True,
+            "marketplace": marketplace_name,
+            "message": "A test event from the carbon label platform.",
+        },
     }

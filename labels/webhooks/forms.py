@@ -12,19 +12,27 @@ from .validation import endpoint_url_validate, event_types_clean, gtins_clean
 
 
 class WebhookEndpointForm(forms.Form):
-    marketplace = forms.ModelChoiceField(label=_("Marketplace"),
-                                         queryset=Organisation.objects.none())
-    url = forms.CharField(label=_("URL"), max_length=500,
-                          help_text=_("Where we POST the events, e.g. "
-                                      "https://example.com/carbon-label/webhooks."))
+    marketplace = forms.ModelChoiceField(
+        label=_("Marketplace"), queryset=Organisation.objects.none()
+    )
+    url = forms.CharField(
+        label=_("URL"),
+        max_length=500,
+        help_text=_("Where we POST the events, e.g. https://example.com/carbon-label/webhooks."),
+    )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
-    event_types = forms.MultipleChoiceField(label=_("Events"), choices=EventType.choices,
-                                            widget=forms.CheckboxSelectMultiple,
-                                            initial=EventType.values)
-    gtins = forms.CharField(label=_("Only these GTINs"), required=False,
-                            widget=forms.Textarea(attrs={"rows": 4}),
-                            help_text=_("One GTIN per line. Leave empty to receive the events "
-                                        "of every product."))
+    event_types = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=EventType.values,
+    )
+    gtins = forms.CharField(
+        label=_("Only these GTINs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One GTIN per line. Leave empty to receive the events of every product."),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args, marketplaces: list[Organisation] | None = None, **kwargs) -> None:
@@ -50,10 +58,13 @@ class WebhookEndpointForm(forms.Form):
 
 class LabelPushForm(forms.Form):
     marketplaces = forms.ModelMultipleChoiceField(
-        label=_("Marketplaces to notify"), queryset=Organisation.objects.none(),
-        widget=forms.CheckboxSelectMultiple)
+        label=_("Marketplaces to notify"),
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, marketplaces: list[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["marketplaces"].queryset = Organisation.objects.filter(
-            pk__in=[m.pk for m in marketplaces])
+            pk__in=[m.pk for m in marketplaces]
+        )

@@ -8,8 +8,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["DeliveryStatus", "EventType", "LabelPush", "WebhookAttempt", "WebhookDelivery",
-           "WebhookEndpoint"]
+__all__ = [
+    "DeliveryStatus",
+    "EventType",
+    "LabelPush",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
 
 
 class EventType(models.TextChoices):
@@ -38,18 +44,23 @@ class WebhookEndpoint(models.Model):
     """Where a marketplace receives label events. The signing secret is stored encrypted with
     the platform master key: the sender needs it in the clear to sign, so it cannot be hashed."""
 
-    marketplace = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
-                                    related_name="webhook_endpoints",
-                                    verbose_name=_("marketplace"))
+    marketplace = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("marketplace"),
+    )
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("description"), max_length=200, blank=True)
     secret_encrypted = models.BinaryField()
     event_types = models.JSONField(_("event types"), default=list)
-    gtins = models.JSONField(_("GTINs"), default=list, blank=True,
-                             help_text=_("Empty: every product."))
+    gtins = models.JSONField(
+        _("GTINs"), default=list, blank=True, help_text=_("Empty: every product.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -72,10 +83,15 @@ class LabelPush(models.Model):
     filter says."""
 
     label = models.ForeignKey("labels.Label", on_delete=models.PROTECT, related_name="pushes")
-    marketplace = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                                    related_name="label_pushes", verbose_name=_("marketplace"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    marketplace = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="label_pushes",
+        verbose_name=_("marketplace"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -93,21 +109,30 @@ class WebhookDelivery(models.Model):
     it reports. `next_attempt_at` is when it is due; while `sending` it is the end of the
     sender's lease, after which a crashed sender's claim is free again."""
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,
-                                 related_name="deliveries")
-    label = models.ForeignKey("labels.Label", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="webhook_deliveries")
-    push = models.ForeignKey(LabelPush, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    label = models.ForeignKey(
+        "labels.Label",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="webhook_deliveries",
+    )
+    push = models.ForeignKey(
+        LabelPush, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
     event_id = models.UUIDField(_("event id"))
     event_type = models.CharField(_("event type"), max_length=32)
     payload = models.JSONField()
-    status = models.CharField(_("status"), max_length=16, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True,
-                                                        blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last response code"), null=True, blank=True
+    )
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     redelivered_at = models.DateTimeField(null=True, blank=True)
@@ -118,11 +143,11 @@ class WebhookDelivery(models.Model):
         constraints = [
             # Idempotent writers: an event reaches an endpoint once (a push of an event the
             # endpoint already had, a retried task), however often it is written.
-            models.UniqueConstraint(fields=["endpoint", "event_id"],
-                                    name="unique_webhook_event_per_endpoint"),
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], name="unique_webhook_event_per_endpoint"
+            ),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"],
-                                name="webhook_delivery_due")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} → {self.endpoint}"
@@ -136,8 +161,9 @@ class WebhookDelivery(models.Model):
 class WebhookAttempt(models.Model):
     """One POST of a delivery and what came back."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE,
-                                 related_name="attempt_log")
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
     attempted_at = models.DateTimeField(_("attempted"), default=timezone.now)
     status_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     response_excerpt = models.CharField(_("response"), max_length=500, blank=True)

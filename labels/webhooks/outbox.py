@@ -22,33 +22,53 @@ def webhook_deliveries_create(*, label: Label, action: str) -> list[WebhookDeliv
     label to. Call inside the transaction that recorded the LabelEvent."""
     if action not in EventType.values:
         return []  # key_revoked and other internal events are not published
-    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True)
-                 .defer("secret_encrypted") if endpoint.subscribes_to(action)]
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True).defer("secret_encrypted")
+        if endpoint.subscribes_to(action)
+    ]
     if not endpoints:
         return []
-    pushed_to = set(LabelPush.objects.filter(label=label).values_list("marketplace_id",
-                                                                       flat=True))
-    endpoints = [endpoint for endpoint in endpoints
-                 if endpoint.covers_gtin(label.gtin) or endpoint.marketplace_id in pushed_to]
+    pushed_to = set(LabelPush.objects.filter(label=label).values_list("marketplace_id", flat=True))
+    endpoints = [
+        endpoint
+        for endpoint in endpoints
+        if endpoint.covers_gtin(label.gtin) or endpoint.marketplace_id in pushed_to
+    ]
     if not endpoints:
         return []
     label_event = LabelEvent.objects.filter(label=label, action=action).latest("pk")
-    return deliveries_write(endpoints, label=label, event_type=action,
-                            payload=label_event_payload(label, label_event))
+    return deliveries_write(
+        endpoints, label=label, event_type=action, payload=label_event_payload(label, label_event)
+    )
 
 
-def deliveries_write(endpoints: Iterable[WebhookEndpoint], *, label: Label | None,
-                     event_type: str, payload: dict[str, Any],
-                     push: LabelPush | None = None) -> list[WebhookDelivery]:
+def deliveries_write(
+    endpoints: Iterable[WebhookEndpoint],
+    *,
+    label: Label | None,
+    event_type: str,
+    payload: dict[str, Any],
+    push: LabelPush | None = None,
+) -> list[WebhookDelivery]:
     """One delivery per endpoint that does not have this event yet, each sent after commit."""
     endpoints = list(endpoints)
-    already = set(WebhookDelivery.objects.filter(
-        event_id=payload["id"], endpoint__in=endpoints).values_list("endpoint_id", flat=True))
+    already = set(
+        WebhookDelivery.objects.filter(event_id=payload["id"], endpoint__in=endpoints).values_list(
+            "endpoint_id", flat=True
+        )
+    )
     created = [
-        WebhookDelivery.objects.create(endpoint=endpoint, label=label, push=push,
-                                       event_id=payload["id"], event_type=event_type,
-                                       payload=payload)
-        for endpoint in endpoints if endpoint.pk not in already
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            label=label,
+            push=push,
+            event_id=payload["id"],
+            event_type=event_type,
+            payload=payload,
+        )
+        for endpoint in endpoints
+        if endpoint.pk not in already
     ]
     for delivery in created:
         delivery_enqueue_on_commit(delivery.pk)

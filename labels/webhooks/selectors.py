@@ -20,12 +20,15 @@ def marketplaces_administered(user: Actor) -> list[Organisation]:
     if isinstance(user, ApiKeyUser):
         # A key acts for its own organisation only, and only with the webhooks scope.
         organisation = user.organisation
-        allowed = (organisation.kind == OrganisationKind.MARKETPLACE
-                   and user.has_scope(ApiScope.WEBHOOKS_MANAGE))
+        allowed = organisation.kind == OrganisationKind.MARKETPLACE and user.has_scope(
+            ApiScope.WEBHOOKS_MANAGE
+        )
         return [organisation] if allowed else []
-    return [m.organisation for m in memberships_for(user)
-            if m.role == Role.MARKETPLACE_ADMIN
-            and m.organisation.kind == OrganisationKind.MARKETPLACE]
+    return [
+        m.organisation
+        for m in memberships_for(user)
+        if m.role == Role.MARKETPLACE_ADMIN and m.organisation.kind == OrganisationKind.MARKETPLACE
+    ]
 
 
 def _marketplace_ids(user: Actor) -> set[int]:
@@ -34,7 +37,8 @@ def _marketplace_ids(user: Actor) -> set[int]:
 
 def endpoint_list_for_actor(user: Actor) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.select_related("marketplace").filter(
-        marketplace_id__in=_marketplace_ids(user))
+        marketplace_id__in=_marketplace_ids(user)
+    )
 
 
 def endpoint_get_for_actor(user: Actor, endpoint_id: int) -> WebhookEndpoint:
@@ -46,7 +50,8 @@ def endpoint_get_for_actor(user: Actor, endpoint_id: int) -> WebhookEndpoint:
 
 def delivery_list_for_actor(user: Actor) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.select_related("endpoint", "label").filter(
-        endpoint__marketplace_id__in=_marketplace_ids(user))
+        endpoint__marketplace_id__in=_marketplace_ids(user)
+    )
 
 
 def delivery_get_for_actor(user: Actor, delivery_id: int) -> WebhookDelivery:
@@ -58,16 +63,22 @@ def delivery_get_for_actor(user: Actor, delivery_id: int) -> WebhookDelivery:
 
 # --- pushes -------------------------------------------------------------------------------
 
+
 def user_may_push(user: User, label: Label) -> bool:
     """The holder's administrators tell marketplaces about their certified labels."""
     enterprise_id = label.certificate.enterprise_id
-    return any(m.organisation_id == enterprise_id and m.role == Role.ENTERPRISE_ADMIN
-               for m in memberships_for(user))
+    return any(
+        m.organisation_id == enterprise_id and m.role == Role.ENTERPRISE_ADMIN
+        for m in memberships_for(user)
+    )
 
 
 def label_get_for_push(user: User, serial: str) -> Label:
-    label = (Label.objects.select_related("certificate__enterprise", "certificate__product")
-             .filter(serial=serial).first())
+    label = (
+        Label.objects.select_related("certificate__enterprise", "certificate__product")
+        .filter(serial=serial)
+        .first()
+    )
     if label is None or not user_may_push(user, label):
         raise Http404
     return label
@@ -75,9 +86,11 @@ def label_get_for_push(user: User, serial: str) -> Label:
 
 def push_marketplaces() -> list[Organisation]:
     """Marketplaces that can receive a push: one active endpoint taking 'issued' events."""
-    ids = {endpoint.marketplace_id
-           for endpoint in WebhookEndpoint.objects.filter(is_active=True)
-           if endpoint.subscribes_to(EventType.ISSUED)}
+    ids = {
+        endpoint.marketplace_id
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        if endpoint.subscribes_to(EventType.ISSUED)
+    }
     return list(Organisation.objects.filter(kind=OrganisationKind.MARKETPLACE, pk__in=ids))
 
 

@@ -59,9 +59,14 @@ def retry_delay(attempts: int) -> timedelta:
 
 def deliveries_due_ids(limit: int = 500) -> list[int]:
     """Pending (never picked up), failed (retry due) and sending with an expired lease."""
-    return list(WebhookDelivery.objects.filter(
-        status__in=DUE_STATUSES, next_attempt_at__lte=timezone.now(),
-    ).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    return list(
+        WebhookDelivery.objects.filter(
+            status__in=DUE_STATUSES,
+            next_attempt_at__lte=timezone.now(),
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def delivery_attempt(delivery_id: int) -> str | None:
@@ -71,7 +76,9 @@ def delivery_attempt(delivery_id: int) -> str | None:
     # Claim with a conditional update: of two workers handed the same id (the on-commit task and
     # the sweep), only one changes the row; the other sees 0 rows and stops.
     claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status__in=DUE_STATUSES, next_attempt_at__lte=now,
+        pk=delivery_id,
+        status__in=DUE_STATUSES,
+        next_attempt_at__lte=now,
     ).update(status=DeliveryStatus.SENDING, next_attempt_at=lease_end)
     if not claimed:
         return None
@@ -84,21 +91,27 @@ def delivery_attempt(delivery_id: int) -> str | None:
     except InvalidToken:
         # The master key changed without keeping the old one: nothing can be signed until an
         # operator restores it, so stop here instead of retrying in a loop.
-        return _record(delivery, lease_end, None,
-                       _("The endpoint's secret cannot be decrypted with the master key."))
+        return _record(
+            delivery,
+            lease_end,
+            None,
+            _("The endpoint's secret cannot be decrypted with the master key."),
+        )
     body = body_bytes(delivery.payload)
     headers = {
         "Content-Type": CONTENT_TYPE,
         "User-Agent": USER_AGENT,
-        **signed_headers(secret=secret, message_id=str(delivery.event_id),
-                         timestamp=int(time.time()), body=body),
+        **signed_headers(
+            secret=secret, message_id=str(delivery.event_id), timestamp=int(time.time()), body=body
+        ),
     }
     result = post(endpoint.url, headers=headers, body=body)
     return _record(delivery, lease_end, result, result.error)
 
 
-def _record(delivery: WebhookDelivery, lease_end: datetime, result: PostResult | None,
-            error: str) -> str:
+def _record(
+    delivery: WebhookDelivery, lease_end: datetime, result: PostResult | None, error: str
+) -> str:
     now = timezone.now()
     attempts = delivery.attempts + (1 if result is not None else 0)
     changes: dict = {"attempts": attempts, "last_error": error}
@@ -115,17 +128,23 @@ def _record(delivery: WebhookDelivery, lease_end: datetime, result: PostResult |
     with transaction.atomic():
         if result is not None:
             WebhookAttempt.objects.create(
-                delivery=delivery, attempted_at=now - timedelta(milliseconds=result.duration_ms),
-                status_code=result.status_code, response_excerpt=result.excerpt,
-                duration_ms=result.duration_ms, error=result.error)
+                delivery=delivery,
+                attempted_at=now - timedelta(milliseconds=result.duration_ms),
+                status_code=result.status_code,
+                response_excerpt=result.excerpt,
+                duration_ms=result.duration_ms,
+                error=result.error,
+            )
         # Only while our claim stands: a sender whose lease ran out and was re-claimed by
         # another must not overwrite the newer outcome (its attempt is still recorded).
-        WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING,
-                                       next_attempt_at=lease_end).update(**changes)
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING, next_attempt_at=lease_end
+        ).update(**changes)
     return changes["status"]
 
 
 # --- HTTP ---------------------------------------------------------------------------------
+
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address that was checked, not to a second DNS answer."""
@@ -175,8 +194,9 @@ def post(url: str, *, headers: dict[str, str], body: bytes) -> PostResult:
             raise AddressNotAllowed(_("Only https endpoints receive webhooks."))
         address = _checked_address(parts.hostname or "", port)
         connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-        connection = connection_class(parts.hostname or "", port, address=address,
-                                      timeout=conf.timeout_seconds())
+        connection = connection_class(
+            parts.hostname or "", port, address=address, timeout=conf.timeout_seconds()
+        )
         connection.request("POST", target, body=body, headers=headers)
         response = connection.getresponse()
         excerpt = response.read(4 * EXCERPT_CHARS).decode("utf-8", "replace")[:EXCERPT_CHARS]

@@ -52,30 +52,52 @@ def _cleaned(*, url: str, event_types: Iterable[str], gtins: Iterable[str]) -> d
 
 
 @transaction.atomic
-def webhook_endpoint_create(*, actor: Actor, marketplace: Organisation, url: str,
-                            event_types: Iterable[str], gtins: Iterable[str] = (),
-                            description: str = "") -> tuple[WebhookEndpoint, str]:
+def webhook_endpoint_create(
+    *,
+    actor: Actor,
+    marketplace: Organisation,
+    url: str,
+    event_types: Iterable[str],
+    gtins: Iterable[str] = (),
+    description: str = "",
+) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret, which is returned here and never shown again."""
     _ensure_marketplace_admin(actor, marketplace)
     values = _cleaned(url=url, event_types=event_types, gtins=gtins)
     secret = secret_generate()
     endpoint = WebhookEndpoint.objects.create(
-        marketplace=marketplace, description=description.strip(),
+        marketplace=marketplace,
+        description=description.strip(),
         secret_encrypted=secret_encrypt(secret),
-        created_by=actor if isinstance(actor, User) else None, **values)
+        created_by=actor if isinstance(actor, User) else None,
+        **values,
+    )
     return endpoint, secret
 
 
 @transaction.atomic
-def webhook_endpoint_update(*, actor: Actor, endpoint_id: int, url: str,
-                            event_types: Iterable[str], gtins: Iterable[str],
-                            description: str, is_active: bool) -> WebhookEndpoint:
-    endpoint = (WebhookEndpoint.objects.select_for_update().select_related("marketplace")
-                .get(pk=endpoint_id))
+def webhook_endpoint_update(
+    *,
+    actor: Actor,
+    endpoint_id: int,
+    url: str,
+    event_types: Iterable[str],
+    gtins: Iterable[str],
+    description: str,
+    is_active: bool,
+) -> WebhookEndpoint:
+    endpoint = (
+        WebhookEndpoint.objects.select_for_update()
+        .select_related("marketplace")
+        .get(pk=endpoint_id)
+    )
     _ensure_marketplace_admin(actor, endpoint.marketplace)
     values = _cleaned(url=url, event_types=event_types, gtins=gtins)
-    for field, value in {**values, "description": description.strip(),
-                         "is_active": is_active}.items():
+    for field, value in {
+        **values,
+        "description": description.strip(),
+        "is_active": is_active,
+    }.items():
         setattr(endpoint, field, value)
     endpoint.save(update_fields=["url", "event_types", "gtins", "description", "is_active"])
     return endpoint
@@ -84,8 +106,11 @@ def webhook_endpoint_update(*, actor: Actor, endpoint_id: int, url: str,
 @transaction.atomic
 def webhook_endpoint_delete(*, actor: Actor, endpoint_id: int) -> None:
     """The endpoint goes with its delivery log; pending deliveries are dropped."""
-    endpoint = (WebhookEndpoint.objects.select_for_update().select_related("marketplace")
-                .get(pk=endpoint_id))
+    endpoint = (
+        WebhookEndpoint.objects.select_for_update()
+        .select_related("marketplace")
+        .get(pk=endpoint_id)
+    )
     _ensure_marketplace_admin(actor, endpoint.marketplace)
     endpoint.delete()
 
@@ -96,10 +121,10 @@ def webhook_endpoint_test_send(*, actor: Actor, endpoint_id: int) -> WebhookDeli
     _ensure_marketplace_admin(actor, endpoint.marketplace)
     if not endpoint.is_active:
         raise TransitionNotAllowed(_("Activate the endpoint before sending it a test event."))
-    payload = test_payload(event_id=uuid.uuid4(), marketplace_name=endpoint.marketplace.name,
-                           time=timezone.now())
-    [delivery] = deliveries_write([endpoint], label=None, event_type=TEST_EVENT,
-                                  payload=payload)
+    payload = test_payload(
+        event_id=uuid.uuid4(), marketplace_name=endpoint.marketplace.name, time=timezone.now()
+    )
+    [delivery] = deliveries_write([endpoint], label=None, event_type=TEST_EVENT, payload=payload)
     return delivery
 
 
@@ -107,8 +132,11 @@ def webhook_endpoint_test_send(*, actor: Actor, endpoint_id: int) -> WebhookDeli
 def webhook_delivery_redeliver(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now, with the same webhook-id and body; a new retry window starts.
     Every earlier attempt stays in the log."""
-    delivery = (WebhookDelivery.objects.select_for_update()
-                .select_related("endpoint__marketplace").get(pk=delivery_id))
+    delivery = (
+        WebhookDelivery.objects.select_for_update()
+        .select_related("endpoint__marketplace")
+        .get(pk=delivery_id)
+    )
     _ensure_marketplace_admin(actor, delivery.endpoint.marketplace)
     now = timezone.now()
     if not delivery.endpoint.is_active:
@@ -129,8 +157,9 @@ def label_push(*, actor: User, label_id: int, marketplace_ids: Iterable[int]) ->
     'issued' events receive the label's issued event (with its GTIN) whatever their GTIN filter,
     and later status changes of the label too. Pushing twice to a marketplace does nothing."""
     # Lock the label: two pushes at once must not both create the same LabelPush.
-    label = (Label.objects.select_for_update(of=("self",))
-             .select_related("certificate").get(pk=label_id))
+    label = (
+        Label.objects.select_for_update(of=("self",)).select_related("certificate").get(pk=label_id)
+    )
     if not user_may_push(actor, label):
         raise ActorNotPermitted(_("Only the holder's administrators push its labels."))
     if label.status != LabelStatus.VALID:
@@ -140,19 +169,26 @@ def label_push(*, actor: User, label_id: int, marketplace_ids: Iterable[int]) ->
     if not chosen:
         raise ValidationError({"marketplaces": [_("Choose at least one marketplace.")]})
     if chosen - set(eligible):
-        raise ValidationError({"marketplaces": [
-            _("Choose marketplaces that receive label events.")]})
+        raise ValidationError(
+            {"marketplaces": [_("Choose marketplaces that receive label events.")]}
+        )
     pushed = set(LabelPush.objects.filter(label=label).values_list("marketplace_id", flat=True))
     issued = LabelEvent.objects.filter(label=label, action=EventType.ISSUED).earliest("pk")
     payload = label_event_payload(label, issued)
     created = []
     for marketplace_id in sorted(chosen - pushed):
-        push = LabelPush.objects.create(label=label, marketplace=eligible[marketplace_id],
-                                        requested_by=actor)
-        endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(
-            marketplace_id=marketplace_id, is_active=True)
-            if endpoint.subscribes_to(EventType.ISSUED)]
-        deliveries_write(endpoints, label=label, event_type=EventType.ISSUED, payload=payload,
-                         push=push)
+        push = LabelPush.objects.create(
+            label=label, marketplace=eligible[marketplace_id], requested_by=actor
+        )
+        endpoints = [
+            endpoint
+            for endpoint in WebhookEndpoint.objects.filter(
+                marketplace_id=marketplace_id, is_active=True
+            )
+            if endpoint.subscribes_to(EventType.ISSUED)
+        ]
+        deliveries_write(
+            endpoints, label=label, event_type=EventType.ISSUED, payload=payload, push=push
+        )
         created.append(push)
     return created

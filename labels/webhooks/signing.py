@@ -22,6 +22,7 @@ def signed_headers(*, secret: str, message_id: str, timestamp: int, body: bytes)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret=secret, message_id=message_id,
-                                       timestamp=timestamp, body=body),
+        "webhook-signature": signature(
+            secret=secret, message_id=message_id, timestamp=timestamp, body=body
+        ),
     }

@@ -11,7 +11,10 @@ urlpatterns = [
     path("<int:endpoint_id>/delete/", views.endpoint_delete, name="endpoint_delete"),
     path("<int:endpoint_id>/test/", views.endpoint_test, name="endpoint_test"),
     path("deliveries/<int:delivery_id>/", views.delivery_detail, name="delivery_detail"),
-    path("deliveries/<int:delivery_id>/redeliver/", views.delivery_redeliver,
-         name="delivery_redeliver"),
+    path(
+        "deliveries/<int:delivery_id>/redeliver/",
+        views.delivery_redeliver,
+        name="delivery_redeliver",
+    ),
     path("push/<str:serial>/", views.label_push, name="label_push"),
 ]

@@ -31,15 +31,17 @@ def endpoint_url_validate(url: str) -> str:
         raise ValidationError(_("Webhook URLs must use https."), code="https_only")
     host = (parts.hostname or "").lower()
     if host == "localhost" or host.endswith(".localhost"):
-        raise ValidationError(_("The endpoint must be reachable on the internet."),
-                              code="not_public")
+        raise ValidationError(
+            _("The endpoint must be reachable on the internet."), code="not_public"
+        )
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return url  # a host name: its addresses are checked again at every send
     if not address.is_global:
-        raise ValidationError(_("The endpoint must be reachable on the internet."),
-                              code="not_public")
+        raise ValidationError(
+            _("The endpoint must be reachable on the internet."), code="not_public"
+        )
     return url
 
 
@@ -47,8 +49,10 @@ def event_types_clean(values: Iterable[str]) -> list[str]:
     chosen = set(values)
     unknown = chosen - set(EventType.values)
     if unknown:
-        raise ValidationError(_("Unknown event types: %(types)s.")
-                              % {"types": ", ".join(sorted(unknown))}, code="event_types")
+        raise ValidationError(
+            _("Unknown event types: %(types)s.") % {"types": ", ".join(sorted(unknown))},
+            code="event_types",
+        )
     if not chosen:
         raise ValidationError(_("Choose at least one event type."), code="event_types")
     return [value for value in EventType.values if value in chosen]
@@ -69,6 +73,7 @@ def gtins_clean(values: Iterable[str]) -> list[str]:
     if errors:
         raise ValidationError(errors, code="gtins")
     if len(normalised) > MAX_GTINS:
-        raise ValidationError(_("At most %(count)d GTINs per endpoint.") % {"count": MAX_GTINS},
-                              code="gtins")
+        raise ValidationError(
+            _("At most %(count)d GTINs per endpoint.") % {"count": MAX_GTINS}, code="gtins"
+        )
     return sorted(normalised)

@@ -61,16 +61,21 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             endpoint, secret = services.webhook_endpoint_create(
-                actor=request.user, marketplace=data["marketplace"], url=data["url"],
-                event_types=data["event_types"], gtins=data["gtins"],
-                description=data["description"])
+                actor=request.user,
+                marketplace=data["marketplace"],
+                url=data["url"],
+                event_types=data["event_types"],
+                gtins=data["gtins"],
+                description=data["description"],
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             # The secret is shown on this response only: never stored in the clear, never put
             # in a session or a redirect, not cached.
-            response = render(request, "webhooks/endpoint_created.html",
-                              {"endpoint": endpoint, "secret": secret})
+            response = render(
+                request, "webhooks/endpoint_created.html", {"endpoint": endpoint, "secret": secret}
+            )
             response["Cache-Control"] = "no-store"
             return response
     return render(request, "webhooks/endpoint_form.html", {"form": form, "endpoint": None})
@@ -84,26 +89,41 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     if status in DeliveryStatus.values:
         deliveries = deliveries.filter(status=status)
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
-    return render(request, "webhooks/endpoint_detail.html", {
-        "endpoint": endpoint, "page": page, "status": status,
-        "statuses": DeliveryStatus.choices,
-    })
+    return render(
+        request,
+        "webhooks/endpoint_detail.html",
+        {
+            "endpoint": endpoint,
+            "page": page,
+            "status": status,
+            "statuses": DeliveryStatus.choices,
+        },
+    )
 
 
 @login_required
 def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
-    initial = {"url": endpoint.url, "description": endpoint.description,
-               "event_types": endpoint.event_types, "gtins": "\n".join(endpoint.gtins),
-               "is_active": endpoint.is_active}
+    initial = {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": endpoint.event_types,
+        "gtins": "\n".join(endpoint.gtins),
+        "is_active": endpoint.is_active,
+    }
     form = WebhookEndpointForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.webhook_endpoint_update(
-                actor=request.user, endpoint_id=endpoint.pk, url=data["url"],
-                event_types=data["event_types"], gtins=data["gtins"],
-                description=data["description"], is_active=data["is_active"])
+                actor=request.user,
+                endpoint_id=endpoint.pk,
+                url=data["url"],
+                event_types=data["event_types"],
+                gtins=data["gtins"],
+                description=data["description"],
+                is_active=data["is_active"],
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -126,8 +146,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
     try:
-        delivery = services.webhook_endpoint_test_send(actor=request.user,
-                                                       endpoint_id=endpoint.pk)
+        delivery = services.webhook_endpoint_test_send(actor=request.user, endpoint_id=endpoint.pk)
     except WorkflowError as error:
         messages.error(request, _error_text(error))
         return redirect("webhooks:endpoint_detail", endpoint_id=endpoint.pk)
@@ -138,11 +157,15 @@ def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 @login_required
 def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = selectors.delivery_get_for_actor(request.user, delivery_id)
-    return render(request, "webhooks/delivery_detail.html", {
-        "delivery": delivery,
-        "attempts": delivery.attempt_log.all(),
-        "payload": json.dumps(delivery.payload, ensure_ascii=False, indent=2),
-    })
+    return render(
+        request,
+        "webhooks/delivery_detail.html",
+        {
+            "delivery": delivery,
+            "attempts": delivery.attempt_log.all(),
+            "payload": json.dumps(delivery.payload, ensure_ascii=False, indent=2),
+        },
+    )
 
 
 @login_required
@@ -168,16 +191,31 @@ def label_push(request: HttpRequest, serial: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             created = services.label_push(
-                actor=request.user, label_id=label.pk,
-                marketplace_ids=[m.pk for m in form.cleaned_data["marketplaces"]])
+                actor=request.user,
+                label_id=label.pk,
+                marketplace_ids=[m.pk for m in form.cleaned_data["marketplaces"]],
+            )
         except (WorkflowError, ValidationError) as error:
             messages.error(request, _error_text(error))
         else:
-            messages.success(request, ngettext("%(count)d marketplace notified.",
-                                               "%(count)d marketplaces notified.",
-                                               len(created)) % {"count": len(created)})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d marketplace notified.",
+                    "%(count)d marketplaces notified.",
+                    len(created),
+                )
+                % {"count": len(created)},
+            )
             return redirect("webhooks:label_push", serial=label.serial)
-    return render(request, "webhooks/push.html", {
-        "label": label, "form": form, "pushes": pushes, "choices": choices,
-        "pushable": selectors.label_pushable(label),
-    })
+    return render(
+        request,
+        "webhooks/push.html",
+        {
+            "label": label,
+            "form": form,
+            "pushes": pushes,
+            "choices": choices,
+            "pushable": selectors.label_pushable(label),
+        },
+    )

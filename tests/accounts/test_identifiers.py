@@ -31,8 +31,9 @@ SPEC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
 def spec_check_character(first_seventeen: str) -> str:
     """CONTRACTS §1, written out independently of the code under test."""
-    total = sum(SPEC_ALPHABET.index(c) * w for c, w in zip(first_seventeen, SPEC_WEIGHTS,
-                                                            strict=True))
+    total = sum(
+        SPEC_ALPHABET.index(c) * w for c, w in zip(first_seventeen, SPEC_WEIGHTS, strict=True)
+    )
     return SPEC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -61,7 +62,8 @@ def test_examples_with_a_wrong_check_character_are_refused(code: str) -> None:
         validate_uscc(code)
     assert error.value.code == "uscc_check"
     assert error.value.messages == [
-        "The check character of this Unified Social Credit Code is wrong."]
+        "The check character of this Unified Social Credit Code is wrong."
+    ]
 
 
 @pytest.mark.parametrize("authority", ["A", "N", "Y"])
@@ -90,8 +92,8 @@ def test_check_character_matches_the_standard_for_any_prefix(first_seventeen: st
 
 
 @pytest.mark.parametrize(
-    "code", ["", "9111000060003734", "91110000600037341", "91110000600037341LL",
-             "911100006000373410000"],
+    "code",
+    ["", "9111000060003734", "91110000600037341", "91110000600037341LL", "911100006000373410000"],
 )
 def test_wrong_length_is_refused(code: str) -> None:
     assert uscc_is_valid(code) is False
@@ -105,21 +107,21 @@ def test_wrong_length_is_refused(code: str) -> None:
 def test_characters_outside_the_alphabet_are_refused_and_named(character: str) -> None:
     code = "91110000600037341L"
     for position in (0, 9, 17):
-        bad = code[:position] + character + code[position + 1:]
+        bad = code[:position] + character + code[position + 1 :]
 
         assert uscc_is_valid(bad) is False
         with pytest.raises(ValidationError) as error:
             validate_uscc(bad)
         assert error.value.code == "uscc_alphabet"
         assert error.value.messages == [
-            f"Characters not allowed in a Unified Social Credit Code: {character}"]
+            f"Characters not allowed in a Unified Social Credit Code: {character}"
+        ]
 
 
 def test_every_disallowed_character_is_named_once_in_order() -> None:
     with pytest.raises(ValidationError) as error:
         validate_uscc("9111000060003734ZI")
-    assert error.value.messages == [
-        "Characters not allowed in a Unified Social Credit Code: I Z"]
+    assert error.value.messages == ["Characters not allowed in a Unified Social Credit Code: I Z"]
 
 
 def test_punctuation_is_outside_the_alphabet() -> None:
@@ -128,9 +130,11 @@ def test_punctuation_is_outside_the_alphabet() -> None:
 
 @pytest.mark.parametrize(
     ("given_code", "normal"),
-    [("91110000600037341l", "91110000600037341L"),
-     ("91350100m000100y43", "91350100M000100Y43"),
-     (" 9111 0000 6000 3734 1l ", "91110000600037341L")],
+    [
+        ("91110000600037341l", "91110000600037341L"),
+        ("91350100m000100y43", "91350100M000100Y43"),
+        (" 9111 0000 6000 3734 1l ", "91110000600037341L"),
+    ],
 )
 def test_lowercase_and_spaces_are_normalised(given_code: str, normal: str) -> None:
     assert uscc_normalize(given_code) == normal
@@ -139,6 +143,7 @@ def test_lowercase_and_spaces_are_normalised(given_code: str, normal: str) -> No
 
 
 # --- GTIN ---------------------------------------------------------------------------------
+
 
 def spec_gtin_check_digit(body: str) -> int:
     """GS1 mod-10, weights 3,1,3,1… from the right, written out independently."""
@@ -184,7 +189,8 @@ def gtin_error(value: str) -> ValidationError:
 
 
 @pytest.mark.parametrize(
-    "gtin", ["96385075", "036000291453", "4006381333932", "6901234567890", "10614141000010"],
+    "gtin",
+    ["96385075", "036000291453", "4006381333932", "6901234567890", "10614141000010"],
 )
 def test_a_wrong_check_digit_is_refused(gtin: str) -> None:
     assert gtin_is_valid(gtin) is False
@@ -197,7 +203,7 @@ def test_a_wrong_check_digit_is_refused(gtin: str) -> None:
 def test_a_thirteen_digit_gtin_with_one_wrong_digit_is_refused(position: int) -> None:
     gtin = "6901234567892"
     digit = str((int(gtin[position]) + 1) % 10)
-    changed = gtin[:position] + digit + gtin[position + 1:]
+    changed = gtin[:position] + digit + gtin[position + 1 :]
 
     assert gtin_is_valid(changed) is False
     assert gtin_error(changed).code == "gtin_check"
@@ -211,8 +217,10 @@ def test_letters_or_nothing_are_refused(gtin: str) -> None:
     assert error.messages == ["A GTIN has digits only."]
 
 
-@pytest.mark.parametrize("gtin", ["1234567", "123456789", "1234567890", "12345678901",
-                                  "123456789012345", "06901234567892000"])
+@pytest.mark.parametrize(
+    "gtin",
+    ["1234567", "123456789", "1234567890", "12345678901", "123456789012345", "06901234567892000"],
+)
 def test_wrong_lengths_are_refused_with_the_count(gtin: str) -> None:
     assert gtin_is_valid(gtin) is False
     error = gtin_error(gtin)
@@ -222,6 +230,7 @@ def test_wrong_lengths_are_refused_with_the_count(gtin: str) -> None:
 
 # --- identifiers on the models ------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_an_organisation_with_a_bad_uscc_does_not_validate(world) -> None:
     organisation = world.other_enterprise
@@ -230,13 +239,20 @@ def test_an_organisation_with_a_bad_uscc_does_not_validate(world) -> None:
     with pytest.raises(ValidationError) as error:
         organisation.full_clean()
     assert error.value.message_dict["uscc"] == [
-        "The check character of this Unified Social Credit Code is wrong."]
+        "The check character of this Unified Social Credit Code is wrong."
+    ]
 
 
 @pytest.mark.django_db
 def test_factories_give_every_organisation_a_valid_uscc(world) -> None:
-    organisations = [world.enterprise, world.other_enterprise, world.body, world.peer_body,
-                     world.regulator_organisation, world.platform]
+    organisations = [
+        world.enterprise,
+        world.other_enterprise,
+        world.body,
+        world.peer_body,
+        world.regulator_organisation,
+        world.platform,
+    ]
     assert all(uscc_is_valid(o.uscc) for o in organisations)
     assert gtin_is_valid(world.product.gtin) is True
     assert world.product.gtin.startswith("0690")
@@ -245,9 +261,14 @@ def test_factories_give_every_organisation_a_valid_uscc(world) -> None:
 @pytest.mark.django_db
 def test_product_create_stores_the_fourteen_digit_form(world) -> None:
     product = product_create(
-        actor=world.enterprise_member, enterprise=world.enterprise, name="Power bank",
-        model="PB-20", category=world.category, manufacturer="Voltia",
-        plant_address="Ningde", gtin="6901234567892",
+        actor=world.enterprise_member,
+        enterprise=world.enterprise,
+        name="Power bank",
+        model="PB-20",
+        category=world.category,
+        manufacturer="Voltia",
+        plant_address="Ningde",
+        gtin="6901234567892",
     )
 
     assert Product.objects.get(pk=product.pk).gtin == "06901234567892"
@@ -259,9 +280,14 @@ def test_product_create_refuses_a_bad_gtin_and_stores_nothing(world) -> None:
 
     with pytest.raises(ValidationError) as error:
         product_create(
-            actor=world.enterprise_member, enterprise=world.enterprise, name="Power bank",
-            model="PB-20", category=world.category, manufacturer="Voltia",
-            plant_address="Ningde", gtin="6901234567890",
+            actor=world.enterprise_member,
+            enterprise=world.enterprise,
+            name="Power bank",
+            model="PB-20",
+            category=world.category,
+            manufacturer="Voltia",
+            plant_address="Ningde",
+            gtin="6901234567890",
         )
     assert error.value.code == "gtin_check"
     assert Product.objects.count() == before

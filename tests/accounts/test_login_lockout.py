@@ -19,8 +19,9 @@ def person(enterprise_admin):
 
 
 def _token(client: APIClient, username: str, password: str):
-    return client.post(reverse("api-token"), {"username": username, "password": password},
-                       format="json")
+    return client.post(
+        reverse("api-token"), {"username": username, "password": password}, format="json"
+    )
 
 
 def test_the_token_endpoint_answers_429_once_locked_out(person, settings) -> None:

@@ -28,18 +28,19 @@ def marketplace(db) -> Organisation:
 
 @pytest.fixture
 def marketplace_admin(marketplace: Organisation) -> User:
-    user = User.objects.create_user(username="mall-admin", email="mall@example.cn",
-                                    password="x-unused-password-1")
-    Membership.objects.create(user=user, organisation=marketplace,
-                              role=Role.MARKETPLACE_ADMIN)
+    user = User.objects.create_user(
+        username="mall-admin", email="mall@example.cn", password="x-unused-password-1"
+    )
+    Membership.objects.create(user=user, organisation=marketplace, role=Role.MARKETPLACE_ADMIN)
     return user
 
 
 @pytest.fixture
 def make_key(marketplace: Organisation, marketplace_admin: User) -> Callable[..., str]:
     def make(scopes: tuple[str, ...] = (ApiScope.LABELS_READ,), name: str = "shop") -> str:
-        _api_key, key = api_key_create(actor=marketplace_admin, organisation=marketplace,
-                                       name=name, scopes=list(scopes))
+        _api_key, key = api_key_create(
+            actor=marketplace_admin, organisation=marketplace, name=name, scopes=list(scopes)
+        )
         return key
 
     return make

@@ -44,7 +44,8 @@ def client(key_client, make_key):
 
 
 def test_a_repeated_lookup_replays_the_answer_without_the_database(
-        client, label, django_assert_num_queries) -> None:
+    client, label, django_assert_num_queries
+) -> None:
     first = client.get(lookup_url(label.serial))
     with django_assert_num_queries(0):
         second = client.get(lookup_url(label.serial))
@@ -72,17 +73,20 @@ def test_anonymous_lookups_are_cached_too(key_client, label, django_assert_num_q
     same_answer(first, second)
 
 
-def test_a_status_change_shows_on_the_next_call(client, label, body_admin,
-                                                 django_capture_on_commit_callbacks) -> None:
+def test_a_status_change_shows_on_the_next_call(
+    client, label, body_admin, django_capture_on_commit_callbacks
+) -> None:
     assert client.get(lookup_url(label.serial)).json()["status"] == "valid"
     badge = client.get(reverse("api-label-badge", args=[label.serial, "svg"]))
     with django_capture_on_commit_callbacks(execute=True):
-        services.label_change_status(actor=body_admin, label_id=label.pk, action="revoke",
-                                     reason="Fraud.")
+        services.label_change_status(
+            actor=body_admin, label_id=label.pk, action="revoke", reason="Fraud."
+        )
     body = client.get(lookup_url(label.serial)).json()
     assert (body["status"], body["valid"]) == ("revoked", False)
-    assert client.get(reverse("api-label-badge", args=[label.serial, "svg"])
-                      ).content != badge.content
+    assert (
+        client.get(reverse("api-label-badge", args=[label.serial, "svg"])).content != badge.content
+    )
     gtin = client.get(reverse("api-gtin-labels", args=[label.gtin])).json()
     assert gtin["labels"][0]["status"] == "revoked"
 
@@ -92,12 +96,15 @@ def test_a_new_label_for_the_gtin_shows_on_the_next_call(client, issue_label, wo
     url = reverse("api-gtin-labels", args=[world.product.gtin])
     assert len(client.get(url).json()["labels"]) == 1
     second = issue_label()
-    assert {item["serial"] for item in client.get(url).json()["labels"]} == {first.serial,
-                                                                           second.serial}
+    assert {item["serial"] for item in client.get(url).json()["labels"]} == {
+        first.serial,
+        second.serial,
+    }
 
 
 def test_an_answer_read_before_a_change_is_never_served_after_it(
-        client, label, body_admin, monkeypatch) -> None:
+    client, label, body_admin, monkeypatch
+) -> None:
     """A status change committed while a lookup is being answered (after its database read):
     the answer stored from that read must not be served afterwards."""
     represent = apis.label_representation
@@ -105,8 +112,9 @@ def test_an_answer_read_before_a_change_is_never_served_after_it(
     def change_meanwhile(read):
         body = represent(read)
         monkeypatch.setattr(apis, "label_representation", represent)
-        services.label_change_status(actor=body_admin, label_id=label.pk, action="suspend",
-                                     reason="Overdue surveillance.")
+        services.label_change_status(
+            actor=body_admin, label_id=label.pk, action="suspend", reason="Overdue surveillance."
+        )
         return body
 
     monkeypatch.setattr(apis, "label_representation", change_meanwhile)
@@ -115,7 +123,8 @@ def test_an_answer_read_before_a_change_is_never_served_after_it(
 
 
 def test_a_revoked_key_is_refused_even_when_the_answer_is_cached(
-        key_client, make_key, marketplace_admin, label) -> None:
+    key_client, make_key, marketplace_admin, label
+) -> None:
     key = make_key()
     assert key_client(key).get(lookup_url(label.serial)).status_code == 200
     api_key_revoke(actor=marketplace_admin, api_key=ApiKey.objects.get())
@@ -125,22 +134,25 @@ def test_a_revoked_key_is_refused_even_when_the_answer_is_cached(
 
 
 def test_a_key_without_the_scope_is_refused_even_when_the_answer_is_cached(
-        key_client, make_key, label) -> None:
+    key_client, make_key, label
+) -> None:
     assert key_client(make_key()).get(lookup_url(label.serial)).status_code == 200
     other = make_key(scopes=(ApiScope.WEBHOOKS_MANAGE,), name="hooks")
     assert key_client(other).get(lookup_url(label.serial)).status_code == 403
 
 
-def test_cached_answers_count_against_the_rate_limit(key_client, make_key, label,
-                                                     monkeypatch) -> None:
+def test_cached_answers_count_against_the_rate_limit(
+    key_client, make_key, label, monkeypatch
+) -> None:
     monkeypatch.setattr(ApiKeyThrottle, "rate", "2/minute", raising=False)
     client = key_client(make_key())
     codes = [client.get(lookup_url(label.serial)).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 
 
-def test_if_none_match_is_answered_304_from_the_cache(client, label,
-                                                       django_assert_num_queries) -> None:
+def test_if_none_match_is_answered_304_from_the_cache(
+    client, label, django_assert_num_queries
+) -> None:
     etag = client.get(lookup_url(label.serial))["ETag"]
     with django_assert_num_queries(0):
         response = client.get(lookup_url(label.serial), HTTP_IF_NONE_MATCH=etag)
@@ -159,15 +171,15 @@ def test_expiry_shows_even_when_the_answer_is_cached(client, label, monkeypatch)
 
 
 def test_a_signed_in_person_is_answered_by_the_whole_stack(
-        client, api_as, body_admin, label, django_assert_max_num_queries) -> None:
+    client, api_as, body_admin, label, django_assert_max_num_queries
+) -> None:
     client.get(lookup_url(label.serial))
     response = api_as(body_admin).get(lookup_url(label.serial))
     assert response.status_code == 200
     assert "Cookie" in response["Vary"]  # the session was read: not a replayed answer
 
 
-def test_switched_off_it_stores_nothing(client, label, settings,
-                                        django_assert_num_queries) -> None:
+def test_switched_off_it_stores_nothing(client, label, settings, django_assert_num_queries) -> None:
     settings.LABEL_API_CACHE = False
     client.get(lookup_url(label.serial))
     response = client.get(lookup_url(label.serial))
@@ -179,23 +191,25 @@ def test_switched_off_it_stores_nothing(client, label, settings,
 
 # --- the batch ------------------------------------------------------------------------------
 
+
 def batch(client, keys, **headers):
     return client.post(reverse("api-label-batch"), {"keys": keys}, format="json", **headers)
 
 
-def test_the_batch_is_spliced_from_cached_labels(client, issue_label, world, body_admin,
-                                                 django_assert_num_queries) -> None:
+def test_the_batch_is_spliced_from_cached_labels(
+    client, issue_label, world, body_admin, django_assert_num_queries
+) -> None:
     first, second = issue_label(), issue_label()
-    keys = [{"serial": first.serial}, {"serial": second.serial.lower()},
-            {"serial": "ZZZZZZZZZZZZ"}]
+    keys = [{"serial": first.serial}, {"serial": second.serial.lower()}, {"serial": "ZZZZZZZZZZZZ"}]
     answer = batch(client, keys)
     with django_assert_num_queries(1):  # only the unknown serial is read again
         again = batch(client, keys)
     assert again.content == answer.content and again["ETag"] == answer["ETag"]
     assert [r["found"] for r in answer.json()["results"]] == [True, True, False]
     assert answer.json()["results"][1]["key"] == {"serial": second.serial}
-    services.label_change_status(actor=body_admin, label_id=second.pk, action="suspend",
-                                 reason="Overdue surveillance.")
+    services.label_change_status(
+        actor=body_admin, label_id=second.pk, action="suspend", reason="Overdue surveillance."
+    )
     changed = batch(client, keys)
     assert changed["ETag"] != answer["ETag"]
     assert changed.json()["results"][1]["labels"][0]["status"] == "suspended"
@@ -203,7 +217,8 @@ def test_the_batch_is_spliced_from_cached_labels(client, issue_label, world, bod
 
 
 def test_a_fragment_is_read_again_once_the_cache_time_is_over(
-        client, label, monkeypatch, settings, django_assert_num_queries) -> None:
+    client, label, monkeypatch, settings, django_assert_num_queries
+) -> None:
     """The bound a failed token write leaves: no fragment outlives LABEL_API_CACHE_SECONDS."""
     import time
 
@@ -232,12 +247,27 @@ def test_the_batch_body_is_what_a_renderer_would_make_of_it(client, issue_label,
     assert answer.content == JSONRenderer().render(answer.json())
 
 
-key_values = st.one_of(st.text(max_size=70), st.integers(), st.none(), st.booleans(),
-                       st.sampled_from(["06901234567816", "6901234567816", "12345670",
-                                        " ABC", "abc", "a\x00b", "CFP-CQC-2026-00001"]))
+key_values = st.one_of(
+    st.text(max_size=70),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.sampled_from(
+        [
+            "06901234567816",
+            "6901234567816",
+            "12345670",
+            " ABC",
+            "abc",
+            "a\x00b",
+            "CFP-CQC-2026-00001",
+        ]
+    ),
+)
 batch_items = st.one_of(
-    st.dictionaries(st.sampled_from(["serial", "certificateNumber", "gtin", "other"]),
-                    key_values, max_size=2),
+    st.dictionaries(
+        st.sampled_from(["serial", "certificateNumber", "gtin", "other"]), key_values, max_size=2
+    ),
     key_values,
 )
 
@@ -255,9 +285,14 @@ def test_the_plain_batch_check_agrees_with_the_serializer(items) -> None:
 
 
 def test_the_plain_batch_check_leaves_errors_to_the_serializer() -> None:
-    for data in ({"keys": []}, {"keys": [{"gtin": "06901234567893"}]}, {"keys": "x"}, [],
-                 {"keys": [{"serial": "A", "gtin": "12345670"}]},
-                 {"keys": [{"serial": "A"}] * 101}):
+    for data in (
+        {"keys": []},
+        {"keys": [{"gtin": "06901234567893"}]},
+        {"keys": "x"},
+        [],
+        {"keys": [{"serial": "A", "gtin": "12345670"}]},
+        {"keys": [{"serial": "A"}] * 101},
+    ):
         assert batch_keys_plain(data) is None
         with pytest.raises(serializers.ValidationError):
             apis._batch_keys_validated(data)
@@ -265,12 +300,12 @@ def test_the_plain_batch_check_leaves_errors_to_the_serializer() -> None:
 
 # --- the public verification page and its status -------------------------------------------
 
+
 def page_url(label) -> str:
     return reverse("labels:public_page", args=[label.serial])
 
 
-def test_the_public_page_is_cached_for_anonymous_visitors(
-        label, django_assert_num_queries) -> None:
+def test_the_public_page_is_cached_for_anonymous_visitors(label, django_assert_num_queries) -> None:
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
     first = visitor.get(page_url(label))
     assert first.status_code == 200 and not first.cookies
@@ -285,8 +320,9 @@ def test_the_public_page_and_its_status_show_a_change_at_once(label, body_admin)
     status_url = reverse("labels:status", args=[label.serial])
     assert b"VALID" in visitor.get(page_url(label)).content
     assert visitor.get(status_url).json()["status"] == "valid"
-    services.label_change_status(actor=body_admin, label_id=label.pk, action="suspend",
-                                 reason="Overdue surveillance.")
+    services.label_change_status(
+        actor=body_admin, label_id=label.pk, action="suspend", reason="Overdue surveillance."
+    )
     assert b"SUSPENDED" in visitor.get(page_url(label)).content
     assert visitor.get(status_url).json()["status"] == "suspended"
 
@@ -294,13 +330,13 @@ def test_the_public_page_and_its_status_show_a_change_at_once(label, body_admin)
 def test_a_revoked_signing_key_shows_on_the_cached_page(label, body_admin) -> None:
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert b"NOT TRUSTED" not in visitor.get(page_url(label)).content
-    services.signing_key_revoke(actor=body_admin, key_id=label.signing_key_id,
-                                reason="Key leaked.")
+    services.signing_key_revoke(actor=body_admin, key_id=label.signing_key_id, reason="Key leaked.")
     assert b"NOT TRUSTED" in visitor.get(page_url(label)).content
 
 
 def test_the_language_links_give_each_language_its_own_page(
-        label, django_assert_num_queries) -> None:
+    label, django_assert_num_queries
+) -> None:
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
     english = visitor.get(page_url(label) + "?lang=en")
     chinese = visitor.get(page_url(label) + "?lang=zh-hans")
@@ -320,7 +356,8 @@ def test_a_signed_in_person_gets_the_page_from_the_whole_stack(label, body_admin
 
 
 def test_public_page_visitors_are_not_held_to_the_api_rate_limit(
-        label, monkeypatch, django_assert_num_queries) -> None:
+    label, monkeypatch, django_assert_num_queries
+) -> None:
     from config.throttles import AnonymousLookupThrottle
 
     monkeypatch.setattr(AnonymousLookupThrottle, "rate", "1/minute", raising=False)
@@ -343,6 +380,7 @@ def test_routes_match_path_info_under_a_script_prefix() -> None:
 
 # --- the WSGI front door --------------------------------------------------------------------
 
+
 @pytest.fixture
 def django_requests():
     """Counts the requests that reach Django's request handling."""
@@ -358,8 +396,9 @@ def django_requests():
     request_started.disconnect(count)
 
 
-def test_the_wsgi_door_answers_a_hit_before_django(key_client, make_key, label,
-                                                   django_requests) -> None:
+def test_the_wsgi_door_answers_a_hit_before_django(
+    key_client, make_key, label, django_requests
+) -> None:
     key = make_key()
     url = lookup_url(label.serial)
     status, headers, body = wsgi_get(url, HTTP_X_API_KEY=key)  # a miss: Django answers, fills
@@ -370,8 +409,9 @@ def test_the_wsgi_door_answers_a_hit_before_django(key_client, make_key, label,
     assert body == key_client(key).get(url).content
 
 
-def test_the_wsgi_door_leaves_every_refusal_to_django(make_key, marketplace_admin, label,
-                                                      django_requests) -> None:
+def test_the_wsgi_door_leaves_every_refusal_to_django(
+    make_key, marketplace_admin, label, django_requests
+) -> None:
     key = make_key()
     url = lookup_url(label.serial)
     wsgi_get(url, HTTP_X_API_KEY=key)
@@ -405,11 +445,11 @@ def test_the_wsgi_door_hands_non_ascii_paths_to_django_unchanged(label) -> None:
 
 
 def test_the_wsgi_door_splices_a_batch_of_cached_labels(
-        key_client, make_key, issue_label, django_requests) -> None:
+    key_client, make_key, issue_label, django_requests
+) -> None:
     first, second = issue_label(), issue_label()
     key = make_key()
-    keys = [{"serial": second.serial}, {"serial": first.serial.lower()},
-            {"serial": second.serial}]
+    keys = [{"serial": second.serial}, {"serial": first.serial.lower()}, {"serial": second.serial}]
     status, headers, body = wsgi_batch(keys, key)  # Django answers and caches the pieces
     assert status == "200 OK" and len(django_requests) == 1
     again = wsgi_batch(keys, key)
@@ -418,8 +458,9 @@ def test_the_wsgi_door_splices_a_batch_of_cached_labels(
     # What the door spliced is what the view answers, header for header.
     from_django = key_client(key).post(reverse("api-label-batch"), {"keys": keys}, format="json")
     assert from_django.content == body
-    assert {name: value for name, value in from_django.items() if name != "Date"} == \
-        {name: value for name, value in headers.items() if name != "Date"}
+    assert {name: value for name, value in from_django.items() if name != "Date"} == {
+        name: value for name, value in headers.items() if name != "Date"
+    }
     status, not_modified, empty = wsgi_batch(keys, key, HTTP_IF_NONE_MATCH=headers["ETag"])
     assert status == "304 Not Modified" and empty == b"" and "Content-Type" not in not_modified
     assert not_modified["ETag"] == headers["ETag"]
@@ -427,7 +468,8 @@ def test_the_wsgi_door_splices_a_batch_of_cached_labels(
 
 
 def test_the_wsgi_door_batch_shows_a_status_change_at_once(
-        make_key, issue_label, body_admin, django_requests) -> None:
+    make_key, issue_label, body_admin, django_requests
+) -> None:
     label, other = issue_label(), issue_label()
     key = make_key()
     keys = [{"serial": label.serial}]
@@ -435,19 +477,22 @@ def test_the_wsgi_door_batch_shows_a_status_change_at_once(
     wsgi_batch(keys, key)  # the door reads its token and marks it checked
     _status, headers, _body = wsgi_batch(keys, key)  # the door: generation unchanged
     assert len(django_requests) == 1
-    services.label_change_status(actor=body_admin, label_id=other.pk, action="suspend",
-                                 reason="Overdue surveillance.")
+    services.label_change_status(
+        actor=body_admin, label_id=other.pk, action="suspend", reason="Overdue surveillance."
+    )
     assert wsgi_batch(keys, key)[1]["ETag"] == headers["ETag"]  # another label: still the door
     assert len(django_requests) == 1
-    services.label_change_status(actor=body_admin, label_id=label.pk, action="revoke",
-                                 reason="Data falsified.")
+    services.label_change_status(
+        actor=body_admin, label_id=label.pk, action="revoke", reason="Data falsified."
+    )
     _status, changed, body = wsgi_batch(keys, key)
     assert json.loads(body)["results"][0]["labels"][0]["status"] == "revoked"
     assert changed["ETag"] != headers["ETag"] and len(django_requests) == 2
 
 
 def test_the_wsgi_door_leaves_other_batches_to_django_with_their_body(
-        make_key, marketplace_admin, issue_label, world, monkeypatch, django_requests) -> None:
+    make_key, marketplace_admin, issue_label, world, monkeypatch, django_requests
+) -> None:
     label = issue_label()
     key = make_key()
     keys = [{"serial": label.serial}]
@@ -483,7 +528,8 @@ def test_the_wsgi_door_leaves_other_batches_to_django_with_their_body(
 
 
 def test_the_wsgi_door_batch_never_outlives_validity(
-        make_key, issue_label, monkeypatch, django_requests) -> None:
+    make_key, issue_label, monkeypatch, django_requests
+) -> None:
     label = issue_label()
     key = make_key()
     keys = [{"serial": label.serial}]
@@ -497,7 +543,8 @@ def test_the_wsgi_door_batch_never_outlives_validity(
 
 
 def test_the_wsgi_door_batch_reads_fragments_it_does_not_keep(
-        make_key, issue_label, settings, django_requests) -> None:
+    make_key, issue_label, settings, django_requests
+) -> None:
     """With no memory for fragments, each batch reads them from the cache, and still answers."""
     settings.LABEL_FRAGMENT_MEMORY_MB = 0
     first, second = issue_label(), issue_label()
@@ -550,13 +597,14 @@ def test_plain_batch_keys_are_written_as_the_renderer_writes_them() -> None:
 
 
 def test_a_weak_or_stale_etag_is_answered_from_the_cache_once_counted(
-        key_client, make_key, label, monkeypatch, django_assert_num_queries) -> None:
+    key_client, make_key, label, monkeypatch, django_assert_num_queries
+) -> None:
     monkeypatch.setattr(ApiKeyThrottle, "rate", "3/minute", raising=False)
     client = key_client(make_key())
     url = lookup_url(label.serial)
     first = client.get(url)
     with django_assert_num_queries(0):
-        weak = client.get(url, HTTP_IF_NONE_MATCH=f'W/{first["ETag"]}')
+        weak = client.get(url, HTTP_IF_NONE_MATCH=f"W/{first['ETag']}")
         stale = client.get(url, HTTP_IF_NONE_MATCH='"not-the-tag"')
     assert weak.status_code == 304
     assert stale.status_code == 200 and stale.content == first.content
@@ -565,15 +613,17 @@ def test_a_weak_or_stale_etag_is_answered_from_the_cache_once_counted(
 
 def test_odd_batch_keys_get_a_400_not_a_500(client) -> None:
     url = reverse("api-label-batch")
-    surrogate = client.post(url, data='{"keys": [{"serial": "AB\\ud800"}]}',
-                            content_type="application/json")
+    surrogate = client.post(
+        url, data='{"keys": [{"serial": "AB\\ud800"}]}', content_type="application/json"
+    )
     assert surrogate.status_code == 400
     assert batch(client, [{"gtin": "²²²²²²²²"}]).status_code == 400
     assert batch(client, [{"serial": "中"}]).json()["results"][0]["found"] is False
 
 
 def test_behind_a_proxy_anonymous_callers_are_counted_by_the_address_it_saw(
-        key_client, label, settings, monkeypatch) -> None:
+    key_client, label, settings, monkeypatch
+) -> None:
     from config.throttles import AnonymousLookupThrottle
 
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}

@@ -28,8 +28,13 @@ def redis_cache(settings):
             pytest.fail(f"Redis at {url} is not reachable: {error}")
         pytest.skip(f"Redis at {url} is not reachable: {error}")
     # A prefix of its own instead of a flush: the Celery test shares this database.
-    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": url,
-                                   "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
     LIMITER.reset()
     yield caches["default"]
     LIMITER.reset()
@@ -41,8 +46,14 @@ def label(issue_label):
 
 
 def test_a_hit_needs_no_query_and_a_change_shows_at_once(
-        redis_cache, key_client, make_key, label, body_admin,
-        django_assert_num_queries, django_capture_on_commit_callbacks) -> None:
+    redis_cache,
+    key_client,
+    make_key,
+    label,
+    body_admin,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+) -> None:
     assert type(redis_cache).__module__ == "config.cache"
     client = key_client(make_key())
     url = reverse("api-label", args=[label.serial])
@@ -51,13 +62,15 @@ def test_a_hit_needs_no_query_and_a_change_shows_at_once(
         second = client.get(url)
     assert second.content == first.content and dict(second.items()) == dict(first.items())
     with django_capture_on_commit_callbacks(execute=True):
-        services.label_change_status(actor=body_admin, label_id=label.pk, action="suspend",
-                                     reason="Overdue surveillance.")
+        services.label_change_status(
+            actor=body_admin, label_id=label.pk, action="suspend", reason="Overdue surveillance."
+        )
     assert client.get(url).json()["status"] == "suspended"
 
 
-def test_a_revocation_bites_on_the_next_call(redis_cache, key_client, make_key,
-                                             marketplace_admin, label) -> None:
+def test_a_revocation_bites_on_the_next_call(
+    redis_cache, key_client, make_key, marketplace_admin, label
+) -> None:
     key = make_key()
     url = reverse("api-label", args=[label.serial])
     assert key_client(key).get(url).status_code == 200
@@ -65,8 +78,9 @@ def test_a_revocation_bites_on_the_next_call(redis_cache, key_client, make_key,
     assert key_client(key).get(url).status_code == 401
 
 
-def test_the_rate_limit_counts_in_redis(redis_cache, key_client, make_key, label,
-                                        monkeypatch) -> None:
+def test_the_rate_limit_counts_in_redis(
+    redis_cache, key_client, make_key, label, monkeypatch
+) -> None:
     monkeypatch.setattr(ApiKeyThrottle, "rate", "3/minute", raising=False)
     client = key_client(make_key())
     url = reverse("api-label", args=[label.serial])
@@ -85,9 +99,9 @@ def test_leases_never_grant_more_than_the_rate(redis_cache) -> None:
     assert granted == 1000
 
 
-def test_the_batch_reads_cached_fragments_from_redis(redis_cache, key_client, make_key,
-                                                     issue_label, body_admin,
-                                                     django_assert_num_queries) -> None:
+def test_the_batch_reads_cached_fragments_from_redis(
+    redis_cache, key_client, make_key, issue_label, body_admin, django_assert_num_queries
+) -> None:
     first, second = issue_label(), issue_label()
     client = key_client(make_key())
     body = {"keys": [{"serial": first.serial}, {"serial": second.serial}]}
@@ -96,26 +110,32 @@ def test_the_batch_reads_cached_fragments_from_redis(redis_cache, key_client, ma
     with django_assert_num_queries(0):
         again = client.post(url, body, format="json")
     assert again.content == answer.content and again["ETag"] == answer["ETag"]
-    services.label_change_status(actor=body_admin, label_id=first.pk, action="suspend",
-                                 reason="Overdue surveillance.")
-    statuses = [r["labels"][0]["status"] for r in client.post(url, body, format="json"
-                                                              ).json()["results"]]
+    services.label_change_status(
+        actor=body_admin, label_id=first.pk, action="suspend", reason="Overdue surveillance."
+    )
+    statuses = [
+        r["labels"][0]["status"] for r in client.post(url, body, format="json").json()["results"]
+    ]
     assert statuses == ["suspended", "valid"]
 
 
 def test_with_redis_down_each_process_still_limits(settings) -> None:
-    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0",
-                                   "OPTIONS": {"socket_connect_timeout": 0.2,
-                                               "socket_timeout": 0.2}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
     LIMITER.reset()
     bucket = f"test:{uuid.uuid4().hex}"
     allowed = sum(LIMITER.consume(bucket, 5, 3600) is None for _ in range(12))
     assert allowed == 5
 
 
-def test_the_wsgi_door_splices_batches_from_redis(redis_cache, make_key, issue_label,
-                                                  body_admin) -> None:
+def test_the_wsgi_door_splices_batches_from_redis(
+    redis_cache, make_key, issue_label, body_admin
+) -> None:
     """Tokens as integers, fragments as pickles, the generation: as the Redis backend keeps them."""
     from django.core.signals import request_started
 
@@ -138,8 +158,9 @@ def test_the_wsgi_door_splices_batches_from_redis(redis_cache, make_key, issue_l
         assert wsgi_batch(keys, key) == answer
         assert wsgi_batch(keys, key) == answer  # the generation: no token read
         assert len(reached) == 1
-        services.label_change_status(actor=body_admin, label_id=second.pk, action="suspend",
-                                     reason="Overdue surveillance.")
+        services.label_change_status(
+            actor=body_admin, label_id=second.pk, action="suspend", reason="Overdue surveillance."
+        )
         _status, _headers, body = wsgi_batch(keys, key)
     finally:
         request_started.disconnect(count)

@@ -18,9 +18,10 @@ def signed_in(user: User) -> Client:
 
 def test_a_new_key_is_shown_once_and_stored_hashed(marketplace, marketplace_admin) -> None:
     client = signed_in(marketplace_admin)
-    response = client.post(reverse("accounts:api_keys"), {
-        "organisation": marketplace.pk, "name": "Storefront",
-        "scopes": [ApiScope.LABELS_READ]})
+    response = client.post(
+        reverse("accounts:api_keys"),
+        {"organisation": marketplace.pk, "name": "Storefront", "scopes": [ApiScope.LABELS_READ]},
+    )
     assert response.status_code == 200
     key = response.context["new_key"]
     assert key.startswith("clk_")
@@ -30,8 +31,9 @@ def test_a_new_key_is_shown_once_and_stored_hashed(marketplace, marketplace_admi
 
 
 def test_a_key_needs_a_scope(marketplace, marketplace_admin) -> None:
-    response = signed_in(marketplace_admin).post(reverse("accounts:api_keys"), {
-        "organisation": marketplace.pk, "name": "Storefront"})
+    response = signed_in(marketplace_admin).post(
+        reverse("accounts:api_keys"), {"organisation": marketplace.pk, "name": "Storefront"}
+    )
     assert response.context["form"].errors["scopes"]
     assert not ApiKey.objects.exists()
 
@@ -49,8 +51,7 @@ def test_another_marketplace_cannot_see_or_revoke_the_key(db, make_key) -> None:
     api_key = ApiKey.objects.get()
     rival = Organisation.objects.create(kind=OrganisationKind.MARKETPLACE, name="Rival Mall")
     rival_admin = User.objects.create_user(username="rival", email="rival@example.cn")
-    Membership.objects.create(user=rival_admin, organisation=rival,
-                              role=Role.MARKETPLACE_ADMIN)
+    Membership.objects.create(user=rival_admin, organisation=rival, role=Role.MARKETPLACE_ADMIN)
     client = signed_in(rival_admin)
     assert api_key.name.encode() not in client.get(reverse("accounts:api_keys")).content
     response = client.post(reverse("accounts:api_key_revoke", args=[api_key.pk]))

@@ -11,9 +11,13 @@ from config.throttles import LIMITER, AnonymousThrottle, PersonThrottle
 
 pytestmark = pytest.mark.django_db
 
-CACHE_DOWN = {"default": {"BACKEND": "config.cache.RedisCache",
-                          "LOCATION": "redis://127.0.0.1:1/0",
-                          "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+CACHE_DOWN = {
+    "default": {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
 
 
 @pytest.fixture
@@ -25,7 +29,10 @@ def cache_down(settings) -> None:
 
 
 def test_a_signed_in_person_is_answered_and_limited_per_process(
-    cache_down, monkeypatch, api_as, enterprise_admin,
+    cache_down,
+    monkeypatch,
+    api_as,
+    enterprise_admin,
 ) -> None:
     monkeypatch.setattr(PersonThrottle, "rate", "3/hour", raising=False)
     client = api_as(enterprise_admin)
@@ -36,13 +43,14 @@ def test_a_signed_in_person_is_answered_and_limited_per_process(
 
 
 def test_an_anonymous_caller_is_answered_and_limited_per_process(
-    cache_down, monkeypatch, api_as,
+    cache_down,
+    monkeypatch,
+    api_as,
 ) -> None:
     monkeypatch.setattr(AnonymousThrottle, "rate", "2/hour", raising=False)
     client = api_as(None)
 
     # Anyone may file a complaint: the anonymous limit counts before the body is read.
-    statuses = [client.post("/api/v1/complaints/", {}, format="json").status_code
-                for _ in range(3)]
+    statuses = [client.post("/api/v1/complaints/", {}, format="json").status_code for _ in range(3)]
 
     assert statuses == [400, 400, 429]

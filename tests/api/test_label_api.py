@@ -30,6 +30,7 @@ def assert_problem(response, status: int) -> dict:
 
 # --- keys ---------------------------------------------------------------------------------
 
+
 def test_a_key_is_stored_hashed_and_found_by_its_prefix(make_key) -> None:
     key = make_key()
     stored = ApiKey.objects.get()
@@ -71,6 +72,7 @@ def test_last_used_is_recorded(key_client, make_key, label) -> None:
 
 # --- rate limits --------------------------------------------------------------------------
 
+
 def test_anonymous_lookups_are_limited_with_retry_after(key_client, label, monkeypatch) -> None:
     monkeypatch.setattr(AnonymousLookupThrottle, "rate", "2/minute", raising=False)
     client = key_client()
@@ -90,8 +92,10 @@ def test_each_key_has_its_own_limit(key_client, make_key, label, monkeypatch) ->
 
 # --- lookups ------------------------------------------------------------------------------
 
-def test_lookup_by_serial_gives_status_footprint_links_and_credential(key_client, make_key,
-                                                                      label) -> None:
+
+def test_lookup_by_serial_gives_status_footprint_links_and_credential(
+    key_client, make_key, label
+) -> None:
     body = key_client(make_key()).get(lookup_url(label.serial)).json()
     subject = label.credential["credentialSubject"]
     assert body["status"] == "valid" and body["valid"] is True
@@ -111,21 +115,23 @@ def test_lookup_by_certificate_number(key_client, label) -> None:
     assert key_client().get(url).json()["serial"] == label.serial
 
 
-def test_lookup_by_gtin_gives_every_current_label(key_client, make_key, world,
-                                                  issue_label) -> None:
+def test_lookup_by_gtin_gives_every_current_label(key_client, make_key, world, issue_label) -> None:
     first, second = issue_label(), issue_label()
     gtin = world.product.gtin
     for shown in (gtin, gtin.lstrip("0")):
         response = key_client(make_key()).get(reverse("api-gtin-labels", args=[shown]))
         assert response.status_code == 200
         assert response.json()["gtin"] == gtin
-        assert {item["serial"] for item in response.json()["labels"]} == {first.serial,
-                                                                          second.serial}
+        assert {item["serial"] for item in response.json()["labels"]} == {
+            first.serial,
+            second.serial,
+        }
 
 
 def test_a_bad_gtin_is_a_400(key_client) -> None:
-    body = assert_problem(key_client().get(reverse("api-gtin-labels", args=["06901234567893"])),
-                          400)
+    body = assert_problem(
+        key_client().get(reverse("api-gtin-labels", args=["06901234567893"])), 400
+    )
     assert "gtin" in body["errors"]
 
 
@@ -136,30 +142,40 @@ def test_unknown_keys_are_404(key_client, db) -> None:
 
 
 @pytest.mark.parametrize("action", ["suspend", "revoke", "cancel"])
-def test_a_label_that_is_not_valid_is_never_answered_as_valid(key_client, label, body_admin,
-                                                              action) -> None:
-    services.label_change_status(actor=body_admin, label_id=label.pk, action=action,
-                                 reason="Surveillance found a nonconformity.")
+def test_a_label_that_is_not_valid_is_never_answered_as_valid(
+    key_client, label, body_admin, action
+) -> None:
+    services.label_change_status(
+        actor=body_admin,
+        label_id=label.pk,
+        action=action,
+        reason="Surveillance found a nonconformity.",
+    )
     body = key_client().get(lookup_url(label.serial)).json()
     assert body["valid"] is False
-    assert body["status"] == {"suspend": "suspended", "revoke": "revoked",
-                              "cancel": "cancelled"}[action]
+    assert (
+        body["status"]
+        == {"suspend": "suspended", "revoke": "revoked", "cancel": "cancelled"}[action]
+    )
     assert body["statusReason"] == "Surveillance found a nonconformity."
 
 
-def test_an_expired_label_is_answered_as_expired_before_the_beat_task_runs(key_client,
-                                                                          label) -> None:
+def test_an_expired_label_is_answered_as_expired_before_the_beat_task_runs(
+    key_client, label
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
     type(label).objects.filter(pk=label.pk).update(
-        valid_until=timezone.now() - timedelta(seconds=1))
+        valid_until=timezone.now() - timedelta(seconds=1)
+    )
     body = key_client().get(lookup_url(label.serial)).json()
     assert (body["status"], body["valid"]) == ("expired", False)
 
 
 # --- ETag ---------------------------------------------------------------------------------
+
 
 def test_etag_gives_304_until_the_status_changes(key_client, label, body_admin) -> None:
     client = key_client()
@@ -167,8 +183,9 @@ def test_etag_gives_304_until_the_status_changes(key_client, label, body_admin) 
     assert "max-age=1" in first["Cache-Control"]
     etag = first["ETag"]
     assert client.get(lookup_url(label.serial), HTTP_IF_NONE_MATCH=etag).status_code == 304
-    services.label_change_status(actor=body_admin, label_id=label.pk, action="suspend",
-                                 reason="Overdue surveillance.")
+    services.label_change_status(
+        actor=body_admin, label_id=label.pk, action="suspend", reason="Overdue surveillance."
+    )
     changed = client.get(lookup_url(label.serial), HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -177,15 +194,21 @@ def test_etag_gives_304_until_the_status_changes(key_client, label, body_admin) 
 
 # --- batch --------------------------------------------------------------------------------
 
+
 def batch(client, keys):
     return client.post(reverse("api-label-batch"), {"keys": keys}, format="json")
 
 
-def test_batch_answers_in_order_with_unknown_keys_marked(key_client, make_key, world,
-                                                         issue_label) -> None:
+def test_batch_answers_in_order_with_unknown_keys_marked(
+    key_client, make_key, world, issue_label
+) -> None:
     first, second = issue_label(), issue_label()
-    keys = [{"serial": second.serial}, {"serial": "ZZZZZZZZZZZZ"},
-            {"certificateNumber": first.certificate.number}, {"gtin": world.product.gtin}]
+    keys = [
+        {"serial": second.serial},
+        {"serial": "ZZZZZZZZZZZZ"},
+        {"certificateNumber": first.certificate.number},
+        {"gtin": world.product.gtin},
+    ]
     body = batch(key_client(make_key()), keys).json()
     results = body["results"]
     assert [r["found"] for r in results] == [True, False, True, True]
@@ -206,16 +229,20 @@ def test_a_batch_of_101_keys_is_a_400(key_client, make_key, label) -> None:
 
 
 def test_a_batch_key_must_name_exactly_one_kind(key_client, make_key, label) -> None:
-    body = assert_problem(batch(key_client(make_key()), [
-        {"serial": label.serial, "gtin": label.gtin}]), 400)
+    body = assert_problem(
+        batch(key_client(make_key()), [{"serial": label.serial, "gtin": label.gtin}]), 400
+    )
     assert "keys" in body["errors"]
 
 
-def test_a_batch_of_100_runs_at_most_three_queries(key_client, make_key, issue_label,
-                                                   django_assert_max_num_queries) -> None:
+def test_a_batch_of_100_runs_at_most_three_queries(
+    key_client, make_key, issue_label, django_assert_max_num_queries
+) -> None:
     labels = [issue_label() for _ in range(5)]
-    keys = ([{"serial": label.serial} for label in labels]
-            + [{"certificateNumber": label.certificate.number} for label in labels]) * 10
+    keys = (
+        [{"serial": label.serial} for label in labels]
+        + [{"certificateNumber": label.certificate.number} for label in labels]
+    ) * 10
     client = key_client(make_key())
     batch(client, keys[:1])  # records "last used", which is then fresh for a minute
     with django_assert_max_num_queries(3):
@@ -225,6 +252,7 @@ def test_a_batch_of_100_runs_at_most_three_queries(key_client, make_key, issue_l
 
 
 # --- badge --------------------------------------------------------------------------------
+
 
 def badge(client, label, fmt="svg", lang="zh"):
     return client.get(reverse("api-label-badge", args=[label.serial, fmt]), {"lang": lang})
@@ -236,8 +264,9 @@ def test_the_badge_is_green_only_while_valid(key_client, label, body_admin) -> N
     assert valid["Content-Type"] == "image/svg+xml"
     assert VALID_GREEN.encode() in valid.content and "有效".encode() in valid.content
     assert "max-age=1" in valid["Cache-Control"]
-    services.label_change_status(actor=body_admin, label_id=label.pk, action="revoke",
-                                 reason="Fraud.")
+    services.label_change_status(
+        actor=body_admin, label_id=label.pk, action="revoke", reason="Fraud."
+    )
     revoked = badge(client, label)
     assert VALID_GREEN.encode() not in revoked.content
     assert "已撤销".encode() in revoked.content
@@ -252,8 +281,10 @@ def test_the_badge_as_png(key_client, label) -> None:
 
 
 def test_an_unknown_badge_is_404(key_client, db) -> None:
-    assert key_client().get(reverse("api-label-badge", args=["ZZZZZZZZZZZZ", "svg"])
-                            ).status_code == 404
+    assert (
+        key_client().get(reverse("api-label-badge", args=["ZZZZZZZZZZZZ", "svg"])).status_code
+        == 404
+    )
 
 
 @pytest.fixture

@@ -13,8 +13,12 @@ def test_an_unrouted_api_address_answers_problem_json(api_as, enterprise_admin, 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json() == {
-        "type": "https://carbonlabel.example/problems/not_found", "title": "Not found.",
-        "status": 404, "detail": "No such address in the API.", "code": "not_found"}
+        "type": "https://carbonlabel.example/problems/not_found",
+        "title": "Not found.",
+        "status": 404,
+        "detail": "No such address in the API.",
+        "code": "not_found",
+    }
 
 
 def test_an_unrouted_portal_address_answers_a_page(client) -> None:

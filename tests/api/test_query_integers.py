@@ -44,8 +44,7 @@ def test_the_delivery_list_takes_any_id(marketplace_client, value) -> None:
 
 
 @pytest.mark.parametrize("value", NOT_INTEGERS + TOO_LARGE + ["0", "10000"])
-def test_the_factor_search_refuses_a_year_that_is_no_year(api_as, enterprise_admin,
-                                                          value) -> None:
+def test_the_factor_search_refuses_a_year_that_is_no_year(api_as, enterprise_admin, value) -> None:
     response = api_as(enterprise_admin).get("/api/v1/emission-factors/", {"year": value})
 
     _assert_invalid(response, "year")
@@ -59,7 +58,10 @@ def test_the_factor_search_takes_a_year(api_as, enterprise_admin) -> None:
 
 @pytest.mark.parametrize("value", NOT_INTEGERS + TOO_LARGE)
 def test_an_inventory_version_that_cannot_exist_is_not_found(
-    api_as, application_at, enterprise_admin, value,
+    api_as,
+    application_at,
+    enterprise_admin,
+    value,
 ) -> None:
     application = application_at(Status.SUBMITTED)
     api_url = reverse("api-inventory", kwargs={"application_id": application.pk})
@@ -75,12 +77,22 @@ def test_an_inventory_version_that_cannot_exist_is_not_found(
 
 
 @pytest.mark.parametrize("value", TOO_LARGE)
-@pytest.mark.parametrize("path", [
-    "/api/v1/applications/{}/", "/api/v1/products/{}/", "/api/v1/notifications/{}/read/",
-    "/api/v1/webhooks/endpoints/{}/", "/api/v1/webhooks/deliveries/{}/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/applications/{}/",
+        "/api/v1/products/{}/",
+        "/api/v1/notifications/{}/read/",
+        "/api/v1/webhooks/endpoints/{}/",
+        "/api/v1/webhooks/deliveries/{}/",
+    ],
+)
 def test_an_id_in_an_api_path_beyond_the_database_is_not_found(
-    api_as, marketplace_admin, enterprise_admin, path, value,
+    api_as,
+    marketplace_admin,
+    enterprise_admin,
+    path,
+    value,
 ) -> None:
     user = marketplace_admin if "webhooks" in path else enterprise_admin
     client = api_as(user)
@@ -92,8 +104,7 @@ def test_an_id_in_an_api_path_beyond_the_database_is_not_found(
 
 
 @pytest.mark.parametrize("value", TOO_LARGE)
-def test_an_id_in_a_portal_path_beyond_the_database_is_not_found(enterprise_admin,
-                                                                 value) -> None:
+def test_an_id_in_a_portal_path_beyond_the_database_is_not_found(enterprise_admin, value) -> None:
     portal = Client()
     portal.force_login(enterprise_admin)
 
@@ -102,7 +113,9 @@ def test_an_id_in_a_portal_path_beyond_the_database_is_not_found(enterprise_admi
 
 @pytest.mark.parametrize("value", NOT_INTEGERS + TOO_LARGE)
 def test_a_page_that_cannot_exist_is_not_found_and_a_bad_page_size_ignored(
-    api_as, enterprise_admin, value,
+    api_as,
+    enterprise_admin,
+    value,
 ) -> None:
     client = api_as(enterprise_admin)
 
@@ -115,27 +128,69 @@ def test_a_page_that_cannot_exist_is_not_found_and_a_bad_page_size_ignored(
 
 # --- ids in request bodies ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", [2**63, 18446744073709551615])
 def test_an_id_in_a_body_that_cannot_exist_is_refused_or_not_found(
-    api_as, application_at, world, enterprise_admin, body_admin, marketplace_admin, value,
+    api_as,
+    application_at,
+    world,
+    enterprise_admin,
+    body_admin,
+    marketplace_admin,
+    value,
 ) -> None:
     draft = application_at(Status.DRAFT)
     in_peer_review = application_at(Status.TECHNICAL_REVIEW)
     cases = [
-        (enterprise_admin, "/api/v1/products/", {
-            "enterprise": value, "category": "LIB-CONSUMER", "name": "Cell", "model": "C1",
-            "manufacturer": "M",
-            "plant_address": "Wuxi"}, "enterprise"),
-        (enterprise_admin, "/api/v1/applications/", {
-            "product": value, "certification_body": world.body.code, "scheme": "national_pilot",
-            "product_rule_name": "PCR", "product_rule_version": "1"}, "product"),
-        (marketplace_admin, "/api/v1/webhooks/endpoints/", {
-            "marketplace": value, "url": "https://shop.example/hook"}, "marketplace"),
-        (body_admin, f"/api/v1/applications/{in_peer_review.pk}/peer-review/",
-         {"reviewer": value}, "reviewer"),
-        (enterprise_admin, f"/api/v1/applications/{draft.pk}/inventory/", {
-            "stage": "raw_material", "name": "Steel", "amount": "1", "unit": "kg",
-            "custom_factor_evidence": value}, "custom_factor_evidence"),
+        (
+            enterprise_admin,
+            "/api/v1/products/",
+            {
+                "enterprise": value,
+                "category": "LIB-CONSUMER",
+                "name": "Cell",
+                "model": "C1",
+                "manufacturer": "M",
+                "plant_address": "Wuxi",
+            },
+            "enterprise",
+        ),
+        (
+            enterprise_admin,
+            "/api/v1/applications/",
+            {
+                "product": value,
+                "certification_body": world.body.code,
+                "scheme": "national_pilot",
+                "product_rule_name": "PCR",
+                "product_rule_version": "1",
+            },
+            "product",
+        ),
+        (
+            marketplace_admin,
+            "/api/v1/webhooks/endpoints/",
+            {"marketplace": value, "url": "https://shop.example/hook"},
+            "marketplace",
+        ),
+        (
+            body_admin,
+            f"/api/v1/applications/{in_peer_review.pk}/peer-review/",
+            {"reviewer": value},
+            "reviewer",
+        ),
+        (
+            enterprise_admin,
+            f"/api/v1/applications/{draft.pk}/inventory/",
+            {
+                "stage": "raw_material",
+                "name": "Steel",
+                "amount": "1",
+                "unit": "kg",
+                "custom_factor_evidence": value,
+            },
+            "custom_factor_evidence",
+        ),
     ]
     for user, url, body, field in cases:
         response = api_as(user).post(url, body, format="json")

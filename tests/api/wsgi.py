@@ -43,5 +43,11 @@ def wsgi_get(path: str, **headers) -> tuple[str, dict, bytes]:
 
 
 def wsgi_batch(keys, key: str, **headers) -> tuple[str, dict, bytes]:
-    return wsgi_call("POST", reverse("api-label-batch"), json.dumps({"keys": keys}),
-                     HTTP_X_API_KEY=key, HTTP_ACCEPT_LANGUAGE="en", **headers)
+    return wsgi_call(
+        "POST",
+        reverse("api-label-batch"),
+        json.dumps({"keys": keys}),
+        HTTP_X_API_KEY=key,
+        HTTP_ACCEPT_LANGUAGE="en",
+        **headers,
+    )

@@ -38,23 +38,40 @@ def certificate_of(world: World) -> Callable[..., Certificate]:
     """`certificate_of(body, category=None, status="valid")`: a certificate written directly
     (no label), of a new enterprise's product."""
 
-    def create(body: Organisation, category=None, status: str = CertificateStatus.VALID,
-               enterprise: Organisation | None = None) -> Certificate:
-        product = ProductFactory(enterprise=enterprise or EnterpriseFactory(),
-                                 category=category or world.category)
-        application = ApplicationFactory(product=product, certification_body=body,
-                                         status=Status.APPROVED, created_by=world.enterprise_admin)
-        version = DossierVersionFactory(application=application, number=1, complete=True,
-                                        frozen_at=timezone.now())
+    def create(
+        body: Organisation,
+        category=None,
+        status: str = CertificateStatus.VALID,
+        enterprise: Organisation | None = None,
+    ) -> Certificate:
+        product = ProductFactory(
+            enterprise=enterprise or EnterpriseFactory(), category=category or world.category
+        )
+        application = ApplicationFactory(
+            product=product,
+            certification_body=body,
+            status=Status.APPROVED,
+            created_by=world.enterprise_admin,
+        )
+        version = DossierVersionFactory(
+            application=application, number=1, complete=True, frozen_at=timezone.now()
+        )
         sequence = Certificate.objects.filter(certification_body=body).count() + 1
         today = timezone.localdate()
         return Certificate.objects.create(
-            application=application, number=f"CFP-{body.code.upper()}-2026-{sequence:05d}",
-            sequence=sequence, certification_body=body, enterprise=application.enterprise,
-            product=product, dossier_version=version, scheme=application.scheme,
-            declared_total=COMPLETE_DOSSIER["declared_total"], issued_on=today,
+            application=application,
+            number=f"CFP-{body.code.upper()}-2026-{sequence:05d}",
+            sequence=sequence,
+            certification_body=body,
+            enterprise=application.enterprise,
+            product=product,
+            dossier_version=version,
+            scheme=application.scheme,
+            declared_total=COMPLETE_DOSSIER["declared_total"],
+            issued_on=today,
             valid_until=today + timedelta(days=django_settings.CERTIFICATE_VALIDITY_DAYS),
-            status=status)
+            status=status,
+        )
 
     return create
 
@@ -92,10 +109,14 @@ def list_subject(world: World) -> Callable[..., BlacklistEntry]:
     def create(subject, **fields) -> BlacklistEntry:
         key = "person" if isinstance(subject, User) else "organisation"
         return blacklist_entry_create(
-            actor=world.regulator, reason="False certification conclusions.",
-            source_document=NOTICE, legal_basis="Certification and Accreditation Regulations "
-            "art. 62", effective_from=timezone.localdate() - timedelta(days=1),
-            **{key: subject}, **fields)
+            actor=world.regulator,
+            reason="False certification conclusions.",
+            source_document=NOTICE,
+            legal_basis="Certification and Accreditation Regulations art. 62",
+            effective_from=timezone.localdate() - timedelta(days=1),
+            **{key: subject},
+            **fields,
+        )
 
     return create
 
@@ -113,10 +134,12 @@ def _oversight_settings(settings, monkeypatch) -> None:
 def bits(label: Label) -> dict[str, bool]:
     label = Label.objects.get(pk=label.pk)
     return {
-        "revocation": Bitstring.from_bytes(bytes(StatusList.objects.get(
-            pk=label.revocation_list_id).bits)).get(label.revocation_index),
-        "suspension": Bitstring.from_bytes(bytes(StatusList.objects.get(
-            pk=label.suspension_list_id).bits)).get(label.suspension_index),
+        "revocation": Bitstring.from_bytes(
+            bytes(StatusList.objects.get(pk=label.revocation_list_id).bits)
+        ).get(label.revocation_index),
+        "suspension": Bitstring.from_bytes(
+            bytes(StatusList.objects.get(pk=label.suspension_list_id).bits)
+        ).get(label.suspension_index),
     }
 
 
@@ -124,7 +147,10 @@ def bits(label: Label) -> dict[str, bool]:
 def endpoint(db):
     marketplace = MarketplaceFactory(name="GreenMall")
     admin = member_of(marketplace, Role.MARKETPLACE_ADMIN, username="mall_admin")
-    endpoint, _ = webhook_endpoint_create(actor=admin, marketplace=marketplace,
-                                          url="http://127.0.0.1:9/hook",
-                                          event_types=["suspended", "revoked"])
+    endpoint, _ = webhook_endpoint_create(
+        actor=admin,
+        marketplace=marketplace,
+        url="http://127.0.0.1:9/hook",
+        event_types=["suspended", "revoked"],
+    )
     return endpoint

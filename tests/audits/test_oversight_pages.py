@@ -43,20 +43,33 @@ def recorded(world, issue_label):
 
 # --- public pages -------------------------------------------------------------------------
 
+
 def test_the_public_sampling_page_shows_the_draw_and_outcome_without_confidential_data(
-    world, recorded,
+    world,
+    recorded,
 ) -> None:
     record, item, label = recorded
-    reinspection_record(actor=item.inspector, item_id=item.pk, outcome="nonconforming",
-                        findings=SECRET_FINDINGS, action="suspend")
+    reinspection_record(
+        actor=item.inspector,
+        item_id=item.pk,
+        outcome="nonconforming",
+        findings=SECRET_FINDINGS,
+        action="suspend",
+    )
 
     response = client_as().get(reverse("oversight_public:sampling"))
 
     html = response.content.decode()
     assert response.status_code == 200
-    for shown in (record.seed, record.population_hash, label.certificate.number,
-                  label.certificate.product.name, world.body.name, "Nonconforming",
-                  "Suspend the certificate"):
+    for shown in (
+        record.seed,
+        record.population_hash,
+        label.certificate.number,
+        label.certificate.product.name,
+        world.body.name,
+        "Nonconforming",
+        "Suspend the certificate",
+    ):
         assert shown in html
     application = label.certificate.application
     goal = application.dossier_versions.get(number=1).goal
@@ -64,8 +77,7 @@ def test_the_public_sampling_page_shows_the_draw_and_outcome_without_confidentia
         assert hidden not in html
 
 
-def test_the_public_blacklist_lists_bodies_in_force_only(world, list_subject,
-                                                         third_body) -> None:
+def test_the_public_blacklist_lists_bodies_in_force_only(world, list_subject, third_body) -> None:
     body_entry = list_subject(world.body)
     list_subject(world.enterprise)
     list_subject(world.reviewer)
@@ -78,8 +90,12 @@ def test_the_public_blacklist_lists_bodies_in_force_only(world, list_subject,
 
     assert world.body.name in html
     assert body_entry.source_document in html
-    for hidden in (world.enterprise.name, world.reviewer.username, third_body.name,
-                   body_entry.reason):
+    for hidden in (
+        world.enterprise.name,
+        world.reviewer.username,
+        third_body.name,
+        body_entry.reason,
+    ):
         assert hidden not in html
 
 
@@ -94,8 +110,9 @@ PORTAL_PAGES = ["oversight:sampling_draws", "oversight:blacklist_list"]
 
 
 @pytest.mark.parametrize("page", PORTAL_PAGES)
-@pytest.mark.parametrize("persona", ["body_admin", "reviewer", "enterprise_admin",
-                                     "platform_admin"])
+@pytest.mark.parametrize(
+    "persona", ["body_admin", "reviewer", "enterprise_admin", "platform_admin"]
+)
 def test_only_the_regulator_opens_the_oversight_pages(world, page, persona) -> None:
     assert client_as(world.persona(persona)).get(reverse(page)).status_code == 404
     assert client_as(world.regulator).get(reverse(page)).status_code == 200
@@ -106,59 +123,78 @@ def test_the_regulator_draws_in_the_portal(world, issue_label) -> None:
 
     response = client_as(world.regulator).post(
         reverse("oversight:sampling_draws"),
-        {"seed": "portal-seed", "size": "1", "stratify_by": "body"}, follow=True)
+        {"seed": "portal-seed", "size": "1", "stratify_by": "body"},
+        follow=True,
+    )
 
     draw = SamplingDraw.objects.get()
-    assert (draw.seed, draw.stratify_by, draw.drawn_by) == ("portal-seed", "body",
-                                                            world.regulator)
+    assert (draw.seed, draw.stratify_by, draw.drawn_by) == ("portal-seed", "body", world.regulator)
     assert messages_of(response) == ["Drawn 1 certificates with the seed “portal-seed”."]
 
 
 def test_others_cannot_post_a_draw(world, issue_label) -> None:
     issue_label()
-    response = client_as(world.body_admin).post(reverse("oversight:sampling_draws"),
-                                                {"seed": "x", "size": "1"})
+    response = client_as(world.body_admin).post(
+        reverse("oversight:sampling_draws"), {"seed": "x", "size": "1"}
+    )
     assert response.status_code == 404
     assert SamplingDraw.objects.count() == 0
 
 
 def test_the_regulator_lists_with_a_document_checked_by_content(world, media_root) -> None:
     url = reverse("oversight:blacklist_list")
-    fields = {"organisation": world.body.pk, "reason": "False conclusions.",
-              "legal_basis": "Regulations art. 62", "source_document": "SAMR 2026 No. 9",
-              "effective_from": "2026-01-01"}
+    fields = {
+        "organisation": world.body.pk,
+        "reason": "False conclusions.",
+        "legal_basis": "Regulations art. 62",
+        "source_document": "SAMR 2026 No. 9",
+        "effective_from": "2026-01-01",
+    }
 
-    refused = client_as(world.regulator).post(url, {
-        **fields, "documents": SimpleUploadedFile("decision.pdf", b"not a pdf")})
+    refused = client_as(world.regulator).post(
+        url, {**fields, "documents": SimpleUploadedFile("decision.pdf", b"not a pdf")}
+    )
     assert BlacklistEntry.objects.count() == 0
     assert "but its content is text/plain" in " ".join(messages_of(refused))
 
-    client_as(world.regulator).post(url, {
-        **fields, "documents": SimpleUploadedFile("decision.pdf", make_pdf("SAMR"))})
+    client_as(world.regulator).post(
+        url, {**fields, "documents": SimpleUploadedFile("decision.pdf", make_pdf("SAMR"))}
+    )
     entry = BlacklistEntry.objects.get()
     assert (entry.organisation, entry.legal_basis, entry.effective_from) == (
-        world.body, "Regulations art. 62", date(2026, 1, 1))
+        world.body,
+        "Regulations art. 62",
+        date(2026, 1, 1),
+    )
     assert entry.documents.get().content_type == "application/pdf"
 
 
 def test_others_cannot_list(world) -> None:
-    response = client_as(world.body_admin).post(reverse("oversight:blacklist_list"), {
-        "organisation": world.peer_body.pk, "reason": "r", "legal_basis": "l",
-        "source_document": "d", "effective_from": "2026-01-01"})
+    response = client_as(world.body_admin).post(
+        reverse("oversight:blacklist_list"),
+        {
+            "organisation": world.peer_body.pk,
+            "reason": "r",
+            "legal_basis": "l",
+            "source_document": "d",
+            "effective_from": "2026-01-01",
+        },
+    )
     assert response.status_code == 404
     assert BlacklistEntry.objects.count() == 0
 
 
-def test_the_regulator_orders_and_delists_in_the_portal(world, issue_label,
-                                                       list_subject) -> None:
+def test_the_regulator_orders_and_delists_in_the_portal(world, issue_label, list_subject) -> None:
     label = issue_label()
     entry = list_subject(world.body)
     client = client_as(world.regulator)
 
     page = client.get(reverse("oversight:blacklist_detail", args=[entry.pk]))
     assert label.certificate.number in page.content.decode()
-    client.post(reverse("oversight:blacklist_order", args=[entry.pk]),
-                {"kind": "suspension", "reason": "Body listed."})
+    client.post(
+        reverse("oversight:blacklist_order", args=[entry.pk]),
+        {"kind": "suspension", "reason": "Body listed."},
+    )
     label.refresh_from_db()
     assert label.status == LabelStatus.SUSPENDED
 
@@ -173,31 +209,51 @@ def test_others_cannot_order_or_delist(world, issue_label, list_subject, persona
     entry = list_subject(world.body)
     client = client_as(world.persona(persona))
 
-    assert client.post(reverse("oversight:blacklist_order", args=[entry.pk]),
-                       {"kind": "suspension", "reason": "x"}).status_code == 404
-    assert client.post(reverse("oversight:blacklist_delist", args=[entry.pk]),
-                       {"reason": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("oversight:blacklist_order", args=[entry.pk]),
+            {"kind": "suspension", "reason": "x"},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("oversight:blacklist_delist", args=[entry.pk]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
     label.refresh_from_db()
     entry.refresh_from_db()
     assert (label.status, entry.delisted_at, BlacklistLabelOrder.objects.count()) == (
-        LabelStatus.VALID, None, 0)
+        LabelStatus.VALID,
+        None,
+        0,
+    )
 
 
 # --- the inspector's page -----------------------------------------------------------------
+
 
 def test_the_drawn_inspector_records_in_the_portal(world, recorded) -> None:
     _, item, label = recorded
     client = client_as(item.inspector)
 
-    assert item.certificate.number in client.get(
-        reverse("oversight:reinspection_list")).content.decode()
-    client.post(reverse("oversight:reinspection_detail", args=[item.pk]), {
-        "outcome": "nonconforming", "action": "withdraw", "findings": SECRET_FINDINGS})
+    assert (
+        item.certificate.number
+        in client.get(reverse("oversight:reinspection_list")).content.decode()
+    )
+    client.post(
+        reverse("oversight:reinspection_detail", args=[item.pk]),
+        {"outcome": "nonconforming", "action": "withdraw", "findings": SECRET_FINDINGS},
+    )
 
     item.refresh_from_db()
     label.refresh_from_db()
-    assert (item.status, item.outcome, label.status) == ("completed", "nonconforming",
-                                                         LabelStatus.REVOKED)
+    assert (item.status, item.outcome, label.status) == (
+        "completed",
+        "nonconforming",
+        LabelStatus.REVOKED,
+    )
 
 
 def test_another_reviewer_cannot_see_or_record_the_reinspection(world, recorded) -> None:
@@ -206,8 +262,9 @@ def test_another_reviewer_cannot_see_or_record_the_reinspection(world, recorded)
     url = reverse("oversight:reinspection_detail", args=[item.pk])
 
     assert client_as(stranger).get(url).status_code == 404
-    assert client_as(stranger).post(url, {"outcome": "conforming",
-                                          "findings": "x"}).status_code == 404
+    assert (
+        client_as(stranger).post(url, {"outcome": "conforming", "findings": "x"}).status_code == 404
+    )
     assert client_as(world.body_admin).get(url).status_code == 404
     item.refresh_from_db()
     label.refresh_from_db()
@@ -220,11 +277,13 @@ def test_the_regulator_sees_the_reinspection_but_cannot_record_it(world, recorde
         pytest.skip("the regulator was drawn as the inspector")
     url = reverse("oversight:reinspection_detail", args=[item.pk])
 
-    response = client_as(world.regulator).post(url, {"outcome": "nonconforming",
-                                                     "action": "suspend", "findings": "x"})
+    response = client_as(world.regulator).post(
+        url, {"outcome": "nonconforming", "action": "suspend", "findings": "x"}
+    )
 
     assert messages_of(response) == [
-        "Only the inspector drawn for this certificate records its re-inspection."]
+        "Only the inspector drawn for this certificate records its re-inspection."
+    ]
     item.refresh_from_db()
     label.refresh_from_db()
     assert (item.status, label.status) == ("assigned", LabelStatus.VALID)
@@ -232,8 +291,10 @@ def test_the_regulator_sees_the_reinspection_but_cannot_record_it(world, recorde
 
 # --- the enterprise's transfer page -------------------------------------------------------
 
-def test_the_enterprise_transfers_a_frozen_file_in_the_portal(world, application_at,
-                                                            list_subject, third_body) -> None:
+
+def test_the_enterprise_transfers_a_frozen_file_in_the_portal(
+    world, application_at, list_subject, third_body
+) -> None:
     application = application_at(Status.PLANNED)
     list_subject(world.body)
     url = reverse("oversight:transfer", args=[application.pk])
@@ -246,12 +307,12 @@ def test_the_enterprise_transfers_a_frozen_file_in_the_portal(world, application
     client.post(url, {"certification_body": third_body.pk})
 
     application = Application.objects.get(pk=application.pk)
-    assert (application.certification_body, application.status) == (third_body,
-                                                                     Status.SUBMITTED)
+    assert (application.certification_body, application.status) == (third_body, Status.SUBMITTED)
 
 
-def test_another_enterprise_cannot_open_the_transfer_page(world, application_at,
-                                                          list_subject) -> None:
+def test_another_enterprise_cannot_open_the_transfer_page(
+    world, application_at, list_subject
+) -> None:
     application = application_at(Status.PLANNED)
     list_subject(world.body)
     url = reverse("oversight:transfer", args=[application.pk])

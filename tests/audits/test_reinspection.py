@@ -39,24 +39,37 @@ def test_the_inspector_is_not_of_the_issuing_body(drawn, world) -> None:
 def test_a_conforming_outcome_leaves_the_label_valid(drawn) -> None:
     item, label = drawn
 
-    reinspection_record(actor=item.inspector, item_id=item.pk, outcome="conforming",
-                        findings="Data traced to meter readings; no deviation.")
+    reinspection_record(
+        actor=item.inspector,
+        item_id=item.pk,
+        outcome="conforming",
+        findings="Data traced to meter readings; no deviation.",
+    )
 
     label.refresh_from_db()
     assert label.status == LabelStatus.VALID
     assert item_state(item)[:3] == ("completed", "conforming", "")
 
 
-@pytest.mark.parametrize(("action", "status", "expected_bits", "event"), [
-    ("suspend", LabelStatus.SUSPENDED, {"revocation": False, "suspension": True}, "suspended"),
-    ("withdraw", LabelStatus.REVOKED, {"revocation": True, "suspension": False}, "revoked"),
-])
-def test_a_nonconforming_outcome_acts_on_the_label(drawn, endpoint, action,
-                                                   status, expected_bits, event) -> None:
+@pytest.mark.parametrize(
+    ("action", "status", "expected_bits", "event"),
+    [
+        ("suspend", LabelStatus.SUSPENDED, {"revocation": False, "suspension": True}, "suspended"),
+        ("withdraw", LabelStatus.REVOKED, {"revocation": True, "suspension": False}, "revoked"),
+    ],
+)
+def test_a_nonconforming_outcome_acts_on_the_label(
+    drawn, endpoint, action, status, expected_bits, event
+) -> None:
     item, label = drawn
 
-    reinspection_record(actor=item.inspector, item_id=item.pk, outcome="nonconforming",
-                        findings=FINDINGS, action=action)
+    reinspection_record(
+        actor=item.inspector,
+        item_id=item.pk,
+        outcome="nonconforming",
+        findings=FINDINGS,
+        action=action,
+    )
 
     label.refresh_from_db()
     assert label.status == status
@@ -76,39 +89,57 @@ def test_only_the_drawn_inspector_records(drawn, world, persona) -> None:
     before = item_state(item)
 
     with pytest.raises(ActorNotPermitted):
-        reinspection_record(actor=actor, item_id=item.pk, outcome="nonconforming",
-                            findings=FINDINGS, action="suspend")
+        reinspection_record(
+            actor=actor,
+            item_id=item.pk,
+            outcome="nonconforming",
+            findings=FINDINGS,
+            action="suspend",
+        )
 
     assert item_state(item) == before
     label.refresh_from_db()
     assert label.status == LabelStatus.VALID
 
 
-@pytest.mark.parametrize(("outcome", "findings", "action"), [
-    ("nonconforming", FINDINGS, ""), ("conforming", "  ", ""), ("unknown", FINDINGS, ""),
-])
+@pytest.mark.parametrize(
+    ("outcome", "findings", "action"),
+    [
+        ("nonconforming", FINDINGS, ""),
+        ("conforming", "  ", ""),
+        ("unknown", FINDINGS, ""),
+    ],
+)
 def test_an_incomplete_record_is_refused(drawn, outcome, findings, action) -> None:
     item, _ = drawn
     before = item_state(item)
 
     with pytest.raises((WorkflowError, ValidationError)):
-        reinspection_record(actor=item.inspector, item_id=item.pk, outcome=outcome,
-                            findings=findings, action=action)
+        reinspection_record(
+            actor=item.inspector, item_id=item.pk, outcome=outcome, findings=findings, action=action
+        )
 
     assert item_state(item) == before
 
 
 def test_a_recorded_reinspection_is_closed_and_so_is_the_inspectors_power(drawn) -> None:
     item, label = drawn
-    reinspection_record(actor=item.inspector, item_id=item.pk, outcome="conforming",
-                        findings="Fine.")
+    reinspection_record(
+        actor=item.inspector, item_id=item.pk, outcome="conforming", findings="Fine."
+    )
 
     with pytest.raises(WorkflowError):
-        reinspection_record(actor=item.inspector, item_id=item.pk, outcome="nonconforming",
-                            findings=FINDINGS, action="suspend")
+        reinspection_record(
+            actor=item.inspector,
+            item_id=item.pk,
+            outcome="nonconforming",
+            findings=FINDINGS,
+            action="suspend",
+        )
     with pytest.raises(ActorNotPermitted):
-        label_services.label_change_status(actor=item.inspector, label_id=label.pk,
-                                           action="suspend", reason="After the fact.")
+        label_services.label_change_status(
+            actor=item.inspector, label_id=label.pk, action="suspend", reason="After the fact."
+        )
     label.refresh_from_db()
     assert label.status == LabelStatus.VALID
 
@@ -117,37 +148,53 @@ def test_the_inspector_may_not_restore_or_cancel(drawn) -> None:
     item, label = drawn
 
     with pytest.raises(ActorNotPermitted):
-        label_services.label_change_status(actor=item.inspector, label_id=label.pk,
-                                           action="cancel", reason="No.")
+        label_services.label_change_status(
+            actor=item.inspector, label_id=label.pk, action="cancel", reason="No."
+        )
 
 
 def test_a_listed_inspector_cannot_record(drawn, world) -> None:
     item, _ = drawn
-    BlacklistEntry.objects.create(person=item.inspector, reason="r", source_document="d",
-                                  effective_from="2020-01-01", created_by=world.regulator)
+    BlacklistEntry.objects.create(
+        person=item.inspector,
+        reason="r",
+        source_document="d",
+        effective_from="2020-01-01",
+        created_by=world.regulator,
+    )
     before = item_state(item)
 
     with pytest.raises(WorkflowError):
-        reinspection_record(actor=item.inspector, item_id=item.pk, outcome="conforming",
-                            findings="Fine.")
+        reinspection_record(
+            actor=item.inspector, item_id=item.pk, outcome="conforming", findings="Fine."
+        )
     assert item_state(item) == before
 
 
-def test_a_suspension_on_reinspection_of_a_suspended_label_is_the_inspectors(drawn,
-                                                                            world) -> None:
+def test_a_suspension_on_reinspection_of_a_suspended_label_is_the_inspectors(drawn, world) -> None:
     from certification.errors import ActorNotPermitted
     from labels.services import label_change_status
 
     item, label = drawn
-    label_change_status(actor=world.body_admin, label_id=label.pk, action="suspend",
-                        reason="Meter calibration lapsed.")
+    label_change_status(
+        actor=world.body_admin,
+        label_id=label.pk,
+        action="suspend",
+        reason="Meter calibration lapsed.",
+    )
 
-    reinspection_record(actor=item.inspector, item_id=item.pk, outcome="nonconforming",
-                        findings=FINDINGS, action="suspend")
+    reinspection_record(
+        actor=item.inspector,
+        item_id=item.pk,
+        outcome="nonconforming",
+        findings=FINDINGS,
+        action="suspend",
+    )
 
     label.refresh_from_db()
     assert label.status == LabelStatus.SUSPENDED
     assert label.certificate.suspension_reason_code == "reinspection"
     with pytest.raises(ActorNotPermitted):  # the body does not lift the inspector's suspension
-        label_change_status(actor=world.body_admin, label_id=label.pk, action="restore",
-                            reason="Calibrated.")
+        label_change_status(
+            actor=world.body_admin, label_id=label.pk, action="restore", reason="Calibrated."
+        )

@@ -49,14 +49,17 @@ def test_the_same_seed_and_population_give_the_same_lines(population) -> None:
 
 
 def test_another_seed_gives_another_draw(population) -> None:
-    draws = {tuple(run("--seed", seed, "--size", "4", "--dry-run")[:-1])
-             for seed in ("alpha", "beta", "gamma")}
+    draws = {
+        tuple(run("--seed", seed, "--size", "4", "--dry-run")[:-1])
+        for seed in ("alpha", "beta", "gamma")
+    }
 
     assert len(draws) == 3
 
 
 def test_the_output_is_one_line_per_certificate_then_the_population_hash(
-    population, world,
+    population,
+    world,
 ) -> None:
     lines = run("--seed", "s", "--size", "3", "--dry-run")
 
@@ -72,8 +75,9 @@ def test_the_draw_is_the_published_recipe(population) -> None:
     """Anyone can replay it with SHA-256 alone: smallest keys drawn, in key order."""
     seed = "replay-me"
     numbers = sorted(c.number for c in population)
-    expected = sorted(numbers, key=lambda n: hashlib.sha256(f"{seed}\n{n}".encode())
-                      .hexdigest())[:4]
+    expected = sorted(numbers, key=lambda n: hashlib.sha256(f"{seed}\n{n}".encode()).hexdigest())[
+        :4
+    ]
 
     drawn = [line.split()[0] for line in run("--seed", seed, "--size", "4", "--dry-run")[:-1]]
 
@@ -88,8 +92,7 @@ def test_suspended_and_revoked_certificates_are_not_in_the_population(population
     assert len(draw.items) == 12
 
 
-def test_the_population_hash_changes_with_the_population(population, world,
-                                                         certificate_of) -> None:
+def test_the_population_hash_changes_with_the_population(population, world, certificate_of) -> None:
     before = run("--seed", "s", "--size", "2", "--dry-run")[-1]
     certificate_of(world.body)
     after = run("--seed", "s", "--size", "2", "--dry-run")[-1]
@@ -109,19 +112,27 @@ def test_the_issuing_bodys_staff_are_never_drawn_as_inspectors(population, world
 
     assert len(draw.items) == 12
     for item in draw.items:
-        staff = set(item.certificate.certification_body.memberships.values_list(
-            "user_id", flat=True))
+        staff = set(
+            item.certificate.certification_body.memberships.values_list("user_id", flat=True)
+        )
         assert item.inspector.pk not in staff
         assert not item.inspector.memberships.filter(
-            organisation=item.certificate.enterprise).exists()
+            organisation=item.certificate.enterprise
+        ).exists()
 
 
 def test_the_pool_is_reviewers_of_active_bodies_and_regulators_not_the_blacklisted(
-    world, third_body,
+    world,
+    third_body,
 ) -> None:
     listed = member_of(third_body, Role.REVIEWER, username="listed_reviewer")
-    BlacklistEntry.objects.create(person=listed, reason="r", source_document="d",
-                                  effective_from="2020-01-01", created_by=world.regulator)
+    BlacklistEntry.objects.create(
+        person=listed,
+        reason="r",
+        source_document="d",
+        effective_from="2020-01-01",
+        created_by=world.regulator,
+    )
 
     pool = {person.username for person, _ in inspector_pool()}
 
@@ -129,8 +140,13 @@ def test_the_pool_is_reviewers_of_active_bodies_and_regulators_not_the_blacklist
 
 
 def test_a_listed_body_s_reviewers_leave_the_pool(world, third_body) -> None:
-    BlacklistEntry.objects.create(organisation=third_body, reason="r", source_document="d",
-                                  effective_from="2020-01-01", created_by=world.regulator)
+    BlacklistEntry.objects.create(
+        organisation=third_body,
+        reason="r",
+        source_document="d",
+        effective_from="2020-01-01",
+        created_by=world.regulator,
+    )
 
     assert "third_reviewer" not in {person.username for person, _ in inspector_pool()}
 
@@ -151,12 +167,15 @@ def test_stratified_by_category_allocates_in_proportion(population, other_catego
     assert categories == ["CAT-STEEL", "LIB-CONSUMER", "LIB-CONSUMER", "LIB-CONSUMER"]
 
 
-@pytest.mark.parametrize(("sizes", "size", "expected"), [
-    ({"a": 6, "b": 4, "c": 2}, 6, {"a": 3, "b": 2, "c": 1}),
-    ({"a": 1, "b": 1, "c": 1}, 2, {"a": 1, "b": 1, "c": 0}),  # ties: the smaller code
-    ({"a": 5, "b": 3}, 3, {"a": 2, "b": 1}),  # 1.875 / 1.125 → largest remainder to a
-    ({"a": 2}, 10, {"a": 2}),  # never more than the stratum holds
-])
+@pytest.mark.parametrize(
+    ("sizes", "size", "expected"),
+    [
+        ({"a": 6, "b": 4, "c": 2}, 6, {"a": 3, "b": 2, "c": 1}),
+        ({"a": 1, "b": 1, "c": 1}, 2, {"a": 1, "b": 1, "c": 0}),  # ties: the smaller code
+        ({"a": 5, "b": 3}, 3, {"a": 2, "b": 1}),  # 1.875 / 1.125 → largest remainder to a
+        ({"a": 2}, 10, {"a": 2}),  # never more than the stratum holds
+    ],
+)
 def test_allocation_is_proportional_with_largest_remainders(sizes, size, expected) -> None:
     assert allocate(sizes, size) == expected
 
@@ -173,10 +192,16 @@ def test_a_recorded_draw_keeps_seed_hash_and_tasks(population, world) -> None:
 
     draw = SamplingDraw.objects.get()
     assert (draw.seed, draw.size, draw.stratify_by, draw.population_size, draw.drawn_by) == (
-        "recorded", 3, "body", 12, world.regulator)
+        "recorded",
+        3,
+        "body",
+        12,
+        world.regulator,
+    )
     assert lines[-1] == f"population {draw.population_hash}"
-    assert [f"{i.certificate.number} {i.inspector.username}"
-            for i in draw.items.order_by("position")] == lines[:-1]
+    assert [
+        f"{i.certificate.number} {i.inspector.username}" for i in draw.items.order_by("position")
+    ] == lines[:-1]
     assert set(draw.items.values_list("status", flat=True)) == {"assigned"}
     # The same seed over the same population replays the recorded draw.
     assert run("--seed", "recorded", "--size", "3", "--by", "body", "--dry-run") == lines
@@ -189,10 +214,13 @@ def test_only_the_regulator_records_a_draw(population, world) -> None:
     assert SamplingDraw.objects.count() == 0
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--seed", " ", "--size", "2"), "Give the seed to publish."),
-    (("--seed", "s", "--size", "0"), "Draw at least one certificate."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--seed", " ", "--size", "2"), "Give the seed to publish."),
+        (("--seed", "s", "--size", "0"), "Draw at least one certificate."),
+    ],
+)
 def test_bad_arguments_are_refused(population, args, message) -> None:
     with pytest.raises(CommandError, match=message):
         run(*args, "--dry-run")
@@ -207,11 +235,14 @@ def test_recording_needs_one_regulator(population, world, third_body) -> None:
     assert SamplingDraw.objects.get().drawn_by.username == "regulator2"
 
 
-@pytest.mark.parametrize("arguments", [
-    ["--seed", "s", "--size", "999999999999999999999"],
-    ["--seed", "s", "--size", "10001"],
-    ["--seed", "x" * 201, "--size", "1"],
-])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--seed", "s", "--size", "999999999999999999999"],
+        ["--seed", "s", "--size", "10001"],
+        ["--seed", "x" * 201, "--size", "1"],
+    ],
+)
 def test_out_of_range_arguments_are_a_clear_error(db, arguments) -> None:
     with pytest.raises(CommandError):
         call_command("sampling_draw", *arguments, "--dry-run", stdout=StringIO())

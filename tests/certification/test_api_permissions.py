@@ -43,23 +43,46 @@ def scene(world, application_at) -> Scene:
     two dossier versions, evidence, team, evaluation record, a peer reviewer from body Y, an
     event and a notification."""
     application = application_at(Status.AWAITING_ENTERPRISE)
-    PeerReview.objects.create(application=application, reviewer=world.peer_reviewer,
-                              body=world.peer_body, assigned_by=world.body_admin)
+    PeerReview.objects.create(
+        application=application,
+        reviewer=world.peer_reviewer,
+        body=world.peer_body,
+        assigned_by=world.body_admin,
+    )
     event = ApplicationEvent.objects.create(
-        application=application, actor=world.reviewer, action="request_changes",
-        from_status=Status.IN_EVALUATION, to_status=Status.AWAITING_ENTERPRISE)
+        application=application,
+        actor=world.reviewer,
+        action="request_changes",
+        from_status=Status.IN_EVALUATION,
+        to_status=Status.AWAITING_ENTERPRISE,
+    )
     notification = Notification.objects.create(
-        recipient=world.enterprise_admin, application=application, event=event,
-        subject=f"{application.reference} is now: Awaiting the enterprise", body="Findings.")
+        recipient=world.enterprise_admin,
+        application=application,
+        event=event,
+        subject=f"{application.reference} is now: Awaiting the enterprise",
+        body="Findings.",
+    )
     evidence = application.evidence_files.first()
     line = InventoryLine.objects.create(
-        dossier_version=application.dossier_versions.get(number=2), position=1,
-        stage="production", name="Grid electricity", amount=Decimal("12.5"), unit="kWh",
-        custom_factor_value=Decimal("0.5703"), custom_factor_unit="kgCO2e/kWh",
-        custom_factor_evidence=evidence, justification="Supplier-specific factor, 2024 bill.")
-    return Scene(application=application, file=evidence,
-                 finding_id=application.findings.get().pk, notification=notification,
-                 inventory_line=line)
+        dossier_version=application.dossier_versions.get(number=2),
+        position=1,
+        stage="production",
+        name="Grid electricity",
+        amount=Decimal("12.5"),
+        unit="kWh",
+        custom_factor_value=Decimal("0.5703"),
+        custom_factor_unit="kgCO2e/kWh",
+        custom_factor_evidence=evidence,
+        justification="Supplier-specific factor, 2024 bill.",
+    )
+    return Scene(
+        application=application,
+        file=evidence,
+        finding_id=application.findings.get().pk,
+        notification=notification,
+        inventory_line=line,
+    )
 
 
 def upload_payload(world) -> dict:
@@ -67,8 +90,11 @@ def upload_payload(world) -> dict:
 
 
 def inventory_payload(world) -> dict:
-    return {"file": SimpleUploadedFile(
-        "inventory.csv", b"stage,name,amount,unit,factor_code\nproduction,Steam,3,t,\n")}
+    return {
+        "file": SimpleUploadedFile(
+            "inventory.csv", b"stage,name,amount,unit,factor_code\nproduction,Steam,3,t,\n"
+        )
+    }
 
 
 # name, method, payload builder (world, scene → data), request format
@@ -77,15 +103,34 @@ ENDPOINTS = [
     ("api-categories", "get", None, None),
     ("api-bodies", "get", None, None),
     ("api-products", "get", None, None),
-    ("api-products", "post", lambda w, s: {
-        "enterprise": w.enterprise.pk, "name": "Power bank", "model": "PB-30",
-        "manufacturer": "Voltia", "plant_address": "Ningde", "category": "LIB-CONSUMER",
-        "gtin": "6901234567892"}, "json"),
+    (
+        "api-products",
+        "post",
+        lambda w, s: {
+            "enterprise": w.enterprise.pk,
+            "name": "Power bank",
+            "model": "PB-30",
+            "manufacturer": "Voltia",
+            "plant_address": "Ningde",
+            "category": "LIB-CONSUMER",
+            "gtin": "6901234567892",
+        },
+        "json",
+    ),
     ("api-product", "get", None, None),
     ("api-applications", "get", None, None),
-    ("api-applications", "post", lambda w, s: {
-        "product": w.product.pk, "certification_body": "cqc", "scheme": "national_pilot",
-        "product_rule_name": "Lithium-ion batteries", "product_rule_version": "2025"}, "json"),
+    (
+        "api-applications",
+        "post",
+        lambda w, s: {
+            "product": w.product.pk,
+            "certification_body": "cqc",
+            "scheme": "national_pilot",
+            "product_rule_name": "Lithium-ion batteries",
+            "product_rule_version": "2025",
+        },
+        "json",
+    ),
     ("api-application", "get", None, None),
     ("api-transitions", "post", lambda w, s: {"action": "resubmit"}, "json"),
     ("api-events", "get", None, None),
@@ -98,12 +143,23 @@ ENDPOINTS = [
     ("api-file", "get", None, None),
     ("api-file", "delete", None, None),
     ("api-team", "get", None, None),
-    ("api-team", "put", lambda w, s: {"members": [w.reviewer.pk, w.second_reviewer.pk],
-                                      "lead": w.second_reviewer.pk}, "json"),
+    (
+        "api-team",
+        "put",
+        lambda w, s: {
+            "members": [w.reviewer.pk, w.second_reviewer.pk],
+            "lead": w.second_reviewer.pk,
+        },
+        "json",
+    ),
     ("api-team-declaration", "post", lambda w, s: {"has_conflict": False}, "json"),
     ("api-findings", "get", None, None),
-    ("api-findings", "post", lambda w, s: {"severity": "minor",
-                                           "description": "Cut-off not justified."}, "json"),
+    (
+        "api-findings",
+        "post",
+        lambda w, s: {"severity": "minor", "description": "Cut-off not justified."},
+        "json",
+    ),
     ("api-finding-answer", "post", lambda w, s: {"response": "Justified now."}, "json"),
     ("api-finding-close", "post", None, "json"),
     ("api-finding-reopen", "post", None, "json"),
@@ -115,23 +171,53 @@ ENDPOINTS = [
     ("api-notifications", "get", None, None),
     ("api-notification-read", "post", None, "json"),
     ("api-blacklist", "get", None, None),
-    ("api-blacklist", "post", lambda w, s: {
-        "organisation": w.enterprise.pk, "reason": "Fraud", "source_document": "Notice 1",
-        "effective_from": "2025-01-01"}, "json"),
+    (
+        "api-blacklist",
+        "post",
+        lambda w, s: {
+            "organisation": w.enterprise.pk,
+            "reason": "Fraud",
+            "source_document": "Notice 1",
+            "effective_from": "2025-01-01",
+        },
+        "json",
+    ),
     ("api-inventory", "get", None, None),
-    ("api-inventory", "post", lambda w, s: {
-        "stage": "production", "name": "Natural gas", "amount": "3.2", "unit": "m3",
-        "custom_factor_value": "2.16", "custom_factor_unit": "kgCO2e/m3",
-        "justification": "Supplier data."}, "json"),
+    (
+        "api-inventory",
+        "post",
+        lambda w, s: {
+            "stage": "production",
+            "name": "Natural gas",
+            "amount": "3.2",
+            "unit": "m3",
+            "custom_factor_value": "2.16",
+            "custom_factor_unit": "kgCO2e/m3",
+            "justification": "Supplier data.",
+        },
+        "json",
+    ),
     ("api-inventory-import", "post", lambda w, s: inventory_payload(w), "multipart"),
     ("api-inventory-line", "patch", lambda w, s: {"name": "Renamed"}, "json"),
     ("api-inventory-line", "delete", None, None),
     ("api-recomputation", "get", None, None),
     ("api-emission-factors", "get", None, None),
 ]
-OBJECT_ENDPOINTS = [e for e in ENDPOINTS if e[0] not in {
-    "api-token", "api-categories", "api-bodies", "api-products", "api-applications",
-    "api-notifications", "api-blacklist", "api-emission-factors"}]
+OBJECT_ENDPOINTS = [
+    e
+    for e in ENDPOINTS
+    if e[0]
+    not in {
+        "api-token",
+        "api-categories",
+        "api-bodies",
+        "api-products",
+        "api-applications",
+        "api-notifications",
+        "api-blacklist",
+        "api-emission-factors",
+    }
+]
 WRITES = [e for e in ENDPOINTS if e[1] != "get"]
 
 
@@ -142,23 +228,30 @@ def endpoint_id(endpoint) -> str:
 def url_for(name: str, scene: Scene, **overrides) -> str:
     application_id = overrides.get("application_id", scene.application.pk)
     kwargs = {
-        "api-product": {"product_id": overrides.get("product_id",
-                                                    scene.application.product_id)},
+        "api-product": {"product_id": overrides.get("product_id", scene.application.product_id)},
         "api-dossier-diff": {"application_id": application_id, "number": 2},
-        "api-file": {"application_id": application_id,
-                     "file_id": overrides.get("file_id", scene.file.pk)},
-        "api-notification-read": {"notification_id": overrides.get(
-            "notification_id", scene.notification.pk)},
-        "api-inventory-line": {"application_id": application_id,
-                               "line_id": overrides.get("line_id", scene.inventory_line.pk)},
+        "api-file": {
+            "application_id": application_id,
+            "file_id": overrides.get("file_id", scene.file.pk),
+        },
+        "api-notification-read": {
+            "notification_id": overrides.get("notification_id", scene.notification.pk)
+        },
+        "api-inventory-line": {
+            "application_id": application_id,
+            "line_id": overrides.get("line_id", scene.inventory_line.pk),
+        },
     }.get(name)
     if kwargs is None and "finding" in name and name != "api-findings":
-        kwargs = {"application_id": application_id,
-                  "finding_id": overrides.get("finding_id", scene.finding_id)}
+        kwargs = {
+            "application_id": application_id,
+            "finding_id": overrides.get("finding_id", scene.finding_id),
+        }
     if kwargs is None:
         pattern = next(p for p in config.api_urls.urlpatterns if p.name == name)
-        kwargs = {"application_id": application_id} if "application_id" in str(
-            pattern.pattern) else {}
+        kwargs = (
+            {"application_id": application_id} if "application_id" in str(pattern.pattern) else {}
+        )
     return reverse(name, kwargs=kwargs)
 
 
@@ -180,15 +273,15 @@ def state(scene: Scene) -> dict:
         "products": Product.objects.count(),
         "events": ApplicationEvent.objects.count(),
         "notifications": list(Notification.objects.values_list("pk", "read_at")),
-        "dossier": list(application.dossier_versions.values_list("number", "goal",
-                                                                   "frozen_at")),
+        "dossier": list(application.dossier_versions.values_list("number", "goal", "frozen_at")),
         "dossier_files": sorted(application.dossier_versions.values_list("number", "files")),
         "evidence": EvidenceFile.objects.count(),
         "team": list(application.team.values_list("user_id", "is_lead", "declaration")),
         "findings": list(application.findings.values_list("number", "status", "response")),
         "evaluation": (evaluation.opinion, evaluation.updated_at),
-        "peer_reviews": list(PeerReview.objects.values_list("reviewer_id", "declaration",
-                                                            "is_current")),
+        "peer_reviews": list(
+            PeerReview.objects.values_list("reviewer_id", "declaration", "is_current")
+        ),
         "blacklist": BlacklistEntry.objects.count(),
         "inventory": list(InventoryLine.objects.values_list("pk", "name", "amount")),
     }
@@ -229,8 +322,8 @@ def test_every_endpoint_and_method_is_covered() -> None:
 
 # --- anonymous ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e[0] != "api-token"],
-                         ids=endpoint_id)
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e[0] != "api-token"], ids=endpoint_id)
 def test_anonymous_is_refused_everywhere(api, world, scene, endpoint, nothing_changes) -> None:
     before = state(scene)
 
@@ -242,26 +335,29 @@ def test_anonymous_is_refused_everywhere(api, world, scene, endpoint, nothing_ch
     # The challenge is that of the first authentication class in the settings.
     first_authenticator = api_settings.DEFAULT_AUTHENTICATION_CLASSES[0]()
     assert response["WWW-Authenticate"] == first_authenticator.authenticate_header(
-        response.wsgi_request)
+        response.wsgi_request
+    )
     assert state(scene) == before
 
 
 def test_anonymous_token_request_with_bad_credentials_is_a_400_problem(api, world) -> None:
-    response = api.post(reverse("api-token"), {"username": "ent_admin", "password": "wrong"},
-                        format="json")
+    response = api.post(
+        reverse("api-token"), {"username": "ent_admin", "password": "wrong"}, format="json"
+    )
 
     body = assert_problem(response, 400, "invalid")
-    assert body["errors"] == {"non_field_errors": [
-        "Unable to log in with provided credentials."]}
+    assert body["errors"] == {"non_field_errors": ["Unable to log in with provided credentials."]}
 
 
 def test_a_token_signs_in_an_api_client(api, world, scene) -> None:
     world.enterprise_admin.set_password("correct horse battery")
     world.enterprise_admin.save()
 
-    response = api.post(reverse("api-token"), {"username": "ent_admin",
-                                               "password": "correct horse battery"},
-                        format="json")
+    response = api.post(
+        reverse("api-token"),
+        {"username": "ent_admin", "password": "correct horse battery"},
+        format="json",
+    )
     assert response.status_code == 200
     api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
 
@@ -271,9 +367,11 @@ def test_a_token_signs_in_an_api_client(api, world, scene) -> None:
 
 # --- another organisation -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("endpoint", OBJECT_ENDPOINTS, ids=endpoint_id)
-def test_another_enterprise_gets_404_for_every_object(api_as, world, scene, endpoint,
-                                                      nothing_changes) -> None:
+def test_another_enterprise_gets_404_for_every_object(
+    api_as, world, scene, endpoint, nothing_changes
+) -> None:
     before = state(scene)
     client = api_as(world.other_enterprise_user)
 
@@ -286,11 +384,14 @@ def test_another_enterprise_gets_404_for_every_object(api_as, world, scene, endp
 
 
 @pytest.mark.parametrize("endpoint", OBJECT_ENDPOINTS, ids=endpoint_id)
-def test_a_foreign_object_looks_exactly_like_a_missing_one(api_as, world, scene,
-                                                           endpoint) -> None:
+def test_a_foreign_object_looks_exactly_like_a_missing_one(api_as, world, scene, endpoint) -> None:
     client = api_as(world.other_enterprise_user)
-    missing = {"application_id": 999_999, "product_id": 999_999,
-               "notification_id": 999_999, "line_id": 999_999}
+    missing = {
+        "application_id": 999_999,
+        "product_id": 999_999,
+        "notification_id": 999_999,
+        "line_id": 999_999,
+    }
 
     foreign = call(client, endpoint, world, scene)
     absent = call(client, endpoint, world, scene, **missing)
@@ -312,10 +413,12 @@ def test_another_enterprise_cannot_create_for_this_one(api_as, world, scene) -> 
     endpoint = next(e for e in ENDPOINTS if e[:2] == ("api-products", "post"))
 
     foreign = call(client, endpoint, world, scene)
-    missing = client.post(reverse("api-products"), {
-        **endpoint[2](world, scene), "enterprise": 999_999}, format="json")
-    application = call(client, next(
-        e for e in ENDPOINTS if e[:2] == ("api-applications", "post")), world, scene)
+    missing = client.post(
+        reverse("api-products"), {**endpoint[2](world, scene), "enterprise": 999_999}, format="json"
+    )
+    application = call(
+        client, next(e for e in ENDPOINTS if e[:2] == ("api-applications", "post")), world, scene
+    )
 
     body = assert_problem(foreign, 400, "invalid")
     assert body["errors"] == {"enterprise": ["Not one of your enterprises."]}
@@ -326,13 +429,17 @@ def test_another_enterprise_cannot_create_for_this_one(api_as, world, scene) -> 
 
 # --- the regulator ------------------------------------------------------------------------
 
-REGULATOR_READS = [e for e in ENDPOINTS if e[1] == "get" and e[0] not in {
-    "api-inventory", "api-recomputation", "api-emission-factors"}]
+REGULATOR_READS = [
+    e
+    for e in ENDPOINTS
+    if e[1] == "get" and e[0] not in {"api-inventory", "api-recomputation", "api-emission-factors"}
+]
 
 
 @pytest.mark.parametrize("endpoint", REGULATOR_READS, ids=endpoint_id)
-def test_the_regulator_reads_applications_dossiers_and_files(api_as, world, scene,
-                                                             endpoint) -> None:
+def test_the_regulator_reads_applications_dossiers_and_files(
+    api_as, world, scene, endpoint
+) -> None:
     response = call(api_as(world.regulator), endpoint, world, scene)
 
     assert response.status_code == 200
@@ -344,8 +451,7 @@ def test_the_regulator_downloads_evidence(api_as, world, scene) -> None:
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="{scene.file.original_name}"')
+    assert response["Content-Disposition"] == (f'attachment; filename="{scene.file.original_name}"')
 
 
 REGULATOR_WRITE_STATUS = {
@@ -375,12 +481,21 @@ REGULATOR_WRITE_STATUS = {
 KNOWN_DEVIATIONS: dict = {}
 
 
-@pytest.mark.parametrize("endpoint", [
-    pytest.param(e, marks=KNOWN_DEVIATIONS.get((e[0], e[1]), ()), id=endpoint_id(e))
-    for e in WRITES if (e[0], e[1]) in REGULATOR_WRITE_STATUS
-])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        pytest.param(e, marks=KNOWN_DEVIATIONS.get((e[0], e[1]), ()), id=endpoint_id(e))
+        for e in WRITES
+        if (e[0], e[1]) in REGULATOR_WRITE_STATUS
+    ],
+)
 def test_every_write_by_the_regulator_is_refused_and_changes_nothing(
-    api_as, world, scene, endpoint, nothing_changes, media_root,
+    api_as,
+    world,
+    scene,
+    endpoint,
+    nothing_changes,
+    media_root,
 ) -> None:
     before = state(scene)
     client = api_as(world.regulator)
@@ -409,12 +524,14 @@ def test_the_regulator_adds_blacklist_entries_and_others_may_not(api_as, world, 
 
 # --- bodies, peer reviewers, the platform operator ----------------------------------------
 
+
 def listed_ids(client) -> list[int]:
     return [a["id"] for a in client.get(reverse("api-applications")).json()["results"]]
 
 
-def test_a_body_sees_only_the_applications_assigned_to_it(api_as, world, scene,
-                                                          application_at) -> None:
+def test_a_body_sees_only_the_applications_assigned_to_it(
+    api_as, world, scene, application_at
+) -> None:
     other_body_admin = member_of(world.peer_body, Role.BODY_ADMIN)
     at_peer_body = application_at(Status.SUBMITTED)
     Application.objects.filter(pk=at_peer_body.pk).update(certification_body=world.peer_body)
@@ -427,12 +544,16 @@ def test_a_body_sees_only_the_applications_assigned_to_it(api_as, world, scene,
     for person in (world.body_admin, world.technical_reviewer, world.decision_maker):
         client = api_as(person)
         assert listed_ids(client) == [scene.application.pk]
-        assert_problem(client.get(url_for("api-application", scene,
-                                          application_id=at_peer_body.pk)), 404, "not_found")
+        assert_problem(
+            client.get(url_for("api-application", scene, application_id=at_peer_body.pk)),
+            404,
+            "not_found",
+        )
 
 
-def test_a_peer_reviewer_sees_only_what_it_peer_reviews(api_as, world, scene,
-                                                        application_at) -> None:
+def test_a_peer_reviewer_sees_only_what_it_peer_reviews(
+    api_as, world, scene, application_at
+) -> None:
     not_peer_reviewed = application_at(Status.IN_EVALUATION)
     client = api_as(world.peer_reviewer)
 
@@ -444,13 +565,20 @@ def test_a_peer_reviewer_sees_only_what_it_peer_reviews(api_as, world, scene,
         assert_problem(response, 404, "not_found")
 
 
-def test_the_platform_admin_cannot_read_the_dossier_or_download_evidence(api_as, world,
-                                                                         scene) -> None:
+def test_the_platform_admin_cannot_read_the_dossier_or_download_evidence(
+    api_as, world, scene
+) -> None:
     client = api_as(world.platform_admin)
 
     assert client.get(url_for("api-application", scene)).status_code == 200
-    for name in ("api-file", "api-files", "api-dossier", "api-dossier-versions",
-                 "api-dossier-diff", "api-evaluation"):
+    for name in (
+        "api-file",
+        "api-files",
+        "api-dossier",
+        "api-dossier-versions",
+        "api-dossier-diff",
+        "api-evaluation",
+    ):
         assert_problem(client.get(url_for(name, scene)), 404, "not_found")
 
 
@@ -458,14 +586,31 @@ def test_the_platform_admin_cannot_read_the_dossier_or_download_evidence(api_as,
 
 # What quotes the dossier: the versions and their changes, evidence, findings, the evaluation
 # record, the inventory and the verifier's recomputation.
-DOSSIER_READS = [e for e in ENDPOINTS if e[1] == "get" and e[0] in {
-    "api-dossier", "api-dossier-versions", "api-dossier-diff", "api-files", "api-file",
-    "api-findings", "api-evaluation", "api-inventory", "api-recomputation"}]
+DOSSIER_READS = [
+    e
+    for e in ENDPOINTS
+    if e[1] == "get"
+    and e[0]
+    in {
+        "api-dossier",
+        "api-dossier-versions",
+        "api-dossier-diff",
+        "api-files",
+        "api-file",
+        "api-findings",
+        "api-evaluation",
+        "api-inventory",
+        "api-recomputation",
+    }
+]
 
 
 @pytest.mark.parametrize("endpoint", DOSSIER_READS, ids=endpoint_id)
 def test_a_reviewer_of_the_body_off_the_team_reads_nothing_of_the_file(
-    api_as, world, scene, endpoint,
+    api_as,
+    world,
+    scene,
+    endpoint,
 ) -> None:
     off_the_team = member_of(world.body, Role.REVIEWER)
     before = state(scene)
@@ -476,12 +621,15 @@ def test_a_reviewer_of_the_body_off_the_team_reads_nothing_of_the_file(
     assert state(scene) == before
 
 
-@pytest.mark.parametrize("person", ["reviewer", "second_reviewer", "body_admin",
-                                    "technical_reviewer", "decision_maker"])
-@pytest.mark.parametrize("endpoint", [e for e in DOSSIER_READS if e[0] != "api-recomputation"],
-                         ids=endpoint_id)
-def test_the_team_and_the_bodys_deciders_read_the_file(api_as, world, scene, endpoint,
-                                                       person) -> None:
+@pytest.mark.parametrize(
+    "person", ["reviewer", "second_reviewer", "body_admin", "technical_reviewer", "decision_maker"]
+)
+@pytest.mark.parametrize(
+    "endpoint", [e for e in DOSSIER_READS if e[0] != "api-recomputation"], ids=endpoint_id
+)
+def test_the_team_and_the_bodys_deciders_read_the_file(
+    api_as, world, scene, endpoint, person
+) -> None:
     response = call(api_as(getattr(world, person)), endpoint, world, scene)
 
     assert response.status_code == 200
@@ -490,22 +638,43 @@ def test_the_team_and_the_bodys_deciders_read_the_file(api_as, world, scene, end
 @pytest.mark.parametrize("endpoint", DOSSIER_READS, ids=endpoint_id)
 @pytest.mark.parametrize("withdrawn", [False, True], ids=["draft", "withdrawn draft"])
 def test_the_regulator_reads_nothing_of_a_draft_never_submitted(
-    api_as, world, application_at, endpoint, withdrawn,
+    api_as,
+    world,
+    application_at,
+    endpoint,
+    withdrawn,
 ) -> None:
-    draft = application_at(Status.WITHDRAWN if withdrawn else Status.DRAFT,
-                           withdrawn_from=Status.DRAFT)
+    draft = application_at(
+        Status.WITHDRAWN if withdrawn else Status.DRAFT, withdrawn_from=Status.DRAFT
+    )
     if withdrawn:
-        ApplicationEvent.objects.create(application=draft, actor=world.enterprise_admin,
-                                        action="withdraw", from_status=Status.DRAFT,
-                                        to_status=Status.WITHDRAWN)
+        ApplicationEvent.objects.create(
+            application=draft,
+            actor=world.enterprise_admin,
+            action="withdraw",
+            from_status=Status.DRAFT,
+            to_status=Status.WITHDRAWN,
+        )
     version = draft.dossier_versions.get()
     evidence = version.files.first()
     line = InventoryLine.objects.create(
-        dossier_version=version, position=1, stage="production", name="Grid electricity",
-        amount=Decimal("1"), unit="kWh", custom_factor_value=Decimal("0.5"),
-        custom_factor_unit="kgCO2e/kWh", justification="Bill.")
-    scene = Scene(application=draft, file=evidence, finding_id=0,
-                  notification=SimpleNamespace(pk=0), inventory_line=line)
+        dossier_version=version,
+        position=1,
+        stage="production",
+        name="Grid electricity",
+        amount=Decimal("1"),
+        unit="kWh",
+        custom_factor_value=Decimal("0.5"),
+        custom_factor_unit="kgCO2e/kWh",
+        justification="Bill.",
+    )
+    scene = Scene(
+        application=draft,
+        file=evidence,
+        finding_id=0,
+        notification=SimpleNamespace(pk=0),
+        inventory_line=line,
+    )
 
     response = call(api_as(world.regulator), endpoint, world, scene)
 
@@ -514,70 +683,86 @@ def test_the_regulator_reads_nothing_of_a_draft_never_submitted(
 
 # --- problem details ----------------------------------------------------------------------
 
+
 def test_an_illegal_transition_is_a_409_problem_and_changes_nothing(
-    api_as, world, scene, nothing_changes,
+    api_as,
+    world,
+    scene,
+    nothing_changes,
 ) -> None:
     before = state(scene)
     client = api_as(world.enterprise_admin)
 
     with nothing_changes(scene.application):
-        response = client.post(url_for("api-transitions", scene),
-                               {"action": "approve", "comment": "Looks fine."}, format="json")
+        response = client.post(
+            url_for("api-transitions", scene),
+            {"action": "approve", "comment": "Looks fine."},
+            format="json",
+        )
 
     body = assert_problem(response, 409, "transition_not_allowed")
     assert body["title"] == "Not allowed now"
     assert body["detail"] == (
-        "“Approve certification” is not possible while the application is "
-        "Awaiting the enterprise.")
+        "“Approve certification” is not possible while the application is Awaiting the enterprise."
+    )
     assert state(scene) == before
 
 
-def test_a_failed_guard_is_a_409_problem_with_the_guard_code(api_as, world, scene,
-                                                             add_finding) -> None:
+def test_a_failed_guard_is_a_409_problem_with_the_guard_code(
+    api_as, world, scene, add_finding
+) -> None:
     add_finding(scene.application, "open")
     client = api_as(world.enterprise_member)
 
-    response = client.post(url_for("api-transitions", scene), {"action": "resubmit"},
-                           format="json")
+    response = client.post(url_for("api-transitions", scene), {"action": "resubmit"}, format="json")
 
     body = assert_problem(response, 409, "guard:findings_answered")
     assert body["detail"] == "Answer every open finding first."
 
 
 def test_a_step_by_the_wrong_role_is_a_403_problem(api_as, world, scene) -> None:
-    response = api_as(world.body_admin).post(url_for("api-transitions", scene),
-                                             {"action": "resubmit"}, format="json")
+    response = api_as(world.body_admin).post(
+        url_for("api-transitions", scene), {"action": "resubmit"}, format="json"
+    )
 
     body = assert_problem(response, 403, "actor_not_permitted")
-    assert (body["title"], body["detail"]) == ("Not permitted",
-                                               "Your role does not allow this step.")
+    assert (body["title"], body["detail"]) == (
+        "Not permitted",
+        "Your role does not allow this step.",
+    )
 
 
 def test_an_unknown_action_is_a_400_problem(api_as, world, scene) -> None:
-    response = api_as(world.enterprise_admin).post(url_for("api-transitions", scene),
-                                                   {"action": "fly"}, format="json")
+    response = api_as(world.enterprise_admin).post(
+        url_for("api-transitions", scene), {"action": "fly"}, format="json"
+    )
 
     body = assert_problem(response, 400, "invalid")
-    assert (body["title"], body["detail"]) == ("Validation failed",
-                                               "One or more fields are invalid.")
+    assert (body["title"], body["detail"]) == (
+        "Validation failed",
+        "One or more fields are invalid.",
+    )
     assert body["errors"] == {"action": ['"fly" is not a valid choice.']}
 
 
 def test_a_missing_application_is_a_404_problem(api_as, world, scene) -> None:
     response = api_as(world.enterprise_admin).get(
-        url_for("api-application", scene, application_id=999_999))
+        url_for("api-application", scene, application_id=999_999)
+    )
 
     body = assert_problem(response, 404, "not_found")
     assert body["detail"] == "Not found."
 
 
-def test_a_legal_transition_through_the_api(api_as, world, scene,
-                                            django_capture_on_commit_callbacks) -> None:
+def test_a_legal_transition_through_the_api(
+    api_as, world, scene, django_capture_on_commit_callbacks
+) -> None:
     client = api_as(world.enterprise_member)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url_for("api-transitions", scene), {"action": "resubmit"},
-                               format="json")
+        response = client.post(
+            url_for("api-transitions", scene), {"action": "resubmit"}, format="json"
+        )
 
     assert response.status_code == 200
     assert response.json()["status"] == Status.IN_EVALUATION
@@ -599,8 +784,9 @@ def test_the_chosen_body_does_not_see_a_draft(api_as, world, application_at) -> 
     draft = application_at(S.DRAFT)
     client = api_as(world.body_admin)
     assert client.get(reverse("api-application", args=[draft.pk])).status_code == 404
-    assert draft.pk not in [a["id"] for a in client.get(reverse("api-applications")).json()[
-        "results"]]
+    assert draft.pk not in [
+        a["id"] for a in client.get(reverse("api-applications")).json()["results"]
+    ]
     submitted = application_at(S.SUBMITTED)
     assert client.get(reverse("api-application", args=[submitted.pk])).status_code == 200
 
@@ -614,8 +800,7 @@ def test_a_replaced_peer_reviewer_loses_access(api_as, world, application_at) ->
     assert client.get(reverse("api-dossier", args=[application.pk])).status_code == 404
 
 
-def test_the_platform_administrator_does_not_read_findings(api_as, world,
-                                                           application_at) -> None:
+def test_the_platform_administrator_does_not_read_findings(api_as, world, application_at) -> None:
     application = application_at(Status.AWAITING_ENTERPRISE, findings="open")
     client = api_as(world.platform_admin)
     assert client.get(reverse("api-application", args=[application.pk])).status_code == 200

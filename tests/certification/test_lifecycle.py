@@ -43,14 +43,16 @@ def step(django_capture_on_commit_callbacks):
     def take(actor, application: Application, action: str, comment: str = "") -> dict:
         sent_before = len(mail.outbox)
         with django_capture_on_commit_callbacks(execute=True):
-            services.application_transition(actor=actor, application_id=application.pk,
-                                            action=action, comment=comment)
+            services.application_transition(
+                actor=actor, application_id=application.pk, action=action, comment=comment
+            )
         application.refresh_from_db()
         event = application.events.order_by("-pk").first()
         return {
             "notified": {n.recipient for n in Notification.objects.filter(event=event)},
-            "emailed": sorted(address for message in mail.outbox[sent_before:]
-                              for address in message.to),
+            "emailed": sorted(
+                address for message in mail.outbox[sent_before:] for address in message.to
+            ),
         }
 
     return take
@@ -60,29 +62,41 @@ def emails(*people) -> list[str]:
     return sorted(person.email for person in people)
 
 
-def test_draft_to_certificate(world, step, media_root,
-                               django_capture_on_commit_callbacks) -> None:
+def test_draft_to_certificate(world, step, media_root, django_capture_on_commit_callbacks) -> None:
     w = world
     enterprise_people = {w.enterprise_admin, w.enterprise_member}
 
     # Application and dossier.
     product = services.product_create(
-        actor=w.enterprise_member, enterprise=w.enterprise, name="Power bank", model="PB-20",
-        category=w.category, manufacturer="Voltia", plant_address="Ningde, Fujian",
+        actor=w.enterprise_member,
+        enterprise=w.enterprise,
+        name="Power bank",
+        model="PB-20",
+        category=w.category,
+        manufacturer="Voltia",
+        plant_address="Ningde, Fujian",
         gtin="6901234567892",
     )
     application = services.application_create(
-        actor=w.enterprise_member, product=product, certification_body=w.body,
-        scheme="national_pilot", product_rule_name="Lithium-ion batteries",
+        actor=w.enterprise_member,
+        product=product,
+        certification_body=w.body,
+        scheme="national_pilot",
+        product_rule_name="Lithium-ion batteries",
         product_rule_version="2025",
     )
     assert application.reference == f"APP-{timezone.localdate().year}-000001"
     assert application.status == S.DRAFT
-    services.dossier_update(actor=w.enterprise_member, application=application,
-                            data=dict(COMPLETE_DOSSIER))
+    services.dossier_update(
+        actor=w.enterprise_member, application=application, data=dict(COMPLETE_DOSSIER)
+    )
     for kind in REQUIRED_EVIDENCE:
-        services.evidence_upload(actor=w.enterprise_member, application=application, kind=kind,
-                                 upload=SimpleUploadedFile(f"{kind}.pdf", make_pdf(kind)))
+        services.evidence_upload(
+            actor=w.enterprise_member,
+            application=application,
+            kind=kind,
+            upload=SimpleUploadedFile(f"{kind}.pdf", make_pdf(kind)),
+        )
 
     # Submission and acceptance.
     told = step(w.enterprise_member, application, A.SUBMIT)
@@ -97,8 +111,12 @@ def test_draft_to_certificate(world, step, media_root,
     assert told == {"notified": set(), "emailed": []}
 
     # Planning: team, declarations, evaluation record.
-    services.team_assign(actor=w.body_admin, application=application,
-                         members=[w.reviewer, w.second_reviewer], lead=w.reviewer)
+    services.team_assign(
+        actor=w.body_admin,
+        application=application,
+        members=[w.reviewer, w.second_reviewer],
+        lead=w.reviewer,
+    )
     told = step(w.body_admin, application, A.PLAN)
     assert told == {"notified": set(w.team), "emailed": emails(*w.team)}
     for member in w.team:
@@ -106,18 +124,28 @@ def test_draft_to_certificate(world, step, media_root,
     told = step(w.reviewer, application, A.START_EVALUATION)
     assert application.status == S.IN_EVALUATION
     assert told == {"notified": {w.second_reviewer}, "emailed": emails(w.second_reviewer)}
-    reviews.evaluation_update(actor=w.reviewer, application=application, data={
-        "checklist": {item: True for item in DocumentReviewItem.values},
-        "onsite_date": timezone.localdate(), "onsite_people": "Plant manager",
-        "onsite_observations": "Meters calibrated.", "verification_notes": "Recomputed.",
-        "assurance_level": AssuranceLevel.REASONABLE,
-        "materiality_threshold": Decimal("0.05"), "opinion": Opinion.UNMODIFIED,
-    })
+    reviews.evaluation_update(
+        actor=w.reviewer,
+        application=application,
+        data={
+            "checklist": {item: True for item in DocumentReviewItem.values},
+            "onsite_date": timezone.localdate(),
+            "onsite_people": "Plant manager",
+            "onsite_observations": "Meters calibrated.",
+            "verification_notes": "Recomputed.",
+            "assurance_level": AssuranceLevel.REASONABLE,
+            "materiality_threshold": Decimal("0.05"),
+            "opinion": Opinion.UNMODIFIED,
+        },
+    )
 
     # One round of findings.
     finding = reviews.finding_raise(
-        actor=w.second_reviewer, application=application, severity=Severity.MAJOR,
-        clause="GB/T 24067-2024 6.3.5", description="Production electricity factor is 2021.",
+        actor=w.second_reviewer,
+        application=application,
+        severity=Severity.MAJOR,
+        clause="GB/T 24067-2024 6.3.5",
+        description="Production electricity factor is 2021.",
     )
     told = step(w.reviewer, application, A.REQUEST_CHANGES)
     assert application.status == S.AWAITING_ENTERPRISE
@@ -127,11 +155,17 @@ def test_draft_to_certificate(world, step, media_root,
     assert set(second.files.all()) == set(first.files.all())
 
     stage_results = {**COMPLETE_DOSSIER["stage_results"], "production": "12.300000"}
-    services.dossier_update(actor=w.enterprise_member, application=application, data={
-        "stage_results": stage_results, "declared_total": Decimal("82.900000")})
-    reviews.finding_answer(actor=w.enterprise_member, finding=finding,
-                           response="Factor replaced with the 2023 national average.",
-                           corrective_action="Factor table versioned.")
+    services.dossier_update(
+        actor=w.enterprise_member,
+        application=application,
+        data={"stage_results": stage_results, "declared_total": Decimal("82.900000")},
+    )
+    reviews.finding_answer(
+        actor=w.enterprise_member,
+        finding=finding,
+        response="Factor replaced with the 2023 national average.",
+        corrective_action="Factor table versioned.",
+    )
     told = step(w.enterprise_admin, application, A.RESUBMIT)
     assert application.status == S.IN_EVALUATION
     assert told == {"notified": set(w.team), "emailed": emails(*w.team)}
@@ -145,31 +179,38 @@ def test_draft_to_certificate(world, step, media_root,
         ("declared_total", Decimal("85.400000"), Decimal("82.900000")),
     ]
     assert [c["label"] for c in diff] == [
-        "results per life-cycle stage (kgCO2e per unit)", "declared footprint (kgCO2e per unit)"]
+        "results per life-cycle stage (kgCO2e per unit)",
+        "declared footprint (kgCO2e per unit)",
+    ]
 
     reviews.finding_close(actor=w.reviewer, finding=finding)
     assert Finding.objects.get(pk=finding.pk).status == FindingStatus.CLOSED
 
     # Technical review and peer review, with one send-back.
-    services.peer_review_assign(actor=w.body_admin, application=application,
-                                reviewer=w.peer_reviewer)
+    services.peer_review_assign(
+        actor=w.body_admin, application=application, reviewer=w.peer_reviewer
+    )
     told = step(w.second_reviewer, application, A.COMPLETE_EVALUATION)
     assert application.status == S.TECHNICAL_REVIEW
-    assert told == {"notified": {w.technical_reviewer},
-                    "emailed": emails(w.technical_reviewer)}
+    assert told == {"notified": {w.technical_reviewer}, "emailed": emails(w.technical_reviewer)}
     told = step(w.technical_reviewer, application, A.PASS_TECHNICAL_REVIEW)
     assert application.status == S.PEER_REVIEW
     assert told == {"notified": {w.peer_reviewer}, "emailed": emails(w.peer_reviewer)}
 
-    services.peer_review_declare(actor=w.peer_reviewer, application=application,
-                                 has_conflict=False)
-    told = step(w.peer_reviewer, application, A.PEER_SEND_BACK,
-                "Sensitivity analysis for the grid factor is missing.")
+    services.peer_review_declare(actor=w.peer_reviewer, application=application, has_conflict=False)
+    told = step(
+        w.peer_reviewer,
+        application,
+        A.PEER_SEND_BACK,
+        "Sensitivity analysis for the grid factor is missing.",
+    )
     assert application.status == S.IN_EVALUATION
     assert told == {"notified": set(w.team), "emailed": emails(*w.team)}
     peer_review = application.peer_reviews.get()
     assert (peer_review.outcome, peer_review.comments) == (
-        PeerReviewOutcome.SENT_BACK, "Sensitivity analysis for the grid factor is missing.")
+        PeerReviewOutcome.SENT_BACK,
+        "Sensitivity analysis for the grid factor is missing.",
+    )
     sent_back_mail = mail.outbox[-1]
     assert "Sensitivity analysis for the grid factor is missing." in sent_back_mail.body
 
@@ -185,8 +226,12 @@ def test_draft_to_certificate(world, step, media_root,
     # issued by a task after commit.
     sent_before = len(mail.outbox)
     with django_capture_on_commit_callbacks() as callbacks:
-        services.application_transition(actor=w.decision_maker, application_id=application.pk,
-                                        action=A.APPROVE, comment="Conforms to the product rule.")
+        services.application_transition(
+            actor=w.decision_maker,
+            application_id=application.pk,
+            action=A.APPROVE,
+            comment="Conforms to the product rule.",
+        )
     application.refresh_from_db()
     assert application.status == S.APPROVED
     certificate = Certificate.objects.get(application=application)
@@ -201,7 +246,8 @@ def test_draft_to_certificate(world, step, media_root,
 
     today = timezone.localdate()
     assert certificate.number == settings.CERTIFICATE_NUMBER_FORMAT.format(
-        body_code="CQC", year=today.year, sequence=1)
+        body_code="CQC", year=today.year, sequence=1
+    )
     assert certificate.number == f"CFP-CQC-{today.year}-00001"
     assert certificate.issued_on == today
     assert certificate.valid_until == today + timedelta(days=730)
@@ -209,7 +255,10 @@ def test_draft_to_certificate(world, step, media_root,
     assert certificate.dossier_version == second
     assert certificate.declared_total == Decimal("82.900000")
     assert (certificate.enterprise, certificate.product, certificate.certification_body) == (
-        w.enterprise, product, w.body)
+        w.enterprise,
+        product,
+        w.body,
+    )
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.VALID
 
@@ -231,8 +280,7 @@ def test_draft_to_certificate(world, step, media_root,
     assert not Notification.objects.filter(email_sent_at__isnull=True).exists()
 
 
-def test_every_notification_email_carries_its_subject_and_link(world, application_at,
-                                                               step) -> None:
+def test_every_notification_email_carries_its_subject_and_link(world, application_at, step) -> None:
     application = application_at(S.DRAFT)
 
     step(world.enterprise_member, application, A.SUBMIT)
@@ -244,8 +292,9 @@ def test_every_notification_email_carries_its_subject_and_link(world, applicatio
     assert message.subject == notification.subject
     assert message.to == [world.body_admin.email]
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
-    assert message.body == (f"{notification.body}\n\n"
-                            f"{settings.PORTAL_BASE_URL.rstrip('/')}{notification.url}")
+    assert message.body == (
+        f"{notification.body}\n\n{settings.PORTAL_BASE_URL.rstrip('/')}{notification.url}"
+    )
 
 
 def test_the_actor_is_not_notified_of_their_own_step(world, application_at, step) -> None:
@@ -259,8 +308,9 @@ def test_the_actor_is_not_notified_of_their_own_step(world, application_at, step
 def test_team_members_are_not_asked_to_review_or_decide(world, application_at, step) -> None:
     application = application_at(S.IN_EVALUATION)
     second_technical_reviewer = member_of(world.body, Role.TECHNICAL_REVIEWER)
-    MembershipFactory(user=world.second_reviewer, organisation=world.body,
-                      role=Role.TECHNICAL_REVIEWER)
+    MembershipFactory(
+        user=world.second_reviewer, organisation=world.body, role=Role.TECHNICAL_REVIEWER
+    )
 
     told = step(world.reviewer, application, A.COMPLETE_EVALUATION)
 
@@ -268,7 +318,10 @@ def test_team_members_are_not_asked_to_review_or_decide(world, application_at, s
 
 
 def test_certificate_numbers_follow_the_setting_and_count_per_body(
-    world, application_at, settings, django_capture_on_commit_callbacks,
+    world,
+    application_at,
+    settings,
+    django_capture_on_commit_callbacks,
 ) -> None:
     settings.CERTIFICATE_NUMBER_FORMAT = "{body_code}/{year}/{sequence:06d}"
     first = application_at(S.DECISION)
@@ -276,21 +329,30 @@ def test_certificate_numbers_follow_the_setting_and_count_per_body(
 
     with django_capture_on_commit_callbacks():
         for application in (first, second):
-            services.application_transition(actor=world.decision_maker,
-                                            application_id=application.pk,
-                                            action=A.APPROVE, comment="Conforms.")
+            services.application_transition(
+                actor=world.decision_maker,
+                application_id=application.pk,
+                action=A.APPROVE,
+                comment="Conforms.",
+            )
 
     year = timezone.localdate().year
     assert list(Certificate.objects.order_by("sequence").values_list("number", "sequence")) == [
-        (f"CQC/{year}/000001", 1), (f"CQC/{year}/000002", 2)]
+        (f"CQC/{year}/000001", 1),
+        (f"CQC/{year}/000002", 2),
+    ]
 
 
 # --- withdrawal ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status", [S.DRAFT, S.SUBMITTED, S.IN_EVALUATION,
-                                    S.AWAITING_ENTERPRISE, S.PEER_REVIEW, S.DECISION])
-def test_the_enterprise_admin_withdraws_before_the_decision(world, application_at, step,
-                                                           status) -> None:
+
+@pytest.mark.parametrize(
+    "status",
+    [S.DRAFT, S.SUBMITTED, S.IN_EVALUATION, S.AWAITING_ENTERPRISE, S.PEER_REVIEW, S.DECISION],
+)
+def test_the_enterprise_admin_withdraws_before_the_decision(
+    world, application_at, step, status
+) -> None:
     application = application_at(status)
 
     told = step(world.enterprise_admin, application, A.WITHDRAW, "Product discontinued.")
@@ -298,8 +360,7 @@ def test_the_enterprise_admin_withdraws_before_the_decision(world, application_a
     assert application.status == S.WITHDRAWN
     has_team = status not in (S.DRAFT, S.SUBMITTED)
     # A withdrawn draft never reached the body, so nobody there is told.
-    expected = set() if status == S.DRAFT else {world.body_admin,
-                                                *(world.team if has_team else ())}
+    expected = set() if status == S.DRAFT else {world.body_admin, *(world.team if has_team else ())}
     assert told == {"notified": expected, "emailed": emails(*expected)}
     assert not Certificate.objects.exists()
 
@@ -308,42 +369,52 @@ def test_an_enterprise_member_cannot_withdraw(world, application_at, nothing_cha
     application = application_at(S.DECISION)
 
     with nothing_changes(application), pytest.raises(ActorNotPermitted):
-        services.application_transition(actor=world.enterprise_member,
-                                        application_id=application.pk, action=A.WITHDRAW)
+        services.application_transition(
+            actor=world.enterprise_member, application_id=application.pk, action=A.WITHDRAW
+        )
 
 
 @pytest.mark.parametrize("status", [S.APPROVED, S.REFUSED, S.REJECTED, S.WITHDRAWN])
-def test_nothing_is_withdrawn_once_decided(world, application_at, nothing_changes,
-                                           status) -> None:
+def test_nothing_is_withdrawn_once_decided(world, application_at, nothing_changes, status) -> None:
     application = application_at(status)
 
     with nothing_changes(application), pytest.raises(TransitionNotAllowed) as error:
-        services.application_transition(actor=world.enterprise_admin,
-                                        application_id=application.pk, action=A.WITHDRAW)
+        services.application_transition(
+            actor=world.enterprise_admin, application_id=application.pk, action=A.WITHDRAW
+        )
     assert error.value.message == (
-        f"“Withdraw the application” is not possible while the application is "
-        f"{S(status).label}.")
-    assert Certificate.objects.filter(application=application).exists() == (
-        status == S.APPROVED)
+        f"“Withdraw the application” is not possible while the application is {S(status).label}."
+    )
+    assert Certificate.objects.filter(application=application).exists() == (status == S.APPROVED)
 
 
 def test_the_diff_names_evidence_added_and_removed_in_the_new_version(
-    world, application_at, media_root,
+    world,
+    application_at,
+    media_root,
 ) -> None:
     application = application_at(S.AWAITING_ENTERPRISE)
     first = application.dossier_versions.get(number=1)
     second = application.dossier_versions.get(number=2)
     replaced = application.evidence_files.get(kind="reduction_plan")
 
-    services.evidence_upload(actor=world.enterprise_member, application=application,
-                             kind="reduction_plan",
-                             upload=SimpleUploadedFile("plan-2026.pdf", make_pdf("2026")))
-    services.evidence_remove(actor=world.enterprise_member, application=application,
-                             evidence=replaced)
+    services.evidence_upload(
+        actor=world.enterprise_member,
+        application=application,
+        kind="reduction_plan",
+        upload=SimpleUploadedFile("plan-2026.pdf", make_pdf("2026")),
+    )
+    services.evidence_remove(
+        actor=world.enterprise_member, application=application, evidence=replaced
+    )
 
     assert services.dossier_diff(first, second) == [
         {"field": "files", "label": "Evidence added", "before": None, "after": "plan-2026.pdf"},
-        {"field": "files", "label": "Evidence removed", "before": "reduction_plan.pdf",
-         "after": None},
+        {
+            "field": "files",
+            "label": "Evidence removed",
+            "before": "reduction_plan.pdf",
+            "after": None,
+        },
     ]
     assert replaced in first.files.all()

@@ -18,11 +18,13 @@ def pages(application) -> dict[str, str]:
     pk = application.pk
     evidence = application.dossier_versions.order_by("number").first().files.first()
     found = {
-        "evidence": reverse("certification:evidence_download",
-                            kwargs={"pk": pk, "file_id": evidence.pk}),
+        "evidence": reverse(
+            "certification:evidence_download", kwargs={"pk": pk, "file_id": evidence.pk}
+        ),
         "inventory": reverse("footprint:inventory", kwargs={"pk": pk}),
-        "inventory export": reverse("footprint:inventory_export",
-                                    kwargs={"pk": pk, "file_format": "csv"}),
+        "inventory export": reverse(
+            "footprint:inventory_export", kwargs={"pk": pk, "file_format": "csv"}
+        ),
         "workbench": reverse("footprint:workbench", kwargs={"pk": pk}),
     }
     if application.dossier_versions.filter(number=2).exists():
@@ -37,14 +39,16 @@ def signed_in(user) -> Client:
 
 
 def detail_shows_dossier(client: Client, application) -> bool:
-    response = client.get(reverse("certification:application_detail",
-                                  kwargs={"pk": application.pk}))
+    response = client.get(
+        reverse("certification:application_detail", kwargs={"pk": application.pk})
+    )
     assert response.status_code == 200
     return response.context["can_read_dossier"]
 
 
-def test_a_reviewer_of_the_body_off_the_team_reads_nothing_of_the_file(world,
-                                                                      application_at) -> None:
+def test_a_reviewer_of_the_body_off_the_team_reads_nothing_of_the_file(
+    world, application_at
+) -> None:
     application = application_at(Status.AWAITING_ENTERPRISE)
     client = signed_in(member_of(world.body, Role.REVIEWER))
 
@@ -54,8 +58,9 @@ def test_a_reviewer_of_the_body_off_the_team_reads_nothing_of_the_file(world,
     assert detail_shows_dossier(client, application) is False
 
 
-@pytest.mark.parametrize("person", ["reviewer", "second_reviewer", "body_admin",
-                                    "technical_reviewer", "decision_maker"])
+@pytest.mark.parametrize(
+    "person", ["reviewer", "second_reviewer", "body_admin", "technical_reviewer", "decision_maker"]
+)
 def test_the_team_and_the_bodys_deciders_read_the_file(world, application_at, person) -> None:
     application = application_at(Status.AWAITING_ENTERPRISE)
     client = signed_in(getattr(world, person))
@@ -67,14 +72,20 @@ def test_the_team_and_the_bodys_deciders_read_the_file(world, application_at, pe
 
 
 @pytest.mark.parametrize("withdrawn", [False, True], ids=["draft", "withdrawn draft"])
-def test_the_regulator_reads_nothing_of_a_draft_never_submitted(world, application_at,
-                                                                withdrawn) -> None:
-    draft = application_at(Status.WITHDRAWN if withdrawn else Status.DRAFT,
-                           withdrawn_from=Status.DRAFT)
+def test_the_regulator_reads_nothing_of_a_draft_never_submitted(
+    world, application_at, withdrawn
+) -> None:
+    draft = application_at(
+        Status.WITHDRAWN if withdrawn else Status.DRAFT, withdrawn_from=Status.DRAFT
+    )
     if withdrawn:
-        ApplicationEvent.objects.create(application=draft, actor=world.enterprise_admin,
-                                        action="withdraw", from_status=Status.DRAFT,
-                                        to_status=Status.WITHDRAWN)
+        ApplicationEvent.objects.create(
+            application=draft,
+            actor=world.enterprise_admin,
+            action="withdraw",
+            from_status=Status.DRAFT,
+            to_status=Status.WITHDRAWN,
+        )
     client = signed_in(world.regulator)
 
     answers = {name: client.get(url).status_code for name, url in pages(draft).items()}

@@ -29,8 +29,12 @@ def portal_url(name: str) -> str | None:
 def add_applications(world, count: int, status: str = Status.DRAFT) -> None:
     for _ in range(count):
         product = ProductFactory(enterprise=world.enterprise, category=world.category)
-        ApplicationFactory(product=product, certification_body=world.body, status=status,
-                           created_by=world.enterprise_admin)
+        ApplicationFactory(
+            product=product,
+            certification_body=world.body,
+            status=status,
+            created_by=world.enterprise_admin,
+        )
 
 
 def add_products(world, count: int) -> None:
@@ -43,38 +47,64 @@ class Rows:
     def __init__(self, world) -> None:
         self.world = world
         self.application = ApplicationFactory(
-            product=world.product, certification_body=world.body,
-            status=Status.IN_EVALUATION, created_by=world.enterprise_admin)
+            product=world.product,
+            certification_body=world.body,
+            status=Status.IN_EVALUATION,
+            created_by=world.enterprise_admin,
+        )
         self.version = DossierVersionFactory(application=self.application, complete=True)
         self.count = 0
-        self.people = [world.reviewer, world.second_reviewer, world.enterprise_member,
-                       world.body_admin]
+        self.people = [
+            world.reviewer,
+            world.second_reviewer,
+            world.enterprise_member,
+            world.body_admin,
+        ]
 
     def findings(self, count: int) -> None:
-        Finding.objects.bulk_create([
-            Finding(application=self.application, dossier_version=self.version,
-                    number=self.count + i + 1, severity=Severity.MINOR,
-                    description=f"Finding {self.count + i + 1}", raised_by=self.world.reviewer)
-            for i in range(count)
-        ])
+        Finding.objects.bulk_create(
+            [
+                Finding(
+                    application=self.application,
+                    dossier_version=self.version,
+                    number=self.count + i + 1,
+                    severity=Severity.MINOR,
+                    description=f"Finding {self.count + i + 1}",
+                    raised_by=self.world.reviewer,
+                )
+                for i in range(count)
+            ]
+        )
         self.count += count
 
     def events(self, count: int) -> None:
-        ApplicationEvent.objects.bulk_create([
-            ApplicationEvent(application=self.application,
-                             actor=self.people[(self.count + i) % len(self.people)],
-                             action="start_evaluation", from_status=Status.PLANNED,
-                             to_status=Status.IN_EVALUATION)
-            for i in range(count)
-        ])
+        ApplicationEvent.objects.bulk_create(
+            [
+                ApplicationEvent(
+                    application=self.application,
+                    actor=self.people[(self.count + i) % len(self.people)],
+                    action="start_evaluation",
+                    from_status=Status.PLANNED,
+                    to_status=Status.IN_EVALUATION,
+                )
+                for i in range(count)
+            ]
+        )
         self.count += count
 
     def notifications(self, count: int) -> None:
-        Notification.objects.bulk_create([
-            Notification(recipient=self.world.enterprise_admin, application=self.application,
-                         subject=f"Notice {self.count + i}", body="Body", url="/portal/")
-            for i in range(count)
-        ])
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=self.world.enterprise_admin,
+                    application=self.application,
+                    subject=f"Notice {self.count + i}",
+                    body="Body",
+                    url="/portal/",
+                )
+                for i in range(count)
+            ]
+        )
         self.count += count
 
     def blacklist(self, count: int) -> None:
@@ -83,12 +113,16 @@ class Rows:
             if i % 2:
                 subject = {"organisation": EnterpriseFactory()}
             else:
-                subject = {"person": member_of(self.world.other_enterprise,
-                                               Role.ENTERPRISE_MEMBER)}
-            entries.append(BlacklistEntry(
-                **subject, reason="Fraud", source_document=f"Notice {self.count + i}",
-                effective_from=date(2025, 1, 1) + timedelta(days=i),
-                created_by=self.world.regulator))
+                subject = {"person": member_of(self.world.other_enterprise, Role.ENTERPRISE_MEMBER)}
+            entries.append(
+                BlacklistEntry(
+                    **subject,
+                    reason="Fraud",
+                    source_document=f"Notice {self.count + i}",
+                    effective_from=date(2025, 1, 1) + timedelta(days=i),
+                    created_by=self.world.regulator,
+                )
+            )
         BlacklistEntry.objects.bulk_create(entries)
         self.count += count
 
@@ -149,8 +183,7 @@ PORTAL_PAGES = [
 
 
 @pytest.mark.parametrize(("name", "persona", "status"), PORTAL_PAGES)
-def test_portal_list_queries_do_not_grow_with_rows(name, persona, status, world,
-                                                   api_as) -> None:
+def test_portal_list_queries_do_not_grow_with_rows(name, persona, status, world, api_as) -> None:
     url = portal_url(name)
     if url is None:
         pytest.skip(f"the portal page {name} is not routed yet")

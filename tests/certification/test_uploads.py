@@ -20,8 +20,10 @@ from certification.uploads import XLSX
 from tests.factories import PDF_BYTES, PNG_BYTES, make_pdf
 
 NOT_ACCEPTED = "is not accepted. Upload PDF, PNG, JPEG, XLSX, DOCX or CSV."
-HTML = (b"<!DOCTYPE html><html><head><title>Invoice</title></head>"
-        b"<body><script>document.location='https://evil.example'</script></body></html>")
+HTML = (
+    b"<!DOCTYPE html><html><head><title>Invoice</title></head>"
+    b"<body><script>document.location='https://evil.example'</script></body></html>"
+)
 
 
 def stored_files(root: Path) -> set[Path]:
@@ -56,7 +58,9 @@ def draft(application_at):
 def upload(world, draft):
     def send(name: str, content: bytes, kind: str = EvidenceKind.EVIDENCE, actor=None):
         return services.evidence_upload(
-            actor=actor or world.enterprise_member, application=draft, kind=kind,
+            actor=actor or world.enterprise_member,
+            application=draft,
+            kind=kind,
             upload=SimpleUploadedFile(name, content),
         )
 
@@ -83,6 +87,7 @@ def refused(upload, draft, media_root):
 
 # --- refused by content -------------------------------------------------------------------
 
+
 def test_an_executable_named_pdf_is_refused(refused) -> None:
     elf = Path(sys.executable).resolve().read_bytes()
     assert elf[:4] == b"\x7fELF"
@@ -92,7 +97,9 @@ def test_an_executable_named_pdf_is_refused(refused) -> None:
     assert error.code == "file_type"
     assert re.fullmatch(
         r"This kind of file \(application/x-(sharedlib|executable|pie-executable)\) "
-        + re.escape(NOT_ACCEPTED), error.message)
+        + re.escape(NOT_ACCEPTED),
+        error.message,
+    )
 
 
 def test_html_named_pdf_is_refused(refused) -> None:
@@ -111,18 +118,22 @@ def test_random_bytes_are_refused(refused) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content", "suffix", "content_type"),
-    [("meter.pdf", PNG_BYTES, ".pdf", "image/png"),
-     ("report.png", PDF_BYTES, ".png", "application/pdf"),
-     ("report", PDF_BYTES, "—", "application/pdf"),
-     ("inventory.xlsx", PDF_BYTES, ".xlsx", "application/pdf")],
+    [
+        ("meter.pdf", PNG_BYTES, ".pdf", "image/png"),
+        ("report.png", PDF_BYTES, ".png", "application/pdf"),
+        ("report", PDF_BYTES, "—", "application/pdf"),
+        ("inventory.xlsx", PDF_BYTES, ".xlsx", "application/pdf"),
+    ],
 )
-def test_a_name_that_does_not_match_the_content_is_refused(refused, name, content, suffix,
-                                                           content_type) -> None:
+def test_a_name_that_does_not_match_the_content_is_refused(
+    refused, name, content, suffix, content_type
+) -> None:
     error = refused(name, content)
 
     assert error.code == "name_mismatch"
     assert error.message == (
-        f"The file's name ends in “{suffix}” but its content is {content_type}.")
+        f"The file's name ends in “{suffix}” but its content is {content_type}."
+    )
 
 
 def test_a_zip_bomb_posing_as_a_spreadsheet_is_refused(refused) -> None:
@@ -163,6 +174,7 @@ def test_a_file_exactly_at_the_limit_is_accepted(upload, settings) -> None:
 
 # --- accepted -----------------------------------------------------------------------------
 
+
 def test_a_good_pdf_is_stored_with_its_digest(upload, draft, media_root, world) -> None:
     content = make_pdf("Electricity bill 2024-03")
 
@@ -171,7 +183,10 @@ def test_a_good_pdf_is_stored_with_its_digest(upload, draft, media_root, world) 
     evidence.refresh_from_db()
     assert evidence.sha256 == hashlib.sha256(content).hexdigest()
     assert (evidence.size, evidence.content_type, evidence.kind) == (
-        len(content), "application/pdf", EvidenceKind.EVIDENCE)
+        len(content),
+        "application/pdf",
+        EvidenceKind.EVIDENCE,
+    )
     assert evidence.original_name == "bill 2024-03.pdf"
     assert evidence.uploaded_by == world.enterprise_member
     assert re.fullmatch(rf"evidence/{draft.pk}/[0-9a-f]{{32}}", evidence.file.name)
@@ -183,9 +198,11 @@ def test_a_good_pdf_is_stored_with_its_digest(upload, draft, media_root, world) 
 
 @pytest.mark.parametrize(
     ("name", "content", "content_type"),
-    [("meter.png", PNG_BYTES, "image/png"),
-     ("inventory.xlsx", real_xlsx(), XLSX),
-     ("inventory.csv", b"stage,kgCO2e\nproduction,14.8\n", "text/plain")],
+    [
+        ("meter.png", PNG_BYTES, "image/png"),
+        ("inventory.xlsx", real_xlsx(), XLSX),
+        ("inventory.csv", b"stage,kgCO2e\nproduction,14.8\n", "text/plain"),
+    ],
 )
 def test_other_allowed_kinds_are_accepted(upload, name, content, content_type) -> None:
     evidence = upload(name, content)
@@ -195,6 +212,7 @@ def test_other_allowed_kinds_are_accepted(upload, name, content, content_type) -
 
 
 # --- who and when -------------------------------------------------------------------------
+
 
 def test_another_enterprise_cannot_upload_through_the_service(upload, world, media_root) -> None:
     with pytest.raises(ActorNotPermitted):
@@ -209,11 +227,15 @@ def test_nothing_is_uploaded_to_a_submitted_dossier(world, application_at, media
     files_before = stored_files(media_root)
 
     with pytest.raises(TransitionNotAllowed) as error:
-        services.evidence_upload(actor=world.enterprise_member, application=application,
-                                 kind=EvidenceKind.EVIDENCE,
-                                 upload=SimpleUploadedFile("late.pdf", PDF_BYTES))
+        services.evidence_upload(
+            actor=world.enterprise_member,
+            application=application,
+            kind=EvidenceKind.EVIDENCE,
+            upload=SimpleUploadedFile("late.pdf", PDF_BYTES),
+        )
     assert error.value.message == (
-        "The dossier can only be changed as a draft or while findings are open.")
+        "The dossier can only be changed as a draft or while findings are open."
+    )
     assert EvidenceFile.objects.count() == rows_before
     assert stored_files(media_root) == files_before
 
@@ -228,6 +250,7 @@ def test_an_unknown_kind_is_refused(upload, media_root) -> None:
 
 # --- through the API ----------------------------------------------------------------------
 
+
 def files_url(application) -> str:
     return f"/api/v1/applications/{application.pk}/files/"
 
@@ -236,10 +259,14 @@ def test_api_upload_of_another_enterprise_answers_404(api_as, world, draft, medi
     rows_before = EvidenceFile.objects.count()
     client = api_as(world.other_enterprise_user)
 
-    response = client.post(files_url(draft), {
-        "kind": EvidenceKind.EVIDENCE,
-        "file": SimpleUploadedFile("report.pdf", PDF_BYTES),
-    }, format="multipart")
+    response = client.post(
+        files_url(draft),
+        {
+            "kind": EvidenceKind.EVIDENCE,
+            "file": SimpleUploadedFile("report.pdf", PDF_BYTES),
+        },
+        format="multipart",
+    )
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
@@ -248,34 +275,47 @@ def test_api_upload_of_another_enterprise_answers_404(api_as, world, draft, medi
     assert stored_files(media_root) == set()
 
 
-def test_api_refusal_is_a_400_problem_naming_the_reason(api_as, world, draft,
-                                                        media_root) -> None:
+def test_api_refusal_is_a_400_problem_naming_the_reason(api_as, world, draft, media_root) -> None:
     client = api_as(world.enterprise_member)
 
-    response = client.post(files_url(draft), {
-        "kind": EvidenceKind.EVIDENCE, "file": SimpleUploadedFile("meter.pdf", PNG_BYTES),
-    }, format="multipart")
+    response = client.post(
+        files_url(draft),
+        {
+            "kind": EvidenceKind.EVIDENCE,
+            "file": SimpleUploadedFile("meter.pdf", PNG_BYTES),
+        },
+        format="multipart",
+    )
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["code"] == "invalid"
-    assert body["errors"] == {"file": ["The file's name ends in “.pdf” but its content is "
-                                       "image/png."]}
+    assert body["errors"] == {
+        "file": ["The file's name ends in “.pdf” but its content is image/png."]
+    }
     assert stored_files(media_root) == set()
 
 
 def test_api_upload_answers_201_with_the_digest(api_as, world, draft, media_root) -> None:
     client = api_as(world.enterprise_member)
 
-    response = client.post(files_url(draft), {
-        "kind": EvidenceKind.EVIDENCE, "file": SimpleUploadedFile("bill.pdf", PDF_BYTES),
-    }, format="multipart")
+    response = client.post(
+        files_url(draft),
+        {
+            "kind": EvidenceKind.EVIDENCE,
+            "file": SimpleUploadedFile("bill.pdf", PDF_BYTES),
+        },
+        format="multipart",
+    )
 
     assert response.status_code == 201
     body = response.json()
     assert body["sha256"] == hashlib.sha256(PDF_BYTES).hexdigest()
     assert (body["original_name"], body["size"], body["content_type"]) == (
-        "bill.pdf", len(PDF_BYTES), "application/pdf")
+        "bill.pdf",
+        len(PDF_BYTES),
+        "application/pdf",
+    )
     evidence = EvidenceFile.objects.get(pk=body["id"])
     assert (media_root / evidence.file.name).read_bytes() == PDF_BYTES

@@ -21,8 +21,17 @@ S, A = Status, Action
 # The procedure as CNCA-CFP-00:2025 orders it, plus peer review: (status, action) → (target,
 # relations allowed to take the step). Written out here so that the table in the code is
 # checked against the procedure, not against itself.
-WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.PLANNED, S.IN_EVALUATION,
-                S.AWAITING_ENTERPRISE, S.TECHNICAL_REVIEW, S.PEER_REVIEW, S.DECISION)
+WITHDRAWABLE = (
+    S.DRAFT,
+    S.SUBMITTED,
+    S.ACCEPTED,
+    S.PLANNED,
+    S.IN_EVALUATION,
+    S.AWAITING_ENTERPRISE,
+    S.TECHNICAL_REVIEW,
+    S.PEER_REVIEW,
+    S.DECISION,
+)
 EXPECTED = {
     (S.DRAFT, A.SUBMIT): (S.SUBMITTED, {Actor.ENTERPRISE}),
     (S.SUBMITTED, A.ACCEPT): (S.ACCEPTED, {Actor.BODY_ADMIN}),
@@ -75,8 +84,17 @@ RECIPIENTS = {
     S.REFUSED: ENTERPRISE_PEOPLE | TEAM,
     S.WITHDRAWN: {"body_admin"},
 }
-STATUSES_WITH_TEAM = {S.ACCEPTED, S.PLANNED, S.IN_EVALUATION, S.AWAITING_ENTERPRISE,
-                      S.TECHNICAL_REVIEW, S.PEER_REVIEW, S.DECISION, S.APPROVED, S.REFUSED}
+STATUSES_WITH_TEAM = {
+    S.ACCEPTED,
+    S.PLANNED,
+    S.IN_EVALUATION,
+    S.AWAITING_ENTERPRISE,
+    S.TECHNICAL_REVIEW,
+    S.PEER_REVIEW,
+    S.DECISION,
+    S.APPROVED,
+    S.REFUSED,
+}
 
 
 def test_the_table_is_the_procedure() -> None:
@@ -115,7 +133,12 @@ def prepared(application_at, status: str, action: str) -> Application:
 @pytest.mark.parametrize("action", ALL_ACTIONS)
 @pytest.mark.parametrize("status", Status.values)
 def test_transition(
-    status: str, action: str, persona: str, world, application_at, nothing_changes,
+    status: str,
+    action: str,
+    persona: str,
+    world,
+    application_at,
+    nothing_changes,
     django_capture_on_commit_callbacks,
 ) -> None:
     application = prepared(application_at, status, action)
@@ -125,34 +148,39 @@ def test_transition(
 
     if expected is None:
         with nothing_changes(application), pytest.raises(TransitionNotAllowed) as error:
-            services.application_transition(actor=actor, application_id=application.pk,
-                                            action=action, comment=comment)
+            services.application_transition(
+                actor=actor, application_id=application.pk, action=action, comment=comment
+            )
         assert error.value.code == "transition_not_allowed"
         assert error.value.message == (
             f"“{ACTION_LABELS[action]}” is not possible while the application is "
-            f"{Status(status).label}.")
+            f"{Status(status).label}."
+        )
         return
 
     target, relations = expected
     if not relations & PERSONA_RELATIONS[persona]:
         with nothing_changes(application), pytest.raises(ActorNotPermitted) as error:
-            services.application_transition(actor=actor, application_id=application.pk,
-                                            action=action, comment=comment)
+            services.application_transition(
+                actor=actor, application_id=application.pk, action=action, comment=comment
+            )
         assert error.value.message == "Your role does not allow this step."
         return
 
     if action in SERVICE_ONLY_ACTIONS:
         # No appeal overturned this refusal: the step is refused whoever asks.
         with nothing_changes(application), pytest.raises(GuardFailed) as error:
-            services.application_transition(actor=actor, application_id=application.pk,
-                                            action=action, comment=comment)
+            services.application_transition(
+                actor=actor, application_id=application.pk, action=action, comment=comment
+            )
         assert error.value.guard == "refusal_overturned_on_appeal"
         return
 
     events_before = ApplicationEvent.objects.filter(application=application).count()
     with django_capture_on_commit_callbacks() as callbacks:
-        result = services.application_transition(actor=actor, application_id=application.pk,
-                                                 action=action, comment=comment)
+        result = services.application_transition(
+            actor=actor, application_id=application.pk, action=action, comment=comment
+        )
 
     application.refresh_from_db()
     assert result.status == application.status == target
@@ -160,7 +188,12 @@ def test_transition(
     assert len(events) == events_before + 1
     event = events[-1]
     assert (event.actor, event.action, event.from_status, event.to_status, event.comment) == (
-        actor, action, status, target, comment)
+        actor,
+        action,
+        status,
+        target,
+        comment,
+    )
     recipients = expected_recipients(world, status, target, actor)
     notified = {n.recipient for n in Notification.objects.filter(event=event)}
     assert notified == recipients

@@ -35,13 +35,19 @@ TIMEOUT_MS = 15_000
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """pytest-playwright's launch options (--headed, --slowmo) plus Debian's chromium."""
     if not CHROMIUM.exists():
-        reason = (f"{CHROMIUM} is missing: install Debian's chromium "
-                  "(scripts/system-packages.sh --with-browser) to run the browser tests")
+        reason = (
+            f"{CHROMIUM} is missing: install Debian's chromium "
+            "(scripts/system-packages.sh --with-browser) to run the browser tests"
+        )
         if os.environ.get("REQUIRE_INTEGRATION"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return {"headless": True, **browser_type_launch_args,
-            "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+    return {
+        "headless": True,
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,11 @@ def signed_in(new_context, live_server, username: str) -> Page:
 
 
 def test_a_visitor_reports_a_label_the_body_handles_it_the_regulator_sees_it(
-    page: Page, new_context, live_server, server_errors, demo_label,
+    page: Page,
+    new_context,
+    live_server,
+    server_errors,
+    demo_label,
 ) -> None:
     serial = demo_label.serial
 
@@ -56,7 +60,8 @@ def test_a_visitor_reports_a_label_the_body_handles_it_the_regulator_sees_it(
     expect(page).to_have_url(f"{live_server.url}/complaints/report/{serial}/")
     page.get_by_label("The footprint value is false").check()
     page.get_by_label("Describe the problem").fill(
-        "The shop shows 40 kgCO2e, not the certified value.")
+        "The shop shows 40 kgCO2e, not the certified value."
+    )
     page.get_by_label("Your e-mail or phone (optional)").fill("shopper@example.cn")
     with page.expect_navigation(wait_until="load"):
         page.get_by_test_id("complaint-submit").click()
@@ -83,7 +88,8 @@ def test_a_visitor_reports_a_label_the_body_handles_it_the_regulator_sees_it(
     decide = body.get_by_test_id("decide-form")
     decide.get_by_label("Unfounded").check()
     decide.get_by_label("Reasons for the decision").fill(
-        "The shop showed an older draft; the certified value is on the pack.")
+        "The shop showed an older draft; the certified value is on the pack."
+    )
     with body.expect_navigation(wait_until="load"):
         body.get_by_test_id("complaint-decide").click()
     expect(body.get_by_test_id("complaint-status")).to_have_text("Decided")
@@ -101,7 +107,8 @@ def test_a_visitor_reports_a_label_the_body_handles_it_the_regulator_sees_it(
     panel = regulator.get_by_test_id("panel-complaints")
     expect(panel.locator("tbody tr")).to_have_count(1)
     expect(panel.locator("tbody tr")).to_contain_text(
-        Label.objects.get(serial=serial).certificate.certification_body.name)
+        Label.objects.get(serial=serial).certificate.certification_body.name
+    )
     expect(panel.locator("tbody tr td").nth(1)).to_have_text("1")
 
     # 4. The visitor's private link shows the outcome.

@@ -86,8 +86,9 @@ class Portal:
         assert self.server_errors == [], f"the server answered with errors: {self.server_errors}"
         errors = self.page.locator(".message.error, .errors, .field-error")
         if errors.count():
-            pytest.fail(f"{self.user} at {self.page.url}: the page reports "
-                        f"{errors.all_inner_texts()}")
+            pytest.fail(
+                f"{self.user} at {self.page.url}: the page reports {errors.all_inner_texts()}"
+            )
 
     def act(self, action: str, then: str, comment: str = "") -> None:
         """Take a workflow step with the button the page offers, and check the new status."""
@@ -120,7 +121,11 @@ def demo(transactional_db) -> dict[str, User]:
 
 
 def test_certification_lifecycle_through_the_portal(
-    page: Page, live_server, server_errors, demo, tmp_path,
+    page: Page,
+    live_server,
+    server_errors,
+    demo,
+    tmp_path,
 ) -> None:
     application = Application.objects.order_by("pk").first()
     assert application is not None
@@ -169,7 +174,8 @@ def test_certification_lifecycle_through_the_portal(
     finding_form.get_by_label("Severity").select_option("major")
     finding_form.get_by_label("Clause").fill("GB/T 24067-2024 6.3.5")
     finding_form.get_by_label("Description").fill(
-        "The electricity emission factor is from 2021; the reference period is 2025.")
+        "The electricity emission factor is from 2021; the reference period is 2025."
+    )
     portal.submit(page.get_by_test_id("raise-finding"))
     expect(page.locator(".message.success")).to_have_text("Finding raised.")
     expect(page.get_by_test_id("finding-1")).to_contain_text("Open")
@@ -181,7 +187,8 @@ def test_certification_lifecycle_through_the_portal(
     portal.open_from_queue(reference)
     page.get_by_test_id("answer-1").fill("We replaced the factor with the 2025 grid factor.")
     page.locator("form", has=page.get_by_test_id("submit-answer-1")).get_by_label(
-        "Corrective action").fill("Factor table updated; total recomputed.")
+        "Corrective action"
+    ).fill("Factor table updated; total recomputed.")
     portal.submit(page.get_by_test_id("submit-answer-1"))
     expect(page.locator(".message.success")).to_have_text("Answer saved.")
     expect(page.get_by_test_id("finding-1")).to_contain_text("Answered")
@@ -199,7 +206,8 @@ def test_certification_lifecycle_through_the_portal(
     expect(total_row.locator("td.before")).to_contain_text("75.4")
     expect(total_row.locator("td.after")).to_contain_text("75.5")
     expect(diff.locator("tr", has_text="limitations").locator("td.after")).to_have_text(
-        "Electricity factor updated to the 2025 grid.")
+        "Electricity factor updated to the 2025 grid."
+    )
     portal.submit(page.get_by_role("link", name=f"‹ {reference}"))
     portal.logout()
 
@@ -214,8 +222,7 @@ def test_certification_lifecycle_through_the_portal(
     page.locator("[name=onsite_date]").fill(timezone.localdate().isoformat())
     page.locator("[name=onsite_people]").fill("Plant manager, energy manager")
     page.locator("[name=onsite_observations]").fill("Metering matches the inventory.")
-    page.locator("[name=verification_notes]").fill(
-        "Recomputed within 0.4% of the declared figure.")
+    page.locator("[name=verification_notes]").fill("Recomputed within 0.4% of the declared figure.")
     page.locator("[name=assurance_level]").select_option("reasonable")
     page.locator("[name=materiality_threshold]").fill("0.05")
     page.locator("[name=opinion]").select_option("unmodified")
@@ -284,7 +291,8 @@ def test_certification_lifecycle_through_the_portal(
     for item, event in zip(timeline.all(), events, strict=True):
         expect(item).to_contain_text(str(event.actor))
         expect(item).to_contain_text(
-            f"{status_label(event.from_status)} → {status_label(event.to_status)}")
+            f"{status_label(event.from_status)} → {status_label(event.to_status)}"
+        )
     expect(timeline.nth(8)).to_contain_text(send_back)
 
     # On a phone the approved page fits the screen.
@@ -295,7 +303,8 @@ def test_certification_lifecycle_through_the_portal(
     assert (tmp_path / "approved-390x844.png").stat().st_size > 0
     width = portal.page_width()
     assert width <= PHONE["width"] + OVERFLOW_TOLERANCE_PX, (
-        f"the approved page is {width}px wide at a {PHONE['width']}px viewport")
+        f"the approved page is {width}px wide at a {PHONE['width']}px viewport"
+    )
     page.set_viewport_size({"width": 1280, "height": 720})
     portal.logout()
 
@@ -306,9 +315,18 @@ def test_certification_lifecycle_through_the_portal(
     expect(page.get_by_test_id("certificate")).to_contain_text(certificate.number)
     expect(page.get_by_test_id("timeline").locator("li")).to_have_count(len(events))
     expect(page.get_by_test_id("declared-total")).to_contain_text("75.5")
-    for testid in ("edit-dossier", "edit-evaluation", "assign-team", "assign-peer",
-                   "declare-team", "declare-peer", "finding-form", "upload", "close-1",
-                   "answer-1"):
+    for testid in (
+        "edit-dossier",
+        "edit-evaluation",
+        "assign-team",
+        "assign-peer",
+        "declare-team",
+        "declare-peer",
+        "finding-form",
+        "upload",
+        "close-1",
+        "answer-1",
+    ):
         expect(page.get_by_test_id(testid)).to_have_count(0)
     expect(page.locator("[data-testid^='action-']")).to_have_count(0)
     expect(page.locator("section.actions")).to_have_count(0)
@@ -352,7 +370,9 @@ def test_language_switch(page: Page, live_server, server_errors) -> None:
     expect(chinese).to_have_class(re.compile(r"\bcurrent\b"))
     brand = _zh_hans_brand()
     if brand is None:
-        pytest.skip("locale/zh_Hans/LC_MESSAGES/django.mo is not compiled (or lacks "
-                    "'Carbon label platform'): run `make messages`; the Chinese text is unchecked")
+        pytest.skip(
+            "locale/zh_Hans/LC_MESSAGES/django.mo is not compiled (or lacks "
+            "'Carbon label platform'): run `make messages`; the Chinese text is unchecked"
+        )
     assert brand == "碳标签平台"
     expect(page.locator("header .brand")).to_have_text(brand)

@@ -36,8 +36,7 @@ def demo_label(transactional_db, live_server, settings) -> Label:
 
 @pytest.fixture
 def phone(new_context) -> Page:
-    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                          device_scale_factor=3)
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     return context.new_page()
@@ -55,7 +54,12 @@ def record_server_errors(page: Page) -> list[str]:
 
 
 def test_a_phone_scans_the_label_and_sees_the_suspension(
-    page: Page, phone: Page, live_server, server_errors, demo_label, tmp_path,
+    page: Page,
+    phone: Page,
+    live_server,
+    server_errors,
+    demo_label,
+    tmp_path,
 ) -> None:
     phone_errors = record_server_errors(phone)
     serial = demo_label.serial
@@ -77,7 +81,8 @@ def test_a_phone_scans_the_label_and_sees_the_suspension(
     expect(phone.get_by_test_id("checks").locator("li.ok")).to_have_count(6)
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + OVERFLOW_TOLERANCE_PX, (
-        f"the label page is {width}px wide at a {PHONE['width']}px viewport")
+        f"the label page is {width}px wide at a {PHONE['width']}px viewport"
+    )
     screenshot = tmp_path / "public-label-390x844.png"
     phone.screenshot(path=screenshot, full_page=True)
     assert screenshot.stat().st_size > 0
@@ -102,9 +107,11 @@ def test_a_phone_scans_the_label_and_sees_the_suspension(
     # 4. The shopper reloads: the page says SUSPENDED at once.
     phone.reload()
     expect(phone.get_by_test_id("label-status")).to_have_text(
-        "! SUSPENDED", timeout=STATUS_TIMEOUT_MS)
+        "! SUSPENDED", timeout=STATUS_TIMEOUT_MS
+    )
     expect(phone.get_by_test_id("reason")).to_have_text("SUSPENDED", timeout=STATUS_TIMEOUT_MS)
     expect(phone.get_by_test_id("verdict")).to_contain_text(
-        "Surveillance audit: meter data missing.", timeout=STATUS_TIMEOUT_MS)
+        "Surveillance audit: meter data missing.", timeout=STATUS_TIMEOUT_MS
+    )
     phone.screenshot(path=tmp_path / "public-label-suspended-390x844.png", full_page=True)
     assert phone_errors == []

@@ -39,7 +39,11 @@ def log_out(page: Page) -> None:
 
 
 def test_a_draw_its_reinspection_and_the_public_result(
-    page: Page, live_server, server_errors, demo_label, tmp_path,
+    page: Page,
+    live_server,
+    server_errors,
+    demo_label,
+    tmp_path,
 ) -> None:
     base = live_server.url
     log_in(page, base, "regulator")

@@ -30,8 +30,9 @@ def due_soon(transactional_db, live_server, settings) -> Surveillance:
     return Surveillance.objects.get(certificate__product__model="GC-ESS-30K")
 
 
-def test_a_surveillance_from_plan_to_decision(page: Page, live_server, server_errors,
-                                              due_soon, tmp_path) -> None:
+def test_a_surveillance_from_plan_to_decision(
+    page: Page, live_server, server_errors, due_soon, tmp_path
+) -> None:
     portal = Portal(page, live_server.url, server_errors)
     certificate = due_soon.certificate
     label = Label.objects.get(certificate=certificate)
@@ -104,5 +105,6 @@ def test_a_surveillance_from_plan_to_decision(page: Page, live_server, server_er
     page.goto(f"{live_server.url}/labels/{label.serial}/?lang=en")
     expect(page.get_by_test_id("label-status")).to_have_text("✓ VALID")
     expect(page.get_by_test_id("last-surveillance")).to_have_text(
-        f"{today} · Certificate continued")
+        f"{today} · Certificate continued"
+    )
     page.screenshot(path=str(tmp_path / "public-page.png"), full_page=True)

@@ -17,8 +17,9 @@ from tests.footprint.footprint_data import HAND_LINES, REFERENCE
 
 @pytest.fixture
 def factor_library(db) -> None:
-    services.factor_library_load(factors_csv=REFERENCE / "emission_factors.csv",
-                                 gwp_csv=REFERENCE / "gwp.csv")
+    services.factor_library_load(
+        factors_csv=REFERENCE / "emission_factors.csv", gwp_csv=REFERENCE / "gwp.csv"
+    )
 
 
 def _evidence(application: Application):
@@ -39,9 +40,12 @@ def enter_lines(factor_library) -> Callable[..., list[InventoryLine]]:
     version."""
 
     def enter(application: Application, actor: User, specs: list[dict] = HAND_LINES):
-        return [services.inventory_line_create(actor=actor, application=application,
-                                               data=line_data(application, spec))
-                for spec in specs]
+        return [
+            services.inventory_line_create(
+                actor=actor, application=application, data=line_data(application, spec)
+            )
+            for spec in specs
+        ]
 
     return enter
 
@@ -56,11 +60,14 @@ def write_lines(factor_library) -> Callable[..., list[InventoryLine]]:
         for position, spec in enumerate(specs, start=1):
             data = line_data(version.application, spec)
             code = data.pop("factor_code", None)
-            factor = EmissionFactor.objects.get(pk=factor_current_by_code(code).pk) \
-                if code else None
-            lines.append(InventoryLine.objects.create(dossier_version=version,
-                                                      position=position, factor=factor,
-                                                      **data))
+            factor = (
+                EmissionFactor.objects.get(pk=factor_current_by_code(code).pk) if code else None
+            )
+            lines.append(
+                InventoryLine.objects.create(
+                    dossier_version=version, position=position, factor=factor, **data
+                )
+            )
         return lines
 
     return write
@@ -71,7 +78,8 @@ def submit(django_capture_on_commit_callbacks) -> Callable[[User, Application], 
     def take(actor: User, application: Application) -> Application:
         with django_capture_on_commit_callbacks(execute=True):
             return certification_services.application_transition(
-                actor=actor, application_id=application.pk, action=Action.SUBMIT)
+                actor=actor, application_id=application.pk, action=Action.SUBMIT
+            )
 
     return take
 

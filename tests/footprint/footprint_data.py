@@ -27,8 +27,13 @@ GRID_CO2_2022 = "CN-ELEC-CO2:2022:national_average"  # 0.5366 kgCO2/kWh
 #   total 85.52775; fossil 84.12775; biogenic 1.4; primary 14.933 / 85.52775
 #   deviation |85.4 − 85.52775| / 85.4 = 0.12775 / 85.4
 EXPECTED_TOTAL = Decimal("85.52775")
-EXPECTED_BY_STAGE = {"raw_material": "61.2", "production": "14.933", "distribution": "2.1",
-                     "use": "5.89475", "end_of_life": "1.4"}
+EXPECTED_BY_STAGE = {
+    "raw_material": "61.2",
+    "production": "14.933",
+    "distribution": "2.1",
+    "use": "5.89475",
+    "end_of_life": "1.4",
+}
 EXPECTED_FOSSIL = Decimal("84.12775")
 EXPECTED_BIOGENIC = Decimal("1.4")
 EXPECTED_DEVIATION = Decimal("0.12775") / Decimal("85.4")
@@ -36,23 +41,72 @@ EXPECTED_PRIMARY_SHARE = Decimal("14.933") / Decimal("85.52775")
 
 SUPPLIER = {"justification": "Supplier EPD, 2024."}
 HAND_LINES = [
-    {"stage": "raw_material", "name": "aluminium casing", "amount": Decimal("5.1"), "unit": "kg",
-     "custom_factor_value": Decimal("12"), "custom_factor_unit": "kgCO2e/kg", **SUPPLIER},
-    {"stage": "production", "name": "assembly electricity", "amount": Decimal("20"),
-     "unit": "kWh", "factor_code": GRID, "is_primary": True, "dq_technological": 1,
-     "dq_temporal": 1, "dq_geographical": 1, "dq_completeness": 1, "dq_reliability": 1},
-    {"stage": "production", "name": "natural gas for drying", "amount": Decimal("0.04"),
-     "unit": "GJ", "factor_code": NATURAL_GAS, "is_primary": True},
-    {"stage": "production", "name": "process methane", "amount": Decimal("0.01"), "unit": "kg",
-     "custom_factor_value": Decimal("1"), "custom_factor_unit": "kgCH4/kg", "is_primary": True,
-     "justification": "Mass balance of the process gas."},
-    {"stage": "distribution", "name": "road freight", "amount": Decimal("30"), "unit": "t·km",
-     "custom_factor_value": Decimal("0.07"), "custom_factor_unit": "kgCO2e/tkm", **SUPPLIER},
-    {"stage": "use", "name": "charging losses", "amount": Decimal("9.5"), "unit": "kWh",
-     "factor_code": GRID},
-    {"stage": "end_of_life", "name": "packaging incineration", "amount": Decimal("1.4"),
-     "unit": "kg", "custom_factor_value": Decimal("1"), "custom_factor_unit": "kgCO2e/kg",
-     "is_biogenic": True, **SUPPLIER},
+    {
+        "stage": "raw_material",
+        "name": "aluminium casing",
+        "amount": Decimal("5.1"),
+        "unit": "kg",
+        "custom_factor_value": Decimal("12"),
+        "custom_factor_unit": "kgCO2e/kg",
+        **SUPPLIER,
+    },
+    {
+        "stage": "production",
+        "name": "assembly electricity",
+        "amount": Decimal("20"),
+        "unit": "kWh",
+        "factor_code": GRID,
+        "is_primary": True,
+        "dq_technological": 1,
+        "dq_temporal": 1,
+        "dq_geographical": 1,
+        "dq_completeness": 1,
+        "dq_reliability": 1,
+    },
+    {
+        "stage": "production",
+        "name": "natural gas for drying",
+        "amount": Decimal("0.04"),
+        "unit": "GJ",
+        "factor_code": NATURAL_GAS,
+        "is_primary": True,
+    },
+    {
+        "stage": "production",
+        "name": "process methane",
+        "amount": Decimal("0.01"),
+        "unit": "kg",
+        "custom_factor_value": Decimal("1"),
+        "custom_factor_unit": "kgCH4/kg",
+        "is_primary": True,
+        "justification": "Mass balance of the process gas.",
+    },
+    {
+        "stage": "distribution",
+        "name": "road freight",
+        "amount": Decimal("30"),
+        "unit": "t·km",
+        "custom_factor_value": Decimal("0.07"),
+        "custom_factor_unit": "kgCO2e/tkm",
+        **SUPPLIER,
+    },
+    {
+        "stage": "use",
+        "name": "charging losses",
+        "amount": Decimal("9.5"),
+        "unit": "kWh",
+        "factor_code": GRID,
+    },
+    {
+        "stage": "end_of_life",
+        "name": "packaging incineration",
+        "amount": Decimal("1.4"),
+        "unit": "kg",
+        "custom_factor_value": Decimal("1"),
+        "custom_factor_unit": "kgCO2e/kg",
+        "is_biogenic": True,
+        **SUPPLIER,
+    },
 ]
 
 
@@ -97,8 +151,12 @@ def xlsx_bytes(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> byte
         for column, value in zip(header, row, strict=True):
             if value == "":
                 cells.append(None)
-            elif column in {"amount", "net_calorific_value", "uncertainty_gsd",
-                            "uncertainty_relative_std"}:
+            elif column in {
+                "amount",
+                "net_calorific_value",
+                "uncertainty_gsd",
+                "uncertainty_relative_std",
+            }:
                 cells.append(float(value))
             elif column.startswith("dq_"):
                 cells.append(int(value))

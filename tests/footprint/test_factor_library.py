@@ -25,8 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 def library_state() -> list:
-    return sorted(EmissionFactor.objects.values_list("version__dataset__code", "version__number",
-                                                     "version__status", "code", "value"))
+    return sorted(
+        EmissionFactor.objects.values_list(
+            "version__dataset__code", "version__number", "version__status", "code", "value"
+        )
+    )
 
 
 def grid_dataset() -> EmissionFactorDataset:
@@ -35,29 +38,42 @@ def grid_dataset() -> EmissionFactorDataset:
 
 # --- loading ------------------------------------------------------------------------------
 
+
 def test_load_factors_creates_one_published_version_per_dataset_with_provenance():
     out = StringIO()
     call_command("load_factors", stdout=out)
 
     assert "3 loaded (43 factors)" in out.getvalue()
     assert sorted(EmissionFactorDataset.objects.values_list("code", flat=True)) == [
-        "CN-ELEC-CFP", "CN-ELEC-CO2", "IPCC2006-STATIONARY"]
+        "CN-ELEC-CFP",
+        "CN-ELEC-CO2",
+        "IPCC2006-STATIONARY",
+    ]
     assert set(DatasetVersion.objects.values_list("number", "status")) == {
-        (1, DatasetVersionStatus.PUBLISHED)}
+        (1, DatasetVersionStatus.PUBLISHED)
+    }
     factor = EmissionFactor.objects.get(code=GRID_CO2_2022)
     assert (factor.value, factor.unit, factor.gas, factor.region, factor.data_year) == (
-        Decimal("0.5366"), "kgCO2/kWh", "CO2", "CN", 2022)
+        Decimal("0.5366"),
+        "kgCO2/kWh",
+        "CO2",
+        "CN",
+        2022,
+    )
     assert (factor.publisher, factor.publication_date, factor.source) == (
-        "MEE/NBS", "2024-12-20", "MEE/NBS 2022 electricity CO2 factors")
+        "MEE/NBS",
+        "2024-12-20",
+        "MEE/NBS 2022 electricity CO2 factors",
+    )
     # "same (Hebei)" in the file is the previous row's source, with its remark.
     hebei = EmissionFactor.objects.get(code="CN-ELEC-CO2:2022:provincial_average:CN-HE")
     assert hebei.source == "MEE/NBS 2022 electricity CO2 factors (Hebei)"
     footprint = EmissionFactor.objects.get(code=GRID)
     assert (footprint.value, footprint.gas) == (Decimal("0.6205"), "CO2e")
     assert EmissionFactor.objects.get(code="IPCC2006-STATIONARY:2006:natural_gas").value == 56100
-    assert dict(GlobalWarmingPotential.objects.filter(gwp_set="AR6")
-                .values_list("gas", "value")) == {
-        "CO2": Decimal(1), "CH4": Decimal("27.9"), "N2O": Decimal(273)}
+    assert dict(
+        GlobalWarmingPotential.objects.filter(gwp_set="AR6").values_list("gas", "value")
+    ) == {"CO2": Decimal(1), "CH4": Decimal("27.9"), "N2O": Decimal(273)}
 
 
 def test_load_factors_again_changes_nothing(factor_library, platform_admin):
@@ -75,11 +91,13 @@ def test_load_factors_again_changes_nothing(factor_library, platform_admin):
 
 # --- drafts and publishing ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("editor", ["platform_admin", "regulator"])
 def test_an_editor_drafts_edits_and_publishes_a_new_version(factor_library, world, editor):
     actor = world.persona(editor)
-    draft = services.dataset_version_create_draft(actor=actor, dataset=grid_dataset(),
-                                                  change_note="Corrected national average.")
+    draft = services.dataset_version_create_draft(
+        actor=actor, dataset=grid_dataset(), change_note="Corrected national average."
+    )
     assert (draft.number, draft.status, draft.factors.count()) == (2, "draft", 4)
 
     factor = draft.factors.get(code=GRID)
@@ -93,14 +111,12 @@ def test_an_editor_drafts_edits_and_publishes_a_new_version(factor_library, worl
     assert EmissionFactor.objects.get(version__number=1, code=GRID).value == Decimal("0.6205")
 
 
-def test_a_published_factor_cannot_be_updated_through_the_service(factor_library,
-                                                                  platform_admin):
+def test_a_published_factor_cannot_be_updated_through_the_service(factor_library, platform_admin):
     factor = factor_current_by_code(GRID)
     before = library_state()
 
     with pytest.raises(TransitionNotAllowed):
-        services.factor_update(actor=platform_admin, factor=factor,
-                               data={"value": Decimal("1")})
+        services.factor_update(actor=platform_admin, factor=factor, data={"value": Decimal("1")})
     with pytest.raises(TransitionNotAllowed):
         services.factor_delete(actor=platform_admin, factor=factor)
 
@@ -123,9 +139,17 @@ def test_a_published_version_and_its_factors_refuse_changes_at_the_model(factor_
     with pytest.raises(PublishedVersionImmutable):
         version.delete()
     with pytest.raises(PublishedVersionImmutable):
-        EmissionFactor.objects.create(version=version, code="CN-ELEC-CFP:2023:extra", name="x",
-                                      publisher="x", source="x", factor_kind="x", value=1,
-                                      unit="kgCO2e/kWh", gas="CO2e")
+        EmissionFactor.objects.create(
+            version=version,
+            code="CN-ELEC-CFP:2023:extra",
+            name="x",
+            publisher="x",
+            source="x",
+            factor_kind="x",
+            value=1,
+            unit="kgCO2e/kWh",
+            gas="CO2e",
+        )
 
     assert library_state() == before
     assert DatasetVersion.objects.get(pk=version.pk).change_note != "rewritten"
@@ -144,12 +168,24 @@ def test_the_database_refuses_an_update_of_a_published_factor(factor_library):
 
 def test_a_draft_factor_can_be_added_edited_and_removed(factor_library, regulator):
     draft = services.dataset_version_create_draft(actor=regulator, dataset=grid_dataset())
-    added = services.factor_create(actor=regulator, version=draft, data={
-        "code": "CN-ELEC-CFP:2024:national_average", "name": "2024 national average",
-        "region": "CN", "data_year": 2024, "publication_date": "2026-02",
-        "publisher": "MEE/NBS/NEA", "source": "2024 factors", "licence_note": "",
-        "factor_kind": "national_average", "value": Decimal("0.6001"),
-        "unit": "kgCO2e/kWh", "gwp_set": ""})
+    added = services.factor_create(
+        actor=regulator,
+        version=draft,
+        data={
+            "code": "CN-ELEC-CFP:2024:national_average",
+            "name": "2024 national average",
+            "region": "CN",
+            "data_year": 2024,
+            "publication_date": "2026-02",
+            "publisher": "MEE/NBS/NEA",
+            "source": "2024 factors",
+            "licence_note": "",
+            "factor_kind": "national_average",
+            "value": Decimal("0.6001"),
+            "unit": "kgCO2e/kWh",
+            "gwp_set": "",
+        },
+    )
     assert added.gas == "CO2e"
 
     services.factor_update(actor=regulator, factor=added, data={"unit": "kgCO2e/MWh"})
@@ -158,15 +194,18 @@ def test_a_draft_factor_can_be_added_edited_and_removed(factor_library, regulato
     assert not EmissionFactor.objects.filter(pk=added.pk).exists()
 
 
-def test_a_draft_factor_with_a_bad_unit_or_foreign_code_is_refused_by_field(factor_library,
-                                                                           platform_admin):
-    draft = services.dataset_version_create_draft(actor=platform_admin,
-                                                  dataset=grid_dataset())
+def test_a_draft_factor_with_a_bad_unit_or_foreign_code_is_refused_by_field(
+    factor_library, platform_admin
+):
+    draft = services.dataset_version_create_draft(actor=platform_admin, dataset=grid_dataset())
     factor = draft.factors.get(code=GRID)
 
     with pytest.raises(services.ValidationError) as raised:
-        services.factor_update(actor=platform_admin, factor=factor,
-                               data={"unit": "kgCO2e/parsec", "code": "OTHER:2023:x"})
+        services.factor_update(
+            actor=platform_admin,
+            factor=factor,
+            data={"unit": "kgCO2e/parsec", "code": "OTHER:2023:x"},
+        )
 
     assert set(raised.value.message_dict) == {"unit", "code"}
     assert "unknown unit 'parsec'" in raised.value.message_dict["unit"][0]
@@ -192,19 +231,22 @@ def test_publishing_twice_is_refused(factor_library, platform_admin):
         services.dataset_version_discard(actor=platform_admin, version=draft)
 
 
-@pytest.mark.parametrize("persona", ["enterprise_admin", "body_admin", "reviewer",
-                                     "peer_reviewer", "other_enterprise_user"])
-def test_only_platform_admins_and_regulators_edit_the_library(factor_library, world, persona,
-                                                              platform_admin):
+@pytest.mark.parametrize(
+    "persona",
+    ["enterprise_admin", "body_admin", "reviewer", "peer_reviewer", "other_enterprise_user"],
+)
+def test_only_platform_admins_and_regulators_edit_the_library(
+    factor_library, world, persona, platform_admin
+):
     actor = world.persona(persona)
     draft = services.dataset_version_create_draft(actor=platform_admin, dataset=grid_dataset())
     factor = draft.factors.get(code=GRID)
     before = library_state()
 
     with pytest.raises(ActorNotPermitted):
-        services.dataset_version_create_draft(actor=actor,
-                                              dataset=EmissionFactorDataset.objects.get(
-                                                  code="CN-ELEC-CO2"))
+        services.dataset_version_create_draft(
+            actor=actor, dataset=EmissionFactorDataset.objects.get(code="CN-ELEC-CO2")
+        )
     with pytest.raises(ActorNotPermitted):
         services.factor_update(actor=actor, factor=factor, data={"value": Decimal(2)})
     with pytest.raises(ActorNotPermitted):
@@ -218,13 +260,16 @@ def test_only_platform_admins_and_regulators_edit_the_library(factor_library, wo
 
 # --- the portal ---------------------------------------------------------------------------
 
-def test_library_search_by_name_region_year_and_publisher_shows_provenance(portal, world,
-                                                                           factor_library):
+
+def test_library_search_by_name_region_year_and_publisher_shows_provenance(
+    portal, world, factor_library
+):
     client = portal(world.enterprise_member)
     url = reverse("footprint:factor_list")
 
-    page = client.get(url, {"q": "electricity operational", "region": "CN-EAST",
-                            "year": 2022, "publisher": "MEE"}).content.decode()
+    page = client.get(
+        url, {"q": "electricity operational", "region": "CN-EAST", "year": 2022, "publisher": "MEE"}
+    ).content.decode()
 
     assert "CN-ELEC-CO2:2022:regional_average:CN-EAST" in page
     assert "0.5617 kgCO2/kWh" in page
@@ -236,17 +281,29 @@ def test_library_search_by_name_region_year_and_publisher_shows_provenance(porta
     assert "IPCC2006-STATIONARY:2006:natural_gas" in ipcc and GRID not in ipcc
 
 
-def test_library_search_pages_keep_their_filters(portal, world, factor_library,
-                                                 platform_admin):
+def test_library_search_pages_keep_their_filters(portal, world, factor_library, platform_admin):
     draft = services.dataset_version_create_draft(
-        actor=platform_admin, dataset=EmissionFactorDataset.objects.get(code="CN-ELEC-CO2"))
+        actor=platform_admin, dataset=EmissionFactorDataset.objects.get(code="CN-ELEC-CO2")
+    )
     for year in range(2000, 2020):
-        services.factor_create(actor=platform_admin, version=draft, data={
-            "code": f"CN-ELEC-CO2:{year}:national_average", "name": f"grid {year}",
-            "region": "CN", "data_year": year, "publication_date": str(year + 2),
-            "publisher": "MEE/NBS", "source": "archive", "licence_note": "",
-            "factor_kind": "national_average", "value": Decimal("0.6"), "unit": "kgCO2/kWh",
-            "gwp_set": ""})
+        services.factor_create(
+            actor=platform_admin,
+            version=draft,
+            data={
+                "code": f"CN-ELEC-CO2:{year}:national_average",
+                "name": f"grid {year}",
+                "region": "CN",
+                "data_year": year,
+                "publication_date": str(year + 2),
+                "publisher": "MEE/NBS",
+                "source": "archive",
+                "licence_note": "",
+                "factor_kind": "national_average",
+                "value": Decimal("0.6"),
+                "unit": "kgCO2/kWh",
+                "gwp_set": "",
+            },
+        )
     services.dataset_version_publish(actor=platform_admin, version=draft)
     client = portal(world.enterprise_member)
     url = reverse("footprint:factor_list")
@@ -267,19 +324,21 @@ def test_library_search_needs_a_sign_in(client, factor_library):
     assert response.status_code == 302
 
 
-def test_drafts_are_hidden_from_people_who_cannot_edit(portal, world, factor_library,
-                                                      platform_admin):
+def test_drafts_are_hidden_from_people_who_cannot_edit(
+    portal, world, factor_library, platform_admin
+):
     draft = services.dataset_version_create_draft(actor=platform_admin, dataset=grid_dataset())
     client = portal(world.body_admin)
 
     assert client.get(reverse("footprint:dataset_version", args=[draft.pk])).status_code == 404
-    assert client.post(reverse("footprint:dataset_version_publish",
-                               args=[draft.pk])).status_code == 404
+    assert (
+        client.post(reverse("footprint:dataset_version_publish", args=[draft.pk])).status_code
+        == 404
+    )
     factor = draft.factors.first()
     assert client.get(reverse("footprint:factor_edit", args=[factor.pk])).status_code == 404
     published = grid_dataset().versions.get(number=1)
-    assert client.get(reverse("footprint:dataset_version",
-                              args=[published.pk])).status_code == 200
+    assert client.get(reverse("footprint:dataset_version", args=[published.pk])).status_code == 200
     assert DatasetVersion.objects.get(pk=draft.pk).status == DatasetVersionStatus.DRAFT
 
 
@@ -287,8 +346,9 @@ def test_an_editor_publishes_through_the_portal(portal, world, factor_library):
     client = portal(world.regulator)
     dataset = grid_dataset()
 
-    response = client.post(reverse("footprint:dataset_draft_create", args=[dataset.pk]),
-                           {"change_note": "2024 update"})
+    response = client.post(
+        reverse("footprint:dataset_draft_create", args=[dataset.pk]), {"change_note": "2024 update"}
+    )
     draft = dataset.versions.get(number=2)
     assert response.url == reverse("footprint:dataset_version", args=[draft.pk])
     factor = draft.factors.get(code=GRID)
@@ -306,8 +366,7 @@ def test_an_editor_publishes_through_the_portal(portal, world, factor_library):
     assert factor_current_by_code(GRID).value == Decimal("0.7")
 
 
-def test_the_search_page_costs_the_same_for_few_and_many_factors(portal, world,
-                                                                 factor_library):
+def test_the_search_page_costs_the_same_for_few_and_many_factors(portal, world, factor_library):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -20,19 +20,30 @@ def inventory_url(application) -> str:
 
 
 def line_url(application, line) -> str:
-    return reverse("api-inventory-line", kwargs={"application_id": application.pk,
-                                                 "line_id": line.pk})
+    return reverse(
+        "api-inventory-line", kwargs={"application_id": application.pk, "line_id": line.pk}
+    )
 
 
 def lines_of(application) -> list:
-    return list(InventoryLine.objects.filter(dossier_version__application=application)
-                .order_by("dossier_version__number", "position")
-                .values_list("dossier_version__number", "position", "name", "amount", "unit",
-                             "factor__code"))
+    return list(
+        InventoryLine.objects.filter(dossier_version__application=application)
+        .order_by("dossier_version__number", "position")
+        .values_list(
+            "dossier_version__number", "position", "name", "amount", "unit", "factor__code"
+        )
+    )
 
 
-GRID_LINE = {"stage": "production", "name": "assembly electricity", "amount": "20",
-             "unit": "kWh", "factor_code": GRID, "is_primary": True, "dq_temporal": 1}
+GRID_LINE = {
+    "stage": "production",
+    "name": "assembly electricity",
+    "amount": "20",
+    "unit": "kWh",
+    "factor_code": GRID,
+    "is_primary": True,
+    "dq_temporal": 1,
+}
 
 
 @pytest.fixture
@@ -42,6 +53,7 @@ def draft(application_at, factor_library):
 
 # --- writing lines ------------------------------------------------------------------------
 
+
 def test_the_enterprise_adds_edits_and_removes_a_line(api_as, world, draft):
     api = api_as(world.enterprise_member)
 
@@ -49,8 +61,13 @@ def test_the_enterprise_adds_edits_and_removes_a_line(api_as, world, draft):
 
     assert created.status_code == 201, created.content
     body = created.json()
-    assert (body["position"], body["factor_code"], body["factor_dataset_version"],
-            body["amount"], body["dossier_version"]) == (1, GRID, 1, "20.000000000000", 1)
+    assert (
+        body["position"],
+        body["factor_code"],
+        body["factor_dataset_version"],
+        body["amount"],
+        body["dossier_version"],
+    ) == (1, GRID, 1, "20.000000000000", 1)
     line = InventoryLine.objects.get(pk=body["id"])
     changed = api.patch(line_url(draft, line), {"amount": "21.5", "unit": "MWh"}, format="json")
     assert changed.status_code == 200, changed.content
@@ -59,11 +76,16 @@ def test_the_enterprise_adds_edits_and_removes_a_line(api_as, world, draft):
     assert lines_of(draft) == []
 
 
-def test_an_enterprise_specific_factor_needs_a_justification_and_evidence(api_as, world,
-                                                                          draft):
+def test_an_enterprise_specific_factor_needs_a_justification_and_evidence(api_as, world, draft):
     api = api_as(world.enterprise_admin)
-    custom = {"stage": "raw_material", "name": "casing", "amount": "5.1", "unit": "kg",
-              "custom_factor_value": "12", "custom_factor_unit": "kgCO2e/kg"}
+    custom = {
+        "stage": "raw_material",
+        "name": "casing",
+        "amount": "5.1",
+        "unit": "kg",
+        "custom_factor_value": "12",
+        "custom_factor_unit": "kgCO2e/kg",
+    }
 
     refused = api.post(inventory_url(draft), custom, format="json")
 
@@ -71,9 +93,11 @@ def test_an_enterprise_specific_factor_needs_a_justification_and_evidence(api_as
     assert refused["Content-Type"] == PROBLEM
     assert set(refused.json()["errors"]) == {"justification", "custom_factor_evidence"}
     evidence = draft.evidence_files.get(kind=EvidenceKind.BILL_OF_MATERIALS)
-    accepted = api.post(inventory_url(draft), {**custom, "justification": "Supplier EPD",
-                                               "custom_factor_evidence": evidence.pk},
-                        format="json")
+    accepted = api.post(
+        inventory_url(draft),
+        {**custom, "justification": "Supplier EPD", "custom_factor_evidence": evidence.pk},
+        format="json",
+    )
     assert accepted.status_code == 201, accepted.content
     assert accepted.json()["custom_factor_evidence"] == evidence.pk
 
@@ -84,27 +108,40 @@ def test_a_unit_that_does_not_fit_the_factor_is_a_field_error(api_as, world, dra
     response = api.post(inventory_url(draft), {**GRID_LINE, "unit": "kg"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"unit": [
-        f"kg (mass) does not fit factor {GRID}, which is per kWh (energy). "
-        "Give a net calorific value to convert it."]}
+    assert response.json()["errors"] == {
+        "unit": [
+            f"kg (mass) does not fit factor {GRID}, which is per kWh (energy). "
+            "Give a net calorific value to convert it."
+        ]
+    }
     assert lines_of(draft) == []
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"unit": "kWhh"}, "unit"),
-    ({"factor_code": "NO-SUCH:2020:x"}, "factor_code"),
-    ({"stage": "manufacturing"}, "stage"),
-    ({"dq_temporal": 4}, "dq_temporal"),
-    ({"uncertainty_gsd": "0.5"}, "uncertainty_gsd"),
-    ({"custom_factor_value": "1", "custom_factor_unit": "kgCO2e/kWh"}, "factor_code"),
-    ({"unit": "t", "factor_code": "IPCC2006-STATIONARY:2006:natural_gas"}, "unit"),
-    ({"unit": "t", "factor_code": "IPCC2006-STATIONARY:2006:natural_gas",
-      "net_calorific_value": "42", "net_calorific_value_unit": "GJ/m3"},
-     "net_calorific_value_unit"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"unit": "kWhh"}, "unit"),
+        ({"factor_code": "NO-SUCH:2020:x"}, "factor_code"),
+        ({"stage": "manufacturing"}, "stage"),
+        ({"dq_temporal": 4}, "dq_temporal"),
+        ({"uncertainty_gsd": "0.5"}, "uncertainty_gsd"),
+        ({"custom_factor_value": "1", "custom_factor_unit": "kgCO2e/kWh"}, "factor_code"),
+        ({"unit": "t", "factor_code": "IPCC2006-STATIONARY:2006:natural_gas"}, "unit"),
+        (
+            {
+                "unit": "t",
+                "factor_code": "IPCC2006-STATIONARY:2006:natural_gas",
+                "net_calorific_value": "42",
+                "net_calorific_value_unit": "GJ/m3",
+            },
+            "net_calorific_value_unit",
+        ),
+    ],
+)
 def test_each_bad_value_is_reported_on_its_field(api_as, world, draft, change, field):
-    response = api_as(world.enterprise_admin).post(inventory_url(draft),
-                                                   {**GRID_LINE, **change}, format="json")
+    response = api_as(world.enterprise_admin).post(
+        inventory_url(draft), {**GRID_LINE, **change}, format="json"
+    )
 
     assert response.status_code == 400
     assert field in response.json()["errors"]
@@ -112,9 +149,17 @@ def test_each_bad_value_is_reported_on_its_field(api_as, world, draft, change, f
 
 
 def test_fuel_by_mass_with_its_calorific_value_is_accepted(api_as, world, draft):
-    response = api_as(world.enterprise_admin).post(inventory_url(draft), {
-        **GRID_LINE, "unit": "t", "factor_code": "IPCC2006-STATIONARY:2006:gas_diesel_oil",
-        "net_calorific_value": "42.652", "net_calorific_value_unit": "GJ/t"}, format="json")
+    response = api_as(world.enterprise_admin).post(
+        inventory_url(draft),
+        {
+            **GRID_LINE,
+            "unit": "t",
+            "factor_code": "IPCC2006-STATIONARY:2006:gas_diesel_oil",
+            "net_calorific_value": "42.652",
+            "net_calorific_value_unit": "GJ/t",
+        },
+        format="json",
+    )
 
     assert response.status_code == 201, response.content
 
@@ -129,8 +174,11 @@ def test_editing_a_frozen_dossier_is_a_409(api_as, world, application_at, write_
         api.post(inventory_url(application), GRID_LINE, format="json"),
         api.patch(line_url(application, line), {"amount": "1"}, format="json"),
         api.delete(line_url(application, line)),
-        api.post(reverse("api-inventory-import", kwargs={"application_id": application.pk}),
-                 {"file": _upload()}, format="multipart"),
+        api.post(
+            reverse("api-inventory-import", kwargs={"application_id": application.pk}),
+            {"file": _upload()},
+            format="multipart",
+        ),
     ]
 
     assert [r.status_code for r in responses] == [409, 409, 409, 409]
@@ -139,13 +187,15 @@ def test_editing_a_frozen_dossier_is_a_409(api_as, world, application_at, write_
 
 
 def test_a_line_of_the_frozen_version_cannot_be_changed_while_the_next_is_open(
-        api_as, world, application_at, write_lines):
+    api_as, world, application_at, write_lines
+):
     application = application_at(Status.AWAITING_ENTERPRISE)
     (line, *_rest) = write_lines(application.dossier_versions.get(number=1))
     before = lines_of(application)
 
-    response = api_as(world.enterprise_admin).patch(line_url(application, line),
-                                                    {"amount": "1"}, format="json")
+    response = api_as(world.enterprise_admin).patch(
+        line_url(application, line), {"amount": "1"}, format="json"
+    )
 
     assert response.status_code == 409
     assert "frozen" in response.json()["detail"]
@@ -161,6 +211,7 @@ def _upload():
 
 
 # --- who may read and write ---------------------------------------------------------------
+
 
 @pytest.fixture
 def scene(application_at, write_lines, factor_library):
@@ -180,8 +231,11 @@ def endpoints(application, line) -> list[tuple[str, str, dict | None]]:
     return [
         ("get", reverse("api-inventory", kwargs=app), None),
         ("post", reverse("api-inventory", kwargs=app), GRID_LINE),
-        ("patch", reverse("api-inventory-line", kwargs={**app, "line_id": line.pk}),
-         {"amount": "1"}),
+        (
+            "patch",
+            reverse("api-inventory-line", kwargs={**app, "line_id": line.pk}),
+            {"amount": "1"},
+        ),
         ("delete", reverse("api-inventory-line", kwargs={**app, "line_id": line.pk}), None),
         ("post", reverse("api-inventory-import", kwargs=app), "upload"),
         ("get", reverse("api-recomputation", kwargs=app), None),
@@ -201,8 +255,10 @@ def test_another_enterprise_gets_404_on_every_endpoint(api_as, world, scene):
     before = (lines_of(application), Recomputation.objects.values().get())
     api = api_as(world.other_enterprise_user)
 
-    statuses = [call(api, method, url, data).status_code
-                for method, url, data in endpoints(application, line)]
+    statuses = [
+        call(api, method, url, data).status_code
+        for method, url, data in endpoints(application, line)
+    ]
 
     assert statuses == [404] * 6
     assert (lines_of(application), Recomputation.objects.values().get()) == before
@@ -214,8 +270,7 @@ def test_a_foreign_line_id_looks_like_a_missing_one(api_as, world, scene, applic
     api = api_as(world.enterprise_admin)
 
     foreign = api.patch(line_url(mine, line), {"amount": "1"}, format="json")
-    missing = api.patch(line_url(mine, InventoryLine(pk=10**9)), {"amount": "1"},
-                        format="json")
+    missing = api.patch(line_url(mine, InventoryLine(pk=10**9)), {"amount": "1"}, format="json")
 
     assert (foreign.status_code, missing.status_code) == (404, 404)
     assert foreign.json() == missing.json()
@@ -226,25 +281,33 @@ def test_the_regulator_reads_but_does_not_write(api_as, world, scene):
     before = lines_of(application)
     api = api_as(world.regulator)
 
-    statuses = [call(api, method, url, data).status_code
-                for method, url, data in endpoints(application, line)]
+    statuses = [
+        call(api, method, url, data).status_code
+        for method, url, data in endpoints(application, line)
+    ]
 
     assert statuses == [200, 403, 403, 403, 403, 200]
     assert lines_of(application) == before
 
 
-@pytest.mark.parametrize("persona", ["body_admin", "reviewer", "technical_reviewer",
-                                     "peer_reviewer", "regulator"])
+@pytest.mark.parametrize(
+    "persona", ["body_admin", "reviewer", "technical_reviewer", "peer_reviewer", "regulator"]
+)
 def test_the_verifiers_read_the_stored_recomputation(api_as, world, scene, persona):
     application, _line = scene
 
     response = api_as(world.persona(persona)).get(
-        reverse("api-recomputation", kwargs={"application_id": application.pk}))
+        reverse("api-recomputation", kwargs={"application_id": application.pk})
+    )
 
     assert response.status_code == 200
     body = response.json()
     assert (body["dossier_version"], body["total"], body["material"], body["lines_count"]) == (
-        1, "85.527750000000", False, 7)
+        1,
+        "85.527750000000",
+        False,
+        7,
+    )
     assert body["by_stage"]["production"] == "14.933"
 
 
@@ -253,7 +316,8 @@ def test_the_recomputation_is_the_verifiers_side(api_as, world, scene, persona):
     application, _line = scene
 
     response = api_as(world.persona(persona)).get(
-        reverse("api-recomputation", kwargs={"application_id": application.pk}))
+        reverse("api-recomputation", kwargs={"application_id": application.pk})
+    )
 
     assert response.status_code == 404
 
@@ -268,14 +332,16 @@ def test_the_platform_admin_does_not_read_the_inventory(api_as, world, scene):
 
 # --- lists keep a constant query count ----------------------------------------------------
 
+
 def _queries(api, url) -> int:
     with CaptureQueriesContext(connection) as context:
         assert api.get(url).status_code == 200
     return len(context.captured_queries)
 
 
-def test_the_inventory_list_costs_the_same_for_5_and_50_lines(api_as, world, application_at,
-                                                              write_lines):
+def test_the_inventory_list_costs_the_same_for_5_and_50_lines(
+    api_as, world, application_at, write_lines
+):
     few, many = application_at(Status.SUBMITTED), application_at(Status.SUBMITTED)
     write_lines(few.dossier_versions.get(number=1), (HAND_LINES * 8)[:5])
     write_lines(many.dossier_versions.get(number=1), (HAND_LINES * 8)[:50])
@@ -289,16 +355,22 @@ def test_emission_factor_search(api_as, world, factor_library):
     api = api_as(world.enterprise_member)
     url = reverse("api-emission-factors")
 
-    found = api.get(url, {"q": "operational", "region": "CN", "year": 2022,
-                          "publisher": "MEE"}).json()
+    found = api.get(
+        url, {"q": "operational", "region": "CN", "year": 2022, "publisher": "MEE"}
+    ).json()
 
     assert found["count"] == 3
     codes = [factor["code"] for factor in found["results"]]
     assert GRID_CO2_2022 in codes
     grid = next(factor for factor in found["results"] if factor["code"] == GRID_CO2_2022)
-    assert (grid["value"], grid["unit"], grid["dataset"], grid["dataset_version"],
-            grid["publisher"], grid["publication_date"]) == (
-        "0.536600000000", "kgCO2/kWh", "CN-ELEC-CO2", 1, "MEE/NBS", "2024-12-20")
+    assert (
+        grid["value"],
+        grid["unit"],
+        grid["dataset"],
+        grid["dataset_version"],
+        grid["publisher"],
+        grid["publication_date"],
+    ) == ("0.536600000000", "kgCO2/kWh", "CN-ELEC-CO2", 1, "MEE/NBS", "2024-12-20")
     assert api.get(url, {"year": "recent"}).status_code == 400
     assert api.get(url).json()["count"] == 43
     few = _queries(api, f"{url}?publisher=IPCC")
@@ -312,7 +384,8 @@ def test_emission_factors_need_a_sign_in(api_as, factor_library):
 def test_decimal_amounts_round_trip(api_as, world, draft):
     api = api_as(world.enterprise_admin)
 
-    body = api.post(inventory_url(draft), {**GRID_LINE, "amount": "0.000000000001"},
-                    format="json").json()
+    body = api.post(
+        inventory_url(draft), {**GRID_LINE, "amount": "0.000000000001"}, format="json"
+    ).json()
 
     assert Decimal(body["amount"]) == Decimal("1E-12")

@@ -49,7 +49,10 @@ def test_submission_stores_the_hand_computed_recomputation(submitted):
     assert stored.declared_total == COMPLETE_DOSSIER["declared_total"]
     assert places(stored.deviation, 12) == places(EXPECTED_DEVIATION, 12)
     assert (stored.material, stored.materiality, stored.material_stages) == (
-        False, Decimal("0.05"), [])
+        False,
+        Decimal("0.05"),
+        [],
+    )
     assert (stored.gwp_set, stored.lines_count) == ("AR6", 7)
     assert stored.computed_by == submitted.created_by
     # Seeded with the version's id: the interval is reproducible, and brackets the total.
@@ -64,8 +67,9 @@ def test_the_declared_figures_stay_the_enterprises(submitted):
     assert version.declared_total == COMPLETE_DOSSIER["declared_total"]
     assert version.stage_results == COMPLETE_DOSSIER["stage_results"]
     assert version.recomputation.declared_by_stage == {
-        stage: str(Decimal(value).normalize()) for stage, value in
-        COMPLETE_DOSSIER["stage_results"].items()}
+        stage: str(Decimal(value).normalize())
+        for stage, value in COMPLETE_DOSSIER["stage_results"].items()
+    }
 
 
 def test_the_same_version_recomputes_to_the_same_interval(submitted):
@@ -76,11 +80,15 @@ def test_the_same_version_recomputes_to_the_same_interval(submitted):
 
     assert (again.pk, again.total) == (first.pk, first.total)
     assert (again.uncertainty_mean, again.uncertainty_p2_5, again.uncertainty_p97_5) == (
-        first.uncertainty_mean, first.uncertainty_p2_5, first.uncertainty_p97_5)
+        first.uncertainty_mean,
+        first.uncertainty_p2_5,
+        first.uncertainty_p97_5,
+    )
 
 
 def test_a_dossier_without_inventory_is_submitted_without_a_recomputation(
-        application_at, enterprise_admin, submit):
+    application_at, enterprise_admin, submit
+):
     application = application_at(Status.DRAFT)
 
     submit(enterprise_admin, application)
@@ -90,12 +98,16 @@ def test_a_dossier_without_inventory_is_submitted_without_a_recomputation(
     assert not Recomputation.objects.exists()
 
 
-@pytest.mark.parametrize(("threshold", "material", "stages"), [
-    (Decimal("0.05"), False, []),
-    (Decimal("0.001"), True, ["production"]),
-])
-def test_materiality_flag_follows_the_setting(settings, application_at, enterprise_admin,
-                                              enter_lines, submit, threshold, material, stages):
+@pytest.mark.parametrize(
+    ("threshold", "material", "stages"),
+    [
+        (Decimal("0.05"), False, []),
+        (Decimal("0.001"), True, ["production"]),
+    ],
+)
+def test_materiality_flag_follows_the_setting(
+    settings, application_at, enterprise_admin, enter_lines, submit, threshold, material, stages
+):
     settings.MATERIALITY_THRESHOLD = threshold
     application = application_at(Status.DRAFT)
     enter_lines(application, enterprise_admin)
@@ -104,15 +116,20 @@ def test_materiality_flag_follows_the_setting(settings, application_at, enterpri
 
     stored = Recomputation.objects.get(dossier_version__application=application)
     assert (stored.materiality, stored.material, stored.material_stages) == (
-        threshold, material, stages)
+        threshold,
+        material,
+        stages,
+    )
 
 
-def test_a_declared_figure_far_from_the_inventory_is_flagged(application_at, enterprise_admin,
-                                                             enter_lines, submit):
+def test_a_declared_figure_far_from_the_inventory_is_flagged(
+    application_at, enterprise_admin, enter_lines, submit
+):
     application = application_at(Status.DRAFT)
     enter_lines(application, enterprise_admin)
-    certification_services.dossier_update(actor=enterprise_admin, application=application,
-                                          data={"declared_total": Decimal("80")})
+    certification_services.dossier_update(
+        actor=enterprise_admin, application=application, data={"declared_total": Decimal("80")}
+    )
 
     submit(enterprise_admin, application)
 
@@ -123,15 +140,18 @@ def test_a_declared_figure_far_from_the_inventory_is_flagged(application_at, ent
 
 
 def test_a_factor_version_published_after_submission_does_not_change_the_result(
-        submitted, platform_admin, application_at, enterprise_admin, enter_lines):
+    submitted, platform_admin, application_at, enterprise_admin, enter_lines
+):
     version = submitted.dossier_versions.get(number=1)
     stored_before = Recomputation.objects.filter(dossier_version=version).values().get()
     grid_v1 = factor_current_by_code(GRID)
 
     draft = services.dataset_version_create_draft(
-        actor=platform_admin, dataset=EmissionFactorDataset.objects.get(code="CN-ELEC-CFP"))
-    services.factor_update(actor=platform_admin, factor=draft.factors.get(code=GRID),
-                           data={"value": Decimal("0.9")})
+        actor=platform_admin, dataset=EmissionFactorDataset.objects.get(code="CN-ELEC-CFP")
+    )
+    services.factor_update(
+        actor=platform_admin, factor=draft.factors.get(code=GRID), data={"value": Decimal("0.9")}
+    )
     services.dataset_version_publish(actor=platform_admin, version=draft)
 
     # The stored result is as it was, and recomputing the submitted version gives it again:
@@ -140,30 +160,43 @@ def test_a_factor_version_published_after_submission_does_not_change_the_result(
     rerun = services.recomputation_run(dossier_version=version)
     assert rerun.total == EXPECTED_TOTAL
     assert {line.factor_id for line in version.inventory_lines.filter(factor__code=GRID)} == {
-        grid_v1.pk}
+        grid_v1.pk
+    }
     assert grid_v1.value == Decimal("0.6205")
     # A line entered now takes the newly published factor.
     other = application_at(Status.DRAFT)
-    (line,) = enter_lines(other, enterprise_admin, [{"stage": "use", "name": "grid",
-                                                     "amount": Decimal(1), "unit": "kWh",
-                                                     "factor_code": GRID}])
+    (line,) = enter_lines(
+        other,
+        enterprise_admin,
+        [
+            {
+                "stage": "use",
+                "name": "grid",
+                "amount": Decimal(1),
+                "unit": "kWh",
+                "factor_code": GRID,
+            }
+        ],
+    )
     assert (line.factor.version.number, line.factor.value) == (2, Decimal("0.9"))
 
 
-def test_resubmission_stores_the_new_versions_recomputation(application_at, enterprise_admin,
-                                                            write_lines, enter_lines, submit):
+def test_resubmission_stores_the_new_versions_recomputation(
+    application_at, enterprise_admin, write_lines, enter_lines, submit
+):
     application = application_at(Status.AWAITING_ENTERPRISE)
     write_lines(application.dossier_versions.get(number=1))
-    copied = services.inventory_copy_from_previous(actor=enterprise_admin,
-                                                   application=application)
+    copied = services.inventory_copy_from_previous(actor=enterprise_admin, application=application)
     assert copied == 7
     second = application.dossier_versions.get(number=2)
     line = second.inventory_lines.get(position=1)
-    services.inventory_line_update(actor=enterprise_admin, application=application, line=line,
-                                   data={"amount": Decimal("5")})
+    services.inventory_line_update(
+        actor=enterprise_admin, application=application, line=line, data={"amount": Decimal("5")}
+    )
 
     certification_services.application_transition(
-        actor=enterprise_admin, application_id=application.pk, action="resubmit")
+        actor=enterprise_admin, application_id=application.pk, action="resubmit"
+    )
 
     stored = Recomputation.objects.get(dossier_version=second)
     # 5 kg instead of 5.1 kg at 12 kgCO2e/kg: 1.2 less.
@@ -179,11 +212,23 @@ def test_the_team_recomputes_now(application_at, reviewer, write_lines):
     stored = services.recomputation_refresh(actor=reviewer, application=application)
 
     assert (stored.dossier_version, stored.total, stored.computed_by) == (
-        version, EXPECTED_TOTAL, reviewer)
+        version,
+        EXPECTED_TOTAL,
+        reviewer,
+    )
 
 
-@pytest.mark.parametrize("persona", ["enterprise_admin", "body_admin", "technical_reviewer",
-                                     "peer_reviewer", "regulator", "other_enterprise_user"])
+@pytest.mark.parametrize(
+    "persona",
+    [
+        "enterprise_admin",
+        "body_admin",
+        "technical_reviewer",
+        "peer_reviewer",
+        "regulator",
+        "other_enterprise_user",
+    ],
+)
 def test_only_the_team_recomputes(application_at, world, write_lines, persona):
     application = application_at(Status.IN_EVALUATION)
     write_lines(application.dossier_versions.get(number=1))

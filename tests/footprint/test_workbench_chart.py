@@ -15,8 +15,10 @@ def test_bars_scale_to_the_largest_figure_and_the_interval_brackets_the_total():
 
     production, total = chart.groups
     assert chart.axis_x == LABEL_WIDTH
-    assert [bar.width for bar in production.bars] == [round(PLOT * 10 / 25, 2),
-                                                      round(PLOT * 12 / 25, 2)]
+    assert [bar.width for bar in production.bars] == [
+        round(PLOT * 10 / 25, 2),
+        round(PLOT * 12 / 25, 2),
+    ]
     assert total.bars[1].x + total.bars[1].width < chart.whisker.x2 == LABEL_WIDTH + PLOT
     assert chart.whisker.x1 == round(LABEL_WIDTH + PLOT * 18 / 25, 2)
     # The total's figure is written past the whisker, not under it.
@@ -24,8 +26,9 @@ def test_bars_scale_to_the_largest_figure_and_the_interval_brackets_the_total():
 
 
 def test_a_removal_extends_left_of_the_axis():
-    chart = bar_chart([("End of life", Decimal("-5"), Decimal("-4")),
-                       ("Total", Decimal("15"), Decimal("16"))])
+    chart = bar_chart(
+        [("End of life", Decimal("-5"), Decimal("-4")), ("Total", Decimal("15"), Decimal("16"))]
+    )
 
     (removal, _total) = chart.groups
     assert chart.axis_x == round(LABEL_WIDTH + PLOT * 5 / 21, 2)

@@ -93,10 +93,26 @@ def worker(demo, redis_url: str, tmp_path: Path):
         "EMAIL_FILE_PATH": str(mail_dir),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-         "--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "--loglevel=INFO", f"--logfile={log_file}", f"--hostname=itest-{os.getpid()}@%h"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            f"--logfile={log_file}",
+            f"--hostname=itest-{os.getpid()}@%h",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     # This process sends through the real broker too, instead of running tasks eagerly.
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
@@ -118,7 +134,8 @@ def worker(demo, redis_url: str, tmp_path: Path):
 
 def _received(log_file: Path) -> int:
     return sum(
-        1 for line in log_file.read_text().splitlines()
+        1
+        for line in log_file.read_text().splitlines()
         if f"Task {TASK_NAME}[" in line and line.rstrip().endswith("received")
     )
 
@@ -127,13 +144,16 @@ def test_notification_task_runs_in_the_worker_after_commit(demo, worker) -> None
     enterprise_admin, applications = demo
     application = applications[0]
 
-    services.application_transition(actor=enterprise_admin, application_id=application.pk,
-                                    action="submit")
+    services.application_transition(
+        actor=enterprise_admin, application_id=application.pk, action="submit"
+    )
 
     notifications = Notification.objects.filter(application=application)
     assert notifications.count() == 1  # the body administrator must act next
-    _wait_for(lambda: not notifications.filter(email_sent_at__isnull=True).exists(),
-              "the worker to send the e-mail")
+    _wait_for(
+        lambda: not notifications.filter(email_sent_at__isnull=True).exists(),
+        "the worker to send the e-mail",
+    )
     sent = list(worker["mail"].iterdir())
     assert len(sent) == 1
     assert "body-admin@demo.carbonlabel.example" in sent[0].read_text()
@@ -146,8 +166,9 @@ def test_no_task_when_the_transaction_rolls_back(demo, worker) -> None:
     rolled_back, committed = applications[0], applications[1]
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.application_transition(actor=enterprise_admin, application_id=rolled_back.pk,
-                                        action="submit")
+        services.application_transition(
+            actor=enterprise_admin, application_id=rolled_back.pk, action="submit"
+        )
         raise RuntimeError("a later step of the same request failed")
 
     rolled_back.refresh_from_db()
@@ -156,11 +177,17 @@ def test_no_task_when_the_transaction_rolls_back(demo, worker) -> None:
 
     # A committed transition afterwards is the marker: once the worker has handled it, any
     # task queued by the rolled-back one would have been received before it.
-    services.application_transition(actor=enterprise_admin, application_id=committed.pk,
-                                    action="submit")
-    _wait_for(lambda: not Notification.objects.filter(application=committed,
-                                                      email_sent_at__isnull=True).exists(),
-              "the marker e-mail")
+    services.application_transition(
+        actor=enterprise_admin, application_id=committed.pk, action="submit"
+    )
+    _wait_for(
+        lambda: (
+            not Notification.objects.filter(
+                application=committed, email_sent_at__isnull=True
+            ).exists()
+        ),
+        "the marker e-mail",
+    )
     assert _received(worker["log"]) == 1
     assert len(list(worker["mail"].iterdir())) == 1
     assert redis.Redis.from_url(celery_app.conf.broker_url).llen("celery") == 0

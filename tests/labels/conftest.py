@@ -103,6 +103,7 @@ def demo_body() -> Organisation:
 
 # --- reading what is served ---------------------------------------------------------------
 
+
 def path_of(url: str) -> str:
     """The path (and query) of one of our public URLs, for the test client."""
     parts = urlsplit(url)
@@ -129,17 +130,20 @@ def served_bit(client: Client, label: Label, purpose: str) -> bool:
 
 
 def served_bits(client: Client, label: Label) -> dict[str, bool]:
-    return {purpose: served_bit(client, label, purpose) for purpose in ("revocation",
-                                                                        "suspension")}
+    return {purpose: served_bit(client, label, purpose) for purpose in ("revocation", "suspension")}
 
 
 def stored_bits(label: Label) -> dict[str, bool]:
     """The label's two bits as stored in the database."""
     label = Label.objects.get(pk=label.pk)
-    lists = {"revocation": (label.revocation_list_id, label.revocation_index),
-             "suspension": (label.suspension_list_id, label.suspension_index)}
-    return {purpose: Bitstring.from_bytes(bytes(StatusList.objects.get(pk=pk).bits)).get(index)
-            for purpose, (pk, index) in lists.items()}
+    lists = {
+        "revocation": (label.revocation_list_id, label.revocation_index),
+        "suspension": (label.suspension_list_id, label.suspension_index),
+    }
+    return {
+        purpose: Bitstring.from_bytes(bytes(StatusList.objects.get(pk=pk).bits)).get(index)
+        for purpose, (pk, index) in lists.items()
+    }
 
 
 def label_state(label: Label) -> dict[str, Any]:
@@ -152,9 +156,11 @@ def label_state(label: Label) -> dict[str, Any]:
         "certificate_status": fresh.certificate.status,
         "bits": stored_bits(fresh),
         "events": list(LabelEvent.objects.filter(label=fresh).values_list("action", "reason")),
-        "lists": sorted(StatusList.objects.filter(
-            pk__in=[fresh.revocation_list_id, fresh.suspension_list_id]).values_list(
-            "pk", "signed_at")),
+        "lists": sorted(
+            StatusList.objects.filter(
+                pk__in=[fresh.revocation_list_id, fresh.suspension_list_id]
+            ).values_list("pk", "signed_at")
+        ),
     }
 
 
@@ -213,8 +219,12 @@ def page_checks(response: HttpResponse) -> list[tuple[str, bool]]:
     html = response.content.decode()
     block = re.search(r'data-testid="checks">(.*?)</ol>', html, re.S)
     assert block is not None, "the page lists no checks"
-    return [(name, css == "ok") for css, name in
-            re.findall(r'<li class="(ok|fail)">.*?<strong>([^<]+)</strong>', block.group(1))]
+    return [
+        (name, css == "ok")
+        for css, name in re.findall(
+            r'<li class="(ok|fail)">.*?<strong>([^<]+)</strong>', block.group(1)
+        )
+    ]
 
 
 def public_verdict(client: Client, label: Label) -> dict[str, Any]:
@@ -223,8 +233,11 @@ def public_verdict(client: Client, label: Label) -> dict[str, Any]:
     assert page.status_code == 200
     status = client.get(f"/labels/{label.serial}/status.json")
     assert status.status_code == 200
-    return {"page": text_by_testid(page, "label-status"), "reason": text_by_testid(page, "reason"),
-            "status_json": status.json()["status"]}
+    return {
+        "page": text_by_testid(page, "label-status"),
+        "reason": text_by_testid(page, "reason"),
+        "status_json": status.json()["status"],
+    }
 
 
 def run_verify_label(*args: str) -> tuple[int, str]:

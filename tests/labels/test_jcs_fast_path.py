@@ -34,6 +34,7 @@ def fast_paths() -> list:
     """The fast paths that the current setting offers (orjson's is absent without orjson)."""
     return [_fast_orjson, _fast_stdlib] if jcs.orjson is not None else [_fast_stdlib]
 
+
 def assert_reference_bytes_or_error(value) -> None:
     """canonicalize gives rfc8785's bytes or its error; each fast path those bytes or None."""
     expected = outcome(rfc8785.dumps, value)
@@ -41,7 +42,6 @@ def assert_reference_bytes_or_error(value) -> None:
     for fast in fast_paths():
         data = fast(value)
         assert data is None or data == expected
-
 
 
 json_values = st.recursive(

@@ -31,7 +31,8 @@ def demo_label(demo) -> Label:
 
 
 def test_approval_queues_the_label_for_after_commit_and_nobody_issues_it_by_hand(
-    db, django_capture_on_commit_callbacks,
+    db,
+    django_capture_on_commit_callbacks,
 ) -> None:
     call_command("load_reference", stdout=StringIO())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -52,15 +53,17 @@ def test_approval_queues_the_label_for_after_commit_and_nobody_issues_it_by_hand
 
 def test_the_demo_ends_with_one_approved_certificate_and_its_issued_label(demo_label) -> None:
     approved = Application.objects.get(status=Status.APPROVED)
-    assert Application.objects.exclude(pk=approved.pk).filter(
-        certificate__isnull=False).count() == 0
+    assert (
+        Application.objects.exclude(pk=approved.pk).filter(certificate__isnull=False).count() == 0
+    )
     certificate = approved.certificate
     assert demo_label.certificate == certificate
     assert demo_label.certificate_version == 1
     assert demo_label.status == LabelStatus.VALID
     assert certificate.status == CertificateStatus.VALID
-    assert list(LabelEvent.objects.filter(label=demo_label).values_list("action", flat=True)) \
-        == ["issued"]
+    assert list(LabelEvent.objects.filter(label=demo_label).values_list("action", flat=True)) == [
+        "issued"
+    ]
     # The certificate PDF was rendered by the task queued after the issuance committed.
     assert CertificateDocument.objects.filter(label=demo_label).count() == 1
 
@@ -69,11 +72,15 @@ def test_the_demo_ends_with_one_approved_certificate_and_its_issued_label(demo_l
     assert subject["labelSerial"] == demo_label.serial
     assert subject["certificateNumber"] == certificate.number
     assert subject["product"]["gtin"] == "urn:gtin:06901234567816"
-    assert subject["holder"] == {"name": "绿能电池有限公司 GreenCell Batteries",
-                                 "USCC": "91110000600037341L"}
+    assert subject["holder"] == {
+        "name": "绿能电池有限公司 GreenCell Batteries",
+        "USCC": "91110000600037341L",
+    }
     assert subject["footprint"]["value"] == "75.4"
-    assert subject["footprint"]["stages"] == [{"stage": "raw_material", "value": "61.25"},
-                                              {"stage": "production", "value": "14.15"}]
+    assert subject["footprint"]["stages"] == [
+        {"stage": "raw_material", "value": "61.25"},
+        {"stage": "production", "value": "14.15"},
+    ]
     assert demo_label.signing_key.body == demo_body()
 
 
@@ -97,7 +104,8 @@ def test_verify_label_accepts_the_demo_label_as_a_credential_file(demo_label, tm
     assert result["verified"] is True
     assert result["reason"] == "VALID"
     assert [(check["name"], check["ok"]) for check in result["checks"]] == [
-        (name, True) for name in CHECKS]
+        (name, True) for name in CHECKS
+    ]
 
 
 def test_verify_label_exits_non_zero_for_a_tampered_file(demo_label, tmp_path) -> None:
@@ -119,7 +127,8 @@ def test_verify_label_refuses_an_unknown_serial(demo_label) -> None:
 
 
 def test_the_public_page_of_the_demo_label_shows_valid_and_every_check(
-    demo_label, anon,
+    demo_label,
+    anon,
 ) -> None:
     response = anon.get(f"/labels/{demo_label.serial}/")
 
@@ -127,22 +136,24 @@ def test_the_public_page_of_the_demo_label_shows_valid_and_every_check(
     assert text_by_testid(response, "label-status") == "✓ VALID"
     assert text_by_testid(response, "reason") == "VALID"
     assert page_checks(response) == [(name, True) for name in CHECKS]
-    assert text_by_testid(response, "footprint") == \
-        "75.4 kgCO2e / 1 kWh of battery energy capacity"
+    assert text_by_testid(response, "footprint") == "75.4 kgCO2e / 1 kWh of battery energy capacity"
     assert demo_label.certificate.number in response.content.decode()
 
 
 def test_the_verification_endpoint_accepts_the_demo_label(demo_label, anon) -> None:
-    response = anon.post("/vc-api/credentials/verify",
-                         {"verifiableCredential": demo_label.credential, "options": {}},
-                         content_type="application/json")
+    response = anon.post(
+        "/vc-api/credentials/verify",
+        {"verifiableCredential": demo_label.credential, "options": {}},
+        content_type="application/json",
+    )
 
     assert response.status_code == 200
     body = response.json()
     assert body["verified"] is True
     assert body["reason"] == "VALID"
     assert [(check["name"], check["ok"]) for check in body["checks"]] == [
-        (name, True) for name in CHECKS]
+        (name, True) for name in CHECKS
+    ]
 
 
 def test_the_demo_credential_served_publicly_is_the_one_that_verifies(demo_label, anon) -> None:
@@ -152,5 +163,6 @@ def test_the_demo_credential_served_publicly_is_the_one_that_verifies(demo_label
     assert response["Content-Type"] == "application/vc+ld+json"
     assert response.json() == demo_label.credential
     assert verify(response.content).reason == "VALID"
-    assert demo_label.credential["credentialSubject"]["id"] == \
-        f"{PUBLIC}/labels/{demo_label.serial}/"
+    assert (
+        demo_label.credential["credentialSubject"]["id"] == f"{PUBLIC}/labels/{demo_label.serial}/"
+    )

@@ -17,37 +17,51 @@ PAGE_SIZE = 25
 def listed(response) -> list[str]:
     """The serials the directory lists, in order."""
     assert response.status_code == 200
-    return re.findall(r'<td data-label="Product"><a href="/labels/([0-9A-Z]+)/">',
-                      response.content.decode())
+    return re.findall(
+        r'<td data-label="Product"><a href="/labels/([0-9A-Z]+)/">', response.content.decode()
+    )
 
 
 @pytest.fixture
 def catalogue(issue_label, new_product, world) -> dict[str, Label]:
-    rival = ProductFactory(enterprise=world.other_enterprise, category=world.category,
-                           name="Rival cell module", model="RC-7", gtin="06901234567892")
+    rival = ProductFactory(
+        enterprise=world.other_enterprise,
+        category=world.category,
+        name="Rival cell module",
+        model="RC-7",
+        gtin="06901234567892",
+    )
     return {
-        "pack": issue_label(new_product(name="储能电池包 Energy storage pack",
-                                        model="GC-ESS-20K", gtin="06901234567816")),
-        "heat pump": issue_label(new_product(name="Air-source heat pump", model="HP-300",
-                                             gtin="")),
+        "pack": issue_label(
+            new_product(
+                name="储能电池包 Energy storage pack", model="GC-ESS-20K", gtin="06901234567816"
+            )
+        ),
+        "heat pump": issue_label(new_product(name="Air-source heat pump", model="HP-300", gtin="")),
         "rival": issue_label(rival),
     }
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("heat PUMP", ["heat pump"]),
-    ("储能电池包", ["pack"]),
-    ("HP-300", ["heat pump"]),
-    ("ess-20k", ["pack"]),
-    ("06901234567816", ["pack"]),
-    ("6901234567816", ["pack"]),
-    ("6901234567892", ["rival"]),
-    ("Hangzhou Rival", ["rival"]),
-    ("Ningde Voltia", ["heat pump", "pack"]),
-    ("no such product", []),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("heat PUMP", ["heat pump"]),
+        ("储能电池包", ["pack"]),
+        ("HP-300", ["heat pump"]),
+        ("ess-20k", ["pack"]),
+        ("06901234567816", ["pack"]),
+        ("6901234567816", ["pack"]),
+        ("6901234567892", ["rival"]),
+        ("Hangzhou Rival", ["rival"]),
+        ("Ningde Voltia", ["heat pump", "pack"]),
+        ("no such product", []),
+    ],
+)
 def test_the_directory_finds_products_by_name_model_gtin_and_enterprise(
-    catalogue, anon, query, expected,
+    catalogue,
+    anon,
+    query,
+    expected,
 ) -> None:
     response = anon.get("/directory/", {"q": query})
 
@@ -65,13 +79,13 @@ def test_the_directory_finds_a_label_by_certificate_number_and_serial(catalogue,
 
 def test_the_directory_lists_valid_and_suspended_labels_only(catalogue, world, anon) -> None:
     for name, action in (("pack", "suspend"), ("heat pump", "revoke"), ("rival", "cancel")):
-        services.label_change_status(actor=world.body_admin, label_id=catalogue[name].pk,
-                                     action=action, reason="Audit.")
+        services.label_change_status(
+            actor=world.body_admin, label_id=catalogue[name].pk, action=action, reason="Audit."
+        )
     response = anon.get("/directory/")
 
     assert listed(response) == [catalogue["pack"].serial]
-    row = re.search(r"<tr><td data-label=\"Product\">.*?</tr>", response.content.decode(),
-                    re.S)
+    row = re.search(r"<tr><td data-label=\"Product\">.*?</tr>", response.content.decode(), re.S)
     assert row is not None and "Suspended" in row.group(0)
 
 
@@ -82,16 +96,28 @@ def test_the_directory_shows_the_label_facts_and_never_the_dossier(catalogue, an
     label = catalogue["heat pump"]
     subject = label.credential["credentialSubject"]
     assert "Air-source heat pump HP-300" in page
-    assert f"{subject['footprint']['value']} kgCO2e / {subject['footprint']['declaredUnit']}" \
-        in page
+    assert (
+        f"{subject['footprint']['value']} kgCO2e / {subject['footprint']['declaredUnit']}" in page
+    )
     assert subject["certificationBody"]["name"] in page
-    for field in ("goal", "practitioner", "cut_off_criteria", "allocation_procedure",
-                  "data_quality_statement", "uncertainty_statement", "limitations"):
+    for field in (
+        "goal",
+        "practitioner",
+        "cut_off_criteria",
+        "allocation_procedure",
+        "data_quality_statement",
+        "uncertainty_statement",
+        "limitations",
+    ):
         assert COMPLETE_DOSSIER[field] not in page, field
-    for secret in ("Metering matches the inventory.", "Plant manager, energy manager",
-                   "Recomputed within 0.4% of the declared figure.", "study_report.pdf",
-                   str(COMPLETE_DOSSIER["fossil_emissions"]).rstrip("0"),
-                   label.certificate.application.reference):
+    for secret in (
+        "Metering matches the inventory.",
+        "Plant manager, energy manager",
+        "Recomputed within 0.4% of the declared figure.",
+        "study_report.pdf",
+        str(COMPLETE_DOSSIER["fossil_emissions"]).rstrip("0"),
+        label.certificate.application.reference,
+    ):
         assert secret not in page, secret
 
 
@@ -100,8 +126,15 @@ def test_the_public_page_never_shows_the_dossier_either(catalogue, anon) -> None
     page = html_module.unescape(anon.get(f"/labels/{label.serial}/").content.decode())
 
     assert label.serial in page
-    for field in ("goal", "practitioner", "cut_off_criteria", "allocation_procedure",
-                  "data_quality_statement", "uncertainty_statement", "limitations"):
+    for field in (
+        "goal",
+        "practitioner",
+        "cut_off_criteria",
+        "allocation_procedure",
+        "data_quality_statement",
+        "uncertainty_statement",
+        "limitations",
+    ):
         assert COMPLETE_DOSSIER[field] not in page, field
     assert "Metering matches the inventory." not in page
     assert label.certificate.application.reference not in page
@@ -110,8 +143,9 @@ def test_the_public_page_never_shows_the_dossier_either(catalogue, anon) -> None
 @pytest.fixture
 def many(issue_label, new_product) -> Callable[[int, str], list[Label]]:
     def issue(count: int, name: str) -> list[Label]:
-        return [issue_label(new_product(name=name, model=f"M-{number:03d}"))
-                for number in range(count)]
+        return [
+            issue_label(new_product(name=name, model=f"M-{number:03d}")) for number in range(count)
+        ]
 
     return issue
 

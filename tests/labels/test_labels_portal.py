@@ -21,8 +21,9 @@ def manage_url(label: Label) -> str:
 
 
 def post_status(client, label: Label, action: str, reason: str):
-    return client.post(f"/portal/labels/{label.serial}/status/",
-                       {"action": action, "reason": reason}, follow=True)
+    return client.post(
+        f"/portal/labels/{label.serial}/status/", {"action": action, "reason": reason}, follow=True
+    )
 
 
 def messages_of(response) -> list[tuple[str, str]]:
@@ -30,15 +31,22 @@ def messages_of(response) -> list[tuple[str, str]]:
 
 
 def served_lists(client, label: Label) -> dict[str, dict]:
-    return {purpose: client.get(f"/status/cqc/{purpose}/1").json()
-            for purpose in ("revocation", "suspension")}
+    return {
+        purpose: client.get(f"/status/cqc/{purpose}/1").json()
+        for purpose in ("revocation", "suspension")
+    }
 
 
 # --- who may change the status ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("persona", ["body_admin", "decision_maker"])
 def test_the_issuing_body_suspends_and_restores_through_the_portal(
-    label, world, client_as, anon, persona,
+    label,
+    world,
+    client_as,
+    anon,
+    persona,
 ) -> None:
     client = client_as(world.persona(persona))
     page = client.get(manage_url(label))
@@ -56,8 +64,11 @@ def test_the_issuing_body_suspends_and_restores_through_the_portal(
     assert text_by_testid(response, "label-status") == "Suspended"
     assert 'data-testid="label-restore"' in response.content.decode()
     assert served_bits(anon, label) == {"revocation": False, "suspension": True}
-    assert public_verdict(anon, label) == {"page": "! SUSPENDED", "reason": "SUSPENDED",
-                                           "status_json": "suspended"}
+    assert public_verdict(anon, label) == {
+        "page": "! SUSPENDED",
+        "reason": "SUSPENDED",
+        "status_json": "suspended",
+    }
     label.refresh_from_db()
     assert label.status_reason == "Surveillance audit found a deviation."
     assert label.events.last().actor == world.persona(persona)
@@ -70,27 +81,36 @@ def test_the_issuing_body_suspends_and_restores_through_the_portal(
 
 
 def test_another_bodys_admin_gets_404_and_the_service_refuses(
-    label, other_body_admin, client_as, anon,
+    label,
+    other_body_admin,
+    client_as,
+    anon,
 ) -> None:
     before = label_state(label)
     lists_before = served_lists(anon, label)
     client = client_as(other_body_admin)
 
     assert client.get(manage_url(label)).status_code == 404
-    assert client.post(f"/portal/labels/{label.serial}/status/",
-                       {"action": "revoke", "reason": "Not ours."}).status_code == 404
+    assert (
+        client.post(
+            f"/portal/labels/{label.serial}/status/", {"action": "revoke", "reason": "Not ours."}
+        ).status_code
+        == 404
+    )
     assert client.get(f"/portal/labels/{label.serial}/artwork-30mm.svg").status_code == 404
     with pytest.raises(ActorNotPermitted):
-        services.label_change_status(actor=other_body_admin, label_id=label.pk,
-                                     action="revoke", reason="Not ours.")
+        services.label_change_status(
+            actor=other_body_admin, label_id=label.pk, action="revoke", reason="Not ours."
+        )
 
     assert label_state(label) == before
     assert served_lists(anon, label) == lists_before
 
 
 @pytest.mark.parametrize("persona", ["enterprise_admin", "enterprise_member"])
-def test_the_holder_views_but_cannot_change_the_status(label, world, client_as, anon,
-                                                       persona) -> None:
+def test_the_holder_views_but_cannot_change_the_status(
+    label, world, client_as, anon, persona
+) -> None:
     before = label_state(label)
     client = client_as(world.persona(persona))
 
@@ -105,29 +125,39 @@ def test_the_holder_views_but_cannot_change_the_status(label, world, client_as, 
 
     response = post_status(client, label, "suspend", "We would like a pause.")
     assert messages_of(response) == [
-        ("error", "Only the issuing body may change this label's status.")]
+        ("error", "Only the issuing body may change this label's status.")
+    ]
     with pytest.raises(ActorNotPermitted):
-        services.label_change_status(actor=world.persona(persona), label_id=label.pk,
-                                     action="cancel", reason="Product discontinued.")
+        services.label_change_status(
+            actor=world.persona(persona),
+            label_id=label.pk,
+            action="cancel",
+            reason="Product discontinued.",
+        )
 
     assert label_state(label) == before
     assert verify(label.credential).reason == Reason.VALID
 
 
-@pytest.mark.parametrize("persona", ["reviewer", "technical_reviewer", "peer_reviewer",
-                                     "regulator"])
+@pytest.mark.parametrize(
+    "persona", ["reviewer", "technical_reviewer", "peer_reviewer", "regulator"]
+)
 def test_other_roles_cannot_change_the_status(label, world, persona) -> None:
     before = label_state(label)
 
     with pytest.raises(ActorNotPermitted):
-        services.label_change_status(actor=world.persona(persona), label_id=label.pk,
-                                     action="suspend", reason="Audit.")
+        services.label_change_status(
+            actor=world.persona(persona), label_id=label.pk, action="suspend", reason="Audit."
+        )
 
     assert label_state(label) == before
 
 
 def test_other_enterprises_and_anonymous_visitors_cannot_open_the_manage_page(
-    label, world, client_as, anon,
+    label,
+    world,
+    client_as,
+    anon,
 ) -> None:
     assert client_as(world.other_enterprise_user).get(manage_url(label)).status_code == 404
     response = anon.get(manage_url(label))
@@ -137,13 +167,15 @@ def test_other_enterprises_and_anonymous_visitors_cannot_open_the_manage_page(
 
 # --- reason and allowed moves -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("reason", ["", "   \n\t"])
 def test_a_reason_is_required(label, world, client_as, reason) -> None:
     before = label_state(label)
 
     with pytest.raises(ValidationError) as raised:
-        services.label_change_status(actor=world.body_admin, label_id=label.pk,
-                                     action="suspend", reason=reason)
+        services.label_change_status(
+            actor=world.body_admin, label_id=label.pk, action="suspend", reason=reason
+        )
     assert raised.value.message_dict == {"reason": ["Give the reason for this change."]}
 
     response = post_status(client_as(world.body_admin), label, "suspend", reason)
@@ -165,18 +197,25 @@ ILLEGAL = {
 
 @pytest.mark.parametrize("before_actions, action", ILLEGAL.values(), ids=ILLEGAL.keys())
 def test_illegal_moves_are_refused_and_change_nothing(
-    label, world, client_as, anon, before_actions, action,
+    label,
+    world,
+    client_as,
+    anon,
+    before_actions,
+    action,
 ) -> None:
     for step in before_actions:
-        services.label_change_status(actor=world.body_admin, label_id=label.pk, action=step,
-                                     reason=f"Reason to {step}.")
+        services.label_change_status(
+            actor=world.body_admin, label_id=label.pk, action=step, reason=f"Reason to {step}."
+        )
     before = label_state(label)
     lists_before = served_lists(anon, label)
     verdict_before = public_verdict(anon, label)
 
     with pytest.raises(TransitionNotAllowed):
-        services.label_change_status(actor=world.body_admin, label_id=label.pk,
-                                     action=action, reason="Try anyway.")
+        services.label_change_status(
+            actor=world.body_admin, label_id=label.pk, action=action, reason="Try anyway."
+        )
     response = post_status(client_as(world.body_admin), label, action, "Try anyway.")
 
     [(level, text)] = messages_of(response)
@@ -188,22 +227,25 @@ def test_illegal_moves_are_refused_and_change_nothing(
 
 
 def test_an_expired_label_cannot_be_restored_or_suspended(label, world) -> None:
-    services.label_change_status(actor=None, label_id=label.pk, action="expire",
-                                 reason="Validity period ended.")
+    services.label_change_status(
+        actor=None, label_id=label.pk, action="expire", reason="Validity period ended."
+    )
     before = label_state(label)
 
     for action in ("restore", "suspend", "revoke", "cancel"):
         with pytest.raises(TransitionNotAllowed):
-            services.label_change_status(actor=world.body_admin, label_id=label.pk,
-                                         action=action, reason="Try anyway.")
+            services.label_change_status(
+                actor=world.body_admin, label_id=label.pk, action=action, reason="Try anyway."
+            )
 
     assert label_state(label) == before
 
 
 def test_the_portal_offers_no_action_it_would_refuse(label, world, client_as) -> None:
     client = client_as(world.body_admin)
-    services.label_change_status(actor=world.body_admin, label_id=label.pk, action="revoke",
-                                 reason="Fraud.")
+    services.label_change_status(
+        actor=world.body_admin, label_id=label.pk, action="revoke", reason="Fraud."
+    )
 
     html = client.get(manage_url(label)).content.decode()
 
@@ -213,6 +255,7 @@ def test_the_portal_offers_no_action_it_would_refuse(label, world, client_as) ->
 
 
 # --- artwork ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("persona", ["enterprise_admin", "enterprise_member", "body_admin"])
 @pytest.mark.parametrize("size", [20, 30, 50])
@@ -224,21 +267,20 @@ def test_artwork_downloads_in_every_print_size(label, world, client_as, persona,
 
     assert svg.status_code == 200
     assert svg["Content-Type"] == "image/svg+xml"
-    assert svg["Content-Disposition"] == \
-        f'attachment; filename="{label.serial}-{size}mm.svg"'
+    assert svg["Content-Disposition"] == f'attachment; filename="{label.serial}-{size}mm.svg"'
     assert b"<svg" in svg.content
     assert f'width="{size}mm"'.encode() in svg.content
     assert png.status_code == 200
     assert png["Content-Type"] == "image/png"
-    assert png["Content-Disposition"] == \
-        f'attachment; filename="{label.serial}-{size}mm.png"'
+    assert png["Content-Disposition"] == f'attachment; filename="{label.serial}-{size}mm.png"'
     image = Image.open(io.BytesIO(png.content))
     assert image.format == "PNG"
     assert image.width == round(size / 25.4 * 300)
 
 
-@pytest.mark.parametrize("name", ["artwork-10mm.svg", "artwork-40mm.png", "artwork-0mm.svg",
-                                  "artwork-500mm.png"])
+@pytest.mark.parametrize(
+    "name", ["artwork-10mm.svg", "artwork-40mm.png", "artwork-0mm.svg", "artwork-500mm.png"]
+)
 def test_artwork_of_other_sizes_is_404(label, world, client_as, name) -> None:
     response = client_as(world.enterprise_admin).get(f"/portal/labels/{label.serial}/{name}")
 
@@ -254,17 +296,21 @@ def test_artwork_in_other_formats_is_404(label, world, client_as, name) -> None:
 
 @pytest.mark.parametrize("user", ["other_enterprise_user", "other_body_admin"])
 def test_artwork_is_404_for_other_enterprises_and_bodies(
-    label, world, other_body_admin, client_as, user,
+    label,
+    world,
+    other_body_admin,
+    client_as,
+    user,
 ) -> None:
     person = other_body_admin if user == "other_body_admin" else world.persona(user)
     client = client_as(person)
 
     for fmt in ("svg", "png"):
-        assert client.get(f"/portal/labels/{label.serial}/artwork-30mm.{fmt}").status_code \
-            == 404
+        assert client.get(f"/portal/labels/{label.serial}/artwork-30mm.{fmt}").status_code == 404
 
 
 # --- keys ---------------------------------------------------------------------------------
+
 
 def test_the_body_admin_rotates_the_key_on_the_keys_page(issue_label, world, client_as) -> None:
     older = issue_label()
@@ -291,30 +337,34 @@ def test_the_body_admin_revokes_a_key_with_a_reason(label, world, client_as, ano
     client = client_as(world.body_admin)
     key = label.signing_key
 
-    refused = client.post(f"/portal/labels/keys/{key.pk}/revoke/", {"reason": " "},
-                          follow=True)
+    refused = client.post(f"/portal/labels/keys/{key.pk}/revoke/", {"reason": " "}, follow=True)
     assert [level for level, _ in messages_of(refused)] == ["error"]
     assert SigningKey.objects.get(pk=key.pk).revoked_at is None
 
-    response = client.post(f"/portal/labels/keys/{key.pk}/revoke/",
-                           {"reason": "Laptop stolen."}, follow=True)
+    response = client.post(
+        f"/portal/labels/keys/{key.pk}/revoke/", {"reason": "Laptop stolen."}, follow=True
+    )
 
     assert messages_of(response) == [
-        ("success", "The key is revoked; labels it signed now show so.")]
+        ("success", "The key is revoked; labels it signed now show so.")
+    ]
     assert SigningKey.objects.get(pk=key.pk).revocation_reason == "Laptop stolen."
     assert verify(label.credential).reason == Reason.KEY_REVOKED
     assert public_verdict(anon, label)["reason"] == "KEY_REVOKED"
     # The lists were re-signed with the body's new key.
-    new_key = SigningKey.objects.get(body=world.body, revoked_at__isnull=True,
-                                     retired_at__isnull=True)
+    new_key = SigningKey.objects.get(
+        body=world.body, revoked_at__isnull=True, retired_at__isnull=True
+    )
     for status_list in StatusList.objects.filter(body=world.body):
         assert status_list.credential["proof"]["verificationMethod"].endswith(
-            f"#{new_key.fragment}")
+            f"#{new_key.fragment}"
+        )
 
 
 @pytest.mark.parametrize("persona", ["decision_maker", "enterprise_admin", "other_body_admin"])
-def test_only_the_body_admin_reaches_the_keys(label, world, other_body_admin, client_as,
-                                              persona) -> None:
+def test_only_the_body_admin_reaches_the_keys(
+    label, world, other_body_admin, client_as, persona
+) -> None:
     person = other_body_admin if persona == "other_body_admin" else world.persona(persona)
     client = client_as(person)
     key = label.signing_key
@@ -322,8 +372,10 @@ def test_only_the_body_admin_reaches_the_keys(label, world, other_body_admin, cl
     if persona != "other_body_admin":
         assert client.get("/portal/labels/keys/").status_code == 404
     assert client.post(f"/portal/labels/keys/{world.body.pk}/rotate/").status_code == 404
-    assert client.post(f"/portal/labels/keys/{key.pk}/revoke/",
-                       {"reason": "Because."}).status_code == 404
+    assert (
+        client.post(f"/portal/labels/keys/{key.pk}/revoke/", {"reason": "Because."}).status_code
+        == 404
+    )
 
     assert list(SigningKey.objects.filter(body=world.body)) == [key]
     assert SigningKey.objects.get(pk=key.pk).is_active

@@ -19,8 +19,9 @@ GS1 = "https://gs1.org/voc/"
 
 @pytest.fixture
 def gtin_label(issue_label, new_product) -> Label:
-    return issue_label(new_product(gtin=GTIN, name="储能电池包 Energy storage pack",
-                                   model="GC-ESS-20K"))
+    return issue_label(
+        new_product(gtin=GTIN, name="储能电池包 Energy storage pack", model="GC-ESS-20K")
+    )
 
 
 @pytest.fixture
@@ -53,8 +54,8 @@ def link_header(anchor: str) -> str:
 
 # --- QR round trip ------------------------------------------------------------------------
 
-def test_the_qr_png_decodes_to_exactly_the_digital_link_and_it_resolves(gtin_label,
-                                                                        anon) -> None:
+
+def test_the_qr_png_decodes_to_exactly_the_digital_link_and_it_resolves(gtin_label, anon) -> None:
     url = decoded_qr(anon, gtin_label)
 
     assert url == f"{PUBLIC}/01/{GTIN}/21/{gtin_label.serial}"
@@ -96,12 +97,21 @@ def test_the_qr_of_an_unknown_serial_is_404(db, anon) -> None:
 
 # --- link types ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("link_type", ["gs1:sustainabilityInfo", "gs1:certificationInfo",
-                                       "gs1:verificationService", "gs1:defaultLink"])
+
+@pytest.mark.parametrize(
+    "link_type",
+    [
+        "gs1:sustainabilityInfo",
+        "gs1:certificationInfo",
+        "gs1:verificationService",
+        "gs1:defaultLink",
+    ],
+)
 @pytest.mark.parametrize("short", [False, True], ids=["digital link", "short path"])
 def test_each_link_type_redirects_to_its_target(gtin_label, anon, link_type, short) -> None:
-    anchor = (f"{PUBLIC}/L/{gtin_label.serial}" if short
-              else f"{PUBLIC}/01/{GTIN}/21/{gtin_label.serial}")
+    anchor = (
+        f"{PUBLIC}/L/{gtin_label.serial}" if short else f"{PUBLIC}/01/{GTIN}/21/{gtin_label.serial}"
+    )
 
     response = anon.get(path_of(anchor), {"linkType": link_type})
 
@@ -121,8 +131,9 @@ def test_the_link_targets_answer(gtin_label, anon) -> None:
 
 @pytest.mark.parametrize("short", [False, True], ids=["digital link", "short path"])
 def test_the_linkset_is_rfc_9264_json(gtin_label, anon, short) -> None:
-    anchor = (f"{PUBLIC}/L/{gtin_label.serial}" if short
-              else f"{PUBLIC}/01/{GTIN}/21/{gtin_label.serial}")
+    anchor = (
+        f"{PUBLIC}/L/{gtin_label.serial}" if short else f"{PUBLIC}/01/{GTIN}/21/{gtin_label.serial}"
+    )
 
     response = anon.get(path_of(anchor), {"linkType": "linkset"})
 
@@ -185,8 +196,9 @@ def test_invalid_digital_link_syntax_is_400_never_200(gtin_label, anon, template
     assert response.json()["status"] == 400
 
 
-@pytest.mark.parametrize("path", [f"/01/{GTIN}/21/ZZZZZZZZZZZZ", "/L/ZZZZZZZZZZZZ",
-                                  "/01/06901234567892/21/{serial}"])
+@pytest.mark.parametrize(
+    "path", [f"/01/{GTIN}/21/ZZZZZZZZZZZZ", "/L/ZZZZZZZZZZZZ", "/01/06901234567892/21/{serial}"]
+)
 def test_an_unknown_serial_or_another_gtin_is_404(gtin_label, anon, path) -> None:
     response = anon.get(path.format(serial=gtin_label.serial))
 
@@ -202,11 +214,16 @@ def test_the_resolver_describes_itself(db, anon) -> None:
     assert body["resolverRoot"] == PUBLIC
     assert body["supportedPrimaryKeys"] == ["gtin"]
     assert {entry["linkType"] for entry in body["supportedLinkTypes"]} >= {
-        "gs1:defaultLink", "gs1:sustainabilityInfo", "gs1:certificationInfo",
-        "gs1:verificationService", "linkset"}
+        "gs1:defaultLink",
+        "gs1:sustainabilityInfo",
+        "gs1:certificationInfo",
+        "gs1:verificationService",
+        "linkset",
+    }
 
 
 # --- DID documents and JWKS ---------------------------------------------------------------
+
 
 @pytest.fixture
 def three_keys(label, world) -> list[SigningKey]:
@@ -265,7 +282,8 @@ def test_jwks_lists_the_keys_that_are_not_revoked(three_keys, anon) -> None:
     assert response.status_code == 200
     entries = response.json()["keys"]
     assert [entry["kid"] for entry in entries] == [
-        keys.verification_method(key) for key in (retired, active)]
+        keys.verification_method(key) for key in (retired, active)
+    ]
     assert keys.verification_method(revoked) not in {entry["kid"] for entry in entries}
     for entry in entries:
         assert entry["alg"] == "Ed25519"
@@ -274,6 +292,7 @@ def test_jwks_lists_the_keys_that_are_not_revoked(three_keys, anon) -> None:
 
 
 # --- certificate PDF ----------------------------------------------------------------------
+
 
 def test_the_certificate_pdf_carries_the_certificate_number(gtin_label, anon, tmp_path) -> None:
     response = anon.get(f"/labels/{gtin_label.serial}/certificate.pdf")
@@ -284,8 +303,9 @@ def test_the_certificate_pdf_carries_the_certificate_number(gtin_label, anon, tm
     assert content.startswith(b"%PDF-")
     path = tmp_path / "certificate.pdf"
     path.write_bytes(content)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     number = gtin_label.certificate.number
     assert number in text
     assert gtin_label.serial in text

@@ -60,8 +60,7 @@ def test_the_served_list_is_a_signed_list_credential_of_the_body(label, anon, pu
     assert len(bitstring) == MINIMUM_LENGTH
     assert list(bitstring.set_indexes()) == []
     assert credential["proof"]["cryptosuite"] == "eddsa-jcs-2022"
-    assert credential["proof"]["verificationMethod"] == keys.verification_method(
-        label.signing_key)
+    assert credential["proof"]["verificationMethod"] == keys.verification_method(label.signing_key)
     # The list is itself a credential our verifier accepts.
     assert verify(credential).reason == Reason.VALID
 
@@ -80,7 +79,9 @@ def test_cache_control_max_age_equals_the_list_ttl(issue_label, anon, settings, 
 
 
 def test_cache_control_max_age_follows_the_served_list_not_the_current_setting(
-    issue_label, anon, settings,
+    issue_label,
+    anon,
+    settings,
 ) -> None:
     """A list signed before a change of STATUS_LIST_TTL_SECONDS keeps its ttl until it is
     re-signed (a status change, or a week later): the header must say the same."""
@@ -109,8 +110,9 @@ def test_status_list_indexes_are_random_not_sequential(issue_label) -> None:
         assert sorted(indexes) != list(range(min(indexes), min(indexes) + 20))
         assert all(0 <= index < MINIMUM_LENGTH for index in indexes)
         assert len({getattr(label, f"{purpose}_list_id") for label in labels}) == 1
-    assert [label.revocation_index for label in labels] != \
-        [label.suspension_index for label in labels]
+    assert [label.revocation_index for label in labels] != [
+        label.suspension_index for label in labels
+    ]
     assert StatusList.objects.get(purpose="revocation").allocated == 20
 
 
@@ -143,7 +145,8 @@ def test_the_sweep_issues_labels_an_approval_left_pending(world) -> None:
     waiting = build_application(world, Status.APPROVED).certificate
     recent = build_application(world, Status.APPROVED).certificate
     Certificate.objects.filter(pk=waiting.pk).update(
-        created_at=timezone.now() - timedelta(minutes=5))
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
 
     assert tasks.labels_issue_pending() == 1
 

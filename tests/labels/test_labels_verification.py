@@ -40,8 +40,11 @@ SHOWN = {
 }
 
 
-FAILED_CHECK = {Reason.VALID: None, Reason.SUSPENDED: "status:suspension",
-                Reason.REVOKED: "status:revocation"}
+FAILED_CHECK = {
+    Reason.VALID: None,
+    Reason.SUSPENDED: "status:suspension",
+    Reason.REVOKED: "status:revocation",
+}
 
 
 def failed_check(result: VerificationResult) -> str | None:
@@ -55,16 +58,21 @@ def fresh(label: Label) -> Label:
 
 
 def change(label: Label, actor, action: str, reason: str = "") -> Label:
-    return services.label_change_status(actor=actor, label_id=label.pk, action=action,
-                                        reason=reason or f"Reason to {action}.")
+    return services.label_change_status(
+        actor=actor, label_id=label.pk, action=action, reason=reason or f"Reason to {action}."
+    )
 
 
 def post_verify(client, credential: Any):
-    return client.post("/vc-api/credentials/verify", {"verifiableCredential": credential},
-                       content_type="application/json")
+    return client.post(
+        "/vc-api/credentials/verify",
+        {"verifiableCredential": credential},
+        content_type="application/json",
+    )
 
 
 # --- content ------------------------------------------------------------------------------
+
 
 def _set(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
     changed = copy.deepcopy(document)
@@ -129,16 +137,18 @@ def _reversed_keys(value: Any) -> Any:
 SERIALISATIONS = {
     "sorted, indented": lambda c: json.dumps(c, sort_keys=True, indent=4),
     "reversed, compact": lambda c: json.dumps(_reversed_keys(c), separators=(",", ":")),
-    "reversed, tabs and newlines": lambda c: json.dumps(_reversed_keys(c), indent="\t",
-                                                        separators=(" ,\r\n", " :\n ")),
+    "reversed, tabs and newlines": lambda c: json.dumps(
+        _reversed_keys(c), indent="\t", separators=(" ,\r\n", " :\n ")
+    ),
     "escaped non-ASCII": lambda c: json.dumps(c, ensure_ascii=True),
     "raw non-ASCII": lambda c: json.dumps(c, ensure_ascii=False, indent=1),
 }
 
 
 @pytest.mark.parametrize("serialise", SERIALISATIONS.values(), ids=SERIALISATIONS.keys())
-def test_key_order_and_whitespace_do_not_matter(issue_label, new_product,
-                                                serialise: Callable) -> None:
+def test_key_order_and_whitespace_do_not_matter(
+    issue_label, new_product, serialise: Callable
+) -> None:
     label = issue_label(new_product(name="储能电池包 Energy storage pack"))
     text = serialise(label.credential)
     assert text != json.dumps(label.credential, ensure_ascii=False)
@@ -148,8 +158,11 @@ def test_key_order_and_whitespace_do_not_matter(issue_label, new_product,
 
 
 def test_the_verification_endpoint_ignores_key_order_and_whitespace(label, anon) -> None:
-    body = '{\n  "options" : {},\n  "verifiableCredential" :\n' + json.dumps(
-        _reversed_keys(label.credential), indent=3) + "\n}"
+    body = (
+        '{\n  "options" : {},\n  "verifiableCredential" :\n'
+        + json.dumps(_reversed_keys(label.credential), indent=3)
+        + "\n}"
+    )
 
     response = anon.post("/vc-api/credentials/verify", body, content_type="application/json")
 
@@ -169,7 +182,10 @@ SEQUENCES = {
 
 @pytest.mark.parametrize("actions", SEQUENCES.values(), ids=SEQUENCES.keys())
 def test_each_status_change_reaches_the_list_the_page_and_status_json_at_once(
-    label, world, anon, actions: list[str],
+    label,
+    world,
+    anon,
+    actions: list[str],
 ) -> None:
     for action in actions:
         target = services.LABEL_TRANSITIONS[(fresh(label).status, action)]
@@ -181,20 +197,31 @@ def test_each_status_change_reaches_the_list_the_page_and_status_json_at_once(
         assert fresh(label).status == target
         assert stored_bits(label) == expected_bits
         assert served_bits(anon, label) == expected_bits
-        assert public_verdict(anon, label) == {"page": page, "reason": reason,
-                                               "status_json": target}
+        assert public_verdict(anon, label) == {
+            "page": page,
+            "reason": reason,
+            "status_json": target,
+        }
         result = verify(label.credential)
         assert result.reason == reason
         assert failed_check(result) == FAILED_CHECK[reason]
 
     assert list(LabelEvent.objects.filter(label=label).values_list("action", "reason")) == [
-        ("issued", "")] + [(services._event_name(a), f"Reason to {a}.") for a in actions]
+        ("issued", "")
+    ] + [(services._event_name(a), f"Reason to {a}.") for a in actions]
 
 
-@pytest.mark.parametrize("action, reason, code", [
-    ("suspend", "SUSPENDED", 1), ("revoke", "REVOKED", 1), ("cancel", "REVOKED", 1)])
+@pytest.mark.parametrize(
+    "action, reason, code",
+    [("suspend", "SUSPENDED", 1), ("revoke", "REVOKED", 1), ("cancel", "REVOKED", 1)],
+)
 def test_the_endpoint_and_the_command_give_the_same_reason_as_the_page(
-    label, world, anon, action, reason, code,
+    label,
+    world,
+    anon,
+    action,
+    reason,
+    code,
 ) -> None:
     change(label, world.body_admin, action)
 
@@ -216,8 +243,11 @@ def test_restoring_a_suspended_label_makes_it_valid_everywhere_again(label, worl
     assert verify(label.credential).reason == Reason.VALID
     assert post_verify(anon, label.credential).status_code == 200
     assert run_verify_label(label.serial)[0] == 0
-    assert public_verdict(anon, label) == {"page": "✓ VALID", "reason": "VALID",
-                                           "status_json": "valid"}
+    assert public_verdict(anon, label) == {
+        "page": "✓ VALID",
+        "reason": "VALID",
+        "status_json": "valid",
+    }
     assert fresh(label).certificate.status == CertificateStatus.VALID
 
 
@@ -239,6 +269,7 @@ def test_other_labels_in_the_same_lists_are_not_affected(issue_label, world) -> 
 
 
 # --- validity period ----------------------------------------------------------------------
+
 
 def test_after_valid_until_the_label_is_expired(label) -> None:
     valid_until = parse_date_time(label.credential["validUntil"])
@@ -269,8 +300,7 @@ def test_the_expiry_task_expires_labels_past_their_valid_until(issue_label, anon
     assert due.certificate.status == CertificateStatus.EXPIRED
     assert fresh(current).status == LabelStatus.VALID
     event = LabelEvent.objects.filter(label=due).last()
-    assert (event.action, event.reason, event.actor) == ("expired", "Validity period ended.",
-                                                         None)
+    assert (event.action, event.reason, event.actor) == ("expired", "Validity period ended.", None)
     verdict = public_verdict(anon, due)
     assert verdict["page"] == "⌛ EXPIRED"
     assert verdict["status_json"] == "expired"
@@ -301,7 +331,10 @@ def test_the_page_shows_expired_past_valid_until_before_the_task_runs(label, ano
 
 @pytest.mark.parametrize("beijing_hour", [0, 1, 7, 8, 12])
 def test_a_label_verifies_right_after_issue_at_any_hour_in_beijing(
-    world, settings, monkeypatch, beijing_hour: int,
+    world,
+    settings,
+    monkeypatch,
+    beijing_hour: int,
 ) -> None:
     """A certificate approved at 01:00 in Beijing is issued on that Beijing date; its label must
     verify at once, not only from 08:00 (midnight UTC of that date)."""
@@ -309,8 +342,9 @@ def test_a_label_verifies_right_after_issue_at_any_hour_in_beijing(
 
     settings.TIME_ZONE = "Asia/Shanghai"  # the production default, whatever the environment
     day = (datetime.now(UTC) + timedelta(days=2)).date()
-    moment = datetime(day.year, day.month, day.day, beijing_hour, 30,
-                      tzinfo=timezone.get_default_timezone()).astimezone(UTC)
+    moment = datetime(
+        day.year, day.month, day.day, beijing_hour, 30, tzinfo=timezone.get_default_timezone()
+    ).astimezone(UTC)
     monkeypatch.setattr(timezone, "now", lambda: moment)
 
     application = build_application(world, "approved")
@@ -322,6 +356,7 @@ def test_a_label_verifies_right_after_issue_at_any_hour_in_beijing(
 
 
 # --- issuers and keys ---------------------------------------------------------------------
+
 
 def _signed_by(document: dict[str, Any], secret: Ed25519PrivateKey, method: str) -> dict:
     return sign(document, secret, method, format_date_time(timezone.now()))
@@ -339,27 +374,30 @@ def _did_web_of_another_host(label: Label) -> dict:
     did = "did:web:labels.example.com:bodies:cqc"
     document = unsigned(label.credential)
     document["issuer"] = did
-    return _signed_by(document, keys.private_key(label.signing_key),
-                      f"{did}#{label.signing_key.fragment}")
+    return _signed_by(
+        document, keys.private_key(label.signing_key), f"{did}#{label.signing_key.fragment}"
+    )
 
 
 def _unknown_key_under_our_did(label: Label) -> dict:
-    return _signed_by(unsigned(label.credential), Ed25519PrivateKey.generate(),
-                      f"{label.issuer}#key-20200101-9")
+    return _signed_by(
+        unsigned(label.credential), Ed25519PrivateKey.generate(), f"{label.issuer}#key-20200101-9"
+    )
 
 
 def _our_did_and_key_id_with_a_stranger_key(label: Label) -> dict:
-    return _signed_by(unsigned(label.credential), Ed25519PrivateKey.generate(),
-                      label.credential["proof"]["verificationMethod"])
+    return _signed_by(
+        unsigned(label.credential),
+        Ed25519PrivateKey.generate(),
+        label.credential["proof"]["verificationMethod"],
+    )
 
 
 FORGERIES = {
     "unregistered did:key": (_unregistered_did_key, Reason.UNKNOWN_ISSUER, "issuer"),
     "did:web of another host": (_did_web_of_another_host, Reason.UNKNOWN_ISSUER, "issuer"),
-    "unknown key id under our DID": (_unknown_key_under_our_did, Reason.UNKNOWN_ISSUER,
-                                     "issuer"),
-    "our key id, another key": (_our_did_and_key_id_with_a_stranger_key, Reason.TAMPERED,
-                                "proof"),
+    "unknown key id under our DID": (_unknown_key_under_our_did, Reason.UNKNOWN_ISSUER, "issuer"),
+    "our key id, another key": (_our_did_and_key_id_with_a_stranger_key, Reason.TAMPERED, "proof"),
 }
 
 
@@ -387,7 +425,11 @@ def test_the_did_key_form_of_a_registered_body_key_verifies(label) -> None:
     result = verify(_signed_by(document, keys.private_key(key), method))
 
     assert [(c.name, c.ok) for c in result.checks][:4] == [
-        ("format", True), ("issuer", True), ("proof", True), ("validity", True)]
+        ("format", True),
+        ("issuer", True),
+        ("proof", True),
+        ("validity", True),
+    ]
     assert result.reason == Reason.VALID, result.to_dict()
 
 
@@ -402,21 +444,27 @@ def test_a_revoked_body_key_cannot_sign_new_did_key_labels(label, world, with_st
     if not with_status:
         del document["credentialStatus"]
 
-    result = verify(_signed_by(document, keys.private_key(key),
-                               did_key_verification_method(keys.public_key(key))))
+    result = verify(
+        _signed_by(
+            document, keys.private_key(key), did_key_verification_method(keys.public_key(key))
+        )
+    )
 
     assert result.reason == Reason.KEY_REVOKED, result.to_dict()
     assert failed_check(result) == "issuer"
 
 
 def test_a_revoked_key_makes_its_labels_key_revoked_and_new_labels_get_a_new_key(
-    issue_label, world, anon,
+    issue_label,
+    world,
+    anon,
 ) -> None:
     old = issue_label()
     old_key = old.signing_key
 
-    services.signing_key_revoke(actor=world.body_admin, key_id=old_key.pk,
-                                reason="The HSM backup was lost.")
+    services.signing_key_revoke(
+        actor=world.body_admin, key_id=old_key.pk, reason="The HSM backup was lost."
+    )
 
     result = verify(old.credential)
     assert result.reason == Reason.KEY_REVOKED
@@ -428,7 +476,9 @@ def test_a_revoked_key_makes_its_labels_key_revoked_and_new_labels_get_a_new_key
     page = anon.get(f"/labels/{old.serial}/").content.decode()
     assert "The signing key of this label was revoked as compromised" in page
     assert list(LabelEvent.objects.filter(label=old).values_list("action", "reason")) == [
-        ("issued", ""), ("key_revoked", "The HSM backup was lost.")]
+        ("issued", ""),
+        ("key_revoked", "The HSM backup was lost."),
+    ]
 
     new = issue_label()
     assert new.signing_key != old_key
@@ -479,8 +529,12 @@ def test_a_retired_key_cannot_sign_after_its_retirement(label, world, form) -> N
         document["issuer"] = keys.did_key_of(old_key)
         del document["credentialStatus"]
         method = did_key_verification_method(keys.public_key(old_key))
-    later = sign(document, keys.private_key(old_key), method,
-                 format_date_time(retired_at + timedelta(seconds=2)))
+    later = sign(
+        document,
+        keys.private_key(old_key),
+        method,
+        format_date_time(retired_at + timedelta(seconds=2)),
+    )
 
     result = verify(later, now=retired_at + timedelta(seconds=3))
 
@@ -489,6 +543,7 @@ def test_a_retired_key_cannot_sign_after_its_retirement(label, world, form) -> N
 
 
 # --- the status list itself ---------------------------------------------------------------
+
 
 def _break_proof(status_list_id: int) -> None:
     status_list = StatusList.objects.get(pk=status_list_id)
@@ -518,15 +573,20 @@ def test_a_status_list_with_a_broken_proof_is_status_unavailable(label, anon, pu
 
 # --- the endpoint's input handling --------------------------------------------------------
 
-@pytest.mark.parametrize("body, status, reason", [
-    ("not json", 400, None),
-    ("[1, 2]", 400, None),
-    ('{"credential": {}}', 400, None),
-    ('{"verifiableCredential": {"type": "VerifiableCredential"}}', 400, "MALFORMED"),
-    ('{"verifiableCredential": "{\\"a\\": 1, \\"a\\": 2}"}', 400, "MALFORMED"),
-])
-def test_the_verification_endpoint_answers_400_to_malformed_input(anon, db, body, status,
-                                                                    reason) -> None:
+
+@pytest.mark.parametrize(
+    "body, status, reason",
+    [
+        ("not json", 400, None),
+        ("[1, 2]", 400, None),
+        ('{"credential": {}}', 400, None),
+        ('{"verifiableCredential": {"type": "VerifiableCredential"}}', 400, "MALFORMED"),
+        ('{"verifiableCredential": "{\\"a\\": 1, \\"a\\": 2}"}', 400, "MALFORMED"),
+    ],
+)
+def test_the_verification_endpoint_answers_400_to_malformed_input(
+    anon, db, body, status, reason
+) -> None:
     response = anon.post("/vc-api/credentials/verify", body, content_type="application/json")
 
     assert response.status_code == status

@@ -45,6 +45,7 @@ def _pact_settings(settings) -> None:
 
 # --- labels -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def new_product(world: World) -> Callable[..., Product]:
     """`new_product(**fields)`: another product of enterprise A, so its label starts a chain of
@@ -66,7 +67,8 @@ def issue_label(world: World) -> Callable[..., Label]:
         application = build_application(world, Status.APPROVED, product=product)
         if dossier_fields:
             DossierVersion.objects.filter(application=application, number=1).update(
-                **dossier_fields)
+                **dossier_fields
+            )
         return label_services.label_issue(certificate_id=application.certificate.pk)
 
     return issue
@@ -79,6 +81,7 @@ def label(issue_label) -> Label:
 
 # --- the partner --------------------------------------------------------------------------
 
+
 @dataclass
 class Partner:
     client: PartnerClient
@@ -89,8 +92,10 @@ class Partner:
 def partner(world: World) -> Partner:
     """A buyer's system that enterprise A shares its footprints with."""
     client, secret = services.partner_client_create(
-        name="Buyer Co. procurement system", data_owners=[world.enterprise],
-        outbound_bearer_token="token-the-partner-issued-to-us")
+        name="Buyer Co. procurement system",
+        data_owners=[world.enterprise],
+        outbound_bearer_token="token-the-partner-issued-to-us",
+    )
     return Partner(client, secret)
 
 
@@ -110,19 +115,29 @@ class Pact:
 
     def token(self, authorization: str | None, data: dict | None = None, *, secure: bool = True):
         headers = {"Authorization": authorization} if authorization else {}
-        return self.http.post(self.url("token"),
-                              data=data if data is not None
-                              else {"grant_type": "client_credentials"},
-                              secure=secure, headers=headers)
+        return self.http.post(
+            self.url("token"),
+            data=data if data is not None else {"grant_type": "client_credentials"},
+            secure=secure,
+            headers=headers,
+        )
 
     def _auth(self, token: str | None) -> dict[str, str]:
         token = self.access_token if token is None else token
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    def get(self, path: str, params: Any = None, *, token: str | None = None,
-            secure: bool = True, headers: dict | None = None):
-        return self.http.get(path, params, secure=secure,
-                             headers={**self._auth(token), **(headers or {})})
+    def get(
+        self,
+        path: str,
+        params: Any = None,
+        *,
+        token: str | None = None,
+        secure: bool = True,
+        headers: dict | None = None,
+    ):
+        return self.http.get(
+            path, params, secure=secure, headers={**self._auth(token), **(headers or {})}
+        )
 
     def footprints(self, spec: int, params: Any = None, **options: Any):
         return self.get(self.url(f"footprints-{spec}"), params, **options)
@@ -130,12 +145,15 @@ class Pact:
     def footprint(self, spec: int, footprint_id: str, **options: Any):
         return self.get(self.url(f"footprint-{spec}", footprint_id=footprint_id), **options)
 
-    def post_event(self, spec: int, event: Any, *, token: str | None = None,
-                   secure: bool = True):
+    def post_event(self, spec: int, event: Any, *, token: str | None = None, secure: bool = True):
         body = event if isinstance(event, bytes) else json.dumps(event)
-        return self.http.post(self.url(f"events-{spec}"), data=body,
-                              content_type="application/cloudevents+json; charset=UTF-8",
-                              secure=secure, headers=self._auth(token))
+        return self.http.post(
+            self.url(f"events-{spec}"),
+            data=body,
+            content_type="application/cloudevents+json; charset=UTF-8",
+            secure=secure,
+            headers=self._auth(token),
+        )
 
 
 @pytest.fixture
@@ -154,13 +172,19 @@ def signed_in(pact: Pact, partner: Partner) -> Pact:
 
 # --- events -------------------------------------------------------------------------------
 
+
 def cloud_event(spec: int, kind: str, data: dict, **fields: Any) -> dict:
     from pact.events import EVENT_TYPES
 
-    return {"type": EVENT_TYPES[spec][kind], "specversion": "1.0",
-            "id": fields.pop("id", str(uuid.uuid4())),
-            "source": fields.pop("source", "https://buyer.example/pact/events"),
-            "time": fields.pop("time", EVENT_TIME), "data": data, **fields}
+    return {
+        "type": EVENT_TYPES[spec][kind],
+        "specversion": "1.0",
+        "id": fields.pop("id", str(uuid.uuid4())),
+        "source": fields.pop("source", "https://buyer.example/pact/events"),
+        "time": fields.pop("time", EVENT_TIME),
+        "data": data,
+        **fields,
+    }
 
 
 @dataclass
@@ -187,8 +211,9 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             raw = self.rfile.read(length)
-            state.requests.append(Received(self.path, dict(self.headers.items()),
-                                           json.loads(raw or b"null")))
+            state.requests.append(
+                Received(self.path, dict(self.headers.items()), json.loads(raw or b"null"))
+            )
             status = state.statuses.pop(0) if state.statuses else 200
             self.send_response(status)
             self.send_header("Content-Length", "0")
@@ -218,6 +243,7 @@ def answering_partner(partner: Partner, receiver: Receiver) -> Partner:
 
 
 # --- the demo data ------------------------------------------------------------------------
+
 
 @pytest.fixture
 def demo(db, django_capture_on_commit_callbacks) -> dict[str, User]:

@@ -23,8 +23,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 FILES = {2: "openapi-v2.3.3.yaml", 3: "openapi-v3.0.3.yaml"}
-_DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 FORMATS = FormatChecker(formats=())
@@ -63,10 +62,13 @@ def _pointer(*parts: str) -> str:
 def errors(version: int, pointer: str, instance: Any) -> list[str]:
     """Messages of every violation of the schema at `pointer` (e.g. the one of
     `_pointer("components", "schemas", "ProductFootprint")`)."""
-    validator = Draft202012Validator({"$ref": f"{_uri(version)}#{pointer}"},
-                                     registry=_registry(version), format_checker=FORMATS)
-    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-            for error in validator.iter_errors(instance)]
+    validator = Draft202012Validator(
+        {"$ref": f"{_uri(version)}#{pointer}"}, registry=_registry(version), format_checker=FORMATS
+    )
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(instance)
+    ]
 
 
 def assert_valid(version: int, schema_name: str, instance: Any) -> None:
@@ -91,7 +93,8 @@ def assert_response(version: int, path: str, method: str, response) -> Any:
     operation = document(version)["paths"][path][method]
     status = str(response.status_code)
     assert status in operation["responses"], (
-        f"{method.upper()} {path} does not declare {status}: {response.content[:300]!r}")
+        f"{method.upper()} {path} does not declare {status}: {response.content[:300]!r}"
+    )
     declared = _resolve(version, operation["responses"][status])
     content = declared.get("content")
     if not content:
@@ -104,20 +107,24 @@ def assert_response(version: int, path: str, method: str, response) -> Any:
     body = json.loads(response.content)
     if version == 2 and status == "404":
         return body  # see the module docstring
-    schema_pointer = _pointer("paths", path, method, "responses", status, "content",
-                              "application/json", "schema")
+    schema_pointer = _pointer(
+        "paths", path, method, "responses", status, "content", "application/json", "schema"
+    )
     if "$ref" in operation["responses"][status]:
         target = operation["responses"][status]["$ref"][2:].split("/")
-        schema_pointer = _pointer(*[part.replace("~1", "/") for part in target], "content",
-                                  "application/json", "schema")
+        schema_pointer = _pointer(
+            *[part.replace("~1", "/") for part in target], "content", "application/json", "schema"
+        )
     problems = errors(version, schema_pointer, body)
-    assert not problems, (f"{method.upper()} {path} {status} does not match v{version}:\n"
-                          + "\n".join(problems))
+    assert not problems, (
+        f"{method.upper()} {path} {status} does not match v{version}:\n" + "\n".join(problems)
+    )
     return body
 
 
-def undeclared_properties(version: int, schema_name: str, instance: Any,
-                          where: str = "") -> list[str]:
+def undeclared_properties(
+    version: int, schema_name: str, instance: Any, where: str = ""
+) -> list[str]:
     """Properties the instance carries that the schema does not declare: the schemas allow
     extra properties, so a misspelt optional field would otherwise pass unnoticed."""
     schema = _resolve(version, {"$ref": f"#/components/schemas/{schema_name}"})

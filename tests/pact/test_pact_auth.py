@@ -21,8 +21,10 @@ INVALID_CLIENT = {"error": "invalid_client", "error_description": "Authenticatio
 
 # --- the token endpoint -------------------------------------------------------------------
 
+
 def test_valid_credentials_get_a_bearer_token_that_is_stored_only_as_a_hash(
-    pact: Pact, partner: Partner,
+    pact: Pact,
+    partner: Partner,
 ) -> None:
     response = pact.token(basic(partner.client.client_id, partner.secret))
 
@@ -52,11 +54,21 @@ def test_the_token_lifetime_is_a_setting(pact: Pact, partner: Partner, settings)
     assert stored.expires_at - stored.created_at == timedelta(seconds=60)
 
 
-@pytest.mark.parametrize("authorization", [
-    "wrong secret", "unknown client", "no header", "not basic", "not base64", "no colon",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "wrong secret",
+        "unknown client",
+        "no header",
+        "not basic",
+        "not base64",
+        "no colon",
+    ],
+)
 def test_wrong_credentials_are_400_invalid_client_and_issue_nothing(
-    pact: Pact, partner: Partner, authorization: str,
+    pact: Pact,
+    partner: Partner,
+    authorization: str,
 ) -> None:
     header = {
         "wrong secret": basic(partner.client.client_id, partner.secret + "x"),
@@ -83,8 +95,10 @@ def test_a_deactivated_client_cannot_get_a_token(pact: Pact, partner: Partner) -
 
 
 def test_another_grant_type_is_unsupported_grant_type(pact: Pact, partner: Partner) -> None:
-    response = pact.token(basic(partner.client.client_id, partner.secret),
-                          {"grant_type": "password", "username": "x", "password": "y"})
+    response = pact.token(
+        basic(partner.client.client_id, partner.secret),
+        {"grant_type": "password", "username": "x", "password": "y"},
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
@@ -99,17 +113,20 @@ def test_a_missing_grant_type_is_invalid_request(pact: Pact, partner: Partner) -
 
 
 def test_the_token_endpoint_takes_post_only(pact: Pact, partner: Partner) -> None:
-    response = pact.http.get(pact.url("token"), secure=True,
-                             headers={"Authorization": basic(partner.client.client_id,
-                                                             partner.secret)})
+    response = pact.http.get(
+        pact.url("token"),
+        secure=True,
+        headers={"Authorization": basic(partner.client.client_id, partner.secret)},
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
 
 
 def test_a_new_token_clears_the_clients_expired_ones(pact: Pact, partner: Partner) -> None:
-    AccessToken.objects.create(token_hash="0" * 64, client=partner.client,
-                               expires_at=timezone.now() - timedelta(seconds=1))
+    AccessToken.objects.create(
+        token_hash="0" * 64, client=partner.client, expires_at=timezone.now() - timedelta(seconds=1)
+    )
 
     pact.token(basic(partner.client.client_id, partner.secret))
 
@@ -118,6 +135,7 @@ def test_a_new_token_clears_the_clients_expired_ones(pact: Pact, partner: Partne
 
 
 # --- bearer tokens on the actions ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("spec", [2, 3])
 def test_an_expired_token_is_401_token_expired(signed_in: Pact, spec: int) -> None:
@@ -134,7 +152,10 @@ def test_an_expired_token_is_401_token_expired(signed_in: Pact, spec: int) -> No
 @pytest.mark.parametrize("spec", [2, 3])
 @pytest.mark.parametrize("token", ["invalid-access-token", ""])
 def test_an_unknown_or_missing_token_is_400_bad_request(
-    pact: Pact, partner: Partner, spec: int, token: str,
+    pact: Pact,
+    partner: Partner,
+    spec: int,
+    token: str,
 ) -> None:
     response = pact.footprints(spec, token=token)
 
@@ -144,8 +165,7 @@ def test_an_unknown_or_missing_token_is_400_bad_request(
     assert "data" not in body
 
 
-def test_the_token_of_a_deactivated_client_stops_working(signed_in: Pact,
-                                                         partner: Partner) -> None:
+def test_the_token_of_a_deactivated_client_stops_working(signed_in: Pact, partner: Partner) -> None:
     PartnerClient.objects.filter(pk=partner.client.pk).update(is_active=False)
 
     response = signed_in.footprints(3)
@@ -155,32 +175,37 @@ def test_the_token_of_a_deactivated_client_stops_working(signed_in: Pact,
 
 # --- HTTPS only ---------------------------------------------------------------------------
 
+
 def test_the_token_endpoint_refuses_plain_http_without_issuing_a_token(
-    pact: Pact, partner: Partner,
+    pact: Pact,
+    partner: Partner,
 ) -> None:
     response = pact.token(basic(partner.client.client_id, partner.secret), secure=False)
 
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_request",
-                               "error_description": "The token endpoint is served over HTTPS "
-                                                    "only."}
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "The token endpoint is served over HTTPS only.",
+    }
     assert AccessToken.objects.count() == 0
 
 
 @pytest.mark.parametrize("spec", [2, 3])
-def test_the_actions_refuse_plain_http_with_403_and_no_data(signed_in: Pact, label,
-                                                            spec: int) -> None:
+def test_the_actions_refuse_plain_http_with_403_and_no_data(
+    signed_in: Pact, label, spec: int
+) -> None:
     from pact.identifiers import footprint_id
 
     listed = signed_in.footprints(spec, secure=False)
     single = signed_in.footprint(spec, str(footprint_id(label.serial)), secure=False)
-    event = signed_in.post_event(spec, cloud_event(spec, "published", {"pfIds": []}),
-                                 secure=False)
+    event = signed_in.post_event(spec, cloud_event(spec, "published", {"pfIds": []}), secure=False)
 
     for response in (listed, single, event):
         assert response.status_code == 403
-        assert response.json() == {"code": "AccessDenied",
-                                   "message": "This endpoint is served over HTTPS only."}
+        assert response.json() == {
+            "code": "AccessDenied",
+            "message": "This endpoint is served over HTTPS only.",
+        }
     assert InboundEvent.objects.count() == 0
 
 
@@ -192,8 +217,9 @@ def _settings_with(monkeypatch, **environment: str) -> dict:
     return runpy.run_path(str(Path(config.__file__).parent / "settings.py"))
 
 
-def test_a_tls_terminating_proxy_counts_as_https(signed_in: Pact, label, settings,
-                                                  monkeypatch) -> None:
+def test_a_tls_terminating_proxy_counts_as_https(
+    signed_in: Pact, label, settings, monkeypatch
+) -> None:
     """The proxy in docker/compose.yaml (API_NUM_PROXIES=1) sends X-Forwarded-Proto."""
     behind_a_proxy = _settings_with(monkeypatch, API_NUM_PROXIES="1")
     settings.SECURE_PROXY_SSL_HEADER = behind_a_proxy["SECURE_PROXY_SSL_HEADER"]
@@ -204,20 +230,22 @@ def test_a_tls_terminating_proxy_counts_as_https(signed_in: Pact, label, setting
     assert len(response.json()["data"]) == 1
 
 
-def test_without_a_proxy_x_forwarded_proto_is_not_believed(signed_in: Pact, label, settings,
-                                                           monkeypatch) -> None:
+def test_without_a_proxy_x_forwarded_proto_is_not_believed(
+    signed_in: Pact, label, settings, monkeypatch
+) -> None:
     alone = _settings_with(monkeypatch)
     settings.SECURE_PROXY_SSL_HEADER = alone["SECURE_PROXY_SSL_HEADER"]
 
     response = signed_in.footprints(3, secure=False, headers={"X-Forwarded-Proto": "https"})
 
     assert response.status_code == 403
-    assert response.json() == {"code": "AccessDenied",
-                               "message": "This endpoint is served over HTTPS only."}
+    assert response.json() == {
+        "code": "AccessDenied",
+        "message": "This endpoint is served over HTTPS only.",
+    }
 
 
-def test_plain_http_can_be_allowed_for_local_experiments(signed_in: Pact, label,
-                                                         settings) -> None:
+def test_plain_http_can_be_allowed_for_local_experiments(signed_in: Pact, label, settings) -> None:
     settings.PACT_ALLOW_HTTP = True
 
     response = signed_in.footprints(3, secure=False)
@@ -227,12 +255,21 @@ def test_plain_http_can_be_allowed_for_local_experiments(signed_in: Pact, label,
 
 # --- the management command ---------------------------------------------------------------
 
+
 def test_pact_client_create_prints_credentials_that_work(world, pact: Pact) -> None:
     out = StringIO()
 
-    call_command("pact_client_create", "Buyer Co.", "--data-owner", world.enterprise.uscc,
-                 "--organisation", world.other_enterprise.uscc,
-                 "--events-url", "https://buyer.example/pact/3/events", stdout=out)
+    call_command(
+        "pact_client_create",
+        "Buyer Co.",
+        "--data-owner",
+        world.enterprise.uscc,
+        "--organisation",
+        world.other_enterprise.uscc,
+        "--events-url",
+        "https://buyer.example/pact/3/events",
+        stdout=out,
+    )
 
     lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines() if ": " in line)
     client = PartnerClient.objects.get(client_id=lines["client_id"])

@@ -38,27 +38,38 @@ def refused(pact: Pact, spec: int, event, code: str) -> dict:
     return body
 
 
-def request_for(spec: int, label: Label | None = None, *, gtin: str | None = None,
-                **fields) -> dict:
+def request_for(
+    spec: int, label: Label | None = None, *, gtin: str | None = None, **fields
+) -> dict:
     gtin = gtin or label.gtin
-    data = ({"pf": {"productIds": [f"urn:gtin:{gtin}"]}, "comment": "Please send the PCF."}
-            if spec == 2 else {"productId": [f"urn:gtin:{gtin}"], "comment": "Please send."})
+    data = (
+        {"pf": {"productIds": [f"urn:gtin:{gtin}"]}, "comment": "Please send the PCF."}
+        if spec == 2
+        else {"productId": [f"urn:gtin:{gtin}"], "comment": "Please send."}
+    )
     return cloud_event(spec, EventKind.REQUEST_CREATED, data, **fields)
 
 
 # --- events that are recorded -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spec", SPECS)
-@pytest.mark.parametrize("kind", [EventKind.PUBLISHED, EventKind.REQUEST_FULFILLED,
-                                  EventKind.REQUEST_REJECTED])
+@pytest.mark.parametrize(
+    "kind", [EventKind.PUBLISHED, EventKind.REQUEST_FULFILLED, EventKind.REQUEST_REJECTED]
+)
 def test_notifications_are_accepted_with_an_empty_200_and_recorded_once(
-    signed_in: Pact, partner: Partner, spec: int, kind: str,
+    signed_in: Pact,
+    partner: Partner,
+    spec: int,
+    kind: str,
 ) -> None:
     data = {
         EventKind.PUBLISHED: {"pfIds": ["079e425a-464f-528d-341d-4a944a1dfd70"]},
         EventKind.REQUEST_FULFILLED: {"requestEventId": "r-1", "pfs": []},
-        EventKind.REQUEST_REJECTED: {"requestEventId": "r-1",
-                                     "error": {"code": "NotFound", "message": "None."}},
+        EventKind.REQUEST_REJECTED: {
+            "requestEventId": "r-1",
+            "error": {"code": "NotFound", "message": "None."},
+        },
     }[kind]
     event = cloud_event(spec, kind, data, id="event-1")
 
@@ -67,7 +78,11 @@ def test_notifications_are_accepted_with_an_empty_200_and_recorded_once(
 
     recorded = InboundEvent.objects.get()
     assert (recorded.client, recorded.spec, recorded.kind, recorded.event_id) == (
-        partner.client, spec, kind, "event-1")
+        partner.client,
+        spec,
+        kind,
+        "event-1",
+    )
     assert recorded.body == event
     assert OutboundEvent.objects.count() == 0
 
@@ -76,13 +91,13 @@ def test_a_published_event_naming_urns_rather_than_uuids_is_still_accepted(
     signed_in: Pact,
 ) -> None:
     """The PACT conformance tests send such an event and expect 200."""
-    accepted(signed_in, 2, cloud_event(2, EventKind.PUBLISHED,
-                                       {"pfIds": ["urn:gtin:4712345060507"]}))
+    accepted(
+        signed_in, 2, cloud_event(2, EventKind.PUBLISHED, {"pfIds": ["urn:gtin:4712345060507"]})
+    )
 
 
 @pytest.mark.parametrize("spec", SPECS)
-def test_an_event_type_of_the_other_version_is_not_implemented(signed_in: Pact,
-                                                               spec: int) -> None:
+def test_an_event_type_of_the_other_version_is_not_implemented(signed_in: Pact, spec: int) -> None:
     other = 3 if spec == 2 else 2
     event = cloud_event(other, EventKind.PUBLISHED, {"pfIds": []})
 
@@ -93,10 +108,22 @@ def test_an_event_type_of_the_other_version_is_not_implemented(signed_in: Pact,
 
 
 @pytest.mark.parametrize("spec", SPECS)
-@pytest.mark.parametrize("broken", ["not json", "array", "no id", "no source", "no time",
-                                    "bad time", "specversion 0.3", "no data"])
-def test_a_malformed_event_is_bad_request_and_not_recorded(signed_in: Pact, spec: int,
-                                                           broken: str) -> None:
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "not json",
+        "array",
+        "no id",
+        "no source",
+        "no time",
+        "bad time",
+        "specversion 0.3",
+        "no data",
+    ],
+)
+def test_a_malformed_event_is_bad_request_and_not_recorded(
+    signed_in: Pact, spec: int, broken: str
+) -> None:
     event = cloud_event(spec, EventKind.PUBLISHED, {"pfIds": []})
     if broken == "not json":
         event = b"{not json"
@@ -122,8 +149,9 @@ def test_a_malformed_event_is_bad_request_and_not_recorded(signed_in: Pact, spec
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_events_need_a_valid_token(pact: Pact, partner: Partner, spec: int) -> None:
-    response = pact.post_event(spec, cloud_event(spec, EventKind.PUBLISHED, {"pfIds": []}),
-                               token="invalid-access-token")
+    response = pact.post_event(
+        spec, cloud_event(spec, EventKind.PUBLISHED, {"pfIds": []}), token="invalid-access-token"
+    )
 
     assert response.status_code == 400
     assert response.json()["code"] == "BadRequest"
@@ -132,9 +160,14 @@ def test_events_need_a_valid_token(pact: Pact, partner: Partner, spec: int) -> N
 
 # --- footprint requests -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spec", SPECS)
 def test_a_request_is_answered_later_with_the_matching_footprints(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label, spec: int,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
+    spec: int,
     django_capture_on_commit_callbacks,
 ) -> None:
     request = request_for(spec, label)
@@ -160,13 +193,21 @@ def test_a_request_is_answered_later_with_the_matching_footprints(
     assert footprint == signed_in.footprint(spec, footprint["id"]).json()["data"]
     outbound = OutboundEvent.objects.get()
     assert (outbound.status, outbound.attempts, outbound.kind, outbound.last_status_code) == (
-        DeliveryStatus.DELIVERED, 1, EventKind.REQUEST_FULFILLED, 200)
+        DeliveryStatus.DELIVERED,
+        1,
+        EventKind.REQUEST_FULFILLED,
+        200,
+    )
     assert outbound.body == answer
 
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_a_request_for_an_unknown_product_is_rejected(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label, spec: int,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
+    spec: int,
     django_capture_on_commit_callbacks,
 ) -> None:
     request = request_for(spec, gtin="06901234567892")
@@ -178,23 +219,32 @@ def test_a_request_for_an_unknown_product_is_rejected(
     answer = received.body
     openapi.assert_valid(spec, "RequestRejectedEvent", answer)
     assert answer["type"] == EVENT_TYPES[spec][EventKind.REQUEST_REJECTED]
-    assert answer["data"] == {"requestEventId": request["id"],
-                              "error": {"code": "NotFound",
-                                        "message": "No certified footprint matches the "
-                                                   "request."}}
+    assert answer["data"] == {
+        "requestEventId": request["id"],
+        "error": {"code": "NotFound", "message": "No certified footprint matches the request."},
+    }
     openapi.assert_valid(spec, "Error", answer["data"]["error"])
     assert OutboundEvent.objects.get().kind == EventKind.REQUEST_REJECTED
 
 
 def test_a_v3_request_takes_every_v3_filter(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, issue_label, new_product,
-    world, django_capture_on_commit_callbacks,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    issue_label,
+    new_product,
+    world,
+    django_capture_on_commit_callbacks,
 ) -> None:
     wanted = issue_label(product=new_product(), geography="CN-JS")
     issue_label(product=new_product())
-    data = {"companyId": [f"urn:uscc:{world.enterprise.uscc}"], "geography": ["CN-JS"],
-            "classification": ["urn:carbonlabel:category:LIB"], "status": "Active",
-            "validOn": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    data = {
+        "companyId": [f"urn:uscc:{world.enterprise.uscc}"],
+        "geography": ["CN-JS"],
+        "classification": ["urn:carbonlabel:category:LIB"],
+        "status": "Active",
+        "validOn": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         accepted(signed_in, 3, cloud_event(3, EventKind.REQUEST_CREATED, data))
@@ -204,7 +254,10 @@ def test_a_v3_request_takes_every_v3_filter(
 
 
 def test_a_repeated_request_is_answered_once(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
     django_capture_on_commit_callbacks,
 ) -> None:
     request = request_for(3, label)
@@ -218,7 +271,10 @@ def test_a_repeated_request_is_answered_once(
 
 
 def test_a_request_the_host_cannot_answer_is_refused_at_once(
-    signed_in: Pact, partner: Partner, label: Label, django_capture_on_commit_callbacks,
+    signed_in: Pact,
+    partner: Partner,
+    label: Label,
+    django_capture_on_commit_callbacks,
 ) -> None:
     """No events endpoint is registered for this partner: the spec wants a 4xx now rather than
     an acceptance never followed by an answer."""
@@ -230,12 +286,21 @@ def test_a_request_the_host_cannot_answer_is_refused_at_once(
     assert InboundEvent.objects.count() == OutboundEvent.objects.count() == 0
 
 
-@pytest.mark.parametrize(("spec", "data"), [
-    (2, {"pf": {}}), (2, {"comment": "no fragment"}), (3, {"comment": "anything"}),
-    (3, {"status": "Gone"}), (3, {"productId": 42}),
-])
+@pytest.mark.parametrize(
+    ("spec", "data"),
+    [
+        (2, {"pf": {}}),
+        (2, {"comment": "no fragment"}),
+        (3, {"comment": "anything"}),
+        (3, {"status": "Gone"}),
+        (3, {"productId": 42}),
+    ],
+)
 def test_a_request_that_names_nothing_usable_is_bad_request(
-    signed_in: Pact, answering_partner: Partner, spec: int, data: dict,
+    signed_in: Pact,
+    answering_partner: Partner,
+    spec: int,
+    data: dict,
 ) -> None:
     refused(signed_in, spec, cloud_event(spec, EventKind.REQUEST_CREATED, data), "BadRequest")
 
@@ -243,6 +308,7 @@ def test_a_request_that_names_nothing_usable_is_bad_request(
 
 
 # --- delivery and retries -----------------------------------------------------------------
+
 
 @pytest.fixture
 def eager_retries():
@@ -258,8 +324,12 @@ def eager_retries():
 
 
 def test_an_answer_the_partner_refused_with_500_is_retried_with_the_same_event(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label,
-    django_capture_on_commit_callbacks, eager_retries,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
+    django_capture_on_commit_callbacks,
+    eager_retries,
 ) -> None:
     receiver.statuses = [500]
 
@@ -270,11 +340,17 @@ def test_an_answer_the_partner_refused_with_500_is_retried_with_the_same_event(
     assert first.body == second.body
     outbound = OutboundEvent.objects.get()
     assert (outbound.status, outbound.attempts, outbound.last_status_code) == (
-        DeliveryStatus.DELIVERED, 2, 200)
+        DeliveryStatus.DELIVERED,
+        2,
+        200,
+    )
 
 
 def test_a_failed_attempt_schedules_a_retry_with_backoff(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
     django_capture_on_commit_callbacks,
 ) -> None:
     """Run as a worker would (not eagerly): the failure raises Retry and sends the retry to the
@@ -284,11 +360,12 @@ def test_a_failed_attempt_schedules_a_retry_with_backoff(
         accepted(signed_in, 3, request_for(3, label))
     outbound = OutboundEvent.objects.get()
 
-    pact_request_answer.push_request(id="task-1", retries=0, is_eager=False,
-                                     called_directly=False)
+    pact_request_answer.push_request(id="task-1", retries=0, is_eager=False, called_directly=False)
     try:
-        with mock.patch.object(pact_request_answer, "apply_async") as scheduled, \
-                pytest.raises(Retry):
+        with (
+            mock.patch.object(pact_request_answer, "apply_async") as scheduled,
+            pytest.raises(Retry),
+        ):
             pact_request_answer.run(outbound.pk)
     finally:
         pact_request_answer.pop_request()
@@ -299,7 +376,10 @@ def test_a_failed_attempt_schedules_a_retry_with_backoff(
     assert options["retries"] == 1
     outbound.refresh_from_db()
     assert (outbound.status, outbound.attempts, outbound.last_status_code) == (
-        DeliveryStatus.PENDING, 1, 503)
+        DeliveryStatus.PENDING,
+        1,
+        503,
+    )
     assert "503" in outbound.last_error
 
     # The scheduled retry, when the worker runs it, delivers the same answer.
@@ -308,7 +388,10 @@ def test_a_failed_attempt_schedules_a_retry_with_backoff(
 
 
 def test_delivery_stops_after_the_72_hour_window(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
     django_capture_on_commit_callbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
@@ -322,7 +405,10 @@ def test_delivery_stops_after_the_72_hour_window(
 
 
 def test_a_client_deactivated_since_its_request_gets_no_answer(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
     django_capture_on_commit_callbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
@@ -336,7 +422,10 @@ def test_a_client_deactivated_since_its_request_gets_no_answer(
 
 
 def test_a_delivered_answer_is_not_sent_again(
-    signed_in: Pact, answering_partner: Partner, receiver: Receiver, label: Label,
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
     django_capture_on_commit_callbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
@@ -348,12 +437,16 @@ def test_a_delivered_answer_is_not_sent_again(
 
 
 def test_plain_http_to_a_remote_partner_is_refused(
-    signed_in: Pact, answering_partner: Partner, label: Label, django_capture_on_commit_callbacks,
+    signed_in: Pact,
+    answering_partner: Partner,
+    label: Label,
+    django_capture_on_commit_callbacks,
 ) -> None:
     """The request carries the partner's bearer token; only the machine itself may be reached
     over plain http."""
     PartnerClient.objects.filter(pk=answering_partner.client.pk).update(
-        outbound_events_url="http://partner.example/3/events")
+        outbound_events_url="http://partner.example/3/events"
+    )
     with django_capture_on_commit_callbacks(execute=False):
         accepted(signed_in, 3, request_for(3, label))
     outbound = OutboundEvent.objects.get()

@@ -41,15 +41,18 @@ def test_without_filters_everything_shared_is_listed(signed_in: Pact, two) -> No
     assert ids(signed_in, {}) == [pf(two[0]), pf(two[1])]
 
 
-@pytest.mark.parametrize(("value", "matches"), [
-    ("gtin of first", [0]),
-    ("gtin of first, 13 digits", [0]),
-    ("product of second", [1]),
-    ("URN:GTIN:upper case", [0]),
-    ("urn:gtin:06901234567892", []),
-    ("urn:gtin:06900000000008", []),  # a wrong check digit matches nothing
-    ("urn:example:other", []),
-])
+@pytest.mark.parametrize(
+    ("value", "matches"),
+    [
+        ("gtin of first", [0]),
+        ("gtin of first, 13 digits", [0]),
+        ("product of second", [1]),
+        ("URN:GTIN:upper case", [0]),
+        ("urn:gtin:06901234567892", []),
+        ("urn:gtin:06900000000008", []),  # a wrong check digit matches nothing
+        ("urn:example:other", []),
+    ],
+)
 def test_product_id(signed_in: Pact, two, value: str, matches: list[int]) -> None:
     first, second = two
     value = {
@@ -66,16 +69,25 @@ def test_company_id(signed_in: Pact, two, world: World) -> None:
     uscc = world.enterprise.uscc
 
     assert ids(signed_in, {"companyId": f"urn:uscc:{uscc}"}) == [pf(two[0]), pf(two[1])]
-    assert ids(signed_in, {"companyId": f"urn:uscc:{uscc.lower()}"}) == [pf(two[0]),
-                                                                        pf(two[1])]
+    assert ids(signed_in, {"companyId": f"urn:uscc:{uscc.lower()}"}) == [pf(two[0]), pf(two[1])]
     assert ids(signed_in, {"companyId": f"urn:uscc:{world.other_enterprise.uscc}"}) == []
     assert ids(signed_in, {"companyId": "urn:lei:5493001KJTIIGC8Y1R12"}) == []
 
 
-@pytest.mark.parametrize(("value", "matches"), [
-    ("CN", [0, 1]), ("cn", [0, 1]), ("CN-JS", [1]), ("cn-js", [1]), ("Eastern Asia", [0, 1]),
-    ("asia", [0, 1]), ("CN-GD", []), ("DE", []), ("Western Europe", []),
-])
+@pytest.mark.parametrize(
+    ("value", "matches"),
+    [
+        ("CN", [0, 1]),
+        ("cn", [0, 1]),
+        ("CN-JS", [1]),
+        ("cn-js", [1]),
+        ("Eastern Asia", [0, 1]),
+        ("asia", [0, 1]),
+        ("CN-GD", []),
+        ("DE", []),
+        ("Western Europe", []),
+    ],
+)
 def test_geography(signed_in: Pact, two, value: str, matches: list[int]) -> None:
     assert ids(signed_in, {"geography": value}) == [pf(two[i]) for i in matches]
 
@@ -87,17 +99,21 @@ def test_the_subdivision_is_the_footprints_geography(signed_in: Pact, two) -> No
     assert "geographyCountry" not in pcf
 
 
-@pytest.mark.parametrize(("value", "matches"), [
-    ("urn:carbonlabel:category:LIB-CONSUMER", True),
-    ("urn:carbonlabel:category:lib", True),
-    ("urn:pact:productclassification:un-cpc:4642", True),
-    ("urn:carbonlabel:category:CEMENT-CEMENT", False),
-    ("urn:pact:productclassification:un-cpc:3744", False),
-    ("urn:pact:productclassification:un-cpc:0000", False),
-])
+@pytest.mark.parametrize(
+    ("value", "matches"),
+    [
+        ("urn:carbonlabel:category:LIB-CONSUMER", True),
+        ("urn:carbonlabel:category:lib", True),
+        ("urn:pact:productclassification:un-cpc:4642", True),
+        ("urn:carbonlabel:category:CEMENT-CEMENT", False),
+        ("urn:pact:productclassification:un-cpc:3744", False),
+        ("urn:pact:productclassification:un-cpc:0000", False),
+    ],
+)
 def test_classification(signed_in: Pact, two, value: str, matches: bool) -> None:
     assert ids(signed_in, {"classification": value}) == (
-        [pf(two[0]), pf(two[1])] if matches else [])
+        [pf(two[0]), pf(two[1])] if matches else []
+    )
 
 
 def test_valid_on_after_and_before(signed_in: Pact, two) -> None:
@@ -120,34 +136,41 @@ def test_a_date_with_an_offset_or_without_a_time(signed_in: Pact, two) -> None:
 
     assert ids(signed_in, {"validOn": f"{today.isoformat()}T12:00:00+08:00"}) == everything
     # A forgotten percent-encoding turns "+08:00" into " 08:00".
-    response = signed_in.get(signed_in.url("footprints-3") +
-                             f"?validOn={today.isoformat()}T12:00:00+08:00")
+    response = signed_in.get(
+        signed_in.url("footprints-3") + f"?validOn={today.isoformat()}T12:00:00+08:00"
+    )
     assert [item["id"] for item in response.json()["data"]] == everything
     assert ids(signed_in, {"validAfter": "1999-01-01"}) == everything
 
 
 def test_status(signed_in: Pact, two, world: World) -> None:
-    label_services.label_change_status(actor=world.body_admin, label_id=two[1].pk,
-                                       action="revoke", reason="Data falsified.")
+    label_services.label_change_status(
+        actor=world.body_admin, label_id=two[1].pk, action="revoke", reason="Data falsified."
+    )
 
     assert ids(signed_in, {"status": "Active"}) == [pf(two[0])]
     assert ids(signed_in, {"status": "deprecated"}) == [pf(two[1])]
     assert ids(signed_in, {"status": ["Active", "Deprecated"]}) == [pf(two[0]), pf(two[1])]
 
 
-def test_values_of_one_parameter_are_ored_and_parameters_are_anded(signed_in: Pact, two,
-                                                                   world: World) -> None:
+def test_values_of_one_parameter_are_ored_and_parameters_are_anded(
+    signed_in: Pact, two, world: World
+) -> None:
     first, second = two
-    either = [f"urn:gtin:{first.gtin}",
-              f"urn:carbonlabel:product:{second.certificate.product_id}"]
+    either = [f"urn:gtin:{first.gtin}", f"urn:carbonlabel:product:{second.certificate.product_id}"]
 
     assert ids(signed_in, {"productId": either}) == [pf(first), pf(second)]
     assert ids(signed_in, {"productId": either, "geography": "CN-JS"}) == [pf(second)]
     assert ids(signed_in, {"productId": either, "geography": "DE"}) == []
-    assert ids(signed_in, {"productId": f"urn:gtin:{first.gtin}",
-                           "companyId": f"urn:uscc:{world.enterprise.uscc}",
-                           "classification": "urn:carbonlabel:category:LIB",
-                           "status": "Active"}) == [pf(first)]
+    assert ids(
+        signed_in,
+        {
+            "productId": f"urn:gtin:{first.gtin}",
+            "companyId": f"urn:uscc:{world.enterprise.uscc}",
+            "classification": "urn:carbonlabel:category:LIB",
+            "status": "Active",
+        },
+    ) == [pf(first)]
 
 
 def test_parameter_names_are_read_case_insensitively(signed_in: Pact, two) -> None:
@@ -155,7 +178,8 @@ def test_parameter_names_are_read_case_insensitively(signed_in: Pact, two) -> No
 
     assert ids(signed_in, {"productid": f"urn:gtin:{first.gtin}"}) == [pf(first)]
     assert ids(signed_in, {"GEOGRAPHY": "cn-js", "validon": instant(timezone.now())}) == [
-        pf(two[1])]
+        pf(two[1])
+    ]
 
 
 def test_an_unmatched_filter_answers_an_empty_list(signed_in: Pact, two) -> None:
@@ -172,15 +196,21 @@ def test_an_empty_value_matches_nothing(signed_in: Pact, two) -> None:
 
 
 @pytest.mark.parametrize("number", ["²", "١٢", str(2**63), "18446744073709551615"])
-def test_a_product_number_that_cannot_exist_matches_nothing(signed_in: Pact, two,
-                                                            number: str) -> None:
+def test_a_product_number_that_cannot_exist_matches_nothing(
+    signed_in: Pact, two, number: str
+) -> None:
     assert ids(signed_in, {"productId": f"urn:carbonlabel:product:{number}"}) == []
 
 
-@pytest.mark.parametrize("params", [
-    {"status": "Retired"}, {"validOn": "yesterday"}, {"validAfter": "2025-13-01"},
-    {"validBefore": ["2025-01-01", "2026-01-01"]},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "Retired"},
+        {"validOn": "yesterday"},
+        {"validAfter": "2025-13-01"},
+        {"validBefore": ["2025-01-01", "2026-01-01"]},
+    ],
+)
 def test_a_malformed_filter_is_bad_request(signed_in: Pact, two, params: dict) -> None:
     response = signed_in.footprints(3, params)
 

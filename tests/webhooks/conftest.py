@@ -45,6 +45,7 @@ def _webhook_settings(settings, monkeypatch) -> None:
 
 # --- people and labels --------------------------------------------------------------------
 
+
 @pytest.fixture
 def marketplace(db) -> Organisation:
     return MarketplaceFactory(name="GreenMall")
@@ -94,8 +95,9 @@ def change_status(world: World) -> Callable[..., Label]:
     """`change_status(label, action)`: the issuing body's administrator changes the status."""
 
     def change(label: Label, action: str, reason: str = "Surveillance overdue.") -> Label:
-        return services.label_change_status(actor=world.body_admin, label_id=label.pk,
-                                            action=action, reason=reason)
+        return services.label_change_status(
+            actor=world.body_admin, label_id=label.pk, action=action, reason=reason
+        )
 
     return change
 
@@ -113,6 +115,7 @@ def client_as() -> Callable[[User | None], Client]:
 
 # --- endpoints ----------------------------------------------------------------------------
 
+
 @dataclass
 class Registered:
     endpoint: WebhookEndpoint
@@ -123,12 +126,21 @@ class Registered:
 def register(marketplace: Organisation, marketplace_admin: User) -> Callable[..., Registered]:
     """`register(url, events=all, gtins=(), marketplace=GreenMall, actor=its admin)`."""
 
-    def create(url: str, *, events: tuple[str, ...] = tuple(EventType.values),
-               gtins: tuple[str, ...] = (), organisation: Organisation | None = None,
-               actor: User | None = None) -> Registered:
+    def create(
+        url: str,
+        *,
+        events: tuple[str, ...] = tuple(EventType.values),
+        gtins: tuple[str, ...] = (),
+        organisation: Organisation | None = None,
+        actor: User | None = None,
+    ) -> Registered:
         endpoint, secret = webhook_endpoint_create(
-            actor=actor or marketplace_admin, marketplace=organisation or marketplace, url=url,
-            event_types=events, gtins=gtins)
+            actor=actor or marketplace_admin,
+            marketplace=organisation or marketplace,
+            url=url,
+            event_types=events,
+            gtins=gtins,
+        )
         return Registered(endpoint, secret)
 
     return create
@@ -141,10 +153,12 @@ def deliveries_of(endpoint: WebhookEndpoint) -> list[WebhookDelivery]:
 def make_due(delivery: WebhookDelivery) -> None:
     """As if the backoff delay had passed."""
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        next_attempt_at=timezone.now() - timedelta(seconds=1))
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
 
 
 # --- a local receiver ---------------------------------------------------------------------
+
 
 @dataclass
 class Received:
@@ -174,9 +188,13 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            state.requests.append(Received(
-                path=self.path, headers={k.lower(): v for k, v in self.headers.items()},
-                body=body))
+            state.requests.append(
+                Received(
+                    path=self.path,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+            )
             code = state.responses.pop(0) if state.responses else 200
             answer = b"ok" if code < 300 else b"receiver failed " + b"x" * 1000
             self.send_response(code)
@@ -214,7 +232,7 @@ def standard_webhooks_verify(secret: str, headers: dict[str, str], body: bytes) 
     if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
         return False
     assert secret.startswith("whsec_")
-    key = base64.b64decode(secret[len("whsec_"):])
+    key = base64.b64decode(secret[len("whsec_") :])
     signed = f"{message_id}.{timestamp}.{body.decode('utf-8')}".encode()
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     for candidate in headers["webhook-signature"].split(" "):

@@ -25,7 +25,11 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def test_a_delivery_reaches_the_receiver_signed_and_as_a_cloudevent(
-    label, register, change_status, receiver, committed,
+    label,
+    register,
+    change_status,
+    receiver,
+    committed,
 ) -> None:
     registered = register(receiver.url)
 
@@ -42,11 +46,16 @@ def test_a_delivery_reaches_the_receiver_signed_and_as_a_cloudevent(
     # CloudEvents 1.0, structured mode.
     assert request.headers["content-type"].startswith("application/cloudevents+json")
     event = request.event
-    assert {key: event[key] for key in ("specversion", "id", "type", "source", "subject",
-                                        "datacontenttype")} == {
-        "specversion": "1.0", "id": str(delivery.event_id),
-        "type": "cn.carbonlabel.label.suspended", "source": "https://labels.example.cn",
-        "subject": label.serial, "datacontenttype": "application/json",
+    assert {
+        key: event[key]
+        for key in ("specversion", "id", "type", "source", "subject", "datacontenttype")
+    } == {
+        "specversion": "1.0",
+        "id": str(delivery.event_id),
+        "type": "cn.carbonlabel.label.suspended",
+        "source": "https://labels.example.cn",
+        "subject": label.serial,
+        "datacontenttype": "application/json",
     }
     assert event["time"].endswith("Z")
     assert event["data"]["status"] == "suspended"
@@ -63,7 +72,11 @@ def test_a_delivery_reaches_the_receiver_signed_and_as_a_cloudevent(
 
 
 def test_the_independent_verifier_refuses_what_was_not_signed_so(
-    label, register, change_status, receiver, committed,
+    label,
+    register,
+    change_status,
+    receiver,
+    committed,
 ) -> None:
     """The verifier in this test is not a yes-machine: any change breaks the signature."""
     registered = register(receiver.url)
@@ -78,13 +91,19 @@ def test_the_independent_verifier_refuses_what_was_not_signed_so(
     assert not standard_webhooks_verify(other_secret, request.headers, request.body)
     replayed = {**request.headers, "webhook-id": "msg_other"}
     assert not standard_webhooks_verify(registered.secret, replayed, request.body)
-    stale = {**request.headers,
-             "webhook-timestamp": str(int(request.headers["webhook-timestamp"]) - 3600)}
+    stale = {
+        **request.headers,
+        "webhook-timestamp": str(int(request.headers["webhook-timestamp"]) - 3600),
+    }
     assert not standard_webhooks_verify(registered.secret, stale, request.body)
 
 
 def test_a_500_is_recorded_retried_with_backoff_and_then_delivered(
-    label, register, change_status, receiver, committed,
+    label,
+    register,
+    change_status,
+    receiver,
+    committed,
 ) -> None:
     registered = register(receiver.url)
     receiver.responses = [500]
@@ -132,7 +151,11 @@ def test_backoff_doubles_up_to_a_cap(settings) -> None:
 
 
 def test_abandoned_once_the_24_hour_window_is_over(
-    label, register, change_status, receiver, django_capture_on_commit_callbacks,
+    label,
+    register,
+    change_status,
+    receiver,
+    django_capture_on_commit_callbacks,
 ) -> None:
     registered = register(receiver.url)
     receiver.responses = [503]
@@ -140,7 +163,8 @@ def test_abandoned_once_the_24_hour_window_is_over(
         change_status(label, "suspend")
     [delivery] = deliveries_of(registered.endpoint)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        created_at=timezone.now() - timedelta(hours=24, minutes=1))
+        created_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
 
     assert webhook_deliveries_due() == 1
 
@@ -154,7 +178,11 @@ def test_abandoned_once_the_24_hour_window_is_over(
 
 
 def test_a_retry_close_to_the_window_end_still_happens_within_it(
-    label, register, change_status, receiver, django_capture_on_commit_callbacks,
+    label,
+    register,
+    change_status,
+    receiver,
+    django_capture_on_commit_callbacks,
 ) -> None:
     registered = register(receiver.url)
     receiver.responses = [500]
@@ -162,7 +190,8 @@ def test_a_retry_close_to_the_window_end_still_happens_within_it(
         change_status(label, "suspend")
     [delivery] = deliveries_of(registered.endpoint)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        created_at=timezone.now() - timedelta(hours=23))
+        created_at=timezone.now() - timedelta(hours=23)
+    )
 
     webhook_deliveries_due()
 
@@ -171,7 +200,10 @@ def test_a_retry_close_to_the_window_end_still_happens_within_it(
 
 
 def test_an_unreachable_receiver_is_an_attempt_with_an_error(
-    label, register, change_status, committed,
+    label,
+    register,
+    change_status,
+    committed,
 ) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -203,7 +235,11 @@ def test_a_redirect_is_not_followed(label, register, change_status, receiver, co
 
 
 def test_a_claimed_delivery_is_sent_once(
-    label, register, change_status, receiver, django_capture_on_commit_callbacks,
+    label,
+    register,
+    change_status,
+    receiver,
+    django_capture_on_commit_callbacks,
 ) -> None:
     registered = register(receiver.url)
     with django_capture_on_commit_callbacks(execute=False):
@@ -211,7 +247,8 @@ def test_a_claimed_delivery_is_sent_once(
     [delivery] = deliveries_of(registered.endpoint)
     # Another sender holds it (its lease runs).
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENDING, next_attempt_at=timezone.now() + timedelta(minutes=1))
+        status=DeliveryStatus.SENDING, next_attempt_at=timezone.now() + timedelta(minutes=1)
+    )
 
     assert delivery_attempt(delivery.pk) is None
     assert webhook_deliveries_due() == 0
@@ -225,7 +262,11 @@ def test_a_claimed_delivery_is_sent_once(
 
 
 def test_a_disabled_endpoint_gets_no_attempt(
-    label, register, change_status, receiver, django_capture_on_commit_callbacks,
+    label,
+    register,
+    change_status,
+    receiver,
+    django_capture_on_commit_callbacks,
 ) -> None:
     registered = register(receiver.url)
     with django_capture_on_commit_callbacks(execute=False):
@@ -241,20 +282,27 @@ def test_a_disabled_endpoint_gets_no_attempt(
     assert receiver.requests == []
 
 
-def test_https_only_outside_development(settings, label, register, change_status,
-                                        receiver, committed) -> None:
+def test_https_only_outside_development(
+    settings, label, register, change_status, receiver, committed
+) -> None:
     registered = register(receiver.url)
     settings.WEBHOOK_ALLOW_HTTP = False
 
     with pytest.raises(Exception, match="https"):
         endpoint_url_validate("http://example.com/hooks")
-    for private in ("https://127.0.0.1/hooks", "https://10.1.2.3/hooks",
-                    "https://[::1]/hooks", "https://localhost/hooks",
-                    "https://169.254.169.254/latest"):
+    for private in (
+        "https://127.0.0.1/hooks",
+        "https://10.1.2.3/hooks",
+        "https://[::1]/hooks",
+        "https://localhost/hooks",
+        "https://169.254.169.254/latest",
+    ):
         with pytest.raises(Exception, match="internet"):
             endpoint_url_validate(private)
-    assert endpoint_url_validate("https://hooks.example.com/carbon") == \
-        "https://hooks.example.com/carbon"
+    assert (
+        endpoint_url_validate("https://hooks.example.com/carbon")
+        == "https://hooks.example.com/carbon"
+    )
 
     # An http endpoint registered in development is not sent to in production.
     with committed():
@@ -274,12 +322,18 @@ def test_private_addresses_are_refused_at_send_time(settings) -> None:
 
 
 def test_the_body_is_the_stored_payload_as_compact_json(
-    label, register, change_status, receiver, committed,
+    label,
+    register,
+    change_status,
+    receiver,
+    committed,
 ) -> None:
     register(receiver.url)
     with committed():
         change_status(label, "suspend")
 
     [request] = receiver.requests
-    assert request.body == json.dumps(request.event, ensure_ascii=False,
-                                      separators=(",", ":")).encode()
+    assert (
+        request.body
+        == json.dumps(request.event, ensure_ascii=False, separators=(",", ":")).encode()
+    )

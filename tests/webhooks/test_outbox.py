@@ -21,7 +21,10 @@ RECEIVER = "http://127.0.0.1:9/hooks"  # never contacted: these tests run no on-
 
 
 def test_a_status_change_owes_a_delivery_written_with_it(
-    label, register, change_status, django_capture_on_commit_callbacks,
+    label,
+    register,
+    change_status,
+    django_capture_on_commit_callbacks,
 ) -> None:
     endpoint = register(RECEIVER).endpoint
 
@@ -48,25 +51,34 @@ def test_a_status_change_owes_a_delivery_written_with_it(
     assert data["reason"] == "Surveillance overdue."
     assert data["certificateNumber"] == label.certificate.number
     assert data["gtin"] == label.gtin
-    assert data["footprint"] == {"value": "85.4", "unit": "kgCO2e",
-                                 "declaredUnit": label.credential["credentialSubject"][
-                                     "footprint"]["declaredUnit"]}
+    assert data["footprint"] == {
+        "value": "85.4",
+        "unit": "kgCO2e",
+        "declaredUnit": label.credential["credentialSubject"]["footprint"]["declaredUnit"],
+    }
     assert data["links"] == {
         "publicPage": f"https://labels.example.cn/labels/{label.serial}/",
         "credential": f"https://labels.example.cn/labels/{label.serial}/credential.json",
     }
     # The send is queued for after commit, once.
     assert [c.__qualname__ for c in callbacks].count(
-        "delivery_enqueue_on_commit.<locals>.enqueue") == 1
+        "delivery_enqueue_on_commit.<locals>.enqueue"
+    ) == 1
 
 
 def test_a_rolled_back_status_change_owes_nothing(
-    label, register, change_status, django_capture_on_commit_callbacks,
+    label,
+    register,
+    change_status,
+    django_capture_on_commit_callbacks,
 ) -> None:
     endpoint = register(RECEIVER).endpoint
 
-    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError), \
-            transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         change_status(label, "revoke")
         assert len(deliveries_of(endpoint)) == 1  # written inside the transaction...
         raise RuntimeError("a later step of the same request failed")
@@ -89,11 +101,17 @@ def test_issuance_owes_the_issued_event(issue_label, register) -> None:
     assert delivery.payload["data"]["gtin"] == label.gtin
 
 
-@pytest.mark.parametrize(("action", "event"), [
-    ("suspend", "suspended"), ("revoke", "revoked"), ("cancel", "cancelled"),
-])
-def test_every_status_change_is_an_event(label, register, change_status, action: str,
-                                         event: str) -> None:
+@pytest.mark.parametrize(
+    ("action", "event"),
+    [
+        ("suspend", "suspended"),
+        ("revoke", "revoked"),
+        ("cancel", "cancelled"),
+    ],
+)
+def test_every_status_change_is_an_event(
+    label, register, change_status, action: str, event: str
+) -> None:
     endpoint = register(RECEIVER).endpoint
 
     change_status(label, action)
@@ -164,12 +182,14 @@ def test_a_disabled_endpoint_is_owed_nothing(label, register, change_status) -> 
     assert deliveries_of(endpoint) == []
 
 
-def test_every_endpoint_gets_the_same_event_id(label, register, change_status,
-                                               other_marketplace, other_marketplace_admin) -> None:
+def test_every_endpoint_gets_the_same_event_id(
+    label, register, change_status, other_marketplace, other_marketplace_admin
+) -> None:
     """One event, one webhook-id: receivers can drop duplicates whatever path they came by."""
     first = register(RECEIVER).endpoint
-    second = register(RECEIVER, organisation=other_marketplace,
-                      actor=other_marketplace_admin).endpoint
+    second = register(
+        RECEIVER, organisation=other_marketplace, actor=other_marketplace_admin
+    ).endpoint
 
     change_status(label, "suspend")
 

@@ -21,22 +21,35 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def test_a_marketplace_admin_adds_an_endpoint_and_sees_the_secret_once(
-    client_as, marketplace, marketplace_admin, receiver,
+    client_as,
+    marketplace,
+    marketplace_admin,
+    receiver,
 ) -> None:
     client = client_as(marketplace_admin)
     gtin = make_gtin(4242)
 
-    response = client.post(reverse("webhooks:endpoint_create"), {
-        "marketplace": marketplace.pk, "url": receiver.url, "description": "Shop sync",
-        "event_types": ["suspended", "revoked"], "gtins": f"{gtin.lstrip('0')}\n",
-        "is_active": "on",
-    })
+    response = client.post(
+        reverse("webhooks:endpoint_create"),
+        {
+            "marketplace": marketplace.pk,
+            "url": receiver.url,
+            "description": "Shop sync",
+            "event_types": ["suspended", "revoked"],
+            "gtins": f"{gtin.lstrip('0')}\n",
+            "is_active": "on",
+        },
+    )
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     endpoint = WebhookEndpoint.objects.get()
     assert (endpoint.marketplace, endpoint.url, endpoint.event_types, endpoint.gtins) == (
-        marketplace, receiver.url, ["suspended", "revoked"], [gtin])
+        marketplace,
+        receiver.url,
+        ["suspended", "revoked"],
+        [gtin],
+    )
     assert endpoint.created_by == marketplace_admin
     [secret] = re.findall(r"whsec_[A-Za-z0-9+/=]+", response.content.decode())
     assert len(secret) == len("whsec_") + 44  # base64 of 32 bytes
@@ -44,21 +57,29 @@ def test_a_marketplace_admin_adds_an_endpoint_and_sees_the_secret_once(
     assert secret.encode() not in bytes(endpoint.secret_encrypted)
     assert secret_decrypt(endpoint.secret_encrypted) == secret
     # Never shown again.
-    for url in (reverse("webhooks:endpoint_list"),
-                reverse("webhooks:endpoint_detail", args=[endpoint.pk]),
-                reverse("webhooks:endpoint_edit", args=[endpoint.pk])):
+    for url in (
+        reverse("webhooks:endpoint_list"),
+        reverse("webhooks:endpoint_detail", args=[endpoint.pk]),
+        reverse("webhooks:endpoint_edit", args=[endpoint.pk]),
+    ):
         page = client.get(url)
         assert page.status_code == 200
         assert "whsec_" not in page.content.decode()
 
 
-def test_an_invalid_endpoint_is_refused_with_reasons(client_as, marketplace,
-                                                     marketplace_admin, settings) -> None:
+def test_an_invalid_endpoint_is_refused_with_reasons(
+    client_as, marketplace, marketplace_admin, settings
+) -> None:
     settings.WEBHOOK_ALLOW_HTTP = False
-    response = client_as(marketplace_admin).post(reverse("webhooks:endpoint_create"), {
-        "marketplace": marketplace.pk, "url": "http://shop.example.com/hooks",
-        "event_types": [], "gtins": "6901234567890",
-    })
+    response = client_as(marketplace_admin).post(
+        reverse("webhooks:endpoint_create"),
+        {
+            "marketplace": marketplace.pk,
+            "url": "http://shop.example.com/hooks",
+            "event_types": [],
+            "gtins": "6901234567890",
+        },
+    )
 
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -73,27 +94,41 @@ def test_edit_an_endpoint(client_as, marketplace_admin, register) -> None:
 
     response = client_as(marketplace_admin).post(
         reverse("webhooks:endpoint_edit", args=[endpoint.pk]),
-        {"url": "http://127.0.0.1:9/new", "event_types": ["revoked"], "gtins": ""})
+        {"url": "http://127.0.0.1:9/new", "event_types": ["revoked"], "gtins": ""},
+    )
 
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.event_types, endpoint.gtins, endpoint.is_active) == (
-        "http://127.0.0.1:9/new", ["revoked"], [], False)
+        "http://127.0.0.1:9/new",
+        ["revoked"],
+        [],
+        False,
+    )
 
 
 def test_non_marketplace_people_cannot_add_endpoints(client_as, world, marketplace) -> None:
     for person in (world.enterprise_admin, world.body_admin, world.platform_admin):
         client = client_as(person)
         assert client.get(reverse("webhooks:endpoint_list")).status_code == 404
-        response = client.post(reverse("webhooks:endpoint_create"), {
-            "marketplace": marketplace.pk, "url": "http://127.0.0.1:9/hooks",
-            "event_types": ["revoked"]})
+        response = client.post(
+            reverse("webhooks:endpoint_create"),
+            {
+                "marketplace": marketplace.pk,
+                "url": "http://127.0.0.1:9/hooks",
+                "event_types": ["revoked"],
+            },
+        )
         assert response.status_code == 404
     assert not WebhookEndpoint.objects.exists()
 
 
 def test_another_marketplace_sees_nothing_of_ours(
-    client_as, register, label, change_status, other_marketplace_admin,
+    client_as,
+    register,
+    label,
+    change_status,
+    other_marketplace_admin,
     django_capture_on_commit_callbacks,
 ) -> None:
     endpoint = register("http://127.0.0.1:9/hooks").endpoint
@@ -107,19 +142,30 @@ def test_another_marketplace_sees_nothing_of_ours(
     for name in ("endpoint_detail", "endpoint_edit"):
         assert client.get(reverse(f"webhooks:{name}", args=[endpoint.pk])).status_code == 404
     for name in ("endpoint_edit", "endpoint_test", "endpoint_delete"):
-        response = client.post(reverse(f"webhooks:{name}", args=[endpoint.pk]),
-                               {"url": "http://127.0.0.1:9/stolen", "event_types": ["issued"]})
+        response = client.post(
+            reverse(f"webhooks:{name}", args=[endpoint.pk]),
+            {"url": "http://127.0.0.1:9/stolen", "event_types": ["issued"]},
+        )
         assert response.status_code == 404
     assert client.get(reverse("webhooks:delivery_detail", args=[delivery.pk])).status_code == 404
-    assert client.post(reverse("webhooks:delivery_redeliver",
-                               args=[delivery.pk])).status_code == 404
+    assert (
+        client.post(reverse("webhooks:delivery_redeliver", args=[delivery.pk])).status_code == 404
+    )
 
-    assert (WebhookEndpoint.objects.values().get(), WebhookDelivery.objects.values().get()) == \
-        before
+    assert (
+        WebhookEndpoint.objects.values().get(),
+        WebhookDelivery.objects.values().get(),
+    ) == before
 
 
 def test_the_delivery_log_shows_response_codes_and_attempts(
-    client_as, marketplace_admin, register, label, change_status, receiver, committed,
+    client_as,
+    marketplace_admin,
+    register,
+    label,
+    change_status,
+    receiver,
+    committed,
 ) -> None:
     endpoint = register(receiver.url).endpoint
     receiver.responses = [500]
@@ -136,13 +182,20 @@ def test_the_delivery_log_shows_response_codes_and_attempts(
     assert "Failed, will retry" in log.content.decode()
     assert str(delivery.event_id) in detail.content.decode()
     assert ">500<" in detail.content.decode()
-    filtered = client.get(reverse("webhooks:endpoint_detail", args=[endpoint.pk]),
-                          {"status": "succeeded"})
+    filtered = client.get(
+        reverse("webhooks:endpoint_detail", args=[endpoint.pk]), {"status": "succeeded"}
+    )
     assert list(filtered.context["page"].object_list) == []
 
 
 def test_manual_redelivery_sends_the_same_message_again(
-    client_as, marketplace_admin, register, label, change_status, receiver, committed,
+    client_as,
+    marketplace_admin,
+    register,
+    label,
+    change_status,
+    receiver,
+    committed,
 ) -> None:
     registered = register(receiver.url)
     with committed():
@@ -152,7 +205,8 @@ def test_manual_redelivery_sends_the_same_message_again(
 
     with committed():
         response = client_as(marketplace_admin).post(
-            reverse("webhooks:delivery_redeliver", args=[delivery.pk]))
+            reverse("webhooks:delivery_redeliver", args=[delivery.pk])
+        )
 
     assert response.status_code == 302
     first, second = receiver.requests
@@ -166,8 +220,14 @@ def test_manual_redelivery_sends_the_same_message_again(
 
 
 def test_redelivery_restarts_an_abandoned_delivery(
-    client_as, marketplace_admin, register, label, change_status, receiver,
-    django_capture_on_commit_callbacks, committed,
+    client_as,
+    marketplace_admin,
+    register,
+    label,
+    change_status,
+    receiver,
+    django_capture_on_commit_callbacks,
+    committed,
 ) -> None:
     registered = register(receiver.url)
     with django_capture_on_commit_callbacks(execute=False):
@@ -177,20 +237,23 @@ def test_redelivery_restarts_an_abandoned_delivery(
 
     with committed():
         client_as(marketplace_admin).post(
-            reverse("webhooks:delivery_redeliver", args=[delivery.pk]))
+            reverse("webhooks:delivery_redeliver", args=[delivery.pk])
+        )
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert len(receiver.requests) == 1
 
 
-def test_send_a_test_event(client_as, marketplace, marketplace_admin, register, receiver,
-                           committed) -> None:
+def test_send_a_test_event(
+    client_as, marketplace, marketplace_admin, register, receiver, committed
+) -> None:
     registered = register(receiver.url)
 
     with committed():
         response = client_as(marketplace_admin).post(
-            reverse("webhooks:endpoint_test", args=[registered.endpoint.pk]))
+            reverse("webhooks:endpoint_test", args=[registered.endpoint.pk])
+        )
 
     [delivery] = deliveries_of(registered.endpoint)
     assert response.status_code == 302
@@ -211,7 +274,8 @@ def test_a_disabled_endpoint_gets_no_test_event(client_as, marketplace_admin, re
     endpoint.save()
 
     response = client_as(marketplace_admin).post(
-        reverse("webhooks:endpoint_test", args=[endpoint.pk]), follow=True)
+        reverse("webhooks:endpoint_test", args=[endpoint.pk]), follow=True
+    )
 
     assert "Activate the endpoint before sending it a test event." in response.content.decode()
     assert deliveries_of(endpoint) == []
@@ -221,14 +285,21 @@ def test_delete_an_endpoint(client_as, marketplace_admin, register) -> None:
     endpoint = register("http://127.0.0.1:9/hooks").endpoint
 
     response = client_as(marketplace_admin).post(
-        reverse("webhooks:endpoint_delete", args=[endpoint.pk]))
+        reverse("webhooks:endpoint_delete", args=[endpoint.pk])
+    )
 
     assert response.status_code == 302
     assert not WebhookEndpoint.objects.exists()
 
 
 def test_every_page_renders_in_both_languages(
-    world, marketplace_admin, register, label, change_status, receiver, committed,
+    world,
+    marketplace_admin,
+    register,
+    label,
+    change_status,
+    receiver,
+    committed,
 ) -> None:
     endpoint = register(receiver.url).endpoint
     with committed():
@@ -237,7 +308,8 @@ def test_every_page_renders_in_both_languages(
     delivery = deliveries_of(endpoint)[0]
     pages = {
         marketplace_admin: [
-            reverse("webhooks:endpoint_list"), reverse("webhooks:endpoint_create"),
+            reverse("webhooks:endpoint_list"),
+            reverse("webhooks:endpoint_create"),
             reverse("webhooks:endpoint_detail", args=[endpoint.pk]),
             reverse("webhooks:endpoint_edit", args=[endpoint.pk]),
             reverse("webhooks:delivery_detail", args=[delivery.pk]),

@@ -32,12 +32,23 @@ def filtered(register, receiver):
 @pytest.fixture
 def bazaar(register, receiver, other_marketplace, other_marketplace_admin):
     """EcoBazaar's endpoint, also filtered to another product."""
-    return register(receiver.url, gtins=(OTHER_GTIN,), organisation=other_marketplace,
-                    actor=other_marketplace_admin)
+    return register(
+        receiver.url,
+        gtins=(OTHER_GTIN,),
+        organisation=other_marketplace,
+        actor=other_marketplace_admin,
+    )
 
 
 def test_the_holder_pushes_a_label_to_a_chosen_marketplace(
-    client_as, world, marketplace, filtered, bazaar, issue_label, receiver, committed,
+    client_as,
+    world,
+    marketplace,
+    filtered,
+    bazaar,
+    issue_label,
+    receiver,
+    committed,
     change_status,
 ) -> None:
     label = issue_label()  # after the endpoints exist: their GTIN filter keeps the issuance out
@@ -48,17 +59,20 @@ def test_the_holder_pushes_a_label_to_a_chosen_marketplace(
     assert {m.name for m in page.context["choices"]} == {"GreenMall", "EcoBazaar"}
 
     with committed():
-        response = client.post(reverse("webhooks:label_push", args=[label.serial]),
-                               {"marketplaces": [marketplace.pk]})
+        response = client.post(
+            reverse("webhooks:label_push", args=[label.serial]), {"marketplaces": [marketplace.pk]}
+        )
 
     assert response.status_code == 302
     [push] = LabelPush.objects.all()
     assert (push.label, push.marketplace, push.requested_by) == (
-        label, marketplace, world.enterprise_admin)
+        label,
+        marketplace,
+        world.enterprise_admin,
+    )
     [delivery] = deliveries_of(filtered.endpoint)
     assert delivery.push == push
-    assert delivery.event_id == event_id_for(LabelEvent.objects.get(label=label,
-                                                                    action="issued"))
+    assert delivery.event_id == event_id_for(LabelEvent.objects.get(label=label, action="issued"))
     assert deliveries_of(bazaar.endpoint) == []  # not chosen
     [request] = receiver.requests
     assert standard_webhooks_verify(filtered.secret, request.headers, request.body)
@@ -80,33 +94,51 @@ def test_the_holder_pushes_a_label_to_a_chosen_marketplace(
 
 
 def test_pushing_twice_sends_once(world, label, marketplace, filtered) -> None:
-    assert len(label_push(actor=world.enterprise_admin, label_id=label.pk,
-                          marketplace_ids=[marketplace.pk])) == 1
-    assert label_push(actor=world.enterprise_admin, label_id=label.pk,
-                      marketplace_ids=[marketplace.pk]) == []
+    assert (
+        len(
+            label_push(
+                actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[marketplace.pk]
+            )
+        )
+        == 1
+    )
+    assert (
+        label_push(
+            actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[marketplace.pk]
+        )
+        == []
+    )
 
     assert LabelPush.objects.count() == 1
     assert len(deliveries_of(filtered.endpoint)) == 1
 
 
 def test_a_subscriber_that_already_had_the_event_gets_no_duplicate(
-    world, issue_label, register, marketplace,
+    world,
+    issue_label,
+    register,
+    marketplace,
 ) -> None:
     subscriber = register("http://127.0.0.1:9/hooks").endpoint  # no filter
     label = issue_label()
     assert len(deliveries_of(subscriber)) == 1
 
-    label_push(actor=world.enterprise_admin, label_id=label.pk,
-               marketplace_ids=[marketplace.pk])
+    label_push(actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[marketplace.pk])
 
     assert LabelPush.objects.filter(label=label, marketplace=marketplace).exists()
     assert len(deliveries_of(subscriber)) == 1
 
 
-def test_only_the_holders_administrators_push(client_as, world, label, marketplace, filtered,
-                                             other_marketplace_admin) -> None:
-    for person in (world.enterprise_member, world.other_enterprise_user, world.body_admin,
-                   world.decision_maker, other_marketplace_admin):
+def test_only_the_holders_administrators_push(
+    client_as, world, label, marketplace, filtered, other_marketplace_admin
+) -> None:
+    for person in (
+        world.enterprise_member,
+        world.other_enterprise_user,
+        world.body_admin,
+        world.decision_maker,
+        other_marketplace_admin,
+    ):
         client = client_as(person)
         url = reverse("webhooks:label_push", args=[label.serial])
         assert client.get(url).status_code == 404
@@ -118,7 +150,9 @@ def test_only_the_holders_administrators_push(client_as, world, label, marketpla
 
 
 def test_the_label_page_links_to_the_push_for_the_holders_administrator(
-    client_as, world, label,
+    client_as,
+    world,
+    label,
 ) -> None:
     url = reverse("labels_portal:manage", args=[label.serial])
     push_url = reverse("webhooks:label_push", args=[label.serial])
@@ -128,16 +162,19 @@ def test_the_label_page_links_to_the_push_for_the_holders_administrator(
         assert push_url not in client_as(person).get(url).content.decode()
 
 
-def test_only_a_valid_label_is_pushed(client_as, world, label, marketplace, filtered,
-                                      change_status) -> None:
+def test_only_a_valid_label_is_pushed(
+    client_as, world, label, marketplace, filtered, change_status
+) -> None:
     change_status(label, "suspend")
     WebhookDelivery.objects.all().delete()
 
     with pytest.raises(TransitionNotAllowed):
-        label_push(actor=world.enterprise_admin, label_id=label.pk,
-                   marketplace_ids=[marketplace.pk])
+        label_push(
+            actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[marketplace.pk]
+        )
     response = client_as(world.enterprise_admin).post(
-        reverse("webhooks:label_push", args=[label.serial]), {"marketplaces": [marketplace.pk]})
+        reverse("webhooks:label_push", args=[label.serial]), {"marketplaces": [marketplace.pk]}
+    )
 
     assert "Only a valid label can be pushed to marketplaces." in response.content.decode()
     assert not LabelPush.objects.exists()
@@ -145,15 +182,22 @@ def test_only_a_valid_label_is_pushed(client_as, world, label, marketplace, filt
 
 
 def test_only_marketplaces_receiving_issued_events_can_be_chosen(
-    world, label, register, marketplace, other_marketplace, other_marketplace_admin,
+    world,
+    label,
+    register,
+    marketplace,
+    other_marketplace,
+    other_marketplace_admin,
 ) -> None:
     register("http://127.0.0.1:9/hooks", events=("revoked",))
     with pytest.raises(ValidationError):
-        label_push(actor=world.enterprise_admin, label_id=label.pk,
-                   marketplace_ids=[marketplace.pk])
+        label_push(
+            actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[marketplace.pk]
+        )
     with pytest.raises(ValidationError):
-        label_push(actor=world.enterprise_admin, label_id=label.pk,
-                   marketplace_ids=[world.enterprise.pk])
+        label_push(
+            actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[world.enterprise.pk]
+        )
     with pytest.raises(ValidationError):
         label_push(actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[])
     assert not LabelPush.objects.exists()

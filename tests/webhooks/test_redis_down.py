@@ -25,7 +25,11 @@ def _forget_connections() -> None:
 
 
 def test_a_status_change_while_redis_is_down_is_delivered_after_recovery(
-    label, register, change_status, receiver, caplog,
+    label,
+    register,
+    change_status,
+    receiver,
+    caplog,
 ) -> None:
     registered = register(receiver.url)
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
@@ -37,8 +41,10 @@ def test_a_status_change_while_redis_is_down_is_delivered_after_recovery(
         change_status(label, "revoke", reason="Data falsified.")  # commits; enqueue fails
 
         # The enqueue did fail (and was logged), it did not undo or block the change.
-        assert "Error calling delivery_enqueue_on_commit.<locals>.enqueue in on_commit()" \
+        assert (
+            "Error calling delivery_enqueue_on_commit.<locals>.enqueue in on_commit()"
             in caplog.text
+        )
         assert Label.objects.get(pk=label.pk).status == LabelStatus.REVOKED
         assert LabelEvent.objects.filter(label=label, action="revoked").exists()
         [delivery] = deliveries_of(registered.endpoint)

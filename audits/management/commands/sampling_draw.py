@@ -23,17 +23,20 @@ class Command(BaseCommand):
         parser.add_argument("--size", required=True, type=int)
         parser.add_argument("--by", choices=["body", "category"], default="")
         parser.add_argument("--dry-run", action="store_true")
-        parser.add_argument("--as", dest="username", default="",
-                            help="the regulator recording the draw")
+        parser.add_argument(
+            "--as", dest="username", default="", help="the regulator recording the draw"
+        )
 
-    def handle(self, *args, seed: str, size: int, by: str, dry_run: bool, username: str,
-               **options) -> None:
+    def handle(
+        self, *args, seed: str, size: int, by: str, dry_run: bool, username: str, **options
+    ) -> None:
         try:
             if dry_run:
                 draw = sampling_draw_compute(seed=seed, size=size, stratify_by=by)
             else:
-                _, draw = sampling_draw_record(actor=self._regulator(username), seed=seed,
-                                               size=size, stratify_by=by)
+                _, draw = sampling_draw_record(
+                    actor=self._regulator(username), seed=seed, size=size, stratify_by=by
+                )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         except WorkflowError as error:
@@ -42,8 +45,9 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _regulator(self, username: str) -> User:
-        regulators = User.objects.filter(memberships__role=Role.REGULATOR,
-                                         is_active=True).distinct()
+        regulators = User.objects.filter(
+            memberships__role=Role.REGULATOR, is_active=True
+        ).distinct()
         if username:
             regulators = regulators.filter(username=username)
         found = list(regulators[:2])

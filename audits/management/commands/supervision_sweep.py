@@ -19,8 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="print what would change, change nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="print what would change, change nothing"
+        )
 
     def handle(self, *args, as_of: str | None = None, dry_run: bool = False, **options) -> None:
         try:

@@ -10,8 +10,10 @@ from certification.footprint.services import factor_library_load
 
 
 class Command(BaseCommand):
-    help = ("Load emission factor datasets (each as its published version 1, once) and the "
-            "GWP100 sets from certification/reference.")
+    help = (
+        "Load emission factor datasets (each as its published version 1, once) and the "
+        "GWP100 sets from certification/reference."
+    )
 
     def add_arguments(self, parser):
         reference = settings.REFERENCE_DIR

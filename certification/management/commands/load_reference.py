@@ -14,8 +14,9 @@ class Command(BaseCommand):
     help = "Load the product categories (certification/reference/product_categories.csv)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--categories", type=Path,
-                            default=settings.REFERENCE_DIR / "product_categories.csv")
+        parser.add_argument(
+            "--categories", type=Path, default=settings.REFERENCE_DIR / "product_categories.csv"
+        )
 
     @transaction.atomic
     def handle(self, *args, categories: Path, **options):

@@ -10,9 +10,12 @@ class Command(BaseCommand):
     help = "Create demo organisations, people for every role and draft applications."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--no-supervision", action="store_true",
-                            help="leave out the four certificates of the supervision demo "
-                                 "(benchmarks clone a single label)")
+        parser.add_argument(
+            "--no-supervision",
+            action="store_true",
+            help="leave out the four certificates of the supervision demo "
+            "(benchmarks clone a single label)",
+        )
 
     def handle(self, *args, **options):
         call_command("load_reference", verbosity=0)
@@ -31,5 +34,7 @@ class Command(BaseCommand):
         for line in supervision:
             self.stdout.write(f"Demo certificate {line}")
         if supervision:
-            self.stdout.write("Run `manage.py supervision_sweep --dry-run` to see what the "
-                              "supervision rules do today.")
+            self.stdout.write(
+                "Run `manage.py supervision_sweep --dry-run` to see what the "
+                "supervision rules do today."
+            )

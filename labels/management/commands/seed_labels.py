@@ -58,10 +58,26 @@ REBUILD_ROWS = 100_000  # below this, COPY into the indexed table
 WRITE_ROWS = 2_000
 
 COPY_COLUMNS = (
-    "certificate_version", "serial", "gtin", "credential", "issuer", "issued_at", "valid_from",
-    "valid_until", "status", "status_reason", "status_changed_at", "revocation_index",
-    "suspension_index", "certificate_id", "signing_key_id", "revocation_list_id",
-    "suspension_list_id", "content_version", "document_stale", "supervision",
+    "certificate_version",
+    "serial",
+    "gtin",
+    "credential",
+    "issuer",
+    "issued_at",
+    "valid_from",
+    "valid_until",
+    "status",
+    "status_reason",
+    "status_changed_at",
+    "revocation_index",
+    "suspension_index",
+    "certificate_id",
+    "signing_key_id",
+    "revocation_list_id",
+    "suspension_list_id",
+    "content_version",
+    "document_stale",
+    "supervision",
 )
 TOKEN = re.compile(r"@(SERIAL|GTIN|RURL|RIDX|SURL|SIDX|PROOF)@")
 
@@ -105,8 +121,7 @@ class _Template:
 
 def _copy_escape(text: str) -> str:
     """COPY text format: backslash, tab, newline and carriage return are escaped."""
-    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _tokenised_credential(template: Label) -> dict[str, Any]:
@@ -130,15 +145,26 @@ class Command(BaseCommand):
     help = "Top the label table up to --total labels by cloning the first issued label (COPY)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--total", type=int, required=True,
-                            help="labels wanted in the table, the template included")
-        parser.add_argument("--per-gtin", type=int, default=1,
-                            help="labels sharing one GTIN (default 1)")
-        parser.add_argument("--keep-indexes", action="store_true",
-                            help="COPY into the indexed table instead of dropping the secondary "
-                                 "indexes and unique constraints and rebuilding them after")
-        parser.add_argument("--no-vacuum", action="store_true",
-                            help="skip VACUUM (ANALYZE) of the label table at the end")
+        parser.add_argument(
+            "--total",
+            type=int,
+            required=True,
+            help="labels wanted in the table, the template included",
+        )
+        parser.add_argument(
+            "--per-gtin", type=int, default=1, help="labels sharing one GTIN (default 1)"
+        )
+        parser.add_argument(
+            "--keep-indexes",
+            action="store_true",
+            help="COPY into the indexed table instead of dropping the secondary "
+            "indexes and unique constraints and rebuilding them after",
+        )
+        parser.add_argument(
+            "--no-vacuum",
+            action="store_true",
+            help="skip VACUUM (ANALYZE) of the label table at the end",
+        )
 
     def handle(self, *args, **options) -> None:
         if connection.vendor != "postgresql":
@@ -146,12 +172,17 @@ class Command(BaseCommand):
         per_gtin = options["per_gtin"]
         if per_gtin < 1:
             raise CommandError("--per-gtin is at least 1.")
-        template = (Label.objects.select_related("certificate__certification_body", "signing_key")
-                    .filter(certificate_version=1).order_by("pk").first())
+        template = (
+            Label.objects.select_related("certificate__certification_body", "signing_key")
+            .filter(certificate_version=1)
+            .order_by("pk")
+            .first()
+        )
         if template is None:
             raise CommandError("No issued label to clone: run manage.py seed_demo first.")
-        clones = Label.objects.filter(certificate=template.certificate,
-                                      certificate_version__gte=FIRST_CLONE_VERSION)
+        clones = Label.objects.filter(
+            certificate=template.certificate, certificate_version__gte=FIRST_CLONE_VERSION
+        )
         existing_clones = clones.count()
         others = Label.objects.count() - existing_clones
         wanted = options["total"] - others
@@ -167,8 +198,10 @@ class Command(BaseCommand):
                 self._restore_indexes(dropped)
         seconds = time.perf_counter() - started
         rate = added / seconds if seconds else 0.0
-        self.stdout.write(f"seed_labels: added {added:,} labels in {seconds:.1f} s "
-                          f"({rate:,.0f} rows/s); table holds {others + wanted:,}")
+        self.stdout.write(
+            f"seed_labels: added {added:,} labels in {seconds:.1f} s "
+            f"({rate:,.0f} rows/s); table holds {others + wanted:,}"
+        )
         if added and not options["no_vacuum"]:
             vacuum_started = time.perf_counter()
             with connection.cursor() as cursor:
@@ -180,8 +213,10 @@ class Command(BaseCommand):
                     cursor.execute("CHECKPOINT")
             except DatabaseError:  # CHECKPOINT needs a superuser (or pg_checkpoint)
                 pass
-            self.stdout.write(f"seed_labels: VACUUM (ANALYZE) and CHECKPOINT in "
-                              f"{time.perf_counter() - vacuum_started:.1f} s")
+            self.stdout.write(
+                f"seed_labels: VACUUM (ANALYZE) and CHECKPOINT in "
+                f"{time.perf_counter() - vacuum_started:.1f} s"
+            )
         if added:
             self._check(template, wanted - 1)
 
@@ -193,22 +228,28 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = 'labels_label'::regclass AND contype = 'u'")
+                "WHERE conrelid = 'labels_label'::regclass AND contype = 'u'"
+            )
             constraints = cursor.fetchall()
             cursor.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'labels_label' "
-                "AND indexname <> 'labels_label_pkey'")
+                "AND indexname <> 'labels_label_pkey'"
+            )
             owned = {name for name, _ in constraints}
             indexes = [(name, ddl) for name, ddl in cursor.fetchall() if name not in owned]
-            restore = [f'ALTER TABLE labels_label ADD CONSTRAINT "{name}" {definition}'
-                       for name, definition in constraints]
+            restore = [
+                f'ALTER TABLE labels_label ADD CONSTRAINT "{name}" {definition}'
+                for name, definition in constraints
+            ]
             restore += [ddl for _, ddl in indexes]
             for name, _ in constraints:
                 cursor.execute(f'ALTER TABLE labels_label DROP CONSTRAINT "{name}"')
             for name, _ in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
-        self.stdout.write(f"seed_labels: dropped {len(restore)} indexes and constraints; they "
-                          "are rebuilt after the load")
+        self.stdout.write(
+            f"seed_labels: dropped {len(restore)} indexes and constraints; they "
+            "are rebuilt after the load"
+        )
         return restore
 
     def _restore_indexes(self, statements: list[str]) -> None:
@@ -218,8 +259,10 @@ class Command(BaseCommand):
             for statement in statements:
                 cursor.execute(statement)
             cursor.execute("RESET maintenance_work_mem")
-        self.stdout.write(f"seed_labels: rebuilt {len(statements)} indexes and constraints in "
-                          f"{time.perf_counter() - started:.1f} s")
+        self.stdout.write(
+            f"seed_labels: rebuilt {len(statements)} indexes and constraints in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
 
     # --- the clones -------------------------------------------------------------------------
 
@@ -228,9 +271,13 @@ class Command(BaseCommand):
         body = template.certificate.certification_body
         lists: dict[str, list[StatusList]] = {}
         for purpose in (StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION):
-            clone_zero = Label.objects.filter(
-                certificate=template.certificate, certificate_version=FIRST_CLONE_VERSION
-            ).select_related(f"{purpose}_list").first()
+            clone_zero = (
+                Label.objects.filter(
+                    certificate=template.certificate, certificate_version=FIRST_CLONE_VERSION
+                )
+                .select_related(f"{purpose}_list")
+                .first()
+            )
             if clone_zero is not None:
                 base = getattr(clone_zero, f"{purpose}_list").number
             else:
@@ -239,9 +286,11 @@ class Command(BaseCommand):
             lists[purpose] = []
             for slot in range(last // LIST_LENGTH + 1):
                 entry, _ = StatusList.objects.get_or_create(
-                    body=body, purpose=purpose, number=base + slot,
-                    defaults={"length": LIST_LENGTH,
-                              "bits": Bitstring(LIST_LENGTH).to_bytes()})
+                    body=body,
+                    purpose=purpose,
+                    number=base + slot,
+                    defaults={"length": LIST_LENGTH, "bits": Bitstring(LIST_LENGTH).to_bytes()},
+                )
                 used = min(max(last + 1 - slot * LIST_LENGTH, 0), LIST_LENGTH)
                 if slot * LIST_LENGTH <= last and entry.allocated != used:
                     entry.allocated = used
@@ -254,13 +303,19 @@ class Command(BaseCommand):
             return 0
         last = wanted - 1
         lists = self._lists(template, last)
-        urls = {purpose: [statuslists.status_list_url(entry) for entry in entries]
-                for purpose, entries in lists.items()}
-        template_status_urls = [entry.get("statusListCredential", "") for entry in
-                                template.credential.get("credentialStatus", [])]
+        urls = {
+            purpose: [statuslists.status_list_url(entry) for entry in entries]
+            for purpose, entries in lists.items()
+        }
+        template_status_urls = [
+            entry.get("statusListCredential", "")
+            for entry in template.credential.get("credentialStatus", [])
+        ]
         if not all(url.startswith(statuslists.public_url("/")) for url in template_status_urls):
-            raise CommandError("The template label was issued under another LABEL_PUBLIC_HOST or "
-                               "LABEL_PUBLIC_SCHEME; seed with the same settings as the server.")
+            raise CommandError(
+                "The template label was issued under another LABEL_PUBLIC_HOST or "
+                "LABEL_PUBLIC_SCHEME; seed with the same settings as the server."
+            )
 
         key = template.signing_key
         private_key = keys.private_key(key)
@@ -271,17 +326,28 @@ class Command(BaseCommand):
         canonical = _Template(canonicalize(tokenised).decode())
         stored_credential = copy.deepcopy(tokenised)
         stored_credential["proof"] = {**proof, "proofValue": "@PROOF@"}
-        stored = _Template(_copy_escape(json.dumps(stored_credential, ensure_ascii=False,
-                                                   separators=(",", ":"))))
-        constant_middle = "\t".join(_copy_escape(value) for value in (
-            template.issuer, template.issued_at.isoformat(), template.valid_from.isoformat(),
-            template.valid_until.isoformat(), "valid", "", template.issued_at.isoformat()))
+        stored = _Template(
+            _copy_escape(json.dumps(stored_credential, ensure_ascii=False, separators=(",", ":")))
+        )
+        constant_middle = "\t".join(
+            _copy_escape(value)
+            for value in (
+                template.issuer,
+                template.issued_at.isoformat(),
+                template.valid_from.isoformat(),
+                template.valid_until.isoformat(),
+                "valid",
+                "",
+                template.issued_at.isoformat(),
+            )
+        )
         constant_tail = f"{template.certificate_id}\t{key.pk}"
         # Clones render no PDF (none is stale) and show the template's supervision summary.
         supervision = _copy_escape(json.dumps(template.supervision, separators=(",", ":")))
         constant_end = f"1\tf\t{supervision}"
-        taken = set(Label.objects.exclude(certificate=template.certificate)
-                    .values_list("serial", flat=True))
+        taken = set(
+            Label.objects.exclude(certificate=template.certificate).values_list("serial", flat=True)
+        )
         revocation_ids = [entry.pk for entry in lists[StatusPurpose.REVOCATION]]
         suspension_ids = [entry.pk for entry in lists[StatusPurpose.SUSPENSION]]
         revocation_urls = urls[StatusPurpose.REVOCATION]
@@ -307,16 +373,22 @@ class Command(BaseCommand):
                             serial = serial_for(number + (1 << 40))
                         gtin = gtin_for(number // per_gtin)
                         slot, index = divmod(number, LIST_LENGTH)
-                        values = {"SERIAL": serial, "GTIN": gtin, "RURL": revocation_urls[slot],
-                                  "SURL": suspension_urls[slot], "RIDX": str(index),
-                                  "SIDX": str(index)}
+                        values = {
+                            "SERIAL": serial,
+                            "GTIN": gtin,
+                            "RURL": revocation_urls[slot],
+                            "SURL": suspension_urls[slot],
+                            "RIDX": str(index),
+                            "SIDX": str(index),
+                        }
                         document_hash = sha256(canonical.fill(values).encode()).digest()
                         values["PROOF"] = base58btc_encode(sign(proof_hash + document_hash))
                         lines.append(
                             f"{number + FIRST_CLONE_VERSION}\t{serial}\t{gtin}\t"
                             f"{stored.fill(values)}\t{constant_middle}\t{index}\t{index}\t"
                             f"{constant_tail}\t{revocation_ids[slot]}\t{suspension_ids[slot]}\t"
-                            f"{constant_end}\n")
+                            f"{constant_end}\n"
+                        )
                         if len(lines) >= WRITE_ROWS:
                             copy_in.write("".join(lines))
                             lines.clear()
@@ -324,8 +396,10 @@ class Command(BaseCommand):
                         copy_in.write("".join(lines))
             done += chunk_end - chunk_start
             elapsed = time.perf_counter() - started
-            self.stdout.write(f"seed_labels: {done:,}/{total:,} rows, {elapsed:.1f} s, "
-                              f"{done / elapsed:,.0f} rows/s")
+            self.stdout.write(
+                f"seed_labels: {done:,}/{total:,} rows, {elapsed:.1f} s, "
+                f"{done / elapsed:,.0f} rows/s"
+            )
             self.stdout.flush()
         for entries in lists.values():
             for entry in entries:

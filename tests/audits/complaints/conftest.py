@@ -41,17 +41,28 @@ def record_certification_steps(world: World, issued: Label) -> None:
     technical reviewer passed it, the decision maker approved."""
     application = issued.certificate.application
     steps = [
-        (world.reviewer, Action.COMPLETE_EVALUATION, Status.IN_EVALUATION,
-         Status.TECHNICAL_REVIEW),
-        (world.technical_reviewer, Action.PASS_TECHNICAL_REVIEW, Status.TECHNICAL_REVIEW,
-         Status.PEER_REVIEW),
+        (world.reviewer, Action.COMPLETE_EVALUATION, Status.IN_EVALUATION, Status.TECHNICAL_REVIEW),
+        (
+            world.technical_reviewer,
+            Action.PASS_TECHNICAL_REVIEW,
+            Status.TECHNICAL_REVIEW,
+            Status.PEER_REVIEW,
+        ),
         (world.decision_maker, Action.APPROVE, Status.DECISION, Status.APPROVED),
     ]
-    ApplicationEvent.objects.bulk_create([
-        ApplicationEvent(application=application, actor=actor, action=action,
-                         from_status=from_status, to_status=to_status, comment="Recorded.")
-        for actor, action, from_status, to_status in steps
-    ])
+    ApplicationEvent.objects.bulk_create(
+        [
+            ApplicationEvent(
+                application=application,
+                actor=actor,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                comment="Recorded.",
+            )
+            for actor, action, from_status, to_status in steps
+        ]
+    )
 
 
 @pytest.fixture
@@ -71,9 +82,15 @@ def submit(certified: Label) -> Callable[..., Complaint]:
     """`submit(**fields)`: an anonymous complaint about the certified label."""
 
     def create(**fields) -> Complaint:
-        values = {"actor": None, "label_serial": certified.serial, "category": "false_value",
-                  "description": "The footprint on the pack is half the maker's own figure.",
-                  "contact": "shopper@example.cn", "language": "en", **fields}
+        values = {
+            "actor": None,
+            "label_serial": certified.serial,
+            "category": "false_value",
+            "description": "The footprint on the pack is half the maker's own figure.",
+            "contact": "shopper@example.cn",
+            "language": "en",
+            **fields,
+        }
         return complaint_services.complaint_submit(**values).complaint
 
     return create
@@ -97,13 +114,17 @@ def complaint_at(world: World, submit) -> Callable[..., Complaint]:
     def build(status: str, *, handler: User | None = None) -> Complaint:
         complaint = submit()
         handler = handler or world.body_admin
-        complaint_services.complaint_assign(actor=world.body_admin, complaint_id=complaint.pk,
-                                            handler=handler)
+        complaint_services.complaint_assign(
+            actor=world.body_admin, complaint_id=complaint.pk, handler=handler
+        )
         for step in PATH[status]:
             complaint_services.complaint_transition(
-                actor=handler, complaint_id=complaint.pk, step=step,
+                actor=handler,
+                complaint_id=complaint.pk,
+                step=step,
                 comment="Checked the invoices." if step == "decide" else "",
-                outcome="unfounded" if step == "decide" else "")
+                outcome="unfounded" if step == "decide" else "",
+            )
         return Complaint.objects.get(pk=complaint.pk)
 
     return build
@@ -116,15 +137,20 @@ def webhook_endpoint(settings, world: World) -> WebhookEndpoint:
     marketplace = MarketplaceFactory(name="GreenMall")
     admin = member_of(marketplace, Role.MARKETPLACE_ADMIN, username="mall_admin")
     endpoint, _secret = webhook_endpoint_create(
-        actor=admin, marketplace=marketplace, url="http://127.0.0.1:9/hook",
-        event_types=tuple(EventType.values))
+        actor=admin,
+        marketplace=marketplace,
+        url="http://127.0.0.1:9/hook",
+        event_types=tuple(EventType.values),
+    )
     return endpoint
 
 
 def outbox(endpoint: WebhookEndpoint) -> list[tuple[str, str]]:
     """(event type, label status in the payload) of every delivery owed to the endpoint."""
-    return [(d.event_type, d.payload["data"]["status"])
-            for d in WebhookDelivery.objects.filter(endpoint=endpoint).order_by("pk")]
+    return [
+        (d.event_type, d.payload["data"]["status"])
+        for d in WebhookDelivery.objects.filter(endpoint=endpoint).order_by("pk")
+    ]
 
 
 def api_status(client, issued: Label) -> str:

@@ -15,9 +15,13 @@ URL = "/api/v1/complaints/"
 
 
 def body(labelled: Label, **fields) -> dict:
-    return {"label": labelled.serial, "category": "false_value",
-            "description": "The value printed is not the certified one.",
-            "contact": "shopper@example.cn", **fields}
+    return {
+        "label": labelled.serial,
+        "category": "false_value",
+        "description": "The value printed is not the certified one.",
+        "contact": "shopper@example.cn",
+        **fields,
+    }
 
 
 def png_bytes() -> bytes:
@@ -39,7 +43,10 @@ def test_anyone_may_complain_and_gets_a_reference_and_a_private_link(api, certif
     assert complaint.complainant is None
     assert complaint.body == certified.certificate.certification_body
     assert (complaint.category, complaint.contact, complaint.status) == (
-        "false_value", "shopper@example.cn", "received")
+        "false_value",
+        "shopper@example.cn",
+        "received",
+    )
     follow = api.get(answer["followUrl"].removeprefix("http://testserver"))
     assert follow.status_code == 200
     assert complaint.reference in follow.content.decode()
@@ -66,11 +73,14 @@ def test_a_signed_in_person_is_recorded_as_the_complainant(api_as, world, certif
     assert Complaint.objects.get().complainant == world.other_enterprise_user
 
 
-@pytest.mark.parametrize(("fields", "error_field"), [
-    ({"label": "NOSUCHLABEL"}, "label"),
-    ({"category": "rude"}, "category"),
-    ({"description": ""}, "description"),
-])
+@pytest.mark.parametrize(
+    ("fields", "error_field"),
+    [
+        ({"label": "NOSUCHLABEL"}, "label"),
+        ({"category": "rude"}, "category"),
+        ({"description": ""}, "description"),
+    ],
+)
 def test_invalid_complaints_are_refused(api, certified, fields, error_field) -> None:
     response = api.post(URL, body(certified, **fields), format="json")
     assert response.status_code == 400
@@ -88,12 +98,14 @@ def test_an_attachment_is_accepted_by_its_content(api, certified, media_root) ->
     assert complaint.attachment.read() == png_bytes()
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("photo.png", b"MZ\x90\x00 this is a Windows executable"),
-    ("report.pdf", png_bytes()),  # a PNG posing as a PDF
-])
-def test_an_attachment_is_refused_by_its_content(api, certified, media_root, name,
-                                                 content) -> None:
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("photo.png", b"MZ\x90\x00 this is a Windows executable"),
+        ("report.pdf", png_bytes()),  # a PNG posing as a PDF
+    ],
+)
+def test_an_attachment_is_refused_by_its_content(api, certified, media_root, name, content) -> None:
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
     response = api.post(URL, {**body(certified), "attachment": upload}, format="multipart")
     assert response.status_code == 400
@@ -102,8 +114,9 @@ def test_an_attachment_is_refused_by_its_content(api, certified, media_root, nam
     assert list(media_root.rglob("*.*")) == []
 
 
-def test_anonymous_complaints_are_rate_limited_in_their_own_scope(api, certified,
-                                                                  monkeypatch) -> None:
+def test_anonymous_complaints_are_rate_limited_in_their_own_scope(
+    api, certified, monkeypatch
+) -> None:
     monkeypatch.setattr(ComplaintThrottle, "rate", "2/hour", raising=False)
     statuses = [api.post(URL, body(certified), format="json").status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
@@ -119,14 +132,16 @@ def test_an_api_key_cannot_file_a_complaint(api, certified, world) -> None:
 
     marketplace = MarketplaceFactory(name="GreenMall")
     admin = member_of(marketplace, Role.MARKETPLACE_ADMIN, username="mall_admin")
-    _key, secret = api_key_create(actor=admin, organisation=marketplace, name="shop",
-                                  scopes=["api:labels:read"])
+    _key, secret = api_key_create(
+        actor=admin, organisation=marketplace, name="shop", scopes=["api:labels:read"]
+    )
     response = api.post(URL, body(certified), format="json", HTTP_X_API_KEY=secret)
     assert response.status_code == 403
     assert Complaint.objects.count() == 0
 
 
 # --- reading ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def filed(api, certified) -> Complaint:
@@ -135,13 +150,22 @@ def filed(api, certified) -> Complaint:
     return Complaint.objects.get()
 
 
-@pytest.mark.parametrize(("persona", "sees"), [
-    ("body_admin", True), ("decision_maker", True), ("reviewer", True),
-    ("regulator", True), ("enterprise_admin", False), ("other_enterprise_user", False),
-    ("peer_reviewer", False), ("platform_admin", False),
-])
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [
+        ("body_admin", True),
+        ("decision_maker", True),
+        ("reviewer", True),
+        ("regulator", True),
+        ("enterprise_admin", False),
+        ("other_enterprise_user", False),
+        ("peer_reviewer", False),
+        ("platform_admin", False),
+    ],
+)
 def test_the_list_shows_complaints_to_the_body_and_the_regulator_only(
-        api_as, world, filed, persona, sees) -> None:
+    api_as, world, filed, persona, sees
+) -> None:
     response = api_as(world.persona(persona)).get(URL)
     assert response.status_code == 200
     references = [row["reference"] for row in response.json()["results"]]
@@ -159,12 +183,17 @@ def test_anonymous_callers_cannot_list(api, filed) -> None:
     assert api.get(f"{URL}{filed.reference}/").status_code == 401
 
 
-@pytest.mark.parametrize(("persona", "status"), [
-    ("body_admin", 200), ("regulator", 200), ("enterprise_admin", 404),
-    ("other_enterprise_user", 404), ("peer_reviewer", 404),
-])
-def test_the_detail_answers_404_to_everyone_else(api_as, world, filed, persona,
-                                                 status) -> None:
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("body_admin", 200),
+        ("regulator", 200),
+        ("enterprise_admin", 404),
+        ("other_enterprise_user", 404),
+        ("peer_reviewer", 404),
+    ],
+)
+def test_the_detail_answers_404_to_everyone_else(api_as, world, filed, persona, status) -> None:
     response = api_as(world.persona(persona)).get(f"{URL}{filed.reference}/")
     assert response.status_code == status
     if status == 200:

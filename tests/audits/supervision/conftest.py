@@ -67,22 +67,31 @@ def endpoint(db):
     marketplace = MarketplaceFactory()
     admin = member_of(marketplace, Role.MARKETPLACE_ADMIN)
     registered, _secret = webhook_endpoint_create(
-        actor=admin, marketplace=marketplace, url="http://127.0.0.1:9/hook",
-        event_types=tuple(EventType.values), gtins=())
+        actor=admin,
+        marketplace=marketplace,
+        url="http://127.0.0.1:9/hook",
+        event_types=tuple(EventType.values),
+        gtins=(),
+    )
     return registered
 
 
 @pytest.fixture
-def certify(world: World, clock, django_capture_on_commit_callbacks,
-            endpoint) -> Callable[..., Certificate]:
+def certify(
+    world: World, clock, django_capture_on_commit_callbacks, endpoint
+) -> Callable[..., Certificate]:
     """`certify()`: an application decided and approved through the status writer today; the
     label is issued and its PDF rendered by the tasks its commit queues."""
 
     def approve(product=None) -> Certificate:
         application = build_application(world, Status.DECISION, product=product)
         with django_capture_on_commit_callbacks(execute=True):
-            application_transition(actor=world.decision_maker, application_id=application.pk,
-                                   action="approve", comment="Conforms to GB/T 24067.")
+            application_transition(
+                actor=world.decision_maker,
+                application_id=application.pk,
+                action="approve",
+                comment="Conforms to GB/T 24067.",
+            )
         return Certificate.objects.get(application=application)
 
     return approve
@@ -104,8 +113,9 @@ def first_surveillance(certificate: Certificate) -> Surveillance:
 def pdf_text(label: Label) -> str:
     document = CertificateDocument.objects.get(label=label)
     path = Path(document.file.path)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def observe(label: Label) -> dict[str, Any]:
@@ -131,8 +141,11 @@ def observe(label: Label) -> dict[str, Any]:
         "api_next": body["surveillance"]["nextDue"],
         "api_last": body["surveillance"]["last"],
         "api_superseded_by": body["supersededBy"],
-        "webhooks": list(WebhookDelivery.objects.filter(label=label).order_by("pk")
-                         .values_list("event_type", flat=True)),
+        "webhooks": list(
+            WebhookDelivery.objects.filter(label=label)
+            .order_by("pk")
+            .values_list("event_type", flat=True)
+        ),
         "pdf": pdf_text(label),
     }
 

@@ -30,48 +30,73 @@ CLEAR = {"revocation": False, "suspension": False}
 def sweep(day: date, *, dry_run: bool = False) -> list[str]:
     """`manage.py supervision_sweep --as-of day`: its stdout lines."""
     out = StringIO()
-    call_command("supervision_sweep", "--as-of", day.isoformat(),
-                 *(["--dry-run"] if dry_run else []), stdout=out)
+    call_command(
+        "supervision_sweep",
+        "--as-of",
+        day.isoformat(),
+        *(["--dry-run"] if dry_run else []),
+        stdout=out,
+    )
     return out.getvalue().splitlines()
 
 
-def run_surveillance(world, certificate, *, decide: str = "continue", clock=None,
-                     on: date | None = None):
+def run_surveillance(
+    world, certificate, *, decide: str = "continue", clock=None, on: date | None = None
+):
     """A surveillance through every step: plan, declare, start, report, decision."""
     surveillance = first_surveillance(certificate)
     if on is not None:
         clock.move_to(at(on))
     services.surveillance_plan_update(
-        actor=world.body_admin, surveillance=surveillance, planned_date=surveillance.due_on,
-        mode="on_site", members=[world.reviewer], lead=world.reviewer)
-    services.surveillance_transition(actor=world.body_admin, surveillance_id=surveillance.pk,
-                                     step="plan")
-    services.surveillance_declare(actor=world.reviewer, surveillance=surveillance,
-                                  has_conflict=False)
-    services.surveillance_transition(actor=world.reviewer, surveillance_id=surveillance.pk,
-                                     step="start")
-    services.surveillance_report_save(actor=world.reviewer, surveillance=surveillance,
-                                      report="Plant, product and data conform.")
-    services.surveillance_transition(actor=world.reviewer, surveillance_id=surveillance.pk,
-                                     step="submit_report")
-    services.surveillance_transition(actor=world.decision_maker,
-                                     surveillance_id=surveillance.pk, step=decide,
-                                     comment="Decided on the report.")
+        actor=world.body_admin,
+        surveillance=surveillance,
+        planned_date=surveillance.due_on,
+        mode="on_site",
+        members=[world.reviewer],
+        lead=world.reviewer,
+    )
+    services.surveillance_transition(
+        actor=world.body_admin, surveillance_id=surveillance.pk, step="plan"
+    )
+    services.surveillance_declare(
+        actor=world.reviewer, surveillance=surveillance, has_conflict=False
+    )
+    services.surveillance_transition(
+        actor=world.reviewer, surveillance_id=surveillance.pk, step="start"
+    )
+    services.surveillance_report_save(
+        actor=world.reviewer, surveillance=surveillance, report="Plant, product and data conform."
+    )
+    services.surveillance_transition(
+        actor=world.reviewer, surveillance_id=surveillance.pk, step="submit_report"
+    )
+    services.surveillance_transition(
+        actor=world.decision_maker,
+        surveillance_id=surveillance.pk,
+        step=decide,
+        comment="Decided on the report.",
+    )
     surveillance.refresh_from_db()
     return surveillance
 
 
 # --- issuance ---------------------------------------------------------------------------
 
+
 def test_issuance_records_the_rules_and_plans_the_surveillance(certificate, settings) -> None:
     label = label_of(certificate)
     surveillance = first_surveillance(certificate)
 
-    assert (certificate.surveillance_interval_months, certificate.surveillance_grace_days,
-            certificate.suspension_decision_days, certificate.suspension_max_days,
-            certificate.renewal_window_days) == (12, 30, 5, 180, 90)
+    assert (
+        certificate.surveillance_interval_months,
+        certificate.surveillance_grace_days,
+        certificate.suspension_decision_days,
+        certificate.suspension_max_days,
+        certificate.renewal_window_days,
+    ) == (12, 30, 5, 180, 90)
     assert list(certificate.surveillances.values_list("due_on", "suspend_after")) == [
-        (date(2027, 1, 10), date(2027, 2, 9))]
+        (date(2027, 1, 10), date(2027, 2, 9))
+    ]
     assert certificate.next_surveillance_due == date(2027, 1, 10)
     seen = observe(label)
     assert seen["bits"] == CLEAR
@@ -89,8 +114,10 @@ def test_issuance_records_the_rules_and_plans_the_surveillance(certificate, sett
 
 # --- notices ------------------------------------------------------------------------------
 
+
 def test_notices_30_and_7_days_ahead_one_digest_per_recipient_and_day(
-        world, certify, clock) -> None:
+    world, certify, clock
+) -> None:
     first, second = certify(), certify()
     deadline = date(2027, 2, 9)  # both surveillances: due 2027-01-10 plus 30 days' grace
 
@@ -130,6 +157,7 @@ def test_a_notice_is_written_in_the_recipient_language(world, certificate) -> No
 
 # --- suspension, withdrawal, expiry by rule ---------------------------------------------
 
+
 def test_overdue_surveillance_suspends_after_the_grace(certificate) -> None:
     label = label_of(certificate)
     line = f"{certificate.number} valid -> suspended surveillance_overdue"
@@ -150,7 +178,9 @@ def test_overdue_surveillance_suspends_after_the_grace(certificate) -> None:
     assert "SUSPENDED" in seen["pdf"]
     certificate.refresh_from_db()
     assert (certificate.suspended_on, certificate.suspension_ends_on) == (
-        date(2027, 2, 10), date(2027, 8, 9))
+        date(2027, 2, 10),
+        date(2027, 8, 9),
+    )
 
 
 def test_suspended_past_the_maximum_is_withdrawn(certificate) -> None:
@@ -190,12 +220,16 @@ def test_validity_end_expires_and_wins_over_other_rules(certificate) -> None:
 
 # --- surveillance -----------------------------------------------------------------------
 
+
 def test_a_passed_surveillance_moves_the_next_due_date(world, certify, clock, settings) -> None:
     settings.SURVEILLANCE_INTERVAL_MONTHS = 6
     certificate = certify()
     label = label_of(certificate)
     assert list(certificate.surveillances.values_list("due_on", flat=True)) == [
-        date(2026, 7, 10), date(2027, 1, 10), date(2027, 7, 10)]
+        date(2026, 7, 10),
+        date(2027, 1, 10),
+        date(2027, 7, 10),
+    ]
 
     surveillance = run_surveillance(world, certificate, clock=clock, on=date(2026, 7, 3))
 
@@ -239,22 +273,34 @@ def test_a_surveillance_decision_to_suspend_or_withdraw(world, certify, clock) -
 def _running(world, certificate):
     surveillance = first_surveillance(certificate)
     services.surveillance_plan_update(
-        actor=world.body_admin, surveillance=surveillance, planned_date=surveillance.due_on,
-        mode="remote", members=[world.reviewer], lead=world.reviewer)
-    services.surveillance_transition(actor=world.body_admin, surveillance_id=surveillance.pk,
-                                     step="plan")
-    services.surveillance_declare(actor=world.reviewer, surveillance=surveillance,
-                                  has_conflict=False)
-    return services.surveillance_transition(actor=world.reviewer,
-                                            surveillance_id=surveillance.pk, step="start")
+        actor=world.body_admin,
+        surveillance=surveillance,
+        planned_date=surveillance.due_on,
+        mode="remote",
+        members=[world.reviewer],
+        lead=world.reviewer,
+    )
+    services.surveillance_transition(
+        actor=world.body_admin, surveillance_id=surveillance.pk, step="plan"
+    )
+    services.surveillance_declare(
+        actor=world.reviewer, surveillance=surveillance, has_conflict=False
+    )
+    return services.surveillance_transition(
+        actor=world.reviewer, surveillance_id=surveillance.pk, step="start"
+    )
 
 
 def test_unanswered_surveillance_findings_suspend_at_their_deadline(world, certificate) -> None:
     label = label_of(certificate)
     surveillance = _running(world, certificate)
     finding = services.surveillance_finding_raise(
-        actor=world.reviewer, surveillance=surveillance, severity=Severity.MAJOR,
-        description="Metering of the drying line is missing.", due_on=date(2026, 3, 1))
+        actor=world.reviewer,
+        surveillance=surveillance,
+        severity=Severity.MAJOR,
+        description="Metering of the drying line is missing.",
+        due_on=date(2026, 3, 1),
+    )
 
     assert sweep(date(2026, 3, 1)) == []
     line = f"{certificate.number} valid -> suspended findings_overdue"
@@ -274,42 +320,57 @@ def test_unanswered_surveillance_findings_suspend_at_their_deadline(world, certi
 def test_an_answered_finding_does_not_suspend(world, certificate) -> None:
     surveillance = _running(world, certificate)
     finding = services.surveillance_finding_raise(
-        actor=world.reviewer, surveillance=surveillance, severity=Severity.MINOR,
-        description="Reference period is one month short.", due_on=date(2026, 3, 1))
-    services.surveillance_finding_answer(actor=world.enterprise_member, finding=finding,
-                                         response="Data extended to 12 months.")
+        actor=world.reviewer,
+        surveillance=surveillance,
+        severity=Severity.MINOR,
+        description="Reference period is one month short.",
+        due_on=date(2026, 3, 1),
+    )
+    services.surveillance_finding_answer(
+        actor=world.enterprise_member, finding=finding, response="Data extended to 12 months."
+    )
 
     assert sweep(date(2026, 3, 2)) == []
 
 
-def test_a_confirmed_nonconformity_not_decided_in_time_suspends(world, certificate,
-                                                                  clock) -> None:
+def test_a_confirmed_nonconformity_not_decided_in_time_suspends(world, certificate, clock) -> None:
     surveillance = _running(world, certificate)
     clock.move_to(at(date(2026, 2, 1)))
     finding = services.surveillance_finding_raise(
-        actor=world.reviewer, surveillance=surveillance, severity=Severity.MAJOR,
-        description="Allocation changed without notice.")
-    services.surveillance_finding_answer(actor=world.enterprise_admin, finding=finding,
-                                         response="Acknowledged.")
-    services.surveillance_report_save(actor=world.reviewer, surveillance=surveillance,
-                                      report="A major nonconformity stands.")
-    services.surveillance_transition(actor=world.reviewer, surveillance_id=surveillance.pk,
-                                     step="submit_report")
+        actor=world.reviewer,
+        surveillance=surveillance,
+        severity=Severity.MAJOR,
+        description="Allocation changed without notice.",
+    )
+    services.surveillance_finding_answer(
+        actor=world.enterprise_admin, finding=finding, response="Acknowledged."
+    )
+    services.surveillance_report_save(
+        actor=world.reviewer, surveillance=surveillance, report="A major nonconformity stands."
+    )
+    services.surveillance_transition(
+        actor=world.reviewer, surveillance_id=surveillance.pk, step="submit_report"
+    )
     surveillance.refresh_from_db()
     assert surveillance.decide_by == date(2026, 2, 6)
 
     assert sweep(date(2026, 2, 6)) == []
     assert sweep(date(2026, 2, 7)) == [
-        f"{certificate.number} valid -> suspended nonconformity_undecided"]
+        f"{certificate.number} valid -> suspended nonconformity_undecided"
+    ]
 
 
 # --- the holder's requests ----------------------------------------------------------------
 
+
 def test_a_voluntary_suspension_ends_on_its_date(world, certificate) -> None:
     label = label_of(certificate)
     services.certificate_suspend_voluntarily(
-        actor=world.enterprise_admin, certificate=certificate, until=date(2026, 3, 1),
-        reason="Seasonal production stops until spring.")
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        until=date(2026, 3, 1),
+        reason="Seasonal production stops until spring.",
+    )
     seen = observe(label)
     assert seen["bits"] == SUSPENSION and seen["api_reason"] == "voluntary"
 
@@ -329,23 +390,33 @@ def test_a_voluntary_suspension_ends_on_its_date(world, certificate) -> None:
 def test_a_voluntary_suspension_is_bounded_by_the_maximum(world, certificate) -> None:
     with pytest.raises(ValidationError):
         services.certificate_suspend_voluntarily(
-            actor=world.enterprise_admin, certificate=certificate,
-            until=ISSUED_ON + timedelta(days=181), reason="A long pause.")
+            actor=world.enterprise_admin,
+            certificate=certificate,
+            until=ISSUED_ON + timedelta(days=181),
+            reason="A long pause.",
+        )
     with pytest.raises(ValidationError):
         services.certificate_suspend_voluntarily(
-            actor=world.enterprise_admin, certificate=certificate, until=ISSUED_ON,
-            reason="Ends today.")
+            actor=world.enterprise_admin,
+            certificate=certificate,
+            until=ISSUED_ON,
+            reason="Ends today.",
+        )
     certificate.refresh_from_db()
     assert certificate.status == "valid" and not certificate.requests.exists()
 
 
 def test_a_voluntary_suspension_ending_while_surveillance_is_overdue_stays_suspended(
-        world, certify, clock) -> None:
+    world, certify, clock
+) -> None:
     certificate = certify()
     clock.move_to(at(date(2027, 1, 20)))
     services.certificate_suspend_voluntarily(
-        actor=world.enterprise_admin, certificate=certificate, until=date(2027, 3, 1),
-        reason="Plant maintenance.")
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        until=date(2027, 3, 1),
+        reason="Plant maintenance.",
+    )
 
     assert sweep(date(2027, 3, 1)) == []
 
@@ -362,8 +433,9 @@ def test_a_voluntary_suspension_ending_while_surveillance_is_overdue_stays_suspe
 
 def test_the_holder_cancels(world, certificate) -> None:
     label = label_of(certificate)
-    services.certificate_cancel(actor=world.enterprise_admin, certificate=certificate,
-                                reason="Product discontinued.")
+    services.certificate_cancel(
+        actor=world.enterprise_admin, certificate=certificate, reason="Product discontinued."
+    )
 
     seen = observe(label)
     assert seen["bits"] == REVOCATION
@@ -376,10 +448,17 @@ def test_the_holder_cancels(world, certificate) -> None:
 def test_an_editorial_change_reissues_the_label_as_a_new_version(world, certificate) -> None:
     old = label_of(certificate)
     request = services.certificate_change_report(
-        actor=world.enterprise_admin, certificate=certificate, change_kind="name_or_address",
-        description="Registered address moved to Building 2.")
-    services.certificate_change_decide(actor=world.body_admin, request=request, editorial=True,
-                                       comment="Editorial: no effect on the footprint.")
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        change_kind="name_or_address",
+        description="Registered address moved to Building 2.",
+    )
+    services.certificate_change_decide(
+        actor=world.body_admin,
+        request=request,
+        editorial=True,
+        comment="Editorial: no effect on the footprint.",
+    )
 
     new = label_of(certificate)
     assert new.pk != old.pk and new.certificate_version == 2
@@ -407,18 +486,28 @@ def test_an_editorial_change_reissues_the_label_as_a_new_version(world, certific
     assert resolved.status_code == 307 and new.serial in resolved["Location"]
 
     # A later suspension of the certificate reaches every version.
-    services.certificate_suspend_voluntarily(actor=world.enterprise_admin,
-                                             certificate=certificate, until=date(2026, 2, 1),
-                                             reason="Pause.")
+    services.certificate_suspend_voluntarily(
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        until=date(2026, 2, 1),
+        reason="Pause.",
+    )
     assert observe(old)["bits"] == observe(new)["bits"] == SUSPENSION
 
 
 def test_a_change_that_needs_evaluation_opens_a_change_surveillance(world, certificate) -> None:
     request = services.certificate_change_report(
-        actor=world.enterprise_admin, certificate=certificate, change_kind="plant",
-        description="Production moves to the Ningde plant.")
-    services.certificate_change_decide(actor=world.decision_maker, request=request,
-                                       editorial=False, comment="A new plant is evaluated.")
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        change_kind="plant",
+        description="Production moves to the Ningde plant.",
+    )
+    services.certificate_change_decide(
+        actor=world.decision_maker,
+        request=request,
+        editorial=False,
+        comment="A new plant is evaluated.",
+    )
 
     request.refresh_from_db()
     assert request.status == "evaluation"
@@ -430,6 +519,7 @@ def test_a_change_that_needs_evaluation_opens_a_change_surveillance(world, certi
 
 
 # --- renewal ------------------------------------------------------------------------------
+
 
 def test_renewal_opens_in_its_window_and_copies_the_dossier(world, certificate, clock) -> None:
     with pytest.raises(TransitionNotAllowed):
@@ -443,13 +533,15 @@ def test_renewal_opens_in_its_window_and_copies_the_dossier(world, certificate, 
     certified = certificate.dossier_version
     assert copy.declared_total == certified.declared_total
     assert set(copy.files.values_list("pk", flat=True)) == set(
-        certified.files.values_list("pk", flat=True))
+        certified.files.values_list("pk", flat=True)
+    )
     with pytest.raises(TransitionNotAllowed):
         services.renewal_start(actor=world.enterprise_admin, certificate=certificate)
 
 
-def test_a_renewal_continues_the_certificate_without_a_gap(world, certify, clock,
-                                                           django_capture_on_commit_callbacks):
+def test_a_renewal_continues_the_certificate_without_a_gap(
+    world, certify, clock, django_capture_on_commit_callbacks
+):
     from certification.services import application_transition
     from tests.conftest import build_application
 
@@ -461,8 +553,12 @@ def test_a_renewal_continues_the_certificate_without_a_gap(world, certify, clock
     renewal.renews = old
     renewal.save(update_fields=["renews"])
     with django_capture_on_commit_callbacks(execute=True):
-        application_transition(actor=world.decision_maker, application_id=renewal.pk,
-                               action="approve", comment="Renewed.")
+        application_transition(
+            actor=world.decision_maker,
+            application_id=renewal.pk,
+            action="approve",
+            comment="Renewed.",
+        )
 
     new = Certificate.objects.get(application=renewal)
     assert new.renews == old
@@ -480,19 +576,24 @@ def test_a_renewal_continues_the_certificate_without_a_gap(world, certify, clock
     # The day the old certificate ends, the new one is already valid; the day after too.
     assert sweep(old.valid_until) == []
     assert sweep(old.valid_until + timedelta(days=1)) == [
-        f"{old.number} valid -> expired validity_ended"]
+        f"{old.number} valid -> expired validity_ended"
+    ]
     assert observe(new_label)["api_status"] == "valid"
     assert observe(old_label)["webhooks"] == ["issued", "expired"]
 
 
 # --- the sweep as a whole -----------------------------------------------------------------
 
+
 def test_dry_run_lists_exactly_what_the_sweep_then_does(world, certify, clock) -> None:
     overdue, voluntary, maxed, expiring = certify(), certify(), certify(), certify()
     clock.move_to(at(date(2027, 1, 5)))
-    services.certificate_suspend_voluntarily(actor=world.enterprise_admin,
-                                             certificate=voluntary, until=date(2027, 2, 1),
-                                             reason="Season.")
+    services.certificate_suspend_voluntarily(
+        actor=world.enterprise_admin,
+        certificate=voluntary,
+        until=date(2027, 2, 1),
+        reason="Season.",
+    )
     sweep(date(2027, 2, 10))  # suspends overdue, maxed and expiring; voluntary restored first
     Certificate.objects.filter(pk=expiring.pk).update(valid_until=date(2027, 6, 1))
     day = date(2027, 8, 10)
@@ -504,13 +605,15 @@ def test_dry_run_lists_exactly_what_the_sweep_then_does(world, certify, clock) -
     assert planned == [change.line() for change in sweep_plan(day)]
     assert sweep(day) == planned
     assert sweep(day) == []
-    assert sorted(planned) == sorted([
-        f"{overdue.number} suspended -> revoked suspension_max_exceeded",
-        f"{maxed.number} suspended -> revoked suspension_max_exceeded",
-        # Voluntarily suspended from 2027-01-05: the maximum counts from then.
-        f"{voluntary.number} suspended -> revoked suspension_max_exceeded",
-        f"{expiring.number} suspended -> expired validity_ended",
-    ])
+    assert sorted(planned) == sorted(
+        [
+            f"{overdue.number} suspended -> revoked suspension_max_exceeded",
+            f"{maxed.number} suspended -> revoked suspension_max_exceeded",
+            # Voluntarily suspended from 2027-01-05: the maximum counts from then.
+            f"{voluntary.number} suspended -> revoked suspension_max_exceeded",
+            f"{expiring.number} suspended -> expired validity_ended",
+        ]
+    )
 
 
 def test_the_sweep_is_what_beat_runs(world, certificate, clock) -> None:
@@ -529,18 +632,19 @@ def test_a_bad_date_is_a_clear_error() -> None:
         call_command("supervision_sweep", "--as-of", "10/02/2027", stdout=StringIO())
 
 
-def test_label_events_notify_the_holder_and_the_body_in_their_language(world,
-                                                                       certificate) -> None:
+def test_label_events_notify_the_holder_and_the_body_in_their_language(world, certificate) -> None:
     world.enterprise_admin.language = "en"
     world.enterprise_admin.save()
     world.body_admin.language = "zh-hans"
     world.body_admin.save()
     sweep(date(2027, 2, 10))
 
-    rows = Notification.objects.filter(subject__contains=certificate.number,
-                                       digest_on__isnull=True)
+    rows = Notification.objects.filter(subject__contains=certificate.number, digest_on__isnull=True)
     assert set(rows.values_list("recipient__username", flat=True)) == {
-        "ent_admin", "ent_member", "body_admin"}
+        "ent_admin",
+        "ent_member",
+        "body_admin",
+    }
     english = rows.get(recipient=world.enterprise_admin)
     assert "suspended" in english.subject and "Surveillance overdue" in english.body
     chinese = rows.get(recipient=world.body_admin)
@@ -564,8 +668,9 @@ def test_the_command_prints_only_its_change_lines(world, certificate, settings, 
     assert "Subject:" in err
 
 
-def test_a_change_the_plan_called_for_is_not_applied_once_a_person_acted(world, certificate,
-                                                                         clock) -> None:
+def test_a_change_the_plan_called_for_is_not_applied_once_a_person_acted(
+    world, certificate, clock
+) -> None:
     from audits.supervision.sweep import change_apply
 
     day = date(2027, 2, 10)
@@ -580,12 +685,16 @@ def test_a_change_the_plan_called_for_is_not_applied_once_a_person_acted(world, 
 
 
 def test_a_surveillance_suspension_on_a_voluntarily_suspended_certificate_holds(
-        world, certificate, clock) -> None:
+    world, certificate, clock
+) -> None:
     surveillance_done_on = date(2027, 1, 5)
     clock.move_to(at(date(2027, 1, 2)))
-    services.certificate_suspend_voluntarily(actor=world.enterprise_admin,
-                                             certificate=certificate, until=date(2027, 3, 1),
-                                             reason="Season.")
+    services.certificate_suspend_voluntarily(
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        until=date(2027, 3, 1),
+        reason="Season.",
+    )
     run_surveillance(world, certificate, decide="suspend", clock=clock, on=surveillance_done_on)
 
     assert sweep(date(2027, 3, 1)) == []  # the voluntary end no longer restores it
@@ -597,8 +706,9 @@ def test_a_withdrawal_by_a_person_ends_the_surveillance_schedule(world, certific
     from labels.services import label_change_status
 
     label = label_of(certificate)
-    label_change_status(actor=world.body_admin, label_id=label.pk, action="revoke",
-                        reason="Fraudulent data.")
+    label_change_status(
+        actor=world.body_admin, label_id=label.pk, action="revoke", reason="Fraudulent data."
+    )
 
     assert not certificate.surveillances.exclude(status="closed").exists()
     seen = observe(label)

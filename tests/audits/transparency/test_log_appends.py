@@ -38,12 +38,15 @@ def test_an_issuance_appends_its_canonical_entry(issue_label) -> None:
     data = bytes(entry.entry)
     assert canonicalize(json.loads(data)) == data
     assert json.loads(data) == {
-        "kind": "labels:label:issued", "label": label.serial,
-        "certificate": label.certificate.number, "certificateVersion": 1,
+        "kind": "labels:label:issued",
+        "label": label.serial,
+        "certificate": label.certificate.number,
+        "certificateVersion": 1,
         "issuer": label.issuer,
         "verificationMethod": label.credential["proof"]["verificationMethod"],
         "credentialSha256": hashlib.sha256(canonicalize(label.credential)).hexdigest(),
-        "status": "valid", "reasonCode": "issued",
+        "status": "valid",
+        "reasonCode": "issued",
         "time": label.issued_at.isoformat().replace("+00:00", "Z"),
     }
     leaf = LogNode.objects.get(key=node_key(0, entry.index))
@@ -56,14 +59,21 @@ def test_an_issuance_appends_its_canonical_entry(issue_label) -> None:
 
 def test_each_status_change_appends_one_entry_per_label(issue_label, body_admin) -> None:
     label = issue_label()
-    label_services.label_change_status(actor=body_admin, label_id=label.pk, action="suspend",
-                                       reason="Surveillance overdue")
-    label_services.label_change_status(actor=body_admin, label_id=label.pk, action="restore",
-                                       reason="Surveillance closed")
-    about = [json.loads(bytes(row.entry)) for row in
-             LogEntry.objects.filter(subject=label.serial).order_by("index")]
+    label_services.label_change_status(
+        actor=body_admin, label_id=label.pk, action="suspend", reason="Surveillance overdue"
+    )
+    label_services.label_change_status(
+        actor=body_admin, label_id=label.pk, action="restore", reason="Surveillance closed"
+    )
+    about = [
+        json.loads(bytes(row.entry))
+        for row in LogEntry.objects.filter(subject=label.serial).order_by("index")
+    ]
     assert [row["kind"] for row in about] == [
-        "labels:label:issued", "labels:label:suspended", "labels:label:restored"]
+        "labels:label:issued",
+        "labels:label:suspended",
+        "labels:label:restored",
+    ]
     assert [row["status"] for row in about] == ["valid", "suspended", "valid"]
     assert about[1]["reasonCode"] == "body_decision"
     assert "Surveillance" not in json.dumps(about)  # the category, never the free text
@@ -73,8 +83,9 @@ def test_a_forbidden_status_change_appends_nothing(issue_label, body_admin) -> N
     label = issue_label()
     before = _state()
     with pytest.raises(TransitionNotAllowed):
-        label_services.label_change_status(actor=body_admin, label_id=label.pk,
-                                           action="restore", reason="Not suspended")
+        label_services.label_change_status(
+            actor=body_admin, label_id=label.pk, action="restore", reason="Not suspended"
+        )
     assert _state() == before
 
 
@@ -117,7 +128,8 @@ def test_a_rolled_back_step_leaves_no_leaf(world, issue_label) -> None:
 def test_stored_subtrees_give_the_trees_roots_and_proofs(db) -> None:
     indexes = [services.log_append("audits:chain:head", {"n": n}) for n in range(70)]
     indexes += services.log_append_many(
-        [("audits:chain:head", {"n": n}, "") for n in range(70, 300)])
+        [("audits:chain:head", {"n": n}, "") for n in range(70, 300)]
+    )
     assert indexes == list(range(300))
     tree = _tree()
     assert len(LogNode.objects.filter(key__lt=node_key(1, 0))) == 300
@@ -128,8 +140,9 @@ def test_stored_subtrees_give_the_trees_roots_and_proofs(db) -> None:
             proof = selectors.log_inclusion_proof(index, size)
             assert proof == tree.inclusion_proof(index, size)
             verify_inclusion(tree.nodes[(0, index)], index, size, proof, root)
-        assert selectors.log_consistency_proof(size // 2, size) == \
-            tree.consistency_proof(size // 2, size)
+        assert selectors.log_consistency_proof(size // 2, size) == tree.consistency_proof(
+            size // 2, size
+        )
 
 
 def test_a_proof_reads_a_logarithmic_number_of_nodes(db) -> None:
@@ -138,8 +151,10 @@ def test_a_proof_reads_a_logarithmic_number_of_nodes(db) -> None:
         selectors.log_inclusion_proof(517, 1000)
     assert len(queries) == 1
     # A proof needs at most two nodes per level of the tree.
-    assert len({n for group in selectors.merkle.inclusion_node_ids(517, 1000)
-                for n in group}) <= 2 * 10
+    assert (
+        len({n for group in selectors.merkle.inclusion_node_ids(517, 1000) for n in group})
+        <= 2 * 10
+    )
 
 
 def test_an_entry_too_large_for_a_tile_bundle_is_refused(db) -> None:

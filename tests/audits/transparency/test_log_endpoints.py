@@ -61,8 +61,9 @@ def _checkpoint(client: Client) -> tuple[str, int, bytes, str]:
 
 
 def _tree() -> MemoryTree:
-    return MemoryTree(merkle.leaf_hash(bytes(row.entry))
-                      for row in LogEntry.objects.order_by("index"))
+    return MemoryTree(
+        merkle.leaf_hash(bytes(row.entry)) for row in LogEntry.objects.order_by("index")
+    )
 
 
 def _fill(count: int) -> None:
@@ -113,8 +114,8 @@ def test_tiles_decode_to_the_leaf_hashes_and_entries(db, client) -> None:
     data, decoded = bundle.content, []
     while data:
         length = int.from_bytes(data[:2], "big")
-        decoded.append(data[2:2 + length])
-        data = data[2 + length:]
+        decoded.append(data[2 : 2 + length])
+        data = data[2 + length :]
     assert [merkle.leaf_hash(entry) for entry in decoded] == leaves[256:300]
     assert json.loads(decoded[0]) == {"kind": "audits:chain:head", "n": 256}
 
@@ -123,14 +124,14 @@ def test_tile_index_paths_are_those_of_tlog_tiles(db, client) -> None:
     _fill(3)
     assert client.get("/log/tile/0/000.p/3").status_code == 200
     for path, status in [
-        ("/log/tile/0/000", 404),          # not full yet
-        ("/log/tile/0/000.p/4", 404),      # beyond the tree
+        ("/log/tile/0/000", 404),  # not full yet
+        ("/log/tile/0/000.p/4", 404),  # beyond the tree
         ("/log/tile/0/001.p/1", 404),
         ("/log/tile/1/000.p/1", 404),
         ("/log/tile/entries/000", 404),
-        ("/log/tile/0/0", 400),            # not three digits
+        ("/log/tile/0/0", 400),  # not three digits
         ("/log/tile/0/x000/000.p/3", 400),  # a needless leading element
-        ("/log/tile/0/000/001", 400),      # all but the last start with x
+        ("/log/tile/0/000/001", 400),  # all but the last start with x
         ("/log/tile/0/000.p/0", 400),
         ("/log/tile/0/000.p/03", 400),
         ("/log/tile/0/000.p/256", 400),
@@ -158,15 +159,24 @@ def test_proof_endpoints_answer_verifiable_hashes(db, client) -> None:
     assert client.get("/log/proof/consistency", {"old": 0, "new": 0}).json() == {"hashes": []}
 
 
-@pytest.mark.parametrize(("path", "query"), [
-    ("inclusion", {}), ("inclusion", {"index": "a", "size": "3"}),
-    ("inclusion", {"index": "-1", "size": "3"}), ("inclusion", {"index": "3", "size": "3"}),
-    ("inclusion", {"index": "0", "size": "101"}), ("inclusion", {"index": "0", "size": "0"}),
-    ("inclusion", {"index": "0", "size": "9" * 40}), ("inclusion", {"index": "1.5", "size": "3"}),
-    ("inclusion", {"index": "\u0661", "size": "3"}),
-    ("consistency", {"old": "5"}), ("consistency", {"old": "6", "new": "5"}),
-    ("consistency", {"old": "1", "new": "101"}), ("consistency", {"old": "x", "new": "3"}),
-])
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("inclusion", {}),
+        ("inclusion", {"index": "a", "size": "3"}),
+        ("inclusion", {"index": "-1", "size": "3"}),
+        ("inclusion", {"index": "3", "size": "3"}),
+        ("inclusion", {"index": "0", "size": "101"}),
+        ("inclusion", {"index": "0", "size": "0"}),
+        ("inclusion", {"index": "0", "size": "9" * 40}),
+        ("inclusion", {"index": "1.5", "size": "3"}),
+        ("inclusion", {"index": "\u0661", "size": "3"}),
+        ("consistency", {"old": "5"}),
+        ("consistency", {"old": "6", "new": "5"}),
+        ("consistency", {"old": "1", "new": "101"}),
+        ("consistency", {"old": "x", "new": "3"}),
+    ],
+)
 def test_bad_proof_parameters_are_400_problems(db, client, path, query) -> None:
     _fill(100)
     response = client.get(f"/log/proof/{path}", query)
@@ -174,13 +184,15 @@ def test_bad_proof_parameters_are_400_problems(db, client, path, query) -> None:
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_label_log_json_proves_each_entry_to_the_checkpoint(issue_label, body_admin,
-                                                            client) -> None:
+def test_label_log_json_proves_each_entry_to_the_checkpoint(
+    issue_label, body_admin, client
+) -> None:
     label = issue_label()
     issue_label()  # another label's entries are not gathered
     for action in ("suspend", "restore"):
-        label_services.label_change_status(actor=body_admin, label_id=label.pk, action=action,
-                                           reason="Surveillance")
+        label_services.label_change_status(
+            actor=body_admin, label_id=label.pk, action=action, reason="Surveillance"
+        )
     response = client.get(f"/labels/{label.serial}/log.json")
     assert response.status_code == 200
     body = response.json()

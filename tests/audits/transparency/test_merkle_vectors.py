@@ -52,8 +52,13 @@ def test_the_probes_are_present() -> None:
 @pytest.mark.parametrize(("name", "probe"), INCLUSION, ids=[name for name, _ in INCLUSION])
 def test_inclusion_probe(name: str, probe: dict) -> None:
     def check() -> None:
-        verify_inclusion(_hash(probe["leafHash"]), probe["leafIdx"], probe["treeSize"],
-                         _proof(probe["proof"]), _hash(probe["root"]))
+        verify_inclusion(
+            _hash(probe["leafHash"]),
+            probe["leafIdx"],
+            probe["treeSize"],
+            _proof(probe["proof"]),
+            _hash(probe["root"]),
+        )
 
     if probe["wantErr"]:
         with pytest.raises(ProofError):
@@ -99,8 +104,9 @@ def _reference_root(hashes: list[bytes]) -> bytes:
     k = 1
     while k * 2 < len(hashes):
         k *= 2
-    return hashlib.sha256(b"\x01" + _reference_root(hashes[:k])
-                          + _reference_root(hashes[k:])).digest()
+    return hashlib.sha256(
+        b"\x01" + _reference_root(hashes[:k]) + _reference_root(hashes[k:])
+    ).digest()
 
 
 def test_roots_match_the_rfc_definition_for_1_to_1000_leaves() -> None:
@@ -132,8 +138,13 @@ def test_inclusion_proofs_round_trip_for_1_to_1000_leaves() -> None:
                 verify_inclusion(leaves[index], index, size, [*proof, root], root)
             if proof:
                 with pytest.raises(ProofError):
-                    verify_inclusion(leaves[index], index, size,
-                                     _flip(proof, chooser.randrange(len(proof))), root)
+                    verify_inclusion(
+                        leaves[index],
+                        index,
+                        size,
+                        _flip(proof, chooser.randrange(len(proof))),
+                        root,
+                    )
                 with pytest.raises(ProofError):
                     verify_inclusion(leaves[index], index, size, proof[:-1], root)
             if size > 1:
@@ -157,8 +168,9 @@ def test_consistency_proofs_round_trip_for_1_to_1000_leaves() -> None:
             if size1 == size2:
                 continue
             with pytest.raises(ProofError):
-                verify_consistency(size1, size2, _flip(proof, chooser.randrange(len(proof))),
-                                   root1, root2)
+                verify_consistency(
+                    size1, size2, _flip(proof, chooser.randrange(len(proof))), root1, root2
+                )
             with pytest.raises(ProofError):
                 verify_consistency(size1, size2, [*proof, root1], root1, root2)
             with pytest.raises(ProofError):
