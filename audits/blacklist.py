@@ -1,7 +1,7 @@
 """What a listing does beyond blocking gates: the listed body's open files are frozen and their
 enterprises told, its labels are flagged for review, and the regulator's bulk orders on them.
 
-The gates themselves (a listed party may not act) are `audits.services.blacklist_ensure_clear`,
+The gates themselves (a listed party may not act) are `audits.selectors.blacklist_ensure_clear`,
 called by the workflow's guards and the services.
 """
 

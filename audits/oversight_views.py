@@ -33,7 +33,8 @@ from .oversight_forms import (
     SamplingDrawForm,
     TransferForm,
 )
-from .services import blacklist_entry_create, blacklist_entry_delist, blacklist_hits
+from .selectors import blacklist_hits
+from .services import blacklist_entry_create, blacklist_entry_delist
 
 PAGE_SIZE = 50
 

@@ -40,7 +40,7 @@ from .models import (
     SamplingItem,
     SamplingStratum,
 )
-from .services import blacklist_ensure_clear, blacklist_hits
+from .selectors import blacklist_ensure_clear, blacklist_hits
 
 POPULATION_STATUSES = (CertificateStatus.VALID,)
 

@@ -1,4 +1,5 @@
-"""Blacklist checks: every gate of the procedure calls `blacklist_ensure_clear`."""
+"""Writes of the blacklist register: listing and delisting (the checks every gate calls are
+reads, in `selectors.py`)."""
 
 from collections.abc import Iterable
 from datetime import date
@@ -6,62 +7,15 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_platform_admin, user_is_regulator
-from certification.errors import ActorNotPermitted, Blacklisted, WorkflowError
+from certification.errors import ActorNotPermitted, WorkflowError
 from certification.uploads import check_upload
 
 from .models import BlacklistDocument, BlacklistEntry
-
-
-def blacklist_hits(
-    *,
-    organisations: Iterable[Organisation] = (),
-    people: Iterable[User] = (),
-    on: date | None = None,
-) -> list[BlacklistEntry]:
-    day = on or timezone.localdate()
-    organisation_ids = [o.pk for o in organisations if o is not None]
-    person_ids = [p.pk for p in people if p is not None]
-    if not organisation_ids and not person_ids:
-        return []
-    return list(
-        BlacklistEntry.objects.filter(
-            Q(organisation_id__in=organisation_ids) | Q(person_id__in=person_ids),
-            effective_from__lte=day,
-            delisted_at__isnull=True,
-        )
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-        .select_related("organisation", "person")
-    )
-
-
-def blacklist_ensure_clear(
-    *, organisations: Iterable[Organisation] = (), people: Iterable[User] = ()
-) -> None:
-    hits = blacklist_hits(organisations=organisations, people=people)
-    if hits:
-        entry = hits[0]
-        raise Blacklisted(
-            _("Blocked by blacklist entry #%(id)s: %(subject)s — %(reason)s (%(source)s)")
-            % {
-                "id": entry.pk,
-                "subject": entry.subject,
-                "reason": entry.reason,
-                "source": entry.source_document,
-            }
-        )
-
-
-def blacklist_ensure_body_may_act(body: Organisation | None) -> None:
-    """The check every step a certification body takes calls (acceptance, planning, decision,
-    issuance, surveillance): a listed body may do none of them."""
-    if body is not None:
-        blacklist_ensure_clear(organisations=[body])
 
 
 def blacklist_entry_create(

@@ -21,7 +21,7 @@ from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
 from audits.dashboard import facts as dashboard_facts
 from audits.models import FindingStatus, PeerReview, PeerReviewOutcome, SurveillanceOutcome
-from audits.services import blacklist_ensure_clear, blacklist_hits
+from audits.selectors import blacklist_ensure_clear, blacklist_hits
 from audits.supervision.schedule import (
     certificate_rules_record,
     surveillance_schedule_create,

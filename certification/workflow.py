@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_roles
 from audits.models import Appeal, FindingStatus, PeerReviewOutcome
-from audits.services import blacklist_ensure_clear
+from audits.selectors import blacklist_ensure_clear
 
 from .errors import GuardFailed
 from .models import (

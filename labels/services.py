@@ -18,7 +18,7 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role, user_is_regulator
 from audits.dashboard import facts as dashboard_facts
 from audits.models import ReinspectionStatus, SamplingItem
-from audits.services import blacklist_ensure_body_may_act, blacklist_ensure_clear
+from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_clear
 from audits.transparency import services as transparency
 from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed

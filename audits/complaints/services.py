@@ -32,8 +32,8 @@ from .models import (
     ComplaintAction,
     ComplaintCategory,
     ComplaintEvent,
-    ComplaintOutcome,
 )
+from .texts import contact_email, outcome_text
 from .workflow import (
     ASSIGNABLE,
     COMPLAINT_TRANSITIONS,
@@ -344,25 +344,3 @@ def _notify_complainant(complaint: Complaint) -> None:
 
         complaint_id = complaint.pk
         transaction.on_commit(lambda: complaint_outcome_email_send.delay(complaint_id), robust=True)
-
-
-def contact_email(contact: str) -> str:
-    """The contact given, if it is an e-mail address (it may be a phone number)."""
-    from django.core.validators import validate_email
-
-    try:
-        validate_email(contact.strip())
-    except ValidationError:
-        return ""
-    return contact.strip()
-
-
-def outcome_text(complaint: Complaint) -> str:
-    """What the complainant is told, in the active language."""
-    if complaint.outcome == ComplaintOutcome.UNFOUNDED:
-        text = _("The certification body found your complaint unfounded.")
-    else:
-        text = _(
-            "The certification body found your complaint founded and decided: %(actions)s."
-        ) % {"actions": "; ".join(complaint.action_labels())}
-    return text + "\n\n" + _("Reasons: %(reason)s") % {"reason": complaint.decision_reason}

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Complaint
-from .services import contact_email, outcome_text
+from .texts import contact_email, outcome_text
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)

@@ -21,6 +21,7 @@ from labels import selectors as label_selectors
 from . import selectors, services
 from .forms import AssignForm, ComplaintForm, DecideForm, StepForm
 from .models import ComplaintOutcome, ComplaintStatus
+from .texts import outcome_text
 from .workflow import (
     ASSIGNABLE,
     HANDLER_ROLES,
@@ -84,7 +85,7 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
         "complaints/follow.html",
         {
             "complaint": complaint,
-            "outcome_text": services.outcome_text(complaint) if complaint.is_decided else "",
+            "outcome_text": outcome_text(complaint) if complaint.is_decided else "",
         },
     )
     response["Cache-Control"] = "private, no-store"

@@ -46,7 +46,7 @@ from ..models import (
     SurveillanceStatus,
     SurveillanceTeamMember,
 )
-from ..services import blacklist_ensure_clear
+from ..selectors import blacklist_ensure_clear
 from .schedule import suspend_after
 from .workflow import STEP_LABELS, TRANSITIONS, Context, Relation, Step, relations_to
 

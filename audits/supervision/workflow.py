@@ -20,7 +20,7 @@ from certification.errors import GuardFailed
 from certification.models import ConflictDeclaration
 
 from ..models import FindingStatus, Surveillance, SurveillanceStatus
-from ..services import blacklist_ensure_clear
+from ..selectors import blacklist_ensure_clear
 
 
 class Relation:
