@@ -64,6 +64,14 @@ def _attempt(request: HttpRequest, write: Callable[[], object], done: str) -> bo
     return True
 
 
+def _submit(request: HttpRequest, form, write: Callable[[dict], object], done: str) -> bool:
+    """A posted form: its field errors as messages, or the write with its outcome."""
+    if not form.is_valid():
+        _form_errors(request, form)
+        return False
+    return _attempt(request, lambda: write(form.cleaned_data), done)
+
+
 def _form_errors(request: HttpRequest, form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
@@ -149,43 +157,37 @@ def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpRespons
     certificate = selectors.certificate_get_for_actor(request.user, pk)
     if kind == "suspend":
         form = VoluntarySuspensionForm(request.POST)
-        if form.is_valid():
-            _attempt(
-                request,
-                lambda: services.certificate_suspend_voluntarily(
-                    actor=request.user,
-                    certificate=certificate,
-                    until=form.cleaned_data["until"],
-                    reason=form.cleaned_data["reason"],
-                ),
-                _("The certificate is suspended."),
-            )
-        else:
-            _form_errors(request, form)
+        _submit(
+            request,
+            form,
+            lambda data: services.certificate_suspend_voluntarily(
+                actor=request.user,
+                certificate=certificate,
+                until=data["until"],
+                reason=data["reason"],
+            ),
+            _("The certificate is suspended."),
+        )
     elif kind == "cancel":
         form = ReasonForm(request.POST)
-        if form.is_valid():
-            _attempt(
-                request,
-                lambda: services.certificate_cancel(
-                    actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
-                ),
-                _("The certificate is cancelled."),
-            )
-        else:
-            _form_errors(request, form)
+        _submit(
+            request,
+            form,
+            lambda data: services.certificate_cancel(
+                actor=request.user, certificate=certificate, reason=data["reason"]
+            ),
+            _("The certificate is cancelled."),
+        )
     elif kind == "change":
         form = ChangeReportForm(request.POST)
-        if form.is_valid():
-            _attempt(
-                request,
-                lambda: services.certificate_change_report(
-                    actor=request.user, certificate=certificate, **form.cleaned_data
-                ),
-                _("The change is reported to the certification body."),
-            )
-        else:
-            _form_errors(request, form)
+        _submit(
+            request,
+            form,
+            lambda data: services.certificate_change_report(
+                actor=request.user, certificate=certificate, **data
+            ),
+            _("The change is reported to the certification body."),
+        )
     elif kind == "renew":
         try:
             application = services.renewal_start(actor=request.user, certificate=certificate)
@@ -200,16 +202,14 @@ def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpRespons
             return redirect("certification:application_detail", pk=application.pk)
     elif kind == "special":
         form = ReasonForm(request.POST)
-        if form.is_valid():
-            _attempt(
-                request,
-                lambda: services.surveillance_special_open(
-                    actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
-                ),
-                _("A special surveillance is opened."),
-            )
-        else:
-            _form_errors(request, form)
+        _submit(
+            request,
+            form,
+            lambda data: services.surveillance_special_open(
+                actor=request.user, certificate=certificate, reason=data["reason"]
+            ),
+            _("A special surveillance is opened."),
+        )
     else:
         raise Http404
     return redirect("audits:certificate", pk=certificate.pk)
@@ -223,19 +223,17 @@ def change_decide(request: HttpRequest, pk: int, request_id: int) -> HttpRespons
     if change is None:
         raise Http404
     form = ChangeDecisionForm(request.POST, prefix=f"r{change.pk}")
-    if form.is_valid():
-        _attempt(
-            request,
-            lambda: services.certificate_change_decide(
-                actor=request.user,
-                request=change,
-                editorial=form.cleaned_data["editorial"],
-                comment=form.cleaned_data["comment"],
-            ),
-            _("Decision recorded."),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        form,
+        lambda data: services.certificate_change_decide(
+            actor=request.user,
+            request=change,
+            editorial=data["editorial"],
+            comment=data["comment"],
+        ),
+        _("Decision recorded."),
+    )
     return redirect("audits:certificate", pk=certificate.pk)
 
 
@@ -310,21 +308,19 @@ def _back(surveillance) -> HttpResponse:
 def surveillance_plan(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = SurveillancePlanForm(request.POST, reviewers=_body_reviewers(surveillance.certificate))
-    if form.is_valid():
-        _attempt(
-            request,
-            lambda: services.surveillance_plan_update(
-                actor=request.user,
-                surveillance=surveillance,
-                planned_date=form.cleaned_data["planned_date"],
-                mode=form.cleaned_data["mode"],
-                members=list(form.cleaned_data["members"]),
-                lead=form.cleaned_data["lead"],
-            ),
-            _("Surveillance plan saved."),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        form,
+        lambda data: services.surveillance_plan_update(
+            actor=request.user,
+            surveillance=surveillance,
+            planned_date=data["planned_date"],
+            mode=data["mode"],
+            members=list(data["members"]),
+            lead=data["lead"],
+        ),
+        _("Surveillance plan saved."),
+    )
     return _back(surveillance)
 
 
@@ -370,16 +366,14 @@ def surveillance_declare(request: HttpRequest, pk: int) -> HttpResponse:
 def surveillance_report(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = ReportForm(request.POST)
-    if form.is_valid():
-        _attempt(
-            request,
-            lambda: services.surveillance_report_save(
-                actor=request.user, surveillance=surveillance, report=form.cleaned_data["report"]
-            ),
-            _("Report saved."),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        form,
+        lambda data: services.surveillance_report_save(
+            actor=request.user, surveillance=surveillance, report=data["report"]
+        ),
+        _("Report saved."),
+    )
     return _back(surveillance)
 
 
@@ -400,16 +394,14 @@ def surveillance_recompute(request: HttpRequest, pk: int) -> HttpResponse:
 def surveillance_finding(request: HttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = SurveillanceFindingForm(request.POST)
-    if form.is_valid():
-        _attempt(
-            request,
-            lambda: services.surveillance_finding_raise(
-                actor=request.user, surveillance=surveillance, **form.cleaned_data
-            ),
-            _("Finding raised."),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        form,
+        lambda data: services.surveillance_finding_raise(
+            actor=request.user, surveillance=surveillance, **data
+        ),
+        _("Finding raised."),
+    )
     return _back(surveillance)
 
 
@@ -426,16 +418,14 @@ def surveillance_finding_answer(request: HttpRequest, pk: int, finding_id: int) 
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     finding = _finding_of(surveillance, finding_id)
     form = FindingAnswerForm(request.POST)
-    if form.is_valid():
-        _attempt(
-            request,
-            lambda: services.surveillance_finding_answer(
-                actor=request.user, finding=finding, **form.cleaned_data
-            ),
-            _("Answer sent."),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        form,
+        lambda data: services.surveillance_finding_answer(
+            actor=request.user, finding=finding, **data
+        ),
+        _("Answer sent."),
+    )
     return _back(surveillance)
 
 
