@@ -30,6 +30,9 @@ $(STAMP)/browser: scripts/system-packages.sh | $(STAMP)
 
 setup: $(STAMP)/system $(STAMP)/python
 
+# Absolute links, QR codes and DIDs name the address the platform is served on, unless set.
+run: export LABEL_PUBLIC_HOST ?= $(HOST):$(PORT)
+run: export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
