@@ -175,6 +175,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+# Every host under the platform's domain is served over HTTPS only, and the domain may be put on
+# the browsers' preload list: production defaults, each switchable.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
+# Plain HTTP is redirected to HTTPS in production, except the health checks a load balancer or
+# the compose stack makes from inside the network.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # How many proxies stand in front (Caddy in docker/compose.yaml). Only then is X-Forwarded-Proto
 # the proxy's word that the caller came over HTTPS; without one, any caller could write it.
 API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=None)
