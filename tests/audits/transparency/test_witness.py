@@ -197,12 +197,12 @@ def test_a_changed_log_key_is_refused(log_url, witness_key, state, settings) -> 
 
 
 class _Doctored(http.server.BaseHTTPRequestHandler):
-    """Serves one checkpoint (any path ending in /checkpoint) and nothing else."""
+    """Serves one checkpoint at /log/checkpoint and nothing else."""
 
     checkpoint = b""
 
     def do_GET(self) -> None:
-        if not self.path.endswith("/checkpoint"):
+        if self.path != "/log/checkpoint":
             self.send_error(404)
             return
         self.send_response(200)
@@ -216,6 +216,7 @@ class _Doctored(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def doctored_server():
+    _Doctored.checkpoint = b""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Doctored)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
