@@ -46,9 +46,11 @@ class WitnessError(Exception):
 
 
 class LogMisbehaviour(WitnessError):
-    """Evidence against the log: never cosigned, the state kept as it was."""
+    """Evidence against the log: never cosigned, the state kept as it was. ``evidence`` is the
+    note the log served, to keep beside the state's checkpoint it contradicts."""
 
     exit_code = 2
+    evidence = ""
 
 
 class ForkDetected(LogMisbehaviour):
@@ -237,6 +239,33 @@ def witness_step(
     """One round: fetch, verify, prove consistency, cosign, remember. See the module's notes."""
     log_url = log_url.rstrip("/")
     signed = _decode(fetch(f"{log_url}/checkpoint"), "checkpoint")
+    try:
+        return _step(
+            log_url,
+            signed,
+            witness_name=witness_name,
+            witness_key=witness_key,
+            now=now,
+            state_path=state_path,
+            log_key=log_key,
+            fetch=fetch,
+        )
+    except LogMisbehaviour as error:
+        error.evidence = signed
+        raise
+
+
+def _step(
+    log_url: str,
+    signed: str,
+    *,
+    witness_name: str,
+    witness_key: Ed25519PrivateKey,
+    now: int,
+    state_path: Callable[[str], Path],
+    log_key: str | None,
+    fetch: Fetcher,
+) -> WitnessResult:
     origin = _unverified_origin(signed)
     path = state_path(origin)
     with state_locked(path):

@@ -120,6 +120,16 @@ def test_an_issued_credential_verifies_and_a_byte_change_is_tampered(db, client,
     assert verified(client, reordered) == "VALID"
 
 
+def test_a_json_ld_context_beside_the_credential_is_ignored(db, client, on) -> None:
+    response = post(
+        client,
+        "/vc-api/credentials/issue",
+        {"@context": ["https://www.w3.org/ns/credentials/v2"], "credential": CREDENTIAL},
+    )
+    assert response.status_code == 201
+    assert verified(client, response.json()["verifiableCredential"]) == "VALID"
+
+
 def test_the_key_is_made_once_kept_and_encrypted_at_rest(db, client, on) -> None:
     first = issue(client)["issuer"]
     assert issue(client)["issuer"] == first

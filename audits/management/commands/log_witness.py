@@ -65,6 +65,8 @@ class Command(BaseCommand):
             try:
                 self._round(options, name, key)
             except witness.LogMisbehaviour as error:
+                if error.evidence:
+                    self.stderr.write(f"log_witness: the log served:\n{error.evidence}", ending="")
                 raise CommandError(str(error), returncode=error.exit_code) from error
             except witness.WitnessError as error:
                 if options["interval"] is None:

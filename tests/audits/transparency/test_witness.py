@@ -75,7 +75,9 @@ def _rewrite(count: int, tag: str) -> None:
     _fill(count, tag)
 
 
-def _witness(log_url: str, key_file: Path, state: Path, *extra: str) -> str:
+def _witness(
+    log_url: str, key_file: Path, state: Path, *extra: str, stderr: StringIO | None = None
+) -> str:
     out = StringIO()
     call_command(
         "log_witness",
@@ -86,7 +88,7 @@ def _witness(log_url: str, key_file: Path, state: Path, *extra: str) -> str:
         str(key_file),
         *extra,
         stdout=out,
-        stderr=StringIO(),
+        stderr=stderr or StringIO(),
     )
     return out.getvalue()
 
@@ -169,9 +171,13 @@ def test_a_forked_log_fails_loudly_and_keeps_the_state(
     before = state.read_bytes()
     _rewrite(size, "forged")  # signed by the same log key
     out = state.parent / "cosigned.txt"
+    stderr = StringIO()
     with pytest.raises(CommandError, match="FORK") as raised:
-        _witness(log_url, key_file, state, "--out", str(out))
+        _witness(log_url, key_file, state, "--out", str(out), stderr=stderr)
     assert message in str(raised.value)
+    # The conflicting checkpoint is shown, to keep as evidence beside the state's.
+    served = urlopen_text(f"{log_url}/checkpoint")
+    assert served in stderr.getvalue() and served.split("\n")[1] == str(size)
     assert raised.value.returncode == 2
     assert state.read_bytes() == before
     assert not out.exists()
