@@ -319,6 +319,19 @@ if not DEBUG and not TRANSPARENCY_LOG_KEY:
     raise ImproperlyConfigured("Set TRANSPARENCY_LOG_KEY: production mode refuses a derived key.")
 # Seconds /log/checkpoint may be cached.
 TRANSPARENCY_CHECKPOINT_MAX_AGE = env.int("TRANSPARENCY_CHECKPOINT_MAX_AGE", default=5)
+# The log witness (manage.py log_witness, docs/transparency.md): its private key, either
+# PRIVATE+KEY+<name>+<id>+<base64> or the base64 of a 32-byte seed with LOG_WITNESS_NAME, and the
+# directory of its state files (one per log origin).
+LOG_WITNESS_KEY = env.str("LOG_WITNESS_KEY", default="")
+LOG_WITNESS_NAME = env.str("LOG_WITNESS_NAME", default="")
+LOG_WITNESS_STATE_DIR = Path(
+    env.str("LOG_WITNESS_STATE_DIR", default=str(BASE_DIR / "var" / "log-witness"))
+)
+# The VC-API test issuer for the W3C conformance suites (CONTRACTS §8, docs/conformance.md):
+# POST /vc-api/credentials/issue and /status. Never in production mode.
+VC_API_TEST_ISSUER = env.bool("VC_API_TEST_ISSUER", default=False)
+if not DEBUG and VC_API_TEST_ISSUER:
+    raise ImproperlyConfigured("VC_API_TEST_ISSUER=true is refused in production mode.")
 # WBCSD PACT host (CONTRACTS §7): base path of /auth/token, /2/… and /3/….
 PACT_BASE_PATH = env.str("PACT_BASE_PATH", default="/pact")
 # PACT is served over HTTPS only (CONTRACTS §7); plain HTTP only for local experiments.

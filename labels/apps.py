@@ -5,4 +5,4 @@ class LabelsConfig(AppConfig):
     name = "labels"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the start-up check)
+        from . import checks  # noqa: F401  (registers the start-up checks)

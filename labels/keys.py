@@ -34,6 +34,19 @@ def _cipher() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in configured])
 
 
+def private_key_encrypt(private_key: Ed25519PrivateKey) -> bytes:
+    """The raw private key encrypted with the master key, for keys kept outside `SigningKey`
+    (the VC-API test issuer's)."""
+    raw = private_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return _cipher().encrypt(raw)
+
+
+def private_key_decrypt(encrypted: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(_cipher().decrypt(bytes(encrypted)))
+
+
 def body_did(body: Organisation) -> str:
     return did_web(settings.LABEL_PUBLIC_HOST, "bodies", body.code or "")
 

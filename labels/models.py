@@ -219,4 +219,51 @@ class CertificateDocument(models.Model):
         return f"Certificate PDF of {self.label}"
 
 
+# --- The VC-API test issuer (VC_API_TEST_ISSUER, never in production) ------------------------
+
+
+class ConformanceIssuerKey(models.Model):
+    """The test issuer's did:key, made on first use and kept, so that a conformance run can be
+    repeated against the same issuer. Encrypted at rest like the bodies' keys."""
+
+    public_key_multibase = models.CharField(max_length=128, unique=True)
+    private_key_encrypted = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="conformance_issuer_single_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"did:key:{self.public_key_multibase}"
+
+
+class ConformanceStatusList(models.Model):
+    """The test issuer's Bitstring Status List for one purpose."""
+
+    purpose = models.CharField(max_length=16, choices=StatusPurpose.choices, unique=True)
+    length = models.PositiveIntegerField(default=131_072)
+    bits = models.BinaryField()
+    allocated = models.PositiveIntegerField(default=0)
+    credential = models.JSONField(default=dict)
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"test issuer {self.purpose} list"
+
+
+class ConformanceCredential(models.Model):
+    """A credential the test issuer gave status entries, by the id the caller will use for it
+    (``credential.id`` or ``options.credentialId``), with its indexes."""
+
+    credential_id = models.CharField(max_length=500, unique=True)
+    revocation_index = models.PositiveIntegerField(null=True, blank=True)
+    suspension_index = models.PositiveIntegerField(null=True, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.credential_id
+
+
 from .webhooks.models import *  # noqa: E402,F403

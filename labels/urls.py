@@ -3,7 +3,7 @@ wants them."""
 
 from django.urls import path, re_path
 
-from . import views
+from . import conformance_views, views
 
 app_name = "labels"
 urlpatterns = [
@@ -20,5 +20,18 @@ urlpatterns = [
     path("bodies/<slug:code>/did.json", views.body_did_document, name="did_document"),
     path("contexts/carbon-label/v1", views.label_context, name="context"),
     path("vc-api/credentials/verify", views.verify_api, name="verify_api"),
+    # The test issuer for conformance suites: 404 unless VC_API_TEST_ISSUER (labels/conformance.py).
+    path("vc-api/credentials/issue", conformance_views.issue, name="conformance_issue"),
+    path("vc-api/credentials/status", conformance_views.status, name="conformance_status"),
+    path(
+        "vc-api/status-lists/<str:purpose>",
+        conformance_views.status_list,
+        name="conformance_status_list",
+    ),
+    path(
+        "vc-api/status-lists/<str:purpose>/publish",
+        conformance_views.status_list_publish,
+        name="conformance_status_list_publish",
+    ),
     path("directory/", views.directory, name="directory"),
 ]

@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 
-from . import keys, statuslists
+from . import conformance, keys, statuslists
 from .models import SigningKey, StatusList
 from .vc.did import DID_WEB_PREFIX, ResolvedKey, did_of
 from .vc.verifier import VerificationResult, verify_credential
@@ -65,6 +65,8 @@ def fetch_status_list(url: str) -> Mapping[str, Any]:
         match = resolve(parts.path)
     except Resolver404 as error:
         raise LookupError("no such status list") from error
+    if match.view_name == "labels:conformance_status_list" and conformance.enabled():
+        return conformance.conformance_status_list_get(match.kwargs["purpose"])
     if match.view_name != "labels:status_list":
         raise LookupError("no such status list")
     status_list = StatusList.objects.select_related("body").get(
@@ -85,7 +87,21 @@ def trusted_issuers() -> set[str]:
         "did:key:" + multibase
         for multibase in SigningKey.objects.values_list("public_key_multibase", flat=True)
     }
+    # VC_API_TEST_ISSUER (never in production): the conformance suites' issuer too.
+    test_issuer = conformance.issuer_did() if conformance.enabled() else None
+    if test_issuer:
+        issuers.add(test_issuer)
     return issuers
+
+
+def logged_issuer(did: str) -> bool:
+    """Whether a credential of this issuer must have its issuance in the transparency log.
+
+    Only certification bodies' labels (their did:web or the did:key form of a body key) are
+    logged. The VC-API test issuer's credentials are not labels and are never logged: the log
+    check (NOT_IN_LOG) applies to body issuers only.
+    """
+    return _body_of(did) is not None
 
 
 def _body_of(did: str) -> int | None:
