@@ -1,6 +1,7 @@
 """Label tasks: take ids, re-read state, idempotent."""
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -56,7 +57,7 @@ def certificate_documents_refresh() -> int:
 
     from django.utils import timezone
 
-    cutoff = timezone.now() - timedelta(minutes=1)
+    cutoff = timezone.now() - timedelta(seconds=settings.TASK_SWEEP_GRACE_SECONDS)
     stale = Label.objects.filter(document_stale=True, status_changed_at__lt=cutoff).values_list(
         "pk", flat=True
     )
@@ -89,7 +90,7 @@ def labels_issue_pending() -> int:
     from certification.errors import Blacklisted
     from certification.models import Certificate, CertificateStatus
 
-    cutoff = timezone.now() - timedelta(minutes=1)
+    cutoff = timezone.now() - timedelta(seconds=settings.TASK_SWEEP_GRACE_SECONDS)
     pending = Certificate.objects.filter(
         status=CertificateStatus.PENDING_LABEL, created_at__lt=cutoff
     ).values_list("pk", flat=True)
