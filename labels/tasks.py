@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import services, statuslists
 from .models import CertificateDocument, Label, StatusList
@@ -29,15 +29,21 @@ def certificate_render(label_id: int) -> bool:
         _mark_fresh(label_id, version)
         return False
     pdf = certificate_pdf(facts)
-    with transaction.atomic():
-        document = CertificateDocument.objects.select_for_update().filter(
-            label=label
-        ).first() or CertificateDocument(label=label)
-        old_name = document.file.name if document.file else None
-        document.fingerprint = fingerprint
-        document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
-        document.save()
-        _mark_fresh(label_id, version)
+    try:
+        with transaction.atomic():
+            document = CertificateDocument.objects.select_for_update().filter(
+                label=label
+            ).first() or CertificateDocument(label=label)
+            old_name = document.file.name if document.file else None
+            document.fingerprint = fingerprint
+            document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
+            document.save()
+            _mark_fresh(label_id, version)
+    except IntegrityError:
+        # The same task delivered twice (a worker presumed lost) rendered the first PDF of this
+        # label at the same time and recorded it first: its document stands, this file goes.
+        document.file.storage.delete(document.file.name)
+        return False
     if old_name and old_name != document.file.name:
         document.file.storage.delete(old_name)
     return True

@@ -9,8 +9,10 @@ is then certainly in flight, waiting inside its database transaction, when the k
 
 import os
 import signal
+import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -19,6 +21,7 @@ from certification import services
 from certification.models import Certificate, CertificateStatus, Notification, Status
 from labels import services as label_services
 from labels.models import CertificateDocument, Label, LabelEvent
+from labels.tasks import certificate_render
 from tests.conftest import build_application
 from tests.faults.conftest import mail_counts, wait_for
 
@@ -36,9 +39,9 @@ CHILD_RECOVERY_SECONDS = 60
 PICK_UP_SECONDS = 60
 
 
-def _approve(world) -> list[Certificate]:
+def _approve(world, count: int = APPROVALS) -> list[Certificate]:
     certificates = []
-    for _ in range(APPROVALS):
+    for _ in range(count):
         application = build_application(world, Status.DECISION)
         services.application_transition(
             actor=world.decision_maker,
@@ -56,6 +59,17 @@ def _waiting_on_me() -> int:
         cursor.execute(
             "SELECT count(*) FROM pg_locks WHERE NOT granted "
             "AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        return cursor.fetchone()[0]
+
+
+def _waiting_sessions() -> int:
+    """Sessions of this database waiting for a lock, behind this one or behind each other."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a "
+            "ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()"
         )
         return cursor.fetchone()[0]
 
@@ -165,3 +179,34 @@ def test_pool_child_killed_during_label_issuance(world, celery_processes, mail_d
     assert worker.process.poll() is None  # the worker itself lives on
     assert worker.count(LABEL_ISSUE, "received") == APPROVALS + 1  # one of them twice
     _assert_nothing_twice(certificates, mail_dir)
+
+
+def test_one_render_delivered_twice_at_once_records_one_pdf(world, worker_media) -> None:
+    """A task redelivered while its first delivery still runs (a worker presumed lost): both
+    draw the PDF, one records it, the other steps aside and leaves no file behind."""
+    (certificate,) = _approve(world, 1)
+    label = label_services.label_issue(certificate_id=certificate.pk)
+    CertificateDocument.objects.filter(label=label).delete()  # as before its first render
+    for path in worker_media.rglob("*.pdf"):
+        path.unlink()
+    results: list[object] = []
+
+    def render() -> None:
+        try:
+            results.append(certificate_render(label.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=render) for _ in range(2)]
+    with transaction.atomic():
+        Label.objects.select_for_update().get(pk=label.pk)
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: _waiting_sessions() == 2, "both renders to wait", PICK_UP_SECONDS)
+    for thread in threads:
+        thread.join(timeout=PICK_UP_SECONDS)
+
+    assert sorted(results, key=str) == [False, True]
+    document = CertificateDocument.objects.get(label=label)
+    assert [path.name for path in worker_media.rglob("*.pdf")] == [Path(document.file.name).name]
+    assert not Label.objects.get(pk=label.pk).document_stale
