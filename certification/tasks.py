@@ -66,6 +66,6 @@ def notification_emails_send_ids(self, notification_ids: list[int]) -> int:
 @shared_task
 def notification_emails_sweep() -> int:
     """Send what a lost task or a dead worker left behind (beat runs this every 5 minutes)."""
-    cutoff = timezone.now() - timedelta(minutes=2)
+    cutoff = timezone.now() - timedelta(seconds=settings.TASK_SWEEP_GRACE_SECONDS)
     ids = Notification.objects.filter(email_sent_at__isnull=True, created_at__lt=cutoff)
     return sum(_send_one(pk) for pk in ids.values_list("pk", flat=True)[:500])

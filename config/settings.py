@@ -253,8 +253,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task a worker took but never acknowledged (the whole worker was killed, its machine lost)
+# goes back to the queue after this many seconds, and another worker runs it. It must exceed the
+# longest task and the longest countdown a task waits for in a worker (docs/operations.md).
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # Every worker looks for such tasks this often (kombu's default looks every 100 s).
+    "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 5)),
+    "unacked_restore_throttle": 1,
+    # The lock of that look, should a worker die holding it (kombu's default holds it 300 s).
+    "unacked_mutex_expire": max(1, min(300, BROKER_VISIBILITY_TIMEOUT // 2)),
+    # A broker that drops packets must not hold a request that queues a task after commit.
+    "socket_connect_timeout": 2,
+}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Django's database scheduler, which also sends again a run the broker refused (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:CatchingUpScheduler"
+# A sweep leaves work this long to the task queued for it at commit before doing it itself.
+TASK_SWEEP_GRACE_SECONDS = env.int("TASK_SWEEP_GRACE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "certification.tasks.notification_emails_sweep",

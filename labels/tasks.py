@@ -1,8 +1,9 @@
 """Label tasks: take ids, re-read state, idempotent."""
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import services, statuslists
 from .models import CertificateDocument, Label, StatusList
@@ -28,15 +29,21 @@ def certificate_render(label_id: int) -> bool:
         _mark_fresh(label_id, version)
         return False
     pdf = certificate_pdf(facts)
-    with transaction.atomic():
-        document = CertificateDocument.objects.select_for_update().filter(
-            label=label
-        ).first() or CertificateDocument(label=label)
-        old_name = document.file.name if document.file else None
-        document.fingerprint = fingerprint
-        document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
-        document.save()
-        _mark_fresh(label_id, version)
+    try:
+        with transaction.atomic():
+            document = CertificateDocument.objects.select_for_update().filter(
+                label=label
+            ).first() or CertificateDocument(label=label)
+            old_name = document.file.name if document.file else None
+            document.fingerprint = fingerprint
+            document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
+            document.save()
+            _mark_fresh(label_id, version)
+    except IntegrityError:
+        # The same task delivered twice (a worker presumed lost) rendered the first PDF of this
+        # label at the same time and recorded it first: its document stands, this file goes.
+        document.file.storage.delete(document.file.name)
+        return False
     if old_name and old_name != document.file.name:
         document.file.storage.delete(old_name)
     return True
@@ -56,7 +63,7 @@ def certificate_documents_refresh() -> int:
 
     from django.utils import timezone
 
-    cutoff = timezone.now() - timedelta(minutes=1)
+    cutoff = timezone.now() - timedelta(seconds=settings.TASK_SWEEP_GRACE_SECONDS)
     stale = Label.objects.filter(document_stale=True, status_changed_at__lt=cutoff).values_list(
         "pk", flat=True
     )
@@ -89,7 +96,7 @@ def labels_issue_pending() -> int:
     from certification.errors import Blacklisted
     from certification.models import Certificate, CertificateStatus
 
-    cutoff = timezone.now() - timedelta(minutes=1)
+    cutoff = timezone.now() - timedelta(seconds=settings.TASK_SWEEP_GRACE_SECONDS)
     pending = Certificate.objects.filter(
         status=CertificateStatus.PENDING_LABEL, created_at__lt=cutoff
     ).values_list("pk", flat=True)

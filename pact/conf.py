@@ -1,6 +1,7 @@
 """PACT settings, each with a default, so the settings module needs no entry until a deployment
 wants to change one (docs/pact.md lists them)."""
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -40,7 +41,16 @@ def delivery_window() -> timedelta:
     return timedelta(hours=getattr(settings, "PACT_DELIVERY_WINDOW_HOURS", 72))
 
 
+def retry_backoff_max() -> int:
+    """The longest wait before a retry: an hour, or half the broker's visibility timeout if
+    that is shorter, since a retry waits in a worker unacknowledged and one waiting longer than
+    the timeout would be delivered again (docs/operations.md)."""
+    return min(3600, int(getattr(settings, "BROKER_VISIBILITY_TIMEOUT", 7200)) // 2)
+
+
 def delivery_max_retries() -> int:
-    """Read once, when the task is defined. With a 30 s base doubling to a 1 h cap, 80 retries
-    outlast the 72-hour window, which is what ends a delivery in practice."""
-    return int(getattr(settings, "PACT_DELIVERY_MAX_RETRIES", 80))
+    """Read once, when the task is defined. Enough retries, at waits of half the longest on
+    average (full jitter), to outlast the 72-hour window, which is what ends a delivery."""
+    average = retry_backoff_max() / 2
+    default = math.ceil(delivery_window().total_seconds() / average) + 10
+    return int(getattr(settings, "PACT_DELIVERY_MAX_RETRIES", default))
