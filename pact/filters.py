@@ -151,9 +151,9 @@ def deprecated_condition(now: datetime) -> Q:
 def apply(queryset: QuerySet, criteria: Criteria, *, now: datetime) -> QuerySet:
     conditions = []
     if criteria.product_ids:
-        conditions.append(_any(_product_condition(value) for value in criteria.product_ids))
+        conditions.append(_any(product_condition(value) for value in criteria.product_ids))
     if criteria.company_ids:
-        conditions.append(_any(_company_condition(value) for value in criteria.company_ids))
+        conditions.append(_any(company_condition(value) for value in criteria.company_ids))
     if criteria.geographies:
         conditions.append(_any(_geography_condition(value) for value in criteria.geographies))
     if criteria.classifications:
@@ -187,7 +187,7 @@ def _any(conditions) -> Q:
     return combined
 
 
-def _product_condition(value: str) -> Q:
+def product_condition(value: str) -> Q:
     if (gtin := identifiers.gtin_of(value)) is not None:
         return Q(label__gtin=gtin)
     rest = identifiers.strip_prefix(value.strip(), identifiers.PRODUCT_PREFIX)
@@ -203,7 +203,7 @@ def _product_condition(value: str) -> Q:
     return NOTHING
 
 
-def _company_condition(value: str) -> Q:
+def company_condition(value: str) -> Q:
     rest = identifiers.strip_prefix(value.strip(), identifiers.USCC_PREFIX)
     if not rest:
         return NOTHING
