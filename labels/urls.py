@@ -8,7 +8,8 @@ from . import conformance_views, views
 app_name = "labels"
 urlpatterns = [
     re_path(r"^01/(?P<gtin>[^/]*)(?P<rest>(?:/.*)?)$", views.resolve_gtin, name="resolve_gtin"),
-    path("L/<str:serial>", views.resolve_serial, name="resolve_serial"),
+    # One answer with or without a trailing slash.
+    re_path(r"^L/(?P<serial>[^/]*)/?$", views.resolve_serial, name="resolve_serial"),
     path(".well-known/gs1resolver", views.gs1_resolver_description, name="gs1resolver"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path("labels/<str:serial>/", views.public_page, name="public_page"),

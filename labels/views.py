@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
@@ -31,8 +31,14 @@ from . import keys, selectors, statuslists
 from .answer_cache import answer_of, mark_answer
 from .facts import label_qr_url
 from .models import CertificateDocument, Label, LabelStatus, SigningKey, StatusList
-from .rendering.qr import qr_png, qr_svg
-from .resolver import InvalidDigitalLink, parse_digital_link
+from .rendering.qr import qr_png, qr_svg, serial_is_valid
+from .resolver import (
+    KNOWN_ATTRIBUTES,
+    QUALIFIER_ORDER,
+    InvalidDigitalLink,
+    parse_digital_link,
+    query_attributes,
+)
 from .vc.did import did_document, verification_method_entry
 from .vc.jws import jwk_from_public_key
 from .vc.statuslist import ttl_seconds
@@ -65,17 +71,43 @@ def _links(label: Label) -> dict[str, str]:
     }
 
 
+# What each target is, for the linkset. The verification service is not a page to GET: it
+# takes a POSTed credential, and its entry says so.
+LINK_TARGETS = {
+    "gs1:defaultLink": ("text/html", "Public verification page of label {serial}"),
+    "gs1:sustainabilityInfo": (
+        "application/vc+ld+json",
+        "Signed label credential of label {serial}",
+    ),
+    "gs1:certificationInfo": ("application/pdf", "Certificate of label {serial} (PDF)"),
+    "gs1:verificationService": (
+        "application/json",
+        'Verification service: POST a credential as {{"verifiableCredential": ...}} '
+        "(application/json) to verify it",
+    ),
+}
+
+
 def _linkset(label: Label, anchor: str) -> dict:
     links = _links(label)
     entry: dict = {"anchor": anchor}
     for link_type, href in links.items():
         name = GS1 + link_type.removeprefix("gs1:")
-        media = {
-            "gs1:sustainabilityInfo": "application/vc+ld+json",
-            "gs1:certificationInfo": "application/pdf",
-        }.get(link_type, "text/html")
-        entry[name] = [{"href": href, "title": f"{label.serial} {link_type}", "type": media}]
+        media, title = LINK_TARGETS[link_type]
+        entry[name] = [{"href": href, "title": title.format(serial=label.serial), "type": media}]
     return {"linkset": [entry]}
+
+
+# A link type may be given as a compact URI or in full, in either scheme of the vocabulary.
+GS1_VOCABULARY = ("https://gs1.org/voc/", "http://gs1.org/voc/")
+
+
+def _link_type(value: str) -> str:
+    """`https://gs1.org/voc/sustainabilityInfo` and `http://…` are `gs1:sustainabilityInfo`."""
+    for namespace in GS1_VOCABULARY:
+        if value.startswith(namespace):
+            return "gs1:" + value.removeprefix(namespace)
+    return value
 
 
 def _current_version(label: Label) -> Label:
@@ -89,10 +121,12 @@ def _current_version(label: Label) -> Label:
 
 
 def _resolve(request: HttpRequest, label: Label, anchor: str) -> HttpResponse:
+    """A link type we do not serve gets the default link, as a GS1 resolver does when the
+    requested type is not available for the item."""
     label = _current_version(label)
     linkset_url = anchor + "?linkType=linkset"
     link_header = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
-    link_type = request.GET.get("linkType", "")
+    link_type = _link_type(request.GET.get("linkType", "").strip())
     if link_type in ("linkset", "all"):
         response = HttpResponse(json.dumps(_linkset(label, anchor)), content_type=LINKSET_TYPE)
     else:
@@ -104,10 +138,13 @@ def _resolve(request: HttpRequest, label: Label, anchor: str) -> HttpResponse:
     return response
 
 
-@require_GET
+# GET and HEAD on every resolver path: HEAD answers the same status and headers, no body.
+
+
+@require_safe
 def resolve_gtin(request: HttpRequest, gtin: str, rest: str = "") -> HttpResponse:
     try:
-        link = parse_digital_link(gtin, rest)
+        link = parse_digital_link(gtin, rest, request.GET)
     except InvalidDigitalLink as error:
         return _problem(400, "Invalid GS1 Digital Link", str(error))
     if link.serial is None:
@@ -119,17 +156,19 @@ def resolve_gtin(request: HttpRequest, gtin: str, rest: str = "") -> HttpRespons
     return _resolve(request, label, anchor)
 
 
-@require_GET
+@require_safe
 def resolve_serial(request: HttpRequest, serial: str) -> HttpResponse:
-    from .rendering.qr import serial_is_valid
-
     if not serial_is_valid(serial):
         return _problem(400, "Invalid label path", "Not an uppercase Crockford base32 serial.")
+    try:
+        query_attributes(request.GET, in_path=("21",))
+    except InvalidDigitalLink as error:
+        return _problem(400, "Invalid GS1 Digital Link", str(error))
     label = selectors.label_get_public(serial)
     return _resolve(request, label, statuslists.public_url(f"/L/{serial}"))
 
 
-@require_GET
+@require_safe
 def gs1_resolver_description(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
@@ -137,13 +176,24 @@ def gs1_resolver_description(request: HttpRequest) -> JsonResponse:
             "resolverRoot": statuslists.public_url(""),
             "supportedPrimaryKeys": ["gtin"],
             "supportedKeyQualifiers": {"01": ["22", "10", "21"]},
-            "supportedLinkTypes": [
-                {"linkType": "gs1:defaultLink"},
-                {"linkType": "gs1:sustainabilityInfo"},
-                {"linkType": "gs1:certificationInfo"},
-                {"linkType": "gs1:verificationService"},
-                {"linkType": "linkset"},
+            "supportedDataAttributes": sorted(set(KNOWN_ATTRIBUTES) - set(QUALIFIER_ORDER)),
+            "validatesAttributeSyntax": True,
+            "supportedMethods": ["GET", "HEAD"],
+            "supportedLinkType": [
+                {"namespace": namespace, "prefix": "gs1:"} for namespace in GS1_VOCABULARY
             ],
+            "supportedLinkTypes": [
+                {"linkType": "gs1:defaultLink", "type": "text/html"},
+                {"linkType": "gs1:sustainabilityInfo", "type": "application/vc+ld+json"},
+                {"linkType": "gs1:certificationInfo", "type": "application/pdf"},
+                {
+                    "linkType": "gs1:verificationService",
+                    "type": "application/json",
+                    "method": "POST",
+                },
+                {"linkType": "linkset", "type": LINKSET_TYPE},
+            ],
+            "unsupportedLinkTypeAnswer": "gs1:defaultLink",
             "linkTypeDefaultCanBeLinkset": False,
             "supportedContextValuesEnumerated": [],
         }
@@ -389,9 +439,14 @@ def label_context(request: HttpRequest) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_api(request: HttpRequest) -> JsonResponse:
-    """VC-API style: {"verifiableCredential": ..., "options": {...}} → checks and a reason."""
+    """VC-API style: {"verifiableCredential": ..., "options": {...}} → checks and a reason.
+
+    A GET (the resolver's `gs1:verificationService` redirect lands here) verifies nothing: it
+    describes how to POST, so a browser or a crawler is not led to believe a label was checked."""
+    if request.method != "POST":
+        return _verify_api_description()
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
@@ -403,6 +458,26 @@ def verify_api(request: HttpRequest) -> JsonResponse:
     payload["verified"] = result.valid
     status = 200 if result.valid else (400 if result.reason == Reason.MALFORMED else 422)
     return JsonResponse(payload, status=status)
+
+
+def _verify_api_description() -> JsonResponse:
+    response = JsonResponse(
+        {
+            "description": "Verification service for signed carbon label credentials. A GET "
+            "verifies nothing: POST the credential to this URL.",
+            "method": "POST",
+            "contentType": "application/json",
+            "request": {"verifiableCredential": "<the signed label credential>"},
+            "responses": {
+                "200": "verified: the checks passed",
+                "400": "the body or the credential is malformed",
+                "422": "not verified; `reason` says why",
+            },
+            "directory": statuslists.public_url(reverse("labels:directory")),
+        }
+    )
+    response["Allow"] = "GET, HEAD, POST"
+    return response
 
 
 # --- public directory --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """PACT events as CloudEvents 1.0 in structured JSON mode: the type names of each version, the
 checks an incoming event passes, and the answers we send to a footprint request."""
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,8 @@ EVENT_TYPES: dict[int, dict[str, str]] = {
         EventKind.REQUEST_REJECTED: "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
     },
 }
+# RFC 9562 text form, as JSON Schema's `uuid` format has it: no braces, no `urn:uuid:`.
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 KIND_OF_TYPE = {
     spec: {name: kind for kind, name in types.items()} for spec, types in EVENT_TYPES.items()
 }
@@ -53,7 +56,18 @@ def event_kind(spec: int, event: Any) -> str:
         )
     if not isinstance(event.get("data"), dict):
         raise BadRequest("The event needs a data object.")
+    if kind == EventKind.PUBLISHED:
+        _check_footprint_ids(event["data"].get("pfIds"))
     return kind
+
+
+def _check_footprint_ids(pf_ids: Any) -> None:
+    """A PublishedEvent names footprints by their ids, which are UUIDs in both versions; a
+    product URN or anything else in their place is a malformed event."""
+    if not isinstance(pf_ids, list) or not all(
+        isinstance(pf_id, str) and UUID_TEXT.fullmatch(pf_id) for pf_id in pf_ids
+    ):
+        raise BadRequest("data.pfIds must be a list of footprint ids (UUIDs).")
 
 
 def request_criteria(spec: int, data: dict) -> Criteria:

@@ -108,12 +108,12 @@ def criteria_from_fragment(fragment: dict) -> Criteria:
 
 
 def _criteria(lists: dict[str, list[str]], dates: dict[str, datetime]) -> Criteria:
-    statuses = []
-    for value in lists.pop("statuses", []):
-        canonical = {ACTIVE.lower(): ACTIVE, DEPRECATED.lower(): DEPRECATED}.get(value.lower())
-        if canonical is None:
-            raise BadRequest("status must be Active or Deprecated.")
-        statuses.append(canonical)
+    # A status other than Active or Deprecated is kept as given: like any filter value that
+    # matches nothing, it answers `{"data": []}` rather than 400 (CONTRACTS §7).
+    statuses = [
+        {ACTIVE.lower(): ACTIVE, DEPRECATED.lower(): DEPRECATED}.get(value.strip().lower(), value)
+        for value in lists.pop("statuses", [])
+    ]
     values: dict[str, Any] = {name: tuple(found) for name, found in lists.items()}
     values.update(dates)
     return Criteria(**values, statuses=tuple(statuses))
@@ -151,9 +151,9 @@ def deprecated_condition(now: datetime) -> Q:
 def apply(queryset: QuerySet, criteria: Criteria, *, now: datetime) -> QuerySet:
     conditions = []
     if criteria.product_ids:
-        conditions.append(_any(_product_condition(value) for value in criteria.product_ids))
+        conditions.append(_any(product_condition(value) for value in criteria.product_ids))
     if criteria.company_ids:
-        conditions.append(_any(_company_condition(value) for value in criteria.company_ids))
+        conditions.append(_any(company_condition(value) for value in criteria.company_ids))
     if criteria.geographies:
         conditions.append(_any(_geography_condition(value) for value in criteria.geographies))
     if criteria.classifications:
@@ -162,11 +162,8 @@ def apply(queryset: QuerySet, criteria: Criteria, *, now: datetime) -> QuerySet:
         )
     if criteria.statuses:
         deprecated = deprecated_condition(now)
-        conditions.append(
-            _any(
-                deprecated if status == DEPRECATED else ~deprecated for status in criteria.statuses
-            )
-        )
+        by_status = {ACTIVE: ~deprecated, DEPRECATED: deprecated}
+        conditions.append(_any(by_status.get(status, NOTHING) for status in criteria.statuses))
     if criteria.valid_on:
         conditions.append(
             Q(label__valid_from__lte=criteria.valid_on, label__valid_until__gte=criteria.valid_on)
@@ -190,7 +187,7 @@ def _any(conditions) -> Q:
     return combined
 
 
-def _product_condition(value: str) -> Q:
+def product_condition(value: str) -> Q:
     if (gtin := identifiers.gtin_of(value)) is not None:
         return Q(label__gtin=gtin)
     rest = identifiers.strip_prefix(value.strip(), identifiers.PRODUCT_PREFIX)
@@ -206,7 +203,7 @@ def _product_condition(value: str) -> Q:
     return NOTHING
 
 
-def _company_condition(value: str) -> Q:
+def company_condition(value: str) -> Q:
     rest = identifiers.strip_prefix(value.strip(), identifiers.USCC_PREFIX)
     if not rest:
         return NOTHING

@@ -10,8 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 
 from labels.models import Label, LabelEvent
 
@@ -62,9 +73,9 @@ def partner_client_get(client_id: str) -> PartnerClient | None:
     return PartnerClient.objects.filter(client_id=client_id, is_active=True).first()
 
 
-def _footprints() -> QuerySet[Footprint]:
+def _later_in_chain() -> QuerySet[Label]:
     # The chain of a label: same product, same plant, same body, as the certificate renews.
-    later_in_chain = Label.objects.filter(
+    return Label.objects.filter(
         certificate__product_id=OuterRef("label__certificate__product_id"),
         certificate__certification_body_id=OuterRef("label__certificate__certification_body_id"),
         certificate__application__plant_address=OuterRef(
@@ -72,6 +83,10 @@ def _footprints() -> QuerySet[Footprint]:
         ),
         pk__gt=OuterRef("label_id"),
     )
+
+
+def _footprints() -> QuerySet[Footprint]:
+    later_in_chain = _later_in_chain()
     status_changes = (
         LabelEvent.objects.filter(label_id=OuterRef("label_id"), action__in=STATUS_EVENTS)
         .order_by()
@@ -99,6 +114,29 @@ def footprints_for_client(client: PartnerClient, *, spec: int) -> QuerySet[Footp
     if spec == 2:
         queryset = queryset.exclude(v2_declared_unit="")
     return queryset
+
+
+def with_updated(queryset: QuerySet[Footprint]) -> QuerySet[Footprint]:
+    """Annotates `updated_at`, the moment the v2 `updated` states (representation
+    `_updated`): the latest of the renewal and the last recorded status change; NULL for a
+    footprint never changed. Needs the `status_changes` annotation of `_footprints`."""
+    superseded_at = Subquery(
+        _later_in_chain().order_by("pk").values("issued_at")[:1], output_field=DateTimeField()
+    )
+    status_changed_at = Case(
+        When(status_changes__gt=0, then=F("label__status_changed_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+    # Greatest of two values either of which may be NULL, the same on SQLite and PostgreSQL.
+    return queryset.annotate(
+        superseded_at=superseded_at, last_status_change_at=status_changed_at
+    ).annotate(
+        updated_at=Greatest(
+            Coalesce("superseded_at", "last_status_change_at"),
+            Coalesce("last_status_change_at", "superseded_at"),
+        )
+    )
 
 
 def footprint_get(pf_id) -> Footprint | None:

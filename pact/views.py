@@ -22,12 +22,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from . import conf, events, filters, selectors, services
+from . import conf, events, filters, odata, selectors, services
 from .errors import (
     AccessDenied,
     BadRequest,
     NoSuchFootprint,
-    NotImplementedByHost,
     OAuthError,
     PactError,
     TokenExpired,
@@ -133,20 +132,21 @@ def _basic_client(request: HttpRequest) -> PartnerClient:
 @_pact_endpoint(("GET", "HEAD"))
 def footprint_list(request: HttpRequest, spec: int) -> HttpResponse:
     client = _client(request)
-    if spec == 2 and "$filter" in request.GET:
-        raise NotImplementedByHost(
-            "The OData $filter parameter is not implemented; /3/footprints takes the v3 filters."
-        )
     limit, offset = _paging(request)
     criteria = filters.criteria_from_query(request.GET) if spec == 3 else filters.Criteria()
+    predicates = _odata_filter(request) if spec == 2 else []
     services.footprints_index()
     now = timezone.now()
     queryset = filters.apply(selectors.footprints_for_client(client, spec=spec), criteria, now=now)
+    queryset = odata.apply(queryset, predicates)
     views, more = selectors.footprint_page(queryset, offset=offset, limit=limit)
     response = pact_json({"data": [product_footprint(view, spec=spec, now=now) for view in views]})
     if more:
         query = request.GET.copy()
-        query["limit"] = str(limit)
+        # limit=0 asks for an empty page; its next link carries the page size, since a link
+        # that kept limit=0 would lead to the same empty page for ever.
+        page_size = limit or min(conf.page_size(), conf.max_page_size())
+        query["limit"] = str(page_size)
         query["offset"] = str(offset + limit)
         # Absolute, on the host the request came to, as the spec requires.
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
@@ -154,11 +154,18 @@ def footprint_list(request: HttpRequest, spec: int) -> HttpResponse:
     return response
 
 
+def _odata_filter(request: HttpRequest) -> list:
+    """The v2 `$filter` (pact/odata.py); an empty one filters nothing."""
+    values = request.GET.getlist("$filter")
+    if len(values) > 1:
+        raise BadRequest("Give $filter once; combine conditions with 'and'.")
+    return odata.parse(values[0]) if values else []
+
+
 def _paging(request: HttpRequest) -> tuple[int, int]:
+    """`limit` is a uint with minimum 0 in both OpenAPI files: 0 is a valid, empty page."""
     limit = _whole_number(request.GET.get("limit"), "limit", default=conf.page_size())
     offset = _whole_number(request.GET.get("offset"), "offset", default=0)
-    if limit < 1:
-        raise BadRequest("limit must be at least 1.")
     return min(limit, conf.max_page_size()), offset
 
 

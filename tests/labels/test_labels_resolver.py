@@ -220,6 +220,191 @@ def test_the_resolver_describes_itself(db, anon) -> None:
         "gs1:verificationService",
         "linkset",
     }
+    assert body["supportedMethods"] == ["GET", "HEAD"]
+    assert {entry["namespace"] for entry in body["supportedLinkType"]} == {
+        "https://gs1.org/voc/",
+        "http://gs1.org/voc/",
+    }
+    assert "17" in body["supportedDataAttributes"]
+    [service] = [
+        entry
+        for entry in body["supportedLinkTypes"]
+        if entry["linkType"] == "gs1:verificationService"
+    ]
+    assert service["method"] == "POST"
+
+
+# --- HEAD ---------------------------------------------------------------------------------
+
+HEAD_PATHS = {
+    "digital link": "/01/" + GTIN + "/21/{serial}",
+    "digital link, linkset": "/01/" + GTIN + "/21/{serial}?linkType=linkset",
+    "short path": "/L/{serial}",
+    "short path, credential": "/L/{serial}?linkType=gs1:sustainabilityInfo",
+    "invalid syntax": "/01/06901234567817/21/{serial}",
+    "unknown serial": "/L/ZZZZZZZZZZZZ",
+    "resolver description": "/.well-known/gs1resolver",
+}
+COMPARED_HEADERS = ("Content-Type", "Location", "Link", "Cache-Control")
+
+
+@pytest.mark.parametrize("template", HEAD_PATHS.values(), ids=HEAD_PATHS.keys())
+def test_head_answers_like_get_without_a_body(gtin_label, anon, template) -> None:
+    path = template.format(serial=gtin_label.serial)
+
+    got = anon.get(path)
+    head = anon.head(path)
+
+    assert head.status_code == got.status_code
+    assert got.status_code != 405
+    for name in COMPARED_HEADERS:
+        assert head.get(name) == got.get(name), name
+    assert head.content == b""
+
+
+# --- character sets and data attributes -----------------------------------------------------
+
+INVALID_VALUES = {
+    "space in the lot": "/01/" + GTIN + "/10/LOT%207/21/{serial}",
+    "hash in the lot": "/01/" + GTIN + "/10/LOT%237/21/{serial}",
+    "tilde in the CPV": "/01/" + GTIN + "/22/A~B/21/{serial}",
+    "non-ASCII in the lot": "/01/" + GTIN + "/10/%E6%89%B9/21/{serial}",
+    "lot of 21 characters": "/01/" + GTIN + "/10/" + "A" * 21 + "/21/{serial}",
+    "expiry date not a date": "/01/" + GTIN + "/21/{serial}?17=261341",
+    "expiry date of 30 February": "/01/" + GTIN + "/21/{serial}?17=260230",
+    "expiry date too short": "/01/" + GTIN + "/21/{serial}?17=2612",
+    "expiry date with letters": "/L/{serial}?17=26123A",
+    "empty lot in the query": "/01/" + GTIN + "/21/{serial}?10=",
+    "hash in a lot in the query": "/L/{serial}?10=A%23B",
+    "lot in the path and the query": "/01/" + GTIN + "/10/LOT/21/{serial}?10=LOT",
+    "expiry date twice": "/01/" + GTIN + "/21/{serial}?17=261231&17=261130",
+    "serial in the short path and the query": "/L/{serial}?21={serial}",
+}
+
+
+@pytest.mark.parametrize("template", INVALID_VALUES.values(), ids=INVALID_VALUES.keys())
+def test_a_value_outside_its_ai_format_is_400(gtin_label, anon, template) -> None:
+    response = anon.get(template.format(serial=gtin_label.serial))
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 400
+
+
+VALID_VALUES = {
+    "set 82 punctuation in the lot": "/01/" + GTIN + "/10/A-1.2_3%2B(x)/21/{serial}",
+    "a CPV": "/01/" + GTIN + "/22/Blue-XL/10/LOT7/21/{serial}",
+    "percent sign, encoded once": "/01/" + GTIN + "/10/A%2523/21/{serial}",
+    "expiry date": "/01/" + GTIN + "/21/{serial}?17=261231",
+    "expiry date, day 00": "/L/{serial}?17=260200",
+    "leap day": "/01/" + GTIN + "/21/{serial}?17=280229",
+    "lot in the query": "/01/" + GTIN + "/21/{serial}?10=LOT7",
+    "an AI we do not know": "/01/" + GTIN + "/21/{serial}?3103=000189",
+}
+
+
+@pytest.mark.parametrize("template", VALID_VALUES.values(), ids=VALID_VALUES.keys())
+def test_values_in_their_ai_format_resolve(gtin_label, anon, template) -> None:
+    response = anon.get(template.format(serial=gtin_label.serial))
+
+    assert response.status_code == 307
+    assert response["Location"] == links(gtin_label)["defaultLink"]
+
+
+def test_a_percent_encoded_value_is_decoded_once() -> None:
+    """`%2523` in the URI is the lot `%23` (valid), not `#` (invalid)."""
+    from labels.resolver import parse_digital_link
+
+    link = parse_digital_link(GTIN, "/10/A%23/21/ABCDEFGH")
+
+    assert link.qualifiers == {"10": "A%23", "21": "ABCDEFGH"}
+
+
+# --- link types in full, unknown link types -------------------------------------------------
+
+
+@pytest.mark.parametrize("namespace", ["https://gs1.org/voc/", "http://gs1.org/voc/"])
+@pytest.mark.parametrize(
+    "name", ["sustainabilityInfo", "certificationInfo", "verificationService", "defaultLink"]
+)
+def test_a_link_type_in_its_full_uri_form_is_the_compact_one(
+    gtin_label, anon, namespace, name
+) -> None:
+    path = f"/01/{GTIN}/21/{gtin_label.serial}"
+
+    full = anon.get(path, {"linkType": namespace + name})
+    compact = anon.get(path, {"linkType": f"gs1:{name}"})
+
+    assert full.status_code == compact.status_code == 307
+    assert full["Location"] == compact["Location"] == links(gtin_label)[name]
+
+
+@pytest.mark.parametrize(
+    "link_type", ["gs1:recipeInfo", "https://gs1.org/voc/pip", "https://example.com/voc/x", ""]
+)
+def test_a_link_type_we_do_not_serve_gets_the_default_link(gtin_label, anon, link_type) -> None:
+    response = anon.get(f"/L/{gtin_label.serial}", {"linkType": link_type})
+
+    assert response.status_code == 307
+    assert response["Location"] == links(gtin_label)["defaultLink"]
+
+
+# --- trailing slash ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["/01/" + GTIN + "/21/{serial}", "/01/" + GTIN + "/10/LOT7/21/{serial}", "/L/{serial}"],
+    ids=["digital link", "with a lot", "short path"],
+)
+@pytest.mark.parametrize("link_type", ["", "linkset", "gs1:sustainabilityInfo"])
+def test_a_trailing_slash_gets_the_same_answer(gtin_label, anon, template, link_type) -> None:
+    path = template.format(serial=gtin_label.serial)
+    query = {"linkType": link_type} if link_type else {}
+
+    bare = anon.get(path, query)
+    slashed = anon.get(path + "/", query)
+
+    assert bare.status_code in (200, 307)
+    assert slashed.status_code == bare.status_code
+    for name in COMPARED_HEADERS:
+        assert slashed.get(name) == bare.get(name), name
+    assert slashed.content == bare.content
+
+
+@pytest.mark.parametrize(
+    "template", ["/01/" + GTIN + "/21/{serial}//", "/L/{serial}//", "/01/" + GTIN + "/21/"]
+)
+def test_more_than_one_trailing_slash_is_not_the_same_path(gtin_label, anon, template) -> None:
+    response = anon.get(template.format(serial=gtin_label.serial))
+
+    assert response.status_code in (400, 404)
+
+
+# --- the verification service in the linkset --------------------------------------------------
+
+
+def test_the_linkset_describes_the_verification_service_as_a_post(gtin_label, anon) -> None:
+    response = anon.get(f"/L/{gtin_label.serial}", {"linkType": "linkset"})
+
+    [context] = response.json()["linkset"]
+    [service] = context[GS1 + "verificationService"]
+    assert service["href"] == links(gtin_label)["verificationService"]
+    assert service["type"] == "application/json"
+    assert "POST" in service["title"]
+    assert "credential" in service["title"]
+
+
+def test_the_verification_service_redirect_leads_to_a_description_not_a_verdict(
+    gtin_label, anon
+) -> None:
+    response = anon.get(f"/L/{gtin_label.serial}", {"linkType": "gs1:verificationService"})
+
+    assert response.status_code == 307
+    target = anon.get(path_of(response["Location"]))
+    assert target.status_code == 200
+    assert target.json()["method"] == "POST"
+    assert "verified" not in target.json()
 
 
 # --- DID documents and JWKS ---------------------------------------------------------------

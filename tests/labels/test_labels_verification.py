@@ -596,8 +596,19 @@ def test_the_verification_endpoint_answers_400_to_malformed_input(
         assert response["Content-Type"] == "application/problem+json"
 
 
-def test_the_verification_endpoint_is_post_only(anon, db) -> None:
-    assert anon.get("/vc-api/credentials/verify").status_code == 405
+def test_a_get_of_the_verification_endpoint_describes_it_and_verifies_nothing(anon, db) -> None:
+    """The resolver's gs1:verificationService redirect lands here with a GET: the answer says
+    how to POST and carries no verdict."""
+    response = anon.get("/vc-api/credentials/verify")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["method"] == "POST"
+    assert body["contentType"] == "application/json"
+    assert "verified" not in body
+    assert "reason" not in body
+    assert anon.put("/vc-api/credentials/verify").status_code == 405
 
 
 def test_a_label_without_its_proof_is_malformed(label, anon) -> None:

@@ -87,13 +87,27 @@ def test_notifications_are_accepted_with_an_empty_200_and_recorded_once(
     assert OutboundEvent.objects.count() == 0
 
 
-def test_a_published_event_naming_urns_rather_than_uuids_is_still_accepted(
-    signed_in: Pact,
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"pfIds": ["urn:gtin:4712345060507"]},
+        {"pfIds": ["079e425a-464f-528d-341d-4a944a1dfd70", "urn:gtin:4712345060507"]},
+        {"pfIds": ["urn:uuid:079e425a-464f-528d-341d-4a944a1dfd70"]},
+        {"pfIds": ["079e425a464f528d341d4a944a1dfd70"]},
+        {"pfIds": [42]},
+        {"pfIds": "079e425a-464f-528d-341d-4a944a1dfd70"},
+        {},
+    ],
+    ids=["URN", "a URN among ids", "urn:uuid", "no hyphens", "number", "not a list", "none"],
+)
+def test_a_published_event_whose_pf_ids_are_not_footprint_ids_is_bad_request(
+    signed_in: Pact, spec: int, data: dict
 ) -> None:
-    """The PACT conformance tests send such an event and expect 200."""
-    accepted(
-        signed_in, 2, cloud_event(2, EventKind.PUBLISHED, {"pfIds": ["urn:gtin:4712345060507"]})
-    )
+    body = refused(signed_in, spec, cloud_event(spec, EventKind.PUBLISHED, data), "BadRequest")
+
+    assert "pfIds" in body["message"]
+    assert InboundEvent.objects.count() == 0
 
 
 @pytest.mark.parametrize("spec", SPECS)
@@ -227,6 +241,25 @@ def test_a_request_for_an_unknown_product_is_rejected(
     assert OutboundEvent.objects.get().kind == EventKind.REQUEST_REJECTED
 
 
+def test_a_v3_request_with_an_unknown_status_is_accepted_and_rejected_later(
+    signed_in: Pact,
+    answering_partner: Partner,
+    receiver: Receiver,
+    label: Label,
+    django_capture_on_commit_callbacks,
+) -> None:
+    """An unknown status matches nothing, as in ListFootprints: the request is answered with
+    RequestRejected NotFound, not refused."""
+    request = cloud_event(3, EventKind.REQUEST_CREATED, {"status": "Gone"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted(signed_in, 3, request)
+
+    [received] = receiver.requests
+    assert received.body["type"] == EVENT_TYPES[3][EventKind.REQUEST_REJECTED]
+    assert received.body["data"]["error"]["code"] == "NotFound"
+
+
 def test_a_v3_request_takes_every_v3_filter(
     signed_in: Pact,
     answering_partner: Partner,
@@ -292,7 +325,6 @@ def test_a_request_the_host_cannot_answer_is_refused_at_once(
         (2, {"pf": {}}),
         (2, {"comment": "no fragment"}),
         (3, {"comment": "anything"}),
-        (3, {"status": "Gone"}),
         (3, {"productId": 42}),
     ],
 )

@@ -336,7 +336,7 @@ def test_a_limit_above_the_maximum_is_served_in_pages_of_the_maximum(
     assert "limit=2" in response["Link"]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": "ten"}, {"limit": -1}, {"offset": "x"}])
+@pytest.mark.parametrize("params", [{"limit": "ten"}, {"limit": -1}, {"offset": "x"}])
 @pytest.mark.parametrize("spec", SPECS)
 def test_a_malformed_limit_or_offset_is_bad_request(
     signed_in: Pact, spec: int, params: dict
@@ -350,12 +350,33 @@ def test_a_malformed_limit_or_offset_is_bad_request(
     )
 
 
-def test_the_v2_odata_filter_is_not_implemented(signed_in: Pact, label) -> None:
-    response = signed_in.footprints(2, {"$filter": "created ge '2023-01-15T10:15:30Z'"})
+@pytest.mark.parametrize("spec", SPECS)
+def test_limit_zero_is_an_empty_page_whose_next_link_makes_progress(
+    signed_in: Pact, issue_label, new_product, spec: int, settings
+) -> None:
+    """Both OpenAPI files give `limit` a minimum of 0. The page holds nothing; footprints are
+    ready to be retrieved, so it links to the next page, with the page size as its limit."""
+    settings.PACT_PAGE_SIZE = 2
+    labels = [issue_label(product=new_product()) for _ in range(3)]
 
-    assert response.status_code == 400
-    body = openapi.assert_response(2, "/2/footprints", "get", response)
-    assert body["code"] == "NotImplemented"
+    response = signed_in.footprints(spec, {"limit": 0, "offset": 1})
+
+    body = openapi.assert_response(spec, f"/{spec}/footprints", "get", response)
+    assert body == {"data": []}
+    link = response["Link"]
+    url = urlsplit(link[1 : link.index(">")])
+    assert parse_qs(url.query) == {"limit": ["2"], "offset": ["1"]}
+    following = signed_in.get(f"{url.path}?{url.query}")
+    assert [item["id"] for item in following.json()["data"]] == [pf_id(x) for x in labels[1:]]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_limit_zero_past_the_end_has_no_next_link(signed_in: Pact, label, spec: int) -> None:
+    response = signed_in.footprints(spec, {"limit": 0, "offset": 1})
+
+    assert response.status_code == 200
+    assert response.json() == {"data": []}
+    assert "Link" not in response
 
 
 def test_the_query_count_of_a_page_does_not_grow_with_its_rows(
