@@ -205,15 +205,17 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     result = verify(label.credential)
     subject = label.credential["credentialSubject"]
     status = label.effective_status()
-    # A label whose signing key was revoked as compromised is not to be trusted, whatever its
-    # own status says: the verdict must not stay green.
-    key_revoked = result.reason == Reason.KEY_REVOKED
-    status_note = "key_revoked" if key_revoked else ""
+    # A label whose signing key was revoked as compromised, or whose credential is not the one
+    # the transparency log recorded at issuance, is not to be trusted, whatever its own status
+    # says: the verdict must not stay green.
+    untrusted = {Reason.KEY_REVOKED: "key_revoked", Reason.NOT_IN_LOG: "not_in_log"}
+    status_note = untrusted.get(result.reason, "")
     context = {
         "label": label,
         "certificate": label.certificate,
         "subject": subject,
-        "status": "key_revoked" if key_revoked and status == LabelStatus.VALID else status,
+        "status": status_note if status_note and status == LabelStatus.VALID else status,
+        "label_status": status,
         "status_label": LabelStatus(status).label,
         "status_note": status_note,
         "result": result,
