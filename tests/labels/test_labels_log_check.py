@@ -2,7 +2,10 @@
 issuance, whose ``credentialSha256`` pins the very credential being verified. A body key used
 outside the platform, or a credential swapped in the database, signs well and still fails."""
 
+import base64
 import copy
+import json
+import re
 from datetime import timedelta
 from hashlib import sha256
 from typing import Any
@@ -10,8 +13,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from audits.transparency import merkle, note
+from audits.transparency.checkpoints import log_verifier_key
 from audits.transparency.models import LogEntry
-from labels import keys
+from labels import keys, services
 from labels.models import Label
 from labels.vc.dataintegrity import sign
 from labels.vc.dates import format_date_time
@@ -122,3 +127,50 @@ def test_status_lists_are_credentials_of_the_body_without_a_log_entry(label, ano
     served = anon.get(entry["statusListCredential"].removeprefix("https://labels.example.cn"))
 
     assert verify(served.json()).reason == Reason.VALID
+
+
+# --- the page's transparency section and what it embeds for the in-browser check ---------
+
+
+def embedded(html: str, element_id: str) -> Any:
+    match = re.search(
+        rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert match is not None, f"no #{element_id}"
+    return json.loads(match.group(1))
+
+
+def test_the_page_lists_the_log_entries_and_embeds_what_the_browser_checks(
+    label, world, anon
+) -> None:
+    services.label_change_status(
+        actor=world.body_admin, label_id=label.pk, action="suspend", reason="Audit."
+    )
+
+    page = anon.get(f"/labels/{label.serial}/?lang=en")
+    html = page.content.decode()
+
+    assert embedded(html, "label-credential") == label.credential
+    log = embedded(html, "label-log")
+    assert log == anon.get(f"/labels/{label.serial}/log.json").json()
+    _origin, size, root = note.parse_checkpoint(
+        note.open_note(log["checkpoint"], log_verifier_key())
+    )
+    for item in log["entries"]:
+        proof = [base64.b64decode(h) for h in item["inclusionProof"]]
+        leaf = merkle.leaf_hash(base64.b64decode(item["entry"]))
+        merkle.verify_inclusion(leaf, item["index"], size, proof, root)
+    rows = re.findall(r'data-log-index="(\d+)" data-log-kind="([^"]+)"', html)
+    assert rows == [
+        (str(item["index"]), kind)
+        for item, kind in zip(
+            log["entries"], ["labels:label:issued", "labels:label:suspended"], strict=True
+        )
+    ]
+    section = text_by_testid(page, "transparency-log")
+    assert "Issued" in section and "Suspended" in section
+    assert f'href="/labels/{label.serial}/log.json"' in html
+    assert 'href="/log/checkpoint"' in html
+    # Scripts are files of ours (the CSP allows no inline script); the data blocks are JSON.
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert re.findall(r"<script(?![^>]*(?:src=|application/json))", html) == []
