@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import ApiScope
+from audits.transparency.checkpoints import subjects_log
 from certification.identifiers import gtin_is_valid
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
@@ -89,7 +90,13 @@ def label_links(serial: str) -> dict[str, str]:
     return {name: template.replace(_SLOT, serial) for name, template in templates.items()}
 
 
-def label_representation(label: Label) -> dict[str, Any]:
+def label_representation(
+    label: Label, transparency_log: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The API's label. ``transparency_log`` is the label's log.json when the caller read it
+    with others' (a batch); otherwise it is read here, with proofs to the current checkpoint."""
+    if transparency_log is None:
+        transparency_log = subjects_log([label.serial])[label.serial]
     subject = label.credential["credentialSubject"]
     footprint = subject["footprint"]
     status = label.effective_status()
@@ -127,6 +134,7 @@ def label_representation(label: Label) -> dict[str, Any]:
         "statusHistory": label.supervision.get("statusHistory", []),
         "links": label_links(label.serial),
         "credential": label.credential,
+        "transparencyLog": transparency_log,
     }
 
 
@@ -223,6 +231,32 @@ LabelOutput = inline_serializer(
         ),
         "links": serializers.DictField(child=serializers.URLField()),
         "credential": serializers.JSONField(),
+        "transparencyLog": inline_serializer(
+            "LabelTransparencyLog",
+            help_text=(
+                "The label's entries in the transparency log with their inclusion proofs to "
+                "the checkpoint given, as GET /labels/{serial}/log.json answers them."
+            ),
+            fields={
+                "checkpoint": serializers.CharField(
+                    help_text="The whole C2SP signed note of a tlog-checkpoint, as text."
+                ),
+                "entries": inline_serializer(
+                    "LabelTransparencyLogEntry",
+                    many=True,
+                    fields={
+                        "index": serializers.IntegerField(help_text="The leaf index."),
+                        "entry": serializers.CharField(
+                            help_text="Base64 of the entry bytes (RFC 8785 JSON with its kind)."
+                        ),
+                        "inclusionProof": serializers.ListField(
+                            child=serializers.CharField(),
+                            help_text="RFC 9162 inclusion proof to the checkpoint's tree, base64.",
+                        ),
+                    },
+                ),
+            },
+        ),
     },
 )
 EXAMPLE_LABEL = {
@@ -252,6 +286,17 @@ EXAMPLE_LABEL = {
     },
     "links": {"publicPage": "https://labels.example.cn/labels/JDYA1H9WXJ7F/"},
     "credential": {"type": ["VerifiableCredential", "CarbonLabelCredential"]},
+    "transparencyLog": {
+        "checkpoint": "labels.example.cn/log\n2\n<base64 root hash>\n\n"
+        "— labels.example.cn/log <base64 key ID and signature>\n",
+        "entries": [
+            {
+                "index": 1,
+                "entry": "<base64 of the issuance entry>",
+                "inclusionProof": ["<base64 hash>"],
+            }
+        ],
+    },
 }
 NOT_MODIFIED = OpenApiResponse(description="Not modified (If-None-Match matched the ETag).")
 
@@ -308,10 +353,14 @@ class LabelsByGtinApi(LabelLookupBase):
         labels = list(_queryset().filter(gtin=gtin).order_by("-issued_at"))
         if not labels:
             raise NotFound("No label for this GTIN.")
+        logs = subjects_log(label.serial for label in labels)
         return _conditional(
             request,
             labels,
-            {"gtin": gtin, "labels": [label_representation(label) for label in labels]},
+            {
+                "gtin": gtin,
+                "labels": [label_representation(label, logs[label.serial]) for label in labels],
+            },
         )
 
 
@@ -409,7 +458,8 @@ class LabelBatchApi(LabelLookupBase):
                 )
                 .order_by("-issued_at")
             )
-        new = {label.serial: fragment_of(label) for label in read}
+        logs = subjects_log(label.serial for label in read) if read else {}
+        new = {label.serial: fragment_of(label, logs[label.serial]) for label in read}
         fragments_set({serial: (tokens[serial], new[serial]) for serial in new if serial in tokens})
         fragments.update(new)
         etag = batch_etag(fragments.values())
@@ -490,10 +540,10 @@ def _matches(label: Label, kind: str, value: str) -> bool:
     return label.credential["credentialSubject"]["certificateNumber"] == value
 
 
-def fragment_of(label: Label) -> Fragment:
+def fragment_of(label: Label, transparency_log: dict[str, Any] | None = None) -> Fragment:
     """A label's rendered representation and its share of a batch answer's ETag."""
     return Fragment(
-        body=_RENDERER.render(label_representation(label)),
+        body=_RENDERER.render(label_representation(label, transparency_log)),
         order=(label.issued_at.timestamp(), label.pk),
         etag_line=_etag_line(label),
         fresh_until=fragment_fresh_until(label),

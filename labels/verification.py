@@ -1,7 +1,9 @@
-"""The platform's verifier: the standalone checks of labels.vc.verifier, with keys and status
-lists read from our own database. The public page, POST /vc-api/credentials/verify and
-`manage.py verify_label` all call `verify`, so they give the same reason codes."""
+"""The platform's verifier: the standalone checks of labels.vc.verifier, with keys, status
+lists and the transparency log read from our own database. The public page, POST
+/vc-api/credentials/verify and `manage.py verify_label` all call `verify`, so they give the same
+reason codes."""
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -12,10 +14,13 @@ from django.urls import Resolver404, resolve
 
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
+from audits.transparency.selectors import log_issuance_digests
 
 from . import conformance, keys, statuslists
 from .models import SigningKey, StatusList
 from .vc.did import DID_WEB_PREFIX, ResolvedKey, did_of
+from .vc.jcs import canonicalize, loads_strict
+from .vc.statuslist import LIST_CREDENTIAL_TYPE
 from .vc.verifier import VerificationResult, verify_credential
 
 
@@ -123,9 +128,46 @@ def same_body(label_issuer: str, list_issuer: str) -> bool:
     return body is not None and body == _body_of(list_issuer)
 
 
+def issuance_in_log(document: Mapping[str, Any]) -> bool:
+    """Whether the transparency log holds this very credential's issuance: the issuance entry
+    of its label serial pins the SHA-256 of the credential's RFC 8785 form. A body key that
+    signs outside the platform (stolen, or misused) makes credentials that fail here."""
+    subject = document.get("credentialSubject")
+    serial = subject.get("labelSerial") if isinstance(subject, Mapping) else None
+    if not isinstance(serial, str) or not serial:
+        return False
+    digest = hashlib.sha256(canonicalize(document)).hexdigest()
+    return digest in log_issuance_digests(serial)
+
+
+def _parsed(credential: Mapping[str, Any] | str | bytes) -> Mapping[str, Any] | None:
+    if isinstance(credential, str | bytes):
+        try:
+            credential = loads_strict(credential)
+        except (ValueError, RecursionError):
+            return None
+    return credential if isinstance(credential, Mapping) else None
+
+
+def _logged_kind(credential: Mapping[str, Any] | str | bytes) -> bool:
+    """Whether the log must hold this credential: whatever a body signs, except its status
+    lists (published at their own addresses and re-signed at each change, never logged). A
+    conformance suite's test issuer is not a body: it has no log."""
+    document = _parsed(credential)
+    if document is None:
+        return True  # the format check refuses it first
+    issuer = document.get("issuer")
+    issuer = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if not isinstance(issuer, str) or _body_of(issuer) is None:
+        return not isinstance(issuer, str)
+    types = document.get("type")
+    return LIST_CREDENTIAL_TYPE not in (types if isinstance(types, list) else [types])
+
+
 def verify(
     credential: Mapping[str, Any] | str | bytes, *, now: datetime | None = None
 ) -> VerificationResult:
+    """Every label a body signs must also be in the transparency log (NOT_IN_LOG otherwise)."""
     return verify_credential(
         credential,
         resolve_key=resolve_key,
@@ -133,7 +175,8 @@ def verify(
         now=now,
         trusted_issuers=trusted_issuers(),
         same_issuer=same_body,
+        in_log=issuance_in_log if _logged_kind(credential) else None,
     )
 
 
-__all__ = ["did_of", "verify"]
+__all__ = ["did_of", "issuance_in_log", "verify"]

@@ -2,6 +2,7 @@
 status lists, DID documents, QR codes, certificate PDFs and the public directory. None needs a
 login; none shows anything of the dossier beyond what the label itself states."""
 
+import base64
 import json
 from decimal import Decimal
 
@@ -20,11 +21,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
+from audits.transparency.checkpoints import subjects_log
 from certification.models import ProductCategory, Stage
 
 from . import keys, selectors, statuslists
@@ -242,6 +245,33 @@ def _chart(stages: list[dict]) -> dict:
     return {"bars": bars, "height": 12 + 48 * len(bars)}
 
 
+LOG_KINDS = {
+    "labels:label:issued": _("Issued"),
+    "labels:label:suspended": _("Suspended"),
+    "labels:label:restored": _("Restored"),
+    "labels:label:revoked": _("Revoked"),
+    "labels:label:cancelled": _("Cancelled"),
+    "labels:label:expired": _("Expired"),
+}
+
+
+def _log_rows(document: dict) -> list[dict]:
+    """The label's log entries as the page lists them: index, what happened, when."""
+    rows = []
+    for item in document["entries"]:
+        entry = json.loads(base64.b64decode(item["entry"]))
+        kind = entry.get("kind", "")
+        rows.append(
+            {
+                "index": item["index"],
+                "kind": kind,
+                "kind_label": LOG_KINDS.get(kind, kind),
+                "date": str(entry.get("time", ""))[:10],
+            }
+        )
+    return rows
+
+
 @require_GET
 def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     """The verification page. ``?lang=zh-hans|en`` picks the language for this page alone (a
@@ -253,17 +283,20 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
         request.LANGUAGE_CODE = language
     label = selectors.label_get_public(serial)
     result = verify(label.credential)
+    transparency_log = subjects_log([label.serial])[label.serial]
     subject = label.credential["credentialSubject"]
     status = label.effective_status()
-    # A label whose signing key was revoked as compromised is not to be trusted, whatever its
-    # own status says: the verdict must not stay green.
-    key_revoked = result.reason == Reason.KEY_REVOKED
-    status_note = "key_revoked" if key_revoked else ""
+    # A label whose signing key was revoked as compromised, or whose credential is not the one
+    # the transparency log recorded at issuance, is not to be trusted, whatever its own status
+    # says: the verdict must not stay green.
+    untrusted = {Reason.KEY_REVOKED: "key_revoked", Reason.NOT_IN_LOG: "not_in_log"}
+    status_note = untrusted.get(result.reason, "")
     context = {
         "label": label,
         "certificate": label.certificate,
         "subject": subject,
-        "status": "key_revoked" if key_revoked and status == LabelStatus.VALID else status,
+        "status": status_note if status_note and status == LabelStatus.VALID else status,
+        "label_status": status,
         "status_label": LabelStatus(status).label,
         "status_note": status_note,
         "result": result,
@@ -273,6 +306,10 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
         "key_events": label.events.filter(action="key_revoked").order_by("-created_at")[:5],
         "qr_url": label_qr_url(label),
         "has_document": CertificateDocument.objects.filter(label=label).exists(),
+        # The credential as delivered and its log.json, both embedded for the in-browser check;
+        # the proofs are to the checkpoint the page carries, so a cached page stays consistent.
+        "transparency_log": transparency_log,
+        "log_rows": _log_rows(transparency_log),
     }
     response = render(request, "labels/public_page.html", context)
     patch_cache_control(response, no_cache=True, max_age=0)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import functools
+from collections.abc import Iterable
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from . import note
-from .selectors import log_root, log_size
+from .selectors import SubjectEntry, log_entries_for_subjects, log_head, log_root
 
 
 def log_origin() -> str:
@@ -59,5 +61,32 @@ def _signed(origin: str, size: int, root: bytes, key: Ed25519PrivateKey) -> str:
 
 def checkpoint_signed(size: int | None = None) -> tuple[int, str]:
     """The signed checkpoint of the tree at ``size`` (default: now), and that size."""
-    size = log_size() if size is None else size
-    return size, _signed(log_origin(), size, log_root(size), log_private_key())
+    if size is None:
+        size, root = log_head()
+    else:
+        root = log_root(size)
+    return size, _signed(log_origin(), size, root, log_private_key())
+
+
+def log_document(note: str, entries: Iterable[SubjectEntry]) -> dict[str, Any]:
+    """CONTRACTS §5's log.json: the signed checkpoint and entries with their proofs to it."""
+    return {
+        "checkpoint": note,
+        "entries": [
+            {
+                "index": item.index,
+                "entry": base64.b64encode(item.entry).decode(),
+                "inclusionProof": [base64.b64encode(h).decode() for h in item.inclusion_proof],
+            }
+            for item in entries
+        ],
+    }
+
+
+def subjects_log(subjects: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The log.json of each subject (label serial), all to one current checkpoint: the answers
+    that carry them stay self-consistent however long they are cached. Four queries in all."""
+    subjects = list(subjects)
+    size, note = checkpoint_signed()
+    found = log_entries_for_subjects(subjects, size)
+    return {subject: log_document(note, found.get(subject, [])) for subject in subjects}

@@ -6,6 +6,7 @@ a committed size's nodes were committed with it, so a size read first stays prov
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,16 @@ TILE_HEIGHT = 8  # tlog-tiles: a tile of level L holds hashes of height 8·L
 
 def log_size() -> int:
     return LogHead.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+
+
+def log_head() -> tuple[int, bytes]:
+    """The current size and root in one read: the head's frontier is the root's subtrees."""
+    row = LogHead.objects.filter(pk=1).values_list("size", "frontier").first()
+    if row is None or not row[0]:
+        return 0, merkle.EMPTY_ROOT
+    frontier = bytes(row[1])
+    hashes = [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
+    return row[0], merkle.fold(hashes)
 
 
 def _read(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
@@ -78,18 +89,40 @@ class SubjectEntry:
 def log_entries_for_subject(subject: str, size: int) -> list[SubjectEntry]:
     """The entries about ``subject`` (a label serial) within the first ``size``, in log order,
     each with its inclusion proof to the tree of ``size``, read in one query of nodes."""
+    return log_entries_for_subjects([subject], size).get(subject, [])
+
+
+def log_entries_for_subjects(subjects: Iterable[str], size: int) -> dict[str, list[SubjectEntry]]:
+    """The entries of several subjects at once, with their proofs to the tree of ``size``: two
+    queries whatever their number (the entries, then every node their proofs need)."""
     rows = list(
-        LogEntry.objects.filter(subject=subject, index__lt=size)
+        LogEntry.objects.filter(subject__in=list(set(subjects)), index__lt=size)
         .order_by("index")
-        .values_list("index", "entry")
+        .values_list("subject", "index", "entry")
     )
-    groups = [merkle.inclusion_node_ids(index, size) for index, _entry in rows]
+    groups = [merkle.inclusion_node_ids(index, size) for _subject, index, _entry in rows]
     found = _read({node for group in groups for proof in group for node in proof})
-    return [
-        SubjectEntry(
-            index=index,
-            entry=bytes(entry),
-            inclusion_proof=[merkle.fold([found[node] for node in proof]) for proof in group],
+    gathered: dict[str, list[SubjectEntry]] = {}
+    for (subject, index, entry), group in zip(rows, groups, strict=True):
+        gathered.setdefault(subject, []).append(
+            SubjectEntry(
+                index=index,
+                entry=bytes(entry),
+                inclusion_proof=[merkle.fold([found[node] for node in proof]) for proof in group],
+            )
         )
-        for (index, entry), group in zip(rows, groups, strict=True)
-    ]
+    return gathered
+
+
+ISSUED = "labels:label:issued"
+
+
+def log_issuance_digests(serial: str) -> set[str]:
+    """The ``credentialSha256`` of every issuance entry the log holds for a label serial."""
+    rows = LogEntry.objects.filter(subject=serial, kind=ISSUED).values_list("entry", flat=True)
+    digests = set()
+    for row in rows:
+        value = json.loads(bytes(row)).get("credentialSha256")
+        if isinstance(value, str):
+            digests.add(value)
+    return digests

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from . import selectors
-from .checkpoints import checkpoint_signed, log_verifier_key
+from .checkpoints import checkpoint_signed, log_verifier_key, subjects_log
 from .merkle import ProofError
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -171,22 +171,9 @@ def consistency_proof(request: HttpRequest) -> HttpResponse:
 @require_safe
 def label_log(request: HttpRequest, serial: str) -> HttpResponse:
     """CONTRACTS §5: the signed checkpoint and every entry about the label, with proofs to it."""
-    size, note = checkpoint_signed()
-    found = selectors.log_entries_for_subject(serial, size)
-    if not found:
+    document = subjects_log([serial])[serial]
+    if not document["entries"]:
         return _problem(404, "Unknown label", "The log holds no entry about this label.")
-    response = JsonResponse(
-        {
-            "checkpoint": note,
-            "entries": [
-                {
-                    "index": item.index,
-                    "entry": base64.b64encode(item.entry).decode(),
-                    "inclusionProof": [base64.b64encode(h).decode() for h in item.inclusion_proof],
-                }
-                for item in found
-            ],
-        }
-    )
+    response = JsonResponse(document)
     response["Cache-Control"] = f"public, max-age={settings.TRANSPARENCY_CHECKPOINT_MAX_AGE}"
     return response

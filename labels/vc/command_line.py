@@ -3,6 +3,10 @@
 Prints each check and the reason code and exits 0 only for a valid label. DID documents and status
 lists come from files when given and otherwise over HTTPS (never with ``--offline``), so a third
 party can verify a label with nothing but this package and its three dependencies.
+
+The transparency log (NOT_IN_LOG) is not checked here: the command stays offline-capable and
+free of the log's formats. It says so in a ``skip log`` line (``"notChecked": ["log"]`` with
+``--json``); the steps to check a label's ``log.json`` are in docs/transparency.md.
 """
 
 import argparse
@@ -26,6 +30,11 @@ from .jcs import loads_strict
 from .verifier import StatusListFetcher, verify_credential
 
 _MAXIMUM_DOWNLOAD = 4 * 1024 * 1024
+LOG = "log"
+NOT_CHECKED = (
+    "skip log: not checked here; the issuance's log entry and its inclusion proof are in "
+    "/labels/<serial>/log.json (docs/transparency.md)"
+)
 
 
 def _download_json(url: str) -> Any:
@@ -116,10 +125,11 @@ def main(arguments: Sequence[str] | None = None) -> int:
         trusted_issuers=options.trusted_issuer,
     )
     if options.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps({**result.to_dict(), "notChecked": [LOG]}, indent=2, ensure_ascii=False))
     else:
         for check in result.checks:
             print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+        print(NOT_CHECKED)
         print(result.reason.value)
     return 0 if result.valid else 1
 

@@ -4,10 +4,11 @@
   const page = document.querySelector("[data-status-url]");
   if (!page) return;
   const url = page.getAttribute("data-status-url");
-  const shown = (document.querySelector(".verdict") || {}).className || "";
+  // The label's own status when the page was made (the verdict may say more: an untrusted key).
+  const shown = page.getAttribute("data-label-status");
   setInterval(function () {
     fetch(url, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (s) {
-      if (shown.indexOf("verdict-" + s.status) === -1) window.location.reload();
+      if (s.status !== shown) window.location.reload();
     }).catch(function () {});
   }, 5000);
 })();

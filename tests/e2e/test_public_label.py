@@ -78,7 +78,7 @@ def test_a_phone_scans_the_label_and_sees_the_suspension(
     expect(phone.get_by_test_id("label-status")).to_have_text("✓ VALID")
     expect(phone.get_by_test_id("reason")).to_have_text("VALID")
     expect(phone.get_by_test_id("checks").locator("li.fail")).to_have_count(0)
-    expect(phone.get_by_test_id("checks").locator("li.ok")).to_have_count(6)
+    expect(phone.get_by_test_id("checks").locator("li.ok")).to_have_count(7)
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + OVERFLOW_TOLERANCE_PX, (
         f"the label page is {width}px wide at a {PHONE['width']}px viewport"

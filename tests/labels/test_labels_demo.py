@@ -22,7 +22,15 @@ from tests.labels.conftest import (
     text_by_testid,
 )
 
-CHECKS = ["format", "issuer", "proof", "validity", "status:revocation", "status:suspension"]
+CHECKS = [
+    "format",
+    "issuer",
+    "proof",
+    "validity",
+    "status:revocation",
+    "status:suspension",
+    "log",
+]
 
 
 @pytest.fixture

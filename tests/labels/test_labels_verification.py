@@ -6,6 +6,7 @@ import copy
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from audits.transparency.services import log_append
 from certification.errors import ActorNotPermitted
 from certification.models import CertificateStatus
 from labels import keys, services
@@ -20,6 +22,7 @@ from labels.models import Label, LabelEvent, LabelStatus, SigningKey, StatusList
 from labels.vc.dataintegrity import sign
 from labels.vc.dates import format_date_time, parse_date_time
 from labels.vc.did import did_key_verification_method
+from labels.vc.jcs import canonicalize
 from labels.vc.verifier import Reason, VerificationResult
 from labels.verification import verify
 from tests.labels.conftest import (
@@ -421,8 +424,15 @@ def test_the_did_key_form_of_a_registered_body_key_verifies(label) -> None:
     method = did_key_verification_method(keys.public_key(key))
     document = unsigned(label.credential)
     document["issuer"] = keys.did_key_of(key)
+    signed = _signed_by(document, keys.private_key(key), method)
+    # Issued by the platform in that form, so in the transparency log like any issuance.
+    log_append(
+        "labels:label:issued",
+        {"label": label.serial, "credentialSha256": sha256(canonicalize(signed)).hexdigest()},
+        subject=label.serial,
+    )
 
-    result = verify(_signed_by(document, keys.private_key(key), method))
+    result = verify(signed)
 
     assert [(c.name, c.ok) for c in result.checks][:4] == [
         ("format", True),

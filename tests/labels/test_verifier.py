@@ -766,3 +766,19 @@ def test_verifier_runs_as_a_module_without_django(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[-1] == "VALID"
     assert "the credential carries no status entries" in completed.stdout
+
+
+def test_command_line_says_the_log_is_not_checked(
+    published: tuple[Platform, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The offline verifier does not read the transparency log, and says so."""
+    platform, options = published
+    (tmp_path / "label.json").write_text(json.dumps(platform.label(), ensure_ascii=False))
+
+    assert main([str(tmp_path / "label.json"), *options]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith("skip log: not checked")
+    assert not any(line.startswith("ok   log") for line in lines)
+
+    assert main([str(tmp_path / "label.json"), *options, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notChecked"] == ["log"]

@@ -16,6 +16,8 @@ What is simplified, on purpose:
   picks random free indexes); ``(list, index)`` pairs stay unique.
 * COPY runs with ``session_replication_role = replica``: the foreign-key triggers do not fire (the
   keys are valid by construction); unique indexes and check constraints are still enforced.
+* Each clone's issuance is appended to the transparency log in the transaction that copies it
+  (the bulk append path), so a clone passes the verifier's log check like an issued label.
 
 Serials are a bijection of a counter onto 60 bits, written in Crockford base32 (12 characters),
 so they look like random issued serials and the B-tree of serials has the usual shape. GTINs are
@@ -34,9 +36,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from audits.transparency.services import log_append_encoded
 from certification.identifiers import gtin_check_digit
 from labels import keys, statuslists
-from labels.models import Label, StatusList, StatusPurpose
+from labels.models import Label, ReasonCode, StatusList, StatusPurpose
 from labels.rendering.qr import SERIAL_ALPHABET, serial_is_valid
 from labels.vc.dataintegrity import hash_data
 from labels.vc.jcs import canonicalize
@@ -79,7 +82,9 @@ COPY_COLUMNS = (
     "document_stale",
     "supervision",
 )
-TOKEN = re.compile(r"@(SERIAL|GTIN|RURL|RIDX|SURL|SIDX|PROOF)@")
+ISSUED = "labels:label:issued"
+TOKEN = re.compile(r"@(SERIAL|GTIN|RURL|RIDX|SURL|SIDX|PROOF|DIGEST|VERSION)@")
+VERSION_HOLE = 4_503_599_627_370_495  # an integer the entry cannot otherwise hold (2^52 - 1)
 
 
 def serial_for(number: int) -> str:
@@ -329,6 +334,27 @@ class Command(BaseCommand):
         stored = _Template(
             _copy_escape(json.dumps(stored_credential, ensure_ascii=False, separators=(",", ":")))
         )
+        # The whole signed credential's RFC 8785 form (the issuance entry pins its SHA-256), and
+        # the entry itself: the holes hold ASCII that JCS writes as it is.
+        signed_canonical = _Template(canonicalize(stored_credential).decode())
+        issued_entry = _Template(
+            canonicalize(
+                {
+                    "kind": ISSUED,
+                    "label": "@SERIAL@",
+                    "certificate": template.certificate.number,
+                    "certificateVersion": VERSION_HOLE,
+                    "issuer": template.issuer,
+                    "verificationMethod": proof.get("verificationMethod", ""),
+                    "credentialSha256": "@DIGEST@",
+                    "status": "valid",
+                    "reasonCode": ReasonCode.ISSUED.value,
+                    "time": template.issued_at.isoformat().replace("+00:00", "Z"),
+                }
+            )
+            .decode()
+            .replace(str(VERSION_HOLE), "@VERSION@")
+        )
         constant_middle = "\t".join(
             _copy_escape(value)
             for value in (
@@ -365,6 +391,7 @@ class Command(BaseCommand):
             chunk_end = min(chunk_start + CHUNK_ROWS, wanted)
             with transaction.atomic(), raw.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
+                logged: list[tuple[str, bytes, str]] = []
                 with cursor.copy(statement) as copy_in:
                     lines: list[str] = []
                     for number in range(chunk_start, chunk_end):
@@ -383,6 +410,15 @@ class Command(BaseCommand):
                         }
                         document_hash = sha256(canonical.fill(values).encode()).digest()
                         values["PROOF"] = base58btc_encode(sign(proof_hash + document_hash))
+                        digest = sha256(signed_canonical.fill(values).encode()).hexdigest()
+                        entry = issued_entry.fill(
+                            {
+                                "SERIAL": serial,
+                                "DIGEST": digest,
+                                "VERSION": str(number + FIRST_CLONE_VERSION),
+                            }
+                        )
+                        logged.append((ISSUED, entry.encode(), serial))
                         lines.append(
                             f"{number + FIRST_CLONE_VERSION}\t{serial}\t{gtin}\t"
                             f"{stored.fill(values)}\t{constant_middle}\t{index}\t{index}\t"
@@ -394,6 +430,7 @@ class Command(BaseCommand):
                             lines.clear()
                     if lines:
                         copy_in.write("".join(lines))
+                log_append_encoded(logged)
             done += chunk_end - chunk_start
             elapsed = time.perf_counter() - started
             self.stdout.write(
