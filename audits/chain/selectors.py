@@ -18,7 +18,7 @@ from .models import AuditEntry, AuditHead
 
 ANCHOR_KIND = "audits:chain:head"
 # Rows a verifier reads at a time: large enough that the round trips vanish beside the hashing.
-FETCH_ROWS = 20_000
+FETCH_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -59,21 +59,28 @@ def chain_head() -> tuple[int, bytes]:
 
 
 def chain_rows(*, fetch: int = FETCH_ROWS) -> Iterator[tuple[int, bytes, bytes]]:
-    """Every entry's (seq, body, hash) in order, streamed: a server-side cursor on PostgreSQL
-    reading bytea in binary, never a model instance per row."""
-    sql = "SELECT seq, body, hash FROM audits_auditentry ORDER BY seq"
+    """Every entry's (seq, body, hash) in order, streamed a page at a time by keyset (each
+    page one range of the primary key), never a model instance per row. On PostgreSQL the
+    bytea columns travel in binary: decoding them from hex would cost more than hashing them."""
+    sql = "SELECT seq, body, hash FROM audits_auditentry WHERE seq > %s ORDER BY seq LIMIT %s"
+    after = -(2**63)
     connection.ensure_connection()
     if connection.vendor == "postgresql":
-        with connection.connection.cursor(name="audit_chain_rows", binary=True) as cursor:
-            cursor.itersize = fetch
-            cursor.execute(sql)
-            while rows := cursor.fetchmany(fetch):
-                yield from rows
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(fetch):
+        import psycopg  # only on PostgreSQL
+
+        cursor = psycopg.Cursor(connection.connection)
+        execute = lambda: cursor.execute(sql, [after, fetch], binary=True)  # noqa: E731
+    else:
+        cursor = connection.cursor()
+        execute = lambda: cursor.execute(sql, [after, fetch])  # noqa: E731
+    with cursor:
+        while True:
+            execute()
+            rows = cursor.fetchall()
+            if not rows:
+                return
             yield from rows
+            after = rows[-1][0]
 
 
 def chain_anchors() -> dict[int, tuple[int, bytes]]:

@@ -29,8 +29,8 @@ class Command(BaseCommand):
         head = chain_head()
         anchors = chain_anchors()
         try:
-            # A server-side cursor lives in a transaction; it is closed before the transaction
-            # ends, also when the walk stops at a broken entry.
+            # One transaction for every page; the cursor is closed before it ends, also when
+            # the walk stops at a broken entry.
             with transaction.atomic(), closing(chain_rows()) as rows:
                 summary = verify_rows(rows, anchors=anchors, head=head, deep=deep)
         except ChainBroken as broken:
