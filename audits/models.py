@@ -694,5 +694,6 @@ class ApplicationFacts(models.Model):
 
 # Complaints and appeals live in their own modules; Django finds their models through here.
 from .appeals.models import Appeal, AppealAttachment, AppealEvent  # noqa: E402, F401
+from .chain.models import AuditEntry, AuditHead  # noqa: E402, F401
 from .complaints.models import Complaint, ComplaintEvent  # noqa: E402, F401
 from .transparency.models import LogEntry, LogHead, LogNode  # noqa: E402, F401

@@ -13,6 +13,7 @@ from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Application, Status
 from certification.workflow import Actor, actor_relations, current_dossier_version
 
+from .chain.services import chain_append
 from .dashboard import facts as dashboard_facts
 from .models import DocumentReviewItem, Evaluation, Finding, FindingStatus
 
@@ -47,7 +48,30 @@ def finding_raise(
     finding.full_clean()
     finding.save()
     dashboard_facts.application_facts_update(application.pk)
+    finding_chain_append(finding, "raised", actor=actor)
     return finding
+
+
+def finding_chain_append(finding: Finding, action: str, *, actor: User) -> None:
+    """The audit chain's entry of a finding's step, with its words (they are the record)."""
+    application = finding.application
+    chain_append(
+        f"audits:finding:{action}",
+        {
+            "reference": application.reference,
+            "number": finding.number,
+            "surveillance": finding.surveillance_id,
+            "severity": finding.severity,
+            "clause": finding.clause,
+            "description": finding.description,
+            "status": finding.status,
+            "response": finding.response,
+            "correctiveAction": finding.corrective_action,
+        },
+        actor=actor,
+        application_id=application.pk,
+        body_id=application.certification_body_id,
+    )
 
 
 @transaction.atomic
@@ -70,6 +94,7 @@ def finding_answer(
     finding.responded_at = timezone.now()
     finding.status = FindingStatus.ANSWERED
     finding.save()
+    finding_chain_append(finding, "answered", actor=actor)
     return finding
 
 
@@ -92,6 +117,7 @@ def finding_close(*, actor: User, finding: Finding, reopen: bool = False) -> Fin
         finding.closed_by = actor
         finding.closed_at = timezone.now()
     finding.save()
+    finding_chain_append(finding, "reopened" if reopen else "closed", actor=actor)
     return finding
 
 

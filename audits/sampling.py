@@ -32,6 +32,7 @@ from accounts.selectors import user_is_regulator
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
 from certification.models import Certificate, CertificateStatus
 
+from .chain.services import chain_append
 from .models import (
     ReinspectionAction,
     ReinspectionOutcome,
@@ -224,6 +225,22 @@ def sampling_draw_record(
                 for position, item in enumerate(draw.items, start=1)
             ]
         )
+        chain_append(
+            "audits:sampling:drawn",
+            {
+                "draw": record.pk,
+                "seed": draw.seed,
+                "size": draw.size,
+                "stratifyBy": draw.stratify_by,
+                "populationHash": draw.population_hash,
+                "populationSize": draw.population_size,
+                "items": [
+                    {"certificate": item.certificate.number, "inspector": item.inspector.pk}
+                    for item in draw.items
+                ],
+            },
+            actor=actor,
+        )
     return record, draw
 
 
@@ -312,6 +329,23 @@ def reinspection_record(
         item.recorded_at = timezone.now()
         item.save(
             update_fields=["status", "outcome", "action", "findings", "outcome_date", "recorded_at"]
+        )
+        # After the label's change: it locks the certificate and its labels first.
+        certificate = item.certificate
+        chain_append(
+            "audits:sampling:reinspected",
+            {
+                "draw": item.draw_id,
+                "position": item.position,
+                "certificate": certificate.number,
+                "outcome": outcome,
+                "action": action,
+                "findings": findings,
+            },
+            actor=actor,
+            application_id=certificate.application_id,
+            certificate_id=certificate.pk,
+            body_id=certificate.certification_body_id,
         )
     return item
 

@@ -15,6 +15,7 @@ from accounts.selectors import user_is_platform_admin, user_is_regulator
 from certification.errors import ActorNotPermitted, WorkflowError
 from certification.uploads import check_upload
 
+from .chain.services import chain_append
 from .models import BlacklistDocument, BlacklistEntry
 
 
@@ -70,6 +71,8 @@ def blacklist_entry_create(
                 stored.append(document.file.name)
                 document.save()
             blacklist_listing_effects(entry)
+            # After the listing's effects (they lock the labels they flag).
+            _chain(entry, "listed", actor=actor)
         except Exception:
             # The transaction rolls back the rows; the stored bytes must go too.
             for name in stored:
@@ -94,7 +97,35 @@ def blacklist_entry_delist(*, actor: User, entry_id: int, reason: str) -> Blackl
         if entry.effective_to is None or entry.effective_to > today:
             entry.effective_to = max(today, entry.effective_from)
         entry.save(update_fields=["delisted_at", "delisted_by", "delisting_reason", "effective_to"])
+        _chain(entry, "delisted", actor=actor)
     return entry
+
+
+def _chain(entry: BlacklistEntry, action: str, *, actor: User) -> None:
+    """The audit chain's entry of a listing or delisting, with its documents' SHA-256."""
+    organisation = entry.organisation
+    chain_append(
+        f"audits:blacklist:{action}",
+        {
+            "entry": entry.pk,
+            "organisation": entry.organisation_id,
+            "person": entry.person_id,
+            "reason": entry.reason,
+            "sourceDocument": entry.source_document,
+            "legalBasis": entry.legal_basis,
+            "effectiveFrom": entry.effective_from.isoformat(),
+            "effectiveTo": entry.effective_to.isoformat() if entry.effective_to else None,
+            "delistingReason": entry.delisting_reason,
+            "documents": [
+                {"name": document.original_name, "sha256": document.sha256}
+                for document in entry.documents.order_by("pk")
+            ],
+        },
+        actor=actor,
+        body_id=organisation.pk
+        if organisation is not None and organisation.is_certification_body
+        else None,
+    )
 
 
 def _ensure_regulator(actor: User) -> None:

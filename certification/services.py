@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
+from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
 from audits.models import FindingStatus, PeerReview, PeerReviewOutcome, SurveillanceOutcome
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
@@ -205,8 +206,59 @@ def application_transition(
         )
         _apply_effects(application, action, actor, comment)
         dashboard_facts.application_facts_update(application.pk)
+        # After the step's row locks, the effects' included (see audits/chain/services.py).
+        chained = [_chain_transition(event, application)]
+        if action in (Action.SUBMIT, Action.RESUBMIT):
+            chained.append(_chain_dossier_frozen(current_dossier_version(application), actor))
+        chain_append_many(chained)
         notifications.notify_transition(event)
     return application
+
+
+def _chain_transition(event: ApplicationEvent, application: Application) -> ChainEvent:
+    """The audit chain's entry of a step: decisions (approve, refuse) are steps too."""
+    certificate = Certificate.objects.filter(application=application).values_list("pk", flat=True)
+    return ChainEvent(
+        kind=f"certification:application:{event.action}",
+        data={
+            "reference": application.reference,
+            "from": event.from_status,
+            "to": event.to_status,
+            "comment": event.comment,
+        },
+        actor_id=event.actor_id,
+        application_id=application.pk,
+        certificate_id=certificate.first(),
+        body_id=application.certification_body_id,
+    )
+
+
+def _chain_dossier_frozen(version: DossierVersion, actor: User) -> ChainEvent:
+    """A frozen dossier version, pinned by each evidence file's SHA-256 (taken at upload)."""
+    application = version.application
+    return ChainEvent(
+        kind="certification:dossier:frozen",
+        data={
+            "reference": application.reference,
+            "version": version.number,
+            "frozenAt": version.frozen_at.isoformat().replace("+00:00", "Z"),
+            "declaredTotal": None
+            if version.declared_total is None
+            else str(version.declared_total),
+            "files": [
+                {
+                    "kind": file.kind,
+                    "name": file.original_name,
+                    "size": file.size,
+                    "sha256": file.sha256,
+                }
+                for file in version.files.order_by("pk")
+            ],
+        },
+        actor_id=actor.pk,
+        application_id=application.pk,
+        body_id=application.certification_body_id,
+    )
 
 
 def _apply_effects(application: Application, action: str, actor: User, comment: str) -> None:
@@ -298,12 +350,13 @@ def application_transfer(
             raise ValidationError({"certification_body": error.message}) from error
         from_status = application.status
         target = Status.DRAFT if from_status == Status.DRAFT else Status.SUBMITTED
+        frozen = None
         if from_status == Status.AWAITING_ENTERPRISE:
             # The enterprise was answering findings: its open version is what it submits now.
             dossier_complete(context)
-            version = current_dossier_version(application)
-            version.frozen_at = timezone.now()
-            version.save(update_fields=["frozen_at"])
+            frozen = current_dossier_version(application)
+            frozen.frozen_at = timezone.now()
+            frozen.save(update_fields=["frozen_at"])
         application.status = target
         application.updated_at = timezone.now()
         application.save(update_fields=["certification_body", "status", "updated_at"])
@@ -322,6 +375,10 @@ def application_transfer(
             % {"old": old_body, "new": certification_body},
         )
         dashboard_facts.application_facts_update(application.pk)
+        chained = [_chain_transition(event, application)]
+        if frozen is not None:
+            chained.append(_chain_dossier_frozen(frozen, actor))
+        chain_append_many(chained)
         notifications.notify_transition(event)
     return application
 

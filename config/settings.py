@@ -280,6 +280,8 @@ CELERY_BEAT_SCHEDULE = {
     "labels-expire": {"task": "labels.tasks.labels_expire", "schedule": 600.0},
     # Idempotent: runs hourly so a missed run (an outage) is caught up within the hour.
     "supervision-sweep": {"task": "audits.tasks.supervision_sweep", "schedule": 3600.0},
+    # The audit chain's head into the transparency log: a rewritten chain no longer matches it.
+    "audit-chain-anchor": {"task": "audits.tasks.audit_chain_anchor", "schedule": 3600.0},
     "certificate-documents-refresh": {
         "task": "labels.tasks.certificate_documents_refresh",
         "schedule": 300.0,

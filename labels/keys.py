@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
+from audits.chain.services import chain_append
 from audits.transparency import services as transparency
 
 from . import answer_cache
@@ -81,8 +82,24 @@ def _create(body: Organisation) -> SigningKey:
         public_key_multibase=public_key_to_multikey(secret.public_key()),
         private_key_encrypted=_cipher().encrypt(raw),
     )
+    # The chain, then the log: the lock order of audits/chain/services.py.
+    signing_key_chain_append(key, "created")
     transparency.log_key_event(key, "created", verification_method=verification_method(key))
     return key
+
+
+def signing_key_chain_append(key: SigningKey, action: str, *, actor=None, reason: str = "") -> None:
+    """The audit chain's entry of a key's life: its public half only, never the private key."""
+    chain_append(
+        f"labels:key:{action}",
+        {
+            "verificationMethod": verification_method(key),
+            "publicKeyMultibase": key.public_key_multibase,
+            "reason": reason,
+        },
+        actor=actor,
+        body_id=key.body_id,
+    )
 
 
 def signing_key_active(body: Organisation) -> SigningKey:
@@ -103,5 +120,7 @@ def signing_key_rotate(body: Organisation) -> SigningKey:
         SigningKey.objects.filter(body=body, retired_at__isnull=True, revoked_at__isnull=True)
     )
     SigningKey.objects.filter(pk__in=[key.pk for key in retiring]).update(retired_at=timezone.now())
+    for key in retiring:
+        signing_key_chain_append(key, "retired")
     transparency.log_keys_retired(retiring, verification_method=verification_method)
     return _create(body)

@@ -5,6 +5,7 @@ re-checked under a lock). A status change updates the label row and the status l
 transaction, so the public page, the API and the signed list change together.
 """
 
+import hashlib
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organisation, User
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_is_regulator
+from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
 from audits.models import ReinspectionStatus, SamplingItem
 from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_clear
@@ -30,6 +32,7 @@ from .models import Label, LabelEvent, LabelStatus, ReasonCode, SigningKey
 from .rendering.qr import new_serial
 from .vc.dataintegrity import sign
 from .vc.dates import format_date_time
+from .vc.jcs import canonicalize
 from .webhooks.outbox import webhook_deliveries_create
 
 # What each LabelEvent action reads as, for people.
@@ -153,6 +156,16 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             if certificate.renews_id:
                 label_supervision_refresh(certificate.renews)
             transaction.on_commit(lambda: _after_issue(label.pk), robust=True)
+            # The chain, then the log: the lock order of audits/chain/services.py.
+            chain_append_many(
+                [
+                    _label_chain_event(label, "issued", reason_code=reason_code),
+                    *(
+                        _label_chain_event(old, "superseded", reason=label.serial)
+                        for old in previous
+                    ),
+                ]
+            )
             transparency.log_label_issued(label, reason_code=reason_code)
             return label
     except IntegrityError:
@@ -160,6 +173,38 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
         return Label.objects.get(
             certificate_id=certificate_id, certificate_version=certificate_version
         )
+
+
+def _label_chain_event(
+    label: Label,
+    event: str,
+    *,
+    actor: User | None = None,
+    reason: str = "",
+    reason_code: str = "",
+    certificate: Certificate | None = None,
+) -> ChainEvent:
+    """The audit chain's entry of a label's issuance or status change."""
+    certificate = certificate or label.certificate
+    data = {
+        "label": label.serial,
+        "certificate": certificate.number,
+        "certificateVersion": label.certificate_version,
+        "status": label.status,
+        "reason": reason,
+        "reasonCode": reason_code,
+    }
+    if event == "issued":
+        data["credentialSha256"] = hashlib.sha256(canonicalize(label.credential)).hexdigest()
+        data["signingKey"] = label.signing_key_id
+    return ChainEvent(
+        kind=f"labels:label:{event}",
+        data=data,
+        actor_id=actor.pk if actor is not None else None,
+        application_id=certificate.application_id,
+        certificate_id=certificate.pk,
+        body_id=certificate.certification_body_id,
+    )
 
 
 def _supersede(certificate: Certificate, label: Label) -> list[Label]:
@@ -397,8 +442,42 @@ def certificate_status_apply(
             )
         label_ids = [label.pk for label in labels]
         transaction.on_commit(lambda: _render_later(label_ids), robust=True)
+        # The chain, then the log: the lock order of audits/chain/services.py.
+        chain_append_many(
+            [
+                _label_chain_event(
+                    label,
+                    event,
+                    actor=actor,
+                    reason=reason,
+                    reason_code=reason_code,
+                    certificate=certificate,
+                )
+                for label in labels
+            ]
+            or [_certificate_chain_event(certificate, event, actor, reason, reason_code)]
+        )
         transparency.log_label_status_changed(labels, event, reason_code=reason_code)
     return certificate
+
+
+def _certificate_chain_event(
+    certificate: Certificate, event: str, actor: User | None, reason: str, reason_code: str
+) -> ChainEvent:
+    """A certificate's status change when it has no label to change (pending its label)."""
+    return ChainEvent(
+        kind=f"labels:certificate:{event}",
+        data={
+            "certificate": certificate.number,
+            "status": certificate.status,
+            "reason": reason,
+            "reasonCode": reason_code,
+        },
+        actor_id=actor.pk if actor is not None else None,
+        application_id=certificate.application_id,
+        certificate_id=certificate.pk,
+        body_id=certificate.certification_body_id,
+    )
 
 
 def _surveillance_follows(certificate: Certificate, target: str, day: date) -> None:
@@ -454,6 +533,20 @@ def certificate_suspension_reason_change(
             update_fields=["suspension_reason_code", "voluntary_until", "status_history"]
         )
         label_supervision_refresh(certificate)
+        chain_append_many(
+            [
+                _label_chain_event(
+                    label,
+                    "suspended",
+                    actor=actor,
+                    reason=reason,
+                    reason_code=reason_code,
+                    certificate=certificate,
+                )
+                for label in labels
+            ]
+            or [_certificate_chain_event(certificate, "suspended", actor, reason, reason_code)]
+        )
         if labels:
             notifications.notify_label_event(
                 label=labels[-1],
@@ -569,6 +662,7 @@ def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
     keys.signing_key_active(key.body)
     for status_list in key.body.status_lists.select_for_update():
         statuslists.sign_list(status_list)
+    keys.signing_key_chain_append(key, "revoked", actor=actor, reason=reason)
     transparency.log_key_event(key, "revoked", verification_method=keys.verification_method(key))
     return key
 

@@ -158,8 +158,10 @@ def _logged_kind(credential: Mapping[str, Any] | str | bytes) -> bool:
         return True  # the format check refuses it first
     issuer = document.get("issuer")
     issuer = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if not isinstance(issuer, str) or _body_of(issuer) is None:
-        return not isinstance(issuer, str)
+    if not isinstance(issuer, str):
+        return True  # the format check refuses it first
+    if not logged_issuer(issuer):
+        return False
     types = document.get("type")
     return LIST_CREDENTIAL_TYPE not in (types if isinstance(types, list) else [types])
 

@@ -11,12 +11,15 @@ from functools import cache
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache as django_cache
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone, translation
+from pytest_django import plugin as pytest_django_plugin
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organisation, User
 from accounts.roles import Role
+from audits.chain import triggers as chain_triggers
 from audits.models import (
     AssuranceLevel,
     DocumentReviewItem,
@@ -83,6 +86,40 @@ def _test_environment(settings, _session_directories) -> Iterator[None]:
     settings.API_KEY_MEMORY_SECONDS = 60
     with translation.override("en"):
         yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """Let the flush of a transactional test empty the audit chain on SQLite.
+
+    The audit chain's table refuses DELETE (audits/chain/triggers.py). PostgreSQL's flush
+    truncates, which the trigger lets through; SQLite's flush is ``DELETE FROM``. So around the
+    teardown of a test that commits (transaction=True, live_server), and only on SQLite, the
+    trigger is dropped just before the flush and installed again, unchanged, right after it.
+    Tests that roll back never flush, and keep the trigger throughout.
+    """
+    if not _flushes_sqlite(item):
+        return (yield)
+    blocker = item.config.stash[pytest_django_plugin.blocking_manager_key]
+    with blocker.unblock():
+        chain_triggers.triggers_remove(connection)
+    try:
+        return (yield)
+    finally:
+        with blocker.unblock():
+            chain_triggers.triggers_install(connection)
+
+
+def _flushes_sqlite(item: pytest.Item) -> bool:
+    if connection.vendor != "sqlite":
+        return False
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from certification.workflow import Action
 from labels import services as label_services
 from labels.models import Label, LabelStatus, ReasonCode
 
+from ..chain.services import chain_append
 from .models import Appeal, AppealAttachment, AppealEvent, AppealKind
 from .workflow import (
     APPEAL_TRANSITIONS,
@@ -150,6 +151,12 @@ def appeal_file(
         AppealEvent.objects.create(
             appeal=appeal, actor=actor, action="submit", to_status=appeal.status, comment=""
         )
+        _chain(
+            appeal,
+            "submit",
+            actor=actor,
+            data={"attachments": [info.sha256 for _upload, info in checked]},
+        )
         _notify(
             appeal,
             _body_deciders(appeal),
@@ -214,6 +221,8 @@ def appeal_transition(*, actor: User, appeal_id: int, step: str, reason: str = "
         )
         if step == AppealStep.OVERTURN:
             _apply_overturn(appeal, actor)
+        # After the overturn's effect: it locks the application or the certificate first.
+        _chain(appeal, step, actor=actor, data={"from": from_status, "comment": reason})
         if step in (AppealStep.UPHOLD, AppealStep.OVERTURN):
             _notify(
                 appeal,
@@ -264,6 +273,28 @@ def _apply_overturn(appeal: Appeal, actor: User) -> None:
         from_status=appeal.status,
         to_status=appeal.status,
         comment=reason,
+    )
+
+
+def _chain(appeal: Appeal, action: str, *, actor: User, data: dict) -> None:
+    """The audit chain's entry of an appeal's step, with its reasons (they are the record)."""
+    application = appeal.application
+    chain_append(
+        f"audits:appeal:{action}",
+        {
+            "reference": appeal.reference,
+            "kind": appeal.kind,
+            "status": appeal.status,
+            "label": appeal.label.serial if appeal.label_id else None,
+            "reasons": appeal.reasons,
+            "decisionReason": appeal.decision_reason,
+            "effectApplied": appeal.effect_applied_at is not None,
+            **data,
+        },
+        actor=actor,
+        application_id=appeal.application_id,
+        certificate_id=appeal.label.certificate_id if appeal.label_id else None,
+        body_id=appeal.body_id or (application.certification_body_id if application else None),
     )
 
 

@@ -26,6 +26,7 @@ from certification.uploads import check_upload
 from labels import services as label_services
 from labels.models import Label, ReasonCode
 
+from ..chain.services import chain_append
 from . import hooks
 from .models import (
     Complaint,
@@ -138,6 +139,7 @@ def complaint_submit(
                     comment="",
                 )
                 _notify_body(complaint)
+                _chain(complaint, "submit", actor=person)
             return SubmittedComplaint(complaint=complaint, token=token)
         except IntegrityError:
             if attempt == REFERENCE_ATTEMPTS - 1:
@@ -209,6 +211,7 @@ def complaint_assign(*, actor: User, complaint_id: int, handler: User) -> Compla
                     % {"reference": complaint.reference},
                     body=_("Decide by %(decision)s.") % {"decision": complaint.decision_due},
                 )
+        _chain(complaint, "assign", actor=actor, data={"handler": handler.pk})
     return complaint
 
 
@@ -281,7 +284,36 @@ def complaint_transition(
         )
         if step == ComplaintStep.DECIDE:
             _apply_outcome(complaint, actor)
+        # After the decision's effects: they lock the certificate and its labels first.
+        _chain(complaint, step, actor=actor, data={"from": from_status, "comment": comment})
     return complaint
+
+
+def _chain(
+    complaint: Complaint, action: str, *, actor: User | None, data: dict | None = None
+) -> None:
+    """The audit chain's entry of a complaint's step. The complainant's own words and contact
+    stay in the complaint; the chain pins the description and attachment by their SHA-256."""
+    chain_append(
+        f"audits:complaint:{action}",
+        {
+            "reference": complaint.reference,
+            "label": complaint.label.serial,
+            "category": complaint.category,
+            "status": complaint.status,
+            "descriptionSha256": hashlib.sha256(complaint.description.encode()).hexdigest(),
+            "attachmentSha256": complaint.attachment_sha256,
+            "outcome": complaint.outcome,
+            "actions": list(complaint.actions),
+            "decisionReason": complaint.decision_reason,
+            "findingAgainstBody": complaint.finding_against_body,
+            **(data or {}),
+        },
+        actor=actor,
+        application_id=complaint.certificate.application_id,
+        certificate_id=complaint.certificate_id,
+        body_id=complaint.body_id,
+    )
 
 
 def _apply_outcome(complaint: Complaint, actor: User) -> None:

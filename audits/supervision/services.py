@@ -29,6 +29,7 @@ from labels.services import (
     label_supervision_refresh,
 )
 
+from ..chain.services import chain_append
 from ..dashboard import facts as dashboard_facts
 from ..models import (
     CertificateRequest,
@@ -46,6 +47,7 @@ from ..models import (
     SurveillanceStatus,
     SurveillanceTeamMember,
 )
+from ..reviews import finding_chain_append
 from ..selectors import blacklist_ensure_clear
 from .schedule import suspend_after
 from .workflow import STEP_LABELS, TRANSITIONS, Context, Relation, Step, relations_to
@@ -188,7 +190,28 @@ def surveillance_special_open(
         reason=reason,
     )
     _next_due_refresh(certificate)
+    _chain(surveillance, "opened", actor=actor, comment=reason)
     return surveillance
+
+
+def _chain(surveillance: Surveillance, action: str, *, actor: User | None, comment: str) -> None:
+    """The audit chain's entry of a surveillance's step (after the step's row locks)."""
+    certificate = surveillance.certificate
+    chain_append(
+        f"audits:surveillance:{action}",
+        {
+            "certificate": certificate.number,
+            "number": surveillance.number,
+            "kind": surveillance.kind,
+            "status": surveillance.status,
+            "outcome": surveillance.outcome,
+            "comment": comment,
+        },
+        actor=actor,
+        application_id=certificate.application_id,
+        certificate_id=certificate.pk,
+        body_id=certificate.certification_body_id,
+    )
 
 
 # --- the status writer --------------------------------------------------------------------
@@ -224,6 +247,7 @@ def surveillance_transition(
             comment=comment,
         )
         EFFECTS.get(step, _no_effect)(surveillance, actor, comment)
+        _chain(surveillance, step, actor=actor, comment=comment)
     return surveillance
 
 
@@ -443,6 +467,7 @@ def surveillance_finding_raise(
     finding.full_clean()
     finding.save()
     dashboard_facts.application_facts_update(application.pk)
+    finding_chain_append(finding, "raised", actor=actor)
     return finding
 
 
@@ -471,6 +496,7 @@ def surveillance_finding_answer(
     finding.responded_by = actor
     finding.responded_at = timezone.now()
     finding.save()
+    finding_chain_append(finding, "answered", actor=actor)
     return finding
 
 
@@ -493,6 +519,7 @@ def surveillance_finding_close(*, actor: User, finding: Finding) -> Finding:
     finding.closed_by = actor
     finding.closed_at = timezone.now()
     finding.save()
+    finding_chain_append(finding, "closed", actor=actor)
     return finding
 
 

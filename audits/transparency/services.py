@@ -80,6 +80,11 @@ def log_append_encoded(items: Sequence[tuple[str, bytes, str]]) -> list[int]:
     return list(range(start, start + len(items)))
 
 
+def log_head_lock() -> None:
+    """Take the log's append lock now (a writer that must read the log before appending)."""
+    _head_for_update()
+
+
 def _head_for_update() -> LogHead:
     # Why a lock on one row: the next leaf's index and the frontier it extends must be those the
     # previous append committed; a second writer waits here until the first commits.

@@ -1,0 +1,307 @@
+"""The chain itself: linkage, the one-writer rollback rule, the database's refusal to change an
+entry, `audit_verify` against every kind of tampering, and the hourly anchor."""
+
+import hashlib
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from audits.chain import triggers
+from audits.chain.models import AuditEntry, AuditHead
+from audits.chain.services import chain_anchor, chain_append
+from audits.chain.verify import ChainBroken, verify_rows
+from audits.tasks import audit_chain_anchor
+from audits.transparency.models import LogEntry
+from labels.vc.jcs import canonicalize
+
+pytestmark = pytest.mark.django_db
+TABLE = "audits_auditentry"
+
+
+def _append(count: int) -> list[AuditEntry]:
+    return [chain_append("tests:thing:done", {"number": n}) for n in range(count)]
+
+
+def _verify() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    return out.getvalue()
+
+
+def _broken_at(seq: int) -> None:
+    with pytest.raises(CommandError, match=rf"audit chain broken at entry {seq}:"):
+        call_command("audit_verify")
+
+
+def _without_trigger(*statements: tuple[str, list]) -> None:
+    """Tamper through raw SQL, as someone with the database's password would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER audits_auditentry_append_only")
+        else:
+            triggers.triggers_remove(connection)
+        for sql, params in statements:
+            cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER audits_auditentry_append_only")
+        else:
+            triggers.triggers_install(connection)
+
+
+def test_each_entry_names_the_previous_hash_and_its_number() -> None:
+    first, second, third = _append(3)
+    assert bytes(first.body).endswith(b',"prev":"' + b"0" * 64 + b'","seq":1}')
+    for previous, entry in ((first, second), (second, third)):
+        assert json.loads(bytes(entry.body))["prev"] == bytes(previous.hash).hex()
+    for entry in (first, second, third):
+        body = bytes(entry.body)
+        assert hashlib.sha256(body).digest() == bytes(entry.hash)
+        assert canonicalize(json.loads(body)) == body
+    assert json.loads(bytes(third.body))["event"] == {
+        "kind": "tests:thing:done",
+        "time": json.loads(bytes(third.body))["event"]["time"],
+        "actor": None,
+        "application": None,
+        "certificate": None,
+        "body": None,
+        "data": {"number": 2},
+    }
+    head = AuditHead.objects.get(pk=1)
+    assert (head.seq, bytes(head.hash)) == (3, bytes(third.hash))
+
+
+def test_the_filter_columns_are_recorded(world) -> None:
+    entry = chain_append(
+        "tests:thing:done",
+        {},
+        actor=world.persona("regulator"),
+        application_id=7,
+        certificate_id=8,
+        body_id=9,
+    )
+    stored = AuditEntry.objects.get(seq=entry.seq)
+    assert (stored.actor_id, stored.application_id, stored.certificate_id, stored.body_id) == (
+        world.persona("regulator").pk,
+        7,
+        8,
+        9,
+    )
+    event = json.loads(bytes(stored.body))["event"]
+    assert (event["actor"], event["application"], event["certificate"], event["body"]) == (
+        world.persona("regulator").pk,
+        7,
+        8,
+        9,
+    )
+
+
+def test_a_rolled_back_step_leaves_no_entry() -> None:
+    _append(1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        chain_append("tests:thing:done", {"number": 99})
+        raise RuntimeError("the step fails after its append")
+    assert list(AuditEntry.objects.values_list("seq", flat=True)) == [1]
+    assert AuditHead.objects.get(pk=1).seq == 1
+    assert chain_append("tests:thing:done", {}).seq == 2
+
+
+# --- the database refuses changes -----------------------------------------------------------
+
+
+def test_the_orm_cannot_update_an_entry() -> None:
+    entry = _append(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(seq=entry.seq).update(kind="tests:thing:forged")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        entry.kind = "tests:thing:forged"
+        entry.save()
+    assert AuditEntry.objects.get(seq=entry.seq).kind == "tests:thing:done"
+
+
+def test_the_orm_cannot_delete_an_entry() -> None:
+    entry = _append(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        entry.delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.all().delete()
+    assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audits_auditentry SET body = body WHERE seq = 1",
+        "UPDATE audits_auditentry SET seq = 5 WHERE seq = 1",
+        "DELETE FROM audits_auditentry WHERE seq = 1",
+        "DELETE FROM audits_auditentry",
+    ],
+)
+def test_raw_sql_cannot_change_an_entry(sql: str) -> None:
+    _append(1)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert AuditEntry.objects.count() == 1
+    assert "1 entries" in _verify()
+
+
+# --- audit_verify ---------------------------------------------------------------------------
+
+
+def test_an_intact_chain_verifies_with_one_line() -> None:
+    entries = _append(4)
+    assert _verify() == f"audit chain intact: 4 entries, head {bytes(entries[-1].hash).hex()}\n"
+    out = __import__("io").StringIO()
+    call_command("audit_verify", "--deep", stdout=out)
+    assert out.getvalue().startswith("audit chain intact: 4 entries")
+
+
+def test_an_empty_chain_verifies() -> None:
+    assert _verify().startswith("audit chain intact: 0 entries, head " + "0" * 64)
+
+
+def test_one_byte_changed_is_named() -> None:
+    entries = _append(4)
+    body = bytearray(bytes(entries[1].body))
+    body[body.index(b'"number":1') + 9] = ord("7")
+    _without_trigger(("UPDATE audits_auditentry SET body = %s WHERE seq = 2", [bytes(body)]))
+    _broken_at(2)
+
+
+def test_a_changed_entry_with_its_hash_recomputed_breaks_the_next_link() -> None:
+    entries = _append(4)
+    body = bytes(entries[1].body).replace(b'"number":1', b'"number":7')
+    _without_trigger(
+        (
+            "UPDATE audits_auditentry SET body = %s, hash = %s WHERE seq = 2",
+            [body, hashlib.sha256(body).digest()],
+        )
+    )
+    _broken_at(3)
+
+
+def test_an_entry_deleted_is_named() -> None:
+    _append(4)
+    _without_trigger(("DELETE FROM audits_auditentry WHERE seq = 3", []))
+    _broken_at(3)
+
+
+def test_the_last_entry_deleted_is_named_by_the_head() -> None:
+    _append(4)
+    _without_trigger(("DELETE FROM audits_auditentry WHERE seq = 4", []))
+    _broken_at(4)
+
+
+def test_two_entries_swapped_are_named() -> None:
+    _append(4)
+    _without_trigger(
+        ("UPDATE audits_auditentry SET seq = -2 WHERE seq = 2", []),
+        ("UPDATE audits_auditentry SET seq = 2 WHERE seq = 3", []),
+        ("UPDATE audits_auditentry SET seq = 3 WHERE seq = -2", []),
+    )
+    _broken_at(2)
+
+
+def test_a_chain_rewritten_consistently_is_caught_by_the_anchor() -> None:
+    """Whoever rewrites every entry (and the head row) from some point on keeps the links
+    intact; the head anchored in the transparency log still names the old hash."""
+    _append(3)
+    chain_anchor()
+    _append(2)
+    rewritten, previous = [], bytes(AuditEntry.objects.get(seq=1).hash)
+    for entry in AuditEntry.objects.filter(seq__gte=2).order_by("seq"):
+        event = json.loads(bytes(entry.body))["event"]
+        event["data"] = {"number": 1000 + entry.seq}
+        body = canonicalize({"event": event, "prev": previous.hex(), "seq": entry.seq})
+        previous = hashlib.sha256(body).digest()
+        rewritten.append(
+            (
+                "UPDATE audits_auditentry SET body = %s, hash = %s WHERE seq = %s",
+                [body, previous, entry.seq],
+            )
+        )
+    _without_trigger(*rewritten)
+    AuditHead.objects.filter(pk=1).update(hash=previous)
+    assert (
+        verify_rows(
+            [
+                (seq, bytes(body), bytes(digest))
+                for seq, body, digest in AuditEntry.objects.order_by("seq").values_list(
+                    "seq", "body", "hash"
+                )
+            ]
+        ).entries
+        == 5
+    )
+    _broken_at(3)
+
+
+def test_the_chain_truncated_below_an_anchor_is_caught() -> None:
+    _append(3)
+    chain_anchor()
+    _without_trigger(("DELETE FROM audits_auditentry WHERE seq >= 2", []))
+    AuditHead.objects.filter(pk=1).update(seq=1, hash=AuditEntry.objects.get(seq=1).hash)
+    _broken_at(3)
+
+
+def test_deep_verification_refuses_a_non_canonical_entry() -> None:
+    body = b'{"event":{"kind": "x"},"prev":"' + b"0" * 64 + b'","seq":1}'
+    rows = [(1, body, hashlib.sha256(body).digest())]
+    assert verify_rows(rows).entries == 1
+    with pytest.raises(ChainBroken, match="canonical"):
+        verify_rows(rows, deep=True)
+
+
+# --- the anchor -----------------------------------------------------------------------------
+
+
+def _anchors() -> list[dict]:
+    return [
+        json.loads(bytes(entry))
+        for entry in LogEntry.objects.filter(kind="audits:chain:head")
+        .order_by("index")
+        .values_list("entry", flat=True)
+    ]
+
+
+def test_the_anchor_appends_the_head_only_when_it_moved() -> None:
+    assert audit_chain_anchor() is None  # nothing chained yet
+    entries = _append(2)
+    first = audit_chain_anchor()
+    assert first is not None
+    assert audit_chain_anchor() is None
+    assert [(a["seq"], a["hash"]) for a in _anchors()] == [(2, bytes(entries[1].hash).hex())]
+    third = chain_append("tests:thing:done", {})
+    assert audit_chain_anchor() == first + 1
+    assert [(a["seq"], a["hash"]) for a in _anchors()] == [
+        (2, bytes(entries[1].hash).hex()),
+        (3, bytes(third.hash).hex()),
+    ]
+    assert LogEntry.objects.get(index=first).subject == "audit-chain"
+    assert "3 entries" in _verify()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committing_test_is_flushed_with_the_trigger_in_place() -> None:
+    """tests/conftest.py lets the flush after this test empty the chain on SQLite; the trigger
+    is in place while the test runs."""
+    _append(2)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.all().delete()
+    assert AuditEntry.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_committing_test_starts_from_an_empty_chain() -> None:
+    assert AuditEntry.objects.count() == 0
+    assert chain_append("tests:thing:done", {}).seq == 1
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.all().delete()
