@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -58,29 +59,45 @@ def chain_head() -> tuple[int, bytes]:
     return (row[0], bytes(row[1])) if row else (0, bytes(32))
 
 
-def chain_rows(*, fetch: int = FETCH_ROWS) -> Iterator[tuple[int, bytes, bytes]]:
-    """Every entry's (seq, body, hash) in order, streamed a page at a time by keyset (each
+def chain_rows(*, columns: str = "seq, body, hash", fetch: int = FETCH_ROWS) -> Iterator[tuple]:
+    """Every entry's columns (seq first) in order, streamed a page at a time by keyset (each
     page one range of the primary key), never a model instance per row. On PostgreSQL the
     bytea columns travel in binary: decoding them from hex would cost more than hashing them."""
-    sql = "SELECT seq, body, hash FROM audits_auditentry WHERE seq > %s ORDER BY seq LIMIT %s"
+    sql = f"SELECT {columns} FROM audits_auditentry WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608 (our own column names)
     after = -(2**63)
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        import psycopg  # only on PostgreSQL
-
-        cursor = psycopg.Cursor(connection.connection)
-        execute = lambda: cursor.execute(sql, [after, fetch], binary=True)  # noqa: E731
-    else:
-        cursor = connection.cursor()
-        execute = lambda: cursor.execute(sql, [after, fetch])  # noqa: E731
-    with cursor:
+    with _cursor() as (cursor, execute):
         while True:
-            execute()
+            execute(sql, [after, fetch])
             rows = cursor.fetchall()
             if not rows:
                 return
             yield from rows
             after = rows[-1][0]
+
+
+def chain_bodies(*, up_to: int, fetch: int = FETCH_ROWS) -> Iterator[bytes]:
+    """The bytes of entries 1..up_to in order, and nothing else: what the fast walk reads.
+    Pages are ranges of sequence numbers, so a missing entry shows as a broken link."""
+    sql = "SELECT body FROM audits_auditentry WHERE seq > %s AND seq <= %s ORDER BY seq"
+    with _cursor() as (cursor, execute):
+        for after in range(0, up_to, fetch):
+            execute(sql, [after, min(after + fetch, up_to)])
+            for (body,) in cursor.fetchall():
+                yield body
+
+
+@contextmanager
+def _cursor():
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        import psycopg  # only on PostgreSQL
+
+        cursor = psycopg.Cursor(connection.connection)
+        with cursor:
+            yield cursor, lambda sql, params: cursor.execute(sql, params, binary=True)
+    else:
+        with connection.cursor() as cursor:
+            yield cursor, cursor.execute
 
 
 def chain_anchors() -> dict[int, tuple[int, bytes]]:

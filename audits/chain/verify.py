@@ -1,18 +1,24 @@
-"""Verifying the audit chain: pure functions over (seq, body, hash) rows, shared by
-`manage.py audit_verify` and the benchmark.
+"""Verifying the audit chain: pure functions shared by `manage.py audit_verify` and the
+benchmark.
 
-The fast path parses no JSON: an entry is intact when SHA-256 of its bytes is its stored hash,
-its bytes end with ``,"prev":"<previous hash>","seq":<n>}`` (RFC 8785 sorts "event" < "prev" <
-"seq", so these are always the last keys) and the numbers run from 1 without a gap. `deep` also
-parses each entry and checks that it is its own canonical form.
+The entry bytes alone are the record: entry n ends with ``,"prev":"<SHA-256 of entry n-1>",
+"seq":n}`` (RFC 8785 sorts "event" < "prev" < "seq", so these are always the last keys), so
+walking the bytes in order and hashing each one checks every entry, every link and the order,
+with no JSON parsed (`verify_bodies`, the default walk). The other columns are derived from the
+bytes: `verify_rows` also checks the stored hash of each entry (it names the first broken entry
+exactly, which is why the command runs it when the fast walk fails), and `verify_columns`, with
+`--deep`, parses every entry and checks that it is canonical and that the filter columns say
+what it says.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from labels.vc.jcs import canonicalize
 
@@ -32,6 +38,35 @@ class ChainBroken(Exception):
 class ChainSummary:
     entries: int
     head: bytes
+
+
+def verify_bodies(
+    bodies: Iterable[bytes],
+    *,
+    anchors: Mapping[int, tuple[int, bytes]] | None = None,
+    head: tuple[int, bytes] | None = None,
+) -> ChainSummary:
+    """The fast walk over the entry bytes in order (entry 1 first): raise ChainBroken at the
+    first entry that does not link to the hash of the bytes before it, or whose hash differs
+    from an anchored head or the head row."""
+    anchors = dict(anchors or {})
+    if head is not None and head[0] > 0:
+        anchors.setdefault(head[0], (-1, head[1]))
+    sha256 = hashlib.sha256
+    hexlify = binascii.hexlify
+    previous = ZERO_HASH
+    seq = 0
+    for seq, body in enumerate(bodies, 1):
+        if not body.endswith(b',"prev":"%b","seq":%d}' % (hexlify(previous), seq)):
+            raise ChainBroken(seq, "it does not link to the previous entry's hash and number")
+        previous = sha256(body).digest()
+        if seq in anchors:
+            _anchor_check(seq, previous, anchors[seq])
+    missing = sorted(number for number in anchors if number > seq)
+    if missing:
+        index = anchors[missing[0]][0]
+        raise ChainBroken(missing[0], f"missing, yet named by the head {_where(index)}")
+    return ChainSummary(entries=seq, head=previous)
 
 
 def verify_rows(
@@ -98,3 +133,32 @@ def _deep_check(seq: int, body: bytes, previous: bytes) -> None:
         raise ChainBroken(seq, "its number or link differs from its position")
     if not isinstance(parsed["event"].get("kind"), str):
         raise ChainBroken(seq, "its event has no kind")
+
+
+def verify_columns(rows: Iterable[tuple]) -> None:
+    """With --deep: each entry's filter columns (kind, actor, application, certificate, body,
+    time) say what its bytes say. Rows: (seq, body, kind, actor_id, application_id,
+    certificate_id, body_id, created_at)."""
+    for seq, body, kind, actor, application, certificate, body_id, created_at in rows:
+        event = json.loads(bytes(body))["event"]
+        stored = {
+            "kind": kind,
+            "actor": actor,
+            "application": application,
+            "certificate": certificate,
+            "body": body_id,
+        }
+        for name, value in stored.items():
+            if event.get(name) != value:
+                raise ChainBroken(seq, f"its {name} column differs from its bytes")
+        if created_at.tzinfo is None:  # SQLite's raw rows: the UTC the column holds
+            created_at = created_at.replace(tzinfo=UTC)
+        if _moment(event.get("time")) != created_at:
+            raise ChainBroken(seq, "its time column differs from its bytes")
+
+
+def _moment(text) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None

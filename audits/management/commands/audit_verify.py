@@ -1,8 +1,10 @@
 """Recompute the audit chain and check it against the heads anchored in the transparency log.
 
-Exit 0 with one line, `audit chain intact: <n> entries, head <hex>`, when every entry hashes to
-its stored hash, links to the one before and the numbers run without a gap, and every anchored
-head is still the chain's; otherwise exit 1 naming the first broken entry.
+Exit 0 with one line, `audit chain intact: <n> entries, head <hex>`, when every entry links to
+the hash of the one before, the numbers run without a gap up to the head row, and every anchored
+head is still the chain's; otherwise exit 1 naming the first broken entry. The walk reads only
+the entry bytes (they are the record); when it fails, a second walk that also reads each stored
+hash names the broken entry exactly. `--deep` also parses every entry and checks its columns.
 """
 
 from contextlib import closing
@@ -10,8 +12,10 @@ from contextlib import closing
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from audits.chain.selectors import chain_anchors, chain_head, chain_rows
-from audits.chain.verify import ChainBroken, verify_rows
+from audits.chain.selectors import chain_anchors, chain_bodies, chain_head, chain_rows
+from audits.chain.verify import ChainBroken, verify_bodies, verify_columns, verify_rows
+
+COLUMNS = "seq, body, kind, actor_id, application_id, certificate_id, body_id, created_at"
 
 
 class Command(BaseCommand):
@@ -29,10 +33,19 @@ class Command(BaseCommand):
         head = chain_head()
         anchors = chain_anchors()
         try:
-            # One transaction for every page; the cursor is closed before it ends, also when
-            # the walk stops at a broken entry.
-            with transaction.atomic(), closing(chain_rows()) as rows:
-                summary = verify_rows(rows, anchors=anchors, head=head, deep=deep)
+            # One transaction for every page; each cursor is closed before it ends, also when
+            # a walk stops at a broken entry.
+            with transaction.atomic():
+                try:
+                    with closing(chain_bodies(up_to=head[0])) as bodies:
+                        summary = verify_bodies(bodies, anchors=anchors, head=head)
+                except ChainBroken as broken:
+                    self._name_exactly(broken, anchors=anchors, head=head)
+                if deep:
+                    with closing(chain_rows()) as rows:
+                        verify_rows(rows, anchors=anchors, head=head, deep=True)
+                    with closing(chain_rows(columns=COLUMNS)) as rows:
+                        verify_columns(rows)
         except ChainBroken as broken:
             raise CommandError(
                 f"audit chain broken at entry {broken.seq}: {broken.reason}"
@@ -40,3 +53,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"audit chain intact: {summary.entries} entries, head {summary.head.hex()}"
         )
+
+    @staticmethod
+    def _name_exactly(broken: ChainBroken, *, anchors, head) -> None:
+        """A broken link at entry n means entry n or n-1 changed (or one between went
+        missing): the walk over the stored hashes too says which."""
+        with closing(chain_rows()) as rows:
+            verify_rows(rows, anchors=anchors, head=head)
+        raise broken

@@ -188,6 +188,51 @@ def test_a_changed_entry_with_its_hash_recomputed_breaks_the_next_link() -> None
     _broken_at(3)
 
 
+def test_the_last_entry_changed_is_named_by_the_head() -> None:
+    """No later entry links to the last one: the head row's hash catches it."""
+    entries = _append(3)
+    body = bytes(entries[2].body).replace(b'"number":2', b'"number":9')
+    _without_trigger(
+        (
+            "UPDATE audits_auditentry SET body = %s, hash = %s WHERE seq = 3",
+            [body, hashlib.sha256(body).digest()],
+        )
+    )
+    _broken_at(3)
+
+
+def test_a_changed_stored_hash_is_named_by_the_walk_over_hashes() -> None:
+    """The fast walk reads the bytes only (they are the record); a stored hash changed alone
+    leaves every link intact, so the exact walk over the hashes belongs to --deep."""
+    _append(3)
+    _without_trigger(("UPDATE audits_auditentry SET hash = %s WHERE seq = 2", [bytes(32)]))
+    assert _verify().startswith("audit chain intact: 3 entries")
+    with pytest.raises(CommandError, match="broken at entry 2: its bytes do not hash"):
+        call_command("audit_verify", "--deep")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("kind", "tests:thing:forged"), ("application_id", 99), ("body_id", 7)],
+)
+def test_deep_verification_names_a_filter_column_that_lies(column: str, value) -> None:
+    _append(3)
+    _without_trigger((f"UPDATE audits_auditentry SET {column} = %s WHERE seq = 2", [value]))  # noqa: S608
+    assert _verify().startswith("audit chain intact: 3 entries")
+    name = column.removesuffix("_id")
+    with pytest.raises(CommandError, match=rf"broken at entry 2: its {name} column differs"):
+        call_command("audit_verify", "--deep")
+
+
+def test_deep_verification_names_a_changed_time_column() -> None:
+    _append(2)
+    _without_trigger(
+        ("UPDATE audits_auditentry SET created_at = %s WHERE seq = 1", ["2020-01-01 00:00:00"])
+    )
+    with pytest.raises(CommandError, match="broken at entry 1: its time column differs"):
+        call_command("audit_verify", "--deep")
+
+
 def test_an_entry_deleted_is_named() -> None:
     _append(4)
     _without_trigger(("DELETE FROM audits_auditentry WHERE seq = 3", []))
