@@ -173,13 +173,18 @@ def _page_with_the_form(request: HttpRequest) -> str:
 
 
 def require_recent_second_factor(
-    view: Callable | None = None, *, when: Callable[[HttpRequest], bool] | None = None
+    view: Callable | None = None,
+    *,
+    when: Callable[[HttpRequest], bool] | None = None,
+    back: Callable[..., str] | None = None,
 ) -> Callable:
     """For the views of the named operations: unless the second factor was given within
     MFA_STEP_UP_SECONDS, the operation is not performed and the person is sent to give it again,
-    then back to the page (for a POST, the page with the form, to press again: a POST is never
-    replayed). `when(request)` limits the check to some requests of a view (one action of many).
-    """
+    then back to the page with the form, to press again (a POST is never replayed).
+
+    `when(request)` limits the check to some requests of a view (one action of many);
+    `back(request, *args, **kwargs)` names the page with the form (else the page the POST came
+    from). Put it under @login_required."""
 
     def decorator(view_function: Callable) -> Callable:
         @wraps(view_function)
@@ -190,21 +195,21 @@ def require_recent_second_factor(
                 and step_up_applies(request.user)
                 and not second_factor_is_recent(request)
             ):
+                if request.method == "GET":
+                    page = request.get_full_path()
+                elif back is not None:
+                    page = back(request, *args, **kwargs)
+                else:
+                    page = _page_with_the_form(request)
                 messages.info(
                     request,
                     _(
-                        "This operation needs your second factor again. Then press the button "
-                        "once more."
+                        "This operation asks for your second factor again: it was given more "
+                        "than %(minutes)s minutes ago. Then press the button once more."
                     )
-                    if request.method != "GET"
-                    else _("This page needs your second factor again."),
+                    % {"minutes": settings.MFA_STEP_UP_SECONDS // 60},
                 )
-                back = (
-                    request.get_full_path()
-                    if request.method == "GET"
-                    else _page_with_the_form(request)
-                )
-                return HttpResponseRedirect(second_factor_url(request.user, back))
+                return HttpResponseRedirect(second_factor_url(request.user, page))
             return view_function(request, *args, **kwargs)
 
         return wrapped

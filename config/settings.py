@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Header-based first, so that an anonymous call answers 401 with WWW-Authenticate.
         "accounts.apikeys.ApiKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.SecondFactorTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.IsPerson"],

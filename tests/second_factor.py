@@ -54,3 +54,23 @@ def sign_in(client: Client, user: User) -> Client:
     if user_needs_second_factor(user):
         second_factor_record(client, user)
     return client
+
+
+# Older than MFA_STEP_UP_SECONDS (15 minutes by default).
+STALE_SECONDS = 16 * 60
+
+
+def sign_in_long_ago(client: Client, user: User) -> Client:
+    """force_login, with the second factor given more than MFA_STEP_UP_SECONDS ago."""
+    client.force_login(user)
+    second_factor_record(client, user, seconds_ago=STALE_SECONDS)
+    return client
+
+
+def asks_for_step_up(response, page: str) -> bool:
+    """Whether the answer sends the person to give the second factor again, then to `page`."""
+    from urllib.parse import quote
+
+    return response.status_code == 302 and response["Location"] == (
+        f"/accounts/2fa/reauthenticate/?next={quote(page, safe='')}"
+    )
