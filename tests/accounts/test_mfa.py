@@ -10,8 +10,9 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_uscc
 from tests.second_factor import (
     sign_in,
     totp_code,
@@ -296,3 +297,65 @@ def test_repeated_wrong_passwords_lock_the_sign_in_out_with_429(world, settings)
     assert locking.status_code == 429
     assert right.status_code == 429
     assert _signed_in(client) is None
+
+
+# --- the other ways in -----------------------------------------------------------------------
+
+
+def test_an_invited_reviewer_is_signed_in_and_sent_to_enrolment(world) -> None:
+    _invitation, token = services.invitation_create(
+        actor=world.body_admin, organisation=world.body, email="new@body.example", role="reviewer"
+    )
+    client = _client()
+
+    response = client.post(
+        reverse("accounts:invitation_accept", args=[token]),
+        {"display_name": "New Reviewer", "username": "new_reviewer", "password": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert _signed_in(client).username == "new_reviewer"
+    assert client.get("/portal/")["Location"] == reverse("mfa_index")
+
+
+def test_an_invitation_to_an_enrolled_person_still_asks_for_their_second_factor(world) -> None:
+    totp_enrol(world.reviewer)
+    _invitation, token = services.invitation_create(
+        actor=world.body_admin,
+        organisation=world.body,
+        email=world.reviewer.email,
+        role="technical_reviewer",
+    )
+    client = _client()
+    client.post(
+        reverse("accounts:invitation_accept", args=[token]),
+        {"display_name": "x", "username": "unused_name", "password": PASSWORD},
+    )
+
+    assert _signed_in(client) == world.reviewer
+    response = client.get("/portal/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+
+
+def test_an_enterprise_registers_and_is_signed_in_without_a_second_factor(db) -> None:
+    client = _client()
+
+    response = client.post(
+        reverse("accounts:register"),
+        {
+            "name": "Suzhou Cells",
+            "legal_name": "Suzhou Cells Co., Ltd.",
+            "uscc": make_uscc("91320500MA1M00000"),
+            "address": "1 Road",
+            "province": "JS",
+            "display_name": "Founder",
+            "username": "founder",
+            "email": "founder@cells.example",
+            "password": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert _signed_in(client).username == "founder"
+    assert client.get("/portal/").status_code == 200

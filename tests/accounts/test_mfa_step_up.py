@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import ApiTokenSecondFactor
+from audits.models import BlacklistEntry
 from certification.models import Application, Certificate, Status
 from tests.second_factor import (
     asks_for_step_up,
@@ -175,3 +176,27 @@ def test_a_decision_with_a_token_needs_one_obtained_with_a_recent_code(
     fresh = client.post(url, {"action": action, "comment": "Decided."}, format="json")
     assert fresh.status_code == 200
     assert _status(application) == after
+
+
+def test_listing_through_the_api_with_an_old_token_code_is_refused(world) -> None:
+    world.regulator.set_password(PASSWORD)
+    world.regulator.save()
+    totp_enrol(world.regulator)
+    token = _obtain(APIClient(), "regulator", otp=totp_code()).json()["token"]
+    ApiTokenSecondFactor.objects.update(verified_at=timezone.now() - timedelta(minutes=16))
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Token {token}")
+
+    response = client.post(
+        reverse("api-blacklist"),
+        {
+            "organisation": world.body.pk,
+            "reason": "False conclusions.",
+            "legal_basis": "Regulations art. 62",
+            "source_document": "SAMR 2026 No. 9",
+            "effective_from": "2026-01-01",
+        },
+        format="json",
+    )
+
+    assert (response.status_code, response.json()["code"]) == (403, "step_up_required")
+    assert not BlacklistEntry.objects.exists()
