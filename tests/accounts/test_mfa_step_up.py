@@ -200,3 +200,26 @@ def test_listing_through_the_api_with_an_old_token_code_is_refused(world) -> Non
 
     assert (response.status_code, response.json()["code"]) == (403, "step_up_required")
     assert not BlacklistEntry.objects.exists()
+
+
+def test_after_giving_the_code_again_the_person_presses_once_more_and_it_is_done(
+    world, application_at
+) -> None:
+    application = application_at(Status.DECISION)
+    url = reverse("certification:transition", args=[application.pk])
+    detail = reverse("certification:application_detail", args=[application.pk])
+    data = {"action": "approve", "comment": "Decided on the record."}
+    client = sign_in_long_ago(Client(HTTP_ACCEPT_LANGUAGE="en"), world.decision_maker)
+
+    step_up = client.post(url, data)
+    page = client.get(step_up["Location"])
+    assert page.status_code == 200
+    wrong = client.post(step_up["Location"], {"code": "000000" if totp_code() != "000000" else "1"})
+    assert wrong.status_code == 200
+    back = client.post(step_up["Location"], {"code": totp_code()})
+
+    # Back on the page with the button; the approval was not replayed.
+    assert (back.status_code, back["Location"]) == (302, detail)
+    assert _status(application) == Status.DECISION
+    client.post(url, data)
+    assert _status(application) == Status.APPROVED
