@@ -5,9 +5,10 @@ more than 15 minutes ago; the steps before the decision do not."""
 import pytest
 from django.test import Client
 
+from audits.supervision import services
 from certification.models import Certificate
 from tests.audits.supervision.conftest import first_surveillance
-from tests.second_factor import asks_for_step_up, sign_in_long_ago, totp_enrol
+from tests.second_factor import asks_for_step_up, sign_in, sign_in_long_ago, totp_enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,26 @@ def test_an_enrolled_holder_suspending_or_cancelling_is_asked_too(world, certifi
 
     assert asks_for_step_up(response, f"/portal/supervision/certificates/{certificate.pk}/")
     assert Certificate.objects.get(pk=certificate.pk).status == certificate.status
+
+
+def test_deciding_a_change_asks_for_a_fresh_second_factor(world, certificate) -> None:
+    change = services.certificate_change_report(
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        change_kind="product",
+        description="New cell chemistry.",
+    )
+    url = f"/portal/supervision/certificates/{certificate.pk}/changes/{change.pk}/"
+    data = {f"r{change.pk}-editorial": "editorial", f"r{change.pk}-comment": "Editorial."}
+
+    stale = sign_in_long_ago(Client(HTTP_ACCEPT_LANGUAGE="en"), world.decision_maker)
+    response = stale.post(url, data)
+
+    assert asks_for_step_up(response, f"/portal/supervision/certificates/{certificate.pk}/")
+    change.refresh_from_db()
+    assert change.status == "open"
+
+    sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), world.decision_maker).post(url, data)
+
+    change.refresh_from_db()
+    assert change.status != "open"
