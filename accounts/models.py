@@ -194,3 +194,24 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ApiTokenSecondFactor(models.Model):
+    """When the holder of an API token last gave a TOTP code in obtaining it. Staff tokens work
+    only with one; the named operations ask for one given within MFA_STEP_UP_SECONDS."""
+
+    token = models.OneToOneField(
+        "authtoken.Token",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="second_factor",
+        verbose_name=_("API token"),
+    )
+    verified_at = models.DateTimeField(_("second factor given at"))
+
+    class Meta:
+        verbose_name = _("API token second factor")
+        verbose_name_plural = _("API token second factors")
+
+    def __str__(self) -> str:
+        return f"{self.token_id[:8]}… {self.verified_at:%Y-%m-%d %H:%M}"

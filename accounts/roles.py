@@ -46,3 +46,15 @@ class ApiScope(models.TextChoices):
 
     LABELS_READ = "api:labels:read", _("Look up labels")
     WEBHOOKS_MANAGE = "api:webhooks:manage", _("Manage webhook subscriptions")
+
+
+# Who certifies, supervises, sanctions or runs the platform: these people sign in with a second
+# factor (docs/operations.md, "Multi-factor authentication"). Superusers and Django staff too.
+SECOND_FACTOR_ROLES = {
+    Role.BODY_ADMIN,
+    Role.REVIEWER,
+    Role.TECHNICAL_REVIEWER,
+    Role.DECISION_MAKER,
+    Role.REGULATOR,
+    Role.PLATFORM_ADMIN,
+}

@@ -5,7 +5,7 @@ list page do not cost a query per row.
 """
 
 from .models import Membership, Organisation, User
-from .roles import OrganisationKind, Role
+from .roles import SECOND_FACTOR_ROLES, OrganisationKind, Role
 
 _CACHE_ATTR = "_membership_cache"
 
@@ -60,6 +60,14 @@ def user_is_regulator(user: User) -> bool:
 
 def user_is_platform_admin(user: User) -> bool:
     return user.is_superuser or user_has_role(user, Role.PLATFORM_ADMIN)
+
+
+def user_needs_second_factor(user: User) -> bool:
+    """Whether this person must sign in with a second factor: every body role, the regulator,
+    platform administrators and anyone who reaches the Django admin."""
+    if not user.is_authenticated or user.pk is None:
+        return False
+    return user.is_superuser or user.is_staff or bool(user_roles(user) & SECOND_FACTOR_ROLES)
 
 
 def user_enterprise_ids(user: User) -> set[int]:

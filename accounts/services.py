@@ -11,9 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from .identifiers import uscc_normalize
-from .models import Invitation, Membership, Organisation, User
+from .models import ApiTokenSecondFactor, Invitation, Membership, Organisation, User
 from .roles import ADMIN_ROLES, ROLES_BY_KIND, OrganisationKind, Role
 from .selectors import user_roles
 
@@ -122,3 +123,16 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return user
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, second_factor_given: bool) -> Token:
+    """The person's API token (one per person, kept across calls). With a second factor given,
+    the time is recorded on it: staff tokens work only with one, and the named operations ask
+    for one given within MFA_STEP_UP_SECONDS."""
+    token, _created = Token.objects.get_or_create(user=user)
+    if second_factor_given:
+        ApiTokenSecondFactor.objects.update_or_create(
+            token=token, defaults={"verified_at": timezone.now()}
+        )
+    return token

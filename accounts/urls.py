@@ -1,17 +1,13 @@
+from allauth.account import views as allauth_views
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 
 from . import views
 
 app_name = "accounts"
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    # django-allauth's sign-in: the password, then the second factor of those who have one.
+    path("login/", views.sign_in, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path(
@@ -48,4 +44,16 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+]
+
+# The parts of django-allauth the platform uses, under their own names: sign-in (the same view as
+# accounts:login), reauthentication and the second factor's pages (accounts/2fa/). Its sign-up,
+# e-mail management and password pages are not mounted: ours stay.
+allauth_urlpatterns = [
+    path("login/", views.sign_in, name="account_login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="account_logout"),
+    path("inactive/", allauth_views.account_inactive, name="account_inactive"),
+    path("reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
+    path("2fa/totp/activate/", views.totp_activate, name="mfa_activate_totp"),
+    path("2fa/", include("allauth.mfa.urls")),
 ]

@@ -1,3 +1,7 @@
+from allauth.account.internal.flows.login import record_authentication
+from allauth.account.views import LoginView
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.views import ActivateTOTPView
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,6 +16,33 @@ from .forms import EnterpriseRegistrationForm, InvitationAcceptForm, InvitationF
 from .models import Organisation
 from .roles import ADMIN_ROLES
 from .selectors import user_organisations, user_roles
+
+
+class PortalLoginView(LoginView):
+    """allauth's sign-in (password, then the second factor) in the portal's page."""
+
+    template_name = "accounts/login.html"
+
+
+sign_in = PortalLoginView.as_view()
+
+
+class TotpActivateView(ActivateTOTPView):
+    """allauth's enrolment of an authenticator app. The code that activates it is a second
+    factor given: the session records it, so that the person goes on without typing another."""
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        authenticator = Authenticator.objects.get(
+            user_id=self.request.user.pk, type=Authenticator.Type.TOTP
+        )
+        record_authentication(
+            self.request, self.request.user, "mfa", id=authenticator.pk, type=authenticator.type
+        )
+        return response
+
+
+totp_activate = TotpActivateView.as_view()
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation, User
+from accounts.second_factor import api_step_up_check
 from accounts.selectors import user_is_platform_admin, user_is_regulator
 from certification import selectors, services
 from certification.apis import _paginated
@@ -319,5 +320,6 @@ class BlacklistApi(APIView):
             raise PermissionDenied("Only regulators add blacklist entries.")
         data = self.BlacklistInput(data=request.data)
         data.is_valid(raise_exception=True)
+        api_step_up_check(request)
         entry = blacklist_entry_create(actor=request.user, **data.validated_data)
         return Response(BlacklistOutput(entry).data, status=status.HTTP_201_CREATED)

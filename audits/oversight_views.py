@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import BodyStatus, Organisation
 from accounts.roles import OrganisationKind
+from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_is_regulator
 from certification import selectors as certification_selectors
 from certification import services as certification_services
@@ -136,6 +138,10 @@ def reinspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_recent_second_factor(
+    when=lambda request: request.method == "POST",
+    back=lambda request: reverse("oversight:blacklist_list"),
+)
 def blacklist_list(request: HttpRequest) -> HttpResponse:
     _ensure_regulator(request)
     form = BlacklistEntryForm(request.POST or None, request.FILES or None)
@@ -192,6 +198,9 @@ def blacklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor(
+    back=lambda request, pk: reverse("oversight:blacklist_detail", args=[pk])
+)
 def blacklist_delist(request: HttpRequest, pk: int) -> HttpResponse:
     _ensure_regulator(request)
     form = DelistForm(request.POST)
@@ -213,6 +222,9 @@ def blacklist_delist(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor(
+    back=lambda request, pk: reverse("oversight:blacklist_detail", args=[pk])
+)
 def blacklist_order(request: HttpRequest, pk: int) -> HttpResponse:
     _ensure_regulator(request)
     form = LabelOrderForm(request.POST)

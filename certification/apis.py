@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind
+from accounts.second_factor import api_step_up_check
 from accounts.selectors import user_enterprise_ids
 from config.api import Pagination
 
@@ -225,6 +226,10 @@ class ApplicationDetailApi(APIView):
         return Response(ApplicationDetailOutput(application, context={"request": request}).data)
 
 
+# Deciding: approving (which issues the certificate and its label) or refusing.
+DECISION_ACTIONS = ("approve", "refuse")
+
+
 class ApplicationTransitionApi(APIView):
     class ApplicationTransitionInput(serializers.Serializer):
         action = serializers.ChoiceField(choices=ALL_ACTIONS)
@@ -235,6 +240,8 @@ class ApplicationTransitionApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.ApplicationTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data["action"] in DECISION_ACTIONS:
+            api_step_up_check(request)
         application = services.application_transition(
             actor=request.user, application_id=application.pk, **data.validated_data
         )

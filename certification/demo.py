@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from accounts.demo import demo_totp_enrol
 from accounts.models import Membership, Organisation, User
-from accounts.roles import OrganisationKind, Role
+from accounts.roles import SECOND_FACTOR_ROLES, OrganisationKind, Role
 
 from .models import (
     REQUIRED_EVIDENCE,
@@ -140,7 +141,7 @@ def _organisations() -> dict[str, Organisation]:
     }
 
 
-def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
+def _people(organisations: dict[str, Organisation], *, demo_second_factor: bool) -> dict[str, User]:
     people = {}
     for username, display_name, key, role in PEOPLE:
         user = User.objects.filter(username=username).first()
@@ -154,6 +155,8 @@ def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
                 is_superuser=role == Role.PLATFORM_ADMIN,
             )
         Membership.objects.get_or_create(user=user, organisation=organisations[key], role=role)
+        if demo_second_factor and role in SECOND_FACTOR_ROLES:
+            demo_totp_enrol(user)
         people[username] = user
     return people
 
@@ -264,9 +267,11 @@ def _complete_dossier(application: Application, actor: User) -> None:
 
 
 @transaction.atomic
-def seed_demo() -> dict[str, User]:
+def seed_demo(*, demo_second_factor: bool = True) -> dict[str, User]:
+    """`demo_second_factor`: give staff logins an authenticator app with a derivable secret
+    (accounts/demo.py): the embedded demo and the browser tests, never production."""
     organisations = _organisations()
-    people = _people(organisations)
+    people = _people(organisations, demo_second_factor=demo_second_factor)
     enterprise_admin = people["ent-admin"]
     if Product.objects.filter(enterprise=organisations["enterprise"]).exists():
         return people

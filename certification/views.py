@@ -8,12 +8,14 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import OrganisationKind, Role
+from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_enterprise_ids, user_has_role, user_organisations
 from audits import reviews
 from audits.models import Evaluation, Finding, PeerReview
@@ -249,8 +251,16 @@ def _peer_candidates(application: Application):
     )
 
 
+# Deciding: approving (which issues the certificate and its label) or refusing.
+DECISION_ACTIONS = ("approve", "refuse")
+
+
 @login_required
 @require_POST
+@require_recent_second_factor(
+    when=lambda request: request.POST.get("action") in DECISION_ACTIONS,
+    back=lambda request, pk: reverse("certification:application_detail", args=[pk]),
+)
 def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = TransitionForm(request.POST)

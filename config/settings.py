@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "accounts",
     "certification",
     "audits",
@@ -62,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Staff without a second factor reach only the enrolment pages (accounts/second_factor.py).
+    "accounts.second_factor.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -138,6 +144,33 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "certification:queue"
 LOGOUT_REDIRECT_URL = "home"
 
+# Sign-in through django-allauth: password, then the second factor (allauth.mfa). Our own
+# registration and invitations create accounts; allauth's sign-up, e-mail management and password
+# reset are not mounted (accounts/urls.py). docs/operations.md, "Multi-factor authentication".
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+MFA_ADAPTER = "accounts.adapters.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# A passkey stands in for the second factor only: the password is always asked first.
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# Our users' e-mail addresses are checked by invitation, not by allauth's e-mail records.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_PERIOD = 30
+# A code of the period before or after the current one is accepted too (a phone's clock drifts).
+MFA_TOTP_TOLERANCE = 1
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Carbon label platform")
+# WebAuthn needs HTTPS, except on localhost in the embedded default.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Deciding, issuing, suspending, reinstating, revoking, cancelling, sanctioning and signing-key
+# operations ask again for the second factor when the last one is older than this.
+MFA_STEP_UP_SECONDS = env.int("MFA_STEP_UP_SECONDS", default=15 * 60)
+
 # Brute-force protection: lock a username+address pair after repeated failures (answers 429).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -202,7 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Header-based first, so that an anonymous call answers 401 with WWW-Authenticate.
         "accounts.apikeys.ApiKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.SecondFactorTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.IsPerson"],

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
@@ -5,9 +6,13 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.urls import allauth_urlpatterns
 from audits.dashboard import views as oversight_views
 
 from . import health
+
+# The admin signs in through the portal's sign-in, second factor included.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -16,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include(allauth_urlpatterns)),
     path("portal/", include("certification.urls")),
     path("portal/footprint/", include("certification.footprint.urls")),
     path("portal/labels/", include("labels.portal_urls")),

@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
+from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_has_role, user_organisations
 from certification.errors import WorkflowError
 
@@ -68,6 +70,9 @@ def label_manage(request: HttpRequest, serial: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor(
+    back=lambda request, serial: reverse("labels_portal:manage", args=[serial])
+)
 def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
     form = StatusChangeForm(request.POST)
@@ -128,6 +133,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor(back=lambda request, body_id: reverse("labels_portal:keys"))
 def key_rotate(request: HttpRequest, body_id: int) -> HttpResponse:
     body = next(
         (
@@ -148,6 +154,7 @@ def key_rotate(request: HttpRequest, body_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor(back=lambda request, key_id: reverse("labels_portal:keys"))
 def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     key = SigningKey.objects.select_related("body").filter(pk=key_id).first()
     if key is None or not user_has_role(request.user, Role.BODY_ADMIN, key.body):

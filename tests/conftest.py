@@ -59,6 +59,7 @@ from tests.factories import (
     RegulatorFactory,
     UserFactory,
 )
+from tests.second_factor import sign_in
 
 CATEGORIES_CSV = django_settings.REFERENCE_DIR / "product_categories.csv"
 PRODUCT_CATEGORY = "LIB-CONSUMER"
@@ -593,10 +594,10 @@ def api() -> APIClient:
 def api_as(api: APIClient) -> Callable[[User | None], APIClient]:
     """An API client signed in as `user` (a fresh session; None stays anonymous)."""
 
-    def sign_in(user: User | None) -> APIClient:
+    def signed_in(user: User | None) -> APIClient:
         api.logout()
         if user is not None:
-            api.force_login(user)
+            sign_in(api, user)
         return api
 
-    return sign_in
+    return signed_in

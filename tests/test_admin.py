@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.test import Client
 
 from certification.models import Application, Status
+from tests.second_factor import sign_in
 
 
 @pytest.fixture
@@ -13,7 +14,7 @@ def operator(world) -> Client:
     user.is_staff = user.is_superuser = True
     user.save(update_fields=["is_staff", "is_superuser"])
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.second_factor import require_recent_second_factor
 from certification.errors import WorkflowError
 
 from . import selectors, services
@@ -106,8 +108,16 @@ def appeal_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+# Deciding an appeal: upholding, or overturning (which reopens, restores or reinstates).
+DECISION_STEPS = ("uphold", "overturn")
+
+
 @login_required
 @require_POST
+@require_recent_second_factor(
+    when=lambda request: request.POST.get("step") in DECISION_STEPS,
+    back=lambda request, reference: reverse("appeals:detail", args=[reference]),
+)
 def appeal_step(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = selectors.appeal_get_for_actor(request.user, reference)
     form = AppealStepForm(request.POST)

@@ -11,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_has_role
 from certification.errors import WorkflowError
 from certification.forms import EvidenceUploadForm
@@ -153,6 +155,10 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor(
+    when=lambda request: request.resolver_match.kwargs.get("kind") in ("suspend", "cancel"),
+    back=lambda request, pk, kind: reverse("audits:certificate", args=[pk]),
+)
 def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     certificate = selectors.certificate_get_for_actor(request.user, pk)
     if kind == "suspend":
@@ -217,6 +223,9 @@ def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpRespons
 
 @login_required
 @require_POST
+@require_recent_second_factor(
+    back=lambda request, pk, request_id: reverse("audits:certificate", args=[pk])
+)
 def change_decide(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     certificate = selectors.certificate_get_for_actor(request.user, pk)
     change = CertificateRequest.objects.filter(pk=request_id, certificate=certificate).first()
@@ -324,8 +333,16 @@ def surveillance_plan(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(surveillance)
 
 
+# The decision maker's decisions on a surveillance: keep, suspend or withdraw the certificate.
+DECISION_STEPS = ("continue", "suspend", "withdraw")
+
+
 @login_required
 @require_POST
+@require_recent_second_factor(
+    when=lambda request: request.resolver_match.kwargs.get("step") in DECISION_STEPS,
+    back=lambda request, pk, step: reverse("audits:surveillance", args=[pk]),
+)
 def surveillance_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = CommentForm(request.POST)

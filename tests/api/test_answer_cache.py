@@ -19,6 +19,7 @@ from config.throttles import ApiKeyThrottle
 from labels import answer_cache, apis, services
 from labels.apis import LabelBatchInput, batch_keys_plain
 from tests.api.wsgi import wsgi_batch, wsgi_call, wsgi_get
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -355,7 +356,7 @@ def test_the_language_links_give_each_language_its_own_page(
 def test_a_signed_in_person_gets_the_page_from_the_whole_stack(label, body_admin) -> None:
     Client(HTTP_ACCEPT_LANGUAGE="en").get(page_url(label))
     person = Client(HTTP_ACCEPT_LANGUAGE="en")
-    person.force_login(body_admin)
+    sign_in(person, body_admin)
     assert b'data-testid="who"' in person.get(page_url(label)).content
 
 

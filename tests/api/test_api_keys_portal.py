@@ -6,13 +6,14 @@ from django.urls import reverse
 
 from accounts.models import ApiKey, Membership, Organisation, User
 from accounts.roles import ApiScope, OrganisationKind, Role
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def signed_in(user: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -13,6 +13,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.second_factor import sign_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -36,7 +38,7 @@ def _assert_problem_503(response) -> None:
 
 def test_the_api_answers_503_problem_json_to_a_session(monkeypatch, enterprise_admin) -> None:
     client = APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(enterprise_admin)
+    sign_in(client, enterprise_admin)
 
     with database_down(monkeypatch):
         response = client.get("/api/v1/applications/")
@@ -56,7 +58,7 @@ def test_the_api_answers_503_problem_json_to_a_token(monkeypatch, enterprise_adm
 
 def test_the_portal_answers_a_plain_503_page(monkeypatch, enterprise_admin) -> None:
     client = Client(raise_request_exception=False)
-    client.force_login(enterprise_admin)
+    sign_in(client, enterprise_admin)
 
     with database_down(monkeypatch):
         response = client.get("/portal/")

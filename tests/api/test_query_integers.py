@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from certification.models import Status
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_an_inventory_version_that_cannot_exist_is_not_found(
     api_url = reverse("api-inventory", kwargs={"application_id": application.pk})
     page_url = reverse("footprint:inventory", kwargs={"pk": application.pk})
     portal = Client()
-    portal.force_login(enterprise_admin)
+    sign_in(portal, enterprise_admin)
 
     response = api_as(enterprise_admin).get(api_url, {"version": value})
     page = portal.get(page_url, {"version": value})
@@ -106,7 +107,7 @@ def test_an_id_in_an_api_path_beyond_the_database_is_not_found(
 @pytest.mark.parametrize("value", TOO_LARGE)
 def test_an_id_in_a_portal_path_beyond_the_database_is_not_found(enterprise_admin, value) -> None:
     portal = Client()
-    portal.force_login(enterprise_admin)
+    sign_in(portal, enterprise_admin)
 
     assert portal.get(f"/portal/applications/{value}/").status_code == 404
 

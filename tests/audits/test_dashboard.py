@@ -48,6 +48,7 @@ from tests.factories import (
     make_uscc,
     member_of,
 )
+from tests.second_factor import sign_in
 
 DASHBOARD = "/portal/oversight/dashboard/"
 DAY = timedelta(days=1)
@@ -231,7 +232,7 @@ def scenario(world: World) -> Scenario:
 def signed_in(user: User | None) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -720,7 +721,7 @@ def test_a_body_admin_is_not_a_regulator(world):
 
 def test_the_dashboard_and_the_statistics_speak_chinese(scenario):
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(scenario.world.regulator)
+    sign_in(client, scenario.world.regulator)
     assert "监管看板" in client.get(DASHBOARD).content.decode()
     anonymous = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "碳标签统计" in anonymous.get("/statistics/").content.decode()

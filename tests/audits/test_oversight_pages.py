@@ -18,6 +18,7 @@ from audits.sampling import reinspection_record, sampling_draw_record
 from certification.models import Application, Status
 from labels.models import LabelStatus
 from tests.factories import make_pdf, member_of
+from tests.second_factor import sign_in
 
 SECRET_FINDINGS = "Meter 7 reading falsified on 2026-03-02."
 
@@ -25,7 +26,7 @@ SECRET_FINDINGS = "Meter 7 reading falsified on 2026-03-02."
 def client_as(user=None, language: str = "en") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

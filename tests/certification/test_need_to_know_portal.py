@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from certification.models import ApplicationEvent, Status
 from tests.factories import member_of
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def pages(application) -> dict[str, str]:
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

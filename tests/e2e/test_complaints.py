@@ -2,7 +2,6 @@
 issuing body's administrator handles the complaint in the portal; the regulator sees it in the
 portal's complaint list."""
 
-import re
 from io import StringIO
 from urllib.parse import urlsplit
 
@@ -12,9 +11,10 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.models import User
 from audits.complaints.models import Complaint, ComplaintStatus
-from certification.demo import DEMO_PASSWORD, seed_demo
+from certification.demo import seed_demo
 from labels.models import Label
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.sign_in import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -33,13 +33,7 @@ def signed_in(new_context, live_server, username: str) -> Page:
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    form = page.locator("main form")
-    form.get_by_label("Username").fill(username)
-    form.get_by_label("Password").fill(DEMO_PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        form.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/portal/$"))
+    log_in(page, live_server.url, username)
     return page
 
 

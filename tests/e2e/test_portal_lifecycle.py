@@ -17,8 +17,9 @@ from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import User
-from certification.demo import DEMO_PASSWORD, seed_demo
+from certification.demo import seed_demo
 from certification.models import Application, Certificate, Status
+from tests.e2e.sign_in import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -43,16 +44,10 @@ class Portal:
     # --- session --------------------------------------------------------------------------
 
     def login(self, username: str) -> None:
-        page = self.page
-        response = page.goto(f"{self.base_url}/accounts/login/")
-        assert response is not None and response.ok, response
-        form = page.locator("main form")
-        form.get_by_label("Username").fill(username)
-        form.get_by_label("Password").fill(DEMO_PASSWORD)
-        self.submit(form.get_by_role("button", name="Log in"))
-        expect(page).to_have_url(re.compile(r"/portal/$"))
+        log_in(self.page, self.base_url, username)
+        assert self.server_errors == [], f"the server answered with errors: {self.server_errors}"
         self.user = User.objects.get(username=username)
-        expect(page.get_by_test_id("who")).to_have_text(str(self.user))
+        expect(self.page.get_by_test_id("who")).to_have_text(str(self.user))
 
     def logout(self) -> None:
         self.submit(self.page.locator("header").get_by_role("button", name="Log out"))

@@ -2,7 +2,6 @@
 body suspends the label in the portal; the shopper's page, reloaded, says SUSPENDED."""
 
 import io
-import re
 from io import StringIO
 from urllib.parse import urlsplit
 
@@ -12,9 +11,10 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, Response, expect
 
-from certification.demo import DEMO_PASSWORD, seed_demo
+from certification.demo import seed_demo
 from labels.models import Label, LabelStatus
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.sign_in import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -88,13 +88,7 @@ def test_a_phone_scans_the_label_and_sees_the_suspension(
     assert screenshot.stat().st_size > 0
 
     # 3. The body's administrator suspends the label in the portal, giving the reason.
-    page.goto(f"{live_server.url}/accounts/login/")
-    form = page.locator("main form")
-    form.get_by_label("Username").fill("body-admin")
-    form.get_by_label("Password").fill(DEMO_PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        form.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/portal/$"))
+    log_in(page, live_server.url, "body-admin")
     page.goto(f"{live_server.url}/portal/labels/{serial}/")
     expect(page.get_by_test_id("label-status")).to_have_text("Valid")
     page.get_by_test_id("reason-suspend").fill("Surveillance audit: meter data missing.")

@@ -1,7 +1,6 @@
 """The regulator draws the demo label's certificate in the portal; the drawn inspector records a
 nonconforming outcome; anyone sees the result on the public page, and the label is suspended."""
 
-import re
 from io import StringIO
 from urllib.parse import urlsplit
 
@@ -10,8 +9,9 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from audits.models import SamplingItem
-from certification.demo import DEMO_PASSWORD, seed_demo
+from certification.demo import seed_demo
 from labels.models import Label, LabelStatus
+from tests.e2e.sign_in import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,15 +23,6 @@ def demo_label(transactional_db, live_server, settings) -> Label:
     call_command("load_reference", stdout=StringIO())
     seed_demo()
     return Label.objects.get()
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    form = page.locator("main form")
-    form.get_by_label("Username").fill(username)
-    form.get_by_label("Password").fill(DEMO_PASSWORD)
-    form.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/portal/$"))
 
 
 def log_out(page: Page) -> None:

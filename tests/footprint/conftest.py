@@ -13,6 +13,7 @@ from certification.footprint.selectors import factor_current_by_code
 from certification.models import Application, DossierVersion, EvidenceKind
 from certification.workflow import Action
 from tests.footprint.footprint_data import HAND_LINES, REFERENCE
+from tests.second_factor import sign_in
 
 
 @pytest.fixture
@@ -88,10 +89,10 @@ def submit(django_capture_on_commit_callbacks) -> Callable[[User, Application], 
 def portal(client, settings) -> Callable[[User], object]:
     """`portal(user)`: the test client signed in as `user`, with the pages in English."""
 
-    def sign_in(user: User):
+    def signed_in(user: User):
         client.logout()
-        client.force_login(user)
+        sign_in(client, user)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         return client
 
-    return sign_in
+    return signed_in

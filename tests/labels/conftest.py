@@ -23,6 +23,7 @@ from labels.models import Label, LabelEvent, StatusList
 from labels.vc.statuslist import Bitstring
 from tests.conftest import World, build_application
 from tests.factories import ProductFactory, member_of
+from tests.second_factor import sign_in
 
 PUBLIC_HOST = "labels.example.cn"
 PUBLIC = f"https://{PUBLIC_HOST}"
@@ -72,13 +73,13 @@ def other_body_admin(world: World) -> User:
 def client_as() -> Callable[[User | None], Client]:
     """`client_as(user)`: a fresh English test client signed in as `user` (None: anonymous)."""
 
-    def sign_in(user: User | None) -> Client:
+    def signed_in(user: User | None) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         if user is not None:
-            client.force_login(user)
+            sign_in(client, user)
         return client
 
-    return sign_in
+    return signed_in
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from labels.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from labels.webhooks.services import webhook_endpoint_create
 from tests.conftest import World, build_application
 from tests.factories import MarketplaceFactory, ProductFactory, member_of
+from tests.second_factor import sign_in
 
 PUBLIC_HOST = "labels.example.cn"
 
@@ -104,13 +105,13 @@ def change_status(world: World) -> Callable[..., Label]:
 
 @pytest.fixture
 def client_as() -> Callable[[User | None], Client]:
-    def sign_in(user: User | None) -> Client:
+    def signed_in(user: User | None) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         if user is not None:
-            client.force_login(user)
+            sign_in(client, user)
         return client
 
-    return sign_in
+    return signed_in
 
 
 # --- endpoints ----------------------------------------------------------------------------

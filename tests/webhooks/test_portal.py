@@ -10,6 +10,7 @@ from django.urls import reverse
 from labels.webhooks.crypto import secret_decrypt
 from labels.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.factories import make_gtin
+from tests.second_factor import sign_in
 from tests.webhooks.conftest import deliveries_of, standard_webhooks_verify
 
 pytestmark = pytest.mark.django_db
@@ -319,7 +320,7 @@ def test_every_page_renders_in_both_languages(
     for language in ("zh-hans", "en"):
         for person, urls in pages.items():
             client = Client(HTTP_ACCEPT_LANGUAGE=language)
-            client.force_login(person)
+            sign_in(client, person)
             for url in urls:
                 response = client.get(url)
                 assert response.status_code == 200, (language, url)

@@ -1,5 +1,6 @@
 """Seed the demo data set and print a login for every role."""
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -20,11 +21,23 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_reference", verbosity=0)
         call_command("load_factors", verbosity=0)
-        people = seed_demo()
+        # Known second-factor secrets only in the embedded demo (DEBUG), never in production.
+        people = seed_demo(demo_second_factor=settings.DEBUG)
         supervision = [] if options["no_supervision"] else seed_supervision_demo(people)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, display_name, _key, role in PEOPLE:
             self.stdout.write(f"  {username:<16} {role:<20} {display_name}")
+        if settings.DEBUG:
+            self.stdout.write(
+                "Body staff, the regulator and the platform administrator also give a code: "
+                "`manage.py demo_totp USERNAME` prints the current one (or add the secret it "
+                "prints to an authenticator app)."
+            )
+        else:
+            self.stdout.write(
+                "Body staff, the regulator and the platform administrator set up an "
+                "authenticator app at their first sign-in."
+            )
         from labels.models import Label
         from labels.statuslists import public_url
 

@@ -9,6 +9,7 @@ from audits.complaints.models import Complaint, ComplaintStatus
 from config.throttles import ComplaintThrottle
 from labels.models import Label
 from tests.labels.conftest import text_by_testid
+from tests.second_factor import sign_in
 
 FORM = {
     "category": "label_misuse",
@@ -220,7 +221,7 @@ def test_complaints_and_appeals_are_read_only_in_the_admin(world, filed) -> None
     world.platform_admin.is_staff = world.platform_admin.is_superuser = True
     world.platform_admin.save(update_fields=["is_staff", "is_superuser"])
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(world.platform_admin)
+    sign_in(client, world.platform_admin)
     url = f"/admin/audits/complaint/{filed.pk}/change/"
     assert client.get(url).status_code == 200
     assert client.post(url, {"status": "closed"}).status_code == 403

@@ -38,6 +38,7 @@ from labels.models import Label
 from labels.tasks import certificate_documents_refresh
 from tests.audits.supervision.conftest import at, first_surveillance, label_of
 from tests.footprint.footprint_data import GRID, HAND_LINES
+from tests.second_factor import sign_in
 
 PERSONAS = (
     "enterprise_admin",
@@ -527,7 +528,7 @@ def test_certificate_and_surveillance_pages_answer_only_to_those_concerned(
     world, certificate, persona, status
 ) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(world.persona(persona))
+    sign_in(client, world.persona(persona))
     surveillance = first_surveillance(certificate)
     for url in (
         f"/portal/supervision/certificates/{certificate.pk}/",
@@ -544,9 +545,9 @@ def test_certificate_and_surveillance_pages_answer_only_to_those_concerned(
 def test_a_surveillance_through_the_portal(world, certificate) -> None:
     surveillance = first_surveillance(certificate)
     admin, reviewer, decider = (Client(HTTP_ACCEPT_LANGUAGE="en") for _ in range(3))
-    admin.force_login(world.body_admin)
-    reviewer.force_login(world.reviewer)
-    decider.force_login(world.decision_maker)
+    sign_in(admin, world.body_admin)
+    sign_in(reviewer, world.reviewer)
+    sign_in(decider, world.decision_maker)
     base = f"/portal/supervision/surveillances/{surveillance.pk}"
 
     page = admin.get(f"{base}/")
@@ -577,7 +578,7 @@ def test_a_surveillance_through_the_portal(world, certificate) -> None:
 
 def test_the_holder_asks_through_the_portal_and_bad_input_is_a_message(world, certificate) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(world.enterprise_admin)
+    sign_in(client, world.enterprise_admin)
     base = f"/portal/supervision/certificates/{certificate.pk}"
     bad = client.post(
         f"{base}/request/suspend/", {"until": "not a date", "reason": "x"}, follow=True
@@ -689,7 +690,7 @@ def test_the_impact_report_is_for_bodies_and_the_regulator(
     write_lines(certificate.dossier_version, HAND_LINES)
     _publish_grid_factor(world, "1.2410")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(world.persona(persona))
+    sign_in(client, world.persona(persona))
     response = client.get("/portal/supervision/factor-impact/")
     assert response.status_code == status
     if status == 200:
@@ -706,7 +707,7 @@ def test_the_peer_body_sees_none_of_another_bodys_certificates_in_the_report(
     write_lines(certificate.dossier_version, HAND_LINES)
     _publish_grid_factor(world, "1.2410")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(member_of(world.peer_body, Role.BODY_ADMIN))
+    sign_in(client, member_of(world.peer_body, Role.BODY_ADMIN))
     response = client.get("/portal/supervision/factor-impact/")
     assert response.status_code == 200 and certificate.number not in response.content.decode()
 
