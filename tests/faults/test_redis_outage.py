@@ -22,6 +22,7 @@ from labels.models import CertificateDocument, Label
 from labels.tasks import certificate_documents_refresh, labels_issue_pending
 from tests.conftest import build_application
 from tests.faults.conftest import mail_counts, wait_for
+from tests.second_factor import sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +37,7 @@ RECOVERY_SECONDS = 120
 
 def _client(user) -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
