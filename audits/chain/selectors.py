@@ -75,12 +75,12 @@ def chain_rows(*, columns: str = "seq, body, hash", fetch: int = FETCH_ROWS) -> 
             after = rows[-1][0]
 
 
-def chain_bodies(*, up_to: int, fetch: int = FETCH_ROWS) -> Iterator[bytes]:
-    """The bytes of entries 1..up_to in order, and nothing else: what the fast walk reads.
-    Pages are ranges of sequence numbers, so a missing entry shows as a broken link."""
+def chain_bodies(*, up_to: int, after: int = 0, fetch: int = FETCH_ROWS) -> Iterator[bytes]:
+    """The bytes of entries after+1..up_to in order, and nothing else: what the fast walk
+    reads. Pages are ranges of numbers, so a missing entry shows as a broken link."""
     sql = "SELECT body FROM audits_auditentry WHERE seq > %s AND seq <= %s ORDER BY seq"
     with _cursor() as (cursor, execute):
-        for after in range(0, up_to, fetch):
+        for after in range(after, up_to, fetch):  # noqa: B020 (each page starts further on)
             execute(sql, [after, min(after + fetch, up_to)])
             for (body,) in cursor.fetchall():
                 yield body

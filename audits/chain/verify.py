@@ -4,7 +4,8 @@ benchmark.
 The entry bytes alone are the record: entry n ends with ``,"prev":"<SHA-256 of entry n-1>",
 "seq":n}`` (RFC 8785 sorts "event" < "prev" < "seq", so these are always the last keys), so
 walking the bytes in order and hashing each one checks every entry, every link and the order,
-with no JSON parsed (`verify_bodies`, the default walk). The other columns are derived from the
+with no JSON parsed (`walk_stretch`, the default walk, over one stretch of entries or several
+joined by `chain_summary`). The other columns are derived from the
 bytes: `verify_rows` also checks the stored hash of each entry (it names the first broken entry
 exactly, which is why the command runs it when the fast walk fails), and `verify_columns`, with
 `--deep`, parses every entry and checks that it is canonical and that the filter columns say
@@ -40,33 +41,83 @@ class ChainSummary:
     head: bytes
 
 
-def verify_bodies(
-    bodies: Iterable[bytes],
-    *,
-    anchors: Mapping[int, tuple[int, bytes]] | None = None,
-    head: tuple[int, bytes] | None = None,
-) -> ChainSummary:
-    """The fast walk over the entry bytes in order (entry 1 first): raise ChainBroken at the
-    first entry that does not link to the hash of the bytes before it, or whose hash differs
-    from an anchored head or the head row."""
-    anchors = dict(anchors or {})
-    if head is not None and head[0] > 0:
-        anchors.setdefault(head[0], (-1, head[1]))
+@dataclass(frozen=True)
+class Stretch:
+    """What a walk over entries `first`..`last` found: the hash the first one links to (to be
+    the last hash of the stretch before it) and the hash of the last one."""
+
+    first: int
+    last: int
+    links_to: bytes
+    head: bytes
+
+
+def walk_stretch(
+    bodies: Iterable[bytes], *, first: int, anchors: Mapping[int, tuple[int, bytes]]
+) -> Stretch:
+    """Walk entries from number `first` on: each links to the hash of the one before it. The
+    first one's link is read, not checked: `chain_summary` checks it against the stretch before
+    (so stretches can be walked apart, one per process, and joined)."""
     sha256 = hashlib.sha256
     hexlify = binascii.hexlify
-    previous = ZERO_HASH
-    seq = 0
-    for seq, body in enumerate(bodies, 1):
+    entries = iter(bodies)
+    body = next(entries, None)
+    if body is None:
+        return Stretch(first=first, last=first - 1, links_to=b"", head=b"")
+    links_to = _link_of(body, first)
+    previous = sha256(body).digest()
+    seq = first
+    if seq in anchors:
+        _anchor_check(seq, previous, anchors[seq])
+    for seq, body in enumerate(entries, first + 1):
         if not body.endswith(b',"prev":"%b","seq":%d}' % (hexlify(previous), seq)):
             raise ChainBroken(seq, "it does not link to the previous entry's hash and number")
         previous = sha256(body).digest()
         if seq in anchors:
             _anchor_check(seq, previous, anchors[seq])
-    missing = sorted(number for number in anchors if number > seq)
+    return Stretch(first=first, last=seq, links_to=links_to, head=previous)
+
+
+def chain_summary(
+    stretches: Iterable[Stretch], *, anchors: Mapping[int, tuple[int, bytes]]
+) -> ChainSummary:
+    """Join stretches walked in order of their numbers: each must start where the one before
+    ended and link to its last hash; entry 1 links to zeros."""
+    previous, last = ZERO_HASH, 0
+    for stretch in stretches:
+        if stretch.last < stretch.first:
+            break  # nothing from here on (the head counts entries that are missing)
+        if stretch.first != last + 1:
+            raise ChainBroken(last + 1, f"missing (the next entry is {stretch.first})")
+        if stretch.links_to != previous:
+            raise ChainBroken(stretch.first, "it does not link to the previous entry's hash")
+        previous, last = stretch.head, stretch.last
+    missing = sorted(number for number in anchors if number > last)
     if missing:
         index = anchors[missing[0]][0]
         raise ChainBroken(missing[0], f"missing, yet named by the head {_where(index)}")
-    return ChainSummary(entries=seq, head=previous)
+    return ChainSummary(entries=last, head=previous)
+
+
+def _with_head(
+    anchors: Mapping[int, tuple[int, bytes]] | None, head: tuple[int, bytes] | None
+) -> dict[int, tuple[int, bytes]]:
+    anchors = dict(anchors or {})
+    if head is not None and head[0] > 0:
+        anchors.setdefault(head[0], (-1, head[1]))
+    return anchors
+
+
+def _link_of(body: bytes, seq: int) -> bytes:
+    """The hash an entry links to, read from its last bytes: ``,"prev":"<hex>","seq":<n>}``."""
+    tail = b'","seq":%d}' % seq
+    start = len(body) - len(tail) - 64
+    if not body.endswith(tail) or body[start - 9 : start] != b',"prev":"':
+        raise ChainBroken(seq, "it does not end with its link and number")
+    try:
+        return binascii.unhexlify(body[start : start + 64])
+    except binascii.Error:
+        raise ChainBroken(seq, "its link is not a hash") from None
 
 
 def verify_rows(
@@ -83,9 +134,7 @@ def verify_rows(
     `head`: the head row's (seq, hash), read before the rows: the entries it counts must exist
     (an entry removed from the end leaves every other link intact).
     """
-    anchors = dict(anchors or {})
-    if head is not None and head[0] > 0:
-        anchors.setdefault(head[0], (-1, head[1]))
+    anchors = _with_head(anchors, head)
     sha256 = hashlib.sha256
     expected = 1
     previous = ZERO_HASH

@@ -13,6 +13,7 @@ from audits.chain import views
 from audits.chain.models import AuditEntry
 from audits.chain.services import chain_append
 from tests.factories import CertificationBodyFactory
+from tests.second_factor import sign_in
 
 LIST = reverse("audit_chain:list")
 
@@ -20,7 +21,7 @@ LIST = reverse("audit_chain:list")
 def client_as(user=None, language: str = "en") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
