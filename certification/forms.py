@@ -8,6 +8,7 @@ from accounts.roles import OrganisationKind
 from audits.models import DocumentReviewItem, Evaluation, Finding
 
 from .identifiers import gtin_normalize
+from .journey import CONFIRMATIONS
 from .models import DossierVersion, EvidenceKind, Product, ProductCategory, Stage
 
 
@@ -169,6 +170,21 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment / reasons"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # A step that cannot be undone is taken only with its consequence confirmed (the box is
+    # required in the page too, but the page may be old or scripted).
+    confirm = forms.BooleanField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") in CONFIRMATIONS and not data.get("confirm"):
+            raise forms.ValidationError(
+                _(
+                    "Nothing was done: this step cannot be undone. Tick the box that says what "
+                    "it does to confirm it."
+                ),
+                code="confirmation_required",
+            )
+        return data
 
 
 class TeamForm(forms.Form):

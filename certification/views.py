@@ -18,7 +18,7 @@ from accounts.selectors import user_enterprise_ids, user_has_role, user_organisa
 from audits import reviews
 from audits.models import Evaluation, Finding, PeerReview
 
-from . import selectors, services
+from . import journey, selectors, services
 from .errors import WorkflowError
 from .forms import (
     ApplicationForm,
@@ -34,7 +34,7 @@ from .forms import (
     TransitionForm,
 )
 from .models import Application, DossierVersion, Stage, Status
-from .workflow import ACTION_LABELS, COMMENT_REQUIRED, Actor, actor_relations, available_actions
+from .workflow import ACTION_LABELS, Action, Actor, actor_relations
 
 PAGE_SIZE = 50
 
@@ -111,15 +111,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         list(application.dossier_versions.prefetch_related("files")) if can_read_dossier else []
     )
     current = versions[-1] if versions else None
-    actions = [
-        {
-            "action": action,
-            "label": ACTION_LABELS[action],
-            "needs_comment": action in COMMENT_REQUIRED,
-            "form": TransitionForm(initial={"action": action}),
-        }
-        for action in available_actions(user, application)
-    ]
+    events = list(application.events.select_related("actor"))
+    offers = journey.action_offers(user, application)
     team = list(application.team.select_related("user"))
     peer_reviews = list(application.peer_reviews.select_related("reviewer", "body"))
     current_peer = next((p for p in peer_reviews if p.is_current), None)
@@ -142,7 +135,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "application": application,
         "relations": relations,
-        "actions": actions,
+        "actions": offers,
+        "forward_actions": [offer for offer in offers if offer.action != Action.WITHDRAW],
+        "next_step": journey.next_step(application),
+        "progress": journey.progress(application, events),
+        "due": journey.current_due(application, events),
         "can_read_dossier": can_read_dossier,
         "versions": versions,
         "current": current,
@@ -184,7 +181,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "close_allowed": is_team and application.status == Status.IN_EVALUATION,
         "evaluation_allowed": is_team and application.status in reviews.EVALUATION_STATUSES,
-        "events": application.events.select_related("actor"),
+        "events": events,
         "certificate": getattr(application, "certificate", None)
         if application.status == Status.APPROVED
         else None,
@@ -269,6 +266,9 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
             )
+    else:
+        for error in form.non_field_errors():
+            messages.error(request, error)
     return _back(application)
 
 
@@ -479,12 +479,14 @@ def finding_answer(request: HttpRequest, pk: int, finding_id: int) -> HttpRespon
 @require_POST
 def finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
     finding = _finding(request, pk, finding_id)
+    reopen = request.POST.get("reopen") == "1"
     try:
-        reviews.finding_close(
-            actor=request.user, finding=finding, reopen=request.POST.get("reopen") == "1"
-        )
+        reviews.finding_close(actor=request.user, finding=finding, reopen=reopen)
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
+    else:
+        message = _("Finding F%(n)s reopened.") if reopen else _("Finding F%(n)s closed.")
+        messages.success(request, message % {"n": finding.number})
     return _back(finding.application)
 
 

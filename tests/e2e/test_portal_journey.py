@@ -1,0 +1,230 @@
+"""What people found on the portal journey, checked in a browser at 1280 px and, for the
+enterprise's pages, at a 390 px phone width: each step with its own comment, buttons disabled
+with what is missing, irreversible steps confirmed, who acts next, the progress of the file."""
+
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from certification.demo import seed_demo
+from certification.models import Application, ApplicationEvent, Status
+from certification.services import application_create
+from tests.e2e.test_portal_lifecycle import OVERFLOW_TOLERANCE_PX, PHONE, Portal
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 800}
+VIEWPORTS = [pytest.param(DESKTOP, id="1280"), pytest.param(PHONE, id="390")]
+
+
+@pytest.fixture
+def demo(transactional_db) -> dict[str, User]:
+    call_command("load_reference", stdout=StringIO())
+    return seed_demo()
+
+
+def drafts() -> list[Application]:
+    return list(Application.objects.filter(status=Status.DRAFT).order_by("pk"))
+
+
+def assert_fits(portal: Portal, width: int) -> None:
+    scroll_width = portal.page_width()
+    assert scroll_width <= width + OVERFLOW_TOLERANCE_PX, (
+        f"{portal.page.url} is {scroll_width}px wide at a {width}px viewport"
+    )
+
+
+def open_application(portal: Portal, application: Application) -> None:
+    portal.page.goto(f"{portal.base_url}/portal/applications/{application.pk}/")
+    expect(portal.page.locator("h1")).to_contain_text(application.reference)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_enterprise_submits_with_its_own_comment_and_sees_who_acts_next(
+    page: Page, live_server, server_errors, demo, viewport
+) -> None:
+    page.set_viewport_size(viewport)
+    portal = Portal(page, live_server.url, server_errors)
+    application = drafts()[0]
+    portal.login("ent-admin")
+    open_application(portal, application)
+
+    # Two steps, each with its own comment box inside its own form.
+    submit_form = page.get_by_test_id("form-submit")
+    withdraw_form = page.get_by_test_id("form-withdraw")
+    expect(submit_form.locator("textarea")).to_have_count(1)
+    expect(withdraw_form.locator("textarea")).to_have_count(1)
+    expect(
+        submit_form.get_by_label("Comment on “Submit for certification” (optional)")
+    ).to_be_visible()
+    expect(page.get_by_test_id("step-draft")).to_have_attribute("aria-current", "step")
+    assert_fits(portal, viewport["width"])
+
+    portal.act("submit", then=Status.SUBMITTED, comment="Second plant line included.")
+    event = ApplicationEvent.objects.get(application=application)
+    assert (event.action, event.comment) == ("submit", "Second plant line included.")
+    expect(page.get_by_test_id("timeline")).to_contain_text("Second plant line included.")
+
+    # After submission: who acts next, the due date, and withdrawal apart with its consequence.
+    next_step = page.get_by_test_id("next-step")
+    expect(next_step).to_contain_text("What happens next")
+    expect(page.get_by_test_id("next-who")).to_have_text("The certification body's administrator")
+    expect(page.get_by_test_id("next-due")).to_contain_text("This step is due by")
+    expect(page.get_by_test_id("your-part")).to_have_count(0)
+    expect(page.locator("#actions-title")).to_have_text("Withdrawing the application")
+    expect(page.get_by_test_id("step-submitted")).to_have_attribute("aria-current", "step")
+    expect(page.get_by_test_id("step-submitted")).to_contain_text(timezone.localdate().isoformat())
+    expect(page.get_by_test_id("step-draft")).to_have_class(re.compile(r"\bstep-done\b"))
+    assert_fits(portal, viewport["width"])
+    page.screenshot(path=f"/tmp/journey-submitted-{viewport['width']}.png", full_page=True)
+
+
+def test_withdrawal_needs_the_confirmation_in_the_browser_and_on_the_server(
+    page: Page, live_server, server_errors, demo
+) -> None:
+    page.set_viewport_size(PHONE)
+    portal = Portal(page, live_server.url, server_errors)
+    application = drafts()[1]
+    portal.login("ent-admin")
+    open_application(portal, application)
+    confirm = page.get_by_test_id("confirm-withdraw")
+    expect(confirm).to_be_visible()
+    expect(page.get_by_test_id("form-withdraw")).to_contain_text(
+        "I understand that withdrawing ends this application for good"
+    )
+
+    # The browser does not send the form without the box ticked...
+    page.get_by_test_id("action-withdraw").click()
+    assert page.evaluate(
+        "document.querySelector('[data-testid=confirm-withdraw]').validity.valueMissing"
+    )
+    portal.expect_status(Status.DRAFT)
+
+    # ...and the server refuses it too, should an old page or a script send it.
+    page.evaluate("document.querySelector('[data-testid=confirm-withdraw]').required = false")
+    with page.expect_navigation():
+        page.get_by_test_id("action-withdraw").click()
+    expect(page.locator(".message.error")).to_contain_text(
+        "Nothing was done: this step cannot be undone."
+    )
+    portal.expect_status(Status.DRAFT)
+    assert Application.objects.get(pk=application.pk).status == Status.DRAFT
+
+    page.get_by_test_id("confirm-withdraw").check()
+    portal.act("withdraw", then=Status.WITHDRAWN)
+    expect(page.get_by_test_id("step-outcome")).to_contain_text("Withdrawn")
+    expect(page.get_by_test_id("step-submitted")).to_have_class(re.compile(r"\bstep-skipped\b"))
+    assert_fits(portal, PHONE["width"])
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_submit_on_an_empty_dossier_is_disabled_with_what_is_missing(
+    page: Page, live_server, server_errors, demo, viewport
+) -> None:
+    page.set_viewport_size(viewport)
+    draft = drafts()[0]
+    empty = application_create(
+        actor=demo["ent-admin"],
+        product=draft.product,
+        certification_body=draft.certification_body,
+        scheme=draft.scheme,
+        product_rule_name=draft.product_rule_name,
+        product_rule_version=draft.product_rule_version,
+    )
+    portal = Portal(page, live_server.url, server_errors)
+    portal.login("ent-admin")
+    open_application(portal, empty)
+
+    button = page.get_by_test_id("action-submit")
+    expect(button).to_be_disabled()
+    expect(button).to_have_attribute("aria-describedby", "why-submit")
+    why = page.get_by_test_id("why-submit")
+    expect(why).to_contain_text("The dossier is incomplete:")
+    expect(why.get_by_role("link", name="go to the section")).to_have_attribute("href", "#dossier")
+    # Withdrawing stays possible, apart from the forward step.
+    expect(page.get_by_test_id("action-withdraw")).to_be_enabled()
+    assert_fits(portal, viewport["width"])
+
+
+def test_the_body_and_the_team_see_why_a_step_waits_and_the_forms_come_first(
+    page: Page, live_server, server_errors, demo
+) -> None:
+    page.set_viewport_size(DESKTOP)
+    application = drafts()[0]
+    portal = Portal(page, live_server.url, server_errors)
+    portal.login("ent-admin")
+    open_application(portal, application)
+    portal.act("submit", then=Status.SUBMITTED)
+    portal.logout()
+
+    people = {username: str(user) for username, user in demo.items()}
+    portal.login("body-admin")
+    open_application(portal, application)
+    portal.act("accept", then=Status.ACCEPTED, comment="Within our scope.")
+    plan = page.get_by_test_id("action-plan")
+    expect(plan).to_be_disabled()
+    expect(page.get_by_test_id("why-plan")).to_contain_text("Assign an evaluation team first.")
+    # The team form comes before the button that needs it.
+    assign = page.get_by_test_id("assign-team")
+    assert assign.bounding_box()["y"] < plan.bounding_box()["y"]
+    team_form = page.locator("form", has=assign)
+    team_form.get_by_label(people["reviewer"], exact=True).check()
+    team_form.get_by_label("Team lead").select_option(label=people["reviewer"])
+    portal.submit(assign)
+    expect(page.get_by_test_id("action-plan")).to_be_enabled()
+    portal.act("plan", then=Status.PLANNED)
+    portal.logout()
+
+    portal.login("reviewer")
+    open_application(portal, application)
+    start = page.get_by_test_id("action-start_evaluation")
+    expect(start).to_be_disabled()
+    expect(page.get_by_test_id("why-start_evaluation")).to_contain_text(
+        "has not declared freedom from conflicts of interest"
+    )
+    declaration = page.get_by_test_id("declare-team")
+    assert declaration.bounding_box()["y"] < start.bounding_box()["y"]
+    portal.declare_no_conflict("declare-team")
+    expect(page.get_by_test_id("action-start_evaluation")).to_be_enabled()
+    portal.act("start_evaluation", then=Status.IN_EVALUATION)
+
+    # An unanswered finding: "Close" is shown disabled with the reason.
+    finding_form = page.get_by_test_id("finding-form")
+    finding_form.get_by_label("Severity").select_option("major")
+    finding_form.get_by_label("Description").fill("The grid factor is from 2021.")
+    portal.submit(page.get_by_test_id("raise-finding"))
+    close = page.get_by_test_id("close-1")
+    expect(close).to_be_disabled()
+    expect(page.locator("#" + close.get_attribute("aria-describedby"))).to_contain_text(
+        "Only an answered finding can be closed"
+    )
+    expect(page.get_by_test_id("why-complete_evaluation")).to_contain_text(
+        "Close every finding first."
+    )
+
+
+def test_an_overdue_step_is_marked(page: Page, live_server, server_errors, demo, settings) -> None:
+    settings.DUE_DAYS_ACCEPTANCE = 10
+    application = drafts()[0]
+    portal = Portal(page, live_server.url, server_errors)
+    portal.login("ent-admin")
+    open_application(portal, application)
+    portal.act("submit", then=Status.SUBMITTED)
+    submitted = timezone.now() - timedelta(days=12)
+    ApplicationEvent.objects.filter(application=application).update(created_at=submitted)
+
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        page.reload()
+        due = page.get_by_test_id("step-submitted").get_by_test_id("step-due")
+        expect(due).to_have_class(re.compile(r"\boverdue\b"))
+        overdue_on = (timezone.localdate(submitted) + timedelta(days=10)).isoformat()
+        expect(due).to_have_text(f"overdue since {overdue_on}")
+        expect(page.get_by_test_id("next-due")).to_contain_text("is overdue")
+        assert_fits(portal, viewport["width"])
