@@ -15,6 +15,7 @@ from accounts.models import User
 from certification.demo import seed_demo
 from certification.models import Application, ApplicationEvent, Status
 from certification.services import application_create
+from labels.models import Label, LabelStatus, SigningKey
 from tests.e2e.test_portal_lifecycle import OVERFLOW_TOLERANCE_PX, PHONE, Portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -228,3 +229,59 @@ def test_an_overdue_step_is_marked(page: Page, live_server, server_errors, demo,
         expect(due).to_have_text(f"overdue since {overdue_on}")
         expect(page.get_by_test_id("next-due")).to_contain_text("is overdue")
         assert_fits(portal, viewport["width"])
+
+
+# --- labels and keys ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_holder_finds_the_certificate_pdf_on_the_label_page(
+    page: Page, live_server, server_errors, demo, viewport
+) -> None:
+    page.set_viewport_size(viewport)
+    label = Label.objects.get()
+    portal = Portal(page, live_server.url, server_errors)
+    portal.login("ent-admin")
+    page.goto(f"{live_server.url}/portal/labels/{label.serial}/")
+    link = page.get_by_test_id("certificate-pdf")
+    expect(link).to_have_text("Certificate (PDF)")
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.ok
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+    assert_fits(portal, viewport["width"])
+
+
+def test_revoking_a_label_or_a_key_asks_to_confirm_the_consequence(
+    page: Page, live_server, server_errors, demo
+) -> None:
+    page.set_viewport_size(DESKTOP)
+    label = Label.objects.get()
+    portal = Portal(page, live_server.url, server_errors)
+    portal.login("body-admin")
+    page.goto(f"{live_server.url}/portal/labels/{label.serial}/")
+    form = page.get_by_test_id("form-revoke")
+    expect(form).to_contain_text("I understand that revoking is final")
+    page.get_by_test_id("reason-revoke").fill("Certificate obtained by fraud.")
+    page.get_by_test_id("label-revoke").click()
+    assert page.evaluate(
+        "document.querySelector('[data-testid=confirm-revoke]').validity.valueMissing"
+    )
+    expect(page.get_by_test_id("label-status")).to_have_text("Valid")
+    page.get_by_test_id("confirm-revoke").check()
+    portal.submit(page.get_by_test_id("label-revoke"))
+    expect(page.locator(".message.success")).to_have_text("The label is now: Revoked.")
+    assert Label.objects.get(pk=label.pk).status == LabelStatus.REVOKED
+
+    page.goto(f"{live_server.url}/portal/labels/keys/")
+    key = SigningKey.objects.get(pk=label.signing_key_id)
+    revoke = page.get_by_test_id(f"revoke-key-{key.pk}")
+    expect(revoke).to_contain_text("I understand that revoking this key cannot be undone")
+    revoke.get_by_label("Reason for revoking the key").fill("Laptop stolen.")
+    revoke.get_by_role("button", name="Revoke as compromised").click()
+    assert SigningKey.objects.get(pk=key.pk).revoked_at is None
+    revoke.get_by_role("checkbox").check()
+    portal.submit(revoke.get_by_role("button", name="Revoke as compromised"))
+    expect(page.locator(".message.success")).to_contain_text("The key is revoked")
+    assert SigningKey.objects.get(pk=key.pk).revoked_at is not None
+    assert_fits(portal, DESKTOP["width"])
