@@ -285,3 +285,40 @@ def test_revoking_a_label_or_a_key_asks_to_confirm_the_consequence(
     expect(page.locator(".message.success")).to_contain_text("The key is revoked")
     assert SigningKey.objects.get(pk=key.pk).revoked_at is not None
     assert_fits(portal, DESKTOP["width"])
+
+
+# --- smaller things -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_with_inventory(transactional_db) -> dict[str, User]:
+    """The demo with the factor library loaded first, so that its dossiers carry inventories."""
+    call_command("load_reference", stdout=StringIO())
+    call_command("load_factors", stdout=StringIO())
+    return seed_demo()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_inventory_table_stays_inside_its_card(
+    page: Page, live_server, server_errors, demo_with_inventory, viewport
+) -> None:
+    page.set_viewport_size(viewport)
+    application = drafts()[0]
+    lines = application.dossier_versions.get().inventory_lines
+    assert lines.exists()
+    # Flow names as spreadsheets export them: long, without a place to break.
+    lines.update(name="CathodeActiveMaterial_NCM811_SupplierBatch_2025Q3_" + "0" * 80)
+    portal = Portal(page, live_server.url, server_errors)
+    portal.login("ent-admin")
+    page.goto(f"{live_server.url}/portal/footprint/applications/{application.pk}/inventory/")
+    table = page.get_by_test_id("inventory-lines")
+    expect(table).to_be_visible()
+    card = page.locator("section.card", has=table)
+    overflow = card.evaluate("card => card.scrollWidth - card.clientWidth")
+    assert overflow <= OVERFLOW_TOLERANCE_PX, f"the table sticks out of its card by {overflow}px"
+    card_box, scroller_box = (
+        card.bounding_box(),
+        page.get_by_test_id("inventory-scroll").bounding_box(),
+    )
+    assert scroller_box["x"] + scroller_box["width"] <= card_box["x"] + card_box["width"] + 1
+    assert_fits(portal, viewport["width"])
