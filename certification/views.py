@@ -439,7 +439,10 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = FindingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the severity and a description of the finding."))
+        if form.has_error("severity") or form.has_error("description"):
+            messages.error(request, _("Give the severity and a description of the finding."))
+        for error in form.errors.get("clause", []):
+            messages.error(request, error)
         return _back(application)
     try:
         reviews.finding_raise(actor=request.user, application=application, **form.cleaned_data)

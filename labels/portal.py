@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_organisations
 from certification.errors import WorkflowError
+from config.forms import LengthErrorsNamed
 
 from . import keys, selectors, services
 from .facts import label_facts
@@ -50,7 +51,7 @@ CONFIRMATION_MISSING = gettext_lazy(
 )
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(LengthErrorsNamed, forms.Form):
     action = forms.ChoiceField(choices=list(ACTION_LABELS.items()))
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})

@@ -322,3 +322,59 @@ def test_the_inventory_table_stays_inside_its_card(
     )
     assert scroller_box["x"] + scroller_box["width"] <= card_box["x"] + card_box["width"] + 1
     assert_fits(portal, viewport["width"])
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_registration_keeps_the_password_after_another_error_and_names_a_too_long_field(
+    page: Page, live_server, server_errors, viewport
+) -> None:
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/accounts/register/")
+    form = page.locator("main form")
+    form.get_by_label("Enterprise name").fill("Suzhou Solar")
+    form.get_by_label("Legal name").fill("Suzhou Solar Co., Ltd.")
+    form.get_by_label("Unified Social Credit Code").fill("not a code")
+    form.get_by_label("Address").fill("1 Solar Road, Suzhou")
+    form.get_by_label("Your name").fill("Li Na")
+    form.get_by_label("User name").fill("lina")
+    form.get_by_label("E-mail").fill("lina@example.cn")
+    form.get_by_label("Password").fill("Carbon-label-2026!")
+    # An old page, or a paste the browser did not cut: a name longer than the limit.
+    page.evaluate("document.querySelector('[name=name]').removeAttribute('maxlength')")
+    form.get_by_label("Enterprise name").fill("S" * 230)
+    with page.expect_navigation():
+        form.get_by_role("button", name="Register").click()
+
+    expect(page.locator(".field-error").first).to_be_visible()
+    expect(page.locator(".has-error", has=page.locator("[name=name]"))).to_contain_text(
+        "“Enterprise name” is too long: at most 200 characters (it has 230)."
+    )
+    expect(page.locator("[name=password]")).to_have_value("Carbon-label-2026!")
+    assert_fits(Portal(page, live_server.url, server_errors), viewport["width"])
+
+
+def test_the_lockout_page_says_when_to_try_again(
+    page: Page, live_server, server_errors, demo, settings
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    page.set_viewport_size(PHONE)
+    for _ in range(2):
+        page.goto(f"{live_server.url}/accounts/login/")
+        form = page.locator("main form")
+        form.get_by_label("Username").fill("ent-admin")
+        form.get_by_label("Password").fill("not the password")
+        with page.expect_navigation():
+            form.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("lockout-wait")).to_have_text("Try again in 15 minutes.")
+    assert_fits(Portal(page, live_server.url, server_errors), PHONE["width"])
+
+
+def test_the_favicon(page: Page, live_server, server_errors) -> None:
+    page.goto(f"{live_server.url}/")
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    icon = page.request.get(live_server.url + href)
+    assert icon.ok
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    legacy = page.request.get(f"{live_server.url}/favicon.ico")
+    assert legacy.ok
+    assert legacy.url.endswith("/static/favicon.svg")
