@@ -83,7 +83,9 @@ def application_create(request: HttpRequest) -> HttpResponse:
     )
     if not user_enterprise_ids(request.user):
         raise Http404
-    form = ApplicationForm(request.POST or None, products=products)
+    form = ApplicationForm(
+        request.POST or None, products=products, initial={"product": request.GET.get("product")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(actor=request.user, **form.cleaned_data)
@@ -536,6 +538,54 @@ def product_list(request: HttpRequest) -> HttpResponse:
             return redirect("certification:product_list")
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "certification/product_list.html", {"page": page, "form": form})
+
+
+@login_required
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get_for_actor(request.user, pk)
+    applications = selectors.application_list_for_actor(request.user).filter(product=product)
+    return render(
+        request,
+        "certification/product_detail.html",
+        {
+            "product": product,
+            "applications": applications.order_by("-created_at"),
+            "editable": selectors.product_is_editable_by(request.user, product),
+            "can_apply": product.enterprise_id in user_enterprise_ids(request.user),
+        },
+    )
+
+
+@login_required
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get_for_actor(request.user, pk)
+    if product.enterprise_id not in user_enterprise_ids(request.user):
+        raise Http404
+    if not selectors.product_is_editable_by(request.user, product):
+        messages.error(
+            request,
+            _(
+                "This product has been submitted for certification: it can no longer be "
+                "changed here. Report a change on the certificate's page instead."
+            ),
+        )
+        return redirect("certification:product_detail", pk=product.pk)
+    form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_update(
+                actor=request.user,
+                product_id=product.pk,
+                data={name: form.cleaned_data[name] for name in services.PRODUCT_FIELDS},
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect("certification:product_detail", pk=product.pk)
+    return render(request, "certification/product_form.html", {"form": form, "product": product})
 
 
 @login_required

@@ -378,3 +378,34 @@ def test_the_favicon(page: Page, live_server, server_errors) -> None:
     legacy = page.request.get(f"{live_server.url}/favicon.ico")
     assert legacy.ok
     assert legacy.url.endswith("/static/favicon.svg")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_enterprise_opens_and_corrects_a_product(
+    page: Page, live_server, server_errors, demo, viewport
+) -> None:
+    page.set_viewport_size(viewport)
+    draft = drafts()[0]
+    certified = Application.objects.get(status=Status.APPROVED).product
+    portal = Portal(page, live_server.url, server_errors)
+    portal.login("ent-admin")
+    portal.submit(page.locator("nav.mainnav").get_by_role("link", name="Products", exact=True))
+    portal.submit(
+        page.locator("tr", has_text=draft.product.model).get_by_role(
+            "link", name=draft.product.name
+        )
+    )
+    expect(page.get_by_test_id("product-title")).to_contain_text(draft.product.model)
+    expect(page.get_by_test_id("application-table")).to_contain_text(draft.reference)
+    assert_fits(portal, viewport["width"])
+
+    portal.submit(page.get_by_test_id("edit-product"))
+    page.get_by_label("Trademark").fill("GreenCell Pro")
+    portal.submit(page.get_by_role("button", name="Save the product"))
+    expect(page.locator(".message.success")).to_have_text("Product saved.")
+    expect(page.locator("main dl")).to_contain_text("GreenCell Pro")
+    assert_fits(portal, viewport["width"])
+
+    page.goto(f"{live_server.url}/portal/products/{certified.pk}/")
+    expect(page.get_by_test_id("edit-product")).to_have_count(0)
+    expect(page.get_by_test_id("product-locked")).to_be_visible()
