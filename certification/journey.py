@@ -85,7 +85,7 @@ class ActionOffer:
 
 def action_offers(user: User, application: Application) -> list[ActionOffer]:
     """Each step the table offers `user`, with every guard's objection collected (not only the
-    first), the forward steps first and the red ones last."""
+    first); withdrawal, which ends the file, comes last."""
     offers = []
     for action in available_actions(user, application):
         transition = TRANSITIONS[(application.status, action)]
