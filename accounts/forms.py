@@ -2,12 +2,14 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import LengthErrorsNamed
+
 from .identifiers import uscc_normalize, validate_uscc
 from .models import Organisation, Province, User
 from .roles import ROLES_BY_KIND, Role
 
 
-class EnterpriseRegistrationForm(forms.Form):
+class EnterpriseRegistrationForm(LengthErrorsNamed, forms.Form):
     name = forms.CharField(label=_("Enterprise name"), max_length=200)
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
     uscc = forms.CharField(
@@ -18,7 +20,9 @@ class EnterpriseRegistrationForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=150)
     username = forms.CharField(label=_("User name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    # Kept in the field when another field has an error, so the person does not retype it;
+    # never when the password itself was refused.
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True))
 
     def clean_uscc(self) -> str:
         uscc = uscc_normalize(self.cleaned_data["uscc"])
@@ -46,6 +50,8 @@ class EnterpriseRegistrationForm(forms.Form):
                 validate_password(data["password"], candidate)
             except forms.ValidationError as error:
                 self.add_error("password", error)
+        if self.has_error("password"):
+            self.fields["password"].widget.render_value = False
         return data
 
 
@@ -59,7 +65,7 @@ class InvitationForm(forms.Form):
         self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(LengthErrorsNamed, forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=150)
     username = forms.CharField(label=_("User name"), max_length=150)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)

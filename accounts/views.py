@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import services
@@ -46,6 +48,8 @@ totp_activate = TotpActivateView.as_view()
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password")
+@never_cache
 def register(request: HttpRequest) -> HttpResponse:
     form = EnterpriseRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

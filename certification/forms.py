@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Scheme
 from accounts.roles import OrganisationKind
 from audits.models import DocumentReviewItem, Evaluation, Finding
+from config.forms import LengthErrorsNamed
 
 from .identifiers import gtin_normalize
+from .journey import CONFIRMATIONS
 from .models import DossierVersion, EvidenceKind, Product, ProductCategory, Stage
 
 
@@ -17,7 +19,7 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(LengthErrorsNamed, forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "model", "trademark", "manufacturer", "plant_address", "gtin", "category"]
@@ -31,7 +33,7 @@ class ProductForm(forms.ModelForm):
         return gtin_normalize(value) if value else None
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(LengthErrorsNamed, forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
     certification_body = forms.ModelChoiceField(
         label=_("Certification body"),
@@ -51,7 +53,7 @@ class ApplicationForm(forms.Form):
         self.fields["product"].queryset = products
 
 
-class DossierForm(forms.ModelForm):
+class DossierForm(LengthErrorsNamed, forms.ModelForm):
     """The structured study. Per-stage results and exclusions get one field per stage."""
 
     stages_included = forms.MultipleChoiceField(
@@ -169,6 +171,21 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment / reasons"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # A step that cannot be undone is taken only with its consequence confirmed (the box is
+    # required in the page too, but the page may be old or scripted).
+    confirm = forms.BooleanField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") in CONFIRMATIONS and not data.get("confirm"):
+            raise forms.ValidationError(
+                _(
+                    "Nothing was done: this step cannot be undone. Tick the box that says what "
+                    "it does to confirm it."
+                ),
+                code="confirmation_required",
+            )
+        return data
 
 
 class TeamForm(forms.Form):
@@ -198,21 +215,21 @@ class DeclarationForm(forms.Form):
     )
 
 
-class FindingForm(forms.ModelForm):
+class FindingForm(LengthErrorsNamed, forms.ModelForm):
     class Meta:
         model = Finding
         fields = ["severity", "clause", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class FindingAnswerForm(forms.Form):
+class FindingAnswerForm(LengthErrorsNamed, forms.Form):
     response = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
     corrective_action = forms.CharField(
         label=_("Corrective action"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class EvaluationForm(forms.ModelForm):
+class EvaluationForm(LengthErrorsNamed, forms.ModelForm):
     checklist_items = forms.MultipleChoiceField(
         label=_("Document review checklist"),
         choices=DocumentReviewItem.choices,

@@ -126,6 +126,23 @@ def product_get_for_actor(user: User, pk: int | str) -> Product:
         raise Http404 from error
 
 
+def product_submitted_applications(product: Product) -> QuerySet[Application]:
+    """Its applications the enterprise submitted (not drafts, nor drafts it withdrew): from then
+    on the product's identity is on a file a body holds, and on any certificate and label."""
+    withdrawn_draft = ApplicationEvent.objects.filter(
+        application=OuterRef("pk"), action="withdraw", from_status=Status.DRAFT
+    )
+    return product.applications.exclude(status=Status.DRAFT).exclude(Exists(withdrawn_draft))
+
+
+def product_is_editable_by(user: User, product: Product) -> bool:
+    """The enterprise's people change a product only until it is first submitted."""
+    return (
+        product.enterprise_id in user_enterprise_ids(user)
+        and not product_submitted_applications(product).exists()
+    )
+
+
 def work_queue_for(user: User) -> QuerySet[Application]:
     """Applications waiting for this person to act ("waiting for me")."""
     enterprise_ids = user_enterprise_ids(user)

@@ -44,6 +44,7 @@ from .models import (
     Status,
     TeamMember,
 )
+from .selectors import product_submitted_applications
 from .uploads import check_upload
 from .workflow import (
     ACTION_LABELS,
@@ -86,6 +87,40 @@ def product_create(
     )
     product.full_clean()
     product.save()
+    return product
+
+
+PRODUCT_FIELDS = (
+    "name",
+    "model",
+    "trademark",
+    "manufacturer",
+    "plant_address",
+    "gtin",
+    "category",
+)
+
+
+def product_update(*, actor: User, product_id: int, data: dict) -> Product:
+    """Correct a product until it is first submitted; after that its name, model and GTIN are
+    on a file a body holds (and on any certificate and label), and change by a change report."""
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product_id)
+        _ensure_enterprise_user(actor, product.enterprise)
+        if product_submitted_applications(product).exists():
+            raise TransitionNotAllowed(
+                _(
+                    "This product has been submitted for certification: it can no longer be "
+                    "changed here. Report a change on the certificate's page instead."
+                )
+            )
+        for name, value in data.items():
+            if name not in PRODUCT_FIELDS:
+                raise ValidationError({name: _("Unknown product field.")})
+            setattr(product, name, value)
+        product.gtin = gtin_normalize(product.gtin) if product.gtin else None
+        product.full_clean()
+        product.save()
     return product
 
 

@@ -20,7 +20,7 @@ from accounts.selectors import user_enterprise_ids, user_has_role, user_organisa
 from audits import reviews
 from audits.models import Evaluation, Finding, PeerReview
 
-from . import selectors, services
+from . import journey, selectors, services
 from .errors import WorkflowError
 from .forms import (
     ApplicationForm,
@@ -36,7 +36,7 @@ from .forms import (
     TransitionForm,
 )
 from .models import Application, DossierVersion, Stage, Status
-from .workflow import ACTION_LABELS, COMMENT_REQUIRED, Actor, actor_relations, available_actions
+from .workflow import ACTION_LABELS, Action, Actor, actor_relations
 
 PAGE_SIZE = 50
 
@@ -85,7 +85,9 @@ def application_create(request: HttpRequest) -> HttpResponse:
     )
     if not user_enterprise_ids(request.user):
         raise Http404
-    form = ApplicationForm(request.POST or None, products=products)
+    form = ApplicationForm(
+        request.POST or None, products=products, initial={"product": request.GET.get("product")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(actor=request.user, **form.cleaned_data)
@@ -113,15 +115,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         list(application.dossier_versions.prefetch_related("files")) if can_read_dossier else []
     )
     current = versions[-1] if versions else None
-    actions = [
-        {
-            "action": action,
-            "label": ACTION_LABELS[action],
-            "needs_comment": action in COMMENT_REQUIRED,
-            "form": TransitionForm(initial={"action": action}),
-        }
-        for action in available_actions(user, application)
-    ]
+    events = list(application.events.select_related("actor"))
+    offers = journey.action_offers(user, application)
     team = list(application.team.select_related("user"))
     peer_reviews = list(application.peer_reviews.select_related("reviewer", "body"))
     current_peer = next((p for p in peer_reviews if p.is_current), None)
@@ -144,7 +139,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "application": application,
         "relations": relations,
-        "actions": actions,
+        "actions": offers,
+        "forward_actions": [offer for offer in offers if offer.action != Action.WITHDRAW],
+        "next_step": journey.next_step(application),
+        "progress": journey.progress(application, events),
+        "due": journey.current_due(application, events),
         "can_read_dossier": can_read_dossier,
         "versions": versions,
         "current": current,
@@ -186,7 +185,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "close_allowed": is_team and application.status == Status.IN_EVALUATION,
         "evaluation_allowed": is_team and application.status in reviews.EVALUATION_STATUSES,
-        "events": application.events.select_related("actor"),
+        "events": events,
         "certificate": getattr(application, "certificate", None)
         if application.status == Status.APPROVED
         else None,
@@ -279,6 +278,9 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
             )
+    else:
+        for error in form.non_field_errors():
+            messages.error(request, error)
     return _back(application)
 
 
@@ -449,7 +451,10 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = FindingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the severity and a description of the finding."))
+        if form.has_error("severity") or form.has_error("description"):
+            messages.error(request, _("Give the severity and a description of the finding."))
+        for error in form.errors.get("clause", []):
+            messages.error(request, error)
         return _back(application)
     try:
         reviews.finding_raise(actor=request.user, application=application, **form.cleaned_data)
@@ -489,12 +494,14 @@ def finding_answer(request: HttpRequest, pk: int, finding_id: int) -> HttpRespon
 @require_POST
 def finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
     finding = _finding(request, pk, finding_id)
+    reopen = request.POST.get("reopen") == "1"
     try:
-        reviews.finding_close(
-            actor=request.user, finding=finding, reopen=request.POST.get("reopen") == "1"
-        )
+        reviews.finding_close(actor=request.user, finding=finding, reopen=reopen)
     except (WorkflowError, ValidationError) as error:
         _report(request, error)
+    else:
+        message = _("Finding F%(n)s reopened.") if reopen else _("Finding F%(n)s closed.")
+        messages.success(request, message % {"n": finding.number})
     return _back(finding.application)
 
 
@@ -541,6 +548,54 @@ def product_list(request: HttpRequest) -> HttpResponse:
             return redirect("certification:product_list")
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "certification/product_list.html", {"page": page, "form": form})
+
+
+@login_required
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get_for_actor(request.user, pk)
+    applications = selectors.application_list_for_actor(request.user).filter(product=product)
+    return render(
+        request,
+        "certification/product_detail.html",
+        {
+            "product": product,
+            "applications": applications.order_by("-created_at"),
+            "editable": selectors.product_is_editable_by(request.user, product),
+            "can_apply": product.enterprise_id in user_enterprise_ids(request.user),
+        },
+    )
+
+
+@login_required
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get_for_actor(request.user, pk)
+    if product.enterprise_id not in user_enterprise_ids(request.user):
+        raise Http404
+    if not selectors.product_is_editable_by(request.user, product):
+        messages.error(
+            request,
+            _(
+                "This product has been submitted for certification: it can no longer be "
+                "changed here. Report a change on the certificate's page instead."
+            ),
+        )
+        return redirect("certification:product_detail", pk=product.pk)
+    form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_update(
+                actor=request.user,
+                product_id=product.pk,
+                data={name: form.cleaned_data[name] for name in services.PRODUCT_FIELDS},
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect("certification:product_detail", pk=product.pk)
+    return render(request, "certification/product_form.html", {"form": form, "product": product})
 
 
 @login_required

@@ -176,6 +176,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HTTP_RESPONSE_CODE = 429
+# The lockout page says how long the lock lasts.
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -408,6 +410,12 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env.int("COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", default=5)
 COMPLAINT_DECISION_DAYS = env.int("COMPLAINT_DECISION_DAYS", default=30)
 APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=30)
+# Days the party holding an application has for its step, shown as a due date on the portal
+# (overdue marked): the body to accept a submission, the enterprise to answer findings, the
+# body to decide once the file reaches the decision.
+DUE_DAYS_ACCEPTANCE = env.int("DUE_DAYS_ACCEPTANCE", default=10)
+DUE_DAYS_FINDING_ANSWER = env.int("DUE_DAYS_FINDING_ANSWER", default=30)
+DUE_DAYS_DECISION = env.int("DUE_DAYS_DECISION", default=20)
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from accounts.roles import Role
 from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_has_role, user_organisations
 from certification.errors import WorkflowError
+from config.forms import LengthErrorsNamed
 
 from . import keys, selectors, services
 from .facts import label_facts
@@ -31,11 +32,39 @@ ACTION_LABELS = {
 }
 
 
-class StatusChangeForm(forms.Form):
+# Changes that cannot be undone from the portal: the form asks to confirm the consequence.
+CONFIRMATIONS = {
+    "revoke": gettext_lazy(
+        "I understand that revoking is final: the label's public page, its status list and the "
+        "API show it as revoked at once, and only an appeal can reinstate it."
+    ),
+    "cancel": gettext_lazy(
+        "I understand that cancelling is final: the label's public page, its status list and "
+        "the API show it as cancelled at once, and it cannot be restored."
+    ),
+}
+KEY_REVOKE_CONFIRMATION = gettext_lazy(
+    "I understand that revoking this key cannot be undone: every label it signed stops "
+    "verifying at once and shows that its key was revoked; a new key signs from now on."
+)
+CONFIRMATION_MISSING = gettext_lazy(
+    "Nothing was done: this change cannot be undone. Tick the box that says what it does to "
+    "confirm it."
+)
+
+
+class StatusChangeForm(LengthErrorsNamed, forms.Form):
     action = forms.ChoiceField(choices=list(ACTION_LABELS.items()))
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    confirm = forms.BooleanField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") in CONFIRMATIONS and not data.get("confirm"):
+            raise forms.ValidationError(CONFIRMATION_MISSING, code="confirmation_required")
+        return data
 
 
 @login_required
@@ -59,7 +88,7 @@ def label_manage(request: HttpRequest, serial: str) -> HttpResponse:
         "labels/manage.html",
         {
             "label": label,
-            "actions": [(a, ACTION_LABELS[a]) for a in actions],
+            "actions": [(a, ACTION_LABELS[a], CONFIRMATIONS.get(a, "")) for a in actions],
             "form": StatusChangeForm(),
             "events": label.events.select_related("actor"),
             "sizes": PRINT_SIZES_MM,
@@ -77,7 +106,9 @@ def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose an action and give the reason."))
+        errors = form.non_field_errors() or [_("Choose an action and give the reason.")]
+        for error in errors:
+            messages.error(request, error)
         return redirect("labels_portal:manage", serial=serial)
     try:
         services.label_change_status(
@@ -128,7 +159,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
         )
         for body in bodies
     ]
-    return render(request, "labels/keys.html", {"rows": rows})
+    return render(
+        request, "labels/keys.html", {"rows": rows, "confirmation": KEY_REVOKE_CONFIRMATION}
+    )
 
 
 @login_required
@@ -159,6 +192,9 @@ def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     key = SigningKey.objects.select_related("body").filter(pk=key_id).first()
     if key is None or not user_has_role(request.user, Role.BODY_ADMIN, key.body):
         raise Http404
+    if not request.POST.get("confirm"):
+        messages.error(request, CONFIRMATION_MISSING)
+        return redirect("labels_portal:keys")
     try:
         services.signing_key_revoke(
             actor=request.user, key_id=key.pk, reason=request.POST.get("reason", "")

@@ -20,10 +20,12 @@ def manage_url(label: Label) -> str:
     return f"/portal/labels/{label.serial}/"
 
 
-def post_status(client, label: Label, action: str, reason: str):
-    return client.post(
-        f"/portal/labels/{label.serial}/status/", {"action": action, "reason": reason}, follow=True
-    )
+def post_status(client, label: Label, action: str, reason: str, *, confirm: bool = True):
+    """Post a status change as the page sends it, the consequence confirmed unless told."""
+    data = {"action": action, "reason": reason}
+    if confirm:
+        data["confirm"] = "1"
+    return client.post(f"/portal/labels/{label.serial}/status/", data, follow=True)
 
 
 def messages_of(response) -> list[tuple[str, str]]:
@@ -241,6 +243,40 @@ def test_an_expired_label_cannot_be_restored_or_suspended(label, world) -> None:
     assert label_state(label) == before
 
 
+@pytest.mark.parametrize("action", ["revoke", "cancel"])
+def test_a_final_status_change_needs_its_consequence_confirmed(
+    label, world, client_as, anon, action
+) -> None:
+    client = client_as(world.body_admin)
+    html = client.get(manage_url(label)).content.decode()
+    form = html[html.index(f'data-testid="form-{action}"') :]
+    form = form[: form.index("</form>")]
+    assert f'data-testid="confirm-{action}"' in form
+    assert "I understand that" in form
+    before = label_state(label)
+
+    response = post_status(client, label, action, "Fraud.", confirm=False)
+
+    assert messages_of(response) == [
+        (
+            "error",
+            "Nothing was done: this change cannot be undone. Tick the box that says what it does "
+            "to confirm it.",
+        )
+    ]
+    assert label_state(label) == before
+    assert public_verdict(anon, label)["page"] == "✓ VALID"
+    # Suspending can be undone: it asks for no confirmation.
+    assert 'data-testid="confirm-suspend"' not in html
+    response = post_status(client, label, "suspend", "Audit.", confirm=False)
+    assert messages_of(response) == [("success", "The label is now: Suspended.")]
+
+
+def test_the_label_page_links_the_certificate_pdf(label, world, client_as) -> None:
+    html = client_as(world.enterprise_admin).get(manage_url(label)).content.decode()
+    assert f'href="/labels/{label.serial}/certificate.pdf" data-testid="certificate-pdf"' in html
+
+
 def test_the_portal_offers_no_action_it_would_refuse(label, world, client_as) -> None:
     client = client_as(world.body_admin)
     services.label_change_status(
@@ -341,8 +377,26 @@ def test_the_body_admin_revokes_a_key_with_a_reason(label, world, client_as, ano
     assert [level for level, _ in messages_of(refused)] == ["error"]
     assert SigningKey.objects.get(pk=key.pk).revoked_at is None
 
-    response = client.post(
+    unconfirmed = client.post(
         f"/portal/labels/keys/{key.pk}/revoke/", {"reason": "Laptop stolen."}, follow=True
+    )
+    assert messages_of(unconfirmed) == [
+        (
+            "error",
+            "Nothing was done: this change cannot be undone. Tick the box that says what it does "
+            "to confirm it.",
+        )
+    ]
+    assert SigningKey.objects.get(pk=key.pk).revoked_at is None
+    assert (
+        "every label it signed stops verifying"
+        in client.get("/portal/labels/keys/").content.decode()
+    )
+
+    response = client.post(
+        f"/portal/labels/keys/{key.pk}/revoke/",
+        {"reason": "Laptop stolen.", "confirm": "1"},
+        follow=True,
     )
 
     assert messages_of(response) == [
