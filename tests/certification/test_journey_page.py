@@ -12,16 +12,15 @@ from audits.models import ConflictDeclaration, FindingStatus
 from certification import journey
 from certification.models import Application, ApplicationEvent, DossierVersion, Status
 from certification.workflow import Action
+from tests.second_factor import sign_in
 
 
 @pytest.fixture
 def client_as():
-    def sign_in(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
+    def signed_in(user) -> Client:
+        return sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
 
-    return sign_in
+    return signed_in
 
 
 def offers(user, application: Application) -> dict[str, journey.ActionOffer]:

@@ -8,6 +8,7 @@ from django.test import Client
 from certification import services
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import ApplicationEvent, Product, Status
+from tests.second_factor import sign_in
 
 CHANGES = {
     "name": "Power bank II",
@@ -20,9 +21,7 @@ CHANGES = {
 
 
 def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    return sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
 
 
 def form_data(product: Product, **changes) -> dict:
