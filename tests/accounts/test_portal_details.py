@@ -56,7 +56,7 @@ def test_the_lockout_page_says_how_long(enterprise_admin, settings) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     for _ in range(2):
         response = client.post(
-            "/accounts/login/", {"username": enterprise_admin.username, "password": "wrong"}
+            "/accounts/login/", {"login": enterprise_admin.username, "password": "wrong"}
         )
 
     assert response.status_code == 429

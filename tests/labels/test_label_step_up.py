@@ -32,7 +32,8 @@ def test_a_label_status_change_asks_for_a_fresh_second_factor(
             actor=world.body_admin, label_id=label.pk, action="suspend", reason="Audit."
         )
     url = f"/portal/labels/{label.serial}/status/"
-    data = {"action": action, "reason": "Surveillance audit."}
+    # With the box that confirms an irreversible change ticked: only the second factor is missing.
+    data = {"action": action, "reason": "Surveillance audit.", "confirm": "1"}
 
     stale = sign_in_long_ago(_client(), world.body_admin).post(url, data)
 
@@ -64,7 +65,7 @@ def test_rotating_the_signing_key_asks_for_a_fresh_second_factor(label, world) -
 def test_revoking_a_signing_key_asks_for_a_fresh_second_factor(label, world) -> None:
     key = label.signing_key
     url = f"/portal/labels/keys/{key.pk}/revoke/"
-    data = {"reason": "The key file was exposed."}
+    data = {"reason": "The key file was exposed.", "confirm": "1"}
 
     stale = sign_in_long_ago(_client(), world.body_admin).post(url, data)
 
