@@ -47,6 +47,8 @@ def web(transactional_db, private_redis, tmp_path):
         "REDIS_URL": private_redis.url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_DEBUG": "false",
+        # Plain HTTP on loopback, no proxy in front: no redirect to HTTPS.
+        "DJANGO_SSL_REDIRECT": "false",
         "DJANGO_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
         "LABEL_MASTER_KEY": Fernet.generate_key().decode(),
         "TRANSPARENCY_LOG_KEY": base64.b64encode(os.urandom(32)).decode(),
