@@ -2,7 +2,9 @@
 
 from axes.helpers import get_cool_off
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +27,13 @@ class TokenObtainApi(ObtainAuthToken):
     """POST /api/v1/auth/token/. django-axes counts the failures: once it locks the username
     out from this address, the answer is 429, not the 400 of a wrong password."""
 
+    @extend_schema(
+        responses={
+            200: AuthTokenSerializer,
+            400: OpenApiResponse(description="Wrong username or password."),
+            429: OpenApiResponse(description="Locked out after too many failed sign-ins."),
+        }
+    )
     def post(self, request: Request, *args, **kwargs) -> Response:
         try:
             return super().post(request, *args, **kwargs)

@@ -4,9 +4,12 @@ One view per operation; nested input and output serializers; every object goes t
 selector that takes the user, so a foreign object is a 404 like a missing one.
 """
 
+from typing import Any
+
 from django.db.models import Prefetch
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -18,6 +21,7 @@ from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind
 from accounts.selectors import user_enterprise_ids
 from config.api import Pagination
+from config.schema import workflow_step
 
 from . import selectors, services
 from .models import (
@@ -31,11 +35,14 @@ from .models import (
     ProductCategory,
     Status,
 )
+from .uploads import ALLOWED
 from .workflow import ALL_ACTIONS, available_actions
 
 
-def _paginated(request: Request, view: APIView, queryset, serializer_class) -> Response:
-    paginator = Pagination()
+def _paginated(request: Request, view: Any, queryset, serializer_class) -> Response:
+    """A page of the list. The view names its `pagination_class`, which is what the schema
+    documents, so the envelope documented is the envelope served."""
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
@@ -50,6 +57,8 @@ class CategoryOutput(serializers.ModelSerializer):
 
 
 class CategoryListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=CategoryOutput(many=True))
     def get(self, request: Request) -> Response:
         return _paginated(request, self, ProductCategory.objects.all(), CategoryOutput)
@@ -74,6 +83,8 @@ class BodyOutput(serializers.ModelSerializer):
 
 
 class CertificationBodyListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=BodyOutput(many=True))
     def get(self, request: Request) -> Response:
         bodies = Organisation.objects.filter(
@@ -105,6 +116,8 @@ class ProductOutput(serializers.ModelSerializer):
 
 
 class ProductListApi(APIView):
+    pagination_class = Pagination
+
     class ProductListInput(serializers.Serializer):
         enterprise = serializers.IntegerField(required=False)
         name = serializers.CharField(max_length=200)
@@ -188,6 +201,8 @@ class ApplicationDetailOutput(ApplicationOutput):
 
 
 class ApplicationListApi(APIView):
+    pagination_class = Pagination
+
     class ApplicationListInput(serializers.Serializer):
         product = serializers.IntegerField()
         certification_body = serializers.SlugRelatedField(
@@ -207,7 +222,14 @@ class ApplicationListApi(APIView):
             queryset = queryset.filter(status=wanted)
         return _paginated(request, self, queryset, ApplicationOutput)
 
-    @extend_schema(request=ApplicationListInput, responses={201: ApplicationDetailOutput})
+    @workflow_step
+    @extend_schema(
+        request=ApplicationListInput,
+        responses={
+            201: ApplicationDetailOutput,
+            404: OpenApiResponse(description="No such product, or not one of yours."),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.ApplicationListInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -230,6 +252,7 @@ class ApplicationTransitionApi(APIView):
         action = serializers.ChoiceField(choices=ALL_ACTIONS)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @workflow_step
     @extend_schema(request=ApplicationTransitionInput, responses=ApplicationDetailOutput)
     def post(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -250,6 +273,8 @@ class EventOutput(serializers.ModelSerializer):
 
 
 class ApplicationEventListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=EventOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -324,6 +349,7 @@ class DossierApi(APIView):
         version = _prefetched_versions(application).order_by("-number").first()
         return Response(DossierOutput(version).data)
 
+    @workflow_step
     @extend_schema(request=DossierInput, responses=DossierOutput)
     def patch(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -343,6 +369,8 @@ def _ensure_dossier_reader(user: User, application: Application) -> None:
 
 
 class DossierVersionListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=DossierOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -374,6 +402,8 @@ class DossierDiffApi(APIView):
 
 
 class EvidenceListApi(APIView):
+    pagination_class = Pagination
+
     class EvidenceListInput(serializers.Serializer):
         kind = serializers.ChoiceField(choices=EvidenceKind.choices)
         file = serializers.FileField()
@@ -384,6 +414,7 @@ class EvidenceListApi(APIView):
         _ensure_dossier_reader(request.user, application)
         return _paginated(request, self, application.evidence_files.all(), EvidenceOutput)
 
+    @workflow_step
     @extend_schema(
         request={"multipart/form-data": EvidenceListInput}, responses={201: EvidenceOutput}
     )
@@ -404,7 +435,10 @@ class EvidenceListApi(APIView):
 
 
 class EvidenceDetailApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in ALLOWED},
+        description="The file as uploaded, served as the type its content was recognised as.",
+    )
     def get(self, request: Request, application_id: int, file_id: int) -> FileResponse:
         application = selectors.application_get_for_actor(request.user, application_id)
         evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
@@ -415,6 +449,7 @@ class EvidenceDetailApi(APIView):
             content_type=evidence.content_type,
         )
 
+    @workflow_step
     @extend_schema(responses={204: None})
     def delete(self, request: Request, application_id: int, file_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -438,6 +473,8 @@ def _notifications(user: User):
 
 
 class NotificationListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=NotificationOutput(many=True))
     def get(self, request: Request) -> Response:
         return _paginated(request, self, _notifications(request.user), NotificationOutput)

@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.IsPerson"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttles.AnonymousThrottle",
