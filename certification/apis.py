@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind
 from accounts.selectors import user_enterprise_ids
-from config.api import Pagination
+from config.api import Pagination, SlugRelatedField
 from config.schema import workflow_step
 
 from . import selectors, services
@@ -126,7 +126,7 @@ class ProductListApi(APIView):
         manufacturer = serializers.CharField(max_length=200)
         plant_address = serializers.CharField(max_length=300)
         gtin = serializers.CharField(max_length=20, required=False, allow_blank=True)
-        category = serializers.SlugRelatedField(
+        category = SlugRelatedField(
             slug_field="code", queryset=ProductCategory.objects.all()
         )
 
@@ -205,7 +205,7 @@ class ApplicationListApi(APIView):
 
     class ApplicationListInput(serializers.Serializer):
         product = serializers.IntegerField()
-        certification_body = serializers.SlugRelatedField(
+        certification_body = SlugRelatedField(
             slug_field="code",
             queryset=Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY),
         )

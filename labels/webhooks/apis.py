@@ -243,7 +243,12 @@ class WebhookDeliveryListApi(_WebhookApi):
                 {"type": "integer", "minimum": 1, "maximum": ID_MAX},
                 description="Only this endpoint.",
             ),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(DeliveryStatus.values)),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=[*DeliveryStatus.values, ""],
+                description="Only deliveries in this status; empty: any.",
+            ),
             OpenApiParameter("label", OpenApiTypes.STR, description="Only this label serial."),
         ],
         responses=WebhookDeliveryOutput(many=True),
