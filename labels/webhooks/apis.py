@@ -75,7 +75,7 @@ class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
 
 
 class WebhookDeliveryOutput(serializers.ModelSerializer):
-    label = serializers.SlugRelatedField(slug_field="serial", read_only=True)
+    label = serializers.SlugRelatedField(slug_field="serial", read_only=True, allow_null=True)
     status = DeliveryStatusField()
     pushed = serializers.SerializerMethodField()
 
