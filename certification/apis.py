@@ -126,9 +126,7 @@ class ProductListApi(APIView):
         manufacturer = serializers.CharField(max_length=200)
         plant_address = serializers.CharField(max_length=300)
         gtin = serializers.CharField(max_length=20, required=False, allow_blank=True)
-        category = SlugRelatedField(
-            slug_field="code", queryset=ProductCategory.objects.all()
-        )
+        category = SlugRelatedField(slug_field="code", queryset=ProductCategory.objects.all())
 
     @extend_schema(responses=ProductOutput(many=True))
     def get(self, request: Request) -> Response:
