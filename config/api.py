@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, parsers, serializers, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -47,32 +47,6 @@ class Pagination(pagination.PageNumberPagination):
             elif parameter["name"] == self.page_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
         return parameters
-
-
-class JSONParser(parsers.JSONParser):
-    """JSON bodies holding a NUL character anywhere are refused (400): PostgreSQL can store
-    NUL neither in text nor in jsonb, so it would fail as a server error on saving."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if _holds_nul(data):
-            raise exceptions.ParseError(_("Null characters are not allowed."))
-        return data
-
-
-def _holds_nul(data: Any) -> bool:
-    pending = [data]  # walked without recursion: however deep the JSON nests
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
 
 
 class SlugRelatedField(serializers.SlugRelatedField):
