@@ -29,7 +29,7 @@ class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def get_page_size(self, request) -> int:
+    def get_page_size(self, request) -> int | None:
         asked = query_integer(request, self.page_size_query_param, message=_("A page size."))
         if asked is None:
             return self.page_size

@@ -59,7 +59,6 @@ DESCRIPTIONS = {
     403: "The caller may not do this.",
     404: "No such object, or not one the caller may see.",
     409: "The workflow does not allow this step now.",
-    422: "The request is well formed but cannot be carried out.",
     429: "Too many requests: try again after `Retry-After` seconds.",
 }
 RETRY_AFTER = {
