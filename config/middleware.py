@@ -37,8 +37,8 @@ def _refusal(request: HttpRequest) -> HttpResponse | None:
         if NUL in name or any(NUL in value for value in values):
             body = problem_body(
                 status_code=400,
-                title=_("Validation failed"),
-                detail=_("One or more fields are invalid."),
+                title="Validation failed",  # as config.api.problem_exception_handler has it
+                detail="One or more fields are invalid.",
                 code="invalid",
                 extra={"errors": {name.replace(NUL, ""): [_("Null characters are not allowed.")]}},
             )
