@@ -35,6 +35,12 @@ class Pagination(pagination.PageNumberPagination):
             return self.page_size
         return min(asked, self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        """An empty `page` is not a number: not found, as any other (DRF would serve page 1)."""
+        if request.query_params.get(self.page_query_param) == "":
+            return ""
+        return super().get_page_number(request, paginator)
+
     def get_schema_operation_parameters(self, view) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -19,8 +19,10 @@ class JSONParser(parsers.JSONParser):
 
 
 def _holds_nul(data: Any) -> bool:
-    pending = [data]  # walked without recursion: however deep the JSON nests
-    while pending:
+    """NUL in any text or in the key of a nested object. The body's own keys are names of
+    fields: one that is no field is ignored and never stored."""
+    pending = list(data.values()) if isinstance(data, dict) else [data]
+    while pending:  # walked without recursion: however deep the JSON nests
         item = pending.pop()
         if isinstance(item, str):
             if "\x00" in item:

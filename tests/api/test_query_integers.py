@@ -129,6 +129,12 @@ def test_a_page_that_cannot_exist_is_not_found_and_a_bad_page_size_refused(
     _assert_invalid(size, "page_size")
 
 
+def test_an_empty_page_is_not_found(api_as, enterprise_admin) -> None:
+    response = api_as(enterprise_admin).get("/api/v1/applications/?page=")
+
+    assert (response.status_code, response["Content-Type"]) == (404, PROBLEM)
+
+
 @pytest.mark.parametrize(("asked", "served"), [("1", 1), ("", 50), ("200", 200)])
 def test_a_page_size_asks_for_at_most_the_maximum(
     api_as, enterprise_admin, application_at, asked, served

@@ -173,6 +173,19 @@ def test_a_nul_anywhere_in_a_json_body_is_refused(api_as, world, application_at)
     assert (response.status_code, response.json()["code"]) == (400, "parse_error")
 
 
+def test_a_body_key_that_names_no_field_is_ignored_even_with_a_nul(
+    api_as, world, application_at
+) -> None:
+    application = application_at(Status.DRAFT)
+    body = {"goal": "Quantify the footprint.", "no\x00field": {"a": 1}}
+
+    response = api_as(world.enterprise_admin).patch(
+        f"/api/v1/applications/{application.pk}/dossier/", body, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+
+
 def test_a_nul_in_a_looked_up_slug_is_invalid(api_as, world) -> None:
     """A form body is not parsed as JSON: the lookup itself refuses the NUL."""
     body = {"name": "a", "model": "b", "manufacturer": "c", "plant_address": "d"}
