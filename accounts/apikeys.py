@@ -228,6 +228,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request):
         key = key_from_headers(request.META)
         if not key:
+            if "HTTP_X_API_KEY" in request.META:  # sent, but empty: a key gone missing
+                raise exceptions.AuthenticationFailed("Unknown API key.", code="invalid_api_key")
             return None
         api_key = api_key_check(key)
         if api_key is None:

@@ -4,7 +4,7 @@ from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
 from axes.helpers import get_cool_off
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -86,7 +86,19 @@ class TokenObtainApi(ObtainAuthToken):
 
     @extend_schema(
         request=TokenInput,
-        responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+        responses={
+            200: inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+            400: OpenApiResponse(
+                description="Wrong username or password; for staff, a missing or wrong code "
+                "(otp_required, otp_invalid)."
+            ),
+            403: OpenApiResponse(
+                description="Staff without an authenticator app (mfa_enrolment_required)."
+            ),
+            429: OpenApiResponse(
+                description="Locked out after too many failed sign-ins, or too many wrong codes."
+            ),
+        },
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -14,6 +14,8 @@ from accounts.selectors import user_is_platform_admin, user_is_regulator
 from certification import selectors, services
 from certification.apis import _paginated
 from certification.models import TeamMember
+from config.api import Pagination
+from config.schema import workflow_step
 
 from . import reviews
 from .models import (
@@ -54,6 +56,7 @@ class TeamApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         return Response(TeamMemberOutput(application.team.select_related("user"), many=True).data)
 
+    @workflow_step
     @extend_schema(request=TeamInput, responses=TeamMemberOutput(many=True))
     def put(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -106,6 +109,8 @@ class FindingOutput(serializers.ModelSerializer):
 
 
 class FindingListApi(APIView):
+    pagination_class = Pagination
+
     class FindingListInput(serializers.Serializer):
         severity = serializers.ChoiceField(choices=Severity.choices)
         clause = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -120,6 +125,7 @@ class FindingListApi(APIView):
         findings = application.findings.select_related("dossier_version")
         return _paginated(request, self, findings, FindingOutput)
 
+    @workflow_step
     @extend_schema(request=FindingListInput, responses={201: FindingOutput})
     def post(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -141,6 +147,7 @@ class FindingAnswerApi(APIView):
         response = serializers.CharField()
         corrective_action = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @workflow_step
     @extend_schema(request=FindingAnswerInput, responses=FindingOutput)
     def post(self, request: Request, application_id: int, finding_id: int) -> Response:
         finding = _finding(request, application_id, finding_id)
@@ -153,6 +160,7 @@ class FindingAnswerApi(APIView):
 class FindingCloseApi(APIView):
     reopen = False
 
+    @workflow_step
     @extend_schema(request=None, responses=FindingOutput)
     def post(self, request: Request, application_id: int, finding_id: int) -> Response:
         finding = _finding(request, application_id, finding_id)
@@ -199,6 +207,7 @@ class EvaluationApi(APIView):
             raise Http404
         return Response(EvaluationOutput(evaluation).data)
 
+    @workflow_step
     @extend_schema(request=EvaluationInput, responses=EvaluationOutput)
     def patch(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -239,6 +248,7 @@ class PeerReviewApi(APIView):
         reviews_ = application.peer_reviews.select_related("reviewer", "body")
         return Response(PeerReviewOutput(reviews_, many=True).data)
 
+    @workflow_step
     @extend_schema(request=PeerReviewInput, responses={201: PeerReviewOutput})
     def post(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -286,6 +296,8 @@ class BlacklistOutput(serializers.ModelSerializer):
 class BlacklistApi(APIView):
     """The register is readable by every signed-in user; regulators and platform
     administrators add entries."""
+
+    pagination_class = Pagination
 
     class BlacklistInput(serializers.Serializer):
         organisation = serializers.PrimaryKeyRelatedField(

@@ -4,9 +4,12 @@ One view per operation; nested input and output serializers; every object goes t
 selector that takes the user, so a foreign object is a 404 like a missing one.
 """
 
+from typing import Any
+
 from django.db.models import Prefetch
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -18,7 +21,8 @@ from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind
 from accounts.second_factor import api_step_up_check
 from accounts.selectors import user_enterprise_ids
-from config.api import Pagination
+from config.api import Pagination, SlugRelatedField
+from config.schema import workflow_step
 
 from . import selectors, services
 from .models import (
@@ -32,11 +36,14 @@ from .models import (
     ProductCategory,
     Status,
 )
+from .uploads import ALLOWED
 from .workflow import ALL_ACTIONS, available_actions
 
 
-def _paginated(request: Request, view: APIView, queryset, serializer_class) -> Response:
-    paginator = Pagination()
+def _paginated(request: Request, view: Any, queryset, serializer_class) -> Response:
+    """A page of the list. The view names its `pagination_class`, which is what the schema
+    documents, so the envelope documented is the envelope served."""
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
@@ -51,6 +58,8 @@ class CategoryOutput(serializers.ModelSerializer):
 
 
 class CategoryListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=CategoryOutput(many=True))
     def get(self, request: Request) -> Response:
         return _paginated(request, self, ProductCategory.objects.all(), CategoryOutput)
@@ -75,6 +84,8 @@ class BodyOutput(serializers.ModelSerializer):
 
 
 class CertificationBodyListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=BodyOutput(many=True))
     def get(self, request: Request) -> Response:
         bodies = Organisation.objects.filter(
@@ -106,6 +117,8 @@ class ProductOutput(serializers.ModelSerializer):
 
 
 class ProductListApi(APIView):
+    pagination_class = Pagination
+
     class ProductListInput(serializers.Serializer):
         enterprise = serializers.IntegerField(required=False)
         name = serializers.CharField(max_length=200)
@@ -114,9 +127,7 @@ class ProductListApi(APIView):
         manufacturer = serializers.CharField(max_length=200)
         plant_address = serializers.CharField(max_length=300)
         gtin = serializers.CharField(max_length=20, required=False, allow_blank=True)
-        category = serializers.SlugRelatedField(
-            slug_field="code", queryset=ProductCategory.objects.all()
-        )
+        category = SlugRelatedField(slug_field="code", queryset=ProductCategory.objects.all())
 
     @extend_schema(responses=ProductOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -189,9 +200,11 @@ class ApplicationDetailOutput(ApplicationOutput):
 
 
 class ApplicationListApi(APIView):
+    pagination_class = Pagination
+
     class ApplicationListInput(serializers.Serializer):
         product = serializers.IntegerField()
-        certification_body = serializers.SlugRelatedField(
+        certification_body = SlugRelatedField(
             slug_field="code",
             queryset=Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY),
         )
@@ -208,7 +221,14 @@ class ApplicationListApi(APIView):
             queryset = queryset.filter(status=wanted)
         return _paginated(request, self, queryset, ApplicationOutput)
 
-    @extend_schema(request=ApplicationListInput, responses={201: ApplicationDetailOutput})
+    @workflow_step
+    @extend_schema(
+        request=ApplicationListInput,
+        responses={
+            201: ApplicationDetailOutput,
+            404: OpenApiResponse(description="No such product, or not one of yours."),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.ApplicationListInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -235,6 +255,7 @@ class ApplicationTransitionApi(APIView):
         action = serializers.ChoiceField(choices=ALL_ACTIONS)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @workflow_step
     @extend_schema(request=ApplicationTransitionInput, responses=ApplicationDetailOutput)
     def post(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -257,6 +278,8 @@ class EventOutput(serializers.ModelSerializer):
 
 
 class ApplicationEventListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=EventOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -331,6 +354,7 @@ class DossierApi(APIView):
         version = _prefetched_versions(application).order_by("-number").first()
         return Response(DossierOutput(version).data)
 
+    @workflow_step
     @extend_schema(request=DossierInput, responses=DossierOutput)
     def patch(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -350,6 +374,8 @@ def _ensure_dossier_reader(user: User, application: Application) -> None:
 
 
 class DossierVersionListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=DossierOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -381,6 +407,8 @@ class DossierDiffApi(APIView):
 
 
 class EvidenceListApi(APIView):
+    pagination_class = Pagination
+
     class EvidenceListInput(serializers.Serializer):
         kind = serializers.ChoiceField(choices=EvidenceKind.choices)
         file = serializers.FileField()
@@ -391,6 +419,7 @@ class EvidenceListApi(APIView):
         _ensure_dossier_reader(request.user, application)
         return _paginated(request, self, application.evidence_files.all(), EvidenceOutput)
 
+    @workflow_step
     @extend_schema(
         request={"multipart/form-data": EvidenceListInput}, responses={201: EvidenceOutput}
     )
@@ -411,7 +440,10 @@ class EvidenceListApi(APIView):
 
 
 class EvidenceDetailApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in ALLOWED},
+        description="The file as uploaded, served as the type its content was recognised as.",
+    )
     def get(self, request: Request, application_id: int, file_id: int) -> FileResponse:
         application = selectors.application_get_for_actor(request.user, application_id)
         evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
@@ -422,6 +454,7 @@ class EvidenceDetailApi(APIView):
             content_type=evidence.content_type,
         )
 
+    @workflow_step
     @extend_schema(responses={204: None})
     def delete(self, request: Request, application_id: int, file_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
@@ -445,6 +478,8 @@ def _notifications(user: User):
 
 
 class NotificationListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=NotificationOutput(many=True))
     def get(self, request: Request) -> Response:
         return _paginated(request, self, _notifications(request.user), NotificationOutput)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -23,8 +23,46 @@ logger = logging.getLogger(__name__)
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Pages of 50 by default; `page_size` asks for up to 200 (more is served as 200), and
+    anything but a positive integer is a 400 rather than silently the default."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request) -> int | None:
+        asked = query_integer(request, self.page_size_query_param, message=_("A page size."))
+        if asked is None:
+            return self.page_size
+        return min(asked, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        """An empty `page` is not a number: not found, as any other (DRF would serve page 1)."""
+        if request.query_params.get(self.page_query_param) == "":
+            return ""
+        return super().get_page_number(request, paginator)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+                parameter["description"] = (
+                    f"Results per page, at most {self.max_page_size} (more gives "
+                    f"{self.max_page_size})."
+                )
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+        return parameters
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """A lookup by slug that refuses text holding NUL, which PostgreSQL cannot compare: a 400
+    naming the field rather than a server error."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class Conflict(exceptions.APIException):

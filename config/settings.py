@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything reads the path or the query: PostgreSQL cannot compare text holding NUL.
+    "config.middleware.api_nul_refusal",
     # First: answers repeated label API lookups from the cache (labels/answer_cache.py).
     "labels.answer_cache.LabelAnswerCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -241,9 +243,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.IsPerson"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttles.AnonymousThrottle",

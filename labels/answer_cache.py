@@ -310,6 +310,8 @@ def _lookup(request: HttpRequest) -> _Lookup | None:
         "HTTP_AUTHORIZATION" in meta or settings.SESSION_COOKIE_NAME in request.COOKIES
     ):
         return None  # a person: the whole stack knows them
+    if api and not key and "HTTP_X_API_KEY" in meta:
+        return None  # an empty key: the whole stack refuses it
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return None  # the whole stack redirects
     try:

@@ -345,7 +345,16 @@ class LabelsByGtinApi(LabelLookupBase):
                 },
             ),
             304: NOT_MODIFIED,
+            400: OpenApiResponse(description="Not a valid GTIN (check digit)."),
         },
+        parameters=[
+            OpenApiParameter(
+                "gtin",
+                {"type": "string", "pattern": "^(?:[0-9]{8}|[0-9]{12,14})$"},
+                OpenApiParameter.PATH,
+                description="A GTIN-8, -12, -13 or -14.",
+            )
+        ],
         summary="All current labels of a GTIN",
     )
     def get(self, request: Request, gtin: str) -> Response:
@@ -554,7 +563,14 @@ class LabelBadgeApi(LabelLookupBase):
     """An SVG or PNG badge that always shows the live status; cacheable for seconds."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("lang", OpenApiTypes.STR, enum=["zh", "en"])],
+        parameters=[
+            OpenApiParameter(
+                "lang",
+                OpenApiTypes.STR,
+                description="`zh` (the default) or `en`; any other value gives `zh`, so that "
+                "a badge on a product page always shows.",
+            )
+        ],
         responses={
             (200, "image/svg+xml"): OpenApiTypes.BINARY,
             (200, "image/png"): OpenApiTypes.BINARY,

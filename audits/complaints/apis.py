@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.apis import _paginated
+from config.api import Pagination
 from config.permissions import IsPerson
 from config.throttles import (
     AnonymousThrottle,
@@ -86,6 +87,8 @@ ComplaintCreated = inline_serializer(
 class ComplaintListApi(APIView):
     """GET: the complaints about labels the caller's body issued (all of them for the
     regulator; an empty list for anyone else). POST: file a complaint, signed in or not."""
+
+    pagination_class = Pagination
 
     def get_permissions(self):
         if self.request.method == "POST":

@@ -18,7 +18,8 @@ from accounts.models import User
 from certification import selectors as certification_selectors
 from certification.apis import _paginated
 from certification.models import Application, EvidenceFile, Stage
-from config.api import problem_response, query_integer
+from config.api import Pagination, problem_response, query_integer
+from config.schema import workflow_step
 
 from . import selectors, services
 from .models import QUANTITY_DIGITS, RATING_FIELDS, EmissionFactor, InventoryLine, Recomputation
@@ -130,6 +131,8 @@ def _service_data(application: Application, validated: dict) -> dict:
 
 
 class InventoryListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -146,6 +149,7 @@ class InventoryListApi(APIView):
         lines = selectors.inventory_lines_of(version).select_related("dossier_version")
         return _paginated(request, self, lines, InventoryLineOutput)
 
+    @workflow_step
     @extend_schema(request=InventoryLineCreateInput, responses={201: InventoryLineOutput})
     def post(self, request: Request, application_id: int) -> Response:
         application = _application(request.user, application_id)
@@ -171,6 +175,7 @@ class InventoryLineDetailApi(APIView):
             raise Http404
         return application, line
 
+    @workflow_step
     @extend_schema(request=InventoryLineUpdateInput, responses=InventoryLineOutput)
     def patch(self, request: Request, application_id: int, line_id: int) -> Response:
         application, line = self._line(request, application_id, line_id)
@@ -184,6 +189,7 @@ class InventoryLineDetailApi(APIView):
         )
         return Response(InventoryLineOutput(line).data)
 
+    @workflow_step
     @extend_schema(responses={204: None})
     def delete(self, request: Request, application_id: int, line_id: int) -> Response:
         application, line = self._line(request, application_id, line_id)
@@ -205,23 +211,16 @@ class InventoryImportOutput(serializers.Serializer):
     imported = serializers.IntegerField()
 
 
-class InventoryImportProblem(serializers.Serializer):
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.ListField(
-        child=serializers.DictField(), help_text="Every problem as {row, column, message}."
-    )
-
-
 class InventoryImportApi(APIView):
+    @workflow_step
     @extend_schema(
         request={"multipart/form-data": InventoryImportInput},
         responses={
             200: InventoryImportOutput,
-            400: OpenApiResponse(InventoryImportProblem, description="Nothing was imported."),
+            400: OpenApiResponse(
+                description="Nothing was imported: `errors` lists every problem of the file "
+                "as {row, column, message}, or names the field."
+            ),
         },
     )
     def post(self, request: Request, application_id: int) -> Response:
@@ -329,6 +328,8 @@ class EmissionFactorOutput(serializers.ModelSerializer):
 
 
 class EmissionFactorListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Part of the name, code or source."),

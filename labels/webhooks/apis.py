@@ -5,6 +5,8 @@ Callers are marketplace administrators (session or token) or a marketplace's API
 scope api:webhooks:manage. Another marketplace's objects answer 404, as missing ones do.
 """
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -19,6 +21,7 @@ from accounts.apikeys import ApiKeyUser
 from accounts.roles import ApiScope
 from certification.errors import ActorNotPermitted
 from config.api import ID_MAX, Pagination, query_integer
+from config.schema import workflow_step
 
 from . import selectors, services
 from .models import DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -72,7 +75,7 @@ class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
 
 
 class WebhookDeliveryOutput(serializers.ModelSerializer):
-    label = serializers.SlugRelatedField(slug_field="serial", read_only=True)
+    label = serializers.SlugRelatedField(slug_field="serial", read_only=True, allow_null=True)
     status = DeliveryStatusField()
     pushed = serializers.SerializerMethodField()
 
@@ -124,13 +127,17 @@ class _WebhookApi(APIView):
             raise PermissionDenied(_("This API key does not have the scope api:webhooks:manage."))
 
 
-def _paginated(request: Request, view: APIView, queryset, serializer_class) -> Response:
-    paginator = Pagination()
+def _paginated(request: Request, view: Any, queryset, serializer_class) -> Response:
+    """A page of the list. The view names its `pagination_class`, which is what the schema
+    documents, so the envelope documented is the envelope served."""
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class WebhookEndpointListApi(_WebhookApi):
+    pagination_class = Pagination
+
     class WebhookEndpointCreateInput(serializers.Serializer):
         marketplace = serializers.IntegerField(
             required=False, help_text="Needed only by a person administering several."
@@ -217,6 +224,7 @@ class WebhookEndpointDetailApi(_WebhookApi):
 
 
 class WebhookEndpointTestApi(_WebhookApi):
+    @workflow_step
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
     def post(self, request: Request, endpoint_id: int) -> Response:
         endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
@@ -226,6 +234,8 @@ class WebhookEndpointTestApi(_WebhookApi):
 
 
 class WebhookDeliveryListApi(_WebhookApi):
+    pagination_class = Pagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -233,7 +243,12 @@ class WebhookDeliveryListApi(_WebhookApi):
                 {"type": "integer", "minimum": 1, "maximum": ID_MAX},
                 description="Only this endpoint.",
             ),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(DeliveryStatus.values)),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=[*DeliveryStatus.values, ""],
+                description="Only deliveries in this status; empty: any.",
+            ),
             OpenApiParameter("label", OpenApiTypes.STR, description="Only this label serial."),
         ],
         responses=WebhookDeliveryOutput(many=True),
@@ -261,6 +276,7 @@ class WebhookDeliveryDetailApi(_WebhookApi):
 
 
 class WebhookDeliveryRedeliverApi(_WebhookApi):
+    @workflow_step
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
     def post(self, request: Request, delivery_id: int) -> Response:
         delivery = selectors.delivery_get_for_actor(request.user, delivery_id)

@@ -7,8 +7,11 @@ answer (400 for a malformed filter, 404 for an address or page that cannot exist
 import pytest
 from django.test import Client
 from django.urls import reverse
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from certification.models import Status
+from config.api import Pagination
 from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +116,7 @@ def test_an_id_in_a_portal_path_beyond_the_database_is_not_found(enterprise_admi
 
 
 @pytest.mark.parametrize("value", NOT_INTEGERS + TOO_LARGE)
-def test_a_page_that_cannot_exist_is_not_found_and_a_bad_page_size_ignored(
+def test_a_page_that_cannot_exist_is_not_found_and_a_bad_page_size_refused(
     api_as,
     enterprise_admin,
     value,
@@ -124,7 +127,35 @@ def test_a_page_that_cannot_exist_is_not_found_and_a_bad_page_size_ignored(
     size = client.get("/api/v1/applications/", {"page_size": value})
 
     assert (page.status_code, page["Content-Type"]) == (404, PROBLEM)
-    assert size.status_code == 200
+    _assert_invalid(size, "page_size")
+
+
+def test_an_empty_page_is_not_found(api_as, enterprise_admin) -> None:
+    response = api_as(enterprise_admin).get("/api/v1/applications/?page=")
+
+    assert (response.status_code, response["Content-Type"]) == (404, PROBLEM)
+
+
+@pytest.mark.parametrize(("asked", "served"), [("1", 1), ("", 50), ("200", 200)])
+def test_a_page_size_asks_for_at_most_the_maximum(
+    api_as, enterprise_admin, application_at, asked, served
+) -> None:
+    for _ in range(3):
+        application_at(Status.DRAFT)
+    client = api_as(enterprise_admin)
+
+    response = client.get("/api/v1/applications/", {"page_size": asked})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(served, 3)
+    assert (response.json()["next"] is None) == (served >= 3)
+
+
+@pytest.mark.parametrize(("asked", "served"), [("7", 7), ("200", 200), ("201", 200), ("", 50)])
+def test_a_page_size_past_the_maximum_is_served_as_the_maximum(asked, served) -> None:
+    request = Request(APIRequestFactory().get("/api/v1/applications/", {"page_size": asked}))
+
+    assert Pagination().get_page_size(request) == served
 
 
 # --- ids in request bodies ----------------------------------------------------------------

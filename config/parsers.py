@@ -1,0 +1,35 @@
+"""The API's JSON parser (a module of its own: DRF reads the parser setting when its views
+load, so this must not import them)."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, parsers
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON bodies holding a NUL character anywhere are refused (400): PostgreSQL can store
+    NUL neither in text nor in jsonb, so it would fail as a server error on saving."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if _holds_nul(data):
+            raise exceptions.ParseError(_("Null characters are not allowed."))
+        return data
+
+
+def _holds_nul(data: Any) -> bool:
+    """NUL in any text or in the key of a nested object. The body's own keys are names of
+    fields: one that is no field is ignored and never stored."""
+    pending = list(data.values()) if isinstance(data, dict) else [data]
+    while pending:  # walked without recursion: however deep the JSON nests
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
