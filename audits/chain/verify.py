@@ -4,8 +4,7 @@ benchmark.
 The entry bytes alone are the record: entry n ends with ``,"prev":"<SHA-256 of entry n-1>",
 "seq":n}`` (RFC 8785 sorts "event" < "prev" < "seq", so these are always the last keys), so
 walking the bytes in order and hashing each one checks every entry, every link and the order,
-with no JSON parsed (`walk_stretch`, the default walk, over one stretch of entries or several
-joined by `chain_summary`). The other columns are derived from the
+with no JSON parsed (`verify_bodies`, the default walk). The other columns are derived from the
 bytes: `verify_rows` also checks the stored hash of each entry (it names the first broken entry
 exactly, which is why the command runs it when the fast walk fails), and `verify_columns`, with
 `--deep`, parses every entry and checks that it is canonical and that the filter columns say
@@ -39,6 +38,19 @@ class ChainBroken(Exception):
 class ChainSummary:
     entries: int
     head: bytes
+
+
+def verify_bodies(
+    bodies: Iterable[bytes],
+    *,
+    anchors: Mapping[int, tuple[int, bytes]] | None = None,
+    head: tuple[int, bytes] | None = None,
+) -> ChainSummary:
+    """The fast walk over the entry bytes in order, entry 1 first: raise ChainBroken at the
+    first entry that does not link to the hash of the bytes before it, or whose hash differs
+    from an anchored head or the head row."""
+    anchors = _with_head(anchors, head)
+    return chain_summary([walk_stretch(bodies, first=1, anchors=anchors)], anchors=anchors)
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,9 @@ def test_every_error_answer_is_a_documented_problem(schema) -> None:
         ("GET", "/api/v1/categories/", {"400", "404"}, {"409"}),
         # a body, but not a workflow step
         ("POST", "/api/v1/products/", {"400"}, {"409", "404"}),
-        # the sign-in: no permissions (no 403), locked out (429), a wrong password (400)
-        ("POST", "/api/v1/auth/token/", {"400", "401", "429"}, {"403", "409"}),
+        # the sign-in: locked out (429), a wrong password or code (400), staff without an
+        # authenticator app (403); never a workflow step
+        ("POST", "/api/v1/auth/token/", {"400", "401", "403", "429"}, {"409"}),
         ("GET", "/api/v1/gtins/{gtin}/labels/", {"304", "400", "404", "429"}, {"409"}),
         ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/test/", {"409", "404"}, {"400"}),
     ],
