@@ -107,7 +107,9 @@ def invitation_get_open(token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_accept(*, token: str, username: str, password: str, display_name: str) -> User:
     invitation = (
-        Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
+        Invitation.objects.select_for_update(no_key=True)
+        .filter(token_hash=_token_hash(token))
+        .first()
     )
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is not valid any more."))

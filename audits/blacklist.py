@@ -132,7 +132,7 @@ def blacklist_labels_order(
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for this order.")})
     with transaction.atomic():
-        entry = BlacklistEntry.objects.select_for_update().get(pk=entry_id)
+        entry = BlacklistEntry.objects.select_for_update(no_key=True).get(pk=entry_id)
         if entry.delisted_at is not None:
             raise WorkflowError(_("This entry has been delisted."))
         reviews = list(entry.label_reviews.select_related("label").order_by("label_id"))

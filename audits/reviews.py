@@ -24,7 +24,7 @@ def _ensure_team(actor: User, application: Application) -> None:
 
 
 def _locked(application: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=application.pk)
+    return Application.objects.select_for_update(no_key=True).get(pk=application.pk)
 
 
 @transaction.atomic
@@ -83,7 +83,7 @@ def finding_answer(
         raise ActorNotPermitted(_("Only the enterprise answers findings."))
     if application.status != Status.AWAITING_ENTERPRISE:
         raise TransitionNotAllowed(_("Findings are answered while the file is with you."))
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     if finding.status == FindingStatus.CLOSED:
         raise TransitionNotAllowed(_("This finding is closed."))
     if not response.strip():
@@ -105,7 +105,7 @@ def finding_close(*, actor: User, finding: Finding, reopen: bool = False) -> Fin
     _ensure_team(actor, application)
     if application.status != Status.IN_EVALUATION:
         raise TransitionNotAllowed(_("Findings are closed during the evaluation."))
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     if reopen:
         finding.status = FindingStatus.OPEN
         finding.closed_by = None

@@ -265,7 +265,7 @@ def reinspection_record(
 
     with transaction.atomic():
         item = (
-            SamplingItem.objects.select_for_update(of=("self",))
+            SamplingItem.objects.select_for_update(of=("self",), no_key=True)
             .select_related("certificate")
             .get(pk=item_id)
         )

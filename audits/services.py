@@ -87,7 +87,7 @@ def blacklist_entry_delist(*, actor: User, entry_id: int, reason: str) -> Blackl
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for delisting.")})
     with transaction.atomic():
-        entry = BlacklistEntry.objects.select_for_update().get(pk=entry_id)
+        entry = BlacklistEntry.objects.select_for_update(no_key=True).get(pk=entry_id)
         if entry.delisted_at is not None:
             raise WorkflowError(_("This entry has already been delisted."))
         today = timezone.localdate()

@@ -105,7 +105,7 @@ def product_update(*, actor: User, product_id: int, data: dict) -> Product:
     """Correct a product until it is first submitted; after that its name, model and GTIN are
     on a file a body holds (and on any certificate and label), and change by a change report."""
     with transaction.atomic():
-        product = Product.objects.select_for_update().get(pk=product_id)
+        product = Product.objects.select_for_update(no_key=True).get(pk=product_id)
         _ensure_enterprise_user(actor, product.enterprise)
         if product_submitted_applications(product).exists():
             raise TransitionNotAllowed(
@@ -206,7 +206,7 @@ def application_transition(
         application = (
             # Lock the application row only: the enterprise, body and product rows read along
             # with it must not serialise every transition of the same body.
-            Application.objects.select_for_update(of=("self",))
+            Application.objects.select_for_update(of=("self",), no_key=True)
             .select_related("enterprise", "certification_body", "product")
             .get(pk=application_id)
         )
@@ -356,7 +356,7 @@ def application_transfer(
     """
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update(of=("self",))
+            Application.objects.select_for_update(of=("self",), no_key=True)
             .select_related("enterprise", "certification_body", "product")
             .get(pk=application_id)
         )
@@ -477,7 +477,7 @@ def surveillance_collects_data(version: DossierVersion) -> bool:
 
 def dossier_update(*, actor: User, application: Application, data: dict) -> DossierVersion:
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
+        application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         version = dossier_editable_version(actor=actor, application=application)
         for name, value in data.items():
             if name not in DOSSIER_FIELDS:
@@ -564,7 +564,7 @@ def team_assign(
     *, actor: User, application: Application, members: list[User], lead: User
 ) -> list[TeamMember]:
     """Set the evaluation team. Each member is a reviewer of the body, not blacklisted."""
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     body = application.certification_body
     if not user_has_role(actor, Role.BODY_ADMIN, body):
         raise ActorNotPermitted(_("Only the body's administrator assigns the team."))
@@ -599,7 +599,9 @@ def team_declare(
     *, actor: User, application: Application, has_conflict: bool, note: str = ""
 ) -> TeamMember:
     member = (
-        TeamMember.objects.select_for_update().filter(application=application, user=actor).first()
+        TeamMember.objects.select_for_update(no_key=True)
+        .filter(application=application, user=actor)
+        .first()
     )
     if member is None:
         raise ActorNotPermitted(_("You are not on this evaluation team."))
@@ -625,7 +627,7 @@ PEER_ASSIGNABLE_STATUSES = {
 
 @transaction.atomic
 def peer_review_assign(*, actor: User, application: Application, reviewer: User) -> PeerReview:
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     if not user_has_role(actor, Role.BODY_ADMIN, application.certification_body):
         raise ActorNotPermitted(_("Only the body's administrator requests a peer review."))
     if application.status not in PEER_ASSIGNABLE_STATUSES:
@@ -660,7 +662,9 @@ def peer_review_declare(
     *, actor: User, application: Application, has_conflict: bool, note: str = ""
 ) -> PeerReview:
     peer_review = (
-        application.peer_reviews.select_for_update().filter(is_current=True, reviewer=actor).first()
+        application.peer_reviews.select_for_update(no_key=True)
+        .filter(is_current=True, reviewer=actor)
+        .first()
     )
     if peer_review is None:
         raise ActorNotPermitted(_("You are not the peer reviewer of this application."))
@@ -682,7 +686,7 @@ def certificate_create(*, application: Application) -> Certificate:
     body = application.certification_body
     today = timezone.localdate()
     # Lock the body row so two approvals at once cannot take the same sequence number.
-    Organisation.objects.select_for_update().get(pk=body.pk)
+    Organisation.objects.select_for_update(no_key=True).get(pk=body.pk)
     sequence = (
         Certificate.objects.filter(certification_body=body).aggregate(Max("sequence"))[
             "sequence__max"
@@ -740,7 +744,7 @@ def evidence_upload(
     if kind not in EvidenceKind.values:
         raise ValidationError({"kind": _("Choose the kind of evidence.")})
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
+        application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         version = dossier_editable_version(actor=actor, application=application)
         evidence = EvidenceFile(
             application=application,
@@ -765,6 +769,6 @@ def evidence_upload(
 @transaction.atomic
 def evidence_remove(*, actor: User, application: Application, evidence: EvidenceFile) -> None:
     """Detach a file from the open version; frozen versions keep it."""
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     version = dossier_editable_version(actor=actor, application=application)
     version.files.remove(evidence)

@@ -118,7 +118,7 @@ def _list_locked(purpose: str) -> ConformanceStatusList:
     ConformanceStatusList.objects.get_or_create(
         purpose=purpose, defaults={"bits": Bitstring(MINIMUM_LENGTH).to_bytes()}
     )
-    return ConformanceStatusList.objects.select_for_update().get(purpose=purpose)
+    return ConformanceStatusList.objects.select_for_update(no_key=True).get(purpose=purpose)
 
 
 def _sign_list(status_list: ConformanceStatusList) -> None:
@@ -351,7 +351,7 @@ def conformance_status_set(*, request: Any) -> dict[str, Any]:
     named = _status_purposes(request["credentialStatus"])
     with transaction.atomic():
         issued = (
-            ConformanceCredential.objects.select_for_update()
+            ConformanceCredential.objects.select_for_update(no_key=True)
             .filter(credential_id=credential_id)
             .first()
         )

@@ -105,7 +105,7 @@ def signing_key_chain_append(key: SigningKey, action: str, *, actor=None, reason
 def signing_key_active(body: Organisation) -> SigningKey:
     """The body's current key, created on first use."""
     with transaction.atomic():
-        Organisation.objects.select_for_update().get(pk=body.pk)
+        Organisation.objects.select_for_update(no_key=True).get(pk=body.pk)
         key = SigningKey.objects.filter(
             body=body, retired_at__isnull=True, revoked_at__isnull=True
         ).first()
@@ -115,7 +115,7 @@ def signing_key_active(body: Organisation) -> SigningKey:
 @transaction.atomic
 def signing_key_rotate(body: Organisation) -> SigningKey:
     """Retire the current key (it keeps verifying what it signed) and start a new one."""
-    Organisation.objects.select_for_update().get(pk=body.pk)
+    Organisation.objects.select_for_update(no_key=True).get(pk=body.pk)
     retiring = list(
         SigningKey.objects.filter(body=body, retired_at__isnull=True, revoked_at__isnull=True)
     )

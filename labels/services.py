@@ -81,7 +81,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
     try:
         with transaction.atomic():
             certificate = (
-                Certificate.objects.select_for_update()
+                Certificate.objects.select_for_update(no_key=True)
                 .select_related(
                     "application", "certification_body", "enterprise", "product", "dossier_version"
                 )
@@ -214,7 +214,7 @@ def _supersede(certificate: Certificate, label: Label) -> list[Label]:
         [certificate.pk, certificate.renews_id] if certificate.renews_id else [certificate.pk]
     )
     previous = list(
-        Label.objects.select_for_update()
+        Label.objects.select_for_update(no_key=True)
         .filter(certificate_id__in=certificates, superseded_by__isnull=True)
         .exclude(pk=label.pk)
     )
@@ -371,7 +371,7 @@ def certificate_status_apply(
     day = on or timezone.localdate()
     with transaction.atomic():
         certificate = (
-            Certificate.objects.select_for_update(of=("self",))
+            Certificate.objects.select_for_update(of=("self",), no_key=True)
             .select_related("certification_body", "enterprise")
             .get(pk=certificate_id)
         )
@@ -390,7 +390,7 @@ def certificate_status_apply(
                 }
             )
         labels = list(
-            Label.objects.select_for_update()
+            Label.objects.select_for_update(no_key=True)
             .filter(certificate=certificate, status=current)
             .order_by("pk")
         )
@@ -508,14 +508,14 @@ def certificate_suspension_reason_change(
     day = on or timezone.localdate()
     with transaction.atomic():
         certificate = (
-            Certificate.objects.select_for_update(of=("self",))
+            Certificate.objects.select_for_update(of=("self",), no_key=True)
             .select_related("certification_body", "enterprise")
             .get(pk=certificate_id)
         )
         if certificate.status != CertificateStatus.SUSPENDED:
             raise TransitionNotAllowed(_("Only a suspended certificate changes its reason."))
         labels = list(
-            Label.objects.select_for_update()
+            Label.objects.select_for_update(no_key=True)
             .filter(certificate=certificate, status=LabelStatus.SUSPENDED)
             .order_by("pk")
         )
@@ -645,7 +645,7 @@ def labels_expire_due() -> int:
 @transaction.atomic
 def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
     """A compromised key: everything it signed stops verifying (KEY_REVOKED) and says so."""
-    key = SigningKey.objects.select_for_update().select_related("body").get(pk=key_id)
+    key = SigningKey.objects.select_for_update(no_key=True).select_related("body").get(pk=key_id)
     if not user_has_role(actor, Role.BODY_ADMIN, key.body) and not actor.is_superuser:
         raise ActorNotPermitted(_("Only the body's administrator may revoke its keys."))
     if not reason.strip():
@@ -660,7 +660,7 @@ def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
         LabelEvent.objects.create(label=label, action="key_revoked", reason=reason, actor=actor)
     # Status lists signed with the revoked key must be re-signed with a new one.
     keys.signing_key_active(key.body)
-    for status_list in key.body.status_lists.select_for_update():
+    for status_list in key.body.status_lists.select_for_update(no_key=True):
         statuslists.sign_list(status_list)
     keys.signing_key_chain_append(key, "revoked", actor=actor, reason=reason)
     transparency.log_key_event(key, "revoked", verification_method=keys.verification_method(key))

@@ -45,7 +45,7 @@ def status_list_url(status_list: StatusList) -> str:
 def _open_list(body: Organisation, purpose: str) -> StatusList:
     """The body's list for `purpose` that still has room, locked; a new one when all are full."""
     current = (
-        StatusList.objects.select_for_update()
+        StatusList.objects.select_for_update(no_key=True)
         .filter(body=body, purpose=purpose)
         .order_by("-number")
         .first()
@@ -101,7 +101,9 @@ def sign_list(status_list: StatusList, *, now: datetime | None = None) -> Status
 def set_bit(status_list_id: int, index: int, value: bool) -> StatusList:
     with transaction.atomic():
         status_list = (
-            StatusList.objects.select_for_update().select_related("body").get(pk=status_list_id)
+            StatusList.objects.select_for_update(no_key=True)
+            .select_related("body")
+            .get(pk=status_list_id)
         )
         bitstring = Bitstring.from_bytes(bytes(status_list.bits))
         if bitstring.get(index) == value:
@@ -119,7 +121,9 @@ def current_credential(status_list: StatusList) -> dict:
     ):
         with transaction.atomic():
             locked = (
-                StatusList.objects.select_for_update().select_related("body").get(pk=status_list.pk)
+                StatusList.objects.select_for_update(no_key=True)
+                .select_related("body")
+                .get(pk=status_list.pk)
             )
             status_list = sign_list(locked)
     return status_list.credential

@@ -31,7 +31,7 @@ def certificate_render(label_id: int) -> bool:
     pdf = certificate_pdf(facts)
     try:
         with transaction.atomic():
-            document = CertificateDocument.objects.select_for_update().filter(
+            document = CertificateDocument.objects.select_for_update(no_key=True).filter(
                 label=label
             ).first() or CertificateDocument(label=label)
             old_name = document.file.name if document.file else None

@@ -95,13 +95,13 @@ def appeal_file(
         label = None
         if kind == AppealKind.REFUSAL:
             application = (
-                Application.objects.select_for_update(of=("self",))
+                Application.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("enterprise", "certification_body")
                 .get(pk=application_id)
             )
         else:
             label = (
-                Label.objects.select_for_update(of=("self",))
+                Label.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("certificate__application")
                 .get(pk=label_id)
             )
@@ -185,7 +185,7 @@ def appeal_transition(*, actor: User, appeal_id: int, step: str, reason: str = "
     transaction, so a refused effect (the label changed meanwhile) undoes the decision too."""
     with transaction.atomic():
         appeal = (
-            Appeal.objects.select_for_update(of=("self",))
+            Appeal.objects.select_for_update(of=("self",), no_key=True)
             .select_related("body", "enterprise", "application", "label")
             .get(pk=appeal_id)
         )

@@ -128,11 +128,11 @@ def entry_bytes(event: ChainEvent, *, now: datetime, prev: bytes, seq: int) -> b
 def _head_for_update() -> AuditHead:
     # Why a lock on one row: the next entry's number and the hash it links to must be those the
     # previous append committed; a second writer waits here until the first commits.
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    head = AuditHead.objects.select_for_update(no_key=True).filter(pk=1).first()
     if head is None:
         # The migration creates the row; a database flushed by a test starts without it.
         AuditHead.objects.get_or_create(pk=1, defaults={"hash": ZERO_HASH})
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        head = AuditHead.objects.select_for_update(no_key=True).get(pk=1)
     return head
 
 

@@ -177,7 +177,7 @@ def _notify_body(complaint: Complaint) -> None:
 
 def _locked(complaint_id: int) -> Complaint:
     return (
-        Complaint.objects.select_for_update(of=("self",))
+        Complaint.objects.select_for_update(of=("self",), no_key=True)
         .select_related("body", "certificate", "label")
         .get(pk=complaint_id)
     )

@@ -180,7 +180,9 @@ def application_facts_update(application_id: int) -> None:
 
     now = _contributions(global_apps, [application_id]).get(application_id)
     stored = (
-        ApplicationFacts.objects.select_for_update().filter(application_id=application_id).first()
+        ApplicationFacts.objects.select_for_update(no_key=True)
+        .filter(application_id=application_id)
+        .first()
     )
     deltas: Counter = Counter()
     if stored is not None:

@@ -62,7 +62,7 @@ LIFTED_BY_SURVEILLANCE = {
 
 def _locked(surveillance: Surveillance) -> Surveillance:
     return (
-        Surveillance.objects.select_for_update(of=("self",))
+        Surveillance.objects.select_for_update(of=("self",), no_key=True)
         .select_related(
             "certificate",
             "certificate__enterprise",
@@ -144,7 +144,7 @@ def surveillance_declare(
     *, actor: User, surveillance: Surveillance, has_conflict: bool
 ) -> SurveillanceTeamMember:
     member = (
-        SurveillanceTeamMember.objects.select_for_update()
+        SurveillanceTeamMember.objects.select_for_update(no_key=True)
         .filter(surveillance=surveillance, user=actor)
         .first()
     )
@@ -167,7 +167,7 @@ def surveillance_special_open(
 ) -> Surveillance:
     """An unscheduled surveillance (a complaint, a change needing evaluation, a regulator's
     order). `actor` None: ordered by the platform's own services, which checked who may."""
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
     if actor is not None and not (
         user_has_role(actor, Role.BODY_ADMIN, certificate.certification_body)
         or user_has_role(actor, Role.DECISION_MAKER, certificate.certification_body)
@@ -262,7 +262,7 @@ def _start(surveillance: Surveillance, actor: User, comment: str) -> None:
     from certification.footprint.selectors import factors_current_by_code
     from certification.services import dossier_version_open_next
 
-    application = Application.objects.select_for_update().get(
+    application = Application.objects.select_for_update(no_key=True).get(
         pk=surveillance.certificate.application_id
     )
     version = dossier_version_open_next(application)
@@ -348,7 +348,7 @@ def _decide(outcome: str):
                 actor=actor,
                 reason_code=ReasonCode.SURVEILLANCE_DECISION,
             )
-        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        certificate = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         certificate.last_surveillance_on = today
         certificate.last_surveillance_outcome = outcome
         certificate.save(update_fields=["last_surveillance_on", "last_surveillance_outcome"])
@@ -449,7 +449,7 @@ def surveillance_finding_raise(
     due = due_on or today + timedelta(days=settings.SURVEILLANCE_FINDING_DAYS)
     if due <= today:
         raise ValidationError({"due_on": _("The answer is due after today.")})
-    application = Application.objects.select_for_update().get(
+    application = Application.objects.select_for_update(no_key=True).get(
         pk=surveillance.certificate.application_id
     )
     number = (application.findings.aggregate(Max("number"))["number__max"] or 0) + 1
@@ -476,7 +476,7 @@ def surveillance_finding_answer(
     *, actor: User, finding: Finding, response: str, corrective_action: str = ""
 ) -> Finding:
     finding = (
-        Finding.objects.select_for_update(of=("self",))
+        Finding.objects.select_for_update(of=("self",), no_key=True)
         .select_related("surveillance")
         .get(pk=finding.pk)
     )
@@ -503,7 +503,7 @@ def surveillance_finding_answer(
 @transaction.atomic
 def surveillance_finding_close(*, actor: User, finding: Finding) -> Finding:
     finding = (
-        Finding.objects.select_for_update(of=("self",))
+        Finding.objects.select_for_update(of=("self",), no_key=True)
         .select_related("surveillance")
         .get(pk=finding.pk)
     )
@@ -550,7 +550,7 @@ def certificate_suspend_voluntarily(
 ) -> CertificateRequest:
     """Seasonal production and the like: suspended at once, restored by the sweep on `until`
     (within the certificate's maximum suspension)."""
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
     _ensure_holder_admin(actor, certificate)
     if certificate.status != CertificateStatus.VALID:
         raise TransitionNotAllowed(_("Only a valid certificate can be suspended."))
@@ -586,7 +586,7 @@ def certificate_suspend_voluntarily(
 @transaction.atomic
 def certificate_cancel(*, actor: User, certificate: Certificate, reason: str) -> CertificateRequest:
     """The holder gives up the certificate (product discontinued): cancelled at once."""
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
     _ensure_holder_admin(actor, certificate)
     if certificate.status not in (CertificateStatus.VALID, CertificateStatus.SUSPENDED):
         raise TransitionNotAllowed(_("The certificate is no longer in force."))
@@ -612,7 +612,7 @@ def certificate_cancel(*, actor: User, certificate: Certificate, reason: str) ->
 def certificate_change_report(
     *, actor: User, certificate: Certificate, change_kind: str, description: str
 ) -> CertificateRequest:
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
     _ensure_holder_admin(actor, certificate)
     if certificate.status not in (CertificateStatus.VALID, CertificateStatus.SUSPENDED):
         raise TransitionNotAllowed(_("The certificate is no longer in force."))
@@ -628,7 +628,7 @@ def certificate_change_decide(
     """The body classifies a change: editorial (the label is re-issued as a new version under
     the same certificate number) or needing a partial evaluation (a change surveillance)."""
     request = (
-        CertificateRequest.objects.select_for_update(of=("self",))
+        CertificateRequest.objects.select_for_update(of=("self",), no_key=True)
         .select_related("certificate__certification_body")
         .get(pk=request.pk)
     )
@@ -685,7 +685,7 @@ def renewal_start(*, actor: User, certificate: Certificate) -> Application:
     from certification.services import application_create, dossier_copy_into
 
     certificate = (
-        Certificate.objects.select_for_update(of=("self",))
+        Certificate.objects.select_for_update(of=("self",), no_key=True)
         .select_related("application", "product", "certification_body")
         .get(pk=certificate.pk)
     )

@@ -173,7 +173,7 @@ def change_apply(change: Change, as_of: date) -> bool:
         # Under the certificate's lock, the rule must still call for this very change: a
         # person may have acted since the plan (continued the surveillance, lifted or imposed a
         # suspension).
-        Certificate.objects.select_for_update().filter(pk=change.certificate_id).first()
+        Certificate.objects.select_for_update(no_key=True).filter(pk=change.certificate_id).first()
         if sweep_plan(as_of, only=change.certificate_id) != [change]:
             return False
         certificate = certificate_status_apply(
@@ -352,7 +352,7 @@ def _digests_write(
     users = User.objects.in_bulk(list(lines))
     existing = {
         n.recipient_id: n
-        for n in Notification.objects.select_for_update().filter(
+        for n in Notification.objects.select_for_update(no_key=True).filter(
             recipient_id__in=list(lines), digest_on=as_of
         )
     }

@@ -88,11 +88,11 @@ def log_head_lock() -> None:
 def _head_for_update() -> LogHead:
     # Why a lock on one row: the next leaf's index and the frontier it extends must be those the
     # previous append committed; a second writer waits here until the first commits.
-    head = LogHead.objects.select_for_update().filter(pk=1).first()
+    head = LogHead.objects.select_for_update(no_key=True).filter(pk=1).first()
     if head is None:
         # The migration creates the row; a database flushed by a test starts without it.
         LogHead.objects.get_or_create(pk=1)
-        head = LogHead.objects.select_for_update().get(pk=1)
+        head = LogHead.objects.select_for_update(no_key=True).get(pk=1)
     return head
 
 

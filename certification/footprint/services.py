@@ -211,7 +211,9 @@ def _locked_draft(version: DatasetVersion) -> DatasetVersion:
     # Every draft edit locks the version row first, so an edit cannot land after (or while)
     # the same version is published.
     version = (
-        DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+        DatasetVersion.objects.select_for_update(no_key=True)
+        .select_related("dataset")
+        .get(pk=version.pk)
     )
     if version.status != DatasetVersionStatus.DRAFT:
         raise TransitionNotAllowed(
@@ -226,7 +228,7 @@ def dataset_version_create_draft(
 ) -> DatasetVersion:
     """A new draft version holding a copy of the latest published factors."""
     _ensure_library_editor(actor)
-    dataset = EmissionFactorDataset.objects.select_for_update().get(pk=dataset.pk)
+    dataset = EmissionFactorDataset.objects.select_for_update(no_key=True).get(pk=dataset.pk)
     existing = dataset.versions.filter(status=DatasetVersionStatus.DRAFT).first()
     if existing is not None:
         raise TransitionNotAllowed(
@@ -500,7 +502,7 @@ def _locked_editable_version(
 ) -> tuple[Application, DossierVersion]:
     # The application row is the lock every dossier write takes, so a line cannot be added to
     # a version while it is being frozen by a submission.
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     return application, dossier_editable_version(actor=actor, application=application)
 
 
@@ -521,7 +523,7 @@ def inventory_line_create(*, actor: User, application: Application, data: dict) 
 
 
 def _line_of_open_version(line: InventoryLine, version: DossierVersion) -> InventoryLine:
-    locked = InventoryLine.objects.select_for_update().filter(pk=line.pk).first()
+    locked = InventoryLine.objects.select_for_update(no_key=True).filter(pk=line.pk).first()
     if locked is None:
         raise TransitionNotAllowed(_("This inventory line no longer exists."))
     if locked.dossier_version_id != version.pk:
@@ -769,7 +771,7 @@ def recomputation_refresh(*, actor: User, application: Application) -> Recomputa
         raise ActorNotPermitted(_("Only the evaluation team recomputes the footprint."))
     with transaction.atomic():
         version = (
-            DossierVersion.objects.select_for_update()
+            DossierVersion.objects.select_for_update(no_key=True)
             .filter(application=application, frozen_at__isnull=False)
             .order_by("-number")
             .first()

@@ -87,7 +87,7 @@ def webhook_endpoint_update(
     is_active: bool,
 ) -> WebhookEndpoint:
     endpoint = (
-        WebhookEndpoint.objects.select_for_update()
+        WebhookEndpoint.objects.select_for_update(no_key=True)
         .select_related("marketplace")
         .get(pk=endpoint_id)
     )
@@ -107,7 +107,7 @@ def webhook_endpoint_update(
 def webhook_endpoint_delete(*, actor: Actor, endpoint_id: int) -> None:
     """The endpoint goes with its delivery log; pending deliveries are dropped."""
     endpoint = (
-        WebhookEndpoint.objects.select_for_update()
+        WebhookEndpoint.objects.select_for_update(no_key=True)
         .select_related("marketplace")
         .get(pk=endpoint_id)
     )
@@ -133,7 +133,7 @@ def webhook_delivery_redeliver(*, actor: Actor, delivery_id: int) -> WebhookDeli
     """Send a delivery again now, with the same webhook-id and body; a new retry window starts.
     Every earlier attempt stays in the log."""
     delivery = (
-        WebhookDelivery.objects.select_for_update()
+        WebhookDelivery.objects.select_for_update(no_key=True)
         .select_related("endpoint__marketplace")
         .get(pk=delivery_id)
     )
@@ -158,7 +158,9 @@ def label_push(*, actor: User, label_id: int, marketplace_ids: Iterable[int]) ->
     and later status changes of the label too. Pushing twice to a marketplace does nothing."""
     # Lock the label: two pushes at once must not both create the same LabelPush.
     label = (
-        Label.objects.select_for_update(of=("self",)).select_related("certificate").get(pk=label_id)
+        Label.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("certificate")
+        .get(pk=label_id)
     )
     if not user_may_push(actor, label):
         raise ActorNotPermitted(_("Only the holder's administrators push its labels."))
