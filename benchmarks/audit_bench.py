@@ -17,25 +17,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import os
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from scratch_database import scratch_database
+
 BATCH = 10_000
-
-
-def database_url(base: str, name: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
-
-
-def admin_sql(base: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(database_url(base, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def event(n: int):
@@ -74,28 +61,13 @@ def main() -> int:
     parser.add_argument("--base", default="postgres://postgres@127.0.0.1:5432/bench_audit")
     parser.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
-    name = urlsplit(args.base).path.lstrip("/") or "bench_audit"
-    admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
-    admin_sql(args.base, f'CREATE DATABASE "{name}"')
-    try:
-        os.environ.update(
-            {
-                "DATABASE_URL": database_url(args.base, name),
-                "DJANGO_SETTINGS_MODULE": "config.settings",
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
+    with scratch_database(args.base):
         from django.core.management import call_command
         from django.db import connection, transaction
 
         from audits.chain.selectors import chain_rows
         from audits.chain.services import chain_anchor
 
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         append(args.entries)
         append_seconds = time.perf_counter() - started
@@ -116,9 +88,6 @@ def main() -> int:
         digests = [sha256(body).digest() for body in bodies]
         hash_seconds = time.perf_counter() - started
         assert len(digests) == args.entries
-        connection.close()
-    finally:
-        admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
     print(
         f"appended {args.entries:,} entries in {append_seconds:.1f} s "
         f"({args.entries / append_seconds:,.0f}/s, batches of {BATCH:,}, "

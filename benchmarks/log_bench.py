@@ -14,27 +14,14 @@ any figure is printed. Goal: the median proof time at 1M ≤ 2 × at 1k (logarit
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from scratch_database import scratch_database
+
 BATCH = 10_000
-
-
-def database_url(base: str, name: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
-
-
-def admin_sql(base: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(database_url(base, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def entry(n: int) -> bytes:
@@ -80,25 +67,9 @@ def main() -> int:
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--proofs", type=int, default=300)
     args = parser.parse_args()
-    name = urlsplit(args.base).path.lstrip("/") or "bench_log"
-    admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
-    admin_sql(args.base, f'CREATE DATABASE "{name}"')
-    try:
-        os.environ.update(
-            {
-                "DATABASE_URL": database_url(args.base, name),
-                "DJANGO_SETTINGS_MODULE": "config.settings",
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with scratch_database(args.base):
         from django.db import connection
 
-        call_command("migrate", verbosity=0)
         chooser = random.Random(9162)
         append_up_to(1000)
         small, small_length = time_proofs(1000, args.proofs, chooser)
@@ -108,9 +79,6 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         large, large_length = time_proofs(args.leaves, args.proofs, chooser)
-        connection.close()
-    finally:
-        admin_sql(args.base, f'DROP DATABASE IF EXISTS "{name}"')
     print(
         f"appended {args.leaves - 1000:,} leaves in {append_seconds:.1f} s "
         f"({(args.leaves - 1000) / append_seconds:,.0f}/s, batches of {BATCH:,})"
