@@ -1,6 +1,6 @@
 """The embedded demo's second factor: staff demo logins get an authenticator app with a secret
 anyone can derive, so that the demo (and the browser tests) can sign in. Never in production:
-`manage.py seed_demo` seeds these only with DEBUG on, and `manage.py demo_totp` refuses outside
+`manage.py seed_demo` seeds these only in the embedded default (settings.EMBEDDED), and `manage.py demo_totp` refuses outside
 the embedded default."""
 
 import base64

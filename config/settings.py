@@ -20,8 +20,12 @@ env = environ.Env()
 
 DEFAULT_SECRET_KEY = "embedded-default-insecure-key-change-me"  # noqa: S105
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEFAULT_SECRET_KEY)
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
+# The embedded default (SQLite, tasks in-process, demo data) unless DJANGO_DEBUG=false says
+# production. Django's own debug pages (tracebacks, URL lists) only when DJANGO_DEBUG_PAGES=true
+# asks for them: the embedded default shows the product's 404, 403 and 500 pages, as production.
+EMBEDDED = env.bool("DJANGO_DEBUG", default=True)
+DEBUG = EMBEDDED and env.bool("DJANGO_DEBUG_PAGES", default=False)
+if not EMBEDDED and SECRET_KEY == DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY: production mode refuses the default key.")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -168,7 +172,7 @@ MFA_TOTP_PERIOD = 30
 MFA_TOTP_TOLERANCE = 1
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Carbon label platform")
 # WebAuthn needs HTTPS, except on localhost in the embedded default.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = EMBEDDED
 # Deciding, issuing, suspending, reinstating, revoking, cancelling, sanctioning and signing-key
 # operations ask again for the second factor when the last one is older than this.
 MFA_STEP_UP_SECONDS = env.int("MFA_STEP_UP_SECONDS", default=15 * 60)
@@ -189,6 +193,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The embedded default serves static files from the apps' folders, as they change, without
+# collectstatic (WhiteNoise; production serves the collected, compressed files).
+WHITENOISE_USE_FINDERS = EMBEDDED
+WHITENOISE_AUTOREFRESH = EMBEDDED
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -209,16 +217,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG and env.bool("DJANGO_SECURE_COOKIES", default=True)
+SESSION_COOKIE_SECURE = not EMBEDDED and env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if EMBEDDED else 31536000)
 # Every host under the platform's domain is served over HTTPS only, and the domain may be put on
 # the browsers' preload list: production defaults, each switchable.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=not EMBEDDED)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not EMBEDDED)
 # Plain HTTP is redirected to HTTPS in production, except the health checks a load balancer or
 # the compose stack makes from inside the network.
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=not EMBEDDED)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # How many proxies stand in front (Caddy in docker/compose.yaml). Only then is X-Forwarded-Proto
 # the proxy's word that the caller came over HTTPS; without one, any caller could write it.
@@ -368,15 +376,15 @@ INVENTORY_IMPORT_MAX_BYTES = env.int("INVENTORY_IMPORT_MAX_BYTES", default=5 * 1
 FOOTPRINT_MONTE_CARLO_DRAWS = env.int("FOOTPRINT_MONTE_CARLO_DRAWS", default=10_000)
 LABEL_PUBLIC_HOST = env.str("LABEL_PUBLIC_HOST", default="127.0.0.1:8000")
 # The QR codes and credential URLs use https in production; the embedded demo serves plain http.
-LABEL_PUBLIC_SCHEME = env.str("LABEL_PUBLIC_SCHEME", default="http" if DEBUG else "https")
+LABEL_PUBLIC_SCHEME = env.str("LABEL_PUBLIC_SCHEME", default="http" if EMBEDDED else "https")
 # Fernet key(s) encrypting the bodies' private signing keys; comma-separated to rotate.
 LABEL_MASTER_KEY = env.str("LABEL_MASTER_KEY", default="")
-if not DEBUG and not LABEL_MASTER_KEY:
+if not EMBEDDED and not LABEL_MASTER_KEY:
     raise ImproperlyConfigured("Set LABEL_MASTER_KEY: production mode refuses derived keys.")
 # The transparency log's own Ed25519 key (CONTRACTS §5): base64 of the 32-byte private key seed.
 # Separate from the bodies' keys; the embedded default derives one from the secret key.
 TRANSPARENCY_LOG_KEY = env.str("TRANSPARENCY_LOG_KEY", default="")
-if not DEBUG and not TRANSPARENCY_LOG_KEY:
+if not EMBEDDED and not TRANSPARENCY_LOG_KEY:
     raise ImproperlyConfigured("Set TRANSPARENCY_LOG_KEY: production mode refuses a derived key.")
 # Seconds /log/checkpoint may be cached.
 TRANSPARENCY_CHECKPOINT_MAX_AGE = env.int("TRANSPARENCY_CHECKPOINT_MAX_AGE", default=5)
@@ -391,7 +399,7 @@ LOG_WITNESS_STATE_DIR = Path(
 # The VC-API test issuer for the W3C conformance suites (CONTRACTS §8, docs/conformance.md):
 # POST /vc-api/credentials/issue and /status. Never in production mode.
 VC_API_TEST_ISSUER = env.bool("VC_API_TEST_ISSUER", default=False)
-if not DEBUG and VC_API_TEST_ISSUER:
+if not EMBEDDED and VC_API_TEST_ISSUER:
     raise ImproperlyConfigured("VC_API_TEST_ISSUER=true is refused in production mode.")
 # WBCSD PACT host (CONTRACTS §7): base path of /auth/token, /2/… and /3/….
 PACT_BASE_PATH = env.str("PACT_BASE_PATH", default="/pact")
@@ -401,7 +409,7 @@ PACT_TOKEN_SECONDS = env.int("PACT_TOKEN_SECONDS", default=3600)
 # How long a status list may be cached (its ttl and Cache-Control max-age).
 STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
 # Webhook receivers must be https on public addresses, except in the embedded default.
-WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=EMBEDDED)
 # How long a marketplace may cache a status badge (a status change must show within 1 s).
 BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=1)
 # The label API's answer cache (labels/answer_cache.py) and the per-process memory of API keys

@@ -16,7 +16,7 @@ def harfbuzz_subset_check(app_configs, **kwargs):
         available = False
     if available:
         return []
-    level = checks.Warning if settings.DEBUG else checks.Error
+    level = checks.Warning if settings.EMBEDDED else checks.Error
     return [
         level(
             "HarfBuzz subsetting (libharfbuzz-subset0) is not available to WeasyPrint.",

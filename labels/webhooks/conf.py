@@ -9,7 +9,7 @@ from django.conf import settings
 def allow_http() -> bool:
     """Plain http and private or loopback addresses (a local receiver) are for development and
     tests only; production sends to public https endpoints."""
-    return bool(getattr(settings, "WEBHOOK_ALLOW_HTTP", settings.DEBUG))
+    return bool(getattr(settings, "WEBHOOK_ALLOW_HTTP", settings.EMBEDDED))
 
 
 def timeout_seconds() -> float:

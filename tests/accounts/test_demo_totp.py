@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def embedded(settings):
-    settings.DEBUG = True
+    settings.EMBEDDED = True
     settings.SECRET_KEY = DEFAULT_SECRET_KEY
 
 
@@ -44,12 +44,12 @@ def test_demo_totp_prints_the_current_code(embedded) -> None:
 
 def test_demo_totp_refuses_outside_the_embedded_default(settings) -> None:
     demo_totp_enrol(UserFactory(username="reviewer"))
-    settings.DEBUG = False
+    settings.EMBEDDED = False
 
     with pytest.raises(CommandError, match="embedded demo"):
         _demo_totp("reviewer")
 
-    settings.DEBUG = True
+    settings.EMBEDDED = True
     settings.SECRET_KEY = "a-production-secret-key-of-some-length"
     with pytest.raises(CommandError, match="embedded demo"):
         _demo_totp("reviewer")
@@ -66,7 +66,7 @@ def test_demo_totp_refuses_people_without_a_demo_secret(embedded) -> None:
 
 @pytest.mark.parametrize("debug", [True, False])
 def test_seed_demo_enrols_staff_only_in_the_embedded_demo(settings, debug) -> None:
-    settings.DEBUG = debug
+    settings.EMBEDDED = debug
     call_command("seed_demo", "--no-supervision", stdout=StringIO())
 
     enrolled = set(

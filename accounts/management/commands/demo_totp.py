@@ -15,9 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, username: str, **options) -> None:
-        if not settings.DEBUG or settings.SECRET_KEY != DEFAULT_SECRET_KEY:
+        if not settings.EMBEDDED or settings.SECRET_KEY != DEFAULT_SECRET_KEY:
             raise CommandError(
-                "demo_totp works only in the embedded demo (DEBUG on, default secret key)."
+                "demo_totp works only in the embedded demo (DJANGO_DEBUG on, default secret key)."
             )
         user = User.objects.filter(username=username).first()
         if user is None or not demo_totp_has_secret(user):

@@ -21,13 +21,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_reference", verbosity=0)
         call_command("load_factors", verbosity=0)
-        # Known second-factor secrets only in the embedded demo (DEBUG), never in production.
-        people = seed_demo(demo_second_factor=settings.DEBUG)
+        # Known second-factor secrets only in the embedded demo (settings.EMBEDDED), never in production.
+        people = seed_demo(demo_second_factor=settings.EMBEDDED)
         supervision = [] if options["no_supervision"] else seed_supervision_demo(people)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, display_name, _key, role in PEOPLE:
             self.stdout.write(f"  {username:<16} {role:<20} {display_name}")
-        if settings.DEBUG:
+        if settings.EMBEDDED:
             self.stdout.write(
                 "Body staff, the regulator and the platform administrator also give a code: "
                 "`manage.py demo_totp USERNAME` prints the current one (or add the secret it "
