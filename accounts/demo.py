@@ -1,7 +1,7 @@
 """The embedded demo's second factor: staff demo logins get an authenticator app with a secret
 anyone can derive, so that the demo (and the browser tests) can sign in. Never in production:
-`manage.py seed_demo` seeds these only in the embedded default (settings.EMBEDDED), and `manage.py demo_totp` refuses outside
-the embedded default."""
+`manage.py seed_demo` seeds these only in the embedded default (settings.EMBEDDED), and
+`manage.py demo_totp` refuses outside it."""
 
 import base64
 import hashlib

@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_reference", verbosity=0)
         call_command("load_factors", verbosity=0)
-        # Known second-factor secrets only in the embedded demo (settings.EMBEDDED), never in production.
+        # Known second-factor secrets only in the embedded default, never in production.
         people = seed_demo(demo_second_factor=settings.EMBEDDED)
         supervision = [] if options["no_supervision"] else seed_supervision_demo(people)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
