@@ -20,7 +20,13 @@ from labels.models import CertificateDocument, Label
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = ["certification_application", "labels_label", "labels_labelevent", "audits_logentry"]
+TABLES = [
+    "certification_application",
+    "labels_label",
+    "labels_labelevent",
+    "audits_logentry",
+    "audits_auditentry",
+]
 
 
 def database_url() -> str:
@@ -57,6 +63,13 @@ def counts(url: str) -> dict[str, int]:
         DJANGO_SETTINGS_MODULE="config.settings",
     )
     return {line.split()[0]: int(line.split()[1]) for line in result.stdout.splitlines()}
+
+
+TAMPER = (
+    "import sys, django; django.setup(); from django.db import connection\n"
+    "with connection.cursor() as c:\n"
+    "    c.execute(sys.argv[1])\n"
+)
 
 
 def files(root: Path) -> dict[str, str]:
@@ -112,6 +125,26 @@ def test_a_backup_restores_every_row_and_file(
         [sys.executable, "manage.py", "migrate", "--check", "--noinput"],
         DATABASE_URL=restored_database,
     )
+    # The restored audit chain verifies, up to the same head, against the anchors in the restored
+    # transparency log; and it is still append-only.
+    entries = counts(database_url())["audits_auditentry"]
+    assert entries > 0
+    verified = run([sys.executable, "manage.py", "audit_verify"], DATABASE_URL=restored_database)
+    assert f"audit chain intact: {entries} entries" in verified.stdout
+    refused = subprocess.run(
+        [sys.executable, "-c", TAMPER, "UPDATE audits_auditentry SET kind = 'x' WHERE seq = 1"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": restored_database,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode != 0
+    assert "append-only" in refused.stderr
 
 
 def test_restore_refuses_a_database_that_has_tables(settings, media_root, tmp_path) -> None:
