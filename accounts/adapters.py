@@ -6,6 +6,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from config.cipher import master_cipher
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
@@ -21,3 +23,11 @@ class AccountAdapter(DefaultAccountAdapter):
 class MfaAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         return settings.MFA_TOTP_ISSUER
+
+    def encrypt(self, text: str) -> str:
+        """Authenticator-app secrets and recovery-code seeds are stored encrypted with the
+        platform's master key: a copy of the database alone does not give anyone's codes."""
+        return master_cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return master_cipher().decrypt(encrypted_text.encode()).decode()

@@ -2,13 +2,9 @@
 (LABEL_MASTER_KEY, a Fernet key; several comma-separated keys allow rotating it) and are
 decrypted only to sign, never logged or shown."""
 
-import base64
-import functools
 
-from cryptography.fernet import Fernet, MultiFernet
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -16,23 +12,12 @@ from django.utils import timezone
 from accounts.models import Organisation
 from audits.chain.services import chain_append
 from audits.transparency import services as transparency
+from config.cipher import master_cipher
 
 from . import answer_cache
 from .models import SigningKey
 from .vc.did import did_key_from_public_key, did_web
 from .vc.multibase import multikey_to_public_key, public_key_to_multikey
-
-
-@functools.cache
-def _cipher() -> MultiFernet:
-    configured = [k.strip() for k in settings.LABEL_MASTER_KEY.split(",") if k.strip()]
-    if not configured:
-        # Embedded default only (settings refuse this in production): derive from SECRET_KEY.
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"carbonlabel signing keys"
-        ).derive(settings.SECRET_KEY.encode())
-        configured = [base64.urlsafe_b64encode(derived).decode()]
-    return MultiFernet([Fernet(key) for key in configured])
 
 
 def private_key_encrypt(private_key: Ed25519PrivateKey) -> bytes:
@@ -41,11 +26,11 @@ def private_key_encrypt(private_key: Ed25519PrivateKey) -> bytes:
     raw = private_key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    return _cipher().encrypt(raw)
+    return master_cipher().encrypt(raw)
 
 
 def private_key_decrypt(encrypted: bytes) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(_cipher().decrypt(bytes(encrypted)))
+    return Ed25519PrivateKey.from_private_bytes(master_cipher().decrypt(bytes(encrypted)))
 
 
 def body_did(body: Organisation) -> str:
@@ -65,7 +50,7 @@ def did_key_of(key: SigningKey) -> str:
 
 
 def private_key(key: SigningKey) -> Ed25519PrivateKey:
-    raw = _cipher().decrypt(bytes(key.private_key_encrypted))
+    raw = master_cipher().decrypt(bytes(key.private_key_encrypted))
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
@@ -80,7 +65,7 @@ def _create(body: Organisation) -> SigningKey:
         body=body,
         fragment=f"key-{timezone.now():%Y%m%d}-{count + 1}",
         public_key_multibase=public_key_to_multikey(secret.public_key()),
-        private_key_encrypted=_cipher().encrypt(raw),
+        private_key_encrypted=master_cipher().encrypt(raw),
     )
     # The chain, then the log: the lock order of audits/chain/services.py.
     signing_key_chain_append(key, "created")

@@ -4,7 +4,7 @@ encrypted at rest with the labels master key cipher."""
 import base64
 import secrets
 
-from labels.keys import _cipher
+from config.cipher import master_cipher
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the public prefix of the format, not a secret
 
@@ -14,8 +14,8 @@ def secret_generate() -> str:
 
 
 def secret_encrypt(secret: str) -> bytes:
-    return _cipher().encrypt(secret.encode())
+    return master_cipher().encrypt(secret.encode())
 
 
 def secret_decrypt(encrypted: bytes | memoryview) -> str:
-    return _cipher().decrypt(bytes(encrypted)).decode()
+    return master_cipher().decrypt(bytes(encrypted)).decode()
