@@ -2,7 +2,6 @@
 (LABEL_MASTER_KEY, a Fernet key; several comma-separated keys allow rotating it) and are
 decrypted only to sign, never logged or shown."""
 
-
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
