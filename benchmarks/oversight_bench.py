@@ -12,7 +12,7 @@ large/small and the queries per render, and drops both databases (--keep keeps t
 
 The data is written by the database itself: one ``INSERT … SELECT … FROM generate_series`` per
 table, the constant columns taken from a model instance with its defaults, so that a million
-labels take seconds. ``manage.py seed_labels`` (the load benchmark's COPY) clones one label
+labels take seconds. ``benchmarks/seed_labels.py`` (the load benchmark's COPY) clones one label
 onto one certificate; the dashboard needs labels, certificates, applications, events, findings
 and recomputations spread over bodies, categories, provinces and months, so it is not reused.
 What is simplified: labels carry an empty credential and no signature (the dashboard reads none),

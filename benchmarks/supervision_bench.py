@@ -18,7 +18,7 @@ bench_supervision``; the run creates and drops ``<name>_small`` and ``<name>_lar
    clone is a label of its own certificate, with the certificate's application and its
    scheduled surveillance, as the product creates them: the demo's rows with their own keys,
    numbers, dates, status list entries and a re-signed credential (the approach of
-   ``manage.py seed_labels``). Then ``VACUUM ANALYZE``.
+   ``benchmarks/seed_labels.py``). Then ``VACUUM ANALYZE``.
    "Due": the sweep date is the demo certificate's issue date; the due clones were issued 400+
    days before it, so their surveillance is overdue past the 30-day grace and the sweep
    suspends exactly them. Every other clone was issued 0 to 300 days before it: its
@@ -134,6 +134,7 @@ def parent(args: argparse.Namespace) -> None:
     shared = {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "false",
+        "DJANGO_SSL_REDIRECT": "false",  # plain HTTP on loopback
         "DJANGO_SECRET_KEY": "bench-throwaway-" + os.urandom(16).hex(),
         "LABEL_MASTER_KEY": Fernet.generate_key().decode(),
         "TRANSPARENCY_LOG_KEY": base64.b64encode(os.urandom(32)).decode(),
@@ -388,17 +389,17 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
 
     from django.conf import settings
     from django.db import DatabaseError, connection, transaction
+    from label_clones import (
+        _tokenised_credential,
+        gtin_for,
+        serial_for,
+    )
 
     from audits.models import Surveillance
     from audits.supervision.schedule import surveillance_due_dates
     from certification.models import Application, Certificate
     from labels import keys, statuslists
     from labels.credentials import _local_midnight
-    from labels.management.commands.seed_labels import (
-        _tokenised_credential,
-        gtin_for,
-        serial_for,
-    )
     from labels.models import Label, StatusList, StatusPurpose
     from labels.vc.dataintegrity import hash_data
     from labels.vc.dates import parse_date_time

@@ -5,7 +5,7 @@
 
 One run: creates the database ``carbonlabel_bench`` (dropped at the end unless --keep), migrates
 it, seeds the demo (one real approved application with a signed label), creates a marketplace API
-key, and for every size tops the label table up with ``manage.py seed_labels`` (COPY), starts
+key, and for every size tops the label table up with ``benchmarks/seed_labels.py`` (COPY), starts
 gunicorn with the production settings (DJANGO_DEBUG=false, Redis cache, throttling on with rates
 too high to cut in), and drives every endpoint with wrk at 32 connections for a fixed time after
 a warm-up. It then counts the SQL queries of each endpoint in-process, measures how long a status
@@ -60,10 +60,12 @@ HERE = Path(__file__).resolve().parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 sys.path.insert(0, str(ROOT))
+BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
 
 DB_NAME = "carbonlabel_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 HIGH_RATE = "1000000/second"  # per-second windows: DRF's throttle history stays ≤ 1 s of calls
 KEY_SAMPLE = 20_000  # labels the load generator picks from at random
 ANSWER_CACHE_SECONDS = 1800  # LABEL_API_CACHE_SECONDS of the server (the default is 60)
@@ -182,8 +184,9 @@ def bench_env(args: argparse.Namespace, media: Path) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
         "DATABASE_URL": f"{PG}/{args.db}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": args.redis_url,
         "DJANGO_DEBUG": "false",
+        "DJANGO_SSL_REDIRECT": "false",  # plain HTTP on loopback
         "DJANGO_SECRET_KEY": "bench-throwaway-" + os.urandom(16).hex(),
         "LABEL_MASTER_KEY": Fernet.generate_key().decode(),
         "TRANSPARENCY_LOG_KEY": base64.b64encode(os.urandom(32)).decode(),
@@ -216,8 +219,18 @@ def admin_sql(statement: str) -> None:
 
 
 def manage(*command: str, env: dict[str, str] | None = None, echo: bool = True) -> str:
+    return run_python(["manage.py", *command], env=env, echo=echo)
+
+
+def seed_labels(total: int, per_gtin: int) -> str:
+    """Top the label table up with the benchmarks' own COPY seeder."""
+    script = str(BENCHMARKS / "seed_labels.py")
+    return run_python([script, "--total", str(total), "--per-gtin", str(per_gtin)])
+
+
+def run_python(argv: list[str], env: dict[str, str] | None = None, echo: bool = True) -> str:
     process = subprocess.Popen(
-        [str(PYTHON), "manage.py", *command],
+        [str(PYTHON), *argv],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
@@ -232,7 +245,7 @@ def manage(*command: str, env: dict[str, str] | None = None, echo: bool = True) 
             log("  " + line.rstrip())
     if process.wait() != 0:
         sys.stdout.write("".join(lines[-40:]))
-        raise SystemExit(f"manage.py {' '.join(command)} failed")
+        raise SystemExit(f"{' '.join(argv)} failed")
     return "".join(lines)
 
 
@@ -645,7 +658,7 @@ def api_key_create() -> str:
 
 
 def key_files(directory: Path, clones: int, per_gtin: int = 1) -> dict[str, Path]:
-    from labels.management.commands.seed_labels import clone_key
+    from label_clones import clone_key
 
     numbers = random.Random(clones).sample(range(clones), min(KEY_SAMPLE, clones))
     pairs = [clone_key(number, per_gtin) for number in numbers]
@@ -1042,15 +1055,21 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
 
     raw_body = json.dumps(body)
 
+    door_requests = RequestFactory(HTTP_HOST=f"127.0.0.1:{port}")
+
     def door(i: int) -> None:
-        environ = (
-            RequestFactory()
-            .post("/api/v1/labels/batch/", data=raw_body, content_type="application/json", **header)
-            .environ
+        environ = door_requests.post(
+            "/api/v1/labels/batch/", data=raw_body, content_type="application/json", **header
+        ).environ
+        statuses = []
+        answer = application(
+            environ, lambda status, headers, exc_info=None: statuses.append(status)
         )
-        answer = application(environ, lambda status, headers, exc_info=None: None)
         b"".join(answer)
         getattr(answer, "close", lambda: None)()
+        # Time only what answered: a refused request (a wrong Host, a throttle) is not the batch.
+        if not statuses[0].startswith("200"):
+            raise SystemExit(f"(e) at the WSGI door answered {statuses[0]}")
 
     door(0)
     batch_parts = [
@@ -1366,6 +1385,12 @@ def main() -> None:
         "--port", type=int, default=0, help="gunicorn's port (default: a free one chosen at start)"
     )
     parser.add_argument("--db", default=DB_NAME)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
+        help="the Redis the platform under test uses, flushed first (default BENCH_REDIS_URL or "
+        f"{DEFAULT_REDIS_URL})",
+    )
     parser.add_argument("--per-gtin", type=int, default=1)
     parser.add_argument(
         "--no-anonymous",
@@ -1443,7 +1468,7 @@ def main() -> None:
         )
         log(setup_line)
 
-        cache.clear()  # Redis db 13 belongs to the benchmark
+        cache.clear()  # the --redis-url database belongs to the benchmark
         api_key = api_key_create()
         from labels.models import Label
 
@@ -1451,7 +1476,7 @@ def main() -> None:
             result = SizeResult(size)
             log(f"seeding to {size:,} labels")
             connections.close_all()
-            output = manage("seed_labels", "--total", str(size), "--per-gtin", str(args.per_gtin))
+            output = seed_labels(size, args.per_gtin)
             match = re.search(r"added ([\d,]+) labels in ([\d.]+) s \(([\d,]+) rows/s\)", output)
             if match:
                 result.seed_seconds = float(match.group(2))

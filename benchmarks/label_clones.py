@@ -1,10 +1,10 @@
 """Clone the demo's signed label into many labels, fast, for the load benchmark.
 
-``manage.py seed_labels --total 1000000`` tops the label table up to 1,000,000 rows with PostgreSQL
-COPY. Every clone is a real, verifiable label: the template's credential with its own serial, GTIN
-and status list entries, re-signed with the body's key (eddsa-jcs-2022), so the public page's
-verification does the same work for a clone as for the original. Run it on a benchmark database
-only; it refuses SQLite and needs one issued label (``manage.py seed_demo`` makes one).
+``python benchmarks/seed_labels.py --total 1000000`` tops the label table up to 1,000,000 rows with
+PostgreSQL COPY. Every clone is a real, verifiable label: the template's credential with its own
+serial, GTIN and status list entries, re-signed with the body's key (eddsa-jcs-2022), so the public
+page's verification does the same work for a clone as for the original. Run it on a benchmark
+database only; it refuses SQLite and needs one issued label (``manage.py seed_demo`` makes one).
 
 What is simplified, on purpose:
 
@@ -29,10 +29,10 @@ import copy
 import hashlib
 import json
 import re
+import sys
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
@@ -146,37 +146,27 @@ def _tokenised_credential(template: Label) -> dict[str, Any]:
     return credential
 
 
-class Command(BaseCommand):
-    help = "Top the label table up to --total labels by cloning the first issued label (COPY)."
+class SeedError(Exception):
+    """Why the table cannot be topped up."""
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--total",
-            type=int,
-            required=True,
-            help="labels wanted in the table, the template included",
-        )
-        parser.add_argument(
-            "--per-gtin", type=int, default=1, help="labels sharing one GTIN (default 1)"
-        )
-        parser.add_argument(
-            "--keep-indexes",
-            action="store_true",
-            help="COPY into the indexed table instead of dropping the secondary "
-            "indexes and unique constraints and rebuilding them after",
-        )
-        parser.add_argument(
-            "--no-vacuum",
-            action="store_true",
-            help="skip VACUUM (ANALYZE) of the label table at the end",
-        )
 
-    def handle(self, *args, **options) -> None:
+class Seeder:
+    """Tops the label table up; progress lines go to `stdout`."""
+
+    def __init__(self, stdout=sys.stdout) -> None:
+        self.stdout = stdout
+
+    def say(self, line: str) -> None:
+        self.stdout.write(line + "\n")
+        self.stdout.flush()
+
+    def handle(
+        self, *, total: int, per_gtin: int = 1, keep_indexes: bool = False, no_vacuum: bool = False
+    ) -> None:
         if connection.vendor != "postgresql":
-            raise CommandError("seed_labels uses COPY: point DATABASE_URL at PostgreSQL.")
-        per_gtin = options["per_gtin"]
+            raise SeedError("seed_labels uses COPY: point DATABASE_URL at PostgreSQL.")
         if per_gtin < 1:
-            raise CommandError("--per-gtin is at least 1.")
+            raise SeedError("--per-gtin is at least 1.")
         template = (
             Label.objects.select_related("certificate__certification_body", "signing_key")
             .filter(certificate_version=1)
@@ -184,17 +174,17 @@ class Command(BaseCommand):
             .first()
         )
         if template is None:
-            raise CommandError("No issued label to clone: run manage.py seed_demo first.")
+            raise SeedError("No issued label to clone: run manage.py seed_demo first.")
         clones = Label.objects.filter(
             certificate=template.certificate, certificate_version__gte=FIRST_CLONE_VERSION
         )
         existing_clones = clones.count()
         others = Label.objects.count() - existing_clones
-        wanted = options["total"] - others
+        wanted = total - others
         if wanted < existing_clones:
-            raise CommandError(f"The table already holds {others + existing_clones} labels.")
+            raise SeedError(f"The table already holds {others + existing_clones} labels.")
         started = time.perf_counter()
-        rebuild = not options["keep_indexes"] and wanted - existing_clones >= REBUILD_ROWS
+        rebuild = not keep_indexes and wanted - existing_clones >= REBUILD_ROWS
         dropped = self._drop_indexes() if rebuild else []
         try:
             added = self._clone(template, existing_clones, wanted, per_gtin)
@@ -203,11 +193,11 @@ class Command(BaseCommand):
                 self._restore_indexes(dropped)
         seconds = time.perf_counter() - started
         rate = added / seconds if seconds else 0.0
-        self.stdout.write(
+        self.say(
             f"seed_labels: added {added:,} labels in {seconds:.1f} s "
             f"({rate:,.0f} rows/s); table holds {others + wanted:,}"
         )
-        if added and not options["no_vacuum"]:
+        if added and not no_vacuum:
             vacuum_started = time.perf_counter()
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE) labels_label")
@@ -218,7 +208,7 @@ class Command(BaseCommand):
                     cursor.execute("CHECKPOINT")
             except DatabaseError:  # CHECKPOINT needs a superuser (or pg_checkpoint)
                 pass
-            self.stdout.write(
+            self.say(
                 f"seed_labels: VACUUM (ANALYZE) and CHECKPOINT in "
                 f"{time.perf_counter() - vacuum_started:.1f} s"
             )
@@ -251,7 +241,7 @@ class Command(BaseCommand):
                 cursor.execute(f'ALTER TABLE labels_label DROP CONSTRAINT "{name}"')
             for name, _ in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
-        self.stdout.write(
+        self.say(
             f"seed_labels: dropped {len(restore)} indexes and constraints; they "
             "are rebuilt after the load"
         )
@@ -264,7 +254,7 @@ class Command(BaseCommand):
             for statement in statements:
                 cursor.execute(statement)
             cursor.execute("RESET maintenance_work_mem")
-        self.stdout.write(
+        self.say(
             f"seed_labels: rebuilt {len(statements)} indexes and constraints in "
             f"{time.perf_counter() - started:.1f} s"
         )
@@ -317,7 +307,7 @@ class Command(BaseCommand):
             for entry in template.credential.get("credentialStatus", [])
         ]
         if not all(url.startswith(statuslists.public_url("/")) for url in template_status_urls):
-            raise CommandError(
+            raise SeedError(
                 "The template label was issued under another LABEL_PUBLIC_HOST or "
                 "LABEL_PUBLIC_SCHEME; seed with the same settings as the server."
             )
@@ -433,7 +423,7 @@ class Command(BaseCommand):
                 log_append_encoded(logged)
             done += chunk_end - chunk_start
             elapsed = time.perf_counter() - started
-            self.stdout.write(
+            self.say(
                 f"seed_labels: {done:,}/{total:,} rows, {elapsed:.1f} s, "
                 f"{done / elapsed:,.0f} rows/s"
             )
@@ -454,5 +444,5 @@ class Command(BaseCommand):
         reverse("labels:public_page", args=[serial])
         result = verify(clone.credential)
         if not result.valid:
-            raise CommandError(f"Clone {serial} does not verify: {result.to_dict()}")
-        self.stdout.write(f"seed_labels: clone {serial} (GTIN {clone.gtin}) verifies")
+            raise SeedError(f"Clone {serial} does not verify: {result.to_dict()}")
+        self.say(f"seed_labels: clone {serial} (GTIN {clone.gtin}) verifies")
