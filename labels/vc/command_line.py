@@ -1,4 +1,4 @@
-"""``python -m labels.vc.verifier label.json [--did-doc did.json] [--status-list URL=FILE]``.
+"""``python -m labels.vc label.json [--did-doc did.json] [--status-list URL=FILE]``.
 
 Prints each check and the reason code and exits 0 only for a valid label. DID documents and status
 lists come from files when given and otherwise over HTTPS (never with ``--offline``), so a third
@@ -80,7 +80,7 @@ def _command_line_fetcher(copies: dict[str, Path], offline: bool) -> StatusListF
 def main(arguments: Sequence[str] | None = None) -> int:
     """Print each check and the reason code; exit 0 only for a valid credential."""
     parser = argparse.ArgumentParser(
-        prog="python -m labels.vc.verifier",
+        prog="python -m labels.vc",
         description="Verify a signed carbon label (VC 2.0, Data Integrity eddsa-jcs-2022).",
     )
     parser.add_argument("credential", help="credential JSON file, or - for standard input")

@@ -11,7 +11,6 @@ whatever the tamperer pointed it at.
 """
 
 import re
-import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -373,10 +372,3 @@ def verify_credential(
         checks.append(Check(failure.check, False, failure.detail))
         return VerificationResult(failure.reason, tuple(checks))
     return VerificationResult(Reason.VALID, tuple(checks))
-
-
-if __name__ == "__main__":
-    # The command line lives in its own module to keep this one to the checks themselves.
-    from .command_line import main
-
-    sys.exit(main())

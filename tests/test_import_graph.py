@@ -1,0 +1,164 @@
+"""The import graph of the apps, read from the source: every import, at module level or inside a
+function (moving an import into a function hides a cycle from Python's loader, not from the
+reader).
+
+A cycle, between apps or between modules, means neither side can be read, tested or moved
+without the other. The cycles that exist are listed below, each to be broken; this test fails on
+any cycle not listed, and on a listed one that is gone (so that the list only shrinks).
+"""
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ("accounts", "audits", "certification", "labels", "pact")
+# The project package: its URLs and Celery app import every app, and the apps use its plumbing
+# (problem answers, fields, the cipher), so it is no app in the graph of apps; the imports
+# between its own modules are checked like an app's.
+PACKAGES = (*APPS, "config")
+
+KNOWN_APP_CYCLES = [
+    {"audits", "certification", "labels"},
+]
+KNOWN_MODULE_CYCLES = [
+    {"certification.footprint.models", "certification.models"},
+    {"certification.footprint.services", "certification.services"},
+    {"labels.answer_cache", "labels.apis", "labels.keys", "labels.statuslists"},
+    {"labels.services", "labels.tasks"},
+    {"pact.services", "pact.tasks"},
+]
+
+
+def module_files() -> dict[str, Path]:
+    modules = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement, at module level or inside a function (it still ties the two
+    modules together), except those only a type checker reads."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from _imports(ast.Module(body=node.orelse, type_ignores=[]))
+        else:
+            yield from _imports(node)
+
+
+def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in _imports(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            # `from x import y` names module x.y if there is one, else something in x.
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                for alias in node.names
+            ]
+        for target in targets:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
+    """Tarjan's algorithm, iteratively: the components of more than one node."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    components.append(component)
+    return components
+
+
+def module_graph() -> dict[str, set[str]]:
+    modules = module_files()
+    return {name: imports_of(name, path, modules) for name, path in modules.items()}
+
+
+def app_graph(modules: dict[str, set[str]]) -> dict[str, set[str]]:
+    apps: dict[str, set[str]] = {app: set() for app in APPS}
+    for name, targets in modules.items():
+        app = name.split(".")[0]
+        if app in apps:
+            apps[app] |= {target.split(".")[0] for target in targets} & set(APPS) - {app}
+    return apps
+
+
+def _unlisted(found: list[set[str]], known: list[set[str]]) -> tuple[list, list]:
+    return [c for c in found if c not in known], [c for c in known if c not in found]
+
+
+def test_the_strongly_connected_components_are_found() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
+    assert strongly_connected(graph) == [{"a", "b", "c"}]
+
+
+def test_no_import_cycle_between_apps_beyond_the_known_ones() -> None:
+    new, gone = _unlisted(strongly_connected(app_graph(module_graph())), KNOWN_APP_CYCLES)
+    assert new == [], f"new import cycles between apps: {new}"
+    assert gone == [], f"broken cycles, remove them from KNOWN_APP_CYCLES: {gone}"
+
+
+def test_no_import_cycle_between_modules_beyond_the_known_ones() -> None:
+    modules = module_graph()
+    within_apps = {
+        name: {t for t in targets if t.split(".")[0] == name.split(".")[0]}
+        for name, targets in modules.items()
+    }
+    new, gone = _unlisted(strongly_connected(within_apps), KNOWN_MODULE_CYCLES)
+    assert new == [], f"new import cycles inside an app: {new}"
+    assert gone == [], f"broken cycles, remove them from KNOWN_MODULE_CYCLES: {gone}"
