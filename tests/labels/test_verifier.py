@@ -707,24 +707,6 @@ def test_command_line_accepts_a_valid_label(
     assert capsys.readouterr().out.splitlines()[-1] == "VALID"
 
 
-def test_the_package_runs_as_the_command_line(
-    published: tuple[Platform, list[str]], tmp_path: Path
-) -> None:
-    platform, options = published
-    (tmp_path / "label.json").write_text(json.dumps(platform.label(), ensure_ascii=False))
-
-    result = subprocess.run(
-        [sys.executable, "-m", "labels.vc", str(tmp_path / "label.json"), *options],
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "VALID"
-
-
 def test_command_line_reports_a_tampered_label_as_json(
     published: tuple[Platform, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -766,7 +748,7 @@ def test_verifier_runs_as_a_module_without_django(tmp_path: Path) -> None:
     script = (
         "import runpy, sys; sys.argv = ['verifier', sys.argv[1], '--offline', '--now',"
         " '2025-06-01T00:00:00Z']\n"
-        "try:\n    runpy.run_module('labels.vc.verifier', run_name='__main__')\n"
+        "try:\n    runpy.run_module('labels.vc', run_name='__main__')\n"
         "except SystemExit as exit:\n"
         "    assert not [name for name in sys.modules if name.split('.')[0] == 'django']\n"
         "    raise\n"
