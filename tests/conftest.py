@@ -47,6 +47,8 @@ from certification.models import (
 )
 from config.throttles import LIMITER
 from labels.answer_cache import FRAGMENT_MEMORY
+from labels.models import Label
+from labels.services import label_issue
 from tests.factories import (
     COMPLETE_DOSSIER,
     ApplicationFactory,
@@ -601,3 +603,34 @@ def api_as(api: APIClient) -> Callable[[User | None], APIClient]:
         return api
 
     return signed_in
+
+
+# --- products and labels ------------------------------------------------------------------
+
+
+@pytest.fixture
+def new_product(world: World) -> Callable[..., Product]:
+    """`new_product(**fields)`: another product of enterprise A in the World's category (its
+    label starts a chain of its own: a chain is product + plant + body)."""
+
+    def create(**fields) -> Product:
+        return ProductFactory(enterprise=world.enterprise, category=world.category, **fields)
+
+    return create
+
+
+@pytest.fixture
+def issue_label(world: World) -> Callable[..., Label]:
+    """`issue_label(product=None)`: an approved application of body X, its certificate and its
+    signed label, issued by labels.services.label_issue."""
+
+    def issue(product: Product | None = None) -> Label:
+        application = build_application(world, Status.APPROVED, product=product)
+        return label_issue(certificate_id=application.certificate.pk)
+
+    return issue
+
+
+@pytest.fixture
+def label(issue_label) -> Label:
+    return issue_label()

@@ -8,10 +8,8 @@ from rest_framework.test import APIClient
 from accounts.apikeys import api_key_create
 from accounts.models import Membership, Organisation, User
 from accounts.roles import ApiScope, OrganisationKind, Role
-from certification.models import Product, Status
-from labels import services
-from labels.models import Label
-from tests.conftest import World, build_application
+from certification.models import Product
+from tests.conftest import World
 from tests.factories import ProductFactory
 
 
@@ -55,15 +53,6 @@ def key_client(make_key) -> Callable[[str | None], APIClient]:
         return api
 
     return client
-
-
-@pytest.fixture
-def issue_label(world: World) -> Callable[..., Label]:
-    def issue(product: Product | None = None) -> Label:
-        application = build_application(world, Status.APPROVED, product=product)
-        return services.label_issue(certificate_id=application.certificate.pk)
-
-    return issue
 
 
 @pytest.fixture

@@ -38,11 +38,6 @@ def same_answer(first, second) -> None:
 
 
 @pytest.fixture
-def label(issue_label):
-    return issue_label()
-
-
-@pytest.fixture
 def client(key_client, make_key):
     return key_client(make_key())
 

@@ -40,11 +40,6 @@ def redis_cache(settings):
     LIMITER.reset()
 
 
-@pytest.fixture
-def label(issue_label):
-    return issue_label()
-
-
 def test_a_hit_needs_no_query_and_a_change_shows_at_once(
     redis_cache,
     key_client,

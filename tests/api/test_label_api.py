@@ -287,8 +287,3 @@ def test_an_unknown_badge_is_404(key_client, db) -> None:
         key_client().get(reverse("api-label-badge", args=["ZZZZZZZZZZZZ", "svg"])).status_code
         == 404
     )
-
-
-@pytest.fixture
-def label(issue_label):
-    return issue_label()

@@ -13,11 +13,10 @@ from accounts.roles import Role
 from audits.models import BlacklistEntry
 from audits.services import blacklist_entry_create
 from certification.models import Certificate, CertificateStatus, Status
-from labels import services as label_services
 from labels.models import Label, StatusList
 from labels.vc.statuslist import Bitstring
 from labels.webhooks.services import webhook_endpoint_create
-from tests.conftest import World, build_application
+from tests.conftest import World
 from tests.factories import (
     COMPLETE_DOSSIER,
     ApplicationFactory,
@@ -89,17 +88,6 @@ def third_body(world: World) -> Organisation:
 @pytest.fixture
 def other_category():
     return ProductCategoryFactory(code="CAT-STEEL")
-
-
-@pytest.fixture
-def issue_label(world: World) -> Callable[..., Label]:
-    """`issue_label()`: an approved application of body X and its signed label."""
-
-    def issue(**options) -> Label:
-        application = build_application(world, Status.APPROVED, **options)
-        return label_services.label_issue(certificate_id=application.certificate.pk)
-
-    return issue
 
 
 @pytest.fixture

@@ -398,13 +398,6 @@ def new_label_pair(world, issue_label, new_product):
     return live, revoked
 
 
-@pytest.fixture
-def new_product(world):
-    from tests.factories import ProductFactory
-
-    return lambda: ProductFactory(enterprise=world.enterprise, category=world.category)
-
-
 def test_one_order_suspends_every_flagged_label(
     world, issue_label, new_product, list_subject, endpoint
 ) -> None:

@@ -17,12 +17,10 @@ from django.test import Client
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
-from certification.models import Product, Status
-from labels import services
 from labels.models import Label, LabelEvent, StatusList
 from labels.vc.statuslist import Bitstring
-from tests.conftest import World, build_application
-from tests.factories import ProductFactory, member_of
+from tests.conftest import World
+from tests.factories import member_of
 from tests.second_factor import sign_in
 
 PUBLIC_HOST = "labels.example.cn"
@@ -35,32 +33,6 @@ def _label_settings(settings) -> None:
     URL and DID a label carries is built from these settings."""
     settings.LABEL_PUBLIC_HOST = PUBLIC_HOST
     settings.LABEL_PUBLIC_SCHEME = "https"
-
-
-@pytest.fixture
-def issue_label(world: World) -> Callable[..., Label]:
-    """`issue_label(product=None)`: an approved application of body X and its signed label."""
-
-    def issue(product: Product | None = None) -> Label:
-        application = build_application(world, Status.APPROVED, product=product)
-        return services.label_issue(certificate_id=application.certificate.pk)
-
-    return issue
-
-
-@pytest.fixture
-def label(issue_label) -> Label:
-    return issue_label()
-
-
-@pytest.fixture
-def new_product(world: World) -> Callable[..., Product]:
-    """`new_product(**fields)`: another product of enterprise A in the World's category."""
-
-    def create(**fields: Any) -> Product:
-        return ProductFactory(enterprise=world.enterprise, category=world.category, **fields)
-
-    return create
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import base64
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,13 +19,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organisation, User
-from certification.models import DossierVersion, Product, Status
-from labels import services as label_services
-from labels.models import Label
 from pact import services
 from pact.models import PartnerClient
-from tests.conftest import World, build_application
-from tests.factories import ProductFactory
+from tests.conftest import World
 
 HOST = "pact.example.cn"
 EVENT_TIME = "2026-03-01T09:30:00Z"
@@ -44,39 +40,6 @@ def _pact_settings(settings) -> None:
 
 
 # --- labels -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def new_product(world: World) -> Callable[..., Product]:
-    """`new_product(**fields)`: another product of enterprise A, so its label starts a chain of
-    its own (a chain is product + plant + body)."""
-
-    def create(**fields: Any) -> Product:
-        return ProductFactory(enterprise=world.enterprise, category=world.category, **fields)
-
-    return create
-
-
-@pytest.fixture
-def issue_label(world: World) -> Callable[..., Label]:
-    """`issue_label(product=None, **dossier_fields)`: an approved application of body X, its
-    certificate and its signed label, issued by labels.services.label_issue. Dossier fields
-    override the complete dossier of tests.factories before the label is issued."""
-
-    def issue(product: Product | None = None, **dossier_fields: Any) -> Label:
-        application = build_application(world, Status.APPROVED, product=product)
-        if dossier_fields:
-            DossierVersion.objects.filter(application=application, number=1).update(
-                **dossier_fields
-            )
-        return label_services.label_issue(certificate_id=application.certificate.pk)
-
-    return issue
-
-
-@pytest.fixture
-def label(issue_label) -> Label:
-    return issue_label()
 
 
 # --- the partner --------------------------------------------------------------------------

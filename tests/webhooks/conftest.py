@@ -19,13 +19,12 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
-from certification.models import Product, Status
 from labels import services
 from labels.models import Label
 from labels.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from labels.webhooks.services import webhook_endpoint_create
-from tests.conftest import World, build_application
-from tests.factories import MarketplaceFactory, ProductFactory, member_of
+from tests.conftest import World
+from tests.factories import MarketplaceFactory, member_of
 from tests.second_factor import sign_in
 
 PUBLIC_HOST = "labels.example.cn"
@@ -65,30 +64,6 @@ def marketplace_admin(marketplace: Organisation) -> User:
 @pytest.fixture
 def other_marketplace_admin(other_marketplace: Organisation) -> User:
     return member_of(other_marketplace, Role.MARKETPLACE_ADMIN, username="bazaar_admin")
-
-
-@pytest.fixture
-def issue_label(world: World) -> Callable[..., Label]:
-    """`issue_label(product=None)`: an approved application of body X and its signed label."""
-
-    def issue(product: Product | None = None) -> Label:
-        application = build_application(world, Status.APPROVED, product=product)
-        return services.label_issue(certificate_id=application.certificate.pk)
-
-    return issue
-
-
-@pytest.fixture
-def label(issue_label) -> Label:
-    return issue_label()
-
-
-@pytest.fixture
-def new_product(world: World) -> Callable[..., Product]:
-    def create(**fields: Any) -> Product:
-        return ProductFactory(enterprise=world.enterprise, category=world.category, **fields)
-
-    return create
 
 
 @pytest.fixture

@@ -19,13 +19,12 @@ from labels.webhooks.services import webhook_endpoint_create
 from tests.conftest import World
 from tests.factories import MarketplaceFactory, member_of
 
-# The label fixtures have one home, tests/labels/conftest.py; imported here, not copied.
+# The label fixtures have one home, tests/labels/conftest.py (issue_label and label:
+# tests/conftest.py); imported here, not copied.
 from tests.labels.conftest import (  # noqa: F401
     _label_settings,
     anon,
     client_as,
-    issue_label,
-    label,
     other_body_admin,
 )
 
