@@ -16,7 +16,8 @@ from rest_framework.authtoken.models import Token
 
 from certification.models import ApplicationEvent, Status
 from tests.conftest import build_application
-from tests.fixtures.processes import Answer, WebClient, WebProcess, wait_for
+from tests.fixtures.processes import WebProcess, wait_for
+from tests.fixtures.web_client import Answer, WebClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 

@@ -20,7 +20,8 @@ from certification.tasks import notification_emails_sweep
 from labels.models import CertificateDocument, Label
 from labels.tasks import certificate_documents_refresh, labels_issue_pending
 from tests.conftest import build_application
-from tests.fixtures.processes import mail_counts, notification_counts, wait_for
+from tests.fixtures.effects import mail_counts, notification_counts
+from tests.fixtures.processes import wait_for
 from tests.second_factor import sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]

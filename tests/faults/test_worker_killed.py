@@ -22,7 +22,8 @@ from labels import services as label_services
 from labels.models import CertificateDocument, Label, LabelEvent
 from labels.tasks import certificate_render
 from tests.conftest import build_application
-from tests.fixtures.processes import labels_done, mail_counts, notification_counts, wait_for
+from tests.fixtures.effects import labels_done, mail_counts, notification_counts
+from tests.fixtures.processes import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 

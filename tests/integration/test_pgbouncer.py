@@ -21,14 +21,9 @@ from audits.transparency.models import LogEntry
 from certification.models import Certificate, Status
 from labels.models import Label
 from tests.conftest import build_application
-from tests.fixtures.processes import (
-    WebClient,
-    labels_done,
-    mail_counts,
-    notification_counts,
-    wait_for,
-    web_password,
-)
+from tests.fixtures.effects import labels_done, mail_counts, notification_counts
+from tests.fixtures.processes import wait_for
+from tests.fixtures.web_client import WebClient, web_password
 from tests.second_factor import api_token, totp_code, totp_enrol
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

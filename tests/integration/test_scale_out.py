@@ -11,6 +11,7 @@ race it; and beat sends each periodic sweep once per period, to one worker."""
 import time
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -23,15 +24,9 @@ from labels.models import CertificateDocument, Label, LabelEvent, LabelStatus
 from labels.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.conftest import build_application
 from tests.factories import MarketplaceFactory, member_of
-from tests.fixtures.processes import (
-    WebClient,
-    WebProcess,
-    labels_done,
-    mail_counts,
-    notification_counts,
-    wait_for,
-    web_password,
-)
+from tests.fixtures.effects import labels_done, mail_counts, notification_counts
+from tests.fixtures.processes import WebProcess, wait_for
+from tests.fixtures.web_client import WebClient, web_password
 from tests.second_factor import api_token, totp_code, totp_enrol
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -43,6 +38,7 @@ LOCKOUT_AFTER = 3  # wrong passwords
 # From the approvals (or the suspensions) to every effect recorded, by two workers starting
 # their first renders (WeasyPrint's import) on a busy CI machine.
 WORK_SECONDS = 120
+SCHEDULE: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
 
 
 @pytest.fixture
@@ -117,7 +113,7 @@ def test_sessions_rate_limits_and_lockouts_are_shared_by_the_web_processes(world
 def _sweeps_overdue() -> None:
     """Every periodic task of the schedule last ran two periods ago: beat sends each at once."""
     now = timezone.now()
-    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+    for name, entry in SCHEDULE.items():
         seconds = int(entry["schedule"])
         interval, _ = IntervalSchedule.objects.get_or_create(
             every=seconds, period=IntervalSchedule.SECONDS
@@ -216,16 +212,14 @@ def test_two_workers_and_beat_do_every_effect_once(
     assert posted == Counter(str(delivery.event_id) for delivery in deliveries)
 
     # Each periodic sweep beat sent reached one worker, once: no more runs than periods.
-    schedule = settings.CELERY_BEAT_SCHEDULE
-
     def received(task: str) -> int:
         return sum(worker.count(task, "received") for worker in workers)
 
     wait_for(
-        lambda: all(received(entry["task"]) >= beat.sent(name) for name, entry in schedule.items()),
+        lambda: all(received(entry["task"]) >= beat.sent(name) for name, entry in SCHEDULE.items()),
         "the workers to receive the last sweeps beat sent",
         WORK_SECONDS,
     )
-    for name, entry in schedule.items():
+    for name, entry in SCHEDULE.items():
         assert beat.sent(name) >= 1, name
         assert received(entry["task"]) == beat.sent(name), name
