@@ -249,11 +249,12 @@ class Seeder:
 
     def _restore_indexes(self, statements: list[str]) -> None:
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '512MB'")
+        # SET LOCAL, in the transaction of the builds: a session setting would stay on a pooled
+        # server session for whoever gets it next.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for statement in statements:
                 cursor.execute(statement)
-            cursor.execute("RESET maintenance_work_mem")
         self.say(
             f"seed_labels: rebuilt {len(statements)} indexes and constraints in "
             f"{time.perf_counter() - started:.1f} s"

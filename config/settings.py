@@ -14,6 +14,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database import database_behind_pooler
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -105,6 +107,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Keep connections between requests: opening one costs more than a label lookup itself.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# "pgbouncer": PostgreSQL is reached through PgBouncer in transaction mode (config/database.py).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+DATABASES["default"] = database_behind_pooler(DATABASES["default"], DATABASE_POOLER)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a Celery worker process can share the test database; one
     # per process, so that test runs side by side never share a file.

@@ -63,6 +63,14 @@ from tests.factories import (
 )
 from tests.second_factor import sign_in
 
+# Fixtures of their own modules: real processes and PgBouncer (tests/faults, tests/integration)
+# and a local webhook receiver.
+pytest_plugins = [
+    "tests.fixtures.processes",
+    "tests.fixtures.pgbouncer",
+    "tests.fixtures.webhook_receiver",
+]
+
 CATEGORIES_CSV = django_settings.REFERENCE_DIR / "product_categories.csv"
 PRODUCT_CATEGORY = "LIB-CONSUMER"
 

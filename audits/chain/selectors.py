@@ -4,7 +4,7 @@ heads anchored in the transparency log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -46,6 +46,21 @@ def entry_list(filters: EntryFilters) -> QuerySet[AuditEntry]:
     if filters.until is not None:
         entries = entries.filter(created_at__lt=_start_of(filters.until, days=1))
     return entries
+
+
+def entry_rows(filters: EntryFilters, columns: Sequence[str], *, page: int) -> Iterator[tuple]:
+    """The matching entries' `columns` (seq first), oldest first, `page` rows per query by
+    keyset on seq. Each query stands alone: nothing (no cursor, no transaction) stays open
+    between pages, so a long export holds one page in memory, and behind a transaction-mode
+    pooler every page may run on another server session."""
+    entries = entry_list(filters).values_list("seq", *columns)
+    after = None
+    while True:
+        rows = list((entries if after is None else entries.filter(seq__gt=after))[:page])
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
 
 
 def _start_of(day: date, *, days: int = 0) -> datetime:

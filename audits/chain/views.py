@@ -15,10 +15,10 @@ from accounts.selectors import user_is_regulator
 from certification.models import Application, Certificate
 
 from .forms import EntryFilterForm
-from .selectors import EntryFilters, chain_head, entry_list
+from .selectors import EntryFilters, chain_head, entry_list, entry_rows
 
 PAGE_SIZE = 50
-EXPORT_CHUNK = 2000
+EXPORT_PAGE = 2000  # rows per query of an export
 CSV_COLUMNS = [
     "seq",
     "created_at",
@@ -107,10 +107,9 @@ def entry_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
             status=400,
             content_type="application/problem+json",
         )
-    rows = (
-        entry_list(filters)
-        .values_list(
-            "seq",
+    rows = entry_rows(
+        filters,
+        [
             "created_at",
             "kind",
             "actor_id",
@@ -119,8 +118,8 @@ def entry_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
             "body_id",
             "hash",
             "body",
-        )
-        .iterator(chunk_size=EXPORT_CHUNK)
+        ],
+        page=EXPORT_PAGE,
     )
     if kind == "csv":
         response = StreamingHttpResponse(_csv(rows), content_type="text/csv; charset=utf-8")

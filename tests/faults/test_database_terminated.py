@@ -4,26 +4,20 @@ again. A request whose session is cut answers 503 problem+json with Retry-After 
 transition so cut is either done once or not at all, and the next request on the same process
 finds a new session (CONN_HEALTH_CHECKS) and succeeds."""
 
-import base64
-import http.client
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
-from cryptography.fernet import Fernet
-from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from certification.models import ApplicationEvent, Status
 from tests.conftest import build_application
-from tests.faults.conftest import START_SECONDS, _free_port, database_url, wait_for
+from tests.fixtures.processes import WebProcess, wait_for
+from tests.fixtures.web_client import Answer, WebClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -37,94 +31,22 @@ LOAD_SECONDS = 120  # the whole load, on a busy CI machine
 
 
 @pytest.fixture
-def web(transactional_db, private_redis, tmp_path):
+def web(web_processes) -> WebProcess:
     """gunicorn in production mode on the test database: two processes of two threads, each
     thread keeping its database session between requests (CONN_MAX_AGE)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": private_redis.url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DJANGO_DEBUG": "false",
-        # Plain HTTP on loopback, no proxy in front: no redirect to HTTPS.
-        "DJANGO_SSL_REDIRECT": "false",
-        "DJANGO_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "LABEL_MASTER_KEY": Fernet.generate_key().decode(),
-        "TRANSPARENCY_LOG_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "EMAIL_URL": "dummymail://",
-    }
-    log = tmp_path / "gunicorn.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-            "--error-logfile",
-            str(log),
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-
-    def healthy() -> bool:
-        try:
-            return _request(port, "GET", "/healthz").status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(healthy, "gunicorn to start", START_SECONDS)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    return web_processes(workers=2, threads=2)
 
 
-@dataclass
-class Answer:
-    status: int
-    content_type: str
-    body: bytes
-    retry_after: str | None
-
-
-def _request(port: int, method: str, path: str, token: str = "", data=None) -> Answer:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Accept-Language": "en"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    body = None
-    if data is not None:
-        body = json.dumps(data)
-        headers["Content-Type"] = "application/json"
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return Answer(
-            response.status,
-            response.getheader("Content-Type", ""),
-            response.read(),
-            response.getheader("Retry-After"),
-        )
-    finally:
-        conn.close()
+def _request(web: WebProcess, method: str, path: str, token: str = "", data=None) -> Answer:
+    headers = {"Authorization": f"Token {token}"} if token else {}
+    return WebClient().request(web, method, path, data=data, headers=headers)
 
 
 @dataclass
 class Load:
     """One client thread: reads and submits, each submit retried until it is answered."""
 
-    port: int
+    web: WebProcess
     token: str
     application_ids: list[int]
     answers: list[tuple[str, Answer]] = field(default_factory=list)
@@ -147,7 +69,7 @@ class Load:
             self.error = error
 
     def _call(self, kind: str, method: str, path: str, data=None) -> Answer:
-        answer = _request(self.port, method, path, self.token, data)
+        answer = _request(self.web, method, path, self.token, data)
         self.answers.append((kind, answer))
         return answer
 
@@ -206,9 +128,9 @@ def test_database_sessions_terminated_under_load(world, web) -> None:
         for kind, answer in load.answers:
             if answer.status == 503:
                 problem = json.loads(answer.body)
-                assert answer.content_type == "application/problem+json"
+                assert answer.headers["content-type"] == "application/problem+json"
                 assert problem["code"] == "database_unavailable"
-                assert answer.retry_after == "30"
+                assert answer.headers["retry-after"] == "30"
                 # Only the request whose session was cut: the next one gets a new session.
                 assert previous is None or previous.status != 503
             if answer.status == 409:

@@ -5,7 +5,6 @@ awaiting their labels are the durable record of the work, which the sweeps catch
 is back) and nothing is done twice (one e-mail per notification, one label per certificate)."""
 
 import time
-from collections import Counter
 
 import pytest
 from rest_framework.test import APIClient
@@ -21,7 +20,8 @@ from certification.tasks import notification_emails_sweep
 from labels.models import CertificateDocument, Label
 from labels.tasks import certificate_documents_refresh, labels_issue_pending
 from tests.conftest import build_application
-from tests.faults.conftest import mail_counts, wait_for
+from tests.fixtures.effects import mail_counts, notification_counts
+from tests.fixtures.processes import wait_for
 from tests.second_factor import sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -108,8 +108,4 @@ def test_redis_stopped_during_50_transitions(
     )
     for certificate in certificates:
         assert Label.objects.filter(certificate=certificate).count() == 1
-    expected = Counter(
-        (notification.recipient.email, notification.subject)
-        for notification in Notification.objects.select_related("recipient")
-    )
-    assert mail_counts(mail_dir) == expected
+    assert mail_counts(mail_dir) == notification_counts()

@@ -11,19 +11,19 @@ import os
 import signal
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
 
 from certification import services
-from certification.models import Certificate, CertificateStatus, Notification, Status
+from certification.models import Certificate, Status
 from labels import services as label_services
 from labels.models import CertificateDocument, Label, LabelEvent
 from labels.tasks import certificate_render
 from tests.conftest import build_application
-from tests.faults.conftest import mail_counts, wait_for
+from tests.fixtures.effects import labels_done, mail_counts, notification_counts
+from tests.fixtures.processes import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -74,20 +74,6 @@ def _waiting_sessions() -> int:
         return cursor.fetchone()[0]
 
 
-def _all_done(certificates: list[Certificate]) -> bool:
-    if Certificate.objects.filter(
-        pk__in=[c.pk for c in certificates], status=CertificateStatus.VALID
-    ).count() < len(certificates):
-        return False
-    labels = Label.objects.filter(certificate__in=certificates)
-    return (
-        labels.count() == len(certificates)
-        and not labels.filter(document_stale=True).exists()
-        and CertificateDocument.objects.filter(label__in=labels).count() == len(certificates)
-        and not Notification.objects.filter(email_sent_at__isnull=True).exists()
-    )
-
-
 def _assert_nothing_twice(certificates: list[Certificate], mail_dir) -> None:
     for certificate in certificates:
         labels = Label.objects.filter(certificate=certificate)
@@ -97,10 +83,7 @@ def _assert_nothing_twice(certificates: list[Certificate], mail_dir) -> None:
         document = CertificateDocument.objects.get(label=label)
         with document.file.open("rb") as pdf:
             assert pdf.read(5) == b"%PDF-"
-    expected = Counter(
-        (notification.recipient.email, notification.subject)
-        for notification in Notification.objects.select_related("recipient")
-    )
+    expected = notification_counts()
     assert expected, "the approvals notified no one"
     assert mail_counts(mail_dir) == expected
 
@@ -119,7 +102,7 @@ def test_whole_worker_killed_during_label_issuance(world, celery_processes, mail
 
     second = celery_processes("worker")
     wait_for(
-        lambda: _all_done(certificates),
+        lambda: labels_done(certificates),
         "another worker to issue every label after the kill",
         WHOLE_WORKER_RECOVERY_SECONDS - (time.monotonic() - killed_at),
     )
@@ -145,7 +128,7 @@ def test_whole_worker_killed_during_pdf_render(world, celery_processes, mail_dir
 
     second = celery_processes("worker")
     wait_for(
-        lambda: _all_done(certificates),
+        lambda: labels_done(certificates),
         "another worker to render every PDF after the kill",
         WHOLE_WORKER_RECOVERY_SECONDS - (time.monotonic() - killed_at),
     )
@@ -172,7 +155,7 @@ def test_pool_child_killed_during_label_issuance(world, celery_processes, mail_d
         )
 
     wait_for(
-        lambda: _all_done(certificates),
+        lambda: labels_done(certificates),
         "the worker to issue every label after its child was killed",
         CHILD_RECOVERY_SECONDS - (time.monotonic() - killed_at),
     )

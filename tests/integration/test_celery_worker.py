@@ -4,31 +4,25 @@ Redis, after commit, and never when the transaction rolls back."""
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import User
 from certification import services
 from certification.demo import seed_demo
 from certification.models import Application, Notification
 from config.celery import app as celery_app
+from tests.fixtures.processes import database_url, real_broker, unavailable, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 TASK_NAME = "certification.tasks.notification_emails_send"
 WAIT_SECONDS = 60
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("REQUIRE_INTEGRATION"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -37,33 +31,8 @@ def redis_url() -> str:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
-        _unavailable(f"Redis at {url} is not reachable: {error}")
+        unavailable(f"Redis at {url} is not reachable: {error}")
     return url
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    return f"postgres://{credentials}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_for(predicate, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def _forget_connections() -> None:
-    """Drop the connection and producer pools Celery built for the previous broker URL."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -86,7 +55,7 @@ def worker(demo, redis_url: str, tmp_path: Path):
     log_file = tmp_path / "worker.log"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": "filemail://",
@@ -114,22 +83,21 @@ def worker(demo, redis_url: str, tmp_path: Path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
-    # This process sends through the real broker too, instead of running tasks eagerly.
-    previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    celery_app.conf.broker_url = redis_url
-    celery_app.conf.task_always_eager = False
-    _forget_connections()
     try:
-        _wait_for(lambda: log_file.exists() and "ready." in log_file.read_text(), "the worker")
-        yield {"log": log_file, "mail": mail_dir, "process": process}
+        # This process sends through the real broker too, instead of running tasks eagerly.
+        with real_broker(redis_url):
+            wait_for(
+                lambda: log_file.exists() and "ready." in log_file.read_text(),
+                "the worker",
+                WAIT_SECONDS,
+            )
+            yield {"log": log_file, "mail": mail_dir, "process": process}
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-        celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
-        _forget_connections()
 
 
 def _received(log_file: Path) -> int:
@@ -150,9 +118,10 @@ def test_notification_task_runs_in_the_worker_after_commit(demo, worker) -> None
 
     notifications = Notification.objects.filter(application=application)
     assert notifications.count() == 1  # the body administrator must act next
-    _wait_for(
+    wait_for(
         lambda: not notifications.filter(email_sent_at__isnull=True).exists(),
         "the worker to send the e-mail",
+        WAIT_SECONDS,
     )
     sent = list(worker["mail"].iterdir())
     assert len(sent) == 1
@@ -180,13 +149,14 @@ def test_no_task_when_the_transaction_rolls_back(demo, worker) -> None:
     services.application_transition(
         actor=enterprise_admin, application_id=committed.pk, action="submit"
     )
-    _wait_for(
+    wait_for(
         lambda: (
             not Notification.objects.filter(
                 application=committed, email_sent_at__isnull=True
             ).exists()
         ),
         "the marker e-mail",
+        WAIT_SECONDS,
     )
     assert _received(worker["log"]) == 1
     assert len(list(worker["mail"].iterdir())) == 1

@@ -1,17 +1,14 @@
-"""Fixtures for the webhook tests: marketplaces and their administrators, issued labels, a local
-receiver that records what it is sent, and an independent Standard Webhooks verifier."""
+"""Fixtures for the webhook tests: marketplaces and their administrators, issued labels, and an
+independent Standard Webhooks verifier. The local receiver (`receiver`) is shared:
+tests/fixtures/webhook_receiver.py."""
 
 import base64
 import hashlib
 import hmac
-import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -131,66 +128,6 @@ def make_due(delivery: WebhookDelivery) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
     )
-
-
-# --- a local receiver ---------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def event(self) -> dict[str, Any]:
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    """An HTTP server on 127.0.0.1 that records every POST and answers with the next status
-    code of `responses` (200 once they run out)."""
-
-    url: str
-    requests: list[Received] = field(default_factory=list)
-    responses: list[int] = field(default_factory=list)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state: Receiver
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            state.requests.append(
-                Received(
-                    path=self.path,
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    body=body,
-                )
-            )
-            code = state.responses.pop(0) if state.responses else 200
-            answer = b"ok" if code < 300 else b"receiver failed " + b"x" * 1000
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/hooks/carbon")
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # --- Standard Webhooks, verified independently of labels.webhooks.signing ------------------

@@ -165,3 +165,19 @@ def test_the_json_lines_export_is_each_entry_verbatim(world, chained) -> None:
 def test_an_unknown_export_format_is_not_found(world, chained) -> None:
     response = client_as(world.regulator).get(reverse("audit_chain:export", args=["xml"]))
     assert response.status_code == 404
+
+
+def test_the_export_reads_a_page_at_a_time_and_misses_nothing(
+    world, chained, monkeypatch, django_assert_num_queries
+) -> None:
+    """Keyset pages of the filtered entries, each one query that holds nothing open after it."""
+    monkeypatch.setattr(views, "EXPORT_PAGE", 1)
+    response = client_as(world.regulator).get(
+        reverse("audit_chain:export", args=["jsonl"]), {"kind": "certification:application"}
+    )
+    assert response.status_code == 200
+
+    # Entries 1 and 3, a page each, and the empty page that ends the walk.
+    with django_assert_num_queries(3):
+        lines = b"".join(response.streaming_content).splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [1, 3]

@@ -65,7 +65,7 @@ def record_certification_steps(world: World, issued: Label) -> None:
 
 
 @pytest.fixture
-def certified(world: World, label: Label) -> Label:  # noqa: F811 - the imported fixture
+def certified(world: World, label: Label) -> Label:
     record_certification_steps(world, label)
     return label
 
