@@ -56,9 +56,7 @@ class ApplicationForm(LengthErrorsNamed, forms.Form):
 class BulkStartForm(forms.Form):
     """A spreadsheet of products to apply for (certification/bulk.py), for one enterprise."""
 
-    enterprise = forms.ModelChoiceField(
-        label=_("Enterprise"), queryset=Organisation.objects.none()
-    )
+    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Organisation.objects.none())
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
 
     def __init__(self, *args, enterprises: list[Organisation], **kwargs):

@@ -82,7 +82,7 @@ class Task:
     body_id: int
     url: str
     who: str
-    team: tuple[Member, ...]
+    team: tuple[Member, ...]  # when the team acts
     due: date | None
     overdue: bool
     note: str = ""
@@ -188,7 +188,7 @@ def _application_tasks(user: User, today: date) -> list[Task]:
                 body_id=application.certification_body_id,
                 url=reverse("certification:application_detail", args=[application.pk]),
                 who=who,
-                team=_members(application.team.all()),
+                team=_members(application.team.all()) if application.status in TEAM_STEPS else (),
                 due=due,
                 overdue=bool(due and due < today),
                 note=note,
@@ -247,7 +247,9 @@ def _surveillance_tasks(user: User, today: date) -> list[Task]:
                 body_id=certificate.certification_body_id,
                 url=reverse("audits:surveillance", args=[surveillance.pk]),
                 who=str(SURVEILLANCE_WHO[surveillance.status]),
-                team=_members(surveillance.team.all()),
+                team=_members(surveillance.team.all())
+                if surveillance.status in SURVEILLANCE_TEAM_STEPS
+                else (),
                 due=due,
                 overdue=due < today,
                 reassignable=certificate.certification_body_id in admin_bodies

@@ -4,7 +4,9 @@ its labels by the status the world is told, drawn as SVG; nothing of another ent
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audits.dashboard.holder import holder_board
@@ -140,3 +142,24 @@ def test_an_enterprise_without_certificates_sees_empty_charts(world) -> None:
 def test_the_page_is_for_the_enterprises_people(world, persona) -> None:
     client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), world.persona(persona))
     assert client.get("/portal/dashboards/enterprise/").status_code == 404
+
+
+def test_the_page_costs_the_same_queries_for_5_certificates_as_for_50(
+    world, certificate_of
+) -> None:
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), world.enterprise_member)
+
+    def measure(count: int) -> int:
+        for _ in range(count):
+            certificate = certificate_of(world.body, enterprise=world.enterprise)
+            Surveillance.objects.create(
+                certificate=certificate,
+                number=1,
+                due_on=certificate.issued_on,
+                suspend_after=certificate.valid_until,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/portal/dashboards/enterprise/").status_code == 200
+        return len(queries)
+
+    assert measure(5) == measure(45)
