@@ -220,7 +220,9 @@ def applications_start(
                 raise BatchTaken(
                     _("These applications were already created: nothing more was done.")
                 ) from error
-        planned, created, seen = [], [], {}
+        planned: list[PlannedRow] = []
+        created: list[Application] = []
+        seen: dict[tuple, int] = {}
         for row in rows:
             plan = PlannedRow(line=row.line, product=_product_text(row))
             try:
@@ -247,9 +249,9 @@ def applications_start(
 
 
 def _product_text(row: Row) -> str:
-    return " ".join(part for part in (row.get("product_name"), row.get("model")) if part) or (
-        row.get("gtin")
-    )
+    """The product as the row names it, until the row is resolved."""
+    named = " ".join(part for part in (row.get("product_name"), row.get("model")) if part)
+    return named or row.get("gtin")
 
 
 def _start_row(
@@ -304,13 +306,16 @@ def _body(code: str, problems: list[str]) -> Organisation | None:
 
 
 def _scheme(text: str, problems: list[str]) -> str:
+    """A scheme by its value, or its name in words (in the reader's language)."""
     wanted = text.strip().lower()
     for value, label in Scheme.choices:
         if wanted in (value, value.replace("_", " "), str(label).lower()):
             return value
     problems.append(
-        _("scheme: “%(text)s” is not a scheme; write %(schemes)s.")
-        % {"text": text, "schemes": " or ".join(Scheme.values)}
+        _("scheme: “%(text)s” is not a scheme; write national_pilot or self_filed.")
+        % {"text": text}
+        if text
+        else _("scheme: write national_pilot or self_filed.")
     )
     return ""
 
@@ -394,7 +399,7 @@ def _new_product(
             if code
             else _("category: give the new product's category code.")
         )
-    if problems:
+    if problems or category is None:
         return None
     return services.product_create(
         actor=actor,

@@ -154,18 +154,18 @@ def _application_tasks(user: User, today: date) -> list[Task]:
             ),
         )
     )
-    applications = list(applications)
+    found = list(applications)
     arrivals = {
         (row["application_id"], row["to_status"]): row["arrived"]
         for row in ApplicationEvent.objects.filter(
-            application__in=[a.pk for a in applications],
+            application__in=[a.pk for a in found],
             to_status__in=journey.due_days().keys(),
         )
         .values("application_id", "to_status")
         .annotate(arrived=Max("created_at"))
     }
     tasks = []
-    for application in applications:
+    for application in found:
         arrived = arrivals.get((application.pk, application.status))
         due = journey.due_date(application.status, arrived) if arrived else None
         who = str(journey.next_step(application).who)

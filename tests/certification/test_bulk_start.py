@@ -10,12 +10,13 @@ from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import BodyStatus
+from accounts.roles import Role
 from certification import bulk
 from certification.errors import ActorNotPermitted
 from certification.footprint.spreadsheet_reader import ImportErrors
 from certification.models import Application, ApplicationBatch, DossierVersion, Product
 from tests.certification.test_guards import blacklist, blacklist_message
-from tests.factories import ProductFactory, make_gtin
+from tests.factories import EnterpriseFactory, MembershipFactory, ProductFactory, make_gtin
 from tests.second_factor import sign_in
 
 RULE = {"scheme": "national_pilot", "product_rule": "Li-ion PCR", "product_rule_version": "2025"}
@@ -434,3 +435,24 @@ def test_a_filled_in_template_is_read_back(world) -> None:
 
     assert response.status_code == 200
     assert response.context["outcome"].ok
+
+
+def test_a_person_of_two_enterprises_chooses_one_of_their_own(world) -> None:
+    second = EnterpriseFactory(name="Second Enterprise")
+    MembershipFactory(user=world.enterprise_member, organisation=second, role=Role.ENTERPRISE_ADMIN)
+    theirs = ProductFactory(enterprise=second, category=world.category)
+    client = signed_in(world.enterprise_member)
+
+    def post(enterprise, product):
+        file = io.BytesIO(csv_bytes([registered(product)]))
+        file.name = "products.csv"
+        return client.post(
+            "/portal/applications/bulk/", {"file": file, "enterprise": enterprise.pk}
+        )
+
+    refused = post(world.other_enterprise, world.product)
+    assert refused.status_code == 400
+    assert "enterprise" in refused.context["form"].errors
+    # The second enterprise's rows are looked up among its own products only.
+    assert post(second, theirs).context["outcome"].ok
+    assert not post(second, world.product).context["outcome"].ok
