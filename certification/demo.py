@@ -14,10 +14,12 @@ from accounts.roles import SECOND_FACTOR_ROLES, OrganisationKind, Role
 from .models import (
     REQUIRED_EVIDENCE,
     Application,
+    ApplicationEvent,
     DossierVersion,
     EvidenceFile,
     Product,
     ProductCategory,
+    Status,
 )
 from .services import application_create, product_create
 
@@ -31,6 +33,7 @@ PEOPLE = [
     ("body-admin", "刘强 Liu Qiang", "body", Role.BODY_ADMIN),
     ("reviewer", "张伟 Zhang Wei", "body", Role.REVIEWER),
     ("reviewer2", "李娜 Li Na", "body", Role.REVIEWER),
+    ("reviewer3", "黄磊 Huang Lei", "body", Role.REVIEWER),
     ("tech-reviewer", "孙涛 Sun Tao", "body", Role.TECHNICAL_REVIEWER),
     ("decision-maker", "周平 Zhou Ping", "body", Role.DECISION_MAKER),
     ("peer-reviewer", "吴芳 Wu Fang", "peer_body", Role.REVIEWER),
@@ -338,9 +341,12 @@ EVALUATION_RECORD = {
 }
 
 
-def certify_demo_application(application: Application, people: dict[str, User]) -> None:
-    """Walk one application through the whole procedure with the services, as the people of
-    each role would, so the demo has a certificate and a signed label from the first start."""
+def certify_demo_application(
+    application: Application, people: dict[str, User], until: str = Status.APPROVED
+) -> None:
+    """Walk one application through the procedure with the services, as the people of each
+    role would, up to the status `until`: by default the whole way, so the demo has a
+    certificate and a signed label from the first start."""
     from audits.reviews import evaluation_update
     from certification.services import (
         application_transition,
@@ -350,34 +356,55 @@ def certify_demo_application(application: Application, people: dict[str, User]) 
         team_declare,
     )
 
-    def step(username: str, action: str, comment: str = "") -> None:
-        application_transition(
+    def step(username: str, action: str, comment: str = "") -> str:
+        return application_transition(
             actor=people[username], application_id=application.pk, action=action, comment=comment
-        )
+        ).status
 
-    step("ent-admin", "submit")
-    step("body-admin", "accept", "Complete and in scope.")
-    team_assign(
-        actor=people["body-admin"],
-        application=application,
-        members=[people["reviewer"], people["reviewer2"]],
-        lead=people["reviewer"],
+    def plan() -> str:
+        team_assign(
+            actor=people["body-admin"],
+            application=application,
+            members=[people["reviewer"], people["reviewer2"]],
+            lead=people["reviewer"],
+        )
+        peer_review_assign(
+            actor=people["body-admin"], application=application, reviewer=people["peer-reviewer"]
+        )
+        return step("body-admin", "plan")
+
+    def start() -> str:
+        for username in ("reviewer", "reviewer2"):
+            team_declare(actor=people[username], application=application, has_conflict=False)
+        return step("reviewer", "start_evaluation")
+
+    def evaluate() -> str:
+        evaluation_update(
+            actor=people["reviewer"], application=application, data=dict(EVALUATION_RECORD)
+        )
+        return step("reviewer", "complete_evaluation")
+
+    def endorse() -> str:
+        peer_review_declare(
+            actor=people["peer-reviewer"], application=application, has_conflict=False
+        )
+        return step("peer-reviewer", "peer_endorse", "The file supports the opinion.")
+
+    stages = (
+        lambda: step("ent-admin", "submit"),
+        lambda: step("body-admin", "accept", "Complete and in scope."),
+        plan,
+        start,
+        evaluate,
+        lambda: step(
+            "tech-reviewer", "pass_technical_review", "Method and team competence confirmed."
+        ),
+        endorse,
+        lambda: step("decision-maker", "approve", "Meets CNCA-CFP-00:2025 and GB/T 24067-2024."),
     )
-    peer_review_assign(
-        actor=people["body-admin"], application=application, reviewer=people["peer-reviewer"]
-    )
-    step("body-admin", "plan")
-    for username in ("reviewer", "reviewer2"):
-        team_declare(actor=people[username], application=application, has_conflict=False)
-    step("reviewer", "start_evaluation")
-    evaluation_update(
-        actor=people["reviewer"], application=application, data=dict(EVALUATION_RECORD)
-    )
-    step("reviewer", "complete_evaluation")
-    step("tech-reviewer", "pass_technical_review", "Method and team competence confirmed.")
-    peer_review_declare(actor=people["peer-reviewer"], application=application, has_conflict=False)
-    step("peer-reviewer", "peer_endorse", "The file supports the opinion.")
-    step("decision-maker", "approve", "Meets CNCA-CFP-00:2025 and GB/T 24067-2024.")
+    for stage in stages:
+        if stage() == until:
+            return
 
 
 # --- after the certificate ----------------------------------------------------------------
@@ -482,3 +509,58 @@ def _reschedule(surveillance, due) -> None:
     surveillance.suspend_after = due + timedelta(days=certificate.surveillance_grace_days)
     surveillance.save(update_fields=["due_on", "suspend_after"])
     _next_due_refresh(certificate)
+
+
+# --- the body's open tasks ----------------------------------------------------------------
+
+WORKLIST_DEMO = {
+    # product model: (the status it is brought to, days since it got there, what the demo shows)
+    "GC-ESS-70K": (Status.SUBMITTED, 14, "submitted 14 days ago: its acceptance is overdue"),
+    "GC-ESS-80K": (Status.PLANNED, 0, "planned: the team declares and starts (reassignable)"),
+    "GC-ESS-90K": (Status.DECISION, 2, "awaiting the decision, due in 18 days"),
+}
+
+
+def seed_worklist_demo(people: dict[str, User]) -> list[str]:
+    """Applications waiting for the body at steps with and without a due date, for the body's
+    open tasks and their due dates: each taken through the procedure with the services, then
+    its last step moved back in time as if taken that many days ago. Idempotent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    enterprise_admin = people["ent-admin"]
+    enterprise = enterprise_admin.memberships.get().organisation
+    body = people["body-admin"].memberships.get().organisation
+    if Product.objects.filter(model__in=list(WORKLIST_DEMO)).exists():
+        return []
+    category = ProductCategory.objects.get(code="LIB-STORAGE")
+    lines = []
+    for model, (status, days_ago, what) in WORKLIST_DEMO.items():
+        with transaction.atomic():
+            product = product_create(
+                actor=enterprise_admin,
+                enterprise=enterprise,
+                name="储能电池包 Energy storage pack",
+                model=model,
+                category=category,
+                manufacturer="绿能电池有限公司",
+                plant_address="江苏省常州市武进区1号",
+                trademark="GreenCell",
+            )
+            application = application_create(
+                actor=enterprise_admin,
+                product=product,
+                certification_body=body,
+                scheme="national_pilot",
+                product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
+                product_rule_version="2025.1",
+            )
+            _complete_dossier(application, enterprise_admin)
+            certify_demo_application(application, people, until=status)
+            if days_ago:
+                ApplicationEvent.objects.filter(application=application, to_status=status).update(
+                    created_at=timezone.now() - timedelta(days=days_ago)
+                )
+        lines.append(f"{application.reference}: {what}")
+    return lines

@@ -53,6 +53,26 @@ class ApplicationForm(LengthErrorsNamed, forms.Form):
         self.fields["product"].queryset = products
 
 
+class BulkStartForm(forms.Form):
+    """A spreadsheet of products to apply for (certification/bulk.py), for one enterprise."""
+
+    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Organisation.objects.none())
+    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+
+    def __init__(self, *args, enterprises: list[Organisation], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprises = enterprises
+        if len(enterprises) == 1:
+            del self.fields["enterprise"]  # nothing to choose
+        else:
+            self.fields["enterprise"].queryset = Organisation.objects.filter(
+                pk__in=[e.pk for e in enterprises]
+            )
+
+    def chosen_enterprise(self) -> Organisation:
+        return self.cleaned_data.get("enterprise") or self.enterprises[0]
+
+
 class DossierForm(LengthErrorsNamed, forms.ModelForm):
     """The structured study. Per-stage results and exclusions get one field per stage."""
 

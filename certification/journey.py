@@ -278,17 +278,23 @@ def _arrivals(application: Application, events: list[ApplicationEvent]) -> dict[
     return arrivals
 
 
+def due_date(status: str, arrived: datetime) -> date | None:
+    """When the step of `status` is due, for a file that reached it at `arrived`; None for a
+    step without a due date."""
+    days = due_days().get(status)
+    if days is None:
+        return None
+    return timezone.localdate(arrived) + timedelta(days=days)
+
+
 def current_due(
     application: Application, events: list[ApplicationEvent], today: date | None = None
 ) -> tuple[date, bool] | None:
     """The due date of the present step and whether it has passed, if the step has one."""
-    days = due_days().get(application.status)
-    if days is None:
-        return None
     arrived = _arrivals(application, events).get(application.status)
-    if arrived is None:
+    due = due_date(application.status, arrived) if arrived else None
+    if due is None:
         return None
-    due = timezone.localdate(arrived) + timedelta(days=days)
     return due, due < (today or timezone.localdate())
 
 

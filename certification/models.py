@@ -142,6 +142,30 @@ class Application(models.Model):
         return self.status in TERMINAL_STATUSES
 
 
+class ApplicationBatch(models.Model):
+    """Draft applications an enterprise started together from one spreadsheet
+    (certification/bulk.py). Its token is unique: confirming the same preview twice (a second
+    press of the button) finds it taken and creates nothing more."""
+
+    token = models.CharField(max_length=64, unique=True)
+    enterprise = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    applications = models.ManyToManyField(Application, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = _("application batches")
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.token} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 class UnitKind(models.TextChoices):
     FUNCTIONAL = "functional", _("Functional unit (full footprint)")
     DECLARED = "declared", _("Declared unit (partial footprint)")

@@ -114,6 +114,49 @@ def notify_transition(event: ApplicationEvent) -> list[Notification]:
     return created
 
 
+def notify_team_change(
+    *,
+    application: Application,
+    actor: User,
+    member: User,
+    replacement: User,
+    reference: str = "",
+    url: str = "",
+) -> list[Notification]:
+    """Tell the person taken off a team and the person put on it. A surveillance team's change
+    names the surveillance as `reference` and links its page as `url`."""
+    url = url or reverse("certification:application_detail", args=[application.pk])
+    rows = []
+    for recipient, taken_off in ((member, True), (replacement, False)):
+        if recipient.pk == actor.pk:
+            continue
+        values = {
+            "reference": reference or application.reference,
+            "product": application.product,
+            "member": member,
+        }
+        with translation.override(recipient.language):
+            subject = _("%(reference)s: team changed") % values
+            if taken_off:
+                body = _("You were taken off the team of %(reference)s (%(product)s).") % values
+            else:
+                body = (
+                    _(
+                        "You were put on the team of %(reference)s (%(product)s) in place of "
+                        "%(member)s. Declare on conflicts of interest before you take part."
+                    )
+                    % values
+                )
+        rows.append(
+            Notification(
+                recipient=recipient, application=application, subject=subject, body=body, url=url
+            )
+        )
+    Notification.objects.bulk_create(rows)
+    notification_emails_queue([row.pk for row in rows])
+    return rows
+
+
 # --- after the certificate ------------------------------------------------------------------
 
 

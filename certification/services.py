@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
-from audits.chain.services import ChainEvent, chain_append_many
+from audits.chain.services import ChainEvent, chain_append, chain_append_many
 from audits.dashboard import facts as dashboard_facts
 from audits.models import FindingStatus, PeerReview, PeerReviewOutcome, SurveillanceOutcome
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
@@ -36,6 +36,7 @@ from .models import (
     Application,
     ApplicationEvent,
     Certificate,
+    ConflictDeclaration,
     DossierVersion,
     EvidenceFile,
     EvidenceKind,
@@ -573,6 +574,18 @@ def team_assign(
     blacklist_ensure_clear(organisations=[body], people=[actor])
     if lead not in members:
         members = [*members, lead]
+    team_members_check(application, members)
+    application.team.all().delete()
+    return [
+        TeamMember.objects.create(application=application, user=member, is_lead=member == lead)
+        for member in members
+    ]
+
+
+def team_members_check(application: Application, members: list[User]) -> None:
+    """Who may sit on an evaluation team: a reviewer of the body, who does not belong to the
+    enterprise (conflict of interest) and is not on the blacklist."""
+    body = application.certification_body
     for member in members:
         if not user_has_role(member, Role.REVIEWER, body):
             raise ValidationError(
@@ -587,11 +600,72 @@ def team_assign(
                 _("%(person)s belongs to the enterprise.") % {"person": member},
             )
     blacklist_ensure_clear(people=members)
-    application.team.all().delete()
-    return [
-        TeamMember.objects.create(application=application, user=member, is_lead=member == lead)
-        for member in members
-    ]
+
+
+# Until the evaluation is complete, a member of the team can be replaced: the file has not yet
+# left the team's hands.
+TEAM_REPLACEABLE_STATUSES = {
+    Status.ACCEPTED,
+    Status.PLANNED,
+    Status.IN_EVALUATION,
+    Status.AWAITING_ENTERPRISE,
+}
+
+
+@transaction.atomic
+def team_member_replace(
+    *, actor: User, application: Application, member: User, replacement: User
+) -> TeamMember:
+    """Put `replacement` on the evaluation team in `member`'s place, as its lead if `member`
+    led it. The newcomer passes the checks of `team_assign` (team_members_check) and declares
+    on conflicts of interest before the team takes its next step (team_declared_no_conflict)."""
+    application = (
+        Application.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("enterprise", "certification_body")
+        .get(pk=application.pk)
+    )
+    body = application.certification_body
+    if not user_has_role(actor, Role.BODY_ADMIN, body):
+        raise ActorNotPermitted(_("Only the body's administrator changes the team."))
+    if application.status not in TEAM_REPLACEABLE_STATUSES:
+        raise TransitionNotAllowed(
+            _("The team can be changed from acceptance until the evaluation is complete.")
+        )
+    blacklist_ensure_clear(organisations=[body], people=[actor])
+    seat = (
+        TeamMember.objects.select_for_update(no_key=True)
+        .filter(application=application, user=member)
+        .first()
+    )
+    if seat is None:
+        raise ValidationError({"member": _("%(person)s is not on the team.") % {"person": member}})
+    if application.team.filter(user=replacement).exists():
+        raise ValidationError(
+            {"replacement": _("%(person)s is already on the team.") % {"person": replacement}}
+        )
+    team_members_check(application, [replacement])
+    seat.user = replacement
+    seat.declaration = ConflictDeclaration.PENDING
+    seat.declaration_note = ""
+    seat.declared_at = None
+    seat.save(update_fields=["user", "declaration", "declaration_note", "declared_at"])
+    chain_append(
+        "certification:team:replaced",
+        {
+            "reference": application.reference,
+            "status": application.status,
+            "replaced": member.pk,
+            "replacement": replacement.pk,
+            "lead": seat.is_lead,
+        },
+        actor=actor,
+        application_id=application.pk,
+        body_id=body.pk,
+    )
+    notifications.notify_team_change(
+        application=application, actor=actor, member=member, replacement=replacement
+    )
+    return seat
 
 
 @transaction.atomic

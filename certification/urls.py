@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bulk_views, views
 
 app_name = "certification"
 urlpatterns = [
@@ -11,6 +11,14 @@ urlpatterns = [
     path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
     path("applications/", views.application_list, name="application_list"),
     path("applications/new/", views.application_create, name="application_create"),
+    path("applications/bulk/", bulk_views.bulk_start, name="bulk_start"),
+    path("applications/bulk/confirm/", bulk_views.bulk_confirm, name="bulk_confirm"),
+    path("applications/bulk/<int:pk>/", bulk_views.bulk_done, name="bulk_done"),
+    path(
+        "applications/bulk/template.<str:file_format>",
+        bulk_views.bulk_template_download,
+        name="bulk_template",
+    ),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/transition/", views.application_transition, name="transition"),
     path("applications/<int:pk>/dossier/", views.dossier_edit, name="dossier_edit"),

@@ -289,14 +289,20 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.SUBMITTED, A.REJECT): _t(S.REJECTED, {Actor.BODY_ADMIN}, comment_given),
     (S.ACCEPTED, A.PLAN): _t(S.PLANNED, {Actor.BODY_ADMIN}, team_assigned, nobody_blacklisted),
     (S.PLANNED, A.START_EVALUATION): _t(S.IN_EVALUATION, {Actor.TEAM}, team_declared_no_conflict),
+    # A member who joined the team after the start (services.team_member_replace) declares
+    # before the team moves the file on.
     (S.IN_EVALUATION, A.REQUEST_CHANGES): _t(
-        S.AWAITING_ENTERPRISE, {Actor.TEAM}, open_findings_exist
+        S.AWAITING_ENTERPRISE, {Actor.TEAM}, open_findings_exist, team_declared_no_conflict
     ),
     (S.AWAITING_ENTERPRISE, A.RESUBMIT): _t(
         S.IN_EVALUATION, {Actor.ENTERPRISE}, findings_answered, dossier_complete
     ),
     (S.IN_EVALUATION, A.COMPLETE_EVALUATION): _t(
-        S.TECHNICAL_REVIEW, {Actor.TEAM}, findings_closed, evaluation_complete
+        S.TECHNICAL_REVIEW,
+        {Actor.TEAM},
+        findings_closed,
+        evaluation_complete,
+        team_declared_no_conflict,
     ),
     (S.TECHNICAL_REVIEW, A.RETURN_TO_EVALUATION): _t(
         S.IN_EVALUATION, {Actor.TECHNICAL_REVIEWER}, actor_not_on_team, comment_given

@@ -31,6 +31,7 @@ urlpatterns = [
     path("portal/oversight/", include("audits.oversight_urls")),
     path("oversight/", include("audits.oversight_public_urls")),
     path("portal/oversight/dashboard/", include("audits.dashboard.urls")),
+    path("portal/dashboards/", include("audits.dashboard.portal_urls")),
     path("portal/oversight/audit-chain/", include("audits.chain.urls")),
     path("statistics/", oversight_views.statistics, name="statistics"),
     path("portal/complaints/", include("audits.complaints.portal_urls")),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,8 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
-from certification.models import Application, Certificate, CertificateStatus
+from certification.models import Application, Certificate, CertificateStatus, ConflictDeclaration
+from certification.notifications import notify_team_change
 from labels.models import Label, LabelStatus, ReasonCode
 from labels.services import (
     certificate_status_apply,
@@ -99,7 +101,6 @@ def surveillance_plan_update(
     """Set the date, the mode and a team free of conflicts (reviewers of the body)."""
     surveillance = _locked(surveillance)
     certificate = surveillance.certificate
-    body = certificate.certification_body
     _ensure(
         Relation.BODY_ADMIN,
         actor,
@@ -114,6 +115,22 @@ def surveillance_plan_update(
         raise ValidationError({"planned_date": _("Give the date.")})
     if lead not in members:
         members = [*members, lead]
+    _team_members_check(certificate, members)
+    surveillance.planned_date = planned_date
+    surveillance.mode = mode
+    surveillance.save(update_fields=["planned_date", "mode"])
+    surveillance.team.all().delete()
+    SurveillanceTeamMember.objects.bulk_create(
+        SurveillanceTeamMember(surveillance=surveillance, user=member, is_lead=member == lead)
+        for member in members
+    )
+    return surveillance
+
+
+def _team_members_check(certificate: Certificate, members: list[User]) -> None:
+    """Who may sit on a surveillance team: a reviewer of the body, who does not belong to the
+    holder (conflict of interest) and is not on the blacklist."""
+    body = certificate.certification_body
     for member in members:
         if not user_has_role(member, Role.REVIEWER, body):
             raise ValidationError(
@@ -128,15 +145,76 @@ def surveillance_plan_update(
                 _("%(person)s belongs to the enterprise.") % {"person": member},
             )
     blacklist_ensure_clear(people=members)
-    surveillance.planned_date = planned_date
-    surveillance.mode = mode
-    surveillance.save(update_fields=["planned_date", "mode"])
-    surveillance.team.all().delete()
-    SurveillanceTeamMember.objects.bulk_create(
-        SurveillanceTeamMember(surveillance=surveillance, user=member, is_lead=member == lead)
-        for member in members
+
+
+# Until the report is submitted, a member of the team can be replaced.
+TEAM_REPLACEABLE_STATUSES = {
+    SurveillanceStatus.DUE,
+    SurveillanceStatus.PLANNED,
+    SurveillanceStatus.IN_PROGRESS,
+}
+
+
+@transaction.atomic
+def surveillance_team_member_replace(
+    *, actor: User, surveillance: Surveillance, member: User, replacement: User
+) -> SurveillanceTeamMember:
+    """Put `replacement` on the surveillance team in `member`'s place, as its lead if `member`
+    led it. The newcomer passes the plan's checks (`_team_members_check`) and declares on
+    conflicts of interest before the team starts or reports (team_declared_no_conflict)."""
+    surveillance = _locked(surveillance)
+    certificate = surveillance.certificate
+    _ensure(
+        Relation.BODY_ADMIN,
+        actor,
+        surveillance,
+        _("Only the body's administrator changes the team."),
     )
-    return surveillance
+    if surveillance.status not in TEAM_REPLACEABLE_STATUSES:
+        raise TransitionNotAllowed(
+            _("The team can be changed until the surveillance report is submitted.")
+        )
+    blacklist_ensure_clear(organisations=[certificate.certification_body], people=[actor])
+    seat = (
+        SurveillanceTeamMember.objects.select_for_update(no_key=True)
+        .filter(surveillance=surveillance, user=member)
+        .first()
+    )
+    if seat is None:
+        raise ValidationError({"member": _("%(person)s is not on the team.") % {"person": member}})
+    if surveillance.team.filter(user=replacement).exists():
+        raise ValidationError(
+            {"replacement": _("%(person)s is already on the team.") % {"person": replacement}}
+        )
+    _team_members_check(certificate, [replacement])
+    seat.user = replacement
+    seat.declaration = ConflictDeclaration.PENDING
+    seat.declared_at = None
+    seat.save(update_fields=["user", "declaration", "declared_at"])
+    chain_append(
+        "audits:surveillance:team_replaced",
+        {
+            "certificate": certificate.number,
+            "number": surveillance.number,
+            "status": surveillance.status,
+            "replaced": member.pk,
+            "replacement": replacement.pk,
+            "lead": seat.is_lead,
+        },
+        actor=actor,
+        application_id=certificate.application_id,
+        certificate_id=certificate.pk,
+        body_id=certificate.certification_body_id,
+    )
+    notify_team_change(
+        application=certificate.application,
+        actor=actor,
+        member=member,
+        replacement=replacement,
+        reference=str(surveillance),
+        url=reverse("audits:surveillance", args=[surveillance.pk]),
+    )
+    return seat
 
 
 @transaction.atomic

@@ -162,9 +162,12 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         nobody_blacklisted,
         team_still_clear,
     ),
+    # A member who joined the team after the start (services.surveillance_team_member_replace)
+    # declares before the team reports.
     (S.IN_PROGRESS, Step.SUBMIT_REPORT): _t(
         S.DECISION,
         {Relation.TEAM},
+        team_declared_no_conflict,
         report_written,
         findings_not_open,
         nobody_blacklisted,

@@ -94,7 +94,7 @@ def _check_zip(content: bytes, max_uncompressed_bytes: int, max_compression_rati
         )
 
 
-def _xlsx_rows(content: bytes) -> Rows:
+def _xlsx_rows(content: bytes, sheet_name: str) -> Rows:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a malformed workbook
@@ -103,7 +103,7 @@ def _xlsx_rows(content: bytes) -> Rows:
         sheets = {sheet.title.strip().lower(): sheet for sheet in workbook.worksheets}
         if not sheets:
             return
-        sheet = sheets.get("inventory", workbook.worksheets[0])
+        sheet = sheets.get(sheet_name, workbook.worksheets[0])
         # Some writers record a wrong sheet size; without this, read-only mode would trust it.
         sheet.reset_dimensions()
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -135,15 +135,17 @@ def read_cells(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
     max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO,
+    sheet: str = "inventory",
 ) -> Rows:
-    """Check the upload as a file, then yield (row number, cell values) for every row."""
+    """Check the upload as a file, then yield (row number, cell values) for every row: of a
+    workbook, the rows of the sheet named `sheet` (any case), or else of its first sheet."""
     if not content:
         raise file_error("the file is empty")
     if len(content) > max_bytes:
         raise file_error(f"the file is {len(content)} bytes, more than the limit of {max_bytes}")
     if content.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip, or an empty zip
         _check_zip(content, max_uncompressed_bytes, max_compression_ratio)
-        return _xlsx_rows(content)
+        return _xlsx_rows(content, sheet.lower())
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise file_error("old .xls workbooks are not accepted: save the file as .xlsx")
     try:

@@ -179,6 +179,7 @@ def test_api_list_queries_do_not_grow_with_rows(kind, world, api_as) -> None:
 PORTAL_PAGES = [
     ("certification:application_list", "enterprise_admin", Status.DRAFT),
     ("certification:queue", "body_admin", Status.SUBMITTED),
+    ("dashboards:tasks", "body_admin", Status.SUBMITTED),
 ]
 
 

@@ -4,7 +4,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from certification.demo import DEMO_PASSWORD, PEOPLE, seed_demo, seed_supervision_demo
+from certification.demo import (
+    DEMO_PASSWORD,
+    PEOPLE,
+    seed_demo,
+    seed_supervision_demo,
+    seed_worklist_demo,
+)
 
 
 class Command(BaseCommand):
@@ -14,8 +20,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-supervision",
             action="store_true",
-            help="leave out the four certificates of the supervision demo "
-            "(benchmarks clone a single label)",
+            help="leave out the four certificates of the supervision demo and the three "
+            "applications of the body's open tasks (benchmarks clone a single label)",
         )
 
     def handle(self, *args, **options):
@@ -24,6 +30,7 @@ class Command(BaseCommand):
         # Known second-factor secrets only in the embedded default, never in production.
         people = seed_demo(demo_second_factor=settings.EMBEDDED)
         supervision = [] if options["no_supervision"] else seed_supervision_demo(people)
+        worklist = [] if options["no_supervision"] else seed_worklist_demo(people)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, display_name, _key, role in PEOPLE:
             self.stdout.write(f"  {username:<16} {role:<20} {display_name}")
@@ -50,4 +57,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Run `manage.py supervision_sweep --dry-run` to see what the "
                 "supervision rules do today."
+            )
+        for line in worklist:
+            self.stdout.write(f"Demo application {line}")
+        if worklist:
+            self.stdout.write(
+                "body-admin sees them under “My tasks”, ent-admin its certificates under "
+                "“Dashboard”."
             )
