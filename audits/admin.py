@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Appeal,
@@ -57,5 +58,17 @@ class ProcedureRecordAdmin(admin.ModelAdmin):
         return False
 
 
-for procedure_model in (Complaint, ComplaintEvent, Appeal, AppealEvent):
+@admin.register(Complaint)
+class ComplaintAdmin(ProcedureRecordAdmin):
+    # As for evidence: no link to the stored attachment, whose storage URL serves nothing; the
+    # portal's download checks who asks.
+    exclude = ("attachment",)
+    readonly_fields = ("attachment_stored_as",)
+
+    @admin.display(description=_("attachment stored as"))
+    def attachment_stored_as(self, complaint: Complaint) -> str:
+        return complaint.attachment.name
+
+
+for procedure_model in (ComplaintEvent, Appeal, AppealEvent):
     admin.site.register(procedure_model, ProcedureRecordAdmin)

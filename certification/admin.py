@@ -2,6 +2,7 @@
 so applications, events and certificates are shown here, not edited."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Application,
@@ -60,7 +61,18 @@ class ApplicationAdmin(ReadOnlyAdmin):
     inlines = [EventInline]
 
 
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyAdmin):
+    # The admin would link the file by its storage URL: nothing serves MEDIA_ROOT and the object
+    # store is private. The portal's download checks who asks; here, only the stored name.
+    exclude = ("file",)
+    readonly_fields = ("stored_as",)
+
+    @admin.display(description=_("stored as"))
+    def stored_as(self, evidence: EvidenceFile) -> str:
+        return evidence.file.name
+
+
 admin.site.register(DossierVersion, ReadOnlyAdmin)
-admin.site.register(EvidenceFile, ReadOnlyAdmin)
 admin.site.register(Certificate, ReadOnlyAdmin)
 admin.site.register(Notification, ReadOnlyAdmin)

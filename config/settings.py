@@ -15,6 +15,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_behind_pooler
+from config.storage import default_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -205,9 +206,14 @@ WHITENOISE_AUTOREFRESH = EMBEDDED
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# No URL serves MEDIA_ROOT: every stored file is private and goes out through a view that
+# checks who asks (or, for a certificate PDF, that its label is public).
 MEDIA_URL = "/media/"
+# Evidence, attachments and certificate PDFs: files under MEDIA_ROOT, or the S3-compatible
+# object store STORAGE_URL names (config/storage.py). A bad URL stops the start here. It is not
+# kept as a setting of its own: it may carry a secret key.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_settings(env.str("STORAGE_URL", default="")),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

@@ -25,7 +25,7 @@ def certificate_render(label_id: int) -> bool:
     facts = label_facts(label)
     fingerprint = content_fingerprint(facts)
     document = CertificateDocument.objects.filter(label=label).first()
-    if document and document.fingerprint == fingerprint and document.file:
+    if document and document.fingerprint == fingerprint and _stored(document):
         _mark_fresh(label_id, version)
         return False
     pdf = certificate_pdf(facts)
@@ -47,6 +47,12 @@ def certificate_render(label_id: int) -> bool:
     if old_name and old_name != document.file.name:
         document.file.storage.delete(old_name)
     return True
+
+
+def _stored(document: CertificateDocument) -> bool:
+    # A database restored beside newer files (an object store keeps its own history) may name
+    # a PDF since replaced and deleted: that one is drawn again.
+    return bool(document.file) and document.file.storage.exists(document.file.name)
 
 
 def _mark_fresh(label_id: int, version: int) -> None:

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files import File
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import (
@@ -345,20 +346,29 @@ def credential(request: HttpRequest, serial: str) -> JsonResponse:
     return response
 
 
+def _stored_pdf(label: Label) -> File | None:
+    document = CertificateDocument.objects.filter(label=label).first()
+    if document is None or not document.file or label.document_stale:
+        return None
+    try:
+        return document.file.open("rb")
+    except FileNotFoundError:
+        # A database restored beside newer files may name a PDF since replaced and deleted.
+        return None
+
+
 @require_GET
 def certificate_pdf(request: HttpRequest, serial: str) -> FileResponse:
     label = selectors.label_get_public(serial)
-    document = CertificateDocument.objects.filter(label=label).first()
-    if document is None or not document.file or label.document_stale:
+    stored = _stored_pdf(label)
+    if stored is None:
         from .tasks import certificate_render
 
         # Render now rather than fail the reader or show a status that is no longer true.
         certificate_render(label.pk)
-        document = CertificateDocument.objects.get(label=label)
+        stored = CertificateDocument.objects.get(label=label).file.open("rb")
     return FileResponse(
-        document.file.open("rb"),
-        content_type="application/pdf",
-        filename=f"{label.certificate.number}.pdf",
+        stored, content_type="application/pdf", filename=f"{label.certificate.number}.pdf"
     )
 
 

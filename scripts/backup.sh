@@ -5,7 +5,9 @@
 #
 # Reads DATABASE_URL (PostgreSQL, or the embedded SQLite default) and MEDIA_ROOT (default
 # media/) like the platform. Writes database.dump (pg_dump custom format) or database.sqlite3,
-# media.tar.gz and SHA256SUMS; restore with scripts/restore.sh DIRECTORY.
+# media.tar.gz and SHA256SUMS; restore with scripts/restore.sh DIRECTORY. With STORAGE_URL set
+# the files live in the object store, which keeps them itself (versioning, replication): only
+# the database is written (docs/operations.md, "Object storage").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,10 +32,16 @@ case "$database_url" in
     ;;
 esac
 
-if [ -d "$media_root" ]; then
-  tar -C "$media_root" -czf "$target/media.tar.gz" .
+media_archive=""
+if [ -n "${STORAGE_URL:-}" ]; then
+  echo "backup.sh: STORAGE_URL is set: the files are in the object store, not in this backup" >&2
 else
-  tar -czf "$target/media.tar.gz" --files-from /dev/null
+  media_archive=media.tar.gz
+  if [ -d "$media_root" ]; then
+    tar -C "$media_root" -czf "$target/$media_archive" .
+  else
+    tar -czf "$target/$media_archive" --files-from /dev/null
+  fi
 fi
-(cd "$target" && sha256sum database.* media.tar.gz > SHA256SUMS)
+(cd "$target" && sha256sum database.* ${media_archive:+"$media_archive"} > SHA256SUMS)
 echo "backup written to $target"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Restore a backup made by scripts/backup.sh into an EMPTY database and media directory.
+# Restore a backup made by scripts/backup.sh into an EMPTY database and media directory (no
+# media directory for a backup taken with STORAGE_URL set: the files stayed in the object store).
 #
 #   scripts/restore.sh DIRECTORY
 #
@@ -40,6 +41,9 @@ case "$database_url" in
     ;;
 esac
 
-mkdir -p "$media_root"
-tar -C "$media_root" -xzf "$source_dir/media.tar.gz"
+# A backup taken with STORAGE_URL set has no files: the object store kept them.
+if [ -f "$source_dir/media.tar.gz" ]; then
+  mkdir -p "$media_root"
+  tar -C "$media_root" -xzf "$source_dir/media.tar.gz"
+fi
 echo "restored $source_dir"

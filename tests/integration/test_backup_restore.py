@@ -147,6 +147,33 @@ def test_a_backup_restores_every_row_and_file(
     assert "append-only" in refused.stderr
 
 
+def test_with_object_storage_a_backup_holds_the_database_alone(
+    settings, media_root, tmp_path, restored_database
+) -> None:
+    call_command("load_reference", stdout=StringIO())
+    (media_root / "left-over.pdf").write_bytes(b"%PDF-1.4 not the platform's files")
+    backup = tmp_path / "backup"
+
+    result = run(
+        ["scripts/backup.sh", str(backup)],
+        DATABASE_URL=database_url(),
+        MEDIA_ROOT=str(media_root),
+        STORAGE_URL="s3://carbonlabel-files?region_name=cn-north-1",
+    )
+
+    assert "the files are in the object store" in result.stderr
+    dump = "database.sqlite3" if database_url().startswith("sqlite") else "database.dump"
+    assert sorted(path.name for path in backup.iterdir()) == ["SHA256SUMS", dump]
+    restored_media = tmp_path / "restored-media"
+    run(
+        ["scripts/restore.sh", str(backup)],
+        DATABASE_URL=restored_database,
+        MEDIA_ROOT=str(restored_media),
+    )
+    assert counts(restored_database) == counts(database_url())
+    assert not restored_media.exists()
+
+
 def test_restore_refuses_a_database_that_has_tables(settings, media_root, tmp_path) -> None:
     call_command("load_reference", stdout=StringIO())
     backup = tmp_path / "backup"
