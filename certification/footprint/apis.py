@@ -22,7 +22,14 @@ from config.api import Pagination, problem_response, query_integer
 from config.schema import workflow_step
 
 from . import selectors, services
-from .models import QUANTITY_DIGITS, RATING_FIELDS, EmissionFactor, InventoryLine, Recomputation
+from .models import (
+    QUANTITY_DIGITS,
+    RATING_FIELDS,
+    DirectGas,
+    EmissionFactor,
+    InventoryLine,
+    Recomputation,
+)
 
 
 def _application(user: User, application_id: int) -> Application:
@@ -56,7 +63,9 @@ class InventoryLineOutput(serializers.ModelSerializer):
             "factor_dataset_version",
             "custom_factor_value",
             "custom_factor_unit",
+            "custom_factor_source",
             "custom_factor_evidence",
+            "direct_gas",
             "justification",
             "net_calorific_value",
             "net_calorific_value_unit",
@@ -85,11 +94,29 @@ class InventoryLineCreateInput(serializers.Serializer):
         max_length=120, required=False, allow_blank=True, help_text="A code of the factor library."
     )
     custom_factor_value = _optional_quantity()
-    custom_factor_unit = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    custom_factor_unit = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Such as kgCO2e/kg, tCO2e/MWh or kgCO2e/(t*km).",
+    )
+    custom_factor_source = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Where the enterprise-specific factor comes from (EPD, report, year).",
+    )
     custom_factor_evidence = serializers.IntegerField(
         required=False,
         allow_null=True,
         help_text="Id of one of this dossier version's evidence files.",
+    )
+    direct_gas = serializers.ChoiceField(
+        choices=DirectGas.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Instead of a factor: the amount is a mass (g, kg, t) of this gas emitted, "
+        "converted with the dossier's GWP set.",
     )
     justification = serializers.CharField(required=False, allow_blank=True)
     net_calorific_value = _optional_quantity()

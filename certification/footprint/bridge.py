@@ -6,20 +6,33 @@ Everything here reads; the writes are in services.py.
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
-from certification.models import DossierVersion, Stage
+from django.utils.translation import gettext
+
+from certification.models import DossierVersion, EvidenceFile, Stage
 
 from . import engine, exporter, units
+from .messages import Message
 from .models import EmissionFactor, GlobalWarmingPotential, InventoryLine
 from .selectors import factor_list_current, inventory_lines_of
 
-# What an enterprise-specific factor is called in exports; the importer takes library codes
-# only, so such a line has to be entered again in the portal or the API after an import.
-CUSTOM_FACTOR_CODE = "ENTERPRISE-SPECIFIC"
+# What an enterprise-specific factor is called in messages about its unit.
+CUSTOM_FACTOR_CODE = engine.SUPPLIER_FACTOR_CODE
 # Column of the import file that reports a problem with each model field.
 COLUMN_OF_FIELD = {
     "factor": "factor_code",
+    "custom_factor_value": "factor_value",
+    "custom_factor_unit": "factor_unit",
+    "custom_factor_source": "factor_source",
+    "custom_factor_evidence": "factor_evidence",
+    "direct_gas": "gas",
     "net_calorific_value_unit": "ncv_unit",
 }
+
+
+def localised(error: Exception) -> str:
+    """A problem of the core (a ``UnitError``, a ``FootprintError``) in the reader's language."""
+    problem = getattr(error, "message", None)
+    return problem.render(gettext) if isinstance(problem, Message) else str(error)
 
 
 def core_factor(factor: EmissionFactor) -> engine.Factor:
@@ -28,15 +41,29 @@ def core_factor(factor: EmissionFactor) -> engine.Factor:
     )
 
 
-def core_line(line: InventoryLine) -> engine.InventoryLine:
+def line_factor(line: InventoryLine, *, with_evidence: bool = False) -> engine.Factor:
+    """The line's factor, whichever of the three ways it is given.
+
+    ``with_evidence`` adds the name of a supplier factor's evidence file, which exports need
+    and computations do not (it costs a query unless the lines were read with it).
+    """
     if line.factor_id is not None:
-        factor = core_factor(line.factor)
-    else:
-        factor = engine.Factor(
-            code=CUSTOM_FACTOR_CODE,
-            value=Decimal(line.custom_factor_value),
-            unit=line.custom_factor_unit,
-        )
+        return core_factor(line.factor)
+    if line.direct_gas:
+        return engine.direct_gas_factor(line.direct_gas)
+    evidence = line.custom_factor_evidence if with_evidence else None
+    return engine.Factor(
+        code=CUSTOM_FACTOR_CODE,
+        value=Decimal(line.custom_factor_value),
+        unit=line.custom_factor_unit,
+        kind=engine.SUPPLIER,
+        source=line.custom_factor_source,
+        evidence=evidence.original_name if evidence is not None else "",
+    )
+
+
+def core_line(line: InventoryLine, *, with_evidence: bool = False) -> engine.InventoryLine:
+    factor = line_factor(line, with_evidence=with_evidence)
     return engine.InventoryLine(
         stage=line.stage,
         name=line.name,
@@ -58,14 +85,25 @@ def core_line(line: InventoryLine) -> engine.InventoryLine:
     )
 
 
-def model_line(core: engine.InventoryLine, factor: EmissionFactor) -> InventoryLine:
-    """An unsaved row for an imported line, which always names a library factor."""
+def model_line(
+    core: engine.InventoryLine,
+    factor: EmissionFactor | None = None,
+    evidence: EvidenceFile | None = None,
+) -> InventoryLine:
+    """An unsaved row for an imported line: its library ``factor``, or the supplier factor with
+    its ``evidence`` file, or the gas it gives by mass."""
+    supplier = core.factor.kind == engine.SUPPLIER
     return InventoryLine(
         stage=core.stage,
         name=core.name,
         amount=core.amount,
         unit=core.unit,
         factor=factor,
+        custom_factor_value=core.factor.value if supplier else None,
+        custom_factor_unit=core.factor.unit if supplier else "",
+        custom_factor_source=core.factor.source if supplier else "",
+        custom_factor_evidence=evidence if supplier else None,
+        direct_gas=(core.factor.gas or "") if core.factor.kind == engine.DIRECT else "",
         justification=core.justification,
         net_calorific_value=core.net_calorific_value,
         net_calorific_value_unit=core.net_calorific_value_unit or "",
@@ -122,13 +160,22 @@ def preview(
 
 
 def export_bytes(version: DossierVersion, file_format: str) -> bytes:
-    lines = [core_line(line) for line in inventory_lines_of(version)]
+    lines = [core_line(line, with_evidence=True) for line in inventory_lines_of(version)]
     return exporter.export_xlsx(lines) if file_format == "xlsx" else exporter.export_csv(lines)
 
 
 def template_bytes() -> bytes:
+    """The blank template, its column notes in the reader's language."""
     codes = sorted(factor_list_current().values_list("code", flat=True))
-    return exporter.build_template_xlsx(list(Stage.values), list(units.UNITS), codes)
+    return exporter.build_template_xlsx(
+        list(Stage.values), list(units.UNITS), codes, direct_gases(), translate=gettext
+    )
+
+
+def direct_gases() -> list[str]:
+    """The gases a line may give by mass: those of the GWP table, CO2 always."""
+    loaded = set(GlobalWarmingPotential.objects.values_list("gas", flat=True))
+    return [gas for gas in units.DIRECT_GASES if gas == "CO2" or gas in loaded]
 
 
 def stage_label(stage: str) -> str:

@@ -22,6 +22,7 @@ from decimal import Context, Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
 
+from certification.footprint.messages import Message, gettext_noop, message
 from certification.footprint.units import (
     ENERGY,
     UnitError,
@@ -54,31 +55,62 @@ _LINE_CONTEXT = Context(prec=28)
 _SUM_CONTEXT = Context(prec=80)
 
 
+# Where a line's factor comes from.
+LIBRARY = "library"  # a factor of the platform's library, named by its code
+SUPPLIER = "supplier"  # the enterprise's own or its supplier's, with its source and evidence
+DIRECT = "direct"  # none: the line is a mass of a greenhouse gas, weighted by the GWP set
+FACTOR_KINDS = (LIBRARY, SUPPLIER, DIRECT)
+SUPPLIER_FACTOR_CODE = "ENTERPRISE-SPECIFIC"
+
+
 class FootprintError(ValueError):
     """An inventory cannot be computed for a reason other than units, such as a missing GWP."""
+
+    def __init__(self, problem: Message) -> None:
+        self.message = problem
+        super().__init__(str(problem))
 
 
 @dataclass(frozen=True, slots=True)
 class Factor:
     """An emission factor. ``gas`` is read from ``unit`` when not given, and must agree with it.
 
-    A factor already in CO2e (``kgCO2e/kWh``) is not multiplied by a GWP again.
+    A factor already in CO2e (``kgCO2e/kWh``) is not multiplied by a GWP again. A supplier
+    factor carries its ``source`` and the name of its ``evidence`` file; a direct gas line's
+    factor is one kilogram of the gas per kilogram (see ``direct_gas_factor``).
     """
 
     code: str
     value: Decimal
     unit: str
     gas: str | None = None
+    kind: str = LIBRARY
+    source: str = ""
+    evidence: str = ""
 
     def __post_init__(self) -> None:
         parsed = parse_factor_unit(self.unit)
         if self.gas is not None and normalise_gas(self.gas) != parsed.gas:
             raise UnitError(
-                f"factor {self.code}: gas {self.gas!r} disagrees with its unit {self.unit!r}"
+                message(
+                    gettext_noop("factor %(code)s: gas %(gas)r disagrees with its unit %(unit)r"),
+                    code=self.code,
+                    gas=self.gas,
+                    unit=self.unit,
+                )
             )
+        if self.kind not in FACTOR_KINDS:
+            raise ValueError(f"factor {self.code}: kind must be one of {FACTOR_KINDS}")
         object.__setattr__(self, "gas", parsed.gas)  # canonical spelling, e.g. 'co2eq' → CO2e
         if not isinstance(self.value, Decimal):
             raise TypeError(f"factor {self.code}: value must be a Decimal, not {type(self.value)}")
+
+
+def direct_gas_factor(gas: str) -> Factor:
+    """What a line giving a mass of ``gas`` is multiplied by: 1 kg of the gas per kg, so that
+    the dossier's GWP set alone turns it into CO2e."""
+    canonical = normalise_gas(gas)
+    return Factor(code=canonical, value=Decimal(1), unit=f"kg{canonical}/kg", kind=DIRECT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +216,25 @@ def amount_multiplier(line_unit: str, factor_unit: str, calorific_unit: str | No
         return conversion_factor(unit.symbol, per_unit.symbol)  # raises the dimension mismatch
     if calorific_unit is None:
         raise UnitError(
-            f"cannot convert {unit.symbol} ({unit.dimension}) to {per_unit.symbol} "
-            f"({per_unit.dimension}) without a net calorific value"
+            message(
+                gettext_noop(
+                    "cannot convert %(unit)s (%(dimension)s) to %(to)s (%(to_dimension)s) "
+                    "without a net calorific value"
+                ),
+                unit=unit.symbol,
+                dimension=unit.dimension,
+                to=per_unit.symbol,
+                to_dimension=per_unit.dimension,
+            )
         )
     calorific = parse_ratio_unit(calorific_unit)
     if calorific.numerator.dimension != ENERGY:
-        raise UnitError(f"net calorific value unit {calorific_unit!r} must be energy per amount")
+        raise UnitError(
+            message(
+                gettext_noop("net calorific value unit %(ncv_unit)r must be energy per amount"),
+                ncv_unit=calorific_unit,
+            )
+        )
     to_calorific_basis = conversion_factor(unit.symbol, calorific.denominator.symbol)
     to_factor_basis = conversion_factor(calorific.numerator.symbol, per_unit.symbol)
     return to_calorific_basis * to_factor_basis
@@ -204,7 +249,7 @@ def _gwp(gas: str, gwp_set: Mapping[str, Decimal]) -> Decimal:
     if gas == "CO2e":
         return Decimal(1)
     if gas not in gwp_set:
-        raise FootprintError(f"the GWP set has no value for {gas}")
+        raise FootprintError(message(gettext_noop("the GWP set has no value for %(gas)s"), gas=gas))
     return gwp_set[gas]
 
 
@@ -226,7 +271,14 @@ def _line_figures(
     try:
         multiplier = amount_multiplier(line.unit, factor.unit, line.net_calorific_value_unit)
     except UnitError as error:
-        raise UnitError(f"line {line.name!r} ({line.stage}): {error}") from error
+        raise UnitError(
+            message(
+                gettext_noop("line %(line)r (%(stage)s): %(problem)s"),
+                line=line.name,
+                stage=line.stage,
+                problem=error.message,
+            )
+        ) from error
     amount = line.amount * multiplier
     if line.net_calorific_value is not None and needs_calorific_value(line.unit, factor.unit):
         amount *= line.net_calorific_value

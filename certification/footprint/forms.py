@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certification.models import DossierVersion, EvidenceFile, GwpSet, Stage
 
-from .models import QUANTITY_DIGITS, RATING_FIELDS
+from .models import QUANTITY_DIGITS, RATING_FIELDS, DirectGas
 
 RATING_CHOICES = [("", "—"), (1, _("1 good")), (2, _("2 fair")), (3, _("3 poor"))]
 RATING_LABELS = {
@@ -35,7 +35,7 @@ class InventoryLineForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "factor-codes"}),
         help_text=_(
             "A code from the factor library, or leave empty and give an "
-            "enterprise-specific factor below."
+            "enterprise-specific factor or the gas emitted below."
         ),
     )
     custom_factor_value = _optional_decimal(_("Enterprise-specific factor"))
@@ -45,10 +45,25 @@ class InventoryLineForm(forms.Form):
         required=False,
         help_text=_("Such as kgCO2e/kg."),
     )
+    custom_factor_source = forms.CharField(
+        label=_("Source of the enterprise-specific factor"),
+        max_length=500,
+        required=False,
+        help_text=_("Such as the supplier's EPD or report, its number and year."),
+    )
     custom_factor_evidence = forms.ModelChoiceField(
         label=_("Evidence for the enterprise-specific factor"),
         required=False,
         queryset=EvidenceFile.objects.none(),
+    )
+    direct_gas = forms.ChoiceField(
+        label=_("Or: the gas emitted, by mass"),
+        choices=[("", "—"), *DirectGas.choices],
+        required=False,
+        help_text=_(
+            "For an amount that is a mass of CO2, CH4 or N2O emitted (in g, kg or t): no "
+            "factor, the dossier's GWP set converts it."
+        ),
     )
     justification = forms.CharField(
         label=_("Justification"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -92,7 +107,9 @@ class InventoryLineForm(forms.Form):
                 "unit",
                 "custom_factor_value",
                 "custom_factor_unit",
+                "custom_factor_source",
                 "custom_factor_evidence",
+                "direct_gas",
                 "justification",
                 "net_calorific_value",
                 "net_calorific_value_unit",

@@ -21,6 +21,7 @@ from certification.models import GwpSet, Stage
 __all__ = [
     "DatasetVersion",
     "DatasetVersionStatus",
+    "DirectGas",
     "EmissionFactor",
     "EmissionFactorDataset",
     "GlobalWarmingPotential",
@@ -81,6 +82,15 @@ class DatasetVersion(models.Model):
         default=DatasetVersionStatus.DRAFT,
     )
     change_note = models.TextField(_("what changed"), blank=True)
+    source_digest = models.CharField(
+        _("digest of the loaded file"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "SHA-256 of the factors of the dataset file this version was loaded from; a file "
+            "loaded again unchanged makes no new version."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -209,11 +219,21 @@ class GlobalWarmingPotential(models.Model):
         return f"{self.gwp_set} {self.gas} {self.value}"
 
 
+class DirectGas(models.TextChoices):
+    """Gases a line may give by mass, without a factor (the gases of the GWP table)."""
+
+    CO2 = "CO2", "CO2"
+    CH4 = "CH4", "CH4"
+    N2O = "N2O", "N2O"
+
+
 class InventoryLine(models.Model):
     """One activity of a dossier version's inventory: amount × factor, with its data quality.
 
-    The factor is either one of the library (``factor``) or the enterprise's own
-    (``custom_factor_*``), never both; an own factor needs a justification and evidence.
+    The factor is one of three, never two: a factor of the library (``factor``); the
+    enterprise's or its supplier's own (``custom_factor_*``), which needs a justification and
+    evidence and may name its source; or none, when the line is a mass of a greenhouse gas
+    emitted (``direct_gas``), which the dossier's GWP set turns into CO2e.
     """
 
     dossier_version = models.ForeignKey(
@@ -246,6 +266,22 @@ class InventoryLine(models.Model):
         on_delete=models.RESTRICT,
         related_name="+",
         verbose_name=_("evidence for the enterprise-specific factor"),
+    )
+    custom_factor_source = models.CharField(
+        _("source of the enterprise-specific factor"),
+        max_length=500,
+        blank=True,
+        help_text=_("Such as the supplier's EPD or report, its number and year."),
+    )
+    direct_gas = models.CharField(
+        _("gas emitted"),
+        max_length=8,
+        blank=True,
+        choices=DirectGas.choices,
+        help_text=_(
+            "For a line that is a mass of CO2, CH4 or N2O emitted: no factor, the dossier's "
+            "GWP set converts it."
+        ),
     )
     justification = models.TextField(
         _("justification"),
@@ -284,14 +320,27 @@ class InventoryLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(factor__isnull=False, custom_factor_value__isnull=True, custom_factor_unit="")
+                    Q(
+                        factor__isnull=False,
+                        custom_factor_value__isnull=True,
+                        custom_factor_unit="",
+                        custom_factor_source="",
+                        direct_gas="",
+                    )
                     | (
-                        Q(factor__isnull=True, custom_factor_value__isnull=False)
+                        Q(factor__isnull=True, custom_factor_value__isnull=False, direct_gas="")
                         & ~Q(custom_factor_unit="")
                         & ~Q(justification="")
                     )
+                    | Q(
+                        factor__isnull=True,
+                        custom_factor_value__isnull=True,
+                        custom_factor_unit="",
+                        custom_factor_source="",
+                        direct_gas__in=DirectGas.values,
+                    )
                 ),
-                name="inventory_one_factor_custom_justified",
+                name="inventory_one_factor_custom_justified_or_gas",
             ),
             models.CheckConstraint(
                 condition=Q(net_calorific_value__isnull=True, net_calorific_value_unit="")
@@ -326,7 +375,11 @@ class InventoryLine(models.Model):
 
     @property
     def is_custom_factor(self) -> bool:
-        return self.factor_id is None
+        return self.factor_id is None and not self.direct_gas
+
+    @property
+    def is_direct_gas(self) -> bool:
+        return bool(self.direct_gas)
 
 
 class Recomputation(models.Model):

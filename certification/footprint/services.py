@@ -28,11 +28,13 @@ from certification.services import dossier_editable_version
 from certification.workflow import Actor, actor_relations
 
 from . import bridge, engine, montecarlo
+from .dataset_reader import FactorDataset, parse_factor_dataset
 from .importer import ImportErrors, ImportIssue, parse_inventory
 from .models import (
     RATING_FIELDS,
     DatasetVersion,
     DatasetVersionStatus,
+    DirectGas,
     EmissionFactor,
     EmissionFactorDataset,
     GlobalWarmingPotential,
@@ -207,6 +209,137 @@ def _gwp_load(path: Path) -> int:
     return count
 
 
+@dataclass(frozen=True)
+class DatasetLoadOutcome:
+    """What loading one dataset file did: a new version (``created``), or nothing because the
+    version numbered ``number`` was loaded from the same factors already."""
+
+    dataset: str
+    number: int
+    factors: int
+    created: bool
+    published: bool
+
+
+def _default_licence_note(publisher: str) -> str:
+    # Stored notes are data, kept in one language, not interface text to translate.
+    return f"Published reference data ({publisher}); cite the source when reusing a factor."
+
+
+# Column of a dataset file that reports a problem with each model field.
+DATASET_COLUMN_OF_FIELD = {"code": "dataset", "name": "dataset_name"}
+FACTOR_COLUMN_OF_FIELD = {"publication_date": "published"}
+
+
+def _dataset_factors(parsed: FactorDataset) -> list[EmissionFactor]:
+    """Unsaved factors of a parsed file; the database's field limits checked row by row."""
+    factors: list[EmissionFactor] = []
+    issues: list[ImportIssue] = []
+    dataset = EmissionFactorDataset(code=parsed.code, name=parsed.name)
+    try:
+        dataset.clean_fields(exclude=["publisher", "created_at"])
+    except ValidationError as error:
+        first_row = parsed.factors[0].row
+        issues.extend(
+            ImportIssue(first_row, DATASET_COLUMN_OF_FIELD[field], " ".join(texts))
+            for field, texts in error.message_dict.items()
+        )
+    for row in parsed.factors:
+        factor = EmissionFactor(
+            code=row.code,
+            name=row.name,
+            region=row.region,
+            data_year=row.data_year,
+            publication_date=row.published,
+            publisher=row.publisher,
+            source=row.source,
+            licence_note=row.licence_note,
+            factor_kind=row.factor_kind,
+            value=row.value,
+            unit=row.unit,
+            gas=row.gas,
+            gwp_set=row.gwp_set,
+        )
+        try:
+            factor.clean_fields(exclude=["version"])
+        except ValidationError as error:
+            issues.extend(
+                ImportIssue(row.row, FACTOR_COLUMN_OF_FIELD.get(field, field), " ".join(texts))
+                for field, texts in error.message_dict.items()
+            )
+        factors.append(factor)
+    if issues:
+        raise ImportErrors(issues)
+    return factors
+
+
+@transaction.atomic
+def factor_dataset_load(
+    *, content: bytes, file_name: str, publish: bool = True, actor: User | None = None
+) -> DatasetLoadOutcome:
+    """Load a dataset file (``dataset_reader``'s format) as the next version of its dataset.
+
+    A file with any problem raises ``ImportErrors`` and writes nothing. A file whose factors a
+    version of the dataset was loaded from already changes nothing, so loading again is
+    harmless and never replaces what editors published since. Otherwise the factors become a
+    new version, published unless ``publish`` is false (then a draft for the editors to check
+    and publish in the portal); an open draft of the dataset stops the load.
+    """
+    if actor is not None:
+        _ensure_library_editor(actor)
+    parsed = parse_factor_dataset(content, gwp_sets=GwpSet.values)
+    factors = _dataset_factors(parsed)
+    digest = parsed.digest()
+    licence_note = next(
+        (factor.licence_note for factor in factors if factor.licence_note),
+        _default_licence_note(parsed.publisher),
+    )
+    # The dataset row is the lock every load and every new draft of this dataset takes.
+    dataset, _created = EmissionFactorDataset.objects.select_for_update(no_key=True).get_or_create(
+        code=parsed.code,
+        defaults={
+            "name": parsed.name,
+            "publisher": parsed.publisher,
+            "licence_note": licence_note,
+        },
+    )
+    loaded = dataset.versions.filter(source_digest=digest).order_by("number").first()
+    if loaded is not None:
+        return DatasetLoadOutcome(
+            dataset=dataset.code,
+            number=loaded.number,
+            factors=len(factors),
+            created=False,
+            published=loaded.is_published,
+        )
+    draft = dataset.versions.filter(status=DatasetVersionStatus.DRAFT).first()
+    if draft is not None:
+        raise TransitionNotAllowed(
+            _("Version %(number)s of %(dataset)s is a draft: publish or discard it first.")
+            % {"number": draft.number, "dataset": dataset.code}
+        )
+    number = (dataset.versions.aggregate(Max("number"))["number__max"] or 0) + 1
+    version = DatasetVersion.objects.create(
+        dataset=dataset,
+        number=number,
+        created_by=actor,
+        change_note=f"Loaded from {file_name}.",
+        source_digest=digest,
+    )
+    for factor in factors:
+        factor.version = version
+    EmissionFactor.objects.bulk_create(factors)
+    if publish:
+        _publish(version, actor)
+    return DatasetLoadOutcome(
+        dataset=dataset.code,
+        number=number,
+        factors=len(factors),
+        created=True,
+        published=publish,
+    )
+
+
 def _locked_draft(version: DatasetVersion) -> DatasetVersion:
     # Every draft edit locks the version row first, so an edit cannot land after (or while)
     # the same version is published.
@@ -269,7 +402,7 @@ def _factor_apply(factor: EmissionFactor, data: dict) -> None:
     try:
         factor.gas = parse_factor_unit(str(factor.unit)).gas
     except UnitError as error:
-        errors["unit"] = str(error)
+        errors["unit"] = bridge.localised(error)
     if factor.gwp_set and factor.gwp_set not in GwpSet.values:
         errors["gwp_set"] = _("Use one of %(sets)s.") % {"sets": ", ".join(GwpSet.values)}
     if errors:
@@ -341,7 +474,9 @@ LINE_FIELDS = (
     "factor_code",
     "custom_factor_value",
     "custom_factor_unit",
+    "custom_factor_source",
     "custom_factor_evidence",
+    "direct_gas",
     "justification",
     "net_calorific_value",
     "net_calorific_value_unit",
@@ -351,7 +486,15 @@ LINE_FIELDS = (
     "uncertainty_gsd",
     "uncertainty_relative_std",
 )
-TEXT_FIELDS = ("name", "unit", "custom_factor_unit", "justification", "net_calorific_value_unit")
+TEXT_FIELDS = (
+    "name",
+    "unit",
+    "custom_factor_unit",
+    "custom_factor_source",
+    "direct_gas",
+    "justification",
+    "net_calorific_value_unit",
+)
 
 
 def _unit_fit_error(line: InventoryLine, factor_label: str, factor_unit: str) -> tuple[str, str]:
@@ -389,6 +532,73 @@ def _unit_fit_error(line: InventoryLine, factor_label: str, factor_unit: str) ->
     return "", ""
 
 
+def _check_custom_factor(line: InventoryLine, version: DossierVersion, errors: dict) -> None:
+    if line.custom_factor_value is None:
+        errors["custom_factor_value"] = _("Give the value of the factor.")
+    if not line.custom_factor_unit:
+        errors["custom_factor_unit"] = _("Give the unit of the factor, such as kgCO2e/kg.")
+    else:
+        try:
+            parse_factor_unit(line.custom_factor_unit)
+        except UnitError as error:
+            errors["custom_factor_unit"] = bridge.localised(error)
+    if not line.justification:
+        errors["justification"] = _("Justify an enterprise-specific factor.")
+    evidence = line.custom_factor_evidence
+    if evidence is None:
+        errors["custom_factor_evidence"] = _(
+            "Attach the evidence for an enterprise-specific factor."
+        )
+    elif not version.files.filter(pk=evidence.pk).exists():
+        errors["custom_factor_evidence"] = _("Choose one of this dossier version's evidence files.")
+
+
+def _check_direct_gas(line: InventoryLine, errors: dict) -> None:
+    if line.direct_gas not in DirectGas.values:
+        errors["direct_gas"] = _("Choose CO2, CH4 or N2O.")
+    elif line.direct_gas not in bridge.direct_gases():
+        errors["direct_gas"] = _(
+            "The GWP table has no value for %(gas)s (manage.py load_factors loads it)."
+        ) % {"gas": line.direct_gas}
+    if "unit" not in errors and lookup(line.unit).dimension != MASS:
+        errors["unit"] = _(
+            "A line that gives a gas is the mass emitted: use g, kg or t, not %(unit)s."
+        ) % {"unit": line.unit}
+    if line.net_calorific_value is not None or line.net_calorific_value_unit:
+        errors["net_calorific_value"] = _("A line that gives a gas takes no net calorific value.")
+
+
+def _check_factor_choice(line: InventoryLine, version: DossierVersion, errors: dict) -> None:
+    """One of the three ways to a factor, complete: a library factor, an enterprise-specific
+    factor with its justification and evidence, or a gas whose mass the amount is."""
+    custom = line.custom_factor_value is not None or bool(line.custom_factor_unit)
+    if line.direct_gas and (line.factor is not None or custom):
+        errors["direct_gas"] = _(
+            "A line that gives a gas by mass has no factor: leave the factor fields empty."
+        )
+    elif line.factor is not None and custom:
+        errors["factor_code"] = _(
+            "Choose a library factor or give an enterprise-specific one, not both."
+        )
+    elif line.factor is None and not custom and not line.direct_gas:
+        if "factor_code" not in errors:
+            errors["factor_code"] = _(
+                "Choose a factor from the library, give an enterprise-specific one, or name "
+                "the gas whose mass the amount is."
+            )
+    elif custom:
+        _check_custom_factor(line, version, errors)
+    elif line.direct_gas:
+        _check_direct_gas(line, errors)
+    if not custom:
+        if line.custom_factor_evidence is not None:
+            errors["custom_factor_evidence"] = _(
+                "Evidence goes with an enterprise-specific factor."
+            )
+        if line.custom_factor_source:
+            errors["custom_factor_source"] = _("A source goes with an enterprise-specific factor.")
+
+
 def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> None:
     """Set the fields from `data` and check them all, raising one ValidationError by field."""
     unknown = set(data) - set(LINE_FIELDS)
@@ -421,40 +631,8 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
     try:
         line.unit = lookup(line.unit).symbol
     except UnitError as error:
-        errors["unit"] = str(error)
-
-    custom = line.custom_factor_value is not None or bool(line.custom_factor_unit)
-    if line.factor is not None and custom:
-        errors["factor_code"] = _(
-            "Choose a library factor or give an enterprise-specific one, not both."
-        )
-    elif line.factor is None and not custom and "factor_code" not in errors:
-        errors["factor_code"] = _(
-            "Choose a factor from the library or give an enterprise-specific one."
-        )
-    if custom:
-        if line.custom_factor_value is None:
-            errors["custom_factor_value"] = _("Give the value of the factor.")
-        if not line.custom_factor_unit:
-            errors["custom_factor_unit"] = _("Give the unit of the factor, such as kgCO2e/kg.")
-        else:
-            try:
-                parse_factor_unit(line.custom_factor_unit)
-            except UnitError as error:
-                errors["custom_factor_unit"] = str(error)
-        if not line.justification:
-            errors["justification"] = _("Justify an enterprise-specific factor.")
-        evidence = line.custom_factor_evidence
-        if evidence is None:
-            errors["custom_factor_evidence"] = _(
-                "Attach the evidence for an enterprise-specific factor."
-            )
-        elif not version.files.filter(pk=evidence.pk).exists():
-            errors["custom_factor_evidence"] = _(
-                "Choose one of this dossier version's evidence files."
-            )
-    elif line.custom_factor_evidence is not None:
-        errors["custom_factor_evidence"] = _("Evidence goes with an enterprise-specific factor.")
+        errors["unit"] = bridge.localised(error)
+    _check_factor_choice(line, version, errors)
 
     if (line.net_calorific_value is None) != (not line.net_calorific_value_unit):
         field = (
@@ -469,7 +647,7 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
         try:
             parse_ratio_unit(line.net_calorific_value_unit)
         except UnitError as error:
-            errors["net_calorific_value_unit"] = str(error)
+            errors["net_calorific_value_unit"] = bridge.localised(error)
     if line.uncertainty_gsd is not None and line.uncertainty_gsd < 1:
         errors["uncertainty_gsd"] = _("A geometric standard deviation is at least 1.")
     if line.uncertainty_relative_std is not None and line.uncertainty_relative_std < 0:
@@ -482,7 +660,7 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
         if getattr(line, name) not in (None, 1, 2, 3):
             errors[name] = _("Rate data quality 1 (good), 2 (fair) or 3 (poor).")
 
-    if not errors:
+    if not errors and not line.direct_gas:
         factor_unit = line.factor.unit if line.factor is not None else line.custom_factor_unit
         label = line.factor.code if line.factor is not None else bridge.CUSTOM_FACTOR_CODE
         field, message = _unit_fit_error(line, label, factor_unit)
@@ -610,23 +788,41 @@ def inventory_import(
     deleted and the new ones created in one transaction, so an import is whole or absent.
     """
     # Permission first: someone who may not edit learns nothing about their file.
-    dossier_editable_version(actor=actor, application=application)
+    version = dossier_editable_version(actor=actor, application=application)
     if PurePath(filename or "").suffix.lower() not in IMPORT_SUFFIXES:
         return _refused(_("Upload an .xlsx workbook or a .csv file."))
     factors = factors_current_by_code()
     core_factors = {code: bridge.core_factor(factor) for code, factor in factors.items()}
+    files = list(version.files.all())
+    # Names the core finds twice it refuses as ambiguous, so this mapping is only read for
+    # names that are unique.
+    evidence = {file.original_name: file for file in files}
     try:
-        rows = parse_inventory(content, core_factors.get, max_bytes=import_max_bytes())
+        rows = parse_inventory(
+            content,
+            core_factors.get,
+            evidence_names=[file.original_name for file in files],
+            gases=bridge.direct_gases(),
+            max_bytes=import_max_bytes(),
+        )
     except ImportErrors as error:
-        return ImportOutcome(imported=0, errors=error.errors)
+        return ImportOutcome(imported=0, errors=_translated(error.errors))
 
     lines: list[InventoryLine] = []
     issues: list[ImportIssue] = []
     for row in rows:
-        line = bridge.model_line(row.line, factors[row.line.factor.code])
+        factor = row.line.factor
+        line = bridge.model_line(
+            row.line,
+            factor=factors[factor.code] if factor.kind == engine.LIBRARY else None,
+            evidence=evidence.get(factor.evidence) if factor.kind == engine.SUPPLIER else None,
+        )
         try:
-            # Field limits (digits, decimal places, lengths) the core does not know about.
-            line.clean_fields(exclude=["dossier_version", "position", "factor"])
+            # Field limits (digits, decimal places, lengths) the core does not know about; the
+            # factor and the evidence file were found above, so no query checks them again.
+            line.clean_fields(
+                exclude=["dossier_version", "position", "factor", "custom_factor_evidence"]
+            )
         except ValidationError as error:
             issues.extend(
                 ImportIssue(row.row, bridge.COLUMN_OF_FIELD.get(field, field), " ".join(texts))
@@ -638,6 +834,10 @@ def inventory_import(
 
     with transaction.atomic():
         application, version = _locked_editable_version(actor, application)
+        named = {line.custom_factor_evidence_id for line in lines} - {None}
+        if named - set(version.files.values_list("pk", flat=True)):
+            # A file the rows name was removed after they were checked and before this lock.
+            return _refused(_("An evidence file the rows name was removed meanwhile."))
         version.inventory_lines.all().delete()
         for position, line in enumerate(lines, start=1):
             line.dossier_version = version
@@ -645,6 +845,10 @@ def inventory_import(
         InventoryLine.objects.bulk_create(lines, batch_size=1000)
         _touch(application)
     return ImportOutcome(imported=len(lines))
+
+
+def _translated(issues: tuple[ImportIssue, ...]) -> tuple[ImportIssue, ...]:
+    return tuple(issue.translated(_) for issue in issues)
 
 
 def inventory_import_upload(
@@ -719,7 +923,7 @@ def recomputation_run(
                 "The inventory cannot be recomputed: %(reason)s. The GWP table may need loading "
                 "(manage.py load_factors)."
             )
-            % {"reason": error}
+            % {"reason": bridge.localised(error)}
         ) from error
     values = {
         "computed_at": timezone.now(),
@@ -785,6 +989,7 @@ def recomputation_refresh(*, actor: User, application: Application) -> Recomputa
 
 
 __all__ = [
+    "DatasetLoadOutcome",
     "ImportOutcome",
     "LibraryLoadSummary",
     "RecomputationImpossible",
@@ -792,6 +997,7 @@ __all__ = [
     "dataset_version_discard",
     "dataset_version_publish",
     "factor_create",
+    "factor_dataset_load",
     "factor_delete",
     "factor_library_load",
     "factor_update",

@@ -14,9 +14,11 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
+
+from certification.footprint.messages import Message, Translate, gettext_noop, message
 
 MEBIBYTE = 1024 * 1024
 DEFAULT_MAX_BYTES = 5 * MEBIBYTE
@@ -26,7 +28,7 @@ DEFAULT_MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_ENTRIES = 1000
 # Spreadsheet programs run a cell starting with these as a formula; exports prefix them with "'".
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-NOT_A_SPREADSHEET = "not a spreadsheet: upload an .xlsx workbook or a UTF-8 .csv file"
+NOT_A_SPREADSHEET = gettext_noop("not a spreadsheet: upload an .xlsx workbook or a UTF-8 .csv file")
 
 Cell = object
 Rows = Iterator[tuple[int, tuple[Cell, ...]]]
@@ -34,9 +36,25 @@ Rows = Iterator[tuple[int, tuple[Cell, ...]]]
 
 @dataclass(frozen=True, slots=True)
 class ImportIssue:
+    """One problem of an upload: where (spreadsheet row, column name) and what, in English.
+
+    ``problem`` keeps the message's template and parameters so that ``translated`` can give
+    it in the reader's language; an issue made from text already translated has none.
+    """
+
     row: int | None
     column: str | None
     message: str
+    problem: Message | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, row: int | None, column: str | None, problem: Message) -> ImportIssue:
+        return cls(row, column, str(problem), problem)
+
+    def translated(self, translate: Translate) -> ImportIssue:
+        if self.problem is None:
+            return self
+        return ImportIssue(self.row, self.column, self.problem.render(translate), self.problem)
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -60,8 +78,8 @@ class ImportErrors(ValueError):
         super().__init__(shown + more)
 
 
-def file_error(message: str) -> ImportErrors:
-    return ImportErrors([ImportIssue(None, None, message)])
+def file_error(template: str, **params: object) -> ImportErrors:
+    return ImportErrors([ImportIssue.of(None, None, message(template, **params))])
 
 
 def _check_zip(content: bytes, max_uncompressed_bytes: int, max_compression_ratio: float) -> None:
@@ -71,16 +89,28 @@ def _check_zip(content: bytes, max_uncompressed_bytes: int, max_compression_rati
     except (zipfile.BadZipFile, ValueError, OSError) as error:
         raise file_error(NOT_A_SPREADSHEET) from error
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise file_error(f"the workbook has {len(entries)} parts, more than {MAX_ZIP_ENTRIES}")
+        raise file_error(
+            gettext_noop("the workbook has %(parts)s parts, more than %(limit)s"),
+            parts=len(entries),
+            limit=MAX_ZIP_ENTRIES,
+        )
     names = {entry.filename for entry in entries}
     if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
-        raise file_error(NOT_A_SPREADSHEET + " (this zip file is not an .xlsx workbook)")
+        raise file_error(
+            gettext_noop(
+                "not a spreadsheet: upload an .xlsx workbook or a UTF-8 .csv file "
+                "(this zip file is not an .xlsx workbook)"
+            )
+        )
     uncompressed = sum(entry.file_size for entry in entries)
     compressed = sum(entry.compress_size for entry in entries)
     if uncompressed > max_uncompressed_bytes:
         raise file_error(
-            f"the workbook would unpack to {uncompressed} bytes, "
-            f"more than the limit of {max_uncompressed_bytes}"
+            gettext_noop(
+                "the workbook would unpack to %(size)s bytes, more than the limit of %(limit)s"
+            ),
+            size=uncompressed,
+            limit=max_uncompressed_bytes,
         )
     ratios = [uncompressed / max(compressed, 1)] + [
         entry.file_size / max(entry.compress_size, 1)
@@ -89,8 +119,12 @@ def _check_zip(content: bytes, max_uncompressed_bytes: int, max_compression_rati
     ]
     if max(ratios) > max_compression_ratio:
         raise file_error(
-            f"the workbook is compressed {max(ratios):.0f} to 1, more than "
-            f"{max_compression_ratio:.0f} to 1: refused as a possible zip bomb"
+            gettext_noop(
+                "the workbook is compressed %(ratio)s to 1, more than %(limit)s to 1: refused "
+                "as a possible zip bomb"
+            ),
+            ratio=f"{max(ratios):.0f}",
+            limit=f"{max_compression_ratio:.0f}",
         )
 
 
@@ -98,7 +132,9 @@ def _xlsx_rows(content: bytes, sheet_name: str) -> Rows:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a malformed workbook
-        raise file_error(f"the .xlsx workbook could not be read ({error})") from error
+        raise file_error(
+            gettext_noop("the .xlsx workbook could not be read (%(error)s)"), error=str(error)
+        ) from error
     try:
         sheets = {sheet.title.strip().lower(): sheet for sheet in workbook.worksheets}
         if not sheets:
@@ -126,7 +162,9 @@ def _csv_rows(text: str) -> Rows:
         for number, values in enumerate(reader, start=1):
             yield number, tuple(_unescape(value) for value in values)
     except csv.Error as error:
-        raise file_error(f"the .csv file could not be read ({error})") from error
+        raise file_error(
+            gettext_noop("the .csv file could not be read (%(error)s)"), error=str(error)
+        ) from error
 
 
 def read_cells(
@@ -140,14 +178,20 @@ def read_cells(
     """Check the upload as a file, then yield (row number, cell values) for every row: of a
     workbook, the rows of the sheet named `sheet` (any case), or else of its first sheet."""
     if not content:
-        raise file_error("the file is empty")
+        raise file_error(gettext_noop("the file is empty"))
     if len(content) > max_bytes:
-        raise file_error(f"the file is {len(content)} bytes, more than the limit of {max_bytes}")
+        raise file_error(
+            gettext_noop("the file is %(size)s bytes, more than the limit of %(limit)s"),
+            size=len(content),
+            limit=max_bytes,
+        )
     if content.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip, or an empty zip
         _check_zip(content, max_uncompressed_bytes, max_compression_ratio)
         return _xlsx_rows(content, sheet.lower())
     if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise file_error("old .xls workbooks are not accepted: save the file as .xlsx")
+        raise file_error(
+            gettext_noop("old .xls workbooks are not accepted: save the file as .xlsx")
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -13,7 +13,13 @@ mass, cubic metre for volume, tonne-kilometre for transport, kilometre for dista
 for area and one item for counts.
 
 Symbols are matched exactly first (``MJ`` is not ``mJ``), then through a short list of aliases
-(``m³``, ``tkm``), then case-insensitively where that cannot be ambiguous (``kwh`` → ``kWh``).
+(``m³``, ``tkm``, ``吨``, ``千瓦时``), then case-insensitively where that cannot be ambiguous
+(``kwh`` → ``kWh``). Megatonnes and kilotonnes are left out on purpose: "mt" is written for a
+metric tonne as often as for a megatonne. Normal cubic metres (``Nm3``) are left out too: they
+are a volume at stated conditions, not convertible to ``m3`` by a constant.
+
+Emission factor units are ``<mass><gas>/<unit>``: ``kgCO2e/kWh``, ``tCO2e/MWh``, ``gCO2e/kWh``,
+``kgCO2e/m3``, and for transport ``kgCO2e/t·km``, ``kgCO2e/tkm`` or ``kgCO2e/(t*km)``.
 """
 
 from __future__ import annotations
@@ -23,17 +29,27 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-ENERGY = "energy"
-MASS = "mass"
-VOLUME = "volume"
-TRANSPORT = "transport"
-DISTANCE = "distance"
-COUNT = "count"
-AREA = "area"
+from certification.footprint.messages import Message, Term, gettext_noop, message
+
+ENERGY = Term(gettext_noop("energy"))
+MASS = Term(gettext_noop("mass"))
+VOLUME = Term(gettext_noop("volume"))
+TRANSPORT = Term(gettext_noop("transport"))
+DISTANCE = Term(gettext_noop("distance"))
+COUNT = Term(gettext_noop("count"))
+AREA = Term(gettext_noop("area"))
 
 
 class UnitError(ValueError):
-    """A unit is unknown, malformed, or of the wrong dimension for the conversion asked."""
+    """A unit is unknown, malformed, or of the wrong dimension for the conversion asked.
+
+    ``message`` keeps the English template and its parameters, so the Django layer can show
+    it in the reader's language; ``str()`` gives it in English.
+    """
+
+    def __init__(self, problem: Message) -> None:
+        self.message = problem
+        super().__init__(str(problem))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +65,14 @@ _UNIT_TABLE: tuple[Unit, ...] = (
     Unit("MJ", ENERGY, Decimal("1E6")),
     Unit("GJ", ENERGY, Decimal("1E9")),
     Unit("TJ", ENERGY, Decimal("1E12")),
+    Unit("Wh", ENERGY, Decimal("3.6E3")),
     Unit("kWh", ENERGY, Decimal("3.6E6")),
     Unit("MWh", ENERGY, Decimal("3.6E9")),
     Unit("GWh", ENERGY, Decimal("3.6E12")),
+    Unit("TWh", ENERGY, Decimal("3.6E15")),
+    # The International Table calorie, 4.1868 J, in which Chinese heat supply is billed.
+    Unit("kcal", ENERGY, Decimal("4186.8")),
+    Unit("Gcal", ENERGY, Decimal("4.1868E9")),
     Unit("g", MASS, Decimal("0.001")),
     Unit("kg", MASS, Decimal(1)),
     Unit("t", MASS, Decimal(1000)),
@@ -70,18 +91,49 @@ UNITS: dict[str, Unit] = {unit.symbol: unit for unit in _UNIT_TABLE}
 
 ALIASES: dict[str, str] = {
     "m³": "m3",
+    "m^3": "m3",
     "m²": "m2",
+    "m^2": "m2",
     "l": "L",
+    "tonne": "t",
+    "tonnes": "t",
     "tkm": "t·km",
     "t.km": "t·km",
     "t*km": "t·km",
     "t⋅km": "t·km",
+    "t-km": "t·km",
+    "t km": "t·km",
+    "tonne·km": "t·km",
+    "tonne-km": "t·km",
+    "tonne.km": "t·km",
     "kgkm": "kg·km",
     "kg.km": "kg·km",
     "kg*km": "kg·km",
     "kg⋅km": "kg·km",
+    "kg-km": "kg·km",
+    "kg km": "kg·km",
     "pcs": "piece",
     "pc": "piece",
+    # As Chinese bills, invoices and weighbridge tickets write them.
+    "克": "g",
+    "千克": "kg",
+    "公斤": "kg",
+    "吨": "t",
+    "千瓦时": "kWh",
+    "度": "kWh",
+    "兆瓦时": "MWh",
+    "兆焦": "MJ",
+    "吉焦": "GJ",
+    "升": "L",
+    "立方米": "m3",
+    "平方米": "m2",
+    "公里": "km",
+    "千米": "km",
+    "吨公里": "t·km",
+    "吨·公里": "t·km",
+    "吨千米": "t·km",
+    "件": "piece",
+    "个": "item",
 }
 
 
@@ -105,8 +157,13 @@ def lookup(symbol: str) -> Unit:
     if name not in UNITS:
         name = _CASE_INSENSITIVE.get(text.lower(), name)
     if name not in UNITS:
-        known = ", ".join(UNITS)
-        raise UnitError(f"unknown unit {symbol!r}; known units: {known}")
+        raise UnitError(
+            message(
+                gettext_noop("unknown unit %(unit)r; known units: %(known)s"),
+                unit=symbol,
+                known=", ".join(UNITS),
+            )
+        )
     return UNITS[name]
 
 
@@ -121,8 +178,15 @@ def conversion_factor(from_unit: str, to_unit: str) -> Decimal:
     target = lookup(to_unit)
     if source.dimension != target.dimension:
         raise UnitError(
-            f"cannot convert {source.symbol} ({source.dimension}) "
-            f"to {target.symbol} ({target.dimension})"
+            message(
+                gettext_noop(
+                    "cannot convert %(unit)s (%(dimension)s) to %(to)s (%(to_dimension)s)"
+                ),
+                unit=source.symbol,
+                dimension=source.dimension,
+                to=target.symbol,
+                to_dimension=target.dimension,
+            )
         )
     return source.factor_to_base / target.factor_to_base
 
@@ -144,6 +208,9 @@ GAS_ALIASES: dict[str, str] = {
     "N2O": "N2O",
 }
 GASES: tuple[str, ...] = ("CO2", "CH4", "N2O", "CO2e")
+# The gases an inventory line may give directly by mass, converted with the dossier's GWP set
+# (the gases of the shipped GWP table).
+DIRECT_GASES: tuple[str, ...] = ("CO2", "CH4", "N2O")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _EMITTED_MASS = re.compile(r"^(g|kg|t)\s*([A-Za-z0-9\-]+)$")
 
@@ -168,17 +235,30 @@ class RatioUnit:
 
 
 def _split_ratio(text: str) -> tuple[str, str]:
+    """Numerator and denominator of ``a/b``; a denominator in brackets, ``a/(t*km)``, is
+    unwrapped."""
     parts = text.split("/") if isinstance(text, str) else []
-    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-        raise UnitError(f"{text!r} is not of the form '<unit>/<unit>'")
-    return parts[0].strip(), parts[1].strip()
+    numerator, denominator = (part.strip() for part in parts) if len(parts) == 2 else ("", "")
+    if denominator.startswith("(") and denominator.endswith(")"):
+        denominator = denominator[1:-1].strip()
+    if not numerator or not denominator:
+        raise UnitError(
+            message(gettext_noop("%(unit)r is not of the form '<unit>/<unit>'"), unit=text)
+        )
+    return numerator, denominator
 
 
 def normalise_gas(name: str) -> str:
     """The canonical gas name (CO2, CH4, N2O, CO2e) for a spelling such as 'CO₂eq'."""
     key = name.strip().translate(_SUBSCRIPTS).upper()
     if key not in GAS_ALIASES:
-        raise UnitError(f"unknown greenhouse gas {name!r}; known gases: {', '.join(GASES)}")
+        raise UnitError(
+            message(
+                gettext_noop("unknown greenhouse gas %(gas)r; known gases: %(known)s"),
+                gas=name,
+                known=", ".join(GASES),
+            )
+        )
     return GAS_ALIASES[key]
 
 
@@ -189,8 +269,13 @@ def parse_factor_unit(text: str) -> FactorUnit:
     match = _EMITTED_MASS.match(numerator.translate(_SUBSCRIPTS))
     if match is None:
         raise UnitError(
-            f"emission factor unit {text!r} must start with g, kg or t followed by a gas, "
-            "as in kgCO2/kWh"
+            message(
+                gettext_noop(
+                    "emission factor unit %(unit)r must start with g, kg or t followed by a "
+                    "gas, as in kgCO2e/kWh"
+                ),
+                unit=text,
+            )
         )
     mass_symbol, gas = match.groups()
     return FactorUnit(

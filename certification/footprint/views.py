@@ -255,7 +255,7 @@ def _preview(version: DossierVersion, lines: list[InventoryLine]) -> dict:
     try:
         result = bridge.preview(version, lines, services.materiality_threshold())
     except (engine.FootprintError, UnitError, ValueError) as error:
-        return {"error": str(error)}
+        return {"error": bridge.localised(error)}
     return {
         "result": result,
         "deviation": _percent(result.deviation),
@@ -472,6 +472,24 @@ def _workbench_context(recomputation: Recomputation) -> dict:
     }
 
 
+def _workbench_lines(request: HttpRequest, recomputation: Recomputation) -> dict:
+    """A page of the lines with each one's kgCO2e and the factor it was computed with: a
+    library factor's dataset and source, a supplier factor's source, justification and
+    evidence, a direct gas line's GWP."""
+    version = recomputation.dossier_version
+    lines = list(selectors.inventory_lines_of(version))
+    gwp = bridge.gwp_values(recomputation.gwp_set)
+    try:
+        emissions = engine.line_emissions([bridge.core_line(line) for line in lines], gwp)
+    except (engine.FootprintError, UnitError, ValueError) as error:
+        return {"lines_error": bridge.localised(error)}
+    rows = [
+        {"line": line, "co2e": co2e, "gwp": gwp.get(line.direct_gas) if line.direct_gas else None}
+        for line, co2e in zip(lines, emissions, strict=True)
+    ]
+    return {"line_page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))}
+
+
 @login_required
 def workbench(request: HttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
@@ -486,6 +504,7 @@ def workbench(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if recomputation is not None:
         context.update(_workbench_context(recomputation))
+        context.update(_workbench_lines(request, recomputation))
     return render(request, "footprint/workbench.html", context)
 
 
