@@ -4,8 +4,9 @@ from .selectors import user_organisations, user_roles
 
 
 def portal(request: HttpRequest) -> dict:
-    user = request.user
-    if not user.is_authenticated:
+    # A request refused before the authentication middleware (a Host not allowed) has no user.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return {}
     return {
         "portal_organisations": user_organisations(user),

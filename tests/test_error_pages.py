@@ -103,6 +103,13 @@ def test_a_bad_request_shows_the_product_400_page(client: Client) -> None:
 
 
 @pytest.mark.django_db
+def test_a_request_for_an_unknown_host_gets_the_400_page(client: Client) -> None:
+    response = client.get("/", HTTP_HOST="evil.example", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert b"Bad request" in response.content
+
+
+@pytest.mark.django_db
 @pytest.mark.urls(__name__)
 def test_a_server_error_shows_the_product_500_page() -> None:
     client = Client(raise_request_exception=False)
