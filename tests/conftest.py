@@ -629,11 +629,16 @@ def new_product(world: World) -> Callable[..., Product]:
 
 @pytest.fixture
 def issue_label(world: World) -> Callable[..., Label]:
-    """`issue_label(product=None)`: an approved application of body X, its certificate and its
-    signed label, issued by labels.services.label_issue."""
+    """`issue_label(product=None, **dossier_fields)`: an approved application of body X, its
+    certificate and its signed label, issued by labels.services.label_issue. Dossier fields
+    override the complete dossier of tests.factories before the label is issued."""
 
-    def issue(product: Product | None = None) -> Label:
+    def issue(product: Product | None = None, **dossier_fields) -> Label:
         application = build_application(world, Status.APPROVED, product=product)
+        if dossier_fields:
+            DossierVersion.objects.filter(application=application, number=1).update(
+                **dossier_fields
+            )
         return label_issue(certificate_id=application.certificate.pk)
 
     return issue
