@@ -15,8 +15,16 @@ from rest_framework.views import exception_handler
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://carbonlabel.example/problems/"
 # The database is gone (restarting, failed over, out of connections): ask to come back soon.
-DATABASE_ERRORS = (OperationalError, InterfaceError)
-DATABASE_RETRY_AFTER_SECONDS = 30
+# Django wraps the driver's errors, except where it closes a server-side cursor (`.iterator()`
+# on PostgreSQL): a session cut then surfaces as psycopg's own error.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+try:
+    import psycopg
+except ImportError:  # the embedded default (SQLite) runs without the driver
+    pass
+else:
+    DATABASE_ERRORS += (psycopg.OperationalError, psycopg.InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 30  # the object store's outages are answered alike
 ID_MAX = 2**63 - 1  # the largest id a database integer (bigint) holds
 
 logger = logging.getLogger(__name__)
@@ -123,14 +131,44 @@ def database_unavailable_problem() -> dict[str, Any]:
     )
 
 
+def storage_unreachable(exc: BaseException) -> bool:
+    """The object store (STORAGE_URL) could not be reached or failed on its side: no connection,
+    a timeout, or a 5xx answer. A refusal (403, 404) is the platform's own error, not an outage."""
+    try:
+        from botocore import exceptions as boto
+    except ImportError:  # local files only: no object store to lose
+        return False
+    if isinstance(exc, (boto.ConnectionError, boto.HTTPClientError)):
+        return True
+    if isinstance(exc, boto.ClientError):
+        return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+    return False
+
+
+def unavailable_problem(exc: BaseException | None) -> dict[str, Any] | None:
+    """The 503 problem for an exception that means a service the platform depends on is
+    unreachable (the database, the object store), else None."""
+    if isinstance(exc, DATABASE_ERRORS):
+        return database_unavailable_problem()
+    if exc is not None and storage_unreachable(exc):
+        return problem_body(
+            status_code=503,
+            title=str(_("Service unavailable")),
+            detail=str(_("The file store cannot be reached. Try again shortly.")),
+            code="storage_unavailable",
+        )
+    return None
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turn every API error into application/problem+json with a machine-readable code."""
     from certification.errors import WorkflowError
 
-    if isinstance(exc, DATABASE_ERRORS):
-        logger.warning("database unreachable: %s", exc, exc_info=exc)
+    unavailable = unavailable_problem(exc)
+    if unavailable is not None:
+        logger.warning("%s: %s", unavailable["code"], exc, exc_info=exc)
         return Response(
-            database_unavailable_problem(),
+            unavailable,
             status=503,
             content_type=PROBLEM_CONTENT_TYPE,
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},

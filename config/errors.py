@@ -1,6 +1,7 @@
 """The site's answers to failures outside a view's own handling (``handler404``,
 ``handler500``): problem+json under ``/api/``, the portal's pages elsewhere, and 503 rather than
-500 when the database cannot be reached, whichever part of the request met it."""
+500 when the database or the object store cannot be reached, whichever part of the request met
+it."""
 
 import json
 import sys
@@ -12,11 +13,10 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from config.api import (
-    DATABASE_ERRORS,
     DATABASE_RETRY_AFTER_SECONDS,
     PROBLEM_CONTENT_TYPE,
-    database_unavailable_problem,
     problem_body,
+    unavailable_problem,
 )
 
 
@@ -47,9 +47,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this while handling the exception, so it is still at hand.
-    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+    unavailable = unavailable_problem(sys.exc_info()[1])
+    if unavailable is not None:
         if _is_api(request):
-            response = _problem(database_unavailable_problem())
+            response = _problem(unavailable)
         else:
             # Rendered without a request: the portal's context needs the database.
             response = HttpResponse(render_to_string("503.html"), status=503)

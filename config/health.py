@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
@@ -34,7 +35,20 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks["broker"] = "ok"
         except Exception as error:
             checks["broker"] = f"error: {error.__class__.__name__}"
-    ready = all(value in ("ok", "in-process") for value in checks.values())
+    checks["storage"] = _storage()
+    ready = all(value in ("ok", "in-process", "local") for value in checks.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
     )
+
+
+def _storage() -> str:
+    """Local files need no probe; an object store is asked about a name that is never stored
+    (one HEAD request): any answer but an error means it is reachable and lets us in."""
+    if isinstance(default_storage, FileSystemStorage):
+        return "local"
+    try:
+        default_storage.exists(".readyz")
+    except Exception as error:  # reported, as the other checks
+        return f"error: {error.__class__.__name__}"
+    return "ok"

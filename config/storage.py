@@ -31,6 +31,9 @@ ACLS = {"private": "private", "none": None}
 SIGNED_URL_SECONDS = 60
 # A file read back (to be served) is held in memory up to this size, then in a temporary file.
 READ_MEMORY_BYTES = 2 * 1024 * 1024
+STORE_CONNECT_SECONDS = 5
+STORE_READ_SECONDS = 30
+STORE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,11 @@ def default_storage_settings(url: str) -> dict[str, Any]:
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             s3={"addressing_style": store.addressing_style},
+            # A store that does not answer costs a request seconds, not minutes: the request
+            # then answers 503 (config/errors.py).
+            connect_timeout=STORE_CONNECT_SECONDS,
+            read_timeout=STORE_READ_SECONDS,
+            retries={"mode": "standard", "max_attempts": STORE_ATTEMPTS},
         ),
     }
     if store.access_key is not None:

@@ -13,6 +13,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from certification.models import Status
 from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +67,29 @@ def test_the_portal_answers_a_plain_503_page(monkeypatch, enterprise_admin) -> N
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
     assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side cursors: PostgreSQL")
+def test_a_session_cut_while_a_server_side_cursor_closes_is_a_503_too(
+    monkeypatch, world, application_at
+) -> None:
+    """Django wraps the driver's errors, except where it closes a server-side cursor (the
+    `.iterator()` of a transition's dashboard update): the driver's own error is a 503 too."""
+    import psycopg
+
+    draft = application_at(Status.DRAFT)
+    token = Token.objects.create(user=world.enterprise_admin)
+    client = APIClient(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    def cut(self, *args, **kwargs):
+        raise psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+
+    monkeypatch.setattr(psycopg.ServerCursor, "close", cut)
+    response = client.post(
+        f"/api/v1/applications/{draft.pk}/transitions/", {"action": "submit"}, format="json"
+    )
+    monkeypatch.undo()
+
+    _assert_problem_503(response)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT  # the step was rolled back whole

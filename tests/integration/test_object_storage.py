@@ -36,6 +36,7 @@ from config.storage import ObjectStore, default_storage_settings, object_store_p
 from labels import services as label_services
 from labels.models import CertificateDocument
 from tests.factories import make_pdf, make_png, member_of
+from tests.fixtures.processes import free_port
 from tests.second_factor import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -345,6 +346,84 @@ def test_a_name_already_taken_gets_a_new_object_rather_than_replacing_it(bucket)
     assert first == "certificates/LABEL.pdf"
     assert second != first
     assert (bucket.read(first), bucket.read(second)) == (b"first", b"second")
+
+
+# --- the store unreachable ----------------------------------------------------------------
+
+
+def take_the_store_down(bucket: Bucket, settings) -> None:
+    """The platform's storage pointed at the same bucket on a port nothing listens on, as when
+    the store is down or unreachable: connections are refused."""
+    secret = urllib.parse.quote(SECRET_KEY, safe="")
+    url = (
+        f"s3://{ACCESS_KEY}:{secret}@{bucket.name}"
+        f"?endpoint_url=http://127.0.0.1:{free_port()}&region_name={REGION}"
+    )
+    settings.STORAGES = {**settings.STORAGES, "default": default_storage_settings(url)}
+
+
+def assert_storage_unavailable(response) -> None:
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"] == "30"
+    assert response.json()["code"] == "storage_unavailable"
+
+
+@pytest.mark.django_db
+def test_an_api_upload_while_the_store_is_down_answers_503_and_keeps_nothing(
+    bucket, world, application_at, api_as, settings
+) -> None:
+    draft = application_at(Status.DRAFT)
+    files_before = draft.evidence_files.count()
+    keys_before = bucket.object_keys()
+    take_the_store_down(bucket, settings)
+
+    response = api_as(world.enterprise_member).post(
+        f"/api/v1/applications/{draft.pk}/files/",
+        {"kind": EvidenceKind.EVIDENCE, "file": SimpleUploadedFile("m.pdf", make_pdf("m"))},
+        format="multipart",
+    )
+
+    assert_storage_unavailable(response)
+    assert draft.evidence_files.count() == files_before
+    assert bucket.object_keys() == keys_before
+
+
+@pytest.mark.django_db
+def test_a_download_while_the_store_is_down_answers_503(
+    bucket, world, application_at, api_as, settings
+) -> None:
+    draft = application_at(Status.DRAFT)
+    client = api_as(world.enterprise_member)
+    created = client.post(
+        f"/api/v1/applications/{draft.pk}/files/",
+        {"kind": EvidenceKind.EVIDENCE, "file": SimpleUploadedFile("m.pdf", make_pdf("m"))},
+        format="multipart",
+    )
+    assert created.status_code == 201
+    evidence_id = created.json()["id"]
+    take_the_store_down(bucket, settings)
+
+    assert_storage_unavailable(client.get(f"/api/v1/applications/{draft.pk}/files/{evidence_id}/"))
+    portal = portal_client(world.enterprise_member)
+    portal.raise_request_exception = False
+    page = portal.get(f"/portal/applications/{draft.pk}/files/{evidence_id}/")
+    assert page.status_code == 503
+    assert page["Retry-After"] == "30"
+    assert b"file store" in page.content
+
+
+@pytest.mark.django_db
+def test_readiness_reports_the_object_store(bucket, settings) -> None:
+    ready = Client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["storage"] == "ok"
+
+    take_the_store_down(bucket, settings)
+    unready = Client().get("/readyz")
+
+    assert unready.status_code == 503
+    assert unready.json()["checks"]["storage"] == "error: EndpointConnectionError"
 
 
 # --- local files --------------------------------------------------------------------------
