@@ -7,7 +7,9 @@ import io
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
@@ -261,3 +263,20 @@ def test_an_unknown_format_is_not_found(world) -> None:
     response = signed_in(world.enterprise_admin).get("/portal/applications/export.pdf")
 
     assert response.status_code == 404
+
+
+def _export_queries(client: Client, kind: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/portal/applications/export.{kind}")
+        if response.streaming:
+            b"".join(response.streaming_content)
+    return len(queries)
+
+
+def test_an_export_costs_the_same_queries_whatever_its_length(world, label, new_product) -> None:
+    client = signed_in(world.enterprise_admin)
+    few = {kind: _export_queries(client, kind) for kind in ("csv", "xlsx")}
+    for _ in range(5):
+        ApplicationFactory(product=new_product(), certification_body=world.body)
+
+    assert {kind: _export_queries(client, kind) for kind in ("csv", "xlsx")} == few
