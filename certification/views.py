@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -98,7 +98,7 @@ def _certificate_number(application: Application) -> str:
         return ""
 
 
-APPLICATION_COLUMNS = (
+APPLICATION_COLUMNS: tuple[Column[Application], ...] = (
     Column(gettext_lazy("Reference"), lambda a: a.reference),
     Column(gettext_lazy("Product"), lambda a: a.product.name),
     Column(gettext_lazy("Model"), lambda a: a.product.model),
@@ -114,7 +114,7 @@ APPLICATION_COLUMNS = (
 
 
 @login_required
-def application_export(request: HttpRequest, kind: str) -> HttpResponse:
+def application_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Every application of the list under its filters, not only the page shown."""
     applications, _filters = _application_list_filtered(request)
     return export_response(

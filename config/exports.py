@@ -17,6 +17,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 from urllib.parse import urlencode
 
 from django.db.models import Model, QuerySet
@@ -37,12 +38,15 @@ CONTENT_TYPES = {
 ROWS_PER_QUERY = 500
 
 
+Row = TypeVar("Row", bound=Model)
+
+
 @dataclass(frozen=True, slots=True)
-class Column:
+class Column(Generic[Row]):
     """One column: its header (translated when the file is written) and how a row fills it."""
 
     header: str | Promise
-    value: Callable[[Model], object]
+    value: Callable[[Row], object]
 
 
 def csv_safe(value: object) -> object:
@@ -75,7 +79,7 @@ class _Line:
 
 
 def _csv_lines(
-    rows: Iterable[Model], columns: Sequence[Column], language: str | None
+    rows: Iterable[Row], columns: Sequence[Column[Row]], language: str | None
 ) -> Iterator[str]:
     # The body is produced after the view has returned, when the request's language may no
     # longer be active: the headers and choice labels are translated in the request's.
@@ -87,7 +91,7 @@ def _csv_lines(
             yield writer.writerow([csv_safe(_plain(column.value(row))) for column in columns])
 
 
-def _xlsx_bytes(rows: Iterable[Model], columns: Sequence[Column], sheet_title: str) -> bytes:
+def _xlsx_bytes(rows: Iterable[Row], columns: Sequence[Column[Row]], sheet_title: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])  # Excel refuses longer sheet names
 
@@ -108,13 +112,13 @@ def _xlsx_bytes(rows: Iterable[Model], columns: Sequence[Column], sheet_title: s
     return buffer.getvalue()
 
 
-def _rows(queryset: QuerySet) -> Iterator[Model]:
+def _rows(queryset: QuerySet[Row]) -> Iterator[Row]:
     # A prefetch needs a chunk size; without one the iterator reads the rows in batches too.
     return queryset.iterator(chunk_size=ROWS_PER_QUERY)
 
 
 def export_response(
-    kind: str, queryset: QuerySet, columns: Sequence[Column], name: str
+    kind: str, queryset: QuerySet[Row], columns: Sequence[Column[Row]], name: str
 ) -> HttpResponse | StreamingHttpResponse:
     """The queryset as a download named `<name>-<today>.<kind>`; an unknown kind is a 404."""
     if kind not in CONTENT_TYPES:

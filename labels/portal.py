@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -80,10 +80,10 @@ def label_list(request: HttpRequest) -> HttpResponse:
 
 
 def _shown_status(label: Label) -> str:
-    return LabelStatus(label.effective_status()).label
+    return str(LabelStatus(label.effective_status()).label)
 
 
-LABEL_COLUMNS = (
+LABEL_COLUMNS: tuple[Column[Label], ...] = (
     Column(gettext_lazy("Serial"), lambda label: label.serial),
     Column(gettext_lazy("Version"), lambda label: label.certificate_version),
     Column(gettext_lazy("Certificate number"), lambda label: label.certificate.number),
@@ -101,7 +101,7 @@ LABEL_COLUMNS = (
 
 
 @login_required
-def label_export(request: HttpRequest, kind: str) -> HttpResponse:
+def label_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Every label of the list, as the list shows them: the status the world is told."""
     labels = selectors.label_list_for_actor(request.user)
     return export_response(kind, labels, LABEL_COLUMNS, "labels")

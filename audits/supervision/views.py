@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -116,7 +116,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-CERTIFICATE_COLUMNS = (
+CERTIFICATE_COLUMNS: tuple[Column[Certificate], ...] = (
     Column(gettext_lazy("Certificate number"), lambda c: c.number),
     Column(gettext_lazy("Application"), lambda c: c.application.reference),
     Column(gettext_lazy("Product"), lambda c: c.product.name),
@@ -133,7 +133,7 @@ CERTIFICATE_COLUMNS = (
 
 
 @login_required
-def certificate_export(request: HttpRequest, kind: str) -> HttpResponse:
+def certificate_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Every certificate of the list under its status filter, not only the page shown."""
     certificates, _status = _certificate_list_filtered(request)
     return export_response(kind, certificates, CERTIFICATE_COLUMNS, "certificates")
