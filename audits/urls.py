@@ -6,6 +6,7 @@ app_name = "audits"
 surveillance = "surveillances/<int:pk>"
 urlpatterns = [
     path("certificates/", views.certificate_list, name="certificates"),
+    path("certificates/export.<str:kind>", views.certificate_export, name="certificate_export"),
     path("factor-impact/", views.factor_impact_report, name="factor_impact"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate"),
     path(

@@ -1,8 +1,12 @@
 """Reads. Every object read takes the user; missing and forbidden both raise Http404."""
 
+from contextlib import suppress
+
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from accounts.identifiers import uscc_normalize
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import (
@@ -13,7 +17,16 @@ from accounts.selectors import (
 )
 from audits.models import PeerReview
 
-from .models import Application, ApplicationEvent, EvidenceFile, Product, Status, TeamMember
+from .identifiers import gtin_normalize
+from .models import (
+    Application,
+    ApplicationEvent,
+    Certificate,
+    EvidenceFile,
+    Product,
+    Status,
+    TeamMember,
+)
 
 BODY_ROLES = {Role.BODY_ADMIN, Role.REVIEWER, Role.TECHNICAL_REVIEWER, Role.DECISION_MAKER}
 
@@ -49,6 +62,40 @@ def application_list_for_actor(user: User) -> QuerySet[Application]:
     )
     visibility = application_visibility(user)
     return queryset if visibility is None else queryset.filter(visibility)
+
+
+def application_search(applications: QuerySet[Application], text: str) -> QuerySet[Application]:
+    """The applications of `applications` that `text` names: by reference, product name or
+    model, enterprise name, legal name or USCC, GTIN, the number of its certificate (or of the
+    one it renews) or a serial of its certificate's labels.
+
+    It only narrows what it is given, so it finds nothing the caller may not read. A GTIN is
+    stored as 14 digits: one typed as 8, 12 or 13 digits (as printed under a barcode) is found
+    too. Several labels (versions) per certificate: matched with EXISTS, so no row repeats.
+    """
+    text = text.strip()
+    if not text:
+        return applications
+    matches = (
+        Q(reference__icontains=text)
+        | Q(product__name__icontains=text)
+        | Q(product__model__icontains=text)
+        | Q(product__gtin__icontains=text)
+        | Q(enterprise__name__icontains=text)
+        | Q(enterprise__legal_name__icontains=text)
+        | Q(enterprise__uscc__icontains=uscc_normalize(text))
+        | Q(renews__number__icontains=text)
+        | Q(
+            Exists(
+                Certificate.objects.filter(application=OuterRef("pk")).filter(
+                    Q(number__icontains=text) | Q(labels__serial__iexact=text)
+                )
+            )
+        )
+    )
+    with suppress(ValidationError):  # not a GTIN: the other keys decide
+        matches |= Q(product__gtin=gtin_normalize(text))
+    return applications.filter(matches)
 
 
 def application_get_for_actor(user: User, pk: int | str) -> Application:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("products/<int:pk>/", views.product_detail, name="product_detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
     path("applications/", views.application_list, name="application_list"),
+    path(
+        "applications/export.<str:kind>",
+        views.application_export,
+        name="application_export",
+    ),
     path("applications/new/", views.application_create, name="application_create"),
     path("applications/bulk/", bulk_views.bulk_start, name="bulk_start"),
     path("applications/bulk/confirm/", bulk_views.bulk_confirm, name="bulk_confirm"),

@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -19,6 +20,7 @@ from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_enterprise_ids, user_has_role, user_organisations
 from audits import reviews
 from audits.models import Evaluation, Finding, PeerReview
+from config.exports import Column, export_links, export_response, local_time
 
 from . import journey, selectors, services
 from .errors import WorkflowError
@@ -35,7 +37,7 @@ from .forms import (
     TeamForm,
     TransitionForm,
 )
-from .models import Application, DossierVersion, Stage, Status
+from .models import Application, Certificate, DossierVersion, Stage, Status
 from .workflow import ACTION_LABELS, Action, Actor, actor_relations
 
 PAGE_SIZE = 50
@@ -59,22 +61,64 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "certification/queue.html", {"page": page})
 
 
-@login_required
-def application_list(request: HttpRequest) -> HttpResponse:
+def _application_list_filtered(request: HttpRequest) -> tuple[QuerySet[Application], dict]:
+    """The applications the list shows under its filters, and the filters: the page and its
+    exports read the same rows."""
     applications = selectors.application_list_for_actor(request.user)
     status = request.GET.get("status", "")
     if status in Status.values:
         applications = applications.filter(status=status)
+    else:
+        status = ""
     query = request.GET.get("q", "").strip()
-    if query:
-        applications = applications.filter(reference__icontains=query) | applications.filter(
-            product__name__icontains=query
-        )
+    applications = selectors.application_search(applications, query)
+    return applications, {"status": status, "q": query}
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    applications, filters = _application_list_filtered(request)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "certification/application_list.html",
-        {"page": page, "statuses": Status.choices, "status": status, "q": query},
+        {
+            "page": page,
+            "statuses": Status.choices,
+            **filters,
+            "exports": export_links("certification:application_export", filters),
+        },
+    )
+
+
+def _certificate_number(application: Application) -> str:
+    try:
+        return application.certificate.number
+    except Certificate.DoesNotExist:
+        return ""
+
+
+APPLICATION_COLUMNS: tuple[Column[Application], ...] = (
+    Column(gettext_lazy("Reference"), lambda a: a.reference),
+    Column(gettext_lazy("Product"), lambda a: a.product.name),
+    Column(gettext_lazy("Model"), lambda a: a.product.model),
+    Column(gettext_lazy("GTIN"), lambda a: a.product.gtin),
+    Column(gettext_lazy("Enterprise"), lambda a: a.enterprise.name),
+    Column(gettext_lazy("Unified Social Credit Code"), lambda a: a.enterprise.uscc),
+    Column(gettext_lazy("Certification body"), lambda a: a.certification_body.name),
+    Column(gettext_lazy("Status"), lambda a: a.get_status_display()),
+    Column(gettext_lazy("Certificate number"), _certificate_number),
+    Column(gettext_lazy("Created"), lambda a: local_time(a.created_at)),
+    Column(gettext_lazy("Updated"), lambda a: local_time(a.updated_at)),
+)
+
+
+@login_required
+def application_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+    """Every application of the list under its filters, not only the page shown."""
+    applications, _filters = _application_list_filtered(request)
+    return export_response(
+        kind, applications.select_related("certificate"), APPLICATION_COLUMNS, "applications"
     )
 
 

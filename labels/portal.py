@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,11 +17,12 @@ from accounts.roles import Role
 from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_has_role, user_organisations
 from certification.errors import WorkflowError
+from config.exports import Column, export_links, export_response, local_time
 from config.forms import LengthErrorsNamed
 
 from . import keys, selectors, services
 from .facts import label_facts
-from .models import LabelStatus, SigningKey
+from .models import Label, LabelStatus, SigningKey
 from .rendering.artwork import PRINT_SIZES_MM, label_png, label_svg
 
 ACTION_LABELS = {
@@ -71,7 +72,39 @@ class StatusChangeForm(LengthErrorsNamed, forms.Form):
 def label_list(request: HttpRequest) -> HttpResponse:
     labels = selectors.label_list_for_actor(request.user)
     page = Paginator(labels, 50).get_page(request.GET.get("page"))
-    return render(request, "labels/manage_list.html", {"page": page})
+    return render(
+        request,
+        "labels/manage_list.html",
+        {"page": page, "exports": export_links("labels_portal:export", {})},
+    )
+
+
+def _shown_status(label: Label) -> str:
+    return str(LabelStatus(label.effective_status()).label)
+
+
+LABEL_COLUMNS: tuple[Column[Label], ...] = (
+    Column(gettext_lazy("Serial"), lambda label: label.serial),
+    Column(gettext_lazy("Version"), lambda label: label.certificate_version),
+    Column(gettext_lazy("Certificate number"), lambda label: label.certificate.number),
+    Column(gettext_lazy("Product"), lambda label: label.certificate.product.name),
+    Column(gettext_lazy("Model"), lambda label: label.certificate.product.model),
+    Column(gettext_lazy("GTIN"), lambda label: label.gtin),
+    Column(gettext_lazy("Holder"), lambda label: label.certificate.enterprise.name),
+    Column(
+        gettext_lazy("Certification body"), lambda label: label.certificate.certification_body.name
+    ),
+    Column(gettext_lazy("Status"), _shown_status),
+    Column(gettext_lazy("Issued"), lambda label: local_time(label.issued_at)),
+    Column(gettext_lazy("Valid until"), lambda label: local_time(label.valid_until)),
+)
+
+
+@login_required
+def label_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+    """Every label of the list, as the list shows them: the status the world is told."""
+    labels = selectors.label_list_for_actor(request.user)
+    return export_response(kind, labels, LABEL_COLUMNS, "labels")
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from certification.footprint.spreadsheet_reader import FORMULA_TRIGGERS
+from config.exports import csv_safe
 
 from .figures import Dashboard
 
@@ -126,21 +126,13 @@ def table(board: Dashboard, name: str) -> Table:
     return BUILDERS[name](board)
 
 
-def _csv_safe(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
-
-
 def export_csv(data: Table) -> bytes:
     """UTF-8 with a byte order mark, so that spreadsheet programs show Chinese text correctly."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow([_csv_safe(header) for header in data.headers])
+    writer.writerow([csv_safe(header) for header in data.headers])
     for row in data.rows:
-        writer.writerow([_csv_safe(value) for value in row])
+        writer.writerow([csv_safe(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -22,7 +24,8 @@ from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_has_role
 from certification.errors import WorkflowError
 from certification.forms import EvidenceUploadForm
-from certification.models import CertificateStatus
+from certification.models import Certificate, CertificateStatus
+from config.exports import Column, export_links, export_response
 from labels.selectors import status_history_public
 
 from ..models import (
@@ -83,14 +86,21 @@ def _form_errors(request: HttpRequest, form) -> None:
 # --- certificates -------------------------------------------------------------------------
 
 
-@login_required
-def certificate_list(request: HttpRequest) -> HttpResponse:
+def _certificate_list_filtered(request: HttpRequest) -> tuple[QuerySet[Certificate], str]:
+    """The certificates the list shows under its status filter: the page and its exports
+    read the same rows."""
     certificates = selectors.certificate_list_for_actor(request.user).order_by(
         "next_surveillance_due", "valid_until", "number"
     )
     status = request.GET.get("status", "")
-    if status:
-        certificates = certificates.filter(status=status)
+    if status not in CertificateStatus.values:
+        return certificates, ""
+    return certificates.filter(status=status), status
+
+
+@login_required
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    certificates, status = _certificate_list_filtered(request)
     page = Paginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -101,8 +111,32 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
             "statuses": CertificateStatus.choices,
             "supervises": selectors.user_supervises(request.user),
             "surveillances": selectors.surveillances_due_for_body(request.user)[:20],
+            "exports": export_links("audits:certificate_export", {"status": status}),
         },
     )
+
+
+CERTIFICATE_COLUMNS: tuple[Column[Certificate], ...] = (
+    Column(gettext_lazy("Certificate number"), lambda c: c.number),
+    Column(gettext_lazy("Application"), lambda c: c.application.reference),
+    Column(gettext_lazy("Product"), lambda c: c.product.name),
+    Column(gettext_lazy("Model"), lambda c: c.product.model),
+    Column(gettext_lazy("GTIN"), lambda c: c.product.gtin),
+    Column(gettext_lazy("Holder"), lambda c: c.enterprise.name),
+    Column(gettext_lazy("Unified Social Credit Code"), lambda c: c.enterprise.uscc),
+    Column(gettext_lazy("Certification body"), lambda c: c.certification_body.name),
+    Column(gettext_lazy("Status"), lambda c: c.get_status_display()),
+    Column(gettext_lazy("Issued"), lambda c: c.issued_on),
+    Column(gettext_lazy("Valid until"), lambda c: c.valid_until),
+    Column(gettext_lazy("Next surveillance due"), lambda c: c.next_surveillance_due),
+)
+
+
+@login_required
+def certificate_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+    """Every certificate of the list under its status filter, not only the page shown."""
+    certificates, _status = _certificate_list_filtered(request)
+    return export_response(kind, certificates, CERTIFICATE_COLUMNS, "certificates")
 
 
 def _is_holder_admin(user: User, certificate) -> bool:

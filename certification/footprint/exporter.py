@@ -25,8 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from certification.footprint.engine import DIRECT, LIBRARY, SUPPLIER, Factor, InventoryLine
 from certification.footprint.importer import COLUMNS, RATING_COLUMNS
 from certification.footprint.messages import Translate, gettext_noop
-from certification.footprint.spreadsheet_reader import FORMULA_TRIGGERS
 from certification.footprint.units import DIRECT_GASES
+from config.exports import csv_safe
 
 INVENTORY_SHEET = "inventory"
 ALLOWED_SHEET = "allowed values"
@@ -113,19 +113,13 @@ def _row_values(line: InventoryLine) -> list[object]:
     ]
 
 
-def _csv_safe(value: object) -> object:
-    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
-
-
 def export_csv(lines: Iterable[InventoryLine]) -> bytes:
     """UTF-8 with a byte order mark, so that spreadsheet programs show Chinese text correctly."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for line in lines:
-        writer.writerow(["" if value is None else _csv_safe(value) for value in _row_values(line)])
+        writer.writerow([csv_safe(value) for value in _row_values(line)])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from openpyxl import load_workbook
 
 from certification.footprint.messages import Message, Translate, gettext_noop, message
+from config.exports import FORMULA_TRIGGERS
 
 MEBIBYTE = 1024 * 1024
 DEFAULT_MAX_BYTES = 5 * MEBIBYTE
@@ -26,8 +27,6 @@ DEFAULT_MAX_UNCOMPRESSED_BYTES = 100 * MEBIBYTE
 # Worksheet XML of repetitive rows compresses about 10-30 times; a bomb of zeros about 1000 times.
 DEFAULT_MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_ENTRIES = 1000
-# Spreadsheet programs run a cell starting with these as a formula; exports prefix them with "'".
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NOT_A_SPREADSHEET = gettext_noop("not a spreadsheet: upload an .xlsx workbook or a UTF-8 .csv file")
 
 Cell = object
