@@ -12,7 +12,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Platform", {"fields": ("display_name", "language")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Platform", {"fields": ("display_name", "language", "last_language")}),
+    )
     list_display = ("username", "email", "display_name", "is_active", "last_login")
     search_fields = ("username", "email", "display_name")
 

@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import LengthErrorsNamed
@@ -58,11 +60,17 @@ class EnterpriseRegistrationForm(LengthErrorsNamed, forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"))
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=settings.LANGUAGES,
+        help_text=_("A person who already has an account is written to in their own language."),
+    )
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = ROLES_BY_KIND[organisation.kind]
         self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
+        self.fields["language"].initial = translation.get_language()
 
 
 class InvitationAcceptForm(LengthErrorsNamed, forms.Form):
@@ -98,3 +106,11 @@ class ApiKeyForm(forms.Form):
         self.fields["organisation"].initial = marketplaces[0].pk if marketplaces else None
         self.fields["scopes"].choices = ApiScope.choices
         self.fields["scopes"].initial = [ApiScope.LABELS_READ]
+
+
+class LanguagePreferenceForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of notifications and e-mails"),
+        choices=[("", _("The language I use the portal in")), *settings.LANGUAGES],
+        required=False,
+    )

@@ -19,12 +19,28 @@ class User(AbstractUser):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # The language the person chose for their notifications and e-mails; empty follows
+    # `last_language`, so that someone who never chose is written to as they read the portal.
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+        _("language of notifications"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+    )
+    # Recorded at each sign-in and language switch (accounts/services.py).
+    last_language = models.CharField(
+        _("language last used"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def notification_language(self) -> str:
+        """The language to write to this person in: their choice, else the language they last
+        used, else the platform's."""
+        return self.language or self.last_language or settings.LANGUAGE_CODE
 
 
 class Province(models.TextChoices):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -59,13 +59,18 @@ def enterprise_register(
 
 @transaction.atomic
 def invitation_create(
-    *, actor: User, organisation: Organisation, email: str, role: str
+    *, actor: User, organisation: Organisation, email: str, role: str, language: str = ""
 ) -> tuple[Invitation, str]:
-    """An organisation admin invites a person; the token is e-mailed and only its hash kept."""
+    """An organisation admin invites a person; the token is e-mailed and only its hash kept.
+
+    The e-mail is written in the language of the person invited: theirs if they already have an
+    account, else the one the inviter chose (`language`), else the inviter's."""
     if not user_roles(actor, organisation) & ADMIN_ROLES:
         raise ValidationError(_("Only an administrator of this organisation can invite."))
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise ValidationError({"role": _("This role does not exist in this organisation.")})
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         organisation=organisation,
@@ -78,15 +83,20 @@ def invitation_create(
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
         "accounts:invitation_accept", args=[token]
     )
-    message = _("%(person)s invites you to %(organisation)s as %(role)s: %(link)s") % {
-        "person": actor,
-        "organisation": organisation,
-        "role": Role(role).label,
-        "link": link,
-    }
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        language = existing.notification_language
+    with translation.override(language or actor.notification_language):
+        subject = _("Invitation to the carbon label platform")
+        message = _("%(person)s invites you to %(organisation)s as %(role)s: %(link)s") % {
+            "person": actor,
+            "organisation": organisation,
+            "role": Role(role).label,
+            "link": link,
+        }
     transaction.on_commit(
         lambda: send_mail(
-            subject=_("Invitation to the carbon label platform"),
+            subject=subject,
             message=message,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[email],
@@ -138,3 +148,31 @@ def api_token_issue(*, user: User, second_factor_given: bool) -> Token:
             token=token, defaults={"verified_at": timezone.now()}
         )
     return token
+
+
+def user_language_set(*, actor: User, language: str) -> User:
+    """The person's choice of language for their notifications and e-mails ("" follows the
+    language they last used)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    actor.language = language
+    actor.save(update_fields=["language"])
+    return actor
+
+
+def user_last_language_record(*, user: User, language: str) -> None:
+    """Remember the language the person reads the portal in, which their notifications follow
+    until they choose one. Written only when it changed: it is called at every sign-in."""
+    language = _supported(language)
+    if language and language != user.last_language:
+        User.objects.filter(pk=user.pk).update(last_language=language)
+        user.last_language = language
+
+
+def _supported(language: str | None) -> str:
+    if not language:
+        return ""
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return ""

@@ -39,6 +39,7 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("me/", views.account, name="account"),
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<int:pk>/invite/", views.invitation_create, name="invite"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),

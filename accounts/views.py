@@ -14,7 +14,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .forms import EnterpriseRegistrationForm, InvitationAcceptForm, InvitationForm
+from .forms import (
+    EnterpriseRegistrationForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    LanguagePreferenceForm,
+)
 from .models import Organisation
 from .roles import ADMIN_ROLES
 from .selectors import user_organisations, user_roles
@@ -69,6 +74,18 @@ def _admin_organisation(request: HttpRequest, pk: int) -> Organisation:
         if organisation.pk == pk and user_roles(request.user, organisation) & ADMIN_ROLES:
             return organisation
     raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: the language of their notifications and e-mails."""
+    form = LanguagePreferenceForm(request.POST or None, initial={"language": request.user.language})
+    if request.method == "POST" and form.is_valid():
+        services.user_language_set(actor=request.user, language=form.cleaned_data["language"])
+        messages.success(request, _("Your notifications will be written in the language chosen."))
+        return redirect("accounts:account")
+    return render(request, "accounts/account.html", {"form": form})
 
 
 @login_required

@@ -78,7 +78,7 @@ def _notify_frozen(entry: BlacklistEntry, applications: list[Application]) -> No
         )
         url = reverse("oversight:transfer", args=[application.pk])
         for person in people:
-            with translation.override(person.language):
+            with translation.override(person.notification_language):
                 subject = _("%(reference)s is frozen: its certification body is blacklisted") % {
                     "reference": application.reference
                 }

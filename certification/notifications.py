@@ -50,10 +50,15 @@ def _peer_reviewer(application: Application) -> set[User]:
 
 
 def recipients_for(application: Application, status: str) -> set[User]:
-    """The people who must act next once the application reaches `status`."""
-    if status in (Status.SUBMITTED, Status.ACCEPTED):
+    """The people who must act next once the application reaches `status`, and the
+    enterprise when the body takes up its file (accepts it, then plans the evaluation)."""
+    if status == Status.SUBMITTED:
         return _body_people(application, Role.BODY_ADMIN)
-    if status in (Status.PLANNED, Status.IN_EVALUATION):
+    if status == Status.ACCEPTED:
+        return _body_people(application, Role.BODY_ADMIN) | _enterprise_people(application)
+    if status == Status.PLANNED:
+        return _team(application) | _enterprise_people(application)
+    if status == Status.IN_EVALUATION:
         return _team(application)
     if status in (Status.AWAITING_ENTERPRISE, Status.REJECTED):
         return _enterprise_people(application)
@@ -79,7 +84,7 @@ def notify_transition(event: ApplicationEvent) -> list[Notification]:
     for recipient in sorted(recipients_for(application, event.to_status), key=lambda u: u.pk):
         if recipient.pk == event.actor_id:
             continue
-        with translation.override(recipient.language):
+        with translation.override(recipient.notification_language):
             status_label = str(Status(event.to_status).label)
             subject = _("%(reference)s is now: %(status)s") % {
                 "reference": application.reference,
@@ -135,7 +140,7 @@ def notify_team_change(
             "product": application.product,
             "member": member,
         }
-        with translation.override(recipient.language):
+        with translation.override(recipient.notification_language):
             subject = _("%(reference)s: team changed") % values
             if taken_off:
                 body = _("You were taken off the team of %(reference)s (%(product)s).") % values
@@ -187,7 +192,7 @@ def notify_label_event(*, label, event: str, reason: str, reason_code: str) -> l
     url = reverse("labels_portal:manage", args=[label.serial])
     rows = []
     for recipient in sorted(certificate_people(certificate), key=lambda u: u.pk):
-        with translation.override(recipient.language):
+        with translation.override(recipient.notification_language):
             what = str(EVENT_LABELS.get(event, event))
             why = (
                 str(ReasonCode(reason_code).label)

@@ -140,6 +140,9 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 ReasonCode.ISSUED if certificate_version == 1 else ReasonCode.EDITORIAL_CHANGE
             )
             LabelEvent.objects.create(label=label, action="issued", reason_code=reason_code)
+            notifications.notify_label_event(
+                label=label, event="issued", reason="", reason_code=reason_code
+            )
             previous = _supersede(certificate, label)
             answer_cache.labels_changed([label, *previous])
             webhook_deliveries_create(label=label, action="issued")

@@ -327,7 +327,7 @@ def _notify(appeal: Appeal, recipients: list[User], texts) -> None:
     url = reverse("appeals:detail", args=[appeal.reference])
     rows = []
     for recipient in recipients:
-        with translation.override(recipient.language):
+        with translation.override(recipient.notification_language):
             subject, body = texts()
         rows.append(
             Notification(

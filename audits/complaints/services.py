@@ -161,7 +161,7 @@ def _notify_body(complaint: Complaint) -> None:
     url = reverse("complaints_portal:detail", args=[complaint.reference])
     rows = []
     for recipient in recipients:
-        with translation.override(recipient.language):
+        with translation.override(recipient.notification_language):
             rows.append(
                 Notification(
                     recipient=recipient,
@@ -203,7 +203,7 @@ def complaint_assign(*, actor: User, complaint_id: int, handler: User) -> Compla
             comment=str(handler),
         )
         if handler.pk != actor.pk:
-            with translation.override(handler.language):
+            with translation.override(handler.notification_language):
                 Notification.objects.create(
                     recipient=handler,
                     url=reverse("complaints_portal:detail", args=[complaint.reference]),
@@ -363,7 +363,7 @@ def _apply_outcome(complaint: Complaint, actor: User) -> None:
 
 def _notify_complainant(complaint: Complaint) -> None:
     if complaint.complainant_id is not None:
-        with translation.override(complaint.complainant.language):
+        with translation.override(complaint.complainant.notification_language):
             Notification.objects.create(
                 recipient=complaint.complainant,
                 url="",

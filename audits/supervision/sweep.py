@@ -359,7 +359,7 @@ def _digests_write(
     new_rows, changed = [], []
     for user_id, notices in sorted(lines.items()):
         user = users[user_id]
-        with translation.override(user.language):
+        with translation.override(user.notification_language):
             text = "\n".join(
                 "- "
                 + _("Certificate %(number)s: ") % {"number": certificates[n.certificate_id].number}

@@ -106,9 +106,10 @@ def test_draft_to_certificate(world, step, media_root, django_capture_on_commit_
     assert first.is_frozen
     assert first.files.count() == len(REQUIRED_EVIDENCE)
 
+    # The enterprise is told that the body took up its file, then that it planned the work.
     told = step(w.body_admin, application, A.ACCEPT)
     assert application.status == S.ACCEPTED
-    assert told == {"notified": set(), "emailed": []}
+    assert told == {"notified": enterprise_people, "emailed": emails(*enterprise_people)}
 
     # Planning: team, declarations, evaluation record.
     services.team_assign(
@@ -118,7 +119,8 @@ def test_draft_to_certificate(world, step, media_root, django_capture_on_commit_
         lead=w.reviewer,
     )
     told = step(w.body_admin, application, A.PLAN)
-    assert told == {"notified": set(w.team), "emailed": emails(*w.team)}
+    planned_told = {*w.team, *enterprise_people}
+    assert told == {"notified": planned_told, "emailed": emails(*planned_told)}
     for member in w.team:
         services.team_declare(actor=member, application=application, has_conflict=False)
     told = step(w.reviewer, application, A.START_EVALUATION)
@@ -237,12 +239,20 @@ def test_draft_to_certificate(world, step, media_root, django_capture_on_commit_
     certificate = Certificate.objects.get(application=application)
     assert certificate.status == CertificateStatus.PENDING_LABEL
     assert len(callbacks) == 2
-    for callback in callbacks:
-        callback()
+    # The label's issue queues its own e-mails for after its commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
     everyone = enterprise_people | set(w.team)
     approval = application.events.get(action=A.APPROVE)
     assert {n.recipient for n in Notification.objects.filter(event=approval)} == everyone
-    assert sorted(a for m in mail.outbox[sent_before:] for a in m.to) == emails(*everyone)
+    # The holder's people (and the body's administrator) are told the label is issued.
+    label_told = enterprise_people | {w.body_admin}
+    issued = Notification.objects.filter(event=None, subject__contains="label issued")
+    assert {n.recipient for n in issued} == label_told
+    assert sorted(a for m in mail.outbox[sent_before:] for a in m.to) == sorted(
+        emails(*everyone) + emails(*label_told)
+    )
 
     today = timezone.localdate()
     assert certificate.number == settings.CERTIFICATE_NUMBER_FORMAT.format(

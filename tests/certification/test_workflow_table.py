@@ -69,12 +69,13 @@ PERSONA_RELATIONS = {
 
 ENTERPRISE_PEOPLE = {"enterprise_admin", "enterprise_member"}
 TEAM = {"reviewer", "second_reviewer"}
-# Who is told to act next when the application reaches a status (before leaving out the actor).
+# Who is told when the application reaches a status (before leaving out the actor).
 RECIPIENTS = {
     S.SUBMITTED: {"body_admin"},
-    S.ACCEPTED: {"body_admin"},
+    # The enterprise is also told when the body takes up its file and plans the work.
+    S.ACCEPTED: {"body_admin"} | ENTERPRISE_PEOPLE,
     S.REJECTED: ENTERPRISE_PEOPLE,
-    S.PLANNED: TEAM,
+    S.PLANNED: TEAM | ENTERPRISE_PEOPLE,
     S.IN_EVALUATION: TEAM,
     S.AWAITING_ENTERPRISE: ENTERPRISE_PEOPLE,
     S.TECHNICAL_REVIEW: {"technical_reviewer"},
