@@ -3,16 +3,26 @@ spreadsheet, in a browser at 1280 px and at a 390 px phone width."""
 
 import csv
 import io
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
+from certification.demo import seed_demo
 from certification.models import Certificate
-from tests.e2e.test_portal_journey import VIEWPORTS, assert_fits, demo  # noqa: F401 - fixture
+from tests.e2e.test_portal_journey import VIEWPORTS, assert_fits
 from tests.e2e.test_portal_lifecycle import Portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(transactional_db) -> dict[str, User]:
+    call_command("load_reference", stdout=StringIO())
+    return seed_demo()
 
 
 def search(portal: Portal, text: str) -> None:
@@ -33,7 +43,7 @@ def test_the_enterprise_finds_an_application_by_certificate_model_and_gtin_and_e
     live_server,
     server_errors,
     demo,
-    viewport,  # noqa: F811 - the fixture
+    viewport,
 ) -> None:
     page.set_viewport_size(viewport)
     certified = Certificate.objects.select_related("application__product").first().application
