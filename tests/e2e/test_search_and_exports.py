@@ -3,7 +3,6 @@ spreadsheet, in a browser at 1280 px and at a 390 px phone width."""
 
 import csv
 import io
-from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -21,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(transactional_db) -> dict[str, User]:
-    call_command("load_reference", stdout=StringIO())
+    call_command("load_reference", stdout=io.StringIO())
     return seed_demo()
 
 
