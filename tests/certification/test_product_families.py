@@ -367,3 +367,55 @@ def test_only_a_valid_certificate_of_the_same_enterprise_is_a_template(
         == 404
     )
     assert Application.objects.count() == 1
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_refuses_a_family_under_a_rule_without_families(world, new_product, api_as):
+    application = build_application(world, Status.DRAFT)
+    api = api_as(world.enterprise_admin)
+
+    response = api.post(
+        f"/api/v1/applications/{application.pk}/variants/",
+        {"product": new_product().pk, "scaling_factor": "1.5", "justification": "More cells."},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    [message] = response.json()["errors"]["non_field_errors"]
+    assert RULE_REFUSAL in message and "Start from a certified sibling" in message
+    assert not ApplicationVariant.objects.exists()
+
+
+def test_the_api_adds_lists_and_removes_variants(
+    world, families_allowed, new_product, api_as, other_enterprise_user
+) -> None:
+    application = build_application(world, Status.DRAFT)
+    product = new_product()
+    url = f"/api/v1/applications/{application.pk}/variants/"
+    body = {"product": product.pk, "scaling_factor": "1.25", "justification": "More cells."}
+
+    created = api_as(world.enterprise_admin).post(url, body, format="json")
+    assert created.status_code == 201
+    assert created.json()["scaling_factor"] == "1.250000"
+    assert created.json()["product"]["id"] == product.pk
+    assert api_as(world.enterprise_admin).get(url).json()["count"] == 1
+
+    other = api_as(other_enterprise_user)
+    assert other.get(url).status_code == 404
+    assert other.post(url, body, format="json").status_code == 404
+    theirs = ProductFactory(enterprise=world.other_enterprise, category=world.category)
+    refused = api_as(world.enterprise_admin).post(
+        url, {**body, "product": theirs.pk}, format="json"
+    )
+    assert refused.status_code == 400 and "product" in refused.json()["errors"]
+
+    variant_url = f"{url}{created.json()['id']}/"
+    Application.objects.filter(pk=application.pk).update(status=Status.SUBMITTED)
+    assert api_as(world.enterprise_admin).delete(variant_url).status_code == 409
+    Application.objects.filter(pk=application.pk).update(status=Status.DRAFT)
+    assert api_as(world.enterprise_admin).delete(variant_url).status_code == 204
+    assert api_as(world.enterprise_admin).delete(variant_url).status_code == 404
+    assert not ApplicationVariant.objects.exists()
