@@ -167,6 +167,25 @@ def test_issuing_twice_creates_no_second_family(
     assert Label.objects.count() == 3
 
 
+def test_an_editorial_reissue_gives_each_model_a_new_version_superseding_its_own(
+    world, families_allowed, people, new_product, django_capture_on_commit_callbacks
+) -> None:
+    application, _variants = certified_family(
+        world, people, new_product, django_capture_on_commit_callbacks
+    )
+    first = {label.product.pk: label for label in Label.objects.all()}
+
+    label_services.label_issue(certificate_id=application.certificate.pk, certificate_version=2)
+
+    second = Label.objects.filter(certificate_version=2)
+    assert second.count() == 3
+    for label in second:
+        old = Label.objects.get(pk=first[label.product.pk].pk)
+        assert old.superseded_by == label
+        assert label.superseded_by is None
+        assert verify(label.credential).reason == Reason.VALID
+
+
 # --- what a family may hold ---------------------------------------------------------------
 
 
