@@ -10,7 +10,7 @@ from config.forms import LengthErrorsNamed
 
 from .identifiers import gtin_normalize
 from .journey import CONFIRMATIONS
-from .models import DossierVersion, EvidenceKind, Product, ProductCategory, Stage
+from .models import Certificate, DossierVersion, EvidenceKind, Product, ProductCategory, Stage
 
 
 def date_input() -> forms.DateInput:
@@ -325,7 +325,7 @@ class SiblingTemplateForm(forms.Form):
     """The certified sibling whose dossier a new application starts from."""
 
     certificate = forms.ModelChoiceField(
-        label=_("Certified sibling"), queryset=Product.objects.none()
+        label=_("Certified sibling"), queryset=Certificate.objects.none()
     )
 
     def __init__(self, *args, certificates, **kwargs):

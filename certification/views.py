@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -615,7 +615,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get_for_actor(request.user, pk)
-    applications = selectors.application_list_for_actor(request.user).filter(product=product)
+    # Those of a family it is a variant of, too.
+    applications = selectors.application_list_for_actor(request.user).filter(
+        Q(product=product) | Q(variants__product=product)
+    )
     return render(
         request,
         "certification/product_detail.html",

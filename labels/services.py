@@ -7,6 +7,7 @@ transaction, so the public page, the API and the signed list change together.
 
 import hashlib
 from datetime import date, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -130,8 +131,8 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             label_supervision_refresh(certificate)
             if certificate.renews_id:
                 label_supervision_refresh(certificate.renews)
-            issued_ids = [each.pk for each in issued]
-            transaction.on_commit(lambda: _render_later(issued_ids), robust=True)
+            for each in issued:
+                transaction.on_commit(partial(_after_issue, each.pk), robust=True)
             # The chain, then the log: the lock order of audits/chain/services.py.
             chain_append_many(
                 [
@@ -266,6 +267,10 @@ def _supersede(certificate: Certificate, label: Label) -> list[Label]:
             reason=label.serial,
         )
     return previous
+
+
+def _after_issue(label_id: int) -> None:
+    _render_later([label_id])
 
 
 def _unused_serial() -> str:

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from certification import families
+from certification import families, selectors
 from certification.demo import certify_demo_application
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
 from certification.models import (
@@ -18,7 +18,7 @@ from certification.models import (
     CertificateStatus,
     Status,
 )
-from certification.services import application_transition
+from certification.services import application_transition, product_update
 from labels import services as label_services
 from labels.facts import label_qr_url
 from labels.models import Label, LabelStatus
@@ -119,6 +119,10 @@ def test_a_family_is_certified_end_to_end_with_a_label_per_model(
     assert sum(Decimal(stage["value"]) for stage in stages) == Decimal(
         labels[1].credential["credentialSubject"]["footprint"]["value"]
     )
+
+    found = client.get("/directory/", {"q": variants[0].model}).content.decode()
+    assert labels[1].serial in found
+    assert labels[0].serial not in found and labels[2].serial not in found
 
     page = signed_in(world.enterprise_admin).get("/portal/labels/").content.decode()
     for product in [application.product, *variants]:
@@ -261,6 +265,29 @@ def test_variants_change_only_in_draft(world, families_allowed, new_product) -> 
             actor=world.enterprise_admin, application=application, variant_id=variant.pk
         )
     assert ApplicationVariant.objects.count() == 1
+
+
+def test_a_variant_product_is_locked_once_its_family_is_submitted(
+    world, families_allowed, new_product
+) -> None:
+    application = build_application(world, Status.DRAFT)
+    product = new_product()
+    add_variant(world, application, product)
+    assert selectors.product_is_editable_by(world.enterprise_admin, product)
+
+    application_transition(
+        actor=world.enterprise_admin, application_id=application.pk, action="submit"
+    )
+
+    assert not selectors.product_is_editable_by(world.enterprise_admin, product)
+    page = signed_in(world.enterprise_admin).get(f"/portal/products/{product.pk}/")
+    assert application.reference in page.content.decode()
+    with pytest.raises(TransitionNotAllowed):
+        product_update(
+            actor=world.enterprise_admin, product_id=product.pk, data={"name": "Renamed"}
+        )
+    product.refresh_from_db()
+    assert product.name != "Renamed"
 
 
 def test_the_enterprise_removes_a_variant_of_its_draft(
@@ -438,3 +465,24 @@ def test_the_api_adds_lists_and_removes_variants(
     assert api_as(world.enterprise_admin).delete(variant_url).status_code == 204
     assert api_as(world.enterprise_admin).delete(variant_url).status_code == 404
     assert not ApplicationVariant.objects.exists()
+
+
+def test_the_pact_exchange_keeps_the_representative_alone_in_its_chain(
+    world, families_allowed, people, new_product, django_capture_on_commit_callbacks
+) -> None:
+    """Variant labels are not exchanged over PACT yet, and do not deprecate the
+    representative's footprint (they share the certificate's product)."""
+    from pact.models import Footprint
+    from pact.selectors import footprint_views
+    from pact.services import footprints_index
+
+    application, _variants = certified_family(
+        world, people, new_product, django_capture_on_commit_callbacks
+    )
+
+    assert footprints_index() == 1
+    footprint = Footprint.objects.get()
+    assert footprint.label.variant is None
+    assert footprint.label.certificate == application.certificate
+    [view] = footprint_views([footprint])
+    assert (view.preceding_ids, view.superseded_at) == ((), None)
