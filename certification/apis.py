@@ -492,6 +492,8 @@ class VariantListApi(APIView):
     @extend_schema(responses=VariantOutput(many=True))
     def get(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
+        # Who is in the family, and by what factor, is part of the file a body holds.
+        _ensure_dossier_reader(request.user, application)
         variants = application.variants.select_related("product__category")
         return _paginated(request, self, variants, VariantOutput)
 
@@ -508,6 +510,7 @@ class VariantListApi(APIView):
     )
     def post(self, request: Request, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
+        families.ensure_family_editor(request.user, application)
         data = self.VariantListInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -528,6 +531,7 @@ class VariantDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, application_id: int, variant_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
+        families.ensure_family_editor(request.user, application)
         if not application.variants.filter(pk=variant_id).exists():
             raise Http404
         families.application_variant_remove(

@@ -32,8 +32,13 @@ from .workflow import family_refusal
 VARIANT_EDITABLE_STATUSES = (Status.DRAFT,)
 
 
-def _locked_draft(actor: User, application: Application) -> Application:
+def ensure_family_editor(actor: User, application: Application) -> None:
+    """Only the applying enterprise's people change its family (ActorNotPermitted)."""
     _ensure_enterprise_user(actor, application.enterprise)
+
+
+def _locked_draft(actor: User, application: Application) -> Application:
+    ensure_family_editor(actor, application)
     application = (
         Application.objects.select_for_update(of=("self",), no_key=True)
         .select_related("product__category")

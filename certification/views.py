@@ -191,19 +191,22 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "certificate": getattr(application, "certificate", None)
         if application.status == Status.APPROVED
         else None,
-        **_family_context(application, relations),
+        **_family_context(application, relations, can_read_dossier),
     }
     return render(request, "certification/application_detail.html", context)
 
 
-def _family_context(application: Application, relations) -> dict:
-    """The variants section: what it lists, and whether the enterprise may still change it."""
+def _family_context(application: Application, relations, can_read_dossier: bool) -> dict:
+    """The variants section: what it lists (to those who read the file), and whether the
+    enterprise may still change it."""
     editable = (
         Actor.ENTERPRISE in relations and application.status in families.VARIANT_EDITABLE_STATUSES
     )
     refusal = families.family_refusal(application)
     return {
-        "variants": list(application.variants.select_related("product")),
+        "variants": (
+            list(application.variants.select_related("product")) if can_read_dossier else []
+        ),
         "family_refusal": refusal,
         "variant_form": (
             VariantForm(products=_variant_candidates(application))
