@@ -216,6 +216,7 @@ def test_the_portal_shows_the_refusal_and_the_sibling_template(world, new_produc
 
     page = client.get(f"/portal/applications/{application.pk}/").content.decode()
     assert 'data-testid="family-refusal"' in page
+    assert 'data-testid="sibling-template-link"' in page
     assert 'data-testid="variant-form"' not in page
     response = client.post(
         f"/portal/applications/{application.pk}/variants/",
