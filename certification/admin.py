@@ -29,7 +29,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ProductCategory)
 class ProductCategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "level", "parent")
+    list_display = ("code", "name_zh", "name_en", "level", "parent", "allows_families")
+    list_filter = ("allows_families",)
     search_fields = ("code", "name_zh", "name_en")
 
 

@@ -4,10 +4,12 @@ One view per operation; nested input and output serializers; every object goes t
 selector that takes the user, so a foreign object is a 404 like a missing one.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import FileResponse
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -24,10 +26,11 @@ from accounts.selectors import user_enterprise_ids
 from config.api import Pagination, SlugRelatedField
 from config.schema import workflow_step
 
-from . import selectors, services
+from . import families, selectors, services
 from .models import (
     Application,
     ApplicationEvent,
+    ApplicationVariant,
     DossierVersion,
     EvidenceFile,
     EvidenceKind,
@@ -54,7 +57,7 @@ def _paginated(request: Request, view: Any, queryset, serializer_class) -> Respo
 class CategoryOutput(serializers.ModelSerializer):
     class Meta:
         model = ProductCategory
-        fields = ["id", "code", "name_zh", "name_en", "level"]
+        fields = ["id", "code", "name_zh", "name_en", "level", "allows_families"]
 
 
 class CategoryListApi(APIView):
@@ -460,6 +463,80 @@ class EvidenceDetailApi(APIView):
         application = selectors.application_get_for_actor(request.user, application_id)
         evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
         services.evidence_remove(actor=request.user, application=application, evidence=evidence)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- product families ---------------------------------------------------------------------
+
+
+class VariantOutput(serializers.ModelSerializer):
+    product = ProductOutput()
+
+    class Meta:
+        model = ApplicationVariant
+        fields = ["id", "product", "scaling_factor", "justification", "created_at"]
+
+
+class VariantListApi(APIView):
+    """The variants of an application's product family (certification/families.py)."""
+
+    pagination_class = Pagination
+
+    class VariantListInput(serializers.Serializer):
+        product = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+        scaling_factor = serializers.DecimalField(
+            max_digits=12, decimal_places=6, min_value=Decimal("0.000001")
+        )
+        justification = serializers.CharField(max_length=2000)
+
+    @extend_schema(responses=VariantOutput(many=True))
+    def get(self, request: Request, application_id: int) -> Response:
+        application = selectors.application_get_for_actor(request.user, application_id)
+        # Who is in the family, and by what factor, is part of the file a body holds.
+        _ensure_dossier_reader(request.user, application)
+        variants = application.variants.select_related("product__category")
+        return _paginated(request, self, variants, VariantOutput)
+
+    @workflow_step
+    @extend_schema(
+        request=VariantListInput,
+        responses={
+            201: VariantOutput,
+            400: OpenApiResponse(
+                description="The product rule does not allow families (the message names it "
+                "and offers the sibling template), or the product cannot be a variant."
+            ),
+        },
+    )
+    def post(self, request: Request, application_id: int) -> Response:
+        application = selectors.application_get_for_actor(request.user, application_id)
+        families.ensure_family_editor(request.user, application)
+        data = self.VariantListInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        # Only the application's enterprise's products: another's is not even named.
+        product = application.enterprise.products.filter(pk=values.pop("product")).first()
+        if product is None:
+            raise serializers.ValidationError(
+                {"product": [_("Choose one of your enterprise's products.")]}
+            )
+        variant = families.application_variant_add(
+            actor=request.user, application=application, product=product, **values
+        )
+        return Response(VariantOutput(variant).data, status=status.HTTP_201_CREATED)
+
+
+class VariantDetailApi(APIView):
+    @workflow_step
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, application_id: int, variant_id: int) -> Response:
+        application = selectors.application_get_for_actor(request.user, application_id)
+        families.ensure_family_editor(request.user, application)
+        if not application.variants.filter(pk=variant_id).exists():
+            raise Http404
+        families.application_variant_remove(
+            actor=request.user, application=application, variant_id=variant_id
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

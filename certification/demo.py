@@ -407,6 +407,85 @@ def certify_demo_application(
             return
 
 
+# --- a product family ----------------------------------------------------------------------
+
+# model, GTIN, scaling factor against the representative (None: the representative), reason
+FAMILY_DEMO = (
+    ("GC-PB-10K", "06901234567908", None, ""),
+    (
+        "GC-PB-20K",
+        "06901234567915",
+        Decimal("1.92"),
+        "Twice the cells of the 10K in the same housing: cells scale, housing does not.",
+    ),
+    (
+        "GC-PB-5K",
+        "06901234567922",
+        Decimal("0.56"),
+        "Half the cells of the 10K in a smaller housing of the same material.",
+    ),
+)
+
+
+def seed_family_demo(people: dict[str, User]) -> list[str]:
+    """A product family certified through the whole procedure: one representative study (the
+    10K power bank), two variants declared by their scaling factors, one certificate and a
+    label for each model. The demo turns families on for consumer batteries only, as an EPD
+    style rule would; the national pilot's storage batteries keep one application per model.
+    Idempotent."""
+    from .families import application_variant_add
+    from .models import Certificate
+
+    if Product.objects.filter(model=FAMILY_DEMO[0][0]).exists():
+        return []
+    enterprise_admin = people["ent-admin"]
+    enterprise = enterprise_admin.memberships.get().organisation
+    body = people["body-admin"].memberships.get().organisation
+    category = ProductCategory.objects.get(code="LIB-CONSUMER")
+    category.allows_families = True
+    category.save(update_fields=["allows_families"])
+    with transaction.atomic():
+        products = [
+            product_create(
+                actor=enterprise_admin,
+                enterprise=enterprise,
+                name="移动电源 Power bank",
+                model=model,
+                category=category,
+                manufacturer="绿能电池有限公司",
+                plant_address="江苏省常州市武进区1号",
+                trademark="GreenCell",
+                gtin=gtin,
+            )
+            for model, gtin, _factor, _reason in FAMILY_DEMO
+        ]
+        application = application_create(
+            actor=enterprise_admin,
+            product=products[0],
+            certification_body=body,
+            scheme="self_filed",
+            product_rule_name="消费型锂离子电池产品种类规则 Consumer Li-ion battery PCR (families)",
+            product_rule_version="2025.2",
+        )
+        _complete_dossier(application, enterprise_admin)
+        for product, (_model, _gtin, factor, reason) in zip(
+            products[1:], FAMILY_DEMO[1:], strict=True
+        ):
+            application_variant_add(
+                actor=enterprise_admin,
+                application=application,
+                product=product,
+                scaling_factor=factor,
+                justification=reason,
+            )
+    certify_demo_application(application, people)
+    certificate = Certificate.objects.get(application=application)
+    return [
+        f"{certificate.number}: family of {', '.join(p.model for p in products)} "
+        f"({certificate.labels.count()} labels)"
+    ]
+
+
 # --- after the certificate ----------------------------------------------------------------
 
 SUPERVISION_DEMO = {

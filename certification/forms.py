@@ -10,7 +10,7 @@ from config.forms import LengthErrorsNamed
 
 from .identifiers import gtin_normalize
 from .journey import CONFIRMATIONS
-from .models import DossierVersion, EvidenceKind, Product, ProductCategory, Stage
+from .models import Certificate, DossierVersion, EvidenceKind, Product, ProductCategory, Stage
 
 
 def date_input() -> forms.DateInput:
@@ -299,3 +299,38 @@ class PeerAssignForm(forms.Form):
     def __init__(self, *args, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = reviewers
+
+
+class VariantForm(forms.Form):
+    """A variant of the application's product family and its declared difference."""
+
+    product = forms.ModelChoiceField(label=_("Variant product"), queryset=Product.objects.none())
+    scaling_factor = forms.DecimalField(
+        label=_("Scaling factor"),
+        max_digits=12,
+        decimal_places=6,
+        min_value=Decimal("0.000001"),
+        help_text=_("The variant's footprint divided by the representative's."),
+    )
+    justification = forms.CharField(
+        label=_("Justification of the difference"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+
+
+class SiblingTemplateForm(forms.Form):
+    """The certified sibling whose dossier a new application starts from."""
+
+    certificate = forms.ModelChoiceField(
+        label=_("Certified sibling"), queryset=Certificate.objects.none()
+    )
+
+    def __init__(self, *args, certificates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["certificate"].queryset = certificates
+        self.fields["certificate"].label_from_instance = lambda certificate: (
+            f"{certificate.number} · {certificate.product}"
+        )

@@ -1,8 +1,10 @@
 """Products, applications, dossiers, evidence, the event record and certificates."""
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +26,16 @@ class ProductCategory(models.Model):
     name_en = models.CharField(_("English name"), max_length=100)
     level = models.CharField(_("level"), max_length=32)
     source = models.CharField(_("source"), max_length=300, blank=True)
+    # Off by default: the national pilot asks one application per model, while EPD process
+    # certification and many PCRs let one representative study cover a family of variants.
+    allows_families = models.BooleanField(
+        _("product rule allows families"),
+        default=False,
+        help_text=_(
+            "Whether one application may cover a family of models: one representative "
+            "footprint study, and each variant's value computed from its declared difference."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -130,6 +142,16 @@ class Application(models.Model):
         related_name="renewal_applications",
         verbose_name=_("renews certificate"),
     )
+    # A sibling's certified dossier this application started from: copied, shown as such to
+    # the reviewers, and verified again through the whole procedure.
+    copied_from = models.ForeignKey(
+        "Certificate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="template_copies",
+        verbose_name=_("dossier copied from"),
+    )
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -140,6 +162,47 @@ class Application(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+
+# A variant's declared value is the representative's verified value times its factor, kept to
+# the six decimal places of every footprint figure.
+VARIANT_QUANTUM = Decimal("0.000001")
+
+
+class ApplicationVariant(models.Model):
+    """Another model of the application's product family, under a product rule that allows
+    families. Its declared value is not studied on its own: it is the representative's
+    verified footprint scaled by `scaling_factor` (for instance the ratio of rated capacity or
+    of mass), which the justification explains and the reviewers check."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="variant_of", verbose_name=_("product")
+    )
+    scaling_factor = models.DecimalField(
+        _("scaling factor"),
+        max_digits=12,
+        decimal_places=6,
+        validators=[MinValueValidator(VARIANT_QUANTUM)],
+        help_text=_("The variant's footprint divided by the representative's."),
+    )
+    justification = models.TextField(_("justification of the difference"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["application", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "product"], name="unique_variant_per_application"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} ({self.application})"
+
+    def scaled(self, value: Decimal | str | float) -> Decimal:
+        """value × scaling_factor, rounded half-even to six decimal places."""
+        return (Decimal(str(value)) * self.scaling_factor).quantize(VARIANT_QUANTUM)
 
 
 class ApplicationBatch(models.Model):

@@ -21,6 +21,7 @@ from .identifiers import gtin_normalize
 from .models import (
     Application,
     ApplicationEvent,
+    ApplicationVariant,
     Certificate,
     EvidenceFile,
     Product,
@@ -174,12 +175,18 @@ def product_get_for_actor(user: User, pk: int | str) -> Product:
 
 
 def product_submitted_applications(product: Product) -> QuerySet[Application]:
-    """Its applications the enterprise submitted (not drafts, nor drafts it withdrew): from then
-    on the product's identity is on a file a body holds, and on any certificate and label."""
+    """Its applications the enterprise submitted (not drafts, nor drafts it withdrew), as the
+    representative or as a variant of a family: from then on the product's identity is on a
+    file a body holds, and on any certificate and label."""
     withdrawn_draft = ApplicationEvent.objects.filter(
         application=OuterRef("pk"), action="withdraw", from_status=Status.DRAFT
     )
-    return product.applications.exclude(status=Status.DRAFT).exclude(Exists(withdrawn_draft))
+    as_variant = ApplicationVariant.objects.filter(product=product).values("application_id")
+    return (
+        Application.objects.filter(Q(product=product) | Q(pk__in=as_variant))
+        .exclude(status=Status.DRAFT)
+        .exclude(Exists(withdrawn_draft))
+    )
 
 
 def product_is_editable_by(user: User, product: Product) -> bool:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("products/", views.product_list, name="product_list"),
     path("products/<int:pk>/", views.product_detail, name="product_detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path("products/<int:pk>/from-sibling/", views.start_from_sibling, name="start_from_sibling"),
     path("applications/", views.application_list, name="application_list"),
     path(
         "applications/export.<str:kind>",
@@ -42,6 +43,12 @@ urlpatterns = [
         "applications/<int:pk>/files/<int:file_id>/remove/",
         views.evidence_remove,
         name="evidence_remove",
+    ),
+    path("applications/<int:pk>/variants/", views.variant_add, name="variant_add"),
+    path(
+        "applications/<int:pk>/variants/<int:variant_id>/remove/",
+        views.variant_remove,
+        name="variant_remove",
     ),
     path("applications/<int:pk>/team/", views.team_assign, name="team_assign"),
     path("applications/<int:pk>/declare/<str:role>/", views.declare, name="declare"),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from audits import reviews
 from audits.models import Evaluation, Finding, PeerReview
 from config.exports import Column, export_links, export_response, local_time
 
-from . import journey, selectors, services
+from . import families, journey, selectors, services
 from .errors import WorkflowError
 from .forms import (
     ApplicationForm,
@@ -34,8 +34,10 @@ from .forms import (
     FindingForm,
     PeerAssignForm,
     ProductForm,
+    SiblingTemplateForm,
     TeamForm,
     TransitionForm,
+    VariantForm,
 )
 from .models import Application, Certificate, DossierVersion, Stage, Status
 from .workflow import ACTION_LABELS, Action, Actor, actor_relations
@@ -194,7 +196,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stage_rows": _stage_rows(current),
         "excluded_rows": _excluded_rows(current),
         "labels": (
-            list(application.certificate.labels.all())
+            list(application.certificate.labels.select_related("variant__product"))
             if application.status == Status.APPROVED
             else []
         ),
@@ -233,8 +235,71 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "certificate": getattr(application, "certificate", None)
         if application.status == Status.APPROVED
         else None,
+        **_family_context(application, relations, can_read_dossier),
     }
     return render(request, "certification/application_detail.html", context)
+
+
+def _family_context(application: Application, relations, can_read_dossier: bool) -> dict:
+    """The variants section: what it lists (to those who read the file), and whether the
+    enterprise may still change it."""
+    editable = (
+        Actor.ENTERPRISE in relations and application.status in families.VARIANT_EDITABLE_STATUSES
+    )
+    refusal = families.family_refusal(application)
+    return {
+        "variants": (
+            list(application.variants.select_related("product")) if can_read_dossier else []
+        ),
+        "family_refusal": refusal,
+        "variant_form": (
+            VariantForm(products=_variant_candidates(application))
+            if editable and not refusal
+            else None
+        ),
+        "variants_editable": editable,
+    }
+
+
+def _variant_candidates(application: Application):
+    return (
+        application.enterprise.products.filter(category_id=application.product.category_id)
+        .exclude(pk=application.product_id)
+        .exclude(pk__in=application.variants.values("product_id"))
+    )
+
+
+@login_required
+@require_POST
+def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    form = VariantForm(request.POST, products=application.enterprise.products.all())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _back(application)
+    try:
+        variant = families.application_variant_add(
+            actor=request.user, application=application, **form.cleaned_data
+        )
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Variant %(product)s added.") % {"product": variant.product})
+    return _back(application)
+
+
+@login_required
+@require_POST
+def variant_remove(request: HttpRequest, pk: int, variant_id: int) -> HttpResponse:
+    application = selectors.application_get_for_actor(request.user, pk)
+    try:
+        families.application_variant_remove(
+            actor=request.user, application=application, variant_id=variant_id
+        )
+    except (WorkflowError, ValidationError) as error:
+        _report(request, error)
+    return _back(application)
 
 
 def _stage_rows(version: DossierVersion | None) -> list[tuple[str, str | None]]:
@@ -597,7 +662,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get_for_actor(request.user, pk)
-    applications = selectors.application_list_for_actor(request.user).filter(product=product)
+    # Those of a family it is a variant of, too.
+    applications = selectors.application_list_for_actor(request.user).filter(
+        Q(product=product) | Q(variants__product=product)
+    )
     return render(
         request,
         "certification/product_detail.html",
@@ -606,8 +674,49 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "applications": applications.order_by("-created_at"),
             "editable": selectors.product_is_editable_by(request.user, product),
             "can_apply": product.enterprise_id in user_enterprise_ids(request.user),
+            "sibling_form": _sibling_form(request.user, product),
         },
     )
+
+
+def _sibling_form(user: User, product, data=None) -> SiblingTemplateForm | None:
+    """Only the enterprise that holds both products starts one from the other."""
+    if product.enterprise_id not in user_enterprise_ids(user):
+        return None
+    certificates = families.sibling_certificates_for(product)
+    if data is None and not certificates.exists():
+        return None
+    return SiblingTemplateForm(data, certificates=certificates)
+
+
+@login_required
+@require_POST
+def start_from_sibling(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get_for_actor(request.user, pk)
+    form = _sibling_form(request.user, product, request.POST)
+    if form is None:
+        raise Http404
+    if form.is_valid():
+        try:
+            application = families.application_start_from_sibling(
+                actor=request.user, certificate=form.cleaned_data["certificate"], product=product
+            )
+        except (WorkflowError, ValidationError) as error:
+            _report(request, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Application %(ref)s created from the dossier of certificate %(number)s. "
+                    "Check every figure for this model: the dossier is verified again."
+                )
+                % {"ref": application.reference, "number": application.copied_from.number},
+            )
+            return _back(application)
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("certification:product_detail", pk=product.pk)
 
 
 @login_required

@@ -135,6 +135,30 @@ def dossier_complete(ctx: GuardContext) -> None:
         )
 
 
+def family_refusal(application: Application) -> str:
+    """Why this application may not cover a family (empty when it may): names the rule and
+    offers the sibling template instead."""
+    category = application.product.category
+    if category.allows_families:
+        return ""
+    return _(
+        "The product rule “%(rule)s” (category %(category)s) does not allow product "
+        "families: each model needs its own application. Start the other models' applications "
+        "from this one's certified dossier instead (“Start from a certified sibling”)."
+    ) % {
+        "rule": f"{application.product_rule_name} {application.product_rule_version}".strip(),
+        "category": category,
+    }
+
+
+def family_allowed(ctx: GuardContext) -> None:
+    """Workflow guard: variants added before the rule stopped allowing families are refused
+    at submission rather than certified."""
+    application = ctx.application
+    if application.variants.exists() and not application.product.category.allows_families:
+        raise GuardFailed("family_allowed", family_refusal(application))
+
+
 def body_accredited(ctx: GuardContext) -> None:
     application = ctx.application
     body = application.certification_body
@@ -281,7 +305,12 @@ def _t(target: str, actors: set[str], *guards: Guard) -> Transition:
 A, S = Action, Status
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.DRAFT, A.SUBMIT): _t(
-        S.SUBMITTED, {Actor.ENTERPRISE}, dossier_complete, body_accredited, nobody_blacklisted
+        S.SUBMITTED,
+        {Actor.ENTERPRISE},
+        dossier_complete,
+        family_allowed,
+        body_accredited,
+        nobody_blacklisted,
     ),
     (S.SUBMITTED, A.ACCEPT): _t(
         S.ACCEPTED, {Actor.BODY_ADMIN}, body_accredited, nobody_blacklisted

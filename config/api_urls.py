@@ -40,6 +40,12 @@ urlpatterns = [
         apis.EvidenceDetailApi.as_view(),
         name="api-file",
     ),
+    path(f"applications/{app}/variants/", apis.VariantListApi.as_view(), name="api-variants"),
+    path(
+        f"applications/{app}/variants/<int:variant_id>/",
+        apis.VariantDetailApi.as_view(),
+        name="api-variant",
+    ),
     path(f"applications/{app}/team/", audits_apis.TeamApi.as_view(), name="api-team"),
     path(
         f"applications/{app}/team/declaration/",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 
-from certification.models import Certificate, Stage
+from certification.models import ApplicationVariant, Certificate, Stage
 
 from . import keys
 from .statuslists import public_url, status_list_url
@@ -22,15 +22,29 @@ def label_context_url() -> str:
     return public_url(reverse("labels:context"))
 
 
-def build_label_credential(*, certificate: Certificate, serial: str, label_fields: dict) -> dict:
-    """The unsigned credential. Quantities are decimal strings; integers stay below 2^53."""
+def build_label_credential(
+    *,
+    certificate: Certificate,
+    serial: str,
+    label_fields: dict,
+    variant: ApplicationVariant | None = None,
+) -> dict:
+    """The unsigned credential. Quantities are decimal strings; integers stay below 2^53.
+
+    A variant of a product family states its own product and its own value: the
+    representative's certified total and stage results scaled by the variant's factor.
+    """
     application = certificate.application
     version = certificate.dossier_version
     body = certificate.certification_body
     enterprise = certificate.enterprise
-    product = certificate.product
+    product = variant.product if variant else certificate.product
     evaluation = getattr(application, "evaluation", None)
-    stages = version.stage_results or {}
+    stages = dict(version.stage_results or {})
+    total = certificate.declared_total
+    if variant is not None:
+        stages = {stage: variant.scaled(value) for stage, value in stages.items()}
+        total = variant.scaled(total)
     subject: dict[str, Any] = {
         "id": public_url(reverse("labels:public_page", args=[serial])),
         "type": "CarbonFootprintLabel",
@@ -53,7 +67,7 @@ def build_label_credential(*, certificate: Certificate, serial: str, label_field
             "approvalNumber": body.cnca_approval_number,
         },
         "footprint": {
-            "value": _decimal_string(certificate.declared_total),
+            "value": _decimal_string(total),
             "unit": "kgCO2e",
             "unitKind": version.unit_kind,
             "declaredUnit": version.unit_description,

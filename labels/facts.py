@@ -36,7 +36,7 @@ def label_facts(label: Label) -> LabelFacts:
     footprint = subject["footprint"]
     enterprise = certificate.enterprise
     body = certificate.certification_body
-    product = certificate.product
+    product = label.product
     application = certificate.application
     stages = tuple(
         StageFigure(

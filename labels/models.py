@@ -107,10 +107,18 @@ class ReasonCode(models.TextChoices):
 
 
 class Label(models.Model):
-    """The signed carbon label of one certificate version."""
+    """The signed carbon label of one certificate version: of its representative product, or
+    of one variant of the product family the certificate covers."""
 
     certificate = models.ForeignKey(
         "certification.Certificate", on_delete=models.PROTECT, related_name="labels"
+    )
+    variant = models.ForeignKey(
+        "certification.ApplicationVariant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="labels",
     )
     certificate_version = models.PositiveIntegerField(default=1)
     serial = models.CharField(_("label serial"), max_length=32, unique=True)
@@ -153,7 +161,13 @@ class Label(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["certificate", "certificate_version"],
+                condition=Q(variant__isnull=True),
                 name="one_label_per_certificate_version",
+            ),
+            models.UniqueConstraint(
+                fields=["certificate", "certificate_version", "variant"],
+                condition=Q(variant__isnull=False),
+                name="one_variant_label_per_certificate_version",
             ),
             models.UniqueConstraint(
                 fields=["revocation_list", "revocation_index"], name="unique_revocation_index"
@@ -172,6 +186,11 @@ class Label(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+    @property
+    def product(self):
+        """The product this label is for: a variant's, or the certificate's own."""
+        return self.variant.product if self.variant_id else self.certificate.product
 
     def effective_status(self, now=None) -> str:
         """The status the world is told: a valid or suspended label past its validUntil is

@@ -87,8 +87,8 @@ LABEL_COLUMNS: tuple[Column[Label], ...] = (
     Column(gettext_lazy("Serial"), lambda label: label.serial),
     Column(gettext_lazy("Version"), lambda label: label.certificate_version),
     Column(gettext_lazy("Certificate number"), lambda label: label.certificate.number),
-    Column(gettext_lazy("Product"), lambda label: label.certificate.product.name),
-    Column(gettext_lazy("Model"), lambda label: label.certificate.product.model),
+    Column(gettext_lazy("Product"), lambda label: label.product.name),
+    Column(gettext_lazy("Model"), lambda label: label.product.model),
     Column(gettext_lazy("GTIN"), lambda label: label.gtin),
     Column(gettext_lazy("Holder"), lambda label: label.certificate.enterprise.name),
     Column(
@@ -103,7 +103,7 @@ LABEL_COLUMNS: tuple[Column[Label], ...] = (
 @login_required
 def label_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Every label of the list, as the list shows them: the status the world is told."""
-    labels = selectors.label_list_for_actor(request.user)
+    labels = selectors.label_list_for_actor(request.user).select_related("variant__product")
     return export_response(kind, labels, LABEL_COLUMNS, "labels")
 
 

@@ -18,6 +18,7 @@ PUBLIC_RELATED = (
     "certificate__application",
     "signing_key",
     "superseded_by",
+    "variant__product",
 )
 
 

@@ -7,9 +7,11 @@ transaction, so the public page, the API and the signed list change together.
 
 import hashlib
 from datetime import date, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +26,7 @@ from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_cle
 from audits.transparency import services as transparency
 from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.models import Certificate, CertificateStatus
+from certification.models import ApplicationVariant, Certificate, CertificateStatus
 
 from . import answer_cache, keys, statuslists
 from .credentials import build_label_credential
@@ -72,9 +74,14 @@ CERTIFICATE_STATUS = {
 
 
 def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
-    """Issue and sign the label of an approved certificate; a second call returns the first."""
+    """Issue and sign the label of an approved certificate; a second call returns the first.
+
+    A certificate covering a product family gets, in the same transaction, one label of its
+    own for each variant (its own serial, status entries, QR and public page, and the value
+    computed from the representative's); the representative's label is the one returned.
+    """
     existing = Label.objects.filter(
-        certificate_id=certificate_id, certificate_version=certificate_version
+        certificate_id=certificate_id, certificate_version=certificate_version, variant=None
     ).first()
     if existing:
         return existing
@@ -88,64 +95,33 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 .get(pk=certificate_id)
             )
             existing = Label.objects.filter(
-                certificate=certificate, certificate_version=certificate_version
+                certificate=certificate, certificate_version=certificate_version, variant=None
             ).first()
             if existing:
                 return existing
-            body = certificate.certification_body
             # A listed body's approval produces no label: the certificate stays "approved,
             # label pending" until the body is delisted (the pending sweep then issues it).
-            blacklist_ensure_body_may_act(body)
-            key = keys.signing_key_active(body)
-            revocation_list, revocation_index = statuslists.allocate_index(
-                body, "revocation", "revocation_index"
+            blacklist_ensure_body_may_act(certificate.certification_body)
+            variants = list(
+                certificate.application.variants.select_related("product").order_by("pk")
             )
-            suspension_list, suspension_index = statuslists.allocate_index(
-                body, "suspension", "suspension_index"
-            )
-            serial = _unused_serial()
-            fields = {
-                "revocation_list": revocation_list,
-                "revocation_index": revocation_index,
-                "suspension_list": suspension_list,
-                "suspension_index": suspension_index,
-            }
-            unsigned = build_label_credential(
-                certificate=certificate, serial=serial, label_fields=fields
-            )
-            now = timezone.now()
-            credential = sign(
-                unsigned,
-                keys.private_key(key),
-                keys.verification_method(key),
-                format_date_time(now),
-            )
-            label = Label.objects.create(
-                certificate=certificate,
-                certificate_version=certificate_version,
-                serial=serial,
-                gtin=certificate.product.gtin or "",
-                credential=credential,
-                issuer=keys.body_did(body),
-                signing_key=key,
-                issued_at=now,
-                valid_from=_parse(unsigned["validFrom"]),
-                valid_until=_parse(unsigned["validUntil"]),
-                **fields,
-            )
-            for status_list in (revocation_list, suspension_list):
-                if status_list.signed_at is None:
-                    statuslists.sign_list(status_list)
+            issued = [
+                _label_sign(certificate, certificate_version, variant)
+                for variant in [None, *variants]
+            ]
+            label = issued[0]
             reason_code = (
                 ReasonCode.ISSUED if certificate_version == 1 else ReasonCode.EDITORIAL_CHANGE
             )
-            LabelEvent.objects.create(label=label, action="issued", reason_code=reason_code)
-            notifications.notify_label_event(
-                label=label, event="issued", reason="", reason_code=reason_code
-            )
-            previous = _supersede(certificate, label)
-            answer_cache.labels_changed([label, *previous])
-            webhook_deliveries_create(label=label, action="issued")
+            previous = []
+            for each in issued:
+                LabelEvent.objects.create(label=each, action="issued", reason_code=reason_code)
+                notifications.notify_label_event(
+                    label=each, event="issued", reason="", reason_code=reason_code
+                )
+                previous += _supersede(certificate, each)
+                webhook_deliveries_create(label=each, action="issued")
+            answer_cache.labels_changed([*issued, *previous])
             if certificate.status == CertificateStatus.PENDING_LABEL:
                 certificate.status = CertificateStatus.VALID
                 history_append(
@@ -158,24 +134,79 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             label_supervision_refresh(certificate)
             if certificate.renews_id:
                 label_supervision_refresh(certificate.renews)
-            transaction.on_commit(lambda: _after_issue(label.pk), robust=True)
+            for each in issued:
+                transaction.on_commit(partial(_after_issue, each.pk), robust=True)
             # The chain, then the log: the lock order of audits/chain/services.py.
             chain_append_many(
                 [
-                    _label_chain_event(label, "issued", reason_code=reason_code),
                     *(
-                        _label_chain_event(old, "superseded", reason=label.serial)
+                        _label_chain_event(each, "issued", reason_code=reason_code)
+                        for each in issued
+                    ),
+                    *(
+                        _label_chain_event(old, "superseded", reason=old.superseded_by.serial)
                         for old in previous
                     ),
                 ]
             )
-            transparency.log_label_issued(label, reason_code=reason_code)
+            for each in issued:
+                transparency.log_label_issued(each, reason_code=reason_code)
             return label
     except IntegrityError:
         # Another worker issued it between our check and our insert.
         return Label.objects.get(
-            certificate_id=certificate_id, certificate_version=certificate_version
+            certificate_id=certificate_id, certificate_version=certificate_version, variant=None
         )
+
+
+def _label_sign(
+    certificate: Certificate, certificate_version: int, variant: ApplicationVariant | None
+) -> Label:
+    """One signed label row with its own serial and status list entries."""
+    body = certificate.certification_body
+    key = keys.signing_key_active(body)
+    revocation_list, revocation_index = statuslists.allocate_index(
+        body, "revocation", "revocation_index"
+    )
+    suspension_list, suspension_index = statuslists.allocate_index(
+        body, "suspension", "suspension_index"
+    )
+    serial = _unused_serial()
+    fields = {
+        "revocation_list": revocation_list,
+        "revocation_index": revocation_index,
+        "suspension_list": suspension_list,
+        "suspension_index": suspension_index,
+    }
+    unsigned = build_label_credential(
+        certificate=certificate, serial=serial, label_fields=fields, variant=variant
+    )
+    now = timezone.now()
+    credential = sign(
+        unsigned,
+        keys.private_key(key),
+        keys.verification_method(key),
+        format_date_time(now),
+    )
+    product = variant.product if variant else certificate.product
+    label = Label.objects.create(
+        certificate=certificate,
+        certificate_version=certificate_version,
+        variant=variant,
+        serial=serial,
+        gtin=product.gtin or "",
+        credential=credential,
+        issuer=keys.body_did(body),
+        signing_key=key,
+        issued_at=now,
+        valid_from=_parse(unsigned["validFrom"]),
+        valid_until=_parse(unsigned["validUntil"]),
+        **fields,
+    )
+    for status_list in (revocation_list, suspension_list):
+        if status_list.signed_at is None:
+            statuslists.sign_list(status_list)
+    return label
 
 
 def _label_chain_event(
@@ -212,13 +243,19 @@ def _label_chain_event(
 
 def _supersede(certificate: Certificate, label: Label) -> list[Label]:
     """An editorial re-issue: the versions before it stay verifiable and point to it."""
-    # A renewal's first label supersedes the renewed certificate's labels the same way.
+    # A renewal's first label supersedes the renewed certificate's labels the same way. Each
+    # product of a family has its own line of versions: a label supersedes its own product's.
     certificates = (
         [certificate.pk, certificate.renews_id] if certificate.renews_id else [certificate.pk]
     )
+    product_id = label.variant.product_id if label.variant_id else certificate.product_id
     previous = list(
-        Label.objects.select_for_update(no_key=True)
+        Label.objects.select_for_update(of=("self",), no_key=True)
         .filter(certificate_id__in=certificates, superseded_by__isnull=True)
+        .filter(
+            Q(variant__isnull=True, certificate__product_id=product_id)
+            | Q(variant__product_id=product_id)
+        )
         .exclude(pk=label.pk)
     )
     for old in previous:

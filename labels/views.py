@@ -541,10 +541,19 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
     if query:
         gtin = Q(gtin=query.zfill(14)) if query.isdigit() and len(query) <= 14 else Q(pk=None)
+        # A family's variant label is found by its own product, not the representative's.
+        product = (
+            Q(variant__isnull=True)
+            & (
+                Q(certificate__product__name__icontains=query)
+                | Q(certificate__product__model__icontains=query)
+            )
+            | Q(variant__product__name__icontains=query)
+            | Q(variant__product__model__icontains=query)
+        )
         labels = labels.filter(
             gtin
-            | Q(certificate__product__name__icontains=query)
-            | Q(certificate__product__model__icontains=query)
+            | product
             | Q(certificate__enterprise__name__icontains=query)
             | Q(certificate__number__icontains=query)
             | Q(serial=query.upper())

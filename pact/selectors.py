@@ -75,7 +75,9 @@ def partner_client_get(client_id: str) -> PartnerClient | None:
 
 def _later_in_chain() -> QuerySet[Label]:
     # The chain of a label: same product, same plant, same body, as the certificate renews.
+    # A product family's variant labels share the certificate's product but are other models.
     return Label.objects.filter(
+        variant__isnull=True,
         certificate__product_id=OuterRef("label__certificate__product_id"),
         certificate__certification_body_id=OuterRef("label__certificate__certification_body_id"),
         certificate__application__plant_address=OuterRef(
@@ -161,7 +163,7 @@ def footprint_views(footprints: list[Footprint]) -> list[FootprintView]:
     product_ids = {footprint.label.certificate.product_id for footprint in footprints}
     chains: dict[tuple, list[tuple[int, str, datetime]]] = defaultdict(list)
     for pk, serial, issued_at, product_id, body_id, plant in (
-        Label.objects.filter(certificate__product_id__in=product_ids)
+        Label.objects.filter(certificate__product_id__in=product_ids, variant__isnull=True)
         .order_by("pk")
         .values_list(
             "pk",

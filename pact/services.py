@@ -93,11 +93,15 @@ def access_token_issue(*, client: PartnerClient) -> tuple[str, int]:
 
 def footprints_index() -> int:
     """Index every label that has no footprint row yet; the PACT reads call this first, so a
-    label is served from its first request on. Costs one query when nothing is new."""
+    label is served from its first request on. Costs one query when nothing is new.
+
+    A product family's variant labels are not exchanged (yet): their figures are the
+    representative's scaled, which the PACT representation does not compute, and their
+    certificate's product is the representative's, whose chain they must not enter."""
     count = 0
     while True:
         labels = list(
-            Label.objects.filter(pact_footprint__isnull=True)
+            Label.objects.filter(pact_footprint__isnull=True, variant__isnull=True)
             .select_related("certificate__dossier_version")
             .order_by("pk")[:INDEX_BATCH]
         )

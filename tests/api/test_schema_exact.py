@@ -87,7 +87,7 @@ def test_every_paginated_list_is_documented_as_the_envelope(schema) -> None:
         reference = operation["responses"]["200"]["content"]["application/json"]["schema"]
         envelope = schema["components"]["schemas"][reference["$ref"].rsplit("/", 1)[1]]
         assert {"count", "next", "previous", "results"} == set(envelope["properties"]), path
-    assert lists == 15
+    assert lists == 16
 
 
 def test_evidence_downloads_have_the_types_an_upload_can_have(schema) -> None:

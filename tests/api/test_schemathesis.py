@@ -66,6 +66,8 @@ STATEFUL_INPUT = {
     "POST /api/v1/applications/{application_id}/peer-review/declaration/": "the same",
     "PATCH /api/v1/webhooks/endpoints/{endpoint_id}/": "a reachable public https URL",
     "GET /api/v1/gtins/{gtin}/labels/": "a GTIN's check digit",
+    "POST /api/v1/applications/{application_id}/variants/": "one of the enterprise's products, "
+    "under a product rule that allows families",
 }
 load_all_checks()
 # Every check schemathesis has. The stateful ones (use_after_free, ensure_resource_availability)

@@ -17,12 +17,13 @@ from certification.footprint.models import InventoryLine
 from certification.models import (
     Application,
     ApplicationEvent,
+    ApplicationVariant,
     EvidenceFile,
     Notification,
     Product,
     Status,
 )
-from tests.factories import PDF_BYTES, member_of
+from tests.factories import PDF_BYTES, ProductFactory, member_of
 
 PROBLEM = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
@@ -35,6 +36,7 @@ class Scene:
     finding_id: int
     notification: Notification
     inventory_line: InventoryLine
+    variant: ApplicationVariant | None = None
 
 
 @pytest.fixture
@@ -76,12 +78,19 @@ def scene(world, application_at) -> Scene:
         custom_factor_evidence=evidence,
         justification="Supplier-specific factor, 2024 bill.",
     )
+    variant = ApplicationVariant.objects.create(
+        application=application,
+        product=ProductFactory(enterprise=world.enterprise, category=world.category),
+        scaling_factor=Decimal("1.5"),
+        justification="More cells in the same housing.",
+    )
     return Scene(
         application=application,
         file=evidence,
         finding_id=application.findings.get().pk,
         notification=notification,
         inventory_line=line,
+        variant=variant,
     )
 
 
@@ -202,6 +211,18 @@ ENDPOINTS = [
     ("api-inventory-line", "delete", None, None),
     ("api-recomputation", "get", None, None),
     ("api-emission-factors", "get", None, None),
+    ("api-variants", "get", None, None),
+    (
+        "api-variants",
+        "post",
+        lambda w, s: {
+            "product": s.variant.product_id,
+            "scaling_factor": "0.5",
+            "justification": "Half the cells.",
+        },
+        "json",
+    ),
+    ("api-variant", "delete", None, None),
 ]
 OBJECT_ENDPOINTS = [
     e
@@ -240,6 +261,10 @@ def url_for(name: str, scene: Scene, **overrides) -> str:
         "api-inventory-line": {
             "application_id": application_id,
             "line_id": overrides.get("line_id", scene.inventory_line.pk),
+        },
+        "api-variant": {
+            "application_id": application_id,
+            "variant_id": overrides.get("variant_id", scene.variant.pk if scene.variant else 0),
         },
     }.get(name)
     if kwargs is None and "finding" in name and name != "api-findings":
@@ -284,6 +309,9 @@ def state(scene: Scene) -> dict:
         ),
         "blacklist": BlacklistEntry.objects.count(),
         "inventory": list(InventoryLine.objects.values_list("pk", "name", "amount")),
+        "variants": list(
+            ApplicationVariant.objects.values_list("pk", "product_id", "scaling_factor")
+        ),
     }
 
 
@@ -391,6 +419,7 @@ def test_a_foreign_object_looks_exactly_like_a_missing_one(api_as, world, scene,
         "product_id": 999_999,
         "notification_id": 999_999,
         "line_id": 999_999,
+        "variant_id": 999_999,
     }
 
     foreign = call(client, endpoint, world, scene)
@@ -475,6 +504,8 @@ REGULATOR_WRITE_STATUS = {
     ("api-inventory-import", "post"): 403,
     ("api-inventory-line", "patch"): 403,
     ("api-inventory-line", "delete"): 403,
+    ("api-variants", "post"): 403,
+    ("api-variant", "delete"): 403,
 }
 
 
@@ -601,6 +632,7 @@ DOSSIER_READS = [
         "api-evaluation",
         "api-inventory",
         "api-recomputation",
+        "api-variants",
     }
 ]
 

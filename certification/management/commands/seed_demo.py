@@ -8,6 +8,7 @@ from certification.demo import (
     DEMO_PASSWORD,
     PEOPLE,
     seed_demo,
+    seed_family_demo,
     seed_supervision_demo,
     seed_worklist_demo,
 )
@@ -20,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-supervision",
             action="store_true",
-            help="leave out the four certificates of the supervision demo and the three "
-            "applications of the body's open tasks (benchmarks clone a single label)",
+            help="leave out the four certificates of the supervision demo, the three "
+            "applications of the body's open tasks and the product family (benchmarks clone a "
+            "single label)",
         )
 
     def handle(self, *args, **options):
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         people = seed_demo(demo_second_factor=settings.EMBEDDED)
         supervision = [] if options["no_supervision"] else seed_supervision_demo(people)
         worklist = [] if options["no_supervision"] else seed_worklist_demo(people)
+        family = [] if options["no_supervision"] else seed_family_demo(people)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, display_name, _key, role in PEOPLE:
             self.stdout.write(f"  {username:<16} {role:<20} {display_name}")
@@ -58,6 +61,8 @@ class Command(BaseCommand):
                 "Run `manage.py supervision_sweep --dry-run` to see what the "
                 "supervision rules do today."
             )
+        for line in family:
+            self.stdout.write(f"Demo product family {line}")
         for line in worklist:
             self.stdout.write(f"Demo application {line}")
         if worklist:
