@@ -2,6 +2,8 @@
 per model, where the product rule allows families; where it does not, the family is refused
 and a new application starts from a certified sibling's dossier instead."""
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -127,6 +129,12 @@ def test_a_family_is_certified_end_to_end_with_a_label_per_model(
     page = signed_in(world.enterprise_admin).get("/portal/labels/").content.decode()
     for product in [application.product, *variants]:
         assert str(product) in page
+    # The label list's export names each label's own model.
+    export = signed_in(world.enterprise_admin).get("/portal/labels/export.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert {row["Serial"]: row["Model"] for row in rows} == {
+        label.serial: label.product.model for label in labels
+    }
     detail = signed_in(world.reviewer).get(f"/portal/applications/{application.pk}/")
     assert detail.status_code == 200
     assert detail.content.decode().count('data-testid="variant"') == 2
