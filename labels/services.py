@@ -30,6 +30,7 @@ from certification.models import ApplicationVariant, Certificate, CertificateSta
 
 from . import answer_cache, keys, statuslists
 from .credentials import build_label_credential
+from .documents import certificate_render
 from .models import Label, LabelEvent, LabelStatus, ReasonCode, SigningKey
 from .rendering.qr import new_serial
 from .vc.dataintegrity import sign
@@ -653,8 +654,6 @@ def _event_name(action: str) -> str:
 
 
 def _render_later(label_ids: list[int]) -> None:
-    from .tasks import certificate_render
-
     for label_id in label_ids:
         certificate_render.delay(label_id)
 

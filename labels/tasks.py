@@ -2,63 +2,15 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 
 from . import services, statuslists
-from .models import CertificateDocument, Label, StatusList
+from .documents import certificate_render
+from .models import Label, StatusList
 
 
 @shared_task(acks_late=True, max_retries=5, default_retry_delay=10)
 def label_issue(certificate_id: int) -> int:
     return services.label_issue(certificate_id=certificate_id).pk
-
-
-@shared_task(acks_late=True)
-def certificate_render(label_id: int) -> bool:
-    """Render the certificate PDF unless the stored one already shows the same content."""
-    from .facts import label_facts
-    from .rendering.certificate import certificate_pdf, content_fingerprint
-
-    label = Label.objects.select_related("certificate").get(pk=label_id)
-    version = label.content_version
-    facts = label_facts(label)
-    fingerprint = content_fingerprint(facts)
-    document = CertificateDocument.objects.filter(label=label).first()
-    if document and document.fingerprint == fingerprint and _stored(document):
-        _mark_fresh(label_id, version)
-        return False
-    pdf = certificate_pdf(facts)
-    try:
-        with transaction.atomic():
-            document = CertificateDocument.objects.select_for_update(no_key=True).filter(
-                label=label
-            ).first() or CertificateDocument(label=label)
-            old_name = document.file.name if document.file else None
-            document.fingerprint = fingerprint
-            document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
-            document.save()
-            _mark_fresh(label_id, version)
-    except IntegrityError:
-        # The same task delivered twice (a worker presumed lost) rendered the first PDF of this
-        # label at the same time and recorded it first: its document stands, this file goes.
-        document.file.storage.delete(document.file.name)
-        return False
-    if old_name and old_name != document.file.name:
-        document.file.storage.delete(old_name)
-    return True
-
-
-def _stored(document: CertificateDocument) -> bool:
-    # A database restored beside newer files (an object store keeps its own history) may name
-    # a PDF since replaced and deleted: that one is drawn again.
-    return bool(document.file) and document.file.storage.exists(document.file.name)
-
-
-def _mark_fresh(label_id: int, version: int) -> None:
-    # Only if nothing changed since the facts were read: a change in between bumped the
-    # version, and the flag stays for the next render.
-    Label.objects.filter(pk=label_id, content_version=version).update(document_stale=False)
 
 
 @shared_task

@@ -362,7 +362,7 @@ def certificate_pdf(request: HttpRequest, serial: str) -> FileResponse:
     label = selectors.label_get_public(serial)
     stored = _stored_pdf(label)
     if stored is None:
-        from .tasks import certificate_render
+        from .documents import certificate_render
 
         # Render now rather than fail the reader or show a status that is no longer true.
         certificate_render(label.pk)

@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from certification import services
 from certification.models import Certificate, Status
 from labels import services as label_services
+from labels.documents import certificate_render
 from labels.models import CertificateDocument, Label, LabelEvent
-from labels.tasks import certificate_render
 from tests.conftest import build_application
 from tests.fixtures.effects import labels_done, mail_counts, notification_counts
 from tests.fixtures.processes import wait_for
