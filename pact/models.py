@@ -72,7 +72,7 @@ class Footprint(models.Model):
 
     A label's certified dossier version is frozen, so its footprint id (uuid5 of the label
     serial), its declared unit, geography and data quality are fixed; rows are added for new
-    labels as the PACT endpoints are read (`services.footprints_index`). Status, validity and
+    labels as the PACT endpoints are read (`index.footprints_index`). Status, validity and
     predecessors are read live from the labels.
     """
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import conf
+from .answers import request_answer_deliver
 from .delivery import DeliveryFailed
 
 
@@ -20,6 +21,4 @@ def pact_request_answer(self, outbound_event_id: int) -> str:
     """Answer a footprint request with RequestFulfilled or RequestRejected, POSTed to the
     partner's events endpoint; retried with exponential backoff (30 s doubling to at most 1 h,
     with jitter; see conf.retry_backoff_max) until it is taken or the 72-hour window closes."""
-    from .services import request_answer_deliver
-
     return request_answer_deliver(outbound_event_id=outbound_event_id)

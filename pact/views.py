@@ -32,6 +32,7 @@ from .errors import (
     TokenExpired,
     pact_json,
 )
+from .index import footprints_index
 from .models import EventKind, PartnerClient
 from .representation import product_footprint
 
@@ -135,7 +136,7 @@ def footprint_list(request: HttpRequest, spec: int) -> HttpResponse:
     limit, offset = _paging(request)
     criteria = filters.criteria_from_query(request.GET) if spec == 3 else filters.Criteria()
     predicates = _odata_filter(request) if spec == 2 else []
-    services.footprints_index()
+    footprints_index()
     now = timezone.now()
     queryset = filters.apply(selectors.footprints_for_client(client, spec=spec), criteria, now=now)
     queryset = odata.apply(queryset, predicates)
@@ -192,7 +193,7 @@ def footprint_detail(request: HttpRequest, spec: int, footprint_id: str) -> Http
     except ValueError:
         raise missing from None
     footprint = selectors.footprint_get(pf_id)
-    if footprint is None and services.footprints_index():
+    if footprint is None and footprints_index():
         footprint = selectors.footprint_get(pf_id)
     if footprint is None:
         raise missing

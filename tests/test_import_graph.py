@@ -25,7 +25,6 @@ KNOWN_MODULE_CYCLES = [
     {"certification.footprint.models", "certification.models"},
     {"certification.footprint.services", "certification.services"},
     {"labels.answer_cache", "labels.apis", "labels.keys", "labels.statuslists"},
-    {"pact.services", "pact.tasks"},
 ]
 
 

@@ -481,9 +481,9 @@ def test_the_pact_exchange_keeps_the_representative_alone_in_its_chain(
 ) -> None:
     """Variant labels are not exchanged over PACT yet, and do not deprecate the
     representative's footprint (they share the certificate's product)."""
+    from pact.index import footprints_index
     from pact.models import Footprint
     from pact.selectors import footprint_views
-    from pact.services import footprints_index
 
     application, _variants = certified_family(
         world, people, new_product, django_capture_on_commit_callbacks

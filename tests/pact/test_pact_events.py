@@ -11,7 +11,7 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from labels.models import Label
-from pact import services
+from pact import answers
 from pact.delivery import DeliveryFailed
 from pact.events import EVENT_TYPES
 from pact.identifiers import footprint_id
@@ -415,7 +415,7 @@ def test_a_failed_attempt_schedules_a_retry_with_backoff(
     assert "503" in outbound.last_error
 
     # The scheduled retry, when the worker runs it, delivers the same answer.
-    assert services.request_answer_deliver(outbound_event_id=outbound.pk) == "delivered"
+    assert answers.request_answer_deliver(outbound_event_id=outbound.pk) == "delivered"
     assert receiver.requests[0].body == receiver.requests[1].body
 
 
@@ -431,7 +431,7 @@ def test_delivery_stops_after_the_72_hour_window(
     OutboundEvent.objects.update(created_at=timezone.now() - timedelta(hours=73))
     outbound = OutboundEvent.objects.get()
 
-    assert services.request_answer_deliver(outbound_event_id=outbound.pk) == "abandoned"
+    assert answers.request_answer_deliver(outbound_event_id=outbound.pk) == "abandoned"
     assert receiver.requests == []
     assert OutboundEvent.objects.get().status == DeliveryStatus.ABANDONED
 
@@ -464,7 +464,7 @@ def test_a_delivered_answer_is_not_sent_again(
         accepted(signed_in, 3, request_for(3, label))
     outbound = OutboundEvent.objects.get()
 
-    assert services.request_answer_deliver(outbound_event_id=outbound.pk) == "delivered"
+    assert answers.request_answer_deliver(outbound_event_id=outbound.pk) == "delivered"
     assert len(receiver.requests) == 1
 
 
@@ -484,6 +484,6 @@ def test_plain_http_to_a_remote_partner_is_refused(
     outbound = OutboundEvent.objects.get()
 
     with pytest.raises(DeliveryFailed, match="must use https"):
-        services.request_answer_deliver(outbound_event_id=outbound.pk)
+        answers.request_answer_deliver(outbound_event_id=outbound.pk)
     outbound.refresh_from_db()
     assert (outbound.attempts, outbound.last_status_code) == (1, None)
