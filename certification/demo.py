@@ -497,6 +497,32 @@ SUPERVISION_DEMO = {
 }
 
 
+def _storage_pack_draft(people: dict[str, User], model: str) -> Application:
+    """A draft application, its dossier complete, for a new energy storage pack `model` of the
+    demo enterprise at the demo body: what the supervision and worklist demos start from."""
+    enterprise_admin = people["ent-admin"]
+    product = product_create(
+        actor=enterprise_admin,
+        enterprise=enterprise_admin.memberships.get().organisation,
+        name="储能电池包 Energy storage pack",
+        model=model,
+        category=ProductCategory.objects.get(code="LIB-STORAGE"),
+        manufacturer="绿能电池有限公司",
+        plant_address="江苏省常州市武进区1号",
+        trademark="GreenCell",
+    )
+    application = application_create(
+        actor=enterprise_admin,
+        product=product,
+        certification_body=people["body-admin"].memberships.get().organisation,
+        scheme="national_pilot",
+        product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
+        product_rule_version="2025.1",
+    )
+    _complete_dossier(application, enterprise_admin)
+    return application
+
+
 def seed_supervision_demo(people: dict[str, User]) -> list[str]:
     """Four certificates at the moments of their life the supervision rules act on, each
     certified through the whole procedure and then moved in time: what the certificate's
@@ -511,37 +537,13 @@ def seed_supervision_demo(people: dict[str, User]) -> list[str]:
 
     from .models import Certificate
 
-    enterprise_admin = people["ent-admin"]
-    organisations = {
-        "enterprise": enterprise_admin.memberships.get().organisation,
-        "body": people["body-admin"].memberships.get().organisation,
-    }
     if Product.objects.filter(model__in=list(SUPERVISION_DEMO)).exists():
         return []
     today = timezone.localdate()
-    category = ProductCategory.objects.get(code="LIB-STORAGE")
     certificates: dict[str, Certificate] = {}
     for model in SUPERVISION_DEMO:
         with transaction.atomic():
-            product = product_create(
-                actor=enterprise_admin,
-                enterprise=organisations["enterprise"],
-                name="储能电池包 Energy storage pack",
-                model=model,
-                category=category,
-                manufacturer="绿能电池有限公司",
-                plant_address="江苏省常州市武进区1号",
-                trademark="GreenCell",
-            )
-            application = application_create(
-                actor=enterprise_admin,
-                product=product,
-                certification_body=organisations["body"],
-                scheme="national_pilot",
-                product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
-                product_rule_version="2025.1",
-            )
-            _complete_dossier(application, enterprise_admin)
+            application = _storage_pack_draft(people, model)
             certify_demo_application(application, people)
             certificate = Certificate.objects.get(application=application)
             if model == "GC-ESS-60K":
@@ -608,34 +610,12 @@ def seed_worklist_demo(people: dict[str, User]) -> list[str]:
 
     from django.utils import timezone
 
-    enterprise_admin = people["ent-admin"]
-    enterprise = enterprise_admin.memberships.get().organisation
-    body = people["body-admin"].memberships.get().organisation
     if Product.objects.filter(model__in=list(WORKLIST_DEMO)).exists():
         return []
-    category = ProductCategory.objects.get(code="LIB-STORAGE")
     lines = []
     for model, (status, days_ago, what) in WORKLIST_DEMO.items():
         with transaction.atomic():
-            product = product_create(
-                actor=enterprise_admin,
-                enterprise=enterprise,
-                name="储能电池包 Energy storage pack",
-                model=model,
-                category=category,
-                manufacturer="绿能电池有限公司",
-                plant_address="江苏省常州市武进区1号",
-                trademark="GreenCell",
-            )
-            application = application_create(
-                actor=enterprise_admin,
-                product=product,
-                certification_body=body,
-                scheme="national_pilot",
-                product_rule_name="锂离子电池产品碳足迹评价规则 Lithium-ion battery PCR",
-                product_rule_version="2025.1",
-            )
-            _complete_dossier(application, enterprise_admin)
+            application = _storage_pack_draft(people, model)
             certify_demo_application(application, people, until=status)
             if days_ago:
                 ApplicationEvent.objects.filter(application=application, to_status=status).update(
