@@ -13,10 +13,11 @@ from labels.models import Label, LabelStatus
 
 from .models import EventType, LabelPush, WebhookDelivery, WebhookEndpoint
 
-Actor = User | ApiKeyUser
+# Who calls: a person signed in to the portal, or a marketplace's API key.
+Caller = User | ApiKeyUser
 
 
-def marketplaces_administered(user: Actor) -> list[Organisation]:
+def marketplaces_administered(user: Caller) -> list[Organisation]:
     if isinstance(user, ApiKeyUser):
         # A key acts for its own organisation only, and only with the webhooks scope.
         organisation = user.organisation
@@ -31,30 +32,30 @@ def marketplaces_administered(user: Actor) -> list[Organisation]:
     ]
 
 
-def _marketplace_ids(user: Actor) -> set[int]:
+def _marketplace_ids(user: Caller) -> set[int]:
     return {organisation.pk for organisation in marketplaces_administered(user)}
 
 
-def endpoint_list_for_actor(user: Actor) -> QuerySet[WebhookEndpoint]:
+def endpoint_list_for_actor(user: Caller) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.select_related("marketplace").filter(
         marketplace_id__in=_marketplace_ids(user)
     )
 
 
-def endpoint_get_for_actor(user: Actor, endpoint_id: int) -> WebhookEndpoint:
+def endpoint_get_for_actor(user: Caller, endpoint_id: int) -> WebhookEndpoint:
     endpoint = endpoint_list_for_actor(user).filter(pk=endpoint_id).first()
     if endpoint is None:
         raise Http404
     return endpoint
 
 
-def delivery_list_for_actor(user: Actor) -> QuerySet[WebhookDelivery]:
+def delivery_list_for_actor(user: Caller) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.select_related("endpoint", "label").filter(
         endpoint__marketplace_id__in=_marketplace_ids(user)
     )
 
 
-def delivery_get_for_actor(user: Actor, delivery_id: int) -> WebhookDelivery:
+def delivery_get_for_actor(user: Caller, delivery_id: int) -> WebhookDelivery:
     delivery = delivery_list_for_actor(user).filter(pk=delivery_id).first()
     if delivery is None:
         raise Http404

@@ -24,11 +24,11 @@ from .models import (
     WebhookEndpoint,
 )
 from .outbox import deliveries_write, delivery_enqueue_on_commit
-from .selectors import Actor, marketplaces_administered, push_marketplaces, user_may_push
+from .selectors import Caller, marketplaces_administered, push_marketplaces, user_may_push
 from .validation import endpoint_url_validate, event_types_clean, gtins_clean
 
 
-def _ensure_marketplace_admin(actor: Actor, marketplace: Organisation) -> None:
+def _ensure_marketplace_admin(actor: Caller, marketplace: Organisation) -> None:
     if marketplace.pk not in {m.pk for m in marketplaces_administered(actor)}:
         raise ActorNotPermitted(_("Only the marketplace's administrators manage its webhooks."))
 
@@ -54,7 +54,7 @@ def _cleaned(*, url: str, event_types: Iterable[str], gtins: Iterable[str]) -> d
 @transaction.atomic
 def webhook_endpoint_create(
     *,
-    actor: Actor,
+    actor: Caller,
     marketplace: Organisation,
     url: str,
     event_types: Iterable[str],
@@ -78,7 +78,7 @@ def webhook_endpoint_create(
 @transaction.atomic
 def webhook_endpoint_update(
     *,
-    actor: Actor,
+    actor: Caller,
     endpoint_id: int,
     url: str,
     event_types: Iterable[str],
@@ -104,7 +104,7 @@ def webhook_endpoint_update(
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, actor: Actor, endpoint_id: int) -> None:
+def webhook_endpoint_delete(*, actor: Caller, endpoint_id: int) -> None:
     """The endpoint goes with its delivery log; pending deliveries are dropped."""
     endpoint = (
         WebhookEndpoint.objects.select_for_update(no_key=True)
@@ -116,7 +116,7 @@ def webhook_endpoint_delete(*, actor: Actor, endpoint_id: int) -> None:
 
 
 @transaction.atomic
-def webhook_endpoint_test_send(*, actor: Actor, endpoint_id: int) -> WebhookDelivery:
+def webhook_endpoint_test_send(*, actor: Caller, endpoint_id: int) -> WebhookDelivery:
     endpoint = WebhookEndpoint.objects.select_related("marketplace").get(pk=endpoint_id)
     _ensure_marketplace_admin(actor, endpoint.marketplace)
     if not endpoint.is_active:
@@ -129,7 +129,7 @@ def webhook_endpoint_test_send(*, actor: Actor, endpoint_id: int) -> WebhookDeli
 
 
 @transaction.atomic
-def webhook_delivery_redeliver(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
+def webhook_delivery_redeliver(*, actor: Caller, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now, with the same webhook-id and body; a new retry window starts.
     Every earlier attempt stays in the log."""
     delivery = (

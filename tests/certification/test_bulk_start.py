@@ -36,7 +36,7 @@ def registered(product: Product, **changes) -> dict:
     return {"gtin": product.gtin, "body": "cqc", **RULE, **changes}
 
 
-def new_product(world, **changes) -> dict:
+def product_row(world, **changes) -> dict:
     return {
         "gtin": make_gtin(900),
         "model": "PB-NEW",
@@ -80,7 +80,7 @@ def counts() -> tuple[int, int, int, int]:
 def test_the_preview_says_what_each_row_creates_and_creates_nothing(world) -> None:
     before = counts()
 
-    outcome = start(world, [registered(world.product), new_product(world)], commit=False)
+    outcome = start(world, [registered(world.product), product_row(world)], commit=False)
 
     assert outcome.ok
     assert [(row.line, row.product, row.new_product, row.body) for row in outcome.rows] == [
@@ -92,7 +92,7 @@ def test_the_preview_says_what_each_row_creates_and_creates_nothing(world) -> No
 
 
 def test_confirming_creates_every_draft_with_its_first_dossier_version(world) -> None:
-    outcome = start(world, [registered(world.product), new_product(world)], commit=True)
+    outcome = start(world, [registered(world.product), product_row(world)], commit=True)
 
     assert outcome.ok
     created = list(Application.objects.order_by("reference"))
@@ -113,7 +113,7 @@ def test_confirming_creates_every_draft_with_its_first_dossier_version(world) ->
 
 def test_one_refused_row_and_nothing_is_created(world) -> None:
     before = counts()
-    rows = [new_product(world), registered(world.product, body="nosuchbody")]
+    rows = [product_row(world), registered(world.product, body="nosuchbody")]
 
     outcome = start(world, rows, commit=True)
 
@@ -162,7 +162,7 @@ def test_the_blacklist_gate_of_a_single_application_refuses_each_row(world, subj
     entry = blacklist(world, getattr(world, subject))
     before = counts()
 
-    outcome = start(world, [registered(world.product), new_product(world)], commit=True)
+    outcome = start(world, [registered(world.product), product_row(world)], commit=True)
 
     assert [row.errors for row in outcome.rows] == [[f"body: {blacklist_message(entry)}"]] * 2
     assert counts() == before
@@ -199,7 +199,7 @@ def test_each_row_lists_all_its_own_problems(world) -> None:
 
 
 def test_a_new_products_fields_are_checked_by_the_product_service(world) -> None:
-    outcome = start(world, [new_product(world, manufacturer="", model="")], commit=False)
+    outcome = start(world, [product_row(world, manufacturer="", model="")], commit=False)
 
     assert sorted(outcome.rows[0].errors) == [
         "manufacturer: This field cannot be blank.",
@@ -208,7 +208,7 @@ def test_a_new_products_fields_are_checked_by_the_product_service(world) -> None
 
 
 def test_a_new_product_with_a_registered_gtin_is_pointed_to_the_registered_one(world) -> None:
-    outcome = start(world, [new_product(world, gtin=world.product.gtin)], commit=False)
+    outcome = start(world, [product_row(world, gtin=world.product.gtin)], commit=False)
 
     assert outcome.rows[0].errors == [
         f"gtin: one of your products already has the GTIN {world.product.gtin}: leave "
@@ -320,7 +320,7 @@ def test_upload_preview_confirm_and_the_result_page(world) -> None:
     client = signed_in(world.enterprise_admin)
     before = counts()
 
-    preview = upload(client, csv_bytes([registered(world.product), new_product(world)]))
+    preview = upload(client, csv_bytes([registered(world.product), product_row(world)]))
 
     assert preview.status_code == 200
     page = preview.content.decode()
@@ -361,7 +361,7 @@ def test_a_preview_with_problems_offers_no_confirmation(world) -> None:
 
 def test_what_changed_since_the_preview_is_checked_again_at_the_confirmation(world) -> None:
     client = signed_in(world.enterprise_admin)
-    preview = upload(client, csv_bytes([registered(world.product), new_product(world)]))
+    preview = upload(client, csv_bytes([registered(world.product), product_row(world)]))
     entry = blacklist(world, world.enterprise)
 
     response = client.post(
