@@ -74,11 +74,16 @@ def main() -> int:
         chain_anchor()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE audits_auditentry")
+            cursor.execute("CHECKPOINT")
 
-        out = io.StringIO()
-        started = time.perf_counter()
-        call_command("audit_verify", stdout=out)
-        verify_seconds = time.perf_counter() - started
+        verify_runs = []
+        for _ in range(3):
+            out = io.StringIO()
+            started = time.perf_counter()
+            call_command("audit_verify", stdout=out)
+            verify_runs.append(time.perf_counter() - started)
+        print("verify runs", verify_runs)
+        verify_seconds = verify_runs[0]
 
         with transaction.atomic():
             bodies = [body for _seq, body, _hash in chain_rows()]

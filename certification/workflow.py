@@ -96,15 +96,6 @@ ACTION_LABELS = {
 # checks the record that service writes first (the appeal service's overturned appeal).
 SERVICE_ONLY_ACTIONS = {Action.REOPEN_ON_APPEAL}
 
-# Actions whose comment is the reason the record must keep.
-COMMENT_REQUIRED = {
-    Action.REJECT,
-    Action.RETURN_TO_EVALUATION,
-    Action.PEER_SEND_BACK,
-    Action.REFUSE,
-    Action.APPROVE,
-}
-
 
 @dataclass(frozen=True)
 class GuardContext:
@@ -392,6 +383,11 @@ for _status in WITHDRAWABLE:
     TRANSITIONS[(_status, A.WITHDRAW)] = _t(S.WITHDRAWN, {Actor.ENTERPRISE_ADMIN})
 
 ALL_ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
+# Actions whose comment is the reason the record must keep: those the table guards with
+# `comment_given`, wherever they are taken.
+COMMENT_REQUIRED = frozenset(
+    action for (_, action), t in TRANSITIONS.items() if comment_given in t.guards
+)
 
 
 # --- who stands where ---------------------------------------------------------------------
