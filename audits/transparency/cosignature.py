@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .note import SIGNATURE_PREFIX, NoteError
+from .note import SIGNATURE_PREFIX, NoteError, key_parts
 
 COSIGNATURE_V1 = 0x04
 HEADER = "cosignature/v1"
@@ -61,7 +61,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
     """The name, key ID and public key of a cosigner vkey; its key ID is checked."""
-    return _parse_key(text.strip(), what="verifier key", length=33)
+    return _parse_key(text.strip(), what="verifier key")
 
 
 def private_key_text(name: str, private_key: Ed25519PrivateKey) -> str:
@@ -75,29 +75,18 @@ def parse_private_key(text: str) -> tuple[str, Ed25519PrivateKey]:
     text = text.strip()
     if not text.startswith(PRIVATE_PREFIX):
         raise NoteError("a cosigner private key starts with PRIVATE+KEY+")
-    name, _claimed, seed = _parse_key(text[len(PRIVATE_PREFIX) :], what="private key", length=33)
+    name, _claimed, seed = _parse_key(text[len(PRIVATE_PREFIX) :], what="private key")
     return name, seed
 
 
-def _parse_key(text: str, *, what: str, length: int):
-    parts = text.split("+", 2)  # the base64 may hold "+" too
-    if len(parts) != 3 or len(parts[1]) != 8:
-        raise NoteError(f"a cosigner {what} is <name>+<8 hex>+<base64>")
-    name, hex_id, encoded = parts
-    _check_name(name)
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-        claimed = bytes.fromhex(hex_id)
-    except (binascii.Error, ValueError) as error:
-        raise NoteError(f"a cosigner {what} is <name>+<8 hex>+<base64>") from error
-    if len(raw) != length or raw[0] != COSIGNATURE_V1:
-        raise NoteError(f"not an Ed25519 cosignature/v1 {what} (type 0x04)")
+def _parse_key(text: str, *, what: str):
+    name, claimed, raw = key_parts(text, what=f"cosigner {what}", key_type=COSIGNATURE_V1)
     if what == "private key":
-        private_key = Ed25519PrivateKey.from_private_bytes(raw[1:])
+        private_key = Ed25519PrivateKey.from_private_bytes(raw)
         if key_id(name, private_key.public_key()) != claimed:
             raise NoteError("the key ID does not match the key")
         return name, claimed, private_key
-    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
+    public_key = Ed25519PublicKey.from_public_bytes(raw)
     if key_id(name, public_key) != claimed:
         raise NoteError("the key ID does not match the key")
     return name, claimed, public_key

@@ -44,21 +44,28 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
     return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
 
 
-def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
-    """The name, key ID and public key of a verifier key; its key ID is checked."""
-    parts = text.strip().split("+", 2)  # the base64 may hold "+" too
+def key_parts(text: str, *, what: str, key_type: int) -> tuple[str, bytes, bytes]:
+    """The name, the claimed key ID and the 32 key bytes of ``<name>+<8 hex digits of the key
+    ID>+<base64(key type ‖ key)>``, the shape of C2SP's note keys; `what` names it in errors."""
+    parts = text.split("+", 2)  # the base64 may hold "+" too
     if len(parts) != 3 or len(parts[1]) != 8:
-        raise NoteError("a verifier key is <name>+<8 hex>+<base64>")
+        raise NoteError(f"a {what} is <name>+<8 hex>+<base64>")
     name, hex_id, encoded = parts
     _check_name(name)
     try:
         raw = base64.b64decode(encoded, validate=True)
         claimed = bytes.fromhex(hex_id)
     except (binascii.Error, ValueError) as error:
-        raise NoteError("a verifier key is <name>+<8 hex>+<base64>") from error
-    if len(raw) != 33 or raw[0] != ED25519:
-        raise NoteError("not an Ed25519 verifier key")
-    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
+        raise NoteError(f"a {what} is <name>+<8 hex>+<base64>") from error
+    if len(raw) != 33 or raw[0] != key_type:
+        raise NoteError(f"not a {what} of key type 0x{key_type:02x}")
+    return name, claimed, raw[1:]
+
+
+def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
+    """The name, key ID and public key of a verifier key; its key ID is checked."""
+    name, claimed, raw = key_parts(text.strip(), what="Ed25519 verifier key", key_type=ED25519)
+    public_key = Ed25519PublicKey.from_public_bytes(raw)
     if key_id(name, public_key) != claimed:
         raise NoteError("the key ID does not match the key")
     return name, claimed, public_key
