@@ -329,7 +329,7 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
 
 # The marketplace APIs have rules of their own, tested with them: the public label lookups
 # (CONTRACTS §6) answer anonymous callers by design (tests/api), and the webhook endpoints
-# belong to marketplaces, not to the certification procedure (tests/webhooks).
+# belong to marketplaces, not to the certification procedure (tests/labels/webhooks).
 # The complaints API takes complaints from anyone, signed in or not (CONTRACTS §10); its
 # permissions are tested in tests/audits.
 PUBLIC_LOOKUP_MODULES = {"labels.apis", "labels.webhooks.apis", "audits.complaints.apis"}

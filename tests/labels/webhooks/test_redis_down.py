@@ -11,7 +11,7 @@ from config.celery import app as celery_app
 from labels.models import Label, LabelEvent, LabelStatus
 from labels.webhooks.models import DeliveryStatus, WebhookAttempt
 from labels.webhooks.tasks import webhook_deliveries_due
-from tests.webhooks.conftest import deliveries_of, standard_webhooks_verify
+from tests.labels.webhooks.conftest import deliveries_of, standard_webhooks_verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from labels.services import labels_expire_due
 from labels.webhooks.events import event_id_for
 from labels.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.factories import make_gtin
-from tests.webhooks.conftest import deliveries_of
+from tests.labels.webhooks.conftest import deliveries_of
 
 pytestmark = pytest.mark.django_db
 

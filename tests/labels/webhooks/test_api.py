@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from accounts.apikeys import api_key_create
 from accounts.roles import ApiScope
 from labels.webhooks.models import DeliveryStatus, WebhookEndpoint
-from tests.webhooks.conftest import deliveries_of, standard_webhooks_verify
+from tests.labels.webhooks.conftest import deliveries_of, standard_webhooks_verify
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from labels.webhooks.crypto import secret_decrypt
 from labels.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.factories import make_gtin
+from tests.labels.webhooks.conftest import deliveries_of, standard_webhooks_verify
 from tests.second_factor import sign_in
-from tests.webhooks.conftest import deliveries_of, standard_webhooks_verify
 
 pytestmark = pytest.mark.django_db
 

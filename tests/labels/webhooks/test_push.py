@@ -11,7 +11,7 @@ from labels.webhooks.events import event_id_for
 from labels.webhooks.models import LabelPush, WebhookDelivery
 from labels.webhooks.services import label_push
 from tests.factories import make_gtin
-from tests.webhooks.conftest import deliveries_of, standard_webhooks_verify
+from tests.labels.webhooks.conftest import deliveries_of, standard_webhooks_verify
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from labels.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelive
 from labels.webhooks.sending import delivery_attempt, retry_delay
 from labels.webhooks.tasks import webhook_deliveries_due
 from labels.webhooks.validation import endpoint_url_validate
-from tests.webhooks.conftest import deliveries_of, make_due, standard_webhooks_verify
+from tests.labels.webhooks.conftest import deliveries_of, make_due, standard_webhooks_verify
 
 pytestmark = pytest.mark.django_db
 
