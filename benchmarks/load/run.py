@@ -19,6 +19,9 @@ runner asks for every key of the sample once (warm.lua; the batch in batches of 
 they measure the steady state of a working set of 20,000 labels. (cm) measures the lookup with
 a query string no answer was cached for, (fm) the page with an Authorization header (which the
 page ignores and the cache leaves to Django): the whole stack and the database on every call.
+(dm) is (cm) by GTIN. (z) is real traffic over every label from a cold start (mix.lua: labels
+drawn by Zipf's law, s = 1.1; 60 % public pages, 30 % API lookups, 10 % badges): the server is
+restarted and its cache emptied, then (z) is its first minute and (z2) the minute after.
 
 Other processes on the machine (other people's test runs) take CPU from the server: before each
 endpoint the runner waits for quiet (bounded), and every figure shows the share of the CPU other
@@ -80,6 +83,10 @@ GOAL_BATCH_FACTOR = 3.0
 GOAL_BATCH_QUERIES = 3
 GOAL_SCALE_FACTOR = 1.2
 GOAL_PROPAGATION_S = 1.0
+GOAL_UNCACHED_LOOKUP_RATIO = 0.5
+GOAL_UNCACHED_PAGE_RATIO = 0.25
+GOAL_MIX_RATIO = 0.8
+MIX_SECONDS = 60  # each minute of the Zipf mix
 
 
 @dataclass
@@ -88,7 +95,7 @@ class Endpoint:
     name: str
     script: str  # get.lua or batch.lua
     pattern: str = ""
-    keys: str = ""  # "serials" or "gtins"
+    keys: str = ""  # "serials", "gtins" or (the mix) "all"
     api_key: bool = True
     batch_path: str = "/api/v1/labels/batch/"
     cached: bool = False  # answered by the answer cache: every key is asked once before
@@ -114,6 +121,13 @@ ENDPOINTS = [
         "/api/v1/labels/%s/?uncached={nonce}",
         "serials",
     ),
+    Endpoint(
+        "dm",
+        "labels by GTIN, not cached",
+        "get.lua",
+        "/api/v1/gtins/%s/labels/?uncached={nonce}",
+        "gtins",
+    ),
     # The page ignores an Authorization header, which keeps a request away from the cache.
     Endpoint(
         "fm",
@@ -124,6 +138,11 @@ ENDPOINTS = [
         api_key=False,
         header="Authorization: Bearer benchmark",
     ),
+    # Real traffic over every label (mix.lua): Zipf-distributed labels, 60 % pages, 30 % API
+    # lookups, 10 % badges, from a cold start (the server restarted, its cache emptied), then
+    # the minute after.
+    Endpoint("z", "Zipf mix over all labels, first minute from cold", "mix.lua", keys="all"),
+    Endpoint("z2", "Zipf mix over all labels, second minute", "mix.lua", keys="all"),
 ]
 ANONYMOUS_LOOKUP = Endpoint(
     "c0",
@@ -456,6 +475,8 @@ def wrk(
     script = HERE / endpoint.script
     if endpoint.script == "batch.lua":
         script_args = [str(files["serials"]), api_key, str(BATCH_SIZE), endpoint.batch_path]
+    elif endpoint.script == "mix.lua":
+        script_args = [str(files["all"]), api_key]
     else:
         keys = str(files[endpoint.keys]) if endpoint.keys else "-"
         script_args = [endpoint.pattern, keys, api_key if endpoint.api_key else "", endpoint.header]
@@ -561,6 +582,10 @@ def run_pass(
 ) -> dict[str, WrkResult]:
     runs: dict[str, WrkResult] = {}
     for endpoint in endpoints:
+        if endpoint.key == "z":
+            runs.update(run_mix(args, server, files, api_key))
+        if endpoint.script == "mix.lua":
+            continue
         OTHER_LOAD.groups = {server.process.pid} if server.process else set()
         if endpoint.cached:
             warm(args, server, endpoint, files, api_key)
@@ -595,6 +620,43 @@ def run_pass(
         )
         if run.errors:
             notes.append(f"({endpoint.key}) at {size:,}: {run.errors} errors\n" + run.raw)
+    return runs
+
+
+def run_mix(
+    args: argparse.Namespace, server: Server, files: dict[str, Path], api_key: str
+) -> dict[str, WrkResult]:
+    """The Zipf mix from a cold start: the server restarted and its cache emptied, no warm-up;
+    the first minute, then the second, each with its ratio to (a) measured beside it."""
+    from django.core.cache import cache
+
+    runs: dict[str, WrkResult] = {}
+    mix = [endpoint for endpoint in ENDPOINTS if endpoint.script == "mix.lua"]
+    OTHER_LOAD.wait_quiet(args.quiet_threshold, args.quiet_timeout)
+    before = reference(args, server, mix[0], files, api_key)
+    server.stop()
+    cache.clear()
+    server.start()
+    for endpoint in mix:
+        run = wrk(
+            args,
+            server,
+            endpoint,
+            files,
+            api_key,
+            seconds=args.mix_duration,
+            connections=args.connections,
+        )
+        runs[endpoint.key] = run
+        log(
+            f"  ({endpoint.key}) {endpoint.name:<36} {run.rps:8,.0f} req/s  "
+            f"p50 {fmt_ms(run.p50)} ms  p99 {fmt_ms(run.p99)} ms  others {run.others:4.0%}"
+            + (f"  ERRORS {run.errors}" if run.errors else "")
+        )
+    after = reference(args, server, mix[0], files, api_key)
+    for run in runs.values():
+        if before and after:
+            run.beside_a = (before + after) / 2
     return runs
 
 
@@ -665,9 +727,13 @@ def key_files(directory: Path, clones: int, per_gtin: int = 1) -> dict[str, Path
     files = {
         "serials": directory / f"serials-{clones}.txt",
         "gtins": directory / f"gtins-{clones}.txt",
+        "all": directory / f"all-serials-{clones}.txt",
     }
     files["serials"].write_text("\n".join(serial for serial, _ in pairs) + "\n")
     files["gtins"].write_text("\n".join(gtin for _, gtin in pairs) + "\n")
+    files["all"].write_text(
+        "\n".join(clone_key(number, per_gtin)[0] for number in range(clones)) + "\n"
+    )
     return files
 
 
@@ -694,6 +760,8 @@ def count_queries(port: int, api_key: str, files: dict[str, Path]) -> dict[str, 
     client = Client(HTTP_HOST=f"127.0.0.1:{port}")
     counts: dict[str, int] = {}
     for endpoint in [*ENDPOINTS, ANONYMOUS_LOOKUP]:
+        if endpoint.script == "mix.lua":
+            continue
         headers = {"HTTP_X_API_KEY": api_key} if endpoint.api_key else {}
         if endpoint.header:
             name, value = endpoint.header.split(":", 1)
@@ -1251,6 +1319,27 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
             + "\n"
         )
     for result in results:
+        base = result.load["a"].rps
+        for key, goal in (
+            ("cm", GOAL_UNCACHED_LOOKUP_RATIO),
+            ("dm", GOAL_UNCACHED_LOOKUP_RATIO),
+            ("fm", GOAL_UNCACHED_PAGE_RATIO),
+            ("z", GOAL_MIX_RATIO),
+        ):
+            run = result.load.get(key)
+            if run is not None:
+                ratio = run.ratio(base)
+                out.write(
+                    f"  [{verdict(ratio >= goal)}] ({key}) ≥ {goal} × (a) at {result.size:,}: "
+                    f"{ratio:.2f}\n"
+                )
+        mix = result.load.get("z")
+        if mix is not None:
+            out.write(
+                f"  [{verdict(mix.p99 <= GOAL_P99_MS)}] (z) p99 ≤ {GOAL_P99_MS:.0f} ms at "
+                f"{args.connections} connections, {result.size:,}: {fmt_ms(mix.p99)} ms\n"
+            )
+    for result in results:
         if result.unloaded:
             factor = div(result.unloaded["e"].p50, result.unloaded["c"].p50)
             out.write(
@@ -1371,6 +1460,9 @@ def main() -> None:
         "for its ratio to (a) (0: the one (a) run)",
     )
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--mix-duration", type=int, default=MIX_SECONDS, help="seconds of each minute of the mix"
+    )
     parser.add_argument(
         "--unloaded-duration",
         type=int,
