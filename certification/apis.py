@@ -11,7 +11,12 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -27,6 +32,7 @@ from config.api import Pagination, SlugRelatedField
 from config.schema import workflow_step
 
 from . import families, selectors, services
+from .abilities import ApplicationAbilities, application_abilities
 from .models import (
     Application,
     ApplicationEvent,
@@ -40,7 +46,7 @@ from .models import (
     Status,
 )
 from .uploads import ALLOWED
-from .workflow import ALL_ACTIONS, available_actions
+from .workflow import ALL_ACTIONS
 
 
 def _paginated(request: Request, view: Any, queryset, serializer_class) -> Response:
@@ -192,14 +198,46 @@ class ApplicationOutput(serializers.ModelSerializer):
         ]
 
 
+class AbilitiesOutput(serializers.Serializer):
+    """What the caller may do with the application now (the portal offers the same)."""
+
+    actions = serializers.ListField(child=serializers.ChoiceField(choices=ALL_ACTIONS))
+    read_dossier = serializers.BooleanField()
+    edit_dossier = serializers.BooleanField()
+    assign_team = serializers.BooleanField()
+    assign_peer_reviewer = serializers.BooleanField()
+    declare_as_peer_reviewer = serializers.BooleanField()
+    raise_findings = serializers.BooleanField()
+    answer_findings = serializers.BooleanField()
+    close_findings = serializers.BooleanField()
+    edit_evaluation = serializers.BooleanField()
+    edit_variants = serializers.BooleanField()
+
+
 class ApplicationDetailOutput(ApplicationOutput):
     available_actions = serializers.SerializerMethodField()
+    abilities = serializers.SerializerMethodField()
 
     class Meta(ApplicationOutput.Meta):
-        fields = [*ApplicationOutput.Meta.fields, "available_actions"]
+        fields = [*ApplicationOutput.Meta.fields, "available_actions", "abilities"]
+
+    def _abilities(self, application: Application) -> ApplicationAbilities:
+        """Read once per answer: both fields come from it."""
+        found = getattr(self, "_read_abilities", None)
+        if found is None or found[0] != application.pk:
+            found = (
+                application.pk,
+                application_abilities(self.context["request"].user, application),
+            )
+            self._read_abilities = found
+        return found[1]
 
     def get_available_actions(self, application: Application) -> list[str]:
-        return available_actions(self.context["request"].user, application)
+        return list(self._abilities(application).actions)
+
+    @extend_schema_field(AbilitiesOutput)
+    def get_abilities(self, application: Application) -> dict[str, object]:
+        return self._abilities(application).as_api()
 
 
 class ApplicationListApi(APIView):

@@ -23,6 +23,7 @@ from audits.models import Evaluation, Finding, PeerReview
 from config.exports import Column, export_links, export_response, local_time
 
 from . import families, journey, selectors, services
+from .abilities import ApplicationAbilities, application_abilities
 from .errors import WorkflowError
 from .forms import (
     ApplicationForm,
@@ -155,42 +156,24 @@ def application_create(request: HttpRequest) -> HttpResponse:
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     user = request.user
-    relations = actor_relations(user, application)
     can_read_dossier = selectors.application_can_read_dossier(user, application)
     versions = (
         list(application.dossier_versions.prefetch_related("files")) if can_read_dossier else []
     )
     current = versions[-1] if versions else None
+    may = application_abilities(user, application, current=current)
     events = list(application.events.select_related("actor"))
     offers = journey.action_offers(user, application)
     team = list(application.team.select_related("user"))
     peer_reviews = list(application.peer_reviews.select_related("reviewer", "body"))
-    current_peer = next((p for p in peer_reviews if p.is_current), None)
-    evaluation = Evaluation.objects.filter(application=application).first()
-    findings = (
-        list(
-            application.findings.filter(surveillance__isnull=True).select_related("dossier_version")
-        )
-        if can_read_dossier
-        else []
-    )
-    editable = (
-        Actor.ENTERPRISE in relations
-        and application.status in services.DOSSIER_EDITABLE_STATUSES
-        and current is not None
-        and not current.is_frozen
-    )
-    is_body_admin = Actor.BODY_ADMIN in relations
-    is_team = Actor.TEAM in relations
     context = {
         "application": application,
-        "relations": relations,
+        "may": may,
         "actions": offers,
         "forward_actions": [offer for offer in offers if offer.action != Action.WITHDRAW],
         "next_step": journey.next_step(application),
         "progress": journey.progress(application, events),
         "due": journey.current_due(application, events),
-        "can_read_dossier": can_read_dossier,
         "versions": versions,
         "current": current,
         "stage_rows": _stage_rows(current),
@@ -200,8 +183,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if application.status == Status.APPROVED
             else []
         ),
-        "editable": editable,
-        "upload_form": EvidenceUploadForm() if editable else None,
+        "upload_form": EvidenceUploadForm() if may.edit_dossier else None,
         "team": team,
         "my_team_member": next((m for m in team if m.user_id == user.pk), None),
         "team_form": (
@@ -209,55 +191,51 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 reviewers=_body_reviewers(application),
                 initial={"members": [m.user_id for m in team]},
             )
-            if is_body_admin and application.status in services.TEAM_EDITABLE_STATUSES
+            if may.assign_team
             else None
         ),
         "peer_form": (
             PeerAssignForm(reviewers=_peer_candidates(application))
-            if is_body_admin and application.status in services.PEER_ASSIGNABLE_STATUSES
+            if may.assign_peer_reviewer
             else None
         ),
         "peer_reviews": peer_reviews,
-        "current_peer": current_peer,
-        "is_peer_reviewer": Actor.PEER_REVIEWER in relations,
+        "current_peer": next((p for p in peer_reviews if p.is_current), None),
         "declaration_form": DeclarationForm(),
-        "evaluation": evaluation,
-        "findings": findings,
-        "finding_form": (
-            FindingForm() if is_team and application.status == Status.IN_EVALUATION else None
+        "evaluation": Evaluation.objects.filter(application=application).first(),
+        "findings": (
+            list(
+                application.findings.filter(surveillance__isnull=True).select_related(
+                    "dossier_version"
+                )
+            )
+            if can_read_dossier
+            else []
         ),
-        "answer_allowed": (
-            Actor.ENTERPRISE in relations and application.status == Status.AWAITING_ENTERPRISE
-        ),
-        "close_allowed": is_team and application.status == Status.IN_EVALUATION,
-        "evaluation_allowed": is_team and application.status in reviews.EVALUATION_STATUSES,
+        "finding_form": FindingForm() if may.raise_findings else None,
         "events": events,
         "certificate": getattr(application, "certificate", None)
         if application.status == Status.APPROVED
         else None,
-        **_family_context(application, relations, can_read_dossier),
+        **_family_context(application, may),
     }
     return render(request, "certification/application_detail.html", context)
 
 
-def _family_context(application: Application, relations, can_read_dossier: bool) -> dict:
+def _family_context(application: Application, may: ApplicationAbilities) -> dict:
     """The variants section: what it lists (to those who read the file), and whether the
     enterprise may still change it."""
-    editable = (
-        Actor.ENTERPRISE in relations and application.status in families.VARIANT_EDITABLE_STATUSES
-    )
     refusal = families.family_refusal(application)
     return {
         "variants": (
-            list(application.variants.select_related("product")) if can_read_dossier else []
+            list(application.variants.select_related("product")) if may.read_dossier else []
         ),
         "family_refusal": refusal,
         "variant_form": (
             VariantForm(products=_variant_candidates(application))
-            if editable and not refusal
+            if may.edit_variants and not refusal
             else None
         ),
-        "variants_editable": editable,
     }
 
 

@@ -44,7 +44,7 @@ def detail_shows_dossier(client: Client, application) -> bool:
         reverse("certification:application_detail", kwargs={"pk": application.pk})
     )
     assert response.status_code == 200
-    return response.context["can_read_dossier"]
+    return response.context["may"].read_dossier
 
 
 def test_a_reviewer_of_the_body_off_the_team_reads_nothing_of_the_file(
