@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from certification.footprint.engine import (
+from footprint.engine import (
     STANDARD_STAGES,
     Factor,
     InventoryLine,
     recompute,
 )
-from certification.footprint.exporter import export_xlsx
-from certification.footprint.importer import parse_inventory
-from certification.footprint.montecarlo import simulate
+from footprint.exporter import export_xlsx
+from footprint.importer import parse_inventory
+from footprint.montecarlo import simulate
 
 AR6 = {"CO2": Decimal(1), "CH4": Decimal("27.9"), "N2O": Decimal(273)}
 FACTORS = [

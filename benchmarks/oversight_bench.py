@@ -123,7 +123,6 @@ def seed(label_total: int, application_total: int) -> dict[str, int]:
     from accounts.models import Membership, Organisation, Province, User
     from accounts.roles import OrganisationKind, Role
     from audits.models import Finding
-    from certification.footprint.models import Recomputation
     from certification.models import (
         Application,
         ApplicationEvent,
@@ -132,6 +131,7 @@ def seed(label_total: int, application_total: int) -> dict[str, int]:
         Product,
         ProductCategory,
     )
+    from footprint.models import Recomputation
     from labels.models import Label, LabelEvent, SigningKey, StatusList
     from labels.vc.statuslist import MINIMUM_LENGTH
 

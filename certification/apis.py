@@ -5,7 +5,6 @@ selector that takes the user, so a foreign object is a 404 like a missing one.
 """
 
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
@@ -29,6 +28,7 @@ from accounts.roles import OrganisationKind
 from accounts.second_factor import api_step_up_check
 from accounts.selectors import user_enterprise_ids
 from config.api import Pagination, SlugRelatedField
+from config.api import paginated as _paginated
 from config.schema import workflow_step
 
 from . import families, selectors, services
@@ -47,15 +47,6 @@ from .models import (
 )
 from .uploads import ALLOWED
 from .workflow import ALL_ACTIONS
-
-
-def _paginated(request: Request, view: Any, queryset, serializer_class) -> Response:
-    """A page of the list. The view names its `pagination_class`, which is what the schema
-    documents, so the envelope documented is the envelope served."""
-    paginator = view.pagination_class()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
 
 # --- reference lists ----------------------------------------------------------------------
 
@@ -352,7 +343,7 @@ class DossierInput(serializers.ModelSerializer):
         extra_kwargs = {name: {"required": False} for name in services.DOSSIER_FIELDS}
 
     def validate_stages_included(self, value: list) -> list:
-        from .models import Stage
+        from footprint.models import Stage
 
         if not isinstance(value, list) or any(v not in Stage.values for v in value):
             raise serializers.ValidationError(f"Use stages from {Stage.values}.")
@@ -361,7 +352,7 @@ class DossierInput(serializers.ModelSerializer):
     def validate_stage_results(self, value: dict) -> dict:
         from decimal import Decimal, InvalidOperation
 
-        from .models import Stage
+        from footprint.models import Stage
 
         if not isinstance(value, dict):
             raise serializers.ValidationError("An object of stage → decimal string.")

@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organisation, Scheme, User
 from accounts.roles import OrganisationKind
 from accounts.selectors import user_enterprise_ids
+from footprint.spreadsheet_reader import ImportErrors, ImportIssue, file_error, read_cells
 
 from . import services
 from .errors import ActorNotPermitted, WorkflowError
-from .footprint.spreadsheet_reader import ImportErrors, ImportIssue, file_error, read_cells
 from .identifiers import gtin_normalize
 from .models import Application, ApplicationBatch, Product, ProductCategory
 

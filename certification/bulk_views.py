@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 from accounts.selectors import user_organisations
+from footprint.spreadsheet_reader import ImportErrors
 
 from . import bulk, bulk_template
 from .errors import WorkflowError
-from .footprint.spreadsheet_reader import ImportErrors
 from .forms import BulkStartForm
 from .models import ApplicationBatch
 

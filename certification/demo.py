@@ -188,8 +188,9 @@ def _complete_dossier(application: Application, actor: User) -> None:
     # The inventory behind the declared figures: it recomputes to 61.04 + 14.14179 = 75.18179
     # kgCO2e, 0.29% under the declared 75.4. It needs the factor library (manage.py
     # load_factors, which seed_demo runs); without it the dossier keeps no inventory.
-    from .footprint.selectors import factor_current_by_code
-    from .footprint.services import inventory_line_create
+    from footprint.selectors import factor_current_by_code
+
+    from .inventory.services import inventory_line_create
 
     grid, natural_gas = "CN-ELEC-CFP:2023:national_average", "IPCC2006-STATIONARY:2006:natural_gas"
     if factor_current_by_code(grid) is None or factor_current_by_code(natural_gas) is None:

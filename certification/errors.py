@@ -1,26 +1,14 @@
 """Errors the workflow raises. The API maps them to problem details, the portal to messages."""
 
+from config.domain_errors import ActorNotPermitted, TransitionNotAllowed, WorkflowError
 
-class WorkflowError(Exception):
-    """A rule of the procedure stops this step. `code` is machine-readable."""
-
-    status_code = 409
-    code = "workflow_error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-
-
-class TransitionNotAllowed(WorkflowError):
-    code = "transition_not_allowed"
-
-
-class ActorNotPermitted(WorkflowError):
-    status_code = 403
-    code = "actor_not_permitted"
+__all__ = [
+    "ActorNotPermitted",
+    "Blacklisted",
+    "GuardFailed",
+    "TransitionNotAllowed",
+    "WorkflowError",
+]
 
 
 class GuardFailed(WorkflowError):

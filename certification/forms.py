@@ -7,10 +7,11 @@ from accounts.models import Organisation, Scheme
 from accounts.roles import OrganisationKind
 from audits.models import DocumentReviewItem, Evaluation, Finding
 from config.forms import LengthErrorsNamed
+from footprint.models import Stage
 
 from .identifiers import gtin_normalize
 from .journey import CONFIRMATIONS
-from .models import Certificate, DossierVersion, EvidenceKind, Product, ProductCategory, Stage
+from .models import Certificate, DossierVersion, EvidenceKind, Product, ProductCategory
 
 
 def date_input() -> forms.DateInput:

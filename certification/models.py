@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Scheme
 from config.fields import PublicCharField
+from footprint.models import GwpSet
 
 from .identifiers import validate_gtin
 
@@ -237,19 +238,6 @@ class UnitKind(models.TextChoices):
 class Boundary(models.TextChoices):
     CRADLE_TO_GRAVE = "cradle_to_grave", _("Cradle to grave")
     CRADLE_TO_GATE = "cradle_to_gate", _("Cradle to gate")
-
-
-class Stage(models.TextChoices):
-    RAW_MATERIAL = "raw_material", _("Raw material acquisition")
-    PRODUCTION = "production", _("Production")
-    DISTRIBUTION = "distribution", _("Distribution")
-    USE = "use", _("Use")
-    END_OF_LIFE = "end_of_life", _("End of life")
-
-
-class GwpSet(models.TextChoices):
-    AR5 = "AR5", _("IPCC AR5 GWP100")
-    AR6 = "AR6", _("IPCC AR6 GWP100")
 
 
 class ElectricityTreatment(models.TextChoices):
@@ -574,6 +562,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
-
-
-from .footprint.models import *  # noqa: E402,F403

@@ -28,6 +28,8 @@ from audits.supervision.schedule import (
     surveillance_schedule_create,
     surveillances_close,
 )
+from footprint.models import InventoryLine
+from footprint.services import recomputation_store_at_freeze
 
 from . import notifications
 from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
@@ -303,8 +305,6 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
         version = current_dossier_version(application)
         version.frozen_at = now
         version.save(update_fields=["frozen_at"])
-        from .footprint.services import recomputation_store_at_freeze  # it imports this module
-
         recomputation_store_at_freeze(version=version, actor=actor)
     elif action == Action.REQUEST_CHANGES:
         dossier_version_open_next(application)
@@ -502,8 +502,6 @@ def dossier_version_open_next(application: Application) -> DossierVersion:
 def dossier_copy_into(*, source: DossierVersion, target: DossierVersion) -> DossierVersion:
     """Fields, evidence files and inventory of `source` into the open version `target`, so
     corrective actions, surveillance data and renewals edit rather than retype."""
-    from .footprint.models import InventoryLine
-
     for name in DOSSIER_FIELDS:
         setattr(target, name, getattr(source, name))
     target.save()

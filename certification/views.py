@@ -21,6 +21,7 @@ from accounts.selectors import user_enterprise_ids, user_has_role, user_organisa
 from audits import reviews
 from audits.models import Evaluation, Finding, PeerReview
 from config.exports import Column, export_links, export_response, local_time
+from footprint.models import Stage
 
 from . import families, journey, selectors, services
 from .abilities import ApplicationAbilities, application_abilities
@@ -40,7 +41,7 @@ from .forms import (
     TransitionForm,
     VariantForm,
 )
-from .models import Application, Certificate, DossierVersion, Stage, Status
+from .models import Application, Certificate, DossierVersion, Status
 from .workflow import ACTION_LABELS, Action, Actor, actor_relations
 
 PAGE_SIZE = 50

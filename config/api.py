@@ -63,6 +63,14 @@ class Pagination(pagination.PageNumberPagination):
         return parameters
 
 
+def paginated(request, view: Any, queryset, serializer_class) -> Response:
+    """A page of the list. The view names its `pagination_class`, which is what the schema
+    documents, so the envelope documented is the envelope served."""
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
 class SlugRelatedField(serializers.SlugRelatedField):
     """A lookup by slug that refuses text holding NUL, which PostgreSQL cannot compare: a 400
     naming the field rather than a server error."""
@@ -162,7 +170,7 @@ def unavailable_problem(exc: BaseException | None) -> dict[str, Any] | None:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turn every API error into application/problem+json with a machine-readable code."""
-    from certification.errors import WorkflowError
+    from config.domain_errors import WorkflowError
 
     unavailable = unavailable_problem(exc)
     if unavailable is not None:

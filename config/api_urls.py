@@ -5,7 +5,8 @@ from django.urls import path
 from accounts import apis as accounts_apis
 from audits import apis as audits_apis
 from certification import apis
-from certification.footprint import apis as footprint_apis
+from certification.inventory import apis as inventory_apis
+from footprint import apis as footprint_apis
 from labels import apis as label_apis
 
 app = "<int:application_id>"
@@ -94,22 +95,22 @@ urlpatterns = [
     path("blacklist/", audits_apis.BlacklistApi.as_view(), name="api-blacklist"),
     path(
         f"applications/{app}/inventory/",
-        footprint_apis.InventoryListApi.as_view(),
+        inventory_apis.InventoryListApi.as_view(),
         name="api-inventory",
     ),
     path(
         f"applications/{app}/inventory/import/",
-        footprint_apis.InventoryImportApi.as_view(),
+        inventory_apis.InventoryImportApi.as_view(),
         name="api-inventory-import",
     ),
     path(
         f"applications/{app}/inventory/<int:line_id>/",
-        footprint_apis.InventoryLineDetailApi.as_view(),
+        inventory_apis.InventoryLineDetailApi.as_view(),
         name="api-inventory-line",
     ),
     path(
         f"applications/{app}/recomputation/",
-        footprint_apis.RecomputationApi.as_view(),
+        inventory_apis.RecomputationApi.as_view(),
         name="api-recomputation",
     ),
     path(

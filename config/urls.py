@@ -9,6 +9,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.languages import language_switch
 from accounts.urls import allauth_urlpatterns
 from audits.dashboard import views as oversight_views
+from certification.inventory import urls as inventory_urls
+from footprint import urls as footprint_urls
 
 from . import favicon, health
 
@@ -25,7 +27,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include(allauth_urlpatterns)),
     path("portal/", include("certification.urls")),
-    path("portal/footprint/", include("certification.footprint.urls")),
+    path(
+        "portal/footprint/",
+        include((footprint_urls.urlpatterns + inventory_urls.urlpatterns, footprint_urls.app_name)),
+    ),
     path("portal/labels/", include("labels.portal_urls")),
     path("portal/webhooks/", include("labels.webhooks.urls")),
     path("portal/supervision/", include("audits.urls")),

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 
-from certification.models import ApplicationVariant, Certificate, Stage
+from certification.models import ApplicationVariant, Certificate
+from footprint.models import Stage
 
 from . import keys
 from .statuslists import public_url, status_list_url

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from certification.models import Boundary, Stage
+from certification.models import Boundary
+from footprint.models import Stage
 
 from .models import Label
 from .rendering.facts import LabelFacts, StageFigure

@@ -29,7 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 from audits.transparency.checkpoints import subjects_log
-from certification.models import ProductCategory, Stage
+from certification.models import ProductCategory
+from footprint.models import Stage
 
 from . import keys, selectors, statuslists
 from .answer_cache import answer_of, mark_answer

@@ -3,8 +3,8 @@ first read after the label is issued (the reads call `footprints_index` first)."
 
 from collections import defaultdict
 
-from certification.footprint.bridge import gwp_values
-from certification.footprint.models import InventoryLine
+from footprint.bridge import gwp_values
+from footprint.models import InventoryLine
 from labels.models import Label
 
 from . import identifiers, quality

@@ -12,9 +12,9 @@ no `dqi`.
 from collections.abc import Sequence
 from decimal import Decimal
 
-from certification.footprint import engine
-from certification.footprint.bridge import core_line
-from certification.footprint.models import InventoryLine
+from footprint import engine
+from footprint.bridge import core_line
+from footprint.models import InventoryLine
 
 THRESHOLD = Decimal("0.05")
 INDICATORS = {

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone, translation
 
-from certification.models import Boundary, GwpSet, Stage
+from certification.models import Boundary
+from footprint.models import GwpSet, Stage
 from labels.models import LabelStatus
 
 from . import identifiers

@@ -21,12 +21,11 @@ from certification.models import (
     ElectricityTreatment,
     EvidenceFile,
     EvidenceKind,
-    GwpSet,
     Product,
     ProductCategory,
-    Stage,
     UnitKind,
 )
+from footprint.models import GwpSet, Stage
 
 
 def make_pdf(text: str = "Evidence") -> bytes:

@@ -8,8 +8,9 @@ the figures computed from the rows (`figures.application_scope`).
 
 Writers, each one call in the transaction of the change (no signals):
 - `application_facts_update(application_id)`: the status writer and the transfer
-  (`certification.services`), the recomputation (`certification.footprint.services`) and the
-  findings (`audits.reviews`, `audits.supervision.services`). It recomputes the application's
+  (`certification.services`), the callers of the recomputation
+  (`certification.inventory.services`, `audits.supervision.services`) and the findings
+  (`audits.reviews`, `audits.supervision.services`). It recomputes the application's
   contribution from its own rows (a handful), subtracts the one stored in `ApplicationFacts`,
   adds the new one: whatever changed (status, body, a second decision after an appeal, a
   recomputation replaced), the counts stay the sum of the applications' contributions.
@@ -102,12 +103,21 @@ def contribution(
     return cells
 
 
+def _recomputation_model(apps):
+    """The footprint app's; the backfill migration ran while the model was still the
+    certification app's."""
+    try:
+        return apps.get_model("footprint", "Recomputation")
+    except LookupError:
+        return apps.get_model("certification", "Recomputation")
+
+
 def _contributions(apps, application_ids: list[int] | None) -> dict[int, tuple[date, int, Counter]]:
     """(month, body, cells) of the given applications (None: all), four queries."""
     Application = apps.get_model("certification", "Application")
     ApplicationEvent = apps.get_model("certification", "ApplicationEvent")
     Finding = apps.get_model("audits", "Finding")
-    Recomputation = apps.get_model("certification", "Recomputation")
+    Recomputation = _recomputation_model(apps)
 
     def among(queryset, path: str):
         return (

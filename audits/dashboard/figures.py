@@ -44,7 +44,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from audits.models import DashboardCount, Finding, Severity
-from certification.footprint.models import Recomputation
 from certification.models import (
     Application,
     ApplicationEvent,
@@ -53,6 +52,7 @@ from certification.models import (
     ProductCategory,
     Status,
 )
+from footprint.models import Recomputation
 from labels.models import Label, LabelEvent, LabelStatus
 
 from . import facts

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from certification.footprint import bridge, engine
-from certification.footprint.models import DatasetVersion, EmissionFactor, InventoryLine
-from certification.footprint.services import materiality_threshold
 from certification.models import Certificate, CertificateStatus
+from footprint import bridge, engine
+from footprint.models import DatasetVersion, EmissionFactor, InventoryLine
+from footprint.services import materiality_threshold
 
 
 @dataclass(frozen=True)

@@ -336,9 +336,9 @@ def _no_effect(surveillance: Surveillance, actor: User, comment: str) -> None:
 def _start(surveillance: Surveillance, actor: User, comment: str) -> None:
     """Open a dossier version for the latest reference period's activity data: a copy of the
     last version, its inventory lines pointing at the current factor library."""
-    from certification.footprint.models import InventoryLine
-    from certification.footprint.selectors import factors_current_by_code
     from certification.services import dossier_version_open_next
+    from footprint.models import InventoryLine
+    from footprint.selectors import factors_current_by_code
 
     application = Application.objects.select_for_update(no_key=True).get(
         pk=surveillance.certificate.application_id
@@ -464,12 +464,14 @@ def _next_due_refresh(certificate: Certificate) -> None:
 
 
 def _recompute(surveillance: Surveillance, actor: User | None) -> None:
-    from certification.footprint.services import materiality_threshold, recomputation_run
+    from footprint.services import materiality_threshold, recomputation_run
 
     version = surveillance.dossier_version
     if version is None:
         return
     recomputation = recomputation_run(dossier_version=version, actor=actor)
+    if recomputation is not None:
+        dashboard_facts.application_facts_update(version.application_id)
     if recomputation is None or recomputation.total is None:
         surveillance.recomputed_total = surveillance.deviation = surveillance.material = None
     else:

@@ -500,7 +500,7 @@ def surveillance_finding_close(request: HttpRequest, pk: int, finding_id: int) -
 def factor_impact_report(request: HttpRequest) -> HttpResponse:
     """For the bodies (their certificates) and the regulator (all): what a published factor
     library version would do to the certified footprints."""
-    from certification.footprint.models import DatasetVersion, DatasetVersionStatus
+    from footprint.models import DatasetVersion, DatasetVersionStatus
 
     from .impact import factor_impact
 

@@ -34,8 +34,8 @@ from audits.models import (
     Surveillance,
 )
 from certification import services as application_services
-from certification.footprint.models import Recomputation
 from certification.models import Application, ApplicationEvent, DossierVersion, Status
+from footprint.models import Recomputation
 from labels import services as label_services
 from labels.models import LabelEvent, LabelStatus
 from tests.conftest import World, category_from_reference, certificate_create_directly

@@ -13,7 +13,6 @@ from rest_framework.settings import api_settings
 import config.api_urls
 from accounts.roles import Role
 from audits.models import BlacklistEntry, Evaluation, PeerReview
-from certification.footprint.models import InventoryLine
 from certification.models import (
     Application,
     ApplicationEvent,
@@ -23,6 +22,7 @@ from certification.models import (
     Product,
     Status,
 )
+from footprint.models import InventoryLine
 from tests.factories import PDF_BYTES, ProductFactory, member_of
 
 PROBLEM = "application/problem+json"

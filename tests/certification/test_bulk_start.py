@@ -13,8 +13,8 @@ from accounts.models import BodyStatus
 from accounts.roles import Role
 from certification import bulk
 from certification.errors import ActorNotPermitted
-from certification.footprint.spreadsheet_reader import ImportErrors
 from certification.models import Application, ApplicationBatch, DossierVersion, Product
+from footprint.spreadsheet_reader import ImportErrors
 from tests.certification.test_guards import blacklist, blacklist_message
 from tests.factories import EnterpriseFactory, MembershipFactory, ProductFactory, make_gtin
 from tests.second_factor import sign_in

@@ -7,11 +7,12 @@ import pytest
 
 from accounts.models import User
 from certification import services as certification_services
-from certification.footprint import services
-from certification.footprint.models import EmissionFactor, InventoryLine
-from certification.footprint.selectors import factor_current_by_code
+from certification.inventory import services as inventory_services
 from certification.models import Application, DossierVersion, EvidenceKind
 from certification.workflow import Action
+from footprint import services
+from footprint.models import EmissionFactor, InventoryLine
+from footprint.selectors import factor_current_by_code
 from tests.footprint.footprint_data import HAND_LINES, REFERENCE
 from tests.second_factor import sign_in
 
@@ -42,7 +43,7 @@ def enter_lines(factor_library) -> Callable[..., list[InventoryLine]]:
 
     def enter(application: Application, actor: User, specs: list[dict] = HAND_LINES):
         return [
-            services.inventory_line_create(
+            inventory_services.inventory_line_create(
                 actor=actor, application=application, data=line_data(application, spec)
             )
             for spec in specs

@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.conf import settings
 from openpyxl import Workbook
 
-from certification.footprint.dataset_reader import DATASET_COLUMNS
-from certification.footprint.importer import COLUMNS, SUPPLIER_COLUMNS
+from footprint.dataset_reader import DATASET_COLUMNS
+from footprint.importer import COLUMNS, SUPPLIER_COLUMNS
 
 REFERENCE = settings.REFERENCE_DIR
 GRID = "CN-ELEC-CFP:2023:national_average"  # 0.6205 kgCO2e/kWh

@@ -12,16 +12,17 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.footprint import services
-from certification.footprint.importer import ImportErrors
-from certification.footprint.models import (
+from certification.inventory import services as inventory_services
+from certification.models import Status
+from footprint import services
+from footprint.importer import ImportErrors
+from footprint.models import (
     DatasetVersion,
     DatasetVersionStatus,
     EmissionFactor,
     EmissionFactorDataset,
 )
-from certification.footprint.selectors import factor_current_by_code
-from certification.models import Status
+from footprint.selectors import factor_current_by_code
 from tests.footprint.footprint_data import DATASET_ROW as ROW
 from tests.footprint.footprint_data import REFERENCE, dataset_csv, inventory_csv
 from tests.footprint.footprint_data import dataset_row as row
@@ -97,7 +98,7 @@ def test_the_same_file_again_changes_nothing_and_a_changed_file_is_the_next_vers
     first = write(tmp_path, "materials.csv", [ROW, SECOND])
     load(first)
     application = application_at(Status.DRAFT)
-    services.inventory_line_create(
+    inventory_services.inventory_line_create(
         actor=enterprise_admin,
         application=application,
         data={

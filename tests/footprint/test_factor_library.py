@@ -4,13 +4,14 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.footprint import services
-from certification.footprint.models import (
+from footprint import services
+from footprint.models import (
     DatasetVersion,
     DatasetVersionStatus,
     EmissionFactor,
@@ -18,7 +19,7 @@ from certification.footprint.models import (
     GlobalWarmingPotential,
     PublishedVersionImmutable,
 )
-from certification.footprint.selectors import factor_current_by_code
+from footprint.selectors import factor_current_by_code
 from tests.footprint.footprint_data import GRID, GRID_CO2_2022
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +201,7 @@ def test_a_draft_factor_with_a_bad_unit_or_foreign_code_is_refused_by_field(
     draft = services.dataset_version_create_draft(actor=platform_admin, dataset=grid_dataset())
     factor = draft.factors.get(code=GRID)
 
-    with pytest.raises(services.ValidationError) as raised:
+    with pytest.raises(ValidationError) as raised:
         services.factor_update(
             actor=platform_admin,
             factor=factor,

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certification import services as certification_services
-from certification.footprint import services
-from certification.footprint.models import InventoryLine, Recomputation
 from certification.models import Status
+from footprint import services
+from footprint.models import InventoryLine, Recomputation
 from tests.footprint.footprint_data import GRID, HAND_LINES
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from certification.footprint.models import InventoryLine, Recomputation
 from certification.models import EvidenceKind, Status
+from footprint.models import InventoryLine, Recomputation
 from tests.footprint.footprint_data import GRID, GRID_CO2_2022, HAND_LINES, csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +217,7 @@ def _upload():
 def scene(application_at, write_lines, factor_library):
     """An application in technical review (so with a peer reviewer) with its submitted
     inventory and stored recomputation."""
-    from certification.footprint import services
+    from footprint import services
 
     application = application_at(Status.TECHNICAL_REVIEW)
     version = application.dossier_versions.get(number=1)

@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from certification.footprint import services
-from certification.footprint.models import GlobalWarmingPotential, InventoryLine, Recomputation
+from certification.inventory import services as inventory_services
 from certification.models import Application, Status
+from footprint import services
+from footprint.models import GlobalWarmingPotential, InventoryLine, Recomputation
 from tests.factories import EvidenceFileFactory
 from tests.footprint.footprint_data import (
     GRID,
@@ -289,7 +290,7 @@ def test_row_problems_are_given_in_the_readers_language(
     rows = [dict(REALISTIC_ROWS[5], unit="kWh")]
 
     with translation.override("zh-hans"):
-        outcome = services.inventory_import(
+        outcome = inventory_services.inventory_import(
             actor=enterprise_admin, application=draft, content=inventory_csv(rows), filename="a.csv"
         )
 

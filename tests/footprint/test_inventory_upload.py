@@ -7,11 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from certification.footprint import services
-from certification.footprint.bridge import core_line
-from certification.footprint.engine import recompute
-from certification.footprint.models import InventoryLine
 from certification.models import Application, Status
+from footprint import services
+from footprint.bridge import core_line
+from footprint.engine import recompute
+from footprint.models import InventoryLine
 from tests.footprint.footprint_data import (
     GOOD_ROWS,
     GOOD_TOTAL,
@@ -258,7 +258,7 @@ def test_a_value_beyond_the_databases_precision_is_reported_on_its_cell(api_as, 
 
 
 def test_an_import_only_resolves_published_factors(api_as, world, draft, platform_admin):
-    from certification.footprint.models import EmissionFactorDataset
+    from footprint.models import EmissionFactorDataset
 
     draft_version = services.dataset_version_create_draft(
         actor=platform_admin, dataset=EmissionFactorDataset.objects.get(code="CN-ELEC-CFP")

@@ -7,10 +7,11 @@ import pytest
 
 from certification import services as certification_services
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.footprint import services
-from certification.footprint.models import EmissionFactorDataset, Recomputation
-from certification.footprint.selectors import factor_current_by_code
+from certification.inventory import services as inventory_services
 from certification.models import Status
+from footprint import services
+from footprint.models import EmissionFactorDataset, Recomputation
+from footprint.selectors import factor_current_by_code
 from tests.factories import COMPLETE_DOSSIER
 from tests.footprint.footprint_data import (
     EXPECTED_BIOGENIC,
@@ -186,11 +187,13 @@ def test_resubmission_stores_the_new_versions_recomputation(
 ):
     application = application_at(Status.AWAITING_ENTERPRISE)
     write_lines(application.dossier_versions.get(number=1))
-    copied = services.inventory_copy_from_previous(actor=enterprise_admin, application=application)
+    copied = inventory_services.inventory_copy_from_previous(
+        actor=enterprise_admin, application=application
+    )
     assert copied == 7
     second = application.dossier_versions.get(number=2)
     line = second.inventory_lines.get(position=1)
-    services.inventory_line_update(
+    inventory_services.inventory_line_update(
         actor=enterprise_admin, application=application, line=line, data={"amount": Decimal("5")}
     )
 
@@ -209,7 +212,7 @@ def test_the_team_recomputes_now(application_at, reviewer, write_lines):
     version = application.dossier_versions.get(number=1)
     write_lines(version)
 
-    stored = services.recomputation_refresh(actor=reviewer, application=application)
+    stored = inventory_services.recomputation_refresh(actor=reviewer, application=application)
 
     assert (stored.dossier_version, stored.total, stored.computed_by) == (
         version,
@@ -234,7 +237,9 @@ def test_only_the_team_recomputes(application_at, world, write_lines, persona):
     write_lines(application.dossier_versions.get(number=1))
 
     with pytest.raises(ActorNotPermitted):
-        services.recomputation_refresh(actor=world.persona(persona), application=application)
+        inventory_services.recomputation_refresh(
+            actor=world.persona(persona), application=application
+        )
 
     assert not Recomputation.objects.exists()
 
@@ -243,4 +248,4 @@ def test_recompute_now_needs_a_submitted_inventory(application_at, reviewer):
     application = application_at(Status.IN_EVALUATION)
 
     with pytest.raises(TransitionNotAllowed, match="no inventory lines"):
-        services.recomputation_refresh(actor=reviewer, application=application)
+        inventory_services.recomputation_refresh(actor=reviewer, application=application)

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from certification.footprint.chart import LABEL_WIDTH, RIGHT_MARGIN, WIDTH, bar_chart
+from footprint.chart import LABEL_WIDTH, RIGHT_MARGIN, WIDTH, bar_chart
 
 PLOT = WIDTH - LABEL_WIDTH - RIGHT_MARGIN
 

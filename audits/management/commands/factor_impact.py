@@ -4,7 +4,7 @@ threshold: one line per certificate it touches, the material ones first."""
 from django.core.management.base import BaseCommand, CommandError
 
 from audits.supervision.impact import factor_impact
-from certification.footprint.models import DatasetVersion, DatasetVersionStatus
+from footprint.models import DatasetVersion, DatasetVersionStatus
 
 
 class Command(BaseCommand):

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from certification.errors import WorkflowError
-from certification.footprint.importer import ImportErrors
-from certification.footprint.services import factor_dataset_load, factor_library_load
+from footprint.importer import ImportErrors
+from footprint.services import factor_dataset_load, factor_library_load
 
 DATASET_DIRECTORY = "factor_datasets"
 DATASET_SUFFIXES = {".csv", ".xlsx"}

@@ -30,10 +30,10 @@ from certification.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
-from certification.footprint import services as footprint_services
-from certification.footprint.models import EmissionFactor, EmissionFactorDataset
-from certification.footprint.services import inventory_line_update
+from certification.inventory.services import inventory_line_update
 from certification.models import Certificate
+from footprint import services as footprint_services
+from footprint.models import EmissionFactor, EmissionFactorDataset
 from labels.models import Label
 from labels.tasks import certificate_documents_refresh
 from tests.audits.supervision.conftest import at, first_surveillance, label_of

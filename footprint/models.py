@@ -1,12 +1,12 @@
 """The emission factor library, inventory lines and the platform's recomputation.
 
-Loaded into the certification app (see the last line of certification/models.py), so the tables
-are ``certification_*`` and migrations live with the app's.
+The tables keep the ``certification_*`` names they had when these models were the certification
+app's (footprint migration 0001 took them over without moving a row).
 
 A factor library is a set of datasets, each published in numbered versions. A published version
 never changes: services refuse it, ``save()`` and ``delete()`` refuse it, and a database trigger
-refuses an UPDATE behind both (migration 0003). Inventory lines point at factors of published
-versions, so a newer version leaves every submitted dossier's result as it was.
+refuses an UPDATE behind both (certification migration 0003). Inventory lines point at factors
+of published versions, so a newer version leaves every submitted dossier's result as it was.
 """
 
 from django.conf import settings
@@ -15,8 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from certification.errors import WorkflowError
-from certification.models import GwpSet, Stage
+from config.domain_errors import WorkflowError
 
 __all__ = [
     "DatasetVersion",
@@ -25,9 +24,11 @@ __all__ = [
     "EmissionFactor",
     "EmissionFactorDataset",
     "GlobalWarmingPotential",
+    "GwpSet",
     "InventoryLine",
     "PublishedVersionImmutable",
     "Recomputation",
+    "Stage",
 ]
 
 # Wide enough for a factor in kgCO2/TJ (56,100) and one in tCO2e/g alike; SQLite keeps 15
@@ -41,6 +42,19 @@ RATING_FIELDS = (
     "dq_completeness",
     "dq_reliability",
 )
+
+
+class Stage(models.TextChoices):
+    RAW_MATERIAL = "raw_material", _("Raw material acquisition")
+    PRODUCTION = "production", _("Production")
+    DISTRIBUTION = "distribution", _("Distribution")
+    USE = "use", _("Use")
+    END_OF_LIFE = "end_of_life", _("End of life")
+
+
+class GwpSet(models.TextChoices):
+    AR5 = "AR5", _("IPCC AR5 GWP100")
+    AR6 = "AR6", _("IPCC AR6 GWP100")
 
 
 class PublishedVersionImmutable(WorkflowError):
@@ -59,6 +73,7 @@ class EmissionFactorDataset(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "certification_emissionfactordataset"
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -101,6 +116,7 @@ class DatasetVersion(models.Model):
     )
 
     class Meta:
+        db_table = "certification_datasetversion"
         ordering = ["dataset", "-number"]
         constraints = [
             models.UniqueConstraint(
@@ -177,6 +193,7 @@ class EmissionFactor(models.Model):
     )
 
     class Meta:
+        db_table = "certification_emissionfactor"
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["version", "code"], name="unique_factor_code"),
@@ -210,6 +227,7 @@ class GlobalWarmingPotential(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
+        db_table = "certification_globalwarmingpotential"
         ordering = ["gwp_set", "gas"]
         constraints = [
             models.UniqueConstraint(fields=["gwp_set", "gas"], name="unique_gwp_per_set"),
@@ -313,6 +331,7 @@ class InventoryLine(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "certification_inventoryline"
         ordering = ["dossier_version", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -436,6 +455,7 @@ class Recomputation(models.Model):
     lines_count = models.PositiveIntegerField(_("inventory lines"))
 
     class Meta:
+        db_table = "certification_recomputation"
         ordering = ["-computed_at"]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from certification.footprint.dataset_reader import (
+from footprint.dataset_reader import (
     DATASET_COLUMNS,
     ImportErrors,
     parse_factor_dataset,

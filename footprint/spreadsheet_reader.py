@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
 
-from certification.footprint.messages import Message, Translate, gettext_noop, message
 from config.exports import FORMULA_TRIGGERS
+from footprint.messages import Message, Translate, gettext_noop, message
 
 MEBIBYTE = 1024 * 1024
 DEFAULT_MAX_BYTES = 5 * MEBIBYTE

@@ -1,11 +1,11 @@
-"""Portal forms. They shape input only; the services check the rules and report by field."""
+"""Portal forms of an inventory. They shape input only; the services check the rules and
+report by field."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from certification.models import DossierVersion, EvidenceFile, GwpSet, Stage
-
-from .models import QUANTITY_DIGITS, RATING_FIELDS, DirectGas
+from certification.models import DossierVersion, EvidenceFile
+from footprint.models import QUANTITY_DIGITS, RATING_FIELDS, DirectGas, Stage
 
 RATING_CHOICES = [("", "—"), (1, _("1 good")), (2, _("2 fair")), (3, _("3 poor"))]
 RATING_LABELS = {
@@ -127,31 +127,3 @@ class InventoryLineForm(forms.Form):
 class InventoryImportForm(forms.Form):
     # An empty file reaches the service, which says so like for any other unusable file.
     file = forms.FileField(label=_("Inventory file (.xlsx or .csv)"), allow_empty_file=True)
-
-
-class FactorForm(forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=120)
-    name = forms.CharField(label=_("Name"), max_length=300)
-    region = forms.CharField(label=_("Region"), max_length=64, required=False)
-    data_year = forms.IntegerField(
-        label=_("Data year"), required=False, min_value=1900, max_value=2100
-    )
-    publication_date = forms.CharField(label=_("Publication date"), max_length=10, required=False)
-    publisher = forms.CharField(label=_("Publisher"), max_length=200)
-    source = forms.CharField(label=_("Source"), max_length=500)
-    licence_note = forms.CharField(
-        label=_("Licence note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    factor_kind = forms.CharField(label=_("Kind"), max_length=64)
-    value = forms.DecimalField(label=_("Value"), **QUANTITY_DIGITS)
-    unit = forms.CharField(label=_("Unit"), max_length=32, help_text=_("Such as kgCO2e/kWh."))
-    gwp_set = forms.ChoiceField(
-        label=_("GWP set of a CO2e factor"), required=False, choices=[("", "—"), *GwpSet.choices]
-    )
-
-
-class FactorSearchForm(forms.Form):
-    q = forms.CharField(label=_("Name or code"), required=False)
-    region = forms.CharField(label=_("Region"), required=False)
-    year = forms.IntegerField(label=_("Data year"), required=False)
-    publisher = forms.CharField(label=_("Publisher"), required=False)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from certification.footprint.engine import (
+from footprint.engine import (
     STANDARD_STAGES,
     SUPPLIER,
     SUPPLIER_FACTOR_CODE,
@@ -32,8 +32,8 @@ from certification.footprint.engine import (
     InventoryLine,
     direct_gas_factor,
 )
-from certification.footprint.messages import Message, gettext_noop, message
-from certification.footprint.spreadsheet_reader import (
+from footprint.messages import Message, gettext_noop, message
+from footprint.spreadsheet_reader import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_COMPRESSION_RATIO,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
@@ -44,7 +44,7 @@ from certification.footprint.spreadsheet_reader import (
     file_error,
     read_cells,
 )
-from certification.footprint.units import (
+from footprint.units import (
     DIRECT_GASES,
     ENERGY,
     MASS,
@@ -501,8 +501,7 @@ def _factor(parser: _RowParser, context: _Context, unit: str | None) -> Factor |
     return _direct_gas(parser, context, unit)
 
 
-def _parse_row(parser: _RowParser, context: _Context) -> InventoryLine | None:
-    issues_before = len(parser.issues)
+def _stage(parser: _RowParser, context: _Context) -> str:
     stage = parser.text("stage", required=True)
     if stage and stage not in context.stages:
         parser.problem(
@@ -513,17 +512,22 @@ def _parse_row(parser: _RowParser, context: _Context) -> InventoryLine | None:
                 stages=", ".join(context.stages),
             ),
         )
-    name = parser.text("name", required=True)
-    amount = parser.decimal("amount", required=True)
+    return stage
+
+
+def _unit(parser: _RowParser) -> tuple[str, bool]:
+    """The unit as its symbol, and whether the unit table knows it."""
     unit = parser.text("unit", required=True)
-    unit_known = False
-    if unit:
-        try:
-            unit = lookup(unit).symbol
-            unit_known = True
-        except UnitError as error:
-            parser.problem("unit", error.message)
-    factor = _factor(parser, context, unit if unit_known else None)
+    if not unit:
+        return unit, False
+    try:
+        return lookup(unit).symbol, True
+    except UnitError as error:
+        parser.problem("unit", error.message)
+        return unit, False
+
+
+def _calorific_value(parser: _RowParser) -> tuple[Decimal | None, str]:
     calorific_value = parser.decimal("net_calorific_value")
     calorific_unit = parser.text("ncv_unit")
     if calorific_value is not None and calorific_value <= 0:
@@ -536,9 +540,11 @@ def _parse_row(parser: _RowParser, context: _Context) -> InventoryLine | None:
         parser.problem(
             column, message(gettext_noop("net_calorific_value and ncv_unit go together"))
         )
-    if unit_known and factor is not None:
-        _check_unit_fits(parser, unit, factor, calorific_unit, calorific_value is not None)
-    ratings = {field: parser.rating(column) for column, field in RATING_COLUMNS.items()}
+    return calorific_value, calorific_unit
+
+
+def _uncertainty(parser: _RowParser) -> tuple[Decimal | None, Decimal | None]:
+    """The geometric standard deviation and the relative one, at most one of them."""
     gsd = parser.decimal("uncertainty_gsd")
     if gsd is not None and gsd < 1:
         parser.problem(
@@ -556,6 +562,22 @@ def _parse_row(parser: _RowParser, context: _Context) -> InventoryLine | None:
             "uncertainty_relative_std",
             message(gettext_noop("give uncertainty_gsd or this, not both")),
         )
+    return gsd, relative_std
+
+
+def _parse_row(parser: _RowParser, context: _Context) -> InventoryLine | None:
+    # One column group after another: a row's problems are reported in this order.
+    issues_before = len(parser.issues)
+    stage = _stage(parser, context)
+    name = parser.text("name", required=True)
+    amount = parser.decimal("amount", required=True)
+    unit, unit_known = _unit(parser)
+    factor = _factor(parser, context, unit if unit_known else None)
+    calorific_value, calorific_unit = _calorific_value(parser)
+    if unit_known and factor is not None:
+        _check_unit_fits(parser, unit, factor, calorific_unit, calorific_value is not None)
+    ratings = {field: parser.rating(column) for column, field in RATING_COLUMNS.items()}
+    gsd, relative_std = _uncertainty(parser)
     is_primary = parser.boolean("primary")
     is_biogenic = parser.boolean("biogenic")
     justification = parser.text("justification")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certification.footprint.engine import (
+from footprint.engine import (
     DISTRIBUTION,
     END_OF_LIFE,
     PRODUCTION,
@@ -20,7 +20,7 @@ from certification.footprint.engine import (
     load_gwp_sets,
     recompute,
 )
-from certification.footprint.units import (
+from footprint.units import (
     AREA,
     COUNT,
     ENERGY,

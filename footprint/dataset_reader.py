@@ -38,15 +38,15 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from certification.footprint.messages import gettext_noop, message
-from certification.footprint.spreadsheet_reader import (
+from footprint.messages import gettext_noop, message
+from footprint.spreadsheet_reader import (
     Cell,
     ImportErrors,
     ImportIssue,
     file_error,
     read_cells,
 )
-from certification.footprint.units import UnitError, parse_factor_unit
+from footprint.units import UnitError, parse_factor_unit
 
 DATASET_COLUMNS: tuple[str, ...] = (
     "dataset",

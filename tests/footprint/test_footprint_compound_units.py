@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from certification.footprint.engine import Factor, InventoryLine, recompute
-from certification.footprint.units import (
+from footprint.engine import Factor, InventoryLine, recompute
+from footprint.units import (
     ENERGY,
     MASS,
     TRANSPORT,

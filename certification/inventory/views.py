@@ -1,9 +1,8 @@
-"""Portal pages of the footprint engine: the factor library, an application's inventory, and
-the reviewer's workbench.
+"""Portal pages of an application's inventory and of the reviewer's workbench.
 
 Every application is read through `application_get_for_actor` (404 for others), every write
-goes through footprint.services, and a rule that stops a step becomes a message or a field
-error.
+goes through certification.inventory.services, and a rule that stops a step becomes a message
+or a field error.
 """
 
 from decimal import Decimal
@@ -22,187 +21,16 @@ from certification.errors import WorkflowError
 from certification.models import Application, DossierVersion
 from certification.services import DOSSIER_EDITABLE_STATUSES, surveillance_collects_data
 from certification.workflow import Actor, actor_relations
+from footprint import bridge, engine
+from footprint import selectors as footprint_selectors
+from footprint import services as footprint_services
+from footprint.chart import bar_chart
+from footprint.models import InventoryLine, Recomputation
+from footprint.units import UNITS, UnitError
+from footprint.views import EXPORT_TYPES, PAGE_SIZE, attachment, report_error
 
-from . import bridge, engine, selectors, services
-from .chart import bar_chart
-from .forms import FactorForm, FactorSearchForm, InventoryImportForm, InventoryLineForm
-from .models import DatasetVersionStatus, InventoryLine, Recomputation
-from .services import FACTOR_FIELDS
-from .units import UNITS, UnitError
-
-PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORT_TYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8"}
-
-
-def _report(request: HttpRequest, error: Exception) -> None:
-    if isinstance(error, WorkflowError):
-        messages.error(request, error.message)
-    elif isinstance(error, ValidationError):
-        messages.error(request, " ".join(error.messages))
-
-
-def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-# --- the factor library -------------------------------------------------------------------
-
-
-@login_required
-def factor_list(request: HttpRequest) -> HttpResponse:
-    form = FactorSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    factors = selectors.factor_search(
-        query=(filters.get("q") or "").strip(),
-        region=(filters.get("region") or "").strip(),
-        year=filters.get("year"),
-        publisher=(filters.get("publisher") or "").strip(),
-    )
-    page = Paginator(factors, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "footprint/factor_list.html",
-        {
-            "form": form,
-            "page": page,
-            "regions": selectors.factor_regions(),
-            "can_edit": selectors.user_can_edit_factor_library(request.user),
-        },
-    )
-
-
-@login_required
-def dataset_list(request: HttpRequest) -> HttpResponse:
-    can_edit = selectors.user_can_edit_factor_library(request.user)
-    datasets = [
-        {
-            "dataset": dataset,
-            "versions": [
-                v
-                for v in dataset.versions.all()
-                if can_edit or v.status == DatasetVersionStatus.PUBLISHED
-            ],
-            "has_draft": any(
-                v.status == DatasetVersionStatus.DRAFT for v in dataset.versions.all()
-            ),
-        }
-        for dataset in selectors.dataset_list_for_actor(request.user)
-    ]
-    return render(
-        request, "footprint/dataset_list.html", {"datasets": datasets, "can_edit": can_edit}
-    )
-
-
-@login_required
-@require_POST
-def dataset_draft_create(request: HttpRequest, pk: int) -> HttpResponse:
-    if not selectors.user_can_edit_factor_library(request.user):
-        raise Http404
-    dataset = selectors.dataset_get(pk)
-    try:
-        draft = services.dataset_version_create_draft(
-            actor=request.user,
-            dataset=dataset,
-            change_note=request.POST.get("change_note", "").strip(),
-        )
-    except (WorkflowError, ValidationError) as error:
-        _report(request, error)
-        return redirect("footprint:dataset_list")
-    messages.success(request, _("Draft version %(number)s created.") % {"number": draft.number})
-    return redirect("footprint:dataset_version", pk=draft.pk)
-
-
-@login_required
-def dataset_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    version = selectors.dataset_version_get_for_actor(request.user, pk)
-    editable = (
-        version.status == DatasetVersionStatus.DRAFT
-        and selectors.user_can_edit_factor_library(request.user)
-    )
-    form = FactorForm(request.POST or None) if editable else None
-    if request.method == "POST":
-        if form is None:
-            raise Http404
-        if form.is_valid():
-            try:
-                services.factor_create(actor=request.user, version=version, data=form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            except WorkflowError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, _("Factor added to the draft."))
-                return redirect("footprint:dataset_version", pk=version.pk)
-    factors = version.factors.order_by("code")
-    page = Paginator(factors, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "footprint/dataset_version.html",
-        {"version": version, "page": page, "editable": editable, "form": form},
-    )
-
-
-@login_required
-@require_POST
-def dataset_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    version = selectors.dataset_version_get_for_actor(request.user, pk)
-    try:
-        services.dataset_version_publish(actor=request.user, version=version)
-    except (WorkflowError, ValidationError) as error:
-        _report(request, error)
-    else:
-        messages.success(
-            request,
-            _("Version %(number)s published. It can no longer change.")
-            % {"number": version.number},
-        )
-    return redirect("footprint:dataset_version", pk=version.pk)
-
-
-@login_required
-@require_POST
-def dataset_version_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    version = selectors.dataset_version_get_for_actor(request.user, pk)
-    try:
-        services.dataset_version_discard(actor=request.user, version=version)
-    except (WorkflowError, ValidationError) as error:
-        _report(request, error)
-        return redirect("footprint:dataset_version", pk=version.pk)
-    messages.success(request, _("Draft discarded."))
-    return redirect("footprint:dataset_list")
-
-
-@login_required
-def factor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    factor = selectors.factor_get_for_editing(request.user, pk)
-    initial = {name: getattr(factor, name) for name in FACTOR_FIELDS}
-    form = FactorForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.factor_update(actor=request.user, factor=factor, data=form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Factor saved."))
-            return redirect("footprint:dataset_version", pk=factor.version_id)
-    return render(request, "footprint/factor_form.html", {"form": form, "factor": factor})
-
-
-@login_required
-@require_POST
-def factor_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    factor = selectors.factor_get_for_editing(request.user, pk)
-    try:
-        services.factor_delete(actor=request.user, factor=factor)
-    except (WorkflowError, ValidationError) as error:
-        _report(request, error)
-    return redirect("footprint:dataset_version", pk=factor.version_id)
-
+from . import selectors, services
+from .forms import InventoryImportForm, InventoryLineForm
 
 # --- inventories --------------------------------------------------------------------------
 
@@ -253,7 +81,7 @@ def _preview(version: DossierVersion, lines: list[InventoryLine]) -> dict:
     if not lines:
         return {}
     try:
-        result = bridge.preview(version, lines, services.materiality_threshold())
+        result = bridge.preview(version, lines, footprint_services.materiality_threshold())
     except (engine.FootprintError, UnitError, ValueError) as error:
         return {"error": bridge.localised(error)}
     return {
@@ -278,7 +106,7 @@ def _inventory_page(
     status: int = 200,
 ) -> HttpResponse:
     editable = _editable(request, application, version)
-    lines = list(selectors.inventory_lines_of(version))
+    lines = list(footprint_selectors.inventory_lines_of(version))
     versions = list(
         application.dossier_versions.order_by("number").values_list("number", flat=True)
     )
@@ -301,13 +129,13 @@ def _inventory_page(
         "can_copy": previous_has_lines,
         "preview": _preview(version, lines),
         "factor_codes": (
-            sorted(selectors.factor_list_current().values_list("code", flat=True))
+            sorted(footprint_selectors.factor_list_current().values_list("code", flat=True))
             if editable
             else []
         ),
         "unit_symbols": list(UNITS) if editable else [],
         "can_use_workbench": selectors.application_can_use_workbench(request.user, application),
-        "import_max_bytes": services.import_max_bytes(),
+        "import_max_bytes": footprint_services.import_max_bytes(),
     }
     return render(request, "footprint/inventory.html", context, status=status)
 
@@ -326,7 +154,7 @@ def inventory(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         except WorkflowError as error:
-            _report(request, error)
+            report_error(request, error)
             return redirect("footprint:inventory", pk=application.pk)
         else:
             messages.success(request, _("Line added."))
@@ -337,7 +165,7 @@ def inventory(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
-    line = selectors.inventory_line_get(version, line_id)
+    line = footprint_selectors.inventory_line_get(version, line_id)
     if not _editable(request, application, version):
         messages.error(request, _("This inventory cannot be changed now."))
         return redirect("footprint:inventory", pk=application.pk)
@@ -352,7 +180,7 @@ def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResp
         except ValidationError as error:
             form.add_error(None, error)
         except WorkflowError as error:
-            _report(request, error)
+            report_error(request, error)
             return redirect("footprint:inventory", pk=application.pk)
         else:
             messages.success(request, _("Line saved."))
@@ -365,7 +193,9 @@ def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResp
             "version": version,
             "line": line,
             "form": form,
-            "factor_codes": sorted(selectors.factor_list_current().values_list("code", flat=True)),
+            "factor_codes": sorted(
+                footprint_selectors.factor_list_current().values_list("code", flat=True)
+            ),
             "unit_symbols": list(UNITS),
         },
         status=400 if form.errors else 200,
@@ -376,11 +206,11 @@ def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResp
 @require_POST
 def inventory_line_delete(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
-    line = selectors.inventory_line_get(version, line_id)
+    line = footprint_selectors.inventory_line_get(version, line_id)
     try:
         services.inventory_line_delete(actor=request.user, application=application, line=line)
     except (WorkflowError, ValidationError) as error:
-        _report(request, error)
+        report_error(request, error)
     else:
         messages.success(request, _("Line removed."))
     return redirect("footprint:inventory", pk=application.pk)
@@ -400,7 +230,7 @@ def inventory_import(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, application=application, upload=form.cleaned_data["file"]
         )
     except WorkflowError as error:
-        _report(request, error)
+        report_error(request, error)
         return redirect("footprint:inventory", pk=application.pk)
     if not outcome.ok:
         messages.error(
@@ -427,7 +257,7 @@ def inventory_copy(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = services.inventory_copy_from_previous(actor=request.user, application=application)
     except (WorkflowError, ValidationError) as error:
-        _report(request, error)
+        report_error(request, error)
     else:
         messages.success(
             request, _("Copied %(count)s lines from the previous version.") % {"count": count}
@@ -442,12 +272,7 @@ def inventory_export(request: HttpRequest, pk: int, file_format: str) -> HttpRes
     application, version = _inventory_version(request, pk)
     content = bridge.export_bytes(version, file_format)
     filename = f"{application.reference}-v{version.number}-inventory.{file_format}"
-    return _attachment(content, EXPORT_TYPES[file_format], filename)
-
-
-@login_required
-def inventory_template(request: HttpRequest) -> HttpResponse:
-    return _attachment(bridge.template_bytes(), XLSX, "inventory-template.xlsx")
+    return attachment(content, EXPORT_TYPES[file_format], filename)
 
 
 # --- the reviewer's workbench -------------------------------------------------------------
@@ -477,7 +302,7 @@ def _workbench_lines(request: HttpRequest, recomputation: Recomputation) -> dict
     library factor's dataset and source, a supplier factor's source, justification and
     evidence, a direct gas line's GWP."""
     version = recomputation.dossier_version
-    lines = list(selectors.inventory_lines_of(version))
+    lines = list(footprint_selectors.inventory_lines_of(version))
     gwp = bridge.gwp_values(recomputation.gwp_set)
     try:
         emissions = engine.line_emissions([bridge.core_line(line) for line in lines], gwp)
@@ -517,7 +342,7 @@ def workbench_recompute(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.recomputation_refresh(actor=request.user, application=application)
     except (WorkflowError, ValidationError) as error:
-        _report(request, error)
+        report_error(request, error)
     else:
         messages.success(request, _("Recomputed."))
     return redirect("footprint:workbench", pk=application.pk)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from certification.footprint.engine import (
+from footprint.engine import (
     DIRECT,
     LIBRARY,
     SUPPLIER,
@@ -16,9 +16,9 @@ from certification.footprint.engine import (
     direct_gas_factor,
     recompute,
 )
-from certification.footprint.exporter import build_template_xlsx, export_csv, export_xlsx
-from certification.footprint.importer import COLUMNS, ImportErrors, ImportIssue, parse_inventory
-from certification.footprint.messages import Message, Term
+from footprint.exporter import build_template_xlsx, export_csv, export_xlsx
+from footprint.importer import COLUMNS, ImportErrors, ImportIssue, parse_inventory
+from footprint.messages import Message, Term
 from tests.footprint.footprint_data import (
     GRID,
     NATURAL_GAS,

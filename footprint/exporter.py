@@ -22,11 +22,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from certification.footprint.engine import DIRECT, LIBRARY, SUPPLIER, Factor, InventoryLine
-from certification.footprint.importer import COLUMNS, RATING_COLUMNS
-from certification.footprint.messages import Translate, gettext_noop
-from certification.footprint.units import DIRECT_GASES
 from config.exports import csv_safe
+from footprint.engine import DIRECT, LIBRARY, SUPPLIER, Factor, InventoryLine
+from footprint.importer import COLUMNS, RATING_COLUMNS
+from footprint.messages import Translate, gettext_noop
+from footprint.units import DIRECT_GASES
 
 INVENTORY_SHEET = "inventory"
 ALLOWED_SHEET = "allowed values"

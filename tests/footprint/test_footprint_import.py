@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from certification.footprint import spreadsheet_reader
-from certification.footprint.engine import STANDARD_STAGES, Factor, recompute
-from certification.footprint.exporter import build_template_xlsx, export_csv, export_xlsx
-from certification.footprint.importer import (
+from footprint import spreadsheet_reader
+from footprint.engine import STANDARD_STAGES, Factor, recompute
+from footprint.exporter import build_template_xlsx, export_csv, export_xlsx
+from footprint.importer import (
     COLUMNS,
     NOT_A_SPREADSHEET,
     ImportedRow,

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from certification.footprint.engine import PRODUCTION, Factor, InventoryLine, recompute
-from certification.footprint.montecarlo import (
+from footprint.engine import PRODUCTION, Factor, InventoryLine, recompute
+from footprint.montecarlo import (
     PEDIGREE_FACTORS,
     geometric_standard_deviation,
     pedigree_scores,

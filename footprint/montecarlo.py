@@ -37,7 +37,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from certification.footprint.engine import InventoryLine, line_emissions
+from footprint.engine import InventoryLine, line_emissions
 
 PEDIGREE_FACTORS: dict[str, tuple[float, float, float, float, float]] = {
     "reliability": (1.00, 1.05, 1.10, 1.20, 1.50),

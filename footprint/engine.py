@@ -22,8 +22,8 @@ from decimal import Context, Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
 
-from certification.footprint.messages import Message, gettext_noop, message
-from certification.footprint.units import (
+from footprint.messages import Message, gettext_noop, message
+from footprint.units import (
     ENERGY,
     UnitError,
     conversion_factor,

@@ -1,19 +1,17 @@
 """Reads of the factor library, inventories and recomputations.
 
-The library is public to every signed-in person, drafts only to its editors. An inventory is
-part of the confidential dossier; the workbench is the verifier's side of it.
+The library is public to every signed-in person, drafts only to its editors. Who reads an
+inventory, part of the confidential dossier, is the certification app's rule
+(`certification.inventory.selectors`).
 """
+
+from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
 from accounts.selectors import user_is_platform_admin, user_is_regulator
-from certification.models import Application, DossierVersion
-from certification.selectors import (
-    application_can_read_dossier,
-    application_verifier_needs_to_know,
-)
 
 from .models import (
     DatasetVersion,
@@ -21,8 +19,10 @@ from .models import (
     EmissionFactor,
     EmissionFactorDataset,
     InventoryLine,
-    Recomputation,
 )
+
+if TYPE_CHECKING:
+    from certification.models import DossierVersion
 
 
 def user_can_edit_factor_library(user: User) -> bool:
@@ -119,60 +119,14 @@ def factor_get_for_editing(user: User, pk: int | str) -> EmissionFactor:
 # --- inventories --------------------------------------------------------------------------
 
 
-def dossier_version_for_inventory(
-    user: User, application: Application, number: int | str | None = None
-) -> DossierVersion:
-    """The version whose inventory `user` reads: the latest, or the one numbered."""
-    if not application_can_read_dossier(user, application):
-        raise Http404
-    versions = application.dossier_versions.order_by("-number")
-    try:
-        version = versions.get(number=number) if number else versions.first()
-    except (DossierVersion.DoesNotExist, ValueError) as error:
-        raise Http404 from error
-    if version is None:
-        raise Http404
-    return version
-
-
-def inventory_lines_of(version: DossierVersion) -> QuerySet[InventoryLine]:
+def inventory_lines_of(version: "DossierVersion") -> QuerySet[InventoryLine]:
     return version.inventory_lines.select_related(
         "factor__version__dataset", "custom_factor_evidence"
     ).order_by("position")
 
 
-def inventory_line_get(version: DossierVersion, pk: int | str) -> InventoryLine:
+def inventory_line_get(version: "DossierVersion", pk: int | str) -> InventoryLine:
     try:
         return inventory_lines_of(version).get(pk=pk)
     except (InventoryLine.DoesNotExist, ValueError) as error:
         raise Http404 from error
-
-
-# --- the workbench ------------------------------------------------------------------------
-
-
-def application_can_use_workbench(user: User, application: Application) -> bool:
-    """The verifier's side, as far as it needs to know the file: the body's people on it, its
-    administrators, technical reviewers and decision makers, the current peer reviewer and the
-    regulator."""
-    return application_verifier_needs_to_know(user, application)
-
-
-def workbench_version_for_actor(user: User, application: Application) -> DossierVersion | None:
-    """The latest submitted (frozen) version, which is what verification works on."""
-    if not application_can_use_workbench(user, application):
-        raise Http404
-    return (
-        application.dossier_versions.filter(frozen_at__isnull=False)
-        .select_related("recomputation")
-        .order_by("-number")
-        .first()
-    )
-
-
-def recomputation_get_for_actor(user: User, application: Application) -> Recomputation:
-    version = workbench_version_for_actor(user, application)
-    recomputation = getattr(version, "recomputation", None) if version else None
-    if recomputation is None:
-        raise Http404
-    return recomputation

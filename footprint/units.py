@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from certification.footprint.messages import Message, Term, gettext_noop, message
+from footprint.messages import Message, Term, gettext_noop, message
 
 ENERGY = Term(gettext_noop("energy"))
 MASS = Term(gettext_noop("mass"))

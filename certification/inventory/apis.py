@@ -1,9 +1,8 @@
-"""REST API of the footprint engine: inventory lines, import, the stored recomputation and the
-emission factor library.
+"""REST API of an application's inventory: its lines, import and the stored recomputation.
 
 Applications are read through `application_get_for_actor`, so another enterprise's
-application is a 404 like a missing one; writes go through footprint.services, whose
-WorkflowErrors become 403/409 problems and ValidationErrors 400 problems.
+application is a 404 like a missing one; writes go through certification.inventory.services,
+whose WorkflowErrors become 403/409 problems and ValidationErrors 400 problems.
 """
 
 from django.http import Http404
@@ -16,20 +15,20 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from certification import selectors as certification_selectors
-from certification.apis import _paginated
-from certification.models import Application, EvidenceFile, Stage
-from config.api import Pagination, problem_response, query_integer
+from certification.models import Application, EvidenceFile
+from config.api import Pagination, paginated, problem_response
 from config.schema import workflow_step
-
-from . import selectors, services
-from .models import (
+from footprint import selectors as footprint_selectors
+from footprint.models import (
     QUANTITY_DIGITS,
     RATING_FIELDS,
     DirectGas,
-    EmissionFactor,
     InventoryLine,
     Recomputation,
+    Stage,
 )
+
+from . import selectors, services
 
 
 def _application(user: User, application_id: int) -> Application:
@@ -173,8 +172,8 @@ class InventoryListApi(APIView):
         version = selectors.dossier_version_for_inventory(
             request.user, application, request.query_params.get("version")
         )
-        lines = selectors.inventory_lines_of(version).select_related("dossier_version")
-        return _paginated(request, self, lines, InventoryLineOutput)
+        lines = footprint_selectors.inventory_lines_of(version).select_related("dossier_version")
+        return paginated(request, self, lines, InventoryLineOutput)
 
     @workflow_step
     @extend_schema(request=InventoryLineCreateInput, responses={201: InventoryLineOutput})
@@ -323,59 +322,3 @@ class RecomputationApi(APIView):
         )
         recomputation = selectors.recomputation_get_for_actor(request.user, application)
         return Response(RecomputationOutput(recomputation).data)
-
-
-# --- the factor library -------------------------------------------------------------------
-
-
-class EmissionFactorOutput(serializers.ModelSerializer):
-    dataset = serializers.CharField(source="version.dataset.code")
-    dataset_version = serializers.IntegerField(source="version.number")
-
-    class Meta:
-        model = EmissionFactor
-        fields = [
-            "id",
-            "code",
-            "name",
-            "dataset",
-            "dataset_version",
-            "region",
-            "data_year",
-            "publication_date",
-            "publisher",
-            "source",
-            "licence_note",
-            "factor_kind",
-            "value",
-            "unit",
-            "gas",
-            "gwp_set",
-        ]
-
-
-class EmissionFactorListApi(APIView):
-    pagination_class = Pagination
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Part of the name, code or source."),
-            OpenApiParameter("region", str, description="Region, such as CN or CN-EAST."),
-            OpenApiParameter(
-                "year", {"type": "integer", "minimum": 1, "maximum": 9999}, description="Data year."
-            ),
-            OpenApiParameter("publisher", str, description="Part of the publisher's name."),
-        ],
-        responses=EmissionFactorOutput(many=True),
-        description="Factors of the latest published version of each dataset.",
-    )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        year = query_integer(request, "year", message=_("A year, such as 2022."), maximum=9999)
-        factors = selectors.factor_search(
-            query=params.get("q", "").strip(),
-            region=params.get("region", "").strip(),
-            year=year,
-            publisher=params.get("publisher", "").strip(),
-        )
-        return _paginated(request, self, factors, EmissionFactorOutput)

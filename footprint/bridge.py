@@ -1,19 +1,21 @@
 """Between the database and the pure core: model rows in, engine dataclasses out, and back.
 
-Everything here reads; the writes are in services.py.
+Everything here reads; the writes are in the services package.
 """
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext
 
-from certification.models import DossierVersion, EvidenceFile, Stage
-
 from . import engine, exporter, units
 from .messages import Message
-from .models import EmissionFactor, GlobalWarmingPotential, InventoryLine
+from .models import EmissionFactor, GlobalWarmingPotential, InventoryLine, Stage
 from .selectors import factor_list_current, inventory_lines_of
+
+if TYPE_CHECKING:
+    from certification.models import DossierVersion, EvidenceFile
 
 # What an enterprise-specific factor is called in messages about its unit.
 CUSTOM_FACTOR_CODE = engine.SUPPLIER_FACTOR_CODE
@@ -88,7 +90,7 @@ def core_line(line: InventoryLine, *, with_evidence: bool = False) -> engine.Inv
 def model_line(
     core: engine.InventoryLine,
     factor: EmissionFactor | None = None,
-    evidence: EvidenceFile | None = None,
+    evidence: "EvidenceFile | None" = None,
 ) -> InventoryLine:
     """An unsaved row for an imported line: its library ``factor``, or the supplier factor with
     its ``evidence`` file, or the gas it gives by mass."""
@@ -128,7 +130,7 @@ def gwp_values(gwp_set: str) -> dict[str, Decimal]:
     return values
 
 
-def declared_by_stage(version: DossierVersion) -> dict[str, Decimal]:
+def declared_by_stage(version: "DossierVersion") -> dict[str, Decimal]:
     declared = {}
     for stage, text in (version.stage_results or {}).items():
         try:
@@ -147,7 +149,7 @@ def decimal_text(value: Decimal) -> str:
 
 
 def preview(
-    version: DossierVersion, lines: Iterable[InventoryLine], materiality: Decimal
+    version: "DossierVersion", lines: Iterable[InventoryLine], materiality: Decimal
 ) -> engine.Result:
     """The recomputation of a version as it stands, without storing anything."""
     return engine.recompute(
@@ -159,7 +161,7 @@ def preview(
     )
 
 
-def export_bytes(version: DossierVersion, file_format: str) -> bytes:
+def export_bytes(version: "DossierVersion", file_format: str) -> bytes:
     lines = [core_line(line, with_evidence=True) for line in inventory_lines_of(version)]
     return exporter.export_xlsx(lines) if file_format == "xlsx" else exporter.export_csv(lines)
 

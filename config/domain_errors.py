@@ -1,0 +1,24 @@
+"""The errors a domain rule raises, shared by the apps. The API maps them to problem details
+(`config.api`), the portal to messages."""
+
+
+class WorkflowError(Exception):
+    """A rule of the procedure stops this step. `code` is machine-readable."""
+
+    status_code = 409
+    code = "workflow_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class TransitionNotAllowed(WorkflowError):
+    code = "transition_not_allowed"
+
+
+class ActorNotPermitted(WorkflowError):
+    status_code = 403
+    code = "actor_not_permitted"

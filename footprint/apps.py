@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FootprintConfig(AppConfig):
+    name = "footprint"
+    label = "footprint"
