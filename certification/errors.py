@@ -1,5 +1,7 @@
 """Errors the workflow raises. The API maps them to problem details, the portal to messages."""
 
+from django_stubs_ext import StrOrPromise
+
 
 class WorkflowError(Exception):
     """A rule of the procedure stops this step. `code` is machine-readable."""
@@ -7,7 +9,7 @@ class WorkflowError(Exception):
     status_code = 409
     code = "workflow_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: StrOrPromise, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:

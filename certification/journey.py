@@ -101,7 +101,7 @@ def action_offers(user: User, application: Application) -> list[ActionOffer]:
                 anchor = GUARD_ANCHORS.get(error.guard, "")
                 if action in PEER_ACTIONS and error.guard == "conflict_of_interest":
                     anchor = "peer-review"
-                problem = Problem(error.message, anchor)
+                problem = Problem(str(error.message), anchor)
                 if problem not in problems:
                     problems.append(problem)
         if action in COMMENT_REQUIRED:

@@ -616,7 +616,7 @@ def _line_apply(line: InventoryLine, data: dict, version: DossierVersion) -> Non
         code = (data["factor_code"] or "").strip()
         if not code:
             line.factor = None
-        elif line.factor_id is None or line.factor.code != code:
+        elif line.factor is None or line.factor.code != code:
             # A changed code takes the latest published factor; an unchanged one keeps the
             # version the line was entered with, so editing a name never moves a figure.
             factor = factor_current_by_code(code)

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from certification import selectors as certification_selectors
 from certification.errors import WorkflowError
 from certification.models import Application, DossierVersion
@@ -52,7 +53,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 
 
 @login_required
-def factor_list(request: HttpRequest) -> HttpResponse:
+def factor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FactorSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     factors = selectors.factor_search(
@@ -75,7 +76,7 @@ def factor_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dataset_list(request: HttpRequest) -> HttpResponse:
+def dataset_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     can_edit = selectors.user_can_edit_factor_library(request.user)
     datasets = [
         {
@@ -98,7 +99,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def dataset_draft_create(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_draft_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not selectors.user_can_edit_factor_library(request.user):
         raise Http404
     dataset = selectors.dataset_get(pk)
@@ -116,7 +117,7 @@ def dataset_draft_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def dataset_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_version_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = selectors.dataset_version_get_for_actor(request.user, pk)
     editable = (
         version.status == DatasetVersionStatus.DRAFT
@@ -147,7 +148,7 @@ def dataset_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dataset_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_version_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = selectors.dataset_version_get_for_actor(request.user, pk)
     try:
         services.dataset_version_publish(actor=request.user, version=version)
@@ -164,7 +165,7 @@ def dataset_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dataset_version_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_version_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = selectors.dataset_version_get_for_actor(request.user, pk)
     try:
         services.dataset_version_discard(actor=request.user, version=version)
@@ -176,7 +177,7 @@ def dataset_version_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def factor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def factor_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     factor = selectors.factor_get_for_editing(request.user, pk)
     initial = {name: getattr(factor, name) for name in FACTOR_FIELDS}
     form = FactorForm(request.POST or None, initial=initial)
@@ -195,7 +196,7 @@ def factor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def factor_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def factor_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     factor = selectors.factor_get_for_editing(request.user, pk)
     try:
         services.factor_delete(actor=request.user, factor=factor)
@@ -207,7 +208,9 @@ def factor_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- inventories --------------------------------------------------------------------------
 
 
-def _inventory_version(request: HttpRequest, pk: int) -> tuple[Application, DossierVersion]:
+def _inventory_version(
+    request: AuthenticatedHttpRequest, pk: int
+) -> tuple[Application, DossierVersion]:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     version = selectors.dossier_version_for_inventory(
         request.user, application, request.GET.get("version")
@@ -215,7 +218,9 @@ def _inventory_version(request: HttpRequest, pk: int) -> tuple[Application, Doss
     return application, version
 
 
-def _editable(request: HttpRequest, application: Application, version: DossierVersion) -> bool:
+def _editable(
+    request: AuthenticatedHttpRequest, application: Application, version: DossierVersion
+) -> bool:
     """Whether to offer the editing controls; the services decide for themselves."""
     latest = application.dossier_versions.order_by("-number").values_list("pk", flat=True)[:1]
     return (
@@ -269,7 +274,7 @@ def _preview(version: DossierVersion, lines: list[InventoryLine]) -> dict:
 
 
 def _inventory_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     application: Application,
     version: DossierVersion,
     *,
@@ -313,7 +318,7 @@ def _inventory_page(
 
 
 @login_required
-def inventory(request: HttpRequest, pk: int) -> HttpResponse:
+def inventory(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     if request.method != "POST":
         return _inventory_page(request, application, version)
@@ -335,7 +340,7 @@ def inventory(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+def inventory_line_edit(request: AuthenticatedHttpRequest, pk: int, line_id: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     line = selectors.inventory_line_get(version, line_id)
     if not _editable(request, application, version):
@@ -374,7 +379,7 @@ def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def inventory_line_delete(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+def inventory_line_delete(request: AuthenticatedHttpRequest, pk: int, line_id: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     line = selectors.inventory_line_get(version, line_id)
     try:
@@ -388,12 +393,12 @@ def inventory_line_delete(request: HttpRequest, pk: int, line_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def inventory_import(request: HttpRequest, pk: int) -> HttpResponse:
+def inventory_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     form = InventoryImportForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return redirect("footprint:inventory", pk=application.pk)
     try:
         outcome = services.inventory_import_upload(
@@ -420,7 +425,7 @@ def inventory_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def inventory_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def inventory_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     if not certification_selectors.application_can_read_dossier(request.user, application):
         raise Http404
@@ -436,7 +441,7 @@ def inventory_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inventory_export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+def inventory_export(request: AuthenticatedHttpRequest, pk: int, file_format: str) -> HttpResponse:
     if file_format not in EXPORT_TYPES:
         raise Http404
     application, version = _inventory_version(request, pk)
@@ -491,7 +496,7 @@ def _workbench_lines(request: HttpRequest, recomputation: Recomputation) -> dict
 
 
 @login_required
-def workbench(request: HttpRequest, pk: int) -> HttpResponse:
+def workbench(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     version = selectors.workbench_version_for_actor(request.user, application)
     recomputation = getattr(version, "recomputation", None) if version else None
@@ -510,7 +515,7 @@ def workbench(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def workbench_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+def workbench_recompute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     if not selectors.application_can_use_workbench(request.user, application):
         raise Http404

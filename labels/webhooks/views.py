@@ -41,7 +41,7 @@ def _add_errors(form: Form, error: ValidationError) -> None:
 
 def _error_text(error: Exception) -> str:
     if isinstance(error, WorkflowError):
-        return error.message
+        return str(error.message)
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error)
