@@ -76,8 +76,7 @@ class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
 
 
 class WebhookDeliveryOutput(serializers.ModelSerializer):
-    # DRF's serializer metaclass takes declared fields off the class; the stubs see Field.label.
-    label = serializers.SlugRelatedField(  # type: ignore[assignment,var-annotated]
+    label = serializers.SlugRelatedField(  # type: ignore[assignment,var-annotated]  # stubs: DRF takes declared fields off the class, not Field.label
         slug_field="serial", read_only=True, allow_null=True
     )
     status = DeliveryStatusField()
