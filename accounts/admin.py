@@ -13,7 +13,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Platform", {"fields": ("display_name", "language", "last_language")}),
     )
     list_display = ("username", "email", "display_name", "is_active", "last_login")

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -45,7 +47,8 @@ class EnterpriseRegistrationForm(LengthErrorsNamed, forms.Form):
         return email
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("password"):
             candidate = User(username=data.get("username", ""), email=data.get("email", ""))
             try:
@@ -69,7 +72,9 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = ROLES_BY_KIND[organisation.kind]
-        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [
+            (r.value, r.label) for r in Role if r in allowed
+        ]
         self.fields["language"].initial = translation.get_language()
 
 
@@ -100,11 +105,11 @@ class ApiKeyForm(forms.Form):
         from .roles import ApiScope
 
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(
-            pk__in=[m.pk for m in marketplaces]
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["organisation"]
+        ).queryset = Organisation.objects.filter(pk__in=[m.pk for m in marketplaces])
         self.fields["organisation"].initial = marketplaces[0].pk if marketplaces else None
-        self.fields["scopes"].choices = ApiScope.choices
+        cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = ApiScope.choices
         self.fields["scopes"].initial = [ApiScope.LABELS_READ]
 
 

@@ -130,7 +130,7 @@ class SecondFactorRequiredMiddleware:
             if not user_has_authenticator(user):
                 return self.enrolment_required(request)
             if second_factor_given_at(request) is None:
-                return self.second_factor_required(request)
+                return self.second_factor_required(request, user)
         return self.get_response(request)
 
     def enrolment_required(self, request: HttpRequest) -> HttpResponse:
@@ -149,7 +149,7 @@ class SecondFactorRequiredMiddleware:
             messages.warning(request, detail)
         return HttpResponseRedirect(reverse("mfa_index"))
 
-    def second_factor_required(self, request: HttpRequest) -> HttpResponse:
+    def second_factor_required(self, request: HttpRequest, user: User) -> HttpResponse:
         if request.path.startswith("/api/"):
             return _problem(
                 status_code=status.HTTP_403_FORBIDDEN,
@@ -158,7 +158,7 @@ class SecondFactorRequiredMiddleware:
                 code="second_factor_required",
             )
         next_url = request.get_full_path() if request.method == "GET" else None
-        return HttpResponseRedirect(second_factor_url(request.user, next_url))
+        return HttpResponseRedirect(second_factor_url(user, next_url))
 
 
 def _page_with_the_form(request: HttpRequest) -> str:

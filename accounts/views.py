@@ -20,6 +20,7 @@ from .forms import (
     InvitationForm,
     LanguagePreferenceForm,
 )
+from .http import AuthenticatedHttpRequest
 from .models import Organisation
 from .roles import ADMIN_ROLES
 from .selectors import user_organisations, user_roles
@@ -69,7 +70,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/register.html", {"form": form})
 
 
-def _admin_organisation(request: HttpRequest, pk: int) -> Organisation:
+def _admin_organisation(request: AuthenticatedHttpRequest, pk: int) -> Organisation:
     for organisation in user_organisations(request.user):
         if organisation.pk == pk and user_roles(request.user, organisation) & ADMIN_ROLES:
             return organisation
@@ -78,7 +79,7 @@ def _admin_organisation(request: HttpRequest, pk: int) -> Organisation:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person's own settings: the language of their notifications and e-mails."""
     form = LanguagePreferenceForm(request.POST or None, initial={"language": request.user.language})
     if request.method == "POST" and form.is_valid():
@@ -89,7 +90,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = [
         (
             o,
@@ -103,7 +104,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = _admin_organisation(request, pk)
     form = InvitationForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
@@ -140,7 +141,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _marketplaces(request: HttpRequest) -> list[Organisation]:
+def _marketplaces(request: AuthenticatedHttpRequest) -> list[Organisation]:
     from .roles import OrganisationKind, Role
 
     return [
@@ -152,7 +153,7 @@ def _marketplaces(request: HttpRequest) -> list[Organisation]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_keys(request: HttpRequest) -> HttpResponse:
+def api_keys(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A marketplace administrator's keys: create (shown once), list with last use, revoke."""
     from .apikeys import api_key_create
     from .forms import ApiKeyForm
@@ -178,7 +179,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def api_key_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     from .apikeys import api_key_revoke as revoke
     from .models import ApiKey
 

@@ -66,7 +66,7 @@ class ComplaintAdmin(ProcedureRecordAdmin):
     readonly_fields = ("attachment_stored_as",)
 
     @admin.display(description=_("attachment stored as"))
-    def attachment_stored_as(self, complaint: Complaint) -> str:
+    def attachment_stored_as(self, complaint: Complaint) -> str | None:
         return complaint.attachment.name
 
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation, User
 from accounts.second_factor import api_step_up_check
 from accounts.selectors import user_is_platform_admin, user_is_regulator
@@ -30,7 +31,7 @@ from .services import blacklist_entry_create
 
 
 class TeamMemberOutput(serializers.ModelSerializer):
-    user = serializers.StringRelatedField()
+    user: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
     user_id = serializers.IntegerField()
 
     class Meta:
@@ -52,13 +53,13 @@ class TeamApi(APIView):
         lead = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
     @extend_schema(responses=TeamMemberOutput(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         return Response(TeamMemberOutput(application.team.select_related("user"), many=True).data)
 
     @workflow_step
     @extend_schema(request=TeamInput, responses=TeamMemberOutput(many=True))
-    def put(self, request: Request, application_id: int) -> Response:
+    def put(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.TeamInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -77,7 +78,7 @@ class TeamApi(APIView):
 
 class TeamDeclarationApi(APIView):
     @extend_schema(request=DeclarationInput, responses=TeamMemberOutput)
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = DeclarationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -117,7 +118,7 @@ class FindingListApi(APIView):
         description = serializers.CharField()
 
     @extend_schema(responses=FindingOutput(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         # Findings quote the dossier and the enterprise's corrective actions: confidential.
         if not selectors.application_can_read_dossier(request.user, application):
@@ -127,7 +128,7 @@ class FindingListApi(APIView):
 
     @workflow_step
     @extend_schema(request=FindingListInput, responses={201: FindingOutput})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.FindingListInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -137,7 +138,7 @@ class FindingListApi(APIView):
         return Response(FindingOutput(finding).data, status=status.HTTP_201_CREATED)
 
 
-def _finding(request: Request, application_id: int, finding_id: int) -> Finding:
+def _finding(request: AuthenticatedRequest, application_id: int, finding_id: int) -> Finding:
     application = selectors.application_get_for_actor(request.user, application_id)
     return get_object_or_404(application.findings.select_related("application"), pk=finding_id)
 
@@ -149,7 +150,7 @@ class FindingAnswerApi(APIView):
 
     @workflow_step
     @extend_schema(request=FindingAnswerInput, responses=FindingOutput)
-    def post(self, request: Request, application_id: int, finding_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int, finding_id: int) -> Response:
         finding = _finding(request, application_id, finding_id)
         data = self.FindingAnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -162,7 +163,7 @@ class FindingCloseApi(APIView):
 
     @workflow_step
     @extend_schema(request=None, responses=FindingOutput)
-    def post(self, request: Request, application_id: int, finding_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int, finding_id: int) -> Response:
         finding = _finding(request, application_id, finding_id)
         finding = reviews.finding_close(actor=request.user, finding=finding, reopen=self.reopen)
         return Response(FindingOutput(finding).data)
@@ -198,7 +199,7 @@ class EvaluationApi(APIView):
             return {key: bool(flag) for key, flag in value.items()}
 
     @extend_schema(responses=EvaluationOutput)
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         if not selectors.application_can_read_dossier(request.user, application):
             raise Http404
@@ -209,7 +210,7 @@ class EvaluationApi(APIView):
 
     @workflow_step
     @extend_schema(request=EvaluationInput, responses=EvaluationOutput)
-    def patch(self, request: Request, application_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.EvaluationInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -220,8 +221,10 @@ class EvaluationApi(APIView):
 
 
 class PeerReviewOutput(serializers.ModelSerializer):
-    reviewer = serializers.StringRelatedField()
-    body = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reviewer: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
+    body: "serializers.SlugRelatedField[Organisation]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = PeerReview
@@ -243,14 +246,14 @@ class PeerReviewApi(APIView):
         reviewer = serializers.IntegerField()
 
     @extend_schema(responses=PeerReviewOutput(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         reviews_ = application.peer_reviews.select_related("reviewer", "body")
         return Response(PeerReviewOutput(reviews_, many=True).data)
 
     @workflow_step
     @extend_schema(request=PeerReviewInput, responses={201: PeerReviewOutput})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.PeerReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -265,7 +268,7 @@ class PeerReviewApi(APIView):
 
 class PeerReviewDeclarationApi(APIView):
     @extend_schema(request=DeclarationInput, responses=PeerReviewOutput)
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = DeclarationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -276,8 +279,8 @@ class PeerReviewDeclarationApi(APIView):
 
 
 class BlacklistOutput(serializers.ModelSerializer):
-    organisation = serializers.StringRelatedField()
-    person = serializers.StringRelatedField()
+    organisation: "serializers.StringRelatedField[Organisation]" = serializers.StringRelatedField()
+    person: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = BlacklistEntry
@@ -325,7 +328,7 @@ class BlacklistApi(APIView):
         return _paginated(request, self, entries, BlacklistOutput)
 
     @extend_schema(request=BlacklistInput, responses={201: BlacklistOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         if not (user_is_regulator(request.user) or user_is_platform_admin(request.user)):
             from rest_framework.exceptions import PermissionDenied
 

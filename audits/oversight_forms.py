@@ -1,5 +1,7 @@
 """Forms of the regulator's oversight pages: sampling draws, re-inspections, the blacklist."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -64,7 +66,8 @@ class BlacklistEntryForm(forms.Form):
     documents = MultipleFileField(label=_("Documents"), required=False)
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         username = (data.get("person") or "").strip()
         data["person"] = None
         if username:
@@ -94,4 +97,5 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, bodies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["certification_body"].queryset = bodies
+        certification_body_field = cast(forms.ModelChoiceField, self.fields["certification_body"])
+        certification_body_field.queryset = bodies

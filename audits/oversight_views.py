@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import BodyStatus, Organisation
 from accounts.roles import OrganisationKind
 from accounts.second_factor import require_recent_second_factor
@@ -48,7 +49,7 @@ def _report(request: HttpRequest, error: Exception) -> None:
         messages.error(request, " ".join(error.messages))
 
 
-def _ensure_regulator(request: HttpRequest) -> None:
+def _ensure_regulator(request: AuthenticatedHttpRequest) -> None:
     if not user_is_regulator(request.user):
         raise Http404
 
@@ -66,7 +67,7 @@ def _entries_in_force():
 
 
 @login_required
-def sampling_draws(request: HttpRequest) -> HttpResponse:
+def sampling_draws(request: AuthenticatedHttpRequest) -> HttpResponse:
     _ensure_regulator(request)
     form = SamplingDrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +103,7 @@ def sampling_draws(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def reinspection_list(request: HttpRequest) -> HttpResponse:
+def reinspection_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = sampling.reinspection_list_for_actor(request.user)
     page = Paginator(items.order_by("status", "-draw__drawn_at", "position"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -111,7 +112,7 @@ def reinspection_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def reinspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def reinspection_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = sampling.reinspection_get_for_actor(request.user, pk)
     may_record = item.inspector_id == request.user.pk and item.status == ReinspectionStatus.ASSIGNED
     form = ReinspectionForm(request.POST or None) if may_record else None
@@ -142,7 +143,7 @@ def reinspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     when=lambda request: request.method == "POST",
     back=lambda request: reverse("oversight:blacklist_list"),
 )
-def blacklist_list(request: HttpRequest) -> HttpResponse:
+def blacklist_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _ensure_regulator(request)
     form = BlacklistEntryForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -170,7 +171,7 @@ def blacklist_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def blacklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def blacklist_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _ensure_regulator(request)
     entry = (
         BlacklistEntry.objects.select_related("organisation", "person", "created_by", "delisted_by")
@@ -201,7 +202,7 @@ def blacklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_recent_second_factor(
     back=lambda request, pk: reverse("oversight:blacklist_detail", args=[pk])
 )
-def blacklist_delist(request: HttpRequest, pk: int) -> HttpResponse:
+def blacklist_delist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _ensure_regulator(request)
     form = DelistForm(request.POST)
     if not form.is_valid():
@@ -225,7 +226,7 @@ def blacklist_delist(request: HttpRequest, pk: int) -> HttpResponse:
 @require_recent_second_factor(
     back=lambda request, pk: reverse("oversight:blacklist_detail", args=[pk])
 )
-def blacklist_order(request: HttpRequest, pk: int) -> HttpResponse:
+def blacklist_order(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _ensure_regulator(request)
     form = LabelOrderForm(request.POST)
     if not form.is_valid():
@@ -249,18 +250,22 @@ def blacklist_order(request: HttpRequest, pk: int) -> HttpResponse:
 # --- transfer: the enterprise --------------------------------------------------------------
 
 
-def _transfer_bodies(application) -> "list[Organisation]":
+def _transfer_bodies(application) -> "QuerySet[Organisation]":
     bodies = Organisation.objects.filter(
         kind=OrganisationKind.CERTIFICATION_BODY,
         status=BodyStatus.ACTIVE,
         accredited_categories=application.product.category_id,
     ).exclude(pk=application.certification_body_id)
-    listed = {e.organisation_id for e in blacklist_hits(organisations=list(bodies))}
+    listed = {
+        e.organisation_id
+        for e in blacklist_hits(organisations=list(bodies))
+        if e.organisation_id is not None
+    }
     return bodies.exclude(pk__in=listed)
 
 
 @login_required
-def application_transfer(request: HttpRequest, application_id: int) -> HttpResponse:
+def application_transfer(request: AuthenticatedHttpRequest, application_id: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, application_id)
     if Actor.ENTERPRISE not in actor_relations(request.user, application):
         raise Http404

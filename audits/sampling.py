@@ -247,12 +247,15 @@ def sampling_draw_record(
 # --- the re-inspection: a small procedure of its own --------------------------------------
 
 # (status, outcome) → status. The inspector records one outcome; the task then closes.
-REINSPECTION_TRANSITIONS = {
+REINSPECTION_TRANSITIONS: dict[tuple[str, str], str] = {
     (ReinspectionStatus.ASSIGNED, ReinspectionOutcome.CONFORMING): ReinspectionStatus.COMPLETED,
     (ReinspectionStatus.ASSIGNED, ReinspectionOutcome.NONCONFORMING): ReinspectionStatus.COMPLETED,
 }
 # What a nonconforming outcome does to the label, through the label services.
-LABEL_ACTION = {ReinspectionAction.SUSPEND: "suspend", ReinspectionAction.WITHDRAW: "revoke"}
+LABEL_ACTION: dict[str, str] = {
+    ReinspectionAction.SUSPEND: "suspend",
+    ReinspectionAction.WITHDRAW: "revoke",
+}
 
 
 def reinspection_record(

@@ -68,7 +68,8 @@ def blacklist_entry_create(
                     uploaded_by=actor,
                 )
                 document.file.save("upload", upload, save=False)
-                stored.append(document.file.name)
+                if document.file.name:
+                    stored.append(document.file.name)
                 document.save()
             blacklist_listing_effects(entry)
             # After the listing's effects (they lock the labels they flag).

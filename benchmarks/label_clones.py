@@ -429,10 +429,10 @@ class Seeder:
                 f"{done / elapsed:,.0f} rows/s"
             )
             self.stdout.flush()
-        for entries in lists.values():
-            for entry in entries:
-                if entry.signed_at is None:
-                    statuslists.sign_list(entry)
+        for status_lists in lists.values():
+            for status_list in status_lists:
+                if status_list.signed_at is None:
+                    statuslists.sign_list(status_list)
         return total
 
     def _check(self, template: Label, number: int) -> None:

@@ -64,6 +64,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,8 +72,8 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_supervision"
-FULL = {"sizes": (10_000, 1_000_000), "due": 1_000}
-QUICK = {"sizes": (2_000, 20_000), "due": 100}
+FULL: dict[str, Any] = {"sizes": (10_000, 1_000_000), "due": 1_000}
+QUICK: dict[str, Any] = {"sizes": (2_000, 20_000), "due": 100}
 GOAL_RATIO = 3.0
 BIG_TABLE_ROWS = 10_000
 CHUNK_ROWS = 50_000
@@ -682,7 +683,7 @@ class Counter:
     """Counts (and keeps) the statements sent through the connection."""
 
     def __init__(self) -> None:
-        self.statements: list[tuple[str, object]] = []
+        self.statements: list[tuple[str, Any]] = []
         self.marks: list[int] = []
 
     def __call__(self, execute, sql, params, many, context):
@@ -718,7 +719,7 @@ def state(due_ids: set[int]) -> dict:
     }
 
 
-def explain(statements: list[tuple[str, object]]) -> list[str]:
+def explain(statements: list[tuple[str, Any]]) -> list[str]:
     """EXPLAIN each distinct statement; name every sequential scan of a big table."""
     from django.db import connection
 
@@ -850,7 +851,7 @@ def child(args: argparse.Namespace) -> None:
     second_queries = len(counter.statements)
 
     seq_scans = explain(plan_statements + sweep_statements)
-    result = {
+    result: dict[str, Any] = {
         "labels": total,
         "changed": len(done),
         "plan_s": statistics.median(plan_times),

@@ -70,7 +70,7 @@ class EvidenceFileAdmin(ReadOnlyAdmin):
     readonly_fields = ("stored_as",)
 
     @admin.display(description=_("stored as"))
-    def stored_as(self, evidence: EvidenceFile) -> str:
+    def stored_as(self, evidence: EvidenceFile) -> str | None:
         return evidence.file.name
 
 

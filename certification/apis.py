@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind
 from accounts.second_factor import api_step_up_check
@@ -66,8 +67,8 @@ class CategoryListApi(APIView):
 
 
 class BodyOutput(serializers.ModelSerializer):
-    accredited_categories = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
+    accredited_categories: "serializers.SlugRelatedField[ProductCategory]" = (
+        serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     )
 
     class Meta:
@@ -98,7 +99,9 @@ class CertificationBodyListApi(APIView):
 
 
 class ProductOutput(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category: "serializers.SlugRelatedField[ProductCategory]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Product
@@ -130,13 +133,13 @@ class ProductListApi(APIView):
         category = SlugRelatedField(slug_field="code", queryset=ProductCategory.objects.all())
 
     @extend_schema(responses=ProductOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return _paginated(
             request, self, selectors.product_list_for_actor(request.user), ProductOutput
         )
 
     @extend_schema(request=ProductListInput, responses={201: ProductOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.ProductListInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -156,7 +159,7 @@ class ProductListApi(APIView):
 
 class ProductDetailApi(APIView):
     @extend_schema(responses=ProductOutput)
-    def get(self, request: Request, product_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, product_id: int) -> Response:
         product = selectors.product_get_for_actor(request.user, product_id)
         return Response(ProductOutput(product).data)
 
@@ -165,8 +168,10 @@ class ProductDetailApi(APIView):
 
 
 class ApplicationOutput(serializers.ModelSerializer):
-    enterprise = serializers.StringRelatedField()
-    certification_body = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    enterprise: "serializers.StringRelatedField[Organisation]" = serializers.StringRelatedField()
+    certification_body: "serializers.SlugRelatedField[Organisation]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     product = ProductOutput()
     status_display = serializers.CharField(source="get_status_display")
 
@@ -246,7 +251,7 @@ class ApplicationListApi(APIView):
         plant_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
     @extend_schema(responses=ApplicationOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         queryset = selectors.application_list_for_actor(request.user)
         wanted = request.query_params.get("status")
         if wanted:
@@ -261,7 +266,7 @@ class ApplicationListApi(APIView):
             404: OpenApiResponse(description="No such product, or not one of yours."),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.ApplicationListInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -273,7 +278,7 @@ class ApplicationListApi(APIView):
 
 class ApplicationDetailApi(APIView):
     @extend_schema(responses=ApplicationDetailOutput)
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         return Response(ApplicationDetailOutput(application, context={"request": request}).data)
 
@@ -289,7 +294,7 @@ class ApplicationTransitionApi(APIView):
 
     @workflow_step
     @extend_schema(request=ApplicationTransitionInput, responses=ApplicationDetailOutput)
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.ApplicationTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -302,7 +307,7 @@ class ApplicationTransitionApi(APIView):
 
 
 class EventOutput(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = ApplicationEvent
@@ -313,7 +318,7 @@ class ApplicationEventListApi(APIView):
     pagination_class = Pagination
 
     @extend_schema(responses=EventOutput(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         events = application.events.select_related("actor")
         return _paginated(request, self, events, EventOutput)
@@ -380,7 +385,7 @@ def _prefetched_versions(application: Application):
 
 class DossierApi(APIView):
     @extend_schema(responses=DossierOutput)
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         _ensure_dossier_reader(request.user, application)
         version = _prefetched_versions(application).order_by("-number").first()
@@ -388,7 +393,7 @@ class DossierApi(APIView):
 
     @workflow_step
     @extend_schema(request=DossierInput, responses=DossierOutput)
-    def patch(self, request: Request, application_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = DossierInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -409,7 +414,7 @@ class DossierVersionListApi(APIView):
     pagination_class = Pagination
 
     @extend_schema(responses=DossierOutput(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         _ensure_dossier_reader(request.user, application)
         return _paginated(request, self, _prefetched_versions(application), DossierOutput)
@@ -428,7 +433,7 @@ class DossierDiffApi(APIView):
             many=True,
         )
     )
-    def get(self, request: Request, application_id: int, number: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int, number: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         _ensure_dossier_reader(request.user, application)
         newer = get_object_or_404(application.dossier_versions, number=number)
@@ -446,7 +451,7 @@ class EvidenceListApi(APIView):
         file = serializers.FileField()
 
     @extend_schema(responses=EvidenceOutput(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         _ensure_dossier_reader(request.user, application)
         return _paginated(request, self, application.evidence_files.all(), EvidenceOutput)
@@ -455,7 +460,7 @@ class EvidenceListApi(APIView):
     @extend_schema(
         request={"multipart/form-data": EvidenceListInput}, responses={201: EvidenceOutput}
     )
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         data = self.EvidenceListInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -476,7 +481,7 @@ class EvidenceDetailApi(APIView):
         responses={(200, content_type): OpenApiTypes.BINARY for content_type in ALLOWED},
         description="The file as uploaded, served as the type its content was recognised as.",
     )
-    def get(self, request: Request, application_id: int, file_id: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, application_id: int, file_id: int) -> FileResponse:
         application = selectors.application_get_for_actor(request.user, application_id)
         evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
         return FileResponse(
@@ -488,7 +493,7 @@ class EvidenceDetailApi(APIView):
 
     @workflow_step
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, application_id: int, file_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, application_id: int, file_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
         services.evidence_remove(actor=request.user, application=application, evidence=evidence)
@@ -519,7 +524,7 @@ class VariantListApi(APIView):
         justification = serializers.CharField(max_length=2000)
 
     @extend_schema(responses=VariantOutput(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         # Who is in the family, and by what factor, is part of the file a body holds.
         _ensure_dossier_reader(request.user, application)
@@ -537,7 +542,7 @@ class VariantListApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         families.ensure_family_editor(request.user, application)
         data = self.VariantListInput(data=request.data)
@@ -558,7 +563,9 @@ class VariantListApi(APIView):
 class VariantDetailApi(APIView):
     @workflow_step
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, application_id: int, variant_id: int) -> Response:
+    def delete(
+        self, request: AuthenticatedRequest, application_id: int, variant_id: int
+    ) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         families.ensure_family_editor(request.user, application)
         if not application.variants.filter(pk=variant_id).exists():
@@ -587,13 +594,13 @@ class NotificationListApi(APIView):
     pagination_class = Pagination
 
     @extend_schema(responses=NotificationOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return _paginated(request, self, _notifications(request.user), NotificationOutput)
 
 
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses=NotificationOutput)
-    def post(self, request: Request, notification_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, notification_id: int) -> Response:
         from django.utils import timezone
 
         notification = get_object_or_404(_notifications(request.user), pk=notification_id)

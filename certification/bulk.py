@@ -233,7 +233,7 @@ def applications_start(
             except ValidationError as error:
                 plan.errors.extend(_messages(error))
             except WorkflowError as error:
-                plan.errors.append(error.message)
+                plan.errors.append(str(error.message))
             else:
                 created.append(application)
                 if commit:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 from accounts.selectors import user_organisations
@@ -29,7 +30,7 @@ SESSION_KEY = "bulk_applications"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _enterprises(request: HttpRequest) -> list[Organisation]:
+def _enterprises(request: AuthenticatedHttpRequest) -> list[Organisation]:
     """The enterprises the person applies for; anyone else finds no such page."""
     enterprises = user_organisations(request.user, OrganisationKind.ENTERPRISE)
     if not enterprises:
@@ -49,7 +50,7 @@ def _page(request: HttpRequest, form: BulkStartForm, **context) -> HttpResponse:
 
 
 @login_required
-def bulk_start(request: HttpRequest) -> HttpResponse:
+def bulk_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     enterprises = _enterprises(request)
     if request.method != "POST":
         return _page(request, BulkStartForm(enterprises=enterprises))
@@ -87,7 +88,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def bulk_confirm(request: HttpRequest) -> HttpResponse:
+def bulk_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     enterprises = _enterprises(request)
     pending = request.session.get(SESSION_KEY)
     if not pending or not secrets.compare_digest(request.POST.get("token", ""), pending["token"]):
@@ -139,7 +140,7 @@ def bulk_confirm(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def bulk_done(request: HttpRequest, pk: int) -> HttpResponse:
+def bulk_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enterprise_ids = [e.pk for e in _enterprises(request)]
     batch = ApplicationBatch.objects.filter(pk=pk, enterprise_id__in=enterprise_ids).first()
     if batch is None:
@@ -155,7 +156,7 @@ def bulk_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def bulk_template_download(request: HttpRequest, file_format: str) -> HttpResponse:
+def bulk_template_download(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
     _enterprises(request)
     if file_format == "xlsx":
         content, content_type = bulk_template.template_xlsx(), XLSX

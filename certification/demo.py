@@ -169,7 +169,7 @@ def _complete_dossier(application: Application, actor: User) -> None:
     for name, value in COMPLETE_DOSSIER.items():
         setattr(version, name, value)
     version.save()
-    evidence_by_kind = {}
+    evidence_by_kind: dict[str, EvidenceFile] = {}
     for kind in REQUIRED_EVIDENCE:
         evidence = EvidenceFile(
             application=application,

@@ -1,9 +1,10 @@
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, Scheme
+from accounts.models import Organisation, Scheme, User
 from accounts.roles import OrganisationKind
 from audits.models import DocumentReviewItem, Evaluation, Finding
 from config.forms import LengthErrorsNamed
@@ -27,7 +28,8 @@ class ProductForm(LengthErrorsNamed, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = ProductCategory.objects.filter(level="catalogue_product")
+        category_field = cast(forms.ModelChoiceField, self.fields["category"])
+        category_field.queryset = ProductCategory.objects.filter(level="catalogue_product")
 
     def clean_gtin(self) -> str | None:
         value = self.cleaned_data.get("gtin")
@@ -51,7 +53,8 @@ class ApplicationForm(LengthErrorsNamed, forms.Form):
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products
+        product_field = cast(forms.ModelChoiceField, self.fields["product"])
+        product_field.queryset = products
 
 
 class BulkStartForm(forms.Form):
@@ -66,7 +69,8 @@ class BulkStartForm(forms.Form):
         if len(enterprises) == 1:
             del self.fields["enterprise"]  # nothing to choose
         else:
-            self.fields["enterprise"].queryset = Organisation.objects.filter(
+            enterprise_field = cast(forms.ModelChoiceField, self.fields["enterprise"])
+            enterprise_field.queryset = Organisation.objects.filter(
                 pk__in=[e.pk for e in enterprises]
             )
 
@@ -148,7 +152,8 @@ class DossierForm(LengthErrorsNamed, forms.ModelForm):
             )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         included = set(data.get("stages_included") or [])
         results, excluded = {}, []
         for stage in Stage:
@@ -197,7 +202,8 @@ class TransitionForm(forms.Form):
     confirm = forms.BooleanField(required=False)
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") in CONFIRMATIONS and not data.get("confirm"):
             raise forms.ValidationError(
                 _(
@@ -210,15 +216,19 @@ class TransitionForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    members = forms.ModelMultipleChoiceField(
+    members: "forms.ModelMultipleChoiceField[User]" = forms.ModelMultipleChoiceField(
         label=_("Team members"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    lead = forms.ModelChoiceField(label=_("Team lead"), queryset=None)
+    lead: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Team lead"), queryset=None
+    )
 
     def __init__(self, *args, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = reviewers
-        self.fields["lead"].queryset = reviewers
+        members_field = cast(forms.ModelMultipleChoiceField, self.fields["members"])
+        members_field.queryset = reviewers
+        lead_field = cast(forms.ModelChoiceField, self.fields["lead"])
+        lead_field.queryset = reviewers
 
 
 class DeclarationForm(forms.Form):
@@ -295,11 +305,14 @@ class EvaluationForm(LengthErrorsNamed, forms.ModelForm):
 
 
 class PeerAssignForm(forms.Form):
-    reviewer = forms.ModelChoiceField(label=_("Peer reviewer"), queryset=None)
+    reviewer: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Peer reviewer"), queryset=None
+    )
 
     def __init__(self, *args, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = reviewers
+        reviewer_field = cast(forms.ModelChoiceField, self.fields["reviewer"])
+        reviewer_field.queryset = reviewers
 
 
 class VariantForm(forms.Form):
@@ -319,19 +332,23 @@ class VariantForm(forms.Form):
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products
+        product_field = cast(forms.ModelChoiceField, self.fields["product"])
+        product_field.queryset = products
+
+
+class _CertificateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Certificate) -> str:
+        return f"{obj.number} · {obj.product}"
 
 
 class SiblingTemplateForm(forms.Form):
     """The certified sibling whose dossier a new application starts from."""
 
-    certificate = forms.ModelChoiceField(
+    certificate = _CertificateChoiceField(
         label=_("Certified sibling"), queryset=Certificate.objects.none()
     )
 
     def __init__(self, *args, certificates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["certificate"].queryset = certificates
-        self.fields["certificate"].label_from_instance = lambda certificate: (
-            f"{certificate.number} · {certificate.product}"
-        )
+        certificate_field = cast(forms.ModelChoiceField, self.fields["certificate"])
+        certificate_field.queryset = certificates

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 
@@ -100,7 +101,7 @@ def action_offers(user: User, application: Application) -> list[ActionOffer]:
                 anchor = GUARD_ANCHORS.get(error.guard, "")
                 if action in PEER_ACTIONS and error.guard == "conflict_of_interest":
                     anchor = "peer-review"
-                problem = Problem(error.message, anchor)
+                problem = Problem(str(error.message), anchor)
                 if problem not in problems:
                     problems.append(problem)
         if action in COMMENT_REQUIRED:
@@ -125,7 +126,7 @@ def action_offers(user: User, application: Application) -> list[ActionOffer]:
 
 # --- who acts next ------------------------------------------------------------------------
 
-NEXT_STEPS = {
+NEXT_STEPS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     Status.DRAFT: (
         _("The enterprise"),
         _(
@@ -225,7 +226,7 @@ def next_step(application: Application) -> NextStep:
 @dataclass(frozen=True)
 class ProgressStepDefinition:
     key: str
-    label: str
+    label: StrOrPromise
     statuses: tuple[str, ...]
 
 

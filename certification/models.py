@@ -2,6 +2,7 @@
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -12,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Scheme
-from config.fields import PublicCharField
+from config.fields import DecimalDigits, PublicCharField, decimal_field
 from footprint.models import GwpSet
 
 from .identifiers import validate_gtin
@@ -247,7 +248,8 @@ class ElectricityTreatment(models.TextChoices):
     GREEN_CERTIFICATES = "green_certificates", _("Green power certificates")
 
 
-FOOTPRINT_DIGITS = {"max_digits": 18, "decimal_places": 6}
+# kgCO2e per declared unit.
+FOOTPRINT_DIGITS = DecimalDigits(max_digits=18, decimal_places=6)
 
 
 class DossierVersion(models.Model):
@@ -296,28 +298,30 @@ class DossierVersion(models.Model):
     stage_results = models.JSONField(
         _("results per life-cycle stage (kgCO2e per unit)"), default=dict, blank=True
     )
-    fossil_emissions = models.DecimalField(
-        _("fossil GHG emissions"), null=True, blank=True, **FOOTPRINT_DIGITS
+    fossil_emissions = decimal_field(
+        _("fossil GHG emissions"), FOOTPRINT_DIGITS, null=True, blank=True
     )
-    biogenic_emissions = models.DecimalField(
-        _("biogenic emissions"), null=True, blank=True, **FOOTPRINT_DIGITS
+    biogenic_emissions = decimal_field(
+        _("biogenic emissions"), FOOTPRINT_DIGITS, null=True, blank=True
     )
-    biogenic_removals = models.DecimalField(
-        _("biogenic removals"), null=True, blank=True, **FOOTPRINT_DIGITS
+    biogenic_removals = decimal_field(
+        _("biogenic removals"), FOOTPRINT_DIGITS, null=True, blank=True
     )
-    land_use_change = models.DecimalField(
-        _("direct land-use change"), null=True, blank=True, **FOOTPRINT_DIGITS
+    land_use_change = decimal_field(
+        _("direct land-use change"), FOOTPRINT_DIGITS, null=True, blank=True
     )
-    aircraft_emissions = models.DecimalField(
-        _("aircraft emissions"), null=True, blank=True, **FOOTPRINT_DIGITS
+    aircraft_emissions = decimal_field(
+        _("aircraft emissions"), FOOTPRINT_DIGITS, null=True, blank=True
     )
     data_quality_statement = models.TextField(_("data quality statement"), blank=True)
     uncertainty_statement = models.TextField(_("uncertainty statement"), blank=True)
     limitations = models.TextField(_("limitations"), blank=True)
-    declared_total = models.DecimalField(
-        _("declared footprint (kgCO2e per unit)"), null=True, blank=True, **FOOTPRINT_DIGITS
+    declared_total = decimal_field(
+        _("declared footprint (kgCO2e per unit)"), FOOTPRINT_DIGITS, null=True, blank=True
     )
-    files = models.ManyToManyField("EvidenceFile", blank=True, related_name="dossier_versions")
+    files: "models.ManyToManyField[EvidenceFile, Any]" = models.ManyToManyField(
+        "EvidenceFile", blank=True, related_name="dossier_versions"
+    )
 
     class Meta:
         ordering = ["application", "number"]
@@ -455,7 +459,7 @@ class Certificate(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="certificates")
     dossier_version = models.ForeignKey(DossierVersion, on_delete=models.PROTECT, related_name="+")
     scheme = models.CharField(_("scheme"), max_length=32, choices=Scheme.choices)
-    declared_total = models.DecimalField(_("footprint (kgCO2e per unit)"), **FOOTPRINT_DIGITS)
+    declared_total = decimal_field(_("footprint (kgCO2e per unit)"), FOOTPRINT_DIGITS)
     issued_on = models.DateField(_("issue date"))
     valid_until = models.DateField(_("valid until"))
     status = models.CharField(

@@ -6,12 +6,13 @@ the API, the admin and tasks share one behaviour.
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,6 +275,7 @@ def _chain_transition(event: ApplicationEvent, application: Application) -> Chai
 def _chain_dossier_frozen(version: DossierVersion, actor: User) -> ChainEvent:
     """A frozen dossier version, pinned by each evidence file's SHA-256 (taken at upload)."""
     application = version.application
+    assert version.frozen_at is not None  # a frozen version
     return ChainEvent(
         kind="certification:dossier:frozen",
         data={
@@ -523,7 +525,7 @@ def dossier_diff(older: DossierVersion, newer: DossierVersion) -> list[dict]:
     changes = [
         {
             "field": name,
-            "label": str(DossierVersion._meta.get_field(name).verbose_name),
+            "label": str(cast(Field, DossierVersion._meta.get_field(name)).verbose_name),
             "before": older_values.get(name),
             "after": newer_values.get(name),
         }
@@ -833,7 +835,8 @@ def evidence_upload(
             evidence.save()
             version.files.add(evidence)
         except Exception:
-            evidence.file.storage.delete(stored_name)
+            if stored_name:
+                evidence.file.storage.delete(stored_name)
             raise
     return evidence
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.roles import OrganisationKind, Role
 from accounts.second_factor import require_recent_second_factor
@@ -59,13 +61,15 @@ def _report(request: HttpRequest, error: Exception) -> None:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     applications = selectors.work_queue_for(request.user)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "certification/queue.html", {"page": page})
 
 
-def _application_list_filtered(request: HttpRequest) -> tuple[QuerySet[Application], dict]:
+def _application_list_filtered(
+    request: AuthenticatedHttpRequest,
+) -> tuple[QuerySet[Application], dict]:
     """The applications the list shows under its filters, and the filters: the page and its
     exports read the same rows."""
     applications = selectors.application_list_for_actor(request.user)
@@ -80,7 +84,7 @@ def _application_list_filtered(request: HttpRequest) -> tuple[QuerySet[Applicati
 
 
 @login_required
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     applications, filters = _application_list_filtered(request)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -118,7 +122,9 @@ APPLICATION_COLUMNS: tuple[Column[Application], ...] = (
 
 
 @login_required
-def application_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+def application_export(
+    request: AuthenticatedHttpRequest, kind: str
+) -> HttpResponse | StreamingHttpResponse:
     """Every application of the list under its filters, not only the page shown."""
     applications, _filters = _application_list_filtered(request)
     return export_response(
@@ -127,7 +133,7 @@ def application_export(request: HttpRequest, kind: str) -> HttpResponse | Stream
 
 
 @login_required
-def application_create(request: HttpRequest) -> HttpResponse:
+def application_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     products = selectors.product_list_for_actor(request.user).filter(
         enterprise_id__in=user_enterprise_ids(request.user)
     )
@@ -154,7 +160,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     user = request.user
     can_read_dossier = selectors.application_can_read_dossier(user, application)
@@ -250,12 +256,12 @@ def _variant_candidates(application: Application):
 
 @login_required
 @require_POST
-def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def variant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = VariantForm(request.POST, products=application.enterprise.products.all())
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return _back(application)
     try:
         variant = families.application_variant_add(
@@ -270,7 +276,7 @@ def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def variant_remove(request: HttpRequest, pk: int, variant_id: int) -> HttpResponse:
+def variant_remove(request: AuthenticatedHttpRequest, pk: int, variant_id: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     try:
         families.application_variant_remove(
@@ -281,7 +287,7 @@ def variant_remove(request: HttpRequest, pk: int, variant_id: int) -> HttpRespon
     return _back(application)
 
 
-def _stage_rows(version: DossierVersion | None) -> list[tuple[str, str | None]]:
+def _stage_rows(version: DossierVersion | None) -> list[tuple[StrOrPromise, str | None]]:
     if version is None:
         return []
     results = version.stage_results or {}
@@ -348,7 +354,7 @@ DECISION_ACTIONS = ("approve", "refuse")
     when=lambda request: request.POST.get("action") in DECISION_ACTIONS,
     back=lambda request, pk: reverse("certification:application_detail", args=[pk]),
 )
-def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def application_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = TransitionForm(request.POST)
     if form.is_valid():
@@ -367,13 +373,13 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
             )
     else:
-        for error in form.non_field_errors():
-            messages.error(request, error)
+        for message in form.non_field_errors():
+            messages.error(request, str(message))
     return _back(application)
 
 
 @login_required
-def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     try:
         version = services.dossier_editable_version(actor=request.user, application=application)
@@ -407,7 +413,7 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def dossier_diff(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def dossier_diff(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     if not selectors.application_can_read_dossier(request.user, application):
         raise Http404
@@ -429,12 +435,12 @@ def dossier_diff(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = EvidenceUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return _back(application)
     try:
         evidence = services.evidence_upload(
@@ -451,7 +457,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int, file_id: int) -> FileResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
     return FileResponse(
@@ -464,7 +470,7 @@ def evidence_download(request: HttpRequest, pk: int, file_id: int) -> FileRespon
 
 @login_required
 @require_POST
-def evidence_remove(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+def evidence_remove(request: AuthenticatedHttpRequest, pk: int, file_id: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     evidence = selectors.evidence_get_for_actor(request.user, application, file_id)
     try:
@@ -476,7 +482,7 @@ def evidence_remove(request: HttpRequest, pk: int, file_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def team_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def team_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = TeamForm(request.POST, reviewers=_body_reviewers(application))
     if not form.is_valid():
@@ -498,7 +504,7 @@ def team_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def declare(request: HttpRequest, pk: int, role: str) -> HttpResponse:
+def declare(request: AuthenticatedHttpRequest, pk: int, role: str) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = DeclarationForm(request.POST)
     if not form.is_valid():
@@ -516,7 +522,7 @@ def declare(request: HttpRequest, pk: int, role: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def peer_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def peer_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = PeerAssignForm(request.POST, reviewers=_peer_candidates(application))
     if not form.is_valid():
@@ -535,14 +541,14 @@ def peer_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     form = FindingForm(request.POST)
     if not form.is_valid():
         if form.has_error("severity") or form.has_error("description"):
             messages.error(request, _("Give the severity and a description of the finding."))
         for error in form.errors.get("clause", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return _back(application)
     try:
         reviews.finding_raise(actor=request.user, application=application, **form.cleaned_data)
@@ -553,7 +559,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(application)
 
 
-def _finding(request: HttpRequest, pk: int, finding_id: int) -> Finding:
+def _finding(request: AuthenticatedHttpRequest, pk: int, finding_id: int) -> Finding:
     application = selectors.application_get_for_actor(request.user, pk)
     finding = application.findings.filter(pk=finding_id).select_related("application").first()
     if finding is None:
@@ -563,7 +569,7 @@ def _finding(request: HttpRequest, pk: int, finding_id: int) -> Finding:
 
 @login_required
 @require_POST
-def finding_answer(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+def finding_answer(request: AuthenticatedHttpRequest, pk: int, finding_id: int) -> HttpResponse:
     finding = _finding(request, pk, finding_id)
     form = FindingAnswerForm(request.POST)
     if not form.is_valid():
@@ -580,7 +586,7 @@ def finding_answer(request: HttpRequest, pk: int, finding_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+def finding_close(request: AuthenticatedHttpRequest, pk: int, finding_id: int) -> HttpResponse:
     finding = _finding(request, pk, finding_id)
     reopen = request.POST.get("reopen") == "1"
     try:
@@ -594,7 +600,7 @@ def finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpRespons
 
 
 @login_required
-def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_actor(request.user, pk)
     if Actor.TEAM not in actor_relations(request.user, application):
         raise Http404
@@ -620,7 +626,7 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def product_list(request: HttpRequest) -> HttpResponse:
+def product_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     products = selectors.product_list_for_actor(request.user)
     enterprises = [o for o in user_organisations(request.user, OrganisationKind.ENTERPRISE)]
     form = ProductForm(request.POST or None) if enterprises else None
@@ -639,7 +645,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def product_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get_for_actor(request.user, pk)
     # Those of a family it is a variant of, too.
     applications = selectors.application_list_for_actor(request.user).filter(
@@ -670,7 +676,7 @@ def _sibling_form(user: User, product, data=None) -> SiblingTemplateForm | None:
 
 @login_required
 @require_POST
-def start_from_sibling(request: HttpRequest, pk: int) -> HttpResponse:
+def start_from_sibling(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get_for_actor(request.user, pk)
     form = _sibling_form(request.user, product, request.POST)
     if form is None:
@@ -689,17 +695,17 @@ def start_from_sibling(request: HttpRequest, pk: int) -> HttpResponse:
                     "Application %(ref)s created from the dossier of certificate %(number)s. "
                     "Check every figure for this model: the dossier is verified again."
                 )
-                % {"ref": application.reference, "number": application.copied_from.number},
+                % {"ref": application.reference, "number": form.cleaned_data["certificate"].number},
             )
             return _back(application)
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
     return redirect("certification:product_detail", pk=product.pk)
 
 
 @login_required
-def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def product_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get_for_actor(request.user, pk)
     if product.enterprise_id not in user_enterprise_ids(request.user):
         raise Http404
@@ -731,7 +737,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications = request.user.notifications.select_related("application")
     if request.method == "POST":
         notifications.filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -8,7 +8,9 @@ writer of `Application.status`.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
+from django.db.models import Field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -461,7 +463,7 @@ DOSSIER_REQUIRED_FIELDS = (
 
 def dossier_missing_items(version: DossierVersion) -> list[str]:
     missing = [
-        str(DossierVersion._meta.get_field(name).verbose_name)
+        str(cast(Field, DossierVersion._meta.get_field(name)).verbose_name)
         for name in DOSSIER_REQUIRED_FIELDS
         if getattr(version, name) in (None, "")
     ]

@@ -1,6 +1,8 @@
 """The errors a domain rule raises, shared by the apps. The API maps them to problem details
 (`config.api`), the portal to messages."""
 
+from django_stubs_ext import StrOrPromise
+
 
 class WorkflowError(Exception):
     """A rule of the procedure stops this step. `code` is machine-readable."""
@@ -8,7 +10,7 @@ class WorkflowError(Exception):
     status_code = 409
     code = "workflow_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: StrOrPromise, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:

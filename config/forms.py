@@ -1,6 +1,8 @@
 """Form error messages that say which field is at fault, for errors shown away from the field
 (a message at the top of the page, a screen reader's list of errors)."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -20,7 +22,13 @@ def length_errors_named(form: forms.BaseForm) -> None:
         ) % {"field": label, "limit": limit}
 
 
-class LengthErrorsNamed:
+if TYPE_CHECKING:
+    _Form = forms.BaseForm
+else:
+    _Form = object
+
+
+class LengthErrorsNamed(_Form):
     """Form mixin applying `length_errors_named`."""
 
     def __init__(self, *args, **kwargs) -> None:

@@ -15,7 +15,7 @@ from footprint import urls as footprint_urls
 from . import favicon, health
 
 # The admin signs in through the portal's sign-in, second factor included.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # replaced on purpose
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

@@ -49,11 +49,12 @@ def line_factor(line: InventoryLine, *, with_evidence: bool = False) -> engine.F
     ``with_evidence`` adds the name of a supplier factor's evidence file, which exports need
     and computations do not (it costs a query unless the lines were read with it).
     """
-    if line.factor_id is not None:
+    if line.factor is not None:
         return core_factor(line.factor)
     if line.direct_gas:
         return engine.direct_gas_factor(line.direct_gas)
     evidence = line.custom_factor_evidence if with_evidence else None
+    assert line.custom_factor_value is not None  # a line has a factor, a gas or its own value
     return engine.Factor(
         code=CUSTOM_FACTOR_CODE,
         value=Decimal(line.custom_factor_value),

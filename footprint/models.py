@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.domain_errors import WorkflowError
+from config.fields import DecimalDigits, decimal_field
 
 __all__ = [
     "DatasetVersion",
@@ -33,8 +34,8 @@ __all__ = [
 
 # Wide enough for a factor in kgCO2/TJ (56,100) and one in tCO2e/g alike; SQLite keeps 15
 # significant digits of whatever is stored, PostgreSQL keeps all of them.
-QUANTITY_DIGITS = {"max_digits": 30, "decimal_places": 12}
-SHARE_DIGITS = {"max_digits": 13, "decimal_places": 12}
+QUANTITY_DIGITS = DecimalDigits(max_digits=30, decimal_places=12)
+SHARE_DIGITS = DecimalDigits(max_digits=13, decimal_places=12)
 RATING_FIELDS = (
     "dq_technological",
     "dq_temporal",
@@ -141,7 +142,7 @@ class DatasetVersion(models.Model):
         if getattr(self, "_status_in_database", None) == DatasetVersionStatus.PUBLISHED:
             raise PublishedVersionImmutable(_("A published factor version cannot change."))
         super().save(*args, **kwargs)
-        self._status_in_database = self.status
+        self._status_in_database: str | None = self.status
 
     def delete(self, *args, **kwargs):
         if getattr(self, "_status_in_database", self.status) == DatasetVersionStatus.PUBLISHED:
@@ -149,7 +150,7 @@ class DatasetVersion(models.Model):
         return super().delete(*args, **kwargs)
 
     @classmethod
-    def from_db(cls, db, field_names, values):
+    def from_db(cls, db, field_names, values):  # type: ignore[override]  # stubs: Django 6's fetch_mode, not in 5.2
         instance = super().from_db(db, field_names, values)
         # What the database holds, so save() can tell a published row from one being published.
         instance._status_in_database = instance.__dict__.get("status")
@@ -182,7 +183,7 @@ class EmissionFactor(models.Model):
     source = models.CharField(_("source"), max_length=500)
     licence_note = models.TextField(_("licence note"), blank=True)
     factor_kind = models.CharField(_("kind"), max_length=64)
-    value = models.DecimalField(_("value"), **QUANTITY_DIGITS)
+    value = decimal_field(_("value"), QUANTITY_DIGITS)
     unit = models.CharField(_("unit"), max_length=32, help_text=_("Such as kgCO2e/kWh."))
     gas = models.CharField(_("gas"), max_length=8)
     gwp_set = models.CharField(
@@ -260,7 +261,7 @@ class InventoryLine(models.Model):
     position = models.PositiveIntegerField(_("position"))
     stage = models.CharField(_("life-cycle stage"), max_length=32, choices=Stage.choices)
     name = models.CharField(_("process or flow"), max_length=300)
-    amount = models.DecimalField(_("amount"), **QUANTITY_DIGITS)
+    amount = decimal_field(_("amount"), QUANTITY_DIGITS)
     unit = models.CharField(_("unit"), max_length=32)
     factor = models.ForeignKey(
         EmissionFactor,
@@ -270,8 +271,8 @@ class InventoryLine(models.Model):
         related_name="inventory_lines",
         verbose_name=_("emission factor"),
     )
-    custom_factor_value = models.DecimalField(
-        _("enterprise-specific factor"), null=True, blank=True, **QUANTITY_DIGITS
+    custom_factor_value = decimal_field(
+        _("enterprise-specific factor"), QUANTITY_DIGITS, null=True, blank=True
     )
     custom_factor_unit = models.CharField(
         _("unit of the enterprise-specific factor"), max_length=32, blank=True
@@ -309,8 +310,8 @@ class InventoryLine(models.Model):
             "enterprise-specific factor."
         ),
     )
-    net_calorific_value = models.DecimalField(
-        _("net calorific value"), null=True, blank=True, **QUANTITY_DIGITS
+    net_calorific_value = decimal_field(
+        _("net calorific value"), QUANTITY_DIGITS, null=True, blank=True
     )
     net_calorific_value_unit = models.CharField(
         _("net calorific value unit"), max_length=32, blank=True
@@ -417,22 +418,18 @@ class Recomputation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     gwp_set = models.CharField(_("GWP set"), max_length=8, choices=GwpSet.choices)
-    total = models.DecimalField(_("recomputed total"), **QUANTITY_DIGITS)
+    total = decimal_field(_("recomputed total"), QUANTITY_DIGITS)
     by_stage = models.JSONField(_("recomputed per stage"), default=dict)
-    fossil = models.DecimalField(_("fossil"), **QUANTITY_DIGITS)
-    biogenic = models.DecimalField(_("biogenic"), **QUANTITY_DIGITS)
-    primary_data_share = models.DecimalField(
-        _("primary data share"), null=True, blank=True, **SHARE_DIGITS
-    )
-    declared_total = models.DecimalField(
-        _("declared total"), null=True, blank=True, **QUANTITY_DIGITS
-    )
+    fossil = decimal_field(_("fossil"), QUANTITY_DIGITS)
+    biogenic = decimal_field(_("biogenic"), QUANTITY_DIGITS)
+    primary_data_share = decimal_field(_("primary data share"), SHARE_DIGITS, null=True, blank=True)
+    declared_total = decimal_field(_("declared total"), QUANTITY_DIGITS, null=True, blank=True)
     declared_by_stage = models.JSONField(_("declared per stage"), default=dict)
-    deviation = models.DecimalField(
+    deviation = decimal_field(
         _("deviation"),
+        QUANTITY_DIGITS,
         null=True,
         blank=True,
-        **QUANTITY_DIGITS,
         help_text=_(
             "|declared − recomputed| / |declared|; empty when nothing was declared "
             "or the declared figure is zero."
@@ -441,14 +438,12 @@ class Recomputation(models.Model):
     stage_deviations = models.JSONField(_("deviation per stage"), default=dict)
     material = models.BooleanField(_("material deviation"), default=False)
     material_stages = models.JSONField(_("stages with a material deviation"), default=list)
-    materiality = models.DecimalField(_("materiality threshold"), **SHARE_DIGITS)
-    uncertainty_mean = models.DecimalField(_("mean"), null=True, blank=True, **QUANTITY_DIGITS)
-    uncertainty_median = models.DecimalField(_("median"), null=True, blank=True, **QUANTITY_DIGITS)
-    uncertainty_p2_5 = models.DecimalField(
-        _("2.5th percentile"), null=True, blank=True, **QUANTITY_DIGITS
-    )
-    uncertainty_p97_5 = models.DecimalField(
-        _("97.5th percentile"), null=True, blank=True, **QUANTITY_DIGITS
+    materiality = decimal_field(_("materiality threshold"), SHARE_DIGITS)
+    uncertainty_mean = decimal_field(_("mean"), QUANTITY_DIGITS, null=True, blank=True)
+    uncertainty_median = decimal_field(_("median"), QUANTITY_DIGITS, null=True, blank=True)
+    uncertainty_p2_5 = decimal_field(_("2.5th percentile"), QUANTITY_DIGITS, null=True, blank=True)
+    uncertainty_p97_5 = decimal_field(
+        _("97.5th percentile"), QUANTITY_DIGITS, null=True, blank=True
     )
     uncertainty_draws = models.PositiveIntegerField(_("draws"), null=True, blank=True)
     uncertainty_seed = models.BigIntegerField(_("seed"), null=True, blank=True)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from config.domain_errors import WorkflowError
 
 from . import bridge, selectors, services
@@ -43,7 +44,7 @@ def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse
 
 
 @login_required
-def factor_list(request: HttpRequest) -> HttpResponse:
+def factor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FactorSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     factors = selectors.factor_search(
@@ -66,7 +67,7 @@ def factor_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dataset_list(request: HttpRequest) -> HttpResponse:
+def dataset_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     can_edit = selectors.user_can_edit_factor_library(request.user)
     datasets = [
         {
@@ -89,7 +90,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def dataset_draft_create(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_draft_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not selectors.user_can_edit_factor_library(request.user):
         raise Http404
     dataset = selectors.dataset_get(pk)
@@ -107,7 +108,7 @@ def dataset_draft_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def dataset_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_version_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = selectors.dataset_version_get_for_actor(request.user, pk)
     editable = (
         version.status == DatasetVersionStatus.DRAFT
@@ -138,7 +139,7 @@ def dataset_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dataset_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_version_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = selectors.dataset_version_get_for_actor(request.user, pk)
     try:
         services.dataset_version_publish(actor=request.user, version=version)
@@ -155,7 +156,7 @@ def dataset_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dataset_version_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def dataset_version_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = selectors.dataset_version_get_for_actor(request.user, pk)
     try:
         services.dataset_version_discard(actor=request.user, version=version)
@@ -167,7 +168,7 @@ def dataset_version_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def factor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def factor_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     factor = selectors.factor_get_for_editing(request.user, pk)
     initial = {name: getattr(factor, name) for name in FACTOR_FIELDS}
     form = FactorForm(request.POST or None, initial=initial)
@@ -186,7 +187,7 @@ def factor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def factor_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def factor_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     factor = selectors.factor_get_for_editing(request.user, pk)
     try:
         services.factor_delete(actor=request.user, factor=factor)
@@ -199,5 +200,5 @@ def factor_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inventory_template(request: HttpRequest) -> HttpResponse:
+def inventory_template(request: AuthenticatedHttpRequest) -> HttpResponse:
     return attachment(bridge.template_bytes(), XLSX, "inventory-template.xlsx")

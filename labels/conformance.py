@@ -318,7 +318,7 @@ def conformance_credential_issue(*, credential: Any, options: Any) -> dict[str, 
 # --- Status changes ----------------------------------------------------------------------
 
 
-def _status_purposes(value: Any) -> list[str]:
+def _status_purposes(value: Any) -> list[tuple[str, Mapping]]:
     if isinstance(value, list) and not value:
         raise ConformanceRequestError('"credentialStatus" names at least one entry')
     purposes = []

@@ -21,8 +21,8 @@ def certificate_render(label_id: int) -> bool:
     version = label.content_version
     facts = label_facts(label)
     fingerprint = content_fingerprint(facts)
-    document = CertificateDocument.objects.filter(label=label).first()
-    if document and document.fingerprint == fingerprint and _stored(document):
+    existing = CertificateDocument.objects.filter(label=label).first()
+    if existing and existing.fingerprint == fingerprint and _stored(existing):
         _mark_fresh(label_id, version)
         return False
     pdf = certificate_pdf(facts)
@@ -39,7 +39,8 @@ def certificate_render(label_id: int) -> bool:
     except IntegrityError:
         # The same task delivered twice (a worker presumed lost) rendered the first PDF of this
         # label at the same time and recorded it first: its document stands, this file goes.
-        document.file.storage.delete(document.file.name)
+        if document.file.name:
+            document.file.storage.delete(document.file.name)
         return False
     if old_name and old_name != document.file.name:
         document.file.storage.delete(old_name)
@@ -49,7 +50,10 @@ def certificate_render(label_id: int) -> bool:
 def _stored(document: CertificateDocument) -> bool:
     # A database restored beside newer files (an object store keeps its own history) may name
     # a PDF since replaced and deleted: that one is drawn again.
-    return bool(document.file) and document.file.storage.exists(document.file.name)
+    name = document.file.name  # what bool(document.file) tests
+    if not name:
+        return False
+    return document.file.storage.exists(name)
 
 
 def _mark_fresh(label_id: int, version: int) -> None:

@@ -28,7 +28,7 @@ def private_key_encrypt(private_key: Ed25519PrivateKey) -> bytes:
     return master_cipher().encrypt(raw)
 
 
-def private_key_decrypt(encrypted: bytes) -> Ed25519PrivateKey:
+def private_key_decrypt(encrypted: bytes | memoryview) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(master_cipher().decrypt(bytes(encrypted)))
 
 

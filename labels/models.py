@@ -190,7 +190,7 @@ class Label(models.Model):
     @property
     def product(self):
         """The product this label is for: a variant's, or the certificate's own."""
-        return self.variant.product if self.variant_id else self.certificate.product
+        return self.variant.product if self.variant is not None else self.certificate.product
 
     def effective_status(self, now=None) -> str:
         """The status the world is told: a valid or suspended label past its validUntil is

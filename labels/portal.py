@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role
 from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_has_role, user_organisations
@@ -62,14 +63,15 @@ class StatusChangeForm(LengthErrorsNamed, forms.Form):
     confirm = forms.BooleanField(required=False)
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") in CONFIRMATIONS and not data.get("confirm"):
             raise forms.ValidationError(CONFIRMATION_MISSING, code="confirmation_required")
         return data
 
 
 @login_required
-def label_list(request: HttpRequest) -> HttpResponse:
+def label_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     labels = selectors.label_list_for_actor(request.user)
     page = Paginator(labels, 50).get_page(request.GET.get("page"))
     return render(
@@ -101,14 +103,16 @@ LABEL_COLUMNS: tuple[Column[Label], ...] = (
 
 
 @login_required
-def label_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+def label_export(
+    request: AuthenticatedHttpRequest, kind: str
+) -> HttpResponse | StreamingHttpResponse:
     """Every label of the list, as the list shows them: the status the world is told."""
     labels = selectors.label_list_for_actor(request.user).select_related("variant__product")
     return export_response(kind, labels, LABEL_COLUMNS, "labels")
 
 
 @login_required
-def label_manage(request: HttpRequest, serial: str) -> HttpResponse:
+def label_manage(request: AuthenticatedHttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
     manages = selectors.user_manages_label(request.user, label)
     actions = (
@@ -135,13 +139,13 @@ def label_manage(request: HttpRequest, serial: str) -> HttpResponse:
 @require_recent_second_factor(
     back=lambda request, serial: reverse("labels_portal:manage", args=[serial])
 )
-def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
+def label_status_change(request: AuthenticatedHttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
         errors = form.non_field_errors() or [_("Choose an action and give the reason.")]
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("labels_portal:manage", serial=serial)
     try:
         services.label_change_status(
@@ -150,7 +154,9 @@ def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
             action=form.cleaned_data["action"],
             reason=form.cleaned_data["reason"],
         )
-    except (WorkflowError, ValidationError) as error:
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
         messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
     else:
         messages.success(
@@ -162,7 +168,7 @@ def label_status_change(request: HttpRequest, serial: str) -> HttpResponse:
 
 
 @login_required
-def artwork(request: HttpRequest, serial: str, size: int, fmt: str) -> HttpResponse:
+def artwork(request: AuthenticatedHttpRequest, serial: str, size: int, fmt: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
     if size not in PRINT_SIZES_MM or fmt not in ("svg", "png"):
         raise Http404
@@ -176,7 +182,7 @@ def artwork(request: HttpRequest, serial: str, size: int, fmt: str) -> HttpRespo
 
 
 @login_required
-def key_list(request: HttpRequest) -> HttpResponse:
+def key_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     bodies = [
         o
         for o in user_organisations(request.user)
@@ -200,7 +206,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @require_recent_second_factor(back=lambda request, body_id: reverse("labels_portal:keys"))
-def key_rotate(request: HttpRequest, body_id: int) -> HttpResponse:
+def key_rotate(request: AuthenticatedHttpRequest, body_id: int) -> HttpResponse:
     body = next(
         (
             o
@@ -221,7 +227,7 @@ def key_rotate(request: HttpRequest, body_id: int) -> HttpResponse:
 @login_required
 @require_POST
 @require_recent_second_factor(back=lambda request, key_id: reverse("labels_portal:keys"))
-def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+def key_revoke(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     key = SigningKey.objects.select_related("body").filter(pk=key_id).first()
     if key is None or not user_has_role(request.user, Role.BODY_ADMIN, key.body):
         raise Http404

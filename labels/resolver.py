@@ -14,8 +14,9 @@ characters `%23`, not `#`.
 """
 
 import calendar
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from django.http import QueryDict
 
 from .rendering.qr import serial_is_valid
 
@@ -102,7 +103,7 @@ def check_attribute(ai: str, value: str) -> None:
         raise InvalidDigitalLink(f"the value of {ai} ({rule.name}) is not a YYMMDD date")
 
 
-def query_attributes(query: Mapping, *, in_path: tuple[str, ...] = ()) -> dict[str, str]:
+def query_attributes(query: QueryDict, *, in_path: tuple[str, ...] = ()) -> dict[str, str]:
     """The AIs of a query string (a QueryDict) that we know, checked. An AI given twice, or in
     both the path and the query, is invalid; AIs we do not know are left alone."""
     attributes: dict[str, str] = {}
@@ -117,7 +118,7 @@ def query_attributes(query: Mapping, *, in_path: tuple[str, ...] = ()) -> dict[s
     return attributes
 
 
-def parse_digital_link(gtin: str, rest: str, query: Mapping | None = None) -> DigitalLink:
+def parse_digital_link(gtin: str, rest: str, query: QueryDict | None = None) -> DigitalLink:
     """`gtin` and `rest` as the URL pattern captured them from the decoded path; `query` the
     request's QueryDict."""
     if len(gtin) != 14 or not _ascii_digits(gtin):
@@ -143,5 +144,5 @@ def parse_digital_link(gtin: str, rest: str, query: Mapping | None = None) -> Di
     serial = qualifiers.get("21")
     if serial is not None and not serial_is_valid(serial):
         raise InvalidDigitalLink("the serial is not an uppercase Crockford base32 label serial")
-    attributes = query_attributes(query or {}, in_path=tuple(qualifiers))
+    attributes = query_attributes(query or QueryDict(), in_path=tuple(qualifiers))
     return DigitalLink(gtin=gtin, qualifiers=qualifiers, attributes=attributes)

@@ -133,7 +133,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 )
                 certificate.save(update_fields=["status", "status_history"])
             label_supervision_refresh(certificate)
-            if certificate.renews_id:
+            if certificate.renews is not None:
                 label_supervision_refresh(certificate.renews)
             for each in issued:
                 transaction.on_commit(partial(_after_issue, each.pk), robust=True)
@@ -145,8 +145,9 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                         for each in issued
                     ),
                     *(
-                        _label_chain_event(old, "superseded", reason=old.superseded_by.serial)
+                        _label_chain_event(old, "superseded", reason=superseding.serial)
                         for old in previous
+                        if (superseding := old.superseded_by) is not None
                     ),
                 ]
             )
@@ -249,7 +250,7 @@ def _supersede(certificate: Certificate, label: Label) -> list[Label]:
     certificates = (
         [certificate.pk, certificate.renews_id] if certificate.renews_id else [certificate.pk]
     )
-    product_id = label.variant.product_id if label.variant_id else certificate.product_id
+    product_id = label.variant.product_id if label.variant is not None else certificate.product_id
     previous = list(
         Label.objects.select_for_update(of=("self",), no_key=True)
         .filter(certificate_id__in=certificates, superseded_by__isnull=True)
@@ -367,7 +368,7 @@ def label_change_status(
             action == "restore"
             and reason_code != ReasonCode.APPEAL_OVERTURNED
             and label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
-            and not user_is_regulator(actor)
+            and (actor is None or not user_is_regulator(actor))
         ):
             raise ActorNotPermitted(
                 _(

@@ -87,7 +87,11 @@ def trusted_issuers() -> set[str]:
     bodies = Organisation.objects.filter(
         kind=OrganisationKind.CERTIFICATION_BODY, code__isnull=False
     ).values_list("code", flat=True)
-    issuers = {keys.did_web(settings.LABEL_PUBLIC_HOST, "bodies", code) for code in bodies}
+    issuers = {
+        keys.did_web(settings.LABEL_PUBLIC_HOST, "bodies", code)
+        for code in bodies
+        if code is not None
+    }
     issuers |= {
         "did:key:" + multibase
         for multibase in SigningKey.objects.values_list("public_key_multibase", flat=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -225,7 +226,7 @@ PERSONA_MEMBERSHIPS = {
 def world(db) -> World:
     """Built with a handful of bulk inserts: the exhaustive workflow test builds it 2,000 times."""
     category = category_from_reference(PRODUCT_CATEGORY)
-    organisations = dict(
+    organisations: dict[str, Any] = dict(
         zip(
             (
                 "enterprise",
@@ -257,7 +258,7 @@ def world(db) -> World:
             for name in ("body", "peer_body")
         ]
     )
-    people = dict(
+    people: dict[str, Any] = dict(
         zip(
             PERSONA_MEMBERSHIPS,
             User.objects.bulk_create(
@@ -350,7 +351,7 @@ PATH = (
     Status.APPROVED,
 )
 # Where a terminal status leaves the path.
-BRANCHES_FROM = {Status.REJECTED: Status.SUBMITTED, Status.REFUSED: Status.DECISION}
+BRANCHES_FROM: dict[str, str] = {Status.REJECTED: Status.SUBMITTED, Status.REFUSED: Status.DECISION}
 
 
 def _reached(status: str, milestone: str) -> bool:
@@ -513,6 +514,7 @@ def certificate_create_directly(application: Application, version: DossierVersio
         or 0
     ) + 1
     today = timezone.localdate()
+    assert body.code is not None
     return Certificate.objects.create(
         application=application,
         number=django_settings.CERTIFICATE_NUMBER_FORMAT.format(

@@ -5,6 +5,7 @@ import struct
 import zlib
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.core.files.base import ContentFile
@@ -83,13 +84,26 @@ def make_uscc(first_seventeen: str) -> str:
     return first_seventeen + uscc_check_character(first_seventeen)
 
 
+Model = TypeVar("Model")
+
+if TYPE_CHECKING:
+
+    class ModelFactory(DjangoModelFactory[Model]):
+        """Calling a factory makes a model instance (through factory_boy's metaclass)."""
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Model: ...  # type: ignore[misc]  # factory_boy's metaclass __call__ is untyped
+
+else:
+    ModelFactory = DjangoModelFactory
+
+
 def make_gtin(n: int) -> str:
     """A GTIN-13 under a Chinese GS1 prefix, normalised to 14 digits."""
     body = f"690{n:09d}"
     return f"{body}{gtin_check_digit(body)}".zfill(14)
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -102,7 +116,7 @@ class UserFactory(DjangoModelFactory):
     password = "!unusable"
 
 
-class OrganisationFactory(DjangoModelFactory):
+class OrganisationFactory(ModelFactory[Organisation]):
     class Meta:
         model = Organisation
         skip_postgeneration_save = True
@@ -153,7 +167,7 @@ class MarketplaceFactory(OrganisationFactory):
     uscc = factory.Sequence(lambda n: make_uscc(f"91330100ME{n:07d}"))
 
 
-class MembershipFactory(DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -169,7 +183,7 @@ def member_of(organisation: Organisation, role: str, **user_fields) -> User:
     return user
 
 
-class ProductCategoryFactory(DjangoModelFactory):
+class ProductCategoryFactory(ModelFactory[ProductCategory]):
     class Meta:
         model = ProductCategory
         django_get_or_create = ("code",)
@@ -181,7 +195,7 @@ class ProductCategoryFactory(DjangoModelFactory):
     source = "test"
 
 
-class ProductFactory(DjangoModelFactory):
+class ProductFactory(ModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -195,7 +209,7 @@ class ProductFactory(DjangoModelFactory):
     category = factory.SubFactory(ProductCategoryFactory)
 
 
-class ApplicationFactory(DjangoModelFactory):
+class ApplicationFactory(ModelFactory[Application]):
     class Meta:
         model = Application
 
@@ -217,7 +231,7 @@ STAGE_RESULTS = {
     Stage.USE: "5.900000",
     Stage.END_OF_LIFE: "1.400000",
 }
-COMPLETE_DOSSIER = {
+COMPLETE_DOSSIER: dict[str, Any] = {
     "goal": "Quantify the cradle-to-grave footprint of one battery pack for the label.",
     "commissioner": "The enterprise",
     "practitioner": "In-house LCA team",
@@ -247,7 +261,7 @@ COMPLETE_DOSSIER = {
 }
 
 
-class DossierVersionFactory(DjangoModelFactory):
+class DossierVersionFactory(ModelFactory[DossierVersion]):
     class Meta:
         model = DossierVersion
 
@@ -258,7 +272,7 @@ class DossierVersionFactory(DjangoModelFactory):
         complete = factory.Trait(**COMPLETE_DOSSIER)
 
 
-class EvidenceFileFactory(DjangoModelFactory):
+class EvidenceFileFactory(ModelFactory[EvidenceFile]):
     class Meta:
         model = EvidenceFile
         exclude = ("content",)

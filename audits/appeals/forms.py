@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +34,8 @@ class AppealForm(forms.Form):
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].choices = choices
+        decision_field = cast(forms.ChoiceField, self.fields["decision"])
+        decision_field.choices = choices
 
 
 class AppealStepForm(forms.Form):

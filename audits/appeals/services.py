@@ -56,10 +56,11 @@ def _decision_appealed(kind: str, application: Application | None, label: Label 
         return application.events.filter(action=Action.REFUSE).latest("created_at", "pk")
     if label is None:
         raise TransitionNotAllowed(_("Name the label whose suspension or withdrawal you appeal."))
-    expected = {
+    expected_by_kind: dict[str, tuple[LabelStatus, str]] = {
         AppealKind.SUSPENSION: (LabelStatus.SUSPENDED, "suspended"),
         AppealKind.WITHDRAWAL: (LabelStatus.REVOKED, "revoked"),
-    }[kind]
+    }
+    expected = expected_by_kind[kind]
     if label.status != expected[0]:
         raise TransitionNotAllowed(
             _("The label is %(status)s: there is no such decision to appeal.")
@@ -97,13 +98,13 @@ def appeal_file(
             application = (
                 Application.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("enterprise", "certification_body")
-                .get(pk=application_id)
+                .get(pk=application_id)  # type: ignore[misc]  # stubs: pk=None is a lookup too
             )
         else:
             label = (
                 Label.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("certificate__application")
-                .get(pk=label_id)
+                .get(pk=label_id)  # type: ignore[misc]  # stubs: pk=None is a lookup too
             )
             if label.superseded_by_id is not None:
                 # A certificate's decision reaches every label version; it is appealed once,
@@ -144,7 +145,7 @@ def appeal_file(
             AppealAttachment.objects.create(
                 appeal=appeal,
                 file=upload,
-                name=upload.name[:255],
+                name=(upload.name or "")[:255],
                 content_type=info.content_type,
                 sha256=info.sha256,
             )
@@ -249,6 +250,7 @@ def _apply_overturn(appeal: Appeal, actor: User) -> None:
             comment=reason,
         )
     elif appeal.kind == AppealKind.SUSPENSION:
+        assert appeal.label_id is not None  # an appeal of a suspension names its label
         label_services.label_change_status(
             actor=actor,
             label_id=appeal.label_id,
@@ -257,6 +259,7 @@ def _apply_overturn(appeal: Appeal, actor: User) -> None:
             reason_code=ReasonCode.APPEAL_OVERTURNED,
         )
     else:
+        assert appeal.label_id is not None  # an appeal of a withdrawal names its label
         label_services.label_change_status(
             actor=actor,
             label_id=appeal.label_id,
@@ -285,7 +288,7 @@ def _chain(appeal: Appeal, action: str, *, actor: User, data: dict) -> None:
             "reference": appeal.reference,
             "kind": appeal.kind,
             "status": appeal.status,
-            "label": appeal.label.serial if appeal.label_id else None,
+            "label": appeal.label.serial if appeal.label is not None else None,
             "reasons": appeal.reasons,
             "decisionReason": appeal.decision_reason,
             "effectApplied": appeal.effect_applied_at is not None,
@@ -293,7 +296,7 @@ def _chain(appeal: Appeal, action: str, *, actor: User, data: dict) -> None:
         },
         actor=actor,
         application_id=appeal.application_id,
-        certificate_id=appeal.label.certificate_id if appeal.label_id else None,
+        certificate_id=appeal.label.certificate_id if appeal.label is not None else None,
         body_id=appeal.body_id or (application.certification_body_id if application else None),
     )
 

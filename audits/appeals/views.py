@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.second_factor import require_recent_second_factor
 from certification.errors import WorkflowError
 
@@ -21,7 +22,7 @@ from .workflow import STEP_LABELS, appeal_available_steps
 
 
 @login_required
-def appeal_list(request: HttpRequest) -> HttpResponse:
+def appeal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     appeals = selectors.appeal_list_for_actor(request.user)
     page = Paginator(appeals, 50).get_page(request.GET.get("page"))
     decisions = selectors.appealable_decisions(request.user)
@@ -63,7 +64,7 @@ def _choices(decisions: dict) -> list[tuple[str, str]]:
 
 
 @login_required
-def appeal_new(request: HttpRequest) -> HttpResponse:
+def appeal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     choices = _choices(selectors.appealable_decisions(request.user))
     form = AppealForm(request.POST or None, request.FILES or None, choices=choices)
     if request.method == "POST" and form.is_valid():
@@ -93,7 +94,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def appeal_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def appeal_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     appeal = selectors.appeal_get_for_actor(request.user, reference)
     steps = appeal_available_steps(request.user, appeal)
     return render(
@@ -118,7 +119,7 @@ DECISION_STEPS = ("uphold", "overturn")
     when=lambda request: request.POST.get("step") in DECISION_STEPS,
     back=lambda request, reference: reverse("appeals:detail", args=[reference]),
 )
-def appeal_step(request: HttpRequest, reference: str) -> HttpResponse:
+def appeal_step(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     appeal = selectors.appeal_get_for_actor(request.user, reference)
     form = AppealStepForm(request.POST)
     if not form.is_valid():
@@ -131,7 +132,9 @@ def appeal_step(request: HttpRequest, reference: str) -> HttpResponse:
             step=form.cleaned_data["step"],
             reason=form.cleaned_data["reason"],
         )
-    except (WorkflowError, ValidationError) as error:
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
         messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
     else:
         appeal.refresh_from_db()

@@ -75,9 +75,7 @@ def person_uninvolved_in_decision(appeal: Appeal, person: User) -> None:
         )
     from audits.supervision.selectors import took_part_in_supervision
 
-    if appeal.label_id is not None and took_part_in_supervision(
-        person, appeal.label.certificate_id
-    ):
+    if appeal.label is not None and took_part_in_supervision(person, appeal.label.certificate_id):
         raise GuardFailed(
             "decider_uninvolved",
             _(

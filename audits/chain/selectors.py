@@ -4,7 +4,7 @@ heads anchored in the transparency log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -74,7 +74,9 @@ def chain_head() -> tuple[int, bytes]:
     return (row[0], bytes(row[1])) if row else (0, bytes(32))
 
 
-def chain_rows(*, columns: str = "seq, body, hash", fetch: int = FETCH_ROWS) -> Iterator[tuple]:
+def chain_rows(
+    *, columns: str = "seq, body, hash", fetch: int = FETCH_ROWS
+) -> Generator[tuple, None, None]:
     """Every entry's columns (seq first) in order, streamed a page at a time by keyset (each
     page one range of the primary key), never a model instance per row. On PostgreSQL the
     bytea columns travel in binary: decoding them from hex would cost more than hashing them."""
@@ -90,7 +92,9 @@ def chain_rows(*, columns: str = "seq, body, hash", fetch: int = FETCH_ROWS) -> 
             after = rows[-1][0]
 
 
-def chain_bodies(*, up_to: int, after: int = 0, fetch: int = FETCH_ROWS) -> Iterator[bytes]:
+def chain_bodies(
+    *, up_to: int, after: int = 0, fetch: int = FETCH_ROWS
+) -> Generator[bytes, None, None]:
     """The bytes of entries after+1..up_to in order, and nothing else: what the fast walk
     reads. Pages are ranges of numbers, so a missing entry shows as a broken link."""
     sql = "SELECT body FROM audits_auditentry WHERE seq > %s AND seq <= %s ORDER BY seq"
@@ -111,8 +115,8 @@ def _cursor():
         with cursor:
             yield cursor, lambda sql, params: cursor.execute(sql, params, binary=True)
     else:
-        with connection.cursor() as cursor:
-            yield cursor, cursor.execute
+        with connection.cursor() as django_cursor:
+            yield django_cursor, django_cursor.execute
 
 
 def chain_anchors() -> dict[int, tuple[int, bytes]]:

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_regulator
 from certification.models import Application, Certificate
@@ -32,7 +33,7 @@ CSV_COLUMNS = [
 ]
 
 
-def _ensure_regulator(request: HttpRequest) -> None:
+def _ensure_regulator(request: AuthenticatedHttpRequest) -> None:
     if not user_is_regulator(request.user):
         raise Http404
 
@@ -45,7 +46,7 @@ def _filters(request: HttpRequest) -> tuple[EntryFilterForm, EntryFilters | None
 
 
 @login_required
-def entry_list_view(request: HttpRequest) -> HttpResponse:
+def entry_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     _ensure_regulator(request)
     form, filters = _filters(request)
     entries = entry_list(filters) if filters is not None else entry_list(EntryFilters()).none()
@@ -96,7 +97,9 @@ def _names(entries) -> dict[str, dict]:
 
 
 @login_required
-def entry_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def entry_export(
+    request: AuthenticatedHttpRequest, kind: str
+) -> HttpResponse | StreamingHttpResponse:
     _ensure_regulator(request)
     if kind not in ("csv", "jsonl"):
         raise Http404

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from certification.apis import _paginated
 from config.api import Pagination
 from config.permissions import IsPerson
@@ -26,7 +27,7 @@ from .models import Complaint, ComplaintCategory
 
 
 class ComplaintOutput(serializers.ModelSerializer):
-    label = serializers.CharField(source="label.serial")
+    label = serializers.CharField(source="label.serial")  # type: ignore[assignment]  # stubs: DRF takes declared fields off the class, not Field.label
     certificateNumber = serializers.CharField(source="certificate.number")
     body = serializers.CharField(source="body.code")
     handler = serializers.CharField(source="handler.username", allow_null=True, default=None)
@@ -66,7 +67,7 @@ class ComplaintOutput(serializers.ModelSerializer):
 
 
 class ComplaintInput(serializers.Serializer):
-    label = serializers.CharField(max_length=32)
+    label = serializers.CharField(max_length=32)  # type: ignore[assignment]  # stubs: DRF takes declared fields off the class, not Field.label
     category = serializers.ChoiceField(choices=ComplaintCategory.choices)
     description = serializers.CharField(max_length=10_000)
     contact = serializers.CharField(
@@ -101,7 +102,7 @@ class ComplaintListApi(APIView):
         return [AnonymousThrottle(), PersonThrottle(), ApiKeyThrottle()]
 
     @extend_schema(responses=ComplaintOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         complaints = selectors.complaint_list_for_actor(request.user)
         return _paginated(request, self, complaints, ComplaintOutput)
 
@@ -145,6 +146,6 @@ class ComplaintListApi(APIView):
 
 class ComplaintDetailApi(APIView):
     @extend_schema(responses=ComplaintOutput)
-    def get(self, request: Request, reference: str) -> Response:
+    def get(self, request: AuthenticatedRequest, reference: str) -> Response:
         complaint = selectors.complaint_get_for_actor(request.user, reference)
         return Response(ComplaintOutput(complaint).data)

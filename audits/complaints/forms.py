@@ -1,5 +1,9 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
 
 from .models import ComplaintAction, ComplaintCategory, ComplaintOutcome
 
@@ -25,11 +29,14 @@ class ComplaintForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None)
+    handler: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Handler"), queryset=None
+    )
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = candidates
+        handler_field = cast(forms.ModelChoiceField, self.fields["handler"])
+        handler_field.queryset = candidates
 
 
 class StepForm(forms.Form):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -68,7 +69,7 @@ class SubmittedComplaint:
 
 def complaint_submit(
     *,
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     label_serial: str,
     category: str,
     description: str,
@@ -362,7 +363,7 @@ def _apply_outcome(complaint: Complaint, actor: User) -> None:
 
 
 def _notify_complainant(complaint: Complaint) -> None:
-    if complaint.complainant_id is not None:
+    if complaint.complainant is not None:
         with translation.override(complaint.complainant.notification_language):
             Notification.objects.create(
                 recipient=complaint.complainant,

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from certification.errors import WorkflowError
 from config.throttles import ComplaintThrottle
@@ -97,7 +98,7 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     complaints = selectors.complaint_list_for_actor(request.user)
     status = request.GET.get("status", "")
     if status in ComplaintStatus.values:
@@ -134,7 +135,7 @@ def _handler_candidates(complaint) -> list[User]:
 
 
 @login_required
-def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def complaint_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_get_for_actor(request.user, reference)
     relations = complaint_relations(request.user, complaint)
     steps = complaint_available_steps(request.user, complaint)
@@ -160,7 +161,7 @@ def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def complaint_assign(request: HttpRequest, reference: str) -> HttpResponse:
+def complaint_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_get_for_actor(request.user, reference)
     candidates = User.objects.filter(pk__in=[u.pk for u in _handler_candidates(complaint)])
     form = AssignForm(request.POST, candidates=candidates)
@@ -183,7 +184,7 @@ def complaint_assign(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def complaint_step(request: HttpRequest, reference: str) -> HttpResponse:
+def complaint_step(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_get_for_actor(request.user, reference)
     is_decision = request.POST.get("step") == ComplaintStep.DECIDE
     form = DecideForm(request.POST) if is_decision else StepForm(request.POST)
@@ -215,7 +216,7 @@ def complaint_step(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-def complaint_attachment(request: HttpRequest, reference: str) -> FileResponse:
+def complaint_attachment(request: AuthenticatedHttpRequest, reference: str) -> FileResponse:
     complaint = selectors.complaint_get_for_actor(request.user, reference)
     if not complaint.attachment:
         raise Http404

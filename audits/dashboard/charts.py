@@ -1,6 +1,7 @@
 """Geometry of the dashboard's SVG charts, laid out on the server (no script, no inline style:
 the Content Security Policy allows neither). Templates draw the shapes with CSS classes."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,7 +37,7 @@ class BarChart:
     empty: bool
 
 
-def bar_chart(rows: list[tuple[str, int | Decimal | None]]) -> BarChart:
+def bar_chart(rows: Sequence[tuple[str, int | Decimal | None]]) -> BarChart:
     """Horizontal bars from zero, one per (label, value); a missing value draws no bar."""
     values = [float(value) for _label, value in rows if value is not None]
     high = max([0.0, *values]) or 1.0

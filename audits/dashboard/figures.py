@@ -19,9 +19,11 @@ and PostgreSQL both run. The tests check that both give the same figures.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -241,7 +243,7 @@ def _medians_of(rows, group_names: tuple[str, ...], groupings: list[tuple[str, .
 # --- the figures ----------------------------------------------------------------------------
 
 
-def application_counts(filters: DashboardFilters) -> list[dict]:
+def application_counts(filters: DashboardFilters) -> Sequence[Mapping[str, Any]]:
     """Applications per (body, status)."""
     if counted(filters):
         return _counts(filters, facts.STATUS, certification_body_id="body_id", status="key")
@@ -297,7 +299,7 @@ def decision_lead_times(filters: DashboardFilters) -> list[tuple]:
     return _medians(decided, [("body",), ()], ("body",))
 
 
-def finding_counts(filters: DashboardFilters) -> list[dict]:
+def finding_counts(filters: DashboardFilters) -> Sequence[Mapping[str, Any]]:
     """Findings per (body, severity)."""
     if counted(filters):
         return _counts(filters, facts.FINDING, severity="key", body="body_id")
@@ -333,7 +335,7 @@ def deviation_counts(filters: DashboardFilters) -> dict[str, int]:
     return {row["bucket"]: row["count"] for row in rows}
 
 
-def label_event_counts(filters: DashboardFilters) -> list[dict]:
+def label_event_counts(filters: DashboardFilters) -> Sequence[Mapping[str, Any]]:
     """Suspensions and withdrawals per (month, action, body)."""
     if counted(filters):
         return _counts(filters, facts.LABEL, "month", action="key", body="body_id")
@@ -503,7 +505,7 @@ def dashboard(filters: DashboardFilters, choices: Choices) -> Dashboard:
         ],
         deviation=[(key, label, deviation.get(key, 0)) for key, _limit, label in DEVIATION_BUCKETS]
         + [(NO_DEVIATION[0], NO_DEVIATION[1], deviation.get(NO_DEVIATION[0], 0))],
-        months=[(month, *counts) for month, counts in sorted(months.items())],
+        months=[(month, counts[0], counts[1]) for month, counts in sorted(months.items())],
         bodies=list(bodies.values()),
     )
 
@@ -578,5 +580,5 @@ def public_statistics(today: date | None = None) -> PublicStatistics:
             for status in LabelStatus.values
         ],
         certificates=certificates,
-        months=[(month, *counts) for month, counts in sorted(months.items())],
+        months=[(month, counts[0], counts[1]) for month, counts in sorted(months.items())],
     )

@@ -7,6 +7,7 @@ code in its Unified Social Credit Code (characters 3-4, the GB/T 2260 province c
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -97,14 +98,18 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, data, *, choices: Choices) -> None:
         super().__init__(data)
         everything = [("", _("All"))]
-        self.fields["category"].choices = everything + [
+        category_field = cast(forms.TypedChoiceField, self.fields["category"])
+        category_field.choices = everything + [
             (category.pk, f"{category.code} {category.name}") for category in choices.categories
         ]
-        self.fields["province"].choices = everything + list(Province.choices)
-        self.fields["body"].choices = everything + [(body.pk, body.name) for body in choices.bodies]
+        province_field = cast(forms.ChoiceField, self.fields["province"])
+        province_field.choices = everything + list(Province.choices)
+        body_field = cast(forms.TypedChoiceField, self.fields["body"])
+        body_field.choices = everything + [(body.pk, body.name) for body in choices.bodies]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         earliest, latest = date(2000, 1, 1), timezone.localdate() + timedelta(days=366)
         for day in (start, end):
@@ -170,7 +175,7 @@ def filters_from(form: DashboardFilterForm) -> DashboardFilters:
     )
 
 
-def enterprises_in_province(province: str) -> QuerySet[Organisation]:
+def enterprises_in_province(province: str) -> QuerySet[Organisation, Any]:
     """A subquery of the organisations located in `province` (see the module's note)."""
     by_uscc = Q(province="", region=PROVINCE_USCC_CODES.get(province, "--"))
     return (
@@ -180,6 +185,6 @@ def enterprises_in_province(province: str) -> QuerySet[Organisation]:
     )
 
 
-def categories_under(category_id: int) -> QuerySet[ProductCategory]:
+def categories_under(category_id: int) -> QuerySet[ProductCategory, Any]:
     """A subquery of the category and its catalogue products (the reference has two levels)."""
     return ProductCategory.objects.filter(Q(pk=category_id) | Q(parent_id=category_id)).values("pk")

@@ -3,6 +3,9 @@ complaints and appeals per body, surveillance overdue, random sampling outcomes.
 aggregate query, whatever the number of records, and honours the dashboard's filters.
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.db.models import Count, F, IntegerField, Min, Q, Value
 from django.utils import timezone
 
@@ -101,7 +104,7 @@ def complaints_and_appeals_per_body(filters: DashboardFilters) -> list[dict]:
     return sorted(rows.values(), key=lambda row: (row["body"], row["body_id"]))
 
 
-def surveillance_overdue(filters: DashboardFilters) -> list[dict]:
+def surveillance_overdue(filters: DashboardFilters) -> Sequence[Mapping[str, Any]]:
     """Rows {"body_id", "body", "overdue", "oldest_due"}: certificates whose surveillance is past
     its due date, per body.
 

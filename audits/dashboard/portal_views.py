@@ -2,6 +2,8 @@
 a team member) and an enterprise's certificates, surveillance and labels. Another body's or
 enterprise's objects answer 404, like missing ones."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.selectors import user_enterprise_ids
 from certification import selectors as certification_selectors
@@ -36,8 +39,10 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, team, candidates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = team
-        self.fields["replacement"].queryset = candidates
+        member_field = cast(forms.ModelChoiceField, self.fields["member"])
+        member_field.queryset = team
+        replacement_field = cast(forms.ModelChoiceField, self.fields["replacement"])
+        replacement_field.queryset = candidates
 
 
 def _report(request: HttpRequest, error: Exception) -> None:
@@ -48,7 +53,7 @@ def _report(request: HttpRequest, error: Exception) -> None:
 
 
 @login_required
-def tasks(request: HttpRequest) -> HttpResponse:
+def tasks(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not worklist.works_for_a_body(request.user):
         raise Http404
     open_tasks = worklist.tasks_for(request.user)
@@ -105,7 +110,7 @@ def _reassign(request: HttpRequest, team, body_id: int, replace) -> HttpResponse
 
 @login_required
 @require_POST
-def application_team_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def application_team_reassign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     if Actor.BODY_ADMIN not in actor_relations(request.user, application):
         raise Http404
@@ -121,7 +126,7 @@ def application_team_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def surveillance_team_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def surveillance_team_reassign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     surveillance = supervision_selectors.surveillance_get_for_actor(request.user, pk)
     if Relation.BODY_ADMIN not in relations_to(request.user, surveillance):
         raise Http404
@@ -136,7 +141,7 @@ def surveillance_team_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def enterprise(request: HttpRequest) -> HttpResponse:
+def enterprise(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not user_enterprise_ids(request.user):
         raise Http404
     board = holder.holder_board(request.user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ class Table:
     name: str
     title: str
     headers: list[str]
-    rows: list[list[object]]
+    rows: Sequence[Sequence[object]]
 
 
 TABLE_NAMES = ("statuses", "lead_times", "bodies", "findings", "deviation", "label_events")

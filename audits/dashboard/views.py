@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.selectors import user_is_platform_admin, user_is_regulator
 
@@ -28,7 +29,7 @@ def dashboard_allowed(user: User) -> bool:
     return user.is_authenticated and (user_is_regulator(user) or user_is_platform_admin(user))
 
 
-def _board(request: HttpRequest) -> tuple[DashboardFilterForm, figures.Dashboard]:
+def _board(request: AuthenticatedHttpRequest) -> tuple[DashboardFilterForm, figures.Dashboard]:
     if not dashboard_allowed(request.user):
         raise Http404
     choices = filter_choices()
@@ -45,7 +46,7 @@ def _sort(request: HttpRequest) -> tuple[str, bool]:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, board = _board(request)
     key, descending = _sort(request)
     board.bodies = figures.sort_bodies(board.bodies, key, descending)
@@ -108,7 +109,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, name: str, kind: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, name: str, kind: str) -> HttpResponse:
     if name not in tables.TABLE_NAMES or kind not in EXPORT_TYPES:
         raise Http404
     _form, board = _board(request)

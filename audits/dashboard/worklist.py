@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import Membership, User
 from accounts.roles import Role
@@ -38,7 +39,7 @@ from ..supervision.services import TEAM_REPLACEABLE_STATUSES as SURVEILLANCE_REP
 BODY_ROLES = {Role.BODY_ADMIN, Role.REVIEWER, Role.TECHNICAL_REVIEWER, Role.DECISION_MAKER}
 
 # The steps of an application that wait for a body's people (or its peer reviewer).
-APPLICATION_STEPS = {
+APPLICATION_STEPS: dict[str, StrOrPromise] = {
     Status.SUBMITTED: _("Accept or reject the application"),
     Status.ACCEPTED: _("Name the evaluation team and confirm the plan"),
     Status.PLANNED: _("Declare on conflicts of interest and start the evaluation"),
@@ -47,13 +48,13 @@ APPLICATION_STEPS = {
     Status.PEER_REVIEW: _("Peer review: endorse the file or send it back"),
     Status.DECISION: _("Decide: approve or refuse the certification"),
 }
-SURVEILLANCE_STEPS = {
+SURVEILLANCE_STEPS: dict[str, StrOrPromise] = {
     SurveillanceStatus.DUE: _("Plan the surveillance: date, mode and team"),
     SurveillanceStatus.PLANNED: _("Declare on conflicts of interest and start the surveillance"),
     SurveillanceStatus.IN_PROGRESS: _("Run the surveillance and submit its report"),
     SurveillanceStatus.DECISION: _("Decide on the surveillance"),
 }
-SURVEILLANCE_WHO = {
+SURVEILLANCE_WHO: dict[str, StrOrPromise] = {
     SurveillanceStatus.DUE: _("The certification body's administrator"),
     SurveillanceStatus.PLANNED: _("The surveillance team"),
     SurveillanceStatus.IN_PROGRESS: _("The surveillance team"),

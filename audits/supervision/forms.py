@@ -1,8 +1,11 @@
 """Forms of the portal's certificate and surveillance pages."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from certification.forms import date_input
 
 from ..models import ChangeKind, Severity, SurveillanceMode
@@ -11,15 +14,19 @@ from ..models import ChangeKind, Severity, SurveillanceMode
 class SurveillancePlanForm(forms.Form):
     planned_date = forms.DateField(label=_("Planned date"), widget=date_input())
     mode = forms.ChoiceField(label=_("Mode"), choices=SurveillanceMode.choices)
-    members = forms.ModelMultipleChoiceField(
+    members: "forms.ModelMultipleChoiceField[User]" = forms.ModelMultipleChoiceField(
         label=_("Team members"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    lead = forms.ModelChoiceField(label=_("Team lead"), queryset=None)
+    lead: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Team lead"), queryset=None
+    )
 
     def __init__(self, *args, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = reviewers
-        self.fields["lead"].queryset = reviewers
+        members_field = cast(forms.ModelMultipleChoiceField, self.fields["members"])
+        members_field.queryset = reviewers
+        lead_field = cast(forms.ModelChoiceField, self.fields["lead"])
+        lead_field.queryset = reviewers
 
 
 class CommentForm(forms.Form):

@@ -77,7 +77,7 @@ def _impact(
     core_lines = []
     for line in lines:
         core = bridge.core_line(line)
-        replacement = new.get(line.factor.code) if line.factor_id else None
+        replacement = new.get(line.factor.code) if line.factor is not None else None
         if replacement is not None and replacement.pk != line.factor_id:
             changed.append(replacement.code)
             core = replace(core, factor=bridge.core_factor(replacement))

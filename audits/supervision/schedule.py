@@ -21,7 +21,7 @@ def certificate_rules_record(certificate: Certificate) -> None:
 
 def surveillance_due_dates(certificate: Certificate) -> list[date]:
     """Every interval from the issue date, before the validity ends (renewal covers the end)."""
-    dates = []
+    dates: list[date] = []
     step = 1
     while True:
         due = certificate.issued_on + relativedelta(

@@ -60,7 +60,7 @@ class Change:
         return f"{self.number} {self.old} -> {self.new} {self.reason_code}"
 
 
-REASON_TEXT = {
+REASON_TEXT: dict[str, str] = {
     ReasonCode.VALIDITY_ENDED: "Validity period ended.",
     ReasonCode.SUSPENSION_MAX_EXCEEDED: "Suspension not lifted within its maximum length.",
     ReasonCode.VOLUNTARY_ENDED: "End of the voluntary suspension.",
@@ -262,12 +262,14 @@ def _deadlines(as_of: date, horizon: date) -> list[tuple[int, str, date]]:
             surveillance__certificate__status=CertificateStatus.VALID,
             **within("due_on"),
         ).values_list("surveillance__certificate_id", "due_on")
+        if d is not None  # within() leaves out the rows without one
     ]
     rows += [
         (c, "withdrawal", d)
         for c, d in Certificate.objects.filter(
             status=CertificateStatus.SUSPENDED, **within("suspension_ends_on")
         ).values_list("pk", "suspension_ends_on")
+        if d is not None  # within() leaves out the rows without one
     ]
     rows += [
         (c, "expiry", d)

@@ -5,6 +5,7 @@ through services; a refused step becomes a message, never a 500."""
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.roles import Role
 from accounts.second_factor import require_recent_second_factor
@@ -50,6 +52,12 @@ from .forms import (
 from .workflow import STEP_LABELS, Relation, relations_to, steps_offered
 
 PAGE_SIZE = 50
+
+
+def _url_argument(request: HttpRequest, name: str) -> object:
+    """An argument the URL named, for the step-up checks that look at it before the view."""
+    match = request.resolver_match
+    return match.kwargs.get(name) if match is not None else None
 
 
 def _report(request: HttpRequest, error: Exception) -> None:
@@ -86,7 +94,9 @@ def _form_errors(request: HttpRequest, form) -> None:
 # --- certificates -------------------------------------------------------------------------
 
 
-def _certificate_list_filtered(request: HttpRequest) -> tuple[QuerySet[Certificate], str]:
+def _certificate_list_filtered(
+    request: AuthenticatedHttpRequest,
+) -> tuple[QuerySet[Certificate], str]:
     """The certificates the list shows under its status filter: the page and its exports
     read the same rows."""
     certificates = selectors.certificate_list_for_actor(request.user).order_by(
@@ -99,7 +109,7 @@ def _certificate_list_filtered(request: HttpRequest) -> tuple[QuerySet[Certifica
 
 
 @login_required
-def certificate_list(request: HttpRequest) -> HttpResponse:
+def certificate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     certificates, status = _certificate_list_filtered(request)
     page = Paginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -133,7 +143,9 @@ CERTIFICATE_COLUMNS: tuple[Column[Certificate], ...] = (
 
 
 @login_required
-def certificate_export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+def certificate_export(
+    request: AuthenticatedHttpRequest, kind: str
+) -> HttpResponse | StreamingHttpResponse:
     """Every certificate of the list under its status filter, not only the page shown."""
     certificates, _status = _certificate_list_filtered(request)
     return export_response(kind, certificates, CERTIFICATE_COLUMNS, "certificates")
@@ -151,7 +163,7 @@ def _is_body_decider(user: User, certificate) -> bool:
 
 
 @login_required
-def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.certificate_get_for_actor(request.user, pk)
     holder = _is_holder_admin(request.user, certificate)
     decider = _is_body_decider(request.user, certificate)
@@ -190,13 +202,13 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @require_recent_second_factor(
-    when=lambda request: request.resolver_match.kwargs.get("kind") in ("suspend", "cancel"),
+    when=lambda request: _url_argument(request, "kind") in ("suspend", "cancel"),
     back=lambda request, pk, kind: reverse("audits:certificate", args=[pk]),
 )
-def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def certificate_request(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     certificate = selectors.certificate_get_for_actor(request.user, pk)
     if kind == "suspend":
-        form = VoluntarySuspensionForm(request.POST)
+        form: forms.Form = VoluntarySuspensionForm(request.POST)
         _submit(
             request,
             form,
@@ -260,7 +272,7 @@ def certificate_request(request: HttpRequest, pk: int, kind: str) -> HttpRespons
 @require_recent_second_factor(
     back=lambda request, pk, request_id: reverse("audits:certificate", args=[pk])
 )
-def change_decide(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def change_decide(request: AuthenticatedHttpRequest, pk: int, request_id: int) -> HttpResponse:
     certificate = selectors.certificate_get_for_actor(request.user, pk)
     change = CertificateRequest.objects.filter(pk=request_id, certificate=certificate).first()
     if change is None:
@@ -292,7 +304,7 @@ def _body_reviewers(certificate):
 
 
 @login_required
-def surveillance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def surveillance_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     certificate = surveillance.certificate
     relations = relations_to(request.user, surveillance)
@@ -348,7 +360,7 @@ def _back(surveillance) -> HttpResponse:
 
 @login_required
 @require_POST
-def surveillance_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def surveillance_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = SurveillancePlanForm(request.POST, reviewers=_body_reviewers(surveillance.certificate))
     _submit(
@@ -374,10 +386,10 @@ DECISION_STEPS = ("continue", "suspend", "withdraw")
 @login_required
 @require_POST
 @require_recent_second_factor(
-    when=lambda request: request.resolver_match.kwargs.get("step") in DECISION_STEPS,
+    when=lambda request: _url_argument(request, "step") in DECISION_STEPS,
     back=lambda request, pk, step: reverse("audits:surveillance", args=[pk]),
 )
-def surveillance_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def surveillance_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = CommentForm(request.POST)
     if not form.is_valid() or step not in STEP_LABELS:
@@ -398,7 +410,7 @@ def surveillance_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def surveillance_declare(request: HttpRequest, pk: int) -> HttpResponse:
+def surveillance_declare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     _attempt(
         request,
@@ -414,7 +426,7 @@ def surveillance_declare(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def surveillance_report(request: HttpRequest, pk: int) -> HttpResponse:
+def surveillance_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = ReportForm(request.POST)
     _submit(
@@ -430,7 +442,7 @@ def surveillance_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def surveillance_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+def surveillance_recompute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     _attempt(
         request,
@@ -442,7 +454,7 @@ def surveillance_recompute(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def surveillance_finding(request: HttpRequest, pk: int) -> HttpResponse:
+def surveillance_finding(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     form = SurveillanceFindingForm(request.POST)
     _submit(
@@ -465,7 +477,9 @@ def _finding_of(surveillance, finding_id: int) -> Finding:
 
 @login_required
 @require_POST
-def surveillance_finding_answer(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+def surveillance_finding_answer(
+    request: AuthenticatedHttpRequest, pk: int, finding_id: int
+) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     finding = _finding_of(surveillance, finding_id)
     form = FindingAnswerForm(request.POST)
@@ -482,7 +496,9 @@ def surveillance_finding_answer(request: HttpRequest, pk: int, finding_id: int) 
 
 @login_required
 @require_POST
-def surveillance_finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+def surveillance_finding_close(
+    request: AuthenticatedHttpRequest, pk: int, finding_id: int
+) -> HttpResponse:
     surveillance = selectors.surveillance_get_for_actor(request.user, pk)
     finding = _finding_of(surveillance, finding_id)
     _attempt(
@@ -497,7 +513,7 @@ def surveillance_finding_close(request: HttpRequest, pk: int, finding_id: int) -
 
 
 @login_required
-def factor_impact_report(request: HttpRequest) -> HttpResponse:
+def factor_impact_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """For the bodies (their certificates) and the regulator (all): what a published factor
     library version would do to the certified footprints."""
     from footprint.models import DatasetVersion, DatasetVersionStatus

@@ -57,6 +57,7 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -712,6 +713,7 @@ def api_key_create() -> str:
     from accounts.roles import ApiScope, OrganisationKind
 
     marketplace = Organisation.objects.filter(kind=OrganisationKind.MARKETPLACE).first()
+    assert marketplace is not None
     admin = User.objects.get(username="market-admin")
     _, key = create(
         actor=admin, organisation=marketplace, name="load benchmark", scopes=[ApiScope.LABELS_READ]
@@ -762,7 +764,7 @@ def count_queries(port: int, api_key: str, files: dict[str, Path]) -> dict[str, 
     for endpoint in [*ENDPOINTS, ANONYMOUS_LOOKUP]:
         if endpoint.script == "mix.lua":
             continue
-        headers = {"HTTP_X_API_KEY": api_key} if endpoint.api_key else {}
+        headers: dict[str, Any] = {"HTTP_X_API_KEY": api_key} if endpoint.api_key else {}
         if endpoint.header:
             name, value = endpoint.header.split(":", 1)
             headers["HTTP_" + name.strip().upper().replace("-", "_")] = value.strip()
@@ -942,7 +944,7 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
 
     serials = files["serials"].read_text().split()
     client = Client(HTTP_HOST=f"127.0.0.1:{port}")
-    header = {"HTTP_X_API_KEY": api_key}
+    header: dict[str, Any] = {"HTTP_X_API_KEY": api_key}
     from django.db import connection
 
     from labels.apis import _queryset
@@ -1362,15 +1364,16 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
         # At 32 connections (the benchmark's load) for p50 and p99; at 1 connection for p50 only:
         # the p99 of a single-connection run rests on its few slowest requests (a 10 s run of the
         # batch at 1 connection is ~350 requests, so its p99 is the 4th slowest).
-        loaded = [(f"({k})", first.load[k], last.load[k]) for k in ("c", "d", "e")]
-        single = [
+        loaded_pairs = [(f"({k})", first.load[k], last.load[k]) for k in ("c", "d", "e")]
+        single_pairs = [
             (f"({k}) 1 conn.", first.unloaded[k], last.unloaded[k])
             for k in ("c", "e")
             if k in first.unloaded and k in last.unloaded
         ]
         for stat in ("p50", "p99"):
-            clean, noisy = [], []
-            for name, small, big in loaded + (single if stat == "p50" else []):
+            clean: list[str] = []
+            noisy: list[str] = []
+            for name, small, big in loaded_pairs + (single_pairs if stat == "p50" else []):
                 ratio = div(getattr(big, stat), getattr(small, stat))
                 quiet = max(small.others, big.others) <= args.quiet_threshold
                 (clean if quiet else noisy).append(
@@ -1393,7 +1396,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
     if len(results) > 1 and first.probe and last.probe:
         # The ORM timings (round trip included); PostgreSQL's execution alone is tens of
         # microseconds, shown in the table for information.
-        name, worst = max(
+        probe_name, worst_ratio = max(
             (
                 (name, div(last.probe[name], first.probe[name]))
                 for name in first.probe
@@ -1402,9 +1405,9 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
             key=lambda item: item[1],
         )
         out.write(
-            f"  [{verdict(worst <= GOAL_SCALE_FACTOR)}] in-process query time at "
+            f"  [{verdict(worst_ratio <= GOAL_SCALE_FACTOR)}] in-process query time at "
             f"{last.size:,} ≤ {GOAL_SCALE_FACTOR} × at {first.size:,} (ORM medians, one "
-            f"process): worst {name} {worst:.2f}\n"
+            f"process): worst {probe_name} {worst_ratio:.2f}\n"
         )
     slowest = max(
         (

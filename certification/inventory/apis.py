@@ -9,10 +9,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from certification import selectors as certification_selectors
 from certification.models import Application, EvidenceFile
@@ -167,7 +167,7 @@ class InventoryListApi(APIView):
         ],
         responses=InventoryLineOutput(many=True),
     )
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = _application(request.user, application_id)
         version = selectors.dossier_version_for_inventory(
             request.user, application, request.query_params.get("version")
@@ -177,7 +177,7 @@ class InventoryListApi(APIView):
 
     @workflow_step
     @extend_schema(request=InventoryLineCreateInput, responses={201: InventoryLineOutput})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = _application(request.user, application_id)
         data = InventoryLineCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -190,7 +190,7 @@ class InventoryListApi(APIView):
 
 
 class InventoryLineDetailApi(APIView):
-    def _line(self, request: Request, application_id: int, line_id: int):
+    def _line(self, request: AuthenticatedRequest, application_id: int, line_id: int):
         application = _application(request.user, application_id)
         line = (
             InventoryLine.objects.select_related("factor__version", "dossier_version")
@@ -203,7 +203,7 @@ class InventoryLineDetailApi(APIView):
 
     @workflow_step
     @extend_schema(request=InventoryLineUpdateInput, responses=InventoryLineOutput)
-    def patch(self, request: Request, application_id: int, line_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, application_id: int, line_id: int) -> Response:
         application, line = self._line(request, application_id, line_id)
         data = InventoryLineUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -217,7 +217,7 @@ class InventoryLineDetailApi(APIView):
 
     @workflow_step
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, application_id: int, line_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, application_id: int, line_id: int) -> Response:
         application, line = self._line(request, application_id, line_id)
         services.inventory_line_delete(actor=request.user, application=application, line=line)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -249,7 +249,7 @@ class InventoryImportApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = _application(request.user, application_id)
         data = InventoryImportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -278,7 +278,7 @@ class InventoryImportApi(APIView):
 
 class RecomputationOutput(serializers.ModelSerializer):
     dossier_version = serializers.IntegerField(source="dossier_version.number")
-    computed_by = serializers.StringRelatedField()
+    computed_by: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = Recomputation
@@ -316,7 +316,7 @@ class RecomputationApi(APIView):
         "version, for the body's people, the peer reviewer and the "
         "regulator.",
     )
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = certification_selectors.application_get_for_actor(
             request.user, application_id
         )

@@ -1,6 +1,8 @@
 """Portal forms of an inventory. They shape input only; the services check the rules and
 report by field."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -86,7 +88,10 @@ class InventoryLineForm(forms.Form):
 
     def __init__(self, *args, version: DossierVersion, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["custom_factor_evidence"].queryset = version.files.all()
+        custom_factor_evidence_field = cast(
+            forms.ModelChoiceField, self.fields["custom_factor_evidence"]
+        )
+        custom_factor_evidence_field.queryset = version.files.all()
         for name in RATING_FIELDS:
             self.fields[name] = forms.TypedChoiceField(
                 label=RATING_LABELS[name],

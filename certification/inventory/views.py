@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from certification import selectors as certification_selectors
 from certification.errors import WorkflowError
 from certification.models import Application, DossierVersion
@@ -35,7 +36,9 @@ from .forms import InventoryImportForm, InventoryLineForm
 # --- inventories --------------------------------------------------------------------------
 
 
-def _inventory_version(request: HttpRequest, pk: int) -> tuple[Application, DossierVersion]:
+def _inventory_version(
+    request: AuthenticatedHttpRequest, pk: int
+) -> tuple[Application, DossierVersion]:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     version = selectors.dossier_version_for_inventory(
         request.user, application, request.GET.get("version")
@@ -43,7 +46,9 @@ def _inventory_version(request: HttpRequest, pk: int) -> tuple[Application, Doss
     return application, version
 
 
-def _editable(request: HttpRequest, application: Application, version: DossierVersion) -> bool:
+def _editable(
+    request: AuthenticatedHttpRequest, application: Application, version: DossierVersion
+) -> bool:
     """Whether to offer the editing controls; the services decide for themselves."""
     latest = application.dossier_versions.order_by("-number").values_list("pk", flat=True)[:1]
     return (
@@ -97,7 +102,7 @@ def _preview(version: DossierVersion, lines: list[InventoryLine]) -> dict:
 
 
 def _inventory_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     application: Application,
     version: DossierVersion,
     *,
@@ -141,7 +146,7 @@ def _inventory_page(
 
 
 @login_required
-def inventory(request: HttpRequest, pk: int) -> HttpResponse:
+def inventory(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     if request.method != "POST":
         return _inventory_page(request, application, version)
@@ -163,7 +168,7 @@ def inventory(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+def inventory_line_edit(request: AuthenticatedHttpRequest, pk: int, line_id: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     line = footprint_selectors.inventory_line_get(version, line_id)
     if not _editable(request, application, version):
@@ -204,7 +209,7 @@ def inventory_line_edit(request: HttpRequest, pk: int, line_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def inventory_line_delete(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+def inventory_line_delete(request: AuthenticatedHttpRequest, pk: int, line_id: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     line = footprint_selectors.inventory_line_get(version, line_id)
     try:
@@ -218,12 +223,12 @@ def inventory_line_delete(request: HttpRequest, pk: int, line_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def inventory_import(request: HttpRequest, pk: int) -> HttpResponse:
+def inventory_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application, version = _inventory_version(request, pk)
     form = InventoryImportForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return redirect("footprint:inventory", pk=application.pk)
     try:
         outcome = services.inventory_import_upload(
@@ -250,7 +255,7 @@ def inventory_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def inventory_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def inventory_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     if not certification_selectors.application_can_read_dossier(request.user, application):
         raise Http404
@@ -266,7 +271,7 @@ def inventory_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inventory_export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+def inventory_export(request: AuthenticatedHttpRequest, pk: int, file_format: str) -> HttpResponse:
     if file_format not in EXPORT_TYPES:
         raise Http404
     application, version = _inventory_version(request, pk)
@@ -297,7 +302,7 @@ def _workbench_context(recomputation: Recomputation) -> dict:
     }
 
 
-def _workbench_lines(request: HttpRequest, recomputation: Recomputation) -> dict:
+def _workbench_lines(request: AuthenticatedHttpRequest, recomputation: Recomputation) -> dict:
     """A page of the lines with each one's kgCO2e and the factor it was computed with: a
     library factor's dataset and source, a supplier factor's source, justification and
     evidence, a direct gas line's GWP."""
@@ -316,7 +321,7 @@ def _workbench_lines(request: HttpRequest, recomputation: Recomputation) -> dict
 
 
 @login_required
-def workbench(request: HttpRequest, pk: int) -> HttpResponse:
+def workbench(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     version = selectors.workbench_version_for_actor(request.user, application)
     recomputation = getattr(version, "recomputation", None) if version else None
@@ -335,7 +340,7 @@ def workbench(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def workbench_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+def workbench_recompute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = certification_selectors.application_get_for_actor(request.user, pk)
     if not selectors.application_can_use_workbench(request.user, application):
         raise Http404

@@ -73,7 +73,7 @@ def _resolve_factor(line: InventoryLine, code: str | None, errors: dict) -> None
     if not code:
         line.factor = None
         return
-    if line.factor_id is not None and line.factor.code == code:
+    if line.factor is not None and line.factor.code == code:
         # A changed code takes the latest published factor; an unchanged one keeps the
         # version the line was entered with, so editing a name never moves a figure.
         return

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.apikeys import ApiKeyUser
+from accounts.http import KeyOrPersonRequest
 from accounts.roles import ApiScope
 from certification.errors import ActorNotPermitted
 from config.api import ID_MAX, Pagination, query_integer
@@ -75,7 +76,9 @@ class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
 
 
 class WebhookDeliveryOutput(serializers.ModelSerializer):
-    label = serializers.SlugRelatedField(slug_field="serial", read_only=True, allow_null=True)
+    label = serializers.SlugRelatedField(  # type: ignore[assignment,var-annotated]  # stubs: DRF takes declared fields off the class, not Field.label
+        slug_field="serial", read_only=True, allow_null=True
+    )
     status = DeliveryStatusField()
     pushed = serializers.SerializerMethodField()
 
@@ -157,7 +160,7 @@ class WebhookEndpointListApi(_WebhookApi):
         )
 
     @extend_schema(responses=WebhookEndpointOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: KeyOrPersonRequest) -> Response:
         return _paginated(
             request, self, selectors.endpoint_list_for_actor(request.user), WebhookEndpointOutput
         )
@@ -165,7 +168,7 @@ class WebhookEndpointListApi(_WebhookApi):
     @extend_schema(
         request=WebhookEndpointCreateInput, responses={201: WebhookEndpointCreatedOutput}
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: KeyOrPersonRequest) -> Response:
         marketplaces = {m.pk: m for m in selectors.marketplaces_administered(request.user)}
         if not marketplaces:
             raise ActorNotPermitted(_("Only marketplace administrators register webhooks."))
@@ -195,12 +198,12 @@ class WebhookEndpointDetailApi(_WebhookApi):
         is_active = serializers.BooleanField(required=False)
 
     @extend_schema(responses=WebhookEndpointOutput)
-    def get(self, request: Request, endpoint_id: int) -> Response:
+    def get(self, request: KeyOrPersonRequest, endpoint_id: int) -> Response:
         endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
         return Response(WebhookEndpointOutput(endpoint).data)
 
     @extend_schema(request=WebhookEndpointUpdateInput, responses=WebhookEndpointOutput)
-    def patch(self, request: Request, endpoint_id: int) -> Response:
+    def patch(self, request: KeyOrPersonRequest, endpoint_id: int) -> Response:
         endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
         data = self.WebhookEndpointUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -217,7 +220,7 @@ class WebhookEndpointDetailApi(_WebhookApi):
         return Response(WebhookEndpointOutput(endpoint).data)
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, endpoint_id: int) -> Response:
+    def delete(self, request: KeyOrPersonRequest, endpoint_id: int) -> Response:
         endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
         services.webhook_endpoint_delete(actor=request.user, endpoint_id=endpoint.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -226,7 +229,7 @@ class WebhookEndpointDetailApi(_WebhookApi):
 class WebhookEndpointTestApi(_WebhookApi):
     @workflow_step
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
-    def post(self, request: Request, endpoint_id: int) -> Response:
+    def post(self, request: KeyOrPersonRequest, endpoint_id: int) -> Response:
         endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
         delivery = services.webhook_endpoint_test_send(actor=request.user, endpoint_id=endpoint.pk)
         delivery.refresh_from_db()
@@ -253,7 +256,7 @@ class WebhookDeliveryListApi(_WebhookApi):
         ],
         responses=WebhookDeliveryOutput(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: KeyOrPersonRequest) -> Response:
         deliveries = selectors.delivery_list_for_actor(request.user)
         endpoint = query_integer(request, "endpoint", message=_("An endpoint id."))
         if endpoint is not None:
@@ -270,7 +273,7 @@ class WebhookDeliveryListApi(_WebhookApi):
 
 class WebhookDeliveryDetailApi(_WebhookApi):
     @extend_schema(responses=WebhookDeliveryDetailOutput)
-    def get(self, request: Request, delivery_id: int) -> Response:
+    def get(self, request: KeyOrPersonRequest, delivery_id: int) -> Response:
         delivery = selectors.delivery_get_for_actor(request.user, delivery_id)
         return Response(WebhookDeliveryDetailOutput(delivery).data)
 
@@ -278,7 +281,7 @@ class WebhookDeliveryDetailApi(_WebhookApi):
 class WebhookDeliveryRedeliverApi(_WebhookApi):
     @workflow_step
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
-    def post(self, request: Request, delivery_id: int) -> Response:
+    def post(self, request: KeyOrPersonRequest, delivery_id: int) -> Response:
         delivery = selectors.delivery_get_for_actor(request.user, delivery_id)
         services.webhook_delivery_redeliver(actor=request.user, delivery_id=delivery.pk)
         delivery.refresh_from_db()

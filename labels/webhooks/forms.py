@@ -1,6 +1,7 @@
 """Portal forms: an endpoint, and the marketplaces a holder pushes a label to."""
 
 import re
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +41,7 @@ class WebhookEndpointForm(forms.Form):
         if marketplaces is None:  # editing: the marketplace of an endpoint does not change
             del self.fields["marketplace"]
             return
-        field = self.fields["marketplace"]
+        field = cast(forms.ModelChoiceField, self.fields["marketplace"])
         field.queryset = Organisation.objects.filter(pk__in=[m.pk for m in marketplaces])
         if len(marketplaces) == 1:
             field.initial = marketplaces[0].pk
@@ -65,6 +66,5 @@ class LabelPushForm(forms.Form):
 
     def __init__(self, *args, marketplaces: list[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["marketplaces"].queryset = Organisation.objects.filter(
-            pk__in=[m.pk for m in marketplaces]
-        )
+        field = cast(forms.ModelMultipleChoiceField, self.fields["marketplaces"])
+        field.queryset = Organisation.objects.filter(pk__in=[m.pk for m in marketplaces])

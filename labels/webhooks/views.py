@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Organisation, User
 from certification.errors import WorkflowError
 
@@ -40,21 +41,21 @@ def _add_errors(form: Form, error: ValidationError) -> None:
 
 def _error_text(error: Exception) -> str:
     if isinstance(error, WorkflowError):
-        return error.message
+        return str(error.message)
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error)
 
 
 @login_required
-def endpoint_list(request: HttpRequest) -> HttpResponse:
+def endpoint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _marketplaces_or_404(request.user)
     endpoints = selectors.endpoint_list_for_actor(request.user)
     return render(request, "webhooks/endpoint_list.html", {"endpoints": endpoints})
 
 
 @login_required
-def endpoint_create(request: HttpRequest) -> HttpResponse:
+def endpoint_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     marketplaces = _marketplaces_or_404(request.user)
     form = WebhookEndpointForm(request.POST or None, marketplaces=marketplaces)
     if request.method == "POST" and form.is_valid():
@@ -82,7 +83,7 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_detail(request: AuthenticatedHttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
     deliveries = endpoint.deliveries.select_related("label")
     status = request.GET.get("status", "")
@@ -102,7 +103,7 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @login_required
-def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_edit(request: AuthenticatedHttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
     initial = {
         "url": endpoint.url,
@@ -134,7 +135,7 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_delete(request: AuthenticatedHttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
     services.webhook_endpoint_delete(actor=request.user, endpoint_id=endpoint.pk)
     messages.success(request, _("The endpoint and its delivery log are deleted."))
@@ -143,7 +144,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_test(request: AuthenticatedHttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get_for_actor(request.user, endpoint_id)
     try:
         delivery = services.webhook_endpoint_test_send(actor=request.user, endpoint_id=endpoint.pk)
@@ -155,7 +156,7 @@ def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @login_required
-def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def delivery_detail(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
     delivery = selectors.delivery_get_for_actor(request.user, delivery_id)
     return render(
         request,
@@ -170,7 +171,7 @@ def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delivery_redeliver(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def delivery_redeliver(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
     delivery = selectors.delivery_get_for_actor(request.user, delivery_id)
     try:
         services.webhook_delivery_redeliver(actor=request.user, delivery_id=delivery.pk)
@@ -182,7 +183,7 @@ def delivery_redeliver(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 
 @login_required
-def label_push(request: HttpRequest, serial: str) -> HttpResponse:
+def label_push(request: AuthenticatedHttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_for_push(request.user, serial)
     pushes = list(selectors.label_pushes(label).prefetch_related("deliveries"))
     pushed_ids = {push.marketplace_id for push in pushes}

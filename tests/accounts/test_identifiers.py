@@ -37,7 +37,7 @@ def spec_check_character(first_seventeen: str) -> str:
     return SPEC_ALPHABET[(31 - total % 31) % 31]
 
 
-def uscc_error_code(value: str) -> str:
+def uscc_error_code(value: str) -> str | None:
     with pytest.raises(ValidationError) as error:
         validate_uscc(value)
     return error.value.code

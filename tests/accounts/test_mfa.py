@@ -162,12 +162,12 @@ def test_a_reviewer_enrols_an_authenticator_app_with_a_code(world) -> None:
     assert response.status_code == 302
     page = client.get(activate)
     assert page.status_code == 200
-    secret = re.search(
+    secret_match = re.search(
         r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"|value="([A-Z2-7]+)"[^>]*id="authenticator_secret"',
         page.content.decode(),
     )
-    assert secret is not None
-    secret = secret.group(1) or secret.group(2)
+    assert secret_match is not None
+    secret = secret_match.group(1) or secret_match.group(2)
 
     wrong = client.post(activate, {"code": "000000" if totp_code(secret) != "000000" else "111111"})
     assert wrong.status_code == 200
@@ -314,7 +314,9 @@ def test_an_invited_reviewer_is_signed_in_and_sent_to_enrolment(world) -> None:
     )
 
     assert response.status_code == 302
-    assert _signed_in(client).username == "new_reviewer"
+    signed_in = _signed_in(client)
+    assert signed_in is not None
+    assert signed_in.username == "new_reviewer"
     assert client.get("/portal/")["Location"] == reverse("mfa_index")
 
 
@@ -357,5 +359,7 @@ def test_an_enterprise_registers_and_is_signed_in_without_a_second_factor(db) ->
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert _signed_in(client).username == "founder"
+    signed_in = _signed_in(client)
+    assert signed_in is not None
+    assert signed_in.username == "founder"
     assert client.get("/portal/").status_code == 200

@@ -102,6 +102,7 @@ def test_the_account_page_shows_and_saves_the_choice() -> None:
     page = client.get(reverse("accounts:account"))
     assert page.status_code == 200
     now = re.search(r'data-testid="notification-language">([^<]*)', page.content.decode())
+    assert now is not None
     assert "简体中文" in now.group(1)  # what they are written in until a choice is made
     assert page.context["form"]["language"].value() == ""
 

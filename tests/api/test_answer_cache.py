@@ -3,6 +3,7 @@ never outlive a change, a revoked key, a missing scope, a rate limit or validUnt
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -285,6 +286,7 @@ def test_the_plain_batch_check_agrees_with_the_serializer(items) -> None:
 
 
 def test_the_plain_batch_check_leaves_errors_to_the_serializer() -> None:
+    data: Any
     for data in (
         {"keys": []},
         {"keys": [{"gtin": "06901234567893"}]},
@@ -558,7 +560,7 @@ def test_the_wsgi_door_batch_reads_fragments_it_does_not_keep(
 def test_the_fragment_memory_keeps_to_its_budget_oldest_out_first(settings) -> None:
     settings.LABEL_FRAGMENT_MEMORY_MB = 1
     memory = answer_cache._FragmentMemory()
-    fragment = answer_cache.Fragment(b"x" * 100_000, (0.0, 1), "line\n", None)
+    fragment = answer_cache.Fragment(b"x" * 100_000, (0.0, 1), "line\n", 0.0)
     for number in range(12):
         memory.put(f"S{number}", 1, fragment, 7)
     serials = [f"S{number}" for number in range(12)]

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 @contextmanager
 def database_down(monkeypatch) -> Iterator[None]:
     def refuse(*args, **kwargs):
-        raise connection.Database.OperationalError("server closed the connection unexpectedly")
+        database = connection.Database  # type: ignore[attr-defined]  # the driver module: not in the stubs
+        raise database.OperationalError("server closed the connection unexpectedly")
 
     with monkeypatch.context() as patch:
         patch.setattr(connection, "create_cursor", refuse)

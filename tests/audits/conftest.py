@@ -56,6 +56,7 @@ def certificate_of(world: World) -> Callable[..., Certificate]:
             application=application, number=1, complete=True, frozen_at=timezone.now()
         )
         sequence = Certificate.objects.filter(certification_body=body).count() + 1
+        assert body.code is not None
         today = timezone.localdate()
         return Certificate.objects.create(
             application=application,

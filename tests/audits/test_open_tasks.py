@@ -217,6 +217,7 @@ def test_the_administrator_puts_a_reviewer_in_a_members_place(
         world.second_reviewer: (False, ConflictDeclaration.NO_CONFLICT),
     }
     entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry is not None
     assert entry.kind == "certification:team:replaced"
     assert (entry.actor_id, entry.application_id, entry.body_id) == (
         world.body_admin.pk,
@@ -415,7 +416,9 @@ def test_a_surveillance_teams_newcomer_declares_before_it_starts(
     )
     seat = planned_surveillance.team.get()
     assert (seat.user, seat.is_lead, seat.declaration) == (third_reviewer, True, "pending")
-    assert AuditEntry.objects.order_by("-seq").first().kind == ("audits:surveillance:team_replaced")
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry is not None
+    assert entry.kind == ("audits:surveillance:team_replaced")
 
     with pytest.raises(GuardFailed):
         supervision_services.surveillance_transition(

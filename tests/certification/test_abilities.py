@@ -107,6 +107,7 @@ def test_the_page_and_the_api_give_the_same_abilities(
 def test_a_frozen_dossier_is_not_editable_even_where_the_status_allows_it(world: World) -> None:
     application = build_application(world, S.AWAITING_ENTERPRISE)
     current = application.dossier_versions.last()
+    assert current is not None
     current.frozen_at = application.updated_at
     current.save(update_fields=["frozen_at"])
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -34,7 +35,7 @@ class Scene:
     application: Application
     file: EvidenceFile
     finding_id: int
-    notification: Notification
+    notification: Notification | SimpleNamespace
     inventory_line: InventoryLine
     variant: ApplicationVariant | None = None
 
@@ -338,7 +339,7 @@ PUBLIC_LOOKUP_MODULES = {"labels.apis", "labels.webhooks.apis", "audits.complain
 def test_every_endpoint_and_method_is_covered() -> None:
     routed = set()
     for pattern in config.api_urls.urlpatterns:
-        view = pattern.callback.view_class
+        view = cast(Any, pattern.callback).view_class
         if view.__module__ in PUBLIC_LOOKUP_MODULES:
             continue
         for method in ("get", "post", "put", "patch", "delete"):
@@ -361,7 +362,7 @@ def test_anonymous_is_refused_everywhere(api, world, scene, endpoint, nothing_ch
     body = assert_problem(response, 401, "not_authenticated")
     assert body["detail"] == "Authentication credentials were not provided."
     # The challenge is that of the first authentication class in the settings.
-    first_authenticator = api_settings.DEFAULT_AUTHENTICATION_CLASSES[0]()
+    first_authenticator = api_settings.DEFAULT_AUTHENTICATION_CLASSES[0]()  # type: ignore[operator]  # stubs: the setting as dotted paths, not the imported classes
     assert response["WWW-Authenticate"] == first_authenticator.authenticate_header(
         response.wsgi_request
     )
@@ -442,8 +443,10 @@ def test_another_enterprise_cannot_create_for_this_one(api_as, world, scene) -> 
     endpoint = next(e for e in ENDPOINTS if e[:2] == ("api-products", "post"))
 
     foreign = call(client, endpoint, world, scene)
+    payload = endpoint[2]
+    assert payload is not None
     missing = client.post(
-        reverse("api-products"), {**endpoint[2](world, scene), "enterprise": 999_999}, format="json"
+        reverse("api-products"), {**payload(world, scene), "enterprise": 999_999}, format="json"
     )
     application = call(
         client, next(e for e in ENDPOINTS if e[:2] == ("api-applications", "post")), world, scene

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -63,15 +64,20 @@ def rival(world) -> Application:
     )
 
 
+def _given(value: str | None) -> str:
+    assert value is not None
+    return value
+
+
 SEARCH_KEYS: dict[str, Callable[[Application], str]] = {
     "reference": lambda a: a.reference,
     "product name": lambda a: a.product.name,
     "enterprise name": lambda a: "voltia battery",  # part of it, whatever the case
     "enterprise legal name": lambda a: a.enterprise.legal_name or a.enterprise.name,
-    "USCC": lambda a: a.enterprise.uscc.lower(),
+    "USCC": lambda a: _given(a.enterprise.uscc).lower(),
     "product model": lambda a: a.product.model,
-    "GTIN-14": lambda a: a.product.gtin,
-    "GTIN-13, as printed under the barcode": lambda a: a.product.gtin.lstrip("0"),
+    "GTIN-14": lambda a: _given(a.product.gtin),
+    "GTIN-13, as printed under the barcode": lambda a: _given(a.product.gtin).lstrip("0"),
     "certificate number": lambda a: a.certificate.number,
     "label serial": lambda a: a.certificate.labels.get().serial,
 }
@@ -268,7 +274,7 @@ def test_an_unknown_format_is_not_found(world) -> None:
 def _export_queries(client: Client, kind: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/portal/applications/export.{kind}")
-        if response.streaming:
+        if isinstance(response, StreamingHttpResponse):
             b"".join(response.streaming_content)
     return len(queries)
 

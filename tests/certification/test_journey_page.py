@@ -212,7 +212,9 @@ def test_progress_dates_and_an_overdue_acceptance(world, application_at, setting
     assert steps["submitted"].overdue
 
     settings.DUE_DAYS_ACCEPTANCE = 30
-    assert journey.current_due(application, events)[1] is False
+    due = journey.current_due(application, events)
+    assert due is not None
+    assert due[1] is False
 
 
 def test_a_withdrawn_file_marks_the_steps_it_never_reached(world, application_at) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from certification import families, selectors
@@ -131,6 +132,7 @@ def test_a_family_is_certified_end_to_end_with_a_label_per_model(
         assert str(product) in page
     # The label list's export names each label's own model.
     export = signed_in(world.enterprise_admin).get("/portal/labels/export.csv")
+    assert isinstance(export, StreamingHttpResponse)
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert {row["Serial"]: row["Model"] for row in rows} == {
         label.serial: label.product.model for label in labels

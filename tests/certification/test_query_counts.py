@@ -1,6 +1,7 @@
 """List pages and endpoints cost the same number of queries for 5 rows as for 50."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -110,6 +111,7 @@ class Rows:
     def blacklist(self, count: int) -> None:
         entries = []
         for i in range(count):
+            subject: dict[str, Any]
             if i % 2:
                 subject = {"organisation": EnterpriseFactory()}
             else:
@@ -127,7 +129,7 @@ class Rows:
         self.count += count
 
 
-def measure(client, url: str) -> tuple[int, object]:
+def measure(client, url: str) -> tuple[int, Any]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200

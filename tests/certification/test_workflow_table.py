@@ -32,7 +32,7 @@ WITHDRAWABLE = (
     S.PEER_REVIEW,
     S.DECISION,
 )
-EXPECTED = {
+EXPECTED: dict[tuple[str, str], tuple[str, set[str]]] = {
     (S.DRAFT, A.SUBMIT): (S.SUBMITTED, {Actor.ENTERPRISE}),
     (S.SUBMITTED, A.ACCEPT): (S.ACCEPTED, {Actor.BODY_ADMIN}),
     (S.SUBMITTED, A.REJECT): (S.REJECTED, {Actor.BODY_ADMIN}),
@@ -70,7 +70,7 @@ PERSONA_RELATIONS = {
 ENTERPRISE_PEOPLE = {"enterprise_admin", "enterprise_member"}
 TEAM = {"reviewer", "second_reviewer"}
 # Who is told when the application reaches a status (before leaving out the actor).
-RECIPIENTS = {
+RECIPIENTS: dict[str, set[str]] = {
     S.SUBMITTED: {"body_admin"},
     # The enterprise is also told when the body takes up its file and plans the work.
     S.ACCEPTED: {"body_admin"} | ENTERPRISE_PEOPLE,
@@ -161,20 +161,20 @@ def test_transition(
 
     target, relations = expected
     if not relations & PERSONA_RELATIONS[persona]:
-        with nothing_changes(application), pytest.raises(ActorNotPermitted) as error:
+        with nothing_changes(application), pytest.raises(ActorNotPermitted) as not_permitted:
             services.application_transition(
                 actor=actor, application_id=application.pk, action=action, comment=comment
             )
-        assert error.value.message == "Your role does not allow this step."
+        assert not_permitted.value.message == "Your role does not allow this step."
         return
 
     if action in SERVICE_ONLY_ACTIONS:
         # No appeal overturned this refusal: the step is refused whoever asks.
-        with nothing_changes(application), pytest.raises(GuardFailed) as error:
+        with nothing_changes(application), pytest.raises(GuardFailed) as guard_failed:
             services.application_transition(
                 actor=actor, application_id=application.pk, action=action, comment=comment
             )
-        assert error.value.guard == "refusal_overturned_on_appeal"
+        assert guard_failed.value.guard == "refusal_overturned_on_appeal"
         return
 
     events_before = ApplicationEvent.objects.filter(application=application).count()

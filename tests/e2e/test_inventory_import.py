@@ -30,7 +30,9 @@ def demo(transactional_db) -> dict[str, User]:
 def draft(demo) -> Application:
     """The demo's first draft, with the supplier documents the inventory names uploaded."""
     application = Application.objects.filter(status=Status.DRAFT).order_by("pk").first()
+    assert application is not None
     version = application.dossier_versions.order_by("-number").first()
+    assert version is not None
     for name in SUPPLIER_EVIDENCE:
         version.files.add(
             EvidenceFileFactory(

@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, ViewportSize, expect
 
 from accounts.models import User
 from certification.demo import seed_demo
@@ -20,8 +20,15 @@ from tests.e2e.test_portal_lifecycle import OVERFLOW_TOLERANCE_PX, PHONE, Portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 800}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 VIEWPORTS = [pytest.param(DESKTOP, id="1280"), pytest.param(PHONE, id="390")]
+
+
+def box(locator: Locator) -> FloatRect:
+    """Where the element is on the page (it is visible)."""
+    found = locator.bounding_box()
+    assert found is not None
+    return found
 
 
 @pytest.fixture
@@ -173,7 +180,7 @@ def test_the_body_and_the_team_see_why_a_step_waits_and_the_forms_come_first(
     expect(page.get_by_test_id("why-plan")).to_contain_text("Assign an evaluation team first.")
     # The team form comes before the button that needs it.
     assign = page.get_by_test_id("assign-team")
-    assert assign.bounding_box()["y"] < plan.bounding_box()["y"]
+    assert box(assign)["y"] < box(plan)["y"]
     team_form = page.locator("form", has=assign)
     team_form.get_by_label(people["reviewer"], exact=True).check()
     team_form.get_by_label("Team lead").select_option(label=people["reviewer"])
@@ -190,7 +197,7 @@ def test_the_body_and_the_team_see_why_a_step_waits_and_the_forms_come_first(
         "has not declared freedom from conflicts of interest"
     )
     declaration = page.get_by_test_id("declare-team")
-    assert declaration.bounding_box()["y"] < start.bounding_box()["y"]
+    assert box(declaration)["y"] < box(start)["y"]
     portal.declare_no_conflict("declare-team")
     expect(page.get_by_test_id("action-start_evaluation")).to_be_enabled()
     portal.act("start_evaluation", then=Status.IN_EVALUATION)
@@ -202,7 +209,9 @@ def test_the_body_and_the_team_see_why_a_step_waits_and_the_forms_come_first(
     portal.submit(page.get_by_test_id("raise-finding"))
     close = page.get_by_test_id("close-1")
     expect(close).to_be_disabled()
-    expect(page.locator("#" + close.get_attribute("aria-describedby"))).to_contain_text(
+    described_by = close.get_attribute("aria-describedby")
+    assert described_by is not None
+    expect(page.locator("#" + described_by)).to_contain_text(
         "Only an answered finding can be closed"
     )
     expect(page.get_by_test_id("why-complete_evaluation")).to_contain_text(
@@ -317,8 +326,8 @@ def test_the_inventory_table_stays_inside_its_card(
     overflow = card.evaluate("card => card.scrollWidth - card.clientWidth")
     assert overflow <= OVERFLOW_TOLERANCE_PX, f"the table sticks out of its card by {overflow}px"
     card_box, scroller_box = (
-        card.bounding_box(),
-        page.get_by_test_id("inventory-scroll").bounding_box(),
+        box(card),
+        box(page.get_by_test_id("inventory-scroll")),
     )
     assert scroller_box["x"] + scroller_box["width"] <= card_box["x"] + card_box["width"] + 1
     assert_fits(portal, viewport["width"])

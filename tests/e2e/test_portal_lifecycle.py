@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from accounts.models import User
 from certification.demo import seed_demo
@@ -23,7 +23,7 @@ from tests.e2e.sign_in import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 OVERFLOW_TOLERANCE_PX = 2
 
 
@@ -265,7 +265,10 @@ def test_certification_lifecycle_through_the_portal(
     expect(page.locator("section.actions")).to_have_count(0)
 
     events = list(application.events.order_by("created_at", "pk"))
-    steps = [(event.actor.username, event.action, event.to_status) for event in events]
+    steps = [
+        (event.actor.username if event.actor else None, event.action, event.to_status)
+        for event in events
+    ]
     assert steps == [
         ("ent-admin", "submit", Status.SUBMITTED),
         ("body-admin", "accept", Status.ACCEPTED),

@@ -45,11 +45,14 @@ def test_the_enterprise_finds_an_application_by_certificate_model_and_gtin_and_e
     viewport,
 ) -> None:
     page.set_viewport_size(viewport)
-    certified = Certificate.objects.select_related("application__product").first().application
+    certificate = Certificate.objects.select_related("application__product").first()
+    assert certificate is not None
+    certified = certificate.application
     product = certified.product
     portal = Portal(page, live_server.url, server_errors)
     portal.login("ent-admin")
 
+    assert certified.enterprise.uscc is not None
     keys = [certified.certificate.number, product.model, certified.enterprise.uscc]
     if product.gtin:
         keys.append(product.gtin.lstrip("0"))  # as printed under a barcode

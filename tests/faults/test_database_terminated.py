@@ -105,11 +105,15 @@ def test_database_sessions_terminated_under_load(world, web) -> None:
             # Each client answered twice since the last cut: the request after one it lost
             # is over before the next cut, so the test can tell that it succeeded.
             marks = [len(load.answers) for load in loads]
-            wait_for(
-                lambda marks=marks: all(
+
+            def caught_up(marks: list[int] = marks) -> bool:
+                return all(
                     len(load.answers) >= mark + REQUESTS_BETWEEN_TERMINATIONS
                     for load, mark in zip(loads, marks, strict=True)
-                ),
+                )
+
+            wait_for(
+                caught_up,
                 "requests between terminations",
                 LOAD_SECONDS,
             )

@@ -191,5 +191,6 @@ def test_one_render_delivered_twice_at_once_records_one_pdf(world, worker_media)
 
     assert sorted(results, key=str) == [False, True]
     document = CertificateDocument.objects.get(label=label)
+    assert document.file.name is not None
     assert [path.name for path in worker_media.rglob("*.pdf")] == [Path(document.file.name).name]
     assert not Label.objects.get(pk=label.pk).document_stale

@@ -62,9 +62,11 @@ def write_lines(factor_library) -> Callable[..., list[InventoryLine]]:
         for position, spec in enumerate(specs, start=1):
             data = line_data(version.application, spec)
             code = data.pop("factor_code", None)
-            factor = (
-                EmissionFactor.objects.get(pk=factor_current_by_code(code).pk) if code else None
-            )
+            factor = None
+            if code:
+                current = factor_current_by_code(code)
+                assert current is not None
+                factor = EmissionFactor.objects.get(pk=current.pk)
             lines.append(
                 InventoryLine.objects.create(
                     dossier_version=version, position=position, factor=factor, **data

@@ -2,6 +2,7 @@
 
 import math
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,7 @@ def test_unrated_line_is_as_uncertain_as_a_poorly_rated_one():
 
 
 def test_methane_has_a_wider_basic_uncertainty_than_carbon_dioxide():
-    good = {
+    good: dict[str, Any] = {
         "technological": 1,
         "temporal": 1,
         "geographical": 1,

@@ -103,6 +103,7 @@ def test_the_enterprise_edits_and_removes_a_line(
 def test_a_submitted_inventory_is_read_only(portal, world, in_evaluation):
     client = portal(world.enterprise_admin)
     line = InventoryLine.objects.filter(dossier_version__application=in_evaluation).first()
+    assert line is not None
     before = lines_of(in_evaluation)
 
     page = client.get(reverse("footprint:inventory", args=[in_evaluation.pk])).content.decode()

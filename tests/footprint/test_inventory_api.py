@@ -226,7 +226,7 @@ def scene(application_at, write_lines, factor_library):
     return application, lines[0]
 
 
-def endpoints(application, line) -> list[tuple[str, str, dict | None]]:
+def endpoints(application, line) -> list[tuple[str, str, dict | str | None]]:
     app = {"application_id": application.pk}
     return [
         ("get", reverse("api-inventory", kwargs=app), None),

@@ -38,6 +38,7 @@ pytestmark = pytest.mark.django_db
 def with_supplier_evidence(application: Application) -> Application:
     """The supplier documents the realistic inventory names, uploaded to the open version."""
     version = application.dossier_versions.order_by("-number").first()
+    assert version is not None
     for name in SUPPLIER_EVIDENCE:
         version.files.add(
             EvidenceFileFactory(
@@ -89,6 +90,7 @@ def test_a_real_inventory_imports_in_one_file_through_the_api(api_as, world, dra
     assert response.json() == {"imported": 10}
     lines = stored(draft)
     cathode, graphite, casing, electricity, _gas, methane, freight, _use, co2, n2o = lines
+    assert cathode.custom_factor_evidence is not None
     assert (
         cathode.factor,
         cathode.custom_factor_value,
@@ -107,11 +109,13 @@ def test_a_real_inventory_imports_in_one_file_through_the_api(api_as, world, dra
         "",
     )
     assert cathode.custom_factor_evidence.application_id == draft.pk
+    assert graphite.custom_factor_evidence is not None
     assert (graphite.unit, graphite.custom_factor_evidence.original_name) == (
         "kg",
         "graphite-lca-2024.pdf",
     )
     assert casing.custom_factor_unit == "tCO2e/t"
+    assert electricity.factor is not None
     assert (electricity.factor.code, electricity.unit) == (GRID, "kWh")
     assert (methane.direct_gas, methane.factor, methane.custom_factor_value, methane.unit) == (
         "CH4",
@@ -142,6 +146,7 @@ def test_the_imported_inventory_is_recomputed_at_submission_with_the_dossiers_gw
         REALISTIC_BY_STAGE
     )
     # |85.4 − 84.67964| / 85.4, within the 5 % threshold
+    assert recomputation.deviation is not None
     assert recomputation.deviation.quantize(Decimal("0.000001")) == Decimal("0.008435")
     assert recomputation.material is False
 
@@ -267,8 +272,10 @@ def _compile_catalogue(directory: Path, entries: dict[str, str]) -> None:
     for msgid, msgstr in entries.items():
         lines += ["#, python-format", f'msgid "{msgid}"', f'msgstr "{msgstr}"', ""]
     (messages / "django.po").write_text("\n".join(lines), encoding="utf-8")
+    msgfmt = which("msgfmt")
+    assert msgfmt is not None
     subprocess.run(
-        [which("msgfmt"), "-o", str(messages / "django.mo"), str(messages / "django.po")],
+        [msgfmt, "-o", str(messages / "django.mo"), str(messages / "django.po")],
         check=True,
     )
 

@@ -46,8 +46,10 @@ def test_submission_stores_the_hand_computed_recomputation(submitted):
     assert stored.total == EXPECTED_TOTAL
     assert stored.by_stage == EXPECTED_BY_STAGE
     assert (stored.fossil, stored.biogenic) == (EXPECTED_FOSSIL, EXPECTED_BIOGENIC)
+    assert stored.primary_data_share is not None
     assert places(stored.primary_data_share, 12) == places(EXPECTED_PRIMARY_SHARE, 12)
     assert stored.declared_total == COMPLETE_DOSSIER["declared_total"]
+    assert stored.deviation is not None
     assert places(stored.deviation, 12) == places(EXPECTED_DEVIATION, 12)
     assert (stored.material, stored.materiality, stored.material_stages) == (
         False,
@@ -58,6 +60,9 @@ def test_submission_stores_the_hand_computed_recomputation(submitted):
     assert stored.computed_by == submitted.created_by
     # Seeded with the version's id: the interval is reproducible, and brackets the total.
     assert (stored.uncertainty_seed, stored.uncertainty_draws) == (version.pk, 10_000)
+    assert stored.uncertainty_p2_5 is not None
+    assert stored.uncertainty_median is not None
+    assert stored.uncertainty_p97_5 is not None
     assert stored.uncertainty_p2_5 < stored.uncertainty_median < stored.uncertainty_p97_5
     assert stored.uncertainty_p2_5 < EXPECTED_TOTAL < stored.uncertainty_p97_5
 
@@ -78,6 +83,7 @@ def test_the_same_version_recomputes_to_the_same_interval(submitted):
     first = Recomputation.objects.get(dossier_version=version)
 
     again = services.recomputation_run(dossier_version=version)
+    assert again is not None
 
     assert (again.pk, again.total) == (first.pk, first.total)
     assert (again.uncertainty_mean, again.uncertainty_p2_5, again.uncertainty_p97_5) == (
@@ -136,6 +142,7 @@ def test_a_declared_figure_far_from_the_inventory_is_flagged(
 
     stored = Recomputation.objects.get(dossier_version__application=application)
     assert stored.declared_total == Decimal("80")
+    assert stored.deviation is not None
     assert places(stored.deviation, 12) == places((EXPECTED_TOTAL - 80) / 80, 12)
     assert stored.material is True
 
@@ -146,6 +153,7 @@ def test_a_factor_version_published_after_submission_does_not_change_the_result(
     version = submitted.dossier_versions.get(number=1)
     stored_before = Recomputation.objects.filter(dossier_version=version).values().get()
     grid_v1 = factor_current_by_code(GRID)
+    assert grid_v1 is not None
 
     draft = services.dataset_version_create_draft(
         actor=platform_admin, dataset=EmissionFactorDataset.objects.get(code="CN-ELEC-CFP")
@@ -159,6 +167,7 @@ def test_a_factor_version_published_after_submission_does_not_change_the_result(
     # its lines point at the factors of version 1, which cannot change.
     assert Recomputation.objects.filter(dossier_version=version).values().get() == stored_before
     rerun = services.recomputation_run(dossier_version=version)
+    assert rerun is not None
     assert rerun.total == EXPECTED_TOTAL
     assert {line.factor_id for line in version.inventory_lines.filter(factor__code=GRID)} == {
         grid_v1.pk

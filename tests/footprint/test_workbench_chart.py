@@ -12,6 +12,7 @@ def test_bars_scale_to_the_largest_figure_and_the_interval_brackets_the_total():
         [("Production", Decimal("10"), Decimal("12")), ("Total", Decimal("20"), Decimal("22"))],
         interval=(Decimal("18"), Decimal("25")),
     )
+    assert chart.whisker is not None
 
     production, total = chart.groups
     assert chart.axis_x == LABEL_WIDTH

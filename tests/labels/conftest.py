@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from io import StringIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,6 +22,9 @@ from labels.vc.statuslist import Bitstring
 from tests.conftest import World
 from tests.factories import member_of
 from tests.second_factor import sign_in
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 PUBLIC_HOST = "labels.example.cn"
 PUBLIC = f"https://{PUBLIC_HOST}"
@@ -89,7 +92,7 @@ def status_entries(label: Label) -> dict[str, dict[str, str]]:
     return {entry["statusPurpose"]: entry for entry in label.credential["credentialStatus"]}
 
 
-def served_list(client: Client, label: Label, purpose: str) -> HttpResponse:
+def served_list(client: Client, label: Label, purpose: str) -> "TestResponse":
     response = client.get(path_of(status_entries(label)[purpose]["statusListCredential"]))
     assert response.status_code == 200
     return response
@@ -179,7 +182,7 @@ class _TestIdText(HTMLParser):
             self.texts[testid].append(data)
 
 
-def text_by_testid(response: HttpResponse, testid: str) -> str:
+def text_by_testid(response: "HttpResponse | TestResponse", testid: str) -> str:
     """The whitespace-normalised text of the element with this data-testid."""
     parser = _TestIdText()
     parser.feed(response.content.decode())
@@ -187,7 +190,7 @@ def text_by_testid(response: HttpResponse, testid: str) -> str:
     return " ".join("".join(parser.texts[testid]).split())
 
 
-def page_checks(response: HttpResponse) -> list[tuple[str, bool]]:
+def page_checks(response: "HttpResponse | TestResponse") -> list[tuple[str, bool]]:
     """The verification checks the public page lists: (name, ok) in order."""
     html = response.content.decode()
     block = re.search(r'data-testid="checks">(.*?)</ol>', html, re.S)

@@ -255,7 +255,10 @@ def test_options_credential_id_names_a_credential_without_an_id(db, client, on) 
 
 
 def test_the_same_credential_id_is_not_issued_twice_with_status(db, client, on) -> None:
-    options = {"credentialId": "urn:example:1", "credentialStatus": {"type": "BitstringStatusList"}}
+    options: dict[str, Any] = {
+        "credentialId": "urn:example:1",
+        "credentialStatus": {"type": "BitstringStatusList"},
+    }
     issue(client, **options)
     again = post(
         client, "/vc-api/credentials/issue", {"credential": CREDENTIAL, "options": options}
@@ -400,7 +403,7 @@ def test_production_mode_refuses_the_test_issuer() -> None:
 
 
 def test_the_deploy_check_reports_the_test_issuer(settings) -> None:
-    def ids() -> set[str]:
+    def ids() -> set[str | None]:
         found = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])
         return {message.id for message in found}
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from labels import services
-from labels.models import Label, LabelStatus, SigningKey, StatusList
+from labels.models import Label, LabelStatus, ReasonCode, SigningKey, StatusList
 from labels.vc.verifier import Reason
 from labels.verification import verify
 from tests.labels.conftest import label_state, public_verdict, served_bits, text_by_testid
@@ -433,3 +433,21 @@ def test_only_the_body_admin_reaches_the_keys(
 
     assert list(SigningKey.objects.filter(body=world.body)) == [key]
     assert SigningKey.objects.get(pk=key.pk).is_active
+
+
+def test_without_a_person_a_suspension_the_regulator_ordered_is_not_lifted(label) -> None:
+    services.label_change_status(
+        actor=None,
+        label_id=label.pk,
+        action="suspend",
+        reason="Ordered by the regulator.",
+        reason_code=ReasonCode.REGULATOR_ORDER,
+    )
+    before = label_state(label)
+
+    with pytest.raises(ActorNotPermitted):
+        services.label_change_status(
+            actor=None, label_id=label.pk, action="restore", reason="Lifted by nobody."
+        )
+
+    assert label_state(label) == before

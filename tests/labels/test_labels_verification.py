@@ -191,7 +191,7 @@ def test_each_status_change_reaches_the_list_the_page_and_status_json_at_once(
     actions: list[str],
 ) -> None:
     for action in actions:
-        target = services.LABEL_TRANSITIONS[(fresh(label).status, action)]
+        target = services.LABEL_TRANSITIONS[(LabelStatus(fresh(label).status), action)]
 
         change(label, world.body_admin, action)
 
@@ -303,6 +303,7 @@ def test_the_expiry_task_expires_labels_past_their_valid_until(issue_label, anon
     assert due.certificate.status == CertificateStatus.EXPIRED
     assert fresh(current).status == LabelStatus.VALID
     event = LabelEvent.objects.filter(label=due).last()
+    assert event is not None
     assert (event.action, event.reason, event.actor) == ("expired", "Validity period ended.", None)
     verdict = public_verdict(anon, due)
     assert verdict["page"] == "⌛ EXPIRED"
@@ -533,6 +534,7 @@ def test_a_retired_key_cannot_sign_after_its_retirement(label, world, form) -> N
     old_key = label.signing_key
     keys.signing_key_rotate(world.body)
     retired_at = SigningKey.objects.get(pk=old_key.pk).retired_at
+    assert retired_at is not None
     document = unsigned(label.credential)
     method = keys.verification_method(old_key)
     if form == "did:key":

@@ -4,6 +4,7 @@ which POSTs RequestFulfilled or RequestRejected to the partner's events endpoint
 HTTP server), retrying with exponential backoff (CONTRACTS §7)."""
 
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -41,7 +42,9 @@ def refused(pact: Pact, spec: int, event, code: str) -> dict:
 def request_for(
     spec: int, label: Label | None = None, *, gtin: str | None = None, **fields
 ) -> dict:
-    gtin = gtin or label.gtin
+    if gtin is None:
+        assert label is not None
+        gtin = label.gtin
     data = (
         {"pf": {"productIds": [f"urn:gtin:{gtin}"]}, "comment": "Please send the PCF."}
         if spec == 2
@@ -63,14 +66,14 @@ def test_notifications_are_accepted_with_an_empty_200_and_recorded_once(
     spec: int,
     kind: str,
 ) -> None:
-    data = {
+    data: Any = {
         EventKind.PUBLISHED: {"pfIds": ["079e425a-464f-528d-341d-4a944a1dfd70"]},
         EventKind.REQUEST_FULFILLED: {"requestEventId": "r-1", "pfs": []},
         EventKind.REQUEST_REJECTED: {
             "requestEventId": "r-1",
             "error": {"code": "NotFound", "message": "None."},
         },
-    }[kind]
+    }[EventKind(kind)]
     event = cloud_event(spec, kind, data, id="event-1")
 
     accepted(signed_in, spec, event)
@@ -138,7 +141,7 @@ def test_an_event_type_of_the_other_version_is_not_implemented(signed_in: Pact, 
 def test_a_malformed_event_is_bad_request_and_not_recorded(
     signed_in: Pact, spec: int, broken: str
 ) -> None:
-    event = cloud_event(spec, EventKind.PUBLISHED, {"pfIds": []})
+    event: Any = cloud_event(spec, EventKind.PUBLISHED, {"pfIds": []})
     if broken == "not json":
         event = b"{not json"
     elif broken == "array":

@@ -67,6 +67,7 @@ def test_product_id(signed_in: Pact, two, value: str, matches: list[int]) -> Non
 
 def test_company_id(signed_in: Pact, two, world: World) -> None:
     uscc = world.enterprise.uscc
+    assert uscc is not None
 
     assert ids(signed_in, {"companyId": f"urn:uscc:{uscc}"}) == [pf(two[0]), pf(two[1])]
     assert ids(signed_in, {"companyId": f"urn:uscc:{uscc.lower()}"}) == [pf(two[0]), pf(two[1])]

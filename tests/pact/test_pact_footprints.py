@@ -202,7 +202,8 @@ def test_the_demo_footprint_carries_data_quality_and_factor_sources(
 
     pcf = footprint["pcf"]
     recomputation = label.certificate.dossier_version.recomputation
-    share = (recomputation.primary_data_share * 100).quantize(Decimal("0.01"))
+    assert recomputation.primary_data_share is not None
+    share = (recomputation.primary_data_share * Decimal(100)).quantize(Decimal("0.01"))
     assert pcf["primaryDataShare"] == (
         float(share) if spec == 2 else format(share.normalize(), "f")
     )

@@ -4,6 +4,7 @@ client's footprint requests arrive here (docs/pact.md)."""
 
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import TextIOBase
 from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand
@@ -13,7 +14,7 @@ from .pact_demo_client import DEMO_RECEIVER_PORT
 MAX_BODY = 10 * 1024 * 1024
 
 
-def receiver_server(host: str, port: int, out: TextIO) -> ThreadingHTTPServer:
+def receiver_server(host: str, port: int, out: TextIO | TextIOBase) -> ThreadingHTTPServer:
     """A server that writes each received event to `out` as indented JSON."""
 
     class Handler(BaseHTTPRequestHandler):

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -139,6 +140,7 @@ def test_the_csv_export_streams_the_filtered_entries(world, chained) -> None:
     )
     assert response.status_code == 200
     assert response.streaming
+    assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [int(row["seq"]) for row in rows] == [1, 2]
@@ -155,6 +157,7 @@ def test_the_json_lines_export_is_each_entry_verbatim(world, chained) -> None:
     )
     assert response.status_code == 200
     assert response.streaming
+    assert isinstance(response, StreamingHttpResponse)
     lines = b"".join(response.streaming_content).splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [1, 3]
     for line in lines:
@@ -177,6 +180,7 @@ def test_the_export_reads_a_page_at_a_time_and_misses_nothing(
     )
     assert response.status_code == 200
 
+    assert isinstance(response, StreamingHttpResponse)
     # Entries 1 and 3, a page each, and the empty page that ends the walk.
     with django_assert_num_queries(3):
         lines = b"".join(response.streaming_content).splitlines()

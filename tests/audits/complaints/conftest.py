@@ -3,6 +3,7 @@ technical review and approval (so that "involved" people exist), complaints at a
 and a marketplace webhook endpoint to see the outbox."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -96,7 +97,7 @@ def submit(certified: Label) -> Callable[..., Complaint]:
 
 
 # How to bring a complaint to each status: (step, who) in order, after assigning body_admin.
-PATH = {
+PATH: dict[str, list[str]] = {
     ComplaintStatus.RECEIVED: [],
     ComplaintStatus.ACKNOWLEDGED: ["acknowledge"],
     ComplaintStatus.INVESTIGATING: ["acknowledge", "investigate"],
@@ -159,4 +160,4 @@ def api_status(client, issued: Label) -> str:
 
 
 def days_ago(days: int):
-    return timezone.now() - timezone.timedelta(days=days)
+    return timezone.now() - timedelta(days=days)

@@ -32,9 +32,11 @@ def test_the_report_form_files_a_complaint_and_shows_the_reference_and_link(
     client = client_as(None)
     client.handler.enforce_csrf_checks = True
     form_page = client.get(f"/complaints/report/{certified.serial}/")
-    token = re.search(
+    token_match = re.search(
         r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page.content.decode()
-    ).group(1)
+    )
+    assert token_match is not None
+    token = token_match.group(1)
     response = client.post(
         f"/complaints/report/{certified.serial}/", {**FORM, "csrfmiddlewaretoken": token}
     )

@@ -2,6 +2,7 @@
 guard, deadlines, the overdue selector, and each outcome's effect on the label."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -80,7 +81,9 @@ def test_complaint_transition(
     relations = {"body_admin"} if name == "body_admin" else set()
     if name == "second_decision_maker":
         relations.add("handler")
-    options = {"comment": "Reasons.", "outcome": "unfounded"} if step == "decide" else {}
+    options: dict[str, Any] = (
+        {"comment": "Reasons.", "outcome": "unfounded"} if step == "decide" else {}
+    )
     expected = EXPECTED.get((status, step))
     before = snapshot(complaint)
 
@@ -332,7 +335,9 @@ def test_founded_with_a_label_action(
     assert stored_bits(label) == bits
     assert api_status(anon, label) == status
     assert outbox(webhook_endpoint) == [(event, status)]
-    assert LabelEvent.objects.filter(label=label).last().actor == world.body_admin
+    event = LabelEvent.objects.filter(label=label).last()
+    assert event is not None
+    assert event.actor == world.body_admin
 
 
 def test_finding_against_the_body_is_recorded(world, complaint_at, client_as) -> None:

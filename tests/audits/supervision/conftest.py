@@ -103,11 +103,15 @@ def certificate(certify) -> Certificate:
 
 
 def label_of(certificate: Certificate) -> Label:
-    return Label.objects.filter(certificate=certificate).order_by("-certificate_version").first()
+    label = Label.objects.filter(certificate=certificate).order_by("-certificate_version").first()
+    assert label is not None
+    return label
 
 
 def first_surveillance(certificate: Certificate) -> Surveillance:
-    return certificate.surveillances.order_by("number").first()
+    surveillance = certificate.surveillances.order_by("number").first()
+    assert surveillance is not None
+    return surveillance
 
 
 def pdf_text(label: Label) -> str:

@@ -414,6 +414,7 @@ def test_the_enterprise_updates_its_data_and_the_team_recomputes_with_the_curren
     write_lines(certificate.dossier_version, HAND_LINES)
     surveillance = at_status(world, certificate, SurveillanceStatus.IN_PROGRESS)
     data = surveillance.dossier_version
+    assert data is not None
     assert data.number == certificate.dossier_version.number + 1 and not data.is_frozen
     assert data.inventory_lines.count() == len(HAND_LINES)
 

@@ -511,6 +511,7 @@ def test_a_change_that_needs_evaluation_opens_a_change_surveillance(world, certi
 
     request.refresh_from_db()
     assert request.status == "evaluation"
+    assert request.surveillance is not None
     assert request.surveillance.kind == "change"
     assert request.surveillance.status == SurveillanceStatus.DUE
     certificate.refresh_from_db()

@@ -74,7 +74,9 @@ def test_the_checkpoint_verifies_with_an_independent_reader(db, client) -> None:
     _fill(300)
     response = client.get("/log/checkpoint")
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    max_age = int(re.search(r"max-age=(\d+)", response["Cache-Control"])[1])
+    match = re.search(r"max-age=(\d+)", response["Cache-Control"])
+    assert match is not None
+    max_age = int(match[1])
     assert 0 < max_age <= 10
     origin, size, root, signed = _checkpoint(client)
     assert (origin, size, root) == (f"{HOST}/log", 300, _tree().root())

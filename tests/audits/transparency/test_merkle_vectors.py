@@ -9,6 +9,7 @@ import base64
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,7 +186,8 @@ def test_hashes_that_are_not_32_bytes_are_refused() -> None:
     proof = tree.inclusion_proof(2)
     root = tree.root()
     verify_inclusion(leaves[2], 2, 5, proof, root)
-    for bad in (leaves[2][:31], leaves[2] + b"\x00", b"", "not bytes"):
+    bad_hashes: tuple[Any, ...] = (leaves[2][:31], leaves[2] + b"\x00", b"", "not bytes")
+    for bad in bad_hashes:
         with pytest.raises(ProofError):
             verify_inclusion(bad, 2, 5, proof, root)
         with pytest.raises(ProofError):
