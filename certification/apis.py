@@ -197,7 +197,7 @@ class ApplicationOutput(serializers.ModelSerializer):
 class AbilitiesOutput(serializers.Serializer):
     """What the caller may do with the application now (the portal offers the same)."""
 
-    actions = serializers.ListField(child=serializers.ChoiceField(choices=ALL_ACTIONS))
+    actions = serializers.ListField(child=serializers.CharField())
     read_dossier = serializers.BooleanField()
     edit_dossier = serializers.BooleanField()
     assign_team = serializers.BooleanField()
