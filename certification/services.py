@@ -21,7 +21,14 @@ from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
 from audits.chain.services import ChainEvent, chain_append, chain_append_many
 from audits.dashboard import facts as dashboard_facts
-from audits.models import FindingStatus, PeerReview, PeerReviewOutcome, SurveillanceOutcome
+from audits.models import (
+    ConflictDeclaration,
+    FindingStatus,
+    PeerReview,
+    PeerReviewOutcome,
+    SurveillanceOutcome,
+    TeamMember,
+)
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
 from audits.supervision.schedule import (
     certificate_rules_record,
@@ -36,14 +43,12 @@ from .models import (
     Application,
     ApplicationEvent,
     Certificate,
-    ConflictDeclaration,
     DossierVersion,
     EvidenceFile,
     EvidenceKind,
     Product,
     ProductCategory,
     Status,
-    TeamMember,
 )
 from .selectors import product_submitted_applications
 from .uploads import check_upload

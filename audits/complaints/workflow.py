@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_roles
+from audits.models import TeamMember
 from audits.selectors import blacklist_ensure_clear
 from certification.errors import GuardFailed
-from certification.models import ApplicationEvent, TeamMember
+from certification.models import ApplicationEvent
 from certification.workflow import Action as ApplicationAction
 
 from .models import Complaint, ComplaintAction, ComplaintOutcome, ComplaintStatus

@@ -27,9 +27,9 @@ from audits.models import (
     SurveillanceStatus,
     SurveillanceTeamMember,
 )
+from audits.models import TeamMember as ApplicationTeamMember
 from certification import journey
 from certification.models import ApplicationEvent, CertificateStatus, Status
-from certification.models import TeamMember as ApplicationTeamMember
 from certification.selectors import application_list_for_actor, work_queue_for
 from certification.services import TEAM_REPLACEABLE_STATUSES
 

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from audits.models import ConflictDeclaration
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
-from certification.models import Application, Certificate, CertificateStatus, ConflictDeclaration
+from certification.models import Application, Certificate, CertificateStatus
 from certification.notifications import notify_team_change
 from labels.models import Label, LabelStatus, ReasonCode
 from labels.services import (

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_roles
+from audits.models import ConflictDeclaration
 from certification.errors import GuardFailed
-from certification.models import ConflictDeclaration
 
 from ..models import FindingStatus, Surveillance, SurveillanceStatus
 from ..selectors import blacklist_ensure_clear

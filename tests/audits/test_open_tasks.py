@@ -13,21 +13,17 @@ from accounts.roles import Role
 from audits.chain.models import AuditEntry
 from audits.dashboard.worklist import tasks_for
 from audits.models import (
+    ConflictDeclaration,
     Surveillance,
     SurveillanceStatus,
     SurveillanceTeamMember,
+    TeamMember,
 )
 from audits.supervision import services as supervision_services
 from audits.supervision.workflow import Step
 from certification import services
 from certification.errors import ActorNotPermitted, Blacklisted, GuardFailed, TransitionNotAllowed
-from certification.models import (
-    ApplicationEvent,
-    ConflictDeclaration,
-    Notification,
-    Status,
-    TeamMember,
-)
+from certification.models import ApplicationEvent, Notification, Status
 from certification.workflow import Action
 from tests.conftest import snapshot
 from tests.factories import ApplicationFactory, MembershipFactory, ProductFactory, member_of
