@@ -531,9 +531,9 @@ def seed_supervision_demo(people: dict[str, User]) -> list[str]:
 
     from django.utils import timezone
 
-    from audits.models import Surveillance
     from labels.models import ReasonCode
     from labels.services import certificate_status_apply
+    from oversight.models import Surveillance
 
     from .models import Certificate
 
@@ -583,7 +583,7 @@ def seed_supervision_demo(people: dict[str, User]) -> list[str]:
 def _reschedule(surveillance, due) -> None:
     from datetime import timedelta
 
-    from audits.supervision.services import _next_due_refresh
+    from oversight.supervision.services import _next_due_refresh
 
     certificate = surveillance.certificate
     surveillance.due_on = due

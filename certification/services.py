@@ -26,11 +26,11 @@ from audits.models import (
     FindingStatus,
     PeerReview,
     PeerReviewOutcome,
-    SurveillanceOutcome,
     TeamMember,
 )
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
-from audits.supervision.schedule import (
+from oversight.models import SurveillanceOutcome
+from oversight.supervision.schedule import (
     certificate_rules_record,
     surveillance_schedule_create,
     surveillances_close,
@@ -474,7 +474,7 @@ def dossier_editable_version(*, actor: User, application: Application) -> Dossie
 
 def surveillance_collects_data(version: DossierVersion) -> bool:
     """A running surveillance collects the latest activity data in its own open version."""
-    from audits.models import Surveillance, SurveillanceStatus
+    from oversight.models import Surveillance, SurveillanceStatus
 
     return Surveillance.objects.filter(
         dossier_version=version, status=SurveillanceStatus.IN_PROGRESS

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "certification",
     "audits",
     "labels",
+    "oversight",
     "pact",
 ]
 

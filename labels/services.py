@@ -21,12 +21,12 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role, user_is_regulator
 from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
-from audits.models import ReinspectionStatus, SamplingItem
 from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_clear
 from audits.transparency import services as transparency
 from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import ApplicationVariant, Certificate, CertificateStatus
+from oversight.models import ReinspectionStatus, SamplingItem
 
 from . import answer_cache, keys, statuslists
 from .credentials import build_label_credential
@@ -524,8 +524,8 @@ def _certificate_chain_event(
 def _surveillance_follows(certificate: Certificate, target: str, day: date) -> None:
     """A certificate no longer in force is not surveilled; one reinstated on appeal takes up
     the surveillance its schedule still holds."""
-    from audits.models import SurveillanceOutcome
-    from audits.supervision.schedule import surveillance_schedule_resume, surveillances_close
+    from oversight.models import SurveillanceOutcome
+    from oversight.supervision.schedule import surveillance_schedule_resume, surveillances_close
 
     if target in (LabelStatus.REVOKED, LabelStatus.CANCELLED, LabelStatus.EXPIRED):
         surveillances_close(certificate, SurveillanceOutcome.CANCELLED)
@@ -624,7 +624,7 @@ def history_append(certificate: Certificate, *, day: date, status: str, reason: 
 def _ensure_withdrawal_overturned(actor: User | None, label: Label) -> None:
     """A withdrawn label comes back only through the appeal service, which records the
     overturned appeal (decided by `actor`, effect still due) in the same transaction."""
-    from audits.models import Appeal
+    from oversight.models import Appeal
 
     if (
         actor is None
