@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from certification.demo import (
+from oversight.demo import (
     DEMO_PASSWORD,
     PEOPLE,
     seed_demo,

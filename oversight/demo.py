@@ -10,8 +10,7 @@ from django.db import transaction
 from accounts.demo import demo_totp_enrol
 from accounts.models import Membership, Organisation, User
 from accounts.roles import SECOND_FACTOR_ROLES, OrganisationKind, Role
-
-from .models import (
+from certification.models import (
     REQUIRED_EVIDENCE,
     Application,
     ApplicationEvent,
@@ -21,7 +20,7 @@ from .models import (
     ProductCategory,
     Status,
 )
-from .services import application_create, product_create
+from certification.services import application_create, product_create
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the embedded demo only
 
@@ -188,8 +187,8 @@ def _complete_dossier(application: Application, actor: User) -> None:
     # The inventory behind the declared figures: it recomputes to 61.04 + 14.14179 = 75.18179
     # kgCO2e, 0.29% under the declared 75.4. It needs the factor library (manage.py
     # load_factors, which seed_demo runs); without it the dossier keeps no inventory.
-    from .footprint.selectors import factor_current_by_code
-    from .footprint.services import inventory_line_create
+    from certification.footprint.selectors import factor_current_by_code
+    from certification.footprint.services import inventory_line_create
 
     grid, natural_gas = "CN-ELEC-CFP:2023:national_average", "IPCC2006-STATIONARY:2006:natural_gas"
     if factor_current_by_code(grid) is None or factor_current_by_code(natural_gas) is None:
@@ -433,8 +432,8 @@ def seed_family_demo(people: dict[str, User]) -> list[str]:
     label for each model. The demo turns families on for consumer batteries only, as an EPD
     style rule would; the national pilot's storage batteries keep one application per model.
     Idempotent."""
-    from .families import application_variant_add
-    from .models import Certificate
+    from certification.families import application_variant_add
+    from certification.models import Certificate
 
     if Product.objects.filter(model=FAMILY_DEMO[0][0]).exists():
         return []
@@ -531,11 +530,10 @@ def seed_supervision_demo(people: dict[str, User]) -> list[str]:
 
     from django.utils import timezone
 
+    from certification.models import Certificate
     from labels.models import ReasonCode
     from labels.services import certificate_status_apply
     from oversight.models import Surveillance
-
-    from .models import Certificate
 
     if Product.objects.filter(model__in=list(SUPERVISION_DEMO)).exists():
         return []
