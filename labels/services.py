@@ -12,7 +12,8 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,9 +24,9 @@ from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
 from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_clear
 from audits.transparency import services as transparency
-from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.models import ApplicationVariant, Certificate, CertificateStatus
+from certification.models import ApplicationVariant, Certificate, CertificateStatus, Notification
+from certification.notifications import certificate_people, notification_emails_queue
 from oversight.models import ReinspectionStatus, SamplingItem
 
 from . import answer_cache, keys, statuslists
@@ -49,6 +50,52 @@ EVENT_LABELS = {
     "key_revoked": gettext_lazy("signing key revoked"),
     "superseded": gettext_lazy("superseded by a new version"),
 }
+
+
+def notify_label_event(
+    *, label: Label, event: str, reason: str, reason_code: str
+) -> list[Notification]:
+    """Inbox rows (and e-mails after commit) about a label's status change, each written in
+    its recipient's language."""
+    certificate = label.certificate
+    url = reverse("labels_portal:manage", args=[label.serial])
+    rows = []
+    for recipient in sorted(certificate_people(certificate), key=lambda u: u.pk):
+        with translation.override(recipient.notification_language):
+            what = str(EVENT_LABELS.get(event, event))
+            why = (
+                str(ReasonCode(reason_code).label)
+                if reason_code in ReasonCode.values
+                else reason_code
+            )
+            subject = _("Certificate %(number)s: label %(event)s") % {
+                "number": certificate.number,
+                "event": what,
+            }
+            body = _(
+                "The label %(serial)s of %(product)s (%(enterprise)s) was %(event)s: %(why)s."
+            ) % {
+                "serial": label.serial,
+                "product": certificate.product,
+                "enterprise": certificate.enterprise,
+                "event": what,
+                "why": why,
+            }
+            if reason:
+                body += "\n\n" + _("Comment: %(comment)s") % {"comment": reason}
+        rows.append(
+            Notification(
+                recipient=recipient,
+                application=certificate.application,
+                subject=subject,
+                body=body,
+                url=url,
+            )
+        )
+    Notification.objects.bulk_create(rows)
+    notification_emails_queue([row.pk for row in rows])
+    return rows
+
 
 # (from status, action) → to status. Expiry comes from the clock, not from a person.
 LABEL_TRANSITIONS = {
@@ -117,9 +164,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             previous = []
             for each in issued:
                 LabelEvent.objects.create(label=each, action="issued", reason_code=reason_code)
-                notifications.notify_label_event(
-                    label=each, event="issued", reason="", reason_code=reason_code
-                )
+                notify_label_event(label=each, event="issued", reason="", reason_code=reason_code)
                 previous += _supersede(certificate, each)
                 webhook_deliveries_create(label=each, action="issued")
             answer_cache.labels_changed([*issued, *previous])
@@ -475,7 +520,7 @@ def certificate_status_apply(
         label_supervision_refresh(certificate)
         if labels:
             # A rule's change is explained by its reason code alone; a person's by their words.
-            notifications.notify_label_event(
+            notify_label_event(
                 label=labels[-1],
                 event=event,
                 reason=reason if actor is not None else "",
@@ -589,7 +634,7 @@ def certificate_suspension_reason_change(
             or [_certificate_chain_event(certificate, "suspended", actor, reason, reason_code)]
         )
         if labels:
-            notifications.notify_label_event(
+            notify_label_event(
                 label=labels[-1],
                 event="suspended",
                 reason=reason if actor is not None else "",
