@@ -13,7 +13,7 @@ from oversight.complaints.texts import contact_email, outcome_text
 
 # The registered name predates this app: queued messages use it.
 @shared_task(
-    name="oversight.complaints.tasks.complaint_outcome_email_send",
+    name="audits.complaints.tasks.complaint_outcome_email_send",
     bind=True,
     max_retries=5,
     default_retry_delay=30,
