@@ -12,9 +12,9 @@ from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation, User
 from accounts.second_factor import api_step_up_check
 from accounts.selectors import user_is_platform_admin, user_is_regulator
+from audits.models import TeamMember
 from certification import selectors, services
 from certification.apis import _paginated
-from certification.models import TeamMember
 from config.api import Pagination
 from config.schema import workflow_step
 

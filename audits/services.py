@@ -37,7 +37,7 @@ def blacklist_entry_create(
     is checked by content before anything is written. A listed body's open files are frozen
     and their enterprises told, and the labels it issued are flagged for review.
     """
-    from .blacklist import blacklist_listing_effects  # it imports the label services
+    from oversight.blacklist import blacklist_listing_effects  # it imports the label services
 
     _ensure_regulator(actor)
     checked = [(upload, check_upload(upload)) for upload in documents]

@@ -158,7 +158,7 @@ def seed(label_total: int, application_total: int) -> dict[str, int]:
     )
     body_ids = [body.pk for body in bodies]
     provinces = list(Province.values)
-    from audits.dashboard.filters import PROVINCE_USCC_CODES
+    from oversight.dashboard.filters import PROVINCE_USCC_CODES
 
     regions = [PROVINCE_USCC_CODES[province] for province in provinces]
     enterprise_total = max(application_total // 10, 10)

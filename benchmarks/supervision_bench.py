@@ -25,7 +25,7 @@ bench_supervision``; the run creates and drops ``<name>_small`` and ``<name>_lar
    surveillance deadline (suspend_after) and its validity end lie more than 30 days after the
    sweep date, so no change and no notice is due for it. The due clones are spread evenly
    through the tables.
-3. The child measures ``audits.supervision.sweep.supervision_sweep`` (the code the management
+3. The child measures ``oversight.supervision.sweep.supervision_sweep`` (the code the management
    command and Celery beat run): the dry run (the plan; median of 5), the sweep, and a second
    sweep; it counts the SQL statements of each (a connection execute_wrapper) and checks the
    answers before printing a time: the plan lists exactly the due certificates, the sweep
@@ -396,8 +396,6 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
         serial_for,
     )
 
-    from audits.models import Surveillance
-    from audits.supervision.schedule import surveillance_due_dates
     from certification.models import Application, Certificate
     from labels import keys, statuslists
     from labels.credentials import _local_midnight
@@ -407,6 +405,8 @@ def seed(labels_wanted: int, due_wanted: int) -> tuple[date, set[int]]:
     from labels.vc.jcs import canonicalize
     from labels.vc.multibase import base58btc_encode
     from labels.vc.statuslist import MINIMUM_LENGTH, Bitstring
+    from oversight.models import Surveillance
+    from oversight.supervision.schedule import surveillance_due_dates
 
     template = Label.objects.select_related(
         "certificate__certification_body", "certificate__application", "signing_key"
@@ -756,9 +756,9 @@ def child(args: argparse.Namespace) -> None:
     from django.conf import settings
     from django.db import connection
 
-    from audits.supervision.sweep import supervision_sweep
     from config.celery import app
     from labels.models import Label
+    from oversight.supervision.sweep import supervision_sweep
 
     if connection.vendor != "postgresql":
         raise SystemExit("The benchmark needs PostgreSQL (DATABASE_URL).")
@@ -803,7 +803,7 @@ def child(args: argparse.Namespace) -> None:
         finally:
             per_change.append(len(counter.statements) - start)
 
-    import audits.supervision.sweep as sweep_module
+    import oversight.supervision.sweep as sweep_module
 
     sweep_module.certificate_status_apply = counted_apply
     profiler = cProfile.Profile() if args.profile else None

@@ -385,36 +385,6 @@ class EvidenceFile(models.Model):
         return self.original_name
 
 
-class ConflictDeclaration(models.TextChoices):
-    PENDING = "pending", _("Not yet declared")
-    NO_CONFLICT = "no_conflict", _("No conflict of interest")
-    CONFLICT = "conflict", _("Conflict of interest declared")
-
-
-class TeamMember(models.Model):
-    """A member of the evaluation team. Every member declares on conflict of interest."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="team")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_memberships"
-    )
-    is_lead = models.BooleanField(_("team lead"), default=False)
-    declaration = models.CharField(
-        max_length=16, choices=ConflictDeclaration.choices, default=ConflictDeclaration.PENDING
-    )
-    declaration_note = models.TextField(blank=True)
-    declared_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-is_lead", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["application", "user"], name="unique_team_member"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} on {self.application}"
-
-
 class ApplicationEvent(models.Model):
     """Append-only record of every transition: who, when, from, to, comment."""
 

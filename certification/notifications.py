@@ -182,52 +182,6 @@ def certificate_people(certificate) -> set[User]:
     )
 
 
-def notify_label_event(*, label, event: str, reason: str, reason_code: str) -> list[Notification]:
-    """Inbox rows (and e-mails after commit) about a label's status change, each written in
-    its recipient's language."""
-    from labels.models import ReasonCode
-    from labels.services import EVENT_LABELS
-
-    certificate = label.certificate
-    url = reverse("labels_portal:manage", args=[label.serial])
-    rows = []
-    for recipient in sorted(certificate_people(certificate), key=lambda u: u.pk):
-        with translation.override(recipient.notification_language):
-            what = str(EVENT_LABELS.get(event, event))
-            why = (
-                str(ReasonCode(reason_code).label)
-                if reason_code in ReasonCode.values
-                else reason_code
-            )
-            subject = _("Certificate %(number)s: label %(event)s") % {
-                "number": certificate.number,
-                "event": what,
-            }
-            body = _(
-                "The label %(serial)s of %(product)s (%(enterprise)s) was %(event)s: %(why)s."
-            ) % {
-                "serial": label.serial,
-                "product": certificate.product,
-                "enterprise": certificate.enterprise,
-                "event": what,
-                "why": why,
-            }
-            if reason:
-                body += "\n\n" + _("Comment: %(comment)s") % {"comment": reason}
-        rows.append(
-            Notification(
-                recipient=recipient,
-                application=certificate.application,
-                subject=subject,
-                body=body,
-                url=url,
-            )
-        )
-    Notification.objects.bulk_create(rows)
-    notification_emails_queue([row.pk for row in rows])
-    return rows
-
-
 def notification_emails_queue(ids: list[int]) -> None:
     if ids:
         from .tasks import notification_emails_send_ids

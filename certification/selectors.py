@@ -15,7 +15,7 @@ from accounts.selectors import (
     user_is_platform_admin,
     user_is_regulator,
 )
-from audits.models import PeerReview
+from audits.models import PeerReview, TeamMember
 
 from .identifiers import gtin_normalize
 from .models import (
@@ -26,7 +26,6 @@ from .models import (
     EvidenceFile,
     Product,
     Status,
-    TeamMember,
 )
 
 BODY_ROLES = {Role.BODY_ADMIN, Role.REVIEWER, Role.TECHNICAL_REVIEWER, Role.DECISION_MAKER}

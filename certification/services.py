@@ -22,15 +22,22 @@ from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_has_role
 from audits.chain.services import ChainEvent, chain_append, chain_append_many
 from audits.dashboard import facts as dashboard_facts
-from audits.models import FindingStatus, PeerReview, PeerReviewOutcome, SurveillanceOutcome
+from audits.models import (
+    ConflictDeclaration,
+    FindingStatus,
+    PeerReview,
+    PeerReviewOutcome,
+    TeamMember,
+)
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
-from audits.supervision.schedule import (
+from footprint.models import InventoryLine
+from footprint.services import recomputation_store_at_freeze
+from oversight.models import SurveillanceOutcome
+from oversight.supervision.schedule import (
     certificate_rules_record,
     surveillance_schedule_create,
     surveillances_close,
 )
-from footprint.models import InventoryLine
-from footprint.services import recomputation_store_at_freeze
 
 from . import notifications
 from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
@@ -39,14 +46,12 @@ from .models import (
     Application,
     ApplicationEvent,
     Certificate,
-    ConflictDeclaration,
     DossierVersion,
     EvidenceFile,
     EvidenceKind,
     Product,
     ProductCategory,
     Status,
-    TeamMember,
 )
 from .selectors import product_submitted_applications
 from .uploads import check_upload
@@ -471,7 +476,7 @@ def dossier_editable_version(*, actor: User, application: Application) -> Dossie
 
 def surveillance_collects_data(version: DossierVersion) -> bool:
     """A running surveillance collects the latest activity data in its own open version."""
-    from audits.models import Surveillance, SurveillanceStatus
+    from oversight.models import Surveillance, SurveillanceStatus
 
     return Surveillance.objects.filter(
         dossier_version=version, status=SurveillanceStatus.IN_PROGRESS

@@ -17,17 +17,12 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_roles
-from audits.models import Appeal, FindingStatus, PeerReviewOutcome
+from audits.models import ConflictDeclaration, FindingStatus, PeerReviewOutcome
 from audits.selectors import blacklist_ensure_clear
+from oversight.models import Appeal
 
 from .errors import GuardFailed
-from .models import (
-    REQUIRED_EVIDENCE,
-    Application,
-    ConflictDeclaration,
-    DossierVersion,
-    Status,
-)
+from .models import REQUIRED_EVIDENCE, Application, DossierVersion, Status
 
 
 class Actor:

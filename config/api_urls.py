@@ -133,8 +133,8 @@ urlpatterns = [
     path("gtins/<str:gtin>/labels/", label_apis.LabelsByGtinApi.as_view(), name="api-gtin-labels"),
 ]
 
-# Complaints about labels (audits.complaints, CONTRACTS §10).
-from audits.complaints import apis as complaint_apis  # noqa: E402
+# Complaints about labels (oversight.complaints, CONTRACTS §10).
+from oversight.complaints import apis as complaint_apis  # noqa: E402
 
 urlpatterns += [
     path("complaints/", complaint_apis.ComplaintListApi.as_view(), name="api-complaints"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "certification",
     "audits",
     "labels",
+    "oversight",
     "pact",
 ]
 

@@ -8,9 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.languages import language_switch
 from accounts.urls import allauth_urlpatterns
-from audits.dashboard import views as oversight_views
 from certification.inventory import urls as inventory_urls
 from footprint import urls as footprint_urls
+from oversight.dashboard import views as oversight_views
 
 from . import favicon, health
 
@@ -33,16 +33,16 @@ urlpatterns = [
     ),
     path("portal/labels/", include("labels.portal_urls")),
     path("portal/webhooks/", include("labels.webhooks.urls")),
-    path("portal/supervision/", include("audits.urls")),
-    path("portal/oversight/", include("audits.oversight_urls")),
-    path("oversight/", include("audits.oversight_public_urls")),
-    path("portal/oversight/dashboard/", include("audits.dashboard.urls")),
-    path("portal/dashboards/", include("audits.dashboard.portal_urls")),
-    path("portal/oversight/audit-chain/", include("audits.chain.urls")),
+    path("portal/supervision/", include("oversight.supervision.urls")),
+    path("portal/oversight/", include("oversight.urls")),
+    path("oversight/", include("oversight.public_urls")),
+    path("portal/oversight/dashboard/", include("oversight.dashboard.urls")),
+    path("portal/dashboards/", include("oversight.dashboard.portal_urls")),
+    path("portal/oversight/audit-chain/", include("oversight.chain.urls")),
     path("statistics/", oversight_views.statistics, name="statistics"),
-    path("portal/complaints/", include("audits.complaints.portal_urls")),
-    path("portal/appeals/", include("audits.appeals.urls")),
-    path("complaints/", include("audits.complaints.urls")),
+    path("portal/complaints/", include("oversight.complaints.portal_urls")),
+    path("portal/appeals/", include("oversight.appeals.urls")),
+    path("complaints/", include("oversight.complaints.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI, from our static files; its script is a file (the split view), but its widgets

@@ -12,7 +12,8 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,12 +22,12 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role, user_is_regulator
 from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
-from audits.models import ReinspectionStatus, SamplingItem
 from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_clear
 from audits.transparency import services as transparency
-from certification import notifications
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.models import ApplicationVariant, Certificate, CertificateStatus
+from certification.models import ApplicationVariant, Certificate, CertificateStatus, Notification
+from certification.notifications import certificate_people, notification_emails_queue
+from oversight.models import ReinspectionStatus, SamplingItem
 
 from . import answer_cache, keys, statuslists
 from .credentials import build_label_credential
@@ -49,6 +50,52 @@ EVENT_LABELS = {
     "key_revoked": gettext_lazy("signing key revoked"),
     "superseded": gettext_lazy("superseded by a new version"),
 }
+
+
+def notify_label_event(
+    *, label: Label, event: str, reason: str, reason_code: str
+) -> list[Notification]:
+    """Inbox rows (and e-mails after commit) about a label's status change, each written in
+    its recipient's language."""
+    certificate = label.certificate
+    url = reverse("labels_portal:manage", args=[label.serial])
+    rows = []
+    for recipient in sorted(certificate_people(certificate), key=lambda u: u.pk):
+        with translation.override(recipient.notification_language):
+            what = str(EVENT_LABELS.get(event, event))
+            why = (
+                str(ReasonCode(reason_code).label)
+                if reason_code in ReasonCode.values
+                else reason_code
+            )
+            subject = _("Certificate %(number)s: label %(event)s") % {
+                "number": certificate.number,
+                "event": what,
+            }
+            body = _(
+                "The label %(serial)s of %(product)s (%(enterprise)s) was %(event)s: %(why)s."
+            ) % {
+                "serial": label.serial,
+                "product": certificate.product,
+                "enterprise": certificate.enterprise,
+                "event": what,
+                "why": why,
+            }
+            if reason:
+                body += "\n\n" + _("Comment: %(comment)s") % {"comment": reason}
+        rows.append(
+            Notification(
+                recipient=recipient,
+                application=certificate.application,
+                subject=subject,
+                body=body,
+                url=url,
+            )
+        )
+    Notification.objects.bulk_create(rows)
+    notification_emails_queue([row.pk for row in rows])
+    return rows
+
 
 # (from status, action) → to status. Expiry comes from the clock, not from a person.
 LABEL_TRANSITIONS = {
@@ -117,9 +164,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             previous = []
             for each in issued:
                 LabelEvent.objects.create(label=each, action="issued", reason_code=reason_code)
-                notifications.notify_label_event(
-                    label=each, event="issued", reason="", reason_code=reason_code
-                )
+                notify_label_event(label=each, event="issued", reason="", reason_code=reason_code)
                 previous += _supersede(certificate, each)
                 webhook_deliveries_create(label=each, action="issued")
             answer_cache.labels_changed([*issued, *previous])
@@ -476,7 +521,7 @@ def certificate_status_apply(
         label_supervision_refresh(certificate)
         if labels:
             # A rule's change is explained by its reason code alone; a person's by their words.
-            notifications.notify_label_event(
+            notify_label_event(
                 label=labels[-1],
                 event=event,
                 reason=reason if actor is not None else "",
@@ -525,8 +570,8 @@ def _certificate_chain_event(
 def _surveillance_follows(certificate: Certificate, target: str, day: date) -> None:
     """A certificate no longer in force is not surveilled; one reinstated on appeal takes up
     the surveillance its schedule still holds."""
-    from audits.models import SurveillanceOutcome
-    from audits.supervision.schedule import surveillance_schedule_resume, surveillances_close
+    from oversight.models import SurveillanceOutcome
+    from oversight.supervision.schedule import surveillance_schedule_resume, surveillances_close
 
     if target in (LabelStatus.REVOKED, LabelStatus.CANCELLED, LabelStatus.EXPIRED):
         surveillances_close(certificate, SurveillanceOutcome.CANCELLED)
@@ -590,7 +635,7 @@ def certificate_suspension_reason_change(
             or [_certificate_chain_event(certificate, "suspended", actor, reason, reason_code)]
         )
         if labels:
-            notifications.notify_label_event(
+            notify_label_event(
                 label=labels[-1],
                 event="suspended",
                 reason=reason if actor is not None else "",
@@ -625,7 +670,7 @@ def history_append(certificate: Certificate, *, day: date, status: str, reason: 
 def _ensure_withdrawal_overturned(actor: User | None, label: Label) -> None:
     """A withdrawn label comes back only through the appeal service, which records the
     overturned appeal (decided by `actor`, effect still due) in the same transaction."""
-    from audits.models import Appeal
+    from oversight.models import Appeal
 
     if (
         actor is None

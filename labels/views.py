@@ -217,7 +217,7 @@ STATUS_EXPLANATION = {
 
 
 def _outcome_label(outcome: str) -> str:
-    from audits.models import SurveillanceOutcome
+    from oversight.models import SurveillanceOutcome
 
     return (
         str(SurveillanceOutcome(outcome).label)

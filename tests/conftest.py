@@ -23,6 +23,7 @@ from accounts.roles import Role
 from audits.chain import triggers as chain_triggers
 from audits.models import (
     AssuranceLevel,
+    ConflictDeclaration,
     DocumentReviewItem,
     Evaluation,
     Finding,
@@ -31,20 +32,19 @@ from audits.models import (
     PeerReview,
     PeerReviewOutcome,
     Severity,
+    TeamMember,
 )
 from certification.models import (
     REQUIRED_EVIDENCE,
     Application,
     ApplicationEvent,
     Certificate,
-    ConflictDeclaration,
     DossierVersion,
     EvidenceFile,
     Notification,
     Product,
     ProductCategory,
     Status,
-    TeamMember,
 )
 from config.throttles import LIMITER
 from labels.answer_cache import FRAGMENT_MEMORY

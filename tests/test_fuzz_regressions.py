@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from accounts.apikeys import api_key_create
 from accounts.models import Membership, Organisation, User
 from accounts.roles import ApiScope, OrganisationKind, Role
-from audits.models import BlacklistEntry
-from certification.models import Application, Status, TeamMember
+from audits.models import BlacklistEntry, TeamMember
+from certification.models import Application, Status
 from pact import services as pact_services
 from tests.conftest import World
 

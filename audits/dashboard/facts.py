@@ -9,8 +9,8 @@ the figures computed from the rows (`figures.application_scope`).
 Writers, each one call in the transaction of the change (no signals):
 - `application_facts_update(application_id)`: the status writer and the transfer
   (`certification.services`), the callers of the recomputation
-  (`certification.inventory.services`, `audits.supervision.services`) and the findings
-  (`audits.reviews`, `audits.supervision.services`). It recomputes the application's
+  (`certification.inventory.services`, `oversight.supervision.services`) and the findings
+  (`audits.reviews`, `oversight.supervision.services`). It recomputes the application's
   contribution from its own rows (a handful), subtracts the one stored in `ApplicationFacts`,
   adds the new one: whatever changed (status, body, a second decision after an appeal, a
   recomputation replaced), the counts stay the sum of the applications' contributions.

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.demo import demo_totp_code, demo_totp_enrol
-from certification.demo import PEOPLE
 from config.settings import DEFAULT_SECRET_KEY
+from oversight.demo import PEOPLE
 from tests.factories import UserFactory
 from tests.second_factor import totp_enrol
 

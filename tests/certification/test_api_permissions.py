@@ -332,8 +332,8 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
 # (CONTRACTS §6) answer anonymous callers by design (tests/api), and the webhook endpoints
 # belong to marketplaces, not to the certification procedure (tests/labels/webhooks).
 # The complaints API takes complaints from anyone, signed in or not (CONTRACTS §10); its
-# permissions are tested in tests/audits.
-PUBLIC_LOOKUP_MODULES = {"labels.apis", "labels.webhooks.apis", "audits.complaints.apis"}
+# permissions are tested in tests/oversight.
+PUBLIC_LOOKUP_MODULES = {"labels.apis", "labels.webhooks.apis", "oversight.complaints.apis"}
 
 
 def test_every_endpoint_and_method_is_covered() -> None:

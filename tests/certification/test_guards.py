@@ -8,17 +8,17 @@ from django.utils import timezone
 
 from accounts.models import BodyStatus, Organisation
 from accounts.roles import Role
-from audits.models import BlacklistEntry, Evaluation, FindingStatus, PeerReview
-from certification import services
-from certification.errors import Blacklisted, GuardFailed
-from certification.models import (
-    Application,
+from audits.models import (
+    BlacklistEntry,
     ConflictDeclaration,
-    DossierVersion,
-    EvidenceKind,
-    Status,
+    Evaluation,
+    FindingStatus,
+    PeerReview,
     TeamMember,
 )
+from certification import services
+from certification.errors import Blacklisted, GuardFailed
+from certification.models import Application, DossierVersion, EvidenceKind, Status
 from certification.workflow import TRANSITIONS, Action
 from tests.factories import CertificationBodyFactory, MembershipFactory
 

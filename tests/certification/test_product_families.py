@@ -12,7 +12,6 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 
 from certification import families, selectors
-from certification.demo import certify_demo_application
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
 from certification.models import (
     Application,
@@ -27,6 +26,7 @@ from labels.facts import label_qr_url
 from labels.models import Label, LabelStatus
 from labels.vc.verifier import Reason
 from labels.verification import verify
+from oversight.demo import certify_demo_application
 from tests.conftest import build_application
 from tests.factories import ProductFactory
 from tests.second_factor import sign_in

@@ -47,7 +47,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[str]]] = {
     (S.PEER_REVIEW, A.PEER_ENDORSE): (S.DECISION, {Actor.PEER_REVIEWER}),
     (S.DECISION, A.APPROVE): (S.APPROVED, {Actor.DECISION_MAKER}),
     (S.DECISION, A.REFUSE): (S.REFUSED, {Actor.DECISION_MAKER}),
-    # Only the appeal service, which records the overturned appeal first (tests/audits).
+    # Only the appeal service, which records the overturned appeal first (tests/oversight).
     (S.REFUSED, A.REOPEN_ON_APPEAL): (S.DECISION, {Actor.BODY_ADMIN, Actor.DECISION_MAKER}),
     **{(status, A.WITHDRAW): (S.WITHDRAWN, {Actor.ENTERPRISE_ADMIN}) for status in WITHDRAWABLE},
 }

@@ -9,7 +9,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from accounts.demo import demo_totp_code
-from certification.demo import DEMO_PASSWORD
+from oversight.demo import DEMO_PASSWORD
 
 # The periods whose code each person has used: a code is accepted once, and the platform takes
 # the codes of the period before and after the current one too.

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from playwright.sync_api import Page, Request, Route, expect
 
 from accounts.models import User
-from certification.demo import seed_demo
 from labels import services
 from labels.models import Label
+from oversight.demo import seed_demo
 from tests.e2e.conftest import TIMEOUT_MS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

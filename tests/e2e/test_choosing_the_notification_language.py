@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from certification import services
-from certification.demo import seed_demo, seed_worklist_demo
 from certification.models import Application, Status
 from certification.workflow import Action
+from oversight.demo import seed_demo, seed_worklist_demo
 from tests.e2e.test_portal_journey import VIEWPORTS, assert_fits
 from tests.e2e.test_portal_lifecycle import Portal
 

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.models import User
-from audits.complaints.models import Complaint, ComplaintStatus
-from certification.demo import seed_demo
 from labels.models import Label
+from oversight.complaints.models import Complaint, ComplaintStatus
+from oversight.demo import seed_demo
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.sign_in import log_in
 

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from certification.demo import seed_demo
 from certification.models import Application, Status
+from oversight.demo import seed_demo
 from tests.e2e.test_portal_journey import VIEWPORTS, assert_fits
 from tests.e2e.test_portal_lifecycle import Portal
 from tests.factories import EvidenceFileFactory

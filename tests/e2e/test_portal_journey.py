@@ -12,10 +12,10 @@ from django.utils import timezone
 from playwright.sync_api import FloatRect, Locator, Page, ViewportSize, expect
 
 from accounts.models import User
-from certification.demo import seed_demo
 from certification.models import Application, ApplicationEvent, Status
 from certification.services import application_create
 from labels.models import Label, LabelStatus, SigningKey
+from oversight.demo import seed_demo
 from tests.e2e.test_portal_lifecycle import OVERFLOW_TOLERANCE_PX, PHONE, Portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

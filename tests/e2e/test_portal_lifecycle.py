@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from accounts.models import User
-from certification.demo import seed_demo
 from certification.models import Application, Certificate, Status
+from oversight.demo import seed_demo
 from tests.e2e.sign_in import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, Response, expect
 
-from certification.demo import seed_demo
 from labels.models import Label, LabelStatus
+from oversight.demo import seed_demo
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.sign_in import log_in
 

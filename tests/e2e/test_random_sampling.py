@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from audits.models import SamplingItem
-from certification.demo import seed_demo
 from labels.models import Label, LabelStatus
+from oversight.demo import seed_demo
+from oversight.models import SamplingItem
 from tests.e2e.sign_in import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from certification.demo import seed_demo
 from certification.models import Certificate
+from oversight.demo import seed_demo
 from tests.e2e.test_portal_journey import VIEWPORTS, assert_fits
 from tests.e2e.test_portal_lifecycle import Portal
 

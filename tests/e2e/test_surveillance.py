@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from audits.models import Surveillance
-from certification.demo import seed_demo, seed_supervision_demo
 from labels.models import Label
+from oversight.demo import seed_demo, seed_supervision_demo
+from oversight.models import Surveillance
 from tests.e2e.test_portal_lifecycle import Portal
 from tests.factories import make_pdf
 

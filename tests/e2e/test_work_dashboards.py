@@ -11,8 +11,8 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from certification.demo import seed_demo, seed_supervision_demo, seed_worklist_demo
 from certification.models import Application, ApplicationBatch, Product, Status
+from oversight.demo import seed_demo, seed_supervision_demo, seed_worklist_demo
 from tests.e2e.test_portal_journey import DESKTOP, VIEWPORTS, assert_fits
 from tests.e2e.test_portal_lifecycle import Portal
 

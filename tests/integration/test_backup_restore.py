@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from certification.demo import seed_demo
 from labels.models import CertificateDocument, Label
+from oversight.demo import seed_demo
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -14,9 +14,9 @@ from django.db import transaction
 
 from accounts.models import User
 from certification import services
-from certification.demo import seed_demo
 from certification.models import Application, Notification
 from config.celery import app as celery_app
+from oversight.demo import seed_demo
 from tests.fixtures.processes import database_url, real_broker, unavailable, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

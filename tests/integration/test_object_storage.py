@@ -30,11 +30,11 @@ from storages.backends.s3 import S3Storage
 from accounts.models import User
 from accounts.roles import Role
 from audits.chain.models import AuditEntry
-from audits.complaints.models import Complaint
 from certification.models import EvidenceFile, EvidenceKind, Status
 from config.storage import ObjectStore, default_storage_settings, object_store_parse
 from labels import services as label_services
 from labels.models import CertificateDocument
+from oversight.complaints.models import Complaint
 from tests.factories import make_pdf, make_png, member_of
 from tests.fixtures.processes import free_port
 from tests.second_factor import sign_in

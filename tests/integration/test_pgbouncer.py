@@ -15,11 +15,11 @@ from django.conf import settings
 from audits.chain.models import AuditEntry
 from audits.chain.selectors import ANCHOR_KIND, chain_head
 from audits.chain.services import ChainEvent, chain_append_many
-from audits.chain.views import EXPORT_PAGE
 from audits.tasks import audit_chain_anchor
 from audits.transparency.models import LogEntry
 from certification.models import Certificate, Status
 from labels.models import Label
+from oversight.chain.views import EXPORT_PAGE
 from tests.conftest import build_application
 from tests.fixtures.effects import labels_done, mail_counts, notification_counts
 from tests.fixtures.processes import wait_for

@@ -66,7 +66,7 @@ def anon(client_as) -> Client:
 def demo(db, django_capture_on_commit_callbacks) -> dict[str, User]:
     """The demo data set with its on-commit work run as a commit runs it (tasks are eager in
     tests), so the approved application's label is issued by the task queued at approval."""
-    from certification.demo import seed_demo
+    from oversight.demo import seed_demo
 
     call_command("load_reference", stdout=StringIO())
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,11 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from certification.demo import FAMILY_DEMO
 from certification.models import Certificate, ProductCategory
 from labels.models import Label
 from labels.vc.verifier import Reason
 from labels.verification import verify
+from oversight.demo import FAMILY_DEMO
 
 
 # Committed for real, as `make run` does: the supervision demo acts on labels issued on commit.

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from certification.demo import seed_demo
 from certification.models import Application, Certificate, CertificateStatus, Status
 from labels.models import CertificateDocument, Label, LabelEvent, LabelStatus
 from labels.verification import verify
+from oversight.demo import seed_demo
 from tests.labels.conftest import (
     PUBLIC,
     demo_body,

@@ -212,7 +212,7 @@ def answering_partner(partner: Partner, receiver: Receiver) -> Partner:
 def demo(db, django_capture_on_commit_callbacks) -> dict[str, User]:
     """The demo data set with its factor library and inventory; the approved application's label
     is issued by the task its approval queued for after commit."""
-    from certification.demo import seed_demo
+    from oversight.demo import seed_demo
 
     call_command("load_reference", stdout=StringIO())
     call_command("load_factors", stdout=StringIO())

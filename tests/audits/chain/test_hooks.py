@@ -12,18 +12,18 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audits import reviews, services
-from audits.appeals import services as appeal_services
 from audits.chain.models import AuditEntry
-from audits.complaints import services as complaint_services
 from audits.models import Severity
-from audits.sampling import sampling_draw_record
-from audits.supervision.services import surveillance_special_open
 from certification.errors import TransitionNotAllowed
 from certification.models import EvidenceFile, Status
 from certification.services import application_transition
 from labels import keys
 from labels import services as label_services
 from labels.models import SigningKey
+from oversight.appeals import services as appeal_services
+from oversight.complaints import services as complaint_services
+from oversight.sampling import sampling_draw_record
+from oversight.supervision.services import surveillance_special_open
 
 
 class Appended(list):

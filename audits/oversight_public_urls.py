@@ -1,9 +1,0 @@
-from django.urls import path
-
-from . import oversight_views as views
-
-app_name = "oversight_public"
-urlpatterns = [
-    path("sampling/", views.public_sampling, name="sampling"),
-    path("blacklist/", views.public_blacklist, name="blacklist"),
-]

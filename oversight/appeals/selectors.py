@@ -1,0 +1,64 @@
+"""Reads of appeals: the appellant enterprise, the body appealed to and the regulator. Missing
+and forbidden look the same (404)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.selectors import memberships_for, user_is_regulator
+from certification.models import ApplicationEvent, Status
+from certification.workflow import Action
+from labels.models import LabelEvent, LabelStatus
+from oversight.appeals.models import Appeal
+
+RELATED = ("enterprise", "body", "application", "application__product", "label", "decider")
+
+
+def appeal_list_for_actor(user: User) -> QuerySet[Appeal]:
+    queryset = Appeal.objects.select_related(*RELATED)
+    if user_is_regulator(user):
+        return queryset
+    organisation_ids = {m.organisation_id for m in memberships_for(user)}
+    return queryset.filter(Q(enterprise_id__in=organisation_ids) | Q(body_id__in=organisation_ids))
+
+
+def appeal_get_for_actor(user: User, reference: str) -> Appeal:
+    appeal = appeal_list_for_actor(user).filter(reference=reference).first()
+    if appeal is None:
+        raise Http404
+    return appeal
+
+
+def appealable_decisions(user: User) -> dict[str, list]:
+    """What the user's enterprises may still appeal: refusals, suspensions and withdrawals
+    within the window and not yet appealed."""
+    enterprise_ids = {
+        m.organisation_id for m in memberships_for(user) if m.role == Role.ENTERPRISE_ADMIN
+    }
+    since = timezone.now() - timedelta(days=settings.APPEAL_WINDOW_DAYS)
+    refusals = ApplicationEvent.objects.select_related("application__product").filter(
+        application__enterprise_id__in=enterprise_ids,
+        application__status=Status.REFUSED,
+        action=Action.REFUSE,
+        created_at__gte=since,
+        appeal__isnull=True,
+    )
+    label_events = (
+        LabelEvent.objects.select_related("label__certificate__product")
+        .filter(
+            label__certificate__enterprise_id__in=enterprise_ids,
+            label__superseded_by__isnull=True,
+            created_at__gte=since,
+            appeal__isnull=True,
+        )
+        .filter(
+            Q(action="suspended", label__status=LabelStatus.SUSPENDED)
+            | Q(action="revoked", label__status=LabelStatus.REVOKED)
+        )
+    )
+    return {"refusals": list(refusals), "label_events": list(label_events)}

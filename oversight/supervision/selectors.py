@@ -1,0 +1,92 @@
+"""Reads of certificates after issuance. Another organisation's certificate or surveillance
+answers 404, exactly like a missing one."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.selectors import memberships_for, user_is_platform_admin, user_is_regulator
+from certification.models import Certificate
+from oversight.models import Surveillance
+
+# Who of a body sees its certificates' supervision: those who plan, decide or inspect.
+BODY_ROLES = (Role.BODY_ADMIN, Role.DECISION_MAKER, Role.REVIEWER, Role.TECHNICAL_REVIEWER)
+
+
+def certificate_list_for_actor(user: User) -> QuerySet[Certificate]:
+    queryset = Certificate.objects.select_related(
+        "product", "enterprise", "certification_body", "application"
+    )
+    if user_is_regulator(user) or user_is_platform_admin(user):
+        return queryset
+    memberships = memberships_for(user)
+    body_ids = [m.organisation_id for m in memberships if m.role in BODY_ROLES]
+    holder_ids = [
+        m.organisation_id
+        for m in memberships
+        if m.role in (Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER)
+    ]
+    return queryset.filter(Q(certification_body_id__in=body_ids) | Q(enterprise_id__in=holder_ids))
+
+
+def certificate_get_for_actor(user: User, pk: int) -> Certificate:
+    certificate = certificate_list_for_actor(user).filter(pk=pk).first()
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+def surveillance_get_for_actor(user: User, pk: int) -> Surveillance:
+    surveillance = (
+        Surveillance.objects.select_related(
+            "certificate",
+            "certificate__enterprise",
+            "certificate__certification_body",
+            "certificate__product",
+            "certificate__application",
+            "dossier_version",
+        )
+        .filter(pk=pk, certificate__in=certificate_list_for_actor(user))
+        .first()
+    )
+    if surveillance is None:
+        raise Http404
+    return surveillance
+
+
+def surveillances_due_for_body(user: User) -> QuerySet[Surveillance]:
+    """Open surveillances of the certificates this person sees, soonest first."""
+    return (
+        Surveillance.objects.exclude(status="closed")
+        .filter(
+            certificate__in=certificate_list_for_actor(user),
+            certificate__status__in=["valid", "suspended"],
+        )
+        .select_related("certificate", "certificate__product")
+        .order_by("due_on")
+    )
+
+
+def user_supervises(user: User) -> bool:
+    """Bodies' people and regulators see supervision reports; enterprises do not."""
+    if user_is_regulator(user) or user_is_platform_admin(user):
+        return True
+    return any(m.role in BODY_ROLES for m in memberships_for(user))
+
+
+def took_part_in_supervision(person: User, certificate_id: int) -> bool:
+    """Whether `person` sat on a surveillance team of the certificate, decided one of its
+    surveillances or decided one of its change requests: involved, for complaints and
+    appeals about it (ISO/IEC 17065 7.13)."""
+    from oversight.models import CertificateRequest, SurveillanceTeamMember
+
+    return (
+        SurveillanceTeamMember.objects.filter(
+            surveillance__certificate_id=certificate_id, user=person
+        ).exists()
+        or Surveillance.objects.filter(certificate_id=certificate_id, decided_by=person).exists()
+        or CertificateRequest.objects.filter(
+            certificate_id=certificate_id, decided_by=person
+        ).exists()
+    )
