@@ -791,15 +791,27 @@ def _fetch(url: str, headers: dict[str, str]) -> tuple[bytes, str]:
         return answer.read(), answer.headers.get("Cache-Control", "")
 
 
-def measure_propagation(server: Server, api_key: str, serial: str) -> tuple[dict, dict]:
-    """Suspend a label in-process, poll the running server until every view shows it, restore
-    it and poll again. Returns seconds from the call to visibility, per view and action."""
-    from labels.models import Label
+def measure_propagation(server: Server, api_key: str, clone_serial: str) -> tuple[dict, dict]:
+    """Suspend a label of the product family's certificate in-process (not a clone: a status
+    change applies to every label of its certificate, and the clones share one), poll the
+    running server until every view shows it, restore it and poll again. Returns seconds from
+    the call to visibility, per view and action."""
+    from labels.models import Label, LabelStatus
     from labels.services import label_change_status
     from labels.statuslists import status_list_url
     from labels.vc.statuslist import Bitstring
 
-    label = Label.objects.select_related("suspension_list__body").get(serial=serial)
+    clones_certificate = Label.objects.get(serial=clone_serial).certificate_id
+    label = (
+        Label.objects.select_related("suspension_list__body")
+        .filter(status=LabelStatus.VALID)
+        .exclude(certificate_id=clones_certificate)
+        .order_by("pk")
+        .first()
+    )
+    if label is None:
+        raise SystemExit("no valid label outside the clones' certificate to time a change on")
+    serial = label.serial
     key_header = {"X-API-Key": api_key}
     list_url = status_list_url(label.suspension_list).replace(
         f"http://{os.environ['LABEL_PUBLIC_HOST']}", server.url("")
@@ -1546,8 +1558,17 @@ def main() -> None:
         admin_sql(f'CREATE DATABASE "{args.db}"')
         log("migrating")
         manage("migrate", "--noinput")
-        log("seed_demo (one approved application, one signed label)")
+        log("seed_demo (one approved application, one signed label) and the product family")
         manage("seed_demo", "--no-supervision", env={"CELERY_TASK_ALWAYS_EAGER": "true"})
+        # A second certificate (three labels), whose status changes are timed: a change applies
+        # to every label of the certificate, and the clones all share the first one.
+        manage(
+            "shell",
+            "-c",
+            "from accounts.models import User; from oversight.demo import seed_family_demo; "
+            "seed_family_demo({user.username: user for user in User.objects.all()})",
+            env={"CELERY_TASK_ALWAYS_EAGER": "true"},
+        )
         django_setup()
         from django.conf import settings
         from django.core.cache import cache
