@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Application, Status
 from certification.workflow import Actor, actor_relations, current_dossier_version
+from config.domain_errors import ActorNotPermitted, TransitionNotAllowed
 
 from .chain.services import chain_append
 from .dashboard import facts as dashboard_facts

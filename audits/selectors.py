@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
-from certification.errors import Blacklisted
+from config.domain_errors import Blacklisted
 
 from .models import BlacklistEntry
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_platform_admin, user_is_regulator
-from certification.errors import ActorNotPermitted, WorkflowError
-from certification.uploads import check_upload
+from config.domain_errors import ActorNotPermitted, WorkflowError
+from config.uploads import check_upload
 
 from .chain.services import chain_append
 from .models import BlacklistDocument, BlacklistEntry

@@ -31,6 +31,7 @@ from accounts.selectors import user_enterprise_ids
 from config.api import Pagination, SlugRelatedField
 from config.api import paginated as _paginated
 from config.schema import workflow_step
+from config.uploads import ALLOWED
 
 from . import families, selectors, services
 from .abilities import ApplicationAbilities, application_abilities
@@ -46,7 +47,6 @@ from .models import (
     ProductCategory,
     Status,
 )
-from .uploads import ALLOWED
 from .workflow import ALL_ACTIONS
 
 # --- reference lists ----------------------------------------------------------------------

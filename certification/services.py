@@ -30,6 +30,7 @@ from audits.models import (
     TeamMember,
 )
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
+from config.uploads import check_upload
 from footprint.models import InventoryLine
 from footprint.services import recomputation_store_at_freeze
 from oversight.models import SurveillanceOutcome
@@ -54,7 +55,6 @@ from .models import (
     Status,
 )
 from .selectors import product_submitted_applications
-from .uploads import check_upload
 from .workflow import (
     ACTION_LABELS,
     COMMENT_REQUIRED,

@@ -24,3 +24,18 @@ class TransitionNotAllowed(WorkflowError):
 class ActorNotPermitted(WorkflowError):
     status_code = 403
     code = "actor_not_permitted"
+
+
+class GuardFailed(WorkflowError):
+    """A named guard of a step refused it; `guard` names it (the code is `guard:<name>`)."""
+
+    code = "guard_failed"
+
+    def __init__(self, guard: str, message: StrOrPromise) -> None:
+        super().__init__(message, code=f"guard:{guard}")
+        self.guard = guard
+
+
+class Blacklisted(GuardFailed):
+    def __init__(self, message: StrOrPromise) -> None:
+        super().__init__("nobody_blacklisted", message)

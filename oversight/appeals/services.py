@@ -20,8 +20,8 @@ from audits.chain.services import chain_append
 from certification import services as certification_services
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
 from certification.models import Application, ApplicationEvent, Notification, Status
-from certification.uploads import check_upload
 from certification.workflow import Action
+from config.uploads import check_upload
 from labels import services as label_services
 from labels.models import Label, LabelStatus, ReasonCode
 from oversight.appeals.models import Appeal, AppealAttachment, AppealEvent, AppealKind

@@ -24,7 +24,7 @@ from accounts.roles import Role
 from audits.chain.services import chain_append
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import CertificateStatus, Notification
-from certification.uploads import check_upload
+from config.uploads import check_upload
 from labels import services as label_services
 from labels.models import Label, ReasonCode
 from oversight.complaints import hooks

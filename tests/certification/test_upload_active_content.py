@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certification import services
 from certification.models import EvidenceFile, EvidenceKind, Status
-from certification.uploads import check_upload
+from config.uploads import check_upload
 from tests.factories import PDF_BYTES
 
 ACTIVE = (

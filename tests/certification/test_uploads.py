@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from certification import services
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import EvidenceFile, EvidenceKind, Status
-from certification.uploads import XLSX
+from config.uploads import XLSX
 from tests.factories import PDF_BYTES, PNG_BYTES, make_pdf
 
 NOT_ACCEPTED = "is not accepted. Upload PDF, PNG, JPEG, XLSX, DOCX or CSV."
