@@ -750,7 +750,19 @@ def batch_body(serials: list[str]) -> dict:
     return {"keys": [{"serial": serial} for serial in serials]}
 
 
-def count_queries(port: int, api_key: str, files: dict[str, Path]) -> dict[str, int]:
+def selected(args: argparse.Namespace, endpoints: list[Endpoint]) -> list[Endpoint]:
+    """The endpoints --endpoints names, with (a) (the ratios' base) and (z2) after (z)."""
+    if not args.endpoints:
+        return endpoints
+    keys = {"a", *args.endpoints.split(",")}
+    if "z" in keys:
+        keys.add("z2")
+    return [endpoint for endpoint in endpoints if endpoint.key in keys]
+
+
+def count_queries(
+    port: int, api_key: str, files: dict[str, Path], endpoints: list[Endpoint]
+) -> dict[str, int]:
     """SQL queries of one request of each endpoint, in-process (the second call, once the API
     key's last-used stamp is fresh)."""
     from django.db import connection
@@ -761,7 +773,7 @@ def count_queries(port: int, api_key: str, files: dict[str, Path]) -> dict[str, 
     gtins = files["gtins"].read_text().split()
     client = Client(HTTP_HOST=f"127.0.0.1:{port}")
     counts: dict[str, int] = {}
-    for endpoint in [*ENDPOINTS, ANONYMOUS_LOOKUP]:
+    for endpoint in endpoints:
         if endpoint.script == "mix.lua":
             continue
         headers: dict[str, Any] = {"HTTP_X_API_KEY": api_key} if endpoint.api_key else {}
@@ -1263,7 +1275,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
             out.write(
                 f"| ({endpoint.key}) {endpoint.name} | {run.rps:,.0f} | {fmt_ms(run.p50)} "
                 f"| {fmt_ms(run.p99)} | {run.ratio(base):.2f} | "
-                f"{div(run.rps, result.load['b'].rps):.2f} | "
+                f"{div(run.rps, result.load['b'].rps) if 'b' in result.load else 0:.2f} | "
                 f"{result.queries.get(endpoint.key, '')} | {run.errors} | "
                 f"{run.others:.0%} |\n"
             )
@@ -1318,7 +1330,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
     lookups = ("c", "d")
     for result in results:
         base = result.load["a"].rps
-        for key in lookups:
+        for key in [key for key in lookups if key in result.load]:
             ratio = result.load[key].ratio(base)
             out.write(
                 f"  [{verdict(ratio >= GOAL_RATIO)}] ({key}) ≥ {GOAL_RATIO} × (a) at "
@@ -1360,6 +1372,8 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
                 f"  [{verdict(factor <= GOAL_BATCH_FACTOR)}] batch ≤ {GOAL_BATCH_FACTOR:.0f}"
                 f" × one lookup (p50, 1 connection), {result.size:,}: {factor:.1f} ×\n"
             )
+        if "e" not in result.load or "c" not in result.load:
+            continue
         loaded = div(result.load["e"].p50, result.load["c"].p50)
         out.write(
             f"      under load ({args.connections} connections) the batch p50 is "
@@ -1525,6 +1539,12 @@ def main() -> None:
         default=300,
         help="longest wait for quiet in the whole run, seconds (default 300)",
     )
+    parser.add_argument(
+        "--endpoints",
+        default="",
+        help="only these endpoints, comma-separated keys such as cm,dm,fm,z (default: all; (a) "
+        "is always measured, (z2) comes with (z))",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
@@ -1614,9 +1634,13 @@ def main() -> None:
                     body, _ = _fetch(server.url(endpoint_path(endpoint, serial, gtin)), headers)
                     if endpoint.key == "f" and b"verdict-valid" not in body:
                         raise SystemExit("the public page does not show a valid label")
-            endpoints = [*ENDPOINTS, ANONYMOUS_LOOKUP] if args.anonymous else ENDPOINTS
+            endpoints = selected(
+                args, [*ENDPOINTS, ANONYMOUS_LOOKUP] if args.anonymous else ENDPOINTS
+            )
             result.load = run_pass(args, server, endpoints, files, api_key, size, notes)
             for key in ("c", "e"):
+                if key not in result.load:
+                    continue
                 endpoint = next(e for e in ENDPOINTS if e.key == key)
                 wrk(args, server, endpoint, files, api_key, seconds=1, connections=1)
                 run = wrk(
@@ -1638,7 +1662,7 @@ def main() -> None:
                 "  in-process query medians (ms): "
                 + ", ".join(f"{k} {v:.2f}" for k, v in result.probe.items())
             )
-            result.queries = count_queries(args.port, api_key, files)
+            result.queries = count_queries(args.port, api_key, files, selected(args, ENDPOINTS))
             log(f"  SQL queries per request: {result.queries}")
             result.propagation, result.max_age = measure_propagation(
                 server, api_key, files["serials"].read_text().split()[1]
