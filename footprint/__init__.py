@@ -1,7 +1,8 @@
 """The footprint engine: the emission factor library, inventory lines and the recomputation.
 
 It is the layer below the certification app, which calls it: of the other apps it imports only
-accounts, and it knows a dossier version only by its string foreign key.
+accounts, and it knows a dossier version only by its string foreign key and by what it reads
+of one (`dossiers.py`).
 
 The pure core, free of Django so that it runs anywhere and fast:
 

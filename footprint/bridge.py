@@ -15,7 +15,7 @@ from .models import EmissionFactor, GlobalWarmingPotential, InventoryLine, Stage
 from .selectors import factor_list_current, inventory_lines_of
 
 if TYPE_CHECKING:
-    from certification.models import DossierVersion, EvidenceFile
+    from footprint.dossiers import DossierVersionRecord, EvidenceFileRecord
 
 # What an enterprise-specific factor is called in messages about its unit.
 CUSTOM_FACTOR_CODE = engine.SUPPLIER_FACTOR_CODE
@@ -91,7 +91,7 @@ def core_line(line: InventoryLine, *, with_evidence: bool = False) -> engine.Inv
 def model_line(
     core: engine.InventoryLine,
     factor: EmissionFactor | None = None,
-    evidence: "EvidenceFile | None" = None,
+    evidence: "EvidenceFileRecord | None" = None,
 ) -> InventoryLine:
     """An unsaved row for an imported line: its library ``factor``, or the supplier factor with
     its ``evidence`` file, or the gas it gives by mass."""
@@ -105,7 +105,7 @@ def model_line(
         custom_factor_value=core.factor.value if supplier else None,
         custom_factor_unit=core.factor.unit if supplier else "",
         custom_factor_source=core.factor.source if supplier else "",
-        custom_factor_evidence=evidence if supplier else None,
+        custom_factor_evidence_id=evidence.pk if supplier and evidence is not None else None,
         direct_gas=(core.factor.gas or "") if core.factor.kind == engine.DIRECT else "",
         justification=core.justification,
         net_calorific_value=core.net_calorific_value,
@@ -131,7 +131,7 @@ def gwp_values(gwp_set: str) -> dict[str, Decimal]:
     return values
 
 
-def declared_by_stage(version: "DossierVersion") -> dict[str, Decimal]:
+def declared_by_stage(version: "DossierVersionRecord") -> dict[str, Decimal]:
     declared = {}
     for stage, text in (version.stage_results or {}).items():
         try:
@@ -150,7 +150,7 @@ def decimal_text(value: Decimal) -> str:
 
 
 def preview(
-    version: "DossierVersion", lines: Iterable[InventoryLine], materiality: Decimal
+    version: "DossierVersionRecord", lines: Iterable[InventoryLine], materiality: Decimal
 ) -> engine.Result:
     """The recomputation of a version as it stands, without storing anything."""
     return engine.recompute(
@@ -162,7 +162,7 @@ def preview(
     )
 
 
-def export_bytes(version: "DossierVersion", file_format: str) -> bytes:
+def export_bytes(version: "DossierVersionRecord", file_format: str) -> bytes:
     lines = [core_line(line, with_evidence=True) for line in inventory_lines_of(version)]
     return exporter.export_xlsx(lines) if file_format == "xlsx" else exporter.export_csv(lines)
 

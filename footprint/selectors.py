@@ -22,7 +22,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from certification.models import DossierVersion
+    from footprint.dossiers import DossierVersionRecord
 
 
 def user_can_edit_factor_library(user: User) -> bool:
@@ -119,13 +119,13 @@ def factor_get_for_editing(user: User, pk: int | str) -> EmissionFactor:
 # --- inventories --------------------------------------------------------------------------
 
 
-def inventory_lines_of(version: "DossierVersion") -> QuerySet[InventoryLine]:
+def inventory_lines_of(version: "DossierVersionRecord") -> QuerySet[InventoryLine]:
     return version.inventory_lines.select_related(
         "factor__version__dataset", "custom_factor_evidence"
     ).order_by("position")
 
 
-def inventory_line_get(version: "DossierVersion", pk: int | str) -> InventoryLine:
+def inventory_line_get(version: "DossierVersionRecord", pk: int | str) -> InventoryLine:
     try:
         return inventory_lines_of(version).get(pk=pk)
     except (InventoryLine.DoesNotExist, ValueError) as error:

@@ -40,13 +40,11 @@ def module_files() -> dict[str, Path]:
 
 
 def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import statement, at module level or inside a function (it still ties the two
-    modules together), except those only a type checker reads."""
+    """Every import statement, at module level, inside a function or behind TYPE_CHECKING: each
+    still ties the two modules together for whoever reads or type-checks one of them."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            yield from _imports(ast.Module(body=node.orelse, type_ignores=[]))
         else:
             yield from _imports(node)
 

@@ -22,7 +22,7 @@ from ..selectors import factors_current_by_code
 from ..spreadsheet_reader import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
-    from certification.models import DossierVersion
+    from footprint.dossiers import DossierVersionRecord
 
 IMPORT_SUFFIXES = {".xlsx", ".csv"}
 
@@ -67,7 +67,7 @@ def _field_issues(row: int, line: InventoryLine) -> list[ImportIssue]:
 
 
 def inventory_file_check(
-    *, version: "DossierVersion", content: bytes, filename: str
+    *, version: "DossierVersionRecord", content: bytes, filename: str
 ) -> tuple[list[InventoryLine], ImportOutcome | None]:
     """The file's lines, unsaved, for `version`; or none and the outcome that refuses it."""
     if PurePath(filename or "").suffix.lower() not in IMPORT_SUFFIXES:
@@ -106,7 +106,7 @@ def inventory_file_check(
 
 
 def inventory_lines_replace(
-    *, version: "DossierVersion", lines: list[InventoryLine]
+    *, version: "DossierVersionRecord", lines: list[InventoryLine]
 ) -> ImportOutcome:
     """`version`'s lines become `lines`, under the caller's lock of the dossier."""
     named = {line.custom_factor_evidence_id for line in lines} - {None}
@@ -115,7 +115,7 @@ def inventory_lines_replace(
         return import_refused(_("An evidence file the rows name was removed meanwhile."))
     version.inventory_lines.all().delete()
     for position, line in enumerate(lines, start=1):
-        line.dossier_version = version
+        line.dossier_version_id = version.pk
         line.position = position
     InventoryLine.objects.bulk_create(lines, batch_size=1000)
     return ImportOutcome(imported=len(lines))

@@ -20,7 +20,7 @@ from ..selectors import factor_current_by_code
 from ..units import ENERGY, MASS, VOLUME, UnitError, lookup, parse_factor_unit, parse_ratio_unit
 
 if TYPE_CHECKING:
-    from certification.models import DossierVersion
+    from footprint.dossiers import DossierVersionRecord
 
 LINE_FIELDS = (
     "stage",
@@ -132,7 +132,9 @@ def _unit_fit_error(line: InventoryLine, factor_label: str, factor_unit: str) ->
     return "", ""
 
 
-def _check_custom_factor(line: InventoryLine, version: "DossierVersion", errors: dict) -> None:
+def _check_custom_factor(
+    line: InventoryLine, version: "DossierVersionRecord", errors: dict
+) -> None:
     if line.custom_factor_value is None:
         errors["custom_factor_value"] = _("Give the value of the factor.")
     if not line.custom_factor_unit:
@@ -197,7 +199,9 @@ def _check_no_custom_extras(line: InventoryLine, errors: dict) -> None:
         errors["custom_factor_source"] = _("A source goes with an enterprise-specific factor.")
 
 
-def _check_factor_choice(line: InventoryLine, version: "DossierVersion", errors: dict) -> None:
+def _check_factor_choice(
+    line: InventoryLine, version: "DossierVersionRecord", errors: dict
+) -> None:
     """One of the three ways to a factor, complete: a library factor, an enterprise-specific
     factor with its justification and evidence, or a gas whose mass the amount is."""
     custom = _has_custom_factor(line)
@@ -260,7 +264,7 @@ def _check_unit_fit(line: InventoryLine, errors: dict) -> None:
         errors[field] = message
 
 
-def inventory_line_apply(line: InventoryLine, data: dict, version: "DossierVersion") -> None:
+def inventory_line_apply(line: InventoryLine, data: dict, version: "DossierVersionRecord") -> None:
     """Set the fields from `data` and check them all, raising one ValidationError by field."""
     _refuse_unknown_fields(data)
     errors: dict[str, str] = {}
@@ -287,15 +291,15 @@ def inventory_line_apply(line: InventoryLine, data: dict, version: "DossierVersi
 # --- writes to an open version, under the caller's lock -----------------------------------
 
 
-def inventory_line_add(*, version: "DossierVersion", data: dict) -> InventoryLine:
+def inventory_line_add(*, version: "DossierVersionRecord", data: dict) -> InventoryLine:
     last = version.inventory_lines.aggregate(Max("position"))["position__max"] or 0
-    line = InventoryLine(dossier_version=version, position=last + 1)
+    line = InventoryLine(dossier_version_id=version.pk, position=last + 1)
     inventory_line_apply(line, dict(data), version)
     line.save()
     return line
 
 
-def _line_of_open_version(line: InventoryLine, version: "DossierVersion") -> InventoryLine:
+def _line_of_open_version(line: InventoryLine, version: "DossierVersionRecord") -> InventoryLine:
     locked = InventoryLine.objects.select_for_update(no_key=True).filter(pk=line.pk).first()
     if locked is None:
         raise TransitionNotAllowed(_("This inventory line no longer exists."))
@@ -305,7 +309,7 @@ def _line_of_open_version(line: InventoryLine, version: "DossierVersion") -> Inv
 
 
 def inventory_line_change(
-    *, version: "DossierVersion", line: InventoryLine, data: dict
+    *, version: "DossierVersionRecord", line: InventoryLine, data: dict
 ) -> InventoryLine:
     line = _line_of_open_version(line, version)
     inventory_line_apply(line, dict(data), version)
@@ -313,11 +317,13 @@ def inventory_line_change(
     return line
 
 
-def inventory_line_remove(*, version: "DossierVersion", line: InventoryLine) -> None:
+def inventory_line_remove(*, version: "DossierVersionRecord", line: InventoryLine) -> None:
     _line_of_open_version(line, version).delete()
 
 
-def inventory_lines_copy(*, version: "DossierVersion", previous: "DossierVersion | None") -> int:
+def inventory_lines_copy(
+    *, version: "DossierVersionRecord", previous: "DossierVersionRecord | None"
+) -> int:
     """Fill `version`'s empty inventory with the lines of `previous`.
 
     Factors stay the ones those lines used, and the evidence files were carried over with the

@@ -17,7 +17,7 @@ from ..selectors import inventory_lines_of
 from ..units import UnitError
 
 if TYPE_CHECKING:
-    from certification.models import DossierVersion
+    from footprint.dossiers import DossierVersionRecord
 
 DEFAULT_MONTE_CARLO_DRAWS = 10_000
 
@@ -42,7 +42,7 @@ def _quantity(value: Decimal | float | None, places: int = 12) -> Decimal | None
 
 
 def recomputation_run(
-    *, dossier_version: "DossierVersion", actor: User | None = None
+    *, dossier_version: "DossierVersionRecord", actor: User | None = None
 ) -> Recomputation | None:
     """Recompute a version from its inventory and store the result beside its declared figures.
 
@@ -109,12 +109,12 @@ def recomputation_run(
         "lines_count": len(lines),
     }
     recomputation, _created = Recomputation.objects.update_or_create(
-        dossier_version=version, defaults=values
+        dossier_version_id=version.pk, defaults=values
     )
     return recomputation
 
 
-def recomputation_store_at_freeze(*, version: "DossierVersion", actor: User) -> None:
+def recomputation_store_at_freeze(*, version: "DossierVersionRecord", actor: User) -> None:
     """Called by the status writer as a version is frozen (submit, resubmit), in its
     transaction: the stored result is the one of the version as submitted. A version without
     inventory lines gets none, and its submission goes ahead."""
