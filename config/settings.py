@@ -350,6 +350,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "labels-issue-pending": {"task": "labels.tasks.labels_issue_pending", "schedule": 120.0},
+    # Stored label answers left stale by a key change or a lost render task.
+    "label-answers-refresh": {"task": "labels.answers.refresh", "schedule": 60.0},
     "status-lists-refresh": {"task": "labels.tasks.status_lists_refresh", "schedule": 3600.0},
     # Webhook retries, and deliveries whose on-commit task never reached the broker.
     "webhooks-deliveries-due": {

@@ -9,10 +9,11 @@ low rate; keys are rate-limited per key.
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import patch_cache_control
@@ -37,7 +38,9 @@ from audits.transparency.checkpoints import subjects_log
 from certification.identifiers import gtin_is_valid
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
+from . import stored
 from .answer_cache import (
+    Answer,
     Fragment,
     answer_of,
     batch_body,
@@ -91,10 +94,11 @@ def label_links(serial: str) -> dict[str, str]:
 
 
 def label_representation(
-    label: Label, transparency_log: dict[str, Any] | None = None
+    label: Label, transparency_log: dict[str, Any] | str | None = None
 ) -> dict[str, Any]:
     """The API's label. ``transparency_log`` is the label's log.json when the caller read it
-    with others' (a batch); otherwise it is read here, with proofs to the current checkpoint."""
+    with others' (a batch), or the placeholder of a stored answer; otherwise it is read here,
+    with proofs to the current checkpoint."""
     if transparency_log is None:
         transparency_log = subjects_log([label.serial])[label.serial]
     subject = label.credential["credentialSubject"]
@@ -140,11 +144,15 @@ def label_representation(
 
 def label_etag(labels: list[Label]) -> str:
     """Changes whenever any label's status changes: the status and its timestamp are hashed."""
-    digest = hashlib.sha256("".join(_etag_line(label) for label in labels).encode())
+    return etag_of_lines([etag_line(label) for label in labels])
+
+
+def etag_of_lines(lines: list[str]) -> str:
+    digest = hashlib.sha256("".join(lines).encode())
     return f'"{digest.hexdigest()[:32]}"'
 
 
-def _etag_line(label: Label) -> str:
+def etag_line(label: Label) -> str:
     # The supervision summary is hashed too: a passed surveillance changes the answer.
     supervision = hashlib.sha256(repr(sorted(label.supervision.items())).encode()).hexdigest()
     return (
@@ -154,16 +162,52 @@ def _etag_line(label: Label) -> str:
 
 
 def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
-    etag = label_etag(labels)
+    return _headed(request, label_etag(labels), lambda: Response(body), answer_of(labels))
+
+
+def _headed(
+    request: Request,
+    etag: str,
+    answer: Callable[[], HttpResponse],
+    freshness: Answer,
+    badge: bool = False,
+) -> HttpResponse:
+    """``answer()``, or 304 when the caller holds it, with the caching headers of the lookups
+    (or of the badge, which any page may embed and caches may keep for seconds)."""
     if etag_matches(request.headers.get("If-None-Match"), etag):
-        response = Response(status=304)
+        response = HttpResponse(status=304)
     else:
-        response = Response(body)
-        mark_answer(response, answer_of(labels))
+        response = answer()
+        mark_answer(response, freshness)
     response["ETag"] = etag
-    patch_cache_control(response, max_age=CACHE_SECONDS)
-    response["Vary"] = "Authorization, X-API-Key, Accept-Language"
+    if badge:
+        patch_cache_control(response, public=True, max_age=settings.BADGE_CACHE_SECONDS)
+        response["Access-Control-Allow-Origin"] = "*"
+    else:
+        patch_cache_control(response, max_age=CACHE_SECONDS)
+        response["Vary"] = "Authorization, X-API-Key, Accept-Language"
     return response
+
+
+def _stored(
+    request: Request, labels: QuerySet[Label], wrap: Callable[[list[bytes]], bytes] | None = None
+) -> HttpResponse | None:
+    """The labels' stored answers with their log proofs, or None when any is not current (or
+    the caller asked for another format than JSON): the view then renders live."""
+    if not isinstance(request.accepted_renderer, JSONRenderer):
+        return None
+    found = stored.stored_answers(labels, "api")
+    if found is None:
+        return None
+    ends = [answer.fresh_until.timestamp() for answer in found if answer.fresh_until]
+
+    def answer() -> HttpResponse:
+        bodies = stored.with_logs(found)
+        body = wrap(bodies) if wrap else bodies[0]
+        return HttpResponse(body, content_type="application/json")
+
+    etag = etag_of_lines([answer.etag_line for answer in found])
+    return _headed(request, etag, answer, Answer(fresh_until=min(ends) if ends else None))
 
 
 class LabelLookupBase(APIView):
@@ -307,8 +351,12 @@ class LabelBySerialApi(LabelLookupBase):
         examples=[OpenApiExample("A valid label", value=EXAMPLE_LABEL, response_only=True)],
         summary="Look up a label by its serial",
     )
-    def get(self, request: Request, serial: str) -> Response:
-        label = _queryset().filter(serial=serial.upper()).first()
+    def get(self, request: Request, serial: str) -> HttpResponse:
+        labels = _queryset().filter(serial=serial.upper())
+        found = _stored(request, labels)
+        if found is not None:
+            return found
+        label = labels.first()
         if label is None:
             raise NotFound("No label with this serial.")
         return _conditional(request, [label], label_representation(label))
@@ -319,10 +367,12 @@ class LabelByCertificateApi(LabelLookupBase):
         responses={200: LabelOutput, 304: NOT_MODIFIED},
         summary="Look up the current label of a certificate",
     )
-    def get(self, request: Request, number: str) -> Response:
-        label = (
-            _queryset().filter(certificate__number=number).order_by("-certificate_version").first()
-        )
+    def get(self, request: Request, number: str) -> HttpResponse:
+        labels = _queryset().filter(certificate__number=number).order_by("-certificate_version")
+        found = _stored(request, labels[:1])
+        if found is not None:
+            return found
+        label = labels.first()
         if label is None:
             raise NotFound("No label for this certificate number.")
         return _conditional(request, [label], label_representation(label))
@@ -357,9 +407,14 @@ class LabelsByGtinApi(LabelLookupBase):
         ],
         summary="All current labels of a GTIN",
     )
-    def get(self, request: Request, gtin: str) -> Response:
+    def get(self, request: Request, gtin: str) -> HttpResponse:
         gtin = _gtin_fourteen(gtin)
-        labels = list(_queryset().filter(gtin=gtin).order_by("-issued_at"))
+        matching = _queryset().filter(gtin=gtin).order_by("-issued_at")
+        prefix = b'{"gtin":' + _RENDERER.render(gtin) + b',"labels":['
+        found = _stored(request, matching, lambda bodies: prefix + b",".join(bodies) + b"]}")
+        if found is not None:
+            return found
+        labels = list(matching)
         if not labels:
             raise NotFound("No label for this GTIN.")
         logs = subjects_log(label.serial for label in labels)
@@ -554,7 +609,7 @@ def fragment_of(label: Label, transparency_log: dict[str, Any] | None = None) ->
     return Fragment(
         body=_RENDERER.render(label_representation(label, transparency_log)),
         order=(label.issued_at.timestamp(), label.pk),
-        etag_line=_etag_line(label),
+        etag_line=etag_line(label),
         fresh_until=fragment_fresh_until(label),
     )
 
@@ -578,39 +633,54 @@ class LabelBadgeApi(LabelLookupBase):
         summary="A live status badge for product pages",
     )
     def get(self, request: Request, serial: str, fmt: str) -> HttpResponse:
-        label = _queryset().filter(serial=serial.upper()).first()
-        if label is None or fmt not in ("svg", "png"):
-            raise NotFound("No label with this serial.")
         language = request.query_params.get("lang", "zh")
         language = language if language in ("zh", "en") else "zh"
+        labels = _queryset().filter(serial=serial.upper())
+        found = None
+        if fmt == "svg":
+            found = stored.stored_answer(labels, stored.BADGE_COLUMNS[language])
+        if found is not None:
+            etag = etag_of_lines([found.etag_line])
+            fresh_until = found.fresh_until.timestamp() if found.fresh_until else None
+            return _headed(
+                request,
+                etag[:-1] + f'-{fmt}-{language}"',
+                lambda: HttpResponse(found.body, content_type="image/svg+xml"),
+                Answer(fresh_until=fresh_until),
+                badge=True,
+            )
+        label = labels.first()
+        if label is None or fmt not in ("svg", "png"):
+            raise NotFound("No label with this serial.")
         status = label.effective_status()
         footprint = label.credential["credentialSubject"]["footprint"]
-        etag = label_etag([label])[:-1] + f'-{fmt}-{language}"'
-        if etag_matches(request.headers.get("If-None-Match"), etag):
-            response = HttpResponse(status=304)
-        elif fmt == "svg":
-            response = HttpResponse(
-                badge_svg(
+        render = badge_svg if fmt == "svg" else badge_png
+        return _headed(
+            request,
+            label_etag([label])[:-1] + f'-{fmt}-{language}"',
+            lambda: HttpResponse(
+                render(
                     status=status,
                     value=footprint["value"],
                     unit=footprint["unit"],
                     language=language,
                 ),
-                content_type="image/svg+xml",
-            )
-        else:
-            response = HttpResponse(
-                badge_png(
-                    status=status,
-                    value=footprint["value"],
-                    unit=footprint["unit"],
-                    language=language,
-                ),
-                content_type="image/png",
-            )
-        if response.status_code == 200:
-            mark_answer(response, answer_of([label]))
-        response["ETag"] = etag
-        patch_cache_control(response, public=True, max_age=settings.BADGE_CACHE_SECONDS)
-        response["Access-Control-Allow-Origin"] = "*"
-        return response
+                content_type=BADGE_TYPES[fmt],
+            ),
+            answer_of([label]),
+            badge=True,
+        )
+
+
+BADGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def badge_of(label: Label, language: str) -> bytes:
+    """The SVG badge the label's stored answers keep."""
+    footprint = label.credential["credentialSubject"]["footprint"]
+    return badge_svg(
+        status=label.effective_status(),
+        value=footprint["value"],
+        unit=footprint["unit"],
+        language=language,
+    )

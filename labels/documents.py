@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from .answers import labels_changed
 from .models import CertificateDocument, Label
 
 
@@ -34,8 +35,11 @@ def certificate_render(label_id: int) -> bool:
             old_name = document.file.name if document.file else None
             document.fingerprint = fingerprint
             document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
+            first = document.pk is None
             document.save()
             _mark_fresh(label_id, version)
+            if first:  # the public page now links the certificate
+                labels_changed([label])
     except IntegrityError:
         # The same task delivered twice (a worker presumed lost) rendered the first PDF of this
         # label at the same time and recorded it first: its document stands, this file goes.

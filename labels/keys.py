@@ -15,6 +15,7 @@ from config.cipher import master_cipher
 
 from . import answer_cache
 from .models import SigningKey
+from .stored import answers_mark_stale_for_body
 from .vc.did import did_key_from_public_key, did_web
 from .vc.multibase import multikey_to_public_key, public_key_to_multikey
 
@@ -60,6 +61,7 @@ def _create(body: Organisation) -> SigningKey:
     )
     count = SigningKey.objects.filter(body=body).count()
     answer_cache.signing_keys_changed()
+    answers_mark_stale_for_body(body.pk)  # the sweep renders them again
     key = SigningKey.objects.create(
         body=body,
         fragment=f"key-{timezone.now():%Y%m%d}-{count + 1}",

@@ -238,6 +238,40 @@ class CertificateDocument(models.Model):
         return f"Certificate PDF of {self.label}"
 
 
+class LabelAnswer(models.Model):
+    """A label's public answers, rendered once when the label changed (``labels/answers.py``):
+    the API representation, the public page in each language, the SVG badge in each language,
+    with a placeholder where the transparency log's part goes (its proofs
+    are to the checkpoint current when read). ``stale`` is set in the transaction that changes
+    the label and cleared by the render after it commits; a stale row is never served."""
+
+    label = models.OneToOneField(
+        Label, on_delete=models.CASCADE, primary_key=True, related_name="answer"
+    )
+    stale = models.BooleanField(default=True)
+    format = models.PositiveSmallIntegerField(default=0)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    # The earliest validUntil still ahead of a valid or suspended label: the label then shows as
+    # expired, which the stored answers do not say.
+    fresh_until = models.DateTimeField(null=True, blank=True)
+    etag_line = models.TextField(blank=True)
+    log_entries = models.JSONField(default=list, blank=True)  # [[leaf index, base64 entry], …]
+    # Text: PostgreSQL compresses it as it stores it (TOAST), about 3:1 for these answers.
+    api = models.TextField(blank=True)
+    page_zh = models.TextField(blank=True)
+    page_en = models.TextField(blank=True)
+    badge_zh = models.TextField(blank=True)
+    badge_en = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["label"], name="label_answer_stale", condition=Q(stale=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"Stored answers of label {self.label_id}"
+
+
 # --- The VC-API test issuer (VC_API_TEST_ISSUER, never in production) ------------------------
 
 

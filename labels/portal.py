@@ -21,7 +21,7 @@ from certification.errors import WorkflowError
 from config.exports import Column, export_links, export_response, local_time
 from config.forms import LengthErrorsNamed
 
-from . import keys, selectors, services
+from . import answers, keys, selectors, services
 from .facts import label_facts
 from .models import Label, LabelStatus, SigningKey
 from .rendering.artwork import PRINT_SIZES_MM, label_png, label_svg
@@ -218,6 +218,7 @@ def key_rotate(request: AuthenticatedHttpRequest, body_id: int) -> HttpResponse:
     if body is None:
         raise Http404
     keys.signing_key_rotate(body)
+    answers.signing_keys_changed(body.pk)
     messages.success(
         request, _("A new signing key is active; the old one still verifies what it signed.")
     )

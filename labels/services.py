@@ -29,7 +29,7 @@ from certification.models import ApplicationVariant, Certificate, CertificateSta
 from certification.notifications import certificate_people, notification_emails_queue
 from oversight.models import ReinspectionStatus, SamplingItem
 
-from . import answer_cache, keys, statuslists
+from . import answers, keys, statuslists
 from .credentials import build_label_credential
 from .documents import certificate_render
 from .models import Label, LabelEvent, LabelStatus, ReasonCode, SigningKey
@@ -167,7 +167,7 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 notify_label_event(label=each, event="issued", reason="", reason_code=reason_code)
                 previous += _supersede(certificate, each)
                 webhook_deliveries_create(label=each, action="issued")
-            answer_cache.labels_changed([*issued, *previous])
+            answers.labels_changed([*issued, *previous])
             if certificate.status == CertificateStatus.PENDING_LABEL:
                 certificate.status = CertificateStatus.VALID
                 history_append(
@@ -512,7 +512,7 @@ def certificate_status_apply(
                 body_id=certificate.certification_body_id,
             )
             webhook_deliveries_create(label=label, action=event)
-        answer_cache.labels_changed(labels)
+        answers.labels_changed(labels)
         certificate.status = CERTIFICATE_STATUS[target]
         _suspension_clock(certificate, target, day, reason_code, voluntary_until)
         history_append(certificate, day=day, status=certificate.status, reason=reason_code)
@@ -740,7 +740,7 @@ def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
     key.revoked_at = timezone.now()
     key.revocation_reason = reason
     key.save(update_fields=["revoked_at", "revocation_reason"])
-    answer_cache.signing_keys_changed()
+    answers.signing_keys_changed(key.body_id)
     for label in Label.objects.filter(signing_key=key):
         LabelEvent.objects.create(label=label, action="key_revoked", reason=reason, actor=actor)
     # Status lists signed with the revoked key must be re-signed with a new one.
@@ -775,7 +775,7 @@ def label_supervision_refresh(certificate: Certificate) -> None:
             "supersededBy": label.superseded_by.serial if label.superseded_by else None,
         }
     Label.objects.bulk_update(labels, ["supervision"])
-    answer_cache.labels_changed(labels)
+    answers.labels_changed(labels)
 
 
 def _iso(day: date | None) -> str | None:

@@ -32,8 +32,8 @@ from audits.transparency.checkpoints import subjects_log
 from certification.models import ProductCategory
 from footprint.models import Stage
 
-from . import keys, selectors, statuslists
-from .answer_cache import answer_of, mark_answer
+from . import keys, selectors, statuslists, stored
+from .answer_cache import Answer, answer_of, mark_answer
 from .facts import label_qr_url
 from .models import CertificateDocument, Label, LabelStatus, SigningKey, StatusList
 from .rendering.qr import qr_png, qr_svg, serial_is_valid
@@ -274,16 +274,9 @@ def _log_rows(document: dict) -> list[dict]:
     return rows
 
 
-@require_GET
-def public_page(request: HttpRequest, serial: str) -> HttpResponse:
-    """The verification page. ``?lang=zh-hans|en`` picks the language for this page alone (a
-    QR code's visitor has no account, and a link keeps the page free of CSRF tokens), so the page
-    is the same for every anonymous visitor and the answer cache can keep it."""
-    language = request.GET.get("lang")
-    if language in dict(settings.LANGUAGES):
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-    label = selectors.label_get_public(serial)
+def public_page_context(label: Label) -> dict:
+    """What the public page shows of a label, in the active language. The page is the same for
+    every anonymous visitor: it is rendered and stored as the label changes (labels/answers.py)."""
     result = verify(label.credential)
     transparency_log = subjects_log([label.serial])[label.serial]
     subject = label.credential["credentialSubject"]
@@ -293,7 +286,7 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     # says: the verdict must not stay green.
     untrusted = {Reason.KEY_REVOKED: "key_revoked", Reason.NOT_IN_LOG: "not_in_log"}
     status_note = untrusted.get(result.reason, "")
-    context = {
+    return {
         "label": label,
         "certificate": label.certificate,
         "subject": subject,
@@ -313,9 +306,31 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
         "transparency_log": transparency_log,
         "log_rows": _log_rows(transparency_log),
     }
-    response = render(request, "labels/public_page.html", context)
+
+
+@require_GET
+def public_page(request: HttpRequest, serial: str) -> HttpResponse:
+    """The verification page. ``?lang=zh-hans|en`` picks the language for this page alone (a
+    QR code's visitor has no account, and a link keeps the page free of CSRF tokens), so the page
+    is the same for every anonymous visitor: they get the stored one."""
+    language = request.GET.get("lang")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+    column = stored.PAGE_COLUMNS.get(translation.get_language())
+    found = None
+    if column and not request.user.is_authenticated:
+        found = stored.stored_answer(Label.objects.filter(serial=serial), column)
+    if found is not None:
+        response = HttpResponse(stored.with_logs([found], page=True)[0])
+        fresh_until = found.fresh_until.timestamp() if found.fresh_until else None
+        answer = Answer(fresh_until=fresh_until)
+    else:
+        label = selectors.label_get_public(serial)
+        response = render(request, "labels/public_page.html", public_page_context(label))
+        answer = answer_of([label])
     patch_cache_control(response, no_cache=True, max_age=0)
-    mark_answer(response, answer_of([label]))
+    mark_answer(response, answer)
     return response
 
 

@@ -100,18 +100,27 @@ def log_entries_for_subjects(subjects: Iterable[str], size: int) -> dict[str, li
         .order_by("index")
         .values_list("subject", "index", "entry")
     )
-    groups = [merkle.inclusion_node_ids(index, size) for _subject, index, _entry in rows]
-    found = _read({node for group in groups for proof in group for node in proof})
+    proved = log_entries_proved([(index, bytes(entry)) for _subject, index, entry in rows], size)
     gathered: dict[str, list[SubjectEntry]] = {}
-    for (subject, index, entry), group in zip(rows, groups, strict=True):
-        gathered.setdefault(subject, []).append(
-            SubjectEntry(
-                index=index,
-                entry=bytes(entry),
-                inclusion_proof=[merkle.fold([found[node] for node in proof]) for proof in group],
-            )
-        )
+    for (subject, _index, _entry), item in zip(rows, proved, strict=True):
+        gathered.setdefault(subject, []).append(item)
     return gathered
+
+
+def log_entries_proved(entries: Iterable[tuple[int, bytes]], size: int) -> list[SubjectEntry]:
+    """Entries already read (index and bytes), each with its inclusion proof to the tree of
+    ``size``, in one query of nodes; entries at or beyond ``size`` are left out."""
+    entries = [(index, entry) for index, entry in entries if index < size]
+    groups = [merkle.inclusion_node_ids(index, size) for index, _entry in entries]
+    found = _read({node for group in groups for proof in group for node in proof})
+    return [
+        SubjectEntry(
+            index=index,
+            entry=entry,
+            inclusion_proof=[merkle.fold([found[node] for node in proof]) for proof in group],
+        )
+        for (index, entry), group in zip(entries, groups, strict=True)
+    ]
 
 
 ISSUED = "labels:label:issued"
