@@ -34,12 +34,13 @@ import time
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Max, Min
 from django.urls import reverse
 
 from audits.transparency.services import log_append_encoded
 from certification.identifiers import gtin_check_digit
-from labels import keys, statuslists
-from labels.models import Label, ReasonCode, StatusList, StatusPurpose
+from labels import answers, keys, statuslists, stored
+from labels.models import Label, LabelAnswer, ReasonCode, StatusList, StatusPurpose
 from labels.rendering.qr import SERIAL_ALPHABET, serial_is_valid
 from labels.vc.dataintegrity import hash_data
 from labels.vc.jcs import canonicalize
@@ -216,8 +217,112 @@ class Seeder:
                 f"seed_labels: VACUUM (ANALYZE) and CHECKPOINT in "
                 f"{time.perf_counter() - vacuum_started:.1f} s"
             )
+        answers_started = time.perf_counter()
+        answered = self._answers(template)
+        if answered:
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE) labels_labelanswer")
+            self.say(
+                f"seed_labels: stored answers of {answered:,} clones in "
+                f"{time.perf_counter() - answers_started:.1f} s"
+            )
         if added:
             self._check(template, wanted - 1)
+
+    # --- stored answers --------------------------------------------------------------------
+
+    def _answers(self, template: Label) -> int:
+        """Every clone's stored answers (labels/answers.py): the template's, rendered for real,
+        with the clone's own values put in by PostgreSQL (serial, GTIN, proof, status list
+        entries, version, log index). ``_check`` compares the last clone's with a real render."""
+        answers.answers_refresh()  # the real labels' (no worker ran their render tasks)
+        row = LabelAnswer.objects.get(label=template)
+        if len(row.log_entries) != 1:
+            raise SeedError("The template label must have exactly one log entry (its issuance).")
+        credential = template.credential
+        statuses = credential["credentialStatus"]
+        indexes = {"revocation": template.revocation_index, "suspension": template.suspension_index}
+        holes = [
+            (credential["proof"]["proofValue"], "@PROOF@", "l.credential #>> '{proof,proofValue}'"),
+            (template.serial, "@SERIAL@", "l.serial"),
+            (template.gtin, "@GTIN@", "l.gtin"),
+        ]
+        for position, entry in enumerate(statuses):
+            purpose = entry["statusPurpose"]
+            url = f"l.credential #>> '{{credentialStatus,{position},statusListCredential}}'"
+            holes.append((entry["statusListCredential"], f"@URL{position}@", url))
+            holes.append((str(indexes[purpose]), f"@INDEX{position}@", f"l.{purpose}_index::text"))
+        log_index = str(row.log_entries[0][0])
+        rows_hole = f'data-log-index="{log_index}" data-log-kind="{ISSUED}"><td><code>{log_index}<'
+        version = f'"version":{template.certificate_version},'
+
+        def tokenised(text: str) -> str:
+            for value, token, _sql in holes:
+                if value.isdigit():  # an index: only where it stands as a number of its own
+                    text = re.sub(rf"(?<![0-9]){value}(?![0-9])", token, text)
+                else:
+                    text = text.replace(value, token)
+            text = text.replace(rows_hole, rows_hole.replace(log_index, "@LOG@"))
+            # The clones' status changed when the template was issued (see _clone).
+            text = text.replace(
+                f'"statusChangedAt":"{template.status_changed_at.isoformat()}"',
+                f'"statusChangedAt":"{template.issued_at.isoformat()}"',
+            )
+            return text.replace(version, '"version":@VERSION@,')
+
+        fills = [*((token, sql) for _value, token, sql in holes)]
+        fills += [("@LOG@", "e.index::text"), ("@VERSION@", "l.certificate_version::text")]
+
+        def filled(parameter: str) -> str:
+            expression = f"%({parameter})s"
+            for token, sql in fills:
+                expression = f"replace({expression}, '{token}', {sql})"
+            return expression
+
+        _serial, status, _changed, _pk, summary = row.etag_line.split("|")
+        changed = template.issued_at.isoformat()  # the clones' status_changed_at
+        parameters: dict[str, Any] = {
+            "format": stored.FORMAT,
+            "etag_middle": f"|{status}|{changed}|",
+            "etag_end": f"|{summary}",
+            "api": tokenised(row.api),
+            "page_zh": tokenised(row.page_zh),
+            "page_en": tokenised(row.page_en),
+            "badge_zh": row.badge_zh,
+            "badge_en": row.badge_en,
+            "certificate": template.certificate_id,
+            "template": template.pk,
+            "kind": ISSUED,
+        }
+        # Only column expressions of this function are put in; every value is a parameter.
+        statement = f"""
+            INSERT INTO labels_labelanswer (label_id, stale, format, rendered_at, fresh_until,
+                etag_line, log_entries, api, page_zh, page_en, badge_zh, badge_en)
+            SELECT l.id, false, %(format)s, now(), l.valid_until,
+                l.serial || %(etag_middle)s || l.id || %(etag_end)s,
+                jsonb_build_array(jsonb_build_array(
+                    e.index, translate(encode(e.entry, 'base64'), E'\n', ''))),
+                {filled("api")}, {filled("page_zh")}, {filled("page_en")},
+                %(badge_zh)s, %(badge_en)s
+            FROM labels_label l
+            JOIN audits_logentry e ON e.subject = l.serial AND e.kind = %(kind)s
+            WHERE l.certificate_id = %(certificate)s AND l.id <> %(template)s
+                AND l.id >= %(low)s AND l.id < %(high)s
+                AND NOT EXISTS (SELECT 1 FROM labels_labelanswer a WHERE a.label_id = l.id)
+        """  # noqa: S608
+        bounds = Label.objects.filter(certificate=template.certificate).aggregate(
+            low=Min("pk"), high=Max("pk")
+        )
+        done = 0
+        started = time.perf_counter()
+        for low in range(bounds["low"], bounds["high"] + 1, CHUNK_ROWS):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, {**parameters, "low": low, "high": low + CHUNK_ROWS})
+                done += cursor.rowcount
+            if done:
+                elapsed = time.perf_counter() - started
+                self.say(f"seed_labels: {done:,} stored answers, {elapsed:.1f} s")
+        return done
 
     # --- indexes ---------------------------------------------------------------------------
 
@@ -451,3 +556,18 @@ class Seeder:
         if not result.valid:
             raise SeedError(f"Clone {serial} does not verify: {result.to_dict()}")
         self.say(f"seed_labels: clone {serial} (GTIN {clone.gtin}) verifies")
+        seeded = LabelAnswer.objects.get(label=clone)
+        stored.answers_mark_stale([clone.pk])
+        answers.answers_render([clone.pk])
+        rendered = LabelAnswer.objects.get(label=clone)
+        columns = ["etag_line", "log_entries", "fresh_until", "api", "page_zh", "page_en"]
+        differ = [name for name in columns if getattr(seeded, name) != getattr(rendered, name)]
+        for name in differ:
+            mine, real = str(getattr(seeded, name)), str(getattr(rendered, name))
+            at = next(
+                (i for i, pair in enumerate(zip(mine, real, strict=False)) if pair[0] != pair[1]), 0
+            )
+            self.say(f"  {name} at {at}: {mine[at - 60 : at + 60]!r} / {real[at - 60 : at + 60]!r}")
+        if differ:
+            raise SeedError(f"Clone {serial}'s stored answers differ from a render: {differ}")
+        self.say(f"seed_labels: clone {serial}'s stored answers equal a real render")

@@ -21,6 +21,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -34,6 +35,7 @@ from .models import Label, LabelAnswer, LabelStatus
 from .views import public_page_context
 
 SWEEP_BATCH = 500
+OUTDATED = Q(stale=True) | ~Q(format=stored.FORMAT)
 
 
 def labels_changed(labels: Iterable[Label]) -> None:
@@ -61,11 +63,8 @@ def answers_render(label_ids: Iterable[int]) -> int:
     rendered = 0
     for label_id in label_ids:
         with transaction.atomic():
-            row = (
-                LabelAnswer.objects.select_for_update()
-                .filter(label_id=label_id, stale=True)
-                .first()
-            )
+            rows = LabelAnswer.objects.select_for_update().filter(OUTDATED, label_id=label_id)
+            row = rows.first()
             if row is None:
                 continue  # rendered since it was marked
             label = Label.objects.select_related(
@@ -79,11 +78,12 @@ def answers_render(label_ids: Iterable[int]) -> int:
 
 @shared_task(name="labels.answers.refresh")
 def answers_refresh() -> int:
-    """Render every stale answer, a batch at a time (after a key change; tasks that were lost)."""
+    """Render every stale answer, a batch at a time: after a key change, after a release that
+    raised ``stored.FORMAT``, and for render tasks that were lost."""
     total = 0
     while True:
         ids = list(
-            LabelAnswer.objects.filter(stale=True)
+            LabelAnswer.objects.filter(OUTDATED)
             .order_by("label_id")
             .values_list("label_id", flat=True)[:SWEEP_BATCH]
         )
@@ -94,8 +94,11 @@ def answers_refresh() -> int:
 
 
 def _render_into(row: LabelAnswer, label: Label) -> None:
-    entries = LogEntry.objects.filter(subject=label.serial).order_by("index")
-    entries = entries.values_list("index", "entry")
+    entries = (
+        LogEntry.objects.filter(subject=label.serial)
+        .order_by("index")
+        .values_list("index", "entry")
+    )
     row.log_entries = [[index, base64.b64encode(bytes(entry)).decode()] for index, entry in entries]
     row.api = stored.api_json(label_representation(label, stored.LOG_SLOT)).decode()
     for language, column in stored.PAGE_COLUMNS.items():

@@ -161,7 +161,7 @@ def etag_line(label: Label) -> str:
     )
 
 
-def _conditional(request: Request, labels: list[Label], body: Any) -> Response:
+def _conditional(request: Request, labels: list[Label], body: Any) -> HttpResponse:
     return _headed(request, label_etag(labels), lambda: Response(body), answer_of(labels))
 
 

@@ -166,3 +166,10 @@ def test_a_key_revocation_marks_the_bodys_answers_stale(label, world):
     assert LabelAnswer.objects.get(label=label).stale
     assert answers.answers_refresh() == 1
     assert not LabelAnswer.objects.get(label=label).stale
+
+
+def test_the_sweep_renders_answers_of_an_older_format(label):
+    answers.answers_render([label.pk])
+    LabelAnswer.objects.filter(label=label).update(format=stored.FORMAT - 1)
+    assert answers.answers_refresh() == 1
+    assert LabelAnswer.objects.get(label=label).format == stored.FORMAT
