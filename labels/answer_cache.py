@@ -75,6 +75,7 @@ TOKEN_GRACE_SECONDS = 60  # a token outlives the answers stored with it
 NOT_REPLAYED = frozenset({"set-cookie", "date"})
 _now = time.time  # the clock validUntil is compared with
 PLACEHOLDER = "PLACEHOLDER"
+BATCH_LIMIT = 100  # keys in one batch of the label API (CONTRACTS §6)
 
 
 @dataclass(frozen=True)
@@ -737,8 +738,6 @@ _SERIAL_KEY = re.compile(r"[0-9A-Za-z]{1,32}")
 def plain_serials(data: object) -> list[str] | None:
     """The serials of a batch of plain serials only, as ``batch_keys_plain`` normalises them;
     None for any other batch."""
-    from .apis import BATCH_LIMIT
-
     items = data.get("keys") if type(data) is dict else None
     if type(items) is not list or not 0 < len(items) <= BATCH_LIMIT:
         return None

@@ -8,7 +8,7 @@ latest committed state; a change that commits during a render marks the row stal
 own task follows. A lost task leaves the stale flag, which the sweep finds (``answers_refresh``).
 
 The answers are the live views' own output: the API representation (``label_representation``),
-the public page (``public_page_context`` and its template, as an anonymous visitor gets it, in
+the public page (``page.page_context`` and its template, as an anonymous visitor gets it, in
 each language) and the SVG badge; tests hold a stored answer equal to the live one byte for byte.
 """
 
@@ -32,7 +32,7 @@ from audits.transparency.models import LogEntry
 from . import answer_cache, stored
 from .apis import badge_of, etag_line, label_representation
 from .models import Label, LabelAnswer, LabelStatus
-from .views import public_page_context
+from .page import page_context
 
 SWEEP_BATCH = 500
 OUTDATED = Q(stale=True) | ~Q(format=stored.FORMAT)
@@ -123,6 +123,6 @@ def _page(label: Label, language: str) -> str:
     request.user = AnonymousUser()
     with translation.override(language):
         request.LANGUAGE_CODE = language
-        context = public_page_context(label)
+        context = page_context(label)
         context["transparency_log"] = stored.LOG_SLOT
         return render_to_string("labels/public_page.html", context, request=request)

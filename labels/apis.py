@@ -40,6 +40,7 @@ from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThro
 
 from . import stored
 from .answer_cache import (
+    BATCH_LIMIT,
     Answer,
     Fragment,
     answer_of,
@@ -57,7 +58,6 @@ from .models import Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
 from .statuslists import public_url
 
-BATCH_LIMIT = 100
 CACHE_SECONDS = 1
 
 

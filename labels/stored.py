@@ -10,8 +10,8 @@ Otherwise the caller renders the answer live, as it always could.
 The transparency log's part cannot be stored: every answer gives inclusion proofs to the
 checkpoint current when it is read (CONTRACTS §5), and the checkpoint moves with every entry
 anyone appends. Stored bodies hold ``LOG_SLOT`` in its place, as their renderer writes it; a read
-fills it from the label's stored entries and the log's head (two queries for any number of
-labels: the head, then the nodes of the proofs).
+fills it from the label's stored entries and the log's head, read in the same query as the
+answers, and one more query of the nodes of the proofs, for any number of labels.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from django.utils.html import json_script
 from rest_framework.renderers import JSONRenderer
 
 from audits.transparency.checkpoints import entries_logs
+from audits.transparency.selectors import head_columns, head_of
 
 from .models import Label, LabelAnswer
 
@@ -51,19 +52,22 @@ class StoredAnswer:
     etag_line: str
     fresh_until: datetime | None
     log_entries: list[tuple[int, bytes]]
+    log_head: tuple[int, bytes]  # the log's size and root, read in the same query
 
 
 def stored_answers(labels: QuerySet[Label], column: str) -> list[StoredAnswer] | None:
     """The stored ``column`` of these labels, in the queryset's order, in one query; None when
     there is no label or any answer is not current (the caller then renders live)."""
     rows = list(
-        labels.values_list(
+        labels.annotate(**head_columns()).values_list(
             "answer__stale",
             "answer__format",
             "answer__fresh_until",
             "answer__etag_line",
             "answer__log_entries",
             f"answer__{column}",
+            "log_size",
+            "log_frontier",
         )
     )
     now = timezone.now()
@@ -78,8 +82,9 @@ def stored_answers(labels: QuerySet[Label], column: str) -> list[StoredAnswer] |
             etag_line=etag_line,
             fresh_until=fresh_until,
             log_entries=[(index, base64.b64decode(entry)) for index, entry in entries],
+            log_head=head_of(size, frontier),
         )
-        for _stale, _format, fresh_until, etag_line, entries, body in rows
+        for _stale, _format, fresh_until, etag_line, entries, body, size, frontier in rows
     ]
 
 
@@ -90,7 +95,9 @@ def stored_answer(labels: QuerySet[Label], column: str) -> StoredAnswer | None:
 
 def with_logs(answers: Sequence[StoredAnswer], page: bool = False) -> list[bytes]:
     """Each answer's body with its log.json in place, all to one current checkpoint."""
-    documents = entries_logs([answer.log_entries for answer in answers])
+    documents = entries_logs(
+        [answer.log_entries for answer in answers], head=max(a.log_head for a in answers)
+    )
     return [
         answer.body.replace(PAGE_SLOT if page else API_SLOT, _log_text(document, page), 1)
         for answer, document in zip(answers, documents, strict=True)

@@ -65,9 +65,14 @@ def _signed(origin: str, size: int, root: bytes, key: Ed25519PrivateKey) -> str:
     return note.sign(note.checkpoint_text(origin, size, root), origin, key)
 
 
-def checkpoint_signed(size: int | None = None) -> tuple[int, str]:
-    """The signed checkpoint of the tree at ``size`` (default: now), and that size."""
-    if size is None:
+def checkpoint_signed(
+    size: int | None = None, head: tuple[int, bytes] | None = None
+) -> tuple[int, str]:
+    """The signed checkpoint of the tree at ``size`` (default: now), and that size; ``head`` is
+    the current size and root when the caller has read them already."""
+    if head is not None:
+        size, root = head
+    elif size is None:
         size, root = log_head()
     else:
         root = log_root(size)
@@ -98,10 +103,13 @@ def subjects_log(subjects: Iterable[str]) -> dict[str, dict[str, Any]]:
     return {subject: log_document(note, found.get(subject, [])) for subject in subjects}
 
 
-def entries_logs(groups: Sequence[Sequence[tuple[int, bytes]]]) -> list[dict[str, Any]]:
+def entries_logs(
+    groups: Sequence[Sequence[tuple[int, bytes]]], head: tuple[int, bytes] | None = None
+) -> list[dict[str, Any]]:
     """The log.json of each group of entries already read (a label's stored entries), all to
-    one current checkpoint, as ``subjects_log`` gives them. Two queries in all."""
-    size, note = checkpoint_signed()
+    one current checkpoint, as ``subjects_log`` gives them: one query of the proofs' nodes, and
+    one of the head unless the caller read it (``selectors.head_columns``)."""
+    size, note = checkpoint_signed(head=head)
     proved = iter(log_entries_proved([entry for group in groups for entry in group], size))
     return [
         log_document(note, [next(proved) for index, _entry in group if index < size])

@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Subquery
+
 from . import merkle
 from .models import LogEntry, LogHead, LogNode, node_key
 
@@ -24,11 +26,27 @@ def log_size() -> int:
 def log_head() -> tuple[int, bytes]:
     """The current size and root in one read: the head's frontier is the root's subtrees."""
     row = LogHead.objects.filter(pk=1).values_list("size", "frontier").first()
-    if row is None or not row[0]:
+    return head_of(*row) if row else (0, merkle.EMPTY_ROOT)
+
+
+def head_of(size: int | None, frontier: bytes | memoryview | None) -> tuple[int, bytes]:
+    """The size and root of the head row's ``size`` and ``frontier`` (read with another query:
+    see ``head_columns``)."""
+    if not size or frontier is None:
         return 0, merkle.EMPTY_ROOT
-    frontier = bytes(row[1])
+    frontier = bytes(frontier)
     hashes = [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
-    return row[0], merkle.fold(hashes)
+    return size, merkle.fold(hashes)
+
+
+def head_columns() -> dict[str, Subquery]:
+    """The head's size and frontier as annotations: any query can read them in its own round
+    trip (``head_of`` then gives the size and root)."""
+    head = LogHead.objects.filter(pk=1)
+    return {
+        "log_size": Subquery(head.values("size")[:1]),
+        "log_frontier": Subquery(head.values("frontier")[:1]),
+    }
 
 
 def _read(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
