@@ -1030,6 +1030,7 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
 
     from accounts.apikeys import api_key_check, api_key_find
     from config.throttles import LIMITER
+    from labels import stored
     from labels.answer_cache import KEYS_VERSION, token_key
     from labels.apis import label_representation
     from labels.models import Label
@@ -1074,6 +1075,9 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     exec_ms = sorted(e for _, e in planning)[len(planning) // 2]
     label = product(1)[0]
     representation = label_representation(label)
+    kept = stored.stored_answer(Label.objects.filter(serial=label.serial), "api")
+    if kept is None:
+        raise SystemExit(f"label {label.serial} has no current stored answer")
     connect = timed(reconnect, 50)
     parts = [
         ("(c) whole request, answered from the cache", timings["c"]),
@@ -1091,6 +1095,14 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
             timed(lambda i: LIMITER.consume("bench-part", 10**9, 1)),
         ),
         ("(cm) whole request, not cached, warm connection", timings["cm"]),
+        (
+            "  of it: the stored answer with the log's head (1 query)",
+            timed(lambda i: stored.stored_answer(Label.objects.filter(serial=serial(i)), "api")),
+        ),
+        (
+            "  of it: the log's part (the proofs' nodes: 1 query) put in",
+            timed(lambda i: stored.with_logs([kept])),
+        ),
         (
             f"the product's label query (labels.apis._queryset: {tables} table"
             f"{'s' if tables > 1 else ''})",
