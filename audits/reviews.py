@@ -1,6 +1,13 @@
-"""Writes of the evaluation team, the enterprise's answers and the evaluation record."""
+"""Writes of the findings and the evaluation record.
+
+Who may take a step and at which status of the application is the workflow's, one app up:
+`certification/reviews.py` locks the application, checks both and calls these writers inside
+its transaction; they check the records themselves. Audits names an application only by what
+it reads of it.
+"""
 
 from decimal import Decimal
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,36 +16,43 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from certification.models import Application, Status
-from certification.workflow import Actor, actor_relations, current_dossier_version
-from config.domain_errors import ActorNotPermitted, TransitionNotAllowed
+from config.domain_errors import TransitionNotAllowed
 
 from .chain.services import chain_append
 from .dashboard import facts as dashboard_facts
 from .models import DocumentReviewItem, Evaluation, Finding, FindingStatus
 
 
-def _ensure_team(actor: User, application: Application) -> None:
-    if Actor.TEAM not in actor_relations(actor, application):
-        raise ActorNotPermitted(_("Only the evaluation team may do this."))
+class ApplicationRecord(Protocol):
+    """An application (`certification.models.Application`) as these writers read it."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def renews_id(self) -> int | None: ...
 
 
-def _locked(application: Application) -> Application:
-    return Application.objects.select_for_update(no_key=True).get(pk=application.pk)
-
-
-@transaction.atomic
-def finding_raise(
-    *, actor: User, application: Application, severity: str, description: str, clause: str = ""
+def finding_create(
+    *,
+    actor: User,
+    application: ApplicationRecord,
+    dossier_version_id: int,
+    severity: str,
+    description: str,
+    clause: str = "",
 ) -> Finding:
-    application = _locked(application)
-    _ensure_team(actor, application)
-    if application.status != Status.IN_EVALUATION:
-        raise TransitionNotAllowed(_("Findings are raised during the evaluation."))
-    number = (application.findings.aggregate(Max("number"))["number__max"] or 0) + 1
+    """Run inside the caller's transaction, which holds the application's row lock: the lock
+    keeps the numbers of two findings raised at once apart."""
+    number = (
+        Finding.objects.filter(application_id=application.pk).aggregate(Max("number"))[
+            "number__max"
+        ]
+        or 0
+    ) + 1
     finding = Finding(
-        application=application,
-        dossier_version=current_dossier_version(application),
+        application_id=application.pk,
+        dossier_version_id=dossier_version_id,
         number=number,
         severity=severity,
         clause=clause,
@@ -74,15 +88,9 @@ def finding_chain_append(finding: Finding, action: str, *, actor: User) -> None:
     )
 
 
-@transaction.atomic
-def finding_answer(
+def finding_response_save(
     *, actor: User, finding: Finding, response: str, corrective_action: str = ""
 ) -> Finding:
-    application = _locked(finding.application)
-    if Actor.ENTERPRISE not in actor_relations(actor, application):
-        raise ActorNotPermitted(_("Only the enterprise answers findings."))
-    if application.status != Status.AWAITING_ENTERPRISE:
-        raise TransitionNotAllowed(_("Findings are answered while the file is with you."))
     finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     if finding.status == FindingStatus.CLOSED:
         raise TransitionNotAllowed(_("This finding is closed."))
@@ -98,13 +106,8 @@ def finding_answer(
     return finding
 
 
-@transaction.atomic
-def finding_close(*, actor: User, finding: Finding, reopen: bool = False) -> Finding:
+def finding_closure_save(*, actor: User, finding: Finding, reopen: bool = False) -> Finding:
     """The team accepts an answer (closes) or finds it insufficient (reopens)."""
-    application = _locked(finding.application)
-    _ensure_team(actor, application)
-    if application.status != Status.IN_EVALUATION:
-        raise TransitionNotAllowed(_("Findings are closed during the evaluation."))
     finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     if reopen:
         finding.status = FindingStatus.OPEN
@@ -132,16 +135,13 @@ EVALUATION_FIELDS = (
     "opinion",
     "onsite_skipped_reason",
 )
-EVALUATION_STATUSES = {Status.PLANNED, Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE}
 
 
 @transaction.atomic
-def evaluation_update(*, actor: User, application: Application, data: dict) -> Evaluation:
-    application = _locked(application)
-    _ensure_team(actor, application)
-    if application.status not in EVALUATION_STATUSES:
-        raise TransitionNotAllowed(_("The evaluation record is closed at this stage."))
-    evaluation, _created = Evaluation.objects.get_or_create(application=application)
+def evaluation_update(*, actor: User, application: ApplicationRecord, data: dict) -> Evaluation:
+    """Write the evaluation record. The team's step, with who and when checked, is
+    `certification.reviews.evaluation_update`."""
+    evaluation, _created = Evaluation.objects.get_or_create(application_id=application.pk)
     for name, value in data.items():
         if name not in EVALUATION_FIELDS:
             raise ValidationError({name: _("Unknown evaluation field.")})

@@ -7,10 +7,10 @@ The services still check every rule when the step is taken; this says what to of
 from dataclasses import dataclass
 
 from accounts.models import User
-from audits import reviews
 
 from . import families, services
 from .models import Application, DossierVersion, Status
+from .reviews import EVALUATION_STATUSES
 from .selectors import application_can_read_dossier
 from .workflow import Actor, actor_relations, available_actions
 
@@ -70,6 +70,6 @@ def application_abilities(
         raise_findings=team and status == Status.IN_EVALUATION,
         answer_findings=enterprise and status == Status.AWAITING_ENTERPRISE,
         close_findings=team and status == Status.IN_EVALUATION,
-        edit_evaluation=team and status in reviews.EVALUATION_STATUSES,
+        edit_evaluation=team and status in EVALUATION_STATUSES,
         edit_variants=enterprise and status in families.VARIANT_EDITABLE_STATUSES,
     )

@@ -6,6 +6,7 @@ the API, the admin and tasks share one behaviour.
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import cast
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from oversight.supervision.schedule import (
 
 from . import notifications
 from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
+from .hooks import approval_callbacks
 from .identifiers import gtin_normalize
 from .models import (
     Application,
@@ -327,11 +329,10 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
         )
     elif action == Action.APPROVE:
         certificate = certificate_create(application=application)
-        # The label is issued by a task once the approval is committed: no manual step.
-        from labels.tasks import label_issue
-
-        certificate_id = certificate.pk
-        transaction.on_commit(lambda: label_issue.delay(certificate_id), robust=True)
+        # The label is issued by a task once the approval is committed, with no manual step:
+        # labels registers it as an approval hook.
+        for callback in approval_callbacks():
+            transaction.on_commit(partial(callback, certificate.pk), robust=True)
 
 
 # --- transfer away from a listed body -----------------------------------------------------

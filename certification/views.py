@@ -20,12 +20,11 @@ from accounts.models import User
 from accounts.roles import OrganisationKind, Role
 from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_enterprise_ids, user_has_role, user_organisations
-from audits import reviews
 from audits.models import Evaluation, Finding, PeerReview
 from config.exports import Column, export_links, export_response, local_time
 from footprint.models import Stage
 
-from . import families, journey, selectors, services
+from . import families, journey, reviews, selectors, services
 from .abilities import ApplicationAbilities, application_abilities
 from .errors import WorkflowError
 from .forms import (

@@ -4,7 +4,7 @@ from django.urls import path
 
 from accounts import apis as accounts_apis
 from audits import apis as audits_apis
-from certification import apis
+from certification import apis, review_apis
 from certification.inventory import apis as inventory_apis
 from footprint import apis as footprint_apis
 from labels import apis as label_apis
@@ -47,43 +47,43 @@ urlpatterns = [
         apis.VariantDetailApi.as_view(),
         name="api-variant",
     ),
-    path(f"applications/{app}/team/", audits_apis.TeamApi.as_view(), name="api-team"),
+    path(f"applications/{app}/team/", review_apis.TeamApi.as_view(), name="api-team"),
     path(
         f"applications/{app}/team/declaration/",
-        audits_apis.TeamDeclarationApi.as_view(),
+        review_apis.TeamDeclarationApi.as_view(),
         name="api-team-declaration",
     ),
     path(
-        f"applications/{app}/findings/", audits_apis.FindingListApi.as_view(), name="api-findings"
+        f"applications/{app}/findings/", review_apis.FindingListApi.as_view(), name="api-findings"
     ),
     path(
         f"applications/{app}/findings/<int:finding_id>/answer/",
-        audits_apis.FindingAnswerApi.as_view(),
+        review_apis.FindingAnswerApi.as_view(),
         name="api-finding-answer",
     ),
     path(
         f"applications/{app}/findings/<int:finding_id>/close/",
-        audits_apis.FindingCloseApi.as_view(),
+        review_apis.FindingCloseApi.as_view(),
         name="api-finding-close",
     ),
     path(
         f"applications/{app}/findings/<int:finding_id>/reopen/",
-        audits_apis.FindingReopenApi.as_view(),
+        review_apis.FindingReopenApi.as_view(),
         name="api-finding-reopen",
     ),
     path(
         f"applications/{app}/evaluation/",
-        audits_apis.EvaluationApi.as_view(),
+        review_apis.EvaluationApi.as_view(),
         name="api-evaluation",
     ),
     path(
         f"applications/{app}/peer-review/",
-        audits_apis.PeerReviewApi.as_view(),
+        review_apis.PeerReviewApi.as_view(),
         name="api-peer-review",
     ),
     path(
         f"applications/{app}/peer-review/declaration/",
-        audits_apis.PeerReviewDeclarationApi.as_view(),
+        review_apis.PeerReviewDeclarationApi.as_view(),
         name="api-peer-declaration",
     ),
     path("notifications/", apis.NotificationListApi.as_view(), name="api-notifications"),

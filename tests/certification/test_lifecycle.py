@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.roles import Role
-from audits import reviews
 from audits.models import (
     AssuranceLevel,
     DocumentReviewItem,
@@ -20,7 +19,7 @@ from audits.models import (
     PeerReviewOutcome,
     Severity,
 )
-from certification import services
+from certification import reviews, services
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import (
     REQUIRED_EVIDENCE,

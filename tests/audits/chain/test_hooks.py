@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from audits import reviews, services
+from audits import services
 from audits.chain.models import AuditEntry
 from audits.models import Severity
+from certification import reviews
 from certification.errors import TransitionNotAllowed
 from certification.models import EvidenceFile, Status
 from certification.services import application_transition
