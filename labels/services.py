@@ -197,7 +197,9 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 ]
             )
             for each in issued:
-                transparency.log_label_issued(each, reason_code=reason_code)
+                transparency.log_label_issued(
+                    each, reason_code=reason_code, credential_sha256=credential_sha256(each)
+                )
             return label
     except IntegrityError:
         # Another worker issued it between our check and our insert.
@@ -256,6 +258,12 @@ def _label_sign(
     return label
 
 
+def credential_sha256(label: Label) -> str:
+    """What pins the content of an issued label in the chain and the transparency log: SHA-256
+    of its signed credential's RFC 8785 form."""
+    return hashlib.sha256(canonicalize(label.credential)).hexdigest()
+
+
 def _label_chain_event(
     label: Label,
     event: str,
@@ -276,7 +284,7 @@ def _label_chain_event(
         "reasonCode": reason_code,
     }
     if event == "issued":
-        data["credentialSha256"] = hashlib.sha256(canonicalize(label.credential)).hexdigest()
+        data["credentialSha256"] = credential_sha256(label)
         data["signingKey"] = label.signing_key_id
     return ChainEvent(
         kind=f"labels:label:{event}",
