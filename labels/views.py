@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 from audits.transparency.checkpoints import subjects_log
-from certification.models import ProductCategory
+from certification.models import ProductCategory, SurveillanceOutcome
 from footprint.models import Stage
 
 from . import keys, selectors, statuslists, stored
@@ -217,8 +217,6 @@ STATUS_EXPLANATION = {
 
 
 def _outcome_label(outcome: str) -> str:
-    from oversight.models import SurveillanceOutcome
-
     return (
         str(SurveillanceOutcome(outcome).label)
         if outcome in SurveillanceOutcome.values
