@@ -15,6 +15,7 @@ from accounts.selectors import user_is_platform_admin, user_is_regulator
 from config.domain_errors import ActorNotPermitted, WorkflowError
 from config.uploads import check_upload
 
+from . import hooks
 from .chain.services import chain_append
 from .models import BlacklistDocument, BlacklistEntry
 
@@ -37,8 +38,6 @@ def blacklist_entry_create(
     is checked by content before anything is written. A listed body's open files are frozen
     and their enterprises told, and the labels it issued are flagged for review.
     """
-    from oversight.blacklist import blacklist_listing_effects  # it imports the label services
-
     _ensure_regulator(actor)
     checked = [(upload, check_upload(upload)) for upload in documents]
     with transaction.atomic():
@@ -71,7 +70,7 @@ def blacklist_entry_create(
                 if document.file.name:
                     stored.append(document.file.name)
                 document.save()
-            blacklist_listing_effects(entry)
+            hooks.blacklist_listing_effects(entry)
             # After the listing's effects (they lock the labels they flag).
             _chain(entry, "listed", actor=actor)
         except Exception:

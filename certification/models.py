@@ -414,6 +414,17 @@ class CertificateStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class SurveillanceOutcome(models.TextChoices):
+    """How a surveillance ended (oversight's `Surveillance.outcome`), and so the last outcome a
+    certificate shows (`Certificate.last_surveillance_outcome`)."""
+
+    CONTINUED = "continued", _("Certificate continued")
+    SUSPENDED = "suspended", _("Certificate suspended")
+    WITHDRAWN = "withdrawn", _("Certificate withdrawn")
+    CANCELLED = "cancelled", _("Not held (certificate ended)")
+    RENEWED = "renewed", _("Not held (replaced by the renewal)")
+
+
 class Certificate(models.Model):
     application = models.OneToOneField(
         Application, on_delete=models.PROTECT, related_name="certificate"

@@ -34,16 +34,9 @@ from audits.selectors import blacklist_ensure_clear, blacklist_hits
 from config.uploads import check_upload
 from footprint.models import InventoryLine
 from footprint.services import recomputation_store_at_freeze
-from oversight.models import SurveillanceOutcome
-from oversight.supervision.schedule import (
-    certificate_rules_record,
-    surveillance_schedule_create,
-    surveillances_close,
-)
 
-from . import notifications
+from . import hooks, notifications
 from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
-from .hooks import approval_callbacks
 from .identifiers import gtin_normalize
 from .models import (
     Application,
@@ -55,6 +48,7 @@ from .models import (
     Product,
     ProductCategory,
     Status,
+    SurveillanceOutcome,
 )
 from .selectors import product_submitted_applications
 from .workflow import (
@@ -329,10 +323,8 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
         )
     elif action == Action.APPROVE:
         certificate = certificate_create(application=application)
-        # The label is issued by a task once the approval is committed, with no manual step:
-        # labels registers it as an approval hook.
-        for callback in approval_callbacks():
-            transaction.on_commit(partial(callback, certificate.pk), robust=True)
+        # The label is issued by a task once the approval is committed, with no manual step.
+        transaction.on_commit(partial(hooks.certificate_approved, certificate.pk), robust=True)
 
 
 # --- transfer away from a listed body -----------------------------------------------------
@@ -464,7 +456,7 @@ def dossier_editable_version(*, actor: User, application: Application) -> Dossie
     """The open version the enterprise may edit now, or a WorkflowError saying why not."""
     _ensure_enterprise_user(actor, application.enterprise)
     version = current_dossier_version(application)
-    if application.status not in DOSSIER_EDITABLE_STATUSES and not surveillance_collects_data(
+    if application.status not in DOSSIER_EDITABLE_STATUSES and not hooks.surveillance_collects_data(
         version
     ):
         raise TransitionNotAllowed(
@@ -473,15 +465,6 @@ def dossier_editable_version(*, actor: User, application: Application) -> Dossie
     if version.is_frozen:
         raise TransitionNotAllowed(_("This dossier version is frozen."))
     return version
-
-
-def surveillance_collects_data(version: DossierVersion) -> bool:
-    """A running surveillance collects the latest activity data in its own open version."""
-    from oversight.models import Surveillance, SurveillanceStatus
-
-    return Surveillance.objects.filter(
-        dossier_version=version, status=SurveillanceStatus.IN_PROGRESS
-    ).exists()
 
 
 def dossier_update(*, actor: User, application: Application, data: dict) -> DossierVersion:
@@ -802,11 +785,20 @@ def certificate_create(*, application: Application) -> Certificate:
     )
     certificate_rules_record(certificate)
     certificate.save()
-    surveillance_schedule_create(certificate)
+    hooks.surveillance_schedule_create(certificate)
     if renewed:
         # The renewal's evaluation replaces what was left of the old certificate's surveillance.
-        surveillances_close(renewed, SurveillanceOutcome.RENEWED)
+        hooks.surveillances_close(renewed, SurveillanceOutcome.RENEWED)
     return certificate
+
+
+def certificate_rules_record(certificate: Certificate) -> None:
+    """Copy today's settings onto a new certificate: later changes do not move its dates."""
+    certificate.surveillance_interval_months = settings.SURVEILLANCE_INTERVAL_MONTHS
+    certificate.surveillance_grace_days = settings.SURVEILLANCE_GRACE_DAYS
+    certificate.suspension_decision_days = settings.SUSPENSION_DECISION_DAYS
+    certificate.suspension_max_days = settings.SUSPENSION_MAX_DAYS
+    certificate.renewal_window_days = settings.RENEWAL_WINDOW_DAYS
 
 
 # --- evidence -----------------------------------------------------------------------------

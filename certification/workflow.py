@@ -19,8 +19,8 @@ from accounts.roles import Role
 from accounts.selectors import user_roles
 from audits.models import ConflictDeclaration, FindingStatus, PeerReviewOutcome
 from audits.selectors import blacklist_ensure_clear
-from oversight.models import Appeal
 
+from . import hooks
 from .errors import GuardFailed
 from .models import REQUIRED_EVIDENCE, Application, DossierVersion, Status
 
@@ -263,13 +263,7 @@ def peer_declared_no_conflict(ctx: GuardContext) -> None:
 
 def refusal_overturned_on_appeal(ctx: GuardContext) -> None:
     """The appeal service overturned the refusal in this transaction and is applying it."""
-    if not Appeal.objects.filter(
-        application=ctx.application,
-        kind="refusal",
-        status="overturned",
-        decider=ctx.actor,
-        effect_applied_at__isnull=True,
-    ).exists():
+    if not hooks.refusal_overturned_on_appeal(ctx.application, ctx.actor):
         raise GuardFailed(
             "refusal_overturned_on_appeal",
             _("Only an appeal that overturned the refusal reopens it."),

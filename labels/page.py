@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from audits.transparency.checkpoints import subjects_log
+from certification.models import SurveillanceOutcome
 from footprint.models import Stage
 
 from . import selectors
@@ -19,8 +20,6 @@ from .verification import verify
 
 
 def _outcome_label(outcome: str) -> str:
-    from oversight.models import SurveillanceOutcome
-
     return (
         str(SurveillanceOutcome(outcome).label)
         if outcome in SurveillanceOutcome.values

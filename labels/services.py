@@ -24,12 +24,18 @@ from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
 from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_clear
 from audits.transparency import services as transparency
+from certification import hooks as certification_hooks
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from certification.models import ApplicationVariant, Certificate, CertificateStatus, Notification
+from certification.models import (
+    ApplicationVariant,
+    Certificate,
+    CertificateStatus,
+    Notification,
+    SurveillanceOutcome,
+)
 from certification.notifications import certificate_people, notification_emails_queue
-from oversight.models import ReinspectionStatus, SamplingItem
 
-from . import answers, keys, statuslists
+from . import answers, hooks, keys, statuslists
 from .credentials import build_label_credential
 from .documents import certificate_render
 from .models import Label, LabelEvent, LabelStatus, ReasonCode, SigningKey
@@ -197,7 +203,9 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
                 ]
             )
             for each in issued:
-                transparency.log_label_issued(each, reason_code=reason_code)
+                transparency.log_label_issued(
+                    each, reason_code=reason_code, credential_sha256=credential_sha256(each)
+                )
             return label
     except IntegrityError:
         # Another worker issued it between our check and our insert.
@@ -256,6 +264,12 @@ def _label_sign(
     return label
 
 
+def credential_sha256(label: Label) -> str:
+    """What pins the content of an issued label in the chain and the transparency log: SHA-256
+    of its signed credential's RFC 8785 form."""
+    return hashlib.sha256(canonicalize(label.credential)).hexdigest()
+
+
 def _label_chain_event(
     label: Label,
     event: str,
@@ -276,7 +290,7 @@ def _label_chain_event(
         "reasonCode": reason_code,
     }
     if event == "issued":
-        data["credentialSha256"] = hashlib.sha256(canonicalize(label.credential)).hexdigest()
+        data["credentialSha256"] = credential_sha256(label)
         data["signingKey"] = label.signing_key_id
     return ChainEvent(
         kind=f"labels:label:{event}",
@@ -370,12 +384,7 @@ def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
             blacklist_ensure_body_may_act(body)
             blacklist_ensure_clear(people=[actor])
         return
-    if (
-        action in INSPECTOR_ACTIONS
-        and SamplingItem.objects.filter(
-            certificate_id=label.certificate_id, inspector=actor, status=ReinspectionStatus.ASSIGNED
-        ).exists()
-    ):
+    if action in INSPECTOR_ACTIONS and hooks.reinspection_assigned(actor, label.certificate_id):
         return
     if (
         action in REGULATOR_ACTIONS
@@ -570,14 +579,13 @@ def _certificate_chain_event(
 def _surveillance_follows(certificate: Certificate, target: str, day: date) -> None:
     """A certificate no longer in force is not surveilled; one reinstated on appeal takes up
     the surveillance its schedule still holds."""
-    from oversight.models import SurveillanceOutcome
-    from oversight.supervision.schedule import surveillance_schedule_resume, surveillances_close
-
     if target in (LabelStatus.REVOKED, LabelStatus.CANCELLED, LabelStatus.EXPIRED):
-        surveillances_close(certificate, SurveillanceOutcome.CANCELLED)
+        certification_hooks.surveillances_close(certificate, SurveillanceOutcome.CANCELLED)
         certificate.next_surveillance_due = None
     elif target == LabelStatus.VALID and certificate.next_surveillance_due is None:
-        certificate.next_surveillance_due = surveillance_schedule_resume(certificate, after=day)
+        certificate.next_surveillance_due = certification_hooks.surveillance_schedule_resume(
+            certificate, day
+        )
 
 
 def certificate_suspension_reason_change(
@@ -670,18 +678,7 @@ def history_append(certificate: Certificate, *, day: date, status: str, reason: 
 def _ensure_withdrawal_overturned(actor: User | None, label: Label) -> None:
     """A withdrawn label comes back only through the appeal service, which records the
     overturned appeal (decided by `actor`, effect still due) in the same transaction."""
-    from oversight.models import Appeal
-
-    if (
-        actor is None
-        or not Appeal.objects.filter(
-            label=label,
-            kind="withdrawal",
-            status="overturned",
-            decider=actor,
-            effect_applied_at__isnull=True,
-        ).exists()
-    ):
+    if actor is None or not hooks.withdrawal_overturned_on_appeal(label, actor):
         raise TransitionNotAllowed(
             _("A withdrawn label is reinstated only by an appeal that overturned the withdrawal.")
         )

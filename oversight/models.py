@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import ConflictDeclaration
+from certification.models import SurveillanceOutcome
 
 
 class SurveillanceKind(models.TextChoices):
@@ -28,14 +29,6 @@ class SurveillanceStatus(models.TextChoices):
 class SurveillanceMode(models.TextChoices):
     ON_SITE = "on_site", _("On site")
     REMOTE = "remote", _("Remote")
-
-
-class SurveillanceOutcome(models.TextChoices):
-    CONTINUED = "continued", _("Certificate continued")
-    SUSPENDED = "suspended", _("Certificate suspended")
-    WITHDRAWN = "withdrawn", _("Certificate withdrawn")
-    CANCELLED = "cancelled", _("Not held (certificate ended)")
-    RENEWED = "renewed", _("Not held (replaced by the renewal)")
 
 
 class Surveillance(models.Model):

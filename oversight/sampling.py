@@ -369,3 +369,11 @@ def reinspection_get_for_actor(user: User, item_id: int) -> SamplingItem:
     if item is None:
         raise Http404
     return item
+
+
+def reinspection_assigned(user: User, certificate_id: int) -> bool:
+    """Whether the person is the inspector drawn to re-inspect the certificate, while that
+    re-inspection is open: they may then suspend or withdraw its label."""
+    return SamplingItem.objects.filter(
+        certificate_id=certificate_id, inspector=user, status=ReinspectionStatus.ASSIGNED
+    ).exists()

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from labels.vc.jcs import canonicalize
+import rfc8785
 
 ZERO_HASH = bytes(32)
 
@@ -186,7 +186,7 @@ def _deep_check(seq: int, body: bytes, previous: bytes) -> None:
         parsed = json.loads(body)
     except ValueError as error:
         raise ChainBroken(seq, f"not JSON ({error})") from error
-    if canonicalize(parsed) != bytes(body):
+    if rfc8785.dumps(parsed) != bytes(body):
         raise ChainBroken(seq, "not in RFC 8785 canonical form")
     if set(parsed) != {"event", "prev", "seq"} or not isinstance(parsed["event"], dict):
         raise ChainBroken(seq, "not an entry (event, prev, seq)")

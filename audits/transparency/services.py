@@ -14,14 +14,12 @@ audit chain's head, appended by the chain itself).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import rfc8785
 from django.db import transaction
 from django.utils import timezone
-
-from labels.vc.jcs import canonicalize
 
 from . import merkle
 from .models import LogEntry, LogHead, LogNode, node_key
@@ -42,7 +40,7 @@ def log_append(kind: str, entry: dict[str, Any], *, subject: str = "") -> int:
 def log_append_many(items: Sequence[tuple[str, dict[str, Any], str]]) -> list[int]:
     """Append entries ``(kind, entry, subject)`` in order, under one lock; their indexes."""
     encoded = [
-        (kind, canonicalize({"kind": kind, **entry}), subject) for kind, entry, subject in items
+        (kind, rfc8785.dumps({"kind": kind, **entry}), subject) for kind, entry, subject in items
     ]
     return log_append_encoded(encoded)
 
@@ -107,8 +105,9 @@ def _time(moment) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def log_label_issued(label, *, reason_code: str) -> int:
-    """A label's issuance: what it certifies is pinned by the digest of its signed credential."""
+def log_label_issued(label, *, reason_code: str, credential_sha256: str) -> int:
+    """A label's issuance: what it certifies is pinned by the digest of its signed credential
+    (SHA-256 of its RFC 8785 form; labels computes it, as it does for the chain's entry)."""
     credential = label.credential
     return log_append(
         "labels:label:issued",
@@ -118,7 +117,7 @@ def log_label_issued(label, *, reason_code: str) -> int:
             "certificateVersion": label.certificate_version,
             "issuer": label.issuer,
             "verificationMethod": credential.get("proof", {}).get("verificationMethod", ""),
-            "credentialSha256": hashlib.sha256(canonicalize(credential)).hexdigest(),
+            "credentialSha256": credential_sha256,
             "status": label.status,
             "reasonCode": reason_code,
             "time": _time(label.issued_at),

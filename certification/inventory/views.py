@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from certification import hooks
 from certification import selectors as certification_selectors
 from certification.errors import WorkflowError
 from certification.models import Application, DossierVersion
-from certification.services import DOSSIER_EDITABLE_STATUSES, surveillance_collects_data
+from certification.services import DOSSIER_EDITABLE_STATUSES
 from certification.workflow import Actor, actor_relations
 from footprint import bridge, engine
 from footprint import selectors as footprint_selectors
@@ -53,7 +54,10 @@ def _editable(
     latest = application.dossier_versions.order_by("-number").values_list("pk", flat=True)[:1]
     return (
         Actor.ENTERPRISE in actor_relations(request.user, application)
-        and (application.status in DOSSIER_EDITABLE_STATUSES or surveillance_collects_data(version))
+        and (
+            application.status in DOSSIER_EDITABLE_STATUSES
+            or hooks.surveillance_collects_data(version)
+        )
         and not version.is_frozen
         and version.pk in list(latest)
     )

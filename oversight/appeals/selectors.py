@@ -11,10 +11,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import memberships_for, user_is_regulator
-from certification.models import ApplicationEvent, Status
+from certification.models import Application, ApplicationEvent, Status
 from certification.workflow import Action
-from labels.models import LabelEvent, LabelStatus
-from oversight.appeals.models import Appeal
+from labels.models import Label, LabelEvent, LabelStatus
+from oversight.appeals.models import Appeal, AppealKind, AppealStatus
 
 RELATED = ("enterprise", "body", "application", "application__product", "label", "decider")
 
@@ -62,3 +62,22 @@ def appealable_decisions(user: User) -> dict[str, list]:
         )
     )
     return {"refusals": list(refusals), "label_events": list(label_events)}
+
+
+# The guards of the two steps only the appeal service takes, in the transaction in which it
+# applies the appeal's effect: the person who overturned the decision reopens the refused
+# application or reinstates the withdrawn label, once.
+
+
+def refusal_overturned_on_appeal(application: Application, user: User) -> bool:
+    return _overturned_effect_due(user, kind=AppealKind.REFUSAL, application=application)
+
+
+def withdrawal_overturned_on_appeal(label: Label, user: User) -> bool:
+    return _overturned_effect_due(user, kind=AppealKind.WITHDRAWAL, label=label)
+
+
+def _overturned_effect_due(user: User, **decision) -> bool:
+    return Appeal.objects.filter(
+        **decision, status=AppealStatus.OVERTURNED, decider=user, effect_applied_at__isnull=True
+    ).exists()

@@ -3,19 +3,9 @@
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 
 from certification.models import Certificate
 from oversight.models import Surveillance, SurveillanceKind, SurveillanceOutcome, SurveillanceStatus
-
-
-def certificate_rules_record(certificate: Certificate) -> None:
-    """Copy today's settings onto a new certificate: later changes do not move its dates."""
-    certificate.surveillance_interval_months = settings.SURVEILLANCE_INTERVAL_MONTHS
-    certificate.surveillance_grace_days = settings.SURVEILLANCE_GRACE_DAYS
-    certificate.suspension_decision_days = settings.SUSPENSION_DECISION_DAYS
-    certificate.suspension_max_days = settings.SUSPENSION_MAX_DAYS
-    certificate.renewal_window_days = settings.RENEWAL_WINDOW_DAYS
 
 
 def surveillance_due_dates(certificate: Certificate) -> list[date]:

@@ -7,8 +7,8 @@ from django.http import Http404
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import memberships_for, user_is_platform_admin, user_is_regulator
-from certification.models import Certificate
-from oversight.models import Surveillance
+from certification.models import Certificate, DossierVersion
+from oversight.models import Surveillance, SurveillanceStatus
 
 # Who of a body sees its certificates' supervision: those who plan, decide or inspect.
 BODY_ROLES = (Role.BODY_ADMIN, Role.DECISION_MAKER, Role.REVIEWER, Role.TECHNICAL_REVIEWER)
@@ -90,3 +90,10 @@ def took_part_in_supervision(person: User, certificate_id: int) -> bool:
             certificate_id=certificate_id, decided_by=person
         ).exists()
     )
+
+
+def surveillance_collects_data(version: DossierVersion) -> bool:
+    """A running surveillance collects the latest activity data in its own open version."""
+    return Surveillance.objects.filter(
+        dossier_version=version, status=SurveillanceStatus.IN_PROGRESS
+    ).exists()
