@@ -6,7 +6,6 @@ the API, the admin and tasks share one behaviour.
 
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 from typing import cast
 
 from django.conf import settings
@@ -324,7 +323,10 @@ def _apply_effects(application: Application, action: str, actor: User, comment: 
     elif action == Action.APPROVE:
         certificate = certificate_create(application=application)
         # The label is issued by a task once the approval is committed, with no manual step.
-        transaction.on_commit(partial(hooks.certificate_approved, certificate.pk), robust=True)
+        # (A function, not a partial: Django names it when it logs a failure, such as the broker
+        # being down, which the pending-label sweep then makes good.)
+        certificate_id = certificate.pk
+        transaction.on_commit(lambda: hooks.certificate_approved(certificate_id), robust=True)
 
 
 # --- transfer away from a listed body -----------------------------------------------------
