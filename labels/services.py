@@ -7,7 +7,6 @@ transaction, so the public page, the API and the signed list change together.
 
 import hashlib
 from datetime import date, timedelta
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -187,7 +186,11 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             if certificate.renews is not None:
                 label_supervision_refresh(certificate.renews)
             for each in issued:
-                transaction.on_commit(partial(_after_issue, each.pk), robust=True)
+                # A function, not a partial: Django names it when it logs a failure.
+                def after_issue(label_id: int = each.pk) -> None:
+                    _after_issue(label_id)
+
+                transaction.on_commit(after_issue, robust=True)
             # The chain, then the log: the lock order of audits/chain/services.py.
             chain_append_many(
                 [
