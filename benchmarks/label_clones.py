@@ -222,6 +222,12 @@ class Seeder:
         if answered:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE) labels_labelanswer")
+            # Gigabytes of answers: written out now, not under the first measurements.
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("CHECKPOINT")
+            except DatabaseError:  # CHECKPOINT needs a superuser (or pg_checkpoint)
+                pass
             self.say(
                 f"seed_labels: stored answers of {answered:,} clones in "
                 f"{time.perf_counter() - answers_started:.1f} s"

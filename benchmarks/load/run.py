@@ -245,7 +245,9 @@ def manage(*command: str, env: dict[str, str] | None = None, echo: bool = True) 
 def seed_labels(total: int, per_gtin: int) -> str:
     """Top the label table up with the benchmarks' own COPY seeder."""
     script = str(BENCHMARKS / "seed_labels.py")
-    return run_python([script, "--total", str(total), "--per-gtin", str(per_gtin)])
+    output = run_python([script, "--total", str(total), "--per-gtin", str(per_gtin)])
+    os.sync()  # the load's files written out by the kernel too, not under the measurements
+    return output
 
 
 def run_python(argv: list[str], env: dict[str, str] | None = None, echo: bool = True) -> str:
