@@ -151,6 +151,15 @@ class SeedError(Exception):
     """Why the table cannot be topped up."""
 
 
+def _checkpoint() -> None:
+    """Write the load's dirty pages out now rather than under the first measurements."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError:  # CHECKPOINT needs a superuser (or pg_checkpoint)
+        pass
+
+
 class Seeder:
     """Tops the label table up; progress lines go to `stdout`."""
 
@@ -207,12 +216,7 @@ class Seeder:
                 # reads a label's log entries by scanning every index below the tree size.
                 cursor.execute("ANALYZE audits_logentry")
                 cursor.execute("ANALYZE audits_lognode")
-            # Write the load's dirty pages out now rather than under the first measurements.
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("CHECKPOINT")
-            except DatabaseError:  # CHECKPOINT needs a superuser (or pg_checkpoint)
-                pass
+            _checkpoint()
             self.say(
                 f"seed_labels: VACUUM (ANALYZE) and CHECKPOINT in "
                 f"{time.perf_counter() - vacuum_started:.1f} s"
@@ -222,12 +226,7 @@ class Seeder:
         if answered:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE) labels_labelanswer")
-            # Gigabytes of answers: written out now, not under the first measurements.
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("CHECKPOINT")
-            except DatabaseError:  # CHECKPOINT needs a superuser (or pg_checkpoint)
-                pass
+            _checkpoint()
             self.say(
                 f"seed_labels: stored answers of {answered:,} clones in "
                 f"{time.perf_counter() - answers_started:.1f} s"
