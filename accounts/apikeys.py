@@ -157,7 +157,7 @@ def keys_changed() -> None:
 
 def api_keys_changed() -> None:
     """Called by every service that creates or changes a key: a new version token now, for the
-    rest of the transaction, and again once it commits (see labels.answer_cache)."""
+    rest of the transaction, and again once it commits."""
     keys_changed()
     transaction.on_commit(keys_changed, robust=True)
 
@@ -165,11 +165,6 @@ def api_keys_changed() -> None:
 def api_key_check(key: str, version: str | None = None) -> ApiKey | None:
     """The key matching ``key``, revoked or not, or None; answered from memory when it can."""
     return KEY_MEMORY.lookup(key, keys_version(version))
-
-
-def api_key_remembered(key: str, version: str | None = None) -> ApiKey | None:
-    """Like ``api_key_check`` without the database: None also for a key not remembered."""
-    return KEY_MEMORY.remembered(key, keys_version(version))[1]
 
 
 def api_key_touch_due(api_key: ApiKey) -> bool:

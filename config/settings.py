@@ -66,8 +66,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Before anything reads the path or the query: PostgreSQL cannot compare text holding NUL.
     "config.middleware.api_nul_refusal",
-    # First: answers repeated label API lookups from the cache (labels/answer_cache.py).
-    "labels.answer_cache.LabelAnswerCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -427,13 +425,8 @@ STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=EMBEDDED)
 # How long a marketplace may cache a status badge (a status change must show within 1 s).
 BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=1)
-# The label API's answer cache (labels/answer_cache.py) and the per-process memory of API keys
-# rest on version tokens in a cache every process shares: on by default only with Redis (several
-# processes on their own memory caches would not see each other's changes).
-LABEL_API_CACHE = env.bool("LABEL_API_CACHE", default=bool(CACHE_REDIS_URL))
-LABEL_API_CACHE_SECONDS = env.int("LABEL_API_CACHE_SECONDS", default=60)
-# Per process: rendered labels kept for batches, used only while their cache token is current.
-LABEL_FRAGMENT_MEMORY_MB = env.int("LABEL_FRAGMENT_MEMORY_MB", default=64)
+# The per-process memory of API keys rests on a version token in a cache every process shares:
+# on by default only with Redis (processes on their own memory caches would not see a revocation).
 API_KEY_MEMORY_SECONDS = env.int("API_KEY_MEMORY_SECONDS", default=60 if CACHE_REDIS_URL else 0)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Complaints and appeals (ISO/IEC 17065 7.13; common practice of the scheme's bodies).

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 
 from audits.transparency.models import LogEntry
 
-from . import answer_cache, stored
+from . import stored
 from .apis import badge_of, etag_line, label_representation
 from .models import Label, LabelAnswer, LabelStatus
 from .page import page_context
@@ -41,14 +41,12 @@ OUTDATED = Q(stale=True) | ~Q(format=stored.FORMAT)
 def labels_changed(labels: Iterable[Label]) -> None:
     """Called in the transaction that creates or changes these labels."""
     labels = list(labels)
-    answer_cache.labels_changed(labels)
     ids = stored.answers_mark_stale(label.pk for label in labels)
     transaction.on_commit(lambda: answers_render_task.delay(ids), robust=True)
 
 
 def signing_keys_changed(body_id: int) -> None:
     """Called in the transaction that makes, rotates or revokes one of a body's keys."""
-    answer_cache.signing_keys_changed()
     stored.answers_mark_stale_for_body(body_id)
     transaction.on_commit(lambda: answers_refresh.delay(), robust=True)
 

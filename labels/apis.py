@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import patch_cache_control
@@ -39,26 +39,12 @@ from certification.identifiers import gtin_is_valid
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
 from . import stored
-from .answer_cache import (
-    BATCH_LIMIT,
-    Answer,
-    Fragment,
-    answer_of,
-    batch_body,
-    batch_etag,
-    etag_matches,
-    fragment_fresh_until,
-    fragments_get,
-    fragments_set,
-    key_json,
-    mark_answer,
-    mark_batch,
-)
 from .models import Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
 from .statuslists import public_url
 
 CACHE_SECONDS = 1
+BATCH_LIMIT = 100  # keys in one batch (CONTRACTS §6)
 
 
 _LINKS = {
@@ -161,24 +147,33 @@ def etag_line(label: Label) -> str:
     )
 
 
+def etag_matches(condition: str | None, etag: str | None) -> bool:
+    """If-None-Match by weak comparison (RFC 9110 13.1.2): ``W/`` is ignored, ``*`` matches."""
+    if not condition or not etag:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in condition.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _not_modified() -> HttpResponse:
+    response = HttpResponse(status=304)
+    del response["Content-Type"]  # a 304 has no content to describe
+    return response
+
+
 def _conditional(request: Request, labels: list[Label], body: Any) -> HttpResponse:
-    return _headed(request, label_etag(labels), lambda: Response(body), answer_of(labels))
+    return _headed(request, label_etag(labels), lambda: Response(body))
 
 
 def _headed(
-    request: Request,
-    etag: str,
-    answer: Callable[[], HttpResponse],
-    freshness: Answer,
-    badge: bool = False,
+    request: Request, etag: str, answer: Callable[[], HttpResponse], badge: bool = False
 ) -> HttpResponse:
     """``answer()``, or 304 when the caller holds it, with the caching headers of the lookups
     (or of the badge, which any page may embed and caches may keep for seconds)."""
     if etag_matches(request.headers.get("If-None-Match"), etag):
-        response = HttpResponse(status=304)
+        response = _not_modified()
     else:
         response = answer()
-        mark_answer(response, freshness)
     response["ETag"] = etag
     if badge:
         patch_cache_control(response, public=True, max_age=settings.BADGE_CACHE_SECONDS)
@@ -190,24 +185,22 @@ def _headed(
 
 
 def _stored(
-    request: Request, labels: QuerySet[Label], wrap: Callable[[list[bytes]], bytes] | None = None
+    request: Request, kind: str, value: str, wrap: Callable[[list[bytes]], bytes] | None = None
 ) -> HttpResponse | None:
     """The labels' stored answers with their log proofs, or None when any is not current (or
     the caller asked for another format than JSON): the view then renders live."""
     if not isinstance(request.accepted_renderer, JSONRenderer):
         return None
-    found = stored.stored_answers(labels, "api")
+    found = stored.stored_lookup(kind, value, "api")
     if found is None:
         return None
-    ends = [answer.fresh_until.timestamp() for answer in found if answer.fresh_until]
 
     def answer() -> HttpResponse:
         bodies = stored.with_logs(found)
         body = wrap(bodies) if wrap else bodies[0]
         return HttpResponse(body, content_type="application/json")
 
-    etag = etag_of_lines([answer.etag_line for answer in found])
-    return _headed(request, etag, answer, Answer(fresh_until=min(ends) if ends else None))
+    return _headed(request, etag_of_lines([answer.etag_line for answer in found]), answer)
 
 
 class LabelLookupBase(APIView):
@@ -352,11 +345,10 @@ class LabelBySerialApi(LabelLookupBase):
         summary="Look up a label by its serial",
     )
     def get(self, request: Request, serial: str) -> HttpResponse:
-        labels = _queryset().filter(serial=serial.upper())
-        found = _stored(request, labels)
+        found = _stored(request, "serial", serial.upper())
         if found is not None:
             return found
-        label = labels.first()
+        label = _queryset().filter(serial=serial.upper()).first()
         if label is None:
             raise NotFound("No label with this serial.")
         return _conditional(request, [label], label_representation(label))
@@ -368,11 +360,12 @@ class LabelByCertificateApi(LabelLookupBase):
         summary="Look up the current label of a certificate",
     )
     def get(self, request: Request, number: str) -> HttpResponse:
-        labels = _queryset().filter(certificate__number=number).order_by("-certificate_version")
-        found = _stored(request, labels[:1])
+        found = _stored(request, "certificate", number)
         if found is not None:
             return found
-        label = labels.first()
+        label = (
+            _queryset().filter(certificate__number=number).order_by("-certificate_version").first()
+        )
         if label is None:
             raise NotFound("No label for this certificate number.")
         return _conditional(request, [label], label_representation(label))
@@ -409,12 +402,11 @@ class LabelsByGtinApi(LabelLookupBase):
     )
     def get(self, request: Request, gtin: str) -> HttpResponse:
         gtin = _gtin_fourteen(gtin)
-        matching = _queryset().filter(gtin=gtin).order_by("-issued_at")
         prefix = b'{"gtin":' + _RENDERER.render(gtin) + b',"labels":['
-        found = _stored(request, matching, lambda bodies: prefix + b",".join(bodies) + b"]}")
+        found = _stored(request, "gtin", gtin, lambda bodies: prefix + b",".join(bodies) + b"]}")
         if found is not None:
             return found
-        labels = list(matching)
+        labels = list(_queryset().filter(gtin=gtin).order_by("-issued_at"))
         if not labels:
             raise NotFound("No label for this GTIN.")
         logs = subjects_log(label.serial for label in labels)
@@ -455,12 +447,9 @@ class LabelBatchInput(serializers.Serializer):
 
 
 class LabelBatchApi(LabelLookupBase):
-    """Up to 100 keys in one request, answered in the order asked, in at most one query.
-
-    Each label's representation is kept rendered in the answer cache (``Fragment``); the answer
-    is spliced from them, and only labels missing there, and the certificate-number and GTIN keys,
-    are read from the database, in one query.
-    """
+    """Up to 100 keys in one request, answered in the order asked: the labels' stored answers
+    in one query, the nodes of their log proofs in one more (``labels/stored.py``). A label whose
+    stored answer is not current is rendered live, as a single lookup would be."""
 
     throttle_classes = [PersonThrottle, ApiKeyThrottle]
 
@@ -508,44 +497,68 @@ class LabelBatchApi(LabelLookupBase):
         keys = batch_keys_plain(request.data)
         if keys is None:
             keys = _batch_keys_validated(request.data)
-        serials = list(dict.fromkeys(k["serial"] for k in keys if "serial" in k))
-        numbers = {k["certificateNumber"] for k in keys if "certificateNumber" in k}
-        gtins = {k["gtin"] for k in keys if "gtin" in k}
-        fragments, tokens = fragments_get(serials)
-        missing = [serial for serial in serials if serial not in fragments]
-        read: list[Label] = []
-        if missing or numbers or gtins:
-            read = list(
-                _queryset()
-                .filter(
-                    Q(serial__in=missing) | Q(certificate__number__in=numbers) | Q(gtin__in=gtins)
-                )
-                .order_by("-issued_at")
-            )
-        logs = subjects_log(label.serial for label in read) if read else {}
-        new = {label.serial: fragment_of(label, logs[label.serial]) for label in read}
-        fragments_set({serial: (tokens[serial], new[serial]) for serial in new if serial in tokens})
-        fragments.update(new)
-        etag = batch_etag(fragments.values())
+        found = _batch_found(keys)
+        etag = etag_of_lines([line for _label, line, _body in found])
         if etag_matches(request.headers.get("If-None-Match"), etag):
-            response = HttpResponse(status=304)
+            response = _not_modified()
         else:
             results = []
             for key in keys:
-                kind, value = next(iter(key.items()))
-                if kind == "serial":
-                    matched = [fragments[value].body] if value in fragments else []
-                else:
-                    matched = [
-                        new[label.serial].body for label in read if _matches(label, kind, value)
-                    ]
-                results.append((key_json(key), matched))
-            response = HttpResponse(batch_body(results), content_type="application/json")
-            mark_batch(response)
+                ((kind, value),) = key.items()
+                matched = [body for label, _line, body in found if label[kind] == value]
+                results.append((_RENDERER.render(key), matched))
+            response = HttpResponse(_batch_body(results), content_type="application/json")
         response["ETag"] = etag
         patch_cache_control(response, max_age=CACHE_SECONDS)
         response["Vary"] = "Authorization, X-API-Key, Accept-Language"
         return response
+
+
+def _batch_found(keys: list[dict[str, str]]) -> list[tuple[dict[str, str], str, bytes]]:
+    """Every label a key names, newest first: its keys, its share of the ETag, its JSON."""
+    wanted: dict[str, set[str]] = {"serial": set(), "certificateNumber": set(), "gtin": set()}
+    for key in keys:
+        ((kind, value),) = key.items()
+        wanted[kind].add(value)
+    matching = _queryset().filter(
+        Q(serial__in=wanted["serial"])
+        | Q(certificate__number__in=wanted["certificateNumber"])
+        | Q(gtin__in=wanted["gtin"])
+    )
+    rows = stored.stored_rows(
+        matching.order_by("-issued_at", "-pk"), "api", "serial", "certificate__number", "gtin"
+    )
+    current = [answer for _values, answer in rows if answer is not None]
+    bodies = iter(stored.with_logs(current)) if current else iter(())
+    live_serials = [values[0] for values, answer in rows if answer is None]
+    live = {label.serial: label for label in _queryset().filter(serial__in=live_serials)}
+    logs = subjects_log(live.keys()) if live else {}
+    found = []
+    for (serial, number, gtin), answer in rows:
+        label_keys = {"serial": serial, "certificateNumber": number, "gtin": gtin}
+        if answer is not None:
+            found.append((label_keys, answer.etag_line, next(bodies)))
+        else:
+            label = live[serial]
+            body = _RENDERER.render(label_representation(label, logs[serial]))
+            found.append((label_keys, etag_line(label), body))
+    return found
+
+
+def _batch_body(results: list[tuple[bytes, list[bytes]]]) -> bytes:
+    """The batch answer from (the key's JSON, the JSON of the labels it found), in the order
+    asked, joined once: the labels' JSON is most of the answer."""
+    parts = [b'{"results":[']
+    for number, (key, found) in enumerate(results):
+        parts += (
+            b',{"key":' if number else b'{"key":',
+            key,
+            b',"found":true,"labels":[' if found else b',"found":false,"labels":[',
+            b",".join(found),
+            b"]}",
+        )
+    parts.append(b"]}")
+    return b"".join(parts)
 
 
 _RENDERER = JSONRenderer()
@@ -596,24 +609,6 @@ def _batch_keys_validated(data: Any) -> list[dict[str, str]]:
     return [dict(key) for key in batch.validated_data["keys"]]
 
 
-def _matches(label: Label, kind: str, value: str) -> bool:
-    if kind == "serial":
-        return label.serial == value
-    if kind == "gtin":
-        return label.gtin == value
-    return label.credential["credentialSubject"]["certificateNumber"] == value
-
-
-def fragment_of(label: Label, transparency_log: dict[str, Any] | None = None) -> Fragment:
-    """A label's rendered representation and its share of a batch answer's ETag."""
-    return Fragment(
-        body=_RENDERER.render(label_representation(label, transparency_log)),
-        order=(label.issued_at.timestamp(), label.pk),
-        etag_line=etag_line(label),
-        fresh_until=fragment_fresh_until(label),
-    )
-
-
 class LabelBadgeApi(LabelLookupBase):
     """An SVG or PNG badge that always shows the live status; cacheable for seconds."""
 
@@ -635,21 +630,17 @@ class LabelBadgeApi(LabelLookupBase):
     def get(self, request: Request, serial: str, fmt: str) -> HttpResponse:
         language = request.query_params.get("lang", "zh")
         language = language if language in ("zh", "en") else "zh"
-        labels = _queryset().filter(serial=serial.upper())
         found = None
         if fmt == "svg":
-            found = stored.stored_answer(labels, stored.BADGE_COLUMNS[language])
+            found = stored.stored_answer(serial.upper(), stored.BADGE_COLUMNS[language])
         if found is not None:
-            etag = etag_of_lines([found.etag_line])
-            fresh_until = found.fresh_until.timestamp() if found.fresh_until else None
             return _headed(
                 request,
-                etag[:-1] + f'-{fmt}-{language}"',
+                etag_of_lines([found.etag_line])[:-1] + f'-{fmt}-{language}"',
                 lambda: HttpResponse(found.body, content_type="image/svg+xml"),
-                Answer(fresh_until=fresh_until),
                 badge=True,
             )
-        label = labels.first()
+        label = _queryset().filter(serial=serial.upper()).first()
         if label is None or fmt not in ("svg", "png"):
             raise NotFound("No label with this serial.")
         status = label.effective_status()
@@ -667,7 +658,6 @@ class LabelBadgeApi(LabelLookupBase):
                 ),
                 content_type=BADGE_TYPES[fmt],
             ),
-            answer_of([label]),
             badge=True,
         )
 

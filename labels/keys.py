@@ -13,7 +13,6 @@ from audits.chain.services import chain_append
 from audits.transparency import services as transparency
 from config.cipher import master_cipher
 
-from . import answer_cache
 from .models import SigningKey
 from .stored import answers_mark_stale_for_body
 from .vc.did import did_key_from_public_key, did_web
@@ -60,7 +59,6 @@ def _create(body: Organisation) -> SigningKey:
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     count = SigningKey.objects.filter(body=body).count()
-    answer_cache.signing_keys_changed()
     answers_mark_stale_for_body(body.pk)  # the sweep renders them again
     key = SigningKey.objects.create(
         body=body,

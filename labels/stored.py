@@ -17,18 +17,23 @@ answers, and one more query of the nodes of the proofs, for any number of labels
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import json_script
 from rest_framework.renderers import JSONRenderer
 
 from audits.transparency.checkpoints import entries_logs
+from audits.transparency.models import LogHead
 from audits.transparency.selectors import head_columns, head_of
+from certification.models import Certificate
 
 from .models import Label, LabelAnswer
 
@@ -55,41 +60,83 @@ class StoredAnswer:
     log_head: tuple[int, bytes]  # the log's size and root, read in the same query
 
 
-def stored_answers(labels: QuerySet[Label], column: str) -> list[StoredAnswer] | None:
-    """The stored ``column`` of these labels, in the queryset's order, in one query; None when
-    there is no label or any answer is not current (the caller then renders live)."""
-    rows = list(
-        labels.annotate(**head_columns()).values_list(
-            "answer__stale",
-            "answer__format",
-            "answer__fresh_until",
-            "answer__etag_line",
-            "answer__log_entries",
-            f"answer__{column}",
-            "log_size",
-            "log_frontier",
-        )
+def stored_rows(
+    labels: QuerySet[Label], column: str, *fields: str
+) -> list[tuple[tuple[Any, ...], StoredAnswer | None]]:
+    """Each label's ``fields`` with its stored ``column``, in the queryset's order, in one query;
+    None in place of an answer that is not current (the caller renders that label live)."""
+    rows = labels.annotate(**head_columns()).values_list(
+        *fields,
+        "answer__stale",
+        "answer__format",
+        "answer__fresh_until",
+        "answer__etag_line",
+        "answer__log_entries",
+        f"answer__{column}",
+        "log_size",
+        "log_frontier",
     )
     now = timezone.now()
-    if not rows or any(
-        stale is not False or format != FORMAT or (fresh_until is not None and fresh_until <= now)
-        for stale, format, fresh_until, *_rest in rows
-    ):
+    return [(row[: len(fields)], _current(row[len(fields) :], now)) for row in rows]
+
+
+def _current(row: Sequence[Any], now: datetime) -> StoredAnswer | None:
+    stale, format, fresh_until, etag_line, entries, body, size, frontier = row
+    if isinstance(fresh_until, str):  # SQLite, read without the ORM: text in UTC
+        fresh_until = parse_datetime(fresh_until)
+    if fresh_until is not None and timezone.is_naive(fresh_until):
+        fresh_until = timezone.make_aware(fresh_until, UTC)
+    if stale is not False or format != FORMAT or (fresh_until and fresh_until <= now):
         return None
-    return [
-        StoredAnswer(
-            body=body.encode(),
-            etag_line=etag_line,
-            fresh_until=fresh_until,
-            log_entries=[(index, base64.b64decode(entry)) for index, entry in entries],
-            log_head=head_of(size, frontier),
-        )
-        for _stale, _format, fresh_until, etag_line, entries, body, size, frontier in rows
-    ]
+    if isinstance(entries, str):  # read without the ORM, which decodes JSON itself
+        entries = json.loads(entries)
+    return StoredAnswer(
+        body=body.encode(),
+        etag_line=etag_line,
+        fresh_until=fresh_until,
+        log_entries=[(index, base64.b64decode(entry)) for index, entry in entries],
+        log_head=head_of(size, frontier),
+    )
 
 
-def stored_answer(labels: QuerySet[Label], column: str) -> StoredAnswer | None:
-    found = stored_answers(labels, column)
+# The single lookups in plain SQL: the hot path of every label read, where building the ORM's
+# query took as long as PostgreSQL took to answer it. A label without an answer row yet reads
+# NULLs (LEFT JOIN), which are not current.
+# Table names come from the models, the column is checked against COLUMNS.
+_SELECT = (
+    "SELECT a.stale, a.format, a.fresh_until, a.etag_line, a.log_entries, a.{column}, h.size,"  # noqa: S608
+    f" h.frontier FROM {Label._meta.db_table} l"
+    f" LEFT JOIN {LabelAnswer._meta.db_table} a ON a.label_id = l.id"
+    f" LEFT JOIN {LogHead._meta.db_table} h ON h.id = 1"
+)
+LOOKUPS = {
+    "serial": " WHERE l.serial = %s",
+    "certificate": (
+        f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id WHERE c.number = %s"
+        " ORDER BY l.certificate_version DESC LIMIT 1"
+    ),
+    "gtin": " WHERE l.gtin = %s ORDER BY l.issued_at DESC",
+}
+COLUMNS = frozenset({"api", *PAGE_COLUMNS.values(), *BADGE_COLUMNS.values()})
+
+
+def stored_lookup(kind: str, value: str, column: str) -> list[StoredAnswer] | None:
+    """The stored ``column`` of the labels of one lookup (``LOOKUPS``: by serial, the current
+    label of a certificate number, every label of a GTIN, newest first), in one query without
+    the ORM; None when there is no label or any answer is not current (the caller then renders
+    live)."""
+    if column not in COLUMNS:
+        raise ValueError(column)
+    with connection.cursor() as cursor:
+        cursor.execute(_SELECT.format(column=column) + LOOKUPS[kind], [value])
+        rows = cursor.fetchall()
+    now = timezone.now()
+    answers = [answer for answer in (_current(row, now) for row in rows) if answer is not None]
+    return answers if rows and len(answers) == len(rows) else None
+
+
+def stored_answer(serial: str, column: str) -> StoredAnswer | None:
+    found = stored_lookup("serial", serial, column)
     return found[0] if found else None
 
 

@@ -28,7 +28,6 @@ from accounts.roles import OrganisationKind
 from certification.models import ProductCategory
 
 from . import keys, selectors, statuslists, stored
-from .answer_cache import Answer, answer_of, mark_answer
 from .facts import label_qr_url
 from .models import CertificateDocument, Label, LabelStatus, SigningKey, StatusList
 from .page import page_context
@@ -216,17 +215,13 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
     column = stored.PAGE_COLUMNS.get(translation.get_language())
     found = None
     if column and not request.user.is_authenticated:
-        found = stored.stored_answer(Label.objects.filter(serial=serial), column)
+        found = stored.stored_answer(serial, column)
     if found is not None:
         response = HttpResponse(stored.with_logs([found], page=True)[0])
-        fresh_until = found.fresh_until.timestamp() if found.fresh_until else None
-        answer = Answer(fresh_until=fresh_until)
     else:
         label = selectors.label_get_public(serial)
         response = render(request, "labels/public_page.html", page_context(label))
-        answer = answer_of([label])
     patch_cache_control(response, no_cache=True, max_age=0)
-    mark_answer(response, answer)
     return response
 
 
@@ -242,7 +237,6 @@ def label_status(request: HttpRequest, serial: str) -> JsonResponse:
         }
     )
     patch_cache_control(response, no_cache=True, max_age=0)
-    mark_answer(response, answer_of([label]))
     return response
 
 

@@ -47,7 +47,6 @@ from certification.models import (
     Status,
 )
 from config.throttles import LIMITER
-from labels.answer_cache import FRAGMENT_MEMORY
 from labels.models import Label
 from labels.services import label_issue
 from tests.factories import (
@@ -92,9 +91,7 @@ def _test_environment(settings, _session_directories) -> Iterator[None]:
     # Rate limits count in the cache; each test starts with a clean count.
     django_cache.clear()
     LIMITER.reset()
-    FRAGMENT_MEMORY.clear()
     # One process: its memory cache is shared by everything it runs, as Redis is in production.
-    settings.LABEL_API_CACHE = True
     settings.API_KEY_MEMORY_SECONDS = 60
     with translation.override("en"):
         yield

@@ -13,15 +13,12 @@ change takes to show on the running server, profiles one lookup in-process, and 
 with requests/s, p50 and p99, the ratio to the bare Django view, the 1M/10k latency ratio and
 the goals met or not.
 
-The lookups (c), (d), (g), (c0), the batch (e) and the public page (f) are answered by the
-answer cache (labels/answer_cache.py) once a key has been asked for: before each of them the
-runner asks for every key of the sample once (warm.lua; the batch in batches of 100), so that
-they measure the steady state of a working set of 20,000 labels. (cm) measures the lookup with
-a query string no answer was cached for, (fm) the page with an Authorization header (which the
-page ignores and the cache leaves to Django): the whole stack and the database on every call.
-(dm) is (cm) by GTIN. (z) is real traffic over every label from a cold start (mix.lua: labels
-drawn by Zipf's law, s = 1.1; 60 % public pages, 30 % API lookups, 10 % badges): the server is
-restarted and its cache emptied, then (z) is its first minute and (z2) the minute after.
+Every lookup, the batch, the badge and the public page read the label's stored answer
+(labels/stored.py): one query with the log's head, one more for the nodes of its proofs. The
+endpoints draw their keys from a sample of 20,000 labels; (z) is real traffic over every label
+from a cold start (mix.lua: labels drawn by Zipf's law, s = 1.1; 60 % public pages, 30 % API
+lookups, 10 % badges): the server is restarted and Redis emptied, then (z) is its first minute
+and (z2) the minute after.
 
 Other processes on the machine (other people's test runs) take CPU from the server: before each
 endpoint the runner waits for quiet (bounded), and every figure shows the share of the CPU other
@@ -40,7 +37,6 @@ import base64
 import contextlib
 import cProfile
 import io
-import itertools
 import json
 import os
 import pstats
@@ -72,9 +68,6 @@ PG = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 HIGH_RATE = "1000000/second"  # per-second windows: DRF's throttle history stays ≤ 1 s of calls
 KEY_SAMPLE = 20_000  # labels the load generator picks from at random
-ANSWER_CACHE_SECONDS = 1800  # LABEL_API_CACHE_SECONDS of the server (the default is 60)
-FRAGMENT_MEMORY_MB = 128  # LABEL_FRAGMENT_MEMORY_MB of the server (the default is 64)
-WARM_BUDGET_SECONDS = 600  # longest warm pass of one endpoint
 BATCH_SIZE = 100
 
 # Goals of the issue.
@@ -99,46 +92,17 @@ class Endpoint:
     keys: str = ""  # "serials", "gtins" or (the mix) "all"
     api_key: bool = True
     batch_path: str = "/api/v1/labels/batch/"
-    cached: bool = False  # answered by the answer cache: every key is asked once before
     header: str = ""  # one more request header, "Name: value"
 
 
 ENDPOINTS = [
     Endpoint("a", "bare Django view, constant JSON", "get.lua", "/bench/constant/", api_key=False),
     Endpoint("b", "plain DRF ModelViewSet retrieve", "get.lua", "/bench/drf/labels/%s/", "serials"),
-    Endpoint(
-        "c", "label lookup by serial", "get.lua", "/api/v1/labels/%s/", "serials", cached=True
-    ),
-    Endpoint("d", "labels by GTIN", "get.lua", "/api/v1/gtins/%s/labels/", "gtins", cached=True),
-    Endpoint("e", f"batch of {BATCH_SIZE} serials", "batch.lua", keys="serials", cached=True),
-    Endpoint("f", "public page", "get.lua", "/labels/%s/", "serials", api_key=False, cached=True),
-    Endpoint("g", "badge.svg", "get.lua", "/api/v1/labels/%s/badge.svg", "serials", cached=True),
-    # The same lookup with a query no answer was cached for: every call takes the whole stack
-    # (the answer cache's round trips included) and reads the database.
-    Endpoint(
-        "cm",
-        "lookup by serial, not cached",
-        "get.lua",
-        "/api/v1/labels/%s/?uncached={nonce}",
-        "serials",
-    ),
-    Endpoint(
-        "dm",
-        "labels by GTIN, not cached",
-        "get.lua",
-        "/api/v1/gtins/%s/labels/?uncached={nonce}",
-        "gtins",
-    ),
-    # The page ignores an Authorization header, which keeps a request away from the cache.
-    Endpoint(
-        "fm",
-        "public page, not cached",
-        "get.lua",
-        "/labels/%s/",
-        "serials",
-        api_key=False,
-        header="Authorization: Bearer benchmark",
-    ),
+    Endpoint("c", "label lookup by serial", "get.lua", "/api/v1/labels/%s/", "serials"),
+    Endpoint("d", "labels by GTIN", "get.lua", "/api/v1/gtins/%s/labels/", "gtins"),
+    Endpoint("e", f"batch of {BATCH_SIZE} serials", "batch.lua", keys="serials"),
+    Endpoint("f", "public page", "get.lua", "/labels/%s/", "serials", api_key=False),
+    Endpoint("g", "badge.svg", "get.lua", "/api/v1/labels/%s/badge.svg", "serials"),
     # Real traffic over every label (mix.lua): Zipf-distributed labels, 60 % pages, 30 % API
     # lookups, 10 % badges, from a cold start (the server restarted, its cache emptied), then
     # the minute after.
@@ -152,7 +116,6 @@ ANONYMOUS_LOOKUP = Endpoint(
     "/api/v1/labels/%s/",
     "serials",
     api_key=False,
-    cached=True,
 )
 
 
@@ -218,11 +181,6 @@ def bench_env(args: argparse.Namespace, media: Path) -> dict[str, str]:
         "API_RATE_USER": HIGH_RATE,
         "API_RATE_KEY": HIGH_RATE,
         "API_RATE_LABELS_ANON": HIGH_RATE,
-        # Longer than warming 20,000 public pages takes, so that the warm set stays warm.
-        "LABEL_API_CACHE_SECONDS": str(ANSWER_CACHE_SECONDS),
-        # Each worker keeps the rendered labels of the 20,000-label working set for batches
-        # (about 4 KB each: 80 MB; the default of 64 MB holds about 16,000).
-        "LABEL_FRAGMENT_MEMORY_MB": str(FRAGMENT_MEMORY_MB),
         "CELERY_TASK_ALWAYS_EAGER": "false",  # status changes enqueue their PDF re-render only
         "MEDIA_ROOT": str(media),
         "LOG_LEVEL": "WARNING",
@@ -506,53 +464,6 @@ def wrk(
     return result
 
 
-def warm(
-    args: argparse.Namespace,
-    server: Server,
-    endpoint: Endpoint,
-    files: dict[str, Path],
-    api_key: str,
-) -> int:
-    """Ask for every key once (the answer cache's steady state); returns the requests made."""
-    if endpoint.script == "batch.lua":  # every serial once, a batch at a time
-        serials = files["serials"].read_text().split()
-        for start in range(0, len(serials), BATCH_SIZE):
-            request = urllib.request.Request(
-                server.url(endpoint.batch_path),
-                method="POST",
-                data=json.dumps(batch_body(serials[start : start + BATCH_SIZE])).encode(),
-                headers={"X-API-Key": api_key, "Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                answer.read()
-        return -(-len(serials) // BATCH_SIZE)
-    keys = len(files[endpoint.keys].read_text().split())
-    done = 0
-    deadline = time.monotonic() + WARM_BUDGET_SECONDS
-    while done < keys and time.monotonic() < deadline:
-        command = [
-            args.wrk,
-            "-t1",
-            f"-c{args.connections}",
-            "-d3s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(HERE / "warm.lua"),
-            server.url(""),
-            "--",
-            endpoint.pattern,
-            str(files[endpoint.keys]),
-            api_key if endpoint.api_key else "",
-            str(done),
-        ]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        done += parse_wrk(output).requests
-    if done < keys:
-        log(f"  ({endpoint.key}) warm pass stopped after {done:,} of {keys:,} keys")
-    return done
-
-
 def reference(
     args: argparse.Namespace,
     server: Server,
@@ -590,8 +501,6 @@ def run_pass(
         if endpoint.script == "mix.lua":
             continue
         OTHER_LOAD.groups = {server.process.pid} if server.process else set()
-        if endpoint.cached:
-            warm(args, server, endpoint, files, api_key)
         OTHER_LOAD.wait_quiet(args.quiet_threshold, args.quiet_timeout)
         wrk(
             args,
@@ -947,17 +856,13 @@ PROFILE_PARTS = [
     # (label, file suffix, function name); cumulative times, nested parts overlap.
     ("whole request (handler)", "django/test/client.py", "__call__"),
     ("URL resolving", "django/urls/resolvers.py", "resolve"),
-    ("answer cache middleware (with the stack below it)", "labels/answer_cache.py", "__call__"),
     ("DRF authentication (remembered key)", "rest_framework/views.py", "perform_authentication"),
     ("DRF throttles (leased counts)", "rest_framework/views.py", "check_throttles"),
     ("DRF content negotiation", "rest_framework/views.py", "perform_content_negotiation"),
     ("SQL: all queries (execute)", "django/db/backends/utils.py", "_execute"),
-    ("Redis cache get_many", "django/core/cache/backends/redis.py", "get_many"),
     ("Redis cache get", "django/core/cache/backends/redis.py", "get"),
-    ("Redis cache set", "django/core/cache/backends/redis.py", "set"),
-    ("label_representation", "labels/apis.py", "label_representation"),
-    ("  of it: label_links", "labels/apis.py", "label_links"),
-    ("label_etag", "labels/apis.py", "label_etag"),
+    ("stored answer read", "labels/stored.py", "stored_rows"),
+    ("the log's part put in", "labels/stored.py", "with_logs"),
     ("JSON rendering (DRF JSONRenderer)", "rest_framework/renderers.py", "render"),
     ("response object construction", "django/http/response.py", "__init__"),
 ]
@@ -974,7 +879,6 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     from django.db import connection
 
     from labels.apis import _queryset
-    from labels.selectors import PUBLIC_RELATED
 
     def fresh(call):
         def wrapped(i):
@@ -986,30 +890,28 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
     def serial(i: int) -> str:
         return serials[i % len(serials)]
 
-    nonce = itertools.count()
-
     cases = {
         "a": lambda i: client.get("/bench/constant/"),
         "b": lambda i: client.get(f"/bench/drf/labels/{serial(i)}/", **header),
         "c": lambda i: client.get(f"/api/v1/labels/{serial(i)}/", **header),
-        "cm": lambda i: client.get(f"/api/v1/labels/{serial(i)}/?uncached={next(nonce)}", **header),
         "c0": lambda i: client.get(f"/api/v1/labels/{serial(i)}/"),
+        "f": lambda i: client.get(f"/labels/{serial(i)}/"),
     }
     labels = {
         "a": "bare Django view",
         "b": "plain DRF ModelViewSet",
-        "c": "lookup by serial (API key, cached)",
-        "cm": "lookup by serial (not cached)",
-        "c0": "lookup by serial (anonymous, cached)",
+        "c": "lookup by serial (API key)",
+        "c0": "lookup by serial (anonymous)",
+        "f": "public page",
         "b new": "(b) with a new DB connection",
-        "cm new": "(cm) with a new DB connection",
+        "c new": "(c) with a new DB connection",
     }
     cases["b new"] = fresh(cases["b"])
-    cases["cm new"] = fresh(cases["cm"])
+    cases["c new"] = fresh(cases["c"])
     out = io.StringIO()
     timings = {}
     for name, call in cases.items():
-        for i in range(repeats):  # the cached cases are then answered from the cache
+        for i in range(repeats):
             call(i)
         started = time.perf_counter()
         for i in range(repeats):
@@ -1027,15 +929,12 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         )
 
     # Components of (c), each timed alone (no profiler).
-    from django.core.cache import cache
     from rest_framework.renderers import JSONRenderer
 
     from accounts.apikeys import api_key_check, api_key_find
     from config.throttles import LIMITER
     from labels import stored
-    from labels.answer_cache import KEYS_VERSION, token_key
-    from labels.apis import label_representation
-    from labels.models import Label
+    from labels.apis import _batch_found, batch_keys_plain, label_representation
 
     def timed(call, times: int = 200) -> float:
         for i in range(10):
@@ -1049,167 +948,78 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
         connection.close()
         connection.ensure_connection()
 
-    def first(query):
-        def call(i: int) -> None:
-            connection.close()
-            connection.ensure_connection()
-            list(query(i))
-
-        return call
-
-    def product(i: int):
-        return _queryset().filter(serial=serial(i))[:1]
-
-    def joined(i: int):
-        return Label.objects.select_related(*PUBLIC_RELATED).filter(serial=serial(i))[:1]
-
-    product_sql = str(product(1).query)
-    tables = 1 + product_sql.count(" JOIN ")
-    with connection.cursor() as cursor:
-        sql, params = product(1).query.sql_with_params()
-        planning = []
-        for _ in range(20):
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
-            plan = cursor.fetchone()[0]
-            plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
-            planning.append((plan["Planning Time"], plan["Execution Time"]))
-    plan_ms = sorted(p for p, _ in planning)[len(planning) // 2]
-    exec_ms = sorted(e for _, e in planning)[len(planning) // 2]
-    label = product(1)[0]
+    label = _queryset().get(serial=serial(1))
     representation = label_representation(label)
-    kept = stored.stored_answer(Label.objects.filter(serial=label.serial), "api")
+    kept = stored.stored_answer(label.serial, "api")
     if kept is None:
         raise SystemExit(f"label {label.serial} has no current stored answer")
-    connect = timed(reconnect, 50)
     parts = [
-        ("(c) whole request, answered from the cache", timings["c"]),
-        (
-            "  of it: one MGET (answer, its token, the keys' token)",
-            timed(
-                lambda i: cache.get_many(
-                    [f"bench-answer-{i}", token_key(f"serial:{i}"), KEYS_VERSION]
-                )
-            ),
-        ),
+        ("(c) whole request", timings["c"]),
         ("  of it: the API key check (remembered)", timed(lambda i: api_key_check(api_key))),
         (
             "  of it: the rate limit (leased)",
             timed(lambda i: LIMITER.consume("bench-part", 10**9, 1)),
         ),
-        ("(cm) whole request, not cached, warm connection", timings["cm"]),
         (
             "  of it: the stored answer with the log's head (1 query)",
-            timed(lambda i: stored.stored_answer(Label.objects.filter(serial=serial(i)), "api")),
+            timed(lambda i: stored.stored_answer(serial(i), "api")),
         ),
         (
             "  of it: the log's part (the proofs' nodes: 1 query) put in",
             timed(lambda i: stored.with_logs([kept])),
         ),
         (
-            f"the product's label query (labels.apis._queryset: {tables} table"
-            f"{'s' if tables > 1 else ''})",
-            timed(lambda i: list(product(i))),
-        ),
-        ("  of it: Django compiling the SQL", timed(lambda i: product(i).query.sql_with_params())),
-        ("  of it: PostgreSQL planning (EXPLAIN ANALYZE, median)", plan_ms),
-        ("  of it: PostgreSQL execution (EXPLAIN ANALYZE, median)", exec_ms),
-        (
-            "for comparison: with select_related(*PUBLIC_RELATED), 8 tables",
-            timed(lambda i: list(joined(i))),
-        ),
-        (
             "API key read from the database (1 query, joins the organisation)",
             timed(lambda i: api_key_find(api_key)),
         ),
-        ("label_representation", timed(lambda i: label_representation(label))),
         (
-            "JSON rendering of the answer (~3.5 KB)",
+            "a label read and rendered live: label_representation",
+            timed(lambda i: label_representation(label)),
+        ),
+        (
+            "  and its JSON rendering",
             timed(lambda i: JSONRenderer().render(representation)),
         ),
-        ("a new PostgreSQL connection (paid per request if CONN_MAX_AGE=0)", connect),
-        (
-            "first product query on a new connection, extra over warm",
-            timed(first(product), 50) - connect - timed(lambda i: list(product(i))),
-        ),
-        (
-            "first 8-table query on a new connection, extra over warm",
-            timed(first(joined), 50) - connect - timed(lambda i: list(joined(i))),
-        ),
+        ("a new PostgreSQL connection (paid per request if CONN_MAX_AGE=0)", timed(reconnect, 50)),
     ]
-    cache.delete("bench-part")
-    out.write("\nWhere (c)'s and (cm)'s time goes, each part timed alone in-process (ms):\n")
+    out.write("\nWhere (c)'s time goes, each part timed alone in-process (ms):\n")
     for name, ms in parts:
         out.write(f"  {name:<66} {ms:7.2f}\n")
 
-    # The batch: spliced from cached fragments; misses read in one query.
-    from django.db.models import Q
-
-    from labels.answer_cache import fragments_get
-    from labels.apis import batch_keys_plain, fragment_of
-
+    # The batch: the stored answers of its labels in one query, their proofs in one more.
     batch = serials[:BATCH_SIZE]
     body = batch_body(batch)
-    batch_labels = list(_queryset().filter(serial__in=batch))
-    client.post("/api/v1/labels/batch/", data=body, content_type="application/json", **header)
-    whole = timed(
-        lambda i: client.post(
-            "/api/v1/labels/batch/", data=body, content_type="application/json", **header
-        ),
-        30,
+    keys = batch_keys_plain(body)
+    assert keys is not None
+    answered = client.post(
+        "/api/v1/labels/batch/", data=body, content_type="application/json", **header
     )
-    from django.test import RequestFactory
-
-    from config.wsgi import application
-
-    raw_body = json.dumps(body)
-
-    door_requests = RequestFactory(HTTP_HOST=f"127.0.0.1:{port}")
-
-    def door(i: int) -> None:
-        environ = door_requests.post(
-            "/api/v1/labels/batch/", data=raw_body, content_type="application/json", **header
-        ).environ
-        statuses = []
-        answer = application(
-            environ, lambda status, headers, exc_info=None: statuses.append(status)
-        )
-        b"".join(answer)
-        getattr(answer, "close", lambda: None)()
-        # Time only what answered: a refused request (a wrong Host, a throttle) is not the batch.
-        if not statuses[0].startswith("200"):
-            raise SystemExit(f"(e) at the WSGI door answered {statuses[0]}")
-
-    door(0)
+    if answered.status_code != 200:  # time only what answered
+        raise SystemExit(f"(e) in-process answered {answered.status_code}")
     batch_parts = [
-        (f"(e) whole request, {BATCH_SIZE} serials, in-process, fragments cached", whole),
-        ("(e) at the WSGI door (fragments in this process's memory)", timed(door, 30)),
         (
-            f"input check (batch_keys_plain, {BATCH_SIZE} keys)",
-            timed(lambda i: batch_keys_plain(body), 30),
-        ),
-        (
-            f"fragments_get: the generation and {BATCH_SIZE} tokens in one MGET",
-            timed(lambda i: fragments_get(batch), 30),
-        ),
-        (
-            f"the label query of {BATCH_SIZE} misses (ORM, rows with their credentials)",
+            f"(e) whole request, {BATCH_SIZE} serials, in-process",
             timed(
-                lambda i: list(
-                    _queryset().filter(Q(serial__in=batch) | Q(gtin__in=[])).order_by("-issued_at")
+                lambda i: client.post(
+                    "/api/v1/labels/batch/", data=body, content_type="application/json", **header
                 ),
                 30,
             ),
         ),
         (
-            f"rendering {BATCH_SIZE} fragments (misses)",
-            timed(lambda i: [fragment_of(label) for label in batch_labels], 30),
+            f"input check (batch_keys_plain, {BATCH_SIZE} keys)",
+            timed(lambda i: batch_keys_plain(body), 30),
+        ),
+        (
+            f"the stored answers and their proofs ({BATCH_SIZE} labels, 2 queries)",
+            timed(lambda i: _batch_found(keys), 30),
         ),
     ]
     out.write("\nWhere (e)'s time goes, each part timed alone in-process (ms):\n")
     for name, ms in batch_parts:
         out.write(f"  {name:<66} {ms:7.2f}\n")
 
-    for name in ("a", "c", "cm"):
+    for name in ("a", "c"):
         profiler = cProfile.Profile()
         profiler.enable()
         for i in range(repeats):
@@ -1239,12 +1049,12 @@ def profile(port: int, api_key: str, files: dict[str, Path], repeats: int) -> st
                     f"  {label:<42} {cumulative / repeats * 1000:7.3f} ms  {share}  "
                     f"({calls / repeats:.1f} calls)\n"
                 )
-        if name == "cm":
+        if name == "c":
             top = io.StringIO()
             pstats.Stats(profiler, stream=top).sort_stats("tottime").print_stats(12)
             lines = [line for line in top.getvalue().splitlines() if line.strip()]
             start = next(i for i, line in enumerate(lines) if "ncalls" in line)
-            out.write("\n  Top functions of (cm) by own time:\n")
+            out.write("\n  Top functions of (c) by own time:\n")
             for line in lines[start : start + 13]:
                 out.write("  " + line[:150] + "\n")
     return out.getvalue()
@@ -1293,7 +1103,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
                 f"{result.queries.get(endpoint.key, '')} | {run.errors} | "
                 f"{run.others:.0%} |\n"
             )
-        if result.unloaded:
+        if "c" in result.unloaded and "e" in result.unloaded:
             single, batch = result.unloaded["c"], result.unloaded["e"]
             out.write(
                 f"unloaded (1 connection): (c) p50 {fmt_ms(single.p50)} ms, "
@@ -1341,15 +1151,17 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
 
     # Goals.
     out.write("\nGoals\n")
-    lookups = ("c", "d")
     for result in results:
         base = result.load["a"].rps
-        for key in [key for key in lookups if key in result.load]:
+        for key in [key for key in ("c", "d") if key in result.load]:
+            # No answer cache is left: a repeated lookup reads the database as a first one does,
+            # so each lookup is held to the goal of cached lookups and to that of uncached ones.
             ratio = result.load[key].ratio(base)
-            out.write(
-                f"  [{verdict(ratio >= GOAL_RATIO)}] ({key}) ≥ {GOAL_RATIO} × (a) at "
-                f"{result.size:,}: {ratio:.2f}\n"
-            )
+            for goal, what in ((GOAL_RATIO, "cached"), (GOAL_UNCACHED_LOOKUP_RATIO, "uncached")):
+                out.write(
+                    f"  [{verdict(ratio >= goal)}] ({key}) ≥ {goal} × (a) ({what} lookups) at "
+                    f"{result.size:,}: {ratio:.2f}\n"
+                )
         worst = [(k, r.p99) for k, r in result.load.items() if k in "abcdefg" and len(k) == 1]
         over = [f"({k}) {fmt_ms(p)} ms" for k, p in worst if p > GOAL_P99_MS]
         out.write(
@@ -1361,9 +1173,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
     for result in results:
         base = result.load["a"].rps
         for key, goal in (
-            ("cm", GOAL_UNCACHED_LOOKUP_RATIO),
-            ("dm", GOAL_UNCACHED_LOOKUP_RATIO),
-            ("fm", GOAL_UNCACHED_PAGE_RATIO),
+            ("f", GOAL_UNCACHED_PAGE_RATIO),
             ("z", GOAL_MIX_RATIO),
         ):
             run = result.load.get(key)
@@ -1380,7 +1190,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
                 f"{args.connections} connections, {result.size:,}: {fmt_ms(mix.p99)} ms\n"
             )
     for result in results:
-        if result.unloaded:
+        if "c" in result.unloaded and "e" in result.unloaded:
             factor = div(result.unloaded["e"].p50, result.unloaded["c"].p50)
             out.write(
                 f"  [{verdict(factor <= GOAL_BATCH_FACTOR)}] batch ≤ {GOAL_BATCH_FACTOR:.0f}"
@@ -1613,8 +1423,7 @@ def main() -> None:
             f"code: {code_version()}; server: CONN_MAX_AGE="
             f"{database.get('CONN_MAX_AGE')}, CONN_HEALTH_CHECKS="
             f"{database.get('CONN_HEALTH_CHECKS', False)}, throttles "
-            f"{HIGH_RATE}, Redis cache, LABEL_API_CACHE_SECONDS={ANSWER_CACHE_SECONDS}, "
-            f"LABEL_FRAGMENT_MEMORY_MB={FRAGMENT_MEMORY_MB}"
+            f"{HIGH_RATE}, Redis cache"
         )
         log(setup_line)
 

@@ -21,11 +21,6 @@ from tests.second_factor import sign_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _no_answer_cache(settings) -> None:
-    settings.LABEL_API_CACHE = False  # every request reaches the view
-
-
 def served(client, url: str, **headers):
     """The answer, and whether it came from the stored answers (the label itself not read)."""
     with CaptureQueriesContext(connection) as queries:
