@@ -34,6 +34,7 @@ from audits.models import (
     Severity,
     TeamMember,
 )
+from audits.transparency.selectors import NODE_MEMORY
 from certification.models import (
     REQUIRED_EVIDENCE,
     Application,
@@ -91,6 +92,8 @@ def _test_environment(settings, _session_directories) -> Iterator[None]:
     # Rate limits count in the cache; each test starts with a clean count.
     django_cache.clear()
     LIMITER.reset()
+    # Flushing the test database between tests rewrites the log, which production never does.
+    NODE_MEMORY.clear()
     # One process: its memory cache is shared by everything it runs, as Redis is in production.
     settings.API_KEY_MEMORY_SECONDS = 60
     with translation.override("en"):

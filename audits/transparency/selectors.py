@@ -2,6 +2,11 @@
 
 Every read takes O(log n) node rows or one range of them. Nodes never change once written, and
 a committed size's nodes were committed with it, so a size read first stays provable.
+
+Because a committed node never changes, each process keeps the nodes it has read outside a
+transaction (``NODE_MEMORY``): the upper nodes are in every proof, and a label read often finds
+all of its proof's nodes there. Inside a transaction a node may be one the transaction wrote
+itself and may yet roll back, so those are not kept.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Subquery
 
 from . import merkle
@@ -49,10 +55,38 @@ def head_columns() -> dict[str, Subquery]:
     }
 
 
+class _NodeMemory:
+    """Committed nodes by key, at most ``SIZE`` (then emptied: the next reads fill it again)."""
+
+    SIZE = 200_000  # about 25 MB
+
+    def __init__(self) -> None:
+        self.nodes: dict[int, bytes] = {}
+
+    def keep(self, found: dict[int, bytes]) -> None:
+        if len(self.nodes) + len(found) > self.SIZE:
+            self.nodes.clear()
+        self.nodes.update(found)
+
+    def clear(self) -> None:
+        self.nodes.clear()
+
+
+NODE_MEMORY = _NodeMemory()
+
+
 def _read(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
     keys = {node_key(height, index): (height, index) for height, index in ids}
-    rows = LogNode.objects.filter(key__in=list(keys)).values_list("key", "hash")
-    return {keys[key]: bytes(value) for key, value in rows}
+    kept = NODE_MEMORY.nodes
+    found = {key: kept[key] for key in keys if key in kept}
+    if len(found) < len(keys):
+        missing = [key for key in keys if key not in found]
+        rows = LogNode.objects.filter(key__in=missing).values_list("key", "hash")
+        read = {key: bytes(value) for key, value in rows}
+        if not connection.in_atomic_block:
+            NODE_MEMORY.keep(read)
+        found.update(read)
+    return {keys[key]: value for key, value in found.items()}
 
 
 def log_root(size: int) -> bytes:

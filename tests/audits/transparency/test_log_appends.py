@@ -162,3 +162,40 @@ def test_an_entry_too_large_for_a_tile_bundle_is_refused(db) -> None:
     with pytest.raises(services.EntryTooLarge):
         services.log_append("audits:chain:head", {"padding": "x" * 70_000})
     assert _state() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_nodes_read_outside_a_transaction_are_kept_and_proofs_need_no_query(
+    issue_label,
+) -> None:
+    issue_label()
+    issue_label()
+    size = selectors.log_size()
+    tree = _tree()
+    assert not selectors.NODE_MEMORY.nodes
+    first = selectors.log_inclusion_proof(0, size)
+    assert selectors.NODE_MEMORY.nodes
+    with CaptureQueriesContext(connection) as queries:
+        again = selectors.log_inclusion_proof(0, size)
+    assert not queries.captured_queries
+    assert first == again == tree.inclusion_proof(0, size)
+
+
+@pytest.mark.django_db
+def test_nodes_read_inside_a_transaction_are_not_kept(issue_label) -> None:
+    """A node the transaction wrote itself may yet roll back."""
+    issue_label()
+    size = selectors.log_size()
+    assert connection.in_atomic_block
+    assert selectors.log_inclusion_proof(0, size) == _tree().inclusion_proof(0, size)
+    assert not selectors.NODE_MEMORY.nodes
+
+
+def test_the_node_memory_is_emptied_when_full(monkeypatch) -> None:
+    memory = selectors._NodeMemory()
+    monkeypatch.setattr(selectors._NodeMemory, "SIZE", 3)
+    memory.keep({1: b"a", 2: b"b"})
+    memory.keep({3: b"c"})
+    assert memory.nodes == {1: b"a", 2: b"b", 3: b"c"}
+    memory.keep({4: b"d"})
+    assert memory.nodes == {4: b"d"}
