@@ -11,6 +11,20 @@ from labels import apis as label_apis
 
 app = "<int:application_id>"
 urlpatterns = [
+    # First: the marketplaces' label reads are most of the traffic, and URLs resolve in order.
+    path("labels/batch/", label_apis.LabelBatchApi.as_view(), name="api-label-batch"),
+    path("labels/<str:serial>/", label_apis.LabelBySerialApi.as_view(), name="api-label"),
+    path(
+        "labels/<str:serial>/badge.<str:fmt>",
+        label_apis.LabelBadgeApi.as_view(),
+        name="api-label-badge",
+    ),
+    path(
+        "certificates/<str:number>/label/",
+        label_apis.LabelByCertificateApi.as_view(),
+        name="api-certificate-label",
+    ),
+    path("gtins/<str:gtin>/labels/", label_apis.LabelsByGtinApi.as_view(), name="api-gtin-labels"),
     path("auth/token/", accounts_apis.TokenObtainApi.as_view(), name="api-token"),
     path("categories/", apis.CategoryListApi.as_view(), name="api-categories"),
     path("certification-bodies/", apis.CertificationBodyListApi.as_view(), name="api-bodies"),
@@ -118,19 +132,6 @@ urlpatterns = [
         footprint_apis.EmissionFactorListApi.as_view(),
         name="api-emission-factors",
     ),
-    path("labels/batch/", label_apis.LabelBatchApi.as_view(), name="api-label-batch"),
-    path("labels/<str:serial>/", label_apis.LabelBySerialApi.as_view(), name="api-label"),
-    path(
-        "labels/<str:serial>/badge.<str:fmt>",
-        label_apis.LabelBadgeApi.as_view(),
-        name="api-label-badge",
-    ),
-    path(
-        "certificates/<str:number>/label/",
-        label_apis.LabelByCertificateApi.as_view(),
-        name="api-certificate-label",
-    ),
-    path("gtins/<str:gtin>/labels/", label_apis.LabelsByGtinApi.as_view(), name="api-gtin-labels"),
 ]
 
 # Complaints about labels (oversight.complaints, CONTRACTS §10).

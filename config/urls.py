@@ -19,6 +19,10 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # First: label reads (the public page, the label API) are most of the traffic, and URLs
+    # resolve in order; none of their paths is matched by a pattern below.
+    path("", include("labels.urls")),
+    path("api/v1/", include("config.api_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", favicon.favicon, name="favicon"),
     path("readyz", health.readyz, name="readyz"),
@@ -43,7 +47,6 @@ urlpatterns = [
     path("portal/complaints/", include("oversight.complaints.portal_urls")),
     path("portal/appeals/", include("oversight.appeals.urls")),
     path("complaints/", include("oversight.complaints.urls")),
-    path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI, from our static files; its script is a file (the split view), but its widgets
     # set inline styles, so this page alone allows them.
@@ -56,7 +59,6 @@ urlpatterns = [
     ),
     path(settings.PACT_BASE_PATH.strip("/") + "/", include("pact.urls")),
     path("", include("audits.transparency.urls")),
-    path("", include("labels.urls")),
 ]
 
 handler404 = "config.errors.page_not_found"
