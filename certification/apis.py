@@ -35,6 +35,7 @@ from config.uploads import ALLOWED
 
 from . import families, selectors, services
 from .abilities import ApplicationAbilities, application_abilities
+from .dossiers import DOSSIER_FIELDS
 from .models import (
     Application,
     ApplicationEvent,
@@ -338,14 +339,14 @@ class DossierOutput(serializers.ModelSerializer):
 
     class Meta:
         model = DossierVersion
-        fields = ["number", "frozen_at", "created_at", *services.DOSSIER_FIELDS, "files"]
+        fields = ["number", "frozen_at", "created_at", *DOSSIER_FIELDS, "files"]
 
 
 class DossierInput(serializers.ModelSerializer):
     class Meta:
         model = DossierVersion
-        fields = list(services.DOSSIER_FIELDS)
-        extra_kwargs = {name: {"required": False} for name in services.DOSSIER_FIELDS}
+        fields = list(DOSSIER_FIELDS)
+        extra_kwargs = {name: {"required": False} for name in DOSSIER_FIELDS}
 
     def validate_stages_included(self, value: list) -> list:
         from footprint.models import Stage

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from .dossiers import dossier_copy_into
 from .errors import TransitionNotAllowed
 from .models import (
     Application,
@@ -26,7 +27,7 @@ from .models import (
     Product,
     Status,
 )
-from .services import _ensure_enterprise_user, application_create, dossier_copy_into
+from .services import _ensure_enterprise_user, application_create
 from .workflow import family_refusal
 
 VARIANT_EDITABLE_STATUSES = (Status.DRAFT,)

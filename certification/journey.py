@@ -17,12 +17,12 @@ from accounts.models import User
 
 from .errors import GuardFailed
 from .models import Application, ApplicationEvent, Status
+from .steps import StepContext
 from .workflow import (
     ACTION_LABELS,
     COMMENT_REQUIRED,
     TRANSITIONS,
     Action,
-    GuardContext,
     available_actions,
     comment_given,
 )
@@ -90,7 +90,7 @@ def action_offers(user: User, application: Application) -> list[ActionOffer]:
     offers = []
     for action in available_actions(user, application):
         transition = TRANSITIONS[(application.status, action)]
-        context = GuardContext(application=application, actor=user, action=action, comment="")
+        context = StepContext(application=application, actor=user, action=action, comment="")
         problems: list[Problem] = []
         for guard in transition.guards:
             if guard is comment_given:  # the comment is written in the form itself

@@ -9,9 +9,10 @@ from accounts.models import User
 from audits import reviews as records
 from audits.models import Evaluation, Finding
 
+from .dossiers import current_dossier_version
 from .errors import ActorNotPermitted, TransitionNotAllowed
 from .models import Application, Status
-from .workflow import Actor, actor_relations, current_dossier_version
+from .workflow import Actor, actor_relations
 
 EVALUATION_STATUSES = {Status.PLANNED, Status.IN_EVALUATION, Status.AWAITING_ENTERPRISE}
 

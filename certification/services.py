@@ -4,15 +4,12 @@ Each takes the acting user, runs in one transaction and checks the rules itself,
 the API, the admin and tasks share one behaviour.
 """
 
-from datetime import timedelta
-from decimal import Decimal
 from typing import cast
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Field, Max
+from django.db.models import Field
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,16 +23,14 @@ from audits.models import (
     ConflictDeclaration,
     FindingStatus,
     PeerReview,
-    PeerReviewOutcome,
     TeamMember,
 )
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
 from config.uploads import check_upload
-from footprint.models import InventoryLine
-from footprint.services import recomputation_store_at_freeze
 
 from . import hooks, notifications
-from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed, WorkflowError
+from .dossiers import DOSSIER_FIELDS, current_dossier_version
+from .errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
 from .identifiers import gtin_normalize
 from .models import (
     Application,
@@ -47,19 +42,17 @@ from .models import (
     Product,
     ProductCategory,
     Status,
-    SurveillanceOutcome,
 )
 from .selectors import product_submitted_applications
+from .steps import StepContext
 from .workflow import (
     ACTION_LABELS,
     COMMENT_REQUIRED,
     TRANSITIONS,
     Action,
     Actor,
-    GuardContext,
     actor_relations,
     body_accredited,
-    current_dossier_version,
     dossier_complete,
 )
 
@@ -182,7 +175,7 @@ def application_create(
         renews=renews,
     )
     application.full_clean()
-    context = GuardContext(application=application, actor=actor, action="create", comment="")
+    context = StepContext(application=application, actor=actor, action="create", comment="")
     try:
         body_accredited(context)
         blacklist_ensure_clear(organisations=[enterprise, certification_body], people=[actor])
@@ -225,7 +218,7 @@ def application_transition(
             )
         if not transition.actors & actor_relations(actor, application):
             raise ActorNotPermitted(_("Your role does not allow this step."))
-        context = GuardContext(application=application, actor=actor, action=action, comment=comment)
+        context = StepContext(application=application, actor=actor, action=action, comment=comment)
         if action in COMMENT_REQUIRED and not comment.strip():
             raise GuardFailed("comment_given", _("Give the reasons for this step."))
         for guard in transition.guards:
@@ -243,7 +236,8 @@ def application_transition(
             to_status=transition.target,
             comment=comment,
         )
-        _apply_effects(application, action, actor, comment)
+        for effect in transition.effects:
+            effect(context)
         dashboard_facts.application_facts_update(application.pk)
         # After the step's row locks, the effects' included (see audits/chain/services.py).
         chained = [_chain_transition(event, application)]
@@ -301,34 +295,6 @@ def _chain_dossier_frozen(version: DossierVersion, actor: User) -> ChainEvent:
     )
 
 
-def _apply_effects(application: Application, action: str, actor: User, comment: str) -> None:
-    now = timezone.now()
-    if action in (Action.SUBMIT, Action.RESUBMIT):
-        version = current_dossier_version(application)
-        version.frozen_at = now
-        version.save(update_fields=["frozen_at"])
-        recomputation_store_at_freeze(version=version, actor=actor)
-    elif action == Action.REQUEST_CHANGES:
-        dossier_version_open_next(application)
-    elif action == Action.PASS_TECHNICAL_REVIEW:
-        application.peer_reviews.filter(is_current=True).update(outcome=PeerReviewOutcome.PENDING)
-    elif action == Action.PEER_SEND_BACK:
-        application.peer_reviews.filter(is_current=True).update(
-            outcome=PeerReviewOutcome.SENT_BACK, comments=comment
-        )
-    elif action == Action.PEER_ENDORSE:
-        application.peer_reviews.filter(is_current=True).update(
-            outcome=PeerReviewOutcome.ENDORSED, comments=comment
-        )
-    elif action == Action.APPROVE:
-        certificate = certificate_create(application=application)
-        # The label is issued by a task once the approval is committed, with no manual step.
-        # (A function, not a partial: Django names it when it logs a failure, such as the broker
-        # being down, which the pending-label sweep then makes good.)
-        certificate_id = certificate.pk
-        transaction.on_commit(lambda: hooks.certificate_approved(certificate_id), robust=True)
-
-
 # --- transfer away from a listed body -----------------------------------------------------
 
 TRANSFER_ACTION = "transfer"
@@ -376,7 +342,7 @@ def application_transfer(
         if certification_body.pk == old_body.pk:
             raise ValidationError({"certification_body": _("Choose another body.")})
         application.certification_body = certification_body
-        context = GuardContext(
+        context = StepContext(
             application=application, actor=actor, action=TRANSFER_ACTION, comment=""
         )
         try:
@@ -424,34 +390,6 @@ def application_transfer(
 # --- dossier ------------------------------------------------------------------------------
 
 DOSSIER_EDITABLE_STATUSES = {Status.DRAFT, Status.AWAITING_ENTERPRISE}
-DOSSIER_FIELDS = (
-    "goal",
-    "commissioner",
-    "practitioner",
-    "unit_kind",
-    "unit_description",
-    "reference_flow",
-    "boundary",
-    "stages_included",
-    "stages_excluded",
-    "cut_off_criteria",
-    "allocation_procedure",
-    "reference_period_start",
-    "reference_period_end",
-    "geography",
-    "gwp_set",
-    "electricity_treatment",
-    "stage_results",
-    "fossil_emissions",
-    "biogenic_emissions",
-    "biogenic_removals",
-    "land_use_change",
-    "aircraft_emissions",
-    "data_quality_statement",
-    "uncertainty_statement",
-    "limitations",
-    "declared_total",
-)
 
 
 def dossier_editable_version(*, actor: User, application: Application) -> DossierVersion:
@@ -482,31 +420,6 @@ def dossier_update(*, actor: User, application: Application, data: dict) -> Doss
         application.updated_at = timezone.now()
         application.save(update_fields=["updated_at"])
     return version
-
-
-def dossier_version_open_next(application: Application) -> DossierVersion:
-    """Copy the last frozen version into a new open one, with the same evidence files."""
-    previous = current_dossier_version(application)
-    version = DossierVersion.objects.create(application=application, number=previous.number + 1)
-    dossier_copy_into(source=previous, target=version)
-    return version
-
-
-def dossier_copy_into(*, source: DossierVersion, target: DossierVersion) -> DossierVersion:
-    """Fields, evidence files and inventory of `source` into the open version `target`, so
-    corrective actions, surveillance data and renewals edit rather than retype."""
-    for name in DOSSIER_FIELDS:
-        setattr(target, name, getattr(source, name))
-    target.save()
-    target.files.set(source.files.all())
-    target.inventory_lines.all().delete()
-    lines = list(source.inventory_lines.order_by("position"))
-    for line in lines:
-        line.pk = None
-        line.dossier_version = target
-        line.created_at = timezone.now()
-    InventoryLine.objects.bulk_create(lines)
-    return target
 
 
 def dossier_diff(older: DossierVersion, newer: DossierVersion) -> list[dict]:
@@ -744,63 +657,6 @@ def peer_review_declare(
 
 
 # --- certificate --------------------------------------------------------------------------
-
-
-def certificate_create(*, application: Application) -> Certificate:
-    """Create the certificate record at approval; its label is issued after commit."""
-    body = application.certification_body
-    today = timezone.localdate()
-    # Lock the body row so two approvals at once cannot take the same sequence number.
-    Organisation.objects.select_for_update(no_key=True).get(pk=body.pk)
-    sequence = (
-        Certificate.objects.filter(certification_body=body).aggregate(Max("sequence"))[
-            "sequence__max"
-        ]
-        or 0
-    ) + 1
-    number = settings.CERTIFICATE_NUMBER_FORMAT.format(
-        body_code=(body.code or "").upper(), year=today.year, sequence=sequence
-    )
-    version = (
-        application.dossier_versions.filter(frozen_at__isnull=False).order_by("-number").first()
-    )
-    if version is None or version.declared_total is None:
-        raise WorkflowError(_("No frozen dossier with a declared footprint."))
-    validity = timedelta(days=settings.CERTIFICATE_VALIDITY_DAYS)
-    renewed = application.renews
-    # A renewal continues the old certificate without a gap: its validity runs on from the
-    # old one's end, however early the renewal was approved.
-    valid_until = (max(renewed.valid_until, today) if renewed else today) + validity
-    certificate = Certificate(
-        application=application,
-        number=number,
-        sequence=sequence,
-        certification_body=body,
-        enterprise=application.enterprise,
-        product=application.product,
-        dossier_version=version,
-        scheme=application.scheme,
-        declared_total=Decimal(version.declared_total),
-        issued_on=today,
-        valid_until=valid_until,
-        renews=renewed,
-    )
-    certificate_rules_record(certificate)
-    certificate.save()
-    hooks.surveillance_schedule_create(certificate)
-    if renewed:
-        # The renewal's evaluation replaces what was left of the old certificate's surveillance.
-        hooks.surveillances_close(renewed, SurveillanceOutcome.RENEWED)
-    return certificate
-
-
-def certificate_rules_record(certificate: Certificate) -> None:
-    """Copy today's settings onto a new certificate: later changes do not move its dates."""
-    certificate.surveillance_interval_months = settings.SURVEILLANCE_INTERVAL_MONTHS
-    certificate.surveillance_grace_days = settings.SURVEILLANCE_GRACE_DAYS
-    certificate.suspension_decision_days = settings.SUSPENSION_DECISION_DAYS
-    certificate.suspension_max_days = settings.SUSPENSION_MAX_DAYS
-    certificate.renewal_window_days = settings.RENEWAL_WINDOW_DAYS
 
 
 # --- evidence -----------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from accounts.selectors import user_roles
 from audits.models import ConflictDeclaration, FindingStatus, PeerReviewOutcome
 from audits.selectors import blacklist_ensure_clear
 
-from . import hooks
+from . import effects, hooks
+from .dossiers import current_dossier_version
 from .errors import GuardFailed
 from .models import REQUIRED_EVIDENCE, Application, DossierVersion, Status
+from .steps import StepContext
 
 
 class Actor:
@@ -94,26 +96,19 @@ ACTION_LABELS = {
 SERVICE_ONLY_ACTIONS = {Action.REOPEN_ON_APPEAL}
 
 
-@dataclass(frozen=True)
-class GuardContext:
-    application: Application
-    actor: User
-    action: str
-    comment: str
-
-
-Guard = Callable[[GuardContext], None]
+Guard = Callable[[StepContext], None]
+Effect = Callable[[StepContext], None]
 
 
 # --- guards -------------------------------------------------------------------------------
 
 
-def comment_given(ctx: GuardContext) -> None:
+def comment_given(ctx: StepContext) -> None:
     if not ctx.comment.strip():
         raise GuardFailed("comment_given", _("Give the reasons for this step."))
 
 
-def dossier_complete(ctx: GuardContext) -> None:
+def dossier_complete(ctx: StepContext) -> None:
     version = current_dossier_version(ctx.application)
     missing = dossier_missing_items(version)
     if missing:
@@ -139,7 +134,7 @@ def family_refusal(application: Application) -> str:
     }
 
 
-def family_allowed(ctx: GuardContext) -> None:
+def family_allowed(ctx: StepContext) -> None:
     """Workflow guard: variants added before the rule stopped allowing families are refused
     at submission rather than certified."""
     application = ctx.application
@@ -147,7 +142,7 @@ def family_allowed(ctx: GuardContext) -> None:
         raise GuardFailed("family_allowed", family_refusal(application))
 
 
-def body_accredited(ctx: GuardContext) -> None:
+def body_accredited(ctx: StepContext) -> None:
     application = ctx.application
     body = application.certification_body
     if not body.is_active_body:
@@ -162,7 +157,7 @@ def body_accredited(ctx: GuardContext) -> None:
         )
 
 
-def nobody_blacklisted(ctx: GuardContext) -> None:
+def nobody_blacklisted(ctx: StepContext) -> None:
     application = ctx.application
     blacklist_ensure_clear(
         organisations=[application.enterprise, application.certification_body],
@@ -170,12 +165,12 @@ def nobody_blacklisted(ctx: GuardContext) -> None:
     )
 
 
-def body_and_actor_not_blacklisted(ctx: GuardContext) -> None:
+def body_and_actor_not_blacklisted(ctx: StepContext) -> None:
     """A listed body's files are frozen, and a listed person takes no step."""
     blacklist_ensure_clear(organisations=[ctx.application.certification_body], people=[ctx.actor])
 
 
-def team_assigned(ctx: GuardContext) -> None:
+def team_assigned(ctx: StepContext) -> None:
     team = list(ctx.application.team.select_related("user"))
     if not team:
         raise GuardFailed("team_assigned", _("Assign an evaluation team first."))
@@ -184,7 +179,7 @@ def team_assigned(ctx: GuardContext) -> None:
     blacklist_ensure_clear(people=[member.user for member in team])
 
 
-def team_declared_no_conflict(ctx: GuardContext) -> None:
+def team_declared_no_conflict(ctx: StepContext) -> None:
     for member in ctx.application.team.select_related("user"):
         if member.declaration != ConflictDeclaration.NO_CONFLICT:
             raise GuardFailed(
@@ -194,22 +189,22 @@ def team_declared_no_conflict(ctx: GuardContext) -> None:
             )
 
 
-def open_findings_exist(ctx: GuardContext) -> None:
+def open_findings_exist(ctx: StepContext) -> None:
     if not ctx.application.findings.filter(status=FindingStatus.OPEN).exists():
         raise GuardFailed("open_findings_exist", _("Raise at least one finding first."))
 
 
-def findings_answered(ctx: GuardContext) -> None:
+def findings_answered(ctx: StepContext) -> None:
     if ctx.application.findings.filter(status=FindingStatus.OPEN).exists():
         raise GuardFailed("findings_answered", _("Answer every open finding first."))
 
 
-def findings_closed(ctx: GuardContext) -> None:
+def findings_closed(ctx: StepContext) -> None:
     if ctx.application.findings.exclude(status=FindingStatus.CLOSED).exists():
         raise GuardFailed("findings_closed", _("Close every finding first."))
 
 
-def evaluation_complete(ctx: GuardContext) -> None:
+def evaluation_complete(ctx: StepContext) -> None:
     evaluation = getattr(ctx.application, "evaluation", None)
     missing = evaluation.missing_items() if evaluation else ["evaluation"]
     if missing:
@@ -219,7 +214,7 @@ def evaluation_complete(ctx: GuardContext) -> None:
         )
 
 
-def actor_not_on_team(ctx: GuardContext) -> None:
+def actor_not_on_team(ctx: StepContext) -> None:
     if ctx.application.team.filter(user=ctx.actor).exists():
         raise GuardFailed(
             "not_on_team",
@@ -227,7 +222,7 @@ def actor_not_on_team(ctx: GuardContext) -> None:
         )
 
 
-def peer_reviewer_independent(ctx: GuardContext) -> None:
+def peer_reviewer_independent(ctx: StepContext) -> None:
     application = ctx.application
     peer_review = (
         application.peer_reviews.filter(is_current=True).select_related("body", "reviewer").first()
@@ -252,7 +247,7 @@ def peer_reviewer_independent(ctx: GuardContext) -> None:
     blacklist_ensure_clear(organisations=[peer_review.body], people=[peer_review.reviewer])
 
 
-def peer_declared_no_conflict(ctx: GuardContext) -> None:
+def peer_declared_no_conflict(ctx: StepContext) -> None:
     peer_review = ctx.application.peer_reviews.filter(is_current=True).first()
     if peer_review is None or peer_review.declaration != ConflictDeclaration.NO_CONFLICT:
         raise GuardFailed(
@@ -261,7 +256,7 @@ def peer_declared_no_conflict(ctx: GuardContext) -> None:
         )
 
 
-def refusal_overturned_on_appeal(ctx: GuardContext) -> None:
+def refusal_overturned_on_appeal(ctx: StepContext) -> None:
     """The appeal service overturned the refusal in this transaction and is applying it."""
     if not hooks.refusal_overturned_on_appeal(ctx.application, ctx.actor):
         raise GuardFailed(
@@ -278,10 +273,13 @@ class Transition:
     target: str
     actors: frozenset[str]
     guards: tuple[Guard, ...] = field(default=())
+    effects: tuple[Effect, ...] = field(default=())  # applied in order, after the status is saved
 
 
-def _t(target: str, actors: set[str], *guards: Guard) -> Transition:
-    return Transition(target=target, actors=frozenset(actors), guards=guards)
+def _t(
+    target: str, actors: set[str], *guards: Guard, effects: tuple[Effect, ...] = ()
+) -> Transition:
+    return Transition(target=target, actors=frozenset(actors), guards=guards, effects=effects)
 
 
 A, S = Action, Status
@@ -293,6 +291,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         family_allowed,
         body_accredited,
         nobody_blacklisted,
+        effects=(effects.dossier_freeze,),
     ),
     (S.SUBMITTED, A.ACCEPT): _t(
         S.ACCEPTED, {Actor.BODY_ADMIN}, body_accredited, nobody_blacklisted
@@ -303,10 +302,18 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     # A member who joined the team after the start (services.team_member_replace) declares
     # before the team moves the file on.
     (S.IN_EVALUATION, A.REQUEST_CHANGES): _t(
-        S.AWAITING_ENTERPRISE, {Actor.TEAM}, open_findings_exist, team_declared_no_conflict
+        S.AWAITING_ENTERPRISE,
+        {Actor.TEAM},
+        open_findings_exist,
+        team_declared_no_conflict,
+        effects=(effects.dossier_open_next,),
     ),
     (S.AWAITING_ENTERPRISE, A.RESUBMIT): _t(
-        S.IN_EVALUATION, {Actor.ENTERPRISE}, findings_answered, dossier_complete
+        S.IN_EVALUATION,
+        {Actor.ENTERPRISE},
+        findings_answered,
+        dossier_complete,
+        effects=(effects.dossier_freeze,),
     ),
     (S.IN_EVALUATION, A.COMPLETE_EVALUATION): _t(
         S.TECHNICAL_REVIEW,
@@ -319,13 +326,25 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         S.IN_EVALUATION, {Actor.TECHNICAL_REVIEWER}, actor_not_on_team, comment_given
     ),
     (S.TECHNICAL_REVIEW, A.PASS_TECHNICAL_REVIEW): _t(
-        S.PEER_REVIEW, {Actor.TECHNICAL_REVIEWER}, actor_not_on_team, peer_reviewer_independent
+        S.PEER_REVIEW,
+        {Actor.TECHNICAL_REVIEWER},
+        actor_not_on_team,
+        peer_reviewer_independent,
+        effects=(effects.peer_review_pending,),
     ),
     (S.PEER_REVIEW, A.PEER_SEND_BACK): _t(
-        S.IN_EVALUATION, {Actor.PEER_REVIEWER}, peer_declared_no_conflict, comment_given
+        S.IN_EVALUATION,
+        {Actor.PEER_REVIEWER},
+        peer_declared_no_conflict,
+        comment_given,
+        effects=(effects.peer_review_sent_back,),
     ),
     (S.PEER_REVIEW, A.PEER_ENDORSE): _t(
-        S.DECISION, {Actor.PEER_REVIEWER}, peer_declared_no_conflict, peer_reviewer_independent
+        S.DECISION,
+        {Actor.PEER_REVIEWER},
+        peer_declared_no_conflict,
+        peer_reviewer_independent,
+        effects=(effects.peer_review_endorsed,),
     ),
     # The team and the peer reviewer are checked again at the decision: a listing that came
     # after they took their steps must still stop it.
@@ -338,6 +357,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         nobody_blacklisted,
         team_assigned,
         peer_reviewer_independent,
+        effects=(effects.certificate_issue,),
     ),
     (S.DECISION, A.REFUSE): _t(
         S.REFUSED,
@@ -355,7 +375,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 # checks that neither the body nor the person acting is on the blacklist.
 TRANSITIONS = {
     key: Transition(
-        target=t.target, actors=t.actors, guards=(body_and_actor_not_blacklisted, *t.guards)
+        target=t.target,
+        actors=t.actors,
+        guards=(body_and_actor_not_blacklisted, *t.guards),
+        effects=t.effects,
     )
     for key, t in TRANSITIONS.items()
 }
@@ -423,13 +446,6 @@ def available_actions(user: User, application: Application) -> list[str]:
 
 
 # --- dossier helpers used by guards -------------------------------------------------------
-
-
-def current_dossier_version(application: Application) -> DossierVersion:
-    version = application.dossier_versions.order_by("-number").first()
-    if version is None:
-        raise GuardFailed("dossier_complete", _("The application has no dossier."))
-    return version
 
 
 DOSSIER_REQUIRED_FIELDS = (

@@ -340,7 +340,7 @@ def _no_effect(surveillance: Surveillance, actor: User, comment: str) -> None:
 def _start(surveillance: Surveillance, actor: User, comment: str) -> None:
     """Open a dossier version for the latest reference period's activity data: a copy of the
     last version, its inventory lines pointing at the current factor library."""
-    from certification.services import dossier_version_open_next
+    from certification.dossiers import dossier_version_open_next
     from footprint.models import InventoryLine
     from footprint.selectors import factors_current_by_code
 
@@ -766,7 +766,8 @@ def renewal_start(*, actor: User, certificate: Certificate) -> Application:
     """Inside the renewal window, a new application whose dossier is a copy of the certified
     one; the body runs it shortened (the on-site inspection may be skipped, and is recorded
     as skipped), and its approval continues this certificate without a gap."""
-    from certification.services import application_create, dossier_copy_into
+    from certification.dossiers import dossier_copy_into
+    from certification.services import application_create
 
     certificate = (
         Certificate.objects.select_for_update(of=("self",), no_key=True)
