@@ -7,20 +7,23 @@ it reads of it.
 """
 
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import models, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from config.domain_errors import TransitionNotAllowed
+from accounts.models import Organisation, User
+from accounts.roles import Role
+from accounts.selectors import user_has_role
+from config.domain_errors import GuardFailed, TransitionNotAllowed
 
 from .chain.services import chain_append
 from .dashboard import facts as dashboard_facts
-from .models import DocumentReviewItem, Evaluation, Finding, FindingStatus
+from .models import ConflictDeclaration, DocumentReviewItem, Evaluation, Finding, FindingStatus
+from .selectors import blacklist_ensure_clear
 
 
 class ApplicationRecord(Protocol):
@@ -166,3 +169,58 @@ def evaluation_update(*, actor: User, application: ApplicationRecord, data: dict
     evaluation.full_clean(exclude=["application"])
     evaluation.save()
     return evaluation
+
+
+# --- teams: an application's evaluation team and a certificate's surveillance team ------------
+
+
+def team_members_check(
+    *, body: Organisation, enterprise: Organisation, members: list[User]
+) -> None:
+    """Who may sit on an evaluation or surveillance team: a reviewer of the body, who does not
+    belong to the enterprise (conflict of interest) and is not on the blacklist."""
+    for member in members:
+        if not user_has_role(member, Role.REVIEWER, body):
+            raise ValidationError(
+                {
+                    "members": _("%(person)s is not a reviewer of %(body)s.")
+                    % {"person": member, "body": body}
+                }
+            )
+        if member.memberships.filter(organisation=enterprise).exists():
+            raise GuardFailed(
+                "conflict_of_interest",
+                _("%(person)s belongs to the enterprise.") % {"person": member},
+            )
+    blacklist_ensure_clear(people=members)
+
+
+SeatT = TypeVar("SeatT", bound=models.Model)  # TeamMember, SurveillanceTeamMember
+
+
+def team_seat_give(
+    *,
+    seats: QuerySet[SeatT],
+    member: User,
+    replacement: User,
+    body: Organisation,
+    enterprise: Organisation,
+) -> SeatT:
+    """Give ``member``'s seat among ``seats`` (the team's queryset) to ``replacement``, who passes
+    ``team_members_check`` and declares on conflicts of interest afresh. Call it holding the lock
+    of the team's application or surveillance."""
+    seat = seats.select_for_update(no_key=True).filter(user=member).first()
+    if seat is None:
+        raise ValidationError({"member": _("%(person)s is not on the team.") % {"person": member}})
+    if seats.filter(user=replacement).exists():
+        raise ValidationError(
+            {"replacement": _("%(person)s is already on the team.") % {"person": replacement}}
+        )
+    team_members_check(body=body, enterprise=enterprise, members=[replacement])
+    fresh = {"user": replacement, "declaration": ConflictDeclaration.PENDING, "declared_at": None}
+    if any(field.name == "declaration_note" for field in seat._meta.fields):
+        fresh["declaration_note"] = ""  # an evaluation team's seat keeps a note too
+    for name, value in fresh.items():
+        setattr(seat, name, value)
+    seat.save(update_fields=list(fresh))
+    return seat

@@ -20,11 +20,11 @@ from accounts.selectors import user_has_role
 from audits.chain.services import ChainEvent, chain_append, chain_append_many
 from audits.dashboard import facts as dashboard_facts
 from audits.models import (
-    ConflictDeclaration,
     FindingStatus,
     PeerReview,
     TeamMember,
 )
+from audits.reviews import team_members_check, team_seat_give
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
 from config.uploads import check_upload
 
@@ -478,32 +478,12 @@ def team_assign(
     blacklist_ensure_clear(organisations=[body], people=[actor])
     if lead not in members:
         members = [*members, lead]
-    team_members_check(application, members)
+    team_members_check(body=body, enterprise=application.enterprise, members=members)
     application.team.all().delete()
     return [
         TeamMember.objects.create(application=application, user=member, is_lead=member == lead)
         for member in members
     ]
-
-
-def team_members_check(application: Application, members: list[User]) -> None:
-    """Who may sit on an evaluation team: a reviewer of the body, who does not belong to the
-    enterprise (conflict of interest) and is not on the blacklist."""
-    body = application.certification_body
-    for member in members:
-        if not user_has_role(member, Role.REVIEWER, body):
-            raise ValidationError(
-                {
-                    "members": _("%(person)s is not a reviewer of %(body)s.")
-                    % {"person": member, "body": body}
-                }
-            )
-        if member.memberships.filter(organisation=application.enterprise).exists():
-            raise GuardFailed(
-                "conflict_of_interest",
-                _("%(person)s belongs to the enterprise.") % {"person": member},
-            )
-    blacklist_ensure_clear(people=members)
 
 
 # Until the evaluation is complete, a member of the team can be replaced: the file has not yet
@@ -521,7 +501,7 @@ def team_member_replace(
     *, actor: User, application: Application, member: User, replacement: User
 ) -> TeamMember:
     """Put `replacement` on the evaluation team in `member`'s place, as its lead if `member`
-    led it. The newcomer passes the checks of `team_assign` (team_members_check) and declares
+    led it. The newcomer passes the checks of `team_assign` (``team_members_check``) and declares
     on conflicts of interest before the team takes its next step (team_declared_no_conflict)."""
     application = (
         Application.objects.select_for_update(of=("self",), no_key=True)
@@ -536,23 +516,13 @@ def team_member_replace(
             _("The team can be changed from acceptance until the evaluation is complete.")
         )
     blacklist_ensure_clear(organisations=[body], people=[actor])
-    seat = (
-        TeamMember.objects.select_for_update(no_key=True)
-        .filter(application=application, user=member)
-        .first()
+    seat = team_seat_give(
+        seats=application.team.all(),
+        member=member,
+        replacement=replacement,
+        body=body,
+        enterprise=application.enterprise,
     )
-    if seat is None:
-        raise ValidationError({"member": _("%(person)s is not on the team.") % {"person": member}})
-    if application.team.filter(user=replacement).exists():
-        raise ValidationError(
-            {"replacement": _("%(person)s is already on the team.") % {"person": replacement}}
-        )
-    team_members_check(application, [replacement])
-    seat.user = replacement
-    seat.declaration = ConflictDeclaration.PENDING
-    seat.declaration_note = ""
-    seat.declared_at = None
-    seat.save(update_fields=["user", "declaration", "declaration_note", "declared_at"])
     chain_append(
         "certification:team:replaced",
         {

@@ -22,10 +22,10 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role
 from audits.chain.services import chain_append
 from audits.dashboard import facts as dashboard_facts
-from audits.models import ConflictDeclaration, Finding, FindingStatus, Severity
-from audits.reviews import finding_chain_append
+from audits.models import Finding, FindingStatus, Severity
+from audits.reviews import finding_chain_append, team_members_check, team_seat_give
 from audits.selectors import blacklist_ensure_clear
-from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
+from certification.errors import ActorNotPermitted, TransitionNotAllowed
 from certification.models import Application, Certificate, CertificateStatus
 from certification.notifications import notify_team_change
 from labels.models import Label, LabelStatus, ReasonCode
@@ -119,7 +119,9 @@ def surveillance_plan_update(
         raise ValidationError({"planned_date": _("Give the date.")})
     if lead not in members:
         members = [*members, lead]
-    _team_members_check(certificate, members)
+    team_members_check(
+        body=certificate.certification_body, enterprise=certificate.enterprise, members=members
+    )
     surveillance.planned_date = planned_date
     surveillance.mode = mode
     surveillance.save(update_fields=["planned_date", "mode"])
@@ -129,26 +131,6 @@ def surveillance_plan_update(
         for member in members
     )
     return surveillance
-
-
-def _team_members_check(certificate: Certificate, members: list[User]) -> None:
-    """Who may sit on a surveillance team: a reviewer of the body, who does not belong to the
-    holder (conflict of interest) and is not on the blacklist."""
-    body = certificate.certification_body
-    for member in members:
-        if not user_has_role(member, Role.REVIEWER, body):
-            raise ValidationError(
-                {
-                    "members": _("%(person)s is not a reviewer of %(body)s.")
-                    % {"person": member, "body": body}
-                }
-            )
-        if member.memberships.filter(organisation=certificate.enterprise).exists():
-            raise GuardFailed(
-                "conflict_of_interest",
-                _("%(person)s belongs to the enterprise.") % {"person": member},
-            )
-    blacklist_ensure_clear(people=members)
 
 
 # Until the report is submitted, a member of the team can be replaced.
@@ -164,7 +146,7 @@ def surveillance_team_member_replace(
     *, actor: User, surveillance: Surveillance, member: User, replacement: User
 ) -> SurveillanceTeamMember:
     """Put `replacement` on the surveillance team in `member`'s place, as its lead if `member`
-    led it. The newcomer passes the plan's checks (`_team_members_check`) and declares on
+    led it. The newcomer passes the plan's checks (``team_members_check``) and declares on
     conflicts of interest before the team starts or reports (team_declared_no_conflict)."""
     surveillance = _locked(surveillance)
     certificate = surveillance.certificate
@@ -179,22 +161,13 @@ def surveillance_team_member_replace(
             _("The team can be changed until the surveillance report is submitted.")
         )
     blacklist_ensure_clear(organisations=[certificate.certification_body], people=[actor])
-    seat = (
-        SurveillanceTeamMember.objects.select_for_update(no_key=True)
-        .filter(surveillance=surveillance, user=member)
-        .first()
+    seat = team_seat_give(
+        seats=surveillance.team.all(),
+        member=member,
+        replacement=replacement,
+        body=certificate.certification_body,
+        enterprise=certificate.enterprise,
     )
-    if seat is None:
-        raise ValidationError({"member": _("%(person)s is not on the team.") % {"person": member}})
-    if surveillance.team.filter(user=replacement).exists():
-        raise ValidationError(
-            {"replacement": _("%(person)s is already on the team.") % {"person": replacement}}
-        )
-    _team_members_check(certificate, [replacement])
-    seat.user = replacement
-    seat.declaration = ConflictDeclaration.PENDING
-    seat.declared_at = None
-    seat.save(update_fields=["user", "declaration", "declared_at"])
     chain_append(
         "audits:surveillance:team_replaced",
         {
