@@ -19,6 +19,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 from accounts.selectors import user_organisations
+from config.forms import refusals_shown
 from footprint.spreadsheet_reader import ImportErrors
 
 from . import bulk, bulk_template
@@ -65,12 +66,11 @@ def bulk_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error("file", str(issue))
         return _page(request, form)
     enterprise = form.chosen_enterprise()
-    try:
+    with refusals_shown(form):
         outcome = bulk.applications_start(
             actor=request.user, enterprise=enterprise, rows=rows, commit=False
         )
-    except WorkflowError as error:
-        form.add_error(None, error.message)
+    if form.errors:
         return _page(request, form)
     token = ""
     if outcome.ok:

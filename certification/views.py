@@ -22,6 +22,7 @@ from accounts.second_factor import require_recent_second_factor
 from accounts.selectors import user_enterprise_ids, user_has_role, user_organisations
 from audits.models import Evaluation, Finding, PeerReview
 from config.exports import Column, export_links, export_response, local_time
+from config.forms import refusals_shown
 from footprint.models import Stage
 
 from . import families, journey, reviews, selectors, services
@@ -142,13 +143,9 @@ def application_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.POST or None, products=products, initial={"product": request.GET.get("product")}
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form):
             application = services.application_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
+        if not form.errors:
             messages.success(
                 request,
                 _("Application %(ref)s created. Complete the dossier.")
@@ -387,15 +384,11 @@ def dossier_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _back(application)
     form = DossierForm(request.POST or None, instance=version)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form):
             services.dossier_update(
                 actor=request.user, application=application, data=form.service_data()
             )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
+        if not form.errors:
             messages.success(request, _("Dossier saved."))
             return _back(application)
     stage_fields = [(form[f"result_{s.value}"], form[f"excluded_{s.value}"]) for s in Stage]
@@ -608,15 +601,11 @@ def evaluation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     form = EvaluationForm(request.POST or None, instance=evaluation)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form):
             reviews.evaluation_update(
                 actor=request.user, application=application, data=form.service_data()
             )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
+        if not form.errors:
             messages.success(request, _("Evaluation record saved."))
             return _back(application)
     return render(
@@ -719,17 +708,13 @@ def product_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("certification:product_detail", pk=product.pk)
     form = ProductForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form):
             services.product_update(
                 actor=request.user,
                 product_id=product.pk,
                 data={name: form.cleaned_data[name] for name in services.PRODUCT_FIELDS},
             )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
+        if not form.errors:
             messages.success(request, _("Product saved."))
             return redirect("certification:product_detail", pk=product.pk)
     return render(request, "certification/product_form.html", {"form": form, "product": product})

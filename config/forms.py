@@ -1,11 +1,34 @@
 """Form error messages that say which field is at fault, for errors shown away from the field
-(a message at the top of the page, a screen reader's list of errors)."""
+(a message at the top of the page, a screen reader's list of errors), and a service's refusals
+shown on the form that asked for it."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+
+from .domain_errors import WorkflowError
+
+
+@contextmanager
+def refusals_shown(form: forms.BaseForm) -> Iterator[None]:
+    """Around the service call of a valid form: the service's refusals become the form's errors
+    (a field's on that field where the form has it, the rest above the form), so the page shows
+    them beside what was typed; the caller goes on when ``form.errors`` is empty."""
+    try:
+        yield
+    except WorkflowError as error:
+        form.add_error(None, error.message)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error.messages)
+            return
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
 
 
 def length_errors_named(form: forms.BaseForm) -> None:

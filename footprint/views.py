@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from config.domain_errors import WorkflowError
+from config.forms import refusals_shown
 
 from . import bridge, selectors, services
 from .forms import FactorForm, FactorSearchForm
@@ -119,13 +120,9 @@ def dataset_version_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
         if form is None:
             raise Http404
         if form.is_valid():
-            try:
+            with refusals_shown(form):
                 services.factor_create(actor=request.user, version=version, data=form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            except WorkflowError as error:
-                form.add_error(None, error.message)
-            else:
+            if not form.errors:
                 messages.success(request, _("Factor added to the draft."))
                 return redirect("footprint:dataset_version", pk=version.pk)
     factors = version.factors.order_by("code")
@@ -173,13 +170,9 @@ def factor_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(factor, name) for name in FACTOR_FIELDS}
     form = FactorForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form):
             services.factor_update(actor=request.user, factor=factor, data=form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
+        if not form.errors:
             messages.success(request, _("Factor saved."))
             return redirect("footprint:dataset_version", pk=factor.version_id)
     return render(request, "footprint/factor_form.html", {"form": form, "factor": factor})

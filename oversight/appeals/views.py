@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedHttpRequest
 from accounts.second_factor import require_recent_second_factor
 from certification.errors import WorkflowError
+from config.forms import refusals_shown
 from oversight.appeals import selectors, services
 from oversight.appeals.forms import AppealForm, AppealStepForm
 from oversight.appeals.models import AppealKind
@@ -71,7 +72,7 @@ def appeal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         target = (
             {"application_id": int(pk)} if kind == AppealKind.REFUSAL else {"label_id": int(pk)}
         )
-        try:
+        with refusals_shown(form):
             appeal = services.appeal_file(
                 actor=request.user,
                 kind=kind,
@@ -79,12 +80,7 @@ def appeal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 attachments=form.cleaned_data["attachments"],
                 **target,
             )
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
+        if not form.errors:
             messages.success(
                 request, _("Appeal %(reference)s filed.") % {"reference": appeal.reference}
             )
