@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.uploads import UploadRecord
+
 
 class ConflictDeclaration(models.TextChoices):
     PENDING = "pending", _("Not yet declared")
@@ -300,25 +302,14 @@ def blacklist_document_path(instance: "BlacklistDocument", filename: str) -> str
     return f"blacklist/{instance.entry_id}/{instance.sha256}"
 
 
-class BlacklistDocument(models.Model):
+class BlacklistDocument(UploadRecord):
     """A document the listing rests on (decision, notice), checked by content at upload."""
 
     entry = models.ForeignKey(BlacklistEntry, on_delete=models.PROTECT, related_name="documents")
     file = models.FileField(upload_to=blacklist_document_path)
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    content_type = models.CharField(_("content type"), max_length=100)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["entry", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class DashboardCount(models.Model):
@@ -368,5 +359,6 @@ class ApplicationFacts(models.Model):
 
 # The audit chain and the transparency log live in their own modules; Django finds their models
 # through here.
+
 from .chain.models import AuditEntry, AuditHead  # noqa: E402, F401
 from .transparency.models import LogEntry, LogHead, LogNode  # noqa: E402, F401

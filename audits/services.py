@@ -58,14 +58,8 @@ def blacklist_entry_create(
         stored: list[str] = []
         try:
             for upload, facts in checked:
-                document = BlacklistDocument(
-                    entry=entry,
-                    original_name=(upload.name or "file")[:255],
-                    size=facts.size,
-                    sha256=facts.sha256,
-                    content_type=facts.content_type,
-                    uploaded_by=actor,
-                )
+                document = BlacklistDocument(entry=entry)
+                document.record_check(upload, facts, actor)
                 document.file.save("upload", upload, save=False)
                 if document.file.name:
                     stored.append(document.file.name)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Scheme
 from config.fields import DecimalDigits, PublicCharField, decimal_field
+from config.uploads import UploadRecord
 from footprint.models import GwpSet
 
 from .identifiers import validate_gtin
@@ -363,26 +364,15 @@ def evidence_upload_path(instance: "EvidenceFile", filename: str) -> str:
     return f"evidence/{instance.application_id}/{uuid.uuid4().hex}"
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(UploadRecord):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="evidence_files"
     )
     kind = models.CharField(_("kind"), max_length=32, choices=EvidenceKind.choices)
     file = models.FileField(upload_to=evidence_upload_path)
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    content_type = models.CharField(_("content type"), max_length=100)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["kind", "uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class ApplicationEvent(models.Model):

@@ -646,15 +646,8 @@ def evidence_upload(
     with transaction.atomic():
         application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         version = dossier_editable_version(actor=actor, application=application)
-        evidence = EvidenceFile(
-            application=application,
-            kind=kind,
-            original_name=(upload.name or "file")[:255],
-            size=checked.size,
-            sha256=checked.sha256,
-            content_type=checked.content_type,
-            uploaded_by=actor,
-        )
+        evidence = EvidenceFile(application=application, kind=kind)
+        evidence.record_check(upload, checked, actor)
         evidence.file.save("upload", upload, save=False)
         stored_name = evidence.file.name
         try:

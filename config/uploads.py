@@ -15,8 +15,11 @@ import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .pdfcheck import Unchecked, has_active_content
 
@@ -134,3 +137,32 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     return CheckedUpload(
         content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest()
     )
+
+
+class UploadRecord(models.Model):
+    """What a stored upload keeps of its check: the name it came with, its size, SHA-256 and
+    content type (``check_upload``), who uploaded it and when. The concrete model adds ``file``
+    with its own storage path."""
+
+    original_name = models.CharField(gettext_lazy("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(gettext_lazy("size"))
+    sha256 = models.CharField(gettext_lazy("SHA-256"), max_length=64)
+    content_type = models.CharField(gettext_lazy("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def record_check(self, upload: UploadedFile, checked: CheckedUpload, uploaded_by) -> None:
+        """Fill the record from the upload and its check."""
+        self.original_name = (upload.name or "file")[:255]
+        self.size = checked.size
+        self.sha256 = checked.sha256
+        self.content_type = checked.content_type
+        self.uploaded_by = uploaded_by
