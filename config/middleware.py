@@ -1,11 +1,13 @@
-"""NUL characters in an API request's path or query string are refused up front: PostgreSQL
-cannot store or compare text holding them, so whichever lookup met one would fail as a server
-error. A path with one names nothing (404); a query parameter with one is invalid (400)."""
+"""NUL characters in a request's path or query string are refused up front: PostgreSQL cannot
+store or compare text holding them, so whichever lookup met one would fail as a server error. A
+path with one names nothing (404); a query parameter with one is invalid (400). The API answers
+problem+json; the other pages, the platform's error pages."""
 
 import json
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from .api import PROBLEM_CONTENT_TYPE, problem_body
@@ -13,12 +15,16 @@ from .api import PROBLEM_CONTENT_TYPE, problem_body
 NUL = "\x00"
 
 
-def api_nul_refusal(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:
+def nul_refusal(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:
     def middleware(request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
             refusal = _refusal(request)
             if refusal is not None:
                 return refusal
+        elif NUL in request.path:
+            raise Http404
+        elif any(NUL in name or NUL in "".join(values) for name, values in request.GET.lists()):
+            raise BadRequest("Null characters are not allowed.")
         return get_response(request)
 
     return middleware

@@ -65,7 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Before anything reads the path or the query: PostgreSQL cannot compare text holding NUL.
-    "config.middleware.api_nul_refusal",
+    "config.middleware.nul_refusal",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -406,7 +406,7 @@ class LabelsByGtinApi(LabelLookupBase):
         found = _stored(request, "gtin", gtin, lambda bodies: prefix + b",".join(bodies) + b"]}")
         if found is not None:
             return found
-        labels = list(_queryset().filter(gtin=gtin).order_by("-issued_at"))
+        labels = list(_queryset().filter(gtin=gtin).order_by("-issued_at", "-pk"))
         if not labels:
             raise NotFound("No label for this GTIN.")
         logs = subjects_log(label.serial for label in labels)
@@ -498,7 +498,9 @@ class LabelBatchApi(LabelLookupBase):
         if keys is None:
             keys = _batch_keys_validated(request.data)
         found = _batch_found(keys)
-        etag = etag_of_lines([line for _label, line, _body in found])
+        # The keys asked are part of what the answer says (their order, the keys found none).
+        asked = _RENDERER.render(keys).decode() + "\n"
+        etag = etag_of_lines([asked, *(line for _label, line, _body in found)])
         if etag_matches(request.headers.get("If-None-Match"), etag):
             response = _not_modified()
         else:

@@ -26,7 +26,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import json_script
 from rest_framework.renderers import JSONRenderer
 
@@ -82,9 +81,7 @@ def stored_rows(
 
 def _current(row: Sequence[Any], now: datetime) -> StoredAnswer | None:
     stale, format, fresh_until, etag_line, entries, body, size, frontier = row
-    if isinstance(fresh_until, str):  # SQLite, read without the ORM: text in UTC
-        fresh_until = parse_datetime(fresh_until)
-    if fresh_until is not None and timezone.is_naive(fresh_until):
+    if fresh_until is not None and timezone.is_naive(fresh_until):  # SQLite keeps UTC, naive
         fresh_until = timezone.make_aware(fresh_until, UTC)
     if stale is not False or format != FORMAT or (fresh_until and fresh_until <= now):
         return None
@@ -115,7 +112,7 @@ LOOKUPS = {
         f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id WHERE c.number = %s"
         " ORDER BY l.certificate_version DESC LIMIT 1"
     ),
-    "gtin": " WHERE l.gtin = %s ORDER BY l.issued_at DESC",
+    "gtin": " WHERE l.gtin = %s ORDER BY l.issued_at DESC, l.id DESC",
 }
 COLUMNS = frozenset({"api", *PAGE_COLUMNS.values(), *BADGE_COLUMNS.values()})
 

@@ -65,11 +65,11 @@ class _NodeMemory:
 
     def keep(self, found: dict[int, bytes]) -> None:
         if len(self.nodes) + len(found) > self.SIZE:
-            self.nodes.clear()
+            self.nodes = {}  # a new dict: a reader in another thread keeps the one it holds
         self.nodes.update(found)
 
     def clear(self) -> None:
-        self.nodes.clear()
+        self.nodes = {}
 
 
 NODE_MEMORY = _NodeMemory()
@@ -90,11 +90,11 @@ def _nodes_read(keys: list[int]) -> dict[int, bytes]:
 def _read(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
     keys = {node_key(height, index): (height, index) for height, index in ids}
     kept = NODE_MEMORY.nodes
-    found = {key: kept[key] for key in keys if key in kept}
+    found = {key: value for key in keys if (value := kept.get(key)) is not None}
     if len(found) < len(keys):
         read = _nodes_read([key for key in keys if key not in found])
-        if not connection.in_atomic_block:
-            NODE_MEMORY.keep(read)
+        if connection.get_autocommit() and not connection.in_atomic_block:
+            NODE_MEMORY.keep(read)  # committed: no transaction of this connection is open
         found.update(read)
     return {keys[key]: value for key, value in found.items()}
 

@@ -3,6 +3,7 @@ queries (the answer with the log's head, the nodes of its proofs), and never aft
 revoked key, a missing scope, a rate limit or validUntil; the batch reads the stored answers of
 all its labels at once."""
 
+import base64
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from accounts.roles import ApiScope
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle
 from labels import answers, apis, services
 from labels.apis import LabelBatchInput, batch_keys_plain
+from labels.models import LabelAnswer
 from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -354,3 +356,57 @@ def test_behind_a_proxy_anonymous_callers_are_counted_by_the_address_it_saw(
     assert get("192.0.2.1, 203.0.113.7") == 200
     assert get("192.0.2.2, 203.0.113.7") == 429  # the same client, another forged entry
     assert get("203.0.113.8") == 200  # another client
+
+
+def test_the_batch_etag_tells_apart_batches_that_found_the_same_labels(client, label) -> None:
+    rendered(label)
+    one = batch(client, [{"serial": label.serial}])["ETag"]
+    with_missing = batch(client, [{"serial": label.serial}, {"serial": "ZZZZZZZZZZZZ"}])["ETag"]
+    reordered = batch(client, [{"serial": "ZZZZZZZZZZZZ"}, {"serial": label.serial}])["ETag"]
+    assert len({one, with_missing, reordered}) == 3
+
+
+@pytest.mark.parametrize(
+    "path", ["/labels/A%00B/", "/labels/A%00B/status.json", "/labels/A%00B/log.json", "/L/A%00B"]
+)
+def test_a_nul_in_a_public_path_names_nothing(path) -> None:
+    assert Client().get(path).status_code == 404
+
+
+def test_a_nul_in_a_public_query_is_a_bad_request(label) -> None:
+    assert Client().get(page_url(label) + "?lang=a%00b").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lookups_outside_a_transaction_prove_to_the_current_checkpoint(
+    key_client, make_key, issue_label, body_admin
+) -> None:
+    """The production path: the process keeps the nodes it read, the log grows, and the next
+    lookup's proof is still to the checkpoint current then."""
+    from audits.transparency.merkle import leaf_hash, verify_inclusion
+    from audits.transparency.selectors import NODE_MEMORY, log_head
+
+    first, second = issue_label(), issue_label()  # their answers rendered after each commit
+    assert LabelAnswer.objects.filter(stale=False).count() == 2
+    client = key_client(make_key())
+
+    def proved(serial: str) -> None:
+        log = client.get(lookup_url(serial)).json()["transparencyLog"]
+        size = int(log["checkpoint"].split("\n")[1])
+        assert size == log_head()[0]
+        for item in log["entries"]:
+            verify_inclusion(
+                leaf_hash(base64.b64decode(item["entry"])),
+                item["index"],
+                size,
+                [base64.b64decode(node) for node in item["inclusionProof"]],
+                log_head()[1],
+            )
+
+    proved(first.serial)
+    assert NODE_MEMORY.nodes  # kept: read outside a transaction
+    services.label_change_status(
+        actor=body_admin, label_id=second.pk, action="suspend", reason="Overdue surveillance."
+    )
+    proved(first.serial)
+    proved(second.serial)
