@@ -10,6 +10,7 @@ from audits.models import DocumentReviewItem, Evaluation, Finding
 from config.forms import LengthErrorsNamed
 from footprint.models import Stage
 
+from .dossiers import DOSSIER_FIELDS
 from .identifiers import gtin_normalize
 from .journey import CONFIRMATIONS
 from .models import Certificate, DossierVersion, EvidenceKind, Product, ProductCategory
@@ -90,32 +91,8 @@ class DossierForm(LengthErrorsNamed, forms.ModelForm):
 
     class Meta:
         model = DossierVersion
-        fields = [
-            "goal",
-            "commissioner",
-            "practitioner",
-            "unit_kind",
-            "unit_description",
-            "reference_flow",
-            "boundary",
-            "stages_included",
-            "cut_off_criteria",
-            "allocation_procedure",
-            "reference_period_start",
-            "reference_period_end",
-            "geography",
-            "gwp_set",
-            "electricity_treatment",
-            "fossil_emissions",
-            "biogenic_emissions",
-            "biogenic_removals",
-            "land_use_change",
-            "aircraft_emissions",
-            "data_quality_statement",
-            "uncertainty_statement",
-            "limitations",
-            "declared_total",
-        ]
+        # Stage results and exclusions are edited through the per-stage fields it adds.
+        fields = [f for f in DOSSIER_FIELDS if f not in ("stages_excluded", "stage_results")]
         widgets = {
             "reference_period_start": date_input(),
             "reference_period_end": date_input(),
