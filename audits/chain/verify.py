@@ -4,7 +4,8 @@ benchmark.
 The entry bytes alone are the record: entry n ends with ``,"prev":"<SHA-256 of entry n-1>",
 "seq":n}`` (RFC 8785 sorts "event" < "prev" < "seq", so these are always the last keys), so
 walking the bytes in order and hashing each one checks every entry, every link and the order,
-with no JSON parsed (`verify_bodies`, the default walk). The other columns are derived from the
+with no JSON parsed (`walk_stretch`, the default walk, over the whole chain or one stretch of
+it, joined to the others by `chain_summary`). The other columns are derived from the
 bytes: `verify_rows` also checks the stored hash of each entry (it names the first broken entry
 exactly, which is why the command runs it when the fast walk fails), and `verify_columns`, with
 `--deep`, parses every entry and checks that it is canonical and that the filter columns say
@@ -16,9 +17,11 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 
 import rfc8785
 
@@ -33,24 +36,14 @@ class ChainBroken(Exception):
         self.seq = seq
         self.reason = reason
 
+    def __reduce__(self):  # raised in a walking process, re-raised in the command's
+        return ChainBroken, (self.seq, self.reason)
+
 
 @dataclass(frozen=True)
 class ChainSummary:
     entries: int
     head: bytes
-
-
-def verify_bodies(
-    bodies: Iterable[bytes],
-    *,
-    anchors: Mapping[int, tuple[int, bytes]] | None = None,
-    head: tuple[int, bytes] | None = None,
-) -> ChainSummary:
-    """The fast walk over the entry bytes in order, entry 1 first: raise ChainBroken at the
-    first entry that does not link to the hash of the bytes before it, or whose hash differs
-    from an anchored head or the head row."""
-    anchors = _with_head(anchors, head)
-    return chain_summary([walk_stretch(bodies, first=1, anchors=anchors)], anchors=anchors)
 
 
 @dataclass(frozen=True)
@@ -64,30 +57,64 @@ class Stretch:
     head: bytes
 
 
+# How entry n ends, given the hex of entry n-1's hash and n.
+LINK = b',"prev":"%b","seq":%d}'
+
+
 def walk_stretch(
-    bodies: Iterable[bytes], *, first: int, anchors: Mapping[int, tuple[int, bytes]]
+    pages: Iterable[Sequence[bytes]], *, first: int, anchors: Mapping[int, tuple[int, bytes]]
 ) -> Stretch:
-    """Walk entries from number `first` on: each links to the hash of the one before it. The
-    first one's link is read, not checked: `chain_summary` checks it against the stretch before
-    (so stretches can be walked apart, one per process, and joined)."""
+    """Walk entries from number `first` on, given in pages in order: each entry ends with
+    `LINK`, the hash of the one before it and its own number. The first one's link is read,
+    not checked: `chain_summary` checks it against the stretch before (so stretches can be
+    walked apart, one per process, and joined).
+
+    A page is checked as a whole, with as little beside the hashing as Python allows: the
+    links of all its entries, cut from where `LINK` puts them, joined, against the hex of the
+    hashes before them, joined; the numbers of its first and last entries. Every entry is
+    hashed and every link compared; the numbers between follow from the links, which fix
+    the order, and from the page's size (its entries are one range of numbers). The walk
+    says which page fails; `verify_rows`, entry by entry, names the entry."""
     sha256 = hashlib.sha256
-    hexlify = binascii.hexlify
-    entries = iter(bodies)
-    body = next(entries, None)
-    if body is None:
-        return Stretch(first=first, last=first - 1, links_to=b"", head=b"")
-    links_to = _link_of(body, first)
-    previous = sha256(body).digest()
-    seq = first
-    if seq in anchors:
-        _anchor_check(seq, previous, anchors[seq])
-    for seq, body in enumerate(entries, first + 1):
-        if not body.endswith(b',"prev":"%b","seq":%d}' % (hexlify(previous), seq)):
-            raise ChainBroken(seq, "it does not link to the previous entry's hash and number")
-        previous = sha256(body).digest()
-        if seq in anchors:
-            _anchor_check(seq, previous, anchors[seq])
-    return Stretch(first=first, last=seq, links_to=links_to, head=previous)
+    numbers = sorted(anchors)
+    links_to = previous = head = b""
+    last = first - 1
+    for page in pages:
+        if not page:
+            continue
+        start = last + 1
+        if not previous:
+            previous = links_to = _link_of(page[0], start)
+        hashes = [sha256(body).digest() for body in page]
+        if not _page_links(page, start, previous, hashes):
+            raise ChainBroken(start, "an entry of the page from here on does not link")
+        last = start + len(page) - 1
+        for number in numbers[bisect_left(numbers, start) : bisect_right(numbers, last)]:
+            _anchor_check(number, hashes[number - start], anchors[number])
+        previous = head = hashes[-1]
+    return Stretch(first=first, last=last, links_to=links_to, head=head)
+
+
+def _page_links(page: Sequence[bytes], start: int, previous: bytes, hashes: list[bytes]) -> bool:
+    """Whether entries start, start+1, … of the page link to `previous` and to each other's
+    hashes, and the first and last carry their numbers."""
+    end = start + len(page) - 1
+    if not (page[0].endswith(b'","seq":%d}' % start) and page[-1].endswith(b'","seq":%d}' % end)):
+        return False
+    links: list[bytes] = []
+    for at, count, digits in _digit_runs(start, len(page)):
+        cut = itemgetter(slice(-(73 + digits), -(9 + digits)))  # the hex between the quotes
+        links += map(cut, page[at - start : at - start + count])
+    return b"".join(links) == binascii.hexlify(previous + b"".join(hashes[:-1]))
+
+
+def _digit_runs(start: int, count: int) -> Iterator[tuple[int, int, int]]:
+    """(first number, how many, digits) of the runs of numbers with as many digits each."""
+    while count > 0:
+        digits = len(str(start))
+        run = min(count, 10**digits - start)
+        yield start, run, digits
+        start, count = start + run, count - run
 
 
 def chain_summary(
@@ -111,7 +138,7 @@ def chain_summary(
     return ChainSummary(entries=last, head=previous)
 
 
-def _with_head(
+def with_head(
     anchors: Mapping[int, tuple[int, bytes]] | None, head: tuple[int, bytes] | None
 ) -> dict[int, tuple[int, bytes]]:
     anchors = dict(anchors or {})
@@ -146,7 +173,7 @@ def verify_rows(
     `head`: the head row's (seq, hash), read before the rows: the entries it counts must exist
     (an entry removed from the end leaves every other link intact).
     """
-    anchors = _with_head(anchors, head)
+    anchors = with_head(anchors, head)
     sha256 = hashlib.sha256
     expected = 1
     previous = ZERO_HASH
@@ -155,7 +182,7 @@ def verify_rows(
             raise ChainBroken(expected, f"missing (the next entry is {seq})")
         if sha256(body).digest() != digest:
             raise ChainBroken(seq, "its bytes do not hash to its stored hash")
-        if not body.endswith(b',"prev":"%b","seq":%d}' % (previous.hex().encode(), seq)):
+        if not body.endswith(LINK % (previous.hex().encode(), seq)):
             raise ChainBroken(seq, "it does not link to the previous entry's hash and number")
         if deep:
             _deep_check(seq, body, previous)
