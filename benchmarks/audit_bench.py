@@ -78,65 +78,64 @@ def time_hashing(bodies: list[bytes]) -> float:
     return seconds
 
 
+def measure(entries: int) -> list[str]:
+    """Append `entries`, time `audit_verify` and hashlib beside it: the lines to print. Django
+    is set up on a scratch database (this benchmark's, or the log benchmark's after its proofs)."""
+    from django.db import connection, transaction
+
+    from audits.chain.selectors import chain_rows
+    from audits.chain.services import chain_anchor
+
+    started = time.perf_counter()
+    append(entries)
+    append_seconds = time.perf_counter() - started
+    chain_anchor()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE audits_auditentry")
+
+    # The first walk right after the load competes with PostgreSQL writing that load out (the
+    # checkpoint of some 400 MB of fresh pages); the goal is judged on a settled database,
+    # after a CHECKPOINT, and the first walk is printed beside it.
+    unsettled_seconds, _ = timed_verify()
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
+    settled = [timed_verify() for _ in range(3)]
+    verify_seconds, out = sorted(settled)[1]  # the median of three
+    one_process = [timed_verify("--jobs", "1") for _ in range(3)]
+    one_process_seconds, one_process_out = sorted(one_process)[1]
+    assert one_process_out == out, one_process_out
+
+    with transaction.atomic():
+        bodies = [body for _seq, body, _hash in chain_rows()]
+    total_bytes = sum(map(len, bodies))
+    hash_runs = [time_hashing(bodies) for _ in range(3)]
+    hash_seconds = sorted(hash_runs)[1]
+    return [
+        f"appended {entries:,} chain entries in {append_seconds:.1f} s "
+        f"({entries / append_seconds:,.0f}/s, batches of {BATCH:,}, "
+        f"{total_bytes / len(bodies):.0f} bytes on average)",
+        out,
+        f"audit_verify over {entries:,} entries, right after the load: "
+        f"{unsettled_seconds:.3f} s (ratio {hash_seconds / unsettled_seconds:.2f})",
+        f"audit_verify after a CHECKPOINT, median of 3: {verify_seconds:.3f} s "
+        f"(runs: {', '.join(f'{seconds:.3f}' for seconds, _ in settled)})",
+        f"audit_verify --jobs 1 (one process), median of 3: {one_process_seconds:.3f} s "
+        f"(runs: {', '.join(f'{seconds:.3f}' for seconds, _ in one_process)}; "
+        f"ratio {hash_seconds / one_process_seconds:.2f})",
+        f"hashlib SHA-256 of the same {entries:,} entries in memory, median of 3: "
+        f"{hash_seconds:.3f} s (runs: {', '.join(f'{seconds:.3f}' for seconds in hash_runs)})",
+        f"ratio {hash_seconds / verify_seconds:.2f} (hashing / verify; goal >= 0.5)",
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", default="postgres://postgres@127.0.0.1:5432/bench_audit")
     parser.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
     with scratch_database(args.base):
-        from django.db import connection, transaction
-
-        from audits.chain.selectors import chain_rows
-        from audits.chain.services import chain_anchor
-
-        started = time.perf_counter()
-        append(args.entries)
-        append_seconds = time.perf_counter() - started
-        chain_anchor()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE audits_auditentry")
-
-        # The first walk right after the load competes with PostgreSQL writing that load out
-        # (the checkpoint of some 400 MB of fresh pages); the goal is judged on a settled
-        # database, after a CHECKPOINT, and the first walk is printed beside it.
-        unsettled_seconds, _ = timed_verify()
-        with connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-        settled = [timed_verify() for _ in range(3)]
-        verify_seconds, out = sorted(settled)[1]  # the median of three
-        one_process = [timed_verify("--jobs", "1") for _ in range(3)]
-        one_process_seconds, one_process_out = sorted(one_process)[1]
-        assert one_process_out == out, one_process_out
-
-        with transaction.atomic():
-            bodies = [body for _seq, body, _hash in chain_rows()]
-        total_bytes = sum(map(len, bodies))
-        hash_runs = [time_hashing(bodies) for _ in range(3)]
-        hash_seconds = sorted(hash_runs)[1]
-    print(
-        f"appended {args.entries:,} entries in {append_seconds:.1f} s "
-        f"({args.entries / append_seconds:,.0f}/s, batches of {BATCH:,}, "
-        f"{total_bytes / len(bodies):.0f} bytes on average)"
-    )
-    print(out)
-    print(
-        f"audit_verify over {args.entries:,} entries, right after the load: "
-        f"{unsettled_seconds:.3f} s (ratio {hash_seconds / unsettled_seconds:.2f})"
-    )
-    print(
-        f"audit_verify after a CHECKPOINT, median of 3: {verify_seconds:.3f} s "
-        f"(runs: {', '.join(f'{seconds:.3f}' for seconds, _ in settled)})"
-    )
-    print(
-        f"audit_verify --jobs 1 (one process), median of 3: {one_process_seconds:.3f} s "
-        f"(runs: {', '.join(f'{seconds:.3f}' for seconds, _ in one_process)}; "
-        f"ratio {hash_seconds / one_process_seconds:.2f})"
-    )
-    print(
-        f"hashlib SHA-256 of the same {args.entries:,} entries in memory, median of 3: "
-        f"{hash_seconds:.3f} s (runs: {', '.join(f'{seconds:.3f}' for seconds in hash_runs)})"
-    )
-    print(f"ratio {hash_seconds / verify_seconds:.2f} (hashing / verify; goal >= 0.5)")
+        lines = measure(args.entries)
+    print("\n".join(lines))
     return 0
 
 

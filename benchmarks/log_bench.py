@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/log_bench.py [--base postgres://postgres@127.0.0.1:5432/bench_log]
                                              [--leaves 1000000] [--proofs 300]
+                                             [--entries 1000000]
 
 Creates its own database (dropped at the end), migrates it, appends leaves through the log's own
 append code in batches (`log_append_encoded`: the same tree code as one append, under the same
@@ -9,6 +10,10 @@ lock, 10,000 entries a transaction), and times `log_inclusion_proof` (one query 
 subtree hashes it needs, then the folds) at random indexes when the log holds 1,000 leaves and
 again at 1,000,000. Every proof is checked with the verifier module against the log's root before
 any figure is printed. Goal: the median proof time at 1M ≤ 2 × at 1k (logarithmic, not linear).
+
+Then, in the same database and run, the audit chain's benchmark (`audit_bench.py`, which also
+runs alone): `--entries` chain entries appended, `audit_verify` over them timed beside hashlib's
+SHA-256 of the same bytes. Goal: hashing time / verify time >= 0.5. `--entries 0` skips it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import statistics
 import sys
 import time
 
+import audit_bench
 from scratch_database import scratch_database
 
 BATCH = 10_000
@@ -66,6 +72,7 @@ def main() -> int:
     parser.add_argument("--base", default="postgres://postgres@127.0.0.1:5432/bench_log")
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--proofs", type=int, default=300)
+    parser.add_argument("--entries", type=int, default=1_000_000, help="audit chain entries")
     args = parser.parse_args()
     with scratch_database(args.base):
         from django.db import connection
@@ -79,6 +86,7 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         large, large_length = time_proofs(args.leaves, args.proofs, chooser)
+        chain_lines = audit_bench.measure(args.entries) if args.entries else []
     print(
         f"appended {args.leaves - 1000:,} leaves in {append_seconds:.1f} s "
         f"({(args.leaves - 1000) / append_seconds:,.0f}/s, batches of {BATCH:,})"
@@ -92,6 +100,8 @@ def main() -> int:
         f"({large_length} hashes, {args.proofs} proofs, all verified)"
     )
     print(f"ratio {large / small:.2f} (goal <= 2)")
+    if chain_lines:
+        print("\n".join(chain_lines))
     return 0
 
 
