@@ -18,8 +18,13 @@ from audits.transparency.models import LogEntry
 from .models import AuditEntry, AuditHead
 
 ANCHOR_KIND = "audits:chain:head"
-# Rows a verifier reads at a time: large enough that the round trips vanish beside the hashing.
+# Rows a verifier or an export reads at a time: the round trips vanish beside the work per row.
 FETCH_ROWS = 10_000
+# Entries of a page of the fast walk (`chain_pages`): about 1 MB, which the server joins and the
+# walk splits and hashes while it is still in the processor's cache. Measured over 1,000,000
+# entries, pages of 1,000 to 2,500 entries walked in 0.92-0.95 s (medians of 5), of 10,000 in
+# about 1.07 s.
+PAGE_ENTRIES = 2_500
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,10 @@ def chain_pages(
 
     On PostgreSQL one COPY streams the pages, each page one value: its entries joined by a
     newline, which RFC 8785 JSON never holds raw (it escapes control characters). One value of
-    4 MB costs the server and psycopg much less than 10,000 rows of 400 bytes, and the stream
+    1 MB costs the server and psycopg much less than 2,500 rows of 400 bytes, and the stream
     keeps the server reading while the walk hashes. An entry changed to hold a newline splits
     in two, neither of which links: it is caught like any other change."""
-    size = size or FETCH_ROWS
+    size = size or PAGE_ENTRIES
     if up_to <= after:
         return
     if connection.vendor != "postgresql":

@@ -36,9 +36,6 @@ class ChainBroken(Exception):
         self.seq = seq
         self.reason = reason
 
-    def __reduce__(self):  # raised in a walking process, re-raised in the command's
-        return ChainBroken, (self.seq, self.reason)
-
 
 @dataclass(frozen=True)
 class ChainSummary:

@@ -13,8 +13,6 @@ from audits.chain import selectors, triggers
 from audits.chain.models import AuditEntry, AuditHead
 from audits.chain.services import chain_anchor, chain_append
 from audits.chain.verify import ChainBroken, verify_rows
-from audits.management.commands import audit_verify
-from audits.management.commands.audit_verify import stretch_bounds
 from audits.tasks import audit_chain_anchor
 from audits.transparency.models import LogEntry
 from labels.vc.jcs import canonicalize
@@ -375,20 +373,20 @@ def test_stretches_join_only_where_each_links_to_the_hash_before_it() -> None:
         chain_summary([Stretch(first=1, last=1, links_to=b"x" * 32, head=b"a" * 32)], anchors={})
 
 
-# --- the walk in pages and in stretches -----------------------------------------------------
+# --- the walk in pages -----------------------------------------------------------------------
 
 
 def test_pages_crossing_from_one_digit_to_three_verify(monkeypatch) -> None:
     """The walk cuts each link from where the number's digits put it: pages of 7 entries
     cross from 9 to 10 and from 99 to 100 inside a page."""
-    monkeypatch.setattr(selectors, "FETCH_ROWS", 7)
+    monkeypatch.setattr(selectors, "PAGE_ENTRIES", 7)
     entries = _append(120)
     assert _verify() == f"audit chain intact: 120 entries, head {bytes(entries[-1].hash).hex()}\n"
 
 
 @pytest.mark.parametrize("seq", [1, 9, 10, 56, 99, 100, 120])
 def test_a_changed_byte_is_named_wherever_it_is_in_its_page(monkeypatch, seq: int) -> None:
-    monkeypatch.setattr(selectors, "FETCH_ROWS", 7)
+    monkeypatch.setattr(selectors, "PAGE_ENTRIES", 7)
     entries = _append(120)
     body = bytes(entries[seq - 1].body).replace(b'"number":', b'"numbeR":')
     _without_trigger(("UPDATE audits_auditentry SET body = %s WHERE seq = %s", [body, seq]))
@@ -405,89 +403,23 @@ def test_a_newline_put_into_an_entry_is_named() -> None:
 
 
 def test_a_page_missing_whole_is_named(monkeypatch) -> None:
-    monkeypatch.setattr(selectors, "FETCH_ROWS", 3)
+    monkeypatch.setattr(selectors, "PAGE_ENTRIES", 3)
     _append(10)
     _without_trigger(("DELETE FROM audits_auditentry WHERE seq BETWEEN 4 AND 6", []))
     _broken_at(4)
 
 
-def test_stretches_are_whole_pages_of_at_least_the_minimum() -> None:
-    assert stretch_bounds(0, jobs=2, page=10_000) == [(0, 0)]
-    assert stretch_bounds(150_000, jobs=4, page=10_000) == [(0, 150_000)]
-    assert stretch_bounds(250_000, jobs=4, page=10_000) == [(0, 120_000), (120_000, 250_000)]
-    assert stretch_bounds(1_000_000, jobs=2, page=10_000) == [
-        (0, 500_000),
-        (500_000, 1_000_000),
-    ]
-    assert stretch_bounds(1_000_000, jobs=1, page=10_000) == [(0, 1_000_000)]
+def test_the_fast_walk_alone_passes_an_intact_chain_and_fails_a_changed_one(monkeypatch) -> None:
+    """The walk over pages decides an intact chain on its own (the walk over the stored hashes
+    runs only after it fails), and fails on a change."""
+    from audits.chain.verify import walk_stretch
 
-
-@pytest.fixture
-def _stretches_of_eight(monkeypatch) -> None:
-    """Pages of 4 entries and a stretch for every 5 entries: 23 entries walk in three
-    processes, entries 1-8, 9-16 and 17-23."""
-    monkeypatch.setattr(selectors, "FETCH_ROWS", 4)
-    monkeypatch.setattr(audit_verify, "STRETCH_ENTRIES", 5)
-    assert stretch_bounds(23, jobs=3, page=4) == [(0, 8), (8, 16), (16, 23)]
-
-
-def _verify_in_three(*args: str) -> str:
-    from io import StringIO
-
-    out = StringIO()
-    call_command("audit_verify", "--jobs", "3", *args, stdout=out)
-    return out.getvalue()
-
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="stretches walk apart on PostgreSQL only"
-)
-
-
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_stretches_of_eight")
-def test_stretches_walked_apart_join_into_the_chain() -> None:
-    entries = _append(23)
-    head = bytes(entries[-1].hash).hex()
-    assert _verify_in_three() == f"audit chain intact: 23 entries, head {head}\n"
-
-
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_stretches_of_eight")
-@pytest.mark.parametrize("seq", [5, 8, 9, 23])
-def test_a_change_in_any_stretch_is_named(seq: int) -> None:
-    entries = _append(23)
-    body = bytes(entries[seq - 1].body).replace(b'"number":', b'"numbeR":')
-    _without_trigger(("UPDATE audits_auditentry SET body = %s WHERE seq = %s", [body, seq]))
-    with pytest.raises(CommandError, match=rf"audit chain broken at entry {seq}:"):
-        _verify_in_three()
-
-
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_stretches_of_eight")
-def test_the_last_entry_of_a_stretch_rewritten_breaks_the_join() -> None:
-    """Entry 8 rewritten with its hash: stretch 1 still walks, but stretch 2 starts with a
-    link to the old hash."""
-    entries = _append(23)
-    body = bytes(entries[7].body).replace(b'"number":7', b'"number":0')
-    _without_trigger(
-        (
-            "UPDATE audits_auditentry SET body = %s, hash = %s WHERE seq = 8",
-            [body, hashlib.sha256(body).digest()],
-        )
-    )
-    with pytest.raises(CommandError, match="audit chain broken at entry 9:"):
-        _verify_in_three()
-
-
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_stretches_of_eight")
-def test_the_first_entry_of_a_stretch_deleted_is_named() -> None:
-    _append(23)
-    _without_trigger(("DELETE FROM audits_auditentry WHERE seq = 17", []))
-    with pytest.raises(CommandError, match="audit chain broken at entry 17:"):
-        _verify_in_three()
+    monkeypatch.setattr(selectors, "PAGE_ENTRIES", 7)
+    entries = _append(120)
+    walked = walk_stretch(selectors.chain_pages(up_to=120), first=1, anchors={})
+    assert (walked.first, walked.last, walked.links_to) == (1, 120, bytes(32))
+    assert walked.head == bytes(entries[-1].hash)
+    body = bytes(entries[56].body).replace(b'"number":', b'"numbeR":')
+    _without_trigger(("UPDATE audits_auditentry SET body = %s WHERE seq = 57", [body]))
+    with pytest.raises(ChainBroken, match="entry 57: an entry of the page from here on"):
+        walk_stretch(selectors.chain_pages(up_to=120), first=1, anchors={})
