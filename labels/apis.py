@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -36,6 +37,7 @@ from rest_framework.views import APIView
 from accounts.roles import ApiScope
 from audits.transparency.checkpoints import subjects_log
 from certification.identifiers import gtin_is_valid
+from config.api import problem_response
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
 from . import stored
@@ -476,7 +478,11 @@ class LabelBatchApi(LabelLookupBase):
                         many=True,
                     )
                 },
-            )
+            ),
+            412: OpenApiResponse(
+                description="Unchanged: If-None-Match matched the ETag (a POST is answered "
+                "412, not 304, RFC 9110 13.1.2)."
+            ),
         },
         examples=[
             OpenApiExample(
@@ -501,8 +507,16 @@ class LabelBatchApi(LabelLookupBase):
         # The keys asked are part of what the answer says (their order, the keys found none).
         asked = _RENDERER.render(keys).decode() + "\n"
         etag = etag_of_lines([asked, *(line for _label, line, _body in found)])
+        response: HttpResponse
         if etag_matches(request.headers.get("If-None-Match"), etag):
-            response = _not_modified()
+            # RFC 9110 13.1.2: a condition that fails on a method other than GET or HEAD is
+            # answered 412, not 304. Here it says that nothing asked has changed.
+            response = problem_response(
+                status_code=412,
+                title=str(_("Unchanged")),
+                detail=str(_("Nothing these keys name has changed since the ETag you sent.")),
+                code="unchanged",
+            )
         else:
             results = []
             for key in keys:

@@ -203,10 +203,17 @@ def test_the_batch_matches_every_kind_of_key_newest_first(client, issue_label, w
     assert [item["serial"] for item in results[2]["labels"]] == [second.serial]
 
 
-def test_the_batch_answers_304_to_its_etag(client, label) -> None:
+def test_the_batch_answers_412_to_its_etag_as_a_post_must(client, label) -> None:
+    """RFC 9110 13.1.2: If-None-Match that matches on a POST is answered 412, never 304."""
     rendered(label)
     etag = batch(client, [{"serial": label.serial}])["ETag"]
-    assert batch(client, [{"serial": label.serial}], HTTP_IF_NONE_MATCH=etag).status_code == 304
+    unchanged = batch(client, [{"serial": label.serial}], HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 412
+    assert unchanged["Content-Type"] == "application/problem+json"
+    assert unchanged.json()["code"] == "unchanged"
+    assert unchanged["ETag"] == etag
+    other = batch(client, [{"serial": label.serial}], HTTP_IF_NONE_MATCH='"other"')
+    assert other.status_code == 200
 
 
 def test_the_batch_body_is_what_a_renderer_would_make_of_it(client, issue_label, world) -> None:
