@@ -22,8 +22,8 @@ ANCHOR_KIND = "audits:chain:head"
 FETCH_ROWS = 10_000
 # Entries of a page of the fast walk (`chain_pages`): about 1 MB, which the server joins and the
 # walk splits and hashes while it is still in the processor's cache. Measured over 1,000,000
-# entries, pages of 1,000 to 2,500 entries walked in 0.92-0.95 s (medians of 5), of 10,000 in
-# about 1.07 s.
+# entries, pages of 1,000 to 3,000 entries walked in 0.92-0.99 s (medians of 5), of 10,000 in
+# about 1.07 s (docs/benchmarks.md).
 PAGE_ENTRIES = 2_500
 
 
