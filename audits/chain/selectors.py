@@ -16,6 +16,7 @@ from django.utils import timezone
 from audits.transparency.models import LogEntry
 
 from .models import AuditEntry, AuditHead
+from .verify import ChainBroken
 
 ANCHOR_KIND = "audits:chain:head"
 # Rows a verifier or an export reads at a time: the round trips vanish beside the work per row.
@@ -106,8 +107,10 @@ def chain_pages(
     On PostgreSQL one COPY streams the pages, each page one value: its entries joined by a
     newline, which RFC 8785 JSON never holds raw (it escapes control characters). One value of
     1 MB costs the server and psycopg much less than 2,500 rows of 400 bytes, and the stream
-    keeps the server reading while the walk hashes. An entry changed to hold a newline splits
-    in two, neither of which links: it is caught like any other change."""
+    keeps the server reading while the walk hashes. Each page comes with the number of its
+    rows: a page that does not split into as many entries as it has rows, and as its range of
+    numbers holds, raises ChainBroken (two entries packed into one row, with the second row
+    deleted, would otherwise read exactly like the chain)."""
     size = size or PAGE_ENTRIES
     if up_to <= after:
         return
@@ -119,9 +122,19 @@ def chain_pages(
         connection.connection.cursor() as cursor,
         cursor.copy(_PAGES_SQL, {"after": after, "up_to": up_to, "size": size}) as copy,
     ):
-        copy.set_types(["bytea"])
-        for (joined,) in copy.rows():
-            yield joined.split(b"\n") if joined is not None else []
+        copy.set_types(["bytea", "int8"])
+        pages = copy.rows()
+        try:
+            for start, (joined, rows) in zip(range(after, up_to, size), pages, strict=True):
+                entries = joined.split(b"\n") if joined is not None else []
+                if not len(entries) == rows == min(start + size, up_to) - start:
+                    raise ChainBroken(start + 1, "its page does not split into its rows")
+                yield entries
+        finally:
+            # Read to the end rather than let psycopg cancel the COPY: inside a transaction a
+            # cancel aborts it, and a late one could reach the connection's next statement.
+            for _ in pages:
+                pass
 
 
 # Each page's entries joined in the order of the subquery (an ORDER BY inside the aggregate would
@@ -130,12 +143,14 @@ def chain_pages(
 # out of place would only show as a broken link, and the walk over the stored hashes, which
 # reads row by row in order, then decides.
 _PAGES_SQL = """COPY (
-    SELECT (
-        SELECT string_agg(body, decode('0a', 'hex')) FROM (
+    SELECT page.joined, page.rows
+    FROM generate_series(%(after)s::bigint, %(up_to)s - 1, %(size)s) AS p
+    CROSS JOIN LATERAL (
+        SELECT string_agg(body, decode('0a', 'hex')) AS joined, count(*) AS rows FROM (
             SELECT body FROM audits_auditentry
             WHERE seq > p AND seq <= least(p + %(size)s, %(up_to)s) ORDER BY seq
-        ) AS page
-    ) FROM generate_series(%(after)s::bigint, %(up_to)s - 1, %(size)s) AS p
+        ) AS entries
+    ) AS page
 ) TO STDOUT (FORMAT BINARY)"""
 
 

@@ -423,3 +423,56 @@ def test_the_fast_walk_alone_passes_an_intact_chain_and_fails_a_changed_one(monk
     _without_trigger(("UPDATE audits_auditentry SET body = %s WHERE seq = 57", [body]))
     with pytest.raises(ChainBroken, match="entry 57: an entry of the page from here on"):
         walk_stretch(selectors.chain_pages(up_to=120), first=1, anchors={})
+
+
+def _pack_entry_3_into_row_2() -> None:
+    """Entry 3 appended to row 2 after a newline, and row 3 deleted: joined by newlines, the
+    rows read exactly like the chain."""
+    entries = _append(6)
+    chain_anchor()
+    packed = bytes(entries[1].body) + b"\n" + bytes(entries[2].body)
+    _without_trigger(
+        ("UPDATE audits_auditentry SET body = %s WHERE seq = 2", [packed]),
+        ("DELETE FROM audits_auditentry WHERE seq = 3", []),
+    )
+
+
+def test_two_entries_packed_into_one_row_are_named() -> None:
+    _pack_entry_3_into_row_2()
+    _broken_at(2)
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the COPY of pages is PostgreSQL's"
+)
+
+
+@postgresql_only
+def test_a_page_that_splits_into_more_entries_than_rows_fails_the_fast_walk() -> None:
+    """The page's count of rows tells the packed row apart (the walk over the stored hashes
+    then names it)."""
+    _pack_entry_3_into_row_2()
+    with pytest.raises(ChainBroken, match="entry 1: its page does not split into its rows"):
+        list(selectors.chain_pages(up_to=6))
+
+
+@postgresql_only
+def test_a_walk_that_fails_early_leaves_the_transaction_usable() -> None:
+    """The fast walk fails on its first page while the COPY still streams 100,000 more rows:
+    the rest is read, not cancelled, so the walk over the stored hashes that follows in the
+    same transaction runs and names the entry."""
+    entries = _append(3)
+    body = bytes(entries[0].body).replace(b'"number":', b'"numbeR":')
+    _without_trigger(
+        ("UPDATE audits_auditentry SET body = %s WHERE seq = 1", [body]),
+        (
+            "INSERT INTO audits_auditentry (seq, kind, created_at, body, hash)"
+            " SELECT n, 'tests:filler', now(), convert_to(repeat('y', 300), 'UTF8'), ''::bytea"
+            " FROM generate_series(4, 100000) AS n",
+            [],
+        ),
+    )
+    AuditHead.objects.filter(pk=1).update(seq=100_000)
+    assert connection.in_atomic_block
+    _broken_at(1)
+    assert AuditEntry.objects.filter(seq=1).exists()  # the transaction is still usable
