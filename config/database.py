@@ -39,3 +39,18 @@ def database_behind_pooler(database: dict[str, Any], pooler: str) -> dict[str, A
         )
     options["prepare_threshold"] = None
     return {**database, "OPTIONS": options, "DISABLE_SERVER_SIDE_CURSORS": True}
+
+
+# psycopg prepares a statement when it is asked to or once it has run this many times. Django's
+# own cursors bind their parameters on the client, so each query is new text and no count ever
+# gets there: only the statements run by ``config.sql.prepared_cursor`` are prepared.
+PREPARE_WHEN_ASKED = 2**31 - 1
+
+
+def database_with_prepared_statements(database: dict[str, Any]) -> dict[str, Any]:
+    """`database` with prepared statements allowed on its connections (PostgreSQL reached
+    directly, not through a transaction-mode pooler); a threshold set in the URL stays."""
+    if not database["ENGINE"].endswith("postgresql"):
+        return database
+    options = {"prepare_threshold": PREPARE_WHEN_ASKED, **(database.get("OPTIONS") or {})}
+    return {**database, "OPTIONS": options}

@@ -14,7 +14,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database import database_behind_pooler
+from config.database import database_behind_pooler, database_with_prepared_statements
 from config.storage import default_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -111,6 +111,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # "pgbouncer": PostgreSQL is reached through PgBouncer in transaction mode (config/database.py).
 DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
 DATABASES["default"] = database_behind_pooler(DATABASES["default"], DATABASE_POOLER)
+if not DATABASE_POOLER:
+    # The few statements every label read runs are planned once per connection (config/sql.py).
+    DATABASES["default"] = database_with_prepared_statements(DATABASES["default"])
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a Celery worker process can share the test database; one
     # per process, so that test runs side by side never share a file.

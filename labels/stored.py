@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import json_script
@@ -33,6 +32,7 @@ from audits.transparency.checkpoints import entries_logs
 from audits.transparency.models import LogHead
 from audits.transparency.selectors import head_columns, head_of
 from certification.models import Certificate
+from config.sql import prepared_cursor
 
 from .models import Label, LabelAnswer
 
@@ -97,7 +97,8 @@ def _current(row: Sequence[Any], now: datetime) -> StoredAnswer | None:
 
 
 # The single lookups in plain SQL: the hot path of every label read, where building the ORM's
-# query took as long as PostgreSQL took to answer it. A label without an answer row yet reads
+# query took as long as PostgreSQL took to answer it, and planning it longer than that
+# (prepared once per connection: config/sql.py). A label without an answer row yet reads
 # NULLs (LEFT JOIN), which are not current.
 # Table names come from the models, the column is checked against COLUMNS.
 _SELECT = (
@@ -124,7 +125,7 @@ def stored_lookup(kind: str, value: str, column: str) -> list[StoredAnswer] | No
     live)."""
     if column not in COLUMNS:
         raise ValueError(column)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_SELECT.format(column=column) + LOOKUPS[kind], [value])
         rows = cursor.fetchall()
     now = timezone.now()

@@ -10,7 +10,11 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database import database_behind_pooler
+from config.database import (
+    PREPARE_WHEN_ASKED,
+    database_behind_pooler,
+    database_with_prepared_statements,
+)
 
 URL = "postgres://carbonlabel@db.internal:6432/carbonlabel"
 
@@ -75,3 +79,47 @@ def test_the_settings_module_reads_the_switch() -> None:
     ).stdout
 
     assert printed == "True None\n"
+
+
+def test_reached_directly_statements_are_prepared_when_asked() -> None:
+    database = environ.Env.db_url_config(URL)
+
+    direct = database_with_prepared_statements(database)
+
+    assert direct["OPTIONS"]["prepare_threshold"] == PREPARE_WHEN_ASKED
+    assert "prepare_threshold" not in (database.get("OPTIONS") or {})  # the caller's dict as it was
+
+
+def test_a_threshold_in_the_url_is_kept_and_sqlite_is_left_alone() -> None:
+    database = environ.Env.db_url_config(f"{URL}?prepare_threshold=5")
+    sqlite = environ.Env.db_url_config("sqlite:///db.sqlite3")
+
+    assert database_with_prepared_statements(database)["OPTIONS"]["prepare_threshold"] == 5
+    assert database_with_prepared_statements(sqlite) is sqlite
+
+
+def test_the_settings_module_prepares_only_without_a_pooler() -> None:
+    script = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    )
+    printed = []
+    for pooler in ("", "pgbouncer"):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": URL,
+            "DATABASE_POOLER": pooler,
+        }
+        printed.append(
+            subprocess.run(
+                [sys.executable, "-c", f"import django; django.setup(); {script}"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+
+    assert printed == [f"{PREPARE_WHEN_ASKED}\n", "None\n"]

@@ -11,12 +11,15 @@ itself and may yet roll back, so those are not kept.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Subquery
+
+from config.sql import prepared_cursor
 
 from . import merkle
 from .models import LogEntry, LogHead, LogNode, node_key
@@ -40,9 +43,14 @@ def head_of(size: int | None, frontier: bytes | memoryview | None) -> tuple[int,
     see ``head_columns``)."""
     if not size or frontier is None:
         return 0, merkle.EMPTY_ROOT
-    frontier = bytes(frontier)
+    return size, _root(bytes(frontier))
+
+
+@functools.lru_cache(maxsize=4)
+def _root(frontier: bytes) -> bytes:
+    """The root folded from a head's frontier, once for every row of a query that read it."""
     hashes = [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
-    return size, merkle.fold(hashes)
+    return merkle.fold(hashes)
 
 
 def head_columns() -> dict[str, Subquery]:
@@ -75,15 +83,19 @@ class _NodeMemory:
 NODE_MEMORY = _NodeMemory()
 
 
+_NODES = f'SELECT "key", "hash" FROM {LogNode._meta.db_table} WHERE "key"'  # noqa: S608
+
+
 def _nodes_read(keys: list[int]) -> dict[int, bytes]:
     """The stored nodes of these keys, in plain SQL: a label read waits for this query, and
-    building it with the ORM took longer than running it."""
-    placeholders = ", ".join(["%s"] * len(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "key", "hash" FROM {LogNode._meta.db_table} WHERE "key" IN ({placeholders})',  # noqa: S608 (placeholders only)
-            keys,
-        )
+    building it with the ORM took longer than running it. On PostgreSQL the keys are one array
+    parameter, so that the statement is the same for any number of them and is prepared once
+    per connection (config/sql.py)."""
+    with prepared_cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_NODES + " = ANY(%s::bigint[])", [keys])
+        else:
+            cursor.execute(_NODES + f" IN ({', '.join(['%s'] * len(keys))})", keys)
         return {key: bytes(value) for key, value in cursor.fetchall()}
 
 
