@@ -3,9 +3,10 @@
 Every service that creates or changes a label calls ``labels_changed`` in its transaction (no
 signals: models stay thin). The label's stored answers are then marked stale in that transaction,
 so no reader is served them after it commits, and a task renders them afresh once it has
-committed. The render locks the row first and reads the label after, so it always renders the
-latest committed state; a change that commits during a render marks the row stale again, and its
-own task follows. A lost task leaves the stale flag, which the sweep finds (``answers_refresh``).
+committed; the HTTP cache in front, if any, is told to drop its copies (``proxy``). The render
+locks the row first and reads the label after, so it always renders the latest committed state;
+a change that commits during a render marks the row stale again, and its own task follows. A
+lost task leaves the stale flag, which the sweep finds (``answers_refresh``).
 
 The answers are the live views' own output: the API representation (``label_representation``),
 the public page (``page.page_context`` and its template, as an anonymous visitor gets it, in
@@ -29,7 +30,7 @@ from django.utils import timezone, translation
 
 from audits.transparency.models import LogEntry
 
-from . import stored
+from . import proxy, stored
 from .apis import badge_of, etag_line, label_representation
 from .models import Label, LabelAnswer, LabelStatus
 from .page import page_context
@@ -42,18 +43,25 @@ def labels_changed(labels: Iterable[Label]) -> None:
     """Called in the transaction that creates or changes these labels."""
     labels = list(labels)
     ids = stored.answers_mark_stale(label.pk for label in labels)
+    proxy.labels_banned(labels)
     transaction.on_commit(lambda: answers_render_task.delay(ids), robust=True)
 
 
 def signing_keys_changed(body_id: int) -> None:
     """Called in the transaction that makes, rotates or revokes one of a body's keys."""
     stored.answers_mark_stale_for_body(body_id)
+    proxy.all_banned()
     transaction.on_commit(lambda: answers_refresh.delay(), robust=True)
 
 
 @shared_task(name="labels.answers.render", acks_late=True)
 def answers_render_task(label_ids: list[int]) -> int:
-    return answers_render(label_ids)
+    rendered = answers_render(label_ids)
+    if rendered:
+        # Again, now that they are rendered: a read that began before the change and reached
+        # the HTTP cache after the first ban would otherwise stay there for its time.
+        proxy.labels_banned(Label.objects.filter(pk__in=label_ids))
+    return rendered
 
 
 def answers_render(label_ids: Iterable[int]) -> int:

@@ -40,7 +40,7 @@ from certification.identifiers import gtin_is_valid
 from config.api import problem_response
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
-from . import stored
+from . import proxy, stored
 from .models import Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
 from .statuslists import public_url
@@ -202,7 +202,9 @@ def _stored(
         body = wrap(bodies) if wrap else bodies[0]
         return HttpResponse(body, content_type="application/json")
 
-    return _headed(request, etag_of_lines([answer.etag_line for answer in found]), answer)
+    response = _headed(request, etag_of_lines([answer.etag_line for answer in found]), answer)
+    proxy.shared(response, [proxy.tag(kind, value)], stored.fresh_until(found))
+    return response
 
 
 class LabelLookupBase(APIView):
@@ -650,12 +652,14 @@ class LabelBadgeApi(LabelLookupBase):
         if fmt == "svg":
             found = stored.stored_answer(serial.upper(), stored.BADGE_COLUMNS[language])
         if found is not None:
-            return _headed(
+            response = _headed(
                 request,
                 etag_of_lines([found.etag_line])[:-1] + f'-{fmt}-{language}"',
                 lambda: HttpResponse(found.body, content_type="image/svg+xml"),
                 badge=True,
             )
+            proxy.shared(response, [proxy.tag("serial", serial.upper())], found.fresh_until)
+            return response
         label = _queryset().filter(serial=serial.upper()).first()
         if label is None or fmt not in ("svg", "png"):
             raise NotFound("No label with this serial.")

@@ -133,6 +133,11 @@ def stored_lookup(kind: str, value: str, column: str) -> list[StoredAnswer] | No
     return answers if rows and len(answers) == len(rows) else None
 
 
+def fresh_until(answers: Sequence[StoredAnswer]) -> datetime | None:
+    """When the first of these answers stops being current by itself (its label expires)."""
+    return min((a.fresh_until for a in answers if a.fresh_until is not None), default=None)
+
+
 def stored_answer(serial: str, column: str) -> StoredAnswer | None:
     found = stored_lookup("serial", serial, column)
     return found[0] if found else None

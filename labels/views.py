@@ -27,7 +27,7 @@ from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 from certification.models import ProductCategory
 
-from . import keys, selectors, statuslists, stored
+from . import keys, proxy, selectors, statuslists, stored
 from .facts import label_qr_url
 from .models import CertificateDocument, Label, LabelStatus, SigningKey, StatusList
 from .page import page_context
@@ -218,6 +218,7 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
         found = stored.stored_answer(serial, column)
     if found is not None:
         response = HttpResponse(stored.with_logs([found], page=True)[0])
+        proxy.shared(response, [proxy.tag("serial", serial)], found.fresh_until)
     else:
         label = selectors.label_get_public(serial)
         response = render(request, "labels/public_page.html", page_context(label))

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the platform needs: WeasyPrint's Pango and HarfBuzz subsetting (without
 # libharfbuzz-subset0 a CJK certificate takes ~15 s instead of ~0.2 s), a CJK font, poppler for
-# PDF checks, gettext for translations, and Debian's chromium and pgbouncer for the tests.
+# PDF checks, gettext for translations, and Debian's chromium, pgbouncer and varnish for the tests.
 # Installs only what is missing, so a second run costs a dpkg query.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-zenhei poppler-utils
           gettext libmagic1)
 if [[ "${1:-}" == "--with-browser" ]]; then
-  packages+=(chromium pgbouncer)
+  packages+=(chromium pgbouncer varnish)
 fi
 missing=()
 for package in "${packages[@]}"; do

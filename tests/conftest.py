@@ -69,6 +69,7 @@ from tests.second_factor import sign_in
 pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.pgbouncer",
+    "tests.fixtures.varnish",
     "tests.fixtures.webhook_receiver",
 ]
 

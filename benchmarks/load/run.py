@@ -26,6 +26,10 @@ processes used while it was measured. The machine's speed also drifts, by tens o
 minutes, with nothing on it to show why: each endpoint's ratio to (a) is therefore taken to the
 (a) measured just before and just after it (--reference-duration seconds each).
 
+With ``--proxy`` Varnish runs in front of gunicorn with docker/varnish/default.vcl, as
+docker/compose.yaml deploys it, and a Celery worker sends its bans while a status change is
+timed: every endpoint but (a) is then measured through the cache, (a) on gunicorn itself.
+
 The load generator shares the machine's cores with gunicorn, PostgreSQL and Redis: figures are
 for this machine only, and lower than with the generator elsewhere.
 """
@@ -63,6 +67,9 @@ sys.path.insert(0, str(ROOT))
 BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+VARNISHD = "/usr/sbin/varnishd"
+VCL = ROOT / "docker" / "varnish" / "default.vcl"
+VCL_BACKEND = ('.host = "web";', '.port = "8000";')
 DB_NAME = "carbonlabel_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -184,6 +191,8 @@ def bench_env(args: argparse.Namespace, media: Path) -> dict[str, str]:
         "CELERY_TASK_ALWAYS_EAGER": "false",  # status changes enqueue their PDF re-render only
         "MEDIA_ROOT": str(media),
         "LOG_LEVEL": "WARNING",
+        # With --proxy: the platform tags its label reads and bans them at Varnish's second port.
+        "LABEL_PROXY_URL": f"http://127.0.0.1:{args.purge_port}/" if args.proxy else "",
         # WhiteNoise warns that collectstatic has not run; the benchmark fetches no static file.
         "PYTHONWARNINGS": "ignore:No directory at",
     }
@@ -242,6 +251,27 @@ def ensure_wrk() -> str:
     return found
 
 
+def ensure_varnish() -> str:
+    found = shutil.which("varnishd") or (VARNISHD if os.access(VARNISHD, os.X_OK) else None)
+    if not found and os.geteuid() == 0 and shutil.which("apt-get"):
+        log("varnish is missing: apt-get install -y varnish")
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "varnish"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        found = VARNISHD if os.access(VARNISHD, os.X_OK) else None
+    if not found:
+        raise SystemExit("--proxy needs Varnish: apt-get install -y varnish")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
@@ -254,6 +284,7 @@ class Server:
         self.args = args
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen | None = None
+        self.varnish: subprocess.Popen | None = None  # with --proxy
         self.log_path = log_path
 
     def start(self) -> None:
@@ -289,26 +320,84 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn exited:\n{self.log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(self.url("/healthz"), timeout=2) as answer:
+                gunicorn = f"http://127.0.0.1:{self.args.port}/healthz"
+                with urllib.request.urlopen(gunicorn, timeout=2) as answer:
                     if answer.status == 200:
+                        if self.args.proxy:
+                            self._start_varnish()
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.2)
         raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
+    def _start_varnish(self) -> None:
+        """Varnish with the platform's configuration in front of gunicorn, its cache empty."""
+        text = VCL.read_text()
+        for line in VCL_BACKEND:
+            if line not in text:
+                raise SystemExit(f"{VCL} no longer holds {line!r}")
+        directory = Path(tempfile.mkdtemp(prefix="carbonlabel-bench-varnish-"))
+        vcl = directory / "default.vcl"
+        vcl.write_text(
+            text.replace(VCL_BACKEND[0], '.host = "127.0.0.1";').replace(
+                VCL_BACKEND[1], f'.port = "{self.args.port}";'
+            )
+        )
+        command = [
+            self.args.varnishd,
+            "-F",
+            "-n",
+            str(directory / "work"),
+            "-a",
+            f"127.0.0.1:{self.args.proxy_port}",
+            "-a",
+            f"purge=127.0.0.1:{self.args.purge_port}",
+            "-f",
+            str(vcl),
+            "-s",
+            "malloc,1g",
+        ]
+        if os.geteuid() == 0:  # as root it would switch to its own user
+            command[1:1] = ["-j", "none"]
+        with self.log_path.open("ab") as log_file:
+            self.varnish = subprocess.Popen(
+                command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise SystemExit("Varnish did not answer /healthz within 60 s")
+
+    def groups(self) -> set[int]:
+        """The process groups of gunicorn and, with --proxy, Varnish."""
+        return {process.pid for process in (self.process, self.varnish) if process is not None}
+
     def url(self, path: str) -> str:
+        """Where the load goes: Varnish with --proxy, else gunicorn."""
+        port = self.args.proxy_port if self.args.proxy else self.args.port
+        return f"http://127.0.0.1:{port}{path}"
+
+    def direct(self, path: str) -> str:
+        """gunicorn itself: (a), the bare Django view, is always measured there."""
         return f"http://127.0.0.1:{self.args.port}{path}"
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        for process in (self.varnish, self.process):
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 # --- other processes on the machine -------------------------------------------------------------
@@ -337,8 +426,8 @@ def _processes() -> dict[int, tuple[int, int, str]]:
 class OtherLoad:
     """CPU used by processes that are not the benchmark's (other people's test runs, say):
     whatever they use is taken from gunicorn, PostgreSQL and wrk, so it is measured and shown.
-    The benchmark's are this process, gunicorn's process group, the benchmark database's
-    PostgreSQL backends, PostgreSQL's background processes and Redis."""
+    The benchmark's are this process, gunicorn's process group (and Varnish's, with --proxy),
+    the benchmark database's PostgreSQL backends, PostgreSQL's background processes and Redis."""
 
     def __init__(self, db: str) -> None:
         self.db = db
@@ -451,12 +540,12 @@ def wrk(
         "10s",
         "-s",
         str(script),
-        server.url(""),
+        server.direct("") if endpoint.key == "a" else server.url(""),
         "--",
         *script_args,
     ]
     load = OTHER_LOAD
-    load.groups = {server.process.pid} if server.process else set()
+    load.groups = server.groups()
     load.start()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = parse_wrk(output)
@@ -500,7 +589,7 @@ def run_pass(
             runs.update(run_mix(args, server, files, api_key))
         if endpoint.script == "mix.lua":
             continue
-        OTHER_LOAD.groups = {server.process.pid} if server.process else set()
+        OTHER_LOAD.groups = server.groups()
         OTHER_LOAD.wait_quiet(args.quiet_threshold, args.quiet_timeout)
         wrk(
             args,
@@ -797,6 +886,38 @@ def measure_propagation(server: Server, api_key: str, clone_serial: str) -> tupl
             seen.setdefault(name, float("inf"))
         results[action] = seen
     return results, max_age
+
+
+@contextlib.contextmanager
+def celery_worker(log_path: Path):
+    """A Celery worker on the benchmark's broker, as deployed: with --proxy it is the worker's
+    ban that makes a change show through Varnish."""
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            [
+                *(str(PYTHON), "-m", "celery", "-A", "config", "worker", "--concurrency", "1"),
+                *("--loglevel", "info", "--without-gossip", "--without-mingle"),
+            ],
+            cwd=ROOT,
+            env=os.environ,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while b" ready." not in log_path.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the Celery worker did not start; see {log_path}")
+            time.sleep(0.2)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def scale_probe(files: dict[str, Path], repeats: int = 300) -> dict[str, float]:
@@ -1369,6 +1490,12 @@ def main() -> None:
         help="only these endpoints, comma-separated keys such as cm,dm,fm,z (default: all; (a) "
         "is always measured, (z2) comes with (z))",
     )
+    parser.add_argument(
+        "--proxy",
+        action="store_true",
+        help="put Varnish with docker/varnish/default.vcl in front of gunicorn, as deployed "
+        "(docker/compose.yaml): every endpoint but (a) is measured through it, (a) on gunicorn",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
@@ -1384,6 +1511,8 @@ def main() -> None:
             args.port = probe.getsockname()[1]
     if not port_free(args.port):
         raise SystemExit(f"port {args.port} is taken; pass --port")
+    args.varnishd = ensure_varnish() if args.proxy else ""
+    args.proxy_port, args.purge_port = (free_port(), free_port()) if args.proxy else (0, 0)
 
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="carbonlabel-bench-"))
@@ -1424,6 +1553,12 @@ def main() -> None:
             f"{database.get('CONN_MAX_AGE')}, CONN_HEALTH_CHECKS="
             f"{database.get('CONN_HEALTH_CHECKS', False)}, throttles "
             f"{HIGH_RATE}, Redis cache"
+            + (
+                "; Varnish in front (docker/varnish/default.vcl): every endpoint but (a), the "
+                "bare view on gunicorn itself, measured through it; a Celery worker sends bans"
+                if args.proxy
+                else ""
+            )
         )
         log(setup_line)
 
@@ -1487,9 +1622,12 @@ def main() -> None:
             )
             result.queries = count_queries(args.port, api_key, files, selected(args, ENDPOINTS))
             log(f"  SQL queries per request: {result.queries}")
-            result.propagation, result.max_age = measure_propagation(
-                server, api_key, files["serials"].read_text().split()[1]
-            )
+            worker_log = Path(tempfile.gettempdir()) / "carbonlabel-bench-worker.log"
+            worker_log.write_text("")
+            with celery_worker(worker_log) if args.proxy else contextlib.nullcontext():
+                result.propagation, result.max_age = measure_propagation(
+                    server, api_key, files["serials"].read_text().split()[1]
+                )
             log(f"  status change visible after: {result.propagation}")
             server.stop()
             server = None
