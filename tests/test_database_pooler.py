@@ -58,18 +58,15 @@ def test_what_a_pooler_cannot_carry_is_refused(url: str, pooler: str, message: s
         database_behind_pooler(environ.Env.db_url_config(url), pooler)
 
 
-def test_the_settings_module_reads_the_switch() -> None:
-    script = (
-        "from django.conf import settings; db = settings.DATABASES['default']; "
-        "print(db['DISABLE_SERVER_SIDE_CURSORS'], db['OPTIONS']['prepare_threshold'])"
-    )
+def settings_printed(script: str, pooler: str) -> str:
+    """What `script` prints in a fresh process of the production settings module."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": URL,
-        "DATABASE_POOLER": "pgbouncer",
+        "DATABASE_POOLER": pooler,
     }
-    printed = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {script}"],
         cwd=settings.BASE_DIR,
         env=env,
@@ -78,7 +75,14 @@ def test_the_settings_module_reads_the_switch() -> None:
         check=True,
     ).stdout
 
-    assert printed == "True None\n"
+
+def test_the_settings_module_reads_the_switch() -> None:
+    script = (
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(db['DISABLE_SERVER_SIDE_CURSORS'], db['OPTIONS']['prepare_threshold'])"
+    )
+
+    assert settings_printed(script, "pgbouncer") == "True None\n"
 
 
 def test_reached_directly_statements_are_prepared_when_asked() -> None:
@@ -103,23 +107,6 @@ def test_the_settings_module_prepares_only_without_a_pooler() -> None:
         "from django.conf import settings; "
         "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
     )
-    printed = []
-    for pooler in ("", "pgbouncer"):
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": URL,
-            "DATABASE_POOLER": pooler,
-        }
-        printed.append(
-            subprocess.run(
-                [sys.executable, "-c", f"import django; django.setup(); {script}"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
+    printed = [settings_printed(script, pooler) for pooler in ("", "pgbouncer")]
 
     assert printed == [f"{PREPARE_WHEN_ASKED}\n", "None\n"]
