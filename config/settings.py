@@ -434,6 +434,8 @@ BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=1)
 LABEL_PROXY_URL = env.str("LABEL_PROXY_URL", default="")
 LABEL_PROXY_SECONDS = env.int("LABEL_PROXY_SECONDS", default=30)
 LABEL_PROXY_TIMEOUT = env.float("LABEL_PROXY_TIMEOUT", default=2.0)
+# The same ban again this much later, for a read under way when the change committed.
+LABEL_PROXY_BAN_AGAIN_SECONDS = env.int("LABEL_PROXY_BAN_AGAIN_SECONDS", default=5)
 # The per-process memory of API keys rests on a version token in a cache every process shares:
 # on by default only with Redis (processes on their own memory caches would not see a revocation).
 API_KEY_MEMORY_SECONDS = env.int("API_KEY_MEMORY_SECONDS", default=60 if CACHE_REDIS_URL else 0)

@@ -56,12 +56,7 @@ def signing_keys_changed(body_id: int) -> None:
 
 @shared_task(name="labels.answers.render", acks_late=True)
 def answers_render_task(label_ids: list[int]) -> int:
-    rendered = answers_render(label_ids)
-    if rendered:
-        # Again, now that they are rendered: a read that began before the change and reached
-        # the HTTP cache after the first ban would otherwise stay there for its time.
-        proxy.labels_banned(Label.objects.filter(pk__in=label_ids))
-    return rendered
+    return answers_render(label_ids)
 
 
 def answers_render(label_ids: Iterable[int]) -> int:

@@ -9,8 +9,14 @@ caches follow ``Cache-Control`` as before) and never past the label's ``validUnt
 
 It is told when a label changes, from the one place every label change passes
 (``answers.labels_changed``): once the change commits, a task bans the answers tagged with the
-label's serial, GTIN and certificate number, retried if the proxy cannot be reached; a signing
-key change bans every label answer. Without ``LABEL_PROXY_URL`` nothing is tagged or sent.
+label's serial, GTIN and certificate number, retried if the proxy cannot be reached, and the
+same ban follows ``LABEL_PROXY_BAN_AGAIN_SECONDS`` later for a read that was under way at the
+commit; a signing key change bans every label answer. Without ``LABEL_PROXY_URL`` nothing is
+tagged or sent.
+
+The proxy answers from its copy without asking the platform, so a kept answer is served to a
+caller without a key beyond ``API_RATE_LABELS_ANON`` (it costs the platform nothing), and a kept
+badge to any caller, whatever key it sends (the badge is public, ``Cache-Control: public``).
 """
 
 from __future__ import annotations
@@ -111,6 +117,13 @@ def all_banned() -> None:
 
 
 def _after_commit(tags: list[str]) -> None:
+    """The ban once the change commits, and the same ban ``LABEL_PROXY_BAN_AGAIN_SECONDS``
+    later: a read under way at the commit may bring the old answer to the cache after the first
+    ban, and only a later ban removes it."""
     from django.db import transaction
 
-    transaction.on_commit(lambda: ban_task.delay(tags), robust=True)
+    def send() -> None:
+        ban_task.delay(tags)
+        ban_task.apply_async(args=[tags], countdown=settings.LABEL_PROXY_BAN_AGAIN_SECONDS)
+
+    transaction.on_commit(send, robust=True)
