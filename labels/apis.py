@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import patch_cache_control
@@ -203,7 +202,7 @@ def _stored(
         return HttpResponse(body, content_type="application/json")
 
     response = _headed(request, etag_of_lines([answer.etag_line for answer in found]), answer)
-    proxy.shared(response, [proxy.tag(kind, value)], stored.fresh_until(found))
+    proxy.shared(response, [proxy.tag(kind, value)], stored.fresh_until(found), request.user)
     return response
 
 
@@ -538,14 +537,7 @@ def _batch_found(keys: list[dict[str, str]]) -> list[tuple[dict[str, str], str, 
     for key in keys:
         ((kind, value),) = key.items()
         wanted[kind].add(value)
-    matching = _queryset().filter(
-        Q(serial__in=wanted["serial"])
-        | Q(certificate__number__in=wanted["certificateNumber"])
-        | Q(gtin__in=wanted["gtin"])
-    )
-    rows = stored.stored_rows(
-        matching.order_by("-issued_at", "-pk"), "api", "serial", "certificate__number", "gtin"
-    )
+    rows = stored.stored_batch(wanted["serial"], wanted["certificateNumber"], wanted["gtin"])
     current = [answer for _values, answer in rows if answer is not None]
     bodies = iter(stored.with_logs(current)) if current else iter(())
     live_serials = [values[0] for values, answer in rows if answer is None]

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
 from django.utils import timezone
 from django.utils.html import json_script
 from rest_framework.renderers import JSONRenderer
 
 from audits.transparency.checkpoints import entries_logs
 from audits.transparency.models import LogHead
-from audits.transparency.selectors import head_columns, head_of
+from audits.transparency.selectors import head_of
 from certification.models import Certificate
 from config.sql import prepared_cursor
 
@@ -57,26 +57,6 @@ class StoredAnswer:
     fresh_until: datetime | None
     log_entries: list[tuple[int, bytes]]
     log_head: tuple[int, bytes]  # the log's size and root, read in the same query
-
-
-def stored_rows(
-    labels: QuerySet[Label], column: str, *fields: str
-) -> list[tuple[tuple[Any, ...], StoredAnswer | None]]:
-    """Each label's ``fields`` with its stored ``column``, in the queryset's order, in one query;
-    None in place of an answer that is not current (the caller renders that label live)."""
-    rows = labels.annotate(**head_columns()).values_list(
-        *fields,
-        "answer__stale",
-        "answer__format",
-        "answer__fresh_until",
-        "answer__etag_line",
-        "answer__log_entries",
-        f"answer__{column}",
-        "log_size",
-        "log_frontier",
-    )
-    now = timezone.now()
-    return [(row[: len(fields)], _current(row[len(fields) :], now)) for row in rows]
 
 
 def _current(row: Sequence[Any], now: datetime) -> StoredAnswer | None:
@@ -131,6 +111,41 @@ def stored_lookup(kind: str, value: str, column: str) -> list[StoredAnswer] | No
     now = timezone.now()
     answers = [answer for answer in (_current(row, now) for row in rows) if answer is not None]
     return answers if rows and len(answers) == len(rows) else None
+
+
+# The batch: every label any of its keys names (serials, certificate numbers, GTINs), each read
+# by its own index and the union joined once, newest first. Three array parameters on
+# PostgreSQL, so that one statement serves any batch; SQLite reads the arrays as JSON.
+_BATCH = (
+    "SELECT l.serial, c.number, l.gtin, a.stale, a.format, a.fresh_until, a.etag_line,"  # noqa: S608
+    " a.log_entries, a.api, h.size, h.frontier"
+    f" FROM {Label._meta.db_table} l"
+    f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id"
+    f" LEFT JOIN {LabelAnswer._meta.db_table} a ON a.label_id = l.id"
+    f" LEFT JOIN {LogHead._meta.db_table} h ON h.id = 1"
+    f" WHERE l.id IN (SELECT id FROM {Label._meta.db_table} WHERE serial {{in}}"
+    f" UNION ALL SELECT l2.id FROM {Label._meta.db_table} l2"
+    f" JOIN {Certificate._meta.db_table} c2 ON c2.id = l2.certificate_id WHERE c2.number {{in}}"
+    f" UNION ALL SELECT id FROM {Label._meta.db_table} WHERE gtin {{in}})"
+    " ORDER BY l.issued_at DESC, l.id DESC"
+)
+_IN = {"postgresql": "= ANY(%s::text[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
+
+
+def stored_batch(
+    serials: Iterable[str], numbers: Iterable[str], gtins: Iterable[str]
+) -> list[tuple[tuple[str, str, str], StoredAnswer | None]]:
+    """Every label with one of these serials, certificate numbers or GTINs, newest first: its
+    serial, certificate number and GTIN, and its stored API answer, or None where that is not
+    current (the caller renders that label live). One query, whatever the number of keys."""
+    arrays = [sorted(set(values)) for values in (serials, numbers, gtins)]
+    if connection.vendor != "postgresql":
+        arrays = [json.dumps(values) for values in arrays]  # type: ignore[misc]
+    with prepared_cursor() as cursor:
+        cursor.execute(_BATCH.format(**{"in": _IN[connection.vendor]}), arrays)
+        rows = cursor.fetchall()
+    now = timezone.now()
+    return [(tuple(row[:3]), _current(row[3:], now)) for row in rows]
 
 
 def fresh_until(answers: Sequence[StoredAnswer]) -> datetime | None:

@@ -981,7 +981,7 @@ PROFILE_PARTS = [
     ("DRF content negotiation", "rest_framework/views.py", "perform_content_negotiation"),
     ("SQL: all queries (execute)", "django/db/backends/utils.py", "_execute"),
     ("Redis cache get", "django/core/cache/backends/redis.py", "get"),
-    ("stored answer read", "labels/stored.py", "stored_rows"),
+    ("stored answer read", "labels/stored.py", "stored_lookup"),
     ("the log's part put in", "labels/stored.py", "with_logs"),
     ("JSON rendering (DRF JSONRenderer)", "rest_framework/renderers.py", "render"),
     ("response object construction", "django/http/response.py", "__init__"),

@@ -79,3 +79,17 @@ def test_without_a_threshold_nothing_is_prepared(label, unprepared):
         assert prepared() == set()
     finally:
         connection.connection.prepare_threshold = PREPARE_WHEN_ASKED
+
+
+def test_the_batch_statement_is_one_for_any_batch(label, unprepared):
+    assert answers.answers_render([label.pk]) == 1
+
+    one = stored.stored_batch([label.serial], [], [])
+    many = stored.stored_batch(
+        [label.serial, "ZZZZZZZZZZZZ"], [label.certificate.number], [label.gtin, "00000000000000"]
+    )
+
+    batch_statements = [s for s in prepared() if "UNION ALL" in s]
+    assert len(batch_statements) == 1
+    assert [values for values, _answer in one] == [values for values, _answer in many]
+    assert many[0][1] == stored.stored_answer(label.serial, "api")  # named thrice, read once
