@@ -44,3 +44,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """A key is revoked in the portal, never deleted: its revocation is what the record
+        keeps and what the label cache in front follows (it bans the key's kept answers)."""
+        return False

@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from config import http_cache
+
 from .models import ApiKey, Organisation, User
 from .roles import ApiScope, OrganisationKind, Role
 from .selectors import user_has_role
@@ -81,7 +83,13 @@ def api_key_revoke(*, actor: User, api_key: ApiKey) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
         api_keys_changed()
+        http_cache.banned([key_cache_tag(api_key)])
     return api_key
+
+
+def key_cache_tag(api_key: ApiKey) -> str:
+    """The tag of the answers the HTTP cache keeps for this key alone (``labels/proxy.py``)."""
+    return f"key:{api_key.prefix}"
 
 
 def api_key_find(key: str) -> ApiKey | None:

@@ -4,7 +4,11 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 
+from accounts.apikeys import api_key_create
+from accounts.models import ApiKey
+from accounts.roles import ApiScope, Role
 from certification.models import Application, Status
+from tests.factories import MarketplaceFactory, member_of
 from tests.second_factor import sign_in
 
 
@@ -37,3 +41,16 @@ def test_applications_cannot_be_edited_in_the_admin(operator, application_at) ->
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
     assert Application.objects.count() == 1
+
+
+def test_api_keys_are_revoked_in_the_portal_never_deleted_in_the_admin(operator, world) -> None:
+    mall = MarketplaceFactory(name="GreenMall")
+    admin_user = member_of(mall, Role.MARKETPLACE_ADMIN, username="mall_admin")
+    api_key, _text = api_key_create(
+        actor=admin_user, organisation=mall, name="shop", scopes=[ApiScope.LABELS_READ]
+    )
+
+    response = operator.post(f"/admin/accounts/apikey/{api_key.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert ApiKey.objects.filter(pk=api_key.pk).exists()

@@ -20,7 +20,7 @@ sub vcl_recv {
         if (local.socket != "purge") {
             return (synth(405, "Not allowed"));
         }
-        # Tags are label:<serial>, gtin:<gtin>, cert:<number> or all; joined by "|".
+        # Tags are label:<serial>, gtin:<gtin>, cert:<number>, key:<prefix> or all; joined by "|".
         if (req.http.X-Label-Ban !~ "^[A-Za-z0-9:._-]+(\|[A-Za-z0-9:._-]+)*$") {
             return (synth(400, "Bad tags"));
         }
@@ -35,14 +35,24 @@ sub vcl_recv {
     if ((req.method != "GET" && req.method != "HEAD") || req.url !~ "^(/labels/[^/]+/(\?|$)|/api/v1/(labels/[^/]+/(badge\.(svg|png))?|gtins/[^/]+/labels/|certificates/[^/]+/label/)(\?|$))") {
         return (pass);
     }
-    # A caller with a key is authenticated and counted on every lookup; a signed-in visitor
-    # gets the live page. The badge is public whoever asks, so it is shared even then.
+    # A signed-in visitor or a caller with a person's token gets the live answer. The badge is
+    # public, so it is shared whoever asks.
     if (req.url !~ "^/api/v1/labels/[^/]+/badge\.(svg|png)(\?|$)"
-        && (req.http.Authorization || req.http.X-API-Key || req.http.Cookie)) {
+        && (req.http.Cookie || (req.http.Authorization && req.http.Authorization !~ "^Api-Key "))) {
         return (pass);
     }
     unset req.http.Cookie;
     return (hash);
+}
+
+sub vcl_hash {
+    # A lookup asked with an API key is kept for that key alone: the platform checked the key
+    # (and counted it) when it answered, and revoking the key bans what was kept for it. The
+    # badge is the same for everyone. Then the built-in hash: the URL and the host.
+    if (req.url !~ "^/api/v1/labels/[^/]+/badge\.(svg|png)(\?|$)") {
+        hash_data(req.http.X-API-Key);
+        hash_data(req.http.Authorization);
+    }
 }
 
 sub vcl_backend_response {

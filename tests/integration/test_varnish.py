@@ -5,8 +5,11 @@ through the cache once the worker has banned the label's answers."""
 
 import pytest
 
+from accounts.apikeys import api_key_create, api_key_revoke
+from accounts.roles import ApiScope, Role
 from labels import services
 from labels.models import LabelAnswer
+from tests.factories import MarketplaceFactory, member_of
 from tests.fixtures.effects import labels_done
 from tests.fixtures.processes import free_port, wait_for
 from tests.fixtures.web_client import WebClient
@@ -66,9 +69,28 @@ def test_label_reads_are_kept_passed_and_banned_through_varnish(
         assert twice(cache, path) == [(200, "miss"), (200, "hit")], path
     assert WebClient().get(cache, page).headers["age"] != ""
     assert "x-label-tags" not in WebClient().get(cache, page).headers
-    # The badge is public whoever asks; a lookup with a key is checked and counted each time.
+    # The badge is public whoever asks. A lookup with a key is kept for that key alone, once
+    # the platform has accepted the key; a refused key is asked about each time.
     assert twice(cache, badge, **{"X-API-Key": "clk_abc_def"})[1] == (200, "hit")
     assert twice(cache, lookup, **{"X-API-Key": "clk_abc_def"}) == [(401, "miss")] * 2
+    mall = MarketplaceFactory(name="GreenMall")
+    admin = member_of(mall, Role.MARKETPLACE_ADMIN, username="mall_admin")
+    keys = [
+        api_key_create(actor=admin, organisation=mall, name=name, scopes=[ApiScope.LABELS_READ])
+        for name in ("shop", "app")
+    ]
+    (shop, shop_text), (_app, app_text) = keys
+    assert twice(cache, lookup, **{"X-API-Key": shop_text}) == [(200, "miss"), (200, "hit")]
+    assert twice(cache, lookup, **{"X-API-Key": app_text}) == [(200, "miss"), (200, "hit")]
+    assert twice(cache, lookup, Authorization="Bearer abc") == [(200, "miss")] * 2  # passes
+    # Revoking a key bans what was kept for it: the platform refuses it again.
+    api_key_revoke(actor=admin, api_key=shop)
+
+    def refused_again() -> bool:
+        return WebClient().get(cache, lookup, headers={"X-API-Key": shop_text}).status == 401
+
+    wait_for(refused_again, "the revoked key refused through the cache", WORK_SECONDS)
+    assert twice(cache, lookup, **{"X-API-Key": app_text})[0] == (200, "hit")
     # A visitor with a session cookie gets the page from the platform; so does any other path.
     assert twice(cache, page, Cookie="sessionid=abc") == [(200, "miss")] * 2
     assert twice(cache, f"/labels/{label.serial}/log.json") == [(200, "miss")] * 2

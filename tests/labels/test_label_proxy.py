@@ -1,5 +1,6 @@
-"""The HTTP cache in front (labels/proxy.py): which label reads it may keep, for how long, and
-the bans sent to it once a label change commits. The proxy here is a plain HTTP server that
+"""The HTTP cache in front (labels/proxy.py, config/http_cache.py): which label reads it may
+keep, for whom, for how long, and the bans sent to it once a label change or a key's
+revocation commits. The proxy here is a plain HTTP server that
 records what it is sent; tests/integration/test_varnish.py runs Varnish itself."""
 
 import http.server
@@ -11,8 +12,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.apikeys import api_key_create, api_key_revoke
+from accounts.roles import ApiScope, Role
+from config import http_cache
 from labels import answers, proxy, services
 from labels.models import LabelAnswer, SigningKey
+from tests.factories import MarketplaceFactory, member_of
 from tests.fixtures.processes import free_port
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +32,9 @@ class Receiver(http.server.ThreadingHTTPServer):
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_BAN(self) -> None:
-                receiver.received.append((self.command, self.headers.get(proxy.BAN_HEADER, "")))
+                receiver.received.append(
+                    (self.command, self.headers.get(http_cache.BAN_HEADER, ""))
+                )
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -76,7 +83,7 @@ def test_without_a_proxy_nothing_is_tagged(client, label, settings):
     for url in reads(label).values():
         response = client.get(url)
         assert response.status_code == 200
-        assert proxy.TAGS_HEADER not in response and "Surrogate-Control" not in response
+        assert http_cache.TAGS_HEADER not in response and "Surrogate-Control" not in response
 
 
 def test_stored_label_reads_are_tagged_for_the_proxy(client, label, receiver):
@@ -84,7 +91,7 @@ def test_stored_label_reads_are_tagged_for_the_proxy(client, label, receiver):
     for name, url in reads(label).items():
         response = client.get(url)
         assert response.status_code == 200, name
-        assert response[proxy.TAGS_HEADER] == tags_of(label, name), name
+        assert response[http_cache.TAGS_HEADER] == tags_of(label, name), name
         assert response["Surrogate-Control"] == "max-age=30", name
     # What browsers and other caches are told is unchanged.
     assert client.get(reads(label)["page"])["Cache-Control"] == "no-cache, max-age=0"
@@ -105,7 +112,7 @@ def test_live_answers_and_other_answers_are_not_tagged(client, label, receiver):
 
     assert [response.status_code for response in others] == [304, 404, 200]
     for response in [*stale, *others]:
-        assert proxy.TAGS_HEADER not in response
+        assert http_cache.TAGS_HEADER not in response
 
 
 def test_the_proxy_keeps_an_answer_no_longer_than_the_label_is_valid(client, label, receiver):
@@ -160,10 +167,56 @@ def test_a_proxy_out_of_reach_raises_so_the_task_retries(settings):
     settings.LABEL_PROXY_URL = f"http://127.0.0.1:{free_port()}/"  # nobody listens
     settings.LABEL_PROXY_TIMEOUT = 2.0
     with pytest.raises(OSError):
-        proxy.ban(["label:ABC"])
-    assert OSError in proxy.ban_task.autoretry_for
+        http_cache.ban(["label:ABC"])
+    assert OSError in http_cache.ban_task.autoretry_for
 
 
 @pytest.mark.parametrize("value", ["", "A B", "a|b", "x\ny", "签"])
 def test_a_value_no_tag_can_hold_is_not_shared(value):
     assert proxy.tag("serial", value) is None
+
+
+@pytest.fixture
+def shop_key(db):
+    """A marketplace's key with the label scope: (its row, its text, its admin)."""
+    marketplace = MarketplaceFactory(name="GreenMall")
+    admin = member_of(marketplace, Role.MARKETPLACE_ADMIN, username="mall_admin")
+    api_key, text = api_key_create(
+        actor=admin, organisation=marketplace, name="shop", scopes=[ApiScope.LABELS_READ]
+    )
+    return api_key, text, admin
+
+
+def test_a_lookup_with_a_key_is_kept_for_that_key(client, label, receiver, shop_key):
+    api_key, text, _admin = shop_key
+    answers.answers_render([label.pk])
+    for name in ("lookup", "gtin", "certificate"):
+        response = client.get(reads(label)[name], HTTP_X_API_KEY=text)
+        assert response.status_code == 200, name
+        assert response[http_cache.TAGS_HEADER] == f"{tags_of(label, name)},key:{api_key.prefix}"
+    # The badge is the same for everyone: shared, without the key's tag.
+    badge = client.get(reads(label)["badge"], HTTP_X_API_KEY=text)
+    assert badge[http_cache.TAGS_HEADER] == tags_of(label, "badge")
+
+
+def test_a_refused_key_and_a_person_are_not_kept(client, label, receiver, shop_key):
+    _api_key, _text, admin = shop_key
+    answers.answers_render([label.pk])
+    lookup = reads(label)["lookup"]
+    unknown = client.get(lookup, HTTP_X_API_KEY="clk_000000000000_nothing")
+    client.force_login(admin)
+    person = client.get(lookup)
+
+    assert (unknown.status_code, person.status_code) == (401, 200)
+    assert http_cache.TAGS_HEADER not in unknown and http_cache.TAGS_HEADER not in person
+
+
+def test_revoking_a_key_bans_what_was_kept_for_it_once_committed(
+    receiver, shop_key, django_capture_on_commit_callbacks
+):
+    api_key, _text, admin = shop_key
+    with django_capture_on_commit_callbacks(execute=True):
+        api_key_revoke(actor=admin, api_key=api_key)
+        assert receiver.received == []
+
+    assert set(receiver.received) == {("BAN", f"key:{api_key.prefix}")}
