@@ -537,7 +537,7 @@ def _batch_found(keys: list[dict[str, str]]) -> list[tuple[dict[str, str], str, 
     for key in keys:
         ((kind, value),) = key.items()
         wanted[kind].add(value)
-    rows = stored.stored_batch(wanted["serial"], wanted["certificateNumber"], wanted["gtin"])
+    rows = stored.stored_batch(wanted)
     current = [answer for _values, answer in rows if answer is not None]
     bodies = iter(stored.with_logs(current)) if current else iter(())
     live_serials = [values[0] for values, answer in rows if answer is None]

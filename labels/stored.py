@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -113,39 +113,46 @@ def stored_lookup(kind: str, value: str, column: str) -> list[StoredAnswer] | No
     return answers if rows and len(answers) == len(rows) else None
 
 
-# The batch: every label any of its keys names (serials, certificate numbers, GTINs), each read
-# by its own index and the union joined once, newest first. Three array parameters on
-# PostgreSQL, so that one statement serves any batch; SQLite reads the arrays as JSON.
-_BATCH = (
-    "SELECT l.serial, c.number, l.gtin, a.stale, a.format, a.fresh_until, a.etag_line,"  # noqa: S608
-    " a.log_entries, a.api, h.size, h.frontier"
-    f" FROM {Label._meta.db_table} l"
-    f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id"
-    f" LEFT JOIN {LabelAnswer._meta.db_table} a ON a.label_id = l.id"
-    f" LEFT JOIN {LogHead._meta.db_table} h ON h.id = 1"
-    f" WHERE l.id IN (SELECT id FROM {Label._meta.db_table} WHERE serial {{in}}"
-    f" UNION ALL SELECT l2.id FROM {Label._meta.db_table} l2"
-    f" JOIN {Certificate._meta.db_table} c2 ON c2.id = l2.certificate_id WHERE c2.number {{in}}"
-    f" UNION ALL SELECT id FROM {Label._meta.db_table} WHERE gtin {{in}})"
-    " ORDER BY l.issued_at DESC, l.id DESC"
-)
+# The batch: the labels named by each kind of key asked (serials, certificate numbers, GTINs),
+# one query per kind, each by its own index. A kind's values are one parameter (an array on
+# PostgreSQL, JSON on SQLite), so one statement per kind serves any batch.
 _IN = {"postgresql": "= ANY(%s::text[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
+BATCH_KINDS = {"serial": "l.serial", "certificateNumber": "c.number", "gtin": "l.gtin"}
+
+
+def _batch_statement(kind: str, vendor: str) -> str:
+    return (
+        "SELECT l.id, l.issued_at, l.serial, c.number, l.gtin, a.stale, a.format,"  # noqa: S608
+        " a.fresh_until, a.etag_line, a.log_entries, a.api, h.size, h.frontier"
+        f" FROM {Label._meta.db_table} l"
+        f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id"
+        f" LEFT JOIN {LabelAnswer._meta.db_table} a ON a.label_id = l.id"
+        f" LEFT JOIN {LogHead._meta.db_table} h ON h.id = 1"
+        f" WHERE {BATCH_KINDS[kind]} {_IN[vendor]}"
+    )
 
 
 def stored_batch(
-    serials: Iterable[str], numbers: Iterable[str], gtins: Iterable[str]
+    wanted: Mapping[str, Iterable[str]],
 ) -> list[tuple[tuple[str, str, str], StoredAnswer | None]]:
-    """Every label with one of these serials, certificate numbers or GTINs, newest first: its
-    serial, certificate number and GTIN, and its stored API answer, or None where that is not
-    current (the caller renders that label live). One query, whatever the number of keys."""
-    arrays = [sorted(set(values)) for values in (serials, numbers, gtins)]
-    if connection.vendor != "postgresql":
-        arrays = [json.dumps(values) for values in arrays]  # type: ignore[misc]
+    """Every label named by ``wanted`` (values by kind of key, as in ``BATCH_KINDS``), once,
+    newest first: its serial, certificate number and GTIN, and its stored API answer, or None
+    where that is not current (the caller renders that label live). One query per kind asked."""
+    vendor = connection.vendor
+    found: dict[int, Sequence[Any]] = {}
     with prepared_cursor() as cursor:
-        cursor.execute(_BATCH.format(**{"in": _IN[connection.vendor]}), arrays)
-        rows = cursor.fetchall()
+        for kind, values in wanted.items():
+            array = sorted(set(values))
+            if not array:
+                continue
+            cursor.execute(
+                _batch_statement(kind, vendor),
+                [array if vendor == "postgresql" else json.dumps(array)],
+            )
+            found.update((row[0], row) for row in cursor.fetchall())
     now = timezone.now()
-    return [(tuple(row[:3]), _current(row[3:], now)) for row in rows]
+    rows = sorted(found.values(), key=lambda row: (row[1], row[0]), reverse=True)
+    return [((row[2], row[3], row[4]), _current(row[5:], now)) for row in rows]
 
 
 def fresh_until(answers: Sequence[StoredAnswer]) -> datetime | None:

@@ -81,15 +81,20 @@ def test_without_a_threshold_nothing_is_prepared(label, unprepared):
         connection.connection.prepare_threshold = PREPARE_WHEN_ASKED
 
 
-def test_the_batch_statement_is_one_for_any_batch(label, unprepared):
+def test_a_batch_prepares_one_statement_per_kind_for_any_number_of_keys(label, unprepared):
     assert answers.answers_render([label.pk]) == 1
 
-    one = stored.stored_batch([label.serial], [], [])
+    one = stored.stored_batch({"serial": [label.serial]})
     many = stored.stored_batch(
-        [label.serial, "ZZZZZZZZZZZZ"], [label.certificate.number], [label.gtin, "00000000000000"]
+        {
+            "serial": [label.serial, "ZZZZZZZZZZZZ"],
+            "certificateNumber": [label.certificate.number],
+            "gtin": [label.gtin, "00000000000000"],
+        }
     )
+    stored.stored_batch({"serial": ["A", "B", "C"], "gtin": []})
 
-    batch_statements = [s for s in prepared() if "UNION ALL" in s]
-    assert len(batch_statements) == 1
+    batch_statements = [s for s in prepared() if "l.issued_at" in s]
+    assert len(batch_statements) == 3  # serials, certificate numbers, GTINs; none for no values
     assert [values for values, _answer in one] == [values for values, _answer in many]
     assert many[0][1] == stored.stored_answer(label.serial, "api")  # named thrice, read once
