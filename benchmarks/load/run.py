@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/load/run.py            # 10k then 1M labels, ~30 minutes
     .venv/bin/python benchmarks/load/run.py --sizes 10000 --duration 5 --warmup 1   # quick
+    .venv/bin/python benchmarks/load/run.py --sizes 1000000 --keep     # then, on the same labels:
+    .venv/bin/python benchmarks/load/run.py --sizes 1000000 --reuse --endpoints c,e
 
 One run: creates the database ``carbonlabel_bench`` (dropped at the end unless --keep), migrates
 it, seeds the demo (one real approved application with a signed label), creates a marketplace API
@@ -203,6 +205,33 @@ def admin_sql(statement: str) -> None:
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(statement)
+
+
+def database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None
+
+
+def new_database(name: str) -> None:
+    """The benchmark's database afresh: migrated, the demo seeded and a product family."""
+    admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_sql(f'CREATE DATABASE "{name}"')
+    log("migrating")
+    manage("migrate", "--noinput")
+    log("seed_demo (one approved application, one signed label) and the product family")
+    manage("seed_demo", "--no-supervision", env={"CELERY_TASK_ALWAYS_EAGER": "true"})
+    # A second certificate (three labels), whose status changes are timed: a change applies
+    # to every label of the certificate, and the clones all share the first one.
+    manage(
+        "shell",
+        "-c",
+        "from accounts.models import User; from oversight.demo import seed_family_demo; "
+        "seed_family_demo({user.username: user for user in User.objects.all()})",
+        env={"CELERY_TASK_ALWAYS_EAGER": "true"},
+    )
 
 
 def manage(*command: str, env: dict[str, str] | None = None, echo: bool = True) -> str:
@@ -1497,6 +1526,12 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="run on the database a --keep run left, as it is (topped up to each size), instead "
+        "of a new one: seeding 1M labels takes most of a run",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     if sizes != sorted(sizes):
@@ -1526,21 +1561,11 @@ def main() -> None:
     notes: list[str] = []
     server: Server | None = None
     try:
-        admin_sql(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-        admin_sql(f'CREATE DATABASE "{args.db}"')
-        log("migrating")
-        manage("migrate", "--noinput")
-        log("seed_demo (one approved application, one signed label) and the product family")
-        manage("seed_demo", "--no-supervision", env={"CELERY_TASK_ALWAYS_EAGER": "true"})
-        # A second certificate (three labels), whose status changes are timed: a change applies
-        # to every label of the certificate, and the clones all share the first one.
-        manage(
-            "shell",
-            "-c",
-            "from accounts.models import User; from oversight.demo import seed_family_demo; "
-            "seed_family_demo({user.username: user for user in User.objects.all()})",
-            env={"CELERY_TASK_ALWAYS_EAGER": "true"},
-        )
+        if args.reuse and database_exists(args.db):
+            log(f"reusing {args.db} as a --keep run left it; migrating")
+            manage("migrate", "--noinput")
+        else:
+            new_database(args.db)
         django_setup()
         from django.conf import settings
         from django.core.cache import cache
