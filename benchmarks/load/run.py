@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/load/run.py            # 10k then 1M labels, ~30 minutes
     .venv/bin/python benchmarks/load/run.py --sizes 10000 --duration 5 --warmup 1   # quick
     .venv/bin/python benchmarks/load/run.py --sizes 1000000 --keep     # then, on the same labels:
-    .venv/bin/python benchmarks/load/run.py --sizes 1000000 --reuse --endpoints c,e
+    .venv/bin/python benchmarks/load/run.py --sizes 1000000 --reuse --keep --endpoints c,e
 
 One run: creates the database ``carbonlabel_bench`` (dropped at the end unless --keep), migrates
 it, seeds the demo (one real approved application with a signed label), creates a marketplace API
@@ -42,6 +42,7 @@ import argparse
 import base64
 import contextlib
 import cProfile
+import hashlib
 import io
 import json
 import os
@@ -171,7 +172,10 @@ def log(message: str) -> None:
 
 
 def bench_env(args: argparse.Namespace, media: Path) -> dict[str, str]:
-    from cryptography.fernet import Fernet
+    def secret(name: str) -> bytes:
+        """A throwaway secret of this benchmark database, the same on every run, so that
+        --reuse reads what an earlier run encrypted (the bodies' signing keys) and signed."""
+        return hashlib.sha256(f"carbonlabel-bench:{args.db}:{name}".encode()).digest()
 
     return {
         "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
@@ -179,9 +183,9 @@ def bench_env(args: argparse.Namespace, media: Path) -> dict[str, str]:
         "REDIS_URL": args.redis_url,
         "DJANGO_DEBUG": "false",
         "DJANGO_SSL_REDIRECT": "false",  # plain HTTP on loopback
-        "DJANGO_SECRET_KEY": "bench-throwaway-" + os.urandom(16).hex(),
-        "LABEL_MASTER_KEY": Fernet.generate_key().decode(),
-        "TRANSPARENCY_LOG_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "DJANGO_SECRET_KEY": "bench-throwaway-" + secret("secret").hex(),
+        "LABEL_MASTER_KEY": base64.urlsafe_b64encode(secret("master")).decode(),
+        "TRANSPARENCY_LOG_KEY": base64.b64encode(secret("log")).decode(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "LABEL_PUBLIC_HOST": f"127.0.0.1:{args.port}",
         "LABEL_PUBLIC_SCHEME": "http",
@@ -949,11 +953,12 @@ def celery_worker(log_path: Path):
 
 
 def scale_probe(files: dict[str, Path], repeats: int = 300) -> dict[str, float]:
-    """Median in-process time (ms, warm connection) of the lookups' queries at this table size:
-    a single process for a few seconds, so far less exposed to other processes than a load run."""
+    """Median in-process time (ms, warm connection) of the lookups' queries at this table size
+    (the stored answers' reads, as the endpoints run them): a single process for a few seconds,
+    so far less exposed to other processes than a load run."""
     from django.db import connection
-    from django.db.models import Q
 
+    from labels import stored
     from labels.apis import _queryset
     from labels.models import Label
 
@@ -980,17 +985,11 @@ def scale_probe(files: dict[str, Path], repeats: int = 300) -> dict[str, float]:
     executions = sorted(explain() for _ in range(100))
     return {
         "lookup query (c)": median(
-            lambda: list(_queryset().filter(serial=rng.choice(serials))[:1])
+            lambda: stored.stored_lookup("serial", rng.choice(serials), "api")
         ),
-        "GTIN query (d)": median(
-            lambda: list(_queryset().filter(gtin=rng.choice(gtins)).order_by("-issued_at"))
-        ),
-        "batch query (e)": median(
-            lambda: list(
-                _queryset()
-                .filter(Q(serial__in=rng.sample(serials, BATCH_SIZE)) | Q(gtin__in=[]))
-                .order_by("-issued_at")
-            )
+        "GTIN query (d)": median(lambda: stored.stored_lookup("gtin", rng.choice(gtins), "api")),
+        "batch queries (e)": median(
+            lambda: stored.stored_batch({"serial": rng.sample(serials, BATCH_SIZE)})
         ),
         "label table alone, by serial": median(
             lambda: list(Label.objects.filter(serial=rng.choice(serials))[:1])
@@ -1530,7 +1529,7 @@ def main() -> None:
         "--reuse",
         action="store_true",
         help="run on the database a --keep run left, as it is (topped up to each size), instead "
-        "of a new one: seeding 1M labels takes most of a run",
+        "of a new one: seeding 1M labels takes most of a run. Give the same --per-gtin",
     )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -1565,6 +1564,8 @@ def main() -> None:
             log(f"reusing {args.db} as a --keep run left it; migrating")
             manage("migrate", "--noinput")
         else:
+            if args.reuse:
+                log(f"no database {args.db} to reuse: a new one")
             new_database(args.db)
         django_setup()
         from django.conf import settings
