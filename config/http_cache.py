@@ -62,7 +62,7 @@ def ban(tags: list[str]) -> None:
 
 
 @shared_task(
-    name="http_cache.ban",
+    name="labels.proxy.ban",  # the name it was first deployed under: queued bans outlive upgrades
     autoretry_for=(OSError,),
     retry_backoff=1,
     retry_backoff_max=30,

@@ -108,7 +108,7 @@ def entries_logs(
 ) -> list[dict[str, Any]]:
     """The log.json of each group of entries already read (a label's stored entries), all to
     one current checkpoint, as ``subjects_log`` gives them: one query of the proofs' nodes, and
-    one of the head unless the caller read it (``selectors.head_columns``)."""
+    one of the head unless the caller read it (``head``)."""
     size, note = checkpoint_signed(head=head)
     proved = iter(log_entries_proved([entry for group in groups for entry in group], size))
     return [

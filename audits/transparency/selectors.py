@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Subquery
 
 from config.sql import prepared_cursor
 
@@ -39,8 +38,8 @@ def log_head() -> tuple[int, bytes]:
 
 
 def head_of(size: int | None, frontier: bytes | memoryview | None) -> tuple[int, bytes]:
-    """The size and root of the head row's ``size`` and ``frontier`` (read with another query:
-    see ``head_columns``)."""
+    """The size and root of the head row's ``size`` and ``frontier``, read with another query
+    (the label reads join the head row: ``labels/stored.py``)."""
     if not size or frontier is None:
         return 0, merkle.EMPTY_ROOT
     return size, _root(bytes(frontier))
@@ -51,16 +50,6 @@ def _root(frontier: bytes) -> bytes:
     """The root folded from a head's frontier, once for every row of a query that read it."""
     hashes = [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
     return merkle.fold(hashes)
-
-
-def head_columns() -> dict[str, Subquery]:
-    """The head's size and frontier as annotations: any query can read them in its own round
-    trip (``head_of`` then gives the size and root)."""
-    head = LogHead.objects.filter(pk=1)
-    return {
-        "log_size": Subquery(head.values("size")[:1]),
-        "log_frontier": Subquery(head.values("frontier")[:1]),
-    }
 
 
 class _NodeMemory:

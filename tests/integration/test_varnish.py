@@ -82,6 +82,8 @@ def test_label_reads_are_kept_passed_and_banned_through_varnish(
     (shop, shop_text), (_app, app_text) = keys
     assert twice(cache, lookup, **{"X-API-Key": shop_text}) == [(200, "miss"), (200, "hit")]
     assert twice(cache, lookup, **{"X-API-Key": app_text}) == [(200, "miss"), (200, "hit")]
+    in_authorization = {"Authorization": f"Api-Key {app_text}"}
+    assert twice(cache, lookup, **in_authorization) == [(200, "miss"), (200, "hit")]
     assert twice(cache, lookup, Authorization="Bearer abc") == [(200, "miss")] * 2  # passes
     # Revoking a key bans what was kept for it: the platform refuses it again.
     api_key_revoke(actor=admin, api_key=shop)

@@ -200,15 +200,20 @@ def test_a_lookup_with_a_key_is_kept_for_that_key(client, label, receiver, shop_
 
 
 def test_a_refused_key_and_a_person_are_not_kept(client, label, receiver, shop_key):
-    _api_key, _text, admin = shop_key
+    api_key, _text, admin = shop_key
+    _other, without_scope = api_key_create(
+        actor=admin, organisation=api_key.organisation, name="hooks", scopes=["api:webhooks:manage"]
+    )
     answers.answers_render([label.pk])
     lookup = reads(label)["lookup"]
     unknown = client.get(lookup, HTTP_X_API_KEY="clk_000000000000_nothing")
+    refused = client.get(lookup, HTTP_X_API_KEY=without_scope)
     client.force_login(admin)
     person = client.get(lookup)
 
-    assert (unknown.status_code, person.status_code) == (401, 200)
-    assert http_cache.TAGS_HEADER not in unknown and http_cache.TAGS_HEADER not in person
+    assert [unknown.status_code, refused.status_code, person.status_code] == [401, 403, 200]
+    for response in (unknown, refused, person):
+        assert http_cache.TAGS_HEADER not in response
 
 
 def test_revoking_a_key_bans_what_was_kept_for_it_once_committed(
