@@ -71,6 +71,7 @@ BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 VARNISHD = "/usr/sbin/varnishd"
+VARNISHSTAT = "/usr/bin/varnishstat"
 VCL = ROOT / "docker" / "varnish" / "default.vcl"
 VCL_BACKEND = ('.host = "web";', '.port = "8000";')
 DB_NAME = "carbonlabel_bench"
@@ -149,6 +150,7 @@ class WrkResult:
     errors: int = 0  # non-2xx/3xx answers plus socket errors
     others: float = 0.0  # share of the machine's CPU used by processes not of the benchmark
     beside_a: float = 0.0  # (a)'s rate measured just before and just after this run (mean)
+    kept: float | None = None  # with --proxy: the share of requests Varnish answered itself
     raw: str = field(default="", repr=False)
 
     def ratio(self, base: float) -> float:
@@ -327,6 +329,7 @@ class Server:
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen | None = None
         self.varnish: subprocess.Popen | None = None  # with --proxy
+        self.varnish_name = ""  # its -n directory, for varnishstat
         self.log_path = log_path
 
     def start(self) -> None:
@@ -373,6 +376,20 @@ class Server:
             time.sleep(0.2)
         raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
+    def cache_counts(self) -> tuple[int, int] | None:
+        """Varnish's hits and all its client requests so far (None without it)."""
+        if self.varnish is None or self.varnish.poll() is not None:
+            return None
+        fields = ("MAIN.cache_hit", "MAIN.client_req")
+        output = subprocess.run(
+            [VARNISHSTAT, "-1", "-n", self.varnish_name, *(f"-f{name}" for name in fields)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        values = {line.split()[0]: int(line.split()[1]) for line in output.splitlines() if line}
+        return values[fields[0]], values[fields[1]]
+
     def _start_varnish(self) -> None:
         """Varnish with the platform's configuration in front of gunicorn, its cache empty."""
         text = VCL.read_text()
@@ -380,6 +397,7 @@ class Server:
             if line not in text:
                 raise SystemExit(f"{VCL} no longer holds {line!r}")
         directory = Path(tempfile.mkdtemp(prefix="carbonlabel-bench-varnish-"))
+        self.varnish_name = str(directory / "work")
         vcl = directory / "default.vcl"
         vcl.write_text(
             text.replace(VCL_BACKEND[0], '.host = "127.0.0.1";').replace(
@@ -592,10 +610,14 @@ def wrk(
     ]
     load = OTHER_LOAD
     load.groups = server.groups()
+    counted = None if endpoint.key == "a" else server.cache_counts()
     load.start()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = parse_wrk(output)
     result.others = load.share()
+    now = server.cache_counts()
+    if counted is not None and now is not None:
+        result.kept = div(now[0] - counted[0], now[1] - counted[1])
     return result
 
 
@@ -663,11 +685,16 @@ def run_pass(
         log(
             f"  ({endpoint.key}) {endpoint.name:<36} {run.rps:8,.0f} req/s  "
             f"p50 {fmt_ms(run.p50):>6} ms  p99 {fmt_ms(run.p99):>6} ms  "
-            f"others {run.others:4.0%}" + (f"  ERRORS {run.errors}" if run.errors else "")
+            f"others {run.others:4.0%}{kept_text(run)}"
+            + (f"  ERRORS {run.errors}" if run.errors else "")
         )
         if run.errors:
             notes.append(f"({endpoint.key}) at {size:,}: {run.errors} errors\n" + run.raw)
     return runs
+
+
+def kept_text(run: WrkResult) -> str:
+    return "" if run.kept is None else f"  kept {run.kept:.0%}"
 
 
 def run_mix(
@@ -698,6 +725,7 @@ def run_mix(
         log(
             f"  ({endpoint.key}) {endpoint.name:<36} {run.rps:8,.0f} req/s  "
             f"p50 {fmt_ms(run.p50)} ms  p99 {fmt_ms(run.p99)} ms  others {run.others:4.0%}"
+            + kept_text(run)
             + (f"  ERRORS {run.errors}" if run.errors else "")
         )
     after = reference(args, server, mix[0], files, api_key)
@@ -1247,9 +1275,14 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
             "rate ÷ (a): ÷ the mean of (a)'s rate measured just before and just after the "
             f"endpoint ({args.reference_duration} s each)\n"
         )
+        kept = any(run.kept is not None for run in result.load.values())
         out.write(
             "| endpoint | req/s | p50 ms | p99 ms | rate ÷ (a) | rate ÷ (b) | SQL | errors "
-            "| others' CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+            "| others' CPU |"
+            + (" answered by the cache |" if kept else "")
+            + "\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+            + ("---:|" if kept else "")
+            + "\n"
         )
         for endpoint in endpoints:
             run = result.load.get(endpoint.key)
@@ -1260,7 +1293,9 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
                 f"| {fmt_ms(run.p99)} | {run.ratio(base):.2f} | "
                 f"{div(run.rps, result.load['b'].rps) if 'b' in result.load else 0:.2f} | "
                 f"{result.queries.get(endpoint.key, '')} | {run.errors} | "
-                f"{run.others:.0%} |\n"
+                f"{run.others:.0%} |"
+                + ((" |" if run.kept is None else f" {run.kept:.0%} |") if kept else "")
+                + "\n"
             )
         if "c" in result.unloaded and "e" in result.unloaded:
             single, batch = result.unloaded["c"], result.unloaded["e"]
