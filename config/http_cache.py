@@ -3,9 +3,8 @@
 to drop answers.
 
 An answer it may keep carries ``X-Label-Tags`` (what it is about, comma-separated) and
-``Surrogate-Control: max-age=N, stale-while-revalidate=M`` (for this cache only; browsers and
-other caches follow ``Cache-Control``): kept ``LABEL_PROXY_SECONDS`` in all, fresh for the
-first half of it. A ban names tags: the cache drops every answer tagged with any of them. Bans
+``Surrogate-Control: max-age`` (for this cache only; browsers and other caches follow
+``Cache-Control``). A ban names tags: the cache drops every answer tagged with any of them. Bans
 are sent once the transaction that made them necessary commits, by a task that retries while
 the cache is out of reach, and again ``LABEL_PROXY_BAN_AGAIN_SECONDS`` later for a read that
 was under way at the commit. Without ``LABEL_PROXY_URL`` nothing is tagged or sent.
@@ -49,11 +48,8 @@ def shared(
         seconds = min(seconds, int((fresh_until - timezone.now()).total_seconds()))
     if seconds <= 0:
         return
-    # Fresh for the first half; in the second the cache still answers with it while it fetches
-    # the answer again in the background, so a popular label never makes a reader wait.
-    fresh = max(1, seconds // 2)
     response[TAGS_HEADER] = ",".join(tag for tag in tags if tag)
-    response["Surrogate-Control"] = f"max-age={fresh}, stale-while-revalidate={seconds - fresh}"
+    response["Surrogate-Control"] = f"max-age={seconds}"
 
 
 def ban(tags: list[str]) -> None:

@@ -63,14 +63,11 @@ sub vcl_backend_response {
         set beresp.ttl = 120s;
         return (deliver);
     }
-    # How long this cache may keep the answer (bans end it sooner): fresh for max-age, then
-    # served for stale-while-revalidate more while one background fetch renews it. Browsers and
-    # other caches follow Cache-Control, which is untouched.
+    # How long this cache may keep the answer (bans end it sooner); browsers and other caches
+    # follow Cache-Control, which is untouched.
     set beresp.ttl = std.duration(
         regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1") + "s", 0s);
-    set beresp.grace = std.duration(
-        regsub(beresp.http.Surrogate-Control, "^.*stale-while-revalidate=([0-9]+).*$", "\1") + "s",
-        0s);
+    set beresp.grace = 0s;
     return (deliver);
 }
 
