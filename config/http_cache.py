@@ -40,15 +40,16 @@ def shared(
 ) -> None:
     """Mark ``response`` as one the cache may keep, tagged with ``tags_asked``; not if any of
     them is None (a value no tag can hold), nor a refusal, nor without a cache."""
-    tags = list(tags_asked)
-    if not enabled() or not tags or None in tags or response.status_code != 200:
+    asked = list(tags_asked)
+    tags = [tag for tag in asked if tag is not None]
+    if not enabled() or not tags or len(tags) < len(asked) or response.status_code != 200:
         return
     seconds = settings.LABEL_PROXY_SECONDS
     if fresh_until is not None:
         seconds = min(seconds, int((fresh_until - timezone.now()).total_seconds()))
     if seconds <= 0:
         return
-    response[TAGS_HEADER] = ",".join(tag for tag in tags if tag)
+    response[TAGS_HEADER] = ",".join(tags)
     response["Surrogate-Control"] = f"max-age={seconds}"
 
 

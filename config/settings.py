@@ -429,9 +429,9 @@ STATUS_LIST_TTL_SECONDS = env.int("STATUS_LIST_TTL_SECONDS", default=1)
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=EMBEDDED)
 # How long a marketplace may cache a status badge (a status change must show within 1 s).
 BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=1)
-# The HTTP cache in front of the platform (labels/proxy.py, docker/varnish/default.vcl): the
-# address it takes bans at (empty: no such cache, nothing is tagged), how long it may keep a
-# label read, and how long a ban may take before it is retried.
+# The HTTP cache in front of the platform (config/http_cache.py, labels/proxy.py,
+# docker/varnish/default.vcl): the address it takes bans at (empty: no such cache, nothing is
+# tagged), how long it may keep a label read, and how long a ban may take before it is retried.
 LABEL_PROXY_URL = env.str("LABEL_PROXY_URL", default="")
 LABEL_PROXY_SECONDS = env.int("LABEL_PROXY_SECONDS", default=30)
 LABEL_PROXY_TIMEOUT = env.float("LABEL_PROXY_TIMEOUT", default=2.0)

@@ -81,12 +81,15 @@ def _current(row: Sequence[Any], now: datetime) -> StoredAnswer | None:
 # (prepared once per connection: config/sql.py). A label without an answer row yet reads
 # NULLs (LEFT JOIN), which are not current.
 # Table names come from the models, the column is checked against COLUMNS.
-_SELECT = (
-    "SELECT a.stale, a.format, a.fresh_until, a.etag_line, a.log_entries, a.{column}, h.size,"  # noqa: S608
-    f" h.frontier FROM {Label._meta.db_table} l"
+# What ``_current`` reads of a label's answer and the log's head, and the joins that give them.
+_ANSWER_COLUMNS = (
+    "a.stale, a.format, a.fresh_until, a.etag_line, a.log_entries, a.{column}, h.size, h.frontier"
+)
+_ANSWER_JOINS = (
     f" LEFT JOIN {LabelAnswer._meta.db_table} a ON a.label_id = l.id"
     f" LEFT JOIN {LogHead._meta.db_table} h ON h.id = 1"
 )
+_SELECT = f"SELECT {_ANSWER_COLUMNS} FROM {Label._meta.db_table} l{_ANSWER_JOINS}"  # noqa: S608
 LOOKUPS = {
     "serial": " WHERE l.serial = %s",
     "certificate": (
@@ -121,13 +124,11 @@ BATCH_KINDS = {"serial": "l.serial", "certificateNumber": "c.number", "gtin": "l
 
 
 def _batch_statement(kind: str, vendor: str) -> str:
+    columns = _ANSWER_COLUMNS.format(column="api")
     return (
-        "SELECT l.id, l.issued_at, l.serial, c.number, l.gtin, a.stale, a.format,"  # noqa: S608
-        " a.fresh_until, a.etag_line, a.log_entries, a.api, h.size, h.frontier"
+        f"SELECT l.id, l.issued_at, l.serial, c.number, l.gtin, {columns}"  # noqa: S608
         f" FROM {Label._meta.db_table} l"
-        f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id"
-        f" LEFT JOIN {LabelAnswer._meta.db_table} a ON a.label_id = l.id"
-        f" LEFT JOIN {LogHead._meta.db_table} h ON h.id = 1"
+        f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id{_ANSWER_JOINS}"
         f" WHERE {BATCH_KINDS[kind]} {_IN[vendor]}"
     )
 

@@ -5,8 +5,9 @@ vcl 4.1;
 # It stores only what the platform marks as shareable: the label reads (the public page, the
 # badge, the label lookups), which carry X-Label-Tags and Surrogate-Control. Everything else
 # passes through untouched. When a label changes or an API key is revoked, the platform bans the
-# answers tagged with it (labels/proxy.py, config/http_cache.py), through the second listen address, "purge", which only the platform
-# reaches: `varnishd -a :80 -a purge=:6091 -f default.vcl`.
+# answers tagged with it (labels/proxy.py, config/http_cache.py), through the second listen
+# address, "purge", which only the platform reaches:
+# `varnishd -a :80 -a purge=:6091 -f default.vcl`.
 
 import std;
 
