@@ -49,6 +49,7 @@ import os
 import pstats
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -151,6 +152,7 @@ class WrkResult:
     others: float = 0.0  # share of the machine's CPU used by processes not of the benchmark
     beside_a: float = 0.0  # (a)'s rate measured just before and just after this run (mean)
     kept: float | None = None  # with --proxy: the share of requests Varnish answered itself
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request, by part (PARTS)
     raw: str = field(default="", repr=False)
 
     def ratio(self, base: float) -> float:
@@ -487,17 +489,37 @@ def _processes() -> dict[int, tuple[int, int, str]]:
     return found
 
 
+# The benchmark's own processes, by part, for the CPU each spends per request: where the
+# machine's two cores go when an endpoint saturates them.
+PARTS = ("web", "cache", "database", "redis", "wrk")
+
+
+def part_of(command: str) -> str:
+    name = command.split(" ", 1)[0]
+    if "varnish" in name:
+        return "cache"
+    if command.startswith("postgres"):
+        return "database"
+    if "redis-server" in command:
+        return "redis"
+    if name.endswith("wrk"):
+        return "wrk"
+    return "web"  # gunicorn's process group
+
+
 class OtherLoad:
     """CPU used by processes that are not the benchmark's (other people's test runs, say):
     whatever they use is taken from gunicorn, PostgreSQL and wrk, so it is measured and shown.
     The benchmark's are this process, gunicorn's process group (and Varnish's, with --proxy),
-    the benchmark database's PostgreSQL backends, PostgreSQL's background processes and Redis."""
+    the benchmark database's PostgreSQL backends, PostgreSQL's background processes and Redis.
+    The same reading gives the benchmark's own CPU by part (``parts``, seconds)."""
 
     def __init__(self, db: str) -> None:
         self.db = db
         self.groups: set[int] = set()
         self.budget = 300.0  # seconds of waiting for quiet in the whole run
         self.waited = 0.0
+        self.parts: dict[str, float] = dict.fromkeys(PARTS, 0.0)  # CPU seconds, last window
 
     def ours(self, pid: int, group: int, command: str) -> bool:
         if pid == os.getpid() or group in self.groups or "redis-server" in command:
@@ -513,11 +535,14 @@ class OtherLoad:
     def share(self) -> float:
         end = _processes()
         seconds = time.monotonic() - self.began
-        used = sum(
-            ticks - self.begin[pid][0]
-            for pid, (ticks, group, command) in end.items()
-            if pid in self.begin and not self.ours(pid, group, command)
-        )
+        used = 0
+        self.parts = dict.fromkeys(PARTS, 0.0)
+        for pid, (ticks, group, command) in end.items():
+            spent = ticks - self.begin[pid][0] if pid in self.begin else ticks
+            if not self.ours(pid, group, command):
+                used += spent if pid in self.begin else 0
+            elif pid != os.getpid():
+                self.parts[part_of(command)] += spent / CLOCK_TICKS
         return used / CLOCK_TICKS / (seconds * (os.cpu_count() or 1)) if seconds else 0.0
 
     def wait_quiet(self, threshold: float, timeout: float) -> float:
@@ -612,9 +637,15 @@ def wrk(
     load.groups = server.groups()
     counted = None if endpoint.key == "a" else server.cache_counts()
     load.start()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = parse_wrk(output)
     result.others = load.share()
+    # wrk has exited by now, so /proc no longer shows it: its CPU is the children's usage.
+    load.parts["wrk"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    if result.requests:
+        result.cpu = {part: s * 1000 / result.requests for part, s in load.parts.items()}
     now = server.cache_counts()
     if counted is not None and now is not None:
         result.kept = div(now[0] - counted[0], now[1] - counted[1])
@@ -694,7 +725,9 @@ def run_pass(
 
 
 def kept_text(run: WrkResult) -> str:
-    return "" if run.kept is None else f"  kept {run.kept:.0%}"
+    kept = "" if run.kept is None else f"  kept {run.kept:.0%}"
+    spent = ", ".join(f"{part} {ms:.2f}" for part, ms in run.cpu.items() if ms >= 0.005)
+    return kept + (f"  CPU ms/request: {spent}" if spent else "")
 
 
 def run_mix(
@@ -1259,6 +1292,26 @@ def verdict(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
 
+def cpu_table(result: SizeResult, endpoints: list[Endpoint]) -> str:
+    """Each endpoint's CPU per request, by process: which part saturates the machine's cores."""
+    runs = [(e, result.load[e.key]) for e in endpoints if e.key in result.load]
+    parts = [p for p in PARTS if any(run.cpu.get(p, 0) >= 0.005 for _e, run in runs)]
+    if not parts:
+        return ""
+    out = io.StringIO()
+    out.write(
+        f"\nCPU per request by process, ms ({os.cpu_count()} cores: saturated, the total is "
+        f"about {os.cpu_count()} × 1000 ÷ req/s); web = gunicorn, cache = Varnish\n"
+        "| endpoint | " + " | ".join(parts) + " | total |\n|---|" + "---:|" * (len(parts) + 1)
+    )
+    for endpoint, run in runs:
+        cells = [f"{run.cpu.get(part, 0):.2f}" for part in parts]
+        out.write(
+            f"\n| ({endpoint.key}) | " + " | ".join(cells) + f" | {sum(run.cpu.values()):.2f} |"
+        )
+    return out.getvalue() + "\n"
+
+
 def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]) -> str:
     out = io.StringIO()
     endpoints = [*ENDPOINTS, ANONYMOUS_LOOKUP] if args.anonymous else ENDPOINTS
@@ -1297,6 +1350,7 @@ def report(results: list[SizeResult], args: argparse.Namespace, notes: list[str]
                 + ((" |" if run.kept is None else f" {run.kept:.0%} |") if kept else "")
                 + "\n"
             )
+        out.write(cpu_table(result, endpoints))
         if "c" in result.unloaded and "e" in result.unloaded:
             single, batch = result.unloaded["c"], result.unloaded["e"]
             out.write(
