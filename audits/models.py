@@ -81,6 +81,9 @@ class BlacklistEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     delisting_reason = models.TextField(_("reason for delisting"), blank=True)
+    # When the listing's effects beyond the gates ran (a body's open files frozen, its labels
+    # flagged): once it is in force, at its creation or on the sweep of the day it starts.
+    effects_applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-effective_from", "-pk"]

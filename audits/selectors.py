@@ -14,6 +14,15 @@ from config.domain_errors import Blacklisted
 from .models import BlacklistEntry
 
 
+def blacklist_in_force(day: date | None = None, prefix: str = "") -> Q:
+    """The entries in force on ``day`` (today): begun, not ended, not delisted; ``prefix``
+    reaches them through a relation (``"entry__"``)."""
+    day = day or timezone.localdate()
+    return Q(**{f"{prefix}effective_from__lte": day, f"{prefix}delisted_at__isnull": True}) & (
+        Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gte": day})
+    )
+
+
 def blacklist_hits(
     *,
     organisations: Iterable[Organisation] = (),
@@ -28,11 +37,8 @@ def blacklist_hits(
     return list(
         BlacklistEntry.objects.filter(
             Q(organisation_id__in=organisation_ids) | Q(person_id__in=person_ids),
-            effective_from__lte=day,
-            delisted_at__isnull=True,
-        )
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-        .select_related("organisation", "person")
+            blacklist_in_force(day),
+        ).select_related("organisation", "person")
     )
 
 

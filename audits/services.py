@@ -18,6 +18,7 @@ from config.uploads import check_upload
 from . import hooks
 from .chain.services import chain_append
 from .models import BlacklistDocument, BlacklistEntry
+from .selectors import blacklist_in_force
 
 
 def blacklist_entry_create(
@@ -64,7 +65,8 @@ def blacklist_entry_create(
                 if document.file.name:
                     stored.append(document.file.name)
                 document.save()
-            hooks.blacklist_listing_effects(entry)
+            if BlacklistEntry.objects.filter(blacklist_in_force(), pk=entry.pk).exists():
+                hooks.blacklist_listing_effects(entry)  # else on the day it starts, if ever
             # After the listing's effects (they lock the labels they flag).
             _chain(entry, "listed", actor=actor)
         except Exception:

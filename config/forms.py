@@ -4,10 +4,12 @@ shown on the form that asked for it."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,21 @@ def refusals_shown(form: forms.BaseForm) -> Iterator[None]:
             return
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
+
+
+def period_checked(start: date | None, end: date | None) -> None:
+    """A filter's period (either end may be open): within the dates the platform can hold
+    records for (from 2000 to a year ahead: a day past the last would not fit a date), in
+    order. Raises the form's error."""
+    earliest, latest = date(2000, 1, 1), timezone.localdate() + timedelta(days=366)
+    for day in (start, end):
+        if day is not None and not earliest <= day <= latest:
+            raise ValidationError(
+                _("Choose dates between %(earliest)s and %(latest)s.")
+                % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
+            )
+    if start and end and start > end:
+        raise ValidationError(_("The period ends before it starts."))
 
 
 def length_errors_named(form: forms.BaseForm) -> None:

@@ -14,14 +14,18 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
 from accounts.selectors import user_has_role, user_is_regulator
 from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
-from audits.selectors import blacklist_ensure_body_may_act, blacklist_ensure_clear
+from audits.selectors import (
+    blacklist_ensure_body_may_act,
+    blacklist_ensure_clear,
+    blacklist_in_force,
+)
 from audits.transparency import services as transparency
 from certification import hooks as certification_hooks
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
@@ -370,8 +374,13 @@ INSPECTOR_ACTIONS = ("suspend", "revoke")
 REGULATOR_ACTIONS = ("suspend",)
 
 
-# Suspensions only the authority that imposed them lifts (or an appeal).
+# Suspensions only the regulator lifts: it ordered them, or its random sampling's inspector
+# imposed them. Nothing the body decides replaces them, and they are not appealed to the body.
 NOT_LIFTED_BY_THE_BODY = {ReasonCode.REGULATOR_ORDER, ReasonCode.REINSPECTION}
+NOT_LIFTED_MESSAGE = gettext_lazy(
+    "This suspension was imposed by the regulator or a random-sampling re-inspection: only "
+    "the regulator lifts it."
+)
 # What a listed body or person may still do to a label: protect the public, not undo.
 PROTECTIVE_ACTIONS = ("suspend", "revoke")
 
@@ -392,15 +401,15 @@ def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
     if (
         action in REGULATOR_ACTIONS
         and user_is_regulator(actor)
-        and label.blacklist_reviews.filter(entry__delisted_at__isnull=True).exists()
+        and label.blacklist_reviews.filter(blacklist_in_force(prefix="entry__")).exists()
     ):
         return
     if (
         action == "restore"
         and user_is_regulator(actor)
-        and label.certificate.suspension_reason_code == ReasonCode.REGULATOR_ORDER
+        and label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
     ):
-        return  # the regulator lifts what it ordered
+        return  # the regulator lifts what it ordered or its re-inspection imposed
     _ensure_body_admin(actor, body)
 
 
@@ -423,17 +432,10 @@ def label_change_status(
             _ensure_withdrawal_overturned(actor, label)
         if (
             action == "restore"
-            and reason_code != ReasonCode.APPEAL_OVERTURNED
             and label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
             and (actor is None or not user_is_regulator(actor))
         ):
-            raise ActorNotPermitted(
-                _(
-                    "This suspension was imposed by the regulator or a "
-                    "re-inspection: only the regulator, or an appeal, lifts "
-                    "it."
-                )
-            )
+            raise ActorNotPermitted(NOT_LIFTED_MESSAGE)
         if actor is not None and not reason.strip():
             raise ValidationError({"reason": _("Give the reason for this change.")})
         certificate_status_apply(
@@ -612,6 +614,18 @@ def certificate_suspension_reason_change(
         )
         if certificate.status != CertificateStatus.SUSPENDED:
             raise TransitionNotAllowed(_("Only a suspended certificate changes its reason."))
+        if (
+            certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
+            and reason_code not in NOT_LIFTED_BY_THE_BODY
+        ):
+            # Its reason would become one the body lifts itself.
+            raise TransitionNotAllowed(
+                _(
+                    "The certificate is already suspended by the regulator or a random-sampling "
+                    "re-inspection; that suspension stays until the regulator lifts it. Decide "
+                    "again once it is lifted, or withdraw the certificate."
+                )
+            )
         labels = list(
             Label.objects.select_for_update(no_key=True)
             .filter(certificate=certificate, status=LabelStatus.SUSPENDED)
@@ -719,7 +733,7 @@ def labels_expire_due() -> int:
         if certificate_status_apply(
             certificate_id=certificate_id,
             action="expire",
-            reason=_("Validity period ended."),
+            reason=gettext_noop("Validity period ended."),  # shown translated by the pages
             reason_code=ReasonCode.VALIDITY_ENDED,
             expected_status=status,
         ):

@@ -6,17 +6,19 @@ called by the workflow's guards and the services.
 """
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import user_is_regulator
 from audits.models import BlacklistEntry
+from audits.selectors import blacklist_in_force
 from certification.errors import ActorNotPermitted, WorkflowError
 from certification.models import Application, Notification, Status
 from labels.models import Label, LabelStatus, ReasonCode
@@ -39,8 +41,11 @@ LIVE_LABELS = (LabelStatus.VALID, LabelStatus.SUSPENDED)
 
 
 def blacklist_listing_effects(entry: BlacklistEntry) -> None:
-    """Run in the listing's transaction. Only a certification body's listing has these
-    effects; an enterprise or a person is stopped at the gates alone."""
+    """Run once the listing is in force: in the transaction that creates it, or on the sweep
+    of the day it starts (``blacklist_effects_due``). Only a certification body's listing has
+    these effects; an enterprise or a person is stopped at the gates alone."""
+    entry.effects_applied_at = timezone.now()
+    entry.save(update_fields=["effects_applied_at"])
     body = entry.organisation
     if body is None or not body.is_certification_body:
         return
@@ -55,6 +60,27 @@ def blacklist_listing_effects(entry: BlacklistEntry) -> None:
         [BlacklistLabelReview(entry=entry, label=label) for label in labels.only("pk")],
         ignore_conflicts=True,
     )
+
+
+def blacklist_effects_due(as_of: date) -> int:
+    """The effects of the listings that came into force since they were created (run by the
+    supervision sweep); returns how many listings took effect."""
+    ids = list(
+        BlacklistEntry.objects.filter(blacklist_in_force(as_of), effects_applied_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            entry = (
+                BlacklistEntry.objects.select_for_update(of=("self",), no_key=True)
+                .filter(pk=pk, effects_applied_at__isnull=True)
+                .select_related("organisation")
+                .first()
+            )
+            if entry is not None:  # else another sweep took it
+                blacklist_listing_effects(entry)
+    return len(ids)
 
 
 def _notify_frozen(entry: BlacklistEntry, applications: list[Application]) -> None:
@@ -129,9 +155,18 @@ def blacklist_labels_order(
         entry = BlacklistEntry.objects.select_for_update(no_key=True).get(pk=entry_id)
         if entry.delisted_at is not None:
             raise WorkflowError(_("This entry has been delisted."))
-        reviews = list(entry.label_reviews.select_related("label").order_by("label_id"))
-        if not reviews:
+        if not BlacklistEntry.objects.filter(blacklist_in_force(), pk=entry.pk).exists():
+            raise WorkflowError(_("This listing is not in force today."))
+        if not entry.label_reviews.exists():
             raise WorkflowError(_("No label of this body is under review."))
+        # Each label takes each kind of order once.
+        reviews = list(
+            entry.label_reviews.exclude(orders__kind=kind)
+            .select_related("label")
+            .order_by("label_id")
+        )
+        if not reviews:
+            raise WorkflowError(_("Every label under review already has this order."))
         order = BlacklistLabelOrder.objects.create(
             entry=entry, kind=kind, reason=reason, ordered_by=actor
         )
@@ -154,9 +189,8 @@ def blacklist_labels_order(
             elif label.status not in LIVE_LABELS:
                 continue
             acted.append(label)
-        BlacklistLabelReview.objects.filter(pk__in=[r.pk for r in reviews], label__in=acted).update(
-            order=order
-        )
+        acted_ids = {label.pk for label in acted}
+        order.reviews.add(*[review for review in reviews if review.label_id in acted_ids])
         order.label_count = len(acted)
         order.save(update_fields=["label_count"])
         if kind == LabelOrderKind.SPECIAL_SURVEILLANCE:

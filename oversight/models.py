@@ -277,9 +277,9 @@ class BlacklistLabelReview(models.Model):
         "labels.Label", on_delete=models.PROTECT, related_name="blacklist_reviews"
     )
     flagged_at = models.DateTimeField(default=timezone.now)
-    order = models.ForeignKey(
-        BlacklistLabelOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
-    )
+    # The regulator's orders on this label: at most one of each kind (suspension, then a
+    # special surveillance, say).
+    orders = models.ManyToManyField(BlacklistLabelOrder, blank=True, related_name="reviews")
 
     class Meta:
         db_table = "audits_blacklistlabelreview"

@@ -30,9 +30,10 @@ from accounts.models import BodyStatus, Membership, User
 from accounts.roles import OrganisationKind, Role
 from accounts.selectors import user_is_regulator
 from audits.chain.services import chain_append
+from audits.models import PeerReview, TeamMember
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
-from certification.models import Certificate, CertificateStatus
+from certification.models import ApplicationEvent, Certificate, CertificateStatus
 from oversight.models import (
     ReinspectionAction,
     ReinspectionOutcome,
@@ -144,9 +145,39 @@ def inspector_pool() -> list[tuple[User, set[int]]]:
     ]
 
 
-def _inspector_for(seed: str, certificate: Certificate, pool: list[tuple[User, set[int]]]) -> User:
+def certification_participants(certificates: list[Certificate]) -> dict[int, set[int]]:
+    """By application: the people who took part in certifying it (its evaluation team, its
+    peer reviewers, whoever took a step of its procedure), who may not re-inspect it."""
+    application_ids = [certificate.application_id for certificate in certificates]
+    people: dict[int, set[int]] = defaultdict(set)
+    for rows in (
+        TeamMember.objects.filter(application_id__in=application_ids).values_list(
+            "application_id", "user_id"
+        ),
+        PeerReview.objects.filter(application_id__in=application_ids).values_list(
+            "application_id", "reviewer_id"
+        ),
+        ApplicationEvent.objects.filter(
+            application_id__in=application_ids, actor__isnull=False
+        ).values_list("application_id", "actor_id"),
+    ):
+        for application_id, user_id in rows:
+            people[application_id].add(user_id)
+    return people
+
+
+def _inspector_for(
+    seed: str,
+    certificate: Certificate,
+    pool: list[tuple[User, set[int]]],
+    participants: set[int],
+) -> User:
     excluded = {certificate.certification_body_id, certificate.enterprise_id}
-    eligible = [person for person, organisations in pool if not organisations & excluded]
+    eligible = [
+        person
+        for person, organisations in pool
+        if not organisations & excluded and person.pk not in participants
+    ]
     if not eligible:
         raise ValidationError(
             _("No inspector outside %(body)s is eligible for %(number)s.")
@@ -186,7 +217,14 @@ def sampling_draw_compute(*, seed: str, size: int, stratify_by: str = "") -> Dra
         chosen.extend(ranked[: quota[key]])
     chosen.sort(key=lambda c: _sha256(f"{seed}\n{c.number}"))
     pool = inspector_pool()
-    items = tuple(Drawn(certificate=c, inspector=_inspector_for(seed, c, pool)) for c in chosen)
+    participants = certification_participants(chosen)
+    items = tuple(
+        Drawn(
+            certificate=c,
+            inspector=_inspector_for(seed, c, pool, participants[c.application_id]),
+        )
+        for c in chosen
+    )
     return Draw(
         seed=seed,
         size=size,

@@ -180,8 +180,10 @@ def blacklist_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
     if entry is None:
         raise Http404
-    reviews = entry.label_reviews.select_related("label__certificate__product", "order").order_by(
-        "label_id"
+    reviews = (
+        entry.label_reviews.select_related("label__certificate__product")
+        .prefetch_related("orders")
+        .order_by("label_id")
     )
     return render(
         request,

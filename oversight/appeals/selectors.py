@@ -14,6 +14,7 @@ from accounts.selectors import memberships_for, user_is_regulator
 from certification.models import Application, ApplicationEvent, Status
 from certification.workflow import Action
 from labels.models import Label, LabelEvent, LabelStatus
+from labels.services import NOT_LIFTED_BY_THE_BODY
 from oversight.appeals.models import Appeal, AppealKind, AppealStatus
 
 RELATED = ("enterprise", "body", "application", "application__product", "label", "decider")
@@ -48,20 +49,38 @@ def appealable_decisions(user: User) -> dict[str, list]:
         created_at__gte=since,
         appeal__isnull=True,
     )
+    # The latest suspension or withdrawal of each label in force (a family's decision through
+    # the certificate's own label), when the body took it: what ``appeal_file`` accepts.
     label_events = (
         LabelEvent.objects.select_related("label__certificate__product")
         .filter(
             label__certificate__enterprise_id__in=enterprise_ids,
             label__superseded_by__isnull=True,
-            created_at__gte=since,
-            appeal__isnull=True,
+            label__variant__isnull=True,
         )
         .filter(
             Q(action="suspended", label__status=LabelStatus.SUSPENDED)
             | Q(action="revoked", label__status=LabelStatus.REVOKED)
         )
+        .order_by("label_id", "-created_at", "-pk")
     )
-    return {"refusals": list(refusals), "label_events": list(label_events)}
+    latest: dict[int, LabelEvent] = {}
+    for event in label_events:
+        latest.setdefault(event.label_id, event)
+    appealed = set(
+        Appeal.objects.filter(label_event__in=list(latest.values())).values_list(
+            "label_event_id", flat=True
+        )
+    )
+    appealable = [
+        event
+        for event in latest.values()
+        if event.created_at >= since
+        and event.reason_code not in NOT_LIFTED_BY_THE_BODY
+        and event.pk not in appealed
+    ]
+    appealable.sort(key=lambda event: (event.created_at, event.pk), reverse=True)
+    return {"refusals": list(refusals), "label_events": appealable}
 
 
 # The guards of the two steps only the appeal service takes, in the transaction in which it

@@ -24,6 +24,7 @@ from certification.workflow import Action
 from config.uploads import check_upload
 from labels import services as label_services
 from labels.models import Label, LabelStatus, ReasonCode
+from labels.services import NOT_LIFTED_BY_THE_BODY
 from oversight.appeals.models import Appeal, AppealAttachment, AppealEvent, AppealKind
 from oversight.appeals.workflow import (
     APPEAL_TRANSITIONS,
@@ -65,7 +66,31 @@ def _decision_appealed(kind: str, application: Application | None, label: Label 
             _("The label is %(status)s: there is no such decision to appeal.")
             % {"status": label.get_status_display()}
         )
-    return label.events.filter(action=expected[1]).latest("created_at", "pk")
+    decision = label.events.filter(action=expected[1]).latest("created_at", "pk")
+    if decision.reason_code in NOT_LIFTED_BY_THE_BODY:
+        raise TransitionNotAllowed(
+            _(
+                "This decision was taken by the regulator or its random-sampling inspector, not "
+                "by the certification body: contest it with the regulator, not by an appeal to "
+                "the body."
+            )
+        )
+    return decision
+
+
+def decision_in_force(appeal: Appeal) -> bool:
+    """Whether the suspension or withdrawal ``appeal`` contests is still the label's latest:
+    an overturn then lifts that decision, and not one taken since for another reason."""
+    expected: dict[str, str] = {
+        AppealKind.SUSPENSION: "suspended",
+        AppealKind.WITHDRAWAL: "revoked",
+    }
+    if appeal.label is None or appeal.kind not in expected:
+        return True
+    latest = (
+        appeal.label.events.filter(action=expected[appeal.kind]).order_by("-created_at", "-pk")
+    ).first()
+    return latest is not None and latest.pk == appeal.label_event_id
 
 
 def appeal_file(
@@ -111,6 +136,15 @@ def appeal_file(
                 raise GuardFailed(
                     "appeal_once",
                     _("This label version was superseded: appeal through the version in force."),
+                )
+            if label.variant_id is not None:
+                # …and every label of its product family: appealed once, through its own label.
+                raise GuardFailed(
+                    "appeal_once",
+                    _(
+                        "A decision on the certificate reaches every variant of the product "
+                        "family: appeal it through the certificate's own label."
+                    ),
                 )
             application = label.certificate.application
         if not user_has_role(actor, Role.ENTERPRISE_ADMIN, application.enterprise):
@@ -247,6 +281,14 @@ def _apply_overturn(appeal: Appeal, actor: User) -> None:
             application_id=appeal.application_id,
             action=Action.REOPEN_ON_APPEAL,
             comment=reason,
+        )
+    elif not decision_in_force(appeal):
+        raise TransitionNotAllowed(
+            _(
+                "The label's status was decided again since this appeal was filed: overturning "
+                "it would undo that later decision. Uphold the appeal or decide the label's "
+                "status itself."
+            )
         )
     elif appeal.kind == AppealKind.SUSPENSION:
         assert appeal.label_id is not None  # an appeal of a suspension names its label

@@ -7,6 +7,7 @@ from accounts.models import Organisation
 from accounts.roles import OrganisationKind
 from audits.chain.selectors import EntryFilters
 from certification.models import Application, Certificate
+from config.forms import period_checked
 
 
 def date_input() -> forms.DateInput:
@@ -49,6 +50,11 @@ class EntryFilterForm(forms.Form):
         if not found:
             raise forms.ValidationError(_("No certificate has this number."))
         return found[0]
+
+    def clean(self) -> dict:
+        super().clean()
+        period_checked(self.cleaned_data.get("since"), self.cleaned_data.get("until"))
+        return self.cleaned_data
 
     def filters(self) -> EntryFilters:
         data = self.cleaned_data

@@ -21,7 +21,7 @@ from accounts.selectors import user_has_role, user_roles
 from audits.models import TeamMember
 from audits.selectors import blacklist_ensure_clear
 from certification.errors import GuardFailed
-from certification.models import ApplicationEvent
+from certification.models import ApplicationEvent, CertificateStatus
 from certification.workflow import Action as ApplicationAction
 from oversight.complaints.models import (
     Complaint,
@@ -146,6 +146,15 @@ def reason_given(ctx: ComplaintContext) -> None:
         raise GuardFailed("reason_given", _("Give the reasons for the decision."))
 
 
+# The actions that act on the complaint's certificate, and the statuses it can take them in.
+ON_THE_CERTIFICATE = {
+    ComplaintAction.SUSPEND_LABEL,
+    ComplaintAction.REVOKE_LABEL,
+    ComplaintAction.SPECIAL_SURVEILLANCE,
+}
+IN_FORCE = (CertificateStatus.VALID, CertificateStatus.SUSPENDED)
+
+
 def outcome_consistent(ctx: ComplaintContext) -> None:
     if ctx.outcome not in ComplaintOutcome.values:
         raise GuardFailed("outcome_consistent", _("Choose whether the complaint is founded."))
@@ -160,6 +169,22 @@ def outcome_consistent(ctx: ComplaintContext) -> None:
         )
     if {ComplaintAction.SUSPEND_LABEL, ComplaintAction.REVOKE_LABEL} <= actions:
         raise GuardFailed("outcome_consistent", _("Suspend or withdraw the label, not both."))
+    if {ComplaintAction.REVOKE_LABEL, ComplaintAction.SPECIAL_SURVEILLANCE} <= actions:
+        raise GuardFailed(
+            "outcome_consistent",
+            _(
+                "A withdrawn certificate is not surveilled: withdraw the label, or order a "
+                "special surveillance (with a suspension if need be)."
+            ),
+        )
+    if actions & ON_THE_CERTIFICATE and ctx.complaint.certificate.status not in IN_FORCE:
+        raise GuardFailed(
+            "outcome_consistent",
+            _(
+                "The certificate is no longer in force: its label cannot be suspended, "
+                "withdrawn or surveilled."
+            ),
+        )
     if ComplaintAction.FINDING_AGAINST_BODY in actions and not ctx.finding.strip():
         raise GuardFailed("outcome_consistent", _("Write the finding against the body."))
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Province
 from accounts.roles import OrganisationKind
 from certification.models import ProductCategory
+from config.forms import period_checked
 
 DEFAULT_PERIOD_MONTHS = 12  # the current month and the eleven before it
 
@@ -110,16 +111,7 @@ class DashboardFilterForm(forms.Form):
     def clean(self) -> dict:
         super().clean()
         cleaned = self.cleaned_data
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        earliest, latest = date(2000, 1, 1), timezone.localdate() + timedelta(days=366)
-        for day in (start, end):
-            if day is not None and not earliest <= day <= latest:
-                raise forms.ValidationError(
-                    _("Choose dates between %(earliest)s and %(latest)s.")
-                    % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
-                )
-        if start and end and start > end:
-            raise forms.ValidationError(_("The period ends before it starts."))
+        period_checked(cleaned.get("date_from"), cleaned.get("date_to"))
         return cleaned
 
 

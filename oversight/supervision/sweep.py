@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Membership, User
 from accounts.roles import Role
@@ -36,6 +36,7 @@ from certification.models import Certificate, CertificateStatus, Notification
 from certification.notifications import notification_emails_queue
 from labels.models import ReasonCode
 from labels.services import certificate_status_apply, certificate_suspension_reason_change
+from oversight.blacklist import blacklist_effects_due
 from oversight.models import SupervisionNotice, Surveillance, SurveillanceStatus
 
 IN_FORCE = [CertificateStatus.VALID, CertificateStatus.SUSPENDED]
@@ -54,13 +55,21 @@ class Change:
         return f"{self.number} {self.old} -> {self.new} {self.reason_code}"
 
 
+# Stored as written here, in the catalogue's source language; the pages show them in the
+# reader's language (``{% translate label.status_reason %}`` finds them in the catalogue).
 REASON_TEXT: dict[str, str] = {
-    ReasonCode.VALIDITY_ENDED: "Validity period ended.",
-    ReasonCode.SUSPENSION_MAX_EXCEEDED: "Suspension not lifted within its maximum length.",
-    ReasonCode.VOLUNTARY_ENDED: "End of the voluntary suspension.",
-    ReasonCode.SURVEILLANCE_OVERDUE: "Surveillance not completed by its due date and grace.",
-    ReasonCode.DECISION_OVERDUE: "Confirmed nonconformity not decided in time.",
-    ReasonCode.FINDINGS_OVERDUE: "Surveillance findings not answered by their deadline.",
+    ReasonCode.VALIDITY_ENDED: gettext_noop("Validity period ended."),
+    ReasonCode.SUSPENSION_MAX_EXCEEDED: gettext_noop(
+        "Suspension not lifted within its maximum length."
+    ),
+    ReasonCode.VOLUNTARY_ENDED: gettext_noop("End of the voluntary suspension."),
+    ReasonCode.SURVEILLANCE_OVERDUE: gettext_noop(
+        "Surveillance not completed by its due date and grace."
+    ),
+    ReasonCode.DECISION_OVERDUE: gettext_noop("Confirmed nonconformity not decided in time."),
+    ReasonCode.FINDINGS_OVERDUE: gettext_noop(
+        "Surveillance findings not answered by their deadline."
+    ),
 }
 
 
@@ -212,6 +221,7 @@ def supervision_sweep(*, as_of: date, dry_run: bool = False) -> list[Change]:
         return changes
     done = [change for change in changes if change_apply(change, as_of)]
     _voluntary_ends_overdue(as_of)
+    blacklist_effects_due(as_of)  # listings that came into force since they were made
     notices_send(as_of)
     return done
 

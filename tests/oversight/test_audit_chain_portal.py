@@ -124,6 +124,28 @@ def test_an_unknown_reference_is_a_field_error(world, chained) -> None:
     assert export["Content-Type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    ("since", "until", "message"),
+    [
+        ("", "9999-12-31", "Choose dates between"),
+        ("1970-01-01", "", "Choose dates between"),
+        ("2026-05-02", "2026-05-01", "The period ends before it starts."),
+    ],
+)
+def test_a_period_out_of_range_is_a_form_error(world, chained, since, until, message) -> None:
+    client = client_as(world.regulator)
+    response = client.get(LIST, {"since": since, "until": until})
+    assert response.status_code == 200
+    assert message in response.context["form"].non_field_errors()[0]
+    assert _seqs(response) == []
+    for fmt in ("csv", "jsonl"):
+        export = client.get(
+            reverse("audit_chain:export", args=[fmt]), {"since": since, "until": until}
+        )
+        assert export.status_code == 400
+        assert export["Content-Type"] == "application/problem+json"
+
+
 def test_pages_keep_the_filters(world, chained, monkeypatch) -> None:
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     client = client_as(world.regulator)

@@ -28,6 +28,7 @@ from labels.tasks import labels_issue_pending
 from labels.webhooks.models import WebhookDelivery
 from oversight.blacklist import blacklist_labels_order
 from oversight.models import BlacklistLabelOrder, BlacklistLabelReview
+from oversight.supervision.sweep import supervision_sweep
 from tests.factories import make_pdf
 from tests.oversight.conftest import bits
 
@@ -421,7 +422,7 @@ def test_one_order_suspends_every_flagged_label(
             ).count()
             == 1
         )
-    assert set(BlacklistLabelReview.objects.values_list("order_id", flat=True)) == {order.pk}
+    assert set(BlacklistLabelReview.objects.values_list("orders", flat=True)) == {order.pk}
 
 
 def test_a_special_surveillance_order_is_recorded_for_every_flagged_label(
@@ -446,9 +447,94 @@ def test_a_special_surveillance_order_is_recorded_for_every_flagged_label(
         1,
         "Check every label.",
     )
-    assert BlacklistLabelReview.objects.get(label=label).order == order
+    assert list(BlacklistLabelReview.objects.get(label=label).orders.all()) == [order]
     special = label.certificate.surveillances.get(kind="special")
     assert (special.status, special.reason) == ("due", "Check every label.")
+
+
+def test_a_listing_takes_effect_on_the_day_it_starts(world, issue_label, application_at) -> None:
+    label = issue_label()
+    application = application_at(Status.SUBMITTED)
+    start = timezone.localdate() + timedelta(days=60)
+    entry = blacklist_entry_create(
+        actor=world.regulator,
+        organisation=world.body,
+        reason="False certification conclusions.",
+        source_document="Notice 2027-3",
+        effective_from=start,
+    )
+    frozen = Notification.objects.filter(application=application, subject__contains="frozen")
+
+    assert not frozen.exists()
+    assert not BlacklistLabelReview.objects.exists()
+    with pytest.raises(WorkflowError, match="not in force today"):
+        blacklist_labels_order(
+            actor=world.regulator, entry_id=entry.pk, kind="suspension", reason="Suspend."
+        )
+    with pytest.raises(ActorNotPermitted):
+        label_services.label_change_status(
+            actor=world.regulator, label_id=label.pk, action="suspend", reason="Suspend."
+        )
+
+    supervision_sweep(as_of=start - timedelta(days=1))
+    assert not frozen.exists()
+    supervision_sweep(as_of=start)
+    told = frozen.count()
+    assert told == 2  # the enterprise's administrator and member
+    assert list(BlacklistLabelReview.objects.values_list("label_id", flat=True)) == [label.pk]
+    supervision_sweep(as_of=start)  # once
+    assert frozen.count() == told
+    assert BlacklistEntry.objects.get(pk=entry.pk).effects_applied_at is not None
+
+
+def test_a_listing_that_has_ended_has_no_effects(world, issue_label, application_at) -> None:
+    label = issue_label()
+    application = application_at(Status.SUBMITTED)
+    today = timezone.localdate()
+    entry = blacklist_entry_create(
+        actor=world.regulator,
+        organisation=world.body,
+        reason="False certification conclusions.",
+        source_document="Notice 2026-1",
+        effective_from=today - timedelta(days=60),
+        effective_to=today - timedelta(days=30),
+    )
+
+    assert not Notification.objects.filter(application=application, subject__contains="frozen")
+    assert not BlacklistLabelReview.objects.exists()
+    with pytest.raises(WorkflowError):
+        blacklist_labels_order(
+            actor=world.regulator, entry_id=entry.pk, kind="suspension", reason="Suspend."
+        )
+    supervision_sweep(as_of=today)
+    assert not BlacklistLabelReview.objects.exists()
+    assert Label.objects.get(pk=label.pk).status == LabelStatus.VALID
+
+
+def test_each_label_takes_each_kind_of_order_once(world, issue_label, list_subject) -> None:
+    label = issue_label()
+    entry = list_subject(world.body)
+    suspension = blacklist_labels_order(
+        actor=world.regulator, entry_id=entry.pk, kind="suspension", reason="Suspend them all."
+    )
+
+    surveillance = blacklist_labels_order(
+        actor=world.regulator,
+        entry_id=entry.pk,
+        kind="special_surveillance",
+        reason="Then check them.",
+    )
+
+    review = BlacklistLabelReview.objects.get(label=label)
+    assert set(review.orders.all()) == {suspension, surveillance}
+    assert [r.label_id for r in suspension.reviews.all()] == [label.pk]
+    for kind in ("suspension", "special_surveillance"):
+        with pytest.raises(WorkflowError, match="already has this order"):
+            blacklist_labels_order(
+                actor=world.regulator, entry_id=entry.pk, kind=kind, reason="Again."
+            )
+    assert BlacklistLabelOrder.objects.filter(entry=entry).count() == 2
+    assert label.certificate.surveillances.filter(kind="special").count() == 1
 
 
 @pytest.mark.parametrize(

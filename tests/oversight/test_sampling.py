@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.roles import Role
-from audits.models import BlacklistEntry
+from audits.models import BlacklistEntry, PeerReview
 from certification.errors import ActorNotPermitted
 from certification.models import CertificateStatus
 from oversight.models import SamplingDraw, SamplingItem
@@ -120,6 +120,27 @@ def test_the_issuing_bodys_staff_are_never_drawn_as_inspectors(population, world
         assert not item.inspector.memberships.filter(
             organisation=item.certificate.enterprise
         ).exists()
+
+
+@pytest.mark.parametrize("seed", [f"seed-{n}" for n in range(20)])
+def test_who_took_part_in_the_certification_is_never_its_inspector(
+    world, issue_label, seed
+) -> None:
+    """The built application's evaluation team, its peer reviewer (of a second body) and
+    whoever took a step of its procedure."""
+    label = issue_label()
+    application = label.certificate.application
+    took_part = (
+        set(application.team.values_list("user_id", flat=True))
+        | set(PeerReview.objects.filter(application=application).values_list("reviewer", flat=True))
+        | set(application.events.exclude(actor=None).values_list("actor_id", flat=True))
+    )
+    assert world.peer_reviewer.pk in took_part
+
+    (item,) = sampling_draw_compute(seed=seed, size=1).items
+
+    assert item.certificate == label.certificate
+    assert item.inspector.pk not in took_part
 
 
 def test_the_pool_is_reviewers_of_active_bodies_and_regulators_not_the_blacklisted(

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from audits.services import blacklist_entry_create
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
-from certification.models import Notification
-from labels.models import Label, LabelEvent
+from certification.models import Certificate, Notification
+from labels.models import Label, LabelEvent, ReasonCode
 from oversight.complaints import services
 from oversight.complaints.models import Complaint, ComplaintEvent, ComplaintStatus
 from oversight.complaints.selectors import complaints_overdue
@@ -117,15 +117,28 @@ def test_complaint_transition(
 # --- the uninvolved handler ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("involved", ["decision_maker", "reviewer", "technical_reviewer"])
-def test_an_involved_person_cannot_be_assigned(world, submit, involved) -> None:
+@pytest.mark.parametrize(
+    ("involved", "why"),
+    [
+        ("decision_maker", "reviewed or decided this certification"),
+        ("reviewer", "evaluation team"),
+        ("technical_reviewer", "reviewed or decided this certification"),
+    ],
+)
+def test_an_involved_person_cannot_be_assigned(world, submit, involved, why) -> None:
+    from accounts.roles import Role
+    from tests.factories import MembershipFactory
+
+    person = world.persona(involved)
+    if not person.memberships.filter(organisation=world.body, role=Role.DECISION_MAKER).exists():
+        # A handler's role, so that only the involvement refuses them.
+        MembershipFactory(user=person, organisation=world.body, role=Role.DECISION_MAKER)
     complaint = submit()
     before = snapshot(complaint)
     with pytest.raises(GuardFailed) as error:
-        services.complaint_assign(
-            actor=world.body_admin, complaint_id=complaint.pk, handler=world.persona(involved)
-        )
+        services.complaint_assign(actor=world.body_admin, complaint_id=complaint.pk, handler=person)
     assert error.value.guard == "handler_uninvolved"
+    assert why in error.value.message
     assert snapshot(complaint) == before
 
 
@@ -265,8 +278,7 @@ def test_overdue_complaints(world, submit, complaint_at) -> None:
 # --- outcomes -----------------------------------------------------------------------------
 
 
-def decide(world, complaint_at, **options):
-    complaint = complaint_at(S.INVESTIGATING)
+def decide_on(world, complaint: Complaint, **options) -> Complaint:
     services.complaint_transition(
         actor=world.body_admin,
         complaint_id=complaint.pk,
@@ -275,6 +287,10 @@ def decide(world, complaint_at, **options):
         **options,
     )
     return Complaint.objects.get(pk=complaint.pk)
+
+
+def decide(world, complaint_at, **options):
+    return decide_on(world, complaint_at(S.INVESTIGATING), **options)
 
 
 def test_unfounded_changes_nothing_on_the_label(
@@ -377,6 +393,11 @@ def test_special_surveillance_is_recorded(world, complaint_at) -> None:
             "Suspend or withdraw the label, not both.",
         ),
         (
+            {"outcome": "founded", "actions": ["revoke_label", "special_surveillance"]},
+            "A withdrawn certificate is not surveilled: withdraw the label, or order a special "
+            "surveillance (with a suspension if need be).",
+        ),
+        (
             {"outcome": "founded", "actions": ["finding_against_body"]},
             "Write the finding against the body.",
         ),
@@ -398,6 +419,26 @@ def test_inconsistent_outcomes_are_refused(world, complaint_at, options, message
     assert snapshot(complaint) == before
 
 
+@pytest.mark.parametrize("action", ["suspend_label", "revoke_label", "special_surveillance"])
+def test_no_label_action_once_the_certificate_has_expired(world, complaint_at, action) -> None:
+    complaint = complaint_at(S.INVESTIGATING)
+    Certificate.objects.filter(pk=complaint.certificate_id).update(status="expired")
+    before = snapshot(complaint)
+    with pytest.raises(GuardFailed) as error:
+        decide_on(world, complaint, outcome="founded", actions=[action])
+    assert error.value.message.startswith("The certificate is no longer in force")
+    assert snapshot(complaint) == before
+    # What does not act on the certificate is still decided.
+    decided = decide_on(
+        world,
+        complaint,
+        outcome="founded",
+        actions=["finding_against_body"],
+        finding="The body did not check the meter readings.",
+    )
+    assert decided.status == S.DECIDED
+
+
 def test_a_decision_without_reasons_is_refused(world, complaint_at) -> None:
     complaint = complaint_at(S.INVESTIGATING)
     before = snapshot(complaint)
@@ -417,14 +458,15 @@ def test_a_label_action_the_label_refuses_undoes_the_whole_decision(world, compl
     from labels.services import label_change_status
 
     complaint = complaint_at(S.INVESTIGATING)
-    label_change_status(
-        actor=world.body_admin,
+    label_change_status(  # a suspension the body may not make its own
+        actor=None,
         label_id=complaint.label_id,
-        action="revoke",
-        reason="Product discontinued.",
+        action="suspend",
+        reason="Ordered by the regulator.",
+        reason_code=ReasonCode.REGULATOR_ORDER,
     )
     before = snapshot(complaint)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(TransitionNotAllowed, match="until the regulator lifts it"):
         services.complaint_transition(
             actor=world.body_admin,
             complaint_id=complaint.pk,

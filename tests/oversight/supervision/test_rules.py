@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.test import Client
 
 from audits.models import FindingStatus, Severity
 from certification.errors import TransitionNotAllowed
@@ -182,6 +183,21 @@ def test_overdue_surveillance_suspends_after_the_grace(certificate) -> None:
         date(2027, 2, 10),
         date(2027, 8, 9),
     )
+
+
+def test_the_sweeps_reason_is_shown_in_the_readers_language(certificate) -> None:
+    label = label_of(certificate)
+    sweep(date(2027, 2, 10))
+
+    reasons = {}
+    for language in ("en", "zh-hans"):
+        page = Client().get(f"/labels/{label.serial}/?lang={language}")
+        reasons[language] = [
+            line for line in page.content.decode().splitlines() if "verdict-reason" in line
+        ]
+    assert "Surveillance not completed by its due date and grace." in reasons["en"][0]
+    assert "监督未在到期日及宽限期内完成" in reasons["zh-hans"][0]
+    assert "Surveillance not completed" not in reasons["zh-hans"][0]
 
 
 def test_suspended_past_the_maximum_is_withdrawn(certificate) -> None:
