@@ -5,8 +5,10 @@ signals: models stay thin). The label's stored answers are then marked stale in 
 so no reader is served them after it commits, and a task renders them afresh once it has
 committed; the HTTP cache in front, if any, is told to drop its copies (``proxy``). The render
 locks the row first and reads the label after, so it always renders the latest committed state;
-a change that commits during a render marks the row stale again, and its own task follows. A
-lost task leaves the stale flag, which the sweep finds (``answers_refresh``).
+a change marks its rows even when they are already stale, so its write holds their lock until it
+commits: a render due for an earlier change waits for it and renders it, and a render under way
+is followed by the change's own task. A lost task leaves the stale flag, which the sweep finds
+(``answers_refresh``).
 
 The answers are the live views' own output: the API representation (``label_representation``),
 the public page (``page.page_context`` and its template, as an anonymous visitor gets it, in

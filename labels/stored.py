@@ -189,16 +189,22 @@ def api_json(value: Any) -> bytes:
 
 def answers_mark_stale(label_ids: Iterable[int]) -> list[int]:
     """In the transaction that changes these labels: their stored answers are no longer served
-    (a row is made for a new label). Returns the ids, for the render after the commit."""
+    (a row is made for a new label). Returns the ids, for the render after the commit.
+
+    Every row is written, even one already stale: the write holds its lock until the change
+    commits, so a render still due for an earlier change (which locks the row before it reads
+    the label) waits and then renders this change, instead of rendering the state before it
+    and marking the row current."""
     ids = sorted(set(label_ids))
     LabelAnswer.objects.bulk_create([LabelAnswer(label_id=pk) for pk in ids], ignore_conflicts=True)
-    LabelAnswer.objects.filter(label_id__in=ids, stale=False).update(stale=True)
+    LabelAnswer.objects.filter(label_id__in=ids).update(stale=True)
     return ids
 
 
 def answers_mark_stale_for_body(body_id: int) -> int:
     """A body's signing key was made, rotated or revoked: the public page's signature check of
-    every label of the body may read differently. The sweep renders them again."""
-    return LabelAnswer.objects.filter(
-        stale=False, label__certificate__certification_body_id=body_id
-    ).update(stale=True)
+    every label of the body may read differently. The sweep renders them again. Rows already
+    stale are written too, for the lock (``answers_mark_stale``)."""
+    return LabelAnswer.objects.filter(label__certificate__certification_body_id=body_id).update(
+        stale=True
+    )

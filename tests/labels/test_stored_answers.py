@@ -7,8 +7,9 @@ import hashlib
 import json
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -168,3 +169,30 @@ def test_the_sweep_renders_answers_of_an_older_format(label):
     LabelAnswer.objects.filter(label=label).update(format=stored.FORMAT - 1)
     assert answers.answers_refresh() == 1
     assert LabelAnswer.objects.get(label=label).format == stored.FORMAT
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_change_locks_its_answers_even_when_a_render_is_still_due(label):
+    """A render still due for an earlier change locks the row before it reads the label: the
+    next change's mark must hold that lock until it commits, or that render would store the
+    state before it as current (and the change's own render would find nothing to do)."""
+    LabelAnswer.objects.filter(label=label).update(stale=True)  # the earlier change's render
+    settings = connection.settings_dict
+    with transaction.atomic():
+        stored.answers_mark_stale([label.pk])
+        with (
+            psycopg.connect(
+                dbname=settings["NAME"],
+                host=settings["HOST"],
+                port=settings["PORT"] or None,
+                user=settings["USER"],
+                password=settings["PASSWORD"] or None,
+                autocommit=True,
+            ) as render,
+            pytest.raises(psycopg.errors.LockNotAvailable),
+        ):
+            render.execute(
+                "SELECT 1 FROM labels_labelanswer WHERE label_id = %s FOR UPDATE NOWAIT",
+                [label.pk],
+            )
