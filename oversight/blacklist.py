@@ -70,17 +70,19 @@ def blacklist_effects_due(as_of: date) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    applied = 0
     for pk in ids:
         with transaction.atomic():
             entry = (
                 BlacklistEntry.objects.select_for_update(of=("self",), no_key=True)
-                .filter(pk=pk, effects_applied_at__isnull=True)
+                .filter(blacklist_in_force(as_of), pk=pk, effects_applied_at__isnull=True)
                 .select_related("organisation")
                 .first()
             )
-            if entry is not None:  # else another sweep took it
+            if entry is not None:  # else another sweep took it, or it was delisted since
                 blacklist_listing_effects(entry)
-    return len(ids)
+                applied += 1
+    return applied
 
 
 def _notify_frozen(entry: BlacklistEntry, applications: list[Application]) -> None:

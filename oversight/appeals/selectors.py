@@ -57,6 +57,8 @@ def appealable_decisions(user: User) -> dict[str, list]:
             label__certificate__enterprise_id__in=enterprise_ids,
             label__superseded_by__isnull=True,
             label__variant__isnull=True,
+            # A label whose latest decision is older has none in the window either.
+            created_at__gte=since,
         )
         .filter(
             Q(action="suspended", label__status=LabelStatus.SUSPENDED)
@@ -75,12 +77,31 @@ def appealable_decisions(user: User) -> dict[str, list]:
     appealable = [
         event
         for event in latest.values()
-        if event.created_at >= since
-        and event.reason_code not in NOT_LIFTED_BY_THE_BODY
+        if event.reason_code not in NOT_LIFTED_BY_THE_BODY
         and event.pk not in appealed
+        and not withdrawal_under_regulators_suspension(event)
     ]
     appealable.sort(key=lambda event: (event.created_at, event.pk), reverse=True)
     return {"refusals": list(refusals), "label_events": appealable}
+
+
+def withdrawal_under_regulators_suspension(decision: LabelEvent) -> bool:
+    """Whether a withdrawal came while the label was under a suspension only the regulator
+    lifts: overturning it would give back a valid label the regulator had suspended."""
+    if decision.action != "revoked":
+        return False
+    before = (
+        LabelEvent.objects.filter(
+            label_id=decision.label_id, action__in=("suspended", "restored"), pk__lt=decision.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return (
+        before is not None
+        and before.action == "suspended"
+        and before.reason_code in NOT_LIFTED_BY_THE_BODY
+    )
 
 
 # The guards of the two steps only the appeal service takes, in the transaction in which it

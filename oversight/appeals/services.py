@@ -26,6 +26,7 @@ from labels import services as label_services
 from labels.models import Label, LabelStatus, ReasonCode
 from labels.services import NOT_LIFTED_BY_THE_BODY
 from oversight.appeals.models import Appeal, AppealAttachment, AppealEvent, AppealKind
+from oversight.appeals.selectors import withdrawal_under_regulators_suspension
 from oversight.appeals.workflow import (
     APPEAL_TRANSITIONS,
     DECIDER_ROLES,
@@ -67,12 +68,14 @@ def _decision_appealed(kind: str, application: Application | None, label: Label 
             % {"status": label.get_status_display()}
         )
     decision = label.events.filter(action=expected[1]).latest("created_at", "pk")
-    if decision.reason_code in NOT_LIFTED_BY_THE_BODY:
+    if decision.reason_code in NOT_LIFTED_BY_THE_BODY or withdrawal_under_regulators_suspension(
+        decision
+    ):
         raise TransitionNotAllowed(
             _(
-                "This decision was taken by the regulator or its random-sampling inspector, not "
-                "by the certification body: contest it with the regulator, not by an appeal to "
-                "the body."
+                "This decision was taken by the regulator or its random-sampling inspector, or "
+                "while a suspension of theirs was in force: contest it with the regulator, not "
+                "by an appeal to the body."
             )
         )
     return decision

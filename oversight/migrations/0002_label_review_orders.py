@@ -9,6 +9,14 @@ def orders_copied(apps, schema_editor):
         review.orders.add(review.order_id)
 
 
+def first_order_kept(apps, schema_editor):
+    """Back to one order per review: its first."""
+    Review = apps.get_model("oversight", "BlacklistLabelReview")
+    for review in Review.objects.filter(orders__isnull=False).distinct().iterator():
+        review.order_id = review.orders.order_by("ordered_at", "pk").first().pk
+        review.save(update_fields=["order"])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("oversight", "0001_initial"),
@@ -22,7 +30,7 @@ class Migration(migrations.Migration):
                 blank=True, related_name="reviews", to="oversight.blacklistlabelorder"
             ),
         ),
-        migrations.RunPython(orders_copied, migrations.RunPython.noop),
+        migrations.RunPython(orders_copied, first_order_kept),
         migrations.RemoveField(
             model_name="blacklistlabelreview",
             name="order",

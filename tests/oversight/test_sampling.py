@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.roles import Role
-from audits.models import BlacklistEntry, PeerReview
+from audits.models import BlacklistEntry, PeerReview, TeamMember
 from certification.errors import ActorNotPermitted
-from certification.models import CertificateStatus
+from certification.models import ApplicationEvent, CertificateStatus
 from oversight.models import SamplingDraw, SamplingItem
 from oversight.sampling import (
     allocate,
@@ -130,12 +130,24 @@ def test_who_took_part_in_the_certification_is_never_its_inspector(
     whoever took a step of its procedure."""
     label = issue_label()
     application = label.certificate.application
+    # People of other bodies, who are in the pool: a technical expert on the team, and someone
+    # who took a step of the procedure (the World's own staff are out as the issuing body's).
+    expert = member_of(world.peer_body, Role.REVIEWER, username="expert-y")
+    TeamMember.objects.create(application=application, user=expert)
+    stepped = member_of(world.peer_body, Role.REVIEWER, username="stepped-y")
+    ApplicationEvent.objects.create(
+        application=application,
+        actor=stepped,
+        action="accept",
+        from_status="submitted",
+        to_status="accepted",
+    )
     took_part = (
         set(application.team.values_list("user_id", flat=True))
         | set(PeerReview.objects.filter(application=application).values_list("reviewer", flat=True))
         | set(application.events.exclude(actor=None).values_list("actor_id", flat=True))
     )
-    assert world.peer_reviewer.pk in took_part
+    assert {world.peer_reviewer.pk, expert.pk, stepped.pk} <= took_part
 
     (item,) = sampling_draw_compute(seed=seed, size=1).items
 

@@ -216,3 +216,36 @@ def test_a_family_decision_is_appealed_once_through_the_certificate_label(
         actor=world.enterprise_admin, kind="suspension", reasons="Unfair.", label_id=own.pk
     )
     assert Appeal.objects.count() == 1
+
+
+def test_a_withdrawal_under_the_regulators_suspension_is_not_appealed_to_the_body(
+    world, issue_label
+) -> None:
+    """Overturned, it would give back a valid label the regulator had suspended."""
+    label = issue_label()
+    reinspection_suspends(world, label)
+    label_services.label_change_status(
+        actor=world.decision_maker, label_id=label.pk, action="revoke", reason="Withdrawn."
+    )
+
+    assert appeal_selectors.appealable_decisions(world.enterprise_admin)["label_events"] == []
+    with pytest.raises(TransitionNotAllowed, match="contest it with the regulator"):
+        appeals.appeal_file(
+            actor=world.enterprise_admin, kind="withdrawal", reasons="Unfair.", label_id=label.pk
+        )
+    assert not Appeal.objects.exists()
+
+
+def test_a_withdrawal_of_the_bodys_own_suspension_is_appealed(world, issue_label) -> None:
+    label = issue_label()
+    for action in ("suspend", "revoke"):
+        label_services.label_change_status(
+            actor=world.decision_maker, label_id=label.pk, action=action, reason="Data gaps."
+        )
+
+    offered = appeal_selectors.appealable_decisions(world.enterprise_admin)["label_events"]
+    assert [event.action for event in offered] == ["revoked"]
+    appeals.appeal_file(
+        actor=world.enterprise_admin, kind="withdrawal", reasons="Unfair.", label_id=label.pk
+    )
+    assert Appeal.objects.count() == 1
