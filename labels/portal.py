@@ -115,11 +115,7 @@ def label_export(
 def label_manage(request: AuthenticatedHttpRequest, serial: str) -> HttpResponse:
     label = selectors.label_get_for_actor(request.user, serial)
     manages = selectors.user_manages_label(request.user, label)
-    actions = (
-        [a for a in services.LABEL_ACTIONS if (label.status, a) in services.LABEL_TRANSITIONS]
-        if manages
-        else []
-    )
+    actions = services.label_actions_for(request.user, label, manages)
     return render(
         request,
         "labels/manage.html",
@@ -153,6 +149,9 @@ def label_status_change(request: AuthenticatedHttpRequest, serial: str) -> HttpR
             label_id=label.pk,
             action=form.cleaned_data["action"],
             reason=form.cleaned_data["reason"],
+            reason_code=services.reason_code_of(
+                request.user, selectors.user_manages_label(request.user, label)
+            ),
         )
     except WorkflowError as error:
         messages.error(request, error.message)

@@ -413,6 +413,35 @@ def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
     _ensure_body_admin(actor, body)
 
 
+def label_actions_for(actor: User, label: Label, manages: bool) -> list[str]:
+    """The status changes ``actor`` may make to ``label`` by hand (the portal's buttons), as
+    ``label_change_status`` accepts them; ``manages``: a person of the issuing body who decides.
+    The body does not lift a suspension only the regulator lifts; the regulator lifts it, and
+    suspends a label flagged under a listing in force."""
+    possible = [a for a in LABEL_ACTIONS if (label.status, a) in LABEL_TRANSITIONS]
+    regulators = label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
+    if manages:
+        return [a for a in possible if not (a == "restore" and regulators)]
+    if not user_is_regulator(actor):
+        return []
+    flagged = label.blacklist_reviews.filter(blacklist_in_force(prefix="entry__")).exists()
+    return [
+        a
+        for a in possible
+        if (a == "restore" and regulators) or (a in REGULATOR_ACTIONS and flagged)
+    ]
+
+
+def reason_code_of(actor: User, manages: bool) -> str:
+    """What a change ``actor`` makes by hand is recorded as: the regulator's order, or the
+    body's decision."""
+    return (
+        ReasonCode.REGULATOR_ORDER
+        if not manages and user_is_regulator(actor)
+        else (ReasonCode.BODY_DECISION)
+    )
+
+
 def label_change_status(
     *,
     actor: User | None,

@@ -451,3 +451,45 @@ def test_without_a_person_a_suspension_the_regulator_ordered_is_not_lifted(label
         )
 
     assert label_state(label) == before
+
+
+def test_the_regulator_lifts_its_suspension_in_the_portal_and_the_body_is_not_offered_it(
+    label, world, client_as, anon
+) -> None:
+    services.label_change_status(
+        actor=None,
+        label_id=label.pk,
+        action="suspend",
+        reason="Ordered by the regulator.",
+        reason_code=ReasonCode.REGULATOR_ORDER,
+    )
+    body_page = client_as(world.body_admin).get(manage_url(label)).content.decode()
+    assert 'data-testid="label-restore"' not in body_page
+    assert 'data-testid="label-revoke"' in body_page  # protecting the public stays the body's
+
+    client = client_as(world.regulator)
+    page = client.get(manage_url(label)).content.decode()
+    assert 'data-testid="label-restore"' in page
+    assert 'data-testid="label-revoke"' not in page
+
+    response = post_status(client, label, "restore", "Corrective action verified.")
+
+    assert messages_of(response) == [("success", "The label is now: Valid.")]
+    assert served_bits(anon, label) == {"revocation": False, "suspension": False}
+    event = label.events.last()
+    assert (event.action, event.actor, event.reason_code) == (
+        "restored",
+        world.regulator,
+        ReasonCode.REGULATOR_ORDER,
+    )
+
+
+def test_the_regulator_is_offered_nothing_on_a_label_of_the_bodys_own(
+    label, world, client_as
+) -> None:
+    services.label_change_status(
+        actor=world.body_admin, label_id=label.pk, action="suspend", reason="Data gaps."
+    )
+    page = client_as(world.regulator).get(manage_url(label))
+    assert page.status_code == 200
+    assert 'data-testid="form-' not in page.content.decode()
