@@ -398,19 +398,20 @@ def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
         return
     if action in INSPECTOR_ACTIONS and hooks.reinspection_assigned(actor, label.certificate_id):
         return
-    if (
-        action in REGULATOR_ACTIONS
-        and user_is_regulator(actor)
-        and label.blacklist_reviews.filter(blacklist_in_force(prefix="entry__")).exists()
-    ):
+    if user_is_regulator(actor) and _regulator_may(label, action):
         return
-    if (
-        action == "restore"
-        and user_is_regulator(actor)
-        and label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
-    ):
-        return  # the regulator lifts what it ordered or its re-inspection imposed
     _ensure_body_admin(actor, body)
+
+
+def _regulator_may(label: Label, action: str) -> bool:
+    """The regulator lifts a suspension it ordered or its re-inspection imposed, and suspends a
+    label flagged under a listing in force."""
+    if action == "restore":
+        return label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
+    return (
+        action in REGULATOR_ACTIONS
+        and label.blacklist_reviews.filter(blacklist_in_force(prefix="entry__")).exists()
+    )
 
 
 def label_actions_for(actor: User, label: Label, manages: bool) -> list[str]:
@@ -419,27 +420,20 @@ def label_actions_for(actor: User, label: Label, manages: bool) -> list[str]:
     The body does not lift a suspension only the regulator lifts; the regulator lifts it, and
     suspends a label flagged under a listing in force."""
     possible = [a for a in LABEL_ACTIONS if (label.status, a) in LABEL_TRANSITIONS]
-    regulators = label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
     if manages:
+        regulators = label.certificate.suspension_reason_code in NOT_LIFTED_BY_THE_BODY
         return [a for a in possible if not (a == "restore" and regulators)]
     if not user_is_regulator(actor):
         return []
-    flagged = label.blacklist_reviews.filter(blacklist_in_force(prefix="entry__")).exists()
-    return [
-        a
-        for a in possible
-        if (a == "restore" and regulators) or (a in REGULATOR_ACTIONS and flagged)
-    ]
+    return [a for a in possible if _regulator_may(label, a)]
 
 
 def reason_code_of(actor: User, manages: bool) -> str:
     """What a change ``actor`` makes by hand is recorded as: the regulator's order, or the
     body's decision."""
-    return (
-        ReasonCode.REGULATOR_ORDER
-        if not manages and user_is_regulator(actor)
-        else (ReasonCode.BODY_DECISION)
-    )
+    if not manages and user_is_regulator(actor):
+        return ReasonCode.REGULATOR_ORDER
+    return ReasonCode.BODY_DECISION
 
 
 def label_change_status(

@@ -49,6 +49,13 @@ def appeal_window_open(decision_at, now=None) -> bool:
     return now <= decision_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
 
 
+# What a label's appeal contests: the label's status, and the event that recorded the decision.
+LABEL_DECISIONS: dict[str, tuple[LabelStatus, str]] = {
+    AppealKind.SUSPENSION: (LabelStatus.SUSPENDED, "suspended"),
+    AppealKind.WITHDRAWAL: (LabelStatus.REVOKED, "revoked"),
+}
+
+
 def _decision_appealed(kind: str, application: Application | None, label: Label | None):
     """The recorded decision an appeal of `kind` contests, or a refusal with the reason."""
     if kind == AppealKind.REFUSAL:
@@ -57,11 +64,7 @@ def _decision_appealed(kind: str, application: Application | None, label: Label 
         return application.events.filter(action=Action.REFUSE).latest("created_at", "pk")
     if label is None:
         raise TransitionNotAllowed(_("Name the label whose suspension or withdrawal you appeal."))
-    expected_by_kind: dict[str, tuple[LabelStatus, str]] = {
-        AppealKind.SUSPENSION: (LabelStatus.SUSPENDED, "suspended"),
-        AppealKind.WITHDRAWAL: (LabelStatus.REVOKED, "revoked"),
-    }
-    expected = expected_by_kind[kind]
+    expected = LABEL_DECISIONS[kind]
     if label.status != expected[0]:
         raise TransitionNotAllowed(
             _("The label is %(status)s: there is no such decision to appeal.")
@@ -84,15 +87,10 @@ def _decision_appealed(kind: str, application: Application | None, label: Label 
 def decision_in_force(appeal: Appeal) -> bool:
     """Whether the suspension or withdrawal ``appeal`` contests is still the label's latest:
     an overturn then lifts that decision, and not one taken since for another reason."""
-    expected: dict[str, str] = {
-        AppealKind.SUSPENSION: "suspended",
-        AppealKind.WITHDRAWAL: "revoked",
-    }
-    if appeal.label is None or appeal.kind not in expected:
+    if appeal.label is None or appeal.kind not in LABEL_DECISIONS:
         return True
-    latest = (
-        appeal.label.events.filter(action=expected[appeal.kind]).order_by("-created_at", "-pk")
-    ).first()
+    action = LABEL_DECISIONS[appeal.kind][1]
+    latest = appeal.label.events.filter(action=action).order_by("-created_at", "-pk").first()
     return latest is not None and latest.pk == appeal.label_event_id
 
 
