@@ -37,6 +37,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Min
 from django.urls import reverse
 
+from audits.transparency.models import INDEX_BITS
+from audits.transparency.selectors import log_size
 from audits.transparency.services import log_append_encoded
 from certification.identifiers import gtin_check_digit
 from labels import answers, keys, statuslists, stored
@@ -298,6 +300,8 @@ class Seeder:
             "certificate": template.certificate_id,
             "template": template.pk,
             "kind": ISSUED,
+            # The settled part of each clone's proof (labels/stored.py), as the render finds it.
+            "log_size": log_size(),
         }
         # Only column expressions of this function are put in; every value is a parameter.
         statement = f"""
@@ -306,7 +310,14 @@ class Seeder:
             SELECT l.id, false, %(format)s, now(), l.valid_until,
                 l.serial || %(etag_middle)s || l.id || %(etag_end)s,
                 jsonb_build_array(jsonb_build_array(
-                    e.index, translate(encode(e.entry, 'base64'), E'\n', ''))),
+                    e.index, translate(encode(e.entry, 'base64'), E'\n', ''),
+                    translate(encode(coalesce((
+                        SELECT string_agg(n.hash, ''::bytea ORDER BY g.h)
+                        FROM generate_series(0, {INDEX_BITS - 1}) g(h)
+                        JOIN audits_lognode n
+                            ON n.key = (g.h::bigint << {INDEX_BITS}) | ((e.index >> g.h) # 1)
+                        WHERE ((e.index >> (g.h + 1)) + 1) << (g.h + 1) <= %(log_size)s
+                    ), ''::bytea), 'base64'), E'\n', ''))),
                 {filled("api")}, {filled("page_zh")}, {filled("page_en")},
                 %(badge_zh)s, %(badge_en)s
             FROM labels_label l

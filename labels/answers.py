@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from audits.transparency.models import LogEntry
+from audits.transparency.selectors import log_settled_proofs, log_size
 
 from . import proxy, stored
 from .apis import badge_of, etag_line, label_representation
@@ -97,12 +98,15 @@ def answers_refresh() -> int:
 
 
 def _render_into(row: LabelAnswer, label: Label) -> None:
-    entries = (
+    entries = list(
         LogEntry.objects.filter(subject=label.serial)
         .order_by("index")
         .values_list("index", "entry")
     )
-    row.log_entries = [[index, base64.b64encode(bytes(entry)).decode()] for index, entry in entries]
+    settled = log_settled_proofs([index for index, _entry in entries], log_size())
+    row.log_entries = [
+        [index, _base64(bytes(entry)), _base64(settled.get(index, b""))] for index, entry in entries
+    ]
     row.api = stored.api_json(label_representation(label, stored.LOG_SLOT)).decode()
     for language, column in stored.PAGE_COLUMNS.items():
         setattr(row, column, _page(label, language))
@@ -114,6 +118,10 @@ def _render_into(row: LabelAnswer, label: Label) -> None:
     row.format = stored.FORMAT
     row.rendered_at = timezone.now()
     row.stale = False
+
+
+def _base64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
 
 
 def _page(label: Label, language: str) -> str:

@@ -519,11 +519,13 @@ class LabelBatchApi(LabelLookupBase):
                 code="unchanged",
             )
         else:
-            results = []
-            for key in keys:
-                ((kind, value),) = key.items()
-                matched = [body for label, _line, body in found if label[kind] == value]
-                results.append((_RENDERER.render(key), matched))
+            named: dict[tuple[str, str], list[bytes]] = {}
+            for label, _line, body in found:
+                for kind, value in label.items():
+                    named.setdefault((kind, value), []).append(body)
+            results = [
+                (_RENDERER.render(key), named.get(next(iter(key.items())), [])) for key in keys
+            ]
             response = HttpResponse(_batch_body(results), content_type="application/json")
         response["ETag"] = etag
         patch_cache_control(response, max_age=CACHE_SECONDS)

@@ -255,7 +255,8 @@ class LabelAnswer(models.Model):
     # expired, which the stored answers do not say.
     fresh_until = models.DateTimeField(null=True, blank=True)
     etag_line = models.TextField(blank=True)
-    log_entries = models.JSONField(default=list, blank=True)  # [[leaf index, base64 entry], …]
+    # [[leaf index, base64 entry, base64 of the settled hashes of its proof], …] (labels/stored.py)
+    log_entries = models.JSONField(default=list, blank=True)
     # Text: PostgreSQL compresses it as it stores it (TOAST), about 3:1 for these answers.
     api = models.TextField(blank=True)
     page_zh = models.TextField(blank=True)

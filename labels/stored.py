@@ -7,11 +7,14 @@ part. An answer is served only while it is current: not marked stale, rendered
 by this code's ``FORMAT``, and not past ``fresh_until`` (the label then shows as expired).
 Otherwise the caller renders the answer live, as it always could.
 
-The transparency log's part cannot be stored: every answer gives inclusion proofs to the
+The transparency log's part cannot be stored whole: every answer gives inclusion proofs to the
 checkpoint current when it is read (CONTRACTS §5), and the checkpoint moves with every entry
 anyone appends. Stored bodies hold ``LOG_SLOT`` in its place, as their renderer writes it; a read
 fills it from the label's stored entries and the log's head, read in the same query as the
-answers, and one more query of the nodes of the proofs, for any number of labels.
+answers. Most of a proof never changes (its lowest hashes, inside the largest complete subtree
+that holds the leaf: ``merkle.settled_height``), so the renderer stores that part with each
+entry, and a read fetches only the upper nodes, which every proof shares and each process keeps
+(``NODE_MEMORY``): usually no query at all, at most one for any number of labels.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.utils.html import json_script
 from rest_framework.renderers import JSONRenderer
 
 from audits.transparency.checkpoints import entries_logs
+from audits.transparency.merkle import HASH_SIZE
 from audits.transparency.models import LogHead
 from audits.transparency.selectors import head_of
 from certification.models import Certificate
@@ -38,7 +42,7 @@ from .models import Label, LabelAnswer
 
 # Raise when what the renderer writes changes: rows of an older format are rendered afresh
 # (``manage.py label_answers``) and, until then, answered live.
-FORMAT = 2
+FORMAT = 3
 # Where the log's part goes: a NUL cannot occur in any stored text (PostgreSQL refuses it).
 LOG_SLOT = "\x00transparency-log\x00"
 LOG_SCRIPT_ID = "label-log"
@@ -55,7 +59,8 @@ class StoredAnswer:
     body: bytes  # LOG_SLOT where the log's part goes
     etag_line: str
     fresh_until: datetime | None
-    log_entries: list[tuple[int, bytes]]
+    # Each of the label's log entries: its index, its bytes and the settled part of its proof.
+    log_entries: list[tuple[int, bytes, list[bytes]]]
     log_head: tuple[int, bytes]  # the log's size and root, read in the same query
 
 
@@ -71,9 +76,16 @@ def _current(row: Sequence[Any], now: datetime) -> StoredAnswer | None:
         body=body.encode(),
         etag_line=etag_line,
         fresh_until=fresh_until,
-        log_entries=[(index, base64.b64decode(entry)) for index, entry in entries],
+        log_entries=[
+            (index, base64.b64decode(entry), _hashes(base64.b64decode(settled)))
+            for index, entry, settled in entries
+        ],
         log_head=head_of(size, frontier),
     )
+
+
+def _hashes(joined: bytes) -> list[bytes]:
+    return [joined[i : i + HASH_SIZE] for i in range(0, len(joined), HASH_SIZE)]
 
 
 # The single lookups in plain SQL: the hot path of every label read, where building the ORM's

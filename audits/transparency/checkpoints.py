@@ -104,14 +104,16 @@ def subjects_log(subjects: Iterable[str]) -> dict[str, dict[str, Any]]:
 
 
 def entries_logs(
-    groups: Sequence[Sequence[tuple[int, bytes]]], head: tuple[int, bytes] | None = None
+    groups: Sequence[Sequence[tuple[int, bytes, Sequence[bytes]]]],
+    head: tuple[int, bytes] | None = None,
 ) -> list[dict[str, Any]]:
-    """The log.json of each group of entries already read (a label's stored entries), all to
-    one current checkpoint, as ``subjects_log`` gives them: one query of the proofs' nodes, and
-    one of the head unless the caller read it (``head``)."""
+    """The log.json of each group of entries already read (a label's stored entries, with the
+    settled part of their proofs), all to one current checkpoint, as ``subjects_log`` gives
+    them: at most one query of the proofs' other nodes, and one of the head unless the caller
+    read it (``head``)."""
     size, note = checkpoint_signed(head=head)
     proved = iter(log_entries_proved([entry for group in groups for entry in group], size))
     return [
-        log_document(note, [next(proved) for index, _entry in group if index < size])
+        log_document(note, [next(proved) for index, *_rest in group if index < size])
         for group in groups
     ]

@@ -240,10 +240,29 @@ def _check_range_args(index: int, size: int) -> None:
         raise ProofError("the index is not below the tree size")
 
 
-def inclusion_node_ids(index: int, size: int) -> list[list[NodeId]]:
-    """For each proof hash, the complete subtrees it is folded from."""
+def inclusion_node_ids(index: int, size: int, known: int = 0) -> list[list[NodeId]]:
+    """For each proof hash, the complete subtrees it is folded from; without the first
+    ``known`` (the lowest), which the caller holds (``settled_height``)."""
     _check_range_args(index, size)
-    return [range_node_ids(a, b) for a, b in _inclusion_ranges(index, 0, size)]
+    return [range_node_ids(a, b) for a, b in _inclusion_ranges(index, 0, size)[known:]]
+
+
+def settled_height(index: int, size: int) -> int:
+    """How many of the lowest hashes of the leaf's inclusion proof no later size changes.
+
+    They are the siblings inside the largest complete aligned subtree that holds the leaf,
+    ``[i·2^h, (i+1)·2^h)`` with ``(i+1)·2^h ≤ size``: such a subtree is a node of every tree of
+    ``size`` or more leaves, so the path inside it is the same in each of their proofs."""
+    _check_range_args(index, size)
+    height = 0
+    while ((index >> (height + 1)) + 1) << (height + 1) <= size:
+        height += 1
+    return height
+
+
+def settled_node_ids(index: int, height: int) -> list[NodeId]:
+    """The lowest ``height`` hashes of a leaf's inclusion proof: its siblings, leaf upwards."""
+    return [(level, (index >> level) ^ 1) for level in range(height)]
 
 
 def consistency_node_ids(size1: int, size2: int) -> list[list[NodeId]]:

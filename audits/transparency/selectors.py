@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -163,27 +163,53 @@ def log_entries_for_subjects(subjects: Iterable[str], size: int) -> dict[str, li
         .order_by("index")
         .values_list("subject", "index", "entry")
     )
-    proved = log_entries_proved([(index, bytes(entry)) for _subject, index, entry in rows], size)
+    proved = log_entries_proved(
+        [(index, bytes(entry), ()) for _subject, index, entry in rows], size
+    )
     gathered: dict[str, list[SubjectEntry]] = {}
     for (subject, _index, _entry), item in zip(rows, proved, strict=True):
         gathered.setdefault(subject, []).append(item)
     return gathered
 
 
-def log_entries_proved(entries: Iterable[tuple[int, bytes]], size: int) -> list[SubjectEntry]:
-    """Entries already read (index and bytes), each with its inclusion proof to the tree of
-    ``size``, in one query of nodes; entries at or beyond ``size`` are left out."""
-    entries = [(index, entry) for index, entry in entries if index < size]
-    groups = [merkle.inclusion_node_ids(index, size) for index, _entry in entries]
-    found = _read({node for group in groups for proof in group for node in proof})
+def log_entries_proved(
+    entries: Iterable[tuple[int, bytes, Sequence[bytes]]], size: int
+) -> list[SubjectEntry]:
+    """Entries already read (index, bytes, and the settled hashes of their proof the caller
+    holds: ``log_settled_proofs``), each with its inclusion proof to the tree of ``size``, in at
+    most one query of nodes; entries at or beyond ``size`` are left out."""
+    wanted = []
+    for index, entry, settled in entries:
+        if index >= size:
+            continue
+        if len(settled) > merkle.settled_height(index, size):
+            settled = ()  # kept for a larger tree than this one: the whole proof is read
+        wanted.append((index, entry, settled, merkle.inclusion_node_ids(index, size, len(settled))))
+    found = _read({node for *_, groups in wanted for proof in groups for node in proof})
     return [
         SubjectEntry(
             index=index,
             entry=entry,
-            inclusion_proof=[merkle.fold([found[node] for node in proof]) for proof in group],
+            inclusion_proof=[
+                *settled,
+                *(merkle.fold([found[node] for node in proof]) for proof in groups),
+            ],
         )
-        for (index, entry), group in zip(entries, groups, strict=True)
+        for index, entry, settled, groups in wanted
     ]
+
+
+def log_settled_proofs(indexes: Iterable[int], size: int) -> dict[int, bytes]:
+    """For each leaf below ``size``, the lowest hashes of its inclusion proof that no later
+    tree changes (``merkle.settled_height``), concatenated: kept with a label's stored answers,
+    they leave a read only the few upper nodes to fetch, which every proof shares."""
+    ids = {
+        index: merkle.settled_node_ids(index, merkle.settled_height(index, size))
+        for index in indexes
+        if index < size
+    }
+    found = _read({node for nodes in ids.values() for node in nodes})
+    return {index: b"".join(found[node] for node in nodes) for index, nodes in ids.items()}
 
 
 ISSUED = "labels:label:issued"

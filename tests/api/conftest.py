@@ -8,7 +8,9 @@ from rest_framework.test import APIClient
 from accounts.apikeys import api_key_create
 from accounts.models import Membership, Organisation, User
 from accounts.roles import ApiScope, OrganisationKind, Role
+from audits.transparency.services import log_append_many
 from certification.models import Product
+from labels import answers
 from tests.conftest import World
 from tests.factories import ProductFactory
 
@@ -58,3 +60,16 @@ def key_client(make_key) -> Callable[[str | None], APIClient]:
 @pytest.fixture
 def other_product(world: World) -> Product:
     return ProductFactory(enterprise=world.enterprise, category=world.category)
+
+
+# A stored label answer is read in this many queries: the answer with the log's head, and the
+# upper nodes of the inclusion proofs (the lower ones are stored with it: labels/stored.py).
+STORED_READ = 2
+
+
+def rendered(*labels) -> None:
+    """The labels' answers rendered and stored, as the task after their commit does, once the
+    log has grown past them (by 300 entries: not to a power of two), so that their proofs have
+    an upper part to read, as in a log that keeps growing."""
+    log_append_many([("audits:chain:head", {"n": n}, "") for n in range(300)])
+    assert answers.answers_render([label.pk for label in labels]) == len(labels)

@@ -1,5 +1,5 @@
 """Reading labels through the API and the public page: a label's stored answer is served in two
-queries (the answer with the log's head, the nodes of its proofs), and never after a change, a
+queries (the answer with the log's head, the upper nodes of its proofs), and never after a change, a
 revoked key, a missing scope, a rate limit or validUntil; the batch reads the stored answers of
 all its labels at once."""
 
@@ -19,24 +19,20 @@ from rest_framework.renderers import JSONRenderer
 from accounts.apikeys import api_key_revoke
 from accounts.models import ApiKey
 from accounts.roles import ApiScope
+from audits.transparency.selectors import log_size
+from audits.transparency.services import log_append_many
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle
 from labels import answers, apis, services
 from labels.apis import LabelBatchInput, batch_keys_plain
 from labels.models import LabelAnswer
+from tests.api.conftest import STORED_READ, rendered
 from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
-STORED_READ = 2  # the stored answer with the log's head; the nodes of the inclusion proofs
-
 
 def lookup_url(serial: str) -> str:
     return reverse("api-label", args=[serial])
-
-
-def rendered(*labels) -> None:
-    """The labels' answers rendered and stored, as the task after their commit does."""
-    assert answers.answers_render([label.pk for label in labels]) == len(labels)
 
 
 @pytest.fixture
@@ -61,6 +57,17 @@ def test_a_lookup_of_a_stored_answer_is_two_queries(
     # The badge has no log part: one query.
     with django_assert_num_queries(1 if kind == "badge-svg" else STORED_READ):
         assert client.get(url).status_code == 200
+
+
+def test_a_proof_stored_whole_needs_no_node_read(client, label, django_assert_num_queries) -> None:
+    """A leaf inside a complete subtree as large as the tree: its whole proof is settled and
+    stored with the answer, so the read is the one query."""
+    log_append_many([("audits:chain:head", {"n": n}, "") for n in range(64 - log_size())])
+    assert log_size() == 64
+    assert answers.answers_render([label.pk]) == 1
+    with django_assert_num_queries(1):
+        body = client.get(lookup_url(label.serial)).json()
+    assert body["transparencyLog"] == client.get(f"/labels/{label.serial}/log.json").json()
 
 
 def test_anonymous_lookups_read_the_stored_answer_too(

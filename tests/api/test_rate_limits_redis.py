@@ -12,7 +12,8 @@ from django.urls import reverse
 from accounts.apikeys import api_key_revoke
 from accounts.models import ApiKey
 from config.throttles import LIMITER, ApiKeyThrottle
-from labels import answers, services
+from labels import services
+from tests.api.conftest import STORED_READ, rendered
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -43,11 +44,11 @@ def test_a_remembered_key_needs_no_query_and_a_change_shows_at_once(
     redis_cache, key_client, make_key, label, body_admin, django_assert_num_queries
 ) -> None:
     assert type(redis_cache).__module__ == "config.cache"
-    answers.answers_render([label.pk])
+    rendered(label)
     client = key_client(make_key())
     url = reverse("api-label", args=[label.serial])
     first = client.get(url)
-    with django_assert_num_queries(2):  # the stored answer and its proofs: the key is remembered
+    with django_assert_num_queries(STORED_READ):  # no query of the key: it is remembered
         second = client.get(url)
     assert second.content == first.content
     services.label_change_status(

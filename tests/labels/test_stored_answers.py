@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.transparency.merkle import verify_inclusion
+from audits.transparency.merkle import settled_height, verify_inclusion
+from audits.transparency.selectors import log_size
+from audits.transparency.services import log_append_many
 from labels import answers, services, stored
 from labels.models import LabelAnswer, SigningKey
 from tests.second_factor import sign_in
@@ -54,7 +56,7 @@ def test_a_new_label_gets_stale_answers_in_its_transaction_and_a_render_makes_th
     row.refresh_from_db()
     assert not row.stale and row.format == stored.FORMAT
     assert row.fresh_until == label.valid_until
-    assert [index for index, _entry in row.log_entries]
+    assert [index for index, _entry, _settled in row.log_entries]
     assert answers.answers_render([label.pk]) == 0  # nothing changed since
 
 
@@ -153,6 +155,24 @@ def test_the_log_part_is_to_the_current_checkpoint(api, label, issue_label):
     leaf = hashlib.sha256(b"\x00" + base64.b64decode(entry["entry"])).digest()
     proof = [base64.b64decode(item) for item in entry["inclusionProof"]]
     verify_inclusion(leaf, entry["index"], size, proof, root)
+
+
+def test_the_proofs_stay_right_as_the_log_grows_far_past_the_render(api, label):
+    """The stored answer keeps the settled part of each proof: read after the log has grown by
+    hundreds of entries, its log part still equals the live log.json and verifies."""
+    answers.answers_render([label.pk])
+    (index, _entry, settled) = LabelAnswer.objects.get(label=label).log_entries[0]
+    assert len(base64.b64decode(settled)) == 32 * settled_height(index, log_size())
+    log_append_many([("audits:chain:head", {"n": n}, "") for n in range(300)])
+    body = api.get(reverse("api-label", args=[label.serial])).json()["transparencyLog"]
+    assert body == api.get(f"/labels/{label.serial}/log.json").json()
+    size = int(body["checkpoint"].split("\n")[1])
+    assert size == log_size()
+    root = base64.b64decode(body["checkpoint"].split("\n")[2])
+    for entry in body["entries"]:
+        leaf = hashlib.sha256(b"\x00" + base64.b64decode(entry["entry"])).digest()
+        proof = [base64.b64decode(item) for item in entry["inclusionProof"]]
+        verify_inclusion(leaf, entry["index"], size, proof, root)
 
 
 def test_a_key_revocation_marks_the_bodys_answers_stale(label, world):

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from audits.transparency import selectors, services
+from audits.transparency import merkle, selectors, services
 from audits.transparency.merkle import MemoryTree, leaf_hash, verify_inclusion
 from audits.transparency.models import LogEntry, LogHead, LogNode, node_key
 from certification.errors import TransitionNotAllowed
@@ -155,6 +155,45 @@ def test_a_proof_reads_a_logarithmic_number_of_nodes(db) -> None:
         len({n for group in selectors.merkle.inclusion_node_ids(517, 1000) for n in group})
         <= 2 * 10
     )
+
+
+def test_the_settled_part_of_a_proof_is_the_same_in_every_later_tree() -> None:
+    """What a label's stored answer keeps of each proof (``merkle.settled_height``) is the start
+    of the proof to any tree of that size or more, and the rest is what is left to read."""
+    tree = MemoryTree(leaf_hash(b"%d" % n) for n in range(160))
+    for kept_at in range(1, 160):
+        for index in range(kept_at):
+            height = merkle.settled_height(index, kept_at)
+            settled = [tree.nodes[node] for node in merkle.settled_node_ids(index, height)]
+            for size in {kept_at, min(kept_at + 1, 160), min(kept_at + 37, 160), 160}:
+                proof = tree.inclusion_proof(index, size)
+                assert proof[:height] == settled
+                assert len(merkle.inclusion_node_ids(index, size, height)) == len(proof) - height
+    # A leaf of a complete subtree of 2^k leaves has a proof of k hashes, all settled.
+    assert merkle.settled_height(5, 128) == 7 == len(tree.inclusion_proof(5, 128))
+    assert merkle.settled_height(127, 128) == 7
+    assert merkle.settled_height(128, 129) == 0  # the newest leaf: nothing is settled yet
+
+
+def test_an_entry_with_its_settled_hashes_is_proved_with_the_upper_nodes_only(db) -> None:
+    services.log_append_many([("audits:chain:head", {"n": n}, "") for n in range(300)])
+    tree = _tree()
+    entry = bytes(LogEntry.objects.get(index=200).entry)
+    settled = selectors.log_settled_proofs([200], 250)[200]  # kept when the log held 250
+    hashes = [settled[i : i + 32] for i in range(0, len(settled), 32)]
+    assert len(hashes) == merkle.settled_height(200, 250) == 5  # 200 is in [192, 224)
+    # Hashes kept for a larger tree than the one asked are not used: the whole proof is read.
+    (smaller,) = selectors.log_entries_proved([(200, entry, hashes)], 201)
+    assert smaller.inclusion_proof == tree.inclusion_proof(200, 201)
+    # With the settled hashes, the lower nodes are not read at all.
+    lower = [node_key(*node) for node in merkle.settled_node_ids(200, 5)]
+    assert LogNode.objects.filter(key__in=lower).delete()[0] == 5
+    (proved,) = selectors.log_entries_proved([(200, entry, hashes)], 300)
+    assert proved.inclusion_proof == tree.inclusion_proof(200, 300)
+    with pytest.raises(KeyError):
+        selectors.log_entries_proved([(200, entry, ())], 300)
+    # Entries at or beyond the size are left out.
+    assert selectors.log_entries_proved([(200, entry, hashes)], 200) == []
 
 
 def test_an_entry_too_large_for_a_tile_bundle_is_refused(db) -> None:
