@@ -6,6 +6,7 @@ claim and the record are each one short write.
 """
 
 import http.client
+import io
 import ipaddress
 import random
 import socket
@@ -25,6 +26,7 @@ from .crypto import secret_decrypt
 from .events import CONTENT_TYPE, body_bytes
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from .signing import signed_headers
+from .validation import address_public
 
 USER_AGENT = "CarbonLabel-Webhooks/1.0"
 # How long a claimed delivery belongs to its sender. Longer than any POST can take (connect and
@@ -146,26 +148,74 @@ def _record(
 # --- HTTP ---------------------------------------------------------------------------------
 
 
+class _Deadline:
+    """A connected socket whose every read and write may take only what is left of the whole
+    POST's time: a receiver that answers a byte at a time cannot hold the sender for longer
+    (a socket timeout alone bounds each read, not their sum)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._files = 0  # as a socket does: closed once the connection and its files are done
+        self._closed = False
+
+    def _time_left(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(_("The endpoint took longer than the time allowed."))
+        self._sock.settimeout(left)
+
+    def sendall(self, data: bytes) -> None:
+        self._time_left()
+        self._sock.sendall(data)
+
+    def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:
+        self._time_left()
+        return self._sock.recv_into(buffer, nbytes, flags)
+
+    def makefile(self, mode: str = "rb", *args, **kwargs):
+        self._files += 1
+        return io.BufferedReader(socket.SocketIO(self, "rb"))  # type: ignore[arg-type]
+
+    def _decref_socketios(self) -> None:
+        self._files -= 1
+        if self._closed and self._files <= 0:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._files <= 0:
+            self._sock.close()
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, not to a second DNS answer."""
+    """Connects to the address that was checked, not to a second DNS answer, and gives the
+    whole POST ``timeout`` seconds from the start of the connection."""
 
     def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
+        self._seconds = timeout
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        deadline = time.monotonic() + self._seconds
+        sock = socket.create_connection((self._address, self.port), self._seconds)
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))  # the TLS handshake's, in all
+        self.sock = _Deadline(self._secured(sock), deadline)  # type: ignore[assignment]
+
+    def _secured(self, sock: socket.socket) -> socket.socket:
+        return sock
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    default_port = http.client.HTTPS_PORT
+
     def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, address=address, timeout=timeout)
         self._tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=timeout, context=self._tls)
-        self._address = address
 
-    def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+    def _secured(self, sock: socket.socket) -> socket.socket:
+        return self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def _checked_address(host: str, port: int) -> str:
@@ -175,7 +225,7 @@ def _checked_address(host: str, port: int) -> str:
     if not infos:
         raise AddressNotAllowed(_("The host name does not resolve."))
     address = str(infos[0][4][0])
-    if not conf.allow_http() and not ipaddress.ip_address(address.split("%")[0]).is_global:
+    if not conf.allow_http() and not address_public(ipaddress.ip_address(address.split("%")[0])):
         raise AddressNotAllowed(_("The endpoint's address is not public."))
     return address
 
@@ -185,11 +235,11 @@ def post(url: str, *, headers: dict[str, str], body: bytes) -> PostResult:
     senders treat it) and read at most a short excerpt of the answer."""
     parts = urlsplit(url)
     https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     started = time.monotonic()
     connection: http.client.HTTPConnection | None = None
     try:
+        port = parts.port or (443 if https else 80)  # ValueError above 65535: a failed attempt
         if parts.scheme not in ("http", "https") or (not https and not conf.allow_http()):
             raise AddressNotAllowed(_("Only https endpoints receive webhooks."))
         address = _checked_address(parts.hostname or "", port)
@@ -201,6 +251,9 @@ def post(url: str, *, headers: dict[str, str], body: bytes) -> PostResult:
         response = connection.getresponse()
         excerpt = response.read(4 * EXCERPT_CHARS).decode("utf-8", "replace")[:EXCERPT_CHARS]
         return PostResult(response.status, excerpt, "", _elapsed_ms(started))
+    except TimeoutError:
+        message = _("The endpoint took longer than the time allowed.")
+        return PostResult(None, "", message, _elapsed_ms(started))
     except (OSError, http.client.HTTPException, AddressNotAllowed, ValueError) as error:
         message = str(error) or error.__class__.__name__
         return PostResult(None, "", message[:EXCERPT_CHARS], _elapsed_ms(started))

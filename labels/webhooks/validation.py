@@ -17,10 +17,34 @@ from .models import EventType
 MAX_GTINS = 1000
 
 
+# IPv6 forms that carry an IPv4 address a gateway may forward to (NAT64, 6to4, the deprecated
+# IPv4-compatible form, Teredo): the embedded address could be a private one.
+_CARRYING_IPV4 = tuple(
+    ipaddress.ip_network(network)
+    for network in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "::/96", "2001::/32")
+)
+
+
+def address_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a webhook may go to this address: a global one, not one that embeds an IPv4
+    address (whose own reach the check could not see)."""
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address_public(address.ipv4_mapped)
+        return not any(address in network for network in _CARRYING_IPV4)
+    return True
+
+
 def endpoint_url_validate(url: str) -> str:
     url = url.strip()
     URLValidator(schemes=["http", "https"])(url)
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port above 65535, which URLValidator lets through
+    except ValueError:
+        raise ValidationError(_("The port must be at most 65535."), code="port") from None
     if parts.username or parts.password:
         raise ValidationError(_("Put no user name or password in the URL."), code="credentials")
     if parts.fragment:
@@ -38,7 +62,7 @@ def endpoint_url_validate(url: str) -> str:
         address = ipaddress.ip_address(host)
     except ValueError:
         return url  # a host name: its addresses are checked again at every send
-    if not address.is_global:
+    if not address_public(address):
         raise ValidationError(
             _("The endpoint must be reachable on the internet."), code="not_public"
         )

@@ -3,9 +3,11 @@ after a failure, abandoned after the 24-hour window, every attempt recorded."""
 
 import json
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from labels.webhooks import sending
@@ -319,6 +321,64 @@ def test_private_addresses_are_refused_at_send_time(settings) -> None:
 
     assert result.status_code is None
     assert result.error == "The endpoint's address is not public."
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b::a00:5",  # NAT64 of 10.0.0.5
+        "64:ff9b:1::a00:5",  # local-use NAT64
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "::127.0.0.1",  # IPv4-compatible
+        "::ffff:10.0.0.5",  # IPv4-mapped
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+    ],
+)
+def test_ipv6_forms_that_carry_an_ipv4_address_are_refused(settings, address) -> None:
+    settings.WEBHOOK_ALLOW_HTTP = False
+    with pytest.raises(ValidationError, match="internet"):
+        endpoint_url_validate(f"https://[{address}]/hooks")
+    result = sending.post(f"https://[{address}]:9/hooks", headers={}, body=b"{}")
+    assert result.error == "The endpoint's address is not public."
+    assert endpoint_url_validate("https://[2606:4700::1111]/hooks")  # a global IPv6 address
+
+
+def test_a_port_above_65535_is_refused_and_at_send_time_is_a_failed_attempt(settings) -> None:
+    settings.WEBHOOK_ALLOW_HTTP = False
+    with pytest.raises(ValidationError, match="65535"):
+        endpoint_url_validate("https://hooks.example.com:99999/carbon")
+    result = sending.post("https://hooks.example.com:99999/carbon", headers={}, body=b"{}")
+    assert result.status_code is None and "out of range" in result.error
+
+
+def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off_at_the_timeout(settings) -> None:
+    """The timeout bounds the whole POST, not each read: a receiver dripping its answer cannot
+    hold a worker past it."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                if stop.wait(0.2):
+                    return
+                connection.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        result = sending.post(f"http://127.0.0.1:{port}/hooks", headers={}, body=b"{}")
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+    assert result.status_code is None
+    assert result.error == "The endpoint took longer than the time allowed."  # not a 200
 
 
 def test_the_body_is_the_stored_payload_as_compact_json(
