@@ -1,6 +1,7 @@
 """The API's JSON parser (a module of its own: DRF reads the parser setting when its views
 load, so this must not import them)."""
 
+import json
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -33,3 +34,20 @@ def _holds_nul(data: Any) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
+
+
+def _refused_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_storable(body: bytes) -> Any:
+    """A JSON body that PostgreSQL can store as it came: ValueError for NaN or Infinity (not
+    JSON), a NUL anywhere, or a lone surrogate (neither can be stored as text)."""
+    data = json.loads(body, parse_constant=_refused_constant)
+    if _holds_nul(data):
+        raise ValueError("a NUL character")
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise ValueError("a lone surrogate") from None
+    return data

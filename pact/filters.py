@@ -7,9 +7,11 @@ so an unmatched filter answers `{"data": []}` rather than everything.
 
 import re
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -135,7 +137,10 @@ def parse_instant(value: object, name: str) -> datetime:
         raise BadRequest(f"{name} is not a date-time: {value!r}.")
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     try:
-        moment.astimezone(UTC)  # 9999-12-31T23:59-01:00 is past the last UTC year
+        # 9999-12-31T23:59-01:00 is past the last UTC year; the comparisons also take the date
+        # in the platform's time zone and the day on either side (pact/odata.py).
+        local = moment.astimezone(UTC).astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+        local - timedelta(days=1), local + timedelta(days=1)
     except OverflowError:
         raise BadRequest(f"{name} is out of range: {value!r}.") from None
     return moment

@@ -95,9 +95,12 @@ def event_receive(
                 transaction.on_commit(lambda: _queue_answer(outbound.pk), robust=True)
     except IntegrityError:
         # The same event arrived twice at once; the other request recorded it.
-        inbound = InboundEvent.objects.get(
+        found = InboundEvent.objects.filter(
             client=client, source=event["source"], event_id=event["id"]
-        )
+        ).first()
+        if found is None:
+            raise  # not a repeat: a constraint the event broke
+        inbound = found
     return inbound
 
 

@@ -10,7 +10,6 @@ the TLS-terminating proxy, `X-Forwarded-Proto: https` counts as HTTPS
 
 import base64
 import binascii
-import json
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -21,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+
+from config.parsers import json_storable
 
 from . import conf, events, filters, odata, selectors, services
 from .errors import (
@@ -219,9 +220,12 @@ def events_endpoint(request: HttpRequest, spec: int) -> HttpResponse:
     empty body, as the spec recommends."""
     client = _client(request)
     try:
-        event = json.loads(request.body or b"null")
+        event = json_storable(request.body or b"null")
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise BadRequest("The body is not JSON.") from None
+        raise BadRequest(
+            "The body is not JSON that can be stored (no NaN or Infinity, no NUL character, "
+            "no lone surrogate)."
+        ) from None
     kind = events.event_kind(spec, event)
     if kind == EventKind.REQUEST_CREATED:
         events.request_criteria(spec, event["data"])

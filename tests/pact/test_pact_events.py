@@ -136,6 +136,10 @@ def test_an_event_type_of_the_other_version_is_not_implemented(signed_in: Pact, 
         "bad time",
         "specversion 0.3",
         "no data",
+        "NaN",
+        "Infinity",
+        "lone surrogate",
+        "NUL",
     ],
 )
 def test_a_malformed_event_is_bad_request_and_not_recorded(
@@ -156,6 +160,12 @@ def test_a_malformed_event_is_bad_request_and_not_recorded(
         event["time"] = "yesterday"
     elif broken == "specversion 0.3":
         event["specversion"] = "0.3"
+    elif broken in ("NaN", "Infinity"):  # not JSON, though Python's json writes it
+        event["data"]["score"] = float(broken.lower())
+    elif broken == "lone surrogate":
+        event["id"] = "e\ud800"
+    elif broken == "NUL":
+        event["data"]["comment"] = "a\x00b"
     else:
         del event["data"]
 
