@@ -455,7 +455,8 @@ class EvidenceListApi(APIView):
     def get(self, request: AuthenticatedRequest, application_id: int) -> Response:
         application = selectors.application_get_for_actor(request.user, application_id)
         _ensure_dossier_reader(request.user, application)
-        return _paginated(request, self, application.evidence_files.all(), EvidenceOutput)
+        files = selectors.application_evidence(application).order_by("kind", "uploaded_at", "pk")
+        return _paginated(request, self, files, EvidenceOutput)
 
     @workflow_step
     @extend_schema(

@@ -60,7 +60,8 @@ def bulk_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _page(request, form)
     upload = form.cleaned_data["file"]
     try:
-        rows = bulk.rows_read(upload.read())
+        # One byte past the limit is enough for the reader to refuse a file too large.
+        rows = bulk.rows_read(upload.read(bulk.MAX_BYTES + 1))
     except ImportErrors as error:
         for issue in error.errors:
             form.add_error("file", str(issue))

@@ -24,8 +24,8 @@ def gtin_is_valid(value: str) -> bool:
 def gtin_normalize(value: str) -> str:
     """Return the GTIN-14 form, or raise ValidationError naming what is wrong."""
     digits = "".join(value.split()).replace("-", "")
-    if not digits.isdigit():
-        raise ValidationError(_("A GTIN has digits only."), code="gtin_digits")
+    if not (digits.isascii() and digits.isdigit()):  # not other scripts' digits, superscripts
+        raise ValidationError(_("A GTIN has digits only (0-9)."), code="gtin_digits")
     if len(digits) not in GTIN_LENGTHS:
         raise ValidationError(
             _("A GTIN has 8, 12, 13 or 14 digits, not %(count)d."),

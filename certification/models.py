@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Scheme
 from config.fields import DecimalDigits, PublicCharField, decimal_field
 from config.uploads import UploadRecord
-from footprint.models import GwpSet
+from footprint.models import GwpSet, Stage
 
 from .identifiers import validate_gtin
 
@@ -333,9 +334,58 @@ class DossierVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.application} v{self.number}"
 
+    def clean(self) -> None:
+        """The rules between fields, for every writer (the portal's form says the same per
+        field, the API through this)."""
+        errors: dict[str, list] = {}
+        included = set(self.stages_included or [])
+        known = {stage.value for stage in Stage}
+        if self.declared_total is not None and self.declared_total < 0:
+            errors["declared_total"] = [_("A footprint cannot be negative.")]
+        start, end = self.reference_period_start, self.reference_period_end
+        if start and end and end < start:
+            errors["reference_period_end"] = [_("The period ends before it starts.")]
+        for item in self.stages_excluded or []:
+            stage = item.get("stage") if isinstance(item, dict) else None
+            if stage not in known:
+                errors.setdefault("stages_excluded", []).append(
+                    _("Unknown stage %(stage)s.") % {"stage": stage}
+                )
+            elif stage in included:
+                errors.setdefault("stages_excluded", []).append(
+                    _("An included stage needs no reason for exclusion.")
+                )
+        for stage, figure in (self.stage_results or {}).items():
+            if stage not in included:
+                errors.setdefault("stage_results", []).append(
+                    _("Include the stage %(stage)s to report a result for it.") % {"stage": stage}
+                )
+            elif not _within_footprint_digits(figure):
+                errors.setdefault("stage_results", []).append(
+                    _("%(stage)s: a number of at most 12 digits before the point and 6 after.")
+                    % {"stage": stage}
+                )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_frozen(self) -> bool:
         return self.frozen_at is not None
+
+
+def _within_footprint_digits(figure: object) -> bool:
+    """A finite decimal the dossier's other figures could hold (``FOOTPRINT_DIGITS``)."""
+    try:
+        value = Decimal(str(figure))
+        places = FOOTPRINT_DIGITS["decimal_places"]
+        limit = Decimal(10) ** (FOOTPRINT_DIGITS["max_digits"] - places)
+        return (
+            value.is_finite()
+            and abs(value) < limit
+            and value == value.quantize(Decimal(1).scaleb(-places))
+        )
+    except ArithmeticError:
+        return False
 
 
 class EvidenceKind(models.TextChoices):

@@ -150,11 +150,19 @@ def application_can_read_dossier(user: User, application: Application) -> bool:
     return application_verifier_needs_to_know(user, application)
 
 
+def application_evidence(application: Application) -> QuerySet[EvidenceFile]:
+    """The files uploaded to this application, and those its dossier versions carry from
+    another one's (a renewal's or a sibling template's copy, ``dossiers.dossier_copy_into``)."""
+    return EvidenceFile.objects.filter(
+        Q(application=application) | Q(dossier_versions__application=application)
+    ).distinct()
+
+
 def evidence_get_for_actor(user: User, application: Application, pk: int | str) -> EvidenceFile:
     if not application_can_read_dossier(user, application):
         raise Http404
     try:
-        return application.evidence_files.get(pk=pk)
+        return application_evidence(application).get(pk=pk)
     except (EvidenceFile.DoesNotExist, ValueError) as error:
         raise Http404 from error
 

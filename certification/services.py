@@ -8,7 +8,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Field
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -181,9 +181,26 @@ def application_create(
         blacklist_ensure_clear(organisations=[enterprise, certification_body], people=[actor])
     except GuardFailed as error:
         raise ValidationError({"certification_body": error.message}) from error
-    application.save()
+    _saved_with_a_free_reference(application)
     DossierVersion.objects.create(application=application, number=1)
     return application
+
+
+def _saved_with_a_free_reference(application: Application, attempts: int = 5) -> None:
+    """Save a new application under the next reference. Two creates at once read the same
+    highest reference; the second then meets the first's row in the unique index (waiting for
+    its commit on PostgreSQL) and takes the one after it."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                application.save()
+            return
+        except IntegrityError:
+            taken = Application.objects.filter(reference=application.reference).exists()
+            if not taken or attempt == attempts - 1:
+                raise
+            application.pk = None
+            application.reference = _next_reference()
 
 
 # --- the status writer --------------------------------------------------------------------
@@ -476,8 +493,7 @@ def team_assign(
     if application.status not in TEAM_EDITABLE_STATUSES:
         raise TransitionNotAllowed(_("The team is set after acceptance and before planning."))
     blacklist_ensure_clear(organisations=[body], people=[actor])
-    if lead not in members:
-        members = [*members, lead]
+    members = list(dict.fromkeys([*members, lead]))  # each person once, the lead included
     team_members_check(body=body, enterprise=application.enterprise, members=members)
     application.team.all().delete()
     return [

@@ -141,7 +141,17 @@ def _xlsx_rows(content: bytes, sheet_name: str) -> Rows:
         sheet = sheets.get(sheet_name, workbook.worksheets[0])
         # Some writers record a wrong sheet size; without this, read-only mode would trust it.
         sheet.reset_dimensions()
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        while True:
+            try:  # the sheet's XML is parsed as it is read: a broken one fails here
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # as for load_workbook: many kinds
+                raise file_error(
+                    gettext_noop("the .xlsx workbook could not be read (%(error)s)"),
+                    error=str(error),
+                ) from error
             yield number, tuple(values)
     finally:
         workbook.close()

@@ -51,6 +51,22 @@ def test_team_assign_with_a_huge_id_is_a_400(
     assert list(TeamMember.objects.filter(application=application).values()) == team_before
 
 
+def test_a_member_named_twice_sits_on_the_team_once(
+    world: World, application_at: Callable[..., Application], api_as
+) -> None:
+    application = application_at(Status.ACCEPTED)
+    reviewer = world.reviewer.pk
+    response = api_as(world.body_admin).put(
+        reverse("api-team", args=[application.pk]),
+        {"members": [reviewer, reviewer], "lead": reviewer},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert [item["user_id"] for item in response.json()] == [reviewer]
+    seats = TeamMember.objects.filter(application=application)
+    assert list(seats.values_list("user_id", "is_lead")) == [(reviewer, True)]
+
+
 # --- a marketplace's API key on the endpoints made for people -----------------------------
 
 

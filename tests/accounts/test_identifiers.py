@@ -209,12 +209,24 @@ def test_a_thirteen_digit_gtin_with_one_wrong_digit_is_refused(position: int) ->
     assert gtin_error(changed).code == "gtin_check"
 
 
-@pytest.mark.parametrize("gtin", ["690123456789X", "ABCDEFGH", "6901234567892a", "", "   "])
-def test_letters_or_nothing_are_refused(gtin: str) -> None:
+@pytest.mark.parametrize(
+    "gtin",
+    [
+        "690123456789X",
+        "ABCDEFGH",
+        "6901234567892a",
+        "",
+        "   ",
+        "1234567²",  # a superscript: int() refuses it
+        "٠٠٠١٢٣٤٥٦٧٨٩٥",  # Arabic-Indic digits: int() reads them, the index would not match
+        "６９０１２３４５６７８９２",  # full-width digits
+    ],
+)
+def test_letters_other_digits_or_nothing_are_refused(gtin: str) -> None:
     assert gtin_is_valid(gtin) is False
     error = gtin_error(gtin)
     assert error.code == "gtin_digits"
-    assert error.messages == ["A GTIN has digits only."]
+    assert error.messages == ["A GTIN has digits only (0-9)."]
 
 
 @pytest.mark.parametrize(

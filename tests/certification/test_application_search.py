@@ -131,6 +131,15 @@ def test_a_search_that_names_nothing_finds_nothing(world, certified) -> None:
     assert found(signed_in(world.enterprise_admin), "no such thing") == []
 
 
+@pytest.mark.parametrize("query", ["1234567²", "٠٠٠١٢٣٤٥٦٧٨٩٥"])
+def test_digits_of_other_scripts_are_searched_as_text_not_read_as_a_gtin(
+    world, certified, query
+) -> None:
+    client = signed_in(world.enterprise_admin)
+    assert found(client, query) == []
+    assert client.get(LIST + "export.csv", {"q": query}).status_code == 200
+
+
 def test_the_list_links_its_exports_with_its_filters(world, certified) -> None:
     page = signed_in(world.enterprise_admin).get(LIST, {"q": "LB-", "status": "approved"})
 

@@ -1,5 +1,6 @@
 """From draft to certificate through the services, with a findings round and a peer send-back."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -427,3 +429,58 @@ def test_the_diff_names_evidence_added_and_removed_in_the_new_version(
         },
     ]
     assert replaced in first.files.all()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two sessions at once: PostgreSQL")
+def test_two_applications_created_at_once_take_two_references(world, new_product) -> None:
+    """The second create reads the same highest reference as the first, which has not yet
+    committed; it waits on the first's row in the unique index and then takes the next one."""
+    products = [new_product(model="AT-ONCE-1"), new_product(model="AT-ONCE-2")]
+    inserted, done = threading.Event(), threading.Event()
+    created: dict[str, str] = {}
+
+    def create(product, name: str) -> None:
+        try:
+            with transaction.atomic():
+                application = services.application_create(
+                    actor=world.enterprise_member,
+                    product=product,
+                    certification_body=world.body,
+                    scheme="national_pilot",
+                    product_rule_name="Lithium-ion batteries",
+                    product_rule_version="2025",
+                )
+                created[name] = application.reference
+                if name == "first":
+                    inserted.set()
+                    done.wait(timeout=10)  # hold the commit while the second one runs
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=create, args=(products[0], "first"))
+    first.start()
+    assert inserted.wait(timeout=10)
+    second = threading.Thread(target=create, args=(products[1], "second"))
+    second.start()
+    assert _a_session_waits_on_a_lock()  # the second's insert, on the first's reference
+    done.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+
+    year = timezone.localdate().year
+    assert created == {"first": f"APP-{year}-000001", "second": f"APP-{year}-000002"}
+    assert Application.objects.count() == 2
+
+
+def _a_session_waits_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        for _ in range(1000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            threading.Event().wait(0.01)
+    return False

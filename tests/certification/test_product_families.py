@@ -385,6 +385,35 @@ def test_a_new_application_starts_from_a_certified_siblings_dossier(world, new_p
     assert 'data-testid="copied-from"' in detail and certificate.number in detail
 
 
+def test_the_files_a_copied_dossier_carries_are_read_listed_and_removed_there(
+    world, new_product, api_as
+) -> None:
+    """The copy's files were uploaded to the sibling's application; they are the new
+    application's evidence all the same."""
+    sibling = build_application(world, Status.APPROVED)
+    certificate = sibling.certificate
+    Certificate.objects.filter(pk=certificate.pk).update(status=CertificateStatus.VALID)
+    product = new_product(model="LB-NEXT")
+    client = signed_in(world.enterprise_admin)
+    client.post(f"/portal/products/{product.pk}/from-sibling/", {"certificate": certificate.pk})
+    application = Application.objects.get(product=product)
+    carried = list(certificate.dossier_version.files.all())
+    assert carried and all(item.application_id == sibling.pk for item in carried)
+    first = carried[0]
+
+    base = f"/portal/applications/{application.pk}/files/{first.pk}/"
+    assert client.get(base).status_code == 200
+    listed = api_as(world.enterprise_admin).get(f"/api/v1/applications/{application.pk}/files/")
+    assert {item["id"] for item in listed.json()["results"]} == {item.pk for item in carried}
+    assert client.post(base + "remove/").status_code == 302
+    assert first not in application.dossier_versions.get(number=1).files.all()
+    assert first in certificate.dossier_version.files.all()  # the sibling's frozen dossier keeps it
+    # Another enterprise reaches none of them.
+    outsider = signed_in(world.other_enterprise_user)
+    file_url = f"/portal/applications/{application.pk}/files/{carried[-1].pk}/"
+    assert outsider.get(file_url).status_code == 404
+
+
 def test_only_a_valid_certificate_of_the_same_enterprise_is_a_template(
     world, new_product, other_enterprise_user
 ) -> None:

@@ -290,6 +290,20 @@ def test_workbook_that_unpacks_beyond_the_limit_is_refused():
     assert "would unpack to" in error.message
 
 
+def test_a_workbook_whose_sheet_is_broken_xml_is_reported():
+    """The workbook opens (its parts are listed), but its sheet fails as it is read."""
+    good = io.BytesIO(xlsx_bytes(GOOD_ROWS))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]  # cut off mid-element
+            archive.writestr(item, data)
+    (error,) = errors_of(buffer.getvalue())
+    assert error.message.startswith("the .xlsx workbook could not be read")
+
+
 def test_corrupt_workbook_is_reported():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
