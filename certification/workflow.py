@@ -170,6 +170,16 @@ def body_and_actor_not_blacklisted(ctx: StepContext) -> None:
     blacklist_ensure_clear(organisations=[ctx.application.certification_body], people=[ctx.actor])
 
 
+def actor_outside_the_enterprise(ctx: StepContext) -> None:
+    """Impartiality (ISO/IEC 17065 4.2): nobody who belongs to the applying enterprise takes the
+    certification side's steps on its file, whatever role they also hold there."""
+    if ctx.actor.memberships.filter(organisation_id=ctx.application.enterprise_id).exists():
+        raise GuardFailed(
+            "conflict_of_interest",
+            _("You belong to the applying enterprise: you may not take this step on its file."),
+        )
+
+
 def team_assigned(ctx: StepContext) -> None:
     team = list(ctx.application.team.select_related("user"))
     if not team:
@@ -372,12 +382,26 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ),
 }
 # A listed body's applications are frozen: every step but withdrawal by the enterprise first
-# checks that neither the body nor the person acting is on the blacklist.
+# checks that neither the body nor the person acting is on the blacklist. The certification
+# side's steps end by checking that the person is not of the applying enterprise.
+CERTIFICATION_SIDE = frozenset(
+    {
+        Actor.BODY_ADMIN,
+        Actor.TEAM,
+        Actor.TECHNICAL_REVIEWER,
+        Actor.PEER_REVIEWER,
+        Actor.DECISION_MAKER,
+    }
+)
 TRANSITIONS = {
     key: Transition(
         target=t.target,
         actors=t.actors,
-        guards=(body_and_actor_not_blacklisted, *t.guards),
+        guards=(
+            body_and_actor_not_blacklisted,
+            *t.guards,
+            *((actor_outside_the_enterprise,) if t.actors & CERTIFICATION_SIDE else ()),
+        ),
         effects=t.effects,
     )
     for key, t in TRANSITIONS.items()

@@ -514,6 +514,39 @@ def test_a_technical_reviewer_on_the_team_cannot_review(
     assert error.value.code == "guard:not_on_team"
 
 
+@pytest.mark.parametrize(
+    ("status", "action", "who", "comment"),
+    [
+        (S.SUBMITTED, A.ACCEPT, "body_admin", ""),
+        (S.TECHNICAL_REVIEW, A.PASS_TECHNICAL_REVIEW, "technical_reviewer", ""),
+        (S.TECHNICAL_REVIEW, A.RETURN_TO_EVALUATION, "technical_reviewer", REASONS),
+        (S.DECISION, A.APPROVE, "decision_maker", REASONS),
+        (S.DECISION, A.REFUSE, "decision_maker", REASONS),
+    ],
+)
+def test_nobody_of_the_enterprise_takes_the_certification_sides_steps(
+    world, application_at, nothing_changes, status, action, who, comment
+) -> None:
+    """Impartiality: a person the enterprise also counts as its own is refused, whatever role
+    they hold at the body."""
+    application = application_at(status)
+    person = getattr(world, who)
+    MembershipFactory(user=person, organisation=world.enterprise, role=Role.ENTERPRISE_MEMBER)
+
+    with nothing_changes(application), pytest.raises(GuardFailed) as error:
+        transition(person, application, action, comment)
+    assert error.value.code == "guard:conflict_of_interest"
+    assert "You belong to the applying enterprise" in error.value.message
+
+
+def test_the_enterprises_own_steps_are_not_held_by_the_impartiality_rule(
+    world, application_at
+) -> None:
+    application = application_at(S.DRAFT)
+    transition(world.enterprise_admin, application, A.SUBMIT)
+    assert status_of(application) == S.SUBMITTED
+
+
 @pytest.mark.parametrize("action", [A.APPROVE, A.REFUSE])
 def test_a_decision_maker_off_the_team_decides(world, application_at, action) -> None:
     application = application_at(S.DECISION)
