@@ -16,7 +16,8 @@ with requests/s, p50 and p99, the ratio to the bare Django view, the 1M/10k late
 the goals met or not.
 
 Every lookup, the batch, the badge and the public page read the label's stored answer
-(labels/stored.py): one query with the log's head, one more for the nodes of its proofs. The
+(labels/stored.py): one query with the log's head, at most one more for the upper nodes of its
+proofs (the rest of each proof is stored with the answer). The
 endpoints draw their keys from a sample of 20,000 labels; (z) is real traffic over every label
 from a cold start (mix.lua: labels drawn by Zipf's law, s = 1.1; 60 % public pages, 30 % API
 lookups, 10 % badges): the server is restarted and Redis emptied, then (z) is its first minute
