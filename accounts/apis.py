@@ -115,12 +115,16 @@ class TokenObtainApi(ObtainAuthToken):
         has = user_has_authenticator(user)
         if needs and not has:
             raise EnrolmentRequired()
+        given = False
         if has and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             if not code:
                 raise OtpRequired()
-            _otp_check(request, user, code)
+            _otp_check(request, user, code)  # raises unless the code is right
+            given = True
         elif needs:
             # Only a passkey: it cannot be given to the API.
             raise OtpRequired()
-        token = services.api_token_issue(user=user, second_factor_given=has)
+        # Only a code checked here counts: a token got with the password alone (a passkey holder
+        # whose role asks for no second factor) must not later pass for one that had it.
+        token = services.api_token_issue(user=user, second_factor_given=given)
         return Response({"token": token.key})

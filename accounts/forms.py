@@ -61,7 +61,7 @@ class EnterpriseRegistrationForm(LengthErrorsNamed, forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"), max_length=254)  # as the accounts keep it
     role = forms.ChoiceField(label=_("Role"))
     language = forms.ChoiceField(
         label=_("Language of the invitation"),

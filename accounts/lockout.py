@@ -1,4 +1,5 @@
-"""The page a person sees when django-axes has locked their log-in: how long it lasts."""
+"""django-axes: the address it locks a username's failures with, and the page a person sees
+when it has locked their log-in (how long it lasts)."""
 
 import math
 
@@ -8,6 +9,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the client's address as the last of ``API_NUM_PROXIES``
+    trusted proxies saw it (the rule of DRF's throttles, ``NUM_PROXIES``), else the
+    connection's. Behind a proxy the connection's address is the proxy's for everyone: locking
+    by it would let anyone lock any username out. Without proxies, X-Forwarded-For is the
+    client's to write and is ignored."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if settings.API_NUM_PROXIES and forwarded:
+        addresses = forwarded.split(",")
+        return addresses[-min(settings.API_NUM_PROXIES, len(addresses))].strip()
+    return request.META.get("REMOTE_ADDR")
 
 
 def lockout_response(

@@ -114,8 +114,12 @@ def invitation_get_open(token: str) -> Invitation | None:
     return invitation if invitation and invitation.is_open else None
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, username: str, password: str, display_name: str) -> User:
+def invitation_account(invitation: Invitation) -> User | None:
+    """The account that already has the invited e-mail address, if any."""
+    return User.objects.filter(email__iexact=invitation.email).first()
+
+
+def _invitation_locked(token: str) -> Invitation:
     invitation = (
         Invitation.objects.select_for_update(no_key=True)
         .filter(token_hash=_token_hash(token))
@@ -123,17 +127,45 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
     )
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is not valid any more."))
-    user = User.objects.filter(email__iexact=invitation.email).first()
-    if user is None:
-        user = User(username=username, email=invitation.email, display_name=display_name)
-        user.set_password(password)
-        user.full_clean()
-        user.save()
+    return invitation
+
+
+def _invitation_joined(invitation: Invitation, user: User) -> None:
     Membership.objects.get_or_create(
         user=user, organisation=invitation.organisation, role=invitation.role
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, username: str, password: str, display_name: str) -> User:
+    """Accept with a new account for the invited address. The link proves the address is the
+    holder's; where an account already has it, only that account's owner, signed in, accepts
+    (``invitation_accept_as``): the link is not a way into someone's account."""
+    invitation = _invitation_locked(token)
+    if invitation_account(invitation) is not None:
+        raise ValidationError(
+            _("An account with this e-mail address exists: log in to it to accept.")
+        )
+    user = User(username=username, email=invitation.email, display_name=display_name)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    _invitation_joined(invitation, user)
+    return user
+
+
+@transaction.atomic
+def invitation_accept_as(*, token: str, user: User) -> User:
+    """Accept for the signed-in owner of the account that has the invited address."""
+    invitation = _invitation_locked(token)
+    if invitation_account(invitation) != user:
+        raise ValidationError(
+            _("This invitation is for %(email)s: log in to the account with that address.")
+            % {"email": invitation.email}
+        )
+    _invitation_joined(invitation, user)
     return user
 
 

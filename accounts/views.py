@@ -13,6 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from config.forms import refusals_shown
+from config.throttles import RegistrationThrottle
+
 from . import services
 from .forms import (
     EnterpriseRegistrationForm,
@@ -58,12 +61,15 @@ totp_activate = TotpActivateView.as_view()
 @never_cache
 def register(request: HttpRequest) -> HttpResponse:
     form = EnterpriseRegistrationForm(request.POST or None)
+    if request.method == "POST" and not RegistrationThrottle().allow_request(request, None):
+        typed = {name: value for name, value in request.POST.items() if "password" not in name}
+        context = {"form": EnterpriseRegistrationForm(initial=typed), "throttled": True}
+        return render(request, "accounts/register.html", context, status=429)
     if request.method == "POST" and form.is_valid():
-        try:
+        user = None
+        with refusals_shown(form):
             user = services.enterprise_register(**form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your enterprise is registered."))
             return redirect("certification:queue")
@@ -108,13 +114,11 @@ def invitation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     organisation = _admin_organisation(request, pk)
     form = InvitationForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form):
             services.invitation_create(
                 actor=request.user, organisation=organisation, **form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if not form.errors:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
@@ -124,21 +128,39 @@ def invitation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """A new person makes their account here and is signed in to it. A person who already has
+    an account with the invited address accepts signed in to it: the link alone signs nobody
+    in to an existing account, nor past their second factor."""
     invitation = services.invitation_get_open(token)
     if invitation is None:
         raise Http404
+    context: dict = {"invitation": invitation}
+    account = services.invitation_account(invitation)
+    if account is not None:
+        context["account_exists"] = True
+        context["signed_in_as_it"] = request.user == account
+        if request.method == "POST" and context["signed_in_as_it"]:
+            try:
+                services.invitation_accept_as(token=token, user=account)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    _("You joined %(organisation)s.") % {"organisation": invitation.organisation},
+                )
+                return redirect("certification:queue")
+        return render(request, "accounts/invitation_accept.html", context)
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        user = None
+        with refusals_shown(form):
             user = services.invitation_accept(token=token, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("certification:queue")
-    return render(
-        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
-    )
+    context["form"] = form
+    return render(request, "accounts/invitation_accept.html", context)
 
 
 def _marketplaces(request: AuthenticatedHttpRequest) -> list[Organisation]:
@@ -165,11 +187,9 @@ def api_keys(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None, marketplaces=marketplaces)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form):
             _api_key, new_key = api_key_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if not form.errors:
             form = ApiKeyForm(marketplaces=marketplaces)
     keys = ApiKey.objects.filter(organisation__in=marketplaces).select_related("organisation")
     return render(

@@ -190,6 +190,8 @@ MFA_STEP_UP_SECONDS = env.int("MFA_STEP_UP_SECONDS", default=15 * 60)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address behind API_NUM_PROXIES proxies, not the last proxy's.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
 # The lockout page says how long the lock lasts.
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
@@ -288,6 +290,7 @@ REST_FRAMEWORK = {
         "api_key": env.str("API_RATE_KEY", default="6000/minute"),
         "labels_anon": env.str("API_RATE_LABELS_ANON", default="30/minute"),
         "complaints": env.str("API_RATE_COMPLAINTS", default="10/hour"),
+        "registrations": env.str("API_RATE_REGISTRATIONS", default="10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -192,3 +192,13 @@ class ComplaintThrottle(LeasedRateThrottle):
         if request.user and request.user.is_authenticated:
             return f"{self.scope}:user:{request.user.pk}"
         return f"{self.scope}:{self.get_ident(request)}"
+
+
+class RegistrationThrottle(LeasedRateThrottle):
+    """Attempts at the public registration form, per address: each says whether an e-mail
+    address or a user name already has an account, so their number is bounded."""
+
+    scope = "registrations"
+
+    def get_cache_key(self, request, view):
+        return f"{self.scope}:{self.get_ident(request)}"

@@ -51,3 +51,28 @@ def test_another_address_is_not_locked_out(person, settings) -> None:
     response = _token(APIClient(REMOTE_ADDR="198.51.100.7"), person.username, PASSWORD)
 
     assert response.status_code == 200
+
+
+def test_behind_a_proxy_each_client_address_is_locked_apart(person, settings) -> None:
+    """Every request arrives from the proxy's address: the lock follows the client's, as the
+    proxy gives it, so an attacker cannot lock the owner out from elsewhere."""
+    settings.API_NUM_PROXIES = 1
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.AXES_FAILURE_LIMIT = 2
+    proxy = "10.0.0.2"
+    attacker = APIClient(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(3):
+        _token(attacker, person.username, "wrong")
+    assert _token(attacker, person.username, PASSWORD).status_code == 429
+
+    owner = APIClient(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert _token(owner, person.username, PASSWORD).status_code == 200
+
+
+def test_without_proxies_a_forwarded_for_header_does_not_escape_the_lock(person, settings) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    for n in range(3):
+        spoofing = APIClient(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+        _token(spoofing, person.username, "wrong")
+    again = APIClient(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert _token(again, person.username, PASSWORD).status_code == 429

@@ -138,6 +138,25 @@ def test_enterprise_people_get_a_token_with_the_password_alone(world) -> None:
     assert response.status_code == 200
 
 
+def test_a_token_got_with_the_password_alone_records_no_second_factor(world) -> None:
+    """An enterprise member whose only authenticator is a passkey gives the API no code: the
+    token is theirs, but it must not count as one got with a second factor (were they to gain a
+    role at a body, it would pass for a staff token)."""
+    from allauth.mfa.models import Authenticator
+
+    world.enterprise_admin.set_password(PASSWORD)
+    world.enterprise_admin.save()
+    Authenticator.objects.create(
+        user=world.enterprise_admin, type=Authenticator.Type.WEBAUTHN, data={}
+    )
+
+    response = _obtain(APIClient(HTTP_ACCEPT_LANGUAGE="en"), "ent_admin")
+
+    assert response.status_code == 200
+    token = Token.objects.get(user=world.enterprise_admin)
+    assert not ApiTokenSecondFactor.objects.filter(token=token).exists()
+
+
 def test_a_staff_token_obtained_without_the_code_does_not_work(world) -> None:
     token = Token.objects.create(user=world.decision_maker)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Token {token.key}")
