@@ -269,7 +269,7 @@ class _Rows:
     def _year(self, row: int, text: str) -> int | None:
         if not text:
             return None
-        if not text.isdigit() or not 1900 <= int(text) <= 2100:
+        if not (text.isascii() and text.isdigit()) or not 1900 <= int(text) <= 2100:
             self.problem(
                 row, "data_year", gettext_noop("%(text)r is not a year such as 2023"), text=text
             )

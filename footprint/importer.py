@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from footprint.engine import (
     STANDARD_STAGES,
@@ -213,6 +213,19 @@ class EvidenceIndex:
         )
 
 
+def _without_noise(number: Decimal, places: int, statistic: bool) -> Decimal:
+    """``number`` to ``places`` decimals when that changes it by less than a billionth of
+    itself (any change, for a ``statistic`` that stays above zero), else as it is."""
+    with localcontext() as context:
+        context.prec = 80
+        rounded = number.quantize(Decimal(1).scaleb(-places))
+        if statistic and rounded:
+            return rounded
+        if number and abs(rounded - number) <= abs(number) * Decimal("1E-9"):
+            return rounded
+    return number
+
+
 class _RowParser:
     """Turns one row's cells into typed values, noting each problem against its column."""
 
@@ -235,7 +248,15 @@ class _RowParser:
             self.problem(column, message(gettext_noop("a value is required")))
         return text
 
-    def decimal(self, column: str, *, required: bool = False) -> Decimal | None:
+    def decimal(
+        self, column: str, *, required: bool = False, places: int = 12, statistic: bool = False
+    ) -> Decimal | None:
+        """The cell as a number. A workbook's number (a float, often a formula's result) is
+        read to 15 significant digits, as the workbook shows it, and rounded to the column's
+        ``places`` where that only drops binary noise or a repeating tail (``=10/3``); a
+        quantity the rounding would change, such as 1E-13, is kept for the checks to refuse.
+        A ``statistic`` (a standard deviation) is rounded to its places unless it would
+        become zero."""
         value = self.cells.get(column)
         if not self.given(column):
             if required:
@@ -244,7 +265,7 @@ class _RowParser:
         if isinstance(value, bool):
             self.problem(column, message(gettext_noop("%(value)r is not a number"), value=value))
             return None
-        text = repr(value) if isinstance(value, float) else str(value).strip()
+        text = format(value, ".15g") if isinstance(value, float) else str(value).strip()
         try:
             number = Decimal(text)
         except InvalidOperation:
@@ -262,6 +283,8 @@ class _RowParser:
                 column, message(gettext_noop("%(value)r is not a finite number"), value=text)
             )
             return None
+        if isinstance(value, float):
+            number = _without_noise(number, places, statistic)
         return number
 
     def boolean(self, column: str) -> bool:
@@ -545,13 +568,13 @@ def _calorific_value(parser: _RowParser) -> tuple[Decimal | None, str]:
 
 def _uncertainty(parser: _RowParser) -> tuple[Decimal | None, Decimal | None]:
     """The geometric standard deviation and the relative one, at most one of them."""
-    gsd = parser.decimal("uncertainty_gsd")
+    gsd = parser.decimal("uncertainty_gsd", places=6, statistic=True)
     if gsd is not None and gsd < 1:
         parser.problem(
             "uncertainty_gsd",
             message(gettext_noop("a geometric standard deviation is at least 1")),
         )
-    relative_std = parser.decimal("uncertainty_relative_std")
+    relative_std = parser.decimal("uncertainty_relative_std", places=6, statistic=True)
     if relative_std is not None and relative_std < 0:
         parser.problem(
             "uncertainty_relative_std",

@@ -14,9 +14,12 @@ for area and one item for counts.
 
 Symbols are matched exactly first (``MJ`` is not ``mJ``), then through a short list of aliases
 (``m³``, ``tkm``, ``吨``, ``千瓦时``), then case-insensitively where that cannot be ambiguous
-(``kwh`` → ``kWh``). Megatonnes and kilotonnes are left out on purpose: "mt" is written for a
-metric tonne as often as for a megatonne. Normal cubic metres (``Nm3``) are left out too: they
-are a volume at stated conditions, not convertible to ``m3`` by a constant.
+(``kwh`` → ``kWh``): not where the first letter's case names another prefix or unit (m/M milli
+and mega, g/G gram and giga, t/T tonne and tera, p/P pico and peta), so ``mWh`` (a battery's
+capacity), ``mJ`` or ``T`` are refused rather than read as ``MWh``, ``MJ`` or ``t``.
+Megatonnes and kilotonnes are left out on purpose: "mt" is written for a metric tonne as often as
+for a megatonne. Normal cubic metres (``Nm3``) are left out too: they are a volume at stated
+conditions, not convertible to ``m3`` by a constant.
 
 Emission factor units are ``<mass><gas>/<unit>``: ``kgCO2e/kWh``, ``tCO2e/MWh``, ``gCO2e/kWh``,
 ``kgCO2e/m3``, and for transport ``kgCO2e/t·km``, ``kgCO2e/tkm`` or ``kgCO2e/(t*km)``.
@@ -147,6 +150,8 @@ def _case_insensitive_index() -> dict[str, str]:
 
 
 _CASE_INSENSITIVE = _case_insensitive_index()
+# First letters whose case is a different SI prefix or unit: read as written (see the module).
+_CASE_MATTERS = frozenset("mMgGtTpP")
 
 
 @lru_cache(maxsize=1024)
@@ -155,7 +160,9 @@ def lookup(symbol: str) -> Unit:
     text = symbol.strip() if isinstance(symbol, str) else ""
     name = ALIASES.get(text, text)
     if name not in UNITS:
-        name = _CASE_INSENSITIVE.get(text.lower(), name)
+        folded = _CASE_INSENSITIVE.get(text.lower())
+        if folded is not None and (text[:1] == folded[:1] or text[:1] not in _CASE_MATTERS):
+            name = folded
     if name not in UNITS:
         raise UnitError(
             message(

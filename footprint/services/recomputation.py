@@ -5,6 +5,7 @@ from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,10 +109,32 @@ def recomputation_run(
         "uncertainty_seed": uncertainty.seed,
         "lines_count": len(lines),
     }
+    too_large = _too_large_to_record(values)
+    if too_large:
+        raise RecomputationImpossible(
+            _(
+                "The inventory gives figures too large to record (%(figures)s): check the "
+                "amounts, units and uncertainties of its lines."
+            )
+            % {"figures": ", ".join(too_large)}
+        )
     recomputation, _created = Recomputation.objects.update_or_create(
         dossier_version_id=version.pk, defaults=values
     )
     return recomputation
+
+
+def _too_large_to_record(values: dict) -> list[str]:
+    """The figures whose integer part has more digits than their column holds (an amount in
+    the wrong unit, an absurd uncertainty): refused with a message, not a database error."""
+    names = []
+    for name, value in values.items():
+        field = Recomputation._meta.get_field(name)
+        if isinstance(value, Decimal) and isinstance(field, models.DecimalField):
+            digits = (field.max_digits or 0) - (field.decimal_places or 0)
+            if abs(value) >= Decimal(10) ** digits:
+                names.append(str(field.verbose_name))
+    return names
 
 
 def recomputation_store_at_freeze(*, version: "DossierVersionRecord", actor: User) -> None:

@@ -89,6 +89,8 @@ def test_every_required_value_is_named_when_missing(column):
             "a code of this dataset starts with 'TEST-MATERIALS:'",
         ),
         ({"data_year": "23"}, "data_year", "'23' is not a year such as 2023"),
+        ({"data_year": "2023²"}, "data_year", "'2023²' is not a year such as 2023"),
+        ({"data_year": "٢٠٢٣"}, "data_year", "'٢٠٢٣' is not a year such as 2023"),
         (
             {"published": "2025-13"},
             "published",

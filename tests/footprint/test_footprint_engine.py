@@ -94,6 +94,19 @@ def test_aliases_and_unambiguous_case_are_accepted():
     assert lookup(" GJ ").dimension == ENERGY
 
 
+@pytest.mark.parametrize(("written", "symbol"), [("KWH", "kWh"), ("MWH", "MWh"), ("KG", "kg")])
+def test_case_is_folded_where_the_first_letter_cannot_mean_another_prefix(written, symbol):
+    assert lookup(written).symbol == symbol
+
+
+@pytest.mark.parametrize("written", ["mJ", "mWh", "mwh", "gj", "gwh", "T", "G", "M3", "pj"])
+def test_a_prefix_written_in_the_other_case_is_refused_not_read_as_another(written):
+    """mWh (a battery's capacity) is not MWh: a billion times less. A refusal names the unit;
+    reading it as the other would change the footprint silently."""
+    with pytest.raises(UnitError, match="unknown unit"):
+        lookup(written)
+
+
 def test_unknown_unit_is_a_unit_error_naming_it():
     with pytest.raises(UnitError, match="unknown unit 'furlong'"):
         lookup("furlong")

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import math
 import zipfile
 from decimal import Decimal
 
@@ -288,6 +289,25 @@ def test_zip_bomb_posing_as_xlsx_is_refused_before_it_is_opened(monkeypatch):
 def test_workbook_that_unpacks_beyond_the_limit_is_refused():
     (error,) = errors_of(xlsx_bytes(GOOD_ROWS), max_uncompressed_bytes=1000)
     assert "would unpack to" in error.message
+
+
+def test_a_workbooks_computed_numbers_are_read_as_the_workbook_shows_them():
+    """A formula's result (=10/3, =EXP(0.4)) carries binary noise and a repeating tail past the
+    columns' decimals: it is read to 15 significant digits and rounded to the column."""
+    row = list(GOOD_ROWS[0])
+    row[HEADER.index("amount")] = str(10 / 3)
+    row[HEADER.index("uncertainty_gsd")] = str(math.exp(0.4))
+    (imported,) = parse(xlsx_bytes([row]))
+    line = imported.line
+    assert line.amount == Decimal("3.333333333333")
+    assert line.uncertainty_gsd == Decimal("1.491825")
+
+
+def test_a_workbook_number_that_rounding_would_change_is_not_rounded():
+    row = list(GOOD_ROWS[0])
+    row[HEADER.index("amount")] = "1e-13"
+    (imported,) = parse(xlsx_bytes([row]))
+    assert imported.line.amount == Decimal("1E-13")  # the field's checks refuse it later
 
 
 def test_a_workbook_whose_sheet_is_broken_xml_is_reported():

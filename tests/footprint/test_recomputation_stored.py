@@ -12,6 +12,7 @@ from certification.models import Status
 from footprint import services
 from footprint.models import EmissionFactorDataset, Recomputation
 from footprint.selectors import factor_current_by_code
+from footprint.services.recomputation import RecomputationImpossible
 from tests.factories import COMPLETE_DOSSIER
 from tests.footprint.footprint_data import (
     EXPECTED_BIOGENIC,
@@ -21,6 +22,7 @@ from tests.footprint.footprint_data import (
     EXPECTED_PRIMARY_SHARE,
     EXPECTED_TOTAL,
     GRID,
+    HAND_LINES,
 )
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +105,29 @@ def test_a_dossier_without_inventory_is_submitted_without_a_recomputation(
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
     assert not Recomputation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"uncertainty_gsd": Decimal("999999.999999")},  # the interval runs past any column
+        {"amount": Decimal("1E15"), "unit": "t"},  # a total past any column
+    ],
+)
+def test_figures_too_large_to_record_refuse_the_submission_with_a_message(
+    application_at, enterprise_admin, enter_lines, submit, line
+):
+    application = application_at(Status.DRAFT)
+    spec = {**HAND_LINES[0], **line}
+    enter_lines(application, enterprise_admin, [spec])
+
+    with pytest.raises(RecomputationImpossible, match="too large to record"):
+        submit(enterprise_admin, application)
+
+    application.refresh_from_db()
+    assert application.status == Status.DRAFT
+    assert not Recomputation.objects.exists()
+    assert not application.dossier_versions.get(number=1).is_frozen
 
 
 @pytest.mark.parametrize(
