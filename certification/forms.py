@@ -157,6 +157,10 @@ class DossierForm(LengthErrorsNamed, forms.ModelForm):
         data["stage_results"] = results
         data["stages_excluded"] = excluded
         data["stages_included"] = [s.value for s in Stage if s.value in included]
+        # The record's own checks (DossierVersion.clean, run after this) read the per-stage
+        # figures as this form gives them, not as they were: the fields above say what is wrong.
+        self.instance.stage_results = results
+        self.instance.stages_excluded = excluded
         return data
 
     def service_data(self) -> dict:

@@ -5,9 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.forms.models import model_to_dict
+from django.test import Client
 
 from certification.dossiers import DOSSIER_FIELDS
+from certification.forms import DossierForm
 from certification.models import Status
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +84,72 @@ def test_figures_within_the_dossiers_precision_are_kept(api_as, world, applicati
     kept = stored(application)
     assert kept["stage_results"] == body["stage_results"]
     assert kept["declared_total"] == Decimal("0")
+
+
+# --- the portal's form ---------------------------------------------------------------------
+
+
+def form_data(application) -> dict:
+    """What the dossier page posts back untouched: every field as the form shows it."""
+    form = DossierForm(instance=application.dossier_versions.get(number=1))
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def test_unticking_a_stage_and_clearing_its_result_saves(world, application_at) -> None:
+    application = application_at(Status.DRAFT)
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), world.enterprise_admin)
+    data = form_data(application)
+    data["stages_included"] = [s for s in data["stages_included"] if s != "production"]
+    data["result_production"] = ""
+    data["excluded_production"] = "Made by a supplier under its own footprint."
+
+    response = client.post(f"/portal/applications/{application.pk}/dossier/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    kept = stored(application)
+    assert "production" not in kept["stages_included"]
+    assert "production" not in kept["stage_results"]
+    assert {"stage": "production", "reason": "Made by a supplier under its own footprint."} in (
+        kept["stages_excluded"]
+    )
+
+
+def test_ticking_an_excluded_stage_and_clearing_its_reason_saves(world, application_at) -> None:
+    application = application_at(Status.DRAFT)
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), world.enterprise_admin)
+    data = form_data(application)
+    data["stages_included"] = [s for s in data["stages_included"] if s != "use"]
+    data["result_use"] = ""
+    data["excluded_use"] = "Not in the declared unit's boundary."
+    assert client.post(f"/portal/applications/{application.pk}/dossier/", data).status_code == 302
+    data["stages_included"] = [*data["stages_included"], "use"]
+    data["excluded_use"] = ""
+    data["result_use"] = "5.9"
+
+    response = client.post(f"/portal/applications/{application.pk}/dossier/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    kept = stored(application)
+    assert "use" in kept["stages_included"]
+    assert all(item["stage"] != "use" for item in kept["stages_excluded"])
+
+
+def test_the_form_shows_its_field_errors_without_a_server_error(world, application_at) -> None:
+    application = application_at(Status.DRAFT)
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), world.enterprise_admin)
+    before = stored(application)
+    data = form_data(application)
+    data["stages_included"] = [s for s in data["stages_included"] if s != "production"]
+    data["declared_total"] = "-1"  # and a result left for the stage no longer included
+
+    response = client.post(f"/portal/applications/{application.pk}/dossier/", data)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "declared_total" in errors and "result_production" in errors
+    assert stored(application) == before
