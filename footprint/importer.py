@@ -218,7 +218,10 @@ def _without_noise(number: Decimal, places: int, statistic: bool) -> Decimal:
     itself (any change, for a ``statistic`` that stays above zero), else as it is."""
     with localcontext() as context:
         context.prec = 80
-        rounded = number.quantize(Decimal(1).scaleb(-places))
+        try:
+            rounded = number.quantize(Decimal(1).scaleb(-places))
+        except ArithmeticError:  # more digits than any column holds: the checks say so
+            return number
         if statistic and rounded:
             return rounded
         if number and abs(rounded - number) <= abs(number) * Decimal("1E-9"):

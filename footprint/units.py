@@ -14,9 +14,10 @@ for area and one item for counts.
 
 Symbols are matched exactly first (``MJ`` is not ``mJ``), then through a short list of aliases
 (``m³``, ``tkm``, ``吨``, ``千瓦时``), then case-insensitively where that cannot be ambiguous
-(``kwh`` → ``kWh``): not where the first letter's case names another prefix or unit (m/M milli
-and mega, g/G gram and giga, t/T tonne and tera, p/P pico and peta), so ``mWh`` (a battery's
-capacity), ``mJ`` or ``T`` are refused rather than read as ``MWh``, ``MJ`` or ``t``.
+(``kwh`` → ``kWh``, ``PCS`` → ``piece``, ``Tonne`` → ``t``): not where the first letter's
+case names another prefix or unit (mega and milli, giga and gram, tera and tonne), so ``mWh`` (a
+battery's capacity), ``mJ``, ``gj`` or ``T`` are refused rather than read as ``MWh``, ``MJ``,
+``GJ`` or ``t``.
 Megatonnes and kilotonnes are left out on purpose: "mt" is written for a metric tonne as often as
 for a megatonne. Normal cubic metres (``Nm3``) are left out too: they are a volume at stated
 conditions, not convertible to ``m3`` by a constant.
@@ -140,18 +141,23 @@ ALIASES: dict[str, str] = {
 }
 
 
-def _case_insensitive_index() -> dict[str, str]:
-    """Lower-cased symbol → symbol, dropping any lower-cased form that two symbols share."""
-    candidates: dict[str, set[str]] = {}
+def _case_insensitive_index() -> dict[str, tuple[str, str]]:
+    """Lower-cased symbol or alias → (that symbol or alias, the symbol it names), dropping any
+    lower-cased form that two symbols share."""
+    candidates: dict[str, set[tuple[str, str]]] = {}
     for name in (*UNITS, *ALIASES):
-        symbol = ALIASES.get(name, name)
-        candidates.setdefault(name.lower(), set()).add(symbol)
-    return {key: symbols.pop() for key, symbols in candidates.items() if len(symbols) == 1}
+        candidates.setdefault(name.lower(), set()).add((name, ALIASES.get(name, name)))
+    return {
+        key: min(names)
+        for key, names in candidates.items()
+        if len({symbol for _name, symbol in names}) == 1
+    }
 
 
 _CASE_INSENSITIVE = _case_insensitive_index()
-# First letters whose case is a different SI prefix or unit: read as written (see the module).
-_CASE_MATTERS = frozenset("mMgGtTpP")
+# Symbols whose first letter, written in the other case, is another prefix or unit (mega/milli,
+# giga/gram, tera/tonne): ``mWh`` or ``T`` must not be read as one of them (see the module).
+_FIRST_LETTER_CASE_MATTERS = frozenset({"MJ", "GJ", "TJ", "MWh", "GWh", "TWh", "Gcal", "g", "t"})
 
 
 @lru_cache(maxsize=1024)
@@ -160,8 +166,8 @@ def lookup(symbol: str) -> Unit:
     text = symbol.strip() if isinstance(symbol, str) else ""
     name = ALIASES.get(text, text)
     if name not in UNITS:
-        folded = _CASE_INSENSITIVE.get(text.lower())
-        if folded is not None and (text[:1] == folded[:1] or text[:1] not in _CASE_MATTERS):
+        written, folded = _CASE_INSENSITIVE.get(text.lower(), ("", ""))
+        if folded and (text[:1] == written[:1] or written not in _FIRST_LETTER_CASE_MATTERS):
             name = folded
     if name not in UNITS:
         raise UnitError(

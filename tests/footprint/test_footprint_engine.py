@@ -94,12 +94,25 @@ def test_aliases_and_unambiguous_case_are_accepted():
     assert lookup(" GJ ").dimension == ENERGY
 
 
-@pytest.mark.parametrize(("written", "symbol"), [("KWH", "kWh"), ("MWH", "MWh"), ("KG", "kg")])
+@pytest.mark.parametrize(
+    ("written", "symbol"),
+    [
+        ("KWH", "kWh"),
+        ("MWH", "MWh"),
+        ("KG", "kg"),
+        ("PCS", "piece"),
+        ("Tonne", "t"),
+        ("TONNES", "t"),
+        ("TKM", "t·km"),
+        ("T-km", "t·km"),
+        ("M3", "m3"),
+    ],
+)
 def test_case_is_folded_where_the_first_letter_cannot_mean_another_prefix(written, symbol):
     assert lookup(written).symbol == symbol
 
 
-@pytest.mark.parametrize("written", ["mJ", "mWh", "mwh", "gj", "gwh", "T", "G", "M3", "pj"])
+@pytest.mark.parametrize("written", ["mJ", "mWh", "mwh", "gj", "gwh", "tj", "T", "G", "gcal"])
 def test_a_prefix_written_in_the_other_case_is_refused_not_read_as_another(written):
     """mWh (a battery's capacity) is not MWh: a billion times less. A refusal names the unit;
     reading it as the other would change the footprint silently."""
