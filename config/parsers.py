@@ -2,6 +2,7 @@
 load, so this must not import them)."""
 
 import json
+import math
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -40,11 +41,19 @@ def _refused_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e400: JSON, but no double holds it, nor jsonb
+        raise ValueError(f"{text} is too large")
+    return number
+
+
 def json_storable(body: bytes) -> Any:
     """A JSON body that PostgreSQL can store as it came: ValueError for NaN or Infinity (not
-    JSON), a NUL anywhere, or a lone surrogate (neither can be stored as text)."""
-    data = json.loads(body, parse_constant=_refused_constant)
-    if _holds_nul(data):
+    JSON), a number past a double's range, a NUL anywhere (the body's own keys included: the
+    whole body is stored), or a lone surrogate (neither can be stored as text)."""
+    data = json.loads(body, parse_constant=_refused_constant, parse_float=_finite)
+    if _holds_nul(data) or (isinstance(data, dict) and any("\x00" in key for key in data)):
         raise ValueError("a NUL character")
     try:
         json.dumps(data, ensure_ascii=False).encode()

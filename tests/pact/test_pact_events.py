@@ -3,6 +3,7 @@ events are recorded; a RequestCreated event is answered later by the task pact_r
 which POSTs RequestFulfilled or RequestRejected to the partner's events endpoint (here a local
 HTTP server), retrying with exponential backoff (CONTRACTS §7)."""
 
+import json
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -140,6 +141,8 @@ def test_an_event_type_of_the_other_version_is_not_implemented(signed_in: Pact, 
         "Infinity",
         "lone surrogate",
         "NUL",
+        "NUL in a key of the event",
+        "a number past a double",
     ],
 )
 def test_a_malformed_event_is_bad_request_and_not_recorded(
@@ -166,6 +169,11 @@ def test_a_malformed_event_is_bad_request_and_not_recorded(
         event["id"] = "e\ud800"
     elif broken == "NUL":
         event["data"]["comment"] = "a\x00b"
+    elif broken == "NUL in a key of the event":
+        event["extension\x00"] = "x"  # the whole event is stored
+    elif broken == "a number past a double":
+        event["data"]["score"] = "@BIG@"
+        event = json.dumps(event).replace('"@BIG@"', "1e400").encode()
     else:
         del event["data"]
 
