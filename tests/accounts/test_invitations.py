@@ -3,27 +3,18 @@ has an account with the invited address accepts signed in to it. The link alone 
 anyone in to an existing account, nor gives a role to an account that took the address first."""
 
 import pytest
-from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 
 from accounts import services
 from accounts.models import Invitation, Membership, User
 from config.throttles import RegistrationThrottle
+from tests.accounts.test_mfa import _client, _signed_in
 from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
-
-
-def _client() -> Client:
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-def _signed_in(client: Client) -> User | None:
-    user_id = client.session.get(SESSION_KEY)
-    return User.objects.get(pk=user_id) if user_id else None
 
 
 def _invite(world, email: str, role: str = "decision_maker") -> tuple[Invitation, str]:

@@ -435,7 +435,7 @@ def test_only_the_body_admin_reaches_the_keys(
     assert SigningKey.objects.get(pk=key.pk).is_active
 
 
-def test_without_a_person_a_suspension_the_regulator_ordered_is_not_lifted(label) -> None:
+def suspended_by_regulator_order(label) -> None:
     services.label_change_status(
         actor=None,
         label_id=label.pk,
@@ -443,6 +443,10 @@ def test_without_a_person_a_suspension_the_regulator_ordered_is_not_lifted(label
         reason="Ordered by the regulator.",
         reason_code=ReasonCode.REGULATOR_ORDER,
     )
+
+
+def test_without_a_person_a_suspension_the_regulator_ordered_is_not_lifted(label) -> None:
+    suspended_by_regulator_order(label)
     before = label_state(label)
 
     with pytest.raises(ActorNotPermitted):
@@ -456,13 +460,7 @@ def test_without_a_person_a_suspension_the_regulator_ordered_is_not_lifted(label
 def test_the_regulator_lifts_its_suspension_in_the_portal_and_the_body_is_not_offered_it(
     label, world, client_as, anon
 ) -> None:
-    services.label_change_status(
-        actor=None,
-        label_id=label.pk,
-        action="suspend",
-        reason="Ordered by the regulator.",
-        reason_code=ReasonCode.REGULATOR_ORDER,
-    )
+    suspended_by_regulator_order(label)
     body_page = client_as(world.body_admin).get(manage_url(label)).content.decode()
     assert 'data-testid="label-restore"' not in body_page
     assert 'data-testid="label-revoke"' in body_page  # protecting the public stays the body's
