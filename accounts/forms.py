@@ -11,6 +11,7 @@ from config.forms import LengthErrorsNamed
 from .identifiers import uscc_normalize, validate_uscc
 from .models import Organisation, Province, User
 from .roles import ROLES_BY_KIND, Role
+from .selectors import registrations_expired
 
 
 class EnterpriseRegistrationForm(LengthErrorsNamed, forms.Form):
@@ -30,19 +31,22 @@ class EnterpriseRegistrationForm(LengthErrorsNamed, forms.Form):
 
     def clean_uscc(self) -> str:
         uscc = uscc_normalize(self.cleaned_data["uscc"])
-        if Organisation.objects.filter(uscc=uscc).exists():
+        expired = registrations_expired()
+        if Organisation.objects.filter(uscc=uscc).exclude(memberships__user__in=expired).exists():
             raise forms.ValidationError(_("An enterprise with this code is already registered."))
         return uscc
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
+        expired = registrations_expired()
+        if User.objects.filter(username__iexact=username).exclude(pk__in=expired).exists():
             raise forms.ValidationError(_("This user name is taken."))
         return username
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
-        if User.objects.filter(email__iexact=email).exists():
+        expired = registrations_expired()
+        if User.objects.filter(email__iexact=email).exclude(pk__in=expired).exists():
             raise forms.ValidationError(_("This e-mail address is already registered."))
         return email
 
@@ -58,6 +62,10 @@ class EnterpriseRegistrationForm(LengthErrorsNamed, forms.Form):
         if self.has_error("password"):
             self.fields["password"].widget.render_value = False
         return data
+
+
+class RegistrationResendForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
 
 
 class InvitationForm(forms.Form):
@@ -85,7 +93,8 @@ class InvitationAcceptForm(LengthErrorsNamed, forms.Form):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
+        expired = registrations_expired()
+        if User.objects.filter(username__iexact=username).exclude(pk__in=expired).exists():
             raise forms.ValidationError(_("This user name is taken."))
         return username
 

@@ -32,6 +32,11 @@ class User(AbstractUser):
     last_language = models.CharField(
         _("language last used"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # Set by the public registration until the person follows the link e-mailed to the address
+    # they gave; the account stays inactive meanwhile, and is deleted when the link runs out.
+    registration_expires_at = models.DateTimeField(
+        _("registration to be confirmed by"), null=True, blank=True
+    )
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
@@ -41,6 +46,11 @@ class User(AbstractUser):
         """The language to write to this person in: their choice, else the language they last
         used, else the platform's."""
         return self.language or self.last_language or settings.LANGUAGE_CODE
+
+    @property
+    def registration_pending(self) -> bool:
+        """Registered but not confirmed yet: the e-mail address is not shown to be theirs."""
+        return self.registration_expires_at is not None
 
 
 class Province(models.TextChoices):

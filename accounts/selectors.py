@@ -4,6 +4,9 @@ Memberships are read once per request and cached on the user object, so permissi
 list page do not cost a query per row.
 """
 
+from django.db.models import QuerySet
+from django.utils import timezone
+
 from .models import Membership, Organisation, User
 from .roles import SECOND_FACTOR_ROLES, OrganisationKind, Role
 
@@ -84,3 +87,9 @@ def body_members_with_role(body: Organisation, role: str) -> list[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def registrations_expired() -> QuerySet[User]:
+    """Registrations whose confirmation link ran out before anyone followed it: they hold their
+    address, user name and credit code no longer."""
+    return User.objects.filter(registration_expires_at__lte=timezone.now(), is_active=False)

@@ -5,9 +5,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,15 +18,17 @@ from rest_framework.authtoken.models import Token
 from .identifiers import uscc_normalize
 from .models import ApiTokenSecondFactor, Invitation, Membership, Organisation, User
 from .roles import ADMIN_ROLES, ROLES_BY_KIND, OrganisationKind, Role
-from .selectors import user_roles
+from .selectors import registrations_expired, user_roles
 
 INVITATION_DAYS = 7
+REGISTRATION_SALT = "accounts.registration"
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@transaction.atomic
 @transaction.atomic
 def enterprise_register(
     *,
@@ -37,8 +41,18 @@ def enterprise_register(
     uscc: str,
     address: str,
     province: str,
+    language: str = "",
 ) -> User:
-    """Self-registration of an enterprise and its first administrator."""
+    """Self-registration of an enterprise and its first administrator. The account stays
+    inactive until the person follows the link e-mailed to the address they gave
+    (`registration_confirm`); an unconfirmed registration is deleted when the link runs out."""
+    _expired_registrations_discarded(
+        User.objects.filter(
+            Q(email__iexact=email)
+            | Q(username__iexact=username)
+            | Q(memberships__organisation__uscc=uscc_normalize(uscc))
+        )
+    )
     organisation = Organisation(
         kind=OrganisationKind.ENTERPRISE,
         name=name,
@@ -48,13 +62,127 @@ def enterprise_register(
         province=province,
     )
     organisation.full_clean()
-    user = User(username=username, email=email, display_name=display_name)
+    user = User(
+        username=username,
+        email=email,
+        display_name=display_name,
+        is_active=False,
+        registration_expires_at=timezone.now() + timedelta(hours=settings.REGISTRATION_HOURS),
+        last_language=_supported(language),
+    )
     user.set_password(password)
     user.full_clean()
     organisation.save()
     user.save()
     Membership.objects.create(user=user, organisation=organisation, role=Role.ENTERPRISE_ADMIN)
+    _registration_link_send(user)
     return user
+
+
+def _registration_link_send(user: User) -> None:
+    token = signing.dumps(user.pk, salt=REGISTRATION_SALT)
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "accounts:registration_confirm", args=[token]
+    )
+    with translation.override(user.notification_language):
+        subject = _("Confirm your registration on the carbon label platform")
+        message = _(
+            "Someone, probably you, registered %(organisation)s on the carbon label platform "
+            "with this e-mail address, as the user %(username)s. To finish the registration, "
+            "open this link before %(deadline)s (UTC): %(link)s\n\n"
+            "If it was not you, ignore this e-mail: the registration is deleted then."
+        ) % {
+            "organisation": user.memberships.get().organisation,
+            "username": user.username,
+            "deadline": f"{user.registration_expires_at:%Y-%m-%d %H:%M}",
+            "link": link,
+        }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=subject,
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+    )
+
+
+def registration_pending_get(token: str) -> User | None:
+    """The unconfirmed registration a link confirms, while the link is good."""
+    try:
+        pk = signing.loads(token, salt=REGISTRATION_SALT)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(
+        pk=pk, registration_expires_at__gt=timezone.now(), is_active=False
+    ).first()
+
+
+@transaction.atomic
+def registration_confirm(*, token: str) -> User:
+    """The person followed the link: the address is theirs, and the account is active."""
+    pending = registration_pending_get(token)
+    user = (
+        User.objects.select_for_update().filter(pk=pending.pk).first()
+        if pending is not None
+        else None
+    )
+    if user is None or not user.registration_pending or user.is_active:
+        raise ValidationError(_("This link is not valid any more."))
+    user.is_active = True
+    user.registration_expires_at = None
+    user.save(update_fields=["is_active", "registration_expires_at"])
+    return user
+
+
+@transaction.atomic
+def registration_link_resend(*, email: str) -> bool:
+    """Send the link again to an address that has an unconfirmed registration. The answer to
+    the person is the same either way: this says nothing of which addresses are registered."""
+    user = (
+        User.objects.select_for_update()
+        .filter(email__iexact=email, registration_expires_at__gt=timezone.now(), is_active=False)
+        .first()
+    )
+    if user is None:
+        return False
+    _registration_link_send(user)
+    return True
+
+
+def registration_pending_signs_in(*, username: str, password: str) -> bool:
+    """Whether these are the user name and password of a registration waiting for its link."""
+    user = User.objects.filter(
+        username__iexact=username, registration_expires_at__gt=timezone.now(), is_active=False
+    ).first()
+    return user is not None and user.check_password(password)
+
+
+def expired_registrations_delete() -> int:
+    """Delete the registrations whose link ran out unconfirmed, with their enterprise, so that
+    their address, user name and credit code are free again."""
+    with transaction.atomic():
+        return _expired_registrations_discarded(User.objects.all())
+
+
+def _expired_registrations_discarded(users: QuerySet[User]) -> int:
+    expired = users.filter(pk__in=registrations_expired())
+    return sum(_registration_discarded(user) for user in expired.distinct())
+
+
+def _registration_discarded(user: User) -> bool:
+    """Delete an unconfirmed registration and the enterprise it created. Nothing anyone else
+    wrote is lost: a registration that something refers to (PROTECT) is kept."""
+    organisations = [m.organisation for m in user.memberships.select_related("organisation")]
+    try:
+        with transaction.atomic():
+            user.delete()
+            for organisation in organisations:
+                if not organisation.memberships.exists():
+                    organisation.delete()
+    except (ProtectedError, RestrictedError):
+        return False
+    return True
 
 
 @transaction.atomic
@@ -115,8 +243,13 @@ def invitation_get_open(token: str) -> Invitation | None:
 
 
 def invitation_account(invitation: Invitation) -> User | None:
-    """The account that already has the invited e-mail address, if any."""
-    return User.objects.filter(email__iexact=invitation.email).first()
+    """The account that already has the invited e-mail address, if any. A registration not
+    confirmed yet does not count: it has not shown the address is its own."""
+    return (
+        User.objects.filter(email__iexact=invitation.email)
+        .exclude(registration_expires_at__isnull=False, is_active=False)
+        .first()
+    )
 
 
 def _invitation_locked(token: str) -> Invitation:
@@ -148,6 +281,14 @@ def invitation_accept(*, token: str, username: str, password: str, display_name:
         raise ValidationError(
             _("An account with this e-mail address exists: log in to it to accept.")
         )
+    _expired_registrations_discarded(User.objects.filter(username__iexact=username))
+    # The link proves the address is the holder's: an unconfirmed registration that took it
+    # (someone else's, or the holder's own, forgotten) gives way.
+    for unconfirmed in User.objects.filter(email__iexact=invitation.email):
+        if not _registration_discarded(unconfirmed):
+            raise ValidationError(
+                _("An account with this e-mail address exists: log in to it to accept.")
+            )
     user = User(username=username, email=invitation.email, display_name=display_name)
     user.set_password(password)
     user.full_clean()

@@ -10,6 +10,12 @@ urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("register/sent/", views.registration_sent, name="registration_sent"),
+    path(
+        "register/confirm/<str:token>/",
+        views.registration_confirm,
+        name="registration_confirm",
+    ),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -2,12 +2,14 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.account.views import LoginView
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.views import ActivateTOTPView
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,6 +24,7 @@ from .forms import (
     InvitationAcceptForm,
     InvitationForm,
     LanguagePreferenceForm,
+    RegistrationResendForm,
 )
 from .http import AuthenticatedHttpRequest
 from .models import Organisation
@@ -33,6 +36,18 @@ class PortalLoginView(LoginView):
     """allauth's sign-in (password, then the second factor) in the portal's page."""
 
     template_name = "accounts/login.html"
+
+    def form_invalid(self, form) -> HttpResponse:
+        # The right password of a registration not confirmed yet: say what is missing.
+        if services.registration_pending_signs_in(
+            username=form.data.get("login", ""), password=form.data.get("password", "")
+        ):
+            messages.warning(
+                self.request,
+                _("Your registration is not confirmed yet: open the link we e-mailed you."),
+            )
+            return redirect("accounts:registration_sent")
+        return super().form_invalid(form)
 
 
 sign_in = PortalLoginView.as_view()
@@ -68,12 +83,52 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = None
         with refusals_shown(form):
-            user = services.enterprise_register(**form.cleaned_data)
+            user = services.enterprise_register(
+                **form.cleaned_data, language=translation.get_language()
+            )
         if user is not None:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Your enterprise is registered."))
-            return redirect("certification:queue")
+            return redirect("accounts:registration_sent")
     return render(request, "accounts/register.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def registration_sent(request: HttpRequest) -> HttpResponse:
+    """The registration waits for its link; the person may ask for it again."""
+    form = RegistrationResendForm(request.POST or None)
+    context = {"form": form, "hours": settings.REGISTRATION_HOURS}
+    if request.method == "POST":
+        if not RegistrationThrottle().allow_request(request, None):
+            context["throttled"] = True
+            return render(request, "accounts/registration_sent.html", context, status=429)
+        if form.is_valid():
+            services.registration_link_resend(email=form.cleaned_data["email"])
+            messages.info(
+                request,
+                _("If this address has a registration waiting, the link is on its way again."),
+            )
+            return redirect("accounts:registration_sent")
+    return render(request, "accounts/registration_sent.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Opening the link shows what it confirms; the button confirms. (Mail scanners open links:
+    a GET changes nothing.)"""
+    pending = services.registration_pending_get(token)
+    if pending is None:
+        return render(request, "accounts/registration_confirm.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        try:
+            services.registration_confirm(token=token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your registration is confirmed: log in."))
+            return redirect("accounts:login")
+    context = {"pending": pending, "organisations": user_organisations(pending)}
+    return render(request, "accounts/registration_confirm.html", context)
 
 
 def _admin_organisation(request: AuthenticatedHttpRequest, pk: int) -> Organisation:

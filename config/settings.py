@@ -346,6 +346,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "labels-expire": {"task": "labels.tasks.labels_expire", "schedule": 600.0},
+    "registrations-expired-delete": {
+        "task": "accounts.tasks.expired_registrations_delete",
+        "schedule": 3600.0,
+    },
     # Idempotent: runs hourly so a missed run (an outage) is caught up within the hour.
     "supervision-sweep": {"task": "audits.tasks.supervision_sweep", "schedule": 3600.0},
     # The audit chain's head into the transparency log: a rewritten chain no longer matches it.
@@ -444,6 +448,9 @@ LABEL_PROXY_BAN_AGAIN_SECONDS = env.int("LABEL_PROXY_BAN_AGAIN_SECONDS", default
 # on by default only with Redis (processes on their own memory caches would not see a revocation).
 API_KEY_MEMORY_SECONDS = env.int("API_KEY_MEMORY_SECONDS", default=60 if CACHE_REDIS_URL else 0)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# An enterprise's registration is confirmed by a link e-mailed to the address given, good this
+# long; unconfirmed, the account cannot sign in, and it is deleted when the link runs out.
+REGISTRATION_HOURS = env.int("REGISTRATION_HOURS", default=72)
 # Complaints and appeals (ISO/IEC 17065 7.13; common practice of the scheme's bodies).
 COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env.int("COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", default=5)
 COMPLAINT_DECISION_DAYS = env.int("COMPLAINT_DECISION_DAYS", default=30)

@@ -7,6 +7,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.auth import SESSION_KEY
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -343,25 +344,36 @@ def test_an_invitation_to_an_enrolled_person_signs_nobody_in(world) -> None:
     assert not world.reviewer.memberships.filter(role="technical_reviewer").exists()
 
 
-def test_an_enterprise_registers_and_is_signed_in_without_a_second_factor(db) -> None:
+def test_an_enterprise_registers_confirms_and_signs_in_without_a_second_factor(
+    db, django_capture_on_commit_callbacks
+) -> None:
     client = _client()
 
-    response = client.post(
-        reverse("accounts:register"),
-        {
-            "name": "Suzhou Cells",
-            "legal_name": "Suzhou Cells Co., Ltd.",
-            "uscc": make_uscc("91320500MA1M00000"),
-            "address": "1 Road",
-            "province": "JS",
-            "display_name": "Founder",
-            "username": "founder",
-            "email": "founder@cells.example",
-            "password": PASSWORD,
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:register"),
+            {
+                "name": "Suzhou Cells",
+                "legal_name": "Suzhou Cells Co., Ltd.",
+                "uscc": make_uscc("91320500MA1M00000"),
+                "address": "1 Road",
+                "province": "JS",
+                "display_name": "Founder",
+                "username": "founder",
+                "email": "founder@cells.example",
+                "password": PASSWORD,
+            },
+        )
 
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert _signed_in(client) is None  # not before the address is confirmed
+    [message] = mail.outbox
+    link = re.search(r"/accounts/register/confirm/[^/\s]+/", message.body)
+    assert link, message.body
+    assert client.post(link.group(0))["Location"] == reverse("accounts:login")
+
+    signed = client.post(reverse("accounts:login"), {"login": "founder", "password": PASSWORD})
+    assert signed.status_code == 302
     signed_in = _signed_in(client)
     assert signed_in is not None
     assert signed_in.username == "founder"
