@@ -2,7 +2,8 @@
 
 Rules, in the order they win when several hold for one certificate on the same day:
 1. validity ended                         → expired    (`validity_ended`)
-2. suspended past its maximum             → withdrawn  (`suspension_max_exceeded`)
+2. suspended past its maximum             → withdrawn  (`suspension_max_exceeded`); not a
+   voluntary suspension set to end by then, whose end is rule 3's even when the sweep runs late
 3. voluntary suspension reached its end   → valid      (`voluntary_ended`)
 4. a surveillance not closed by its due date plus the grace → suspended (`surveillance_overdue`)
 5. a confirmed nonconformity not decided in time            → suspended (`nonconformity_undecided`)
@@ -23,7 +24,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -40,6 +41,11 @@ from oversight.blacklist import blacklist_effects_due
 from oversight.models import SupervisionNotice, Surveillance, SurveillanceStatus
 
 IN_FORCE = [CertificateStatus.VALID, CertificateStatus.SUSPENDED]
+# A voluntary suspension the holder set to end by its maximum: its end is rule 3's (restored,
+# or kept for an overdue surveillance), never a withdrawal, even on a sweep that runs late.
+ENDS_BY_ITSELF = Q(
+    suspension_reason_code=ReasonCode.VOLUNTARY, voluntary_until__lte=F("suspension_ends_on")
+)
 
 
 @dataclass(frozen=True)
@@ -137,9 +143,9 @@ def sweep_plan(as_of: date, only: int | None = None) -> list[Change]:
         ReasonCode.VALIDITY_ENDED,
     )
     plan(
-        certificates.filter(
-            status=CertificateStatus.SUSPENDED, suspension_ends_on__lt=as_of
-        ).values_list(*columns),
+        certificates.filter(status=CertificateStatus.SUSPENDED, suspension_ends_on__lt=as_of)
+        .exclude(ENDS_BY_ITSELF)
+        .values_list(*columns),
         "",
         CertificateStatus.REVOKED,
         "revoke",
@@ -272,7 +278,9 @@ def _deadlines(as_of: date, horizon: date) -> list[tuple[int, str, date]]:
         (c, "withdrawal", d)
         for c, d in Certificate.objects.filter(
             status=CertificateStatus.SUSPENDED, **within("suspension_ends_on")
-        ).values_list("pk", "suspension_ends_on")
+        )
+        .exclude(ENDS_BY_ITSELF)
+        .values_list("pk", "suspension_ends_on")
         if d is not None  # within() leaves out the rows without one
     ]
     rows += [

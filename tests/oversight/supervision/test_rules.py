@@ -13,7 +13,7 @@ from audits.models import FindingStatus, Severity
 from certification.errors import TransitionNotAllowed
 from certification.models import Certificate, Notification
 from labels.models import Label
-from oversight.models import SurveillanceOutcome, SurveillanceStatus
+from oversight.models import SupervisionNotice, SurveillanceOutcome, SurveillanceStatus
 from oversight.supervision import services
 from oversight.supervision.sweep import supervision_sweep, sweep_plan
 from tests.oversight.supervision.conftest import (
@@ -421,6 +421,30 @@ def test_a_voluntary_suspension_is_bounded_by_the_maximum(world, certificate) ->
         )
     certificate.refresh_from_db()
     assert certificate.status == "valid" and not certificate.requests.exists()
+
+
+def test_a_voluntary_suspension_to_its_maximum_is_restored_by_a_sweep_that_runs_late(
+    world, certificate
+) -> None:
+    """The holder chose the longest pause allowed; the sweep of its last day did not run (an
+    outage): the next one restores the certificate, it does not withdraw it."""
+    last_day = ISSUED_ON + timedelta(days=180)
+    services.certificate_suspend_voluntarily(
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        until=last_day,
+        reason="A long pause.",
+    )
+    certificate.refresh_from_db()
+    assert certificate.suspension_ends_on == last_day
+
+    sweep(last_day - timedelta(days=30))  # no notice threatens a withdrawal
+    assert not SupervisionNotice.objects.filter(kind="withdrawal").exists()
+    late = last_day + timedelta(days=3)
+    assert sweep(late) == [f"{certificate.number} suspended -> valid voluntary_ended"]
+    assert sweep(late) == []
+    certificate.refresh_from_db()
+    assert certificate.status == "valid"
 
 
 def test_a_voluntary_suspension_ending_while_surveillance_is_overdue_stays_suspended(
