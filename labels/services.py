@@ -159,6 +159,10 @@ def label_issue(*, certificate_id: int, certificate_version: int = 1) -> Label:
             # A listed body's approval produces no label: the certificate stays "approved,
             # label pending" until the body is delisted (the pending sweep then issues it).
             blacklist_ensure_body_may_act(certificate.certification_body)
+            # Read under the lock: a suspension or withdrawal committed since the caller looked
+            # must not get a new valid label beside its own.
+            if certificate.status not in (CertificateStatus.PENDING_LABEL, CertificateStatus.VALID):
+                raise TransitionNotAllowed(_("Only a valid certificate's label is re-issued."))
             variants = list(
                 certificate.application.variants.select_related("product").order_by("pk")
             )
@@ -447,6 +451,10 @@ def label_change_status(
     """Suspend, restore, revoke, cancel or expire a label (and every current version of its
     certificate) on the issuing body's decision, with the reason recorded."""
     with transaction.atomic():
+        # The certificate's lock first: who may change it (the reason of its suspension)
+        # is read as it is once no other change can commit in between.
+        certificate_id = Label.objects.values_list("certificate_id", flat=True).get(pk=label_id)
+        Certificate.objects.select_for_update(no_key=True).filter(pk=certificate_id).first()
         label = Label.objects.select_related("certificate__certification_body").get(pk=label_id)
         _ensure_may_change(actor, label, action)
         if actor is not None and action not in LABEL_ACTIONS + APPEAL_ACTIONS:

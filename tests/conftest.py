@@ -1,6 +1,7 @@
 """Shared fixtures: the people of the procedure, and applications at any status."""
 
 import csv
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -650,3 +651,17 @@ def issue_label(world: World) -> Callable[..., Label]:
 @pytest.fixture
 def label(issue_label) -> Label:
     return issue_label()
+
+
+def a_session_waits_on_a_lock() -> bool:
+    """Whether another PostgreSQL session is waiting on a lock (polled for up to 10 s)."""
+    with connection.cursor() as cursor:
+        for _ in range(1000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            threading.Event().wait(0.01)
+    return False

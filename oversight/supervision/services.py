@@ -689,7 +689,12 @@ def certificate_change_decide(
         .select_related("certificate__certification_body")
         .get(pk=request.pk)
     )
-    certificate = request.certificate
+    # Its status is read under the certificate's lock: a suspension committed meanwhile counts.
+    certificate = (
+        Certificate.objects.select_for_update(no_key=True)
+        .select_related("certification_body", "enterprise")
+        .get(pk=request.certificate_id)
+    )
     body = certificate.certification_body
     if not (
         user_has_role(actor, Role.BODY_ADMIN, body)

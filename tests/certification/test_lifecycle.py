@@ -32,6 +32,7 @@ from certification.models import (
     Status,
 )
 from certification.workflow import Action
+from tests.conftest import a_session_waits_on_a_lock
 from tests.factories import COMPLETE_DOSSIER, MembershipFactory, make_pdf, member_of
 
 S, A = Status, Action
@@ -463,7 +464,7 @@ def test_two_applications_created_at_once_take_two_references(world, new_product
     assert inserted.wait(timeout=10)
     second = threading.Thread(target=create, args=(products[1], "second"))
     second.start()
-    assert _a_session_waits_on_a_lock()  # the second's insert, on the first's reference
+    assert a_session_waits_on_a_lock()  # the second's insert, on the first's reference
     done.set()
     first.join(timeout=10)
     second.join(timeout=10)
@@ -471,16 +472,3 @@ def test_two_applications_created_at_once_take_two_references(world, new_product
     year = timezone.localdate().year
     assert created == {"first": f"APP-{year}-000001", "second": f"APP-{year}-000002"}
     assert Application.objects.count() == 2
-
-
-def _a_session_waits_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        for _ in range(1000):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            threading.Event().wait(0.01)
-    return False

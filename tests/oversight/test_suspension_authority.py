@@ -3,9 +3,11 @@ the regulator only. Nothing the body decides turns it into the body's own (a sur
 complaint decision to suspend), and no appeal to the body overturns it, directly or through an
 older appeal; a product family's decision is appealed once, through the certificate's label."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
@@ -24,7 +26,7 @@ from oversight.models import (
 )
 from oversight.sampling import reinspection_record, sampling_draw_record
 from oversight.supervision.services import surveillance_transition
-from tests.conftest import build_application
+from tests.conftest import a_session_waits_on_a_lock, build_application
 
 FINDINGS = "Plant electricity bills show 30% more consumption than the dossier declares."
 
@@ -94,6 +96,59 @@ def test_the_body_cannot_lift_a_reinspection_suspension_the_regulator_can(
         actor=world.regulator, label_id=label.pk, action="restore", reason="Corrected data seen."
     )
     assert Label.objects.get(pk=label.pk).status == LabelStatus.VALID
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two sessions at once: PostgreSQL")
+def test_the_body_cannot_lift_a_suspension_the_regulator_took_over_while_it_acted(
+    world, issue_label
+) -> None:
+    """The body restores its own suspension while a re-inspection, committing at that moment,
+    makes it the regulator's: the body's restore waits for it and is then refused."""
+    label = issue_label()
+    label_services.label_change_status(
+        actor=world.decision_maker, label_id=label.pk, action="suspend", reason="Data gaps."
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def reinspection() -> None:
+        try:
+            with transaction.atomic():
+                label_services.certificate_suspension_reason_change(
+                    certificate_id=label.certificate_id,
+                    reason="Re-inspection: nonconforming.",
+                    reason_code=ReasonCode.REINSPECTION,
+                )
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def restore() -> None:
+        try:
+            label_services.label_change_status(
+                actor=world.decision_maker, label_id=label.pk, action="restore", reason="Fixed."
+            )
+        except ActorNotPermitted as error:
+            refused.append(error)
+        finally:
+            connection.close()
+
+    refused: list[Exception] = []
+    regulator = threading.Thread(target=reinspection)
+    regulator.start()
+    assert locked.wait(timeout=10)
+    body = threading.Thread(target=restore)
+    body.start()
+    assert a_session_waits_on_a_lock()
+    release.set()
+    regulator.join(timeout=10)
+    body.join(timeout=10)
+
+    assert len(refused) == 1
+    fresh = Label.objects.select_related("certificate").get(pk=label.pk)
+    assert fresh.status == LabelStatus.SUSPENDED
+    assert fresh.certificate.suspension_reason_code == ReasonCode.REINSPECTION
 
 
 def test_a_surveillance_decision_does_not_make_the_suspension_the_bodys(world, issue_label) -> None:

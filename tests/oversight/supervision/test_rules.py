@@ -536,6 +536,28 @@ def test_an_editorial_change_reissues_the_label_as_a_new_version(world, certific
     assert observe(old)["bits"] == observe(new)["bits"] == SUSPENSION
 
 
+def test_no_new_label_version_for_a_certificate_suspended_since_the_change_was_decided(
+    world, certificate
+) -> None:
+    """The body decided the change is editorial as a suspension committed: the label issued
+    under the certificate's lock sees the suspension, and no valid label appears beside it."""
+    from labels.services import label_issue
+
+    services.certificate_suspend_voluntarily(
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        until=date(2026, 2, 1),
+        reason="Pause.",
+    )
+
+    with pytest.raises(TransitionNotAllowed):
+        label_issue(certificate_id=certificate.pk, certificate_version=2)
+
+    assert list(Label.objects.filter(certificate=certificate).values_list("status", flat=True)) == [
+        "suspended"
+    ]
+
+
 def test_a_change_that_needs_evaluation_opens_a_change_surveillance(world, certificate) -> None:
     request = services.certificate_change_report(
         actor=world.enterprise_admin,
