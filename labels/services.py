@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
-from accounts.selectors import user_has_role, user_is_regulator
+from accounts.selectors import user_has_role, user_is_regulator, user_organisations
 from audits.chain.services import ChainEvent, chain_append_many
 from audits.dashboard import facts as dashboard_facts
 from audits.selectors import (
@@ -401,6 +401,7 @@ def _ensure_may_change(actor: User | None, label: Label, action: str) -> None:
             blacklist_ensure_clear(people=[actor])
         return
     if action in INSPECTOR_ACTIONS and hooks.reinspection_assigned(actor, label.certificate_id):
+        blacklist_ensure_clear(people=[actor], organisations=user_organisations(actor))
         return
     if user_is_regulator(actor) and _regulator_may(label, action):
         return

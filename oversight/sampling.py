@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import BodyStatus, Membership, User
 from accounts.roles import OrganisationKind, Role
-from accounts.selectors import user_is_regulator
+from accounts.selectors import user_is_regulator, user_organisations
 from audits.chain.services import chain_append
 from audits.models import PeerReview, TeamMember
 from audits.selectors import blacklist_ensure_clear, blacklist_hits
@@ -320,7 +320,8 @@ def reinspection_record(
                 if item.status == ReinspectionStatus.COMPLETED
                 else _("Choose conforming or nonconforming.")
             )
-        blacklist_ensure_clear(people=[actor])
+        # The inspector's body too: a listing made since the draw stops its people.
+        blacklist_ensure_clear(people=[actor], organisations=user_organisations(actor))
         if not findings.strip():
             raise GuardFailed("findings_given", _("Write down the findings."))
         if outcome == ReinspectionOutcome.NONCONFORMING and action not in LABEL_ACTION:

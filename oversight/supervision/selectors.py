@@ -1,13 +1,17 @@
 """Reads of certificates after issuance. Another organisation's certificate or surveillance
 answers 404, exactly like a missing one."""
 
+from datetime import date
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import memberships_for, user_is_platform_admin, user_is_regulator
+from audits.models import Finding, FindingStatus
 from certification.models import Certificate, DossierVersion
+from labels.models import ReasonCode
 from oversight.models import Surveillance, SurveillanceStatus
 
 # Who of a body sees its certificates' supervision: those who plan, decide or inspect.
@@ -97,3 +101,43 @@ def surveillance_collects_data(version: DossierVersion) -> bool:
     return Surveillance.objects.filter(
         dossier_version=version, status=SurveillanceStatus.IN_PROGRESS
     ).exists()
+
+
+def overdue_certificate_ids(as_of: date, status: str, only: int | None = None) -> dict[int, str]:
+    """Certificates in `status` with an overdue surveillance, decision or finding, and why."""
+    reasons: dict[int, str] = {}
+    one = {} if only is None else {"certificate_id": only}
+    rules = (
+        (
+            ReasonCode.SURVEILLANCE_OVERDUE,
+            Surveillance.objects.filter(
+                ~Q(status=SurveillanceStatus.CLOSED),
+                suspend_after__lt=as_of,
+                certificate__status=status,
+                **one,
+            ).values_list("certificate_id", flat=True),
+        ),
+        (
+            ReasonCode.DECISION_OVERDUE,
+            Surveillance.objects.filter(
+                status=SurveillanceStatus.DECISION,
+                decide_by__lt=as_of,
+                certificate__status=status,
+                **one,
+            ).values_list("certificate_id", flat=True),
+        ),
+        (
+            ReasonCode.FINDINGS_OVERDUE,
+            Finding.objects.filter(
+                status=FindingStatus.OPEN,
+                surveillance__isnull=False,
+                due_on__lt=as_of,
+                surveillance__certificate__status=status,
+                **({} if only is None else {"surveillance__certificate_id": only}),
+            ).values_list("surveillance__certificate_id", flat=True),
+        ),
+    )
+    for reason, certificate_ids in rules:
+        for certificate_id in certificate_ids:
+            reasons.setdefault(certificate_id, reason)
+    return reasons

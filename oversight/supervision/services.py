@@ -49,6 +49,7 @@ from oversight.models import (
     SurveillanceTeamMember,
 )
 from oversight.supervision.schedule import suspend_after
+from oversight.supervision.selectors import overdue_certificate_ids
 from oversight.supervision.workflow import (
     STEP_LABELS,
     TRANSITIONS,
@@ -67,6 +68,12 @@ LIFTED_BY_SURVEILLANCE = {
 
 
 def _locked(surveillance: Surveillance) -> Surveillance:
+    """The surveillance, locked after its certificate: the order the sweep and the label
+    services take (certificate, then what hangs from it), so that they never deadlock."""
+    certificate_id = Surveillance.objects.values_list("certificate_id", flat=True).get(
+        pk=surveillance.pk
+    )
+    Certificate.objects.select_for_update(no_key=True).filter(pk=certificate_id).first()
     return (
         Surveillance.objects.select_for_update(of=("self",), no_key=True)
         .select_related(
@@ -368,9 +375,12 @@ def _decide(outcome: str):
         surveillance.decide_by = None
         surveillance.save(update_fields=["outcome", "decided_by", "decided_at", "decide_by"])
         if outcome == SurveillanceOutcome.CONTINUED:
+            # This surveillance, now closed, lifts the suspension only if nothing else overdue
+            # (another surveillance, a decision, a finding) still calls for it.
             if (
                 certificate.status == CertificateStatus.SUSPENDED
                 and certificate.suspension_reason_code in LIFTED_BY_SURVEILLANCE
+                and not overdue_certificate_ids(today, CertificateStatus.SUSPENDED, certificate.pk)
             ):
                 certificate_status_apply(
                     certificate_id=certificate.pk,

@@ -39,6 +39,7 @@ from labels.models import ReasonCode
 from labels.services import certificate_status_apply, certificate_suspension_reason_change
 from oversight.blacklist import blacklist_effects_due
 from oversight.models import SupervisionNotice, Surveillance, SurveillanceStatus
+from oversight.supervision.selectors import overdue_certificate_ids
 
 IN_FORCE = [CertificateStatus.VALID, CertificateStatus.SUSPENDED]
 # A voluntary suspension the holder set to end by its maximum: its end is rule 3's (restored,
@@ -79,46 +80,6 @@ REASON_TEXT: dict[str, str] = {
 }
 
 
-def _overdue_certificate_ids(as_of: date, status: str, only: int | None = None) -> dict[int, str]:
-    """Certificates in `status` with an overdue surveillance, decision or finding, and why."""
-    reasons: dict[int, str] = {}
-    one = {} if only is None else {"certificate_id": only}
-    rules = (
-        (
-            ReasonCode.SURVEILLANCE_OVERDUE,
-            Surveillance.objects.filter(
-                ~Q(status=SurveillanceStatus.CLOSED),
-                suspend_after__lt=as_of,
-                certificate__status=status,
-                **one,
-            ).values_list("certificate_id", flat=True),
-        ),
-        (
-            ReasonCode.DECISION_OVERDUE,
-            Surveillance.objects.filter(
-                status=SurveillanceStatus.DECISION,
-                decide_by__lt=as_of,
-                certificate__status=status,
-                **one,
-            ).values_list("certificate_id", flat=True),
-        ),
-        (
-            ReasonCode.FINDINGS_OVERDUE,
-            Finding.objects.filter(
-                status=FindingStatus.OPEN,
-                surveillance__isnull=False,
-                due_on__lt=as_of,
-                surveillance__certificate__status=status,
-                **({} if only is None else {"surveillance__certificate_id": only}),
-            ).values_list("surveillance__certificate_id", flat=True),
-        ),
-    )
-    for reason, certificate_ids in rules:
-        for certificate_id in certificate_ids:
-            reasons.setdefault(certificate_id, reason)
-    return reasons
-
-
 def sweep_plan(as_of: date, only: int | None = None) -> list[Change]:
     """Every status change the rules call for as of `as_of`, one per certificate (or for the
     one certificate `only`)."""
@@ -151,7 +112,7 @@ def sweep_plan(as_of: date, only: int | None = None) -> list[Change]:
         "revoke",
         ReasonCode.SUSPENSION_MAX_EXCEEDED,
     )
-    still_overdue = _overdue_certificate_ids(as_of, CertificateStatus.SUSPENDED, only)
+    still_overdue = overdue_certificate_ids(as_of, CertificateStatus.SUSPENDED, only)
     plan(
         certificates.filter(
             status=CertificateStatus.SUSPENDED,
@@ -165,7 +126,7 @@ def sweep_plan(as_of: date, only: int | None = None) -> list[Change]:
         "restore",
         ReasonCode.VOLUNTARY_ENDED,
     )
-    overdue = _overdue_certificate_ids(as_of, CertificateStatus.VALID, only)
+    overdue = overdue_certificate_ids(as_of, CertificateStatus.VALID, only)
     plan(
         certificates.filter(pk__in=list(overdue)).values_list(*columns),
         "",
@@ -201,7 +162,7 @@ def change_apply(change: Change, as_of: date) -> bool:
 def _voluntary_ends_overdue(as_of: date) -> list[int]:
     """A voluntary suspension that ends while surveillance is overdue stays a suspension, now
     for the overdue surveillance (its clock runs on from the day it began)."""
-    still_overdue = _overdue_certificate_ids(as_of, CertificateStatus.SUSPENDED)
+    still_overdue = overdue_certificate_ids(as_of, CertificateStatus.SUSPENDED)
     ids = list(
         Certificate.objects.filter(
             pk__in=list(still_overdue),

@@ -9,7 +9,7 @@ from audits.models import BlacklistEntry
 from certification.errors import ActorNotPermitted, WorkflowError
 from certification.models import CertificateStatus
 from labels import services as label_services
-from labels.models import LabelEvent, LabelStatus
+from labels.models import Label, LabelEvent, LabelStatus
 from labels.webhooks.models import WebhookDelivery
 from oversight.models import SamplingItem
 from oversight.sampling import reinspection_record, sampling_draw_compute, sampling_draw_record
@@ -177,6 +177,35 @@ def test_a_listed_inspector_cannot_record(drawn, world) -> None:
             actor=item.inspector, item_id=item.pk, outcome="conforming", findings="Fine."
         )
     assert item_state(item) == before
+
+
+def test_an_inspector_whose_body_was_listed_after_the_draw_cannot_record_or_act(
+    drawn, world
+) -> None:
+    item, label = drawn
+    BlacklistEntry.objects.create(
+        organisation=world.peer_body,
+        reason="r",
+        source_document="d",
+        effective_from="2020-01-01",
+        created_by=world.regulator,
+    )
+    before = item_state(item)
+
+    with pytest.raises(WorkflowError):
+        reinspection_record(
+            actor=item.inspector,
+            item_id=item.pk,
+            outcome="nonconforming",
+            findings="Bills disagree.",
+            action="withdraw",
+        )
+    with pytest.raises(WorkflowError):
+        label_services.label_change_status(
+            actor=item.inspector, label_id=label.pk, action="suspend", reason="Bills disagree."
+        )
+    assert item_state(item) == before
+    assert Label.objects.get(pk=label.pk).status == LabelStatus.VALID
 
 
 def test_a_suspension_on_reinspection_of_a_suspended_label_is_the_inspectors(drawn, world) -> None:

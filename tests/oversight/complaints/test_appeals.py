@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from certification import services as certification_services
 from certification.errors import ActorNotPermitted, GuardFailed, TransitionNotAllowed
-from certification.models import Application, ApplicationEvent, Notification, Status
+from certification.models import Application, ApplicationEvent, Certificate, Notification, Status
 from certification.workflow import Action
 from labels.models import Label, LabelEvent
 from labels.services import label_change_status
@@ -537,9 +537,12 @@ def test_the_decider_of_a_surveillance_of_the_certificate_cannot_decide_the_appe
 def test_a_decision_is_appealed_through_the_label_version_in_force(world, suspended) -> None:
     from labels.services import label_issue
 
+    # An editorial re-issue made while the certificate was valid, then suspended again.
     Label.objects.filter(pk=suspended.pk).update(status="valid")
+    Certificate.objects.filter(pk=suspended.certificate_id).update(status="valid")
     current = label_issue(certificate_id=suspended.certificate_id, certificate_version=2)
     Label.objects.filter(pk__in=[suspended.pk, current.pk]).update(status="suspended")
+    Certificate.objects.filter(pk=suspended.certificate_id).update(status="suspended")
     with pytest.raises(GuardFailed) as error:
         services.appeal_file(
             actor=world.enterprise_admin, kind="suspension", label_id=suspended.pk, reasons=REASONS

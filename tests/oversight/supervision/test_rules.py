@@ -43,10 +43,17 @@ def sweep(day: date, *, dry_run: bool = False) -> list[str]:
 
 
 def run_surveillance(
-    world, certificate, *, decide: str = "continue", clock=None, on: date | None = None
+    world,
+    certificate,
+    *,
+    decide: str = "continue",
+    clock=None,
+    on: date | None = None,
+    surveillance=None,
 ):
-    """A surveillance through every step: plan, declare, start, report, decision."""
-    surveillance = first_surveillance(certificate)
+    """A surveillance (the first, unless given) through every step: plan, declare, start,
+    report, decision."""
+    surveillance = surveillance or first_surveillance(certificate)
     if on is not None:
         clock.move_to(at(on))
     services.surveillance_plan_update(
@@ -272,6 +279,31 @@ def test_a_passed_surveillance_lifts_the_suspension_it_caused(world, certificate
     assert (seen["api_status"], seen["api_reason"]) == ("valid", "surveillance_passed")
     assert seen["webhooks"] == ["issued", "suspended", "restored"]
     assert "Valid" in seen["pdf"]
+
+
+def test_passing_one_surveillance_does_not_lift_a_suspension_another_still_calls_for(
+    world, certificate, clock
+) -> None:
+    clock.move_to(at(date(2027, 2, 10)))
+    sweep(date(2027, 2, 10))  # the scheduled surveillance is overdue: suspended
+    certificate.refresh_from_db()
+    suspended_on = certificate.suspended_on
+    special = services.surveillance_special_open(
+        actor=world.body_admin, certificate=certificate, reason="A complaint about the data."
+    )
+
+    run_surveillance(world, certificate, surveillance=special)
+
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.suspension_reason_code) == (
+        "suspended",
+        "surveillance_overdue",
+    )
+    assert certificate.suspended_on == suspended_on  # its clock runs on
+    assert sweep(date(2027, 2, 11)) == []
+    run_surveillance(world, certificate)  # the overdue one passes: now it is lifted
+    certificate.refresh_from_db()
+    assert certificate.status == "valid"
 
 
 def test_a_surveillance_decision_to_suspend_or_withdraw(world, certify, clock) -> None:
