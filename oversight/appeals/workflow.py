@@ -19,6 +19,7 @@ from audits.models import TeamMember
 from audits.selectors import blacklist_ensure_clear
 from certification.errors import GuardFailed
 from oversight.appeals.models import Appeal, AppealStatus
+from oversight.complaints.workflow import took_part_in_certification
 
 
 class Relation:
@@ -70,6 +71,12 @@ def person_uninvolved_in_decision(appeal: Appeal, person: User) -> None:
         raise GuardFailed(
             "decider_uninvolved",
             _("%(person)s was on the evaluation team and may not decide the appeal.")
+            % {"person": person},
+        )
+    if took_part_in_certification(person, appeal.application_id):
+        raise GuardFailed(
+            "decider_uninvolved",
+            _("%(person)s evaluated or reviewed this certification and may not decide the appeal.")
             % {"person": person},
         )
     from oversight.supervision.selectors import took_part_in_supervision

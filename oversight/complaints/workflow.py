@@ -70,6 +70,14 @@ INVOLVING_ACTIONS = (
 )
 
 
+def took_part_in_certification(person: User, application_id: int) -> bool:
+    """Whether `person` evaluated, reviewed or decided the certification (ISO/IEC 17065 7.13:
+    not the one to handle a complaint or decide an appeal about it)."""
+    return ApplicationEvent.objects.filter(
+        application_id=application_id, actor=person, action__in=INVOLVING_ACTIONS
+    ).exists()
+
+
 @dataclass(frozen=True)
 class ComplaintContext:
     complaint: Complaint
@@ -107,9 +115,7 @@ def person_uninvolved(complaint: Complaint, person: User) -> None:
             )
             % {"person": person},
         )
-    if ApplicationEvent.objects.filter(
-        application_id=application_id, actor=person, action__in=INVOLVING_ACTIONS
-    ).exists():
+    if took_part_in_certification(person, application_id):
         raise GuardFailed(
             "handler_uninvolved",
             _(

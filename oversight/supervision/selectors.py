@@ -79,16 +79,33 @@ def user_supervises(user: User) -> bool:
     return any(m.role in BODY_ROLES for m in memberships_for(user))
 
 
-def took_part_in_supervision(person: User, certificate_id: int) -> bool:
-    """Whether `person` sat on a surveillance team of the certificate, decided one of its
-    surveillances or decided one of its change requests: involved, for complaints and
-    appeals about it (ISO/IEC 17065 7.13)."""
-    from oversight.models import CertificateRequest, SurveillanceTeamMember
+# The steps of a surveillance that are its work (workflow.Step.START, Step.SUBMIT_REPORT), as
+# against planning it and deciding on it.
+WORK_STEPS = ("start", "submit_report")
+
+
+def surveillance_worked_on(person: User, **surveillance: object) -> bool:
+    """Whether `person` did the work of a surveillance matching `surveillance` (``pk=…`` or
+    ``certificate_id=…``): sat on its team, started it, reported, or raised one of its
+    findings. Recorded events and findings count after a seat was given to someone else."""
+    where = {f"surveillance__{name}": value for name, value in surveillance.items()}
+    from oversight.models import SurveillanceEvent, SurveillanceTeamMember
 
     return (
-        SurveillanceTeamMember.objects.filter(
-            surveillance__certificate_id=certificate_id, user=person
-        ).exists()
+        SurveillanceTeamMember.objects.filter(user=person, **where).exists()
+        or SurveillanceEvent.objects.filter(actor=person, action__in=WORK_STEPS, **where).exists()
+        or Finding.objects.filter(raised_by=person, **where).exists()
+    )
+
+
+def took_part_in_supervision(person: User, certificate_id: int) -> bool:
+    """Whether `person` did the work of a surveillance of the certificate, decided one of its
+    surveillances or decided one of its change requests: involved, for complaints and
+    appeals about it (ISO/IEC 17065 7.13)."""
+    from oversight.models import CertificateRequest
+
+    return (
+        surveillance_worked_on(person, certificate_id=certificate_id)
         or Surveillance.objects.filter(certificate_id=certificate_id, decided_by=person).exists()
         or CertificateRequest.objects.filter(
             certificate_id=certificate_id, decided_by=person

@@ -20,6 +20,7 @@ from audits.models import ConflictDeclaration, FindingStatus
 from audits.selectors import blacklist_ensure_clear
 from certification.errors import GuardFailed
 from oversight.models import Surveillance, SurveillanceStatus
+from oversight.supervision.selectors import surveillance_worked_on
 
 
 class Relation:
@@ -123,7 +124,8 @@ def findings_closed(ctx: Context) -> None:
 
 
 def actor_not_on_team(ctx: Context) -> None:
-    if ctx.surveillance.team.filter(user=ctx.actor).exists():
+    """Nobody decides on a surveillance they worked on, even if their seat went to another."""
+    if surveillance_worked_on(ctx.actor, pk=ctx.surveillance.pk):
         raise GuardFailed(
             "not_on_team", _("A member of the surveillance team may not take this step.")
         )

@@ -229,6 +229,31 @@ def test_a_team_member_cannot_decide_the_appeal(world, refused) -> None:
     assert "evaluation team" in error.value.message
 
 
+def test_the_technical_reviewer_of_the_file_cannot_decide_the_appeal(world, refused) -> None:
+    """The technical reviewer who passed the refused file, a decision maker as well, is involved
+    in the decision appealed (as a complaint's handler would be)."""
+    MembershipFactory(
+        user=world.technical_reviewer, organisation=world.body, role=Role.DECISION_MAKER
+    )
+    ApplicationEvent.objects.create(
+        application=refused,
+        actor=world.technical_reviewer,
+        action=Action.PASS_TECHNICAL_REVIEW,
+        from_status=Status.TECHNICAL_REVIEW,
+        to_status=Status.DECISION,
+    )
+    appeal = services.appeal_file(
+        actor=world.enterprise_admin, kind="refusal", application_id=refused.pk, reasons=REASONS
+    )
+    before = appeal_snapshot(refused)
+    with pytest.raises(GuardFailed) as error:
+        services.appeal_transition(
+            actor=world.technical_reviewer, appeal_id=appeal.pk, step="start_review"
+        )
+    assert error.value.guard == "decider_uninvolved"
+    assert appeal_snapshot(refused) == before
+
+
 @pytest.mark.parametrize(
     "persona", ["technical_reviewer", "enterprise_admin", "regulator", "peer_reviewer"]
 )

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from audits.models import FindingStatus, Severity
-from certification.errors import TransitionNotAllowed
+from certification.errors import GuardFailed, TransitionNotAllowed
 from certification.models import Certificate, Notification
 from labels.models import Label
 from oversight.models import SupervisionNotice, SurveillanceOutcome, SurveillanceStatus
@@ -304,6 +304,55 @@ def test_passing_one_surveillance_does_not_lift_a_suspension_another_still_calls
     run_surveillance(world, certificate)  # the overdue one passes: now it is lifted
     certificate.refresh_from_db()
     assert certificate.status == "valid"
+
+
+def test_who_worked_on_a_surveillance_does_not_decide_it_after_leaving_the_team(
+    world, certificate
+) -> None:
+    """A decision maker who also reviews starts the surveillance, gives their seat to another
+    reviewer, who reports: they may not then decide it, nor handle a complaint about it."""
+    from accounts.selectors import forget_memberships
+    from oversight.supervision.selectors import took_part_in_supervision
+    from tests.factories import MembershipFactory
+
+    both = world.decision_maker
+    MembershipFactory(user=both, organisation=world.body, role="reviewer")
+    forget_memberships(both)
+    surveillance = first_surveillance(certificate)
+    services.surveillance_plan_update(
+        actor=world.body_admin,
+        surveillance=surveillance,
+        planned_date=surveillance.due_on,
+        mode="on_site",
+        members=[both],
+        lead=both,
+    )
+    services.surveillance_transition(
+        actor=world.body_admin, surveillance_id=surveillance.pk, step="plan"
+    )
+    services.surveillance_declare(actor=both, surveillance=surveillance, has_conflict=False)
+    services.surveillance_transition(actor=both, surveillance_id=surveillance.pk, step="start")
+    services.surveillance_team_member_replace(
+        actor=world.body_admin, surveillance=surveillance, member=both, replacement=world.reviewer
+    )
+    services.surveillance_declare(
+        actor=world.reviewer, surveillance=surveillance, has_conflict=False
+    )
+    services.surveillance_report_save(
+        actor=world.reviewer, surveillance=surveillance, report="Plant, product and data conform."
+    )
+    services.surveillance_transition(
+        actor=world.reviewer, surveillance_id=surveillance.pk, step="submit_report"
+    )
+
+    with pytest.raises(GuardFailed) as refused:
+        services.surveillance_transition(
+            actor=both, surveillance_id=surveillance.pk, step="continue", comment="Conforms."
+        )
+    assert refused.value.guard == "not_on_team"
+    assert took_part_in_supervision(both, certificate.pk)
+    surveillance.refresh_from_db()
+    assert surveillance.status == SurveillanceStatus.DECISION
 
 
 def test_a_surveillance_decision_to_suspend_or_withdraw(world, certify, clock) -> None:
