@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from audits.transparency.models import LogEntry
+from audits.transparency.verify import checkpoint_latest, entries_proved
 
 from .models import AuditEntry, AuditHead
 from .verify import ChainBroken
@@ -177,12 +178,24 @@ def _cursor():
 
 
 def chain_anchors() -> dict[int, tuple[int, bytes]]:
-    """Each chain head anchored in the transparency log: seq → (log index, hash)."""
+    """Each chain head anchored in the transparency log: seq → (log index, hash).
+
+    An anchor is used only once proved to be the log's: its bytes hash to the stored leaf, and
+    that leaf's inclusion proof leads to the root of the log's latest signed checkpoint (whose
+    signature is checked). Otherwise LogBroken: an anchor's row edited in the database would
+    else vouch for a rewritten chain. Anchors appended after that checkpoint are the next run's.
+    """
+    checkpoint = checkpoint_latest()
+    rows = [
+        (index, bytes(entry))
+        for index, entry in LogEntry.objects.filter(kind=ANCHOR_KIND, index__lt=checkpoint.size)
+        .order_by("index")
+        .values_list("index", "entry")
+    ]
+    entries_proved(rows, checkpoint)
     anchors = {}
-    for index, entry in (
-        LogEntry.objects.filter(kind=ANCHOR_KIND).order_by("index").values_list("index", "entry")
-    ):
-        payload = json.loads(bytes(entry))
+    for index, entry in rows:
+        payload = json.loads(entry)
         anchors[int(payload["seq"])] = (index, bytes.fromhex(payload["hash"]))
     return anchors
 

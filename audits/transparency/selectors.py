@@ -100,6 +100,28 @@ def _read(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
     return {keys[key]: value for key, value in found.items()}
 
 
+def log_head_stored() -> tuple[int, bytes]:
+    """The head row's size and frontier as stored, for a verifier to compare with the tree it
+    rebuilds from the entries."""
+    row = LogHead.objects.filter(pk=1).values_list("size", "frontier").first()
+    return (row[0], bytes(row[1])) if row else (0, b"")
+
+
+# Keys a verifier asks for in one query: well below SQLite's limit on parameters.
+VERIFY_KEYS = 5_000
+
+
+def log_nodes_stored(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+    """The stored nodes of these ids, always from the database: what a verifier compares. A
+    process's ``NODE_MEMORY`` would hide a node changed in the database after it was read."""
+    keys = {node_key(height, index): (height, index) for height, index in ids}
+    ordered = sorted(keys)
+    found: dict[int, bytes] = {}
+    for start in range(0, len(ordered), VERIFY_KEYS):
+        found.update(_nodes_read(ordered[start : start + VERIFY_KEYS]))
+    return {keys[key]: value for key, value in found.items()}
+
+
 def log_root(size: int) -> bytes:
     return merkle.root(size, _read)
 

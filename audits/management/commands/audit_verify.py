@@ -2,7 +2,9 @@
 
 Exit 0 with one line, `audit chain intact: <n> entries, head <hex>`, when every entry links to
 the hash of the one before, the numbers run without a gap up to the head row, and every anchored
-head is still the chain's; otherwise exit 1 naming the first broken entry.
+head is still the chain's; otherwise exit 1 naming the first broken entry. The anchors are read
+from the transparency log and proved there first (their leaves and inclusion proofs to the
+latest signed checkpoint): an anchor that is not the log's is exit 1 too.
 
 The fast walk reads only the entry bytes (they are the record), a page at a time. When it fails,
 a second walk, row by row, also reads each stored hash, names the broken entry exactly and
@@ -22,6 +24,7 @@ from audits.chain.verify import (
     walk_stretch,
     with_head,
 )
+from audits.transparency.verify import LogBroken
 
 COLUMNS = "seq, body, kind, actor_id, application_id, certificate_id, body_id, created_at"
 
@@ -39,7 +42,12 @@ class Command(BaseCommand):
     def handle(self, *args, deep: bool = False, **options) -> None:
         # The head and the anchors first: entries committed meanwhile only add to the rows.
         head = chain_head()
-        anchors = with_head(chain_anchors(), head)
+        try:
+            anchors = with_head(chain_anchors(), head)
+        except LogBroken as broken:
+            raise CommandError(
+                f"audit chain anchor not proved by the transparency log, at {broken}"
+            ) from None
         try:
             try:
                 # Pages end at the head read above: entries appended meanwhile are the next run's.

@@ -14,7 +14,9 @@ from audits.chain.models import AuditEntry, AuditHead
 from audits.chain.services import chain_anchor, chain_append
 from audits.chain.verify import ChainBroken, verify_rows
 from audits.tasks import audit_chain_anchor
-from audits.transparency.models import LogEntry
+from audits.transparency.merkle import leaf_hash
+from audits.transparency.models import LogEntry, node_key
+from audits.transparency.services import log_append_many
 from labels.vc.jcs import canonicalize
 
 pytestmark = pytest.mark.django_db
@@ -255,18 +257,16 @@ def test_two_entries_swapped_are_named() -> None:
     _broken_at(2)
 
 
-def test_a_chain_rewritten_consistently_is_caught_by_the_anchor() -> None:
-    """Whoever rewrites every entry (and the head row) from some point on keeps the links
-    intact; the head anchored in the transparency log still names the old hash."""
-    _append(3)
-    chain_anchor()
-    _append(2)
-    rewritten, previous = [], bytes(AuditEntry.objects.get(seq=1).hash)
-    for entry in AuditEntry.objects.filter(seq__gte=2).order_by("seq"):
+def _rewrite_from(seq: int) -> dict[int, bytes]:
+    """Rewrite every entry from `seq` on, and the head row, so that the links stay intact; the
+    new hashes by number."""
+    rewritten, hashes = [], {}
+    previous = bytes(AuditEntry.objects.get(seq=seq - 1).hash)
+    for entry in AuditEntry.objects.filter(seq__gte=seq).order_by("seq"):
         event = json.loads(bytes(entry.body))["event"]
         event["data"] = {"number": 1000 + entry.seq}
         body = canonicalize({"event": event, "prev": previous.hex(), "seq": entry.seq})
-        previous = hashlib.sha256(body).digest()
+        previous = hashes[entry.seq] = hashlib.sha256(body).digest()
         rewritten.append(
             (
                 "UPDATE audits_auditentry SET body = %s, hash = %s WHERE seq = %s",
@@ -275,6 +275,16 @@ def test_a_chain_rewritten_consistently_is_caught_by_the_anchor() -> None:
         )
     _without_trigger(*rewritten)
     AuditHead.objects.filter(pk=1).update(hash=previous)
+    return hashes
+
+
+def test_a_chain_rewritten_consistently_is_caught_by_the_anchor() -> None:
+    """Whoever rewrites every entry (and the head row) from some point on keeps the links
+    intact; the head anchored in the transparency log still names the old hash."""
+    _append(3)
+    chain_anchor()
+    _append(2)
+    _rewrite_from(2)
     assert (
         verify_rows(
             [
@@ -287,6 +297,77 @@ def test_a_chain_rewritten_consistently_is_caught_by_the_anchor() -> None:
         == 5
     )
     _broken_at(3)
+
+
+def _anchor_forged(seq: int, digest: bytes) -> tuple[int, bytes]:
+    """The anchor of `seq` made to name `digest`, in its log entry's bytes: (index, bytes)."""
+    index, entry = next(
+        (index, bytes(entry))
+        for index, entry in LogEntry.objects.filter(kind=selectors.ANCHOR_KIND).values_list(
+            "index", "entry"
+        )
+        if json.loads(bytes(entry))["seq"] == seq
+    )
+    forged = canonicalize({**json.loads(entry), "hash": digest.hex()})
+    with connection.cursor() as cursor:
+        cursor.execute('UPDATE audits_logentry SET entry = %s WHERE "index" = %s', [forged, index])
+    return index, forged
+
+
+def _log_padding(count: int) -> None:
+    """Log entries about something else, so that the anchors' proofs are not trivial."""
+    log_append_many([("tests:thing:done", {"number": n}, "") for n in range(count)])
+
+
+def test_a_chain_rewritten_with_its_anchor_edited_in_the_log_is_caught() -> None:
+    """Whoever rewrites the chain and edits the anchor's bytes in the log to match: the anchor
+    no longer hashes to its leaf in the log, so it is not trusted."""
+    _log_padding(5)
+    _append(3)
+    index = chain_anchor()
+    _log_padding(6)
+    _append(2)
+    hashes = _rewrite_from(2)
+    assert _anchor_forged(3, hashes[3])[0] == index
+    with pytest.raises(
+        CommandError,
+        match=rf"^audit chain anchor not proved by the transparency log, at entry {index}: "
+        rf"its bytes do not hash to its stored leaf \(node 0/{index}\)",
+    ):
+        call_command("audit_verify")
+
+
+def test_a_chain_rewritten_with_its_anchor_and_leaf_edited_in_the_log_is_caught() -> None:
+    """The forged anchor's leaf recomputed too: its inclusion proof, from the stored nodes,
+    no longer leads to the root of the log's signed checkpoint."""
+    _log_padding(5)
+    _append(3)
+    chain_anchor()
+    _log_padding(6)
+    _append(2)
+    hashes = _rewrite_from(2)
+    index, forged = _anchor_forged(3, hashes[3])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'UPDATE audits_lognode SET hash = %s WHERE "key" = %s',
+            [leaf_hash(forged), node_key(0, index)],
+        )
+    with pytest.raises(
+        CommandError,
+        match=rf"^audit chain anchor not proved by the transparency log, at entry {index}: "
+        r"its leaf is not included under the checkpoint of 12 entries",
+    ):
+        call_command("audit_verify")
+
+
+def test_anchors_proved_in_the_log_verify() -> None:
+    _log_padding(5)
+    _append(3)
+    chain_anchor()
+    _log_padding(6)
+    _append(2)
+    chain_anchor()
+    assert _verify().startswith("audit chain intact: 5 entries")
 
 
 def test_the_chain_truncated_below_an_anchor_is_caught() -> None:
