@@ -118,6 +118,27 @@ def findings_not_open(ctx: Context) -> None:
         )
 
 
+def no_other_collecting(ctx: Context) -> None:
+    """One surveillance of a certificate collects data at a time: each opens the dossier
+    version the enterprise fills in, and the enterprise edits only the latest."""
+    other = (
+        Surveillance.objects.filter(
+            certificate_id=ctx.surveillance.certificate_id, status=SurveillanceStatus.IN_PROGRESS
+        )
+        .exclude(pk=ctx.surveillance.pk)
+        .first()
+    )
+    if other is not None:
+        raise GuardFailed(
+            "no_other_collecting",
+            _(
+                "Surveillance no. %(number)s of this certificate is collecting data: its report "
+                "comes first."
+            )
+            % {"number": other.number},
+        )
+
+
 def findings_closed(ctx: Context) -> None:
     if ctx.surveillance.findings.exclude(status=FindingStatus.CLOSED).exists():
         raise GuardFailed("findings_closed", _("Close every finding first."))
@@ -160,6 +181,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         {Relation.TEAM},
         certificate_in_force,
         team_declared_no_conflict,
+        no_other_collecting,
         nobody_blacklisted,
         team_still_clear,
     ),
@@ -175,7 +197,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         team_still_clear,
     ),
     (S.DECISION, Step.RETURN): _t(
-        S.IN_PROGRESS, {Relation.DECISION_MAKER}, actor_not_on_team, comment_given
+        S.IN_PROGRESS,
+        {Relation.DECISION_MAKER},
+        actor_not_on_team,
+        comment_given,
+        no_other_collecting,
     ),
     (S.DECISION, Step.CONTINUE): _t(
         S.CLOSED,

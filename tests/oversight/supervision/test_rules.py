@@ -42,6 +42,25 @@ def sweep(day: date, *, dry_run: bool = False) -> list[str]:
     return out.getvalue().splitlines()
 
 
+def start_surveillance(world, surveillance, *, member=None) -> None:
+    """Plan a surveillance with one reviewer (`member`, else the World's) who declares and
+    starts it."""
+    member = member or world.reviewer
+    services.surveillance_plan_update(
+        actor=world.body_admin,
+        surveillance=surveillance,
+        planned_date=surveillance.due_on,
+        mode="on_site",
+        members=[member],
+        lead=member,
+    )
+    services.surveillance_transition(
+        actor=world.body_admin, surveillance_id=surveillance.pk, step="plan"
+    )
+    services.surveillance_declare(actor=member, surveillance=surveillance, has_conflict=False)
+    services.surveillance_transition(actor=member, surveillance_id=surveillance.pk, step="start")
+
+
 def run_surveillance(
     world,
     certificate,
@@ -56,23 +75,7 @@ def run_surveillance(
     surveillance = surveillance or first_surveillance(certificate)
     if on is not None:
         clock.move_to(at(on))
-    services.surveillance_plan_update(
-        actor=world.body_admin,
-        surveillance=surveillance,
-        planned_date=surveillance.due_on,
-        mode="on_site",
-        members=[world.reviewer],
-        lead=world.reviewer,
-    )
-    services.surveillance_transition(
-        actor=world.body_admin, surveillance_id=surveillance.pk, step="plan"
-    )
-    services.surveillance_declare(
-        actor=world.reviewer, surveillance=surveillance, has_conflict=False
-    )
-    services.surveillance_transition(
-        actor=world.reviewer, surveillance_id=surveillance.pk, step="start"
-    )
+    start_surveillance(world, surveillance)
     services.surveillance_report_save(
         actor=world.reviewer, surveillance=surveillance, report="Plant, product and data conform."
     )
@@ -319,19 +322,7 @@ def test_who_worked_on_a_surveillance_does_not_decide_it_after_leaving_the_team(
     MembershipFactory(user=both, organisation=world.body, role="reviewer")
     forget_memberships(both)
     surveillance = first_surveillance(certificate)
-    services.surveillance_plan_update(
-        actor=world.body_admin,
-        surveillance=surveillance,
-        planned_date=surveillance.due_on,
-        mode="on_site",
-        members=[both],
-        lead=both,
-    )
-    services.surveillance_transition(
-        actor=world.body_admin, surveillance_id=surveillance.pk, step="plan"
-    )
-    services.surveillance_declare(actor=both, surveillance=surveillance, has_conflict=False)
-    services.surveillance_transition(actor=both, surveillance_id=surveillance.pk, step="start")
+    start_surveillance(world, surveillance, member=both)
     services.surveillance_team_member_replace(
         actor=world.body_admin, surveillance=surveillance, member=both, replacement=world.reviewer
     )
@@ -353,6 +344,23 @@ def test_who_worked_on_a_surveillance_does_not_decide_it_after_leaving_the_team(
     assert took_part_in_supervision(both, certificate.pk)
     surveillance.refresh_from_db()
     assert surveillance.status == SurveillanceStatus.DECISION
+
+
+def test_one_surveillance_of_a_certificate_collects_data_at_a_time(world, certificate) -> None:
+    first = first_surveillance(certificate)
+    start_surveillance(world, first)
+    special = services.surveillance_special_open(
+        actor=world.body_admin, certificate=certificate, reason="A complaint about the data."
+    )
+
+    with pytest.raises(GuardFailed) as refused:
+        start_surveillance(world, special, member=world.second_reviewer)
+    assert refused.value.guard == "no_other_collecting"
+    special.refresh_from_db()
+    assert special.status == SurveillanceStatus.PLANNED and special.dossier_version is None
+    first.refresh_from_db()
+    assert first.dossier_version is not None
+    assert first.dossier_version == certificate.application.dossier_versions.latest("number")
 
 
 def test_a_surveillance_decision_to_suspend_or_withdraw(world, certify, clock) -> None:
