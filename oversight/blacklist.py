@@ -145,7 +145,10 @@ def blacklist_labels_order(
     """One bulk decision on every label flagged after a body's listing: suspend them all
     (through the label services, so the status list, the API and the webhooks follow), or
     order a special surveillance of them all."""
-    from labels.services import label_change_status  # labels imports this app's models
+    from labels.services import (  # labels imports this app's models
+        certificate_suspension_reason_change,
+        label_change_status,
+    )
 
     if not user_is_regulator(actor):
         raise ActorNotPermitted(_("Only the regulator orders action on a listed body's labels."))
@@ -178,15 +181,26 @@ def blacklist_labels_order(
             label = Label.objects.select_related("certificate").get(pk=review.label_id)
             if kind == LabelOrderKind.SUSPENSION:
                 if label.certificate_id not in suspended:
-                    if label.status != LabelStatus.VALID:
+                    if label.status == LabelStatus.VALID:
+                        label = label_change_status(
+                            actor=actor,
+                            label_id=label.pk,
+                            action="suspend",
+                            reason=reason,
+                            reason_code=ReasonCode.REGULATOR_ORDER,
+                        )
+                    elif label.status == LabelStatus.SUSPENDED:
+                        # Suspended already (by the holder, say): it stays so on the order,
+                        # which only the regulator lifts; a voluntary end no longer restores it.
+                        certificate_suspension_reason_change(
+                            certificate_id=label.certificate_id,
+                            reason=reason,
+                            reason_code=ReasonCode.REGULATOR_ORDER,
+                            actor=actor,
+                        )
+                        label.refresh_from_db()
+                    else:
                         continue
-                    label = label_change_status(
-                        actor=actor,
-                        label_id=label.pk,
-                        action="suspend",
-                        reason=reason,
-                        reason_code=ReasonCode.REGULATOR_ORDER,
-                    )
                     suspended.add(label.certificate_id)
             elif label.status not in LIVE_LABELS:
                 continue

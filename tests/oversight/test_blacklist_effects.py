@@ -425,6 +425,37 @@ def test_one_order_suspends_every_flagged_label(
     assert set(BlacklistLabelReview.objects.values_list("orders", flat=True)) == {order.pk}
 
 
+def test_an_order_takes_over_a_suspension_the_holder_chose(
+    world, issue_label, list_subject
+) -> None:
+    """A label the holder suspended: the order makes it the regulator's, so the end of the
+    holder's pause no longer restores it while the body is listed."""
+    from oversight.supervision.services import certificate_suspend_voluntarily
+
+    label = issue_label()
+    until = timezone.localdate() + timedelta(days=10)
+    certificate_suspend_voluntarily(
+        actor=world.enterprise_admin,
+        certificate=label.certificate,
+        until=until,
+        reason="Seasonal stop.",
+    )
+    entry = list_subject(world.body)
+
+    order = blacklist_labels_order(
+        actor=world.regulator, entry_id=entry.pk, kind="suspension", reason="Body listed."
+    )
+
+    assert order.label_count == 1
+    assert list(order.reviews.values_list("label_id", flat=True)) == [label.pk]
+    label.refresh_from_db()
+    assert label.status == LabelStatus.SUSPENDED
+    assert label.certificate.suspension_reason_code == "regulator_order"
+    assert supervision_sweep(as_of=until) == []
+    label.refresh_from_db()
+    assert label.status == LabelStatus.SUSPENDED
+
+
 def test_a_special_surveillance_order_is_recorded_for_every_flagged_label(
     world,
     issue_label,
