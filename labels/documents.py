@@ -29,6 +29,16 @@ def certificate_render(label_id: int) -> bool:
     pdf = certificate_pdf(facts)
     try:
         with transaction.atomic():
+            # Under the label's lock, the facts must still be those drawn: a change since
+            # queued its own render, whose newer PDF this older one must not replace.
+            current = (
+                Label.objects.select_for_update(no_key=True)
+                .filter(pk=label_id)
+                .values_list("content_version", flat=True)
+                .first()
+            )
+            if current != version:
+                return False
             document = CertificateDocument.objects.select_for_update(no_key=True).filter(
                 label=label
             ).first() or CertificateDocument(label=label)

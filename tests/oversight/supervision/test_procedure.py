@@ -611,6 +611,48 @@ def test_a_lost_render_leaves_a_flag_and_the_pdf_is_never_served_stale(
     assert certificate_documents_refresh() == 0
 
 
+def test_a_slow_render_of_older_facts_does_not_replace_a_newer_pdf(
+    world, certificate, monkeypatch
+) -> None:
+    """A render of the suspension is still drawing when the withdrawal commits and its own
+    render finishes: the older PDF, finishing last, is not stored over the newer one."""
+    from labels.documents import certificate_render
+    from labels.facts import label_facts
+    from labels.models import CertificateDocument
+    from labels.rendering import certificate as rendering
+    from labels.services import label_change_status
+
+    label = label_of(certificate)
+    monkeypatch.setattr("labels.services._render_later", lambda label_ids: None)  # by hand
+    services.certificate_suspend_voluntarily(
+        actor=world.enterprise_admin,
+        certificate=certificate,
+        until=date(2026, 3, 1),
+        reason="Season.",
+    )
+    draw = rendering.certificate_pdf
+    overtaken = []
+
+    def slow_draw(facts):
+        pdf = draw(facts)
+        if not overtaken:  # the first render: the withdrawal and its render happen meanwhile
+            overtaken.append(True)
+            label_change_status(
+                actor=world.body_admin, label_id=label.pk, action="revoke", reason="Fraud."
+            )
+            assert certificate_render(label.pk) is True
+        return pdf
+
+    monkeypatch.setattr(rendering, "certificate_pdf", slow_draw)
+
+    assert certificate_render(label.pk) is False
+
+    label = Label.objects.get(pk=label.pk)
+    assert label.status == "revoked" and not label.document_stale
+    stored = CertificateDocument.objects.get(label=label)
+    assert stored.fingerprint == rendering.content_fingerprint(label_facts(label))
+
+
 def test_the_download_renders_a_stale_pdf_first(world, certificate, monkeypatch) -> None:
     label = label_of(certificate)
     monkeypatch.setattr("labels.services._render_later", lambda label_ids: None)
