@@ -98,8 +98,16 @@ def sign_list(status_list: StatusList, *, now: datetime | None = None) -> Status
     return status_list
 
 
+def _body_locked(status_list_id: int) -> None:
+    """Lock the list's body before the list: the order issuance takes (the body's key, then
+    its open lists), so that a status change and an issuance of one body never deadlock."""
+    body_id = StatusList.objects.values_list("body_id", flat=True).get(pk=status_list_id)
+    Organisation.objects.select_for_update(no_key=True).filter(pk=body_id).first()
+
+
 def set_bit(status_list_id: int, index: int, value: bool) -> StatusList:
     with transaction.atomic():
+        _body_locked(status_list_id)
         status_list = (
             StatusList.objects.select_for_update(no_key=True)
             .select_related("body")
@@ -120,6 +128,7 @@ def current_credential(status_list: StatusList) -> dict:
         status_list.signed_at + LIST_VALIDITY - RESIGN_BEFORE < timezone.now()
     ):
         with transaction.atomic():
+            _body_locked(status_list.pk)
             locked = (
                 StatusList.objects.select_for_update(no_key=True)
                 .select_related("body")

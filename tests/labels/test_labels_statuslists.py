@@ -1,14 +1,16 @@
 """The bodies' Bitstring Status Lists as served (CONTRACTS §4), and issuance: one label per
 certificate version, two random status entries per label."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.cache import get_max_age
 
 from certification.models import Certificate, CertificateStatus, Status
-from labels import keys, services, tasks
+from labels import keys, services, statuslists, tasks
 from labels.models import Label, LabelEvent, StatusList
 from labels.vc.statuslist import (
     ENTRY_TYPE,
@@ -20,7 +22,7 @@ from labels.vc.statuslist import (
 )
 from labels.vc.verifier import Reason
 from labels.verification import verify
-from tests.conftest import build_application
+from tests.conftest import a_session_waits_on_a_lock, build_application
 from tests.labels.conftest import PUBLIC, served_list, status_entries
 
 BODY_DID = "did:web:labels.example.cn:bodies:cqc"
@@ -153,3 +155,48 @@ def test_the_sweep_issues_labels_an_approval_left_pending(world) -> None:
     assert Label.objects.filter(certificate=waiting).count() == 1
     assert Label.objects.filter(certificate=recent).count() == 0
     assert tasks.labels_issue_pending() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two sessions at once: PostgreSQL")
+def test_a_status_change_and_an_issuance_of_one_body_do_not_deadlock(world, issue_label) -> None:
+    """An issuance holds the body's key and then takes its open list; a status change of
+    another label sets its bit in that list. Both take the body first: the second waits and
+    goes on, where taking the list first deadlocked."""
+    label = issue_label()
+    body = world.body
+    holding_key, go_on, errors = threading.Event(), threading.Event(), []
+
+    def issuance() -> None:
+        try:
+            with transaction.atomic():
+                keys.signing_key_active(body)  # the body's lock, as an issuance takes it
+                holding_key.set()
+                go_on.wait(timeout=10)
+                statuslists.allocate_index(body, "suspension", "suspension_index")
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def status_change() -> None:
+        try:
+            statuslists.set_bit(label.suspension_list_id, label.suspension_index, True)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=issuance)
+    first.start()
+    assert holding_key.wait(timeout=10)
+    second = threading.Thread(target=status_change)
+    second.start()
+    assert a_session_waits_on_a_lock()  # the status change, on the body or on the list
+    go_on.set()
+    first.join(timeout=20)
+    second.join(timeout=20)
+
+    assert errors == []
+    suspension = StatusList.objects.get(pk=label.suspension_list_id)
+    assert Bitstring.from_bytes(bytes(suspension.bits)).get(label.suspension_index)
