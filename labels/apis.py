@@ -367,7 +367,10 @@ class LabelByCertificateApi(LabelLookupBase):
         if found is not None:
             return found
         label = (
-            _queryset().filter(certificate__number=number).order_by("-certificate_version").first()
+            _queryset()
+            .filter(certificate__number=number, variant=None)
+            .order_by("-certificate_version")
+            .first()
         )
         if label is None:
             raise NotFound("No label for this certificate number.")

@@ -106,7 +106,7 @@ LOOKUPS = {
     "serial": " WHERE l.serial = %s",
     "certificate": (
         f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id WHERE c.number = %s"
-        " ORDER BY l.certificate_version DESC LIMIT 1"
+        " AND l.variant_id IS NULL ORDER BY l.certificate_version DESC LIMIT 1"
     ),
     "gtin": " WHERE l.gtin = %s ORDER BY l.issued_at DESC, l.id DESC",
 }
@@ -115,7 +115,8 @@ COLUMNS = frozenset({"api", *PAGE_COLUMNS.values(), *BADGE_COLUMNS.values()})
 
 def stored_lookup(kind: str, value: str, column: str) -> list[StoredAnswer] | None:
     """The stored ``column`` of the labels of one lookup (``LOOKUPS``: by serial, the current
-    label of a certificate number, every label of a GTIN, newest first), in one query without
+    label of a certificate number's representative product, every label of a GTIN, newest
+    first), in one query without
     the ORM; None when there is no label or any answer is not current (the caller then renders
     live)."""
     if column not in COLUMNS:
@@ -135,13 +136,24 @@ _IN = {"postgresql": "= ANY(%s::text[])", "sqlite": "IN (SELECT value FROM json_
 BATCH_KINDS = {"serial": "l.serial", "certificateNumber": "c.number", "gtin": "l.gtin"}
 
 
+# A certificate number names the current version of each product's label under it: the
+# representative's and, for a family, each variant's (not the versions an editorial re-issue
+# superseded). The single lookup answers the representative's.
+_CURRENT_UNDER_CERTIFICATE = (
+    f" AND NOT EXISTS (SELECT 1 FROM {Label._meta.db_table} n"  # noqa: S608
+    " WHERE n.certificate_id = l.certificate_id AND n.certificate_version > l.certificate_version"
+    " AND COALESCE(n.variant_id, 0) = COALESCE(l.variant_id, 0))"
+)
+
+
 def _batch_statement(kind: str, vendor: str) -> str:
     columns = _ANSWER_COLUMNS.format(column="api")
+    current = _CURRENT_UNDER_CERTIFICATE if kind == "certificateNumber" else ""
     return (
         f"SELECT l.id, l.issued_at, l.serial, c.number, l.gtin, {columns}"  # noqa: S608
         f" FROM {Label._meta.db_table} l"
         f" JOIN {Certificate._meta.db_table} c ON c.id = l.certificate_id{_ANSWER_JOINS}"
-        f" WHERE {BATCH_KINDS[kind]} {_IN[vendor]}"
+        f" WHERE {BATCH_KINDS[kind]} {_IN[vendor]}{current}"
     )
 
 

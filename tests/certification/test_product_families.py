@@ -200,6 +200,51 @@ def test_an_editorial_reissue_gives_each_model_a_new_version_superseding_its_own
         assert verify(label.credential).reason == Reason.VALID
 
 
+def test_a_certificate_number_names_the_current_label_of_each_model(
+    world, families_allowed, people, new_product, django_capture_on_commit_callbacks
+) -> None:
+    """The single lookup answers the representative's current label; the batch, the current
+    label of each model; neither the versions the re-issue superseded. Stored answers and
+    live renders alike."""
+    from rest_framework.test import APIClient
+
+    from accounts.apikeys import api_key_create
+    from accounts.models import Membership, Organisation, User
+    from accounts.roles import ApiScope, OrganisationKind, Role
+    from labels.models import LabelAnswer
+
+    application, _variants = certified_family(
+        world, people, new_product, django_capture_on_commit_callbacks
+    )
+    number = application.certificate.number
+    with django_capture_on_commit_callbacks(execute=True):
+        label_services.label_issue(certificate_id=application.certificate.pk, certificate_version=2)
+    current = Label.objects.filter(certificate_version=2)
+    representative = current.get(variant=None)
+    mall = Organisation.objects.create(kind=OrganisationKind.MARKETPLACE, name="GreenMall")
+    admin = User.objects.create_user(username="mall", email="mall@example.cn", password="x-pw-1")
+    Membership.objects.create(user=admin, organisation=mall, role=Role.MARKETPLACE_ADMIN)
+    _key, key = api_key_create(
+        actor=admin, organisation=mall, name="shop", scopes=[ApiScope.LABELS_READ]
+    )
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.credentials(HTTP_X_API_KEY=key)
+
+    for stored in (True, False):
+        if not stored:
+            LabelAnswer.objects.all().delete()
+        one = api.get(f"/api/v1/certificates/{number}/label/")
+        assert one.status_code == 200
+        assert one.json()["serial"] == representative.serial, stored
+        batch = api.post(
+            "/api/v1/labels/batch/", {"keys": [{"certificateNumber": number}]}, format="json"
+        )
+        [result] = batch.json()["results"]
+        assert {label["serial"] for label in result["labels"]} == {
+            label.serial for label in current
+        }, stored
+
+
 # --- what a family may hold ---------------------------------------------------------------
 
 
