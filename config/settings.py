@@ -346,6 +346,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "labels-expire": {"task": "labels.tasks.labels_expire", "schedule": 600.0},
+    "complaint-outcome-emails-sweep": {
+        "task": "oversight.complaints.tasks.complaint_outcome_emails_sweep",
+        "schedule": 300.0,
+    },
     "registrations-expired-delete": {
         "task": "accounts.tasks.expired_registrations_delete",
         "schedule": 3600.0,

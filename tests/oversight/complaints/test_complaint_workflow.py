@@ -307,6 +307,40 @@ def test_unfounded_changes_nothing_on_the_label(
     assert "found your complaint unfounded" in message.body
 
 
+def test_an_outcome_email_whose_task_was_lost_is_sent_by_the_sweep(
+    world, complaint_at, settings
+) -> None:
+    """The decision committed but its task never reached a worker (broker down), or its worker
+    died after claiming it: the sweep sends the e-mail, once."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from oversight.complaints.tasks import complaint_outcome_emails_sweep
+
+    complaint = decide(world, complaint_at, outcome="unfounded")  # its on-commit task: lost
+    assert mail.outbox == []
+    assert complaint_outcome_emails_sweep() == 0  # within the grace, the task may still come
+
+    later = timezone.now() + timedelta(seconds=settings.TASK_SWEEP_GRACE_SECONDS + 1)
+    with time_machine.travel(later):
+        # A worker claimed it a minute ago: its claim stands.
+        Complaint.objects.filter(pk=complaint.pk).update(
+            outcome_email_claimed_at=later - timedelta(minutes=1)
+        )
+        assert complaint_outcome_emails_sweep() == 0
+        # That worker died: after ten minutes the claim is free again.
+        Complaint.objects.filter(pk=complaint.pk).update(
+            outcome_email_claimed_at=later - timedelta(minutes=11)
+        )
+        assert complaint_outcome_emails_sweep() == 1
+        assert complaint_outcome_emails_sweep() == 0
+    [message] = mail.outbox
+    assert message.to == ["shopper@example.cn"]
+    assert Complaint.objects.get(pk=complaint.pk).outcome_emailed_at is not None
+
+
 def test_the_outcome_email_speaks_the_complainants_language(
     world, submit, django_capture_on_commit_callbacks
 ) -> None:
