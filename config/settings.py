@@ -381,6 +381,12 @@ REFERENCE_DIR = Path(
 # The published test vectors and specifications the test suite checks against.
 SHARED_DIR = Path(env.str("SHARED_DIR", default=str(BASE_DIR.parent / "shared")))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Small files stay in memory; a larger one goes to a temporary file of at most
+# UPLOAD_MAX_BYTES (config/uploads.py), however large the upload.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "config.uploads.CappedTemporaryFileUploadHandler",
+]
 CERTIFICATE_VALIDITY_DAYS = env.int("CERTIFICATE_VALIDITY_DAYS", default=730)
 # The life of a certificate after issuance (ISO/IEC 17065 7.9-7.11, CNCA certificate and mark
 # rules, CNCA-CFP-00:2025). Each is recorded on a certificate when it is issued, so a later change

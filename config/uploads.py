@@ -15,6 +15,7 @@ import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -99,6 +100,23 @@ def _check_pdf(data: bytes) -> None:
             ),
             code="pdf_active_content",
         )
+
+
+class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler for files too large for memory, which writes no more than
+    UPLOAD_MAX_BYTES of a file to disk: the rest is read and dropped, and the file keeps its
+    whole size, so ``check_upload`` refuses it by size with the usual message. A large upload
+    does not fill the disk before it is refused."""
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.written = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        room = settings.UPLOAD_MAX_BYTES + 1 - self.written
+        if room > 0:
+            self.file.write(raw_data[:room])
+            self.written += min(room, len(raw_data))
 
 
 def check_upload(upload: UploadedFile) -> CheckedUpload:

@@ -69,6 +69,37 @@ def test_the_report_form_shows_field_errors(anon, certified) -> None:
     assert Complaint.objects.count() == 0
 
 
+def test_an_attachment_over_the_limit_is_refused_without_being_kept_whole(
+    anon, certified, media_root, settings, tmp_path, monkeypatch
+) -> None:
+    """An anonymous 4 MB upload against a 3 MB limit: the form says how large it was, and
+    no more than the limit was written to disk meanwhile."""
+    from config.uploads import CappedTemporaryFileUploadHandler
+
+    settings.UPLOAD_MAX_BYTES = 3 * 1024 * 1024
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(uploads)
+    written: list[int] = []
+    complete = CappedTemporaryFileUploadHandler.file_complete
+
+    def measured(handler, file_size):
+        handler.file.flush()
+        written.append(handler.file.tell())
+        return complete(handler, file_size)
+
+    monkeypatch.setattr(CappedTemporaryFileUploadHandler, "file_complete", measured)
+    upload = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4\n" + b"x" * (4 * 1024 * 1024))
+
+    response = anon.post(f"/complaints/report/{certified.serial}/", {**FORM, "attachment": upload})
+
+    assert response.status_code == 200
+    assert "the limit is 3.0\xa0MB" in response.content.decode()
+    assert written and written[0] <= settings.UPLOAD_MAX_BYTES + 1
+    assert Complaint.objects.count() == 0
+    assert list(uploads.iterdir()) == []  # the temporary file is gone too
+
+
 def test_the_report_form_refuses_an_attachment_by_its_content(anon, certified, media_root) -> None:
     upload = SimpleUploadedFile("invoice.pdf", b"#!/bin/sh\nrm -rf /\n")
     response = anon.post(f"/complaints/report/{certified.serial}/", {**FORM, "attachment": upload})
