@@ -294,10 +294,11 @@ def notices_send(as_of: date) -> list[Notification]:
 
 
 def _notices_send(as_of: date) -> list[Notification]:
-    notices = notices_due(as_of)
+    # Only the notices this sweep recorded go into digests: another sweep running at once
+    # recorded (and wrote into its digests) the ones whose insert conflicts here.
+    notices = [notice for notice in notices_due(as_of) if _recorded(notice)]
     if not notices:
         return []
-    SupervisionNotice.objects.bulk_create(notices, ignore_conflicts=True)
     certificates = Certificate.objects.in_bulk({n.certificate_id for n in notices})
     organisation_ids = {
         o for c in certificates.values() for o in (c.enterprise_id, c.certification_body_id)
@@ -317,6 +318,15 @@ def _notices_send(as_of: date) -> list[Notification]:
         ):
             lines[user_id].append(notice)
     return _digests_write(as_of, lines, certificates)
+
+
+def _recorded(notice: SupervisionNotice) -> bool:
+    try:
+        with transaction.atomic():
+            notice.save()
+    except IntegrityError:
+        return False
+    return True
 
 
 def _digests_write(

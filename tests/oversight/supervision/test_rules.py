@@ -153,6 +153,33 @@ def test_notices_30_and_7_days_ahead_one_digest_per_recipient_and_day(
     assert Notification.objects.filter(digest_on=deadline - timedelta(days=7)).count() == 3
 
 
+def test_a_notice_another_sweep_recorded_is_not_written_twice(world, certify, monkeypatch) -> None:
+    """Another sweep running at once records one of the notices due between this sweep's
+    reading them and recording them, and writes it into its own digests: this sweep's digests
+    leave it out."""
+    from oversight.supervision import sweep as sweep_module
+
+    first, second = certify(), certify()
+    deadline = date(2027, 2, 9)
+    day = deadline - timedelta(days=30)
+    due = sweep_module.notices_due
+
+    def meanwhile(as_of):
+        notices = due(as_of)
+        SupervisionNotice.objects.create(
+            certificate=first, kind="surveillance", deadline=deadline, days_before=30, sent_on=day
+        )
+        return notices
+
+    monkeypatch.setattr(sweep_module, "notices_due", meanwhile)
+
+    sweep(day)
+
+    digest = Notification.objects.get(digest_on=day, recipient=world.enterprise_admin)
+    assert second.number in digest.body
+    assert first.number not in digest.body
+
+
 def test_a_notice_is_written_in_the_recipient_language(world, certificate) -> None:
     world.enterprise_admin.language = "zh-hans"
     world.enterprise_admin.save()
