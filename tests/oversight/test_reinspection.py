@@ -161,15 +161,20 @@ def test_the_inspector_may_not_restore_or_cancel(drawn) -> None:
         )
 
 
-def test_a_listed_inspector_cannot_record(drawn, world) -> None:
-    item, _ = drawn
-    BlacklistEntry.objects.create(
-        person=item.inspector,
+def listed(world, **subject) -> BlacklistEntry:
+    """A listing in force of `subject` (person= or organisation=)."""
+    return BlacklistEntry.objects.create(
+        **subject,
         reason="r",
         source_document="d",
         effective_from="2020-01-01",
         created_by=world.regulator,
     )
+
+
+def test_a_listed_inspector_cannot_record(drawn, world) -> None:
+    item, _ = drawn
+    listed(world, person=item.inspector)
     before = item_state(item)
 
     with pytest.raises(WorkflowError):
@@ -183,13 +188,7 @@ def test_an_inspector_whose_body_was_listed_after_the_draw_cannot_record_or_act(
     drawn, world
 ) -> None:
     item, label = drawn
-    BlacklistEntry.objects.create(
-        organisation=world.peer_body,
-        reason="r",
-        source_document="d",
-        effective_from="2020-01-01",
-        created_by=world.regulator,
-    )
+    listed(world, organisation=world.peer_body)
     before = item_state(item)
 
     with pytest.raises(WorkflowError):
