@@ -368,7 +368,7 @@ def test_an_enterprise_registers_confirms_and_signs_in_without_a_second_factor(
     assert response.status_code == 302, response.content.decode()[:2000]
     assert _signed_in(client) is None  # not before the address is confirmed
     [message] = mail.outbox
-    link = re.search(r"/accounts/register/confirm/[^/\s]+/", message.body)
+    link = re.search(r"/accounts/register/confirm/[^/\s]+/", str(message.body))
     assert link, message.body
     assert client.post(link.group(0))["Location"] == reverse("accounts:login")
 

@@ -36,7 +36,7 @@ def _register(client: Client, capture, **changes) -> str:
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == reverse("accounts:registration_sent")
     [message] = mail.outbox
-    match = CONFIRM_PATH.search(message.body)
+    match = CONFIRM_PATH.search(str(message.body))
     assert match, message.body
     return match.group(0)
 
@@ -168,7 +168,8 @@ def test_a_waiting_registration_holds_its_address_name_and_code_until_it_runs_ou
     User.objects.filter(username="lina").update(registration_expires_at=timezone.now())
     _register(_client(), django_capture_on_commit_callbacks)
     [user] = User.objects.filter(username="lina")
-    assert user.registration_pending and user.registration_expires_at > timezone.now()
+    expires_at = user.registration_expires_at
+    assert user.registration_pending and expires_at is not None and expires_at > timezone.now()
     assert Organisation.objects.filter(uscc=registration()["uscc"]).count() == 1
 
 
@@ -189,7 +190,7 @@ def test_the_link_is_sent_again_only_to_a_waiting_registration(
     assert waiting["Location"] == unknown["Location"] == active["Location"] == url
     [message] = mail.outbox
     assert message.to == ["lina@example.cn"]
-    assert CONFIRM_PATH.search(message.body)
+    assert CONFIRM_PATH.search(str(message.body))
     bad = client.post(url, {"email": "not an address"})
     assert bad.status_code == 200 and bad.context["form"].has_error("email")
     # Both links confirm the same registration; the first is as good as the second.
