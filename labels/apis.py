@@ -40,12 +40,15 @@ from config.api import problem_response
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
 from . import proxy, stored
-from .models import Label, LabelStatus
+from .models import STATUS_REASONS, Label, LabelStatus
 from .rendering.badge import badge_png, badge_svg
 from .statuslists import public_url
+from .vc.verifier import Reason
 
 CACHE_SECONDS = 1
 BATCH_LIMIT = 100  # keys in one batch (CONTRACTS §6)
+# The reason codes a label's verdict can give (Label.verdict).
+VERDICTS = [str(reason) for reason in dict.fromkeys([*STATUS_REASONS.values(), Reason.KEY_REVOKED])]
 
 
 _LINKS = {
@@ -90,12 +93,13 @@ def label_representation(
         transparency_log = subjects_log([label.serial])[label.serial]
     subject = label.credential["credentialSubject"]
     footprint = subject["footprint"]
-    status = label.effective_status()
+    verdict = label.verdict()
     return {
         "serial": label.serial,
-        "status": status,
-        "valid": status == LabelStatus.VALID,
-        "statusReason": label.status_reason if status != LabelStatus.VALID else "",
+        "status": verdict.status,
+        "valid": verdict.valid,
+        "verdict": str(verdict.reason),
+        "statusReason": label.status_reason if verdict.status != LabelStatus.VALID else "",
         "statusChangedAt": label.status_changed_at.isoformat(),
         "certificateNumber": subject["certificateNumber"],
         "gtin": label.gtin or None,
@@ -130,7 +134,8 @@ def label_representation(
 
 
 def label_etag(labels: list[Label]) -> str:
-    """Changes whenever any label's status changes: the status and its timestamp are hashed."""
+    """Changes whenever any label's status or verdict changes: they and the status's timestamp
+    are hashed."""
     return etag_of_lines([etag_line(label) for label in labels])
 
 
@@ -140,10 +145,12 @@ def etag_of_lines(lines: list[str]) -> str:
 
 
 def etag_line(label: Label) -> str:
-    # The supervision summary is hashed too: a passed surveillance changes the answer.
+    # The supervision summary is hashed too: a passed surveillance changes the answer; and the
+    # verdict with the status: a revoked signing key changes the answer, not the status.
     supervision = hashlib.sha256(repr(sorted(label.supervision.items())).encode()).hexdigest()
+    status, reason = label.verdict()
     return (
-        f"{label.serial}|{label.effective_status()}|"
+        f"{label.serial}|{status}:{reason}|"
         f"{label.status_changed_at.isoformat()}|{label.pk}|{supervision[:16]}\n"
     )
 
@@ -229,6 +236,14 @@ LabelOutput = inline_serializer(
         "serial": serializers.CharField(),
         "status": serializers.ChoiceField(choices=LabelStatus.choices),
         "valid": serializers.BooleanField(),
+        "verdict": serializers.ChoiceField(
+            choices=VERDICTS,
+            help_text=(
+                "The reason code of the verdict, as the verifier gives it (POST "
+                "/vc-api/credentials/verify): VALID, or why the label is not valid. KEY_REVOKED: "
+                "the key that signed it was revoked as compromised, whatever its status."
+            ),
+        ),
         "statusReason": serializers.CharField(),
         "statusChangedAt": serializers.DateTimeField(),
         "certificateNumber": serializers.CharField(),
@@ -303,6 +318,7 @@ EXAMPLE_LABEL = {
     "serial": "JDYA1H9WXJ7F",
     "status": "valid",
     "valid": True,
+    "verdict": "VALID",
     "statusReason": "",
     "statusChangedAt": "2026-11-25T15:31:21+00:00",
     "certificateNumber": "CFP-CQC-2026-00001",
@@ -660,7 +676,7 @@ class LabelBadgeApi(LabelLookupBase):
         label = _queryset().filter(serial=serial.upper()).first()
         if label is None or fmt not in ("svg", "png"):
             raise NotFound("No label with this serial.")
-        status = label.effective_status()
+        status = label.verdict().shown
         footprint = label.credential["credentialSubject"]["footprint"]
         render = badge_svg if fmt == "svg" else badge_png
         return _headed(
@@ -686,7 +702,7 @@ def badge_of(label: Label, language: str) -> bytes:
     """The SVG badge the label's stored answers keep."""
     footprint = label.credential["credentialSubject"]["footprint"]
     return badge_svg(
-        status=label.effective_status(),
+        status=label.verdict().shown,
         value=footprint["value"],
         unit=footprint["unit"],
         language=language,

@@ -1,10 +1,15 @@
 """Signing keys, signed labels, their status lists and their event record."""
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from .vc.verifier import Reason
 
 
 class SigningKey(models.Model):
@@ -106,6 +111,45 @@ class ReasonCode(models.TextChoices):
     APPEAL_OVERTURNED = "appeal_overturned", _("Appeal upheld against the decision")
 
 
+# The reason code (CONTRACTS §8) of each effective status: a cancelled label's revocation bit is
+# set, so the verifier reads it as REVOKED.
+STATUS_REASONS = {
+    LabelStatus.VALID: Reason.VALID,
+    LabelStatus.SUSPENDED: Reason.SUSPENDED,
+    LabelStatus.REVOKED: Reason.REVOKED,
+    LabelStatus.CANCELLED: Reason.REVOKED,
+    LabelStatus.EXPIRED: Reason.EXPIRED,
+}
+KEY_REVOKED = "key_revoked"  # what pages and badges show of a label whose key was revoked
+
+
+class Verdict(NamedTuple):
+    """What the world is told of a label: its effective status and the reason code of the
+    verdict, ``VALID`` or why the label is not valid (the verifier's vocabulary)."""
+
+    status: str
+    reason: Reason
+
+    @property
+    def valid(self) -> bool:
+        return self.reason == Reason.VALID
+
+    @property
+    def shown(self) -> str:
+        """The word pages and badges show: the status, or ``key_revoked``."""
+        return KEY_REVOKED if self.reason == Reason.KEY_REVOKED else self.status
+
+    @property
+    def label(self) -> Promise:
+        """``shown`` as people read it, in the active language."""
+        return shown_label(self.shown)
+
+
+def shown_label(shown: str) -> Promise:
+    """A word of ``Verdict.shown`` as people read it: a status, or not trusted."""
+    return _("Not trusted") if shown == KEY_REVOKED else LabelStatus(shown).label
+
+
 class Label(models.Model):
     """The signed carbon label of one certificate version: of its representative product, or
     of one variant of the product family the certificate covers."""
@@ -155,6 +199,10 @@ class Label(models.Model):
     # the public status history, the version that superseded this one), written by the
     # services that change it, so a lookup stays one read of the label row.
     supervision = models.JSONField(default=dict, blank=True)
+    # When the key that signed it was revoked as compromised (``SigningKey.revoked_at``, copied
+    # by ``signing_key_revoke`` in its transaction): what it signed can no longer be trusted,
+    # and every read of the label row alone knows it.
+    key_revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
@@ -200,6 +248,16 @@ class Label(models.Model):
         ):
             return LabelStatus.EXPIRED
         return self.status
+
+    def verdict(self, now=None) -> Verdict:
+        """The trust verdict every answer gives (API, batch, badge, status.json, page, PACT,
+        webhooks): the effective status, and not valid once the signing key was revoked, in
+        the verifier's order (a revoked key first, then validity, then status). The one place
+        this rule lives."""
+        status = self.effective_status(now)
+        if self.key_revoked_at is not None:
+            return Verdict(status, Reason.KEY_REVOKED)
+        return Verdict(status, STATUS_REASONS[LabelStatus(status)])
 
 
 class LabelEvent(models.Model):

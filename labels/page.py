@@ -14,7 +14,7 @@ from footprint.models import Stage
 
 from . import selectors
 from .facts import label_qr_url
-from .models import CertificateDocument, Label, LabelStatus
+from .models import KEY_REVOKED, CertificateDocument, Label, LabelStatus
 from .vc.verifier import Reason
 from .verification import verify
 
@@ -81,19 +81,23 @@ def page_context(label: Label) -> dict:
     result = verify(label.credential)
     transparency_log = subjects_log([label.serial])[label.serial]
     subject = label.credential["credentialSubject"]
-    status = label.effective_status()
-    # A label whose signing key was revoked as compromised, or whose credential is not the one
-    # the transparency log recorded at issuance, is not to be trusted, whatever its own status
-    # says: the verdict must not stay green.
-    untrusted = {Reason.KEY_REVOKED: "key_revoked", Reason.NOT_IN_LOG: "not_in_log"}
-    status_note = untrusted.get(result.reason, "")
+    verdict = label.verdict()
+    status = verdict.status
+    # A label whose signing key was revoked as compromised (the verdict says so, as every other
+    # answer does), or whose credential is not the one the transparency log recorded at
+    # issuance (only the verification tells), is not to be trusted: the verdict must not stay
+    # green.
+    status_note = KEY_REVOKED if verdict.reason == Reason.KEY_REVOKED else ""
+    if result.reason == Reason.NOT_IN_LOG:
+        status_note = status_note or "not_in_log"
     return {
         "label": label,
         "certificate": label.certificate,
         "subject": subject,
-        "status": status_note if status_note and status == LabelStatus.VALID else status,
+        "status": status_note if status_note and status == LabelStatus.VALID else verdict.shown,
         "label_status": status,
-        "status_label": LabelStatus(status).label,
+        "label_verdict": verdict.reason,
+        "status_label": verdict.label,
         "status_note": status_note,
         "result": result,
         "chart": _chart(subject["footprint"]["stages"]),

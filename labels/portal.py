@@ -82,7 +82,7 @@ def label_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _shown_status(label: Label) -> str:
-    return str(LabelStatus(label.effective_status()).label)
+    return str(label.verdict().label)
 
 
 LABEL_COLUMNS: tuple[Column[Label], ...] = (

@@ -775,7 +775,8 @@ def labels_expire_due() -> int:
 
 @transaction.atomic
 def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
-    """A compromised key: everything it signed stops verifying (KEY_REVOKED) and says so."""
+    """A compromised key: everything it signed stops verifying (KEY_REVOKED) and says so in
+    every answer (``Label.verdict``), and the marketplaces subscribed are told of each label."""
     key = SigningKey.objects.select_for_update(no_key=True).select_related("body").get(pk=key_id)
     if not user_has_role(actor, Role.BODY_ADMIN, key.body) and not actor.is_superuser:
         raise ActorNotPermitted(_("Only the body's administrator may revoke its keys."))
@@ -786,16 +787,37 @@ def signing_key_revoke(*, actor: User, key_id: int, reason: str) -> SigningKey:
     key.revoked_at = timezone.now()
     key.revocation_reason = reason
     key.save(update_fields=["revoked_at", "revocation_reason"])
-    answers.signing_keys_changed(key.body_id)
-    for label in Label.objects.filter(signing_key=key):
-        LabelEvent.objects.create(label=label, action="key_revoked", reason=reason, actor=actor)
-    # Status lists signed with the revoked key must be re-signed with a new one.
+    # The labels first, each by pk: the lock order of certificate_status_apply, which may be
+    # changing some of them meanwhile. Then the body (its new key: status lists signed with the
+    # revoked key must be re-signed): an issuance under way holds the body until it commits,
+    # and its labels, signed with the revoked key, are read once it has.
+    labels = _labels_of_key_lock(key)
     keys.signing_key_active(key.body)
+    labels += _labels_of_key_lock(key, after=labels[-1].pk if labels else 0)
+    Label.objects.filter(signing_key=key).update(key_revoked_at=key.revoked_at)
+    for label in labels:
+        label.key_revoked_at = key.revoked_at
+        LabelEvent.objects.create(label=label, action="key_revoked", reason=reason, actor=actor)
+        webhook_deliveries_create(label=label, action="key_revoked")
+    # Every answer of these labels now says KEY_REVOKED: rendered again once this commits (the
+    # body's other labels are left to the sweep signing_keys_changed queues).
+    answers.labels_changed(labels)
+    answers.signing_keys_changed(key.body_id)
     for status_list in key.body.status_lists.select_for_update(no_key=True):
         statuslists.sign_list(status_list)
     keys.signing_key_chain_append(key, "revoked", actor=actor, reason=reason)
     transparency.log_key_event(key, "revoked", verification_method=keys.verification_method(key))
     return key
+
+
+def _labels_of_key_lock(key: SigningKey, after: int = 0) -> list[Label]:
+    """The labels the key signed, from pk ``after`` on (a body's issuances hold the body, so
+    theirs come in the order of their pks)."""
+    return list(
+        Label.objects.select_for_update(no_key=True)
+        .filter(signing_key=key, pk__gt=after)
+        .order_by("pk")
+    )
 
 
 def label_supervision_refresh(certificate: Certificate) -> None:

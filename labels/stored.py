@@ -42,7 +42,7 @@ from .models import Label, LabelAnswer
 
 # Raise when what the renderer writes changes: rows of an older format are rendered afresh
 # (``manage.py label_answers``) and, until then, answered live.
-FORMAT = 3
+FORMAT = 4
 # Where the log's part goes: a NUL cannot occur in any stored text (PostgreSQL refuses it).
 LOG_SLOT = "\x00transparency-log\x00"
 LOG_SCRIPT_ID = "label-log"

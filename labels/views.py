@@ -229,10 +229,13 @@ def public_page(request: HttpRequest, serial: str) -> HttpResponse:
 @require_GET
 def label_status(request: HttpRequest, serial: str) -> JsonResponse:
     label = selectors.label_get_public(serial)
+    verdict = label.verdict()
     response = JsonResponse(
         {
             "serial": label.serial,
-            "status": label.effective_status(),
+            "status": verdict.status,
+            "valid": verdict.valid,
+            "verdict": verdict.reason,
             "reason": label.status_reason,
             "changedAt": label.status_changed_at.isoformat(),
         }

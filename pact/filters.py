@@ -148,9 +148,15 @@ def parse_instant(value: object, name: str) -> datetime:
 
 def deprecated_condition(now: datetime) -> Q:
     """Deprecated: the label no longer certifies (suspended, revoked, cancelled, expired, or past
-    its validUntil before the expiry task ran), or a renewal superseded it. Needs the
-    `superseded` annotation of `selectors.footprints_for_client`."""
-    return Q(label__status__in=ENDED_STATUSES) | Q(label__valid_until__lte=now) | Q(superseded=True)
+    its validUntil before the expiry task ran), its signing key was revoked (``Label.verdict``
+    in SQL), or a renewal superseded it. Needs the `superseded` annotation of
+    `selectors.footprints_for_client`."""
+    return (
+        Q(label__status__in=ENDED_STATUSES)
+        | Q(label__valid_until__lte=now)
+        | Q(label__key_revoked_at__isnull=False)
+        | Q(superseded=True)
+    )
 
 
 def apply(queryset: QuerySet, criteria: Criteria, *, now: datetime) -> QuerySet:

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from certification.models import Boundary
 from footprint.models import GwpSet, Stage
 from labels.models import LabelStatus
+from labels.vc.verifier import Reason
 
 from . import identifiers
 from .filters import ENDED_STATUSES
@@ -105,8 +106,16 @@ class _Facts:
 
     def _status(self) -> tuple[str, str]:
         """Active while the label certifies and nothing renewed it; Deprecated otherwise, with
-        the reason the label records."""
+        the reason the label records. A footprint whose label was signed with a revoked key can
+        no longer be trusted: PACT has no status for that, and Deprecated is the one that says
+        "SHOULD NOT be used"."""
         label = self.label
+        verdict = label.verdict(self.now)
+        if verdict.reason == Reason.KEY_REVOKED and label.key_revoked_at is not None:
+            return DEPRECATED, (
+                f"The key that signed the label was revoked as compromised on "
+                f"{_day(label.key_revoked_at)}: the label can no longer be trusted."
+            )
         if label.status in ENDED_STATUSES:
             verb = {
                 LabelStatus.SUSPENDED: "suspended",
@@ -119,7 +128,7 @@ class _Facts:
                 f"The label was {verb[LabelStatus(label.status)]} on "
                 f"{_day(label.status_changed_at)}{reason}"
             )
-        if label.effective_status(self.now) == LabelStatus.EXPIRED:
+        if verdict.status == LabelStatus.EXPIRED:
             return DEPRECATED, f"The label's validity ended on {_day(label.valid_until)}."
         if self.view.superseded_at:
             return DEPRECATED, (
@@ -133,6 +142,8 @@ class _Facts:
         moments = [self.view.superseded_at] if self.view.superseded_at else []
         if self.view.status_changes:
             moments.append(self.label.status_changed_at)
+        if self.label.key_revoked_at is not None:
+            moments.append(self.label.key_revoked_at)
         return max(moments) if moments else None
 
     # --- texts --------------------------------------------------------------------------------

@@ -42,8 +42,9 @@ RELATED = (
     "label__certificate__dossier_version",
     "label__certificate__dossier_version__recomputation",
 )
-# LabelEvent actions that change what a footprint says (its status); key events do not.
-STATUS_EVENTS = ("suspended", "restored", "revoked", "cancelled", "expired")
+# LabelEvent actions that change what a footprint says (its status), a revoked signing key
+# included (the footprint is then Deprecated).
+STATUS_EVENTS = ("suspended", "restored", "revoked", "cancelled", "expired", "key_revoked")
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,9 @@ def footprints_for_client(client: PartnerClient, *, spec: int) -> QuerySet[Footp
 
 def with_updated(queryset: QuerySet[Footprint]) -> QuerySet[Footprint]:
     """Annotates `updated_at`, the moment the v2 `updated` states (representation
-    `_updated`): the latest of the renewal and the last recorded status change; NULL for a
-    footprint never changed. Needs the `status_changes` annotation of `_footprints`."""
+    `_updated`): the latest of the renewal, the last recorded status change and the revocation
+    of the signing key; NULL for a footprint never changed. Needs the `status_changes`
+    annotation of `_footprints`."""
     superseded_at = Subquery(
         _later_in_chain().order_by("pk").values("issued_at")[:1], output_field=DateTimeField()
     )
@@ -130,13 +132,13 @@ def with_updated(queryset: QuerySet[Footprint]) -> QuerySet[Footprint]:
         default=None,
         output_field=DateTimeField(),
     )
-    # Greatest of two values either of which may be NULL, the same on SQLite and PostgreSQL.
+    # Greatest of values any of which may be NULL, the same on SQLite and PostgreSQL.
+    moments = ("superseded_at", "last_status_change_at", "label__key_revoked_at")
     return queryset.annotate(
         superseded_at=superseded_at, last_status_change_at=status_changed_at
     ).annotate(
         updated_at=Greatest(
-            Coalesce("superseded_at", "last_status_change_at"),
-            Coalesce("last_status_change_at", "superseded_at"),
+            *(Coalesce(*moments[start:], *moments[:start]) for start in range(len(moments)))
         )
     )
 

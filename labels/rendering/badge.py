@@ -1,7 +1,9 @@
 """The live status badge marketplaces embed on product pages.
 
 Only a valid label is green; every other status has its own colour and word, so a revoked
-label can never keep a green badge. Badges are small and cached by their inputs.
+label can never keep a green badge, nor can one whose signing key was revoked (``key_revoked``:
+not trusted, whatever its status, as the public page says). Badges are small and cached by
+their inputs.
 """
 
 from functools import lru_cache
@@ -17,6 +19,7 @@ COLOURS = {
     "revoked": "#b3261e",
     "cancelled": "#b3261e",
     "expired": "#4b5563",
+    "key_revoked": "#b3261e",
 }
 WORDS = {
     "zh": {
@@ -26,6 +29,7 @@ WORDS = {
         "revoked": "已撤销",
         "cancelled": "已注销",
         "expired": "已过期",
+        "key_revoked": "不可信",
     },
     "en": {
         "title": "Carbon label",
@@ -34,6 +38,7 @@ WORDS = {
         "revoked": "Revoked",
         "cancelled": "Cancelled",
         "expired": "Expired",
+        "key_revoked": "Not trusted",
     },
 }
 

@@ -37,6 +37,8 @@ def label_event_payload(label: Label, label_event: LabelEvent) -> dict[str, Any]
     subject = label.credential.get("credentialSubject", {})
     footprint = subject.get("footprint", {})
     product = subject.get("product", {})
+    # The verdict when the event is made: a status event's status, or KEY_REVOKED.
+    verdict = label.verdict()
     return {
         "specversion": SPEC_VERSION,
         "id": str(event_id_for(label_event)),
@@ -49,6 +51,7 @@ def label_event_payload(label: Label, label_event: LabelEvent) -> dict[str, Any]
             "serial": label.serial,
             "event": label_event.action,
             "status": label.status,
+            "verdict": str(verdict.reason),
             "reason": label_event.reason,
             "reasonCode": label_event.reason_code,
             "certificateNumber": subject.get("certificateNumber", ""),

@@ -27,6 +27,9 @@ class EventType(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled")
+    # The key that signed the label was revoked as compromised: the label is no longer valid,
+    # whatever its status (a LabelEvent of each label the key signed).
+    KEY_REVOKED = "key_revoked", _("Signing key revoked")
 
 
 TEST_EVENT = "test"

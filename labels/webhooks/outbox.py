@@ -21,7 +21,7 @@ def webhook_deliveries_create(*, label: Label, action: str) -> list[WebhookDeliv
     subscribes to it and covers the label's GTIN, or whose marketplace the holder pushed the
     label to. Call inside the transaction that recorded the LabelEvent."""
     if action not in EventType.values:
-        return []  # key_revoked and other internal events are not published
+        return []  # superseded and other internal events are not published
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(is_active=True).defer("secret_encrypted")

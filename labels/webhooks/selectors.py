@@ -9,7 +9,7 @@ from accounts.apikeys import ApiKeyUser
 from accounts.models import Organisation, User
 from accounts.roles import ApiScope, OrganisationKind, Role
 from accounts.selectors import memberships_for
-from labels.models import Label, LabelStatus
+from labels.models import Label
 
 from .models import EventType, LabelPush, WebhookDelivery, WebhookEndpoint
 
@@ -100,4 +100,4 @@ def label_pushes(label: Label) -> QuerySet[LabelPush]:
 
 
 def label_pushable(label: Label) -> bool:
-    return label.status == LabelStatus.VALID
+    return label.verdict().valid

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
-from labels.models import Label, LabelEvent, LabelStatus
+from labels.models import Label, LabelEvent
 
 from .crypto import secret_encrypt, secret_generate
 from .events import label_event_payload, test_payload
@@ -164,7 +164,7 @@ def label_push(*, actor: User, label_id: int, marketplace_ids: Iterable[int]) ->
     )
     if not user_may_push(actor, label):
         raise ActorNotPermitted(_("Only the holder's administrators push its labels."))
-    if label.status != LabelStatus.VALID:
+    if not label.verdict().valid:
         raise TransitionNotAllowed(_("Only a valid label can be pushed to marketplaces."))
     eligible = {marketplace.pk: marketplace for marketplace in push_marketplaces()}
     chosen = set(marketplace_ids)

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.selectors import user_enterprise_ids
 from audits.models import FindingStatus
 from certification.models import Certificate, CertificateStatus
-from labels.models import Label, LabelStatus
+from labels.models import KEY_REVOKED, Label, LabelStatus, shown_label
 from oversight.models import Surveillance, SurveillanceStatus
 from oversight.supervision.services import renewal_window_opens
 
@@ -115,13 +115,13 @@ def _expiry_buckets(days_left: list[int]) -> list[tuple[str, int]]:
 
 
 def _labels_by_status(enterprise_ids: set[int]) -> list[tuple[str, str, int]]:
-    """The current version of each label, by the status the world is told
-    (`Label.effective_status`: past its end, a valid label is expired)."""
+    """The current version of each label, by the status the world is told (`Label.verdict`:
+    past its end, a valid label is expired; signed with a revoked key, it is not trusted)."""
     now = timezone.now()
-    counts = dict.fromkeys(LabelStatus.values, 0)
+    counts = dict.fromkeys([*LabelStatus.values, KEY_REVOKED], 0)
     labels = Label.objects.filter(
         certificate__enterprise_id__in=enterprise_ids, superseded_by__isnull=True
-    ).only("status", "valid_until")
+    ).only("status", "valid_until", "key_revoked_at")
     for label in labels:
-        counts[label.effective_status(now)] += 1
-    return [(status, str(LabelStatus(status).label), counts[status]) for status in counts]
+        counts[label.verdict(now).shown] += 1
+    return [(shown, str(shown_label(shown)), count) for shown, count in counts.items()]

@@ -11,6 +11,8 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, Response, expect
 
+from accounts.models import User
+from labels import services
 from labels.models import Label, LabelStatus
 from oversight.demo import seed_demo
 from tests.e2e.conftest import TIMEOUT_MS
@@ -109,3 +111,21 @@ def test_a_phone_scans_the_label_and_sees_the_suspension(
     )
     phone.screenshot(path=tmp_path / "public-label-suspended-390x844.png", full_page=True)
     assert phone_errors == []
+
+
+def test_an_open_page_turns_not_trusted_when_the_signing_key_is_revoked(
+    phone: Page, live_server, demo_label
+) -> None:
+    """The label keeps its status (valid); the page still reloads itself, as it does on a
+    status change, since status.json's verdict no longer matches the one it shows."""
+    phone.goto(f"{live_server.url}/labels/{demo_label.serial}/")
+    expect(phone.get_by_test_id("label-status")).to_have_text("✓ VALID")
+    body_admin = User.objects.get(username="body-admin")
+
+    services.signing_key_revoke(
+        actor=body_admin, key_id=demo_label.signing_key_id, reason="The HSM backup was lost."
+    )
+
+    # Not reloaded by the test: the page's own check (every 5 s) must notice.
+    expect(phone.get_by_test_id("label-status")).to_have_text("✕ NOT TRUSTED", timeout=15_000)
+    expect(phone.get_by_test_id("reason")).to_have_text("KEY_REVOKED")

@@ -89,6 +89,18 @@ def test_the_directory_lists_valid_and_suspended_labels_only(catalogue, world, a
     assert row is not None and "Suspended" in row.group(0)
 
 
+def test_the_directory_shows_a_label_signed_with_a_revoked_key_as_not_trusted(
+    catalogue, world, anon
+) -> None:
+    services.signing_key_revoke(
+        actor=world.body_admin, key_id=catalogue["pack"].signing_key_id, reason="Lost"
+    )
+    response = anon.get("/directory/", {"q": catalogue["pack"].serial})
+
+    assert listed(response) == [catalogue["pack"].serial]
+    assert '<td data-label="Status">Not trusted</td>' in response.content.decode()
+
+
 def test_the_directory_shows_the_label_facts_and_never_the_dossier(catalogue, anon) -> None:
     response = anon.get("/directory/", {"q": "heat pump"})
     page = html_module.unescape(response.content.decode())

@@ -415,6 +415,17 @@ def test_the_body_admin_revokes_a_key_with_a_reason(label, world, client_as, ano
         )
 
 
+def test_a_label_signed_with_a_revoked_key_shows_not_trusted_in_the_portal(
+    label, world, client_as
+) -> None:
+    client = client_as(world.body_admin)
+    services.signing_key_revoke(actor=world.body_admin, key_id=label.signing_key_id, reason="Lost")
+
+    assert text_by_testid(client.get(manage_url(label)), "label-status") == "Not trusted"
+    listing = client.get("/portal/labels/").content.decode()
+    assert '<td data-label="Status">Not trusted</td>' in listing
+
+
 @pytest.mark.parametrize("persona", ["decision_maker", "enterprise_admin", "other_body_admin"])
 def test_only_the_body_admin_reaches_the_keys(
     label, world, other_body_admin, client_as, persona

@@ -4,6 +4,7 @@ ours can get, and every status change reaching what the world reads (CONTRACTS Â
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
@@ -527,6 +528,64 @@ def test_key_rotation_keeps_older_labels_valid(issue_label, world) -> None:
     assert verify(older.credential).reason == Reason.SUSPENDED
     change(older, world.body_admin, "restore")
     assert verify(older.credential).reason == Reason.VALID
+
+
+VERDICT_SEQUENCES = {"valid": [], "suspend": ["suspend"], **SEQUENCES}
+
+
+@pytest.mark.parametrize("key_revoked", [False, True], ids=["key in service", "key revoked"])
+@pytest.mark.parametrize("actions", VERDICT_SEQUENCES.values(), ids=VERDICT_SEQUENCES.keys())
+def test_the_verdict_every_answer_gives_is_the_verifiers(
+    label, world, actions: list[str], key_revoked: bool
+) -> None:
+    """``Label.verdict``, read from the label row alone, gives the reason code the verifier
+    finds in the credential, a revoked key first whatever the status."""
+    for action in actions:
+        change(label, world.body_admin, action)
+    if key_revoked:
+        services.signing_key_revoke(
+            actor=world.body_admin, key_id=label.signing_key_id, reason="Leaked."
+        )
+
+    verdict = fresh(label).verdict()
+
+    assert verdict.reason == verify(label.credential).reason
+    assert verdict.status == fresh(label).status
+    assert verdict.valid is (verdict.reason == Reason.VALID)
+
+
+def test_a_revoked_key_makes_a_suspended_label_not_trusted_on_the_page(label, world, anon):
+    """Restoring the label would not make it trustworthy again: the page says what the badge
+    and the API say."""
+    change(label, world.body_admin, "suspend")
+    services.signing_key_revoke(actor=world.body_admin, key_id=label.signing_key_id, reason="Lost")
+
+    assert public_verdict(anon, label) == {
+        "page": "âœ• NOT TRUSTED",
+        "reason": "KEY_REVOKED",
+        "status_json": "suspended",
+    }
+    status = anon.get(f"/labels/{label.serial}/status.json").json()
+    assert (status["valid"], status["verdict"]) == (False, "KEY_REVOKED")
+
+
+def test_the_page_carries_the_verdict_its_script_compares_with_status_json(label, world, anon):
+    """The open page reloads when status.json's status or verdict differs from its own: a
+    key revoked while it is open must reload it, though the label's status stays valid."""
+
+    def carried() -> tuple[str, str]:
+        html = anon.get(f"/labels/{label.serial}/").content.decode()
+        found = re.search(r'data-label-status="([^"]*)" data-label-verdict="([^"]*)"', html)
+        assert found is not None
+        return found.group(1), found.group(2)
+
+    def served() -> tuple[str, str]:
+        status = anon.get(f"/labels/{label.serial}/status.json").json()
+        return status["status"], status["verdict"]
+
+    assert carried() == served() == ("valid", "VALID")
+    services.signing_key_revoke(actor=world.body_admin, key_id=label.signing_key_id, reason="Lost")
+    assert carried() == served() == ("valid", "KEY_REVOKED")
 
 
 @pytest.mark.parametrize("form", ["did:web", "did:key"])

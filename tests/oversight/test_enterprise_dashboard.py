@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audits.models import Finding, Severity
 from certification.models import CertificateStatus
+from labels import services
 from labels.models import Label
 from oversight.dashboard.holder import holder_board
 from oversight.models import Surveillance, SurveillanceStatus
@@ -112,8 +113,20 @@ def test_labels_by_the_status_the_world_is_told(world, holdings) -> None:
         "revoked": 0,
         "cancelled": 0,
         "expired": 1,  # valid in the database, past its end date
+        "key_revoked": 0,
     }
     assert all(count == 0 for _s, _l, count in holder_board(world.other_enterprise_user).labels)
+
+
+def test_a_label_signed_with_a_revoked_key_counts_as_not_trusted(world, holdings) -> None:
+    valid, _ended = holdings["labels"]
+    services.signing_key_revoke(actor=world.body_admin, key_id=valid.signing_key_id, reason="Lost")
+
+    board = holder_board(world.enterprise_admin)
+
+    counts = {status: (name, count) for status, name, count in board.labels}
+    assert counts["valid"] == ("Valid", 0)
+    assert counts["key_revoked"] == ("Not trusted", 2)  # a revoked key comes before expiry
 
 
 def test_the_page_draws_both_charts_and_marks_what_is_overdue(world, holdings) -> None:

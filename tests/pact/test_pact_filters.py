@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from labels import keys
 from labels import services as label_services
 from labels.models import Label
 from pact.identifiers import footprint_id
@@ -152,6 +153,22 @@ def test_status(signed_in: Pact, two, world: World) -> None:
     assert ids(signed_in, {"status": "Active"}) == [pf(two[0])]
     assert ids(signed_in, {"status": "deprecated"}) == [pf(two[1])]
     assert ids(signed_in, {"status": ["Active", "Deprecated"]}) == [pf(two[0]), pf(two[1])]
+
+
+def test_status_of_a_label_signed_with_a_revoked_key(
+    signed_in: Pact, issue_label, new_product, world: World
+) -> None:
+    older = issue_label(product=new_product())
+    keys.signing_key_rotate(world.body)  # the older label's key is retired: still Active
+    newer = issue_label(product=new_product())
+    assert ids(signed_in, {"status": "Active"}) == [pf(older), pf(newer)]
+
+    label_services.signing_key_revoke(
+        actor=world.body_admin, key_id=older.signing_key_id, reason="Leaked."
+    )
+
+    assert ids(signed_in, {"status": "Active"}) == [pf(newer)]
+    assert ids(signed_in, {"status": "Deprecated"}) == [pf(older)]
 
 
 @pytest.mark.parametrize("value", ["Retired", "", "Active,Deprecated", "活跃"])

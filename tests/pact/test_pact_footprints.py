@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from labels import keys
 from labels import services as label_services
 from labels.models import Label
 from pact import services
@@ -453,6 +454,46 @@ def test_an_expired_label_is_deprecated_even_before_the_expiry_task_runs(
 
     assert footprint["status"] == "Deprecated"
     assert "validity ended" in footprint["comment"]
+
+
+def test_a_label_signed_with_a_revoked_key_is_deprecated_with_the_reason(
+    signed_in: Pact,
+    label: Label,
+    world: World,
+) -> None:
+    """PACT knows Active and Deprecated only: a footprint whose label can no longer be trusted
+    must not stay Active ("SHOULD NOT be used by data recipients")."""
+    label_services.signing_key_revoke(
+        actor=world.body_admin, key_id=label.signing_key_id, reason="The HSM backup was lost."
+    )
+    revoked_at = Label.objects.get(pk=label.pk).key_revoked_at
+    assert revoked_at is not None
+
+    v2 = fetched(signed_in, 2, label)
+    v3 = fetched(signed_in, 3, label)
+
+    assert v2["status"] == v3["status"] == "Deprecated"
+    assert v2["statusComment"] == (
+        f"The key that signed the label was revoked as compromised on "
+        f"{revoked_at:%Y-%m-%d}: the label can no longer be trusted."
+    )
+    assert v3["comment"].startswith(v2["statusComment"])
+    assert v2["version"] == 2
+    assert utc(v2["updated"]) == revoked_at.replace(microsecond=0)
+
+
+def test_a_key_retired_by_rotation_leaves_the_footprint_active(
+    signed_in: Pact,
+    label: Label,
+    world: World,
+) -> None:
+    keys.signing_key_rotate(world.body)
+
+    v2 = fetched(signed_in, 2, label)
+    v3 = fetched(signed_in, 3, label)
+
+    assert v2["status"] == v3["status"] == "Active"
+    assert (v2["version"], "updated" in v2, "statusComment" in v2) == (1, False, False)
 
 
 @pytest.mark.parametrize("spec", SPECS)

@@ -135,6 +135,22 @@ def test_updated_only_matches_footprints_that_changed(signed_in: Pact, three) ->
     assert ids(signed_in, "updated lt '2000-01-01T00:00:00Z'") == []
 
 
+def test_updated_matches_a_footprint_whose_signing_key_was_revoked(
+    signed_in: Pact, three, world: World
+) -> None:
+    old = three[0]
+    label_services.signing_key_revoke(
+        actor=world.body_admin, key_id=old.signing_key_id, reason="Leaked."
+    )
+    revoked_at = Label.objects.get(pk=old.pk).key_revoked_at
+    assert revoked_at is not None
+    moment = revoked_at.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    # Every label of the fixture was signed with the revoked key: all three changed now.
+    assert ids(signed_in, f"updated ge '{moment}'") == [pf(x) for x in three]
+    assert ids(signed_in, f"updated eq '{moment}'") == [pf(x) for x in three]
+
+
 def test_any_on_product_and_company_ids(signed_in: Pact, three, world: World) -> None:
     old = three[0]
     company = f"urn:uscc:{world.enterprise.uscc}"

@@ -88,6 +88,7 @@ def test_every_event_type_by_default(api_as, marketplace_admin) -> None:
         "revoked",
         "expired",
         "cancelled",
+        "key_revoked",
     ]
 
 

@@ -1,14 +1,18 @@
 """The outbox: a delivery row is written in the transaction of the status change, for the
 endpoints whose event types and GTIN filter match, and nothing when the change rolls back."""
 
+import importlib
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from labels.models import Label, LabelEvent, LabelStatus
+from labels import keys, services
+from labels.models import Label, LabelEvent, LabelStatus, SigningKey
 from labels.services import labels_expire_due
 from labels.webhooks.events import event_id_for
 from labels.webhooks.models import DeliveryStatus, WebhookDelivery
@@ -202,3 +206,106 @@ def test_without_endpoints_a_status_change_writes_no_delivery(label, change_stat
     change_status(label, "suspend")
 
     assert WebhookDelivery.objects.count() == 0
+
+
+# --- a revoked signing key ----------------------------------------------------------------
+
+
+def test_a_revoked_signing_key_owes_an_event_for_each_label_it_signed(
+    issue_label, world, register, django_capture_on_commit_callbacks
+) -> None:
+    endpoint = register(RECEIVER).endpoint
+    first, second = issue_label(), issue_label()
+    keys.signing_key_rotate(world.body)
+    newer = issue_label()  # signed with the new key: not concerned
+    issued = len(deliveries_of(endpoint))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.signing_key_revoke(
+            actor=world.body_admin, key_id=first.signing_key_id, reason="The HSM backup was lost."
+        )
+
+    owed = deliveries_of(endpoint)[issued:]
+    assert [(d.label, d.event_type) for d in owed] == [
+        (first, "key_revoked"),
+        (second, "key_revoked"),
+    ]
+    assert newer not in [d.label for d in owed]
+    for delivery, label in zip(owed, (first, second), strict=True):
+        event = LabelEvent.objects.get(label=label, action="key_revoked")
+        assert delivery.event_id == event_id_for(event)
+        payload = delivery.payload
+        assert payload["type"] == "cn.carbonlabel.label.key_revoked"
+        assert payload["subject"] == label.serial
+        data = payload["data"]
+        assert (data["serial"], data["event"]) == (label.serial, "key_revoked")
+        # Its own status is unchanged; the verdict says it can no longer be trusted.
+        assert (data["status"], data["verdict"]) == (LabelStatus.VALID, "KEY_REVOKED")
+        assert data["reason"] == "The HSM backup was lost."
+    # Each send is queued for after the commit, as a status change's is.
+    assert [c.__qualname__ for c in callbacks].count(
+        "delivery_enqueue_on_commit.<locals>.enqueue"
+    ) == 2
+
+
+def test_status_events_carry_the_verdict(issue_label, register, change_status) -> None:
+    endpoint = register(RECEIVER).endpoint
+    label = issue_label()
+
+    change_status(label, "suspend")
+
+    [issued, suspended] = [d.payload["data"] for d in deliveries_of(endpoint)]
+    assert issued["verdict"] == "VALID"
+    assert suspended["verdict"] == "SUSPENDED"
+
+
+def test_the_key_revoked_event_goes_only_to_endpoints_taking_it(label, world, register) -> None:
+    status_only = register(RECEIVER, events=("suspended", "revoked")).endpoint
+    key_events = register(RECEIVER, events=("key_revoked",)).endpoint
+
+    services.signing_key_revoke(actor=world.body_admin, key_id=label.signing_key_id, reason="Lost.")
+
+    assert deliveries_of(status_only) == []
+    assert [d.event_type for d in deliveries_of(key_events)] == ["key_revoked"]
+
+
+def test_a_rotation_owes_nothing(label, world, register) -> None:
+    endpoint = register(RECEIVER).endpoint
+    before = len(deliveries_of(endpoint))
+
+    keys.signing_key_rotate(world.body)
+
+    assert len(deliveries_of(endpoint)) == before
+
+
+def test_a_revocation_that_fails_owes_nothing(label, world, register) -> None:
+    endpoint = register(RECEIVER).endpoint
+    before = len(deliveries_of(endpoint))
+
+    with pytest.raises(ValidationError):
+        services.signing_key_revoke(actor=world.body_admin, key_id=label.signing_key_id, reason=" ")
+
+    assert len(deliveries_of(endpoint)) == before
+    assert Label.objects.get(pk=label.pk).key_revoked_at is None
+
+
+def test_the_release_marks_labels_of_keys_revoked_before_it_and_subscribes_revocations(
+    label, register
+) -> None:
+    """Migration 0008: labels signed by a key revoked before the release read as such, and the
+    endpoints that took revocations take the new event (new endpoints take every type)."""
+    migration = importlib.import_module("labels.migrations.0008_label_key_revoked_at")
+    revocations = register(RECEIVER, events=("revoked",)).endpoint
+    suspensions = register(RECEIVER, events=("suspended",)).endpoint
+    revoked_at = timezone.now() - timedelta(days=3)
+    SigningKey.objects.filter(pk=label.signing_key_id).update(revoked_at=revoked_at)
+    assert Label.objects.get(pk=label.pk).verdict().valid  # as before the release
+
+    migration.key_revocations_copy(django_apps, None)
+
+    assert Label.objects.get(pk=label.pk).key_revoked_at == revoked_at
+    assert Label.objects.get(pk=label.pk).verdict().reason == "KEY_REVOKED"
+    revocations.refresh_from_db()
+    suspensions.refresh_from_db()
+    assert revocations.event_types == ["revoked", "key_revoked"]
+    assert suspensions.event_types == ["suspended"]

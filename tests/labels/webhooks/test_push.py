@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from certification.errors import ActorNotPermitted, TransitionNotAllowed
+from labels import services
 from labels.models import LabelEvent
 from labels.webhooks.events import event_id_for
 from labels.webhooks.models import LabelPush, WebhookDelivery
@@ -177,6 +178,24 @@ def test_only_a_valid_label_is_pushed(
     )
 
     assert "Only a valid label can be pushed to marketplaces." in response.content.decode()
+    assert not LabelPush.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_label_signed_with_a_revoked_key_is_not_pushed(
+    client_as, world, label, marketplace, filtered
+) -> None:
+    url = reverse("labels_portal:manage", args=[label.serial])
+    push_url = reverse("webhooks:label_push", args=[label.serial])
+    services.signing_key_revoke(actor=world.body_admin, key_id=label.signing_key_id, reason="Lost")
+    WebhookDelivery.objects.all().delete()
+
+    with pytest.raises(TransitionNotAllowed):
+        label_push(
+            actor=world.enterprise_admin, label_id=label.pk, marketplace_ids=[marketplace.pk]
+        )
+
+    assert push_url not in client_as(world.enterprise_admin).get(url).content.decode()
     assert not LabelPush.objects.exists()
     assert not WebhookDelivery.objects.exists()
 
