@@ -631,7 +631,7 @@ def test_a_slow_render_of_older_facts_does_not_replace_a_newer_pdf(
         reason="Season.",
     )
     draw = rendering.certificate_pdf
-    overtaken = []
+    overtaken: list[bool] = []
 
     def slow_draw(facts):
         pdf = draw(facts)
