@@ -628,3 +628,81 @@ def test_a_label_without_its_proof_is_malformed(label, anon) -> None:
 
     assert response.status_code == 400
     assert response.json()["reason"] == "MALFORMED"
+
+
+def _problem_with_verdict(response, detail: str, failure: str) -> None:
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Malformed request",
+        "status": 400,
+        "detail": detail,
+        "verified": False,
+        "reason": "MALFORMED",
+        "checks": [{"name": "format", "ok": False, "detail": failure}],
+    }
+
+
+@pytest.mark.parametrize(
+    "body, detail, failure",
+    [
+        (
+            "not json",
+            "The body is not JSON.",
+            "not valid JSON: Expecting value: line 1 column 1 (char 0)",
+        ),
+        ("[1, 2]", 'Send {"verifiableCredential": …}.', "the body holds no verifiableCredential"),
+        (
+            '{"credential": {}}',
+            'Send {"verifiableCredential": …}.',
+            "the body holds no verifiableCredential",
+        ),
+        ("", 'Send {"verifiableCredential": …}.', "the body holds no verifiableCredential"),
+    ],
+)
+def test_a_body_without_a_credential_answers_the_verdict_and_the_failed_format_check(
+    anon, db, body, detail, failure
+) -> None:
+    response = anon.post("/vc-api/credentials/verify", body, content_type="application/json")
+
+    _problem_with_verdict(response, detail, failure)
+
+
+def _named_twice(credential: dict[str, Any], member: str, first: Any) -> str:
+    """The credential's JSON with `member` written twice, the signed value last (where Python's
+    json, keeping the last, would read a label that verifies)."""
+    text = json.dumps(credential, ensure_ascii=False)
+    assert text.startswith("{")
+    return "{" + json.dumps(member) + ": " + json.dumps(first) + ", " + text[1:]
+
+
+def test_a_member_named_twice_in_the_body_is_malformed_as_on_the_command_line(
+    label, anon, tmp_path
+) -> None:
+    credential = _named_twice(label.credential, "issuer", "did:web:elsewhere.example")
+    assert verify(json.loads(credential)).reason == Reason.VALID  # the last member wins there
+
+    response = anon.post(
+        "/vc-api/credentials/verify",
+        '{"verifiableCredential": ' + credential + "}",
+        content_type="application/json",
+    )
+
+    failure = "not valid JSON: duplicate member 'issuer'"
+    _problem_with_verdict(response, "A member is named twice.", failure)
+    (tmp_path / "label.json").write_text(credential, encoding="utf-8")
+    exit_code, output = run_verify_label(str(tmp_path / "label.json"))
+    assert exit_code == 1
+    assert output.splitlines() == [f"FAIL format: {failure}", "MALFORMED"]
+
+
+def test_the_credential_named_twice_in_the_body_is_malformed(label, anon) -> None:
+    signed = json.dumps(label.credential)
+    body = '{"verifiableCredential": {"type": "VerifiableCredential"}, "verifiableCredential": '
+    response = anon.post(
+        "/vc-api/credentials/verify", body + signed + "}", content_type="application/json"
+    )
+
+    failure = "not valid JSON: duplicate member 'verifiableCredential'"
+    _problem_with_verdict(response, "A member is named twice.", failure)
