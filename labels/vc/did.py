@@ -33,6 +33,7 @@ MULTIKEY_TYPE = "Multikey"
 _MULTIBASE_KEY_TYPES = {MULTIKEY_TYPE, "Ed25519VerificationKey2020"}
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
 _SEGMENT = re.compile(r"(?!\.\.?\Z)[A-Za-z0-9._~-]+")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class UnknownKeyError(LookupError):
@@ -57,6 +58,13 @@ class ResolvedKey:
 
 
 KeyResolver = Callable[[str], ResolvedKey | Ed25519PublicKey | None]
+
+
+def holds_control_character(identifier: str) -> bool:
+    """Whether a DID or DID URL holds a control character (C0, DEL or C1): none is allowed in
+    either (DID Core §3.1, §3.2, and RFC 3986 for the path and fragment), and a NUL cannot even
+    be looked up in a PostgreSQL text column."""
+    return _CONTROL_CHARACTER.search(identifier) is not None
 
 
 def did_of(verification_method: str) -> str:

@@ -706,3 +706,44 @@ def test_the_credential_named_twice_in_the_body_is_malformed(label, anon) -> Non
 
     failure = "not valid JSON: duplicate member 'verifiableCredential'"
     _problem_with_verdict(response, "A member is named twice.", failure)
+
+
+CONTROL_CHARACTERS = {
+    "a NUL in the issuer": (("issuer",), "\x00", "the issuer holds a control character"),
+    "a newline in the issuer": (("issuer",), "\n", "the issuer holds a control character"),
+    "a NUL in the key": (
+        ("proof", "verificationMethod"),
+        "\x00",
+        "the verification method holds a control character",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "path, character, failure", CONTROL_CHARACTERS.values(), ids=CONTROL_CHARACTERS.keys()
+)
+@pytest.mark.parametrize("form", ["did:web", "did:key"])
+def test_a_did_with_a_control_character_is_malformed_before_any_lookup(
+    label, anon, path, character, failure, form
+) -> None:
+    """PostgreSQL refuses a NUL in a query: the DID is refused by the format check, and the
+    platform's lookups (the log's issuer, the key) never see it."""
+    document = copy.deepcopy(label.credential)
+    if form == "did:key":
+        document["issuer"] = keys.did_key_of(label.signing_key)
+        document["proof"]["verificationMethod"] = did_key_verification_method(
+            keys.public_key(label.signing_key)
+        )
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] += character
+
+    response = post_verify(anon, document)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "verified": False,
+        "reason": "MALFORMED",
+        "checks": [{"name": "format", "ok": False, "detail": failure}],
+    }

@@ -643,6 +643,19 @@ def edited(change: Any) -> dict[str, Any]:
         pytest.param(
             edited(lambda label: label.update(issuer="https://x.example")), id="issuer-url"
         ),
+        pytest.param(edited(lambda label: label.update(issuer=ISSUER + "\x00")), id="issuer-nul"),
+        pytest.param(
+            edited(lambda label: label.update(issuer=ISSUER.replace(":", ":\n", 1))),
+            id="issuer-newline",
+        ),
+        pytest.param(
+            edited(lambda label: label["proof"].update(verificationMethod=ISSUER + "#key-1\x00")),
+            id="method-nul",
+        ),
+        pytest.param(
+            edited(lambda label: label["proof"].update(verificationMethod=ISSUER + "#\x85key")),
+            id="method-c1-control",
+        ),
         pytest.param(edited(lambda label: label.pop("credentialSubject")), id="no-subject"),
         pytest.param(edited(lambda label: label.update(validFrom="2025-01-01")), id="date-only"),
         pytest.param(
