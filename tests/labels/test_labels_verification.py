@@ -21,11 +21,16 @@ from labels import keys, services
 from labels.models import Label, LabelEvent, LabelStatus, SigningKey, StatusList
 from labels.vc.dataintegrity import sign
 from labels.vc.dates import format_date_time, parse_date_time
-from labels.vc.did import did_key_verification_method
+from labels.vc.did import (
+    did_key_verification_method,
+    did_web_document_url,
+    resolver_from_did_documents,
+)
 from labels.vc.jcs import canonicalize
-from labels.vc.verifier import Reason, VerificationResult
-from labels.verification import verify
+from labels.vc.verifier import Reason, VerificationResult, verify_credential
+from labels.verification import fetch_status_list, verify
 from tests.labels.conftest import (
+    path_of,
     public_verdict,
     run_verify_label,
     served_bits,
@@ -552,6 +557,30 @@ def test_a_retired_key_cannot_sign_after_its_retirement(label, world, form) -> N
 
     assert result.reason == Reason.KEY_REVOKED, result.to_dict()
     assert failed_check(result) == "issuer"
+
+
+def test_a_key_retired_in_the_second_of_a_proof_verifies_from_the_did_document_too(
+    label, world, anon
+) -> None:
+    """Proofs state whole seconds; the platform compares them with the exact retirement, the
+    DID document states it rounded up to the next second, so a third party agrees."""
+    created = parse_date_time(label.credential["proof"]["created"])
+    keys.signing_key_rotate(world.body)
+    retired_at = created + timedelta(microseconds=500_000)  # in the proof's second, after it
+    SigningKey.objects.filter(pk=label.signing_key.pk).update(retired_at=retired_at)
+
+    document = anon.get(path_of(did_web_document_url(label.credential["issuer"]))).json()
+    third_party = verify_credential(
+        label.credential,
+        resolve_key=resolver_from_did_documents([document]),
+        fetch_status_list=fetch_status_list,
+    )
+
+    assert verify(label.credential).reason == Reason.VALID
+    assert third_party.reason == Reason.VALID, third_party.to_dict()
+    method = label.credential["proof"]["verificationMethod"]
+    [entry] = [entry for entry in document["verificationMethod"] if entry["id"] == method]
+    assert entry["expires"] == format_date_time(created + timedelta(seconds=1))
 
 
 # --- the status list itself ---------------------------------------------------------------
