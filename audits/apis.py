@@ -1,5 +1,6 @@
 """REST API of the blacklist."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -69,7 +70,7 @@ class BlacklistApi(APIView):
     @extend_schema(request=BlacklistInput, responses={201: BlacklistOutput})
     def post(self, request: AuthenticatedRequest) -> Response:
         if not (user_is_regulator(request.user) or user_is_platform_admin(request.user)):
-            raise PermissionDenied("Only regulators add blacklist entries.")
+            raise PermissionDenied(_("Only regulators add blacklist entries."))
         data = self.BlacklistInput(data=request.data)
         data.is_valid(raise_exception=True)
         api_step_up_check(request)

@@ -146,7 +146,7 @@ class ProductListApi(APIView):
         values = dict(data.validated_data)
         enterprise_ids = user_enterprise_ids(request.user)
         if not enterprise_ids:
-            raise PermissionDenied("Only enterprises register products.")
+            raise PermissionDenied(_("Only enterprises register products."))
         enterprise_id = values.pop("enterprise", None) or min(enterprise_ids)
         if enterprise_id not in enterprise_ids:
             raise serializers.ValidationError({"enterprise": ["Not one of your enterprises."]})

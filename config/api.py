@@ -25,6 +25,12 @@ except ImportError:  # the embedded default (SQLite) runs without the driver
 else:
     DATABASE_ERRORS += (psycopg.OperationalError, psycopg.InterfaceError)
 DATABASE_RETRY_AFTER_SECONDS = 30  # the object store's outages are answered alike
+# A problem's title is the same for every occurrence (RFC 9457 §3.1.3); DRF's messages for these
+# statuses name the method or the media type ("{method}"), which is what the detail says.
+TITLES = {
+    status.HTTP_405_METHOD_NOT_ALLOWED: _("Method not allowed."),
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: _("Unsupported media type."),
+}
 ID_MAX = 2**63 - 1  # the largest id a database integer (bigint) holds
 
 logger = logging.getLogger(__name__)
@@ -218,7 +224,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         code = getattr(detail, "code", None) or code
         problem = problem_response(
             status_code=response.status_code,
-            title=str(getattr(exc, "default_detail", "Error")),
+            title=str(TITLES.get(response.status_code, getattr(exc, "default_detail", "Error"))),
             detail=str(detail),
             code=str(code),
         )

@@ -12,7 +12,8 @@ classes rather than listed per view:
 - 429 when the view is throttled, with `Retry-After`.
 
 It also keeps request constraints the server enforces (non-empty lists, non-null fields,
-well-formed decimals) and lists the API key only where a key is accepted.
+well-formed decimals), lists the API key only where a key is accepted and the empty security
+requirement only where an anonymous caller is (`refuses_api_keys`, `refuses_anonymous`).
 """
 
 from collections.abc import Callable
@@ -73,6 +74,19 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def workflow_step(method: Callable) -> Callable:
     """Marks a view method whose service can refuse the step in the current state (409)."""
     method.workflow_step = True  # type: ignore[attr-defined]
+    return method
+
+
+def refuses_anonymous(method: Callable) -> Callable:
+    """Marks a view method whose view refuses anonymous callers itself, though its permissions
+    let anyone in (the schema then lists no empty security requirement)."""
+    method.refuses_anonymous = True  # type: ignore[attr-defined]
+    return method
+
+
+def refuses_api_keys(method: Callable) -> Callable:
+    """Marks a view method that refuses API keys itself (403): the schema does not list them."""
+    method.refuses_api_keys = True  # type: ignore[attr-defined]
     return method
 
 
@@ -138,11 +152,17 @@ class ProblemAutoSchema(AutoSchema):
 
     def get_auth(self) -> list[dict]:
         """Only the schemes the operation accepts: the people's API refuses API keys (403),
-        and an operation anyone may call says so with an empty requirement."""
+        and an operation anyone may call says so with an empty requirement. A view that refuses
+        more than its permissions do marks the method (`refuses_api_keys`,
+        `refuses_anonymous`)."""
         auths = super().get_auth()
         permissions = self.view.get_permissions()
-        if any(isinstance(permission, IsPerson) for permission in permissions):
+        handler = getattr(self.view, self.method.lower(), None)
+        person_only = any(isinstance(permission, IsPerson) for permission in permissions)
+        if person_only or getattr(handler, "refuses_api_keys", False):
             auths = [auth for auth in auths if "ApiKey" not in auth]
+        if getattr(handler, "refuses_anonymous", False):
+            return [auth for auth in auths if auth]
         anonymous = all(isinstance(permission, AllowAny) for permission in permissions)
         if anonymous and {} not in auths:
             auths.append({})

@@ -14,6 +14,8 @@ from oversight.dashboard import views as oversight_views
 
 from . import favicon, health
 
+PACT_BASE = settings.PACT_BASE_PATH.strip("/")
+
 # The admin signs in through the portal's sign-in, second factor included.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # replaced on purpose
 
@@ -57,7 +59,8 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path(settings.PACT_BASE_PATH.strip("/") + "/", include("pact.urls")),
+    # PACT_BASE_PATH "/" (or empty) serves the PACT host at the root: no prefix, not "/".
+    path(f"{PACT_BASE}/" if PACT_BASE else "", include("pact.urls")),
     path("", include("audits.transparency.urls")),
 ]
 

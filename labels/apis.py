@@ -37,6 +37,7 @@ from accounts.roles import ApiScope
 from audits.transparency.checkpoints import subjects_log
 from certification.identifiers import gtin_is_valid
 from config.api import problem_response
+from config.schema import refuses_anonymous
 from config.throttles import AnonymousLookupThrottle, ApiKeyThrottle, PersonThrottle
 
 from . import proxy, stored
@@ -482,6 +483,7 @@ class LabelBatchApi(LabelLookupBase):
 
             raise NotAuthenticated("Batch lookups need an API key.")
 
+    @refuses_anonymous  # in initial()
     @extend_schema(
         request=LabelBatchInput,
         responses={

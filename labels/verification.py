@@ -18,7 +18,7 @@ from audits.transparency.selectors import log_issuance_digests
 
 from . import conformance, keys, statuslists
 from .models import SigningKey, StatusList
-from .vc.did import DID_WEB_PREFIX, ResolvedKey, did_of
+from .vc.did import DID_WEB_PREFIX, ResolvedKey, did_of, holds_control_character
 from .vc.jcs import canonicalize, loads_strict
 from .vc.statuslist import LIST_CREDENTIAL_TYPE
 from .vc.verifier import VerificationResult, verify_credential
@@ -28,7 +28,9 @@ def resolve_key(verification_method: str) -> ResolvedKey | None:
     """did:web keys of our bodies come from the database; did:key keys of our bodies too, so
     that a body's did:key form verifies with the same lifetime and revocation."""
     did, _, fragment = verification_method.partition("#")
-    if did.startswith(DID_WEB_PREFIX):
+    if holds_control_character(verification_method):
+        key = None  # no key of ours is named so, and PostgreSQL cannot look a NUL up
+    elif did.startswith(DID_WEB_PREFIX):
         code = _body_code(did)
         key = (
             SigningKey.objects.select_related("body")
@@ -114,6 +116,10 @@ def logged_issuer(did: str) -> bool:
 
 
 def _body_of(did: str) -> int | None:
+    """Asked before the format check (which refuses a DID with a control character): such a
+    DID names no body, and PostgreSQL cannot look a NUL up."""
+    if holds_control_character(did):
+        return None
     if did.startswith(DID_WEB_PREFIX):
         code = _body_code(did)
         return Organisation.objects.filter(code=code).values_list("pk", flat=True).first()

@@ -40,9 +40,10 @@ from .resolver import (
     query_attributes,
 )
 from .vc.did import did_document, verification_method_entry
+from .vc.jcs import DuplicateKeyError, loads_strict
 from .vc.jws import jwk_from_public_key
 from .vc.statuslist import ttl_seconds
-from .vc.verifier import Reason
+from .vc.verifier import Check, Reason, VerificationResult
 from .verification import verify
 
 LINKSET_TYPE = "application/linkset+json"
@@ -405,16 +406,39 @@ def verify_api(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         return _verify_api_description()
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        return _problem(400, "Malformed request", "The body is not JSON.")
+        # Read as the command line reads a credential file: a member named twice could show one
+        # thing to a person and sign another, so the same bytes are MALFORMED everywhere.
+        body = loads_strict(request.body or b"{}")
+    except DuplicateKeyError as error:
+        return _unverifiable_request("A member is named twice.", f"not valid JSON: {error}")
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
+        return _unverifiable_request("The body is not JSON.", f"not valid JSON: {error}")
     if not isinstance(body, dict) or "verifiableCredential" not in body:
-        return _problem(400, "Malformed request", 'Send {"verifiableCredential": …}.')
+        return _unverifiable_request(
+            'Send {"verifiableCredential": …}.', "the body holds no verifiableCredential"
+        )
     result = verify(body["verifiableCredential"])
     payload = result.to_dict()
     payload["verified"] = result.valid
     status = 200 if result.valid else (400 if result.reason == Reason.MALFORMED else 422)
     return JsonResponse(payload, status=status)
+
+
+def _unverifiable_request(detail: str, failure: str) -> JsonResponse:
+    """A body that holds no credential to verify: a problem, with the verdict, the reason code
+    and the failed format check a malformed credential gets (CONTRACTS §8)."""
+    verdict = VerificationResult(Reason.MALFORMED, (Check("format", False, failure),))
+    return JsonResponse(
+        {
+            "type": "about:blank",
+            "title": "Malformed request",
+            "status": 400,
+            "detail": detail,
+            **verdict.to_dict(),
+        },
+        status=400,
+        content_type="application/problem+json",
+    )
 
 
 def _verify_api_description() -> JsonResponse:

@@ -9,7 +9,7 @@ is reported as revoked rather than as unknown.
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 from urllib.parse import quote, unquote
 
@@ -33,6 +33,7 @@ MULTIKEY_TYPE = "Multikey"
 _MULTIBASE_KEY_TYPES = {MULTIKEY_TYPE, "Ed25519VerificationKey2020"}
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
 _SEGMENT = re.compile(r"(?!\.\.?\Z)[A-Za-z0-9._~-]+")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class UnknownKeyError(LookupError):
@@ -57,6 +58,13 @@ class ResolvedKey:
 
 
 KeyResolver = Callable[[str], ResolvedKey | Ed25519PublicKey | None]
+
+
+def holds_control_character(identifier: str) -> bool:
+    """Whether a DID or DID URL holds a control character (C0, DEL or C1): none is allowed in
+    either (DID Core §3.1, §3.2, and RFC 3986 for the path and fragment), and a NUL cannot even
+    be looked up in a PostgreSQL text column."""
+    return _CONTROL_CHARACTER.search(identifier) is not None
 
 
 def did_of(verification_method: str) -> str:
@@ -128,6 +136,10 @@ def verification_method_entry(
 
     ``expires`` marks the retirement of a key (it signed nothing after that instant); ``revoked``
     marks a compromised key. Both stay in the document so verifiers can say which applies.
+    The document states whole seconds, as proofs do: ``expires`` is rounded up, so that a proof
+    made in the second of the retirement, before it, verifies from the document as it does
+    against the exact instant (a proof's second s is before the instant r exactly when s is
+    before r rounded up).
     """
     entry: dict[str, Any] = {
         "id": f"{did}#{fragment}",
@@ -136,10 +148,15 @@ def verification_method_entry(
         "publicKeyMultibase": public_key_to_multikey(public_key),
     }
     if expires is not None:
-        entry["expires"] = format_date_time(expires)
+        entry["expires"] = format_date_time(_next_whole_second(expires))
     if revoked is not None:
         entry["revoked"] = format_date_time(revoked)
     return entry
+
+
+def _next_whole_second(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 def did_document(did: str, methods: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -19,7 +19,12 @@ from typing import Any
 
 from .dataintegrity import ASSERTION_METHOD, CRYPTOSUITE, PROOF_TYPE, verify_proof
 from .dates import parse_date_time
-from .did import KeyResolver, ResolvedKey, resolve_verification_method
+from .did import (
+    KeyResolver,
+    ResolvedKey,
+    holds_control_character,
+    resolve_verification_method,
+)
 from .jcs import canonicalize, loads_strict
 from .statuslist import (
     CREDENTIALS_V2_CONTEXT,
@@ -129,7 +134,9 @@ def _issuer_id(document: Mapping[str, Any]) -> str:
     _require(
         isinstance(identifier, str) and identifier.startswith("did:"), "the issuer is not a DID"
     )
-    return str(identifier)
+    did = str(identifier)
+    _require(not holds_control_character(did), "the issuer holds a control character")
+    return did
 
 
 def _check_proof_shape(document: Mapping[str, Any]) -> None:
@@ -141,7 +148,12 @@ def _check_proof_shape(document: Mapping[str, Any]) -> None:
     _require(
         proof.get("proofPurpose") == ASSERTION_METHOD, "the proof purpose is not assertionMethod"
     )
-    _require(isinstance(proof.get("verificationMethod"), str), "no verification method")
+    method = proof.get("verificationMethod")
+    _require(isinstance(method, str), "no verification method")
+    _require(
+        not holds_control_character(str(method)),
+        "the verification method holds a control character",
+    )
     _require(isinstance(proof.get("proofValue"), str), "no proof value")
     _parse_date(proof, "created", required=True)
 

@@ -3,6 +3,7 @@ regulator read them."""
 
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from accounts.http import AuthenticatedRequest
 from certification.apis import _paginated
 from config.api import Pagination
 from config.permissions import IsPerson
+from config.schema import refuses_api_keys
 from config.throttles import (
     AnonymousThrottle,
     ApiKeyThrottle,
@@ -105,6 +107,7 @@ class ComplaintListApi(APIView):
         complaints = selectors.complaint_list_for_actor(request.user)
         return _paginated(request, self, complaints, ComplaintOutput)
 
+    @refuses_api_keys
     @extend_schema(
         request={"application/json": ComplaintInput, "multipart/form-data": ComplaintInput},
         responses={201: ComplaintCreated},
@@ -123,7 +126,7 @@ class ComplaintListApi(APIView):
     )
     def post(self, request: Request) -> Response:
         if getattr(request.user, "api_key", None) is not None:
-            raise PermissionDenied("A complaint is filed by a person, not with an API key.")
+            raise PermissionDenied(_("A complaint is filed by a person, not with an API key."))
         data = ComplaintInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

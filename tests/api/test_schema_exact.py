@@ -107,6 +107,25 @@ def test_api_keys_are_listed_only_where_a_key_is_accepted(schema) -> None:
     assert {"ApiKey", None} <= set(schemes("GET", "/api/v1/labels/{serial}/"))
 
 
+def test_the_security_requirements_are_those_the_view_enforces(schema) -> None:
+    def requirements(method: str, path: str) -> list:
+        return _operation(schema, method, path)["security"]
+
+    # Anyone may look one label up; a batch needs credentials (401 in the view's initial()).
+    assert requirements("POST", "/api/v1/labels/batch/") == [
+        {"ApiKey": []},
+        {"tokenAuth": []},
+        {"cookieAuth": []},
+    ]
+    # A complaint is filed by a person, signed in or not, never with an API key (403).
+    assert requirements("POST", "/api/v1/complaints/") == [
+        {"tokenAuth": []},
+        {"cookieAuth": []},
+        {},
+    ]
+    assert requirements("GET", "/api/v1/complaints/") == [{"tokenAuth": []}, {"cookieAuth": []}]
+
+
 def test_request_constraints_the_server_enforces_are_in_the_schema(schema) -> None:
     components = schema["components"]["schemas"]
 

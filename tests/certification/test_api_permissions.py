@@ -840,3 +840,26 @@ def test_the_platform_administrator_does_not_read_findings(api_as, world, applic
     client = api_as(world.platform_admin)
     assert client.get(reverse("api-application", args=[application.pk])).status_code == 200
     assert client.get(reverse("api-findings", args=[application.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "english", "chinese"),
+    [
+        (
+            "api-blacklist",
+            "Only regulators add blacklist entries.",
+            "只有监管部门可以添加黑名单记录。",
+        ),
+        ("api-products", "Only enterprises register products.", "只有企业可以注册产品。"),
+    ],
+)
+def test_a_refusal_is_in_the_callers_language(api_as, world, scene, name, english, chinese) -> None:
+    endpoint = next(e for e in ENDPOINTS if e[:2] == (name, "post"))
+    client = api_as(world.body_admin)
+    before = state(scene)
+
+    for language, detail in (("en", english), ("zh-hans", chinese)):
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        body = assert_problem(call(client, endpoint, world, scene), 403, "permission_denied")
+        assert body["detail"] == detail
+    assert state(scene) == before

@@ -22,11 +22,16 @@ from labels import keys, services
 from labels.models import Label, LabelEvent, LabelStatus, SigningKey, StatusList
 from labels.vc.dataintegrity import sign
 from labels.vc.dates import format_date_time, parse_date_time
-from labels.vc.did import did_key_verification_method
+from labels.vc.did import (
+    did_key_verification_method,
+    did_web_document_url,
+    resolver_from_did_documents,
+)
 from labels.vc.jcs import canonicalize
-from labels.vc.verifier import Reason, VerificationResult
-from labels.verification import verify
+from labels.vc.verifier import Reason, VerificationResult, verify_credential
+from labels.verification import fetch_status_list, verify
 from tests.labels.conftest import (
+    path_of,
     public_verdict,
     run_verify_label,
     served_bits,
@@ -613,6 +618,30 @@ def test_a_retired_key_cannot_sign_after_its_retirement(label, world, form) -> N
     assert failed_check(result) == "issuer"
 
 
+def test_a_key_retired_in_the_second_of_a_proof_verifies_from_the_did_document_too(
+    label, world, anon
+) -> None:
+    """Proofs state whole seconds; the platform compares them with the exact retirement, the
+    DID document states it rounded up to the next second, so a third party agrees."""
+    created = parse_date_time(label.credential["proof"]["created"])
+    keys.signing_key_rotate(world.body)
+    retired_at = created + timedelta(microseconds=500_000)  # in the proof's second, after it
+    SigningKey.objects.filter(pk=label.signing_key.pk).update(retired_at=retired_at)
+
+    document = anon.get(path_of(did_web_document_url(label.credential["issuer"]))).json()
+    third_party = verify_credential(
+        label.credential,
+        resolve_key=resolver_from_did_documents([document]),
+        fetch_status_list=fetch_status_list,
+    )
+
+    assert verify(label.credential).reason == Reason.VALID
+    assert third_party.reason == Reason.VALID, third_party.to_dict()
+    method = label.credential["proof"]["verificationMethod"]
+    [entry] = [entry for entry in document["verificationMethod"] if entry["id"] == method]
+    assert entry["expires"] == format_date_time(created + timedelta(seconds=1))
+
+
 # --- the status list itself ---------------------------------------------------------------
 
 
@@ -687,3 +716,122 @@ def test_a_label_without_its_proof_is_malformed(label, anon) -> None:
 
     assert response.status_code == 400
     assert response.json()["reason"] == "MALFORMED"
+
+
+def _problem_with_verdict(response, detail: str, failure: str) -> None:
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Malformed request",
+        "status": 400,
+        "detail": detail,
+        "verified": False,
+        "reason": "MALFORMED",
+        "checks": [{"name": "format", "ok": False, "detail": failure}],
+    }
+
+
+@pytest.mark.parametrize(
+    "body, detail, failure",
+    [
+        (
+            "not json",
+            "The body is not JSON.",
+            "not valid JSON: Expecting value: line 1 column 1 (char 0)",
+        ),
+        ("[1, 2]", 'Send {"verifiableCredential": …}.', "the body holds no verifiableCredential"),
+        (
+            '{"credential": {}}',
+            'Send {"verifiableCredential": …}.',
+            "the body holds no verifiableCredential",
+        ),
+        ("", 'Send {"verifiableCredential": …}.', "the body holds no verifiableCredential"),
+    ],
+)
+def test_a_body_without_a_credential_answers_the_verdict_and_the_failed_format_check(
+    anon, db, body, detail, failure
+) -> None:
+    response = anon.post("/vc-api/credentials/verify", body, content_type="application/json")
+
+    _problem_with_verdict(response, detail, failure)
+
+
+def _named_twice(credential: dict[str, Any], member: str, first: Any) -> str:
+    """The credential's JSON with `member` written twice, the signed value last (where Python's
+    json, keeping the last, would read a label that verifies)."""
+    text = json.dumps(credential, ensure_ascii=False)
+    assert text.startswith("{")
+    return "{" + json.dumps(member) + ": " + json.dumps(first) + ", " + text[1:]
+
+
+def test_a_member_named_twice_in_the_body_is_malformed_as_on_the_command_line(
+    label, anon, tmp_path
+) -> None:
+    credential = _named_twice(label.credential, "issuer", "did:web:elsewhere.example")
+    assert verify(json.loads(credential)).reason == Reason.VALID  # the last member wins there
+
+    response = anon.post(
+        "/vc-api/credentials/verify",
+        '{"verifiableCredential": ' + credential + "}",
+        content_type="application/json",
+    )
+
+    failure = "not valid JSON: duplicate member 'issuer'"
+    _problem_with_verdict(response, "A member is named twice.", failure)
+    (tmp_path / "label.json").write_text(credential, encoding="utf-8")
+    exit_code, output = run_verify_label(str(tmp_path / "label.json"))
+    assert exit_code == 1
+    assert output.splitlines() == [f"FAIL format: {failure}", "MALFORMED"]
+
+
+def test_the_credential_named_twice_in_the_body_is_malformed(label, anon) -> None:
+    signed = json.dumps(label.credential)
+    body = '{"verifiableCredential": {"type": "VerifiableCredential"}, "verifiableCredential": '
+    response = anon.post(
+        "/vc-api/credentials/verify", body + signed + "}", content_type="application/json"
+    )
+
+    failure = "not valid JSON: duplicate member 'verifiableCredential'"
+    _problem_with_verdict(response, "A member is named twice.", failure)
+
+
+CONTROL_CHARACTERS = {
+    "a NUL in the issuer": (("issuer",), "\x00", "the issuer holds a control character"),
+    "a newline in the issuer": (("issuer",), "\n", "the issuer holds a control character"),
+    "a NUL in the key": (
+        ("proof", "verificationMethod"),
+        "\x00",
+        "the verification method holds a control character",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "path, character, failure", CONTROL_CHARACTERS.values(), ids=CONTROL_CHARACTERS.keys()
+)
+@pytest.mark.parametrize("form", ["did:web", "did:key"])
+def test_a_did_with_a_control_character_is_malformed_before_any_lookup(
+    label, anon, path, character, failure, form
+) -> None:
+    """PostgreSQL refuses a NUL in a query: the DID is refused by the format check, and the
+    platform's lookups (the log's issuer, the key) never see it."""
+    document = copy.deepcopy(label.credential)
+    if form == "did:key":
+        document["issuer"] = keys.did_key_of(label.signing_key)
+        document["proof"]["verificationMethod"] = did_key_verification_method(
+            keys.public_key(label.signing_key)
+        )
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] += character
+
+    response = post_verify(anon, document)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "verified": False,
+        "reason": "MALFORMED",
+        "checks": [{"name": "format", "ok": False, "detail": failure}],
+    }

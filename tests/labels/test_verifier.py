@@ -643,6 +643,19 @@ def edited(change: Any) -> dict[str, Any]:
         pytest.param(
             edited(lambda label: label.update(issuer="https://x.example")), id="issuer-url"
         ),
+        pytest.param(edited(lambda label: label.update(issuer=ISSUER + "\x00")), id="issuer-nul"),
+        pytest.param(
+            edited(lambda label: label.update(issuer=ISSUER.replace(":", ":\n", 1))),
+            id="issuer-newline",
+        ),
+        pytest.param(
+            edited(lambda label: label["proof"].update(verificationMethod=ISSUER + "#key-1\x00")),
+            id="method-nul",
+        ),
+        pytest.param(
+            edited(lambda label: label["proof"].update(verificationMethod=ISSUER + "#\x85key")),
+            id="method-c1-control",
+        ),
         pytest.param(edited(lambda label: label.pop("credentialSubject")), id="no-subject"),
         pytest.param(edited(lambda label: label.update(validFrom="2025-01-01")), id="date-only"),
         pytest.param(
@@ -782,3 +795,20 @@ def test_command_line_says_the_log_is_not_checked(
 
     assert main([str(tmp_path / "label.json"), *options, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["notChecked"] == ["log"]
+
+
+@pytest.mark.parametrize(
+    ("retired", "expires"),
+    [
+        (datetime(2025, 6, 1, 8, 0, 5, 250_000, tzinfo=UTC), "2025-06-01T08:00:06Z"),
+        (datetime(2025, 6, 1, 8, 0, 5, 999_999, tzinfo=UTC), "2025-06-01T08:00:06Z"),
+        (datetime(2025, 6, 1, 8, 0, 5, tzinfo=UTC), "2025-06-01T08:00:05Z"),
+    ],
+)
+def test_a_did_document_states_a_retirement_rounded_up_to_the_second(
+    retired: datetime, expires: str
+) -> None:
+    """A proof's whole second s is before the retirement r exactly when s < r rounded up."""
+    entry = verification_method_entry(ISSUER, "key-1", KEY_ONE.public_key(), expires=retired)
+
+    assert entry["expires"] == expires

@@ -2,16 +2,22 @@
 actions, HTTPS only, and `manage.py pact_client_create` (CONTRACTS §7)."""
 
 import hashlib
+import importlib
 import runpy
+from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
+from django.test import override_settings
+from django.urls import clear_url_caches
 from django.utils import timezone
 
 import config
+import config.urls
 from pact.models import AccessToken, InboundEvent, PartnerClient
 from tests.pact import openapi
 from tests.pact.conftest import Pact, Partner, basic, cloud_event
@@ -251,6 +257,41 @@ def test_plain_http_can_be_allowed_for_local_experiments(signed_in: Pact, label,
     response = signed_in.footprints(3, secure=False)
 
     assert response.status_code == 200
+
+
+# --- the base path ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def urls_with_pact_base_path() -> Iterator[None]:
+    """The root URLconf built again under another PACT_BASE_PATH (it is read on import), and
+    built as it was afterwards."""
+    login = admin.site.login
+    with override_settings(PACT_BASE_PATH="/"):
+        importlib.reload(config.urls)
+        clear_url_caches()
+        yield
+    importlib.reload(config.urls)
+    # Each import of config.urls wraps the admin's sign-in: keep one wrapping, as at start-up.
+    admin.site.login = login  # type: ignore[method-assign]
+    clear_url_caches()
+
+
+def test_the_pact_host_can_be_served_at_the_root(
+    urls_with_pact_base_path, pact: Pact, partner: Partner, label
+) -> None:
+    assert pact.url("token") == "/auth/token"
+    assert pact.url("footprints-3") == "/3/footprints"
+
+    response = pact.token(basic(partner.client.client_id, partner.secret))
+    assert response.status_code == 200, response.content
+    pact.access_token = response.json()["access_token"]
+
+    for spec in (2, 3):
+        listed = pact.footprints(spec)
+        assert listed.status_code == 200, listed.content
+        assert len(listed.json()["data"]) == 1
+    assert pact.http.get("/pact/3/footprints", secure=True).status_code == 404
 
 
 # --- the management command ---------------------------------------------------------------

@@ -138,6 +138,14 @@ def test_an_api_key_cannot_file_a_complaint(api, certified, world) -> None:
     response = api.post(URL, body(certified), format="json", HTTP_X_API_KEY=secret)
     assert response.status_code == 403
     assert Complaint.objects.count() == 0
+    chinese = api.post(
+        URL, body(certified), format="json", HTTP_X_API_KEY=secret, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert (response.json()["detail"], chinese.json()["detail"]) == (
+        "A complaint is filed by a person, not with an API key.",
+        "投诉须由个人提交，不能使用 API 密钥提交。",
+    )
+    assert Complaint.objects.count() == 0
 
 
 # --- reading ------------------------------------------------------------------------------
