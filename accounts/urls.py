@@ -62,5 +62,6 @@ allauth_urlpatterns = [
     path("inactive/", allauth_views.account_inactive, name="account_inactive"),
     path("reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
     path("2fa/totp/activate/", views.totp_activate, name="mfa_activate_totp"),
+    path("2fa/webauthn/keys/<int:pk>/remove/", views.webauthn_remove, name="mfa_remove_webauthn"),
     path("2fa/", include("allauth.mfa.urls")),
 ]

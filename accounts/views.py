@@ -1,7 +1,9 @@
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.views import LoginView
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.views import ActivateTOTPView
+from allauth.mfa.webauthn.views import RemoveWebAuthnView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -54,21 +56,45 @@ sign_in = PortalLoginView.as_view()
 
 
 class TotpActivateView(ActivateTOTPView):
-    """allauth's enrolment of an authenticator app. The code that activates it is a second
-    factor given: the session records it, so that the person goes on without typing another."""
+    """allauth's enrolment of an authenticator app. The code that activates the first one is a
+    second factor given: the session records it, so that the person goes on without typing
+    another. A further one proves only that its new owner holds it, not the account's existing
+    second factor: it counts when it is used, after sign-in or at reauthentication."""
 
     def form_valid(self, form) -> HttpResponse:
+        first_enrolment = not Authenticator.objects.filter(user_id=self.request.user.pk).exists()
         response = super().form_valid(form)
-        authenticator = Authenticator.objects.get(
-            user_id=self.request.user.pk, type=Authenticator.Type.TOTP
-        )
-        record_authentication(
-            self.request, self.request.user, "mfa", id=authenticator.pk, type=authenticator.type
-        )
+        if first_enrolment:
+            authenticator = Authenticator.objects.get(
+                user_id=self.request.user.pk, type=Authenticator.Type.TOTP
+            )
+            record_authentication(
+                self.request,
+                self.request.user,
+                "mfa",
+                id=authenticator.pk,
+                type=authenticator.type,
+            )
         return response
 
 
 totp_activate = TotpActivateView.as_view()
+
+
+class WebAuthnRemoveView(RemoveWebAuthnView):
+    """allauth's removal of a passkey, which does not ask the adapter: the last second factor
+    of someone who must have one stays (MfaAdapter.can_delete_authenticator), as the
+    authenticator app's deactivation does."""
+
+    def form_valid(self, form) -> HttpResponse:
+        adapter = get_mfa_adapter()
+        if not adapter.can_delete_authenticator(self.get_object()):
+            messages.error(self.request, adapter.error_messages["cannot_delete_authenticator"])
+            return redirect("mfa_list_webauthn")
+        return super().form_valid(form)
+
+
+webauthn_remove = WebAuthnRemoveView.as_view()
 
 
 @require_http_methods(["GET", "POST"])

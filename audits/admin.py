@@ -26,15 +26,50 @@ class BlacklistEntryAdmin(admin.ModelAdmin):
         return False
 
 
-for model in (Evaluation, Finding, PeerReview):
+class RecordMetadataAdmin(admin.ModelAdmin):
+    """Evaluation records, findings and peer reviews are confidential, like the dossier
+    (certification.selectors.application_can_read_dossier): platform administrators do not read
+    them, here or in the portal. Each shows only which file it belongs to, who, when and its
+    status; nothing is changed here."""
 
-    @admin.register(model)
-    class ReadOnly(admin.ModelAdmin):
-        def has_add_permission(self, request) -> bool:
-            return False
+    def has_add_permission(self, request) -> bool:
+        return False
 
-        def has_change_permission(self, request, obj=None) -> bool:
-            return False
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
-        def has_delete_permission(self, request, obj=None) -> bool:
-            return False
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(RecordMetadataAdmin):
+    fields = list_display = ("application", "updated_by", "updated_at")
+
+
+@admin.register(Finding)
+class FindingAdmin(RecordMetadataAdmin):
+    fields = list_display = (
+        "application",
+        "surveillance",
+        "number",
+        "status",
+        "raised_by",
+        "raised_at",
+        "due_on",
+        "closed_at",
+    )
+
+
+@admin.register(PeerReview)
+class PeerReviewAdmin(RecordMetadataAdmin):
+    fields = list_display = (
+        "application",
+        "reviewer",
+        "body",
+        "assigned_by",
+        "assigned_at",
+        "declaration",
+        "declared_at",
+        "is_current",
+    )

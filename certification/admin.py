@@ -74,6 +74,14 @@ class EvidenceFileAdmin(ReadOnlyAdmin):
         return evidence.file.name
 
 
-admin.site.register(DossierVersion, ReadOnlyAdmin)
+@admin.register(DossierVersion)
+class DossierVersionAdmin(ReadOnlyAdmin):
+    """Which versions a file has and when each was frozen. Their contents are confidential
+    (certification.selectors.application_can_read_dossier): platform administrators do not read
+    them, here or in the portal."""
+
+    fields = list_display = ("application", "number", "frozen_at", "created_at")
+
+
 admin.site.register(Certificate, ReadOnlyAdmin)
 admin.site.register(Notification, ReadOnlyAdmin)

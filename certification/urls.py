@@ -1,6 +1,10 @@
-from django.urls import path
+from django.urls import path, register_converter
+
+from config.converters import PositiveIntegerConverter
 
 from . import bulk_views, views
+
+register_converter(PositiveIntegerConverter, "positive_int")
 
 app_name = "certification"
 urlpatterns = [
@@ -29,7 +33,7 @@ urlpatterns = [
     path("applications/<int:pk>/transition/", views.application_transition, name="transition"),
     path("applications/<int:pk>/dossier/", views.dossier_edit, name="dossier_edit"),
     path(
-        "applications/<int:pk>/dossier/v<int:number>/changes/",
+        "applications/<int:pk>/dossier/v<positive_int:number>/changes/",
         views.dossier_diff,
         name="dossier_diff",
     ),

@@ -1,7 +1,9 @@
 """NUL characters in a request's path or query string are refused up front: PostgreSQL cannot
 store or compare text holding them, so whichever lookup met one would fail as a server error. A
 path with one names nothing (404); a query parameter with one is invalid (400). The API answers
-problem+json; the other pages, the platform's error pages."""
+problem+json; the other pages, the platform's error pages. It runs before every middleware that
+reads the path, the query or the database, and inside those that only write the security
+headers on the way out (config/settings.py, MIDDLEWARE), so that a refusal carries them too."""
 
 import json
 from collections.abc import Callable

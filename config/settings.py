@@ -64,9 +64,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The security headers first: every answer carries them, the refusals below included.
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the path or the query: PostgreSQL cannot compare text holding NUL.
     "config.middleware.nul_refusal",
-    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,8 +80,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Staff without a second factor reach only the enrolment pages (accounts/second_factor.py).
     "accounts.second_factor.SecondFactorRequiredMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

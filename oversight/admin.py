@@ -1,11 +1,14 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from .models import Appeal, AppealEvent, Complaint, ComplaintEvent
 
 
 class ProcedureRecordAdmin(admin.ModelAdmin):
-    """Complaints and appeals change only through their services (tables, guards, events)."""
+    """Complaints and appeals change only through their services (tables, guards, events). What
+    they say is for the body concerned and the regulator (the portal's selectors): here, only
+    their reference, parties, status and dates; not the complaint's description, contact,
+    complainant or attachment, the reasons of an appeal or a decision, nor the events' comments.
+    """
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -19,15 +22,54 @@ class ProcedureRecordAdmin(admin.ModelAdmin):
 
 @admin.register(Complaint)
 class ComplaintAdmin(ProcedureRecordAdmin):
-    # As for evidence: no link to the stored attachment, whose storage URL serves nothing; the
-    # portal's download checks who asks.
-    exclude = ("attachment",)
-    readonly_fields = ("attachment_stored_as",)
+    fields = list_display = (
+        "reference",
+        "label",
+        "certificate",
+        "body",
+        "category",
+        "status",
+        "handler",
+        "outcome",
+        "created_at",
+        "acknowledge_due",
+        "decision_due",
+        "acknowledged_at",
+        "decided_at",
+        "closed_at",
+    )
 
-    @admin.display(description=_("attachment stored as"))
-    def attachment_stored_as(self, complaint: Complaint) -> str | None:
-        return complaint.attachment.name
+
+@admin.register(ComplaintEvent)
+class ComplaintEventAdmin(ProcedureRecordAdmin):
+    fields = list_display = (
+        "complaint",
+        "actor",
+        "action",
+        "from_status",
+        "to_status",
+        "created_at",
+    )
 
 
-for procedure_model in (ComplaintEvent, Appeal, AppealEvent):
-    admin.site.register(procedure_model, ProcedureRecordAdmin)
+@admin.register(Appeal)
+class AppealAdmin(ProcedureRecordAdmin):
+    fields = list_display = (
+        "reference",
+        "kind",
+        "enterprise",
+        "body",
+        "application",
+        "label",
+        "status",
+        "filed_by",
+        "decision_at",
+        "decider",
+        "decided_at",
+        "created_at",
+    )
+
+
+@admin.register(AppealEvent)
+class AppealEventAdmin(ProcedureRecordAdmin):
+    fields = list_display = ("appeal", "actor", "action", "from_status", "to_status", "created_at")

@@ -111,7 +111,12 @@ def reinspection_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "oversight/reinspection_list.html", {"page": page})
 
 
+# Recording the outcome may suspend or withdraw the label at once: a named operation.
 @login_required
+@require_recent_second_factor(
+    when=lambda request: request.method == "POST",
+    back=lambda request, pk: reverse("oversight:reinspection_detail", args=[pk]),
+)
 def reinspection_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = sampling.reinspection_get_for_actor(request.user, pk)
     may_record = item.inspector_id == request.user.pk and item.status == ReinspectionStatus.ASSIGNED

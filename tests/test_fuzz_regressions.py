@@ -131,6 +131,23 @@ def test_an_api_key_cannot_add_to_the_blacklist(world: World, key_api: APIClient
     assert not BlacklistEntry.objects.exists()
 
 
+# --- /portal/applications/{id}/dossier/v{number}/changes/ past the database's integers --------
+
+
+@pytest.mark.parametrize("number", [0, 2**31, 2**63, TOO_LARGE])
+def test_dossier_changes_of_a_version_number_outside_the_integers_is_a_404(
+    world: World, application_at: Callable[..., Application], number: int
+) -> None:
+    application = application_at(Status.AWAITING_ENTERPRISE)  # versions 1 and 2
+    url = reverse("certification:dossier_diff", kwargs={"pk": application.pk, "number": 2})
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.enterprise_admin)
+
+    assert client.get(url).status_code == 200
+    assert client.get(url.replace("/v2/", f"/v{number}/")).status_code == 404
+    assert client.get(url.replace("/v2/", f"/v{2**31 - 1}/")).status_code == 404  # none yet
+
+
 # --- POST /vc-api/credentials/verify nested too deep for the JSON parser ------------------
 
 

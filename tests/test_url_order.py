@@ -7,7 +7,7 @@ import re
 from django.urls import Resolver404, get_resolver, resolve
 from django.urls.resolvers import RoutePattern, URLResolver
 
-SAMPLES = {"int": "7", "slug": "abc", "str": "XYZ7", "path": "a/b"}
+SAMPLES = {"int": "7", "positive_int": "7", "slug": "abc", "str": "XYZ7", "path": "a/b"}
 
 
 def _sample(pattern: RoutePattern) -> str:

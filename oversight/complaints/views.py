@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.second_factor import require_recent_second_factor
 from certification.errors import WorkflowError
 from config.throttles import ComplaintThrottle
 from labels import selectors as label_selectors
@@ -181,8 +182,13 @@ def complaint_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpR
     return redirect("complaints_portal:detail", reference=reference)
 
 
+# Deciding may suspend or revoke the label: a named operation, as on the label's own page.
 @login_required
 @require_POST
+@require_recent_second_factor(
+    when=lambda request: request.POST.get("step") == ComplaintStep.DECIDE,
+    back=lambda request, reference: reverse("complaints_portal:detail", args=[reference]),
+)
 def complaint_step(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_get_for_actor(request.user, reference)
     is_decision = request.POST.get("step") == ComplaintStep.DECIDE

@@ -43,7 +43,13 @@ from oversight.supervision.forms import (
     SurveillancePlanForm,
     VoluntarySuspensionForm,
 )
-from oversight.supervision.workflow import STEP_LABELS, Relation, relations_to, steps_offered
+from oversight.supervision.workflow import (
+    STEP_LABELS,
+    Relation,
+    relations_to,
+    steps_offered,
+    surveillance_can_read_findings,
+)
 
 PAGE_SIZE = 50
 
@@ -306,6 +312,7 @@ def surveillance_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     team = list(surveillance.team.select_related("user"))
     is_team = Relation.TEAM in relations
     is_enterprise = Relation.ENTERPRISE in relations
+    can_read_findings = surveillance_can_read_findings(request.user, surveillance)
     steps = [
         {"step": step, "label": STEP_LABELS[step], "form": CommentForm()}
         for step in steps_offered(request.user, surveillance)
@@ -333,7 +340,8 @@ def surveillance_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 and surveillance.status == SurveillanceStatus.DUE
                 else None
             ),
-            "findings": surveillance.findings.order_by("number"),
+            "can_read_findings": can_read_findings,
+            "findings": surveillance.findings.order_by("number") if can_read_findings else None,
             "finding_form": SurveillanceFindingForm() if is_team and running else None,
             "answer_allowed": is_enterprise and running,
             "close_allowed": is_team and running,

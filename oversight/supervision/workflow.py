@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.selectors import user_roles
+from accounts.selectors import user_is_regulator, user_roles
 from audits.models import ConflictDeclaration, FindingStatus
 from audits.selectors import blacklist_ensure_clear
 from certification.errors import GuardFailed
@@ -247,6 +247,19 @@ def relations_to(user: User, surveillance: Surveillance) -> set[str]:
     if Role.REVIEWER in body_roles and surveillance.team.filter(user=user).exists():
         relations.add(Relation.TEAM)
     return relations
+
+
+def surveillance_can_read_findings(user: User, surveillance: Surveillance) -> bool:
+    """The findings, the enterprise's answers, the report and the comments of the steps are
+    confidential, as an application's are (certification.selectors.application_can_read_dossier):
+    the surveillance's parties (the enterprise, the team, the body's administrators and decision
+    makers), the body's technical reviewers and the regulator read them. A reviewer off the team
+    and a platform administrator see the rest of the page only."""
+    if not user.is_authenticated:
+        return False
+    if relations_to(user, surveillance) or user_is_regulator(user):
+        return True
+    return Role.TECHNICAL_REVIEWER in user_roles(user, surveillance.certificate.certification_body)
 
 
 def steps_offered(user: User, surveillance: Surveillance) -> list[str]:

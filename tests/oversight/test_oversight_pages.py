@@ -14,7 +14,7 @@ from labels.models import LabelStatus
 from oversight.models import BlacklistLabelOrder, SamplingDraw, SamplingItem
 from oversight.sampling import reinspection_record, sampling_draw_compute, sampling_draw_record
 from tests.factories import make_pdf, member_of
-from tests.second_factor import sign_in
+from tests.second_factor import asks_for_step_up, sign_in, sign_in_long_ago
 
 SECRET_FINDINGS = "Meter 7 reading falsified on 2026-03-02."
 
@@ -259,6 +259,35 @@ def test_the_drawn_inspector_records_in_the_portal(world, recorded) -> None:
         "nonconforming",
         LabelStatus.REVOKED,
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "after"), [("suspend", LabelStatus.SUSPENDED), ("withdraw", LabelStatus.REVOKED)]
+)
+def test_recording_a_reinspection_asks_for_a_fresh_second_factor(
+    world, recorded, action, after
+) -> None:
+    _, item, label = recorded
+    url = reverse("oversight:reinspection_detail", args=[item.pk])
+    data = {"outcome": "nonconforming", "action": action, "findings": SECRET_FINDINGS}
+    stale = sign_in_long_ago(Client(HTTP_ACCEPT_LANGUAGE="en"), item.inspector)
+
+    assert stale.get(url).status_code == 200  # reading the page is not an operation
+    assert asks_for_step_up(stale.post(url, data), url)
+    item.refresh_from_db()
+    label.refresh_from_db()
+    assert (item.status, item.outcome, item.findings, label.status) == (
+        "assigned",
+        "",
+        "",
+        LabelStatus.VALID,
+    )
+
+    client_as(item.inspector).post(url, data)
+
+    item.refresh_from_db()
+    label.refresh_from_db()
+    assert (item.status, label.status) == ("completed", after)
 
 
 def test_another_reviewer_cannot_see_or_record_the_reinspection(world, recorded) -> None:

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
+from django.utils.html import escape
 
 from audits.models import BlacklistEntry, FindingStatus, Severity
 from certification.errors import (
@@ -535,6 +536,66 @@ def test_certificate_and_surveillance_pages_answer_only_to_those_concerned(
     refused = client.post(f"/portal/supervision/surveillances/{surveillance.pk}/step/plan/")
     assert refused.status_code in (302, 404)
     assert Surveillance.objects.get(pk=surveillance.pk).status == "due"
+
+
+SURVEILLANCE_SECRETS = {
+    "finding": "Meter 3 was read by the plant manager himself.",
+    "answer": "An outside firm reads the meters from March.",
+    "report": "The inventory holds except for meter 3.",
+    "comment": "Report on meter 3 handed over.",
+}
+
+
+@pytest.mark.parametrize(
+    ("persona", "reads"),
+    [
+        ("enterprise_admin", True),
+        ("enterprise_member", True),
+        ("reviewer", True),  # on the team
+        ("body_admin", True),
+        ("decision_maker", True),
+        ("technical_reviewer", True),
+        ("regulator", True),
+        ("second_reviewer", False),  # of the body, off the team
+        ("platform_admin", False),
+    ],
+)
+def test_findings_answers_and_report_are_read_only_by_those_who_need_to_know_them(
+    world, certificate, persona, reads
+) -> None:
+    surveillance = at_status(world, certificate, SurveillanceStatus.IN_PROGRESS)
+    finding = services.surveillance_finding_raise(
+        actor=world.reviewer,
+        surveillance=surveillance,
+        severity=Severity.MINOR,
+        description=SURVEILLANCE_SECRETS["finding"],
+    )
+    services.surveillance_finding_answer(
+        actor=world.enterprise_admin, finding=finding, response=SURVEILLANCE_SECRETS["answer"]
+    )
+    services.surveillance_finding_close(actor=world.reviewer, finding=finding)
+    services.surveillance_report_save(
+        actor=world.reviewer, surveillance=surveillance, report=SURVEILLANCE_SECRETS["report"]
+    )
+    services.surveillance_transition(
+        actor=world.reviewer,
+        surveillance_id=surveillance.pk,
+        step=Step.SUBMIT_REPORT,
+        comment=SURVEILLANCE_SECRETS["comment"],
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    sign_in(client, world.persona(persona))
+
+    response = client.get(f"/portal/supervision/surveillances/{surveillance.pk}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    shown = {name for name, text in SURVEILLANCE_SECRETS.items() if escape(text) in page}
+    assert shown == (set(SURVEILLANCE_SECRETS) if reads else set())
+    assert ('data-testid="findings-withheld"' in page) == (not reads)
+    # What the page said before stays for everyone who sees it: the status, the team.
+    assert 'data-testid="surveillance-status"' in page
+    assert str(world.reviewer) in page
 
 
 def test_a_surveillance_through_the_portal(world, certificate) -> None:
