@@ -42,6 +42,11 @@ def certificate_render(label_id: int) -> bool:
             document = CertificateDocument.objects.select_for_update(no_key=True).filter(
                 label=label
             ).first() or CertificateDocument(label=label)
+            if document.pk and document.fingerprint == fingerprint and _stored(document):
+                # The same task delivered twice (a worker presumed lost): the other delivery,
+                # which held the lock first, recorded this very PDF.
+                _mark_fresh(label_id, version)
+                return False
             old_name = document.file.name if document.file else None
             document.fingerprint = fingerprint
             document.file.save(f"{label.serial}.pdf", ContentFile(pdf), save=False)
