@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import (
     BlacklistEntry,
     Evaluation,
@@ -26,20 +28,11 @@ class BlacklistEntryAdmin(admin.ModelAdmin):
         return False
 
 
-class RecordMetadataAdmin(admin.ModelAdmin):
+class RecordMetadataAdmin(ReadOnlyAdmin):
     """Evaluation records, findings and peer reviews are confidential, like the dossier
     (certification.selectors.application_can_read_dossier): platform administrators do not read
     them, here or in the portal. Each shows only which file it belongs to, who, when and its
     status; nothing is changed here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Evaluation)

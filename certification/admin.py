@@ -4,6 +4,8 @@ so applications, events and certificates are shown here, not edited."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ReadOnlyAdmin
+
 from .models import (
     Application,
     ApplicationEvent,
@@ -14,17 +16,6 @@ from .models import (
     Product,
     ProductCategory,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ProductCategory)

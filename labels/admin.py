@@ -1,24 +1,17 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import Label, LabelEvent, SigningKey, StatusList
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(ReadOnlyAdmin):
     """Labels change only through the body's actions in the portal (signed and recorded)."""
 
     list_display = ("serial", "certificate", "status", "issued_at", "valid_until")
     list_filter = ("status",)
     search_fields = ("serial", "gtin", "certificate__number")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SigningKey)
@@ -30,17 +23,6 @@ class SigningKeyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

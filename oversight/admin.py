@@ -1,23 +1,16 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import Appeal, AppealEvent, Complaint, ComplaintEvent
 
 
-class ProcedureRecordAdmin(admin.ModelAdmin):
+class ProcedureRecordAdmin(ReadOnlyAdmin):
     """Complaints and appeals change only through their services (tables, guards, events). What
     they say is for the body concerned and the regulator (the portal's selectors): here, only
     their reference, parties, status and dates; not the complaint's description, contact,
     complainant or attachment, the reasons of an appeal or a decision, nor the events' comments.
     """
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Complaint)
